@@ -1,0 +1,108 @@
+package model
+
+import "time"
+
+// Status is a document's folded status. Expiry is not folded (it depends on
+// the reader's clock): DocumentView.EffectiveStatus adds it.
+type Status string
+
+const (
+	StatusPending   Status = "PENDING"
+	StatusCompleted Status = "COMPLETED"
+	StatusDeclined  Status = "DECLINED"
+	StatusVoided    Status = "VOIDED"
+	StatusExpired   Status = "EXPIRED" // only as an effective status
+)
+
+// SignerStatus is one signer's progress on a document.
+type SignerStatus string
+
+const (
+	SignerPending  SignerStatus = "PENDING"
+	SignerSigned   SignerStatus = "SIGNED"
+	SignerDeclined SignerStatus = "DECLINED"
+)
+
+// SignerState is a signer of a document and what they did.
+type SignerState struct {
+	SignerSpec
+	Status          SignerStatus `json:"status"`
+	At              *time.Time   `json:"at,omitempty"`
+	TxID            string       `json:"txId,omitempty"`
+	CertFingerprint string       `json:"certFingerprint,omitempty"`
+}
+
+// Document is the projection of a document's events: fold(events).
+type Document struct {
+	ID           string        `json:"id"`
+	SHA256       string        `json:"sha256"`
+	Size         int64         `json:"size"`
+	MediaType    string        `json:"mediaType"`
+	Title        string        `json:"title"`
+	DocType      string        `json:"docType"`
+	Owner        string        `json:"owner"`
+	OwnerMSP     string        `json:"ownerMsp"`
+	Priority     int           `json:"priority"`
+	ExpiresAt    time.Time     `json:"expiresAt"`
+	BatchID      string        `json:"batchId,omitempty"`
+	BatchOrder   int           `json:"batchOrder,omitempty"`
+	CreatedAt    time.Time     `json:"createdAt"`
+	CreatedTxID  string        `json:"createdTxId"`
+	Status       Status        `json:"status"`
+	CurrentOrder int           `json:"currentOrder"` // routing order whose turn it is; 0 once closed
+	Signers      []SignerState `json:"signers"`      // in the order registered
+	Tags         []string      `json:"tags"`         // union of annotated tags, sorted
+	Notes        int           `json:"notes"`        // number of annotations with a note
+	ClosedAt     *time.Time    `json:"closedAt,omitempty"`
+	ClosedTxID   string        `json:"closedTxId,omitempty"`
+	EventCount   int           `json:"eventCount"` // next event's Seq
+}
+
+// DocumentView is a document as a query sees it at a given time.
+type DocumentView struct {
+	Document
+	EffectiveStatus Status    `json:"effectiveStatus"` // Status, or EXPIRED when pending past ExpiresAt
+	AsOf            time.Time `json:"asOf"`            // the query's transaction timestamp
+}
+
+// History is the answer of GetHistory.
+type History struct {
+	DocumentID string  `json:"documentId"`
+	Events     []Event `json:"events"`
+}
+
+// ListQuery is the argument of the list queries. Which of MSPID/SignerID/Owner
+// is required depends on the query.
+type ListQuery struct {
+	MSPID    string     `json:"mspId,omitempty"`
+	SignerID string     `json:"signerId,omitempty"`
+	Owner    string     `json:"owner,omitempty"`
+	Tag      string     `json:"tag,omitempty"`
+	From     *time.Time `json:"from,omitempty"` // created at or after
+	To       *time.Time `json:"to,omitempty"`   // created before
+	DocType  string     `json:"docType,omitempty"`
+	Status   Status     `json:"status,omitempty"` // effective status
+	PageSize int        `json:"pageSize,omitempty"`
+	Bookmark string     `json:"bookmark,omitempty"`
+}
+
+// Page is one page of a list query.
+type Page struct {
+	Records  []DocumentView `json:"records"`
+	Bookmark string         `json:"bookmark"` // empty on the last page
+}
+
+// Check is one thing VerifyRecord checked.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// VerifyReport is the answer of VerifyRecord.
+type VerifyReport struct {
+	DocumentID string    `json:"documentId"`
+	OK         bool      `json:"ok"`
+	Checks     []Check   `json:"checks"`
+	AsOf       time.Time `json:"asOf"`
+}

@@ -1,0 +1,101 @@
+package model
+
+import "time"
+
+// EventType names an event. Events are append-only: one ledger key each, never
+// updated or deleted. Struct field order fixes the JSON field order.
+type EventType string
+
+const (
+	EventDocumentRegistered EventType = "DocumentRegistered"
+	EventSignatureRecorded  EventType = "SignatureRecorded"
+	EventSignatureDeclined  EventType = "SignatureDeclined"
+	EventDocumentVoided     EventType = "DocumentVoided"
+	EventDocumentCompleted  EventType = "DocumentCompleted"
+	EventAnnotated          EventType = "Annotated"
+	EventSignerCARegistered EventType = "SignerCARegistered"
+	EventCRLPublished       EventType = "CRLPublished"
+)
+
+// Event is one ledger event. Exactly one of the body pointers is set, matching Type.
+type Event struct {
+	Type           EventType `json:"type"`
+	DocumentID     string    `json:"documentId,omitempty"` // document events only
+	MSPID          string    `json:"mspId,omitempty"`      // org events (CA, CRL) only
+	Seq            int       `json:"seq"`                  // position in its stream (document or org), from 0
+	TxID           string    `json:"txId"`
+	Timestamp      time.Time `json:"timestamp"` // the transaction timestamp, UTC
+	CreatorMSP     string    `json:"creatorMsp"`
+	CreatorSubject string    `json:"creatorSubject"` // submitting identity's certificate subject
+
+	Registered *DocumentRegistered `json:"registered,omitempty"`
+	Signature  *SignatureEvidence  `json:"signature,omitempty"` // SignatureRecorded, SignatureDeclined
+	Voided     *Voided             `json:"voided,omitempty"`
+	Completed  *Completed          `json:"completed,omitempty"`
+	Annotation *Annotation         `json:"annotation,omitempty"`
+	CA         *SignerCA           `json:"ca,omitempty"`
+	CRL        *CRLInfo            `json:"crl,omitempty"`
+}
+
+// DocumentRegistered is the body of a DocumentRegistered event: the request as accepted.
+type DocumentRegistered struct {
+	RegisterDocumentRequest
+	OwnerMSP string `json:"ownerMsp"`
+}
+
+// SignatureEvidence freezes everything a verifier used to accept a signature
+// (or a decline, or an annotation), so that a later revocation or CA change
+// does not rewrite history.
+type SignatureEvidence struct {
+	Signer          SignerSpec `json:"signer"`
+	Nonce           string     `json:"nonce"`
+	Algorithm       Algorithm  `json:"algorithm"`
+	Signature       string     `json:"signature"` // base64, as submitted
+	PayloadSHA256   string     `json:"payloadSha256"`
+	CertChainPEM    string     `json:"certChainPem"`
+	CertFingerprint string     `json:"certFingerprint"` // SHA-256 hex of the signer certificate's DER
+	CertSubject     string     `json:"certSubject"`
+	CertIssuer      string     `json:"certIssuer"`
+	CertSerial      string     `json:"certSerial"` // lowercase hex
+	CertNotBefore   time.Time  `json:"certNotBefore"`
+	CertNotAfter    time.Time  `json:"certNotAfter"`
+	CAFingerprint   string     `json:"caFingerprint"`
+	CRLNumber       string     `json:"crlNumber,omitempty"` // decimal; empty when the org had published no CRL
+	CRLThisUpdate   *time.Time `json:"crlThisUpdate,omitempty"`
+	Reason          string     `json:"reason,omitempty"` // declines
+}
+
+// Voided is the body of a DocumentVoided event.
+type Voided struct {
+	Reason string `json:"reason"`
+}
+
+// Completed is the body of a DocumentCompleted event.
+type Completed struct {
+	Signatures int `json:"signatures"`
+}
+
+// Annotation is the body of an Annotated event.
+type Annotation struct {
+	Tags     []string          `json:"tags"`
+	Note     string            `json:"note"`
+	Evidence SignatureEvidence `json:"evidence"`
+}
+
+// SignerCA is the body of a SignerCARegistered event.
+type SignerCA struct {
+	Fingerprint string    `json:"fingerprint"` // SHA-256 hex of the CA certificate's DER
+	Subject     string    `json:"subject"`
+	CertPEM     string    `json:"certPem"`
+	NotAfter    time.Time `json:"notAfter"`
+}
+
+// CRLInfo is the body of a CRLPublished event.
+type CRLInfo struct {
+	CAFingerprint  string    `json:"caFingerprint"`
+	Number         string    `json:"number"` // decimal
+	ThisUpdate     time.Time `json:"thisUpdate"`
+	NextUpdate     time.Time `json:"nextUpdate,omitempty"`
+	RevokedSerials []string  `json:"revokedSerials"` // lowercase hex, sorted
+	CRLPEM         string    `json:"crlPem"`
+}

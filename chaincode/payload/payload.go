@@ -1,0 +1,194 @@
+// Package payload builds the canonical byte string a signer signs. It is
+// versioned and domain-separated so that a signature made for one purpose,
+// channel, document or session can never be replayed for another. The format
+// is specified in chaincode/README.md; testdata/vectors.json pins it.
+package payload
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Header is the first line of every version-1 payload.
+const Header = "QRSIGN-PAYLOAD/1"
+
+// Purpose says what a signature is for.
+type Purpose string
+
+const (
+	PurposeSign      Purpose = "sign"
+	PurposeDecline   Purpose = "decline"
+	PurposeAnnotate  Purpose = "annotate"
+	PurposeLogin     Purpose = "login"
+	PurposeBatchSign Purpose = "batch-sign"
+)
+
+// Fields are the inputs of a payload. Reason is bound for decline; Tags and
+// Note for annotate; they must be empty otherwise.
+type Fields struct {
+	Purpose           Purpose  `json:"purpose"`
+	Channel           string   `json:"channel"`
+	DocumentID        string   `json:"documentId"` // the batch id for batch-sign, the challenge id for login
+	DocumentSHA256    string   `json:"documentSha256"`
+	Nonce             string   `json:"nonce"`
+	SignerFingerprint string   `json:"signerFingerprint"` // SHA-256 hex of the signer certificate's DER
+	Reason            string   `json:"reason,omitempty"`
+	Tags              []string `json:"tags,omitempty"`
+	Note              string   `json:"note,omitempty"`
+}
+
+// Fingerprint is the SHA-256 hex of a certificate's DER bytes.
+func Fingerprint(der []byte) string {
+	h := sha256.Sum256(der)
+	return hex.EncodeToString(h[:])
+}
+
+// Build returns the canonical payload:
+//
+//	QRSIGN-PAYLOAD/1\n
+//	purpose=<len>:<value>\n
+//	channel=<len>:<value>\n
+//	document=<len>:<value>\n
+//	sha256=<len>:<value>\n
+//	nonce=<len>:<value>\n
+//	signer=<len>:<value>\n
+//	reason=<len>:<value>\n            (decline only)
+//	tags=<len>:<t1,t2,...>\n          (annotate only)
+//	note=<len>:<value>\n              (annotate only)
+//
+// <len> is the value's length in bytes, decimal, so values may hold any byte.
+func Build(f Fields) ([]byte, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(Header)
+	b.WriteByte('\n')
+	put := func(k, v string) {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+		b.WriteByte('\n')
+	}
+	put("purpose", string(f.Purpose))
+	put("channel", f.Channel)
+	put("document", f.DocumentID)
+	put("sha256", f.DocumentSHA256)
+	put("nonce", f.Nonce)
+	put("signer", f.SignerFingerprint)
+	switch f.Purpose {
+	case PurposeDecline:
+		put("reason", f.Reason)
+	case PurposeAnnotate:
+		put("tags", strings.Join(f.Tags, ","))
+		put("note", f.Note)
+	}
+	return b.Bytes(), nil
+}
+
+func (f Fields) check() error {
+	switch f.Purpose {
+	case PurposeSign, PurposeDecline, PurposeAnnotate, PurposeLogin, PurposeBatchSign:
+	default:
+		return fmt.Errorf("payload: unknown purpose %q", f.Purpose)
+	}
+	if f.Channel == "" || f.DocumentID == "" || f.Nonce == "" {
+		return errors.New("payload: channel, document and nonce are required")
+	}
+	if !isHex64(f.DocumentSHA256) || !isHex64(f.SignerFingerprint) {
+		return errors.New("payload: sha256 and signer must be 64 lowercase hex characters")
+	}
+	if f.Purpose != PurposeDecline && f.Reason != "" {
+		return errors.New("payload: reason is bound only for decline")
+	}
+	if f.Purpose != PurposeAnnotate && (len(f.Tags) > 0 || f.Note != "") {
+		return errors.New("payload: tags and note are bound only for annotate")
+	}
+	for _, t := range f.Tags {
+		if t == "" || strings.Contains(t, ",") {
+			return fmt.Errorf("payload: tag %q is empty or holds a comma", t)
+		}
+	}
+	return nil
+}
+
+// Parse is the inverse of Build; it accepts exactly what Build produces.
+func Parse(p []byte) (Fields, error) {
+	var f Fields
+	rest, ok := bytes.CutPrefix(p, []byte(Header+"\n"))
+	if !ok {
+		return f, errors.New("payload: missing header " + Header)
+	}
+	next := func(key string) (string, error) {
+		k, after, ok := bytes.Cut(rest, []byte("="))
+		if !ok || string(k) != key {
+			return "", fmt.Errorf("payload: expected field %q", key)
+		}
+		n, after, ok := bytes.Cut(after, []byte(":"))
+		if !ok || len(n) == 0 || len(n) > 6 || (len(n) > 1 && n[0] == '0') {
+			return "", fmt.Errorf("payload: field %q: bad length", key)
+		}
+		l, err := strconv.Atoi(string(n))
+		if err != nil || l < 0 || l+1 > len(after) || after[l] != '\n' {
+			return "", fmt.Errorf("payload: field %q: bad length", key)
+		}
+		rest = after[l+1:]
+		return string(after[:l]), nil
+	}
+	var err error
+	var purpose string
+	fields := []struct {
+		key string
+		dst *string
+	}{{"purpose", &purpose}, {"channel", &f.Channel}, {"document", &f.DocumentID},
+		{"sha256", &f.DocumentSHA256}, {"nonce", &f.Nonce}, {"signer", &f.SignerFingerprint}}
+	for _, fd := range fields {
+		if *fd.dst, err = next(fd.key); err != nil {
+			return Fields{}, err
+		}
+	}
+	f.Purpose = Purpose(purpose)
+	switch f.Purpose {
+	case PurposeDecline:
+		if f.Reason, err = next("reason"); err != nil {
+			return Fields{}, err
+		}
+	case PurposeAnnotate:
+		var tags string
+		if tags, err = next("tags"); err != nil {
+			return Fields{}, err
+		}
+		if tags != "" {
+			f.Tags = strings.Split(tags, ",")
+		}
+		if f.Note, err = next("note"); err != nil {
+			return Fields{}, err
+		}
+	}
+	if len(rest) != 0 {
+		return Fields{}, errors.New("payload: trailing bytes")
+	}
+	if err := f.check(); err != nil {
+		return Fields{}, err
+	}
+	return f, nil
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
