@@ -1,0 +1,128 @@
+// Package netinfo describes a running qrsign network: what `network up` writes
+// to <state>/network.json and what clients and integration tests read to find
+// peers, identities, CAs and relays. Paths in it are absolute.
+package netinfo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// EnvState names the environment variable holding the state directory of the
+// network integration tests run against (set by scripts/test.sh).
+const EnvState = "QRSIGN_NETWORK_STATE"
+
+// FileName is the file under the state directory that holds Info.
+const FileName = "network.json"
+
+// Info is a running network.
+type Info struct {
+	Profile   string `json:"profile"`
+	StateDir  string `json:"stateDir"`
+	BinDir    string `json:"binDir"` // peer, orderer, osnadmin, configtxgen, fabric-ca-client, ...
+	Channel   string `json:"channel"`
+	Chaincode string `json:"chaincode"`
+	Orderers  []Node `json:"orderers"`
+	Orgs      []Org  `json:"orgs"`
+}
+
+// Node is an orderer or a peer process.
+type Node struct {
+	Name      string `json:"name"`                // e.g. orderer0, peer0.org1
+	Address   string `json:"address"`             // 127.0.0.1:port of the gRPC listener
+	TLSCACert string `json:"tlsCaCert"`           // PEM file of the TLS CA that signed its server cert
+	HostName  string `json:"hostName"`            // TLS server name to dial with (a SAN of its cert)
+	AdminAddr string `json:"adminAddr,omitempty"` // orderer admin (osnadmin) listener
+	OpsAddr   string `json:"opsAddr"`             // operations (/healthz, /metrics)
+	PIDFile   string `json:"pidFile"`
+	LogFile   string `json:"logFile"`
+	MSPDir    string `json:"mspDir"`
+}
+
+// Identity is an X.509 identity on disk.
+type Identity struct {
+	MSPID    string `json:"mspId"`
+	CertFile string `json:"certFile"` // PEM
+	KeyFile  string `json:"keyFile"`  // PKCS#8 PEM private key
+	MSPDir   string `json:"mspDir"`   // the same identity as an MSP folder (for the peer CLI)
+}
+
+// CA is an org's Fabric CA server.
+type CA struct {
+	Name          string `json:"name"`
+	URL           string `json:"url"`           // https://127.0.0.1:port
+	TLSCertFile   string `json:"tlsCertFile"`   // PEM trusted for the CA's TLS
+	CACertFile    string `json:"caCertFile"`    // the CA certificate that signs enrollment certs (= the signer CA)
+	RegistrarHome string `json:"registrarHome"` // fabric-ca-client home enrolled as the bootstrap registrar
+	PIDFile       string `json:"pidFile"`
+	LogFile       string `json:"logFile"`
+}
+
+// Relay is one org's relay process.
+type Relay struct {
+	URL        string `json:"url"` // http://127.0.0.1:port
+	ConfigFile string `json:"configFile"`
+	APIKey     string `json:"apiKey"` // the org's uploading-app key written into its config
+	PIDFile    string `json:"pidFile"`
+	LogFile    string `json:"logFile"`
+}
+
+// Org is a member org.
+type Org struct {
+	Name   string   `json:"name"`  // e.g. org1
+	MSPID  string   `json:"mspId"` // e.g. Org1MSP
+	Peers  []Node   `json:"peers"`
+	CA     CA       `json:"ca"`
+	Admin  Identity `json:"admin"`  // admin OU: may register signer CAs and publish CRLs
+	Client Identity `json:"client"` // the relay's identity, enrolled from the org's Fabric CA
+	Relay  *Relay   `json:"relay,omitempty"`
+}
+
+// Load reads <stateDir>/network.json.
+func Load(stateDir string) (*Info, error) {
+	b, err := os.ReadFile(filepath.Join(stateDir, FileName))
+	if err != nil {
+		return nil, fmt.Errorf("netinfo: %w (is the network up?)", err)
+	}
+	var in Info
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, fmt.Errorf("netinfo: %s: %w", filepath.Join(stateDir, FileName), err)
+	}
+	return &in, nil
+}
+
+// FromEnv loads the network named by $QRSIGN_NETWORK_STATE.
+func FromEnv() (*Info, error) {
+	dir := os.Getenv(EnvState)
+	if dir == "" {
+		return nil, errors.New("netinfo: " + EnvState + " is not set; run integration tests through scripts/test.sh")
+	}
+	return Load(dir)
+}
+
+// Org returns the org with the given name or MSP id.
+func (in *Info) Org(nameOrMSP string) (*Org, error) {
+	for i := range in.Orgs {
+		if in.Orgs[i].Name == nameOrMSP || in.Orgs[i].MSPID == nameOrMSP {
+			return &in.Orgs[i], nil
+		}
+	}
+	return nil, fmt.Errorf("netinfo: no org %q", nameOrMSP)
+}
+
+// Save writes in to <in.StateDir>/network.json atomically.
+func (in *Info) Save() error {
+	b, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(in.StateDir, FileName)
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
