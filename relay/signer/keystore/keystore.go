@@ -1,0 +1,323 @@
+// Package keystore keeps a signer's identity on disk: the private key,
+// encrypted under a passphrase (scrypt → AES-256-GCM), and beside it the
+// certificate the org's Fabric CA issued and the CA chain. Unlocking the key
+// with the passphrase is the client's identity check; the key never leaves it.
+package keystore
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/crypto/scrypt"
+)
+
+// File names under a keystore's directory.
+const (
+	KeyFile      = "key.json"     // the encrypted private key (mode 0600)
+	CertFile     = "cert.pem"     // the signer certificate (leaf)
+	ChainFile    = "ca-chain.pem" // the CA chain the Fabric CA returned (root first)
+	IdentityFile = "identity.json"
+)
+
+var (
+	// ErrWrongPassphrase: the passphrase does not open the key (or the file was altered).
+	ErrWrongPassphrase = errors.New("keystore: wrong passphrase")
+	// ErrNotEnrolled: the directory holds no identity.
+	ErrNotEnrolled = errors.New("keystore: no identity here (run qrsign enroll)")
+	// ErrExists: Save would overwrite an identity.
+	ErrExists = errors.New("keystore: an identity already exists here")
+)
+
+// KDF parameters. Default is interactive-strength scrypt (~50-100 ms);
+// tests lower it.
+type KDF struct {
+	N, R, P int
+}
+
+// DefaultKDF is what Save uses unless the Keystore says otherwise.
+var DefaultKDF = KDF{N: 1 << 15, R: 8, P: 1}
+
+// Keystore is a directory holding one signer identity.
+type Keystore struct {
+	Dir string
+	KDF KDF // zero means DefaultKDF
+}
+
+// Identity is the non-secret description of what is stored.
+type Identity struct {
+	ID         string    `json:"id"` // enrollment id (the certificate CN)
+	CAURL      string    `json:"caUrl,omitempty"`
+	EnrolledAt time.Time `json:"enrolledAt"`
+}
+
+// keyFile is the on-disk form of the encrypted key.
+type keyFile struct {
+	Version    int    `json:"version"`
+	KDF        string `json:"kdf"`
+	N          int    `json:"n"`
+	R          int    `json:"r"`
+	P          int    `json:"p"`
+	Salt       []byte `json:"salt"`
+	Nonce      []byte `json:"nonce"`
+	Ciphertext []byte `json:"ciphertext"` // AES-256-GCM of the PKCS#8 DER key
+}
+
+// aad binds the ciphertext to this file format.
+var aad = []byte("qrsign-keystore/1")
+
+// New returns the keystore at dir.
+func New(dir string) *Keystore { return &Keystore{Dir: dir} }
+
+func (k *Keystore) path(name string) string { return filepath.Join(k.Dir, name) }
+
+// Exists reports whether an identity is stored.
+func (k *Keystore) Exists() bool {
+	_, err := os.Stat(k.path(KeyFile))
+	return err == nil
+}
+
+// Save encrypts key under passphrase and stores it with the certificate and
+// chain. It refuses to overwrite an existing identity unless overwrite is set.
+func (k *Keystore) Save(id Identity, key *ecdsa.PrivateKey, certPEM, chainPEM []byte, passphrase []byte, overwrite bool) error {
+	if len(passphrase) == 0 {
+		return errors.New("keystore: empty passphrase")
+	}
+	if k.Exists() && !overwrite {
+		return ErrExists
+	}
+	cert, err := ParseCert(certPEM)
+	if err != nil {
+		return err
+	}
+	if pub, ok := cert.PublicKey.(*ecdsa.PublicKey); !ok || !pub.Equal(&key.PublicKey) {
+		return errors.New("keystore: the certificate is not for this key")
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	kdf := k.KDF
+	if kdf == (KDF{}) {
+		kdf = DefaultKDF
+	}
+	f := keyFile{Version: 1, KDF: "scrypt", N: kdf.N, R: kdf.R, P: kdf.P,
+		Salt: make([]byte, 16), Nonce: make([]byte, 12)}
+	if _, err := rand.Read(f.Salt); err != nil {
+		return err
+	}
+	if _, err := rand.Read(f.Nonce); err != nil {
+		return err
+	}
+	aead, err := f.aead(passphrase)
+	if err != nil {
+		return err
+	}
+	f.Ciphertext = aead.Seal(nil, f.Nonce, der, aad)
+	kb, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	ib, err := json.MarshalIndent(id, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(k.Dir, 0o700); err != nil {
+		return err
+	}
+	for _, w := range []struct {
+		name string
+		data []byte
+		mode os.FileMode
+	}{{KeyFile, kb, 0o600}, {CertFile, certPEM, 0o644}, {ChainFile, chainPEM, 0o644}, {IdentityFile, ib, 0o644}} {
+		if err := writeFile(k.path(w.name), w.data, w.mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Unlock decrypts the private key with passphrase.
+func (k *Keystore) Unlock(passphrase []byte) (*ecdsa.PrivateKey, error) {
+	b, err := os.ReadFile(k.path(KeyFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNotEnrolled
+	}
+	if err != nil {
+		return nil, err
+	}
+	var f keyFile
+	if err := json.Unmarshal(b, &f); err != nil || f.Version != 1 || f.KDF != "scrypt" {
+		return nil, fmt.Errorf("keystore: %s is not a version 1 scrypt key file", k.path(KeyFile))
+	}
+	aead, err := f.aead(passphrase)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Nonce) != aead.NonceSize() {
+		return nil, fmt.Errorf("keystore: %s: bad nonce", k.path(KeyFile))
+	}
+	der, err := aead.Open(nil, f.Nonce, f.Ciphertext, aad)
+	if err != nil {
+		return nil, ErrWrongPassphrase
+	}
+	pk, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("keystore: decrypted key: %w", err)
+	}
+	ec, ok := pk.(*ecdsa.PrivateKey)
+	if !ok || ec.Curve != elliptic.P256() {
+		return nil, errors.New("keystore: the stored key is not ECDSA P-256")
+	}
+	return ec, nil
+}
+
+func (f *keyFile) aead(passphrase []byte) (cipher.AEAD, error) {
+	// Bounds keep a hostile key file from asking for absurd work.
+	if f.N < 2 || f.N > 1<<20 || f.R < 1 || f.R > 32 || f.P < 1 || f.P > 16 || len(f.Salt) < 16 {
+		return nil, errors.New("keystore: key file has out-of-range KDF parameters")
+	}
+	dk, err := scrypt.Key(passphrase, f.Salt, f.N, f.R, f.P, 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(dk)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// Identity returns the stored identity description.
+func (k *Keystore) Identity() (Identity, error) {
+	var id Identity
+	b, err := os.ReadFile(k.path(IdentityFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return id, ErrNotEnrolled
+	}
+	if err != nil {
+		return id, err
+	}
+	return id, json.Unmarshal(b, &id)
+}
+
+// CertPEM returns the signer certificate PEM.
+func (k *Keystore) CertPEM() ([]byte, error) { return k.read(CertFile) }
+
+// ChainPEM returns the CA chain PEM as the CA returned it.
+func (k *Keystore) ChainPEM() ([]byte, error) { return k.read(ChainFile) }
+
+func (k *Keystore) read(name string) ([]byte, error) {
+	b, err := os.ReadFile(k.path(name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNotEnrolled
+	}
+	return b, err
+}
+
+// Cert returns the parsed signer certificate.
+func (k *Keystore) Cert() (*x509.Certificate, error) {
+	b, err := k.CertPEM()
+	if err != nil {
+		return nil, err
+	}
+	return ParseCert(b)
+}
+
+// SubmitChainPEM is what a callback carries: the signer certificate first,
+// then the intermediates of the stored chain (self-signed roots left out,
+// as the ledger anchors chains at the org's registered CA).
+func (k *Keystore) SubmitChainPEM() (string, error) {
+	leaf, err := k.CertPEM()
+	if err != nil {
+		return "", err
+	}
+	chain, err := k.ChainPEM()
+	if err != nil {
+		return "", err
+	}
+	certs, err := ParseCerts(chain)
+	if err != nil {
+		return "", err
+	}
+	out := string(leaf)
+	for _, c := range certs {
+		if isSelfSigned(c) {
+			continue
+		}
+		out += string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+	}
+	return out, nil
+}
+
+func isSelfSigned(c *x509.Certificate) bool {
+	return string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignatureFrom(c) == nil
+}
+
+// ParseCert parses the first CERTIFICATE block of a PEM.
+func ParseCert(p []byte) (*x509.Certificate, error) {
+	cs, err := ParseCerts(p)
+	if err != nil {
+		return nil, err
+	}
+	return cs[0], nil
+}
+
+// ParseCerts parses every CERTIFICATE block of a PEM; at least one is required.
+func ParseCerts(p []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for {
+		var b *pem.Block
+		b, p = pem.Decode(p)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("keystore: certificate: %w", err)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("keystore: no certificate in PEM")
+	}
+	return out, nil
+}
+
+// writeFile writes atomically with the given mode.
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
