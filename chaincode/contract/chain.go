@@ -1,0 +1,196 @@
+package contract
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+)
+
+// MaxChainCerts bounds the certificates in a submitted chain (leaf + intermediates).
+const MaxChainCerts = 4
+
+// oidDocumentSigning is Microsoft's document-signing extended key usage, which
+// some CAs issue for signing keys.
+var oidDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}
+
+// ParseChain parses a PEM certificate chain strictly: one or more CERTIFICATE
+// blocks without headers, separated by nothing but whitespace, leaf first.
+func ParseChain(text string) ([]*x509.Certificate, error) {
+	rest := []byte(text)
+	var certs []*x509.Certificate
+	for {
+		rest = bytes.TrimLeft(rest, " \t\r\n")
+		if len(rest) == 0 {
+			break
+		}
+		if !bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
+			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem holds data outside PEM blocks")
+		}
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		switch {
+		case b == nil:
+			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: malformed PEM block")
+		case b.Type != "CERTIFICATE":
+			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: block %d is %q, only CERTIFICATE is allowed", len(certs), clip(b.Type))
+		case len(b.Headers) != 0:
+			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: block %d has PEM headers", len(certs))
+		case len(certs) == MaxChainCerts:
+			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: more than %d certificates", MaxChainCerts)
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: certificate %d: %v", len(certs), err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, model.Errorf(model.CodeBadCertificate, "certChainPem holds no certificate")
+	}
+	return certs, nil
+}
+
+// CheckLeaf checks what the signer's certificate may be used for: an
+// end-entity ECDSA P-256 or Ed25519 key; KeyUsage (when present) must allow
+// digitalSignature; ExtKeyUsage (when present) must include clientAuth,
+// emailProtection, document signing or any.
+func CheckLeaf(leaf *x509.Certificate) error {
+	switch k := leaf.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return model.Errorf(model.CodeBadCertificate, "signer key is ECDSA %s; only P-256 is accepted", k.Curve.Params().Name)
+		}
+	case ed25519.PublicKey:
+	default:
+		return model.Errorf(model.CodeBadCertificate, "signer key is %s; only ECDSA P-256 and Ed25519 are accepted", leaf.PublicKeyAlgorithm)
+	}
+	if leaf.BasicConstraintsValid && leaf.IsCA {
+		return model.Errorf(model.CodeBadCertificate, "signer certificate is a CA certificate")
+	}
+	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		return model.Errorf(model.CodeBadCertificate, "signer certificate key usage does not allow digitalSignature")
+	}
+	if len(leaf.ExtKeyUsage) == 0 && len(leaf.UnknownExtKeyUsage) == 0 {
+		return nil
+	}
+	for _, u := range leaf.ExtKeyUsage {
+		switch u {
+		case x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection, x509.ExtKeyUsageAny:
+			return nil
+		}
+	}
+	for _, u := range leaf.UnknownExtKeyUsage {
+		if u.Equal(oidDocumentSigning) {
+			return nil
+		}
+	}
+	return model.Errorf(model.CodeBadCertificate, "signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any")
+}
+
+// CheckValidity fails with CERT_EXPIRED unless every certificate is valid at now.
+func CheckValidity(now time.Time, certs ...*x509.Certificate) error {
+	for i, c := range certs {
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			return model.Errorf(model.CodeCertExpired, "certificate %d (%s) is valid %s..%s, not at the transaction time %s",
+				i, clip(c.Subject.CommonName), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339),
+				now.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	return nil
+}
+
+// trustedCA is a registered signer CA, parsed.
+type trustedCA struct {
+	info model.SignerCA
+	cert *x509.Certificate
+}
+
+// VerifyChain verifies chain (leaf first) up to one of cas at time now and
+// returns the anchor and the verified path (leaf ... anchor). When several
+// anchors verify, the one with the smallest fingerprint wins (determinism).
+func verifyChain(now time.Time, chain []*x509.Certificate, cas []trustedCA) (trustedCA, []*x509.Certificate, error) {
+	if len(cas) == 0 {
+		return trustedCA{}, nil, model.Errorf(model.CodeUntrustedChain, "the org has registered no signer CA")
+	}
+	roots := x509.NewCertPool()
+	for _, ca := range cas {
+		roots.AddCert(ca.cert)
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	paths, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		var inv x509.CertificateInvalidError
+		if errors.As(err, &inv) && inv.Reason == x509.Expired {
+			return trustedCA{}, nil, model.Errorf(model.CodeCertExpired, "chain: %v", err)
+		}
+		return trustedCA{}, nil, model.Errorf(model.CodeUntrustedChain, "chain does not verify to a CA registered by the signer's org: %v", err)
+	}
+	best, bestPath := trustedCA{}, []*x509.Certificate(nil)
+	for _, p := range paths {
+		anchor := p[len(p)-1]
+		for _, ca := range cas {
+			if bytes.Equal(ca.cert.Raw, anchor.Raw) && (bestPath == nil || ca.info.Fingerprint < best.info.Fingerprint) {
+				best, bestPath = ca, p
+			}
+		}
+	}
+	if bestPath == nil {
+		return trustedCA{}, nil, model.Errorf(model.CodeUntrustedChain, "chain verified to an unregistered anchor")
+	}
+	return best, bestPath, nil
+}
+
+// parsedCAs caches registered CA certificates by fingerprint. It is a cache
+// of a pure function of the ledger value (the fingerprint is the DER's hash),
+// so it cannot make endorsements differ.
+var parsedCAs sync.Map
+
+func parseCA(info model.SignerCA) (trustedCA, error) {
+	if c, ok := parsedCAs.Load(info.Fingerprint); ok {
+		return trustedCA{info: info, cert: c.(*x509.Certificate)}, nil
+	}
+	b, _ := pem.Decode([]byte(info.CertPEM))
+	if b == nil {
+		return trustedCA{}, internal("stored CA %s is not PEM", info.Fingerprint)
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil || payload.Fingerprint(c.Raw) != info.Fingerprint {
+		return trustedCA{}, internal("stored CA %s does not parse or match its fingerprint", info.Fingerprint)
+	}
+	parsedCAs.Store(info.Fingerprint, c)
+	return trustedCA{info: info, cert: c}, nil
+}
+
+// serialHex is how serials are written on the ledger: lowercase hex.
+func serialHex(c *x509.Certificate) string { return c.SerialNumber.Text(16) }
+
+func isRevoked(crl *model.CRLInfo, serial string) bool {
+	if crl == nil {
+		return false
+	}
+	i := sort.SearchStrings(crl.RevokedSerials, serial)
+	return i < len(crl.RevokedSerials) && crl.RevokedSerials[i] == serial
+}
+
+// clip keeps error messages short when echoing hostile input.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -1,0 +1,293 @@
+package contract
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"strings"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+)
+
+// RecordSignature records a signer's signature over the document's canonical
+// payload; the last required signature also completes the document.
+func (c *Contract) RecordSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	out, err := recordSignature(ctx, request)
+	return out, asError(err)
+}
+
+func recordSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	var req model.SignatureRequest
+	if err := model.Decode([]byte(request), &req); err != nil {
+		return "", err
+	}
+	if err := req.Validate(); err != nil {
+		return "", err
+	}
+	if req.Reason != "" {
+		return "", model.Errorf(model.CodeInvalidField, "reason is bound only for DeclineSignature")
+	}
+	p, err := t.prove(&req, payload.PurposeSign, nil, "")
+	if err != nil {
+		return "", err
+	}
+	doc, signer := p.doc, p.doc.Signers[p.idx]
+	e := t.event(model.EventSignatureRecorded, doc.ID, doc.EventCount)
+	e.Signature = &p.evidence
+	if err := t.apply(doc, e); err != nil {
+		return "", err
+	}
+	if doc.CurrentOrder == 0 { // nobody left to sign: the same transaction completes it
+		c := t.event(model.EventDocumentCompleted, doc.ID, doc.EventCount)
+		c.Completed = &model.Completed{Signatures: len(doc.Signers)}
+		if err := t.apply(doc, c); err != nil {
+			return "", err
+		}
+	}
+	if err := t.dropPending(doc, []model.SignerSpec{signer.SignerSpec}); err != nil {
+		return "", err
+	}
+	if err := t.useNonce(req.Nonce, e); err != nil {
+		return "", err
+	}
+	return t.finish(doc)
+}
+
+// DeclineSignature records a signer's refusal, proven like a signature with
+// the reason bound; it closes the document as DECLINED. A signer may decline
+// before their turn.
+func (c *Contract) DeclineSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	out, err := declineSignature(ctx, request)
+	return out, asError(err)
+}
+
+func declineSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	var req model.SignatureRequest
+	if err := model.Decode([]byte(request), &req); err != nil {
+		return "", err
+	}
+	if err := req.Validate(); err != nil {
+		return "", err
+	}
+	p, err := t.prove(&req, payload.PurposeDecline, nil, "")
+	if err != nil {
+		return "", err
+	}
+	doc := p.doc
+	pending := pendingSigners(doc)
+	e := t.event(model.EventSignatureDeclined, doc.ID, doc.EventCount)
+	e.Signature = &p.evidence
+	if err := t.apply(doc, e); err != nil {
+		return "", err
+	}
+	if err := t.dropPending(doc, pending); err != nil {
+		return "", err
+	}
+	if err := t.useNonce(req.Nonce, e); err != nil {
+		return "", err
+	}
+	return t.finish(doc)
+}
+
+// Annotate adds tags and a note to a document in any status, proven by one of
+// its signers' signature over them.
+func (c *Contract) Annotate(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	out, err := annotate(ctx, request)
+	return out, asError(err)
+}
+
+func annotate(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	var req model.AnnotateRequest
+	if err := model.Decode([]byte(request), &req); err != nil {
+		return "", err
+	}
+	if err := req.Validate(); err != nil {
+		return "", err
+	}
+	p, err := t.prove(&req.SignatureRequest, payload.PurposeAnnotate, req.Tags, req.Note)
+	if err != nil {
+		return "", err
+	}
+	doc := p.doc
+	had := map[string]bool{}
+	for _, tag := range doc.Tags {
+		had[tag] = true
+	}
+	e := t.event(model.EventAnnotated, doc.ID, doc.EventCount)
+	tags := append([]string{}, req.Tags...)
+	e.Annotation = &model.Annotation{Tags: tags, Note: req.Note, Evidence: p.evidence}
+	if err := t.apply(doc, e); err != nil {
+		return "", err
+	}
+	for _, tag := range doc.Tags { // sorted: deterministic write order
+		if !had[tag] {
+			if err := t.put(tagKey(doc, tag), indexValue); err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := t.useNonce(req.Nonce, e); err != nil {
+		return "", err
+	}
+	return t.finish(doc)
+}
+
+func (t *txn) useNonce(nonce string, e model.Event) error {
+	ts := e.Timestamp
+	return t.putJSON(nonceKey(nonce), model.NonceRecord{Nonce: nonce, Used: true, TxID: e.TxID,
+		DocumentID: e.DocumentID, EventType: e.Type, Timestamp: &ts})
+}
+
+// proof is an accepted signature: the document, which signer, and the evidence to freeze.
+type proof struct {
+	doc      *model.Document
+	idx      int
+	evidence model.SignatureEvidence
+}
+
+// prove runs every check of a signer's signature, with the transaction
+// timestamp as the clock. The order is part of the contract (README):
+// ledger facts anyone may learn first, then the certificate, then the
+// signature, and only then facts that need a valid signature to learn.
+func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags []string, note string) (*proof, error) {
+	doc, err := t.loadDoc(req.DocumentID)
+	if err != nil {
+		return nil, err
+	}
+	var used model.NonceRecord
+	if found, err := t.getJSON(nonceKey(req.Nonce), &used); err != nil {
+		return nil, err
+	} else if found {
+		return nil, model.Errorf(model.CodeNonceReused, "nonce %s was used by transaction %s", req.Nonce, used.TxID)
+	}
+	if purpose != payload.PurposeAnnotate {
+		if doc.Status != model.StatusPending {
+			return nil, model.Errorf(model.CodeDocumentClosed, "document %s is %s", doc.ID, doc.Status)
+		}
+		if !t.now.Before(doc.ExpiresAt) {
+			return nil, model.Errorf(model.CodeDocumentExpired, "document %s expired at %s", doc.ID,
+				doc.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
+		}
+	}
+	chain, err := ParseChain(req.CertChainPEM)
+	if err != nil {
+		return nil, err
+	}
+	leaf := chain[0]
+	if err := CheckLeaf(leaf); err != nil {
+		return nil, err
+	}
+	if err := CheckValidity(t.now, chain...); err != nil {
+		return nil, err
+	}
+	// The certificate's CN names the signer; the org is whichever of the
+	// document's signers with that id has a registered CA the chain verifies to.
+	var (
+		idx     = -1
+		anchor  trustedCA
+		path    []*x509.Certificate
+		lastErr error
+	)
+	for i, s := range doc.Signers {
+		if s.ID != leaf.Subject.CommonName {
+			continue
+		}
+		cas, err := t.orgCAs(s.MSPID)
+		if err != nil {
+			return nil, err
+		}
+		a, p, err := verifyChain(t.now, chain, cas)
+		if err != nil {
+			if lastErr == nil {
+				lastErr = err
+			}
+			continue
+		}
+		idx, anchor, path = i, a, p
+		break
+	}
+	if idx < 0 {
+		if lastErr != nil {
+			return nil, lastErr
+		}
+		return nil, model.Errorf(model.CodeNotASigner, "certificate CN %q is not a signer of document %s",
+			clip(leaf.Subject.CommonName), doc.ID)
+	}
+	signer := doc.Signers[idx]
+	fp := payload.Fingerprint(leaf.Raw)
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: t.channel, DocumentID: doc.ID,
+		DocumentSHA256: doc.SHA256, Nonce: req.Nonce, SignerFingerprint: fp, Reason: req.Reason, Tags: tags, Note: note})
+	if err != nil {
+		return nil, model.Errorf(model.CodeInvalidField, "%v", err)
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(req.Signature)
+	if err != nil {
+		return nil, model.Errorf(model.CodeBadSignature, "signature is not standard base64")
+	}
+	if err := sigalg.Verify(req.Algorithm, leaf.PublicKey, msg, sig); err != nil {
+		return nil, err
+	}
+	var crl model.CRLInfo
+	found, err := t.getJSON(crlKey(signer.MSPID, anchor.info.Fingerprint), &crl)
+	if err != nil {
+		return nil, err
+	}
+	// The anchor's CRL covers the certificate it issued: the leaf, or the
+	// intermediate directly under it.
+	issued := path[len(path)-2]
+	if found && isRevoked(&crl, serialHex(issued)) {
+		return nil, model.Errorf(model.CodeCertRevoked, "certificate serial %s is on the CRL of %s published by %s (thisUpdate %s)",
+			serialHex(issued), anchor.info.Fingerprint[:16], signer.MSPID, crl.ThisUpdate.Format("2006-01-02T15:04:05Z"))
+	}
+	if purpose != payload.PurposeAnnotate {
+		if signer.Status != model.SignerPending {
+			return nil, model.Errorf(model.CodeAlreadySigned, "%s already %s document %s", signer.Key(),
+				strings.ToLower(string(signer.Status)), doc.ID)
+		}
+		if purpose == payload.PurposeSign && signer.RoutingOrder != doc.CurrentOrder {
+			return nil, model.Errorf(model.CodeOutOfTurn, "%s has routing order %d; order %d has not finished",
+				signer.Key(), signer.RoutingOrder, doc.CurrentOrder)
+		}
+	}
+	sum := sha256.Sum256(msg)
+	ev := model.SignatureEvidence{
+		Signer: signer.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
+		PayloadSHA256: hex.EncodeToString(sum[:]), CertChainPEM: chainPEM(chain), CertFingerprint: fp,
+		CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: serialHex(leaf),
+		CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: anchor.info.Fingerprint,
+		Reason: req.Reason,
+	}
+	if found {
+		ev.CRLNumber = crl.Number
+		tu := crl.ThisUpdate
+		ev.CRLThisUpdate = &tu
+	}
+	return &proof{doc: doc, idx: idx, evidence: ev}, nil
+}
+
+// chainPEM re-encodes the submitted chain canonically for the evidence.
+func chainPEM(chain []*x509.Certificate) string {
+	var b strings.Builder
+	for _, c := range chain {
+		b.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+	}
+	return b.String()
+}

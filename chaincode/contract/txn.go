@@ -1,0 +1,175 @@
+package contract
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+// txn is one transaction: the stub, the deterministic clock (the transaction
+// timestamp), the submitting identity, and the events it appends.
+type txn struct {
+	stub    shim.ChaincodeStubInterface
+	id      string
+	now     time.Time
+	channel string
+	msp     string
+	subject string
+	cert    *x509.Certificate
+	events  []model.Event
+}
+
+func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
+	stub := ctx.GetStub()
+	ts, err := stub.GetTxTimestamp()
+	if err != nil {
+		return nil, internal("transaction timestamp: %v", err)
+	}
+	t := &txn{stub: stub, id: stub.GetTxID(), now: ts.AsTime().UTC(), channel: stub.GetChannelID()}
+	ci := ctx.GetClientIdentity()
+	if ci == nil {
+		return nil, model.Errorf(model.CodeForbidden, "the submitting identity is not an X.509 identity")
+	}
+	if t.msp, err = ci.GetMSPID(); err != nil {
+		return nil, internal("creator MSP: %v", err)
+	}
+	if t.cert, err = ci.GetX509Certificate(); err != nil || t.cert == nil {
+		return nil, model.Errorf(model.CodeForbidden, "the submitting identity is not an X.509 identity")
+	}
+	t.subject = t.cert.Subject.String()
+	return t, nil
+}
+
+func internal(format string, args ...any) *model.Error {
+	return model.Errorf(model.CodeInternal, format, args...)
+}
+
+// requireAdmin allows only an admin of the submitter's own MSP (NodeOU "admin").
+func (t *txn) requireAdmin() error {
+	for _, ou := range t.cert.Subject.OrganizationalUnit {
+		if strings.EqualFold(ou, "admin") {
+			return nil
+		}
+	}
+	return model.Errorf(model.CodeForbidden, "only an admin of %s may do this (certificate OU %v)",
+		t.msp, t.cert.Subject.OrganizationalUnit)
+}
+
+// event stamps a new event with the transaction's id, time and submitter.
+func (t *txn) event(typ model.EventType, docID string, seq int) model.Event {
+	return model.Event{Type: typ, DocumentID: docID, Seq: seq, TxID: t.id, Timestamp: t.now,
+		CreatorMSP: t.msp, CreatorSubject: t.subject}
+}
+
+// getJSON reads key into v; found is false when the key is absent.
+func (t *txn) getJSON(key string, v any) (found bool, err error) {
+	b, err := t.stub.GetState(key)
+	if err != nil {
+		return false, internal("read %s: %v", key, err)
+	}
+	if b == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, internal("decode %s: %v", key, err)
+	}
+	return true, nil
+}
+
+func (t *txn) putJSON(key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return internal("encode %s: %v", key, err)
+	}
+	return t.put(key, b)
+}
+
+func (t *txn) put(key string, b []byte) error {
+	if err := t.stub.PutState(key, b); err != nil {
+		return internal("write %s: %v", key, err)
+	}
+	return nil
+}
+
+func (t *txn) del(key string) error {
+	if err := t.stub.DelState(key); err != nil {
+		return internal("delete %s: %v", key, err)
+	}
+	return nil
+}
+
+// scan returns the values under prefix in key order. It is an unpaginated
+// range query, allowed in writing transactions (the peer re-checks it for
+// phantoms at commit), used only for small groups (an org's CAs and CRLs).
+func (t *txn) scan(prefix string, each func(key string, value []byte) error) error {
+	it, err := t.stub.GetStateByRange(prefix, prefixEnd(prefix))
+	if err != nil {
+		return internal("range %s: %v", prefix, err)
+	}
+	defer it.Close()
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return internal("range %s: %v", prefix, err)
+		}
+		if err := each(kv.Key, kv.Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emit writes the transaction's events (one key each) and its one chaincode
+// event, and returns the WriteResult JSON.
+func (t *txn) emit(doc *model.Document) (string, error) {
+	for _, e := range t.events {
+		k := orgEventKey(e)
+		if e.DocumentID != "" {
+			k = eventKey(e.DocumentID, e.Seq)
+		}
+		if err := t.putJSON(k, e); err != nil {
+			return "", err
+		}
+	}
+	b, err := json.Marshal(t.events)
+	if err != nil {
+		return "", internal("encode events: %v", err)
+	}
+	if err := t.stub.SetEvent(model.ChaincodeEventName, b); err != nil {
+		return "", internal("set event: %v", err)
+	}
+	res := model.WriteResult{Events: t.events}
+	if doc != nil {
+		v := doc.View(t.now)
+		res.Document = &v
+	}
+	return jsonResult(res)
+}
+
+func jsonResult(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", internal("encode result: %v", err)
+	}
+	return string(b), nil
+}
+
+// asError keeps *model.Error as is and makes anything else INTERNAL, so every
+// error crossing the gateway reads "CODE: message".
+func asError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *model.Error
+	if errors.As(err, &me) {
+		return me
+	}
+	return internal("%v", err)
+}

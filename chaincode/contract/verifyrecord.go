@@ -1,0 +1,181 @@
+package contract
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+)
+
+// VerifyRecord re-verifies a document's record from the ledger alone: the
+// event stream, the projection against fold(events), and every frozen piece
+// of signature evidence (chain to the frozen CA at the event's time,
+// signature over the rebuilt payload, nonce record). It reports each check.
+func (c *Contract) VerifyRecord(ctx contractapi.TransactionContextInterface, id string) (string, error) {
+	out, err := verifyRecord(ctx, id)
+	return out, asError(err)
+}
+
+func verifyRecord(ctx contractapi.TransactionContextInterface, id string) (string, error) {
+	t, err := beginQuery(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !model.ValidID(id) {
+		return "", model.Errorf(model.CodeInvalidField, "document id %q is not valid", clip(id))
+	}
+	doc, err := t.loadDoc(id)
+	if err != nil {
+		return "", err
+	}
+	events, err := t.history(id)
+	if err != nil {
+		return "", err
+	}
+	rep := model.VerifyReport{DocumentID: id, OK: true, Checks: []model.Check{}, AsOf: t.now}
+	check := func(name string, err error, okDetail string) {
+		c := model.Check{Name: name, OK: err == nil, Detail: okDetail}
+		if err != nil {
+			c.Detail = err.Error()
+			rep.OK = false
+		}
+		rep.Checks = append(rep.Checks, c)
+	}
+
+	seqErr := error(nil)
+	for i, e := range events {
+		if e.Seq != i || e.DocumentID != id {
+			seqErr = fmt.Errorf("event %d has seq %d document %q", i, e.Seq, e.DocumentID)
+			break
+		}
+	}
+	check("events", seqErr, fmt.Sprintf("%d events, seq 0..%d contiguous", len(events), len(events)-1))
+
+	folded, ferr := model.Fold(events)
+	if ferr == nil {
+		a, _ := json.Marshal(folded)
+		b, _ := json.Marshal(doc)
+		if !bytes.Equal(a, b) {
+			ferr = fmt.Errorf("stored projection differs from fold(events)")
+		}
+	}
+	check("projection", ferr, "stored projection equals fold(events)")
+
+	for _, e := range events {
+		var ev *model.SignatureEvidence
+		var purpose payload.Purpose
+		var tags []string
+		var note string
+		switch e.Type {
+		case model.EventSignatureRecorded:
+			ev, purpose = e.Signature, payload.PurposeSign
+		case model.EventSignatureDeclined:
+			ev, purpose = e.Signature, payload.PurposeDecline
+		case model.EventAnnotated:
+			ev, purpose, tags, note = &e.Annotation.Evidence, payload.PurposeAnnotate, e.Annotation.Tags, e.Annotation.Note
+		default:
+			continue
+		}
+		name := fmt.Sprintf("%s#%d %s", e.Type, e.Seq, ev.Signer.Key())
+		check(name+" certificate", t.recheckChain(e, ev),
+			fmt.Sprintf("chain verifies to CA %s of %s at %s", short(ev.CAFingerprint), ev.Signer.MSPID,
+				e.Timestamp.Format("2006-01-02T15:04:05Z")))
+		check(name+" signature", t.recheckSignature(doc, ev, purpose, tags, note),
+			fmt.Sprintf("%s signature over payload %s", ev.Algorithm, short(ev.PayloadSHA256)))
+		check(name+" nonce", t.recheckNonce(e, ev), "nonce "+ev.Nonce+" recorded for this transaction")
+	}
+
+	if doc.Status == model.StatusCompleted {
+		var missing []string
+		for _, s := range doc.Signers {
+			if s.Status != model.SignerSigned {
+				missing = append(missing, s.Key())
+			}
+		}
+		var err error
+		if len(missing) > 0 {
+			err = fmt.Errorf("completed without signatures of %v", missing)
+		}
+		check("completion", err, fmt.Sprintf("all %d signers signed", len(doc.Signers)))
+	}
+	return jsonResult(rep)
+}
+
+func short(h string) string {
+	if len(h) > 16 {
+		return h[:16]
+	}
+	return h
+}
+
+func (t *txn) recheckChain(e model.Event, ev *model.SignatureEvidence) error {
+	chain, err := ParseChain(ev.CertChainPEM)
+	if err != nil {
+		return err
+	}
+	if payload.Fingerprint(chain[0].Raw) != ev.CertFingerprint {
+		return fmt.Errorf("leaf fingerprint differs from the evidence")
+	}
+	var info model.SignerCA
+	found, err := t.getJSON(caKey(ev.Signer.MSPID, ev.CAFingerprint), &info)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("CA %s is not registered for %s", ev.CAFingerprint, ev.Signer.MSPID)
+	}
+	ca, err := parseCA(info)
+	if err != nil {
+		return err
+	}
+	if chain[0].Subject.CommonName != ev.Signer.ID {
+		return fmt.Errorf("certificate CN %q is not signer %s", chain[0].Subject.CommonName, ev.Signer.ID)
+	}
+	if err := CheckValidity(e.Timestamp, chain...); err != nil {
+		return err
+	}
+	_, _, err = verifyChain(e.Timestamp, chain, []trustedCA{ca})
+	return err
+}
+
+func (t *txn) recheckSignature(doc *model.Document, ev *model.SignatureEvidence, purpose payload.Purpose, tags []string, note string) error {
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: t.channel, DocumentID: doc.ID,
+		DocumentSHA256: doc.SHA256, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Reason: ev.Reason,
+		Tags: tags, Note: note})
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(msg)
+	if hex.EncodeToString(sum[:]) != ev.PayloadSHA256 {
+		return fmt.Errorf("rebuilt payload hash differs from the evidence")
+	}
+	chain, err := ParseChain(ev.CertChainPEM)
+	if err != nil {
+		return err
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(ev.Signature)
+	if err != nil {
+		return err
+	}
+	return sigalg.Verify(ev.Algorithm, chain[0].PublicKey, msg, sig)
+}
+
+func (t *txn) recheckNonce(e model.Event, ev *model.SignatureEvidence) error {
+	var rec model.NonceRecord
+	found, err := t.getJSON(nonceKey(ev.Nonce), &rec)
+	if err != nil {
+		return err
+	}
+	if !found || rec.TxID != e.TxID || rec.DocumentID != e.DocumentID || rec.EventType != e.Type {
+		return fmt.Errorf("nonce %s is not recorded for %s in transaction %s", ev.Nonce, e.Type, e.TxID)
+	}
+	return nil
+}
