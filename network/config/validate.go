@@ -1,0 +1,164 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+var (
+	reName    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	reChannel = regexp.MustCompile(`^[a-z][a-z0-9.-]{0,48}$`)
+	reMSPID   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.-]{0,62}$`)
+	reDomain  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+)
+
+// Validate checks the profile; the first problem is returned as an *Error whose
+// Field is the path below prefix (e.g. "profiles.default").
+func (p *Profile) Validate(prefix string) error {
+	v := &validator{prefix: prefix}
+	v.check(p)
+	if v.err != nil {
+		return v.err
+	}
+	return nil
+}
+
+type validator struct {
+	prefix string
+	err    *Error
+}
+
+func (v *validator) fail(field, format string, a ...any) {
+	if v.err == nil {
+		v.err = &Error{Field: v.prefix + "." + field, Msg: fmt.Sprintf(format, a...)}
+	}
+}
+
+func (v *validator) match(field, val string, re *regexp.Regexp, what string) {
+	switch {
+	case val == "":
+		v.fail(field, "required")
+	case !re.MatchString(val):
+		v.fail(field, "%q is not a valid %s", val, what)
+	}
+}
+
+func (v *validator) check(p *Profile) {
+	v.match("channel", p.Channel, reChannel, "channel name (lower case letters, digits, '.', '-')")
+
+	cc := p.Chaincode
+	v.match("chaincode.name", cc.Name, reName, "chaincode name")
+	if cc.Version == "" {
+		v.fail("chaincode.version", "required")
+	}
+	switch e := cc.Endorsement; {
+	case e == "":
+		v.fail("chaincode.endorsement", "required (majority, all, any or a signature policy)")
+	case e == "majority" || e == "all" || e == "any":
+	case strings.HasPrefix(e, "AND(") || strings.HasPrefix(e, "OR(") || strings.HasPrefix(e, "OutOf("):
+	default:
+		v.fail("chaincode.endorsement", "%q is not majority, all, any or a signature policy (AND(...), OR(...), OutOf(...))", e)
+	}
+
+	if p.BlockCutting.BatchTimeout <= 0 {
+		v.fail("blockCutting.batchTimeout", "required (a positive duration such as 250ms)")
+	}
+	if p.BlockCutting.MaxMessageCount <= 0 {
+		v.fail("blockCutting.maxMessageCount", "required (a positive count)")
+	}
+
+	oo := p.OrdererOrg
+	v.match("ordererOrg.name", oo.Name, reName, "org name")
+	v.match("ordererOrg.mspId", oo.MSPID, reMSPID, "MSP id")
+	v.match("ordererOrg.domain", oo.Domain, reDomain, "domain")
+	if len(oo.Orderers) == 0 {
+		v.fail("ordererOrg.orderers", "at least one orderer required")
+	}
+	names := map[string]string{}
+	unique := func(field, name string) {
+		if prev, ok := names[name]; ok {
+			v.fail(field, "name %q is also %s", name, prev)
+			return
+		}
+		names[name] = v.prefix + "." + field
+	}
+	for i, o := range oo.Orderers {
+		f := fmt.Sprintf("ordererOrg.orderers[%d]", i)
+		if o == nil {
+			v.fail(f, "empty")
+			continue
+		}
+		v.match(f+".name", o.Name, reName, "node name")
+		unique(f+".name", o.Name)
+	}
+
+	if len(p.Orgs) == 0 {
+		v.fail("orgs", "at least one member org required")
+	}
+	msps := map[string]string{oo.MSPID: v.prefix + ".ordererOrg.mspId"}
+	for i, g := range p.Orgs {
+		f := fmt.Sprintf("orgs[%d]", i)
+		if g == nil {
+			v.fail(f, "empty")
+			continue
+		}
+		v.match(f+".name", g.Name, reName, "org name")
+		unique(f+".name", g.Name)
+		v.match(f+".mspId", g.MSPID, reMSPID, "MSP id")
+		if prev, ok := msps[g.MSPID]; ok && g.MSPID != "" {
+			v.fail(f+".mspId", "%q is also %s", g.MSPID, prev)
+		}
+		msps[g.MSPID] = v.prefix + "." + f + ".mspId"
+		v.match(f+".domain", g.Domain, reDomain, "domain")
+		if len(g.Peers) == 0 {
+			v.fail(f+".peers", "at least one peer required")
+		}
+		peerNames := map[string]bool{}
+		for j, pe := range g.Peers {
+			pf := fmt.Sprintf("%s.peers[%d]", f, j)
+			if pe == nil {
+				v.fail(pf, "empty")
+				continue
+			}
+			v.match(pf+".name", pe.Name, reName, "node name")
+			if peerNames[pe.Name] {
+				v.fail(pf+".name", "name %q used twice in %s", pe.Name, v.prefix+"."+f)
+			}
+			peerNames[pe.Name] = true
+		}
+	}
+
+	seen := map[int]string{}
+	for _, r := range p.ports() {
+		switch n := *r.port; {
+		case n == 0:
+			v.fail(r.field, "required")
+		case n < 1 || n > 65535:
+			v.fail(r.field, "%d is not a port (1-65535)", n)
+		default:
+			if prev, ok := seen[n]; ok {
+				v.fail(r.field, "port %d is also %s", n, prev)
+			}
+			seen[n] = v.prefix + "." + r.field
+		}
+	}
+}
+
+// EndorsementPolicy returns the Fabric signature policy for the chaincode.
+func (p *Profile) EndorsementPolicy() string {
+	var members []string
+	for _, g := range p.Orgs {
+		members = append(members, "'"+g.MSPID+".peer'")
+	}
+	n := len(members)
+	switch p.Chaincode.Endorsement {
+	case "majority":
+		return fmt.Sprintf("OutOf(%d,%s)", n/2+1, strings.Join(members, ","))
+	case "all":
+		return fmt.Sprintf("OutOf(%d,%s)", n, strings.Join(members, ","))
+	case "any":
+		return fmt.Sprintf("OutOf(1,%s)", strings.Join(members, ","))
+	}
+	return p.Chaincode.Endorsement
+}
