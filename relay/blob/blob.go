@@ -1,0 +1,42 @@
+// Package blob stores document bytes off-chain, addressed by their SHA-256.
+// The ledger holds only the hash, so a stored blob can always be checked.
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrNotFound: no blob with that hash.
+var ErrNotFound = errors.New("blob: not found")
+
+// ErrTooLarge: the content exceeded the store's size limit; nothing was kept.
+var ErrTooLarge = errors.New("blob: too large")
+
+// HashMismatchError: the content's hash is not the one the caller expected;
+// nothing was kept.
+type HashMismatchError struct{ Want, Got string }
+
+func (e *HashMismatchError) Error() string {
+	return fmt.Sprintf("blob: content sha256 is %s, expected %s", e.Got, e.Want)
+}
+
+// Info describes a stored blob.
+type Info struct {
+	SHA256 string
+	Size   int64
+}
+
+// Store is a content-addressed blob store. The filesystem store implements
+// it; an S3-style store can later.
+type Store interface {
+	// Put reads r to the end and stores it under its SHA-256. If want is not
+	// empty the hash must equal it. Storing existing content is a no-op.
+	Put(ctx context.Context, r io.Reader, want string) (Info, error)
+	// Open returns the content with the given hash.
+	Open(ctx context.Context, sha string) (io.ReadSeekCloser, Info, error)
+	// Stat says whether the content is stored.
+	Stat(ctx context.Context, sha string) (Info, error)
+}

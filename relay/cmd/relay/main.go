@@ -1,0 +1,112 @@
+// Command relay is the qrsign relay: it turns QR scan callbacks into endorsed,
+// committed Fabric transactions and answers provenance queries.
+//
+//	relay --config relay.yaml
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/qrsign/qrsign/relay/blob"
+	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/events"
+	"github.com/qrsign/qrsign/relay/httpapi"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/metrics"
+	"github.com/qrsign/qrsign/relay/oplog"
+	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/session"
+)
+
+func main() {
+	cfgPath := flag.String("config", "", "relay configuration file (YAML)")
+	flag.Parse()
+	if *cfgPath == "" {
+		fmt.Fprintln(os.Stderr, "relay: --config FILE is required")
+		os.Exit(2)
+	}
+	if err := run(*cfgPath); err != nil {
+		fmt.Fprintln(os.Stderr, "relay:", err)
+		os.Exit(1)
+	}
+}
+
+func run(path string) error {
+	cfg, err := config.Load(path, nil)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("org", cfg.Org)
+	slog.SetDefault(log)
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("dataDir: %w", err)
+	}
+	key, err := cfg.LoadTokenKey()
+	if err != nil {
+		return err
+	}
+	issuer, err := session.NewIssuer(key, cfg.SessionTTL.D())
+	if err != nil {
+		return err
+	}
+	blobs, err := blob.NewFS(filepath.Join(cfg.DataDir, "blobs"), cfg.MaxDocumentBytes)
+	if err != nil {
+		return err
+	}
+	ops, err := oplog.Open(filepath.Join(cfg.DataDir, "operations.jsonl"))
+	if err != nil {
+		return fmt.Errorf("operation log: %w", err)
+	}
+	defer ops.Close()
+	g := cfg.Gateway
+	gw, err := ledger.Dial(ledger.Options{Endpoint: g.Endpoint, ServerName: g.ServerName, TLSCACertFile: g.TLSCACertFile,
+		MSPID: g.MSPID, CertFile: g.CertFile, KeyFile: g.KeyFile, Channel: cfg.Channel, Chaincode: cfg.Chaincode,
+		EvaluateTimeout: g.Timeouts.Evaluate.D(), EndorseTimeout: g.Timeouts.Endorse.D(), SubmitTimeout: g.Timeouts.Submit.D(),
+		CommitStatusTimeout: g.Timeouts.CommitStatus.D(), MVCCRetries: g.MVCCRetries})
+	if err != nil {
+		return err
+	}
+	defer gw.Close()
+
+	svc := service.New(gw, blobs, issuer, cfg.Channel, cfg.PublicURL)
+	svc.Log, svc.Ops = log, ops
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	opt := httpapi.Options{Logger: log, Metrics: metrics.New()}
+	if cfg.Events {
+		hub := events.NewHub()
+		hub.Log, hub.OnCommit = log, gw.RememberBlock
+		opt.Events = hub
+		go hub.Follow(ctx, gw.Network(), cfg.Chaincode, filepath.Join(cfg.DataDir, "events.checkpoint"))
+	}
+	srv := httpapi.New(cfg, svc, opt).HTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("relay listening", "listen", cfg.Listen, "publicURL", cfg.PublicURL, "gateway", g.Endpoint, "mspId", g.MSPID)
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}
+	return nil
+}

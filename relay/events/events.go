@@ -1,0 +1,121 @@
+// Package events follows the chaincode's events ("qrsign.events") and fans
+// them out to subscribers per document. Its position is checkpointed in a
+// file under the data directory, so a restarted relay resumes after the last
+// event it handled and misses none.
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+// Hub distributes document events to subscribers.
+type Hub struct {
+	mu   sync.Mutex
+	subs map[string]map[chan []byte]struct{}
+	// OnCommit is told where each transaction with events committed.
+	OnCommit func(txID string, block uint64)
+	Log      *slog.Logger
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: map[string]map[chan []byte]struct{}{}, Log: slog.Default()} }
+
+// Subscribe returns a channel of JSON messages {"event","blockNumber"} for docID.
+// A slow subscriber loses messages rather than stalling the hub (SSE
+// clients recover with Last-Event-ID).
+func (h *Hub) Subscribe(docID string) (<-chan []byte, func()) {
+	ch := make(chan []byte, 64)
+	h.mu.Lock()
+	if h.subs[docID] == nil {
+		h.subs[docID] = map[chan []byte]struct{}{}
+	}
+	h.subs[docID][ch] = struct{}{}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs[docID], ch)
+		if len(h.subs[docID]) == 0 {
+			delete(h.subs, docID)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Publish hands one chaincode event payload (JSON array of model.Event) to subscribers.
+func (h *Hub) Publish(block uint64, txID string, payload []byte) {
+	if h.OnCommit != nil {
+		h.OnCommit(txID, block)
+	}
+	var evs []model.Event
+	if err := json.Unmarshal(payload, &evs); err != nil {
+		h.Log.Warn("chaincode event payload unparsable", "tx", txID, "err", err)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ev := range evs {
+		if ev.DocumentID == "" {
+			continue
+		}
+		b, _ := json.Marshal(map[string]any{"event": ev, "blockNumber": block})
+		for ch := range h.subs[ev.DocumentID] {
+			select {
+			case ch <- b:
+			default:
+			}
+		}
+	}
+}
+
+// Follow reads chaincode events from the network until ctx ends,
+// reconnecting with backoff, resuming from the checkpoint file at path.
+func (h *Hub) Follow(ctx context.Context, network *client.Network, chaincode, path string) error {
+	cp, err := client.NewFileCheckpointer(path)
+	if err != nil {
+		h.Log.Error("event checkpoint", "err", err)
+		return err
+	}
+	defer cp.Close()
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := h.followOnce(ctx, network, chaincode, cp)
+		if ctx.Err() != nil {
+			return nil
+		}
+		h.Log.Warn("chaincode events interrupted; reconnecting", "err", err, "after", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+		}
+		if backoff < 30*time.Second {
+			backoff *= 2
+		}
+	}
+	return nil
+}
+
+func (h *Hub) followOnce(ctx context.Context, network *client.Network, chaincode string, cp *client.FileCheckpointer) error {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch, err := network.ChaincodeEvents(sctx, chaincode, client.WithCheckpoint(cp))
+	if err != nil {
+		return err
+	}
+	for ev := range ch {
+		if ev.EventName == model.ChaincodeEventName {
+			h.Publish(ev.BlockNumber, ev.TransactionID, ev.Payload)
+		}
+		if err := cp.CheckpointChaincodeEvent(ev); err != nil {
+			return err
+		}
+	}
+	return context.Canceled
+}

@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/qr"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+func (s *Server) callerOf(c echo.Context) service.Caller {
+	return service.Caller{RequestID: requestID(c), Who: caller(c), ClientIP: c.RealIP()}
+}
+
+// upload registers a document: multipart (parts "metadata" and "file") or a
+// JSON body naming sha256 and size of bytes stored elsewhere.
+func (s *Server) upload(c echo.Context) error {
+	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	var (
+		res *service.Registered
+		err error
+	)
+	switch ct {
+	case "application/json":
+		var meta service.UploadMeta
+		if err := decodeJSON(c, &meta); err != nil {
+			return err
+		}
+		if meta.SHA256 == "" {
+			return problem.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
+		}
+		res, err = s.svc.Upload(c.Request().Context(), s.callerOf(c), meta, nil, "")
+	case "multipart/form-data":
+		res, err = s.uploadMultipart(c)
+	default:
+		return problem.New(model.CodeBadRequest, "Content-Type must be multipart/form-data or application/json")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, res)
+}
+
+func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
+	mr, err := c.Request().MultipartReader()
+	if err != nil {
+		return nil, problem.New(model.CodeBadRequest, "malformed multipart body")
+	}
+	var (
+		meta     *service.UploadMeta
+		content  io.Reader
+		fileType string
+	)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, multipartErr(err)
+		}
+		switch part.FormName() {
+		case "metadata":
+			b, err := io.ReadAll(io.LimitReader(part, s.cfg.MaxJSONBytes+1))
+			if err != nil {
+				return nil, multipartErr(err)
+			}
+			if int64(len(b)) > s.cfg.MaxJSONBytes {
+				return nil, problem.New(problem.CodePayloadTooLarge, "the metadata part is too large")
+			}
+			var m service.UploadMeta
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&m); err != nil {
+				return nil, problem.Newf(model.CodeBadRequest, "metadata JSON: %v", err)
+			}
+			meta = &m
+		case "file":
+			if content != nil {
+				return nil, problem.New(model.CodeBadRequest, "only one file part is allowed")
+			}
+			fileType = part.Header.Get(echo.HeaderContentType)
+			if meta != nil {
+				// Metadata first: stream the file straight into the store.
+				return s.svc.Upload(c.Request().Context(), s.callerOf(c), *meta, part, fileType)
+			}
+			// File first: store it now (content-addressed, harmless if the
+			// metadata then fails), register when the metadata arrives.
+			info, err := s.svc.Blobs.Put(c.Request().Context(), part, "")
+			if err != nil {
+				return nil, multipartErr(err)
+			}
+			r, _, err := s.svc.Blobs.Open(c.Request().Context(), info.SHA256)
+			if err != nil {
+				return nil, err
+			}
+			defer r.Close()
+			content = r
+		default:
+			io.Copy(io.Discard, part)
+		}
+	}
+	if meta == nil {
+		return nil, problem.New(model.CodeBadRequest, "multipart body needs a metadata part")
+	}
+	if content == nil {
+		return nil, problem.New(model.CodeBadRequest, "multipart body needs a file part")
+	}
+	return s.svc.Upload(c.Request().Context(), s.callerOf(c), *meta, content, fileType)
+}
+
+func multipartErr(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	var p *problem.Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	if strings.Contains(err.Error(), "too large") {
+		return problem.New(problem.CodePayloadTooLarge, "the file is larger than this relay accepts")
+	}
+	return problem.New(model.CodeBadRequest, "malformed multipart body").WithCause(err)
+}
+
+func (s *Server) getDocument(c echo.Context) error {
+	v, err := s.svc.Document(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) getContent(c echo.Context) error {
+	r, v, err := s.svc.Content(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, v.MediaType)
+	h.Set("ETag", `"`+v.SHA256+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", "attachment")
+	http.ServeContent(c.Response(), c.Request(), "", v.CreatedAt, r)
+	return nil
+}
+
+func (s *Server) getQR(c echo.Context) error {
+	size := qr.DefaultSize
+	if v := c.QueryParam("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < qr.MinSize || n > qr.MaxSize {
+			return problem.Newf(model.CodeInvalidField, "size must be an integer %d..%d", qr.MinSize, qr.MaxSize)
+		}
+		size = n
+	}
+	signer := c.QueryParam("signer")
+	if signer == "" {
+		return problem.New(model.CodeInvalidField, "signer=mspId/id is required")
+	}
+	sess, err := s.svc.SignerSession(c.Request().Context(), c.Param("id"), signer)
+	if err != nil {
+		return err
+	}
+	png, err := s.qr.PNG(s.cfg.PublicURL+"/s/"+sess.Token, size)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Match-Code", sess.MatchCode)
+	return c.Blob(http.StatusOK, "image/png", png)
+}
+
+func (s *Server) getProvenance(c echo.Context) error {
+	p, err := s.svc.Provenance(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}

@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+// streamEvents serves a document's events as server-sent events: first the
+// committed history after Last-Event-ID (the event's seq), then live events
+// from the chaincode event listener, each once.
+func (s *Server) streamEvents(c echo.Context) error {
+	id := c.Param("id")
+	var live <-chan []byte
+	if s.events != nil {
+		ch, cancel := s.events.Subscribe(id)
+		defer cancel()
+		live = ch
+	}
+	// Subscribe before reading history so nothing falls between the two.
+	h, err := s.svc.Provenance(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	last := -1
+	if v := c.Request().Header.Get("Last-Event-ID"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			last = n
+		}
+	}
+	// SSE streams outlive the server's write timeout.
+	rc := http.NewResponseController(c.Response().Writer)
+	_ = rc.SetWriteDeadline(time.Time{})
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(ev model.Event, block uint64) error {
+		if ev.Seq <= last {
+			return nil
+		}
+		last = ev.Seq
+		b, _ := json.Marshal(map[string]any{"event": ev, "blockNumber": block})
+		if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.Seq, ev.Type, b); err != nil {
+			return err
+		}
+		w.Flush()
+		return nil
+	}
+	for _, pe := range h.Events {
+		if err := send(pe.Event, pe.BlockNumber); err != nil {
+			return nil
+		}
+	}
+	fmt.Fprint(w, ": live\n\n")
+	w.Flush()
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.Request().Context().Done():
+			return nil
+		case <-ping.C:
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+				return nil
+			}
+			w.Flush()
+		case raw, ok := <-live:
+			if !ok {
+				return nil
+			}
+			var msg struct {
+				Event       model.Event `json:"event"`
+				BlockNumber uint64      `json:"blockNumber"`
+			}
+			if json.Unmarshal(raw, &msg) == nil {
+				if err := send(msg.Event, msg.BlockNumber); err != nil {
+					return nil
+				}
+			}
+		}
+	}
+}

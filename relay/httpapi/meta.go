@@ -1,0 +1,35 @@
+package httpapi
+
+import (
+	_ "embed"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/qrsign/qrsign/relay/metrics"
+)
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+// OpenAPI is the embedded OpenAPI 3.1 description of the API.
+func OpenAPI() []byte { return openapiJSON }
+
+func (s *Server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/json", openapiJSON)
+}
+
+func (s *Server) registerMetrics() {
+	s.metrics.Help("qrsign_relay_http_requests_total", "HTTP requests by route, method and status.")
+	s.metrics.Help("qrsign_relay_scan_callbacks_total", "Scan callbacks by result (ok, replayed, or problem code).")
+	s.metrics.Help("qrsign_relay_scan_commit_seconds", "Scan callback to committed transaction, seconds.")
+	s.metrics.Help("qrsign_relay_qr_cache_hits", "QR PNGs served from the cache.")
+	s.metrics.Gauge("qrsign_relay_qr_cache_hits", func() float64 { h, _ := s.qr.Stats(); return float64(h) })
+	s.metrics.Gauge("qrsign_relay_qr_cache_misses", func() float64 { _, m := s.qr.Stats(); return float64(m) })
+}
+
+func (s *Server) metricsHandler(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderContentType, metrics.ContentType)
+	c.Response().WriteHeader(http.StatusOK)
+	return s.metrics.Write(c.Response())
+}

@@ -1,0 +1,176 @@
+// Package httpapi is the relay's HTTP layer: routing, authentication, limits,
+// problem rendering and the handlers that call relay/service. It holds no
+// domain rules.
+package httpapi
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/metrics"
+	"github.com/qrsign/qrsign/relay/qr"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+// Events streams a document's committed events (relay/events implements it).
+type Events interface {
+	Subscribe(docID string) (ch <-chan []byte, cancel func())
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg     *config.Config
+	svc     *service.Service
+	logger  *slog.Logger
+	echo    *echo.Echo
+	qr      *qr.Cache
+	metrics *metrics.Registry
+	keys    *keyring
+	limiter *limiter
+	events  Events
+}
+
+// Options are what New needs besides the config and service.
+type Options struct {
+	Logger  *slog.Logger
+	Metrics *metrics.Registry
+	Events  Events // may be nil: /events then serves history only
+}
+
+// New builds the router.
+func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Metrics == nil {
+		opt.Metrics = metrics.New()
+	}
+	s := &Server{cfg: cfg, svc: svc, logger: opt.Logger, qr: qr.NewCache(cfg.QRCacheEntries), metrics: opt.Metrics,
+		keys: newKeyring(cfg.APIKeys), events: opt.Events}
+	if cfg.RateLimit.PerSecond > 0 {
+		s.limiter = newLimiter(cfg.RateLimit.PerSecond, cfg.RateLimit.Burst, time.Now)
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
+	e.Use(s.recoverer, s.accessLog)
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  cfg.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodPost},
+			AllowHeaders:  []string{"Authorization", "X-API-Key", "Content-Type", "Last-Event-ID"},
+			ExposeHeaders: []string{echo.HeaderXRequestID, "Retry-After", "ETag"},
+			MaxAge:        600,
+		}))
+	}
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsHandler)
+
+	api := e.Group("", s.rateLimit)
+	jsonLimit := bodyLimit(cfg.MaxJSONBytes)
+	api.GET("/v1/openapi.json", s.openapi)
+	api.GET("/s/:token", s.sessionPage)
+	api.GET("/v1/sessions/:token", s.getSession)
+	api.POST("/v1/callbacks/scan", s.scan, jsonLimit)
+	api.POST("/v1/documents", s.upload, bodyLimit(cfg.MaxDocumentBytes+1<<20), s.requireScope(config.ScopeWrite))
+	api.GET("/v1/documents/:id", s.getDocument, s.readAccess)
+	api.GET("/v1/documents/:id/content", s.getContent, s.readAccess)
+	api.GET("/v1/documents/:id/qr.png", s.getQR, s.requireScope(config.ScopeRead))
+	api.GET("/v1/documents/:id/provenance", s.getProvenance, s.readAccess)
+	api.GET("/v1/documents/:id/events", s.streamEvents, s.readAccess)
+	s.echo = e
+	s.registerMetrics()
+	return s
+}
+
+// Handler is the root handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// HTTPServer wraps the handler with the configured timeouts.
+func (s *Server) HTTPServer() *http.Server {
+	c := s.cfg.Server
+	return &http.Server{Addr: s.cfg.Listen, Handler: s.echo, ReadHeaderTimeout: c.ReadHeaderTimeout.D(),
+		ReadTimeout: c.ReadTimeout.D(), WriteTimeout: c.WriteTimeout.D(), IdleTimeout: c.IdleTimeout.D(),
+		MaxHeaderBytes: 64 << 10}
+}
+
+// ipExtractor believes X-Forwarded-For only from configured proxies.
+func ipExtractor(trusted []string) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, c := range trusted {
+		if _, n, err := net.ParseCIDR(c); err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+func (s *Server) log(c echo.Context) *slog.Logger {
+	return s.logger.With("requestId", requestID(c))
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// accessLog logs every request with its id, client IP, status and duration.
+// Paths holding session tokens are shortened: tokens are bearer secrets.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		st := c.Response().Status
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.Add("qrsign_relay_http_requests_total", metrics.Labels("route", route, "method", c.Request().Method,
+			"status", strconv.Itoa(st)), 1)
+		lvl := slog.LevelInfo
+		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
+			lvl = slog.LevelDebug
+		}
+		s.logger.Log(c.Request().Context(), lvl, "request", "requestId", requestID(c), "ip", c.RealIP(),
+			"method", c.Request().Method, "path", redactPath(c.Request().URL.Path), "status", st,
+			"ms", time.Since(start).Milliseconds())
+		return nil
+	}
+}
+
+func redactPath(p string) string {
+	for _, pre := range []string{"/s/", "/v1/sessions/"} {
+		if strings.HasPrefix(p, pre) && len(p) > len(pre)+8 {
+			return p[:len(pre)+8] + "…"
+		}
+	}
+	return p
+}
+
+func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log(c).Error("panic", "panic", r)
+				err = errPanic
+			}
+		}()
+		return next(c)
+	}
+}

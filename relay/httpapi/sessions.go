@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/qrsign/qrsign/relay/metrics"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+func (s *Server) getSession(c echo.Context) error {
+	info, err := s.svc.Session(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, info)
+}
+
+var pageTmpl = template.Must(template.New("s").Parse(`<!doctype html>
+<html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>qrsign: {{.Title}}</title>
+<h1>{{.Title}}</h1>
+<p>Signer: {{.Signer.ID}} ({{.Signer.MSPID}}) · match code <strong>{{.MatchCode}}</strong></p>
+<p>SHA-256: <code>{{.SHA256}}</code> · expires {{.ExpiresAt.Format "2006-01-02 15:04 MST"}}</p>
+<p>Sign with the qrsign client: <code>qrsign sign {{.Token}}</code></p>
+</html>`))
+
+// sessionPage is what a plain phone camera opens: a summary for now.
+func (s *Server) sessionPage(c echo.Context) error {
+	info, err := s.svc.Session(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'")
+	h.Set(echo.HeaderContentType, "text/html; charset=utf-8")
+	c.Response().WriteHeader(http.StatusOK)
+	return pageTmpl.Execute(c.Response(), info)
+}
+
+func (s *Server) scan(c echo.Context) error {
+	start := time.Now()
+	var req service.ScanRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	res, err := s.svc.Scan(c.Request().Context(), s.callerOf(c), req)
+	result := "ok"
+	switch {
+	case err != nil:
+		result = string(s.toProblem(err).Code)
+	case res.Replayed:
+		result = "replayed"
+	}
+	s.metrics.Add("qrsign_relay_scan_callbacks_total", metrics.Labels("result", result), 1)
+	if err != nil {
+		return err
+	}
+	if !res.Replayed {
+		s.metrics.Observe("qrsign_relay_scan_commit_seconds", "", time.Since(start))
+	}
+	return c.JSON(http.StatusOK, res)
+}

@@ -1,0 +1,362 @@
+package ledger
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+// Options configure a Gateway.
+type Options struct {
+	Endpoint      string // host:port of the org's peer gateway
+	ServerName    string // TLS server name
+	TLSCACertFile string
+	MSPID         string
+	CertFile      string
+	KeyFile       string // PKCS#8 or SEC1 PEM
+	Channel       string
+	Chaincode     string
+
+	EvaluateTimeout     time.Duration
+	EndorseTimeout      time.Duration
+	SubmitTimeout       time.Duration
+	CommitStatusTimeout time.Duration
+	MVCCRetries         int // re-endorse and resubmit after MVCC_READ_CONFLICT
+}
+
+// Gateway is a Ledger over one gRPC connection to the org's peer gateway,
+// acting as the org's relay identity.
+type Gateway struct {
+	opt      Options
+	conn     *grpc.ClientConn
+	gw       *client.Gateway
+	network  *client.Network
+	contract *client.Contract
+	qscc     *client.Contract
+
+	mu     sync.Mutex
+	blocks map[string]uint64 // tx id → block, learned from commit statuses and events
+}
+
+// Dial connects to the gateway. gRPC connects lazily: Dial succeeds without a
+// peer; Ping tells whether one answers.
+func Dial(opt Options) (*Gateway, error) {
+	pem, err := os.ReadFile(opt.TLSCACertFile)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: TLS CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("ledger: TLS CA %s holds no PEM certificate", opt.TLSCACertFile)
+	}
+	creds := credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: opt.ServerName, MinVersion: tls.VersionTLS12})
+	conn, err := grpc.NewClient("dns:///"+opt.Endpoint, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: dial %s: %w", opt.Endpoint, err)
+	}
+	g, err := New(conn, opt)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// New uses an existing connection (owned by the Gateway afterwards).
+func New(conn *grpc.ClientConn, opt Options) (*Gateway, error) {
+	certPEM, err := os.ReadFile(opt.CertFile)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: certificate: %w", err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: certificate %s: %w", opt.CertFile, err)
+	}
+	id, err := identity.NewX509Identity(opt.MSPID, cert)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: identity: %w", err)
+	}
+	keyPEM, err := os.ReadFile(opt.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: key: %w", err)
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: key %s: %w", opt.KeyFile, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: key %s: %w", opt.KeyFile, err)
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&opt.EvaluateTimeout, 5*time.Second)
+	def(&opt.EndorseTimeout, 15*time.Second)
+	def(&opt.SubmitTimeout, 5*time.Second)
+	def(&opt.CommitStatusTimeout, time.Minute)
+	gw, err := client.Connect(id, client.WithSign(sign), client.WithHash(hashSHA256), client.WithClientConnection(conn),
+		client.WithEvaluateTimeout(opt.EvaluateTimeout), client.WithEndorseTimeout(opt.EndorseTimeout),
+		client.WithSubmitTimeout(opt.SubmitTimeout), client.WithCommitStatusTimeout(opt.CommitStatusTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: gateway: %w", err)
+	}
+	nw := gw.GetNetwork(opt.Channel)
+	return &Gateway{opt: opt, conn: conn, gw: gw, network: nw, contract: nw.GetContract(opt.Chaincode),
+		qscc: nw.GetContract("qscc"), blocks: map[string]uint64{}}, nil
+}
+
+// Close closes the gateway and its connection.
+func (g *Gateway) Close() error {
+	return errors.Join(g.gw.Close(), g.conn.Close())
+}
+
+// Network is the channel, for event listeners.
+func (g *Gateway) Network() *client.Network { return g.network }
+
+// Evaluate runs a query and returns its raw result.
+func (g *Gateway) Evaluate(ctx context.Context, fn string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
+	defer cancel()
+	out, err := g.contract.EvaluateWithContext(ctx, fn, client.WithArguments(args...))
+	if err != nil {
+		return nil, classify(fn, "", err)
+	}
+	return out, nil
+}
+
+// Submit endorses, submits and waits for the commit status of fn. A
+// transaction invalidated by an MVCC read conflict is retried with a fresh
+// transaction id after a short backoff; other invalidations are errors.
+func (g *Gateway) Submit(ctx context.Context, fn string, args ...string) (Tx, []byte, error) {
+	backoff := 50 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		tx, out, err := g.submitOnce(ctx, fn, args)
+		var le *Error
+		if err == nil || !errors.As(err, &le) || !errors.Is(err, ErrInvalidated) ||
+			(le.ValidationCode != "MVCC_READ_CONFLICT" && le.ValidationCode != "PHANTOM_READ_CONFLICT") ||
+			attempt >= g.opt.MVCCRetries {
+			return tx, out, err
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return tx, nil, Unavailable(fn, tx.TxID, ctx.Err())
+		}
+		backoff *= 2
+	}
+}
+
+func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx, []byte, error) {
+	prop, err := g.contract.NewProposal(fn, client.WithArguments(args...))
+	if err != nil {
+		return Tx{}, nil, fmt.Errorf("ledger: %s: proposal: %w", fn, err)
+	}
+	txID := prop.TransactionID()
+	ectx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
+	txn, err := prop.EndorseWithContext(ectx)
+	cancel()
+	if err != nil {
+		return Tx{TxID: txID}, nil, classify(fn, txID, err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, g.opt.SubmitTimeout)
+	commit, err := txn.SubmitWithContext(sctx)
+	cancel()
+	if err != nil {
+		return Tx{TxID: txID}, nil, classify(fn, txID, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, g.opt.CommitStatusTimeout)
+	st, err := commit.StatusWithContext(cctx)
+	cancel()
+	if err != nil {
+		return Tx{TxID: txID}, nil, classify(fn, txID, err)
+	}
+	tx := Tx{TxID: txID, BlockNumber: st.BlockNumber, ValidationCode: st.Code.String()}
+	if !st.Successful {
+		return tx, nil, Invalidated(fn, txID, st.Code.String())
+	}
+	g.RememberBlock(txID, st.BlockNumber)
+	return tx, txn.Result(), nil
+}
+
+// classify turns a gateway error into an *Error of the right kind.
+func classify(op, txID string, err error) error {
+	if code, msg, ok := chaincodeMessage(err); ok {
+		return Rejected(op, txID, code, msg)
+	}
+	var ce *client.CommitError
+	if errors.As(err, &ce) {
+		return Invalidated(op, ce.TransactionID, ce.Code.String())
+	}
+	if txID == "" {
+		var te *client.TransactionError
+		if errors.As(err, &te) {
+			txID = te.TransactionID
+		}
+	}
+	// Endorse, submit and commit-status failures without a chaincode
+	// answer, timeouts, cancellations: the network did not take the transaction
+	// (or we cannot tell); the nonce makes a retry safe.
+	return Unavailable(op, txID, err)
+}
+
+// chaincodeMessage finds a chaincode "CODE: message" in the error or its
+// gRPC status details (the gateway puts peer answers in ErrorDetail).
+func chaincodeMessage(err error) (model.Code, string, bool) {
+	st, ok := status.FromError(err)
+	if ok {
+		for _, d := range st.Details() {
+			if ed, ok := d.(*gateway.ErrorDetail); ok {
+				if c, ok := model.ParseMessage(ed.GetMessage()); ok {
+					return c, trimToCode(ed.GetMessage(), c), true
+				}
+			}
+		}
+		if st.Code() == codes.Unavailable || st.Code() == codes.DeadlineExceeded || st.Code() == codes.Canceled {
+			return "", "", false
+		}
+		if c, ok := model.ParseMessage(st.Message()); ok {
+			return c, trimToCode(st.Message(), c), true
+		}
+	}
+	return "", "", false
+}
+
+// trimToCode keeps the chaincode's message after "CODE: ".
+func trimToCode(msg string, c model.Code) string {
+	if i := strings.Index(msg, string(c)+": "); i >= 0 {
+		return msg[i+len(c)+2:]
+	}
+	return msg
+}
+
+// RememberBlock records where a transaction committed (from a commit status or an event).
+func (g *Gateway) RememberBlock(txID string, block uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.blocks) > 100_000 { // bounded: forget everything rather than grow forever
+		g.blocks = map[string]uint64{}
+	}
+	g.blocks[txID] = block
+}
+
+// BlockOfTx answers from what this relay saw commit, else asks qscc.
+func (g *Gateway) BlockOfTx(ctx context.Context, txID string) (uint64, error) {
+	g.mu.Lock()
+	b, ok := g.blocks[txID]
+	g.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
+	defer cancel()
+	raw, err := g.qscc.EvaluateWithContext(ctx, "GetBlockByTxID", client.WithArguments(g.opt.Channel, txID))
+	if err != nil {
+		return 0, classify("qscc.GetBlockByTxID", "", err)
+	}
+	var blk common.Block
+	if err := proto.Unmarshal(raw, &blk); err != nil || blk.GetHeader() == nil {
+		return 0, fmt.Errorf("ledger: qscc block for %s: unparsable", txID)
+	}
+	g.RememberBlock(txID, blk.GetHeader().GetNumber())
+	return blk.GetHeader().GetNumber(), nil
+}
+
+// Ping evaluates the chaincode's Ping.
+func (g *Gateway) Ping(ctx context.Context) error {
+	_, err := g.Evaluate(ctx, "Ping")
+	return err
+}
+
+// SubmitPing submits Ping and waits for its commit (benchmark baseline).
+func (g *Gateway) SubmitPing(ctx context.Context) (Tx, error) {
+	tx, _, err := g.Submit(ctx, "Ping")
+	return tx, err
+}
+
+func (g *Gateway) write(ctx context.Context, fn string, req any) (*Written, error) {
+	arg, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	tx, out, err := g.Submit(ctx, fn, string(arg))
+	if err != nil {
+		return nil, err
+	}
+	w := &Written{Tx: tx}
+	if err := json.Unmarshal(out, &w.Result); err != nil {
+		return nil, fmt.Errorf("ledger: %s (tx %s): result: %w", fn, tx.TxID, err)
+	}
+	return w, nil
+}
+
+func (g *Gateway) query(ctx context.Context, fn, arg string, v any) error {
+	out, err := g.Evaluate(ctx, fn, arg)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		return fmt.Errorf("ledger: %s: result: %w", fn, err)
+	}
+	return nil
+}
+
+// RegisterDocument submits RegisterDocument.
+func (g *Gateway) RegisterDocument(ctx context.Context, req model.RegisterDocumentRequest) (*Written, error) {
+	return g.write(ctx, "RegisterDocument", req)
+}
+
+// RecordSignature submits RecordSignature.
+func (g *Gateway) RecordSignature(ctx context.Context, req model.SignatureRequest) (*Written, error) {
+	return g.write(ctx, "RecordSignature", req)
+}
+
+// DeclineSignature submits DeclineSignature.
+func (g *Gateway) DeclineSignature(ctx context.Context, req model.SignatureRequest) (*Written, error) {
+	return g.write(ctx, "DeclineSignature", req)
+}
+
+// GetDocument evaluates GetDocument.
+func (g *Gateway) GetDocument(ctx context.Context, id string) (*model.DocumentView, error) {
+	var v model.DocumentView
+	return &v, g.query(ctx, "GetDocument", id, &v)
+}
+
+// GetHistory evaluates GetHistory.
+func (g *Gateway) GetHistory(ctx context.Context, id string) (*model.History, error) {
+	var h model.History
+	return &h, g.query(ctx, "GetHistory", id, &h)
+}
+
+// GetNonce evaluates GetNonce.
+func (g *Gateway) GetNonce(ctx context.Context, nonce string) (*model.NonceRecord, error) {
+	var r model.NonceRecord
+	return &r, g.query(ctx, "GetNonce", nonce, &r)
+}
+
+var _ Ledger = (*Gateway)(nil)
+
+// validationName is kept for symmetry with peer codes in tests.
+var _ = peer.TxValidationCode_VALID

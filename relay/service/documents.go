@@ -1,0 +1,210 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/blob"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/session"
+)
+
+// UploadMeta is the metadata of an upload (multipart part "metadata", or the JSON body).
+type UploadMeta struct {
+	ID         string             `json:"id,omitempty"`
+	Title      string             `json:"title"`
+	DocType    string             `json:"docType"`
+	MediaType  string             `json:"mediaType,omitempty"`
+	Owner      string             `json:"owner"`
+	Signers    []model.SignerSpec `json:"signers"`
+	Priority   int                `json:"priority"`
+	ExpiresAt  *time.Time         `json:"expiresAt,omitempty"`
+	BatchID    string             `json:"batchId,omitempty"`
+	BatchOrder int                `json:"batchOrder,omitempty"`
+	// For documents stored elsewhere (JSON body only); for multipart, an
+	// optional expected hash of the file.
+	SHA256 string `json:"sha256,omitempty"`
+	Size   *int64 `json:"size,omitempty"`
+}
+
+// SigningLink is one signer's session on a freshly registered document.
+type SigningLink struct {
+	Signer    model.SignerSpec `json:"signer"`
+	URL       string           `json:"url"`
+	Token     string           `json:"token"`
+	QRURL     string           `json:"qrUrl"`
+	MatchCode string           `json:"matchCode"`
+	ExpiresAt time.Time        `json:"expiresAt"`
+}
+
+// Registered is the answer of Upload.
+type Registered struct {
+	Document    *model.DocumentView `json:"document"`
+	TxID        string              `json:"txId"`
+	BlockNumber uint64              `json:"blockNumber"`
+	Signing     []SigningLink       `json:"signing"`
+}
+
+// Upload stores content (when not nil) and registers the document on the ledger.
+func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content io.Reader, contentType string) (_ *Registered, err error) {
+	started := time.Now()
+	var tx *ledger.Tx
+	defer func() { s.op(c, "register", meta.ID, started, tx, err) }()
+	now := s.now()
+	if meta.ID == "" {
+		meta.ID = randomID()
+	}
+	req := model.RegisterDocumentRequest{ID: meta.ID, MediaType: meta.MediaType, Title: meta.Title, DocType: meta.DocType,
+		Owner: meta.Owner, Signers: meta.Signers, Priority: meta.Priority, BatchID: meta.BatchID, BatchOrder: meta.BatchOrder}
+	if meta.ExpiresAt != nil {
+		req.ExpiresAt = meta.ExpiresAt.UTC()
+	} else {
+		req.ExpiresAt = now.Add(s.DefaultExpiry).Truncate(time.Second)
+	}
+	if content != nil {
+		if req.MediaType == "" {
+			req.MediaType = mediaTypeOf(contentType)
+		}
+		if meta.SHA256 != "" && !model.ValidSHA256(meta.SHA256) {
+			return nil, problem.New(model.CodeInvalidField, "sha256 must be 64 lowercase hex characters")
+		}
+		// Validate the metadata before storing bytes (hash and size are placeholders).
+		probe := req
+		probe.SHA256, probe.Size = strings.Repeat("0", 64), 0
+		if err := probe.Validate(now); err != nil {
+			return nil, problem.From(err)
+		}
+		info, err := s.Blobs.Put(ctx, content, meta.SHA256)
+		var hm *blob.HashMismatchError
+		switch {
+		case errors.As(err, &hm):
+			return nil, problem.Newf(problem.CodeHashMismatch, "the file's sha256 is %s, metadata says %s", hm.Got, hm.Want)
+		case errors.Is(err, blob.ErrTooLarge):
+			return nil, problem.New(problem.CodePayloadTooLarge, "the file is larger than this relay accepts")
+		case err != nil:
+			return nil, problem.From(err)
+		}
+		req.SHA256, req.Size = info.SHA256, info.Size
+	} else {
+		if meta.Size == nil {
+			return nil, problem.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
+		}
+		req.SHA256, req.Size = meta.SHA256, *meta.Size
+		if req.MediaType == "" {
+			req.MediaType = "application/octet-stream"
+		}
+	}
+	if err := req.Validate(now); err != nil {
+		return nil, problem.From(err)
+	}
+	w, err := s.Ledger.RegisterDocument(ctx, req)
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	tx = &w.Tx
+	view := w.Result.Document
+	if view == nil {
+		if view, err = s.Ledger.GetDocument(ctx, req.ID); err != nil {
+			return nil, fromLedger(err)
+		}
+	}
+	out := &Registered{Document: view, TxID: w.TxID, BlockNumber: w.BlockNumber}
+	for _, sg := range req.Signers {
+		link, err := s.link(view, sg, now)
+		if err != nil {
+			return nil, err
+		}
+		out.Signing = append(out.Signing, link)
+	}
+	return out, nil
+}
+
+func (s *Service) link(d *model.DocumentView, sg model.SignerSpec, now time.Time) (SigningLink, error) {
+	sess, err := s.Sessions.Issue(d.ID, d.SHA256, sg, d.ExpiresAt, now)
+	if err != nil {
+		return SigningLink{}, problem.From(err)
+	}
+	return SigningLink{Signer: sg, URL: s.PublicURL + "/s/" + sess.Token, Token: sess.Token,
+		QRURL:     "/v1/documents/" + url.PathEscape(d.ID) + "/qr.png?signer=" + url.QueryEscape(sg.Key()),
+		MatchCode: sess.MatchCode, ExpiresAt: sess.ExpiresAt}, nil
+}
+
+func mediaTypeOf(ct string) string {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	if ct == "" {
+		return "application/octet-stream"
+	}
+	return ct
+}
+
+// Document returns the ledger's view of a document.
+func (s *Service) Document(ctx context.Context, id string) (*model.DocumentView, error) {
+	if !model.ValidID(id) {
+		return nil, problem.Newf(model.CodeDocumentNotFound, "no document %q", clip(id))
+	}
+	v, err := s.Ledger.GetDocument(ctx, id)
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	return v, nil
+}
+
+// Content opens a document's bytes.
+func (s *Service) Content(ctx context.Context, id string) (io.ReadSeekCloser, *model.DocumentView, error) {
+	v, err := s.Document(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, _, err := s.Blobs.Open(ctx, v.SHA256)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, nil, problem.Newf(problem.CodeNotFound, "the content of %s is not stored at this relay", id)
+	}
+	if err != nil {
+		return nil, nil, problem.From(err)
+	}
+	return r, v, nil
+}
+
+// SignerSession issues the current session of signer ("mspId/id") on a document.
+func (s *Service) SignerSession(ctx context.Context, docID, signer string) (*session.Session, error) {
+	v, err := s.Document(ctx, docID)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range v.Signers {
+		if st.Key() == signer {
+			if v.Status != model.StatusPending {
+				return nil, problem.Newf(model.CodeDocumentClosed, "document %s is %s", v.ID, v.Status)
+			}
+			if st.Status != model.SignerPending {
+				return nil, problem.Newf(model.CodeAlreadySigned, "%s already %s document %s", signer, strings.ToLower(string(st.Status)), v.ID)
+			}
+			sess, err := s.Sessions.Issue(v.ID, v.SHA256, st.SignerSpec, v.ExpiresAt, s.now())
+			if err != nil {
+				return nil, problem.From(err)
+			}
+			return &sess, nil
+		}
+	}
+	return nil, problem.Newf(problem.CodeNotFound, "%q is not a signer of document %s", clip(signer), v.ID)
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// fmtBlock is used in messages.
+func fmtBlock(b uint64) string { return fmt.Sprint(b) }

@@ -1,0 +1,52 @@
+package service
+
+import (
+	"errors"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/problem"
+)
+
+// fromLedger turns a ledger error into a problem: rejections keep the
+// chaincode's code and message, network trouble is 503 with Retry-After.
+func fromLedger(err error) error {
+	if err == nil {
+		return nil
+	}
+	var le *ledger.Error
+	if !errors.As(err, &le) {
+		return problem.From(err)
+	}
+	switch {
+	case errors.Is(err, ledger.ErrRejected):
+		var me *model.Error
+		errors.As(err, &me)
+		p := problem.New(le.Code, me.Message).WithCause(err)
+		p.TxID = le.TxID
+		return p
+	case errors.Is(err, ledger.ErrInvalidated):
+		p := problem.Newf(problem.CodeUnavailable, "the transaction was invalidated at commit (%s); nothing was recorded, retry", le.ValidationCode).WithCause(err)
+		p.TxID = le.TxID
+		p.RetryAfter = 1
+		return p
+	default:
+		p := problem.New(problem.CodeUnavailable, "the network cannot take the transaction now; nothing was recorded, retry").WithCause(err)
+		p.RetryAfter = 2
+		return p
+	}
+}
+
+func codeOf(err error) model.Code {
+	var p *problem.Problem
+	if errors.As(err, &p) {
+		return p.Code
+	}
+	if c, ok := ledger.CodeOf(err); ok {
+		return c
+	}
+	if c, ok := model.CodeOf(err); ok {
+		return c
+	}
+	return model.CodeInternal
+}

@@ -1,0 +1,275 @@
+package service
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/session"
+	"github.com/qrsign/qrsign/relay/token"
+)
+
+// SessionInfo is the answer of GET /v1/sessions/{token}.
+type SessionInfo struct {
+	Token          string           `json:"token"`
+	DocumentID     string           `json:"documentId"`
+	Title          string           `json:"title"`
+	SHA256         string           `json:"sha256"`
+	Size           int64            `json:"size"`
+	MediaType      string           `json:"mediaType"`
+	ContentURL     string           `json:"contentUrl"`
+	Signer         model.SignerSpec `json:"signer"`
+	Nonce          string           `json:"nonce"`
+	Channel        string           `json:"channel"`
+	ExpiresAt      time.Time        `json:"expiresAt"`
+	MatchCode      string           `json:"matchCode"`
+	CallbackURL    string           `json:"callbackUrl"`
+	DocumentStatus model.Status     `json:"documentStatus"`
+}
+
+// ScanRequest is the body of POST /v1/callbacks/scan.
+type ScanRequest struct {
+	Token        string          `json:"token"`
+	Action       string          `json:"action"` // sign | decline
+	CertChainPEM string          `json:"certChainPem"`
+	Signature    string          `json:"signature"` // standard base64
+	Algorithm    model.Algorithm `json:"algorithm"`
+	Reason       string          `json:"reason,omitempty"`
+}
+
+// ScanResult is the answer of a scan callback.
+type ScanResult struct {
+	TxID           string          `json:"txId"`
+	BlockNumber    uint64          `json:"blockNumber"`
+	ValidationCode string          `json:"validationCode"`
+	DocumentID     string          `json:"documentId"`
+	EventType      model.EventType `json:"eventType"`
+	DocumentStatus model.Status    `json:"documentStatus"`
+	Replayed       bool            `json:"replayed"`
+}
+
+// VerifyToken checks a session token: 401 TOKEN_INVALID when malformed or
+// forged, 410 TOKEN_EXPIRED when past its expiry.
+func (s *Service) VerifyToken(tok string) (token.Claims, error) {
+	c, err := s.Sessions.Verify(tok, s.now())
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		return c, problem.Newf(problem.CodeTokenExpired, "the signing session expired at %s; ask for a new QR code",
+			time.Unix(c.Expiry, 0).UTC().Format(time.RFC3339))
+	case err != nil:
+		return c, problem.New(problem.CodeTokenInvalid, "the signing session token is not valid").WithCause(err)
+	}
+	return c, nil
+}
+
+// Session describes the session a token grants.
+func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error) {
+	c, err := s.VerifyToken(tok)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Document(ctx, c.DocID)
+	if err != nil {
+		return nil, err
+	}
+	if v.SHA256 != c.SHA256 {
+		return nil, problem.New(problem.CodeTokenInvalid, "the token does not match the registered document")
+	}
+	nr, err := s.Ledger.GetNonce(ctx, c.Nonce)
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	if nr.Used {
+		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
+	}
+	st := v.EffectiveStatus
+	if st == "" {
+		st = v.Status
+	}
+	signer := model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}
+	for _, sg := range v.Signers {
+		if sg.Key() == signer.Key() {
+			signer = sg.SignerSpec
+		}
+	}
+	return &SessionInfo{Token: tok, DocumentID: v.ID, Title: v.Title, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
+		ContentURL: s.PublicURL + "/v1/documents/" + v.ID + "/content?token=" + tok, Signer: signer, Nonce: c.Nonce,
+		Channel: s.Channel, ExpiresAt: time.Unix(c.Expiry, 0).UTC(), MatchCode: session.MatchCode(tok),
+		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: st}, nil
+}
+
+// Scan turns a scan callback into a committed RecordSignature or
+// DeclineSignature. It is idempotent per nonce: a retry after success gets
+// the first result with Replayed set, concurrent duplicates share one
+// submission, and nothing is recorded twice.
+func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *ScanResult, err error) {
+	started := time.Now()
+	claims, err := s.VerifyToken(req.Token)
+	op := "scan"
+	if req.Action == "sign" || req.Action == "decline" {
+		op = req.Action
+	}
+	c.Who = claims.MSPID + "/" + claims.SignerID
+	defer func() {
+		var tx *ledger.Tx
+		if res != nil {
+			tx = &ledger.Tx{TxID: res.TxID, BlockNumber: res.BlockNumber, ValidationCode: res.ValidationCode}
+			if res.Replayed && err == nil {
+				s.opReplay(c, op, claims.DocID, started, tx)
+				return
+			}
+		}
+		s.op(c, op, claims.DocID, started, tx, err)
+	}()
+	if err != nil {
+		return nil, err
+	}
+	want := model.EventSignatureRecorded
+	purpose := payload.PurposeSign
+	switch req.Action {
+	case "sign":
+		if req.Reason != "" {
+			return nil, problem.New(model.CodeInvalidField, "reason is only for action decline")
+		}
+	case "decline":
+		want, purpose = model.EventSignatureDeclined, payload.PurposeDecline
+	default:
+		return nil, problem.Newf(model.CodeInvalidField, "action must be sign or decline, not %q", clip(req.Action))
+	}
+	if r := s.recalledResult(claims.Nonce); r != nil {
+		return s.replayOf(r, claims.DocID, want)
+	}
+	var shared bool
+	res, err, shared = s.flight.do(claims.Nonce, func() (*ScanResult, error) {
+		if r := s.recalledResult(claims.Nonce); r != nil {
+			return s.replayOf(r, claims.DocID, want) // a duplicate finished just before
+		}
+		return s.scan(ctx, claims, req, want, purpose)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if shared && !res.Replayed {
+		// A concurrent duplicate submitted; this caller gets its result as a replay.
+		if res.DocumentID != claims.DocID || res.EventType != want {
+			return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", res.EventType, res.TxID)
+		}
+		out := *res
+		out.Replayed = true
+		return &out, nil
+	}
+	return res, nil
+}
+
+func (s *Service) opReplay(c Caller, op, doc string, started time.Time, tx *ledger.Tx) {
+	s.op(c, op, doc, started, tx, nil)
+}
+
+// replayOf answers a retried callback from a remembered result.
+func (s *Service) replayOf(r *ScanResult, doc string, want model.EventType) (*ScanResult, error) {
+	if r.DocumentID != doc || r.EventType != want {
+		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", r.EventType, r.TxID)
+	}
+	out := *r
+	out.Replayed = true
+	return &out, nil
+}
+
+func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest, want model.EventType, purpose payload.Purpose) (*ScanResult, error) {
+	cert, err := leafCert(req.CertChainPEM)
+	if err != nil {
+		return nil, err
+	}
+	if cert.Subject.CommonName != claims.SignerID {
+		return nil, problem.Newf(model.CodeNotASigner, "the certificate is issued to %q, but this session is for %q",
+			clip(cert.Subject.CommonName), claims.SignerID)
+	}
+	sreq := model.SignatureRequest{DocumentID: claims.DocID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
+		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
+	if err := sreq.Validate(); err != nil {
+		return nil, problem.From(err)
+	}
+	sig, err := base64.StdEncoding.DecodeString(req.Signature)
+	if err != nil {
+		return nil, problem.New(model.CodeBadSignature, "signature is not standard base64")
+	}
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: claims.DocID,
+		DocumentSHA256: claims.SHA256, Nonce: claims.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Reason: req.Reason})
+	if err != nil {
+		return nil, problem.New(model.CodeInvalidField, err.Error())
+	}
+	if err := sigalg.Verify(req.Algorithm, cert.PublicKey, msg, sig); err != nil {
+		return nil, problem.From(err)
+	}
+	var w *ledger.Written
+	if want == model.EventSignatureDeclined {
+		w, err = s.Ledger.DeclineSignature(ctx, sreq)
+	} else {
+		w, err = s.Ledger.RecordSignature(ctx, sreq)
+	}
+	if err != nil {
+		if _, rejected := ledger.CodeOf(err); rejected {
+			// Maybe the nonce was already used: a retry after a success this
+			// relay does not remember (restart, another replica).
+			if r, rerr := s.fromNonce(ctx, claims, want); rerr != nil || r != nil {
+				return r, rerr
+			}
+		}
+		return nil, fromLedger(err)
+	}
+	res := &ScanResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: claims.DocID,
+		EventType: want}
+	if d := w.Result.Document; d != nil {
+		res.DocumentStatus = d.Status
+	}
+	s.rememberResult(claims.Nonce, res)
+	return res, nil
+}
+
+// fromNonce answers from the ledger's nonce record: the first result
+// (replayed) if the nonce was used for this document and action, 409
+// NONCE_REUSED if for something else, nil if unused.
+func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model.EventType) (*ScanResult, error) {
+	nr, err := s.Ledger.GetNonce(ctx, claims.Nonce)
+	if err != nil || !nr.Used {
+		return nil, nil
+	}
+	if nr.DocumentID != claims.DocID || nr.EventType != want {
+		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", nr.EventType, nr.TxID)
+	}
+	block, err := s.Ledger.BlockOfTx(ctx, nr.TxID)
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	res := &ScanResult{TxID: nr.TxID, BlockNumber: block, ValidationCode: "VALID", DocumentID: nr.DocumentID, EventType: nr.EventType}
+	if d, err := s.Ledger.GetDocument(ctx, claims.DocID); err == nil {
+		res.DocumentStatus = d.Status
+	}
+	s.rememberResult(claims.Nonce, res)
+	out := *res
+	out.Replayed = true
+	return &out, nil
+}
+
+func leafCert(chain string) (*x509.Certificate, error) {
+	if chain == "" || len(chain) > model.MaxChainPEMLen {
+		return nil, problem.Newf(model.CodeInvalidField, "certChainPem must be 1..%d bytes", model.MaxChainPEMLen)
+	}
+	blk, _ := pem.Decode([]byte(chain))
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return nil, problem.New(model.CodeBadCertificate, "certChainPem does not start with a PEM CERTIFICATE")
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return nil, problem.New(model.CodeBadCertificate, "the signer certificate does not parse")
+	}
+	return cert, nil
+}

@@ -1,0 +1,138 @@
+// Package service is the relay's domain logic, free of HTTP: registering
+// documents, issuing signing sessions, turning scan callbacks into committed
+// transactions (idempotently per nonce) and answering provenance. It depends
+// on the network only through ledger.Ledger.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/blob"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/oplog"
+	"github.com/qrsign/qrsign/relay/session"
+)
+
+// Service holds the relay's collaborators.
+type Service struct {
+	Ledger    ledger.Ledger
+	Blobs     blob.Store
+	Sessions  *session.Issuer
+	Channel   string
+	PublicURL string
+	Log       *slog.Logger
+	Ops       *oplog.Log
+	Now       func() time.Time
+	// DefaultExpiry is how long a document stays signable when the upload names no expiry.
+	DefaultExpiry time.Duration
+
+	flight  flight
+	mu      sync.Mutex
+	results map[string]*ScanResult // nonce → committed result, recent only
+	order   []string
+}
+
+// New returns a service; fields may be adjusted before use.
+func New(l ledger.Ledger, b blob.Store, s *session.Issuer, channel, publicURL string) *Service {
+	return &Service{Ledger: l, Blobs: b, Sessions: s, Channel: channel, PublicURL: publicURL,
+		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, results: map[string]*ScanResult{}}
+}
+
+// Ready is nil when the chaincode answers an evaluated Ping.
+func (s *Service) Ready(ctx context.Context) error { return s.Ledger.Ping(ctx) }
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// rememberResult keeps the last few thousand committed scan results so a
+// retried callback is answered without asking the ledger.
+func (s *Service) rememberResult(nonce string, r *ScanResult) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.results[nonce]; !ok {
+		s.order = append(s.order, nonce)
+	}
+	s.results[nonce] = r
+	for len(s.order) > 4096 {
+		delete(s.results, s.order[0])
+		s.order = s.order[1:]
+	}
+}
+
+func (s *Service) recalledResult(nonce string) *ScanResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.results[nonce]
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "doc-" + hex.EncodeToString(b)
+}
+
+// Caller is who asks, for the operation log.
+type Caller struct {
+	RequestID string
+	Who       string
+	ClientIP  string
+}
+
+func (s *Service) op(c Caller, op, doc string, started time.Time, tx *ledger.Tx, err error) {
+	e := oplog.Entry{RequestID: c.RequestID, Who: c.Who, ClientIP: c.ClientIP, Op: op, DocumentID: doc,
+		Result: "ok", Millis: time.Since(started).Milliseconds()}
+	if tx != nil && tx.TxID != "" {
+		e.TxID = tx.TxID
+		if tx.BlockNumber > 0 || tx.ValidationCode == "VALID" {
+			b := tx.BlockNumber
+			e.Block = &b
+		}
+	}
+	if err != nil {
+		e.Result = string(codeOf(err))
+	}
+	s.Ops.Write(e)
+}
+
+// flight collapses concurrent calls with the same key into one (a minimal
+// singleflight: duplicates wait for and share the first call's answer).
+type flight struct {
+	mu    sync.Mutex
+	calls map[string]*call
+}
+
+type call struct {
+	done chan struct{}
+	val  *ScanResult
+	err  error
+}
+
+func (f *flight) do(key string, fn func() (*ScanResult, error)) (*ScanResult, error, bool) {
+	f.mu.Lock()
+	if f.calls == nil {
+		f.calls = map[string]*call{}
+	}
+	if c, ok := f.calls[key]; ok {
+		f.mu.Unlock()
+		<-c.done
+		return c.val, c.err, true
+	}
+	c := &call{done: make(chan struct{})}
+	f.calls[key] = c
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.calls, key)
+		f.mu.Unlock()
+		close(c.done)
+	}()
+	c.val, c.err = fn()
+	return c.val, c.err, false
+}
+
+var _ = model.CodeInternal
