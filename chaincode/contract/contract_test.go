@@ -1,0 +1,54 @@
+package contract
+
+import (
+	"testing"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+func TestPingReturnsTxIDAndWritesNothing(t *testing.T) {
+	w := newWorld(t)
+	before := len(w.L.State)
+	out := w.must(w.orgs["Org1MSP"].client, "Ping")
+	if out != w.last.TxID || len(w.last.Writes()) != 0 || w.last.Event != nil || len(w.L.State) != before {
+		t.Fatalf("Ping = %q, writes %d, event %v", out, len(w.last.Writes()), w.last.Event)
+	}
+}
+
+func TestRegisterAndSignHappyPath(t *testing.T) {
+	w := newWorld(t)
+	alice, bob := w.signer("Org1MSP", "alice", 1), w.signer("Org2MSP", "bob", 2)
+	doc := w.register("doc-1", alice, bob)
+	if doc.Status != model.StatusPending || doc.CurrentOrder != 1 || doc.OwnerMSP != "Org1MSP" || doc.EventCount != 1 {
+		t.Fatalf("registered: %+v", doc)
+	}
+	res := decode[model.WriteResult](t, mustOK(t)(w.sign(alice, "doc-1")))
+	if len(res.Events) != 1 || res.Document.CurrentOrder != 2 {
+		t.Fatalf("after alice: %+v", res)
+	}
+	res = decode[model.WriteResult](t, mustOK(t)(w.sign(bob, "doc-1")))
+	if len(res.Events) != 2 || res.Events[1].Type != model.EventDocumentCompleted || res.Document.Status != model.StatusCompleted {
+		t.Fatalf("after bob: %+v", res)
+	}
+	if w.last.EventCount() != 1 || w.last.Event.Name != model.ChaincodeEventName {
+		t.Fatalf("chaincode events: %d %+v", w.last.EventCount(), w.last.Event)
+	}
+	ev := decode[[]model.Event](t, string(w.last.Event.Payload))
+	if len(ev) != 2 || ev[0].Type != model.EventSignatureRecorded {
+		t.Fatalf("event payload %+v", ev)
+	}
+	rep := decode[model.VerifyReport](t, w.must(nil, "VerifyRecord", "doc-1"))
+	if !rep.OK {
+		t.Fatalf("VerifyRecord: %+v", rep)
+	}
+}
+
+func mustOK(t *testing.T) func(string, error) string {
+	return func(s string, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}

@@ -1,0 +1,163 @@
+// Package testpki makes real X.509 material for tests: CAs, signer
+// certificates (valid, expired, wrong curve, RSA, Ed25519), intermediates and
+// CRLs, all with crypto/x509. Serial numbers count up per CA so runs repeat.
+package testpki
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"time"
+)
+
+// CA is a certificate authority with its key.
+type CA struct {
+	Cert   *x509.Certificate
+	Key    crypto.Signer
+	serial int64
+}
+
+// PEM is the CA certificate as PEM.
+func (ca *CA) PEM() string { return PEM(ca.Cert) }
+
+// PEM encodes certificates as one PEM text, in order.
+func PEM(certs ...*x509.Certificate) string {
+	var out []byte
+	for _, c := range certs {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return string(out)
+}
+
+// P256 returns a new ECDSA P-256 key.
+func P256() *ecdsa.PrivateKey { return mustKey(ecdsa.GenerateKey(elliptic.P256(), rand.Reader)) }
+
+// P384 returns a new ECDSA P-384 key.
+func P384() *ecdsa.PrivateKey { return mustKey(ecdsa.GenerateKey(elliptic.P384(), rand.Reader)) }
+
+// Ed25519 returns a new Ed25519 key.
+func Ed25519() ed25519.PrivateKey {
+	_, k, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// RSA returns a new 2048-bit RSA key.
+func RSA() *rsa.PrivateKey { return mustKey(rsa.GenerateKey(rand.Reader, 2048)) }
+
+func mustKey[K any](k K, err error) K {
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// NewCA makes a self-signed ECDSA P-256 root CA valid from notBefore to notAfter.
+func NewCA(cn string, notBefore, notAfter time.Time) *CA {
+	key := P256()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn, Organization: []string{cn}},
+		NotBefore: notBefore, NotAfter: notAfter, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		panic(err)
+	}
+	return &CA{Cert: mustKey(x509.ParseCertificate(der)), Key: key, serial: 1}
+}
+
+// Leaf describes a certificate to issue. Zero values mean: a fresh P-256 key,
+// OU client, valid for the CA's lifetime, digitalSignature, no EKU.
+type Leaf struct {
+	CN          string
+	OUs         []string
+	Key         crypto.Signer
+	NotBefore   time.Time
+	NotAfter    time.Time
+	KeyUsage    x509.KeyUsage
+	ExtKeyUsage []x509.ExtKeyUsage
+	IsCA        bool
+}
+
+// Issue signs a certificate for l and returns it with its key.
+func (ca *CA) Issue(l Leaf) (*x509.Certificate, crypto.Signer) {
+	if l.Key == nil {
+		l.Key = P256()
+	}
+	if l.OUs == nil {
+		l.OUs = []string{"client"}
+	}
+	if l.NotBefore.IsZero() {
+		l.NotBefore = ca.Cert.NotBefore
+	}
+	if l.NotAfter.IsZero() {
+		l.NotAfter = ca.Cert.NotAfter
+	}
+	if l.KeyUsage == 0 {
+		l.KeyUsage = x509.KeyUsageDigitalSignature
+		if l.IsCA {
+			l.KeyUsage |= x509.KeyUsageCertSign | x509.KeyUsageCRLSign
+		}
+	}
+	ca.serial++
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(ca.serial), Subject: pkix.Name{CommonName: l.CN, OrganizationalUnit: l.OUs},
+		NotBefore: l.NotBefore, NotAfter: l.NotAfter, KeyUsage: l.KeyUsage, ExtKeyUsage: l.ExtKeyUsage,
+		BasicConstraintsValid: true, IsCA: l.IsCA,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, l.Key.Public(), ca.Key)
+	if err != nil {
+		panic(err)
+	}
+	return mustKey(x509.ParseCertificate(der)), l.Key
+}
+
+// Intermediate issues a CA certificate under ca.
+func (ca *CA) Intermediate(cn string) *CA {
+	c, k := ca.Issue(Leaf{CN: cn, OUs: []string{}, IsCA: true})
+	return &CA{Cert: c, Key: k, serial: 1}
+}
+
+// CRL makes a PEM CRL signed by ca. number 0 means no CRL number extension
+// (as Fabric CA's gencrl writes).
+func (ca *CA) CRL(number int64, thisUpdate time.Time, revoked ...*big.Int) string {
+	tmpl := &x509.RevocationList{ThisUpdate: thisUpdate, NextUpdate: thisUpdate.Add(7 * 24 * time.Hour)}
+	if number > 0 {
+		tmpl.Number = big.NewInt(number)
+	}
+	for _, s := range revoked {
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries,
+			x509.RevocationListEntry{SerialNumber: s, RevocationTime: thisUpdate})
+	}
+	var der []byte
+	var err error
+	if number > 0 {
+		der, err = x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key)
+	} else {
+		der, err = createNumberlessCRL(tmpl, ca)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}))
+}
+
+// createNumberlessCRL uses the old x509 API, which writes no CRL number: the
+// shape of Fabric CA's CRLs.
+func createNumberlessCRL(tmpl *x509.RevocationList, ca *CA) ([]byte, error) {
+	var rc []pkix.RevokedCertificate
+	for _, e := range tmpl.RevokedCertificateEntries {
+		rc = append(rc, pkix.RevokedCertificate{SerialNumber: e.SerialNumber, RevocationTime: e.RevocationTime})
+	}
+	return ca.Cert.CreateCRL(rand.Reader, ca.Key, rc, tmpl.ThisUpdate, tmpl.NextUpdate) //nolint:staticcheck // Fabric CA's shape
+}
