@@ -1,0 +1,164 @@
+package flow_test
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/token"
+)
+
+// fakeRelay implements the slice of the relay API a scan uses, and checks
+// each callback's signature for real (payload rebuilt, sigalg.Verify).
+type fakeRelay struct {
+	t       *testing.T
+	srv     *httptest.Server
+	key     []byte
+	content []byte // what GET content serves (tamper by changing it)
+	sha     string // what the QR and session claim
+	channel string
+
+	mu          sync.Mutex
+	callbacks   []relayapi.CallbackRequest
+	contentHits int
+	// failures answers the first len(failures) callbacks: "503" (with
+	// Retry-After 2), "503-noheader", or "drop" (connection closed).
+	failures []string
+	result   *relayapi.CallbackResult
+}
+
+func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
+	sum := sha256.Sum256(content)
+	f := &fakeRelay{t: t, key: []byte("0123456789abcdef0123456789abcdef"), content: content,
+		sha: hex.EncodeToString(sum[:]), channel: "qrsign"}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/sessions/{token}", f.session)
+	mux.HandleFunc("GET /v1/documents/{id}/content", f.serveContent)
+	mux.HandleFunc("POST /v1/callbacks/scan", f.callback)
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeRelay) qr(signer string) string {
+	tok, err := token.Sign(f.key, token.Claims{DocID: "contract-1", SHA256: f.sha, MSPID: "Org1MSP",
+		SignerID: signer, Nonce: "0123456789abcdef0123456789abcdef", Expiry: time.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return f.srv.URL + "/s/" + tok
+}
+
+func (f *fakeRelay) session(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	c, err := token.Verify(f.key, tok, time.Now())
+	if err != nil {
+		problem(w, 401, "TOKEN_INVALID", err.Error())
+		return
+	}
+	json.NewEncoder(w).Encode(relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
+		Size: int64(len(f.content)), MediaType: "application/pdf",
+		ContentURL: "/v1/documents/" + c.DocID + "/content?token=" + tok,
+		Signer:     model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID, RoutingOrder: 1},
+		Nonce:      c.Nonce, Channel: f.channel, ExpiresAt: time.Unix(c.Expiry, 0), MatchCode: "42-17",
+		CallbackURL: "/v1/callbacks/scan", DocumentStatus: "PENDING"})
+}
+
+func (f *fakeRelay) serveContent(w http.ResponseWriter, r *http.Request) {
+	if _, err := token.Verify(f.key, r.URL.Query().Get("token"), time.Now()); err != nil {
+		problem(w, 401, "UNAUTHORIZED", "no token")
+		return
+	}
+	f.mu.Lock()
+	f.contentHits++
+	f.mu.Unlock()
+	w.Header().Set("ETag", `"`+f.sha+`"`)
+	w.Write(f.content)
+}
+
+func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
+	var req relayapi.CallbackRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		problem(w, 400, "BAD_REQUEST", err.Error())
+		return
+	}
+	f.mu.Lock()
+	f.callbacks = append(f.callbacks, req)
+	n := len(f.callbacks)
+	var fail string
+	if n <= len(f.failures) {
+		fail = f.failures[n-1]
+	}
+	f.mu.Unlock()
+	switch fail {
+	case "503":
+		w.Header().Set("Retry-After", "2")
+		problem(w, 503, "UNAVAILABLE", "no endorsement")
+		return
+	case "503-noheader":
+		problem(w, 503, "UNAVAILABLE", "no endorsement")
+		return
+	case "drop":
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	c, err := token.Verify(f.key, req.Token, time.Now())
+	if err != nil {
+		problem(w, 401, "TOKEN_INVALID", err.Error())
+		return
+	}
+	blk, _ := pem.Decode([]byte(req.CertChainPEM))
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		problem(w, 422, "BAD_CERTIFICATE", err.Error())
+		return
+	}
+	purpose := payload.Purpose(req.Action)
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: f.channel, DocumentID: c.DocID,
+		DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Reason: req.Reason})
+	if err != nil {
+		problem(w, 400, "BAD_REQUEST", err.Error())
+		return
+	}
+	sig, _ := base64.StdEncoding.DecodeString(req.Signature)
+	if err := sigalg.Verify(model.Algorithm(req.Algorithm), cert.PublicKey, msg, sig); err != nil {
+		problem(w, 422, "BAD_SIGNATURE", err.Error())
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.result != nil { // idempotent per nonce, as the relay is
+		res := *f.result
+		res.Replayed = true
+		json.NewEncoder(w).Encode(res)
+		return
+	}
+	ev := "SignatureRecorded"
+	if purpose == payload.PurposeDecline {
+		ev = "SignatureDeclined"
+	}
+	f.result = &relayapi.CallbackResult{TxID: "tx-" + c.Nonce[:8], BlockNumber: 7, ValidationCode: "VALID",
+		DocumentID: c.DocID, EventType: ev, DocumentStatus: "COMPLETED"}
+	json.NewEncoder(w).Encode(f.result)
+}
+
+func problem(w http.ResponseWriter, status int, code, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(relayapi.Problem{Title: http.StatusText(status), Status: status, Detail: detail, Code: code})
+}

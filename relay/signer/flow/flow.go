@@ -1,0 +1,249 @@
+// Package flow is what happens after a QR code is scanned: read the session,
+// download the document, check its SHA-256 against the QR before anything
+// else, show it, confirm, unlock the key with the passphrase, sign the
+// canonical payload and post the signature to the relay (retrying safely).
+package flow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/signer/prompt"
+	"github.com/qrsign/qrsign/relay/signer/qrscan"
+	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/token"
+)
+
+// Scanner runs scans for one stored identity.
+type Scanner struct {
+	Keystore *keystore.Keystore
+	Prompt   prompt.Prompter
+	Out      io.Writer // what a person reads; nil = io.Discard
+	HTTP     *http.Client
+	Retry    relayapi.Retry
+	Yes      bool  // skip the confirmation
+	MaxBytes int64 // largest document accepted; 0 = 256 MiB
+
+	// Configure, if set, adjusts each relay client (tests inject sleeps).
+	Configure func(*relayapi.Client)
+}
+
+// Request is one scan.
+type Request struct {
+	QR     string // the QR's text (URL "<relay>/s/<token>") or a bare token
+	Relay  string // the relay's origin, needed only for a bare token
+	Action string // relayapi.ActionSign or ActionDecline
+	Reason string // declines
+}
+
+// Outcome is what a completed scan produced.
+type Outcome struct {
+	Session       *relayapi.Session
+	ContentSHA256 string
+	Result        *relayapi.CallbackResult
+}
+
+// ReadQR turns a command-line argument into the QR's text: an http(s) URL or
+// bare token is used as is; anything else is an image file to decode.
+func ReadQR(arg string) (string, error) {
+	if strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://") {
+		return arg, nil
+	}
+	if _, err := os.Stat(arg); err != nil {
+		if _, perr := token.Peek(arg); perr == nil {
+			return arg, nil
+		}
+		return "", fmt.Errorf("%s is neither a URL, a token nor a readable image: %w", arg, err)
+	}
+	return qrscan.DecodeFile(arg)
+}
+
+func (s *Scanner) out() io.Writer {
+	if s.Out == nil {
+		return io.Discard
+	}
+	return s.Out
+}
+
+// Run performs one scan.
+func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
+	var purpose payload.Purpose
+	switch req.Action {
+	case relayapi.ActionSign:
+		purpose = payload.PurposeSign
+		if req.Reason != "" {
+			return nil, errors.New("a reason is given only when declining")
+		}
+	case relayapi.ActionDecline:
+		purpose = payload.PurposeDecline
+		if strings.TrimSpace(req.Reason) == "" {
+			return nil, errors.New("declining needs a reason")
+		}
+	default:
+		return nil, fmt.Errorf("unknown action %q", req.Action)
+	}
+	tok := token.FromURL(req.QR)
+	claims, err := token.Peek(tok)
+	if err != nil {
+		return nil, fmt.Errorf("the QR code does not carry a qrsign session: %w", err)
+	}
+	origin := req.Relay
+	if u, err := url.Parse(req.QR); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		origin = u.Scheme + "://" + u.Host
+	}
+	if origin == "" {
+		return nil, errors.New("a bare token needs the relay's URL (--relay)")
+	}
+	rc, err := relayapi.New(origin)
+	if err != nil {
+		return nil, err
+	}
+	rc.HTTP, rc.Retry = s.HTTP, s.Retry
+	if s.Configure != nil {
+		s.Configure(rc)
+	}
+
+	sess, err := rc.Session(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	if err := matchSession(claims, sess); err != nil {
+		return nil, err
+	}
+
+	// The document's hash is checked against the QR before anything is shown,
+	// asked or signed.
+	max := s.MaxBytes
+	if max <= 0 {
+		max = 256 << 20
+	}
+	contentRef := sess.ContentURL
+	if contentRef == "" {
+		contentRef = "/v1/documents/" + url.PathEscape(claims.DocID) + "/content"
+	}
+	if cu, err := rc.Resolve(contentRef); err == nil && cu.Query().Get("token") == "" {
+		q := cu.Query()
+		q.Set("token", tok)
+		cu.RawQuery = q.Encode()
+		contentRef = cu.String()
+	}
+	content, err := rc.Content(ctx, contentRef, max)
+	if err != nil {
+		return nil, fmt.Errorf("downloading the document: %w", err)
+	}
+	sum := sha256.Sum256(content)
+	got := hex.EncodeToString(sum[:])
+	if got != claims.SHA256 {
+		return nil, &HashMismatchError{Source: "content", Want: claims.SHA256, Got: got}
+	}
+	if sess.Size != 0 && int64(len(content)) != sess.Size {
+		return nil, fmt.Errorf("%w: size %d announced, %d served", ErrSessionMismatch, sess.Size, len(content))
+	}
+
+	w := s.out()
+	fmt.Fprintf(w, "Document:   %s (%s)\n", sess.Title, sess.DocumentID)
+	fmt.Fprintf(w, "SHA-256:    %s  (matches the QR code)\n", got)
+	fmt.Fprintf(w, "Size:       %d bytes, %s\n", len(content), sess.MediaType)
+	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", sess.Signer.ID, sess.Signer.MSPID, sess.Signer.RoutingOrder)
+	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", sess.MatchCode)
+	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
+	if purpose == payload.PurposeDecline {
+		fmt.Fprintf(w, "Declining:  %s\n", req.Reason)
+	}
+	if !s.Yes {
+		verb := "Sign"
+		if purpose == payload.PurposeDecline {
+			verb = "Decline"
+		}
+		ok, err := s.Prompt.Confirm(fmt.Sprintf("%s %q as %s?", verb, sess.Title, sess.Signer.ID))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, ErrNotConfirmed
+		}
+	}
+
+	cert, err := s.Keystore.Cert()
+	if err != nil {
+		return nil, err
+	}
+	if cert.Subject.CommonName != claims.SignerID {
+		return nil, fmt.Errorf("%w: it names %s/%s, this client holds %q", ErrWrongSigner, claims.MSPID, claims.SignerID, cert.Subject.CommonName)
+	}
+	pass, err := s.Prompt.Passphrase(fmt.Sprintf("Passphrase for %s: ", cert.Subject.CommonName))
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.Keystore.Unlock(pass)
+	clear(pass)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := s.Keystore.SubmitChainPEM()
+	if err != nil {
+		return nil, err
+	}
+	fields := payload.Fields{
+		Purpose:           purpose,
+		Channel:           sess.Channel,
+		DocumentID:        claims.DocID,
+		DocumentSHA256:    claims.SHA256,
+		Nonce:             claims.Nonce,
+		SignerFingerprint: payload.Fingerprint(cert.Raw),
+	}
+	if purpose == payload.PurposeDecline {
+		fields.Reason = req.Reason
+	}
+	msg, err := payload.Build(fields)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := sigalg.Sign(model.AlgECDSAP256DER, key, msg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := rc.Callback(ctx, "/v1/callbacks/scan", relayapi.CallbackRequest{
+		Token:        tok,
+		Action:       req.Action,
+		CertChainPEM: chain,
+		Signature:    base64.StdEncoding.EncodeToString(sig),
+		Algorithm:    string(model.AlgECDSAP256DER),
+		Reason:       fields.Reason,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Session: sess, ContentSHA256: got, Result: res}, nil
+}
+
+// matchSession: what the relay says about the session must be what the QR
+// (which the relay signed) says.
+func matchSession(c token.Claims, s *relayapi.Session) error {
+	switch {
+	case s.SHA256 != c.SHA256:
+		return &HashMismatchError{Source: "session", Want: c.SHA256, Got: s.SHA256}
+	case s.DocumentID != c.DocID:
+		return fmt.Errorf("%w: document %q, QR says %q", ErrSessionMismatch, s.DocumentID, c.DocID)
+	case s.Nonce != c.Nonce:
+		return fmt.Errorf("%w: nonce differs", ErrSessionMismatch)
+	case s.Signer.ID != c.SignerID || s.Signer.MSPID != c.MSPID:
+		return fmt.Errorf("%w: signer %s, QR says %s/%s", ErrSessionMismatch, s.Signer.Key(), c.MSPID, c.SignerID)
+	case s.Channel == "":
+		return fmt.Errorf("%w: no channel", ErrSessionMismatch)
+	}
+	return nil
+}

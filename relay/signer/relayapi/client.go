@@ -1,0 +1,245 @@
+package relayapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client calls one relay.
+type Client struct {
+	Base  *url.URL     // the relay's origin, e.g. http://127.0.0.1:7080
+	HTTP  *http.Client // nil: a client with a 60 s timeout
+	Retry Retry        // zero: DefaultRetry
+
+	// Hooks for tests and progress output; nil means real time / silence.
+	Sleep   func(ctx context.Context, d time.Duration) error
+	Jitter  func(max time.Duration) time.Duration
+	OnRetry func(attempt int, wait time.Duration, cause error)
+}
+
+// New returns a client for the relay at origin (scheme://host[:port]).
+func New(origin string) (*Client, error) {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("relayapi: %q is not an http(s) URL", origin)
+	}
+	return &Client{Base: &url.URL{Scheme: u.Scheme, Host: u.Host}}, nil
+}
+
+// ErrTooLarge: a download exceeded its announced size.
+var ErrTooLarge = errors.New("relayapi: content is larger than announced")
+
+// Resolve makes ref absolute against the relay's origin and refuses URLs
+// of another origin (a session must not send the client elsewhere).
+func (c *Client) Resolve(ref string) (*url.URL, error) {
+	u, err := c.Base.Parse(ref)
+	if err != nil {
+		return nil, fmt.Errorf("relayapi: bad URL %q: %w", ref, err)
+	}
+	if u.Scheme != c.Base.Scheme || u.Host != c.Base.Host {
+		return nil, fmt.Errorf("relayapi: URL %q is not on the relay %s", ref, c.Base)
+	}
+	return u, nil
+}
+
+// Session fetches the signing session of a token.
+func (c *Client) Session(ctx context.Context, token string) (*Session, error) {
+	var s Session
+	err := c.getJSON(ctx, "/v1/sessions/"+url.PathEscape(token), &s)
+	return &s, err
+}
+
+// Provenance fetches a document's events with their blocks.
+func (c *Client) Provenance(ctx context.Context, docID string) (*Provenance, error) {
+	var p Provenance
+	err := c.getJSON(ctx, "/v1/documents/"+url.PathEscape(docID)+"/provenance", &p)
+	return &p, err
+}
+
+// Content downloads a document's bytes, reading at most max+1 bytes so a
+// lying server cannot fill the disk or memory; more than max is ErrTooLarge.
+func (c *Client) Content(ctx context.Context, ref string, max int64) ([]byte, error) {
+	u, err := c.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, func() (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, problemOf(resp)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("relayapi: downloading %s: %w", u.Path, err)
+	}
+	if int64(len(b)) > max {
+		return nil, ErrTooLarge
+	}
+	return b, nil
+}
+
+// Callback posts a scan result. It is retried on 503/502/504/429 (honouring
+// Retry-After) and on connection errors with the same body: same token, same
+// nonce, so at most one signature is ever recorded.
+func (c *Client) Callback(ctx context.Context, path string, req CallbackRequest) (*CallbackResult, error) {
+	if path == "" {
+		path = "/v1/callbacks/scan"
+	}
+	u, err := c.Resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, func() (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+		if err == nil {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		return r, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, problemOf(resp)
+	}
+	var res CallbackResult
+	if err := decodeJSON(resp, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *Client) getJSON(ctx context.Context, path string, v any) error {
+	u, err := c.Resolve(path)
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, func() (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err == nil {
+			r.Header.Set("Accept", "application/json")
+		}
+		return r, err
+	})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return problemOf(resp)
+	}
+	return decodeJSON(resp, v)
+}
+
+// do sends the request built by mk, retrying per c.Retry. The last answer
+// (possibly a 503) is returned when tries run out; connection errors are
+// returned wrapped.
+func (c *Client) do(ctx context.Context, mk func() (*http.Request, error)) (*http.Response, error) {
+	pol := c.Retry
+	if pol == (Retry{}) {
+		pol = DefaultRetry
+	}
+	if pol.Attempts < 1 {
+		pol.Attempts = 1
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	sleep, jitter := c.Sleep, c.Jitter
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	if jitter == nil {
+		jitter = defaultJitter
+	}
+	for n := 1; ; n++ {
+		req, err := mk()
+		if err != nil {
+			return nil, err
+		}
+		resp, err := hc.Do(req)
+		var wait time.Duration
+		var cause error
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			cause = err
+			wait = pol.backoff(n, jitter)
+		case retryable(resp.StatusCode):
+			cause = fmt.Errorf("HTTP %d", resp.StatusCode)
+			ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+			if ok {
+				wait = min(ra, pol.Max)
+			} else {
+				wait = pol.backoff(n, jitter)
+			}
+			if n >= pol.Attempts {
+				return resp, nil
+			}
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+		default:
+			return resp, nil
+		}
+		if n >= pol.Attempts {
+			return nil, fmt.Errorf("relayapi: %d tries: %w", n, cause)
+		}
+		if c.OnRetry != nil {
+			c.OnRetry(n, wait, cause)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// problemOf turns a non-2xx answer into a *Problem (RFC 9457 or whatever the body says).
+func problemOf(resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	p := &Problem{Status: resp.StatusCode}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt == "application/problem+json" || mt == "application/json" {
+		if json.Unmarshal(b, p) == nil {
+			p.Status = resp.StatusCode
+			return p
+		}
+	}
+	p.Title = strings.TrimSpace(http.StatusText(resp.StatusCode))
+	if s := strings.TrimSpace(string(b)); s != "" && len(s) < 200 {
+		p.Detail = s
+	}
+	return p
+}
+
+func decodeJSON(resp *http.Response, v any) error {
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return fmt.Errorf("relayapi: reading %s: %w", resp.Request.URL.Path, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("relayapi: %s: answer is not the expected JSON: %w", resp.Request.URL.Path, err)
+	}
+	return nil
+}
