@@ -1,0 +1,226 @@
+// Package verify re-checks a document's provenance locally, trusting neither
+// the relay nor the ledger's own VerifyRecord: every signature is verified
+// against the canonical payload rebuilt from the event's evidence, every
+// chain against the CA certificates the verifier chooses, and the document
+// projection against a local fold of the events.
+package verify
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/signer/relayapi"
+)
+
+// Verifier holds what the checks trust.
+type Verifier struct {
+	Channel string              // the channel the payloads were bound to
+	Roots   []*x509.Certificate // CA certificates chains must end at; none = chains not checked
+}
+
+// Check is one thing checked.
+type Check struct {
+	Name   string
+	OK     bool
+	Detail string
+}
+
+// Report is every check made on one document.
+type Report struct {
+	DocumentID string
+	Checks     []Check
+	Signatures int // signature-carrying events verified
+}
+
+// OK reports whether every check passed (and there was something to check).
+func (r *Report) OK() bool {
+	if len(r.Checks) == 0 {
+		return false
+	}
+	for _, c := range r.Checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Report) add(name string, err error, okDetail string) {
+	if err != nil {
+		r.Checks = append(r.Checks, Check{Name: name, Detail: err.Error()})
+		return
+	}
+	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: okDetail})
+}
+
+// Provenance checks p.
+func (v *Verifier) Provenance(p *relayapi.Provenance) *Report {
+	r := &Report{DocumentID: p.DocumentID}
+	if len(p.Events) == 0 {
+		r.add("events", fmt.Errorf("no events"), "")
+		return r
+	}
+	events := make([]model.Event, len(p.Events))
+	for i, pe := range p.Events {
+		events[i] = pe.Event
+	}
+	r.add("events", checkEvents(p), fmt.Sprintf("%d events, seq 0..%d, all VALID in blocks %s",
+		len(events), len(events)-1, blocks(p.Events)))
+
+	var docSHA string
+	if reg := events[0].Registered; reg != nil {
+		docSHA = reg.SHA256
+	}
+	r.add("document hash", func() error {
+		if docSHA == "" || docSHA != p.Document.SHA256 {
+			return fmt.Errorf("registered sha256 %q, document shows %q", docSHA, p.Document.SHA256)
+		}
+		return nil
+	}(), docSHA)
+
+	nonces := map[string]int{}
+	for i, pe := range p.Events {
+		e := pe.Event
+		ev, purpose, tags, note := evidenceOf(e)
+		if ev == nil {
+			continue
+		}
+		r.Signatures++
+		name := fmt.Sprintf("event %d %s by %s", e.Seq, e.Type, ev.Signer.Key())
+		if j, dup := nonces[ev.Nonce]; dup {
+			r.add(name+" nonce", fmt.Errorf("nonce %s already used by event %d", ev.Nonce, j), "")
+		}
+		nonces[ev.Nonce] = i
+		detail, err := v.signature(e, ev, purpose, tags, note, docSHA)
+		r.add(name, err, detail)
+	}
+
+	folded, err := model.Fold(events)
+	r.add("projection", func() error {
+		if err != nil {
+			return err
+		}
+		a, _ := json.Marshal(folded)
+		b, _ := json.Marshal(p.Document.Document)
+		if string(a) != string(b) {
+			return fmt.Errorf("the document shown differs from the fold of its events:\n  fold:  %s\n  shown: %s", a, b)
+		}
+		return nil
+	}(), fmt.Sprintf("fold(events) equals the document (status %s)", p.Document.Status))
+	return r
+}
+
+func checkEvents(p *relayapi.Provenance) error {
+	for i, pe := range p.Events {
+		e := pe.Event
+		switch {
+		case e.DocumentID != p.DocumentID:
+			return fmt.Errorf("event %d is of document %q", i, e.DocumentID)
+		case e.Seq != i:
+			return fmt.Errorf("event %d has seq %d", i, e.Seq)
+		case pe.ValidationCode != "VALID":
+			return fmt.Errorf("event %d (tx %s) has validation code %q", i, e.TxID, pe.ValidationCode)
+		case pe.BlockNumber == 0:
+			return fmt.Errorf("event %d (tx %s) has no block", i, e.TxID)
+		}
+	}
+	return nil
+}
+
+func blocks(es []relayapi.ProvenanceEvent) string {
+	var b []string
+	for _, e := range es {
+		b = append(b, fmt.Sprint(e.BlockNumber))
+	}
+	return strings.Join(b, ",")
+}
+
+func evidenceOf(e model.Event) (*model.SignatureEvidence, payload.Purpose, []string, string) {
+	switch e.Type {
+	case model.EventSignatureRecorded:
+		return e.Signature, payload.PurposeSign, nil, ""
+	case model.EventSignatureDeclined:
+		return e.Signature, payload.PurposeDecline, nil, ""
+	case model.EventAnnotated:
+		if e.Annotation != nil {
+			return &e.Annotation.Evidence, payload.PurposeAnnotate, e.Annotation.Tags, e.Annotation.Note
+		}
+	}
+	return nil, "", nil, ""
+}
+
+// signature verifies one evidence record.
+func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose payload.Purpose, tags []string, note, docSHA string) (string, error) {
+	certs, err := keystore.ParseCerts([]byte(ev.CertChainPEM))
+	if err != nil {
+		return "", err
+	}
+	leaf := certs[0]
+	fp := payload.Fingerprint(leaf.Raw)
+	if fp != ev.CertFingerprint {
+		return "", fmt.Errorf("certificate fingerprint %s, evidence says %s", fp, ev.CertFingerprint)
+	}
+	if leaf.Subject.CommonName != ev.Signer.ID {
+		return "", fmt.Errorf("certificate CN %q is not the signer %q", leaf.Subject.CommonName, ev.Signer.ID)
+	}
+	f := payload.Fields{Purpose: purpose, Channel: v.Channel, DocumentID: e.DocumentID, DocumentSHA256: docSHA,
+		Nonce: ev.Nonce, SignerFingerprint: fp, Tags: tags, Note: note}
+	if purpose == payload.PurposeDecline {
+		f.Reason = ev.Reason
+	}
+	msg, err := payload.Build(f)
+	if err != nil {
+		return "", err
+	}
+	ph := sha256.Sum256(msg)
+	if got := hex.EncodeToString(ph[:]); got != ev.PayloadSHA256 {
+		return "", fmt.Errorf("rebuilt payload hashes to %s, the ledger recorded %s (wrong channel %q?)", got, ev.PayloadSHA256, v.Channel)
+	}
+	sig, err := base64.StdEncoding.DecodeString(ev.Signature)
+	if err != nil {
+		return "", fmt.Errorf("signature is not base64")
+	}
+	if err := sigalg.Verify(ev.Algorithm, leaf.PublicKey, msg, sig); err != nil {
+		return "", err
+	}
+	detail := fmt.Sprintf("%s signature over payload %s… verifies with %s (cert %s…)", ev.Algorithm, ev.PayloadSHA256[:12], leaf.Subject.CommonName, fp[:12])
+	if len(v.Roots) == 0 {
+		return detail + "; chain not checked (no --ca-cert)", nil
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	for _, c := range v.Roots {
+		roots.AddCert(c)
+	}
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	chains, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: e.Timestamp,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		return "", fmt.Errorf("chain at %s: %w", e.Timestamp.Format("2006-01-02T15:04:05Z"), err)
+	}
+	anchor := chains[0][len(chains[0])-1]
+	if ev.CAFingerprint != "" {
+		found := false
+		for _, ch := range chains {
+			for _, c := range ch[1:] {
+				if payload.Fingerprint(c.Raw) == ev.CAFingerprint {
+					found, anchor = true, c
+				}
+			}
+		}
+		if !found {
+			return "", fmt.Errorf("no chain passes through the CA %s… the ledger recorded", ev.CAFingerprint[:12])
+		}
+	}
+	return detail + fmt.Sprintf("; chain to %q valid at %s", anchor.Subject.CommonName, e.Timestamp.Format("2006-01-02T15:04:05Z")), nil
+}
