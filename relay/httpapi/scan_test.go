@@ -1,0 +1,215 @@
+package httpapi
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/token"
+)
+
+func TestScanSignCommitsAndReportsTxBlockAndValidationCode(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	bob := h.ca.Issue("bob")
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	res := decode[service.ScanResult](t, rec)
+	if res.TxID == "" || res.BlockNumber == 0 || res.ValidationCode != "VALID" || res.DocumentID != "doc-1" ||
+		res.EventType != model.EventSignatureRecorded || res.DocumentStatus != model.StatusCompleted || res.Replayed {
+		t.Fatalf("result %+v", res)
+	}
+	if !contains(h.ops.String(), `"op":"sign","documentId":"doc-1","result":"ok","txId":"`+res.TxID) {
+		t.Fatalf("operation log lacks the signature: %s", h.ops)
+	}
+	if contains(h.ops.String(), reg.Signing[0].Token) || contains(h.ops.String(), writeKey) {
+		t.Fatal("operation log holds a secret")
+	}
+}
+
+func TestScanRetryAfterSuccessReturnsFirstResultReplayedWithoutSecondSubmit(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
+	bob := h.ca.Issue("bob")
+	body := h.callback(reg.Signing[0].Token, bob, "sign", "")
+	first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", body))
+	submits, events := h.ledger.Submits, h.ledger.EventCount("doc-1")
+
+	// Retry with a fresh signature (ECDSA is randomized), as a client would.
+	again := h.callback(reg.Signing[0].Token, bob, "sign", "")
+	rec := h.doJSON("POST", "/v1/callbacks/scan", again)
+	second := decode[service.ScanResult](t, rec)
+	if rec.Code != 200 || second.TxID != first.TxID || second.BlockNumber != first.BlockNumber || !second.Replayed {
+		t.Fatalf("retry: %d %+v, first %+v", rec.Code, second, first)
+	}
+	if h.ledger.Submits != submits || h.ledger.EventCount("doc-1") != events {
+		t.Fatal("a retry reached the ledger")
+	}
+}
+
+func TestScanRetryAfterRestartIsAnsweredFromTheNonceRecord(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
+	bob := h.ca.Issue("bob")
+	first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", "")))
+	// A new relay process (empty memory) over the same ledger.
+	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
+	fresh.Now = h.clock
+	srv := New(h.cfg, fresh, Options{})
+	h.srv = srv
+	events := h.ledger.EventCount("doc-1")
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
+	res := decode[service.ScanResult](t, rec)
+	if rec.Code != 200 || !res.Replayed || res.TxID != first.TxID || res.BlockNumber != first.BlockNumber {
+		t.Fatalf("%d %+v", rec.Code, res)
+	}
+	if h.ledger.EventCount("doc-1") != events {
+		t.Fatal("ledger changed")
+	}
+}
+
+func TestScanConcurrentDuplicatesSubmitOnceAndShareTheResult(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
+	bob := h.ca.Issue("bob")
+	h.ledger.Delay = 50 * time.Millisecond
+	submits := h.ledger.Submits
+	const n = 8
+	var wg sync.WaitGroup
+	results := make([]service.ScanResult, n)
+	codes := make([]int, n)
+	for i := 0; i < n; i++ {
+		body := h.callback(reg.Signing[0].Token, bob, "sign", "")
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			rec := h.doJSON("POST", "/v1/callbacks/scan", body)
+			codes[i] = rec.Code
+			results[i] = decode[service.ScanResult](t, rec)
+		}(i)
+	}
+	wg.Wait()
+	fresh := 0
+	for i := range results {
+		if codes[i] != 200 || results[i].TxID != results[0].TxID {
+			t.Fatalf("duplicate %d: %d %+v", i, codes[i], results[i])
+		}
+		if !results[i].Replayed {
+			fresh++
+		}
+	}
+	if fresh != 1 || h.ledger.Submits != submits+1 || h.ledger.EventCount("doc-1") != 2 {
+		t.Fatalf("fresh answers %d, submits %d, events %d; want 1, 1, 2", fresh, h.ledger.Submits-submits, h.ledger.EventCount("doc-1"))
+	}
+}
+
+func TestScanRefusalsLeaveTheLedgerUnchanged(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1), signer("carol", 2))
+	bob, carol, mallory := h.ca.Issue("bob"), h.ca.Issue("carol"), h.ca.Issue("mallory")
+	bobTok, carolTok := reg.Signing[0].Token, reg.Signing[1].Token
+	forged := func() string { // claims edited, tag kept
+		c, _ := token.Peek(bobTok)
+		c.SignerID = "mallory"
+		other, _ := token.Sign([]byte("another relay's key, 32 bytes long!"), c)
+		return other
+	}()
+	badSig := h.callback(bobTok, bob, "sign", "")
+	badSig.Signature = h.callback(carolTok, bob, "sign", "").Signature // signature over another payload
+	reasonOnSign := h.callback(bobTok, bob, "sign", "")
+	reasonOnSign.Reason = "no"
+
+	cases := []struct {
+		name   string
+		body   any
+		status int
+		code   string
+	}{
+		{"forged token is 401 TOKEN_INVALID", h.callback(forged, mallory, "sign", ""), 401, "TOKEN_INVALID"},
+		{"malformed token is 401 TOKEN_INVALID", service.ScanRequest{Token: "x.y", Action: "sign"}, 401, "TOKEN_INVALID"},
+		{"certificate of another person is 403 NOT_A_SIGNER", h.callback(bobTok, mallory, "sign", ""), 403, "NOT_A_SIGNER"},
+		{"signer before their turn is 409 OUT_OF_TURN", h.callback(carolTok, carol, "sign", ""), 409, "OUT_OF_TURN"},
+		{"signature over another payload is 422 BAD_SIGNATURE", badSig, 422, "BAD_SIGNATURE"},
+		{"unknown action is 400 INVALID_FIELD", h.callback(bobTok, bob, "approve", ""), 400, "INVALID_FIELD"},
+		{"reason on sign is 400 INVALID_FIELD", reasonOnSign, 400, "INVALID_FIELD"},
+		{"unknown JSON field is 400 BAD_REQUEST", map[string]string{"token": bobTok, "extra": "1"}, 400, "BAD_REQUEST"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			events, submits := h.ledger.EventCount("doc-1"), h.ledger.Submits
+			wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", tc.body), tc.status, tc.code)
+			if h.ledger.EventCount("doc-1") != events {
+				t.Fatal("ledger changed")
+			}
+			if tc.code != "OUT_OF_TURN" && h.ledger.Submits != submits {
+				t.Fatal("a request the relay can refuse itself reached the ledger")
+			}
+		})
+	}
+}
+
+func TestScanExpiredTokenIs410AndLedgerUnchanged(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	body := h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", "")
+	h.advance(49 * time.Hour) // past 2×sessionTTL
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", body), 410, "TOKEN_EXPIRED")
+	if h.ledger.EventCount("doc-1") != 1 {
+		t.Fatal("ledger changed")
+	}
+}
+
+func TestScanDeclineAfterSignWithSameNonceIs409NonceReused(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
+	bob := h.ca.Issue("bob")
+	tok := reg.Signing[0].Token
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "sign", "")); rec.Code != 200 {
+		t.Fatal(rec.Body)
+	}
+	events := h.ledger.EventCount("doc-1")
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "decline", "changed my mind")), 409, "NONCE_REUSED")
+	// Also after a restart (answer from the ledger's nonce record).
+	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
+	fresh.Now = h.clock
+	h.srv = New(h.cfg, fresh, Options{})
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "decline", "changed my mind")), 409, "NONCE_REUSED")
+	if h.ledger.EventCount("doc-1") != events {
+		t.Fatal("ledger changed")
+	}
+}
+
+func TestScanDeclineClosesTheDocument(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "decline", "wrong amount"))
+	res := decode[service.ScanResult](t, rec)
+	if rec.Code != 200 || res.EventType != model.EventSignatureDeclined || res.DocumentStatus != model.StatusDeclined {
+		t.Fatalf("%d %+v", rec.Code, res)
+	}
+}
+
+func TestScanWhenNetworkIsDownIs503WithRetryAfterAndNothingRecorded(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	h.ledger.Down = true
+	body := h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", "")
+	rec := h.doJSON("POST", "/v1/callbacks/scan", body)
+	wantProblem(t, rec, 503, "UNAVAILABLE")
+	if rec.Header().Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	h.ledger.Down = false
+	if h.ledger.EventCount("doc-1") != 1 {
+		t.Fatal("ledger changed")
+	}
+	// The same callback succeeds once the network is back.
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", body); rec.Code != 200 || decode[service.ScanResult](t, rec).Replayed {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}

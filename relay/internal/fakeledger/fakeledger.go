@@ -1,0 +1,267 @@
+// Package fakeledger is an in-memory ledger.Ledger for tests of the relay's
+// domain and HTTP layers. It mimics the chaincode's rules that the relay's
+// behaviour depends on (nonce reuse, signer membership, routing order,
+// closing) with the chaincode's error codes; it does not verify chains.
+package fakeledger
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/ledger"
+)
+
+// Ledger is the fake.
+type Ledger struct {
+	mu      sync.Mutex
+	MSPID   string // the submitter's MSP
+	docs    map[string]*model.Document
+	events  map[string][]model.Event
+	nonces  map[string]model.NonceRecord
+	blocks  map[string]uint64
+	block   uint64
+	tx      int
+	Submits int // writing transactions attempted (endorsed)
+	// Down makes every call fail as if the network were unreachable.
+	Down bool
+	// Delay is added to each write (to make concurrent duplicates overlap).
+	Delay time.Duration
+	Now   func() time.Time
+}
+
+// New returns an empty fake ledger.
+func New() *Ledger {
+	return &Ledger{MSPID: "Org1MSP", docs: map[string]*model.Document{}, events: map[string][]model.Event{},
+		nonces: map[string]model.NonceRecord{}, blocks: map[string]uint64{}, block: 5, Now: time.Now}
+}
+
+func (l *Ledger) newTx() ledger.Tx {
+	l.tx++
+	l.block++
+	id := fmt.Sprintf("%064x", l.tx)
+	l.blocks[id] = l.block
+	return ledger.Tx{TxID: id, BlockNumber: l.block, ValidationCode: "VALID"}
+}
+
+// Ping implements ledger.Ledger.
+func (l *Ledger) Ping(ctx context.Context) error {
+	if l.down() {
+		return ledger.Unavailable("Ping", "", fmt.Errorf("fake: down"))
+	}
+	return nil
+}
+
+func (l *Ledger) down() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.Down
+}
+
+func (l *Ledger) view(d *model.Document) *model.DocumentView {
+	cp := *d
+	cp.Signers = append([]model.SignerState(nil), d.Signers...)
+	v := &model.DocumentView{Document: cp, EffectiveStatus: d.Status, AsOf: l.Now().UTC()}
+	if d.Status == model.StatusPending && !l.Now().Before(d.ExpiresAt) {
+		v.EffectiveStatus = model.StatusExpired
+	}
+	return v
+}
+
+// RegisterDocument implements ledger.Ledger.
+func (l *Ledger) RegisterDocument(ctx context.Context, req model.RegisterDocumentRequest) (*ledger.Written, error) {
+	if l.down() {
+		return nil, ledger.Unavailable("RegisterDocument", "", fmt.Errorf("fake: down"))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Submits++
+	if err := req.Validate(l.Now()); err != nil {
+		me := err.(*model.Error)
+		return nil, ledger.Rejected("RegisterDocument", "", me.Code, me.Message)
+	}
+	if _, ok := l.docs[req.ID]; ok {
+		return nil, ledger.Rejected("RegisterDocument", "", model.CodeDocumentExists, "document "+req.ID+" exists")
+	}
+	tx := l.newTx()
+	d := &model.Document{ID: req.ID, SHA256: req.SHA256, Size: req.Size, MediaType: req.MediaType, Title: req.Title,
+		DocType: req.DocType, Owner: req.Owner, OwnerMSP: l.MSPID, Priority: req.Priority, ExpiresAt: req.ExpiresAt,
+		CreatedAt: l.Now().UTC(), CreatedTxID: tx.TxID, Status: model.StatusPending, Tags: []string{}}
+	for _, s := range req.Signers {
+		d.Signers = append(d.Signers, model.SignerState{SignerSpec: s, Status: model.SignerPending})
+	}
+	d.CurrentOrder = l.minPending(d)
+	ev := model.Event{Type: model.EventDocumentRegistered, DocumentID: d.ID, TxID: tx.TxID, Timestamp: l.Now().UTC(),
+		CreatorMSP: l.MSPID, CreatorSubject: "CN=relay", Registered: &model.DocumentRegistered{RegisterDocumentRequest: req, OwnerMSP: l.MSPID}}
+	l.append(d, ev)
+	l.docs[d.ID] = d
+	return &ledger.Written{Tx: tx, Result: model.WriteResult{Events: []model.Event{ev}, Document: l.view(d)}}, nil
+}
+
+func (l *Ledger) append(d *model.Document, ev model.Event) {
+	ev.Seq = len(l.events[d.ID])
+	l.events[d.ID] = append(l.events[d.ID], ev)
+	d.EventCount = len(l.events[d.ID])
+}
+
+func (l *Ledger) minPending(d *model.Document) int {
+	min := 0
+	for _, s := range d.Signers {
+		if s.Status == model.SignerPending && (min == 0 || s.RoutingOrder < min) {
+			min = s.RoutingOrder
+		}
+	}
+	return min
+}
+
+// RecordSignature implements ledger.Ledger.
+func (l *Ledger) RecordSignature(ctx context.Context, req model.SignatureRequest) (*ledger.Written, error) {
+	return l.sign(ctx, "RecordSignature", req, model.EventSignatureRecorded)
+}
+
+// DeclineSignature implements ledger.Ledger.
+func (l *Ledger) DeclineSignature(ctx context.Context, req model.SignatureRequest) (*ledger.Written, error) {
+	return l.sign(ctx, "DeclineSignature", req, model.EventSignatureDeclined)
+}
+
+func (l *Ledger) sign(ctx context.Context, op string, req model.SignatureRequest, typ model.EventType) (*ledger.Written, error) {
+	if l.down() {
+		return nil, ledger.Unavailable(op, "", fmt.Errorf("fake: down"))
+	}
+	if l.Delay > 0 {
+		time.Sleep(l.Delay)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Submits++
+	rej := func(c model.Code, f string, a ...any) (*ledger.Written, error) {
+		return nil, ledger.Rejected(op, "", c, fmt.Sprintf(f, a...))
+	}
+	if err := req.Validate(); err != nil {
+		me := err.(*model.Error)
+		return rej(me.Code, "%s", me.Message)
+	}
+	d, ok := l.docs[req.DocumentID]
+	if !ok {
+		return rej(model.CodeDocumentNotFound, "no document %s", req.DocumentID)
+	}
+	if d.Status != model.StatusPending {
+		return rej(model.CodeDocumentClosed, "document %s is %s", d.ID, d.Status)
+	}
+	if !l.Now().Before(d.ExpiresAt) {
+		return rej(model.CodeDocumentExpired, "document %s expired", d.ID)
+	}
+	if _, used := l.nonces[req.Nonce]; used {
+		return rej(model.CodeNonceReused, "nonce %s was used", req.Nonce)
+	}
+	blk, _ := pem.Decode([]byte(req.CertChainPEM))
+	if blk == nil {
+		return rej(model.CodeBadCertificate, "no PEM certificate")
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return rej(model.CodeBadCertificate, "certificate does not parse")
+	}
+	idx := -1
+	for i, s := range d.Signers {
+		if s.ID == cert.Subject.CommonName {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return rej(model.CodeNotASigner, "%s is not a signer of %s", cert.Subject.CommonName, d.ID)
+	}
+	s := &d.Signers[idx]
+	if s.Status != model.SignerPending {
+		return rej(model.CodeAlreadySigned, "%s already %s", s.Key(), s.Status)
+	}
+	if s.RoutingOrder != d.CurrentOrder {
+		return rej(model.CodeOutOfTurn, "routing order %d has not finished", d.CurrentOrder)
+	}
+	tx := l.newTx()
+	now := l.Now().UTC()
+	ev := model.Event{Type: typ, DocumentID: d.ID, TxID: tx.TxID, Timestamp: now, CreatorMSP: l.MSPID, CreatorSubject: "CN=relay",
+		Signature: &model.SignatureEvidence{Signer: s.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
+			CertChainPEM: req.CertChainPEM, CertSubject: cert.Subject.String(), Reason: req.Reason}}
+	l.append(d, ev)
+	evs := []model.Event{ev}
+	if typ == model.EventSignatureRecorded {
+		s.Status = model.SignerSigned
+	} else {
+		s.Status = model.SignerDeclined
+		d.Status = model.StatusDeclined
+	}
+	s.At, s.TxID = &now, tx.TxID
+	d.CurrentOrder = l.minPending(d)
+	if d.Status == model.StatusPending && d.CurrentOrder == 0 {
+		d.Status = model.StatusCompleted
+		done := model.Event{Type: model.EventDocumentCompleted, DocumentID: d.ID, TxID: tx.TxID, Timestamp: now,
+			CreatorMSP: l.MSPID, CreatorSubject: "CN=relay", Completed: &model.Completed{Signatures: len(d.Signers)}}
+		l.append(d, done)
+		evs = append(evs, done)
+	}
+	if d.Status != model.StatusPending {
+		d.CurrentOrder = 0
+		d.ClosedAt, d.ClosedTxID = &now, tx.TxID
+	}
+	l.nonces[req.Nonce] = model.NonceRecord{Nonce: req.Nonce, Used: true, TxID: tx.TxID, DocumentID: d.ID, EventType: typ, Timestamp: &now}
+	return &ledger.Written{Tx: tx, Result: model.WriteResult{Events: evs, Document: l.view(d)}}, nil
+}
+
+// GetDocument implements ledger.Ledger.
+func (l *Ledger) GetDocument(ctx context.Context, id string) (*model.DocumentView, error) {
+	if l.down() {
+		return nil, ledger.Unavailable("GetDocument", "", fmt.Errorf("fake: down"))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d, ok := l.docs[id]
+	if !ok {
+		return nil, ledger.Rejected("GetDocument", "", model.CodeDocumentNotFound, "no document "+id)
+	}
+	return l.view(d), nil
+}
+
+// GetHistory implements ledger.Ledger.
+func (l *Ledger) GetHistory(ctx context.Context, id string) (*model.History, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.docs[id]; !ok {
+		return nil, ledger.Rejected("GetHistory", "", model.CodeDocumentNotFound, "no document "+id)
+	}
+	return &model.History{DocumentID: id, Events: append([]model.Event(nil), l.events[id]...)}, nil
+}
+
+// GetNonce implements ledger.Ledger.
+func (l *Ledger) GetNonce(ctx context.Context, nonce string) (*model.NonceRecord, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r, ok := l.nonces[nonce]; ok {
+		return &r, nil
+	}
+	return &model.NonceRecord{Nonce: nonce}, nil
+}
+
+// BlockOfTx implements ledger.Ledger.
+func (l *Ledger) BlockOfTx(ctx context.Context, txID string) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.blocks[txID]
+	if !ok {
+		return 0, ledger.Rejected("GetBlockByTxID", "", model.CodeInternal, "no tx "+txID)
+	}
+	return b, nil
+}
+
+// EventCount is how many events a document has.
+func (l *Ledger) EventCount(id string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.events[id])
+}
+
+var _ ledger.Ledger = (*Ledger)(nil)
