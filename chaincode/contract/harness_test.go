@@ -177,3 +177,5 @@ func (w *world) sigRequest(s *signer, docID string, purpose payload.Purpose, rea
 func (w *world) sign(s *signer, docID string) (string, error) {
 	return w.invoke(w.orgs["Org1MSP"].client, "RecordSignature", js(w.sigRequest(s, docID, payload.PurposeSign, "", nil, "")))
 }
+
+func testLeaf(cn string) testpki.Leaf { return testpki.Leaf{CN: cn} }
