@@ -38,3 +38,20 @@ func rootFromPath(r [32]byte, index, size int, path [][32]byte) ([32]byte, bool)
 	}
 	return r, sn == 0
 }
+
+// Batch is what a batch signature must cover: the root AND the number of
+// documents. A root alone does not fix the size (the leftmost path of a
+// 3-leaf tree also verifies as "leaf 0 of 4"), which is why RFC 9162 signs
+// the tree size next to the root. The chaincode should verify through Batch.
+type Batch struct {
+	Root [32]byte
+	Size int
+}
+
+// Verify checks that doc is the p.Index-th document of this batch.
+func (b Batch) Verify(doc [32]byte, p Proof) error {
+	if p.Size != b.Size {
+		return &Error{Kind: ErrMismatch, Detail: "proof is for size " + strconv.Itoa(p.Size) + ", the batch has " + strconv.Itoa(b.Size)}
+	}
+	return Verify(b.Root, doc, p)
+}

@@ -1,0 +1,31 @@
+package merkle_test
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	"github.com/qrsign/qrsign/chaincode/merkle"
+)
+
+// A relay prepares a batch: the signer signs the root once; each document's
+// signature record carries its proof, which the chaincode checks.
+func Example() {
+	docs := [][32]byte{
+		sha256.Sum256([]byte("contract.pdf")),
+		sha256.Sum256([]byte("annex-a.pdf")),
+		sha256.Sum256([]byte("annex-b.pdf")),
+	}
+	root, proofs, err := merkle.Proofs(docs)
+	if err != nil {
+		panic(err)
+	}
+	js, _ := json.Marshal(proofs[2])
+	fmt.Println("root:", merkle.Hex(root))
+	fmt.Println("proof:", string(js))
+
+	// Chaincode side: decode strictly, then verify against the signed root.
+	p, err := merkle.DecodeProof(js)
+	fmt.Println(err, merkle.Verify(root, docs[2], p))
+	fmt.Println(merkle.Verify(root, docs[1], p))
+}
