@@ -1,0 +1,372 @@
+// Command qrsign is the signer client (it stands in for the phone app):
+//
+//	qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR]
+//	qrsign scan    <qr.png | url> [--yes] [--json]
+//	qrsign decline <qr.png | url> --reason TEXT [--yes] [--json]
+//	qrsign verify  <doc-id> --relay URL [--ca-cert FILE]... [--channel NAME] [--json]
+//	qrsign whoami
+//
+// The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
+// or whenever stdin is not a terminal: one line), else the terminal.
+// Exit codes: 0 done, 1 error, 2 usage, 3 refused by this client (hash
+// mismatch, wrong signer, not confirmed), 4 rejected by the relay or ledger,
+// 5 relay unavailable after retries, 6 verification failed.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/signer/flow"
+	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/signer/prompt"
+	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/signer/verify"
+)
+
+const (
+	exitOK = iota
+	exitError
+	exitUsage
+	exitRefused
+	exitRejected
+	exitUnavailable
+	exitUnverified
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR] [--force]
+  qrsign scan    <qr.png | url> [--yes] [--json] [--home DIR]
+  qrsign decline <qr.png | url> --reason TEXT [--yes] [--json] [--home DIR]
+  qrsign verify  <doc-id> --relay URL [--ca-cert FILE]... [--channel NAME] [--json]
+  qrsign whoami  [--home DIR]
+`)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "enroll":
+		err = cmdEnroll(ctx, rest, stdin, stdout, stderr)
+	case "scan":
+		err = cmdScan(ctx, relayapi.ActionSign, rest, stdin, stdout, stderr)
+	case "decline":
+		err = cmdScan(ctx, relayapi.ActionDecline, rest, stdin, stdout, stderr)
+	case "verify":
+		err = cmdVerify(ctx, rest, stdout, stderr)
+	case "whoami":
+		err = cmdWhoami(rest, stdout, stderr)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "qrsign: unknown command %q\n", cmd)
+		usage(stderr)
+		return exitUsage
+	}
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "qrsign %s: %v\n", cmd, err)
+	return exitCode(err)
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+var errUnverified = errors.New("verification FAILED")
+
+func exitCode(err error) int {
+	var ue usageError
+	var p *relayapi.Problem
+	switch {
+	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+		return exitUsage
+	case errors.Is(err, flow.ErrHashMismatch), errors.Is(err, flow.ErrSessionMismatch),
+		errors.Is(err, flow.ErrWrongSigner), errors.Is(err, flow.ErrNotConfirmed):
+		return exitRefused
+	case errors.Is(err, errUnverified):
+		return exitUnverified
+	case errors.As(err, &p):
+		if p.Status == 503 || p.Status == 502 || p.Status == 504 || p.Status == 429 {
+			return exitUnavailable
+		}
+		return exitRejected
+	case strings.HasPrefix(err.Error(), "relayapi: ") && strings.Contains(err.Error(), " tries: "):
+		return exitUnavailable
+	}
+	return exitError
+}
+
+// parse parses flags that may come before or after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("qrsign "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := os.Getenv("QRSIGN_HOME")
+	if def == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			def = filepath.Join(h, ".qrsign")
+		}
+	}
+	home := fs.String("home", def, "directory holding the identity ($QRSIGN_HOME, default ~/.qrsign)")
+	return fs, home
+}
+
+// prompter picks where the passphrase comes from (see the package comment).
+func prompter(stdin io.Reader, fromStdin, yes bool, stderr io.Writer) prompt.Prompter {
+	var confirm prompt.Prompter = prompt.Terminal{Out: stderr}
+	if yes {
+		confirm = prompt.Static{Yes: true}
+	}
+	if p := os.Getenv("QRSIGN_PASSPHRASE"); p != "" {
+		return prompt.Mixed{Confirmer: confirm, Secrets: prompt.Static{Secret: []byte(p)}}
+	}
+	f, isFile := stdin.(*os.File)
+	if fromStdin || !isFile || !prompt.IsTerminal(f) {
+		return prompt.Mixed{Confirmer: confirm, Secrets: &prompt.Lines{R: stdin}}
+	}
+	return prompt.Mixed{Confirmer: confirm, Secrets: prompt.Terminal{Out: stderr}}
+}
+
+func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, home := newFlags("enroll", stderr)
+	caURL := fs.String("ca", "", "the org's Fabric CA URL (https://host:port)")
+	caTLS := fs.String("ca-tls", "", "PEM file trusted for the CA's TLS certificate")
+	caName := fs.String("caname", "", "CA name, when the server hosts several")
+	id := fs.String("id", "", "enrollment id (becomes the certificate CN)")
+	secret := fs.String("secret", "", "enrollment secret")
+	fromStdin := fs.Bool("passphrase-stdin", false, "read the new passphrase from stdin (one line)")
+	force := fs.Bool("force", false, "replace an identity already in --home")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || *caURL == "" || *caTLS == "" || *id == "" || *secret == "" {
+		return usageError{"enroll needs --ca, --ca-tls, --id and --secret"}
+	}
+	ks := keystore.New(*home)
+	if ks.Exists() && !*force {
+		return fmt.Errorf("%w (%s); use --force to replace it", keystore.ErrExists, *home)
+	}
+	hc, err := enroll.HTTPClientTrusting(*caTLS)
+	if err != nil {
+		return err
+	}
+	p := prompter(stdin, *fromStdin, true, stderr)
+	pass, err := p.Passphrase("New passphrase for the key: ")
+	if err != nil {
+		return err
+	}
+	if _, isTerm := p.(prompt.Mixed).Secrets.(prompt.Terminal); isTerm {
+		again, err := p.Passphrase("Repeat the passphrase: ")
+		if err != nil {
+			return err
+		}
+		if string(again) != string(pass) {
+			return errors.New("the passphrases differ")
+		}
+	}
+	if len(pass) < 8 {
+		return errors.New("the passphrase must be at least 8 characters")
+	}
+	res, err := (&enroll.Enroller{URL: *caURL, CAName: *caName, HTTP: hc}).Enroll(ctx, *id, *secret)
+	if err != nil {
+		return err
+	}
+	ident := keystore.Identity{ID: *id, CAURL: *caURL, EnrolledAt: time.Now().UTC()}
+	if err := ks.Save(ident, res.Key, res.CertPEM, res.ChainPEM, pass, *force); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "enrolled %s: certificate %q issued by %q, serial %s, valid until %s\nstored in %s (key encrypted, mode 0600)\n",
+		*id, res.Cert.Subject.String(), res.Cert.Issuer.String(), res.Cert.SerialNumber.Text(16),
+		res.Cert.NotAfter.UTC().Format(time.RFC3339), *home)
+	return nil
+}
+
+func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, home := newFlags(action, stderr)
+	yes := fs.Bool("yes", false, "do not ask for confirmation")
+	fromStdin := fs.Bool("passphrase-stdin", false, "read the passphrase from stdin (one line)")
+	asJSON := fs.Bool("json", false, "print the outcome as JSON on stdout (details go to stderr)")
+	relay := fs.String("relay", "", "the relay's URL, when the argument is a bare token")
+	timeout := fs.Duration("timeout", 3*time.Minute, "give up after this long")
+	var reason *string
+	if action == relayapi.ActionDecline {
+		reason = fs.String("reason", "", "why you decline (bound into the signature)")
+	}
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{action + " needs exactly one QR image, URL or token"}
+	}
+	qr, err := flow.ReadQR(pos[0])
+	if err != nil {
+		return err
+	}
+	show := stdout
+	if *asJSON {
+		show = stderr
+	}
+	s := &flow.Scanner{
+		Keystore: keystore.New(*home),
+		Prompt:   prompter(stdin, *fromStdin, *yes, stderr),
+		Out:      show,
+		Yes:      *yes,
+		Configure: func(c *relayapi.Client) {
+			c.OnRetry = func(n int, wait time.Duration, cause error) {
+				fmt.Fprintf(stderr, "relay busy (%v); try %d again in %s\n", cause, n+1, wait.Round(time.Millisecond))
+			}
+		},
+	}
+	req := flow.Request{QR: qr, Relay: *relay, Action: action}
+	if reason != nil {
+		req.Reason = *reason
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	out, err := s.Run(ctx, req)
+	if err != nil {
+		return err
+	}
+	r := out.Result
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(r)
+	}
+	verb := "Signed"
+	if action == relayapi.ActionDecline {
+		verb = "Declined"
+	}
+	replay := ""
+	if r.Replayed {
+		replay = " (already recorded; this is the first result again)"
+	}
+	fmt.Fprintf(stdout, "%s: %s recorded in tx %s, block %d, %s; document %s is %s%s\n",
+		verb, r.EventType, r.TxID, r.BlockNumber, r.ValidationCode, r.DocumentID, r.DocumentStatus, replay)
+	return nil
+}
+
+// files is a repeatable flag.
+type files []string
+
+func (f *files) String() string     { return strings.Join(*f, ",") }
+func (f *files) Set(v string) error { *f = append(*f, v); return nil }
+
+func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("qrsign verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	relay := fs.String("relay", os.Getenv("QRSIGN_RELAY"), "the relay's URL ($QRSIGN_RELAY)")
+	channel := fs.String("channel", "qrsign", "the channel the signatures are bound to")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	var caCerts files
+	fs.Var(&caCerts, "ca-cert", "PEM file of a CA certificate chains must end at (repeatable)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *relay == "" {
+		return usageError{"verify needs one document id and --relay"}
+	}
+	v := &verify.Verifier{Channel: *channel}
+	for _, f := range caCerts {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		cs, err := keystore.ParseCerts(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		v.Roots = append(v.Roots, cs...)
+	}
+	rc, err := relayapi.New(*relay)
+	if err != nil {
+		return err
+	}
+	p, err := rc.Provenance(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	rep := v.Provenance(p)
+	if *asJSON {
+		json.NewEncoder(stdout).Encode(struct {
+			*verify.Report
+			OK bool
+		}{rep, rep.OK()})
+	} else {
+		fmt.Fprintf(stdout, "document %s: %s, %d events, %d signatures\n", p.DocumentID, p.Document.Status, len(p.Events), rep.Signatures)
+		for _, c := range rep.Checks {
+			mark := "ok  "
+			if !c.OK {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, c.Name, c.Detail)
+		}
+		if rep.OK() {
+			fmt.Fprintln(stdout, "VERIFIED")
+		}
+	}
+	if !rep.OK() {
+		return errUnverified
+	}
+	return nil
+}
+
+func cmdWhoami(args []string, stdout, stderr io.Writer) error {
+	fs, home := newFlags("whoami", stderr)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	ks := keystore.New(*home)
+	id, err := ks.Identity()
+	if err != nil {
+		return err
+	}
+	c, err := ks.Cert()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s, issued by %s, valid %s..%s (CA %s)\n", id.ID, c.Subject, c.Issuer,
+		c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), id.CAURL)
+	return nil
+}
