@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,7 +156,7 @@ func (w *world) register(id string, signers ...*signer) model.Document {
 // sigRequest signs the canonical payload for purpose as s would.
 func (w *world) sigRequest(s *signer, docID string, purpose payload.Purpose, reason string, tags []string, note string) model.SignatureRequest {
 	w.tb.Helper()
-	var doc model.Document
+	doc := model.Document{SHA256: strings.Repeat("0", 64)} // for documents not on the ledger
 	if b := w.L.State[docKey(docID)]; b != nil {
 		_ = json.Unmarshal(b, &doc)
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-		"testing"
+	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/merkle"
 )
@@ -51,7 +51,9 @@ func TestBadInputGetsAnExactError(t *testing.T) {
 		{"VerifyUppercaseHex", func() error {
 			return merkle.Verify(root, five[4], merkle.Proof{Index: 4, Size: 5, Path: []string{h[:10] + "A" + h[11:]}})
 		}, "merkle: malformed: path[0]: hash must be 64 lowercase hex characters, found 'A' at 10", merkle.ErrMalformed},
-		{"VerifyShortHash", func() error { return merkle.Verify(root, five[4], merkle.Proof{Index: 4, Size: 5, Path: []string{"abcd"}}) },
+		{"VerifyShortHash", func() error {
+			return merkle.Verify(root, five[4], merkle.Proof{Index: 4, Size: 5, Path: []string{"abcd"}})
+		},
 			"merkle: malformed: path[0]: hash must be 64 lowercase hex characters, got 4 characters", merkle.ErrMalformed},
 		{"VerifyWrongDocument", func() error { return merkle.Verify(root, five[3], good) },
 			"merkle: proof does not lead to the root: leaf 4 of 5", merkle.ErrMismatch},
@@ -63,7 +65,10 @@ func TestBadInputGetsAnExactError(t *testing.T) {
 			`merkle: malformed: hash must be 64 lowercase hex characters, found 'g' at 0`, merkle.ErrMalformed},
 		{"ParseHashesNamesTheLeaf", func() error { _, err := merkle.ParseHashes([]string{merkle.Hex(five[0]), "x"}); return err },
 			"merkle: malformed: leaf 1: hash must be 64 lowercase hex characters, got 1 characters", merkle.ErrMalformed},
-		{"DecodeUnknownField", func() error { _, err := merkle.DecodeProof([]byte(`{"index":0,"size":1,"path":[],"root":"x"}`)); return err },
+		{"DecodeUnknownField", func() error {
+			_, err := merkle.DecodeProof([]byte(`{"index":0,"size":1,"path":[],"root":"x"}`))
+			return err
+		},
 			`merkle: malformed: proof JSON: json: unknown field "root"`, merkle.ErrMalformed},
 		{"DecodeTrailingData", func() error { _, err := merkle.DecodeProof([]byte(`{"index":0,"size":1,"path":[]} {}`)); return err },
 			"merkle: malformed: proof JSON: trailing data after the object", merkle.ErrMalformed},

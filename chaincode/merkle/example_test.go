@@ -28,4 +28,9 @@ func Example() {
 	p, err := merkle.DecodeProof(js)
 	fmt.Println(err, merkle.Verify(root, docs[2], p))
 	fmt.Println(merkle.Verify(root, docs[1], p))
+	// Output:
+	// root: 5362f0ee1fb83040c8f6e893667c8a9645b70aecf1bf97ff742c3fdee3d5a869
+	// proof: {"index":2,"size":3,"path":["dbecd1ced4733667832cfe23bcfa882ed1c831a280f961c4f4b3c4f10f2ec83f"]}
+	// <nil> <nil>
+	// merkle: proof does not lead to the root: leaf 2 of 3
 }

@@ -1,0 +1,253 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+)
+
+// TestProjectionIsFoldOfEvents drives the real contract with random valid
+// and invalid operations and checks, after every one, that each stored
+// projection equals model.Fold of the document's stored events, that a write
+// result's document is the stored one, that the pending index holds exactly
+// the pending signers of pending documents, and that failed transactions
+// wrote nothing.
+func TestProjectionIsFoldOfEvents(t *testing.T) {
+	seeds := 40
+	if testing.Short() {
+		seeds = 8
+	}
+	for seed := range seeds {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runRandomOps(t, uint64(seed), 60) })
+	}
+}
+
+func runRandomOps(t *testing.T, seed uint64, steps int) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	w := newWorld(t)
+	pool := []*signer{
+		w.signer("Org1MSP", "a1", 1), w.signer("Org1MSP", "a2", 1),
+		w.signer("Org2MSP", "b1", 1), w.signer("Org2MSP", "b2", 1),
+	}
+	mallory := w.signer("Org1MSP", "mallory", 1)
+	docIDs := []string{"x0", "x1", "x2", "x3", "x4", "x5"}
+	pick := func() *signer { return pool[rng.IntN(len(pool))] }
+	anyDoc := func() string { return docIDs[rng.IntN(len(docIDs))] }
+	// onDoc mostly picks a signer of doc (preferring the current turn), so
+	// that many operations get past the first checks.
+	onDoc := func(doc string) *signer {
+		var d model.Document
+		if b := w.L.State[docKey(doc)]; b != nil && rng.IntN(5) > 0 {
+			_ = json.Unmarshal(b, &d)
+			for _, st := range d.Signers {
+				if st.RoutingOrder == d.CurrentOrder || rng.IntN(4) == 0 {
+					for _, s := range pool {
+						if s.spec.ID == st.ID && s.spec.MSPID == st.MSPID {
+							return s
+						}
+					}
+				}
+			}
+		}
+		return pick()
+	}
+	ok, failed := 0, 0
+	seen := map[string]int{} // outcome counts, to see the run is not degenerate
+	for step := range steps {
+		var fn string
+		var creator []byte
+		var arg string
+		switch op := rng.IntN(10); {
+		case op < 3: // register, sometimes a duplicate
+			n := 1 + rng.IntN(3)
+			perm := rng.Perm(len(pool))[:n]
+			var ss []*signer
+			for _, i := range perm {
+				s := *pool[i]
+				s.spec.RoutingOrder = 1 + rng.IntN(3)
+				ss = append(ss, &s)
+			}
+			req := docRequest(anyDoc(), ss...)
+			req.Priority = rng.IntN(10)
+			req.ExpiresAt = w.now.Add(time.Duration(60+rng.IntN(600)) * time.Second)
+			fn, creator, arg = "RegisterDocument", w.orgs[[]string{"Org1MSP", "Org2MSP"}[rng.IntN(2)]].client, js(req)
+		case op < 7: // sign, sometimes by a stranger or with a reused nonce
+			doc := anyDoc()
+			s := onDoc(doc)
+			if rng.IntN(10) == 0 {
+				s = mallory
+			}
+			req := w.sigRequest(s, doc, payload.PurposeSign, "", nil, "")
+			if rng.IntN(10) == 0 {
+				req.Nonce = fmt.Sprintf("%032x", 1+rng.IntN(w.nonce))
+			}
+			fn, creator, arg = "RecordSignature", w.orgs["Org1MSP"].client, js(req)
+		case op < 8 && rng.IntN(2) == 0:
+			doc := anyDoc()
+			req := w.sigRequest(onDoc(doc), doc, payload.PurposeDecline, "no", nil, "")
+			fn, creator, arg = "DeclineSignature", w.orgs["Org2MSP"].client, js(req)
+		case op < 8:
+			fn, creator, arg = "VoidDocument", w.orgs[[]string{"Org1MSP", "Org2MSP"}[rng.IntN(2)]].client,
+				js(model.VoidRequest{DocumentID: anyDoc(), Reason: "r"})
+		case op < 9:
+			tags := []string{[]string{"red", "green", "blue"}[rng.IntN(3)]}
+			doc := anyDoc()
+			req := w.sigRequest(onDoc(doc), doc, payload.PurposeAnnotate, "", tags, "n")
+			fn, creator, arg = "Annotate", w.orgs["Org1MSP"].client, js(model.AnnotateRequest{SignatureRequest: req, Tags: tags, Note: "n"})
+		default: // revoke a random signer's certificate, or let time pass
+			if rng.IntN(2) == 0 {
+				o := w.orgs["Org1MSP"]
+				crl := o.ca.CRL(int64(step+1), w.now, pool[rng.IntN(2)].cert.SerialNumber, big.NewInt(99))
+				fn, creator, arg = "PublishCRL", o.admin, js(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(o.ca.Cert.Raw), CRLPEM: crl})
+			} else {
+				w.now = w.now.Add(time.Duration(rng.IntN(60)) * time.Second)
+				continue
+			}
+		}
+		before := snapshot(w)
+		out, err := w.invoke(creator, fn, arg)
+		if err != nil {
+			failed++
+			code, known := model.CodeOf(err)
+			seen[string(code)]++
+			if !known {
+				t.Fatalf("step %d %s: error without a code: %v", step, fn, err)
+			}
+			if snapshot(w) != before {
+				t.Fatalf("step %d %s failed (%v) but changed the ledger", step, fn, err)
+			}
+		} else {
+			ok++
+			seen[fn]++
+			res := decode[model.WriteResult](t, out)
+			if res.Document != nil {
+				stored := w.L.State[docKey(res.Document.ID)]
+				if got, _ := json.Marshal(res.Document.Document); !bytes.Equal(got, stored) {
+					t.Fatalf("step %d %s: result document differs from the stored projection", step, fn)
+				}
+			}
+		}
+		checkInvariants(t, w, docIDs, step)
+	}
+	t.Logf("outcomes: %v", seen)
+	if ok == 0 || failed == 0 {
+		t.Fatalf("degenerate run: %d ok, %d failed", ok, failed)
+	}
+}
+
+func snapshot(w *world) string {
+	b, _ := json.Marshal(w.L.State) // map keys are sorted by encoding/json
+	return string(b)
+}
+
+func checkInvariants(t *testing.T, w *world, docIDs []string, step int) {
+	t.Helper()
+	wantPending := map[string]bool{}
+	for _, id := range docIDs {
+		stored := w.L.State[docKey(id)]
+		if stored == nil {
+			continue
+		}
+		h := decode[model.History](t, w.must(nil, "GetHistory", id))
+		folded, err := model.Fold(h.Events)
+		if err != nil {
+			t.Fatalf("step %d: fold %s: %v", step, id, err)
+		}
+		if got, _ := json.Marshal(folded); !bytes.Equal(got, stored) {
+			t.Fatalf("step %d: projection of %s != fold(events)\nstored %s\nfolded %s", step, id, stored, got)
+		}
+		if folded.Status == model.StatusPending {
+			for _, s := range folded.Signers {
+				if s.Status == model.SignerPending {
+					wantPending[pendingKey(folded, s.SignerSpec)] = true
+				}
+			}
+		}
+		rep := decode[model.VerifyReport](t, w.must(nil, "VerifyRecord", id))
+		if !rep.OK {
+			t.Fatalf("step %d: VerifyRecord %s: %+v", step, id, rep.Checks)
+		}
+	}
+	for k := range w.L.State {
+		if len(k) > len(pPending) && k[:len(pPending)+1] == pPending+"/" && !wantPending[k] {
+			t.Fatalf("step %d: stale pending key %s", step, k)
+		}
+	}
+	for k := range wantPending {
+		if w.L.State[k] == nil {
+			t.Fatalf("step %d: missing pending key %s", step, k)
+		}
+	}
+}
+
+// TestFoldRejectsInvalidSequences mutates valid histories (drop, duplicate,
+// swap, reseq) and checks Fold rejects them with ErrEventRejected unless the
+// mutation is a prefix of the real history, agrees with stepwise Apply, and that
+// a rejected Apply never changes the document.
+func TestFoldRejectsInvalidSequences(t *testing.T) {
+	for seed := range 10 {
+		rng := rand.New(rand.NewPCG(uint64(seed), 11))
+		w := newWorld(t)
+		a, b := w.signer("Org1MSP", "a", 1), w.signer("Org2MSP", "b", 2)
+		w.register("f", a, b)
+		r := w.sigRequest(a, "f", payload.PurposeAnnotate, "", []string{"t"}, "")
+		w.must(w.orgs["Org1MSP"].client, "Annotate", js(model.AnnotateRequest{SignatureRequest: r, Tags: []string{"t"}}))
+		mustOK(t)(w.sign(a, "f"))
+		mustOK(t)(w.sign(b, "f"))
+		events := decode[model.History](t, w.must(nil, "GetHistory", "f")).Events
+		if _, err := model.Fold(events); err != nil {
+			t.Fatal(err)
+		}
+		for range 50 {
+			m := append([]model.Event(nil), events...)
+			i, j := rng.IntN(len(m)), rng.IntN(len(m))
+			switch rng.IntN(4) {
+			case 0:
+				m = append(m[:i], m[i+1:]...)
+			case 1:
+				m = append(m[:i+1], m[i:]...)
+			case 2:
+				m[i], m[j] = m[j], m[i]
+			case 3:
+				m[i].Seq += 1 + rng.IntN(3)
+			}
+			d := &model.Document{}
+			var applyErr error
+			for _, e := range m {
+				before, _ := json.Marshal(d)
+				if applyErr = d.Apply(e); applyErr != nil {
+					if after, _ := json.Marshal(d); !bytes.Equal(before, after) {
+						t.Fatalf("rejected Apply changed the document")
+					}
+					break
+				}
+			}
+			folded, err := model.Fold(m)
+			if (err == nil) != (applyErr == nil) || err != nil && !errors.Is(err, model.ErrEventRejected) {
+				t.Fatalf("Fold err %v, Apply err %v", err, applyErr)
+			}
+			if err == nil {
+				x, _ := json.Marshal(folded)
+				y, _ := json.Marshal(d)
+				if !bytes.Equal(x, y) {
+					t.Fatalf("Fold and Apply disagree")
+				}
+			}
+			if err == nil { // only a prefix of the real history is still a history
+				x, _ := json.Marshal(m)
+				y, _ := json.Marshal(events[:min(len(m), len(events))])
+				if !bytes.Equal(x, y) {
+					t.Fatalf("a mutated history folded: %d events", len(m))
+				}
+			}
+		}
+	}
+}
