@@ -1,0 +1,304 @@
+//go:build integration
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/relay/signer/qrscan"
+	"github.com/qrsign/qrsign/relay/signer/relayapi"
+)
+
+var (
+	qrsignBin  string // built once by TestMain
+	buildError error
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "qrsign-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	qrsignBin = filepath.Join(dir, "qrsign")
+	out, err := exec.Command("go", "build", "-o", qrsignBin, "github.com/qrsign/qrsign/relay/cmd/qrsign").CombinedOutput()
+	if err != nil {
+		buildError = fmt.Errorf("go build qrsign: %v\n%s", err, out)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is one org's view of the running network.
+type env struct {
+	info *netinfo.Info
+	org  *netinfo.Org
+	http *http.Client
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	if buildError != nil {
+		t.Fatal(buildError)
+	}
+	info, err := netinfo.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Orgs) == 0 {
+		t.Fatal("network.json lists no orgs")
+	}
+	org := &info.Orgs[0]
+	if org.Relay == nil {
+		t.Fatalf("network.json has no relay for %s: `network up` must start one relay per org", org.Name)
+	}
+	return &env{info: info, org: org, http: &http.Client{Timeout: 2 * time.Minute}}
+}
+
+// unique makes ids that never repeat across runs against one network
+// (CA registrations and ledger documents are permanent).
+func unique(prefix string) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", prefix, time.Now().Unix()%1_000_000, hex.EncodeToString(b))
+}
+
+// signer is a person with an enrolled qrsign client.
+type signer struct {
+	id, home, pass string
+	msp            string
+}
+
+// enroll registers id with the org's Fabric CA and enrolls it with `qrsign enroll`.
+func (e *env) enroll(t *testing.T, prefix string) *signer {
+	t.Helper()
+	s := &signer{id: unique(prefix), home: t.TempDir(), pass: "pass-" + prefix + "-correct-horse", msp: e.org.MSPID}
+	secret := "secret-" + hex.EncodeToString([]byte(s.id))[:12]
+	if err := e.org.RegisterUser(e.info.BinDir, s.id, secret); err != nil {
+		t.Fatalf("register %s: %v", s.id, err)
+	}
+	res := run(t, s.pass+"\n", "enroll", "--ca", e.org.CA.URL, "--ca-tls", e.org.CA.TLSCertFile,
+		"--id", s.id, "--secret", secret, "--home", s.home, "--passphrase-stdin")
+	if res.code != 0 {
+		t.Fatalf("qrsign enroll %s: exit %d\n%s%s", s.id, res.code, res.stdout, res.stderr)
+	}
+	return s
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run executes the qrsign binary with stdin.
+func run(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, qrsignBin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = append(os.Environ(), "QRSIGN_PASSPHRASE=") // the passphrase comes from stdin
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("qrsign %v: %v", args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// scan runs `qrsign scan|decline <qr> --yes --json` as s, passphrase on stdin.
+func (s *signer) scan(t *testing.T, action, qr string, extra ...string) (result, *relayapi.CallbackResult) {
+	t.Helper()
+	args := append([]string{action, qr, "--yes", "--json", "--passphrase-stdin", "--home", s.home}, extra...)
+	res := run(t, s.pass+"\n", args...)
+	if res.code != 0 {
+		return res, nil
+	}
+	var cb relayapi.CallbackResult
+	if err := json.Unmarshal([]byte(res.stdout), &cb); err != nil {
+		t.Fatalf("qrsign %s output %q: %v", action, res.stdout, err)
+	}
+	return res, &cb
+}
+
+// uploaded is the 201 answer of POST /v1/documents.
+type uploaded struct {
+	Document    model.DocumentView `json:"document"`
+	TxID        string             `json:"txId"`
+	BlockNumber uint64             `json:"blockNumber"`
+	Signing     []struct {
+		Signer    model.SignerSpec `json:"signer"`
+		URL       string           `json:"url"`
+		Token     string           `json:"token"`
+		QRURL     string           `json:"qrUrl"`
+		MatchCode string           `json:"matchCode"`
+	} `json:"signing"`
+}
+
+// link returns the signing link of signer s.
+func (u *uploaded) link(t *testing.T, s *signer) (url, qrURL string) {
+	t.Helper()
+	for _, l := range u.Signing {
+		if l.Signer.ID == s.id && l.Signer.MSPID == s.msp {
+			return l.URL, l.QRURL
+		}
+	}
+	t.Fatalf("no signing link for %s in %+v", s.id, u.Signing)
+	return "", ""
+}
+
+// uploadRaw posts a multipart upload with the given API key and returns the status and body.
+func (e *env) uploadRaw(t *testing.T, key string, meta any, content []byte) (int, []byte) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mj, _ := json.Marshal(meta)
+	mw.WriteField("metadata", string(mj))
+	fw, _ := mw.CreateFormFile("file", "doc.pdf")
+	fw.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.org.Relay.URL+"/v1/documents", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// upload registers a document signed by signers (routing orders as given).
+func (e *env) upload(t *testing.T, title string, content []byte, signers []*signer, orders []int) *uploaded {
+	t.Helper()
+	var specs []model.SignerSpec
+	for i, s := range signers {
+		specs = append(specs, model.SignerSpec{ID: s.id, MSPID: s.msp, RoutingOrder: orders[i]})
+	}
+	meta := map[string]any{"id": unique("doc"), "title": title, "docType": "contract", "mediaType": "application/pdf",
+		"owner": "e2e-app", "signers": specs, "priority": 1}
+	status, b := e.uploadRaw(t, e.org.Relay.APIKey, meta, content)
+	if status != http.StatusCreated {
+		t.Fatalf("upload: HTTP %d: %s", status, b)
+	}
+	var u uploaded
+	if err := json.Unmarshal(b, &u); err != nil {
+		t.Fatalf("upload answer %s: %v", b, err)
+	}
+	return &u
+}
+
+// get fetches a relay path with the API key.
+func (e *env) get(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.org.Relay.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.org.Relay.APIKey)
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// scanQR downloads the QR PNG for a signer and decodes it with zbarimg (not our
+// decoder), checking our own decoder reads the same URL.
+func (e *env) scanQR(t *testing.T, qrURL string) string {
+	t.Helper()
+	status, png := e.get(t, qrURL)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d: %s", qrURL, status, png)
+	}
+	path := filepath.Join(t.TempDir(), "qr.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url, err := qrscan.Zbarimg(context.Background(), path)
+	if err != nil {
+		t.Fatal(err) // zbar-tools is required: scripts/test.sh installs it
+	}
+	ours, err := qrscan.Decode(png)
+	if err != nil || ours != url {
+		t.Fatalf("gozxing read %q (%v), zbarimg read %q", ours, err, url)
+	}
+	return url
+}
+
+// provenance reads the document's ledger record through the relay.
+func (e *env) provenance(t *testing.T, id string) *relayapi.Provenance {
+	t.Helper()
+	rc, err := relayapi.New(e.org.Relay.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := rc.Provenance(context.Background(), id)
+	if err != nil {
+		t.Fatalf("provenance %s: %v", id, err)
+	}
+	return p
+}
+
+// eventTypes lists the types of a provenance's events.
+func eventTypes(p *relayapi.Provenance) []string {
+	var out []string
+	for _, e := range p.Events {
+		out = append(out, string(e.Event.Type))
+	}
+	return out
+}
+
+// blobPath is where the org's relay keeps a document's bytes (relay/blob: <dataDir>/blobs/<aa>/<sha>).
+func (e *env) blobPath(t *testing.T, sha string) string {
+	t.Helper()
+	b, err := os.ReadFile(e.org.Relay.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		DataDir string `yaml:"dataDir"`
+	}
+	if err := yaml.Unmarshal(b, &cfg); err != nil || cfg.DataDir == "" {
+		t.Fatalf("relay config %s: dataDir missing (%v)", e.org.Relay.ConfigFile, err)
+	}
+	return filepath.Join(cfg.DataDir, "blobs", sha[:2], sha)
+}
+
+// content makes distinct document bytes (blobs are content-addressed).
+func content(label string) []byte {
+	return []byte(fmt.Sprintf("%%PDF-1.7\n%% qrsign e2e %s %s\n%%%%EOF\n", label, unique("c")))
+}
+
+// verifyCLI runs `qrsign verify` against the org's relay and CA certificate.
+func (e *env) verifyCLI(t *testing.T, id string) result {
+	t.Helper()
+	return run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--ca-cert", e.org.CA.CACertFile, "--channel", e.info.Channel)
+}
