@@ -248,4 +248,3 @@ func problemCode(b []byte) string {
 	json.Unmarshal(b, &p)
 	return p.Code
 }
-
