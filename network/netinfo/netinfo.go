@@ -27,6 +27,15 @@ type Info struct {
 	Chaincode string `json:"chaincode"`
 	Orderers  []Node `json:"orderers"`
 	Orgs      []Org  `json:"orgs"`
+
+	// Added by the network helper (additive).
+	ConfigDir         string `json:"configDir,omitempty"`         // FABRIC_CFG_PATH for the peer CLI (core.yaml)
+	RunDir            string `json:"runDir,omitempty"`            // saved command lines (see network/proc)
+	ChaincodeVersion  string `json:"chaincodeVersion,omitempty"`  // definition version
+	ChaincodeSequence int64  `json:"chaincodeSequence,omitempty"` // committed definition sequence
+	PackageID         string `json:"packageId,omitempty"`         // chaincode-as-a-service package id
+	EndorsementPolicy string `json:"endorsementPolicy,omitempty"` // signature policy of the definition
+	ChaincodeServer   *Node  `json:"chaincodeServer,omitempty"`   // the chaincode server process (plain gRPC)
 }
 
 // Node is an orderer or a peer process.

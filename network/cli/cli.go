@@ -1,0 +1,94 @@
+// Package cli parses the network command's subcommands and flags.
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/qrsign/qrsign/network/fabricbin"
+)
+
+const usage = `usage: network <command> [flags]
+
+commands:
+  up                 build what is missing, start the network, deploy the chaincode, write <state>/network.json
+  down [--purge]     stop every process of the network (--purge also deletes the state directory)
+  status             each process up or down, its ports, block height per peer
+  logs NODE          print a node's log (NODE as in status, e.g. peer0.org1, orderer0, ca.org1, chaincode)
+  start-node NODE    start one stopped node again from its saved command line
+  tools              build the pinned Fabric tools into the cache and print the bin directory
+
+flags (all commands):
+  --config FILE      network description (default test-network.yaml)
+  --profile NAME     profile in it (default "default")
+  --state DIR        state directory (default var/net/<profile>)
+  --port-offset N    added to every port (default 0)
+`
+
+// Main runs the command and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("network "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o Options
+	fs.StringVar(&o.Config, "config", "test-network.yaml", "network description")
+	fs.StringVar(&o.Profile, "profile", "default", "profile")
+	fs.StringVar(&o.State, "state", "", "state directory (default var/net/<profile>)")
+	fs.IntVar(&o.PortOffset, "port-offset", 0, "added to every port")
+	purge := fs.Bool("purge", false, "down: delete the state directory too")
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if o.State == "" {
+		o.State = "var/net/" + o.Profile
+	}
+	var err error
+	switch cmd {
+	case "tools":
+		var bin string
+		bin, _, err = fabricbin.Ensure(stderr)
+		if err == nil {
+			fmt.Fprintln(stdout, bin)
+		}
+	case "up":
+		err = up(o, stdout)
+	case "down":
+		err = down(o, *purge, stdout)
+	case "status":
+		err = status(o, stdout)
+	case "logs":
+		if fs.NArg() != 1 {
+			fmt.Fprintln(stderr, "usage: network logs NODE")
+			return 2
+		}
+		err = logs(o, fs.Arg(0), stdout)
+	case "start-node":
+		if fs.NArg() != 1 {
+			fmt.Fprintln(stderr, "usage: network start-node NODE")
+			return 2
+		}
+		err = startNode(o, fs.Arg(0), stdout)
+	default:
+		fmt.Fprintf(stderr, "network: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "network "+cmd+":", err)
+		return 1
+	}
+	return 0
+}
+
+// Options are the flags shared by every command.
+type Options struct {
+	Config, Profile, State string
+	PortOffset             int
+}

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/qrsign/qrsign/network/cluster"
+	"github.com/qrsign/qrsign/network/config"
+	"github.com/qrsign/qrsign/network/fabricbin"
+	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/network/proc"
+)
+
+func (o Options) stateDir() (string, error) { return filepath.Abs(o.State) }
+
+func up(o Options, w io.Writer) error {
+	start := time.Now()
+	cfgPath, err := filepath.Abs(o.Config)
+	if err != nil {
+		return err
+	}
+	p, err := config.Load(cfgPath, o.Profile, o.PortOffset)
+	if err != nil {
+		return err
+	}
+	state, err := o.stateDir()
+	if err != nil {
+		return err
+	}
+	n := &cluster.Net{P: p, Repo: filepath.Dir(cfgPath), State: state, Log: w}
+	if err := n.CheckPorts("profiles." + o.Profile + "."); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "==> Fabric tools (%s, fabric-ca %s)\n", fabricbin.FabricVersion, fabricbin.CAVersion)
+	n.Bin, n.CfgSrc, err = fabricbin.Ensure(w)
+	if err != nil {
+		return err
+	}
+	in, err := n.Up(o.Profile)
+	if err != nil {
+		return err
+	}
+	summary(w, in, time.Since(start))
+	return nil
+}
+
+func summary(w io.Writer, in *netinfo.Info, took time.Duration) {
+	fmt.Fprintf(w, "\nqrsign network %q is up (%s)\n", in.Profile, took.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "  channel     %s\n", in.Channel)
+	fmt.Fprintf(w, "  chaincode   %s version %s sequence %d, policy %s\n", in.Chaincode, in.ChaincodeVersion, in.ChaincodeSequence, in.EndorsementPolicy)
+	for _, o := range in.Orderers {
+		fmt.Fprintf(w, "  orderer     %-14s %s\n", o.Name, o.Address)
+	}
+	for _, g := range in.Orgs {
+		for _, p := range g.Peers {
+			fmt.Fprintf(w, "  peer        %-14s %s (%s)\n", p.Name, p.Address, g.MSPID)
+		}
+		fmt.Fprintf(w, "  Fabric CA   %-14s %s\n", g.CA.Name, g.CA.URL)
+		if g.Relay != nil {
+			fmt.Fprintf(w, "  relay       %-14s %s  (API key in %s)\n", g.Name, g.Relay.URL, g.Relay.ConfigFile)
+		}
+	}
+	fmt.Fprintf(w, "  state       %s (network.json, log/, run/)\n", in.StateDir)
+	fmt.Fprintf(w, "  stop with   go run ./network down --state %s   (add --purge to delete the state)\n", in.StateDir)
+}
+
+func down(o Options, purge bool, w io.Writer) error {
+	state, err := o.stateDir()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(state); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(w, "nothing to stop: %s does not exist\n", state)
+		return nil
+	}
+	stopped, err := cluster.Down(filepath.Join(state, "run"), 10*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "stopped %d processes %s\n", len(stopped), strings.Join(stopped, " "))
+	if purge {
+		// Only delete what looks like a network state directory.
+		if !exists(filepath.Join(state, "run")) && !exists(filepath.Join(state, netinfo.FileName)) && !exists(filepath.Join(state, "crypto")) {
+			return fmt.Errorf("refusing to delete %s: not a network state directory", state)
+		}
+		if err := os.RemoveAll(state); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "deleted %s\n", state)
+	}
+	return nil
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func status(o Options, w io.Writer) error {
+	state, err := o.stateDir()
+	if err != nil {
+		return err
+	}
+	specs, err := proc.LoadAll(filepath.Join(state, "run"))
+	if err != nil {
+		return err
+	}
+	if len(specs) == 0 {
+		return fmt.Errorf("no network in %s", state)
+	}
+	in, _ := netinfo.Load(state)
+	fmt.Fprintf(w, "%-14s %-5s %-8s %-9s %-20s %s\n", "NODE", "STATE", "PID", "RSS", "PORTS", "HEIGHT")
+	allUp := true
+	for _, s := range specs {
+		st, pid, rss := "down", "-", "-"
+		if p := s.PID(); p != 0 {
+			st, pid, rss = "up", fmt.Sprint(p), fmt.Sprintf("%dMiB", s.RSS()/1024)
+		} else {
+			allUp = false
+		}
+		var ports []string
+		for _, p := range s.Ports {
+			ports = append(ports, fmt.Sprint(p))
+		}
+		height := ""
+		if in != nil && st == "up" && strings.HasPrefix(s.Name, "peer") {
+			if h, err := in.BlockHeight(s.Name); err == nil {
+				height = fmt.Sprint(h)
+			} else {
+				height = "?"
+			}
+		}
+		fmt.Fprintf(w, "%-14s %-5s %-8s %-9s %-20s %s\n", s.Name, st, pid, rss, strings.Join(ports, ","), height)
+	}
+	if !allUp {
+		return errors.New("some processes are down")
+	}
+	return nil
+}
+
+func logs(o Options, node string, w io.Writer) error {
+	state, err := o.stateDir()
+	if err != nil {
+		return err
+	}
+	s, err := proc.Load(filepath.Join(state, "run"), node)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(s.LogFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+func startNode(o Options, node string, w io.Writer) error {
+	state, err := o.stateDir()
+	if err != nil {
+		return err
+	}
+	in, err := netinfo.Load(state)
+	if err != nil {
+		return err
+	}
+	if err := in.StartNode(node); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s started\n", node)
+	return nil
+}

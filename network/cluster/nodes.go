@@ -1,0 +1,126 @@
+package cluster
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/qrsign/qrsign/network/config"
+	"github.com/qrsign/qrsign/network/proc"
+)
+
+// baseEnv is what every Fabric process gets besides its overrides: no HOME
+// or user settings leak into the network.
+func (n *Net) baseEnv() []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + n.State, "TMPDIR=" + os.TempDir(),
+		"FABRIC_LOGGING_SPEC=" + LogSpec}
+}
+
+func list(files ...string) string { return "[" + strings.Join(files, ",") + "]" }
+
+// ordererSpec is a Raft orderer with channel participation (no system channel).
+func (n *Net) ordererSpec(o *config.Orderer) *proc.Spec {
+	d := n.ordererDir(o)
+	tls := func(f string) string { return filepath.Join(d, "tls", f) }
+	data := n.path("nodes", o.Name)
+	env := append(n.baseEnv(),
+		"FABRIC_CFG_PATH="+n.cfgDir(),
+		"ORDERER_GENERAL_LISTENADDRESS=127.0.0.1",
+		fmt.Sprintf("ORDERER_GENERAL_LISTENPORT=%d", o.Port),
+		"ORDERER_GENERAL_LOCALMSPID="+n.P.OrdererOrg.MSPID,
+		"ORDERER_GENERAL_LOCALMSPDIR="+filepath.Join(d, "msp"),
+		"ORDERER_GENERAL_TLS_ENABLED=true",
+		"ORDERER_GENERAL_TLS_PRIVATEKEY="+tls("server.key"),
+		"ORDERER_GENERAL_TLS_CERTIFICATE="+tls("server.crt"),
+		"ORDERER_GENERAL_TLS_ROOTCAS="+list(tls("ca.crt")),
+		"ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="+tls("server.crt"),
+		"ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="+tls("server.key"),
+		"ORDERER_GENERAL_CLUSTER_ROOTCAS="+list(tls("ca.crt")),
+		"ORDERER_GENERAL_BOOTSTRAPMETHOD=none",
+		"ORDERER_CHANNELPARTICIPATION_ENABLED=true",
+		"ORDERER_ADMIN_LISTENADDRESS="+addr(o.AdminPort),
+		"ORDERER_ADMIN_TLS_ENABLED=true",
+		"ORDERER_ADMIN_TLS_PRIVATEKEY="+tls("server.key"),
+		"ORDERER_ADMIN_TLS_CERTIFICATE="+tls("server.crt"),
+		"ORDERER_ADMIN_TLS_ROOTCAS="+list(tls("ca.crt")),
+		"ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true",
+		"ORDERER_ADMIN_TLS_CLIENTROOTCAS="+list(tls("ca.crt")),
+		"ORDERER_OPERATIONS_LISTENADDRESS="+addr(o.OpsPort),
+		"ORDERER_FILELEDGER_LOCATION="+filepath.Join(data, "ledger"),
+		"ORDERER_CONSENSUS_WALDIR="+filepath.Join(data, "etcdraft", "wal"),
+		"ORDERER_CONSENSUS_SNAPDIR="+filepath.Join(data, "etcdraft", "snapshot"),
+	)
+	return n.spec(o.Name, filepath.Join(n.Bin, "orderer"), nil, env, o.Port, o.AdminPort, o.OpsPort)
+}
+
+// peerSpec is a peer with the gateway on, gossip bootstrapped from the org's
+// other peers and a short reconnect interval (readiness in seconds, not 30 s).
+func (n *Net) peerSpec(g *config.Org, p *config.Peer) *proc.Spec {
+	d := n.peerDir(g, p)
+	tls := func(f string) string { return filepath.Join(d, "tls", f) }
+	var boot []string
+	for _, q := range g.Peers {
+		if q != p {
+			boot = append(boot, addr(q.Port))
+		}
+	}
+	if len(boot) == 0 {
+		boot = []string{addr(p.Port)}
+	}
+	data := n.path("nodes", peerName(g, p))
+	env := append(n.baseEnv(),
+		"FABRIC_CFG_PATH="+n.cfgDir(),
+		"CORE_PEER_ID="+peerHost(g, p),
+		"CORE_PEER_NETWORKID=qrsign",
+		"CORE_PEER_LISTENADDRESS="+addr(p.Port),
+		"CORE_PEER_ADDRESS="+addr(p.Port),
+		"CORE_PEER_CHAINCODELISTENADDRESS="+addr(p.ChaincodePort),
+		"CORE_PEER_CHAINCODEADDRESS="+addr(p.ChaincodePort),
+		"CORE_PEER_GOSSIP_BOOTSTRAP="+strings.Join(boot, " "),
+		"CORE_PEER_GOSSIP_EXTERNALENDPOINT="+addr(p.Port),
+		"CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s",
+		"CORE_PEER_LOCALMSPID="+g.MSPID,
+		"CORE_PEER_MSPCONFIGPATH="+filepath.Join(d, "msp"),
+		"CORE_PEER_TLS_ENABLED=true",
+		"CORE_PEER_TLS_CERT_FILE="+tls("server.crt"),
+		"CORE_PEER_TLS_KEY_FILE="+tls("server.key"),
+		"CORE_PEER_TLS_ROOTCERT_FILE="+tls("ca.crt"),
+		"CORE_PEER_FILESYSTEMPATH="+data,
+		"CORE_LEDGER_SNAPSHOTS_ROOTDIR="+filepath.Join(data, "snapshots"),
+		"CORE_OPERATIONS_LISTENADDRESS="+addr(p.OpsPort),
+		"CORE_PEER_GATEWAY_ENABLED=true",
+		"CORE_PEER_PROFILE_ENABLED=false",
+	)
+	return n.spec(peerName(g, p), filepath.Join(n.Bin, "peer"), []string{"node", "start"}, env,
+		p.Port, p.ChaincodePort, p.OpsPort)
+}
+
+// caSpec is the org's Fabric CA, signing with the org's MSP CA key so that
+// the identities it enrolls are members of the org.
+func (n *Net) caSpec(g *config.Org) *proc.Spec {
+	tls := n.caTLSDir(g)
+	args := []string{"start", "-b", "admin:adminpw",
+		"--home", n.caHome(g),
+		"--address", "127.0.0.1", "--port", fmt.Sprint(g.CA.Port),
+		"--ca.name", caName(g),
+		"--ca.certfile", n.orgCACert(g), "--ca.keyfile", n.orgCAKey(g),
+		"--tls.enabled", "--tls.certfile", filepath.Join(tls, "server.crt"), "--tls.keyfile", filepath.Join(tls, "server.key"),
+		"--operations.listenaddress", addr(g.CA.OpsPort),
+		"--csr.hosts", "localhost,127.0.0.1",
+	}
+	return n.spec(caName(g), filepath.Join(n.Bin, "fabric-ca-server"), args, n.baseEnv(), g.CA.Port, g.CA.OpsPort)
+}
+
+// peerCLIEnv is the peer CLI acting as the org admin against peer p.
+func (n *Net) peerCLIEnv(g *config.Org, p *config.Peer) []string {
+	return []string{
+		"FABRIC_CFG_PATH=" + n.cfgDir(),
+		"FABRIC_LOGGING_SPEC=warn",
+		"CORE_PEER_TLS_ENABLED=true",
+		"CORE_PEER_LOCALMSPID=" + g.MSPID,
+		"CORE_PEER_MSPCONFIGPATH=" + n.orgAdminMSP(g),
+		"CORE_PEER_ADDRESS=" + addr(p.Port),
+		"CORE_PEER_TLS_ROOTCERT_FILE=" + n.orgTLSCA(g),
+	}
+}

@@ -1,0 +1,155 @@
+package cluster
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/qrsign/qrsign/network/config"
+	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/network/proc"
+)
+
+// relayConfig is the relay's config file (format in the team brief).
+type relayConfig struct {
+	Org          string       `yaml:"org"`
+	Listen       string       `yaml:"listen"`
+	PublicURL    string       `yaml:"publicURL"`
+	DataDir      string       `yaml:"dataDir"`
+	Channel      string       `yaml:"channel"`
+	Chaincode    string       `yaml:"chaincode"`
+	Gateway      relayGateway `yaml:"gateway"`
+	CA           relayCA      `yaml:"ca"`
+	APIKeys      []relayKey   `yaml:"apiKeys"`
+	TokenKeyFile string       `yaml:"tokenKeyFile"`
+}
+
+type relayGateway struct {
+	Endpoint      string `yaml:"endpoint"`
+	ServerName    string `yaml:"serverName"`
+	TLSCACertFile string `yaml:"tlsCACertFile"`
+	MSPID         string `yaml:"mspId"`
+	CertFile      string `yaml:"certFile"`
+	KeyFile       string `yaml:"keyFile"`
+}
+
+type relayCA struct {
+	URL         string `yaml:"url"`
+	TLSCertFile string `yaml:"tlsCertFile"`
+}
+
+type relayKey struct {
+	Name   string   `yaml:"name"`
+	Key    string   `yaml:"key"`
+	Scopes []string `yaml:"scopes"`
+}
+
+// HasRelay reports whether the repository has the relay command.
+func (n *Net) HasRelay() bool { return exists(filepath.Join(n.Repo, "relay", "cmd", "relay")) }
+
+// StartRelays builds the relay and runs one per org with its config,
+// waiting for /healthz. It fills in.Orgs[i].Relay.
+func (n *Net) StartRelays(in *netinfo.Info) error {
+	bin := n.path("bin", "relay")
+	if err := goBuild(n.Repo, bin, "./relay/cmd/relay"); err != nil {
+		return err
+	}
+	var specs []*proc.Spec
+	for i, g := range n.P.Orgs {
+		o := &in.Orgs[i]
+		r, s, err := n.relayFiles(g, o, bin)
+		if err != nil {
+			return err
+		}
+		o.Relay = r
+		specs = append(specs, s)
+	}
+	for _, s := range specs {
+		if err := n.restartIfChanged(s); err != nil {
+			return err
+		}
+	}
+	for i, s := range specs {
+		url := in.Orgs[i].Relay.URL + "/healthz"
+		if err := waitHTTP(s, url, 60*time.Second); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Relay, *proc.Spec, error) {
+	data := n.path("relay-" + g.Name)
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, nil, err
+	}
+	keyFile := filepath.Join(data, "api.key")
+	key := ""
+	if b, err := os.ReadFile(keyFile); err == nil {
+		key = strings.TrimSpace(string(b))
+	} else {
+		if key, err = randomHex(32); err != nil {
+			return nil, nil, err
+		}
+		if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+			return nil, nil, err
+		}
+	}
+	url := "http://" + addr(g.Relay.Port)
+	peer := o.Peers[0]
+	cfg := relayConfig{Org: g.Name, Listen: addr(g.Relay.Port), PublicURL: url, DataDir: data,
+		Channel: n.P.Channel, Chaincode: n.P.Chaincode.Name,
+		Gateway: relayGateway{Endpoint: peer.Address, ServerName: peer.HostName, TLSCACertFile: peer.TLSCACert,
+			MSPID: o.MSPID, CertFile: o.Client.CertFile, KeyFile: o.Client.KeyFile},
+		CA:           relayCA{URL: o.CA.URL, TLSCertFile: o.CA.TLSCertFile},
+		APIKeys:      []relayKey{{Name: g.Name + "-app", Key: key, Scopes: []string{"documents:write"}}},
+		TokenKeyFile: filepath.Join(data, "token.key"),
+	}
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfgFile := n.path("config", "relay-"+g.Name+".yaml")
+	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
+		return nil, nil, err
+	}
+	name := relayName(g)
+	s := n.spec(name, bin, []string{"--config", cfgFile}, n.baseEnv(), g.Relay.Port)
+	return &netinfo.Relay{URL: url, ConfigFile: cfgFile, APIKey: key, PIDFile: s.PIDFile, LogFile: s.LogFile}, s, nil
+}
+
+// restartIfChanged (re)starts s; a running relay is restarted so it runs the
+// binary just built.
+func (n *Net) restartIfChanged(s *proc.Spec) error {
+	if s.PID() != 0 {
+		s.Stop(5 * time.Second)
+	}
+	return n.ensureRunning(s)
+}
+
+// waitHTTP waits for a 200 from url while the process lives.
+func waitHTTP(s *proc.Spec, url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	c := &http.Client{Timeout: 2 * time.Second}
+	for {
+		resp, err := c.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		if s.PID() == 0 {
+			return fmt.Errorf("%s exited; see %s", s.Name, s.LogFile)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: %s not healthy after %s; see %s", s.Name, url, timeout, s.LogFile)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,179 @@
+package cluster
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/network/proc"
+)
+
+// Specs are the Fabric processes of the network (CAs, orderers, peers).
+func (n *Net) Specs() []*proc.Spec {
+	var s []*proc.Spec
+	for _, g := range n.P.Orgs {
+		s = append(s, n.caSpec(g))
+	}
+	for _, o := range n.P.OrdererOrg.Orderers {
+		s = append(s, n.ordererSpec(o))
+	}
+	for _, g := range n.P.Orgs {
+		for _, p := range g.Peers {
+			s = append(s, n.peerSpec(g, p))
+		}
+	}
+	return s
+}
+
+// CheckPorts fails, naming the port and its config field, when a port of a
+// process that is not running already is taken: before anything starts.
+func (n *Net) CheckPorts(fieldPrefix string) error {
+	running := map[int]bool{}
+	all := n.Specs()
+	all = append(all, n.chaincodeSpec(""))
+	for _, g := range n.P.Orgs {
+		all = append(all, n.spec(relayName(g), n.path("bin", "relay"), nil, nil, g.Relay.Port))
+	}
+	for _, s := range all {
+		if saved, err := proc.Load(n.RunDir(), s.Name); err == nil && saved.PID() != 0 {
+			for _, p := range saved.Ports {
+				running[p] = true
+			}
+		}
+	}
+	fields, ports := n.P.PortList()
+	for i, p := range ports {
+		if !running[p] && !proc.PortFree(p) {
+			return &BusyPortError{Port: p, Field: fieldPrefix + fields[i]}
+		}
+	}
+	return nil
+}
+
+// Up brings the network up (or converges a partly running one) and writes
+// network.json.
+func (n *Net) Up(profile string) (*netinfo.Info, error) {
+	for _, d := range []string{"config", "run", "log", "nodes", "bin", "chaincode", "channel"} {
+		if err := os.MkdirAll(n.path(d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	done := n.phase("config and crypto material (cryptogen, configtxgen)")
+	if err := n.Config(); err != nil {
+		return nil, err
+	}
+	if err := n.Crypto(); err != nil {
+		return nil, err
+	}
+	if err := n.Genesis(); err != nil {
+		return nil, err
+	}
+	done()
+
+	done = n.phase("start Fabric CAs, orderers, peers")
+	specs := n.Specs()
+	for _, s := range specs {
+		if err := s.Save(n.RunDir()); err != nil {
+			return nil, err
+		}
+		if s.PID() == 0 {
+			if _, err := s.Start(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, s := range specs {
+		for _, p := range s.Ports {
+			if err := proc.WaitPort(s, p, 60*time.Second); err != nil {
+				return nil, err
+			}
+		}
+	}
+	done()
+
+	in := n.Info(profile, nil)
+	done = n.phase("enroll registrar and relay identities from each org's Fabric CA")
+	if err := n.Enroll(in); err != nil {
+		return nil, err
+	}
+	in = n.Info(profile, nil)
+	done()
+
+	done = n.phase("channel " + n.P.Channel + ": join orderers (osnadmin) and peers")
+	if err := retry(20*time.Second, n.JoinOrderers); err != nil {
+		return nil, err
+	}
+	if err := n.JoinPeers(); err != nil {
+		return nil, err
+	}
+	done()
+
+	d, err := n.DeployChaincode()
+	if err != nil {
+		return nil, err
+	}
+	in = n.Info(profile, d)
+	if err := in.Save(); err != nil {
+		return nil, err
+	}
+
+	done = n.phase("readiness: Ping committed through each org's gateway")
+	if err := Ready(in, 90*time.Second); err != nil {
+		return nil, err
+	}
+	done()
+	done = n.phase("register each org's Fabric CA as its signer CA")
+	if err := RegisterSignerCAs(in); err != nil {
+		fmt.Fprintf(n.Log, "    WARNING: %v\n", err)
+	} else {
+		done()
+	}
+
+	if n.HasRelay() {
+		done = n.phase("relays: build ./relay/cmd/relay, start one per org")
+		if err := n.StartRelays(in); err != nil {
+			fmt.Fprintf(n.Log, "    WARNING: relays not started: %v\n", err)
+			for i := range in.Orgs {
+				in.Orgs[i].Relay = nil
+			}
+		} else {
+			done()
+		}
+	}
+	return in, in.Save()
+}
+
+// Down stops every process of the state directory.
+func Down(runDir string, grace time.Duration) ([]string, error) {
+	specs, err := proc.LoadAll(runDir)
+	if err != nil {
+		return nil, err
+	}
+	// Clients first, the ordering service last.
+	rank := func(s *proc.Spec) int {
+		switch {
+		case len(s.Name) > 6 && s.Name[:6] == "relay.":
+			return 0
+		case s.Name == "chaincode":
+			return 1
+		case len(s.Name) > 4 && s.Name[:4] == "peer":
+			return 2
+		case len(s.Name) > 3 && s.Name[:3] == "ca.":
+			return 3
+		}
+		return 4
+	}
+	sort.SliceStable(specs, func(i, j int) bool { return rank(specs[i]) < rank(specs[j]) })
+	var stopped []string
+	for _, s := range specs {
+		if s.PID() != 0 {
+			stopped = append(stopped, s.Name)
+		}
+		if err := s.Stop(grace); err != nil {
+			return stopped, err
+		}
+	}
+	return stopped, nil
+}

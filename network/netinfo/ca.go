@@ -1,0 +1,64 @@
+package netinfo
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// RegisterUser registers a signer identity (type client) with the org's Fabric
+// CA as the bootstrap registrar. attrs are "name=value" pairs. The signer then
+// enrolls with id/secret (see Enroll).
+func (o *Org) RegisterUser(binDir, id, secret string, attrs ...string) error {
+	args := []string{"register", "--id.name", id, "--id.secret", secret, "--id.type", "client"}
+	if len(attrs) > 0 {
+		args = append(args, "--id.attrs", strings.Join(attrs, ","))
+	}
+	_, err := o.caClient(binDir, o.CA.RegistrarHome, args...)
+	return err
+}
+
+// Enroll enrolls id/secret into home (an MSP folder at home/msp) and returns
+// the identity (certificate issued by the org's CA, PKCS#8 key).
+func (o *Org) Enroll(binDir, id, secret, home string) (Identity, error) {
+	u := strings.Replace(o.CA.URL, "https://", "https://"+id+":"+secret+"@", 1)
+	if _, err := o.caClient(binDir, home, "enroll", "-u", u); err != nil {
+		return Identity{}, err
+	}
+	return IdentityFromMSPDir(o.MSPID, filepath.Join(home, "msp"))
+}
+
+// RevokeUser revokes every certificate of id (reason: unspecified).
+func (o *Org) RevokeUser(binDir, id string) error {
+	_, err := o.caClient(binDir, o.CA.RegistrarHome, "revoke", "-e", id)
+	return err
+}
+
+// GenCRL asks the CA for a fresh CRL (signed by the org CA) and returns its PEM.
+func (o *Org) GenCRL(binDir string) ([]byte, error) {
+	if _, err := o.caClient(binDir, o.CA.RegistrarHome, "gencrl"); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(filepath.Join(o.CA.RegistrarHome, "msp", "crls", "crl.pem"))
+}
+
+func (o *Org) caClient(binDir, home string, args ...string) ([]byte, error) {
+	if !strings.Contains(strings.Join(args, " "), "-u ") {
+		args = append(args, "-u", o.CA.URL)
+	}
+	args = append(args, "--tls.certfiles", o.CA.TLSCertFile, "--home", home)
+	cmd := exec.Command(filepath.Join(binDir, "fabric-ca-client"), args...)
+	cmd.Env = append(os.Environ(), "FABRIC_CA_CLIENT_HOME="+home)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("fabric-ca-client %s (%s): %w: %s", args[0], o.Name, err, lastLine(out))
+	}
+	return out, nil
+}
+
+func lastLine(b []byte) string {
+	l := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return l[len(l)-1]
+}

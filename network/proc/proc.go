@@ -1,0 +1,214 @@
+// Package proc starts the network's native processes detached from the
+// caller (own session, log file, pid file) and saves each command line as a
+// Spec so a node can be stopped and started again later (`network start-node`,
+// fault tests) exactly as `up` started it.
+package proc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Spec is how to run one node.
+type Spec struct {
+	Name    string   `json:"name"`
+	Path    string   `json:"path"` // absolute binary path
+	Args    []string `json:"args"`
+	Env     []string `json:"env"` // complete environment
+	Dir     string   `json:"dir"`
+	LogFile string   `json:"logFile"`
+	PIDFile string   `json:"pidFile"`
+	Ports   []int    `json:"ports"` // TCP ports it listens on (first = main)
+}
+
+// SpecFile is where the spec of name is saved under runDir.
+func SpecFile(runDir, name string) string { return filepath.Join(runDir, name+".json") }
+
+// Save writes the spec to runDir/<name>.json.
+func (s *Spec) Save(runDir string) error {
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(SpecFile(runDir, s.Name), b, 0o600)
+}
+
+// Load reads a saved spec.
+func Load(runDir, name string) (*Spec, error) {
+	b, err := os.ReadFile(SpecFile(runDir, name))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no node %q in %s", name, runDir)
+		}
+		return nil, err
+	}
+	var s Spec
+	return &s, json.Unmarshal(b, &s)
+}
+
+// LoadAll reads every saved spec in runDir, sorted by name.
+func LoadAll(runDir string) ([]*Spec, error) {
+	m, _ := filepath.Glob(filepath.Join(runDir, "*.json"))
+	var out []*Spec
+	for _, f := range m {
+		s, err := Load(runDir, strings.TrimSuffix(filepath.Base(f), ".json"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Start runs the process in its own session with stdout and stderr appended
+// to LogFile, writes PIDFile and returns the pid. The child is reaped in the
+// background so a caller that lives on (a test) leaves no zombie.
+func (s *Spec) Start() (int, error) {
+	if err := os.MkdirAll(filepath.Dir(s.LogFile), 0o755); err != nil {
+		return 0, err
+	}
+	logf, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer logf.Close()
+	fmt.Fprintf(logf, "\n==== %s start %s\n", time.Now().UTC().Format(time.RFC3339), s.Name)
+	cmd := exec.Command(s.Path, s.Args...)
+	cmd.Env, cmd.Dir = s.Env, s.Dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("start %s: %w", s.Name, err)
+	}
+	go cmd.Wait()
+	pid := cmd.Process.Pid
+	if err := os.MkdirAll(filepath.Dir(s.PIDFile), 0o755); err != nil {
+		return 0, err
+	}
+	return pid, os.WriteFile(s.PIDFile, []byte(strconv.Itoa(pid)+"\n"), 0o644)
+}
+
+// PID returns the pid of the running process, or 0 when it is not running
+// (no pid file, no such process, a zombie, or a pid reused by another program).
+func (s *Spec) PID() int {
+	b, err := os.ReadFile(s.PIDFile)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return 0
+	}
+	argv0, _, _ := bytes.Cut(cmdline, []byte{0})
+	if string(argv0) != s.Path {
+		return 0
+	}
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+			return 0
+		}
+	}
+	return pid
+}
+
+// Signal sends sig to the running process.
+func (s *Spec) Signal(sig syscall.Signal) error {
+	pid := s.PID()
+	if pid == 0 {
+		return fmt.Errorf("%s is not running", s.Name)
+	}
+	return syscall.Kill(pid, sig)
+}
+
+// Stop sends SIGTERM, waits up to grace, then SIGKILLs; removes the pid file.
+func (s *Spec) Stop(grace time.Duration) error {
+	pid := s.PID()
+	if pid == 0 {
+		os.Remove(s.PIDFile)
+		return nil
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	deadline := time.Now().Add(grace)
+	for time.Now().Before(deadline) {
+		if s.PID() == 0 {
+			os.Remove(s.PIDFile)
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	for i := 0; i < 100 && s.PID() != 0; i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	os.Remove(s.PIDFile)
+	return nil
+}
+
+// RSS returns the resident set size in KiB (VmRSS), 0 if not running.
+func (s *Spec) RSS() int {
+	pid := s.PID()
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			if len(f) >= 2 {
+				n, _ := strconv.Atoi(f[1])
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// WaitPort waits until port on 127.0.0.1 accepts TCP connections, failing
+// early when the process has exited (its log says why).
+func WaitPort(s *Spec, port int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if s.PID() == 0 {
+			return fmt.Errorf("%s exited; see %s", s.Name, s.LogFile)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: port %d not open after %s; see %s", s.Name, port, timeout, s.LogFile)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// PortFree reports whether nothing listens on 127.0.0.1:port.
+func PortFree(port int) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
