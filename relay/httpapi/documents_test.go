@@ -94,7 +94,9 @@ func TestUploadRefusals(t *testing.T) {
 			func() (io.Reader, string) { return mp(with("sha256", strings.Repeat("0", 64)), []byte("x")) },
 			[]string{"X-API-Key", writeKey}, 422, "HASH_MISMATCH"},
 		{"bad signer id is 400 INVALID_FIELD",
-			func() (io.Reader, string) { return mp(with("signers", []model.SignerSpec{signer("bad id", 1)}), []byte("x")) },
+			func() (io.Reader, string) {
+				return mp(with("signers", []model.SignerSpec{signer("bad id", 1)}), []byte("x"))
+			},
 			[]string{"X-API-Key", writeKey}, 400, "INVALID_FIELD"},
 		{"unknown metadata field is 400 BAD_REQUEST", func() (io.Reader, string) { return mp(with("colour", "red"), []byte("x")) },
 			[]string{"X-API-Key", writeKey}, 400, "BAD_REQUEST"},

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -77,7 +78,7 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 	h.svc = service.New(h.ledger, blobs, iss, "qrsign", cfg.PublicURL)
 	h.svc.Now = h.clock
 	h.svc.Ops = oplog.New(h.ops)
-	h.srv = New(&cfg, h.svc, Options{})
+	h.srv = New(&cfg, h.svc, Options{Logger: quiet})
 	return h
 }
 
@@ -190,6 +191,8 @@ func (h *harness) callback(tok string, s *testpki.Signer, action, reason string)
 	return service.ScanRequest{Token: tok, Action: action, CertChainPEM: s.CertPEM,
 		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Reason: reason}
 }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func signer(id string, order int) model.SignerSpec {
 	return model.SignerSpec{ID: id, MSPID: "Org1MSP", RoutingOrder: order}

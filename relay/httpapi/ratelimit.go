@@ -61,7 +61,7 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 
 func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if s.limiter == nil {
+		if s.limiter == nil || isProbe(c.Request().URL.Path) {
 			return next(c)
 		}
 		if ok, wait := s.limiter.allow(c.RealIP()); !ok {
@@ -73,3 +73,5 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+func isProbe(path string) bool { return path == "/healthz" || path == "/readyz" || path == "/metrics" }

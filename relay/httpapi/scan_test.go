@@ -60,7 +60,7 @@ func TestScanRetryAfterRestartIsAnsweredFromTheNonceRecord(t *testing.T) {
 	// A new relay process (empty memory) over the same ledger.
 	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
 	fresh.Now = h.clock
-	srv := New(h.cfg, fresh, Options{})
+	srv := New(h.cfg, fresh, Options{Logger: quiet})
 	h.srv = srv
 	events := h.ledger.EventCount("doc-1")
 	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
@@ -177,7 +177,7 @@ func TestScanDeclineAfterSignWithSameNonceIs409NonceReused(t *testing.T) {
 	// Also after a restart (answer from the ledger's nonce record).
 	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
 	fresh.Now = h.clock
-	h.srv = New(h.cfg, fresh, Options{})
+	h.srv = New(h.cfg, fresh, Options{Logger: quiet})
 	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "decline", "changed my mind")), 409, "NONCE_REUSED")
 	if h.ledger.EventCount("doc-1") != events {
 		t.Fatal("ledger changed")

@@ -77,7 +77,10 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler)
 
-	api := e.Group("", s.rateLimit)
+	// Rate limiting is global middleware (not a group: a group's catch-all
+	// would turn 405 into 404) that skips the probes.
+	e.Use(s.rateLimit)
+	api := e
 	jsonLimit := bodyLimit(cfg.MaxJSONBytes)
 	api.GET("/v1/openapi.json", s.openapi)
 	api.GET("/s/:token", s.sessionPage)

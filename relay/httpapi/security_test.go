@@ -1,0 +1,172 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/relay/config"
+)
+
+func TestRateLimitIsPerClientIPAndAnswers429WithRetryAfter(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.RateLimit = config.RateLimit{PerSecond: 1, Burst: 2} })
+	from := func(ip string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/v1/openapi.json", nil)
+		req.RemoteAddr = ip + ":5555"
+		rec := httptest.NewRecorder()
+		h.srv.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	for i := 0; i < 2; i++ {
+		if rec := from("10.0.0.1"); rec.Code != 200 {
+			t.Fatalf("request %d: %d", i, rec.Code)
+		}
+	}
+	rec := from("10.0.0.1")
+	wantProblem(t, rec, 429, "RATE_LIMITED")
+	if rec.Header().Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	if rec := from("10.0.0.2"); rec.Code != 200 {
+		t.Fatalf("another client was limited: %d", rec.Code)
+	}
+}
+
+func TestTokenBucketRefillsAtTheConfiguredRate(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := newLimiter(2, 1, func() time.Time { return now })
+	if ok, _ := l.allow("a"); !ok {
+		t.Fatal("first request refused")
+	}
+	ok, wait := l.allow("a")
+	if ok || wait != 500*time.Millisecond {
+		t.Fatalf("ok %v wait %v, want refused for 500ms", ok, wait)
+	}
+	now = now.Add(500 * time.Millisecond)
+	if ok, _ := l.allow("a"); !ok {
+		t.Fatal("not refilled")
+	}
+}
+
+func TestForwardedForIsIgnoredUnlessFromATrustedProxy(t *testing.T) {
+	cases := []struct {
+		name    string
+		trusted []string
+		remote  string
+		want    string
+	}{
+		{"no trusted proxies: the peer address counts", nil, "198.51.100.7:1", "198.51.100.7"},
+		{"loopback is not trusted by default", nil, "127.0.0.1:1", "127.0.0.1"},
+		{"a trusted proxy's X-Forwarded-For counts", []string{"10.0.0.0/8"}, "10.1.2.3:1", "203.0.113.9"},
+		{"an untrusted peer's X-Forwarded-For does not", []string{"10.0.0.0/8"}, "198.51.100.7:1", "198.51.100.7"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/", nil)
+			req.RemoteAddr = tc.remote
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			if got := ipExtractor(tc.trusted)(req); got != tc.want {
+				t.Fatalf("client IP %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCORSAllowsOnlyConfiguredOrigins(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.CORSOrigins = []string{"https://app.example"} })
+	rec := h.do("OPTIONS", "/v1/documents", nil, "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
+	if rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Fatalf("allowed origin refused: %v", rec.Header())
+	}
+	rec = h.do("OPTIONS", "/v1/documents", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	if v := rec.Header().Get("Access-Control-Allow-Origin"); v != "" {
+		t.Fatalf("foreign origin allowed: %q", v)
+	}
+	h2 := newHarness(t)
+	rec = h2.do("GET", "/v1/openapi.json", nil, "Origin", "https://app.example")
+	if v := rec.Header().Get("Access-Control-Allow-Origin"); v != "" {
+		t.Fatalf("CORS without configured origins: %q", v)
+	}
+}
+
+func TestUnknownRouteAndMethodAreProblems(t *testing.T) {
+	h := newHarness(t)
+	wantProblem(t, h.do("GET", "/v2/nothing", nil), 404, "NOT_FOUND")
+	wantProblem(t, h.do("DELETE", "/v1/callbacks/scan", nil), 405, "METHOD_NOT_ALLOWED")
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	h := newHarness(t)
+	if rec := h.do("GET", "/healthz", nil); rec.Code != 200 {
+		t.Fatal(rec.Code)
+	}
+	if rec := h.do("GET", "/readyz", nil); rec.Code != 200 {
+		t.Fatal(rec.Code)
+	}
+	h.ledger.Down = true
+	if rec := h.do("GET", "/readyz", nil); rec.Code != 503 {
+		t.Fatalf("readyz with the network down: %d", rec.Code)
+	}
+	rec := h.do("GET", "/metrics", nil)
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain; version=0.0.4") ||
+		!strings.Contains(rec.Body.String(), `qrsign_relay_http_requests_total{route="/readyz",method="GET",status="503"} 1`) {
+		t.Fatalf("%s", rec.Body)
+	}
+}
+
+func TestOpenAPIDocumentDescribesEveryRoute(t *testing.T) {
+	h := newHarness(t)
+	rec := h.do("GET", "/v1/openapi.json", nil)
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || doc.OpenAPI != "3.1.0" {
+		t.Fatalf("%v %q", err, doc.OpenAPI)
+	}
+	for _, r := range h.srv.echo.Routes() {
+		if r.Path == "/healthz" || r.Path == "/readyz" || r.Path == "/metrics" || strings.HasPrefix(r.Method, "echo_") {
+			continue
+		}
+		p := r.Path
+		for _, name := range []string{"token", "id"} {
+			p = strings.ReplaceAll(p, ":"+name, "{"+name+"}")
+		}
+		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {
+			t.Errorf("openapi.json lacks %s %s", r.Method, p)
+		}
+	}
+}
+
+func TestSSEStreamsHistoryFromLastEventID(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", ""))
+	srv := httptest.NewServer(h.srv.Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/documents/doc-1/events", nil)
+	req.Header.Set("X-API-Key", readKey)
+	req.Header.Set("Last-Event-ID", "0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 0, 8192)
+	tmp := make([]byte, 4096)
+	for !strings.Contains(string(buf), ": live") {
+		n, err := resp.Body.Read(tmp)
+		if err != nil {
+			t.Fatalf("%v after %q", err, buf)
+		}
+		buf = append(buf, tmp[:n]...)
+	}
+	s := string(buf)
+	if resp.Header.Get("Content-Type") != "text/event-stream" || strings.Contains(s, "id: 0\n") ||
+		!strings.Contains(s, "id: 1\nevent: SignatureRecorded\n") || !strings.Contains(s, "id: 2\nevent: DocumentCompleted\n") {
+		t.Fatalf("%s", s)
+	}
+}
