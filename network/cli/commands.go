@@ -66,7 +66,8 @@ func summary(w io.Writer, in *netinfo.Info, took time.Duration) {
 		}
 	}
 	fmt.Fprintf(w, "  state       %s (network.json, log/, run/)\n", in.StateDir)
-	fmt.Fprintf(w, "  stop with   go run ./network down --state %s   (add --purge to delete the state)\n", in.StateDir)
+	fmt.Fprintf(w, "  logs        %s/log/<node>.log  (or: network logs NODE --state %s)\n", in.StateDir, in.StateDir)
+	fmt.Fprintf(w, "  stop with   scripts/down.sh --state %s   (add --purge to delete the state)\n", in.StateDir)
 }
 
 func down(o Options, purge bool, w io.Writer) error {

@@ -215,7 +215,7 @@ func (n *Net) ensureRunning(s *proc.Spec) error {
 	if s.PID() != 0 {
 		return nil
 	}
-	if len(s.Ports) > 0 && !proc.PortFree(s.Ports[0]) {
+	if len(s.Ports) > 0 && !proc.WaitPortFree(s.Ports[0], 5*time.Second) {
 		return &BusyPortError{Port: s.Ports[0], Field: s.Name}
 	}
 	if _, err := s.Start(); err != nil {

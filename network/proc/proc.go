@@ -212,3 +212,16 @@ func PortFree(port int) bool {
 	l.Close()
 	return true
 }
+
+// WaitPortFree waits until nothing listens on port: a stopped process may
+// release its sockets a moment after it stops being listed as running.
+func WaitPortFree(port int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !PortFree(port) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
