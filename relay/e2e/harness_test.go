@@ -175,6 +175,14 @@ func (u *uploaded) link(t *testing.T, s *signer) (url, qrURL string) {
 // uploadRaw posts a multipart upload with the given API key and returns the status and body.
 func (e *env) uploadRaw(t *testing.T, key string, meta any, content []byte) (int, []byte) {
 	t.Helper()
+	status, b, err := e.postUpload(key, meta, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, b
+}
+
+func (e *env) postUpload(key string, meta any, content []byte) (int, []byte, error) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	mj, _ := json.Marshal(meta)
@@ -189,31 +197,43 @@ func (e *env) uploadRaw(t *testing.T, key string, meta any, content []byte) (int
 	}
 	resp, err := e.http.Do(req)
 	if err != nil {
-		t.Fatalf("upload: %v", err)
+		return 0, nil, fmt.Errorf("upload: %w", err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }
 
 // upload registers a document signed by signers (routing orders as given).
 func (e *env) upload(t *testing.T, title string, content []byte, signers []*signer, orders []int) *uploaded {
 	t.Helper()
+	u, err := e.tryUpload(t, title, content, signers, orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// tryUpload is upload for goroutines other than the test's (which must not call t.Fatal).
+func (e *env) tryUpload(t *testing.T, title string, content []byte, signers []*signer, orders []int) (*uploaded, error) {
 	var specs []model.SignerSpec
 	for i, s := range signers {
 		specs = append(specs, model.SignerSpec{ID: s.id, MSPID: s.msp, RoutingOrder: orders[i]})
 	}
 	meta := map[string]any{"id": unique("doc"), "title": title, "docType": "contract", "mediaType": "application/pdf",
 		"owner": "e2e-app", "signers": specs, "priority": 1}
-	status, b := e.uploadRaw(t, e.org.Relay.APIKey, meta, content)
+	status, b, err := e.postUpload(e.org.Relay.APIKey, meta, content)
+	if err != nil {
+		return nil, err
+	}
 	if status != http.StatusCreated {
-		t.Fatalf("upload: HTTP %d: %s", status, b)
+		return nil, fmt.Errorf("upload: HTTP %d: %s", status, b)
 	}
 	var u uploaded
 	if err := json.Unmarshal(b, &u); err != nil {
-		t.Fatalf("upload answer %s: %v", b, err)
+		return nil, fmt.Errorf("upload answer %s: %v", b, err)
 	}
-	return &u
+	return &u, nil
 }
 
 // get fetches a relay path with the API key.
