@@ -47,6 +47,7 @@ func (n *Net) ordererSpec(o *config.Orderer) *proc.Spec {
 		"ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true",
 		"ORDERER_ADMIN_TLS_CLIENTROOTCAS="+list(tls("ca.crt")),
 		"ORDERER_OPERATIONS_LISTENADDRESS="+addr(o.OpsPort),
+		"ORDERER_METRICS_PROVIDER=prometheus", // Raft leader and heights on /metrics
 		"ORDERER_FILELEDGER_LOCATION="+filepath.Join(data, "ledger"),
 		"ORDERER_CONSENSUS_WALDIR="+filepath.Join(data, "etcdraft", "wal"),
 		"ORDERER_CONSENSUS_SNAPDIR="+filepath.Join(data, "etcdraft", "snapshot"),
@@ -89,6 +90,7 @@ func (n *Net) peerSpec(g *config.Org, p *config.Peer) *proc.Spec {
 		"CORE_PEER_FILESYSTEMPATH="+data,
 		"CORE_LEDGER_SNAPSHOTS_ROOTDIR="+filepath.Join(data, "snapshots"),
 		"CORE_OPERATIONS_LISTENADDRESS="+addr(p.OpsPort),
+		"CORE_METRICS_PROVIDER=prometheus",
 		"CORE_PEER_GATEWAY_ENABLED=true",
 		"CORE_PEER_PROFILE_ENABLED=false",
 	)
