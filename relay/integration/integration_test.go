@@ -1,0 +1,441 @@
+//go:build integration
+
+// Package integration runs the relay built from this tree against the real
+// network named by $QRSIGN_NETWORK_STATE: real gateway, real chaincode, signers
+// enrolled from the org's Fabric CA. It fails (never skips) without a network.
+package integration
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"gopkg.in/yaml.v3"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/token"
+)
+
+type env struct {
+	info     *netinfo.Info
+	org      *netinfo.Org
+	url      string
+	key      string // API key
+	tokenKey []byte
+	contract *client.Contract
+	run      string // unique suffix of this run
+	proc     *os.Process
+	dir      string
+}
+
+// TestMain stops the relay this package started.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.proc.Kill()
+		shared.proc.Wait()
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
+
+var (
+	once     sync.Once
+	shared   *env
+	setupErr error
+)
+
+// setup builds the relay, starts it on a free port with its own data dir
+// and returns the environment. The process lives until the test binary exits.
+func setup(t *testing.T) *env {
+	t.Helper()
+	once.Do(func() { shared, setupErr = start() })
+	if setupErr != nil {
+		t.Fatal(setupErr)
+	}
+	return shared
+}
+
+func start() (*env, error) {
+	info, err := netinfo.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	org := &info.Orgs[0]
+	if org.Relay == nil {
+		return nil, fmt.Errorf("network has no relay config for %s", org.Name)
+	}
+	base, err := config.Load(org.Relay.ConfigFile, []string{})
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "qrsign-relay-it-")
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := *base
+	cfg.Listen, cfg.PublicURL, cfg.DataDir = addr, "http://"+addr, dir
+	cfg.TokenKeyFile = filepath.Join(dir, "token.key")
+	cfg.RateLimit.PerSecond = 0
+	cfg.APIKeys = []config.APIKey{{Name: "it", Key: randHex(32), Scopes: []string{config.ScopeWrite}}}
+	b, _ := yaml.Marshal(cfg)
+	cfgPath := filepath.Join(dir, "relay.yaml")
+	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(dir, "relay")
+	build := exec.Command("go", "build", "-o", bin, "github.com/qrsign/qrsign/relay/cmd/relay")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build relay: %v\n%s", err, out)
+	}
+	logf, _ := os.Create(filepath.Join(dir, "relay.log"))
+	cmd := exec.Command(bin, "--config", cfgPath)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	e := &env{info: info, org: org, url: cfg.PublicURL, key: cfg.APIKeys[0].Key, run: randHex(3), proc: cmd.Process, dir: dir}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(e.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			return nil, fmt.Errorf("relay not ready in 60s; log %s", logf.Name())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if e.tokenKey, err = cfg.LoadTokenKey(); err != nil {
+		return nil, err
+	}
+	_, gw, err := org.Dial(org.Client, 0)
+	if err != nil {
+		return nil, err
+	}
+	e.contract = gw.GetNetwork(info.Channel).GetContract(info.Chaincode)
+	return e, nil
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// person is a signer enrolled from the org's Fabric CA.
+type person struct {
+	id      string
+	certPEM string
+	cert    *x509.Certificate
+	key     crypto.Signer
+}
+
+func (e *env) enroll(t *testing.T, name string) *person {
+	t.Helper()
+	id := name + "-" + e.run
+	secret := randHex(8)
+	if err := e.org.RegisterUser(e.info.BinDir, id, secret); err != nil {
+		t.Fatal(err)
+	}
+	ident, err := e.org.Enroll(e.info.BinDir, id, secret, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, _ := os.ReadFile(ident.CertFile)
+	keyPEM, _ := os.ReadFile(ident.KeyFile)
+	blk, _ := pem.Decode(certPEM)
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := pem.Decode(keyPEM)
+	k, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &person{id: id, certPEM: string(certPEM), cert: cert, key: k.(crypto.Signer)}
+}
+
+func (p *person) spec(e *env, order int) model.SignerSpec {
+	return model.SignerSpec{ID: p.id, MSPID: e.org.MSPID, RoutingOrder: order}
+}
+
+// callback signs the session of tok as p.
+func (e *env) callback(t *testing.T, tok string, p *person, action, reason string) service.ScanRequest {
+	t.Helper()
+	c, err := token.Peek(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	purpose := payload.PurposeSign
+	if action == "decline" {
+		purpose = payload.PurposeDecline
+	}
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: e.info.Channel, DocumentID: c.DocID, DocumentSHA256: c.SHA256,
+		Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(p.cert.Raw), Reason: reason})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := sigalg.Sign(model.AlgECDSAP256DER, p.key, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return service.ScanRequest{Token: tok, Action: action, CertChainPEM: p.certPEM, Signature: base64.StdEncoding.EncodeToString(sig),
+		Algorithm: model.AlgECDSAP256DER, Reason: reason}
+}
+
+func (e *env) do(t *testing.T, method, path string, body io.Reader, hdr ...string) (int, []byte, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.url+path, body)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header
+}
+
+func (e *env) post(t *testing.T, path string, v any) (int, []byte) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	code, body, _ := e.do(t, "POST", path, bytes.NewReader(b), "Content-Type", "application/json")
+	return code, body
+}
+
+func (e *env) upload(t *testing.T, signers ...model.SignerSpec) service.Registered {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	meta, _ := json.Marshal(map[string]any{"title": "Integration " + t.Name(), "docType": "contract", "owner": "it",
+		"signers": signers, "mediaType": "text/plain"})
+	mw.WriteField("metadata", string(meta))
+	fw, _ := mw.CreateFormFile("file", "doc.txt")
+	fmt.Fprintf(fw, "document of %s at %s\n", t.Name(), time.Now().Format(time.RFC3339Nano))
+	mw.Close()
+	code, body, _ := e.do(t, "POST", "/v1/documents", &buf, "Content-Type", mw.FormDataContentType(), "X-API-Key", e.key)
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var r service.Registered
+	json.Unmarshal(body, &r)
+	return r
+}
+
+// events is the number of ledger events of a document, read through the gateway.
+func (e *env) events(t *testing.T, id string) int {
+	t.Helper()
+	out, err := e.contract.EvaluateWithContext(context.Background(), "GetHistory", client.WithArguments(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h model.History
+	json.Unmarshal(out, &h)
+	return len(h.Events)
+}
+
+func wantCode(t *testing.T, code int, body []byte, status int, problemCode string) {
+	t.Helper()
+	var p struct{ Code string }
+	json.Unmarshal(body, &p)
+	if code != status || p.Code != problemCode {
+		t.Fatalf("got %d %s, want %d %s", code, body, status, problemCode)
+	}
+}
+
+func TestUploadQRSignProvenanceOnTheRealNetwork(t *testing.T) {
+	e := setup(t)
+	bob := e.enroll(t, "bob")
+	reg := e.upload(t, bob.spec(e, 1))
+	if reg.TxID == "" || reg.BlockNumber == 0 {
+		t.Fatalf("%+v", reg)
+	}
+	// The desktop shows the QR; the phone reads it.
+	code, png, _ := e.do(t, "GET", reg.Signing[0].QRURL, nil, "X-API-Key", e.key)
+	if code != 200 {
+		t.Fatalf("qr: %d", code)
+	}
+	zbar := exec.Command("zbarimg", "--raw", "-q", "-")
+	zbar.Stdin = bytes.NewReader(png)
+	out, err := zbar.Output()
+	if err != nil {
+		t.Fatalf("zbarimg: %v", err)
+	}
+	tok := token.FromURL(strings.TrimSpace(string(out)))
+	if tok != reg.Signing[0].Token {
+		t.Fatalf("QR token differs from the upload's")
+	}
+	code, body, _ := e.do(t, "GET", "/v1/sessions/"+tok, nil)
+	var sess service.SessionInfo
+	json.Unmarshal(body, &sess)
+	if code != 200 || sess.SHA256 != reg.Document.SHA256 || sess.Channel != e.info.Channel {
+		t.Fatalf("session: %d %s", code, body)
+	}
+	code, content, _ := e.do(t, "GET", "/v1/documents/"+reg.Document.ID+"/content?token="+tok, nil)
+	if code != 200 || !strings.HasPrefix(string(content), "document of") {
+		t.Fatalf("content: %d", code)
+	}
+
+	code, body = e.post(t, "/v1/callbacks/scan", e.callback(t, tok, bob, "sign", ""))
+	var res service.ScanResult
+	json.Unmarshal(body, &res)
+	if code != 200 || res.TxID == "" || res.BlockNumber <= reg.BlockNumber || res.ValidationCode != "VALID" ||
+		res.DocumentStatus != model.StatusCompleted || res.Replayed {
+		t.Fatalf("scan: %d %s", code, body)
+	}
+	code, body, _ = e.do(t, "GET", "/v1/documents/"+reg.Document.ID+"/provenance", nil, "X-API-Key", e.key)
+	var prov service.Provenance
+	json.Unmarshal(body, &prov)
+	if code != 200 || len(prov.Events) != 3 {
+		t.Fatalf("provenance: %d %s", code, body)
+	}
+	sig := prov.Events[1]
+	if sig.Event.Type != model.EventSignatureRecorded || sig.Event.TxID != res.TxID || sig.BlockNumber != res.BlockNumber ||
+		sig.SubmitterMSP != e.org.MSPID || !strings.Contains(sig.SignerSubject, "CN="+bob.id) {
+		t.Fatalf("provenance event %+v", sig)
+	}
+	if prov.Events[0].BlockNumber != reg.BlockNumber {
+		t.Fatalf("registration block %d, want %d", prov.Events[0].BlockNumber, reg.BlockNumber)
+	}
+
+	// A retried callback returns the first result and records nothing.
+	before := e.events(t, reg.Document.ID)
+	code, body = e.post(t, "/v1/callbacks/scan", e.callback(t, tok, bob, "sign", ""))
+	var again service.ScanResult
+	json.Unmarshal(body, &again)
+	if code != 200 || !again.Replayed || again.TxID != res.TxID || again.BlockNumber != res.BlockNumber {
+		t.Fatalf("retry: %d %s", code, body)
+	}
+	// The same nonce for another action is refused.
+	code, body = e.post(t, "/v1/callbacks/scan", e.callback(t, tok, bob, "decline", "changed my mind"))
+	wantCode(t, code, body, 409, "NONCE_REUSED")
+	if got := e.events(t, reg.Document.ID); got != before {
+		t.Fatalf("events %d, want %d", got, before)
+	}
+}
+
+func TestBadCallbacksLeaveTheLedgerUnchanged(t *testing.T) {
+	e := setup(t)
+	alice, carol, mallory := e.enroll(t, "alice"), e.enroll(t, "carol"), e.enroll(t, "mallory")
+	reg := e.upload(t, alice.spec(e, 1), carol.spec(e, 2))
+	id := reg.Document.ID
+	aliceTok, carolTok := reg.Signing[0].Token, reg.Signing[1].Token
+	claims, _ := token.Peek(aliceTok)
+
+	forged := claims
+	forged.Nonce = randHex(16)
+	forgedTok, _ := token.Sign([]byte(strings.Repeat("k", 32)), forged)
+	expired := claims
+	expired.Nonce, expired.Expiry = randHex(16), time.Now().Add(-time.Minute).Unix()
+	expiredTok, _ := token.Sign(e.tokenKey, expired)
+
+	cases := []struct {
+		name   string
+		body   service.ScanRequest
+		status int
+		code   string
+	}{
+		{"forged token is 401 TOKEN_INVALID", e.callback(t, forgedTok, alice, "sign", ""), 401, "TOKEN_INVALID"},
+		{"expired token is 410 TOKEN_EXPIRED", e.callback(t, expiredTok, alice, "sign", ""), 410, "TOKEN_EXPIRED"},
+		{"another person's certificate is 403 NOT_A_SIGNER", e.callback(t, aliceTok, mallory, "sign", ""), 403, "NOT_A_SIGNER"},
+		{"second routing order before the first is 409 OUT_OF_TURN", e.callback(t, carolTok, carol, "sign", ""), 409, "OUT_OF_TURN"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.events(t, id)
+			code, body := e.post(t, "/v1/callbacks/scan", tc.body)
+			wantCode(t, code, body, tc.status, tc.code)
+			if got := e.events(t, id); got != before {
+				t.Fatalf("events %d, want %d", got, before)
+			}
+		})
+	}
+	t.Run("replayed callback after success returns the first tx and adds nothing", func(t *testing.T) {
+		code, body := e.post(t, "/v1/callbacks/scan", e.callback(t, aliceTok, alice, "sign", ""))
+		var first service.ScanResult
+		json.Unmarshal(body, &first)
+		if code != 200 || first.Replayed {
+			t.Fatalf("%d %s", code, body)
+		}
+		before := e.events(t, id)
+		for i := 0; i < 2; i++ {
+			code, body = e.post(t, "/v1/callbacks/scan", e.callback(t, aliceTok, alice, "sign", ""))
+			var r service.ScanResult
+			json.Unmarshal(body, &r)
+			if code != 200 || !r.Replayed || r.TxID != first.TxID {
+				t.Fatalf("%d %s", code, body)
+			}
+		}
+		if got := e.events(t, id); got != before {
+			t.Fatalf("events %d, want %d", got, before)
+		}
+	})
+	t.Run("concurrent duplicates commit once", func(t *testing.T) {
+		before := e.events(t, id)
+		var wg sync.WaitGroup
+		results := make([]service.ScanResult, 6)
+		codes := make([]int, 6)
+		for i := range results {
+			body := e.callback(t, carolTok, carol, "sign", "")
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				c, b := e.post(t, "/v1/callbacks/scan", body)
+				codes[i] = c
+				json.Unmarshal(b, &results[i])
+			}(i)
+		}
+		wg.Wait()
+		fresh := 0
+		for i, r := range results {
+			if codes[i] != 200 || r.TxID != results[0].TxID {
+				t.Fatalf("duplicate %d: %d %+v", i, codes[i], r)
+			}
+			if !r.Replayed {
+				fresh++
+			}
+		}
+		// carol's signature and DocumentCompleted: two events, one transaction.
+		if got := e.events(t, id); fresh != 1 || got != before+2 {
+			t.Fatalf("fresh %d, events %d→%d", fresh, before, got)
+		}
+	})
+}
