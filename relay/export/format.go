@@ -51,7 +51,7 @@ func New(f Format, w io.Writer, o Options) (Writer, error) {
 	case TXT:
 		return NewTXT(w, o), nil
 	case PDF:
-		return nil, fmt.Errorf("pdf: todo")
+		return NewPDF(w, o)
 	}
 	return nil, fmt.Errorf("export: unknown format %q (want csv, txt or pdf)", string(f))
 }

@@ -1,0 +1,130 @@
+package export_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/qrsign/qrsign/relay/export"
+)
+
+const publicURL = "https://sign.example.com"
+
+func pdfOf(t testing.TB, recs ...export.Record) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	o := export.Options{PublicURL: publicURL, GeneratedAt: t0.Add(72 * 3600e9), Issuer: "Org1 relay"}
+	if err := export.Write(export.PDF, &buf, recs, o); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// Every xref entry must point at the "N 0 obj" it names, and startxref at
+// the table: readers that do not repair files depend on it.
+func TestPDFCrossReferenceOffsetsPointAtTheirObjects(t *testing.T) {
+	pdf := pdfOf(t, completedRecord(), pendingRecord())
+	if !bytes.HasPrefix(pdf, []byte("%PDF-1.4\n")) || !bytes.HasSuffix(pdf, []byte("%%EOF\n")) {
+		t.Fatal("missing header or EOF marker")
+	}
+	m := regexp.MustCompile(`startxref\n(\d+)\n%%EOF\n$`).FindSubmatch(pdf)
+	if m == nil {
+		t.Fatal("no startxref")
+	}
+	xref, _ := strconv.Atoi(string(m[1]))
+	if !bytes.HasPrefix(pdf[xref:], []byte("xref\n0 ")) {
+		t.Fatalf("startxref %d does not point at the xref table", xref)
+	}
+	lines := strings.Split(string(pdf[xref:]), "\n")
+	count, _ := strconv.Atoi(strings.Fields(lines[1])[1])
+	if lines[2] != "0000000000 65535 f " {
+		t.Fatalf("free entry %q", lines[2])
+	}
+	for num := 1; num < count; num++ {
+		e := lines[2+num]
+		if len(e)+1 != 20 || !strings.HasSuffix(e, " 00000 n ") {
+			t.Fatalf("entry %d %q is not a 20-byte in-use entry", num, e)
+		}
+		off, _ := strconv.Atoi(e[:10])
+		if want := strconv.Itoa(num) + " 0 obj\n"; !bytes.HasPrefix(pdf[off:], []byte(want)) {
+			t.Errorf("object %d: offset %d holds %q", num, off, pdf[off:off+12])
+		}
+	}
+	if !bytes.Contains(pdf, []byte("/Size "+strconv.Itoa(count)+" ")) {
+		t.Error("trailer /Size does not match the xref count")
+	}
+}
+
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not installed (apt-get install -y poppler-utils zbar-tools): this test must not be skipped", name)
+	}
+	return p
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd := exec.Command(needTool(t, name), args...)
+	cmd.Stderr = &stderr // zbarimg complains about D-Bus there
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s%s", name, args, err, out, stderr.Bytes())
+	}
+	return string(out)
+}
+
+// Rendered by poppler, each page shows the title and hash, and its QR code
+// decodes (zbar) to that document's verification URL.
+func TestPDFRendersAndItsQRCodeOpensTheVerificationURL(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "certs.pdf")
+	recs := []export.Record{completedRecord(), pendingRecord()}
+	if err := os.WriteFile(file, pdfOf(t, recs...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info := run(t, "pdfinfo", file)
+	if !regexp.MustCompile(`Pages:\s+2\n`).MatchString(info) {
+		t.Fatalf("want 2 pages:\n%s", info)
+	}
+	for i, r := range recs {
+		page := strconv.Itoa(i + 1)
+		text := run(t, "pdftotext", "-layout", "-f", page, "-l", page, file, "-")
+		for _, want := range []string{"Certificate of Completion", r.Document.SHA256, firstWords(r.Document.Title), string(r.Document.EffectiveStatus)} {
+			if !strings.Contains(text, want) {
+				t.Errorf("page %s text lacks %q:\n%s", page, want, text)
+			}
+		}
+		png := filepath.Join(dir, "page"+page)
+		run(t, "pdftoppm", "-png", "-r", "150", "-f", page, "-l", page, "-singlefile", file, png)
+		if *keep != "" {
+			b, _ := os.ReadFile(png + ".png")
+			os.WriteFile(filepath.Join(*keep, "page"+page+".png"), b, 0o644)
+		}
+		got := strings.TrimSpace(run(t, "zbarimg", "-q", "--raw", png+".png"))
+		if want := publicURL + "/verify?doc=" + r.Document.ID; got != want {
+			t.Errorf("page %s QR decodes to %q, want %q", page, got, want)
+		}
+	}
+	text := run(t, "pdftotext", "-f", "1", "-l", "1", file, "-")
+	for _, want := range []string{"CN=alice,OU=client,O=Org1", "CN=fabric-ca-server,OU=Fabric,O=Org2", "2026-11-20 09:47:00 UTC", "block 19"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("page 1 lacks %q", want)
+		}
+	}
+}
+
+func firstWords(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 3 {
+		f = f[:3]
+	}
+	return strings.Join(f, " ")
+}
