@@ -112,11 +112,17 @@ type result struct {
 // run executes the qrsign binary with stdin.
 func run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
+	return runEnv(t, nil, stdin, args...)
+}
+
+// runEnv is run with extra environment variables.
+func runEnv(t *testing.T, extraEnv []string, stdin string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, qrsignBin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(os.Environ(), "QRSIGN_PASSPHRASE=") // the passphrase comes from stdin
+	cmd.Env = append(append(os.Environ(), "QRSIGN_PASSPHRASE=", "QRSIGN_API_KEY="), extraEnv...) // the passphrase comes from stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -280,6 +286,7 @@ func (e *env) provenance(t *testing.T, id string) *relayapi.Provenance {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rc.APIKey = e.org.Relay.APIKey
 	p, err := rc.Provenance(context.Background(), id)
 	if err != nil {
 		t.Fatalf("provenance %s: %v", id, err)
@@ -317,8 +324,10 @@ func content(label string) []byte {
 	return []byte(fmt.Sprintf("%%PDF-1.7\n%% qrsign e2e %s %s\n%%%%EOF\n", label, unique("c")))
 }
 
-// verifyCLI runs `qrsign verify` against the org's relay and CA certificate.
-func (e *env) verifyCLI(t *testing.T, id string) result {
+// verifyCLI runs `qrsign verify` against the org's relay and CA certificate,
+// with read access as the signer of the session URL.
+func (e *env) verifyCLI(t *testing.T, id, sessionURL string) result {
 	t.Helper()
-	return run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--ca-cert", e.org.CA.CACertFile, "--channel", e.info.Channel)
+	return run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", sessionURL,
+		"--ca-cert", e.org.CA.CACertFile, "--channel", e.info.Channel)
 }

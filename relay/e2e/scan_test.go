@@ -55,9 +55,24 @@ func TestScanToSignRecordsOnTheLedger(t *testing.T) {
 		t.Fatalf("document %+v", p.Document.Document)
 	}
 
-	v := e.verifyCLI(t, id)
+	v := e.verifyCLI(t, id, url)
 	if v.code != 0 || !strings.Contains(v.stdout, "VERIFIED") {
 		t.Fatalf("qrsign verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
+	}
+	t.Logf("qrsign verify:\n%s", v.stdout)
+	// The same with the org's API key instead of the signer's session.
+	v = runEnv(t, []string{"QRSIGN_API_KEY=" + e.org.Relay.APIKey}, "", "verify", id, "--relay", e.org.Relay.URL,
+		"--ca-cert", e.org.CA.CACertFile, "--channel", e.info.Channel)
+	if v.code != 0 || !strings.Contains(v.stdout, "VERIFIED") {
+		t.Fatalf("qrsign verify with the API key: exit %d\n%s%s", v.code, v.stdout, v.stderr)
+	}
+	// Against another org's CA the chains do not verify: exit 6.
+	other := e.info.Orgs[len(e.info.Orgs)-1]
+	if other.Name != e.org.Name {
+		v = run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", url, "--ca-cert", other.CA.CACertFile, "--channel", e.info.Channel)
+		if v.code != 6 || !strings.Contains(v.stdout, "FAIL") {
+			t.Fatalf("qrsign verify against %s's CA: exit %d, want 6\n%s%s", other.Name, v.code, v.stdout, v.stderr)
+		}
 	}
 
 	// The QR is one-use: scanning it again is refused and writes nothing.
@@ -106,7 +121,7 @@ func TestSequentialRouting(t *testing.T) {
 	if p.Events[1].Event.Signature.Signer.ID != alice.id || p.Events[2].Event.Signature.Signer.ID != bob.id {
 		t.Fatal("signatures not in routing order")
 	}
-	if v := e.verifyCLI(t, id); v.code != 0 {
+	if v := e.verifyCLI(t, id, aliceURL); v.code != 0 {
 		t.Fatalf("qrsign verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 }
@@ -131,7 +146,7 @@ func TestParallelRouting(t *testing.T) {
 	if p.Document.Status != model.StatusCompleted || p.Document.ClosedTxID != cb.TxID {
 		t.Fatalf("document %+v", p.Document.Document)
 	}
-	if v := e.verifyCLI(t, doc.Document.ID); v.code != 0 {
+	if v := e.verifyCLI(t, doc.Document.ID, aliceURL); v.code != 0 {
 		t.Fatalf("qrsign verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 }
@@ -142,7 +157,8 @@ func TestDeclineBindsTheReason(t *testing.T) {
 	alice := e.enroll(t, "alice")
 	doc := e.upload(t, "To decline", content("decline"), []*signer{alice}, []int{1})
 	_, qr := doc.link(t, alice)
-	res, cb := alice.scan(t, "decline", e.scanQR(t, qr), "--reason", "the rent is wrong")
+	url := e.scanQR(t, qr)
+	res, cb := alice.scan(t, "decline", url, "--reason", "the rent is wrong")
 	if cb == nil || cb.EventType != string(model.EventSignatureDeclined) || cb.DocumentStatus != "DECLINED" {
 		t.Fatalf("decline: exit %d %+v\n%s", res.code, cb, res.stderr)
 	}
@@ -150,7 +166,7 @@ func TestDeclineBindsTheReason(t *testing.T) {
 	if r := p.Events[1].Event.Signature.Reason; r != "the rent is wrong" {
 		t.Fatalf("reason on the ledger %q", r)
 	}
-	if v := e.verifyCLI(t, doc.Document.ID); v.code != 0 {
+	if v := e.verifyCLI(t, doc.Document.ID, url); v.code != 0 {
 		t.Fatalf("qrsign verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 }

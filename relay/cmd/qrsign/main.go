@@ -3,7 +3,7 @@
 //	qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR]
 //	qrsign scan    <qr.png | url> [--yes] [--json]
 //	qrsign decline <qr.png | url> --reason TEXT [--yes] [--json]
-//	qrsign verify  <doc-id> --relay URL [--ca-cert FILE]... [--channel NAME] [--json]
+//	qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert FILE]... [--channel NAME] [--json]
 //	qrsign whoami
 //
 // The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
@@ -33,6 +33,7 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/signer/verify"
+	"github.com/qrsign/qrsign/relay/token"
 )
 
 const (
@@ -56,7 +57,8 @@ func usage(w io.Writer) {
   qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR] [--force]
   qrsign scan    <qr.png | url> [--yes] [--json] [--home DIR]
   qrsign decline <qr.png | url> --reason TEXT [--yes] [--json] [--home DIR]
-  qrsign verify  <doc-id> --relay URL [--ca-cert FILE]... [--channel NAME] [--json]
+  qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert FILE]... [--channel NAME] [--json]
+                 (read access: $QRSIGN_API_KEY, or --token with a session URL of the document)
   qrsign whoami  [--home DIR]
 `)
 }
@@ -298,6 +300,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	relay := fs.String("relay", os.Getenv("QRSIGN_RELAY"), "the relay's URL ($QRSIGN_RELAY)")
 	channel := fs.String("channel", "qrsign", "the channel the signatures are bound to")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	tokenArg := fs.String("token", "", "a session URL or token of the document (read access as its signer)")
 	var caCerts files
 	fs.Var(&caCerts, "ca-cert", "PEM file of a CA certificate chains must end at (repeatable)")
 	pos, err := parse(fs, args)
@@ -322,6 +325,13 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	rc, err := relayapi.New(*relay)
 	if err != nil {
 		return err
+	}
+	rc.APIKey = os.Getenv("QRSIGN_API_KEY")
+	if *tokenArg != "" {
+		rc.Token = token.FromURL(*tokenArg)
+	}
+	if rc.APIKey == "" && rc.Token == "" {
+		return usageError{"verify needs read access: $QRSIGN_API_KEY (documents:read) or --token <session URL>"}
 	}
 	p, err := rc.Provenance(ctx, pos[0])
 	if err != nil {

@@ -133,7 +133,7 @@ func (e *Enroller) Enroll(ctx context.Context, id, secret string) (*Result, erro
 		return nil, &Error{Status: resp.StatusCode, Messages: []string{"not a Fabric CA answer: " + clip(string(rb))}}
 	}
 	var res enrollResult
-	if resp.StatusCode != http.StatusOK || !r.Success || json.Unmarshal(r.Result, &res) != nil {
+	if resp.StatusCode/100 != 2 || !r.Success || json.Unmarshal(r.Result, &res) != nil {
 		msgs := []string{}
 		for _, m := range r.Errors {
 			msgs = append(msgs, fmt.Sprintf("code %d: %s", m.Code, m.Message))

@@ -50,6 +50,7 @@ func fakeCA(t *testing.T, ca *testpki.CA, secrets map[string]string, cnOverride 
 			cn = cnOverride
 		}
 		cert := ca.Issue(cn, csr.PublicKey.(*ecdsa.PublicKey))
+		w.WriteHeader(http.StatusCreated) // as fabric-ca-server 1.5 answers an enrollment
 		json.NewEncoder(w).Encode(map[string]any{
 			"success": true,
 			"result": map[string]any{

@@ -20,6 +20,11 @@ type Client struct {
 	HTTP  *http.Client // nil: a client with a 60 s timeout
 	Retry Retry        // zero: DefaultRetry
 
+	// Read access to documents (provenance): an API key with documents:read,
+	// or a session token issued for the document (a signer reads what they sign).
+	APIKey string
+	Token  string
+
 	// Hooks for tests and progress output; nil means real time / silence.
 	Sleep   func(ctx context.Context, d time.Duration) error
 	Jitter  func(max time.Duration) time.Duration
@@ -58,10 +63,15 @@ func (c *Client) Session(ctx context.Context, token string) (*Session, error) {
 	return &s, err
 }
 
-// Provenance fetches a document's events with their blocks.
+// Provenance fetches a document's events with their blocks, authorised by
+// c.APIKey or c.Token.
 func (c *Client) Provenance(ctx context.Context, docID string) (*Provenance, error) {
 	var p Provenance
-	err := c.getJSON(ctx, "/v1/documents/"+url.PathEscape(docID)+"/provenance", &p)
+	path := "/v1/documents/" + url.PathEscape(docID) + "/provenance"
+	if c.APIKey == "" && c.Token != "" {
+		path += "?token=" + url.QueryEscape(c.Token)
+	}
+	err := c.getJSON(ctx, path, &p)
 	return &p, err
 }
 
@@ -137,6 +147,9 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 		r, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err == nil {
 			r.Header.Set("Accept", "application/json")
+			if c.APIKey != "" {
+				r.Header.Set("Authorization", "Bearer "+c.APIKey)
+			}
 		}
 		return r, err
 	})
