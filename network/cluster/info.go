@@ -15,6 +15,9 @@ func (n *Net) Info(profile string, d *Deployed) *netinfo.Info {
 		ChaincodeServer: &netinfo.Node{Name: "chaincode", Address: addr(p.Chaincode.ServerPort),
 			PIDFile: n.pidFile("chaincode"), LogFile: n.logFile("chaincode")},
 	}
+	adm := filepath.Join(n.ordererAdminDir(), "tls")
+	in.OrdererAdminTLS = &netinfo.Identity{MSPID: p.OrdererOrg.MSPID, CertFile: filepath.Join(adm, "client.crt"),
+		KeyFile: filepath.Join(adm, "client.key"), MSPDir: filepath.Join(n.ordererAdminDir(), "msp")}
 	if d != nil {
 		in.ChaincodeSequence, in.PackageID = d.Sequence, d.PackageID
 	}

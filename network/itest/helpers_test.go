@@ -44,7 +44,11 @@ func ping(c *client.Contract) error {
 	if err != nil {
 		return err
 	}
-	st, err := commit.Status()
+	// A transaction sent to an orderer that dies before ordering it never
+	// commits: give up on it after a while instead of the gateway's minute.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := commit.StatusWithContext(ctx)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,9 @@ type Info struct {
 	PackageID         string `json:"packageId,omitempty"`         // chaincode-as-a-service package id
 	EndorsementPolicy string `json:"endorsementPolicy,omitempty"` // signature policy of the definition
 	ChaincodeServer   *Node  `json:"chaincodeServer,omitempty"`   // the chaincode server process (plain gRPC)
+	// OrdererAdminTLS is the orderer org admin's TLS client certificate, which
+	// the orderers' admin endpoints (osnadmin) require.
+	OrdererAdminTLS *Identity `json:"ordererAdminTls,omitempty"`
 }
 
 // Node is an orderer or a peer process.

@@ -123,3 +123,34 @@ func (in *Info) BlockHeight(peer string) (uint64, error) {
 	}
 	return bi.Height, nil
 }
+
+// OrdererHeight asks an orderer's admin endpoint (osnadmin channel list) for
+// its height on the channel.
+func (in *Info) OrdererHeight(name string) (uint64, error) {
+	o, err := in.Node(name)
+	if err != nil {
+		return 0, err
+	}
+	if in.OrdererAdminTLS == nil || o.AdminAddr == "" {
+		return 0, fmt.Errorf("netinfo: %s: no admin endpoint", name)
+	}
+	cmd := exec.Command(filepath.Join(in.BinDir, "osnadmin"), "channel", "list", "--channelID", in.Channel,
+		"-o", o.AdminAddr, "--ca-file", o.TLSCACert,
+		"--client-cert", in.OrdererAdminTLS.CertFile, "--client-key", in.OrdererAdminTLS.KeyFile)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("osnadmin channel list on %s: %w: %s", name, err, strings.TrimSpace(string(out)))
+	}
+	s := string(out)
+	i := strings.Index(s, "{")
+	if i < 0 {
+		return 0, fmt.Errorf("osnadmin channel list on %s: no JSON in %q", name, s)
+	}
+	var ci struct {
+		Height uint64 `json:"height"`
+	}
+	if err := json.NewDecoder(strings.NewReader(s[i:])).Decode(&ci); err != nil {
+		return 0, fmt.Errorf("osnadmin channel list on %s: %w", name, err)
+	}
+	return ci.Height, nil
+}
