@@ -35,7 +35,9 @@ func statusColor(s string) rgb {
 // origin bottom left.
 type canvas struct{ b bytes.Buffer }
 
-func num(v float64) string { return strconv.FormatFloat(float64(int64(v*100+0.5*sign(v)))/100, 'f', -1, 64) }
+func num(v float64) string {
+	return strconv.FormatFloat(float64(int64(v*100+0.5*sign(v)))/100, 'f', -1, 64)
+}
 
 func sign(v float64) float64 {
 	if v < 0 {

@@ -54,7 +54,7 @@ func (l *certLayout) need(h float64) {
 	}
 	l.page()
 	l.c.rect(0, pageH-contBandH, pageW, contBandH, navy)
-	l.c.text(helveticaBold, 12, margin, pageH-27, winAnsi("Certificate of Completion (continued)"), white)
+	l.c.text(helveticaBold, 12, margin, pageH-27, winAnsi(heading(l.d.Status)+" (continued)"), white)
 	l.c.textRight(helvetica, 9, pageW-margin, pageH-27, winAnsi(l.d.ID), paleWhite)
 	l.y = pageH - contBandH - 30
 }
@@ -66,7 +66,7 @@ func (l *certLayout) firstPage() {
 
 	c.rect(0, pageH-bandH, pageW, bandH, navy)
 	c.text(helveticaBold, 9, margin, pageH-34, winAnsi("QRSIGN  \u00b7  LEDGER RECORD"), paleWhite)
-	c.text(helveticaBold, 24, margin, pageH-66, winAnsi("Certificate of Completion"), white)
+	c.text(helveticaBold, 24, margin, pageH-66, winAnsi(heading(d.Status)), white)
 	c.text(helvetica, 10, margin, pageH-88, winAnsi("Electronic signatures recorded on a Hyperledger Fabric ledger"), paleWhite)
 	bw := helveticaBold.width(winAnsi(st), 10) + 24
 	c.rect(pageW-margin-bw, pageH-72, bw, 24, statusColor(st))
@@ -265,6 +265,15 @@ func (l *certLayout) footers() {
 		c.text(helvetica, 7, margin, 34, helvetica.fitText(winAnsi("The ledger is authoritative; this certificate summarises it. Verify: "+l.url), 7, contentW-90), muted)
 		c.textRight(helvetica, 7, pageW-margin, 44, winAnsi(fmt.Sprintf("Page %d of %d", i+1, len(l.pages))), muted)
 	}
+}
+
+// heading names the page for what it is: only a completed document gets a
+// certificate of completion; others get a record of where signing stands.
+func heading(s model.Status) string {
+	if s == model.StatusCompleted {
+		return "Certificate of Completion"
+	}
+	return "Signature Record"
 }
 
 // human is a timestamp for people: unambiguous, UTC, no "T".

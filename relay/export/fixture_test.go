@@ -24,7 +24,7 @@ func completedRecord() export.Record {
 	d := model.DocumentView{
 		Document: model.Document{
 			ID: "contract-42", SHA256: hex.EncodeToString(sum[:]), Size: 184320, MediaType: "application/pdf",
-			Title: "Master services agreement between Example Corp and Contoso Ltd, including annexes A-C",
+			Title:   "Master services agreement between Example Corp and Contoso Ltd, including annexes A-C",
 			DocType: "contract", Owner: "carol", OwnerMSP: "Org1MSP", Priority: 5,
 			ExpiresAt: t0.Add(30 * 24 * time.Hour), CreatedAt: t0, CreatedTxID: txid("register"),
 			Status: model.StatusCompleted,

@@ -65,8 +65,8 @@ func (f font) fitText(b []byte, size, width float64) []byte {
 	return ell
 }
 
-// wrapText breaks b into lines no wider than width, after spaces or commas
-// when possible (titles, certificate names), anywhere when not (hashes).
+// wrap breaks b into lines no wider than width, after spaces or commas or
+// before a URL's query when possible, anywhere when not (hashes).
 func (f font) wrap(b []byte, size, width float64) [][]byte {
 	var lines [][]byte
 	for len(b) > 0 {
@@ -79,7 +79,7 @@ func (f font) wrap(b []byte, size, width float64) [][]byte {
 		}
 		cut := n
 		for i := n; i > n/2; i-- {
-			if b[i-1] == ',' || b[i-1] == ' ' {
+			if b[i-1] == ',' || b[i-1] == ' ' || b[i] == '?' {
 				cut = i
 				break
 			}

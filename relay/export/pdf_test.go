@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qrsign/qrsign/chaincode/model"
 
 	"github.com/qrsign/qrsign/relay/export"
 )
@@ -97,7 +100,7 @@ func TestPDFRendersAndItsQRCodeOpensTheVerificationURL(t *testing.T) {
 	for i, r := range recs {
 		page := strconv.Itoa(i + 1)
 		text := run(t, "pdftotext", "-layout", "-f", page, "-l", page, file, "-")
-		for _, want := range []string{"Certificate of Completion", r.Document.SHA256, firstWords(r.Document.Title), string(r.Document.EffectiveStatus)} {
+		for _, want := range []string{map[bool]string{true: "Certificate of Completion", false: "Signature Record"}[i == 0], r.Document.SHA256, firstWords(r.Document.Title), string(r.Document.EffectiveStatus)} {
 			if !strings.Contains(text, want) {
 				t.Errorf("page %s text lacks %q:\n%s", page, want, text)
 			}
@@ -127,4 +130,52 @@ func firstWords(s string) string {
 		f = f[:3]
 	}
 	return strings.Join(f, " ")
+}
+
+// Text outside ASCII goes through WinAnsi: what it has renders, what it
+// lacks becomes '?', and PDF delimiters in titles do not break the stream.
+func TestPDFTextUsesWinAnsiAndEscapesDelimiters(t *testing.T) {
+	r := completedRecord()
+	r.Document.Title = `Vertrag über Lieferung – Müller & Söhne (€ 5\6) 契約`
+	file := filepath.Join(t.TempDir(), "t.pdf")
+	os.WriteFile(file, pdfOf(t, r), 0o644)
+	text := run(t, "pdftotext", file, "-")
+	if want := `Vertrag über Lieferung – Müller & Söhne (€ 5\6) ??`; !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
+		t.Errorf("text lacks %q:\n%s", want, text)
+	}
+}
+
+// A document with the maximum number of signers continues on further pages
+// rather than clipping; every page is numbered "k of n" and only the first
+// carries the QR code.
+func TestPDFOverflowContinuesOnNumberedPages(t *testing.T) {
+	r := completedRecord()
+	base := r.Document.Signers[0]
+	for len(r.Document.Signers) < model.MaxSigners {
+		s := base
+		s.ID = fmt.Sprintf("signer-%02d", len(r.Document.Signers))
+		r.Document.Signers = append(r.Document.Signers, s)
+	}
+	file := filepath.Join(t.TempDir(), "t.pdf")
+	os.WriteFile(file, pdfOf(t, r), 0o644)
+	if *keep != "" {
+		os.WriteFile(filepath.Join(*keep, "overflow.pdf"), pdfOf(t, r), 0o644)
+	}
+	info := run(t, "pdfinfo", file)
+	n, _ := strconv.Atoi(regexp.MustCompile(`Pages:\s+(\d+)`).FindStringSubmatch(info)[1])
+	if n < 3 {
+		t.Fatalf("32 signers on %d pages", n)
+	}
+	text := run(t, "pdftotext", file, "-")
+	for k := 1; k <= n; k++ {
+		if !strings.Contains(text, fmt.Sprintf("Page %d of %d", k, n)) {
+			t.Errorf("no \"Page %d of %d\"", k, n)
+		}
+	}
+	if !strings.Contains(text, "signer-31") || !strings.Contains(text, "DocumentCompleted") {
+		t.Error("last signer or events missing")
+	}
+	if got := strings.Count(text, "Certificate of Completion (continued)"); got != n-1 {
+		t.Errorf("%d continuation headers, want %d", got, n-1)
+	}
 }

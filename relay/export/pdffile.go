@@ -16,6 +16,8 @@ type pdfFile struct {
 	n       int64   // bytes written so far: the next object's offset
 	offsets []int64 // by object number; [0] is the free-list head
 	err     error
+	z       bytes.Buffer
+	zw      *zlib.Writer // reused: a new compressor allocates ~1 MB of state
 }
 
 func newPDFFile(w io.Writer) *pdfFile {
@@ -59,13 +61,17 @@ func (f *pdfFile) object(num int, body string) {
 // entries besides /Length and /Filter. zlib output is deterministic, so the
 // same record always gives the same bytes.
 func (f *pdfFile) stream(num int, dict string, data []byte) {
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	zw.Write(data)
-	zw.Close()
+	f.z.Reset()
+	if f.zw == nil {
+		f.zw, _ = zlib.NewWriterLevel(&f.z, zlib.BestCompression)
+	} else {
+		f.zw.Reset(&f.z)
+	}
+	f.zw.Write(data)
+	f.zw.Close()
 	f.offsets[num] = f.n
-	f.printf("%d 0 obj\n<< %s /Filter /FlateDecode /Length %d >>\nstream\n", num, dict, z.Len())
-	f.write(z.Bytes())
+	f.printf("%d 0 obj\n<< %s /Filter /FlateDecode /Length %d >>\nstream\n", num, dict, f.z.Len())
+	f.write(f.z.Bytes())
 	f.printf("\nendstream\nendobj\n")
 }
 

@@ -1,0 +1,62 @@
+package export_test
+
+import (
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/relay/export"
+)
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+func thousand() []export.Record {
+	recs := make([]export.Record, 1000)
+	for i := range recs {
+		r := completedRecord()
+		r.Document.ID = fmt.Sprintf("contract-%04d", i)
+		recs[i] = r
+	}
+	return recs
+}
+
+// BenchmarkPDF1000 exports a 1,000-document history: one page and one QR
+// code each. Reports bytes/op (the PDF's size) and the time per document.
+func BenchmarkPDF1000(b *testing.B) {
+	recs := thousand()
+	o := export.Options{PublicURL: "https://sign.example.com"}
+	var size int64
+	start := time.Now()
+	for b.Loop() {
+		cw := &countWriter{}
+		if err := export.Write(export.PDF, cw, recs, o); err != nil {
+			b.Fatal(err)
+		}
+		size = cw.n
+	}
+	per := time.Since(start) / time.Duration(b.N)
+	b.ReportMetric(float64(size), "bytes/op")
+	b.ReportMetric(float64(size)/1000, "bytes/doc")
+	b.Logf("1,000 documents: %d bytes (%.1f KiB/page), %v per export, %v per document", size, float64(size)/1000/1024, per.Round(time.Millisecond), (per / 1000).Round(time.Microsecond))
+}
+
+func BenchmarkCSV1000(b *testing.B) {
+	recs := thousand()
+	for b.Loop() {
+		if err := export.Write(export.CSV, io.Discard, recs, export.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTXT1000(b *testing.B) {
+	recs := thousand()
+	for b.Loop() {
+		if err := export.Write(export.TXT, io.Discard, recs, export.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
