@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -49,9 +50,12 @@ func (l *certLayout) page() {
 
 // need starts a continuation page unless h more points fit on this one.
 func (l *certLayout) need(h float64) {
-	if l.y-h >= footerTop {
-		return
+	if l.y-h < footerTop {
+		l.continuation()
 	}
+}
+
+func (l *certLayout) continuation() {
 	l.page()
 	l.c.rect(0, pageH-contBandH, pageW, contBandH, navy)
 	l.c.text(helveticaBold, 12, margin, pageH-27, winAnsi(heading(l.d.Status)+" (continued)"), white)
@@ -89,9 +93,9 @@ func (l *certLayout) firstPage() {
 	c.text(helveticaBold, 7.5, margin, y, winAnsi("DOCUMENT"), muted)
 	y -= 19
 	title := helveticaBold.wrap(winAnsi(oneLine(d.Title)), 15, leftW)
-	if len(title) > 3 {
-		title = append(title[:2], helveticaBold.fitText(title[2], 15, leftW-10))
-		title[2] = append(title[2], 0x85)
+	if len(title) > 3 { // titles run to 256 characters: three lines, then an ellipsis
+		rest := bytes.Join(title[2:], []byte{' '})
+		title = append(title[:2], helveticaBold.fitText(rest, 15, leftW))
 	}
 	for _, line := range title {
 		c.text(helveticaBold, 15, margin, y, line, ink)
@@ -197,17 +201,22 @@ func (l *certLayout) signatures() {
 		c, top := l.c, l.y+12
 		c.rect(margin, top-h, contentW, h, panel)
 		c.rect(margin, top-h, 3, h, statusColor(string(s.Status)))
-		name := winAnsi(fmt.Sprintf("%d.  %s", i+1, s.ID))
-		c.text(helveticaBold, 11, margin+14, top-17, name, ink)
-		c.text(helvetica, 8.5, margin+14+helveticaBold.width(name, 11)+8, top-17,
-			winAnsi(fmt.Sprintf("%s  \u00b7  routing order %d", s.MSPID, s.RoutingOrder)), muted)
-		right := string(s.Status)
+		// Right: status and time; left: name, then org and order in what
+		// room is left (ids run to 64 characters).
+		x := pageW - margin - 12
 		if s.At != nil {
-			c.textRight(helvetica, 8.5, pageW-margin-12, top-17, winAnsi(human(*s.At)), ink)
-			right += "   "
-			c.textRight(helveticaBold, 8.5, pageW-margin-12-helvetica.width(winAnsi(human(*s.At)), 8.5), top-17, winAnsi(right), statusColor(string(s.Status)))
-		} else {
-			c.textRight(helveticaBold, 8.5, pageW-margin-12, top-17, winAnsi(right), statusColor(string(s.Status)))
+			when := winAnsi(human(*s.At))
+			c.textRight(helvetica, 8.5, x, top-17, when, ink)
+			x -= helvetica.width(when, 8.5) + 10
+		}
+		st := winAnsi(string(s.Status))
+		c.textRight(helveticaBold, 8.5, x, top-17, st, statusColor(string(s.Status)))
+		room := x - helveticaBold.width(st, 8.5) - 16 - (margin + 14)
+		name := helveticaBold.fitText(winAnsi(fmt.Sprintf("%d.  %s", i+1, s.ID)), 11, room)
+		c.text(helveticaBold, 11, margin+14, top-17, name, ink)
+		if left := room - helveticaBold.width(name, 11) - 8; left > 40 {
+			org := winAnsi(fmt.Sprintf("%s  \u00b7  routing order %d", s.MSPID, s.RoutingOrder))
+			c.text(helvetica, 8.5, margin+14+helveticaBold.width(name, 11)+8, top-17, helvetica.fitText(org, 8.5, left), muted)
 		}
 		y := top - 32
 		for _, d := range ds {
@@ -237,7 +246,7 @@ func (l *certLayout) events() {
 	head()
 	for _, e := range l.r.Events {
 		if l.y-12 < footerTop {
-			l.need(1000) // forces a new page
+			l.continuation()
 			head()
 		}
 		ev := e.Event

@@ -179,3 +179,26 @@ func TestPDFOverflowContinuesOnNumberedPages(t *testing.T) {
 		t.Errorf("%d continuation headers, want %d", got, n-1)
 	}
 }
+
+// Fields at their maximum length are cut with an ellipsis, never drawn
+// over their neighbours or off the page.
+func TestPDFLongFieldsAreCutWithAnEllipsis(t *testing.T) {
+	r := completedRecord()
+	r.Document.Title = strings.Repeat("Supplementary agreement ", 11)[:model.MaxTitleLen]
+	r.Document.Signers[0].ID = strings.Repeat("a", 64)
+	file := filepath.Join(t.TempDir(), "t.pdf")
+	os.WriteFile(file, pdfOf(t, r), 0o644)
+	if *keep != "" {
+		os.WriteFile(filepath.Join(*keep, "long.pdf"), pdfOf(t, r), 0o644)
+	}
+	text := run(t, "pdftotext", "-layout", file, "-")
+	if strings.Count(text, "…") < 2 {
+		t.Errorf("want the title and the long signer id cut with '…':\n%s", text)
+	}
+	bbox := run(t, "pdftotext", "-bbox", file, "-")
+	for _, m := range regexp.MustCompile(`xMax="([0-9.]+)"`).FindAllStringSubmatch(bbox, -1) {
+		if x, _ := strconv.ParseFloat(m[1], 64); x > 595.28-40 {
+			t.Errorf("text reaches x=%.1f, past the right margin", x)
+		}
+	}
+}
