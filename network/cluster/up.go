@@ -126,21 +126,16 @@ func (n *Net) Up(profile string) (*netinfo.Info, error) {
 	done()
 	done = n.phase("register each org's Fabric CA as its signer CA")
 	if err := RegisterSignerCAs(in); err != nil {
-		fmt.Fprintf(n.Log, "    WARNING: %v\n", err)
-	} else {
-		done()
+		return nil, err
 	}
+	done()
 
 	if n.HasRelay() {
 		done = n.phase("relays: build ./relay/cmd/relay, start one per org")
 		if err := n.StartRelays(in); err != nil {
-			fmt.Fprintf(n.Log, "    WARNING: relays not started: %v\n", err)
-			for i := range in.Orgs {
-				in.Orgs[i].Relay = nil
-			}
-		} else {
-			done()
+			return nil, fmt.Errorf("relays: %w (the rest of the network is up; network.json has no relays)", err)
 		}
+		done()
 	}
 	return in, in.Save()
 }
