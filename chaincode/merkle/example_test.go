@@ -24,13 +24,15 @@ func Example() {
 	fmt.Println("root:", merkle.Hex(root))
 	fmt.Println("proof:", string(js))
 
-	// Chaincode side: decode strictly, then verify against the signed root.
-	p, err := merkle.DecodeProof(js)
-	fmt.Println(err, merkle.Verify(root, docs[2], p))
-	fmt.Println(merkle.Verify(root, docs[1], p))
+	// Chaincode side: the signed payload carries root and size; each
+	// document's record carries its proof. Decode strictly, then verify.
+	batch, err := merkle.ParseBatch(merkle.Hex(root), len(docs))
+	p, err2 := merkle.DecodeProof(js)
+	fmt.Println(err, err2, batch.Verify(docs[2], p))
+	fmt.Println(batch.Verify(docs[1], p))
 	// Output:
 	// root: 5362f0ee1fb83040c8f6e893667c8a9645b70aecf1bf97ff742c3fdee3d5a869
 	// proof: {"index":2,"size":3,"path":["dbecd1ced4733667832cfe23bcfa882ed1c831a280f961c4f4b3c4f10f2ec83f"]}
-	// <nil> <nil>
+	// <nil> <nil> <nil>
 	// merkle: proof does not lead to the root: leaf 2 of 3
 }

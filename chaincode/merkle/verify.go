@@ -55,3 +55,16 @@ func (b Batch) Verify(doc [32]byte, p Proof) error {
 	}
 	return Verify(b.Root, doc, p)
 }
+
+// ParseBatch builds a Batch from what a signed batch payload carries: the
+// root in lowercase hex and the document count.
+func ParseBatch(rootHex string, size int) (Batch, error) {
+	root, err := ParseHash(rootHex)
+	if err != nil {
+		return Batch{}, malformed("root: %s", err.(*Error).Detail)
+	}
+	if size < 1 || size > MaxLeaves {
+		return Batch{}, malformed("size %d out of range [1, %d]", size, MaxLeaves)
+	}
+	return Batch{Root: root, Size: size}, nil
+}
