@@ -10,6 +10,14 @@
 // so two different batches never share a root (the CVE-2012-2459 ambiguity).
 // Leaves are the documents' SHA-256 hashes in the batch's signing order.
 //
+// Use: the relay computes Proofs over the batch's hashes; the signer signs a
+// payload carrying the root (Hex) and the batch size; each document's
+// RecordSignature carries its Proof. The chaincode checks the signature once
+// per batch and each document with ParseBatch(root, size).Verify(docHash,
+// proof): the size must be signed too, because a root alone does not pin it.
+// The same hash may appear twice in a batch (two documents with equal
+// bytes); proofs are per position, so both verify, each at its own index.
+//
 // Everything here is deterministic (no maps, no randomness, no clock), so the
 // chaincode can run it on every endorsing peer.
 package merkle
