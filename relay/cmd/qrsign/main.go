@@ -225,7 +225,11 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 }
 
 func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, home := newFlags(action, stderr)
+	name := "scan"
+	if action == relayapi.ActionDecline {
+		name = "decline"
+	}
+	fs, home := newFlags(name, stderr)
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
 	fromStdin := fs.Bool("passphrase-stdin", false, "read the passphrase from stdin (one line)")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON on stdout (details go to stderr)")
@@ -240,7 +244,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{action + " needs exactly one QR image, URL or token"}
+		return usageError{name + " needs exactly one QR image, URL or token"}
 	}
 	qr, err := flow.ReadQR(pos[0])
 	if err != nil {

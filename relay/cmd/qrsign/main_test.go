@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/qrsign/qrsign/relay/signer/flow"
+	"github.com/qrsign/qrsign/relay/signer/relayapi"
+)
+
+func TestFlagsMayFollowTheArgument(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	reason := fs.String("reason", "", "")
+	yes := fs.Bool("yes", false, "")
+	pos, err := parse(fs, []string{"qr.png", "--reason", "wrong rent", "--yes"})
+	if err != nil || !slices.Equal(pos, []string{"qr.png"}) || *reason != "wrong rent" || !*yes {
+		t.Fatalf("pos %v reason %q yes %v err %v", pos, *reason, *yes, err)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"a hash mismatch is a refusal", &flow.HashMismatchError{Source: "content"}, exitRefused},
+		{"a wrong signer is a refusal", fmt.Errorf("%w: x", flow.ErrWrongSigner), exitRefused},
+		{"a ledger rejection", &relayapi.Problem{Status: 409, Code: "OUT_OF_TURN"}, exitRejected},
+		{"an unavailable relay", &relayapi.Problem{Status: 503, Code: "UNAVAILABLE"}, exitUnavailable},
+		{"retries ran out on connection errors", errors.New("relayapi: 12 tries: dial tcp: connection refused"), exitUnavailable},
+		{"a failed verification", errUnverified, exitUnverified},
+		{"bad usage", usageError{"x"}, exitUsage},
+		{"anything else", errors.New("boom"), exitError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := exitCode(tc.err); got != tc.want {
+				t.Fatalf("exitCode = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, `qrsign: unknown command "frobnicate"`},
+		{[]string{"scan"}, "qrsign scan: scan needs exactly one QR image, URL or token"},
+		{[]string{"enroll", "--id", "alice"}, "qrsign enroll: enroll needs --ca, --ca-tls, --id and --secret"},
+		{[]string{"verify", "doc-1", "--relay", "http://127.0.0.1:1"}, "qrsign verify: verify needs read access: $QRSIGN_API_KEY (documents:read) or --token <session URL>"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Setenv("QRSIGN_API_KEY", "")
+			var out, errb bytes.Buffer
+			code := run(context.Background(), tc.args, strings.NewReader(""), &out, &errb)
+			if code != exitUsage || !strings.HasPrefix(errb.String(), tc.want) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errb.String(), exitUsage, tc.want)
+			}
+		})
+	}
+}
