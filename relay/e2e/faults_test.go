@@ -38,7 +38,7 @@ func faultN(t *testing.T) int {
 // While N signers call back through retrying clients, the relay is SIGKILLed
 // and restarted twice and a peer once. Every acknowledged signature must be
 // on the ledger exactly once, in the transaction the acknowledgement named.
-func TestAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
+func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	e := setup(t)
 	n, workers := faultN(t), 16
 	relayProc := "relay." + e.org.Name
