@@ -25,6 +25,7 @@ import (
 	"github.com/qrsign/qrsign/network/netinfo"
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/token"
 )
 
 var (
@@ -303,20 +304,49 @@ func eventTypes(p *relayapi.Provenance) []string {
 	return out
 }
 
-// blobPath is where the org's relay keeps a document's bytes (relay/blob: <dataDir>/blobs/<aa>/<sha>).
-func (e *env) blobPath(t *testing.T, sha string) string {
+// relayConfig is the part of the org relay's config file the tests use.
+type relayConfig struct {
+	DataDir      string `yaml:"dataDir"`
+	TokenKeyFile string `yaml:"tokenKeyFile"`
+}
+
+func (e *env) relayConfig(t *testing.T) relayConfig {
 	t.Helper()
 	b, err := os.ReadFile(e.org.Relay.ConfigFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfg struct {
-		DataDir string `yaml:"dataDir"`
+	var cfg relayConfig
+	if err := yaml.Unmarshal(b, &cfg); err != nil || cfg.DataDir == "" || cfg.TokenKeyFile == "" {
+		t.Fatalf("relay config %s: dataDir or tokenKeyFile missing (%v)", e.org.Relay.ConfigFile, err)
 	}
-	if err := yaml.Unmarshal(b, &cfg); err != nil || cfg.DataDir == "" {
-		t.Fatalf("relay config %s: dataDir missing (%v)", e.org.Relay.ConfigFile, err)
+	return cfg
+}
+
+// blobPath is where the org's relay keeps a document's bytes (relay/blob: <dataDir>/blobs/<aa>/<sha>).
+func (e *env) blobPath(t *testing.T, sha string) string {
+	t.Helper()
+	return filepath.Join(e.relayConfig(t).DataDir, "blobs", sha[:2], sha)
+}
+
+// expired re-issues a session URL's claims, already expired, with the relay's
+// own token key: a genuine token whose time is up.
+func (e *env) expired(t *testing.T, url string) string {
+	t.Helper()
+	key, err := os.ReadFile(e.relayConfig(t).TokenKeyFile)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Join(cfg.DataDir, "blobs", sha[:2], sha)
+	c, err := token.Peek(token.FromURL(url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Expiry = time.Now().Add(-time.Minute).Unix()
+	tok, err := token.Sign(key, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.org.Relay.URL + "/s/" + tok
 }
 
 // content makes distinct document bytes (blobs are content-addressed).

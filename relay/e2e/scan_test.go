@@ -4,12 +4,15 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/token"
 )
 
 // upload → QR PNG → zbarimg → qrsign scan → the ledger holds the signature
@@ -26,10 +29,13 @@ func TestScanToSignRecordsOnTheLedger(t *testing.T) {
 	}
 	_ = link // the upload's link and the QR's may carry different tokens (a fresh session per QR)
 
+	start := time.Now()
 	res, cb := alice.scan(t, "scan", url)
 	if cb == nil {
 		t.Fatalf("qrsign scan: exit %d\n%s", res.code, res.stderr)
 	}
+	t.Logf("qrsign scan (process start to exit, incl. download, scrypt unlock, commit wait): %s; tx %s block %d",
+		time.Since(start).Round(time.Millisecond), cb.TxID, cb.BlockNumber)
 	if cb.ValidationCode != "VALID" || cb.EventType != string(model.EventSignatureRecorded) || cb.DocumentStatus != string(model.StatusCompleted) || cb.Replayed {
 		t.Fatalf("callback result %+v", cb)
 	}
@@ -83,6 +89,7 @@ func TestScanToSignRecordsOnTheLedger(t *testing.T) {
 	if cb2 == nil && (again.code != 4 || !strings.Contains(again.stderr, "NONCE_REUSED")) {
 		t.Fatalf("second scan: exit %d, want 4 with NONCE_REUSED:\n%s", again.code, again.stderr)
 	}
+	t.Logf("second scan of the same QR: exit %d %s", again.code, strings.TrimSpace(again.stderr[strings.LastIndex(again.stderr, "qrsign"):]))
 	if n := len(e.provenance(t, id).Events); n != 3 {
 		t.Fatalf("%d events after a repeated scan, want 3", n)
 	}
@@ -227,6 +234,21 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 			s, b := e.get(t, "/v1/sessions/"+forge(url))
 			return s, problemCode(b)
 		}, 401, "TOKEN_INVALID"},
+		{"a session for an expired token", func() (int, string) {
+			s, b := e.get(t, "/v1/sessions/"+token.FromURL(e.expired(t, url)))
+			return s, problemCode(b)
+		}, 410, "TOKEN_EXPIRED"},
+		{"qrsign scan of an expired QR", func() (int, string) {
+			res, cb := alice.scan(t, "scan", e.expired(t, url))
+			if cb != nil || res.code != 4 || !strings.Contains(res.stderr, "TOKEN_EXPIRED") {
+				return 0, fmt.Sprintf("exit %d: %s", res.code, res.stderr)
+			}
+			return 410, "TOKEN_EXPIRED"
+		}, 410, "TOKEN_EXPIRED"},
+		{"the provenance of an unknown document", func() (int, string) {
+			s, b := e.get(t, "/v1/documents/"+unique("nosuch")+"/provenance")
+			return s, problemCode(b)
+		}, 404, ""},
 		{"a callback signed by another signer's key", func() (int, string) {
 			return callback(t, e, bob, url, "sign", "")
 		}, 403, "NOT_A_SIGNER"},
