@@ -51,7 +51,7 @@ func Labels(kv ...string) string {
 			b.WriteByte(',')
 		}
 		v := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(kv[i+1])
-		fmt.Fprintf(&b, "%s=%q", kv[i], v)
+		fmt.Fprintf(&b, "%s=\"%s\"", kv[i], v)
 	}
 	b.WriteByte('}')
 	return b.String()

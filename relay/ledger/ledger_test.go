@@ -1,0 +1,79 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+func endorseFailure(t *testing.T, c codes.Code, msg string, details ...string) error {
+	st := status.New(c, msg)
+	for _, d := range details {
+		var err error
+		if st, err = st.WithDetails(&gateway.ErrorDetail{Address: "127.0.0.1:7051", MspId: "Org1MSP", Message: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st.Err()
+}
+
+func TestClassifyTellsRejectionsFromNetworkTrouble(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		kind error
+		code model.Code
+		msg  string
+	}{
+		{"chaincode code in the peer's error detail is a rejection",
+			endorseFailure(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
+				"chaincode response 500, OUT_OF_TURN: routing order 1 has not finished"),
+			ErrRejected, model.CodeOutOfTurn, "routing order 1 has not finished"},
+		{"evaluate error text carrying the code is a rejection",
+			endorseFailure(t, codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, DOCUMENT_NOT_FOUND: no document x"),
+			ErrRejected, model.CodeDocumentNotFound, "no document x"},
+		{"unreachable peer is unavailable", endorseFailure(t, codes.Unavailable, "connection refused"), ErrUnavailable, "", ""},
+		{"no endorsing combination is unavailable",
+			endorseFailure(t, codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy"),
+			ErrUnavailable, "", ""},
+		{"deadline is unavailable", context.DeadlineExceeded, ErrUnavailable, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := classify("RecordSignature", "tx1", tc.err)
+			if !errors.Is(err, tc.kind) {
+				t.Fatalf("%v is not %v", err, tc.kind)
+			}
+			var le *Error
+			if !errors.As(err, &le) || le.TxID != "tx1" || le.Code != tc.code {
+				t.Fatalf("%#v", le)
+			}
+			if tc.code != "" {
+				var me *model.Error
+				if !errors.As(err, &me) || me.Message != tc.msg {
+					t.Fatalf("chaincode error %#v", me)
+				}
+				if c, ok := CodeOf(fmt.Errorf("wrapped: %w", err)); !ok || c != tc.code {
+					t.Fatalf("CodeOf through wrapping: %v %v", c, ok)
+				}
+			}
+		})
+	}
+}
+
+func TestInvalidatedCarriesTheValidationCode(t *testing.T) {
+	err := Invalidated("RecordSignature", "tx9", "MVCC_READ_CONFLICT")
+	if !errors.Is(err, ErrInvalidated) || err.Error() != "ledger: RecordSignature (tx tx9): invalidated at commit MVCC_READ_CONFLICT: validation code MVCC_READ_CONFLICT" {
+		t.Fatalf("%v", err)
+	}
+	if _, ok := CodeOf(err); ok {
+		t.Fatal("an invalidation is not a chaincode rejection")
+	}
+}
