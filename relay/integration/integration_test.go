@@ -439,3 +439,59 @@ func TestBadCallbacksLeaveTheLedgerUnchanged(t *testing.T) {
 		}
 	})
 }
+
+func TestEventsStreamLiveChaincodeEventsAndCheckpoint(t *testing.T) {
+	e := setup(t)
+	dan := e.enroll(t, "dan")
+	reg := e.upload(t, dan.spec(e, 1))
+	req, _ := http.NewRequest("GET", e.url+"/v1/documents/"+reg.Document.ID+"/events", nil)
+	req.Header.Set("X-API-Key", e.key)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		buf := make([]byte, 4096)
+		var acc string
+		for {
+			n, err := resp.Body.Read(buf)
+			acc += string(buf[:n])
+			for {
+				i := strings.IndexByte(acc, '\n')
+				if i < 0 {
+					break
+				}
+				lines <- acc[:i]
+				acc = acc[i+1:]
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	waitFor := func(want string) {
+		t.Helper()
+		for l := range lines {
+			if l == want {
+				return
+			}
+		}
+		t.Fatalf("stream ended before %q", want)
+	}
+	waitFor("event: DocumentRegistered") // history
+	waitFor(": live")
+	code, body := e.post(t, "/v1/callbacks/scan", e.callback(t, reg.Signing[0].Token, dan, "sign", ""))
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	waitFor("event: SignatureRecorded") // live, from the chaincode event
+	waitFor("event: DocumentCompleted")
+	if st, err := os.Stat(filepath.Join(e.dir, "events.checkpoint")); err != nil || st.Size() == 0 {
+		t.Fatalf("checkpoint: %v", err)
+	}
+}

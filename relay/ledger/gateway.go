@@ -151,13 +151,22 @@ func (g *Gateway) Evaluate(ctx context.Context, fn string, args ...string) ([]by
 // transaction invalidated by an MVCC read conflict is retried with a fresh
 // transaction id after a short backoff; other invalidations are errors.
 func (g *Gateway) Submit(ctx context.Context, fn string, args ...string) (Tx, []byte, error) {
-	backoff := 50 * time.Millisecond
+	return retryConflicts(ctx, fn, g.opt.MVCCRetries, 50*time.Millisecond, func() (Tx, []byte, error) {
+		return g.submitOnce(ctx, fn, args)
+	})
+}
+
+// retryConflicts runs once, and again up to retries times (doubling backoff)
+// while the transaction is invalidated by a read conflict: the conflict means
+// another transaction changed what this one read, so a fresh endorsement
+// reads the new state (and may then be rejected by the chaincode instead).
+func retryConflicts(ctx context.Context, fn string, retries int, backoff time.Duration, once func() (Tx, []byte, error)) (Tx, []byte, error) {
 	for attempt := 0; ; attempt++ {
-		tx, out, err := g.submitOnce(ctx, fn, args)
+		tx, out, err := once()
 		var le *Error
 		if err == nil || !errors.As(err, &le) || !errors.Is(err, ErrInvalidated) ||
 			(le.ValidationCode != "MVCC_READ_CONFLICT" && le.ValidationCode != "PHANTOM_READ_CONFLICT") ||
-			attempt >= g.opt.MVCCRetries {
+			attempt >= retries {
 			return tx, out, err
 		}
 		select {

@@ -77,3 +77,44 @@ func TestInvalidatedCarriesTheValidationCode(t *testing.T) {
 		t.Fatal("an invalidation is not a chaincode rejection")
 	}
 }
+
+func TestReadConflictsAreRetriedWithFreshTransactionsThenGiveUp(t *testing.T) {
+	cases := []struct {
+		name     string
+		outcomes []string // validation code per attempt; "" = committed
+		retries  int
+		attempts int
+		err      string
+	}{
+		{"conflict then commit", []string{"MVCC_READ_CONFLICT", ""}, 3, 2, ""},
+		{"phantom conflict then commit", []string{"PHANTOM_READ_CONFLICT", ""}, 3, 2, ""},
+		{"conflicts past the limit", []string{"MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT"}, 2, 3,
+			"ledger: RecordSignature (tx tx3): invalidated at commit MVCC_READ_CONFLICT: validation code MVCC_READ_CONFLICT"},
+		{"other invalidation is not retried", []string{"ENDORSEMENT_POLICY_FAILURE", ""}, 3, 1,
+			"ledger: RecordSignature (tx tx1): invalidated at commit ENDORSEMENT_POLICY_FAILURE: validation code ENDORSEMENT_POLICY_FAILURE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 0
+			tx, _, err := retryConflicts(context.Background(), "RecordSignature", tc.retries, 0, func() (Tx, []byte, error) {
+				code := tc.outcomes[n]
+				n++
+				id := fmt.Sprintf("tx%d", n)
+				if code != "" {
+					return Tx{TxID: id}, nil, Invalidated("RecordSignature", id, code)
+				}
+				return Tx{TxID: id, ValidationCode: "VALID"}, nil, nil
+			})
+			if n != tc.attempts {
+				t.Fatalf("%d attempts, want %d", n, tc.attempts)
+			}
+			if tc.err == "" {
+				if err != nil || tx.TxID != fmt.Sprintf("tx%d", n) {
+					t.Fatalf("%v %+v", err, tx)
+				}
+			} else if err == nil || err.Error() != tc.err {
+				t.Fatalf("error %v, want %s", err, tc.err)
+			}
+		})
+	}
+}
