@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -52,6 +53,17 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 		t.Fatal("the fault test needs the redundant layout (two peers per org): run it against `network up --profile redundant`")
 	}
 
+	// The peer the relay's gateway connection goes to.
+	var gatewayPeer string
+	if cfg, err := os.ReadFile(e.org.Relay.ConfigFile); err == nil {
+		for _, p := range e.org.Peers {
+			if strings.Contains(string(cfg), "endpoint: "+p.Address) || strings.Contains(string(cfg), `endpoint: "`+p.Address+`"`) {
+				gatewayPeer = p.Name
+			}
+		}
+	}
+	t.Logf("faults: %s, %s, %s again, then its gateway peer %q", relayProc, victimPeer, relayProc, gatewayPeer)
+
 	// One signer, enrolled from the real Fabric CA through the library with a
 	// cheap KDF: n unlocks of the interactive-strength one would dominate the run.
 	alice := &signer{id: unique("fault"), home: t.TempDir(), pass: "fault-pass-123", msp: e.org.MSPID}
@@ -87,13 +99,23 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	}
 
 	// Phase 2: n callbacks through retrying clients while the faults happen.
-	var acked, failed, replayed, retries atomic.Int64
+	var acked, failed, replayed, retries, retried5xx, retried429, retriedConn atomic.Int64
 	acks := make([]*relayapi.CallbackResult, n)
 	errs := make([]error, n)
 	scanner := &flow.Scanner{Keystore: ks, Prompt: prompt.Static{Secret: []byte(alice.pass), Yes: true}, Yes: true,
 		Retry: relayapi.Retry{Attempts: 60, Base: 200 * time.Millisecond, Max: 3 * time.Second},
 		Configure: func(c *relayapi.Client) {
-			c.OnRetry = func(int, time.Duration, error) { retries.Add(1) }
+			c.OnRetry = func(_ int, _ time.Duration, cause error) {
+				retries.Add(1)
+				switch msg := cause.Error(); {
+				case strings.HasPrefix(msg, "HTTP 5"):
+					retried5xx.Add(1)
+				case msg == "HTTP 429":
+					retried429.Add(1)
+				default:
+					retriedConn.Add(1)
+				}
+			}
 		}}
 	faultsDone := make(chan []string)
 	go func() {
@@ -129,6 +151,10 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 		crash(victimPeer, 3*time.Second)
 		waitAcks(int64(n) * 3 / 5)
 		crash(relayProc, 500*time.Millisecond)
+		if gatewayPeer != "" {
+			waitAcks(int64(n) * 4 / 5)
+			crash(gatewayPeer, 3*time.Second) // the relay's own gateway peer: it must answer 503, not fail
+		}
 		faultsDone <- log
 	}()
 	start := time.Now()
@@ -157,8 +183,8 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	for _, l := range faultLog {
 		t.Log("fault: " + l)
 	}
-	t.Logf("%d callbacks in %s: %d acknowledged (%d replayed answers), %d failed after retries, %d retries",
-		n, elapsed.Round(time.Millisecond), acked.Load(), replayed.Load(), failed.Load(), retries.Load())
+	t.Logf("%d callbacks in %s: %d acknowledged (%d replayed answers), %d failed after retries, %d retries (%d on 5xx, %d on 429, %d on connection errors)",
+		n, elapsed.Round(time.Millisecond), acked.Load(), replayed.Load(), failed.Load(), retries.Load(), retried5xx.Load(), retried429.Load(), retriedConn.Load())
 	shown := 0
 	for i, err := range errs {
 		if err != nil && shown < 5 {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -182,14 +183,15 @@ func (u *uploaded) link(t *testing.T, s *signer) (url, qrURL string) {
 // uploadRaw posts a multipart upload with the given API key and returns the status and body.
 func (e *env) uploadRaw(t *testing.T, key string, meta any, content []byte) (int, []byte) {
 	t.Helper()
-	status, b, err := e.postUpload(key, meta, content)
+	status, b, _, err := e.postUpload(key, meta, content)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return status, b
 }
 
-func (e *env) postUpload(key string, meta any, content []byte) (int, []byte, error) {
+// postUpload posts one upload; it returns the status, body and Retry-After.
+func (e *env) postUpload(key string, meta any, content []byte) (int, []byte, string, error) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	mj, _ := json.Marshal(meta)
@@ -204,11 +206,11 @@ func (e *env) postUpload(key string, meta any, content []byte) (int, []byte, err
 	}
 	resp, err := e.http.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("upload: %w", err)
+		return 0, nil, "", fmt.Errorf("upload: %w", err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return resp.StatusCode, b, resp.Header.Get("Retry-After"), err
 }
 
 // upload registers a document signed by signers (routing orders as given).
@@ -229,9 +231,24 @@ func (e *env) tryUpload(t *testing.T, title string, content []byte, signers []*s
 	}
 	meta := map[string]any{"id": unique("doc"), "title": title, "docType": "contract", "mediaType": "application/pdf",
 		"owner": "e2e-app", "signers": specs, "priority": 1}
-	status, b, err := e.postUpload(e.org.Relay.APIKey, meta, content)
-	if err != nil {
-		return nil, err
+	var status int
+	var b []byte
+	var err error
+	// The relay rate-limits per client IP (all of ours are 127.0.0.1): wait as told.
+	for try := 0; ; try++ {
+		var retryAfter string
+		status, b, retryAfter, err = e.postUpload(e.org.Relay.APIKey, meta, content)
+		if err != nil {
+			return nil, err
+		}
+		if (status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable) || try == 30 {
+			break
+		}
+		wait := time.Second
+		if s, err := strconv.Atoi(retryAfter); err == nil && s > 0 && s < 10 {
+			wait = time.Duration(s) * time.Second
+		}
+		time.Sleep(wait)
 	}
 	if status != http.StatusCreated {
 		return nil, fmt.Errorf("upload: HTTP %d: %s", status, b)
