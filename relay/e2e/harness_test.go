@@ -278,23 +278,30 @@ func (e *env) get(t *testing.T, path string) (int, []byte) {
 // decoder), checking our own decoder reads the same URL.
 func (e *env) scanQR(t *testing.T, qrURL string) string {
 	t.Helper()
-	status, png := e.get(t, qrURL)
+	url, _ := e.scanQRFile(t, qrURL)
+	return url
+}
+
+// scanQRFile is scanQR that also returns the PNG's path.
+func (e *env) scanQRFile(t *testing.T, qrURL string) (url, png string) {
+	t.Helper()
+	status, img := e.get(t, qrURL)
 	if status != http.StatusOK {
-		t.Fatalf("GET %s: HTTP %d: %s", qrURL, status, png)
+		t.Fatalf("GET %s: HTTP %d: %s", qrURL, status, img)
 	}
 	path := filepath.Join(t.TempDir(), "qr.png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	if err := os.WriteFile(path, img, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	url, err := qrscan.Zbarimg(context.Background(), path)
 	if err != nil {
 		t.Fatal(err) // zbar-tools is required: scripts/test.sh installs it
 	}
-	ours, err := qrscan.Decode(png)
+	ours, err := qrscan.Decode(img)
 	if err != nil || ours != url {
 		t.Fatalf("gozxing read %q (%v), zbarimg read %q", ours, err, url)
 	}
-	return url
+	return url, path
 }
 
 // provenance reads the document's ledger record through the relay.

@@ -69,3 +69,26 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPassphraseSources(t *testing.T) {
+	t.Run("QRSIGN_PASSPHRASE wins", func(t *testing.T) {
+		t.Setenv("QRSIGN_PASSPHRASE", "from-env")
+		got, err := prompter(strings.NewReader("from-stdin\n"), true, true, io.Discard).Passphrase("? ")
+		if err != nil || string(got) != "from-env" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	})
+	t.Run("stdin when it is not a terminal", func(t *testing.T) {
+		t.Setenv("QRSIGN_PASSPHRASE", "")
+		got, err := prompter(strings.NewReader("from-stdin\n"), false, true, io.Discard).Passphrase("? ")
+		if err != nil || string(got) != "from-stdin" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	})
+	t.Run("--yes confirms without asking", func(t *testing.T) {
+		ok, err := prompter(strings.NewReader(""), true, true, io.Discard).Confirm("Sign?")
+		if err != nil || !ok {
+			t.Fatalf("got %v, %v", ok, err)
+		}
+	})
+}
