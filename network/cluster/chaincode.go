@@ -8,10 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -236,6 +234,3 @@ type BusyPortError struct {
 func (e *BusyPortError) Error() string {
 	return fmt.Sprintf("port %d (%s) is already in use by another program; stop it or use --port-offset", e.Port, e.Field)
 }
-
-var _ = io.Discard
-var _ = filepath.Join

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"google.golang.org/grpc/status"
 
 	"encoding/pem"
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -87,7 +89,16 @@ func RegisterSignerCAs(in *netinfo.Info) error {
 	return nil
 }
 
-// flat puts a gRPC error with details on one line.
+// flat puts a gateway error on one line with the per-peer details the
+// gateway attaches (which peer failed to endorse, and why).
 func flat(err error) error {
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "\n", " "))
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	if st, ok := status.FromError(err); ok {
+		for _, d := range st.Details() {
+			if ed, ok := d.(*gateway.ErrorDetail); ok {
+				msg += fmt.Sprintf("; %s (%s): %s", ed.GetAddress(), ed.GetMspId(), ed.GetMessage())
+			}
+		}
+	}
+	return fmt.Errorf("%s", msg)
 }
