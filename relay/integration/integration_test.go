@@ -36,6 +36,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/network/netinfo"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -334,6 +335,19 @@ func TestUploadQRSignProvenanceOnTheRealNetwork(t *testing.T) {
 	}
 	if prov.Events[0].BlockNumber != reg.BlockNumber {
 		t.Fatalf("registration block %d, want %d", prov.Events[0].BlockNumber, reg.BlockNumber)
+	}
+
+	// qscc agrees on the block (a fresh gateway client has no memory of the commit).
+	peer := e.org.Peers[0]
+	fresh, err := ledger.Dial(ledger.Options{Endpoint: peer.Address, ServerName: peer.HostName, TLSCACertFile: peer.TLSCACert,
+		MSPID: e.org.MSPID, CertFile: e.org.Client.CertFile, KeyFile: e.org.Client.KeyFile, Channel: e.info.Channel,
+		Chaincode: e.info.Chaincode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if b, err := fresh.BlockOfTx(context.Background(), res.TxID); err != nil || b != res.BlockNumber {
+		t.Fatalf("qscc block %d %v, want %d", b, err, res.BlockNumber)
 	}
 
 	// A retried callback returns the first result and records nothing.

@@ -152,7 +152,9 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 		if r := s.recalledResult(claims.Nonce); r != nil {
 			return s.replayOf(r, claims.DocID, want) // a duplicate finished just before
 		}
-		return s.scan(ctx, claims, req, want, purpose)
+		// Detached from the first caller's request: if that client goes away,
+		// the submission still completes and duplicates and retries get its result.
+		return s.scan(context.WithoutCancel(ctx), claims, req, want, purpose)
 	})
 	if err != nil {
 		return nil, err
