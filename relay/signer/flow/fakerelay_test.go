@@ -34,9 +34,13 @@ type fakeRelay struct {
 	callbacks   []relayapi.CallbackRequest
 	contentHits int
 	// failures answers the first len(failures) callbacks: "503" (with
-	// Retry-After 2), "503-noheader", or "drop" (connection closed).
-	failures []string
-	result   *relayapi.CallbackResult
+	// Retry-After 2), "503-noheader", "drop" (connection closed), or
+	// "forgetful" (records, then drops the connection and answers every
+	// later try 409 NONCE_REUSED, like a relay that lost its memory).
+	failures  []string
+	result    *relayapi.CallbackResult
+	forgetful bool
+	recorded  *model.Event
 }
 
 func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
@@ -47,6 +51,7 @@ func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
 	mux.HandleFunc("GET /v1/sessions/{token}", f.session)
 	mux.HandleFunc("GET /v1/documents/{id}/content", f.serveContent)
 	mux.HandleFunc("POST /v1/callbacks/scan", f.callback)
+	mux.HandleFunc("GET /v1/documents/{id}/provenance", f.provenance)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -116,6 +121,17 @@ func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
 			conn.Close()
 		}
 		return
+	case "forgetful":
+		f.mu.Lock()
+		f.forgetful = true
+		f.mu.Unlock()
+	}
+	f.mu.Lock()
+	forgetful, recorded := f.forgetful, f.recorded != nil
+	f.mu.Unlock()
+	if forgetful && recorded {
+		problem(w, 409, "NONCE_REUSED", "this signing session was already used")
+		return
 	}
 	c, err := token.Verify(f.key, req.Token, time.Now())
 	if err != nil {
@@ -154,7 +170,33 @@ func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	f.result = &relayapi.CallbackResult{TxID: "tx-" + c.Nonce[:8], BlockNumber: 7, ValidationCode: "VALID",
 		DocumentID: c.DocID, EventType: ev, DocumentStatus: "COMPLETED"}
+	f.recorded = &model.Event{Type: model.EventType(ev), DocumentID: c.DocID, Seq: 1, TxID: f.result.TxID,
+		Signature: &model.SignatureEvidence{Nonce: c.Nonce, CertFingerprint: payload.Fingerprint(cert.Raw)}}
+	if f.forgetful {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
 	json.NewEncoder(w).Encode(f.result)
+}
+
+func (f *fakeRelay) provenance(w http.ResponseWriter, r *http.Request) {
+	c, err := token.Verify(f.key, r.URL.Query().Get("token"), time.Now())
+	if err != nil || c.DocID != r.PathValue("id") {
+		problem(w, 401, "UNAUTHORIZED", "no token")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := relayapi.Provenance{DocumentID: c.DocID}
+	p.Document.Status = model.StatusPending
+	if f.recorded != nil {
+		p.Document.Status = model.StatusCompleted
+		p.Events = append(p.Events, relayapi.ProvenanceEvent{Event: *f.recorded, BlockNumber: 7, ValidationCode: "VALID"})
+	}
+	json.NewEncoder(w).Encode(p)
 }
 
 func problem(w http.ResponseWriter, status int, code, detail string) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
@@ -184,5 +185,37 @@ func TestDeclineBindsTheReason(t *testing.T) {
 	}
 	if out.Result.EventType != "SignatureDeclined" || relay.callbacks[0].Reason != "wrong rent" {
 		t.Fatalf("result %+v, callback %+v", out.Result, relay.callbacks[0])
+	}
+}
+
+// A relay that recorded the signature but lost the answer, and then (having
+// forgotten) calls the retry NONCE_REUSED: the client finds its own
+// signature on the ledger and reports it instead of a failure.
+func TestALostAnswerIsFoundOnTheLedger(t *testing.T) {
+	relay := newFakeRelay(t, []byte("doc"))
+	relay.failures = []string{"forgetful"}
+	s := newScanner(t, "alice", &recordingPrompt{yes: true, secret: "pw"}, &sleeps{})
+	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Result.TxID != "tx-01234567" || !out.Result.Replayed || out.Result.BlockNumber != 7 {
+		t.Fatalf("result %+v", out.Result)
+	}
+	if len(relay.callbacks) != 2 {
+		t.Fatalf("%d callbacks, want 2", len(relay.callbacks))
+	}
+}
+
+// Someone else's use of the nonce is not mistaken for ours.
+func TestANonceUsedByAnotherKeyStaysAnError(t *testing.T) {
+	relay := newFakeRelay(t, []byte("doc"))
+	relay.forgetful = true
+	relay.recorded = &model.Event{Type: model.EventSignatureRecorded, DocumentID: "contract-1", TxID: "tx-other",
+		Signature: &model.SignatureEvidence{Nonce: "0123456789abcdef0123456789abcdef", CertFingerprint: strings.Repeat("a", 64)}}
+	s := newScanner(t, "alice", &recordingPrompt{yes: true, secret: "pw"}, &sleeps{})
+	_, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	if err == nil || err.Error() != "relay: NONCE_REUSED: this signing session was already used (HTTP 409)" {
+		t.Fatalf("err = %v", err)
 	}
 }
