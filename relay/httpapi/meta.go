@@ -3,6 +3,7 @@ package httpapi
 import (
 	_ "embed"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +25,12 @@ func (s *Server) registerMetrics() {
 	s.metrics.Help("qrsign_relay_scan_callbacks_total", "Scan callbacks by result (ok, replayed, or problem code).")
 	s.metrics.Help("qrsign_relay_scan_commit_seconds", "Scan callback to committed transaction, seconds.")
 	s.metrics.Help("qrsign_relay_qr_cache_hits", "QR PNGs served from the cache.")
+	s.metrics.Help("qrsign_relay_ledger_write_seconds", "Ledger writes, endorsement to commit status, seconds.")
+	if s.svc.Observe == nil {
+		s.svc.Observe = func(op string, d time.Duration) {
+			s.metrics.Observe("qrsign_relay_ledger_write_seconds", metrics.Labels("op", op), d)
+		}
+	}
 	s.metrics.Gauge("qrsign_relay_qr_cache_hits", func() float64 { h, _ := s.qr.Stats(); return float64(h) })
 	s.metrics.Gauge("qrsign_relay_qr_cache_misses", func() float64 { _, m := s.qr.Stats(); return float64(m) })
 }

@@ -104,7 +104,9 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 	if err := req.Validate(now); err != nil {
 		return nil, problem.From(err)
 	}
+	t0 := time.Now()
 	w, err := s.Ledger.RegisterDocument(ctx, req)
+	s.observe("RegisterDocument", t0)
 	if err != nil {
 		return nil, fromLedger(err)
 	}

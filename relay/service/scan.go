@@ -212,10 +212,13 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest
 		return nil, problem.From(err)
 	}
 	var w *ledger.Written
+	t0 := time.Now()
 	if want == model.EventSignatureDeclined {
 		w, err = s.Ledger.DeclineSignature(ctx, sreq)
+		s.observe("DeclineSignature", t0)
 	} else {
 		w, err = s.Ledger.RecordSignature(ctx, sreq)
+		s.observe("RecordSignature", t0)
 	}
 	if err != nil {
 		if _, rejected := ledger.CodeOf(err); rejected {

@@ -31,6 +31,8 @@ type Service struct {
 	Now       func() time.Time
 	// DefaultExpiry is how long a document stays signable when the upload names no expiry.
 	DefaultExpiry time.Duration
+	// Observe, when set, is told how long each ledger write took (endorse to commit status).
+	Observe func(op string, d time.Duration)
 
 	flight  flight
 	mu      sync.Mutex
@@ -68,6 +70,12 @@ func (s *Service) recalledResult(nonce string) *ScanResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.results[nonce]
+}
+
+func (s *Service) observe(op string, start time.Time) {
+	if s.Observe != nil {
+		s.Observe(op, time.Since(start))
+	}
 }
 
 func randomID() string {

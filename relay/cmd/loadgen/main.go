@@ -210,49 +210,62 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 	var relayNext, rawNext atomic.Int64
 	ping, sign, raw := &result{}, &result{}, &result{}
 	slice := dur / time.Duration(rounds)
+	pingOp := func() error {
+		_, err := gw.SubmitPing(context.Background())
+		return err
+	}
+	signOp := func() error {
+		i := int(relayNext.Add(1)) - 1
+		if i >= len(relayDocs) {
+			return errExhausted
+		}
+		resp, err := hc.Post(base+"/v1/callbacks/scan", "application/json", bytes.NewReader(relayDocs[i]))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("%d %s", resp.StatusCode, b)
+		}
+		var res service.ScanResult
+		if err := json.Unmarshal(b, &res); err != nil || res.ValidationCode != "VALID" || res.Replayed {
+			return fmt.Errorf("unexpected answer %s", b)
+		}
+		return nil
+	}
+	rawOp := func() error {
+		i := int(rawNext.Add(1)) - 1
+		if i >= len(rawDocs) {
+			return errExhausted
+		}
+		var req service.ScanRequest
+		json.Unmarshal(rawDocs[i], &req)
+		c, _ := token.Peek(req.Token)
+		_, err := gw.RecordSignature(context.Background(), model.SignatureRequest{DocumentID: c.DocID, Nonce: c.Nonce,
+			CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm})
+		return err
+	}
 	for r := 0; r < rounds; r++ {
-		ping.add(measure(conc, slice, func() error {
-			_, err := gw.SubmitPing(context.Background())
-			return err
-		}))
-		sign.add(measure(conc, slice, func() error {
-			i := int(relayNext.Add(1)) - 1
-			if i >= len(relayDocs) {
-				return errExhausted
-			}
-			resp, err := hc.Post(base+"/v1/callbacks/scan", "application/json", bytes.NewReader(relayDocs[i]))
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != 200 {
-				return fmt.Errorf("%d %s", resp.StatusCode, b)
-			}
-			var res service.ScanResult
-			if err := json.Unmarshal(b, &res); err != nil || res.ValidationCode != "VALID" || res.Replayed {
-				return fmt.Errorf("unexpected answer %s", b)
-			}
-			return nil
-		}))
-		raw.add(measure(conc, slice, func() error {
-			i := int(rawNext.Add(1)) - 1
-			if i >= len(rawDocs) {
-				return errExhausted
-			}
-			var req service.ScanRequest
-			json.Unmarshal(rawDocs[i], &req)
-			c, _ := token.Peek(req.Token)
-			_, err := gw.RecordSignature(context.Background(), model.SignatureRequest{DocumentID: c.DocID, Nonce: c.Nonce,
-				CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm})
-			return err
-		}))
+		// Rotate the order each round so no phase always follows another.
+		phases := []struct {
+			res *result
+			op  func() error
+		}{{ping, pingOp}, {sign, signOp}, {raw, rawOp}}
+		for k := 0; k < 3; k++ {
+			p := phases[(k+r)%3]
+			p.res.add(measure(conc, slice, p.op))
+		}
 	}
 	ping.print("gateway Ping submit→commit")
 	sign.print("relay scan callback→commit")
 	raw.print("gateway RecordSignature")
 	if sign.exhausted || raw.exhausted {
 		fmt.Println("note: ran out of documents before the duration; raise --docs for full phases")
+	}
+
+	if h, l, ok := relayBreakdown(hc, base); ok {
+		fmt.Printf("relay inside: mean scan handling %v, of which the ledger write (endorse→commit status) %v\n", h, l)
 	}
 
 	ratio := sign.tps() / ping.tps()
@@ -449,6 +462,41 @@ func (r *result) print(name string) {
 		fmt.Printf(" (first: %.200s)", r.firstErr)
 	}
 	fmt.Println()
+}
+
+// relayBreakdown reads the relay's own histograms: mean time handling a scan
+// callback and mean time of its RecordSignature ledger write.
+func relayBreakdown(hc *http.Client, base string) (handling, write time.Duration, ok bool) {
+	resp, err := hc.Get(base + "/metrics")
+	if err != nil {
+		return 0, 0, false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	vals := map[string]float64{}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var name string
+		var v float64
+		if _, err := fmt.Sscanf(string(line), "%s %g", &name, &v); err == nil {
+			vals[name] = v
+		}
+	}
+	mean := func(prefix string) time.Duration {
+		n := vals[prefix+"_count"+suffix(prefix)]
+		if n == 0 {
+			return 0
+		}
+		return time.Duration(vals[prefix+"_sum"+suffix(prefix)] / n * float64(time.Second)).Round(time.Millisecond)
+	}
+	handling, write = mean("qrsign_relay_scan_commit_seconds"), mean("qrsign_relay_ledger_write_seconds")
+	return handling, write, handling > 0
+}
+
+func suffix(metric string) string {
+	if metric == "qrsign_relay_ledger_write_seconds" {
+		return `{op="RecordSignature"}`
+	}
+	return ""
 }
 
 func randBytes(n int) []byte {
