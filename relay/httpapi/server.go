@@ -63,7 +63,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
-	e.Use(s.recoverer, s.accessLog)
+	e.Use(s.accessLog, s.recoverer) // the log sees what the recoverer made of a panic
 	if len(cfg.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  cfg.CORSOrigins,
