@@ -147,12 +147,20 @@ func (k *Keystore) Save(id Identity, key *ecdsa.PrivateKey, certPEM, chainPEM []
 	return nil
 }
 
-// Unlock decrypts the private key with passphrase.
+// Unlock decrypts the private key with passphrase. Like ssh, it refuses a
+// key file others may read: a copied ciphertext is open to offline guessing.
 func (k *Keystore) Unlock(passphrase []byte) (*ecdsa.PrivateKey, error) {
-	b, err := os.ReadFile(k.path(KeyFile))
+	st, err := os.Stat(k.path(KeyFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNotEnrolled
 	}
+	if err != nil {
+		return nil, err
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("keystore: %s is accessible by others (mode %04o); chmod 600 it", k.path(KeyFile), st.Mode().Perm())
+	}
+	b, err := os.ReadFile(k.path(KeyFile))
 	if err != nil {
 		return nil, err
 	}

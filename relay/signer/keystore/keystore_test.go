@@ -106,3 +106,20 @@ func TestUnlockWithoutIdentity(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestAKeyFileOthersCanReadIsRefused(t *testing.T) {
+	ca := testpki.NewCA("Org1 CA")
+	key, cert := ca.NewSigner("alice")
+	ks := &keystore.Keystore{Dir: t.TempDir(), KDF: fastKDF}
+	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("pw"), false); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(ks.Dir, keystore.KeyFile)
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ks.Unlock([]byte("pw"))
+	if err == nil || err.Error() != "keystore: "+p+" is accessible by others (mode 0644); chmod 600 it" {
+		t.Fatalf("err = %v", err)
+	}
+}
