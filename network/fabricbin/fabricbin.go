@@ -56,6 +56,9 @@ func Tools() []string {
 // CacheRoot is ${QRSIGN_CACHE:-$HOME/.cache/qrsign}.
 func CacheRoot() string {
 	if d := os.Getenv("QRSIGN_CACHE"); d != "" {
+		if abs, err := filepath.Abs(d); err == nil {
+			return abs // network.json holds absolute paths
+		}
 		return d
 	}
 	home, err := os.UserHomeDir()
