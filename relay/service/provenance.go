@@ -18,6 +18,7 @@ type ProvenanceEvent struct {
 // Provenance is a document and its full, committed history.
 type Provenance struct {
 	DocumentID string              `json:"documentId"`
+	Channel    string              `json:"channel"`
 	Document   *model.DocumentView `json:"document"`
 	Events     []ProvenanceEvent   `json:"events"`
 }
@@ -34,7 +35,7 @@ func (s *Service) Provenance(ctx context.Context, id string) (*Provenance, error
 	if err != nil {
 		return nil, fromLedger(err)
 	}
-	out := &Provenance{DocumentID: id, Document: v, Events: []ProvenanceEvent{}}
+	out := &Provenance{DocumentID: id, Channel: s.Channel, Document: v, Events: []ProvenanceEvent{}}
 	blocks := map[string]uint64{}
 	for _, ev := range h.Events {
 		b, ok := blocks[ev.TxID]
