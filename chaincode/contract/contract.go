@@ -27,6 +27,7 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 	cc.Info.Title = "qrsign"
 	cc.Info.Version = "1.0.0"
 	cc.DefaultContract = c.GetName()
+	cc.TransactionSerializer = &stringSerializer{}
 	return cc, nil
 }
 

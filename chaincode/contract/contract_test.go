@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -50,5 +51,23 @@ func mustOK(t *testing.T) func(string, error) string {
 			t.Fatal(err)
 		}
 		return s
+	}
+}
+
+// The write result is assembled from pre-encoded bytes; it must be exactly
+// the JSON of model.WriteResult.
+func TestWriteResultIsCanonicalJSON(t *testing.T) {
+	f := newFixture(t)
+	for _, out := range []string{
+		mustOK(t)(f.sign(f.alice, "d1")),
+		f.must(f.orgs["Org1MSP"].admin, "RegisterSignerCA", js(model.RegisterSignerCARequest{CertPEM: f.newOrg("Org3MSP").ca.PEM()})),
+	} {
+		var res model.WriteResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		if again := js(res); again != out {
+			t.Fatalf("result is not canonical:\n%s\n%s", out, again)
+		}
 	}
 }

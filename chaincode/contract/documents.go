@@ -108,12 +108,7 @@ func (t *txn) apply(doc *model.Document, e model.Event) error {
 }
 
 // finish writes the projection, the events and the chaincode event.
-func (t *txn) finish(doc *model.Document) (string, error) {
-	if err := t.putJSON(docKey(doc.ID), doc); err != nil {
-		return "", err
-	}
-	return t.emit(doc)
-}
+func (t *txn) finish(doc *model.Document) (string, error) { return t.emit(doc) }
 
 func pendingSigners(doc *model.Document) []model.SignerSpec {
 	var out []model.SignerSpec

@@ -126,31 +126,57 @@ func (t *txn) scan(prefix string, each func(key string, value []byte) error) err
 	return nil
 }
 
-// emit writes the transaction's events (one key each) and its one chaincode
-// event, and returns the WriteResult JSON.
+// emit writes the transaction's events (one key each), the projection doc
+// (if any) and the one chaincode event, and returns the WriteResult JSON. Each event is marshalled once and
+// the bytes reused for its key, the chaincode event and the result.
 func (t *txn) emit(doc *model.Document) (string, error) {
-	for _, e := range t.events {
+	all := []byte{'['}
+	for i, e := range t.events {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return "", internal("encode event: %v", err)
+		}
 		k := orgEventKey(e)
 		if e.DocumentID != "" {
 			k = eventKey(e.DocumentID, e.Seq)
 		}
-		if err := t.putJSON(k, e); err != nil {
+		if err := t.put(k, b); err != nil {
 			return "", err
 		}
+		if i > 0 {
+			all = append(all, ',')
+		}
+		all = append(all, b...)
 	}
-	b, err := json.Marshal(t.events)
-	if err != nil {
-		return "", internal("encode events: %v", err)
-	}
-	if err := t.stub.SetEvent(model.ChaincodeEventName, b); err != nil {
+	all = append(all, ']')
+	if err := t.stub.SetEvent(model.ChaincodeEventName, all); err != nil {
 		return "", internal("set event: %v", err)
 	}
-	res := model.WriteResult{Events: t.events}
+	// The result is model.WriteResult's JSON, assembled from bytes already
+	// encoded: the events, and the projection as stored plus the view fields.
+	out := append([]byte(`{"events":`), all...)
 	if doc != nil {
+		docJSON, err := json.Marshal(doc)
+		if err != nil {
+			return "", internal("encode document: %v", err)
+		}
+		if err := t.put(docKey(doc.ID), docJSON); err != nil {
+			return "", err
+		}
 		v := doc.View(t.now)
-		res.Document = &v
+		extra, err := json.Marshal(struct {
+			EffectiveStatus model.Status `json:"effectiveStatus"`
+			AsOf            time.Time    `json:"asOf"`
+		}{v.EffectiveStatus, v.AsOf})
+		if err != nil {
+			return "", internal("encode view: %v", err)
+		}
+		out = append(out, `,"document":`...)
+		out = append(out, docJSON[:len(docJSON)-1]...) // the projection without its closing brace
+		out = append(out, ',')
+		out = append(out, extra[1:]...) // the view fields and the closing brace
 	}
-	return jsonResult(res)
+	return string(append(out, '}')), nil
 }
 
 func jsonResult(v any) (string, error) {

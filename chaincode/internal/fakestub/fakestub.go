@@ -25,7 +25,8 @@ import (
 // Ledger is the committed world state of one channel.
 type Ledger struct {
 	Channel string
-	State   map[string][]byte
+	State   map[string][]byte // read it freely; write only through transactions
+	keys    []string          // the keys of State, sorted, for range queries
 	txs     int
 }
 
@@ -86,6 +87,15 @@ func (s *Stub) Commit() error {
 		return fmt.Errorf("fakestub: paginated queries are not supported in update transactions")
 	}
 	for k, v := range s.writes {
+		i, found := sort.Find(len(s.L.keys), func(i int) int { return strings.Compare(k, s.L.keys[i]) })
+		switch {
+		case v == nil && found:
+			s.L.keys = append(s.L.keys[:i], s.L.keys[i+1:]...)
+		case v != nil && !found:
+			s.L.keys = append(s.L.keys, "")
+			copy(s.L.keys[i+1:], s.L.keys[i:])
+			s.L.keys[i] = k
+		}
 		if v == nil {
 			delete(s.L.State, k)
 		} else {
@@ -173,14 +183,16 @@ func checkKey(key string) error {
 }
 
 func (s *Stub) keysIn(start, end string) []string {
-	var keys []string
-	for k := range s.L.State {
-		if k >= start && (end == "" || k < end) {
-			keys = append(keys, k)
-		}
+	keys := s.L.keys
+	i := sort.SearchStrings(keys, start)
+	j := len(keys)
+	if end != "" {
+		j = sort.SearchStrings(keys, end)
 	}
-	sort.Strings(keys)
-	return keys
+	if j < i {
+		return nil
+	}
+	return append([]string(nil), keys[i:j]...)
 }
 
 func simpleKeys(keys ...string) error {
