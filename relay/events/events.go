@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -23,7 +24,21 @@ type Hub struct {
 	// OnCommit is told where each transaction with events committed.
 	OnCommit func(txID string, block uint64)
 	Log      *slog.Logger
+
+	seen      atomic.Uint64 // chaincode events handled
+	lastBlock atomic.Uint64 // block of the last one
+	first     atomic.Uint64 // block of the first one since start (+1, 0 = none yet)
 }
+
+// FirstBlock is the block of the first chaincode event handled since start:
+// after a restart, at or before the first block the relay missed.
+func (h *Hub) FirstBlock() (uint64, bool) {
+	f := h.first.Load()
+	return f - 1, f > 0
+}
+
+// Stats returns how many chaincode events were handled and the block of the last.
+func (h *Hub) Stats() (events, lastBlock uint64) { return h.seen.Load(), h.lastBlock.Load() }
 
 // NewHub returns an empty hub.
 func NewHub() *Hub { return &Hub{subs: map[string]map[chan []byte]struct{}{}, Log: slog.Default()} }
@@ -51,6 +66,9 @@ func (h *Hub) Subscribe(docID string) (<-chan []byte, func()) {
 
 // Publish hands one chaincode event payload (JSON array of model.Event) to subscribers.
 func (h *Hub) Publish(block uint64, txID string, payload []byte) {
+	h.seen.Add(1)
+	h.lastBlock.Store(block)
+	h.first.CompareAndSwap(0, block+1)
 	if h.OnCommit != nil {
 		h.OnCommit(txID, block)
 	}

@@ -25,6 +25,21 @@ func (s *Server) registerMetrics() {
 	s.metrics.Help("qrsign_relay_scan_callbacks_total", "Scan callbacks by result (ok, replayed, or problem code).")
 	s.metrics.Help("qrsign_relay_scan_commit_seconds", "Scan callback to committed transaction, seconds.")
 	s.metrics.Help("qrsign_relay_qr_cache_hits", "QR PNGs served from the cache.")
+	if st, ok := s.events.(interface{ Stats() (uint64, uint64) }); ok {
+		s.metrics.Help("qrsign_relay_chaincode_events", "Chaincode events handled since start (resumed from the checkpoint).")
+		s.metrics.Gauge("qrsign_relay_chaincode_events", func() float64 { n, _ := st.Stats(); return float64(n) })
+		s.metrics.Help("qrsign_relay_chaincode_event_block", "Block of the last chaincode event handled.")
+		s.metrics.Gauge("qrsign_relay_chaincode_event_block", func() float64 { _, b := st.Stats(); return float64(b) })
+	}
+	if fb, ok := s.events.(interface{ FirstBlock() (uint64, bool) }); ok {
+		s.metrics.Help("qrsign_relay_chaincode_event_first_block", "Block of the first chaincode event handled since start (-1 = none).")
+		s.metrics.Gauge("qrsign_relay_chaincode_event_first_block", func() float64 {
+			if b, ok := fb.FirstBlock(); ok {
+				return float64(b)
+			}
+			return -1
+		})
+	}
 	s.metrics.Help("qrsign_relay_ledger_write_seconds", "Ledger writes, endorsement to commit status, seconds.")
 	if s.svc.Observe == nil {
 		s.svc.Observe = func(op string, d time.Duration) {

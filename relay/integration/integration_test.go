@@ -119,27 +119,9 @@ func start() (*env, error) {
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build relay: %v\n%s", err, out)
 	}
-	logf, _ := os.Create(filepath.Join(dir, "relay.log"))
-	cmd := exec.Command(bin, "--config", cfgPath)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	e := &env{info: info, org: org, url: cfg.PublicURL, key: cfg.APIKeys[0].Key, run: randHex(3), dir: dir}
+	if err := e.launch(); err != nil {
 		return nil, err
-	}
-	e := &env{info: info, org: org, url: cfg.PublicURL, key: cfg.APIKeys[0].Key, run: randHex(3), proc: cmd.Process, dir: dir}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(e.url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			return nil, fmt.Errorf("relay not ready in 60s; log %s", logf.Name())
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 	if e.tokenKey, err = cfg.LoadTokenKey(); err != nil {
 		return nil, err
@@ -150,6 +132,35 @@ func start() (*env, error) {
 	}
 	e.contract = gw.GetNetwork(info.Channel).GetContract(info.Chaincode)
 	return e, nil
+}
+
+// launch starts the relay binary in e.dir and waits until it is ready.
+func (e *env) launch() error {
+	logf, err := os.OpenFile(filepath.Join(e.dir, "relay.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(e.dir, "relay"), "--config", filepath.Join(e.dir, "relay.yaml"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	e.proc = cmd.Process
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(e.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			return fmt.Errorf("relay not ready in 60s; log %s", logf.Name())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func randHex(n int) string {
@@ -507,5 +518,57 @@ func TestEventsStreamLiveChaincodeEventsAndCheckpoint(t *testing.T) {
 	waitFor("event: DocumentCompleted")
 	if st, err := os.Stat(filepath.Join(e.dir, "events.checkpoint")); err != nil || st.Size() == 0 {
 		t.Fatalf("checkpoint: %v", err)
+	}
+}
+
+// metric reads one unlabelled gauge from the relay's /metrics.
+func (e *env) metric(t *testing.T, name string) float64 {
+	t.Helper()
+	_, body, _ := e.do(t, "GET", "/metrics", nil)
+	for _, line := range strings.Split(string(body), "\n") {
+		var v float64
+		if n, _ := fmt.Sscanf(line, name+" %g", &v); n == 1 {
+			return v
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+func TestRestartedRelayResumesChaincodeEventsFromItsCheckpoint(t *testing.T) {
+	e := setup(t)
+	erin := e.enroll(t, "erin")
+	e.upload(t, erin.spec(e, 1)) // at least one event checkpointed
+	// Stop the relay; commit a transaction it cannot see; start it again.
+	e.proc.Signal(os.Interrupt)
+	e.proc.Wait()
+	req, _ := json.Marshal(model.RegisterDocumentRequest{ID: "while-down-" + e.run, SHA256: strings.Repeat("ab", 32), Size: 1,
+		MediaType: "text/plain", Title: "registered while the relay was down", DocType: "note", Owner: "it",
+		Signers: []model.SignerSpec{erin.spec(e, 1)}, ExpiresAt: time.Now().Add(time.Hour).UTC()})
+	_, c, err := e.contract.SubmitAsync("RegisterDocument", client.WithArguments(string(req)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status()
+	if err != nil || !st.Successful {
+		t.Fatalf("%v %+v", err, st)
+	}
+	if err := e.launch(); err != nil {
+		t.Fatal(err)
+	}
+	// The restarted relay handles the event of that block (it would never see
+	// it if it started from the newest block). Poll, with a generous bound.
+	deadline := time.Now().Add(60 * time.Second)
+	for e.metric(t, "qrsign_relay_chaincode_event_block") < float64(st.BlockNumber) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted relay never handled block %d", st.BlockNumber)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// It resumed from the checkpoint: the first event it handled is not after
+	// the transaction committed while it was down (from the newest block it
+	// would start later).
+	if first := e.metric(t, "qrsign_relay_chaincode_event_first_block"); first < 0 || first > float64(st.BlockNumber) {
+		t.Fatalf("first event block after restart %v, want ≤ %d", first, st.BlockNumber)
 	}
 }
