@@ -170,3 +170,17 @@ func TestSSEStreamsHistoryFromLastEventID(t *testing.T) {
 		t.Fatalf("%s", s)
 	}
 }
+
+func TestWebPagesAreMountedWhenConfigured(t *testing.T) {
+	h := newHarness(t)
+	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("page " + r.URL.Path)) })
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Web: pages})
+	for _, p := range []string{"/app", "/app/assets/app.js", "/verify", "/s/abc.def"} {
+		if rec := h.do("GET", p, nil); rec.Code != 200 || rec.Body.String() != "page "+p {
+			t.Errorf("%s: %d %q", p, rec.Code, rec.Body)
+		}
+	}
+	if rec := h.do("GET", "/v1/openapi.json", nil); rec.Code != 200 {
+		t.Fatalf("API shadowed: %d", rec.Code)
+	}
+}

@@ -43,6 +43,9 @@ type Options struct {
 	Logger  *slog.Logger
 	Metrics *metrics.Registry
 	Events  Events // may be nil: /events then serves history only
+	// Web, when set, serves the browser pages (relay/web): /app, /app/*,
+	// /verify and /s/{token} (which then replaces the built-in summary page).
+	Web http.Handler
 }
 
 // New builds the router.
@@ -83,7 +86,15 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api := e
 	jsonLimit := bodyLimit(cfg.MaxJSONBytes)
 	api.GET("/v1/openapi.json", s.openapi)
-	api.GET("/s/:token", s.sessionPage)
+	if opt.Web != nil {
+		web := echo.WrapHandler(opt.Web)
+		get := []string{http.MethodGet, http.MethodHead}
+		for _, p := range []string{"/app", "/app/*", "/verify", "/s/*"} {
+			api.Match(get, p, web)
+		}
+	} else {
+		api.GET("/s/:token", s.sessionPage)
+	}
 	api.GET("/v1/sessions/:token", s.getSession)
 	api.POST("/v1/callbacks/scan", s.scan, jsonLimit)
 	api.POST("/v1/documents", s.upload, bodyLimit(cfg.MaxDocumentBytes+1<<20), s.requireScope(config.ScopeWrite))
