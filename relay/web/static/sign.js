@@ -1,0 +1,70 @@
+// Mobile signer page: read the session the QR carries, download the document
+// and check its SHA-256 against the session before showing it as signable.
+"use strict";
+(function () {
+  const { el, apiJSON, api, describe } = window.QR;
+  const $ = (id) => document.getElementById(id);
+  const token = decodeURIComponent(location.pathname.replace(/^\/s\//, ""));
+
+  function check(state, title, detail) {
+    const c = $("check");
+    c.dataset.state = state;
+    c.replaceChildren(el("span", { class: "big", text: title }), detail ? el("p", { text: detail }) : null);
+  }
+
+  const sessionErrors = {
+    401: ["This signing link is not valid", "It may have been mistyped or altered. Ask the sender for a new QR code."],
+    409: ["This signing request was already answered", "The one-time session behind this QR code has been used."],
+    410: ["This signing link has expired", "Ask the sender for a new QR code."],
+    404: ["The document is not on the ledger", "Ask the sender for a new QR code."],
+  };
+
+  async function main() {
+    let s;
+    try {
+      s = await apiJSON("/v1/sessions/" + encodeURIComponent(token), { noKey: true });
+    } catch (err) {
+      const m = sessionErrors[err.status] || ["The signing request could not be loaded", ""];
+      check("error", m[0], (m[1] ? m[1] + " " : "") + "(" + describe(err) + ")");
+      return;
+    }
+    document.title = s.title + " · qrsign";
+    $("doc-title").textContent = s.title;
+    $("match-code").textContent = s.matchCode;
+    $("signer").textContent = s.signer.id + " (" + s.signer.mspId + ")";
+    $("doc-id").textContent = s.documentId;
+    $("doc-type").textContent = s.mediaType + " · " + QR.fmtSize(s.size);
+    $("doc-hash").textContent = s.sha256;
+    $("expires").textContent = QR.fmtLocal(s.expiresAt);
+    $("cli").textContent = "qrsign sign '" + location.href + "'";
+    $("details").hidden = false;
+
+    if (s.documentStatus && s.documentStatus !== "PENDING") {
+      check("closed", "This request is " + s.documentStatus.toLowerCase(), "It can no longer be signed.");
+      return;
+    }
+    check("checking", "Checking the document…", "Downloading it and computing its SHA-256 on this device.");
+    let bytes;
+    try {
+      // Same-origin path, not s.contentUrl: the page may be served under another name than the relay's public URL.
+      const res = await api("/v1/documents/" + encodeURIComponent(s.documentId) + "/content?token=" + encodeURIComponent(token), { noKey: true });
+      bytes = await res.arrayBuffer();
+    } catch (err) {
+      check("error", "The document could not be downloaded", describe(err));
+      return;
+    }
+    const got = await QR.sha256Hex(bytes);
+    if (got !== s.sha256 || bytes.byteLength !== s.size) {
+      check("mismatch", "Do not sign: the document does not match",
+        "The file received has SHA-256 " + got + " (" + bytes.byteLength + " bytes), but the signing request names " + s.sha256 + ". It was altered on the way or at the relay.");
+      return;
+    }
+    check("verified", "Document verified", "The downloaded file's SHA-256 matches the signing request.");
+    const a = $("download");
+    a.href = URL.createObjectURL(new Blob([bytes], { type: s.mediaType }));
+    a.download = s.documentId;
+    a.hidden = false;
+  }
+
+  main();
+})();

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const testToken = "eyJ2IjoxLCJkIjoiZG9jLTEiLCJoIjoiYWJjIn0.c2lnbmF0dXJlLXRhZy1ieXRlcw"
+
+func serve(t *testing.T, method, target string, hdr map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	h := Handler(Config{PublicURL: "https://sign.example/", Channel: "qrsign", MSPID: "Org1MSP"})
+	req := httptest.NewRequest(method, target, nil)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestRoutesAnswerWithStatusTypeAndCaching(t *testing.T) {
+	js, _ := assetURL("app.js")
+	css, _ := assetURL("style.css")
+	tests := []struct {
+		name, method, target string
+		status               int
+		ctype, cache         string
+	}{
+		{"desktop app", "GET", "/app/", 200, "text/html; charset=utf-8", "no-cache"},
+		{"verify page", "GET", "/verify", 200, "text/html; charset=utf-8", "no-cache"},
+		{"verify page with a document", "GET", "/verify?doc=doc-1", 200, "text/html; charset=utf-8", "no-cache"},
+		{"signer page is never stored", "GET", "/s/" + testToken, 200, "text/html; charset=utf-8", "no-store"},
+		{"HEAD of a page", "HEAD", "/app/", 200, "text/html; charset=utf-8", "no-cache"},
+		{"versioned script is immutable", "GET", js, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"versioned style is immutable", "GET", css, 200, "text/css; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"stale version revalidates", "GET", "/app/assets/app.js?v=0000000000000000", 200, "text/javascript; charset=utf-8", "no-cache"},
+		{"unversioned asset revalidates", "GET", "/app/assets/icon.svg", 200, "image/svg+xml", "no-cache"},
+		{"unknown asset", "GET", "/app/assets/nope.js", 404, "text/html; charset=utf-8", "no-cache"},
+		{"templates are not assets", "GET", "/app/assets/layout.html", 404, "text/html; charset=utf-8", "no-cache"},
+		{"unknown app page", "GET", "/app/records", 404, "text/html; charset=utf-8", "no-cache"},
+		{"signer page without a token", "GET", "/s/", 404, "text/html; charset=utf-8", "no-cache"},
+		{"signer page with a malformed token", "GET", "/s/not-a-token", 404, "text/html; charset=utf-8", "no-cache"},
+		{"signer page with a sub-path", "GET", "/s/" + testToken + "/x", 404, "text/html; charset=utf-8", "no-cache"},
+		{"verify sub-path", "GET", "/verify/x", 404, "text/html; charset=utf-8", "no-cache"},
+		{"POST is refused", "POST", "/app/", 405, "text/html; charset=utf-8", "no-store"},
+		{"DELETE is refused", "DELETE", "/verify", 405, "text/html; charset=utf-8", "no-store"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := serve(t, tc.method, tc.target, nil)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d", rec.Code, tc.status)
+			}
+			h := rec.Header()
+			if got := h.Get("Content-Type"); got != tc.ctype {
+				t.Errorf("Content-Type %q, want %q", got, tc.ctype)
+			}
+			if got := h.Get("Cache-Control"); got != tc.cache {
+				t.Errorf("Cache-Control %q, want %q", got, tc.cache)
+			}
+			if got := h.Get("Content-Security-Policy"); got != CSP {
+				t.Errorf("CSP %q, want %q", got, CSP)
+			}
+			for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
+				if got := h.Get(k); got != want {
+					t.Errorf("%s %q, want %q", k, got, want)
+				}
+			}
+			if tc.method == "HEAD" && rec.Body.Len() != 0 {
+				t.Errorf("HEAD answered %d body bytes", rec.Body.Len())
+			}
+			if tc.status == 405 && h.Get("Allow") != "GET, HEAD" {
+				t.Errorf("Allow %q", h.Get("Allow"))
+			}
+		})
+	}
+}
+
+func TestAppWithoutSlashRedirects(t *testing.T) {
+	rec := serve(t, "GET", "/app", nil)
+	if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/app/" {
+		t.Fatalf("got %d Location %q, want 301 to /app/", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+func TestAssetETagRevalidates(t *testing.T) {
+	rec := serve(t, "GET", "/app/assets/common.js", nil)
+	etag := rec.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	rec = serve(t, "GET", "/app/assets/common.js", map[string]string{"If-None-Match": `"x", ` + etag})
+	if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+		t.Fatalf("got %d with %d bytes, want 304 and no body", rec.Code, rec.Body.Len())
+	}
+	rec = serve(t, "GET", "/app/assets/common.js", map[string]string{"If-None-Match": `"other"`})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("a stale ETag got %d, want 200", rec.Code)
+	}
+}
+
+func TestPagesCarryConfigEscaped(t *testing.T) {
+	h := Handler(Config{PublicURL: `https://x.example/"><script>`, Channel: "qrsign", MSPID: "Org1MSP"})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/app/", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`<meta name="qrsign-channel" content="qrsign">`,
+		`<meta name="qrsign-msp" content="Org1MSP">`,
+		`<meta name="qrsign-public-url" content="https://x.example/&#34;&gt;&lt;script&gt;">`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}
+
+// The CSP forbids inline script and style: the pages must not need them, and
+// every asset they name must exist.
+func TestPagesNeedNothingTheCSPForbids(t *testing.T) {
+	scriptTag := regexp.MustCompile(`<script[^>]*>`)
+	assetRef := regexp.MustCompile(`(?:src|href)="(/app/assets/[^"?]+)\?v=([0-9a-f]+)"`)
+	for _, target := range []string{"/app/", "/verify", "/s/" + testToken, "/nope"} {
+		body := serve(t, "GET", target, nil).Body.String()
+		for _, tag := range scriptTag.FindAllString(body, -1) {
+			if !strings.Contains(tag, ` src="/app/assets/`) {
+				t.Errorf("%s: inline or foreign script %s", target, tag)
+			}
+		}
+		for _, bad := range []string{" style=", "<style", " onclick=", " onload=", " onerror=", "javascript:", `src="http`, `href="http`, `src="//`, `href="//`} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: contains %q", target, bad)
+			}
+		}
+		refs := assetRef.FindAllStringSubmatch(body, -1)
+		if len(refs) < 3 {
+			t.Errorf("%s: only %d asset references", target, len(refs))
+		}
+		for _, m := range refs {
+			rec := serve(t, "GET", m[1]+"?v="+m[2], nil)
+			if rec.Code != 200 || rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+				t.Errorf("%s: asset %s answered %d %q", target, m[1], rec.Code, rec.Header().Get("Cache-Control"))
+			}
+		}
+	}
+}
+
+// Scripts build the DOM with textContent (relay data is never parsed as
+// HTML) and set no inline styles, which the CSP would block.
+func TestScriptsAvoidHTMLInjectionAndInlineStyles(t *testing.T) {
+	files, _ := fs.Glob(staticFS, "static/*.js")
+	if len(files) < 4 {
+		t.Fatalf("found %d scripts", len(files))
+	}
+	for _, f := range files {
+		b, _ := fs.ReadFile(staticFS, f)
+		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", ".style.", "eval(", "new Function"} {
+			if strings.Contains(string(b), bad) {
+				t.Errorf("%s uses %s", f, bad)
+			}
+		}
+	}
+}
+
+func TestEveryAssetHasAType(t *testing.T) {
+	for name, a := range assets {
+		if a.ctype == "" {
+			t.Errorf("%s has no content type", name)
+		}
+	}
+}
