@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,6 +170,8 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+var enrolled atomic.Int64 // makes enrollment ids unique within a run
+
 // person is a signer enrolled from the org's Fabric CA.
 type person struct {
 	id      string
@@ -179,7 +182,7 @@ type person struct {
 
 func (e *env) enroll(t *testing.T, name string) *person {
 	t.Helper()
-	id := name + "-" + e.run
+	id := fmt.Sprintf("%s-%s-%d", name, e.run, enrolled.Add(1))
 	secret := randHex(8)
 	if err := e.org.RegisterUser(e.info.BinDir, id, secret); err != nil {
 		t.Fatal(err)
