@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
-	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -123,6 +122,23 @@ func verifyChain(now time.Time, chain []*x509.Certificate, cas []trustedCA) (tru
 	if len(cas) == 0 {
 		return trustedCA{}, nil, model.Errorf(model.CodeUntrustedChain, "the org has registered no signer CA")
 	}
+	// Only CAs valid at the transaction time are anchors.
+	var valid []trustedCA
+	var expired error
+	for _, ca := range cas {
+		if err := CheckValidity(now, ca.cert); err != nil {
+			if expired == nil {
+				expired = model.Errorf(model.CodeCertExpired, "signer CA %s is valid %s..%s, not at the transaction time",
+					ca.info.Fingerprint[:16], ca.cert.NotBefore.UTC().Format(time.RFC3339), ca.cert.NotAfter.UTC().Format(time.RFC3339))
+			}
+			continue
+		}
+		valid = append(valid, ca)
+	}
+	if len(valid) == 0 {
+		return trustedCA{}, nil, expired
+	}
+	cas = valid
 	roots := x509.NewCertPool()
 	for _, ca := range cas {
 		roots.AddCert(ca.cert)
@@ -134,10 +150,6 @@ func verifyChain(now time.Time, chain []*x509.Certificate, cas []trustedCA) (tru
 	paths, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		var inv x509.CertificateInvalidError
-		if errors.As(err, &inv) && inv.Reason == x509.Expired {
-			return trustedCA{}, nil, model.Errorf(model.CodeCertExpired, "chain: %v", err)
-		}
 		return trustedCA{}, nil, model.Errorf(model.CodeUntrustedChain, "chain does not verify to a CA registered by the signer's org: %v", err)
 	}
 	best, bestPath := trustedCA{}, []*x509.Certificate(nil)

@@ -203,7 +203,7 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	var (
 		idx     = -1
 		anchor  trustedCA
-		path    []*x509.Certificate
+		issued  *x509.Certificate
 		lastErr error
 	)
 	for i, s := range doc.Signers {
@@ -214,14 +214,14 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 		if err != nil {
 			return nil, err
 		}
-		a, p, err := verifyChain(t.now, chain, cas)
+		a, iss, err := verifyChainCached(t.now, chain, cas)
 		if err != nil {
 			if lastErr == nil {
 				lastErr = err
 			}
 			continue
 		}
-		idx, anchor, path = i, a, p
+		idx, anchor, issued = i, a, iss
 		break
 	}
 	if idx < 0 {
@@ -252,7 +252,6 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	}
 	// The anchor's CRL covers the certificate it issued: the leaf, or the
 	// intermediate directly under it.
-	issued := path[len(path)-2]
 	if found && isRevoked(&crl, serialHex(issued)) {
 		return nil, model.Errorf(model.CodeCertRevoked, "certificate serial %s is on the CRL of %s published by %s (thisUpdate %s)",
 			serialHex(issued), anchor.info.Fingerprint[:16], signer.MSPID, crl.ThisUpdate.Format("2006-01-02T15:04:05Z"))

@@ -266,3 +266,52 @@ func p256N() *big.Int {
 	n, _ := new(big.Int).SetString("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", 16)
 	return n
 }
+
+// The chain memo (chaincache.go) must never let a later check be skipped:
+// revocation and validity are judged at every transaction.
+func TestRememberedChainStillChecksRevocationAndTime(t *testing.T) {
+	w := newWorld(t)
+	o := w.orgs["Org1MSP"]
+	c, k := o.ca.Issue(testpki.Leaf{CN: "alice", NotAfter: t0.AddDate(0, 0, 2)})
+	alice := &signer{spec: model.SignerSpec{ID: "alice", MSPID: "Org1MSP", RoutingOrder: 1}, cert: c, chain: testpki.PEM(c), key: k,
+		alg: model.AlgECDSAP256DER}
+	for _, id := range []string{"m1", "m2", "m3", "m4"} {
+		w.register(id, alice)
+	}
+	first := decode[model.WriteResult](t, mustOK(t)(w.sign(alice, "m1")))
+	second := decode[model.WriteResult](t, mustOK(t)(w.sign(alice, "m2"))) // chain remembered
+	a, b := *first.Events[0].Signature, *second.Events[0].Signature
+	if a.CAFingerprint != b.CAFingerprint || a.CertFingerprint != b.CertFingerprint || a.CertChainPEM != b.CertChainPEM {
+		t.Fatalf("evidence differs between a fresh and a remembered chain:\n%+v\n%+v", a, b)
+	}
+	w.now = t0.AddDate(0, 0, 3)
+	if _, err := w.sign(alice, "m3"); err == nil || !strings.HasPrefix(err.Error(), "CERT_EXPIRED: certificate 0 (alice) is valid ") {
+		t.Fatalf("expired leaf with a remembered chain: %v", err)
+	}
+	w.now = t0.AddDate(0, 0, 1)
+	w.must(o.admin, "PublishCRL", js(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(o.ca.Cert.Raw), CRLPEM: o.ca.CRL(1, w.now, c.SerialNumber)}))
+	if _, err := w.sign(alice, "m4"); err == nil || !strings.HasPrefix(err.Error(), "CERT_REVOKED: ") {
+		t.Fatalf("revoked leaf with a remembered chain: %v", err)
+	}
+}
+
+func TestExpiredSignerCA(t *testing.T) {
+	w := newWorld(t)
+	o := w.newOrg("Org3MSP")
+	o.ca = testpki.NewCA("Org3MSP CA", t0.AddDate(-1, 0, 0), t0.AddDate(0, 0, 10))
+	w.must(o.admin, "RegisterSignerCA", js(model.RegisterSignerCARequest{CertPEM: o.ca.PEM()}))
+	// A leaf that outlives its CA (x509 allows issuing it).
+	c, k := o.ca.Issue(testpki.Leaf{CN: "carol", NotAfter: t0.AddDate(1, 0, 0)})
+	carol := &signer{spec: model.SignerSpec{ID: "carol", MSPID: "Org3MSP", RoutingOrder: 1}, cert: c, chain: testpki.PEM(c), key: k,
+		alg: model.AlgECDSAP256DER}
+	for _, id := range []string{"e1", "e2"} {
+		w.register(id, carol)
+	}
+	mustOK(t)(w.sign(carol, "e1")) // remembered while the CA is valid
+	w.now = t0.AddDate(0, 0, 20)
+	want := fmt.Sprintf("CERT_EXPIRED: signer CA %s is valid 2025-11-24T12:00:00Z..2026-12-04T12:00:00Z, not at the transaction time",
+		payload.Fingerprint(o.ca.Cert.Raw)[:16])
+	if _, err := w.sign(carol, "e2"); err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+}
