@@ -318,6 +318,11 @@ func TestUploadQRSignProvenanceOnTheRealNetwork(t *testing.T) {
 	if tok != reg.Signing[0].Token {
 		t.Fatalf("QR token differs from the upload's")
 	}
+	// The QR URL opens the mobile signer page.
+	code, _, hdr := e.do(t, "GET", "/s/"+tok, nil)
+	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
+		t.Fatalf("/s/<token>: %d %s", code, hdr.Get("Content-Type"))
+	}
 	code, body, _ := e.do(t, "GET", "/v1/sessions/"+tok, nil)
 	var sess service.SessionInfo
 	json.Unmarshal(body, &sess)

@@ -26,6 +26,7 @@ import (
 	"github.com/qrsign/qrsign/relay/oplog"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/session"
+	"github.com/qrsign/qrsign/relay/web"
 )
 
 func main() {
@@ -86,7 +87,8 @@ func run(path string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	opt := httpapi.Options{Logger: log, Metrics: metrics.New()}
+	opt := httpapi.Options{Logger: log, Metrics: metrics.New(),
+		Web: web.Handler(web.Config{PublicURL: cfg.PublicURL, Channel: cfg.Channel, MSPID: cfg.Gateway.MSPID})}
 	if cfg.Events {
 		hub := events.NewHub()
 		hub.Log, hub.OnCommit = log, gw.RememberBlock
