@@ -88,8 +88,8 @@ func (w *world) invoke(creator []byte, fn string, args ...string) (string, error
 	w.last = stub
 	resp := w.cc.Invoke(stub)
 	if resp.Status != 200 {
-		if len(stub.Writes()) != 0 || stub.Event != nil {
-			w.tb.Fatalf("failed %s wrote %d keys", fn, len(stub.Writes()))
+		if len(stub.Writes()) != 0 || stub.Event != nil { // checks all run before the first write
+			w.tb.Fatalf("failed %s (%s) wrote %d keys", fn, resp.Message, len(stub.Writes()))
 		}
 		return "", errors.New(resp.Message)
 	}
