@@ -1,0 +1,383 @@
+//go:build integration
+
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/web"
+)
+
+// site is the pages served by web.Handler with /v1/ proxied to the org's real
+// relay, as the relay will mount them.
+type site struct {
+	info  *netinfo.Info
+	org   *netinfo.Org
+	relay *url.URL
+	srv   *httptest.Server
+}
+
+func newSite(t *testing.T, tamperContent bool) *site {
+	t.Helper()
+	info, err := netinfo.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Orgs) == 0 || info.Orgs[0].Relay == nil || info.Orgs[0].Relay.URL == "" {
+		t.Fatal("network.json has no relay for the first org")
+	}
+	org := &info.Orgs[0]
+	ru, err := url.Parse(org.Relay.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(ru)
+	if tamperContent {
+		// A hostile middlebox: flips one byte of every document it forwards.
+		proxy.ModifyResponse = func(r *http.Response) error {
+			if !strings.HasSuffix(r.Request.URL.Path, "/content") || r.StatusCode != http.StatusOK {
+				return nil
+			}
+			b, err := io.ReadAll(r.Body)
+			r.Body.Close()
+			if err != nil {
+				return err
+			}
+			if len(b) > 0 {
+				b[len(b)-1] ^= 0x20
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			r.Header.Del("Content-Length")
+			r.ContentLength = int64(len(b))
+			return nil
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", proxy)
+	h := web.Handler(web.Config{PublicURL: org.Relay.URL, Channel: info.Channel, MSPID: org.MSPID})
+	for _, r := range web.Routes {
+		mux.Handle(r, h)
+	}
+	s := &site{info: info, org: org, relay: ru, srv: httptest.NewServer(mux)}
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func unique(prefix string) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", prefix, time.Now().Unix()%1_000_000, hex.EncodeToString(b))
+}
+
+// registered is the part of the 201 answer of POST /v1/documents the tests use.
+type registered struct {
+	Document model.DocumentView `json:"document"`
+	Signing  []struct {
+		URL   string `json:"url"`
+		Token string `json:"token"`
+	} `json:"signing"`
+}
+
+// upload registers content through the relay's API (not the page).
+func (s *site) upload(t *testing.T, title string, content []byte, signers ...model.SignerSpec) *registered {
+	t.Helper()
+	meta, _ := json.Marshal(map[string]any{"id": unique("web"), "title": title, "docType": "contract",
+		"owner": "web-test", "signers": signers, "priority": 2})
+	for try := 0; ; try++ {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("metadata", string(meta))
+		fw, _ := mw.CreateFormFile("file", "doc.txt")
+		fw.Write(content)
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, s.org.Relay.URL+"/v1/documents", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+s.org.Relay.APIKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) && try < 30 {
+			time.Sleep(time.Second) // rate limited or the network is busy: wait as the e2e tests do
+			continue
+		}
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("upload: HTTP %d: %s", resp.StatusCode, b)
+		}
+		var r registered
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		return &r
+	}
+}
+
+// enrolled is a signer with a key and certificate from the org's Fabric CA.
+type enrolled struct {
+	spec model.SignerSpec
+	res  *enroll.Result
+}
+
+// enrollSigner registers a new identity with the org's Fabric CA and enrolls
+// it (key made here, CSR sent), as `qrsign enroll` does.
+func (s *site) enrollSigner(t *testing.T) *enrolled {
+	t.Helper()
+	id := unique("websigner")
+	secret := "secret-" + hex.EncodeToString([]byte(id))[:12]
+	if err := s.org.RegisterUser(s.info.BinDir, id, secret); err != nil {
+		t.Fatalf("register %s: %v", id, err)
+	}
+	hc, err := enroll.HTTPClientTrusting(s.org.CA.TLSCertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := (&enroll.Enroller{URL: s.org.CA.URL, HTTP: hc}).Enroll(context.Background(), id, secret)
+	if err != nil {
+		t.Fatalf("enroll %s: %v", id, err)
+	}
+	return &enrolled{spec: model.SignerSpec{ID: id, MSPID: s.org.MSPID, RoutingOrder: 1}, res: res}
+}
+
+// sign answers the session in tok with a signature over the canonical
+// payload, posted to the relay's scan callback (what the qrsign app does).
+func (s *site) sign(t *testing.T, e *enrolled, tok string) {
+	t.Helper()
+	var sess struct {
+		DocumentID, SHA256, Nonce, Channel string
+	}
+	getJSON(t, s.org.Relay.URL+"/v1/sessions/"+tok, &sess)
+	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeSign, Channel: sess.Channel, DocumentID: sess.DocumentID,
+		DocumentSHA256: sess.SHA256, Nonce: sess.Nonce, SignerFingerprint: payload.Fingerprint(e.res.Cert.Raw)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := sigalg.Sign(model.AlgECDSAP256DER, e.res.Key, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := string(e.res.CertPEM) + intermediates(e.res.ChainPEM)
+	body, _ := json.Marshal(map[string]string{"token": tok, "action": "sign", "certChainPem": chain,
+		"signature": base64.StdEncoding.EncodeToString(sig), "algorithm": string(model.AlgECDSAP256DER)})
+	for try := 0; ; try++ {
+		resp, err := http.Post(s.org.Relay.URL+"/v1/callbacks/scan", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) && try < 30 {
+			time.Sleep(time.Second)
+			continue
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("scan callback: HTTP %d: %s", resp.StatusCode, b)
+		}
+		t.Logf("signed: %s", b)
+		return
+	}
+}
+
+// intermediates keeps the non-self-signed certificates of a CA chain (the
+// chaincode wants the signer's chain without the root).
+func intermediates(chainPEM []byte) string {
+	var out strings.Builder
+	for rest := chainPEM; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			return out.String()
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil || (bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil) {
+			continue
+		}
+		out.Write(pem.EncodeToMemory(blk))
+	}
+}
+
+func getJSON(t *testing.T, u string, v any) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d: %s", u, resp.StatusCode, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// One browser serves all scenarios: launching it is the slow part.
+func TestPagesInChromium(t *testing.T) {
+	s := newSite(t, false)
+	b := launchChromium(t)
+	p := b.page(t)
+
+	// The key lives in the tab's session storage, as after the user pasted it.
+	p.navigate(s.srv.URL + "/app/")
+	p.eval(`sessionStorage.setItem("qrsign.apiKey", `+jsString(s.org.Relay.APIKey)+`)`, nil)
+
+	t.Run("verify page says match for the registered file and mismatch for a tampered one", func(t *testing.T) {
+		p.t = t
+		content := []byte("Service agreement " + unique("v") + "\nThe parties agree.\n")
+		reg := s.upload(t, "Service agreement (verify test)", content,
+			model.SignerSpec{ID: unique("nobody"), MSPID: s.org.MSPID, RoutingOrder: 1})
+		id := reg.Document.ID
+
+		p.navigate(s.srv.URL + "/verify?doc=" + id)
+		p.waitFor(`document.getElementById("outcome").dataset.state === "found"`, "record found")
+		if got := p.text(`document.getElementById("events-body").innerText`); !strings.Contains(got, "DocumentRegistered") {
+			t.Errorf("history lacks the registration: %q", got)
+		}
+
+		p.setFiles("#file", writeFile(t, "agreement.txt", content))
+		p.waitFor(`document.getElementById("outcome").dataset.state === "match"`, "match")
+		if got := p.text(`document.getElementById("file-hash").innerText`); !strings.Contains(got, reg.Document.SHA256) {
+			t.Errorf("the page shows hash %q, want %s", got, reg.Document.SHA256)
+		}
+		p.screenshot("verify-match")
+
+		tampered := bytes.Replace(content, []byte("agree"), []byte("disagree"), 1)
+		p.setFiles("#file", writeFile(t, "agreement-tampered.txt", tampered))
+		p.waitFor(`document.getElementById("outcome").dataset.state === "mismatch"`, "mismatch")
+		if got := p.text(`document.getElementById("outcome").innerText`); !strings.Contains(got, "Mismatch") {
+			t.Errorf("outcome %q does not say Mismatch", got)
+		}
+		p.screenshot("verify-mismatch")
+		p.clean()
+	})
+
+	t.Run("desktop page shows the QR after an upload and turns to signed when the signer signs", func(t *testing.T) {
+		p.t = t
+		signer := s.enrollSigner(t)
+		p.navigate(s.srv.URL + "/app/")
+		p.setFiles("#files", writeFile(t, "purchase-order.txt", []byte("Purchase order "+unique("po")+"\n")))
+		p.eval(`(() => {
+			const set = (el, v) => { el.value = v; el.dispatchEvent(new Event("input", {bubbles: true})); };
+			set(document.getElementById("title"), "Purchase order 4711");
+			document.getElementById("priority").value = "5";
+			const row = document.querySelector("#signer-rows tr");
+			set(row.querySelector('[name="mspId"]'), `+jsString(signer.spec.MSPID)+`);
+			set(row.querySelector('[name="signerId"]'), `+jsString(signer.spec.ID)+`);
+			document.getElementById("upload-submit").click();
+		})()`, nil)
+		sel := `document.querySelector('[data-signer="` + signer.spec.MSPID + "/" + signer.spec.ID + `"]')`
+		p.waitFor(sel+` && `+sel+`.querySelector(".qr-box img") && `+sel+`.querySelector(".qr-box img").naturalWidth > 0`, "QR image")
+		code := p.text(sel + `.querySelector(".code-line strong").textContent`)
+		if len(code) != 6 {
+			t.Errorf("match code %q is not 6 digits", code)
+		}
+		p.screenshot("app-qr")
+
+		signURL := p.text(sel + `.dataset.url`)
+		u, err := url.Parse(signURL)
+		if err != nil || !strings.HasPrefix(u.Path, "/s/") {
+			t.Fatalf("signing link %q", signURL)
+		}
+		s.sign(t, signer, strings.TrimPrefix(u.Path, "/s/"))
+
+		// No reload: the page hears the committed event.
+		p.waitFor(sel+`.dataset.status === "SIGNED"`, "signer status SIGNED")
+		p.waitFor(`document.querySelector(".doc-card").dataset.status === "COMPLETED"`, "document COMPLETED")
+		if got := p.text(sel + `.innerText`); !strings.Contains(got, "Signed") {
+			t.Errorf("signer card says %q", got)
+		}
+		p.waitFor(`document.getElementById("records-body").innerText.includes("Purchase order 4711")`, "records row")
+		p.screenshot("app-signed")
+		p.clean()
+	})
+
+	t.Run("mobile signer page checks the document hash before offering it", func(t *testing.T) {
+		p.t = t
+		reg := s.upload(t, "Consent form (phone test)", []byte("Consent "+unique("m")+"\n"),
+			model.SignerSpec{ID: unique("phone"), MSPID: s.org.MSPID, RoutingOrder: 1})
+		p.phone(true)
+		defer p.phone(false)
+		p.navigate(s.srv.URL + "/s/" + reg.Signing[0].Token)
+		p.waitFor(`document.getElementById("check").dataset.state === "verified"`, "hash verified")
+		if got := p.text(`document.getElementById("doc-hash").textContent`); got != reg.Document.SHA256 {
+			t.Errorf("page shows hash %q, want %s", got, reg.Document.SHA256)
+		}
+		var state struct {
+			SignDisabled, DeclineDisabled, DownloadShown bool
+			ScrollWidth                                  int
+		}
+		p.eval(`({SignDisabled: document.getElementById("sign-btn").disabled,
+			DeclineDisabled: document.getElementById("decline-btn").disabled,
+			DownloadShown: !document.getElementById("download").hidden,
+			ScrollWidth: document.documentElement.scrollWidth})`, &state)
+		if !state.SignDisabled || !state.DeclineDisabled || !state.DownloadShown {
+			t.Errorf("buttons and download: %+v", state)
+		}
+		if state.ScrollWidth > 375 {
+			t.Errorf("the page is %d px wide on a 375 px phone", state.ScrollWidth)
+		}
+		// The pure-JS SHA-256 used where crypto.subtle is missing (plain http on a LAN) agrees with WebCrypto.
+		var same bool
+		p.eval(`(async () => { const b = new TextEncoder().encode("qrsign".repeat(1000)).buffer;
+			return QR.sha256Fallback(new Uint8Array(b)) === await QR.sha256Hex(b) &&
+				QR.sha256Fallback(new Uint8Array(0)) === "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"; })()`, &same)
+		if !same {
+			t.Error("the fallback SHA-256 disagrees with crypto.subtle")
+		}
+		p.screenshot("sign-phone")
+		p.clean()
+	})
+
+	t.Run("mobile signer page refuses a document altered on the way", func(t *testing.T) {
+		p.t = t
+		bad := newSite(t, true)
+		reg := s.upload(t, "Lease (tamper test)", []byte("Lease "+unique("l")+"\n"),
+			model.SignerSpec{ID: unique("phone"), MSPID: s.org.MSPID, RoutingOrder: 1})
+		p.phone(true)
+		defer p.phone(false)
+		p.navigate(bad.srv.URL + "/s/" + reg.Signing[0].Token)
+		p.waitFor(`document.getElementById("check").dataset.state === "mismatch"`, "hash mismatch")
+		var hidden bool
+		p.eval(`document.getElementById("download").hidden`, &hidden)
+		if !hidden {
+			t.Error("a tampered document is offered for download")
+		}
+		p.screenshot("sign-phone-tampered")
+		p.clean()
+	})
+}
