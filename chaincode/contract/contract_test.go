@@ -2,6 +2,9 @@ package contract
 
 import (
 	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -69,5 +72,39 @@ func TestWriteResultIsCanonicalJSON(t *testing.T) {
 		if again := js(res); again != out {
 			t.Fatalf("result is not canonical:\n%s\n%s", out, again)
 		}
+	}
+}
+
+// The contract exposes exactly the brief's transactions, queries tagged
+// EVALUATE (what `peer chaincode query … GetMetadata` shows).
+func TestMetadataListsExactlyTheTransactions(t *testing.T) {
+	w := newWorld(t)
+	out := w.must(nil, "org.hyperledger.fabric:GetMetadata")
+	var md struct {
+		Contracts map[string]struct {
+			Transactions []struct {
+				Name string   `json:"name"`
+				Tags []string `json:"tag"`
+			} `json:"transactions"`
+		} `json:"contracts"`
+	}
+	if err := json.Unmarshal([]byte(out), &md); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tx := range md.Contracts["qrsign"].Transactions {
+		kind := "submit"
+		if slices.Contains(tx.Tags, "EVALUATE") {
+			kind = "evaluate"
+		}
+		got = append(got, tx.Name+":"+kind)
+	}
+	sort.Strings(got)
+	want := "Annotate:submit DeclineSignature:submit GetDocument:evaluate GetHistory:evaluate GetNonce:evaluate " +
+		"GetOrgTrust:evaluate ListByOwner:evaluate ListBySigner:evaluate ListByTag:evaluate ListPending:evaluate " +
+		"Ping:submit PublishCRL:submit RecordSignature:submit RegisterDocument:submit RegisterSignerCA:submit " +
+		"VerifyRecord:evaluate VoidDocument:submit"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("transactions:\n got  %s\n want %s", strings.Join(got, " "), want)
 	}
 }
