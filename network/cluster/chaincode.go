@@ -47,7 +47,7 @@ func goBuild(repo, out, pkg string) error {
 	if _, err := exec.LookPath("go"); err != nil {
 		return fmt.Errorf("missing tool: go (needed to build %s)", pkg)
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out+".tmp", pkg)
+	cmd := exec.Command("go", "build", "-o", out+".tmp", pkg)
 	cmd.Dir = repo
 	cmd.Env = append(os.Environ(), "GONOSUMDB=github.com/hyperledger")
 	if b, err := cmd.CombinedOutput(); err != nil {

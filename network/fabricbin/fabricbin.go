@@ -160,7 +160,9 @@ func build(s set, binDir string) error {
 		return err
 	}
 	defer os.RemoveAll(tmpBin)
-	args := []string{"build", "-trimpath", "-o", tmpBin + "/"}
+	// No -trimpath: plain flags share compiled packages (std, grpc, ...) in
+	// the build cache with `go build ./network` and the chaincode build.
+	args := []string{"build", "-o", tmpBin + "/"}
 	for _, t := range s.tools {
 		args = append(args, s.module+"/cmd/"+t)
 	}
