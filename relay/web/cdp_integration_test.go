@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,11 +36,17 @@ func launchChromium(t *testing.T) *browser {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("%s is missing: apt-get update -qq && apt-get install -y -qq chromium", bin)
 	}
-	profile := t.TempDir()
+	// Not t.TempDir: Chromium's helpers may still be writing to the profile
+	// as the test ends; removing it is best effort.
+	profile, err := os.MkdirTemp("", "qrsign-web-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+profile, "--remote-debugging-port=0", "--remote-allow-origins=*",
 		"--window-size=1280,900", "--hide-scrollbars", "about:blank")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +54,11 @@ func launchChromium(t *testing.T) *browser {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // its own process group: the browser and its helpers
+		cmd.Wait()
+		os.RemoveAll(profile)
+	})
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

@@ -40,7 +40,7 @@
       r.querySelector('[name="order"]').setAttribute("aria-label", "Routing order" + n);
       const rm = r.querySelector(".remove-signer");
       rm.setAttribute("aria-label", "Remove signer " + (i + 1));
-      rm.disabled = rows.length === 1;
+      rm.hidden = rows.length === 1; // a request needs at least one signer
     });
   }
   $("add-signer").addEventListener("click", () => addSigner(true));
@@ -123,9 +123,11 @@
         done++;
       }
       setStatus(done === 1 ? "Registered 1 document on the ledger." : "Registered " + done + " documents on the ledger.");
-      $("upload-form").reset();
+      // Keep the signers and settings for the next request; clear the files and title.
+      $("files").value = "";
+      $("title").value = "";
       $("file-list").replaceChildren();
-      $("expires").value = localInput(new Date(Date.now() + 7 * 86400e3));
+      $("upload-form").querySelectorAll("[data-touched]").forEach((i) => i.removeAttribute("data-touched"));
       $("results-h").focus();
     } catch (err) {
       setStatus((done ? "Registered " + done + ", then: " : "") + describe(err), true);

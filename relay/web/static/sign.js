@@ -64,6 +64,7 @@
     a.href = URL.createObjectURL(new Blob([bytes], { type: s.mediaType }));
     a.download = s.documentId;
     a.hidden = false;
+    $("sign-section").hidden = false; // signable only once the bytes are checked
   }
 
   main();
