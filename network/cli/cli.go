@@ -51,6 +51,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		o.State = "var/net/" + o.Profile
 	}
 	var err error
+	if cmd == "up" || cmd == "down" || cmd == "start-node" {
+		unlock, lerr := lock(o.State, stderr)
+		if lerr != nil {
+			fmt.Fprintln(stderr, "network "+cmd+":", lerr)
+			return 1
+		}
+		defer unlock()
+	}
 	switch cmd {
 	case "tools":
 		var bin string

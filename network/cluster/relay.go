@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -123,13 +125,25 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 	return &netinfo.Relay{URL: url, ConfigFile: cfgFile, APIKey: key, PIDFile: s.PIDFile, LogFile: s.LogFile}, s, nil
 }
 
-// restartIfChanged (re)starts s; a running relay is restarted so it runs the
-// binary just built.
+// restartIfChanged starts s, restarting a running relay only when its binary
+// or config file changed since it was started (so `up` leaves a current relay
+// and its clients alone).
 func (n *Net) restartIfChanged(s *proc.Spec) error {
-	if s.PID() != 0 {
+	stamp := n.path("run", s.Name+".stamp")
+	h := sha256.New()
+	for _, f := range append([]string{s.Path}, s.Args...) {
+		if b, err := os.ReadFile(f); err == nil {
+			h.Write(b)
+		}
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if old, _ := os.ReadFile(stamp); s.PID() != 0 && string(old) != sum {
 		s.Stop(5 * time.Second)
 	}
-	return n.ensureRunning(s)
+	if err := n.ensureRunning(s); err != nil {
+		return err
+	}
+	return os.WriteFile(stamp, []byte(sum), 0o644)
 }
 
 // waitHTTP waits for a 200 from url while the process lives.
