@@ -41,7 +41,7 @@ type site struct {
 	srv   *httptest.Server
 }
 
-func newSite(t *testing.T, tamperContent bool) *site {
+func newSite(t *testing.T) *site {
 	t.Helper()
 	info, err := netinfo.FromEnv()
 	if err != nil {
@@ -50,11 +50,18 @@ func newSite(t *testing.T, tamperContent bool) *site {
 	if len(info.Orgs) == 0 || info.Orgs[0].Relay == nil || info.Orgs[0].Relay.URL == "" {
 		t.Fatal("network.json has no relay for the first org")
 	}
-	org := &info.Orgs[0]
-	ru, err := url.Parse(org.Relay.URL)
+	ru, err := url.Parse(info.Orgs[0].Relay.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveSite(t, info, ru, false)
+}
+
+// serveSite starts the pages and the proxy; tamperContent makes the proxy a
+// hostile middlebox.
+func serveSite(t *testing.T, info *netinfo.Info, ru *url.URL, tamperContent bool) *site {
+	t.Helper()
+	org := &info.Orgs[0]
 	proxy := httputil.NewSingleHostReverseProxy(ru)
 	if tamperContent {
 		// A hostile middlebox: flips one byte of every document it forwards.
@@ -248,7 +255,7 @@ func writeFile(t *testing.T, name string, b []byte) string {
 
 // One browser serves all scenarios: launching it is the slow part.
 func TestPagesInChromium(t *testing.T) {
-	s := newSite(t, false)
+	s := newSite(t)
 	b := launchChromium(t)
 	p := b.page(t)
 
@@ -263,7 +270,12 @@ func TestPagesInChromium(t *testing.T) {
 			model.SignerSpec{ID: unique("nobody"), MSPID: s.org.MSPID, RoutingOrder: 1})
 		id := reg.Document.ID
 
+		// Without a key the relay refuses record queries; the page asks for one.
+		p.eval(`sessionStorage.removeItem("qrsign.apiKey")`, nil)
 		p.navigate(s.srv.URL + "/verify?doc=" + id)
+		p.waitFor(`document.getElementById("outcome").dataset.state === "error" && document.getElementById("access").open`, "a request for a key")
+		p.eval(`document.getElementById("api-key").value = `+jsString(s.org.Relay.APIKey)+`;
+			document.getElementById("verify-submit").click()`, nil)
 		p.waitFor(`document.getElementById("outcome").dataset.state === "found"`, "record found")
 		if got := p.text(`document.getElementById("events-body").innerText`); !strings.Contains(got, "DocumentRegistered") {
 			t.Errorf("history lacks the registration: %q", got)
@@ -323,6 +335,21 @@ func TestPagesInChromium(t *testing.T) {
 		}
 		p.waitFor(`document.getElementById("records-body").innerText.includes("Purchase order 4711")`, "records row")
 		p.screenshot("app-signed")
+
+		// The provenance link shows the signature on the verification page.
+		p.eval(`document.querySelector(".doc-links a").click()`, nil)
+		p.waitFor(`location.pathname === "/verify" && document.getElementById("outcome").dataset.state === "found"`, "provenance page")
+		p.waitFor(`document.getElementById("events-body").innerText.includes("SignatureRecorded")`, "signature event")
+		if got := p.text(`document.getElementById("signers-body").textContent`); !strings.Contains(got, signer.spec.ID) || !strings.Contains(got, "Signed") {
+			t.Errorf("signers table %q lacks the signed signer", got)
+		}
+		p.screenshot("verify-signed")
+
+		p.navigate(s.srv.URL + "/app/")
+		p.eval(`document.getElementById("rec-q").value = "no such title"; document.getElementById("rec-q").dispatchEvent(new Event("input"))`, nil)
+		if got := p.text(`document.getElementById("records-empty").innerText`); got != "No document matches the filter." {
+			t.Errorf("filtered records say %q", got)
+		}
 		p.clean()
 	})
 
@@ -356,9 +383,25 @@ func TestPagesInChromium(t *testing.T) {
 		p.clean()
 	})
 
+	t.Run("desktop and verification pages fit a 375 px phone", func(t *testing.T) {
+		p.t = t
+		p.phone(true)
+		defer p.phone(false)
+		for name, path := range map[string]string{"app-phone": "/app/", "verify-phone": "/verify"} {
+			p.navigate(s.srv.URL + path)
+			var w int
+			p.eval(`document.documentElement.scrollWidth`, &w)
+			if w > 375 {
+				t.Errorf("%s is %d px wide on a 375 px phone", path, w)
+			}
+			p.screenshot(name)
+		}
+		p.clean()
+	})
+
 	t.Run("mobile signer page refuses a document altered on the way", func(t *testing.T) {
 		p.t = t
-		bad := newSite(t, true)
+		bad := serveSite(t, s.info, s.relay, true)
 		reg := s.upload(t, "Lease (tamper test)", []byte("Lease "+unique("l")+"\n"),
 			model.SignerSpec{ID: unique("phone"), MSPID: s.org.MSPID, RoutingOrder: 1})
 		p.phone(true)
