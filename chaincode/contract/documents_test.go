@@ -181,3 +181,36 @@ func countPrefix(w *world, prefix string) int {
 	}
 	return n
 }
+
+func TestDeclineSignatureRejects(t *testing.T) {
+	f := newFixture(t)
+	mustOK(t)(f.sign(f.alice, "d1"))
+	decline := func(s *signer, mod func(*model.SignatureRequest)) error {
+		r := f.sigRequest(s, "d1", payload.PurposeDecline, "no", nil, "")
+		if mod != nil {
+			mod(&r)
+		}
+		_, err := f.invoke(f.orgs["Org1MSP"].client, "DeclineSignature", js(r))
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		s    *signer
+		mod  func(*model.SignatureRequest)
+		want string
+	}{
+		{"after signing", f.alice, nil, "ALREADY_SIGNED: Org1MSP/alice already signed document d1"},
+		{"sign signature used to decline", f.bob, func(r *model.SignatureRequest) {
+			sr := f.sigRequest(f.bob, "d1", payload.PurposeSign, "", nil, "")
+			r.Nonce, r.Signature = sr.Nonce, sr.Signature
+		}, "BAD_SIGNATURE: signature does not verify"},
+		{"reason too long", f.bob, func(r *model.SignatureRequest) { r.Reason = strings.Repeat("x", 1025) },
+			"INVALID_FIELD: reason must be at most 1024 bytes of printable UTF-8"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := decline(c.s, c.mod); err == nil || err.Error() != c.want {
+				t.Fatalf("got  %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
