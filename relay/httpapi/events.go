@@ -67,6 +67,8 @@ func (s *Server) streamEvents(c echo.Context) error {
 		select {
 		case <-c.Request().Context().Done():
 			return nil
+		case <-s.closing:
+			return nil
 		case <-ping.C:
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 				return nil

@@ -169,6 +169,13 @@ func TestSSEStreamsHistoryFromLastEventID(t *testing.T) {
 		!strings.Contains(s, "id: 1\nevent: SignatureRecorded\n") || !strings.Contains(s, "id: 2\nevent: DocumentCompleted\n") {
 		t.Fatalf("%s", s)
 	}
+	// Shutdown ends the stream instead of waiting for the client.
+	h.srv.CloseStreams()
+	for {
+		if _, err := resp.Body.Read(tmp); err != nil {
+			break
+		}
+	}
 }
 
 func TestWebPagesAreMountedWhenConfigured(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +37,9 @@ type Server struct {
 	keys    *keyring
 	limiter *limiter
 	events  Events
+
+	closing   chan struct{} // closed on shutdown: ends event streams
+	closeOnce sync.Once
 }
 
 // Options are what New needs besides the config and service.
@@ -57,7 +61,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 		opt.Metrics = metrics.New()
 	}
 	s := &Server{cfg: cfg, svc: svc, logger: opt.Logger, qr: qr.NewCache(cfg.QRCacheEntries), metrics: opt.Metrics,
-		keys: newKeyring(cfg.APIKeys), events: opt.Events}
+		keys: newKeyring(cfg.APIKeys), events: opt.Events, closing: make(chan struct{})}
 	if cfg.RateLimit.PerSecond > 0 {
 		s.limiter = newLimiter(cfg.RateLimit.PerSecond, cfg.RateLimit.Burst, time.Now)
 	}
@@ -111,13 +115,19 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 // Handler is the root handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// HTTPServer wraps the handler with the configured timeouts.
+// HTTPServer wraps the handler with the configured timeouts. Its Shutdown
+// ends open event streams, which would otherwise hold it until its deadline.
 func (s *Server) HTTPServer() *http.Server {
 	c := s.cfg.Server
-	return &http.Server{Addr: s.cfg.Listen, Handler: s.echo, ReadHeaderTimeout: c.ReadHeaderTimeout.D(),
+	hs := &http.Server{Addr: s.cfg.Listen, Handler: s.echo, ReadHeaderTimeout: c.ReadHeaderTimeout.D(),
 		ReadTimeout: c.ReadTimeout.D(), WriteTimeout: c.WriteTimeout.D(), IdleTimeout: c.IdleTimeout.D(),
 		MaxHeaderBytes: 64 << 10}
+	hs.RegisterOnShutdown(s.CloseStreams)
+	return hs
 }
+
+// CloseStreams ends every open server-sent event stream.
+func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // ipExtractor believes X-Forwarded-For only from configured proxies.
 func ipExtractor(trusted []string) echo.IPExtractor {
