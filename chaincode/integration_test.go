@@ -317,6 +317,33 @@ func TestIntegrationSignWithFabricCAIdentity(t *testing.T) {
 	if err := json.Unmarshal([]byte(it.evaluate("GetNonce", req.Nonce)), &nr); err != nil || !nr.Used || nr.TxID != tx.TransactionID() {
 		t.Fatalf("GetNonce %+v %v", nr, err)
 	}
+	// The indexes answer on the real peer too, with Fabric's bookmarks.
+	var page model.Page
+	q, _ := json.Marshal(model.ListQuery{MSPID: it.org.MSPID, SignerID: signerID})
+	if err := json.Unmarshal([]byte(it.evaluate("ListBySigner", string(q))), &page); err != nil || len(page.Records) != 1 ||
+		page.Records[0].ID != docID || page.Bookmark != "" {
+		t.Fatalf("ListBySigner %+v %v", page, err)
+	}
+	it.registerDoc("itest-doc-"+randHex(6), model.SignerSpec{ID: signerID, MSPID: it.org.MSPID, RoutingOrder: 1})
+	seen := map[string]bool{}
+	pq := model.ListQuery{MSPID: it.org.MSPID, SignerID: signerID, PageSize: 1}
+	for pages := 0; ; pages++ {
+		q, _ := json.Marshal(pq)
+		var p model.Page
+		if err := json.Unmarshal([]byte(it.evaluate("ListBySigner", string(q))), &p); err != nil || pages > 3 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, r := range p.Records {
+			seen[r.ID] = true
+		}
+		if p.Bookmark == "" {
+			break
+		}
+		pq.Bookmark = p.Bookmark
+	}
+	if len(seen) != 2 {
+		t.Fatalf("paged ListBySigner saw %v", seen)
+	}
 	// Replaying the same request is refused by its nonce.
 	if _, err := it.submit(it.client, "RecordSignature", req); err == nil || !strings.HasPrefix(err.Error(), "NONCE_REUSED: ") {
 		t.Fatalf("replay: %v", err)
