@@ -263,6 +263,16 @@ func TestPagesInChromium(t *testing.T) {
 	p.navigate(s.srv.URL + "/app/")
 	p.eval(`sessionStorage.setItem("qrsign.apiKey", `+jsString(s.org.Relay.APIKey)+`)`, nil)
 
+	// The contrast check used by clean() catches faint text.
+	var low []string
+	p.eval(`(() => { const e = document.createElement("p"); e.id = "probe"; e.textContent = "faint probe";
+		e.style.color = "#aaaaaa"; document.querySelector("main").append(e); })()`, nil)
+	p.eval(lowContrastJS, &low)
+	p.eval(`document.getElementById("probe").remove()`, nil)
+	if len(low) != 1 || !strings.Contains(low[0], "faint probe") {
+		t.Fatalf("the contrast check found %q, want only the faint probe", low)
+	}
+
 	t.Run("verify page says match for the registered file and mismatch for a tampered one", func(t *testing.T) {
 		p.t = t
 		content := []byte("Service agreement " + unique("v") + "\nThe parties agree.\n")

@@ -328,9 +328,35 @@ func (p *page) screenshot(name string) string {
 	return path
 }
 
-// clean fails the test if the page threw or violated its CSP.
+// lowContrastJS lists visible text whose colour has a contrast ratio below
+// 4.5:1 against the first opaque background behind it (WCAG 2 formula).
+const lowContrastJS = `(() => {
+	const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+	const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+		return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+	const bg = (el) => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+		if (c.length === 3 || c[3] === 1) return c; } return [255, 255, 255]; };
+	const bad = [];
+	for (const el of document.querySelectorAll("body *")) {
+		if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+		if (el.offsetParent === null || el.closest(".visually-hidden")) continue;
+		const cs = getComputedStyle(el);
+		const l1 = lum(rgb(cs.color)), l2 = lum(bg(el));
+		const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+		if (ratio < 4.5) bad.push(el.tagName + "." + el.className + " '" + el.textContent.trim().slice(0, 30) + "' " + ratio.toFixed(2));
+	}
+	return bad;
+})()`
+
+// clean fails the test if the page threw, violated its CSP or shows text
+// with too little contrast.
 func (p *page) clean() {
 	p.t.Helper()
+	var low []string
+	p.eval(lowContrastJS, &low)
+	if len(low) > 0 {
+		p.t.Errorf("text below 4.5:1 contrast:\n%s", strings.Join(low, "\n"))
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.logs) > 0 {

@@ -88,16 +88,19 @@
       ["Registered", fmtTime(d.createdAt) + " UTC · tx " + d.createdTxId + (created ? " · block " + created.blockNumber : "")],
       ["Sign before", fmtTime(d.expiresAt) + " UTC"],
     ];
-    if (d.closedAt) facts.push(["Closed", fmtTime(d.closedAt) + " UTC · tx " + d.closedTxId]);
+    const closed = prov.events.find((e) => e.event.txId === d.closedTxId);
+    if (d.closedAt) facts.push(["Closed", fmtTime(d.closedAt) + " UTC · tx " + d.closedTxId + (closed ? " · block " + closed.blockNumber : "")]);
     if (d.tags && d.tags.length) facts.push(["Tags", d.tags.join(", ")]);
     const ch = QR.meta("channel");
     if (ch) facts.push(["Channel", ch]);
     $("record-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }),
       typeof v === "string" ? el("dd", { class: k === "SHA-256" || k === "Document id" ? "mono break" : "", text: v }) : el("dd", {}, v)]));
+    const blocks = new Map(prov.events.map((p) => [p.event.txId, p.blockNumber]));
     $("signers-body").replaceChildren(...(d.signers || []).map((s) => el("tr", {},
       el("td", { text: s.id }), el("td", { text: s.mspId }), el("td", { text: String(s.routingOrder) }),
       el("td", {}, badge(s.status)), el("td", { text: s.at ? fmtTime(s.at) : "—" }),
-      el("td", {}, s.txId ? el("code", { class: "break", text: s.txId }) : "—"))));
+      el("td", {}, s.txId ? el("code", { class: "break", text: s.txId }) : "—"),
+      el("td", { text: s.txId && blocks.has(s.txId) ? String(blocks.get(s.txId)) : "—" }))));
     $("events-body").replaceChildren(...prov.events.map((p) => {
       const e = p.event;
       return el("tr", {},
