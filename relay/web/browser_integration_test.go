@@ -171,16 +171,21 @@ func (s *site) enrollSigner(t *testing.T) *enrolled {
 	return &enrolled{spec: model.SignerSpec{ID: id, MSPID: s.org.MSPID, RoutingOrder: 1}, res: res}
 }
 
-// sign answers the session in tok with a signature over the canonical
-// payload, posted to the relay's scan callback (what the qrsign app does).
-func (s *site) sign(t *testing.T, e *enrolled, tok string) {
+// sign answers the session in tok ("sign" or "decline") with a signature
+// over the canonical payload, posted to the relay's scan callback (what the
+// qrsign app does).
+func (s *site) sign(t *testing.T, e *enrolled, tok, action string) {
 	t.Helper()
 	var sess struct {
 		DocumentID, SHA256, Nonce, Channel string
 	}
 	getJSON(t, s.org.Relay.URL+"/v1/sessions/"+tok, &sess)
-	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeSign, Channel: sess.Channel, DocumentID: sess.DocumentID,
-		DocumentSHA256: sess.SHA256, Nonce: sess.Nonce, SignerFingerprint: payload.Fingerprint(e.res.Cert.Raw)})
+	f := payload.Fields{Purpose: payload.PurposeSign, Channel: sess.Channel, DocumentID: sess.DocumentID,
+		DocumentSHA256: sess.SHA256, Nonce: sess.Nonce, SignerFingerprint: payload.Fingerprint(e.res.Cert.Raw)}
+	if action == "decline" {
+		f.Purpose, f.Reason = payload.PurposeDecline, "wrong amount"
+	}
+	msg, err := payload.Build(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,8 +194,8 @@ func (s *site) sign(t *testing.T, e *enrolled, tok string) {
 		t.Fatal(err)
 	}
 	chain := string(e.res.CertPEM) + intermediates(e.res.ChainPEM)
-	body, _ := json.Marshal(map[string]string{"token": tok, "action": "sign", "certChainPem": chain,
-		"signature": base64.StdEncoding.EncodeToString(sig), "algorithm": string(model.AlgECDSAP256DER)})
+	body, _ := json.Marshal(map[string]string{"token": tok, "action": action, "certChainPem": chain,
+		"signature": base64.StdEncoding.EncodeToString(sig), "algorithm": string(model.AlgECDSAP256DER), "reason": f.Reason})
 	for try := 0; ; try++ {
 		resp, err := http.Post(s.org.Relay.URL+"/v1/callbacks/scan", "application/json", bytes.NewReader(body))
 		if err != nil {
@@ -335,7 +340,7 @@ func TestPagesInChromium(t *testing.T) {
 		if err != nil || !strings.HasPrefix(u.Path, "/s/") {
 			t.Fatalf("signing link %q", signURL)
 		}
-		s.sign(t, signer, strings.TrimPrefix(u.Path, "/s/"))
+		s.sign(t, signer, strings.TrimPrefix(u.Path, "/s/"), "sign")
 
 		// No reload: the page hears the committed event.
 		p.waitFor(sel+`.dataset.status === "SIGNED"`, "signer status SIGNED")
@@ -360,6 +365,33 @@ func TestPagesInChromium(t *testing.T) {
 		if got := p.text(`document.getElementById("records-empty").innerText`); got != "No document matches the filter." {
 			t.Errorf("filtered records say %q", got)
 		}
+		p.clean()
+	})
+
+	t.Run("desktop page registers several files at once and shows a decline live", func(t *testing.T) {
+		p.t = t
+		signer := s.enrollSigner(t)
+		p.navigate(s.srv.URL + "/app/")
+		p.setFiles("#files", writeFile(t, "nda-a.txt", []byte("NDA A "+unique("a")+"\n")), writeFile(t, "nda-b.txt", []byte("NDA B "+unique("b")+"\n")))
+		p.eval(`(() => {
+			const row = document.querySelector("#signer-rows tr");
+			row.querySelector('[name="signerId"]').value = `+jsString(signer.spec.ID)+`;
+			document.getElementById("upload-submit").click();
+		})()`, nil)
+		p.waitFor(`document.getElementById("upload-status").textContent === "Registered 2 documents on the ledger."`, "two registrations")
+		cards := `[...document.querySelectorAll(".doc-card")].filter((c) => c.querySelector("h3").textContent.startsWith("nda-"))`
+		p.waitFor(cards+`.length === 2 && `+cards+`.every((c) => c.querySelector(".qr-box img") && c.querySelector(".qr-box img").naturalWidth > 0)`, "two QR codes")
+		var links []string
+		p.eval(cards+`.map((c) => c.querySelector("[data-signer]").dataset.url)`, &links)
+		for i, l := range links {
+			u, err := url.Parse(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.sign(t, signer, strings.TrimPrefix(u.Path, "/s/"), map[int]string{0: "decline", 1: "sign"}[i])
+		}
+		p.waitFor(cards+`.map((c) => c.dataset.status).sort().join() === "COMPLETED,DECLINED"`, "one completed, one declined")
+		p.screenshot("app-two-files")
 		p.clean()
 	})
 
