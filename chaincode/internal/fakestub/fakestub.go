@@ -53,6 +53,8 @@ type Stub struct {
 	Args    [][]byte
 
 	writes    map[string][]byte // nil value: delete
+	reads     map[string]bool   // keys read with GetState
+	ranges    [][2]string       // [start, end) of unpaginated range reads
 	Event     *Event
 	paginated bool
 	events    int
@@ -77,7 +79,7 @@ func (l *Ledger) NewTx(t time.Time, creator []byte, fn string, args ...string) *
 		a = append(a, []byte(s))
 	}
 	return &Stub{L: l, TxID: fmt.Sprintf("tx%06d", l.txs), Time: t, Creator: creator, Args: a,
-		writes: map[string][]byte{}}
+		writes: map[string][]byte{}, reads: map[string]bool{}}
 }
 
 // Commit applies the transaction's writes, as the peer would for a valid
@@ -105,8 +107,26 @@ func (s *Stub) Commit() error {
 	return nil
 }
 
-// Writes returns the keys the transaction wrote (sorted), with nil for deletes.
+// Writes returns the keys the transaction wrote, with nil for deletes.
 func (s *Stub) Writes() map[string][]byte { return s.writes }
+
+// ConflictsWith reports the keys through which the peer's MVCC validation
+// would make s invalid had other committed first: keys s read (or a range s
+// read covers) that other wrote. Sorted.
+func (s *Stub) ConflictsWith(other *Stub) []string {
+	var out []string
+	for k := range other.writes {
+		hit := s.reads[k]
+		for _, r := range s.ranges {
+			hit = hit || k >= r[0] && (r[1] == "" || k < r[1])
+		}
+		if hit {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 func (s *Stub) GetArgs() [][]byte { return s.Args }
 
@@ -137,6 +157,7 @@ func (s *Stub) GetState(key string) ([]byte, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
+	s.reads[key] = true
 	v := s.L.State[key]
 	if v == nil {
 		return nil, nil
@@ -208,6 +229,7 @@ func (s *Stub) GetStateByRange(start, end string) (shim.StateQueryIteratorInterf
 	if err := simpleKeys(start, end); err != nil {
 		return nil, err
 	}
+	s.ranges = append(s.ranges, [2]string{start, end})
 	return s.iter(s.keysIn(start, end)), nil
 }
 
