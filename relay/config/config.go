@@ -155,7 +155,7 @@ func Default() Config {
 				Submit:       Duration(5 * time.Second),
 				CommitStatus: Duration(60 * time.Second),
 			},
-			MVCCRetries: 3,
+			MVCCRetries: 5,
 		},
 		QRCacheEntries: 512,
 		LogLevel:       "info",

@@ -580,3 +580,55 @@ func TestRestartedRelayResumesChaincodeEventsFromItsCheckpoint(t *testing.T) {
 		t.Fatalf("first event block after restart %v, want ≤ %d", first, st.BlockNumber)
 	}
 }
+
+// Parallel signers of one document sign at the same moment. Their
+// transactions may read what the others write (an MVCC read conflict at
+// commit); the relay retries those with fresh transactions, so every signer
+// gets a committed result and the document completes exactly once.
+func TestParallelSignersOfOneDocumentAllCommit(t *testing.T) {
+	e := setup(t)
+	const n = 6
+	people := make([]*person, n)
+	specs := make([]model.SignerSpec, n)
+	for i := range people {
+		people[i] = e.enroll(t, "par")
+		specs[i] = people[i].spec(e, 1)
+	}
+	reg := e.upload(t, specs...)
+	bodies := make([]service.ScanRequest, n)
+	for i := range people {
+		bodies[i] = e.callback(t, reg.Signing[i].Token, people[i], "sign", "")
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	outs := make([][]byte, n)
+	for i := range bodies {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i], outs[i] = e.post(t, "/v1/callbacks/scan", bodies[i])
+		}(i)
+	}
+	wg.Wait()
+	completed := 0
+	for i := range codes {
+		var r service.ScanResult
+		json.Unmarshal(outs[i], &r)
+		if codes[i] != 200 || r.Replayed || r.ValidationCode != "VALID" {
+			t.Fatalf("signer %d: %d %s", i, codes[i], outs[i])
+		}
+		if r.DocumentStatus == model.StatusCompleted {
+			completed++
+		}
+	}
+	_, m, _ := e.do(t, "GET", "/metrics", nil)
+	for _, l := range strings.Split(string(m), "\n") {
+		if strings.HasPrefix(l, "qrsign_relay_invalidated_total{") {
+			t.Logf("relay so far: %s", l)
+		}
+	}
+	// registered + n signatures + completed
+	if got := e.events(t, reg.Document.ID); got != n+2 || completed != 1 {
+		t.Fatalf("events %d (want %d), completed answers %d (want 1)", got, n+2, completed)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"strings"
 	"sync"
@@ -42,6 +43,9 @@ type Options struct {
 	SubmitTimeout       time.Duration
 	CommitStatusTimeout time.Duration
 	MVCCRetries         int // re-endorse and resubmit after MVCC_READ_CONFLICT
+	// OnRetry, when set, is told of each transaction invalidated at commit
+	// (those invalidated by a read conflict are then retried).
+	OnRetry func(fn, txID, validationCode string)
 }
 
 // Gateway is a Ledger over one gRPC connection to the org's peer gateway,
@@ -152,7 +156,12 @@ func (g *Gateway) Evaluate(ctx context.Context, fn string, args ...string) ([]by
 // transaction id after a short backoff; other invalidations are errors.
 func (g *Gateway) Submit(ctx context.Context, fn string, args ...string) (Tx, []byte, error) {
 	return retryConflicts(ctx, fn, g.opt.MVCCRetries, 50*time.Millisecond, func() (Tx, []byte, error) {
-		return g.submitOnce(ctx, fn, args)
+		tx, out, err := g.submitOnce(ctx, fn, args)
+		var le *Error
+		if g.opt.OnRetry != nil && errors.As(err, &le) && le.ValidationCode != "" {
+			g.opt.OnRetry(fn, le.TxID, le.ValidationCode)
+		}
+		return tx, out, err
 	})
 }
 
@@ -169,8 +178,13 @@ func retryConflicts(ctx context.Context, fn string, retries int, backoff time.Du
 			attempt >= retries {
 			return tx, out, err
 		}
+		// Jitter spreads competing retries over different blocks.
+		wait := backoff
+		if backoff > 0 {
+			wait += time.Duration(mrand.Int64N(int64(backoff)))
+		}
 		select {
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		case <-ctx.Done():
 			return tx, nil, Unavailable(fn, tx.TxID, ctx.Err())
 		}

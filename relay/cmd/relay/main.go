@@ -73,10 +73,16 @@ func run(path string) error {
 	}
 	defer ops.Close()
 	g := cfg.Gateway
+	reg := metrics.New()
+	reg.Help("qrsign_relay_invalidated_total", "Transactions invalidated at commit, by validation code (read conflicts are retried).")
 	gw, err := ledger.Dial(ledger.Options{Endpoint: g.Endpoint, ServerName: g.ServerName, TLSCACertFile: g.TLSCACertFile,
 		MSPID: g.MSPID, CertFile: g.CertFile, KeyFile: g.KeyFile, Channel: cfg.Channel, Chaincode: cfg.Chaincode,
 		EvaluateTimeout: g.Timeouts.Evaluate.D(), EndorseTimeout: g.Timeouts.Endorse.D(), SubmitTimeout: g.Timeouts.Submit.D(),
-		CommitStatusTimeout: g.Timeouts.CommitStatus.D(), MVCCRetries: g.MVCCRetries})
+		CommitStatusTimeout: g.Timeouts.CommitStatus.D(), MVCCRetries: g.MVCCRetries,
+		OnRetry: func(fn, txID, code string) {
+			reg.Add("qrsign_relay_invalidated_total", metrics.Labels("fn", fn, "code", code), 1)
+			log.Info("transaction invalidated at commit", "fn", fn, "tx", txID, "code", code)
+		}})
 	if err != nil {
 		return err
 	}
@@ -87,7 +93,7 @@ func run(path string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	opt := httpapi.Options{Logger: log, Metrics: metrics.New(),
+	opt := httpapi.Options{Logger: log, Metrics: reg,
 		Web: web.Handler(web.Config{PublicURL: cfg.PublicURL, Channel: cfg.Channel, MSPID: cfg.Gateway.MSPID})}
 	if cfg.Events {
 		hub := events.NewHub()
