@@ -268,6 +268,8 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 		fmt.Printf("relay inside: mean scan handling %v, of which the ledger write (endorse→commit status) %v\n", h, l)
 	}
 
+	fmt.Printf("transactions invalidated at commit (retried when read conflicts): %d\n", invalidated.Load())
+
 	ratio := sign.tps() / ping.tps()
 	fmt.Printf("RESULT throughput relay/gateway = %.1f / %.1f tx/s = %.2f× (goal ≥ 0.90×)\n", sign.tps(), ping.tps(), ratio)
 	fmt.Printf("RESULT throughput relay/raw RecordSignature = %.1f / %.1f tx/s = %.2f× (the relay's own overhead)\n",
@@ -289,8 +291,12 @@ func dialGateway(cfg *config.Config) (*ledger.Gateway, error) {
 	return ledger.Dial(ledger.Options{Endpoint: g.Endpoint, ServerName: g.ServerName, TLSCACertFile: g.TLSCACertFile,
 		MSPID: g.MSPID, CertFile: g.CertFile, KeyFile: g.KeyFile, Channel: cfg.Channel, Chaincode: cfg.Chaincode,
 		EvaluateTimeout: g.Timeouts.Evaluate.D(), EndorseTimeout: g.Timeouts.Endorse.D(), SubmitTimeout: g.Timeouts.Submit.D(),
-		CommitStatusTimeout: g.Timeouts.CommitStatus.D(), MVCCRetries: g.MVCCRetries})
+		CommitStatusTimeout: g.Timeouts.CommitStatus.D(), MVCCRetries: g.MVCCRetries,
+		OnRetry: func(string, string, string) { invalidated.Add(1) }})
 }
+
+// invalidated counts transactions invalidated at commit (then retried if read conflicts).
+var invalidated atomic.Int64
 
 type person struct {
 	id      string
