@@ -12,7 +12,13 @@
 //	/s/{token}       mobile signer page (the URL carried by the QR code)
 //
 // /app without the slash redirects to /app/. Anything else under those
-// prefixes is 404; methods other than GET and HEAD are 405.
+// prefixes is 404; methods other than GET and HEAD are 405. With Echo:
+//
+//	h := echo.WrapHandler(web.Handler(cfg))
+//	e.GET("/app", h); e.GET("/app/*", h); e.GET("/verify", h); e.GET("/s/:token", h)
+//
+// (the last replaces the relay's interim /s/ summary page). The pages need
+// the relay's API on the same origin: they use relative /v1/ URLs.
 package web
 
 import (

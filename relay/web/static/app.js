@@ -167,14 +167,15 @@
     const qr = el("div", { class: "qr-box" }, "Loading QR code…");
     const code = el("strong", { text: link.matchCode });
     const status = el("div", { class: "status", "aria-live": "polite" }, badge("PENDING"));
+    const linkLine = el("div", { class: "code-line" }, el("a", { href: link.url, rel: "noreferrer", target: "_blank", text: "Signing link" }));
     const card = el("section", { class: "signer-card", "aria-label": "Signer " + link.signer.id, dataset: { signer: key, url: link.url, status: "PENDING" } },
       el("div", { class: "who", text: link.signer.id }),
       el("div", { class: "org", text: link.signer.mspId + " · routing order " + link.signer.routingOrder }),
       qr,
       el("div", { class: "code-line" }, "Match code ", code),
       status,
-      el("div", { class: "code-line" }, el("a", { href: link.url, rel: "noreferrer", target: "_blank", text: "Signing link" })));
-    card._parts = { qr, code, status, link };
+      linkLine);
+    card._parts = { qr, code, status, link, linkLine };
     loadQR(card, d.id);
     return card;
   }
@@ -221,6 +222,7 @@
     if (sc.dataset.status === status && status !== "PENDING") return;
     sc.dataset.status = status;
     const when = at ? " " + QR.fmtLocal(at) : "";
+    if (status !== "PENDING" || (docStatus && docStatus !== "PENDING")) p.linkLine.hidden = true; // the session is spent
     if (status === "SIGNED") {
       p.qr.className = "qr-box done";
       p.qr.replaceChildren("✓ Signed");
