@@ -213,3 +213,14 @@ func TestScanWhenNetworkIsDownIs503WithRetryAfterAndNothingRecorded(t *testing.T
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestOperationLogMarksReplays(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
+	bob := h.ca.Issue("bob")
+	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
+	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
+	if !contains(h.ops.String(), `"who":"Org1MSP/bob"`) || !contains(h.ops.String(), `"op":"sign","documentId":"doc-1","result":"replayed"`) {
+		t.Fatalf("%s", h.ops)
+	}
+}

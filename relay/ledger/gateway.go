@@ -17,7 +17,6 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -380,6 +379,3 @@ func (g *Gateway) GetNonce(ctx context.Context, nonce string) (*model.NonceRecor
 }
 
 var _ Ledger = (*Gateway)(nil)
-
-// validationName is kept for symmetry with peer codes in tests.
-var _ = peer.TxValidationCode_VALID

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -207,6 +206,3 @@ func clip(s string) string {
 	}
 	return s
 }
-
-// fmtBlock is used in messages.
-func fmtBlock(b uint64) string { return fmt.Sprint(b) }

@@ -123,7 +123,7 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 		if res != nil {
 			tx = &ledger.Tx{TxID: res.TxID, BlockNumber: res.BlockNumber, ValidationCode: res.ValidationCode}
 			if res.Replayed && err == nil {
-				s.opReplay(c, op, claims.DocID, started, tx)
+				s.opResult(c, op, claims.DocID, started, tx, nil, "replayed")
 				return
 			}
 		}
@@ -169,10 +169,6 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 		return &out, nil
 	}
 	return res, nil
-}
-
-func (s *Service) opReplay(c Caller, op, doc string, started time.Time, tx *ledger.Tx) {
-	s.op(c, op, doc, started, tx, nil)
 }
 
 // replayOf answers a retried callback from a remembered result.

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/oplog"
@@ -92,8 +91,13 @@ type Caller struct {
 }
 
 func (s *Service) op(c Caller, op, doc string, started time.Time, tx *ledger.Tx, err error) {
+	s.opResult(c, op, doc, started, tx, err, "ok")
+}
+
+// opResult logs an operation; result is used when err is nil ("ok", "replayed").
+func (s *Service) opResult(c Caller, op, doc string, started time.Time, tx *ledger.Tx, err error, result string) {
 	e := oplog.Entry{RequestID: c.RequestID, Who: c.Who, ClientIP: c.ClientIP, Op: op, DocumentID: doc,
-		Result: "ok", Millis: time.Since(started).Milliseconds()}
+		Result: result, Millis: time.Since(started).Milliseconds()}
 	if tx != nil && tx.TxID != "" {
 		e.TxID = tx.TxID
 		if tx.BlockNumber > 0 || tx.ValidationCode == "VALID" {
@@ -142,5 +146,3 @@ func (f *flight) do(key string, fn func() (*ScanResult, error)) (*ScanResult, er
 	c.val, c.err = fn()
 	return c.val, c.err, false
 }
-
-var _ = model.CodeInternal
