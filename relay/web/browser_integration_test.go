@@ -441,6 +441,24 @@ func TestPagesInChromium(t *testing.T) {
 		p.clean()
 	})
 
+	t.Run("keyboard reaches the skip link first and the hidden file input with a visible focus", func(t *testing.T) {
+		p.t = t
+		p.navigate(s.srv.URL + "/verify")
+		p.tab()
+		if got := p.text(`document.activeElement.textContent`); got != "Skip to content" {
+			t.Errorf("first Tab focuses %q", got)
+		}
+		for i := 0; i < 10 && p.text(`document.activeElement.id`) != "file"; i++ {
+			p.tab()
+		}
+		var zoneFocused bool
+		p.eval(`document.activeElement.id === "file" && document.getElementById("dropzone").classList.contains("focus")`, &zoneFocused)
+		if !zoneFocused {
+			t.Errorf("Tab did not reach the file input with a focus ring on its drop zone; focus is on %q", p.text(`document.activeElement.outerHTML`))
+		}
+		p.clean()
+	})
+
 	t.Run("mobile signer page refuses a document altered on the way", func(t *testing.T) {
 		p.t = t
 		bad := serveSite(t, s.info, s.relay, true)

@@ -284,6 +284,14 @@ func (p *page) setFiles(selector string, files ...string) {
 	p.call("DOM.setFileInputFiles", map[string]any{"nodeId": q.NodeID, "files": files}, nil)
 }
 
+// tab presses the Tab key.
+func (p *page) tab() {
+	p.t.Helper()
+	for _, typ := range []string{"keyDown", "keyUp"} {
+		p.call("Input.dispatchKeyEvent", map[string]any{"type": typ, "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9}, nil)
+	}
+}
+
 // phone emulates a 375 px wide phone (or undoes it with width 0).
 func (p *page) phone(on bool) {
 	p.t.Helper()
