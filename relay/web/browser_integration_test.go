@@ -360,6 +360,13 @@ func TestPagesInChromium(t *testing.T) {
 		}
 		p.screenshot("verify-signed")
 
+		// The used session's page says so instead of offering the document again.
+		p.navigate(s.srv.URL + u.Path)
+		p.waitFor(`document.getElementById("check").dataset.state === "error"`, "used-session message")
+		if got := p.text(`document.getElementById("check").textContent`); !strings.Contains(got, "already answered") || !strings.Contains(got, "NONCE_REUSED") {
+			t.Errorf("used session page says %q", got)
+		}
+
 		p.navigate(s.srv.URL + "/app/")
 		p.eval(`document.getElementById("rec-q").value = "no such title"; document.getElementById("rec-q").dispatchEvent(new Event("input"))`, nil)
 		if got := p.text(`document.getElementById("records-empty").innerText`); got != "No document matches the filter." {

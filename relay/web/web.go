@@ -15,7 +15,9 @@
 // prefixes is 404; methods other than GET and HEAD are 405. With Echo:
 //
 //	h := echo.WrapHandler(web.Handler(cfg))
-//	e.GET("/app", h); e.GET("/app/*", h); e.GET("/verify", h); e.GET("/s/:token", h)
+//	for _, p := range []string{"/app", "/app/*", "/verify", "/s/:token"} {
+//		e.Match([]string{http.MethodGet, http.MethodHead}, p, h)
+//	}
 //
 // (the last replaces the relay's interim /s/ summary page). The pages need
 // the relay's API on the same origin: they use relative /v1/ URLs.
