@@ -9,6 +9,7 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,14 +116,29 @@ type trustedCA struct {
 	cert *x509.Certificate
 }
 
-// VerifyChain verifies chain (leaf first) up to one of cas at time now and
-// returns the anchor and the verified path (leaf ... anchor). When several
-// anchors verify, the one with the smallest fingerprint wins (determinism).
-func verifyChain(now time.Time, chain []*x509.Certificate, cas []trustedCA) (trustedCA, []*x509.Certificate, error) {
+// crlLink is one certificate whose issuer is a registered CA: the serial the
+// CRL published for that CA must not list.
+type crlLink struct {
+	caFP   string // fingerprint of the issuing registered CA
+	serial string // lowercase hex serial of the certificate it issued
+	subject string
+}
+
+// chainVerdict is what a verified chain yields: the anchor of the chosen path
+// (the shortest; ties broken by the path's fingerprints) and every link of
+// every verified path whose issuer is a registered CA, so no choice of path
+// can skip a CRL (a leaf revoked by a registered intermediate stays revoked
+// when the chain also verifies to the root above it).
+type chainVerdict struct {
+	anchor trustedCA
+	links  []crlLink
+}
+
+// validCAs keeps the CAs valid at now; when none is, err says why.
+func validCAs(now time.Time, cas []trustedCA) ([]trustedCA, error) {
 	if len(cas) == 0 {
-		return trustedCA{}, nil, model.Errorf(model.CodeUntrustedChain, "the org has registered no signer CA")
+		return nil, model.Errorf(model.CodeUntrustedChain, "the org has registered no signer CA")
 	}
-	// Only CAs valid at the transaction time are anchors.
 	var valid []trustedCA
 	var expired error
 	for _, ca := range cas {
@@ -136,12 +152,22 @@ func verifyChain(now time.Time, chain []*x509.Certificate, cas []trustedCA) (tru
 		valid = append(valid, ca)
 	}
 	if len(valid) == 0 {
-		return trustedCA{}, nil, expired
+		return nil, expired
 	}
-	cas = valid
+	return valid, nil
+}
+
+// verifyChain verifies chain (leaf first) up to one of cas (the CAs valid at
+// now, see validCAs) at time now.
+func verifyChain(now time.Time, chain []*x509.Certificate, cas []trustedCA) (chainVerdict, error) {
+	if len(cas) == 0 {
+		return chainVerdict{}, model.Errorf(model.CodeUntrustedChain, "the org has registered no signer CA")
+	}
+	byRaw := make(map[string]trustedCA, len(cas))
 	roots := x509.NewCertPool()
 	for _, ca := range cas {
 		roots.AddCert(ca.cert)
+		byRaw[string(ca.cert.Raw)] = ca
 	}
 	inter := x509.NewCertPool()
 	for _, c := range chain[1:] {
@@ -150,21 +176,49 @@ func verifyChain(now time.Time, chain []*x509.Certificate, cas []trustedCA) (tru
 	paths, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		return trustedCA{}, nil, model.Errorf(model.CodeUntrustedChain, "chain does not verify to a CA registered by the signer's org: %v", err)
+		return chainVerdict{}, model.Errorf(model.CodeUntrustedChain, "chain does not verify to a CA registered by the signer's org: %v", err)
 	}
-	best, bestPath := trustedCA{}, []*x509.Certificate(nil)
+	// Deterministic order: shortest first, then by the fingerprints along the path.
+	type scored struct {
+		path []*x509.Certificate
+		key  string
+	}
+	var ps []scored
 	for _, p := range paths {
-		anchor := p[len(p)-1]
-		for _, ca := range cas {
-			if bytes.Equal(ca.cert.Raw, anchor.Raw) && (bestPath == nil || ca.info.Fingerprint < best.info.Fingerprint) {
-				best, bestPath = ca, p
+		if _, ok := byRaw[string(p[len(p)-1].Raw)]; !ok {
+			continue
+		}
+		var k strings.Builder
+		for i := len(p) - 1; i >= 0; i-- {
+			k.WriteString(payload.Fingerprint(p[i].Raw))
+		}
+		ps = append(ps, scored{p, k.String()})
+	}
+	if len(ps) == 0 {
+		return chainVerdict{}, model.Errorf(model.CodeUntrustedChain, "chain verified to an unregistered anchor")
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if len(ps[i].path) != len(ps[j].path) {
+			return len(ps[i].path) < len(ps[j].path)
+		}
+		return ps[i].key < ps[j].key
+	})
+	v := chainVerdict{anchor: byRaw[string(ps[0].path[len(ps[0].path)-1].Raw)]}
+	seen := map[crlLink]bool{}
+	for _, s := range ps {
+		for i := 0; i+1 < len(s.path); i++ {
+			ca, ok := byRaw[string(s.path[i+1].Raw)]
+			if !ok {
+				continue
+			}
+			l := crlLink{caFP: ca.info.Fingerprint, serial: serialHex(s.path[i]), subject: s.path[i].Subject.CommonName}
+			if !seen[l] {
+				seen[l] = true
+				v.links = append(v.links, l)
 			}
 		}
 	}
-	if bestPath == nil {
-		return trustedCA{}, nil, model.Errorf(model.CodeUntrustedChain, "chain verified to an unregistered anchor")
-	}
-	return best, bestPath, nil
+	return v, nil
 }
 
 // parsedCAs caches registered CA certificates by fingerprint. It is a cache

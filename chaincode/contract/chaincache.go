@@ -10,24 +10,20 @@ import (
 )
 
 // A signer's certificate is used for many documents, and the CA's signature
-// on it never changes. verifiedChains remembers which registered CA a chain
-// verified to, keyed by the chain's DER bytes and the candidate CAs'
-// fingerprints: a pure function of its key, like Fabric's own MSP
-// identity-validation cache, so it cannot make endorsements differ. Time is
-// not part of it: callers check every certificate's validity at the
-// transaction time on every call (CheckValidity), the anchor's included, and
-// revocation is checked against the ledger every time. Only successes are
-// remembered; the map is dropped when it grows past maxVerifiedChains.
+// on it never changes. verifiedChains remembers what a chain verified to,
+// keyed by the chain's DER bytes and the fingerprints of the CAs valid at the
+// transaction time (the anchors x509.Verify was given): a pure function of
+// its key, like Fabric's own MSP identity-validation cache, so every peer
+// endorses identically whatever its cache holds. Validity is still checked
+// on every call (CheckValidity of every certificate; the CA set in the key
+// is the set valid at the tx time), and revocation is read from the ledger
+// every time. Only successes are remembered; the map is dropped when it
+// grows past maxVerifiedChains.
 var (
-	verifiedChains    sync.Map // [32]byte → chainResult
+	verifiedChains    sync.Map // [32]byte → chainVerdict
 	verifiedCount     atomic.Int64
 	maxVerifiedChains = int64(4096)
 )
-
-type chainResult struct {
-	anchorFP string
-	issued   []byte // DER of the certificate the anchor issued (leaf or top intermediate)
-}
 
 func chainKey(chain []*x509.Certificate, cas []trustedCA) [32]byte {
 	h := sha256.New()
@@ -46,32 +42,24 @@ func chainKey(chain []*x509.Certificate, cas []trustedCA) [32]byte {
 	return k
 }
 
-// verifyChainCached is verifyChain with the memo above. It returns the anchor
-// and the certificate the anchor issued (whose serial its CRL lists).
-func verifyChainCached(now time.Time, chain []*x509.Certificate, cas []trustedCA) (trustedCA, *x509.Certificate, error) {
-	k := chainKey(chain, cas)
-	if v, ok := verifiedChains.Load(k); ok {
-		r := v.(chainResult)
-		for _, ca := range cas {
-			if ca.info.Fingerprint != r.anchorFP || CheckValidity(now, ca.cert) != nil {
-				continue // an expired anchor: let verifyChain judge, with its errors
-			}
-			for _, c := range chain {
-				if string(c.Raw) == string(r.issued) {
-					return ca, c, nil
-				}
-			}
-		}
-	}
-	ca, path, err := verifyChain(now, chain, cas)
+// verifyChainCached is verifyChain over the CAs valid at now, with the memo above.
+func verifyChainCached(now time.Time, chain []*x509.Certificate, cas []trustedCA) (chainVerdict, error) {
+	valid, err := validCAs(now, cas)
 	if err != nil {
-		return trustedCA{}, nil, err
+		return chainVerdict{}, err
 	}
-	issued := path[len(path)-2]
+	k := chainKey(chain, valid)
+	if v, ok := verifiedChains.Load(k); ok {
+		return v.(chainVerdict), nil
+	}
+	v, err := verifyChain(now, chain, valid)
+	if err != nil {
+		return chainVerdict{}, err
+	}
 	if verifiedCount.Add(1) > maxVerifiedChains {
 		verifiedChains.Clear()
 		verifiedCount.Store(1)
 	}
-	verifiedChains.Store(k, chainResult{anchorFP: ca.info.Fingerprint, issued: issued.Raw})
-	return ca, issued, nil
+	verifiedChains.Store(k, v)
+	return v, nil
 }

@@ -44,7 +44,7 @@ func FuzzParseChain(f *testing.F) {
 		// The other certificate checks must not panic on whatever parsed.
 		_ = CheckLeaf(certs[0])
 		_ = CheckValidity(time.Unix(0, 0), certs...)
-		_, _, _ = verifyChain(t0, certs, []trustedCA{{cert: ca.Cert}})
+		_, _ = verifyChain(t0, certs, []trustedCA{{cert: ca.Cert}})
 		var _ *x509.Certificate = certs[0]
 	})
 }

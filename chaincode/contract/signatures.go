@@ -202,8 +202,7 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	// document's signers with that id has a registered CA the chain verifies to.
 	var (
 		idx     = -1
-		anchor  trustedCA
-		issued  *x509.Certificate
+		verdict chainVerdict
 		lastErr error
 	)
 	for i, s := range doc.Signers {
@@ -214,14 +213,14 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 		if err != nil {
 			return nil, err
 		}
-		a, iss, err := verifyChainCached(t.now, chain, cas)
+		v, err := verifyChainCached(t.now, chain, cas)
 		if err != nil {
 			if lastErr == nil {
 				lastErr = err
 			}
 			continue
 		}
-		idx, anchor, issued = i, a, iss
+		idx, verdict = i, v
 		break
 	}
 	if idx < 0 {
@@ -231,6 +230,7 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 		return nil, model.Errorf(model.CodeNotASigner, "certificate CN %q is not a signer of document %s",
 			clip(leaf.Subject.CommonName), doc.ID)
 	}
+	anchor := verdict.anchor
 	signer := doc.Signers[idx]
 	fp := payload.Fingerprint(leaf.Raw)
 	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: t.channel, DocumentID: doc.ID,
@@ -245,16 +245,9 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	if err := sigalg.Verify(req.Algorithm, leaf.PublicKey, msg, sig); err != nil {
 		return nil, err
 	}
-	var crl model.CRLInfo
-	found, err := t.getJSON(crlKey(signer.MSPID, anchor.info.Fingerprint), &crl)
+	crl, found, err := t.checkRevocation(signer.MSPID, verdict)
 	if err != nil {
 		return nil, err
-	}
-	// The anchor's CRL covers the certificate it issued: the leaf, or the
-	// intermediate directly under it.
-	if found && isRevoked(&crl, serialHex(issued)) {
-		return nil, model.Errorf(model.CodeCertRevoked, "certificate serial %s is on the CRL of %s published by %s (thisUpdate %s)",
-			serialHex(issued), anchor.info.Fingerprint[:16], signer.MSPID, crl.ThisUpdate.Format("2006-01-02T15:04:05Z"))
 	}
 	if purpose != payload.PurposeAnnotate {
 		if signer.Status != model.SignerPending {
@@ -280,6 +273,46 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 		ev.CRLThisUpdate = &tu
 	}
 	return &proof{doc: doc, idx: idx, evidence: ev}, nil
+}
+
+// checkRevocation checks every link of the verified chain whose issuer is a
+// registered CA against the latest CRL the org published for that CA, and
+// returns the anchor's CRL (the one the evidence names).
+func (t *txn) checkRevocation(msp string, v chainVerdict) (model.CRLInfo, bool, error) {
+	var anchorCRL model.CRLInfo
+	anchorFound := false
+	crls := map[string]*model.CRLInfo{}
+	for _, l := range v.links {
+		crl, ok := crls[l.caFP]
+		if !ok {
+			var c model.CRLInfo
+			found, err := t.getJSON(crlKey(msp, l.caFP), &c)
+			if err != nil {
+				return model.CRLInfo{}, false, err
+			}
+			if found {
+				crl = &c
+			}
+			crls[l.caFP] = crl
+		}
+		if crl != nil && isRevoked(crl, l.serial) {
+			return model.CRLInfo{}, false, model.Errorf(model.CodeCertRevoked,
+				"certificate serial %s (%s) is on the CRL of %s published by %s (thisUpdate %s)",
+				l.serial, clip(l.subject), l.caFP[:16], msp, crl.ThisUpdate.Format("2006-01-02T15:04:05Z"))
+		}
+	}
+	if c, ok := crls[v.anchor.info.Fingerprint]; ok {
+		if c != nil {
+			anchorCRL, anchorFound = *c, true
+		}
+	} else {
+		found, err := t.getJSON(crlKey(msp, v.anchor.info.Fingerprint), &anchorCRL)
+		if err != nil {
+			return model.CRLInfo{}, false, err
+		}
+		anchorFound = found
+	}
+	return anchorCRL, anchorFound, nil
 }
 
 // chainPEM re-encodes the submitted chain canonically for the evidence.

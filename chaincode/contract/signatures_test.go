@@ -168,7 +168,7 @@ func TestRecordSignatureRejects(t *testing.T) {
 			crl := o.ca.CRL(1, t0, f.alice.cert.SerialNumber)
 			f.must(o.admin, "PublishCRL", js(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(o.ca.Cert.Raw), CRLPEM: crl}))
 			return f.sigRequest(f.alice, "d1", payload.PurposeSign, "", nil, ""),
-				fmt.Sprintf("CERT_REVOKED: certificate serial %s is on the CRL of %s published by Org1MSP (thisUpdate 2026-11-24T12:00:00Z)",
+				fmt.Sprintf("CERT_REVOKED: certificate serial %s (alice) is on the CRL of %s published by Org1MSP (thisUpdate 2026-11-24T12:00:00Z)",
 					f.alice.cert.SerialNumber.Text(16), payload.Fingerprint(o.ca.Cert.Raw)[:16])
 		}},
 		{"already signed", func(f *fixture) (model.SignatureRequest, string) {

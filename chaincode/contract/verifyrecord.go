@@ -142,7 +142,11 @@ func (t *txn) recheckChain(e model.Event, ev *model.SignatureEvidence) error {
 	if err := CheckValidity(e.Timestamp, chain...); err != nil {
 		return err
 	}
-	_, _, err = verifyChain(e.Timestamp, chain, []trustedCA{ca})
+	valid, err := validCAs(e.Timestamp, []trustedCA{ca})
+	if err != nil {
+		return err
+	}
+	_, err = verifyChain(e.Timestamp, chain, valid)
 	return err
 }
 
