@@ -119,8 +119,8 @@ type trustedCA struct {
 // crlLink is one certificate whose issuer is a registered CA: the serial the
 // CRL published for that CA must not list.
 type crlLink struct {
-	caFP   string // fingerprint of the issuing registered CA
-	serial string // lowercase hex serial of the certificate it issued
+	caFP    string // fingerprint of the issuing registered CA
+	serial  string // lowercase hex serial of the certificate it issued
 	subject string
 }
 
