@@ -79,6 +79,9 @@ func voidDocument(ctx contractapi.TransactionContextInterface, request string) (
 	if err != nil {
 		return "", err
 	}
+	if err := t.checkClock(doc); err != nil {
+		return "", err
+	}
 	if t.msp != doc.OwnerMSP {
 		return "", model.Errorf(model.CodeForbidden, "only the owner's org %s may void document %s", doc.OwnerMSP, doc.ID)
 	}

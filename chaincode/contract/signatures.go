@@ -172,6 +172,9 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	if err != nil {
 		return nil, err
 	}
+	if err := t.checkClock(doc); err != nil {
+		return nil, err
+	}
 	var used model.NonceRecord
 	if found, err := t.getJSON(nonceKey(req.Nonce), &used); err != nil {
 		return nil, err
@@ -271,6 +274,7 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 		ev.CRLNumber = crl.Number
 		tu := crl.ThisUpdate
 		ev.CRLThisUpdate = &tu
+		ev.CRLStale = !crl.NextUpdate.IsZero() && t.now.After(crl.NextUpdate)
 	}
 	return &proof{doc: doc, idx: idx, evidence: ev}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -111,6 +112,17 @@ func publishCRL(ctx contractapi.TransactionContextInterface, request string) (st
 	if err := crl.CheckSignatureFrom(ca.cert); err != nil {
 		return "", model.Errorf(model.CodeBadCRL, "CRL is not signed by CA %s: %v", req.CAFingerprint, err)
 	}
+	if crl.ThisUpdate.After(t.now.Add(MaxCRLClockSkew)) {
+		return "", model.Errorf(model.CodeBadCRL, "CRL thisUpdate %s is more than %v after the transaction time %s",
+			crl.ThisUpdate.UTC().Format(time.RFC3339), MaxCRLClockSkew, t.now.Format(time.RFC3339))
+	}
+	if !crl.NextUpdate.IsZero() && !crl.NextUpdate.After(crl.ThisUpdate) {
+		return "", model.Errorf(model.CodeBadCRL, "CRL nextUpdate %s is not after its thisUpdate %s",
+			crl.NextUpdate.UTC().Format(time.RFC3339), crl.ThisUpdate.UTC().Format(time.RFC3339))
+	}
+	if crl.Number != nil && crl.Number.Sign() < 0 {
+		return "", model.Errorf(model.CodeBadCRL, "CRL number %s is negative", crl.Number)
+	}
 	info := model.CRLInfo{CAFingerprint: req.CAFingerprint, ThisUpdate: crl.ThisUpdate.UTC(),
 		NextUpdate: crl.NextUpdate.UTC(), RevokedSerials: []string{},
 		CRLPEM: string(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl.Raw}))}
@@ -144,6 +156,10 @@ func publishCRL(ctx contractapi.TransactionContextInterface, request string) (st
 	}
 	return t.emit(nil)
 }
+
+// MaxCRLClockSkew is how far a CRL's thisUpdate may be ahead of the
+// transaction time (clocks of the CA and the submitting client differ).
+const MaxCRLClockSkew = 5 * time.Minute
 
 // newerCRL enforces that CRLs only move forward: by CRL number when both carry
 // one (RFC 5280), else by thisUpdate (Fabric CA's gencrl writes no number).

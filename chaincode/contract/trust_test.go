@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"crypto/x509"
 	"fmt"
 	"math/big"
 	"testing"
@@ -71,15 +72,26 @@ func TestPublishCRL(t *testing.T) {
 		fmt.Sprint(trust.CRLs[0].RevokedSerials) != "[12c 7]" {
 		t.Fatalf("trust %+v", trust)
 	}
-	expect(publish(o.admin, fp, o.ca.CRL(5, t0.Add(time.Hour))), "BAD_CRL: CRL number 5 does not increase over the published 5")
-	expect(publish(o.admin, fp, o.ca.CRL(0, t0.Add(time.Hour))), "BAD_CRL: CRL has no number; the published one has number 5")
-	expect(publish(o.admin, fp, o.ca.CRL(6, t0.Add(time.Hour))), "")
+	expect(publish(o.admin, fp, o.ca.CRL(5, t0.Add(3*time.Second))), "BAD_CRL: CRL number 5 does not increase over the published 5")
+	expect(publish(o.admin, fp, o.ca.CRL(0, t0.Add(3*time.Second))), "BAD_CRL: CRL has no number; the published one has number 5")
+	expect(publish(o.admin, fp, o.ca.CRL(6, t0.Add(3*time.Second))), "")
 
 	// Fabric CA's CRLs carry no number: they must move forward in thisUpdate.
 	fp2 := payload.Fingerprint(o2.ca.Cert.Raw)
 	expect(publish(o2.admin, fp2, o2.ca.CRL(0, t0)), "")
 	expect(publish(o2.admin, fp2, o2.ca.CRL(0, t0)), "BAD_CRL: CRL thisUpdate 2026-11-24T12:00:00Z is not after the published 2026-11-24T12:00:00Z")
 	expect(publish(o2.admin, fp2, o2.ca.CRL(0, t0.Add(time.Second))), "")
+
+	// Not from the future, nextUpdate after thisUpdate, no negative numbers.
+	expect(publish(o.admin, fp, o.ca.CRL(7, w.now.Add(10*time.Minute))),
+		"BAD_CRL: CRL thisUpdate 2026-11-24T12:10:14Z is more than 5m0s after the transaction time 2026-11-24T12:00:15Z")
+	expect(publish(o.admin, fp, o.ca.CRLWith(x509.RevocationList{Number: big.NewInt(7), ThisUpdate: t0.Add(4 * time.Second),
+		NextUpdate: t0.Add(4 * time.Second)})),
+		"BAD_CRL: CRL nextUpdate 2026-11-24T12:00:04Z is not after its thisUpdate 2026-11-24T12:00:04Z")
+	expect(publish(o.admin, fp, o.ca.CRLWith(x509.RevocationList{Number: big.NewInt(-8), ThisUpdate: t0.Add(4 * time.Second),
+		NextUpdate: t0.Add(time.Hour)})),
+		"BAD_CRL: CRL number -8 is negative")
+	expect(publish(o.admin, fp, o.ca.CRL(7, w.now.Add(4*time.Minute))), "") // within the allowed skew
 
 	none := decode[model.OrgTrust](t, w.must(nil, "GetOrgTrust", "Org9MSP"))
 	if none.MSPID != "Org9MSP" || len(none.CAs) != 0 || len(none.CRLs) != 0 {

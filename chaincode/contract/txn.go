@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -53,13 +52,38 @@ func internal(format string, args ...any) *model.Error {
 
 // requireAdmin allows only an admin of the submitter's own MSP (NodeOU "admin").
 func (t *txn) requireAdmin() error {
-	for _, ou := range t.cert.Subject.OrganizationalUnit {
-		if strings.EqualFold(ou, "admin") {
-			return nil
-		}
+	if t.isAdmin() {
+		return nil
 	}
 	return model.Errorf(model.CodeForbidden, "only an admin of %s may do this (certificate OU %v)",
 		t.msp, t.cert.Subject.OrganizationalUnit)
+}
+
+// isAdmin: the creator certificate carries the OU "admin", exactly (Fabric
+// NodeOUs compare the OU identifier byte for byte).
+func (t *txn) isAdmin() bool {
+	for _, ou := range t.cert.Subject.OrganizationalUnit {
+		if ou == "admin" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkClock refuses a document write whose transaction timestamp is before
+// the document's last event. Fabric 2.5 peers do not bound a proposal's
+// timestamp, so without it a client could back-date a signature (before an
+// expiry, before a void) or make history run backwards.
+func (t *txn) checkClock(doc *model.Document) error {
+	last := doc.UpdatedAt
+	if last.IsZero() || last.Before(doc.CreatedAt) { // projections written before updatedAt existed
+		last = doc.CreatedAt
+	}
+	if t.now.Before(last) {
+		return model.Errorf(model.CodeClockSkew, "transaction time %s is before document %s's last event at %s",
+			t.now.Format(time.RFC3339Nano), doc.ID, last.Format(time.RFC3339Nano))
+	}
+	return nil
 }
 
 // event stamps a new event with the transaction's id, time and submitter.

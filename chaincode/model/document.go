@@ -56,6 +56,7 @@ type Document struct {
 	ClosedAt     *time.Time    `json:"closedAt,omitempty"`
 	ClosedTxID   string        `json:"closedTxId,omitempty"`
 	EventCount   int           `json:"eventCount"` // next event's Seq
+	UpdatedAt    time.Time     `json:"updatedAt"`  // timestamp of the last event; later events may not be earlier
 }
 
 // DocumentView is a document as a query sees it at a given time.

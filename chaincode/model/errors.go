@@ -35,6 +35,7 @@ const (
 	CodeCAExists         Code = "CA_EXISTS"          // signer CA already registered for the org
 	CodeCANotFound       Code = "CA_NOT_FOUND"       // no such registered CA
 	CodeBadCRL           Code = "BAD_CRL"            // CRL unparsable, not signed by the CA, or older than the current one
+	CodeClockSkew        Code = "CLOCK_SKEW"         // the tx timestamp is before the document's last event
 	CodeInternal         Code = "INTERNAL"           // ledger access failed; never caused by input
 )
 
@@ -93,4 +94,5 @@ var knownCodes = map[Code]bool{
 	CodeOutOfTurn: true, CodeBadCertificate: true, CodeUntrustedChain: true, CodeCertExpired: true,
 	CodeCertRevoked: true, CodeBadSignature: true, CodeUnknownAlgorithm: true, CodeNonceReused: true,
 	CodeForbidden: true, CodeCAExists: true, CodeCANotFound: true, CodeBadCRL: true, CodeInternal: true,
+	CodeClockSkew: true,
 }

@@ -62,7 +62,8 @@ type SignatureEvidence struct {
 	CAFingerprint   string     `json:"caFingerprint"`
 	CRLNumber       string     `json:"crlNumber,omitempty"` // decimal; empty when the org had published no CRL
 	CRLThisUpdate   *time.Time `json:"crlThisUpdate,omitempty"`
-	Reason          string     `json:"reason,omitempty"` // declines
+	CRLStale        bool       `json:"crlStale,omitempty"` // the tx time was past that CRL's nextUpdate (it was still applied)
+	Reason          string     `json:"reason,omitempty"`   // declines
 }
 
 // Voided is the body of a DocumentVoided event.

@@ -25,7 +25,8 @@ func ExampleFold() {
 	fmt.Println(doc.Status, doc.Signers[0].Status, doc.EventCount, doc.ClosedTxID, err)
 
 	// The same signature again cannot follow.
-	err = doc.Apply(model.Event{Type: model.EventSignatureRecorded, DocumentID: "d1", Seq: 3, Signature: events[1].Signature})
+	err = doc.Apply(model.Event{Type: model.EventSignatureRecorded, DocumentID: "d1", Seq: 3, Timestamp: at.Add(2 * time.Minute),
+		Signature: events[1].Signature})
 	fmt.Println(err)
 	// Output:
 	// COMPLETED SIGNED 3 tx2 <nil>

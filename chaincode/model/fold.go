@@ -47,6 +47,10 @@ func (d *Document) Apply(e Event) error {
 	if e.Seq != d.EventCount {
 		return rejectf(e, "expected seq %d", d.EventCount)
 	}
+	if e.Timestamp.Before(d.UpdatedAt) {
+		return rejectf(e, "timestamp %s is before the last event's %s", e.Timestamp.UTC().Format(time.RFC3339Nano),
+			d.UpdatedAt.Format(time.RFC3339Nano))
+	}
 	var err error
 	switch e.Type {
 	case EventSignatureRecorded:
@@ -66,6 +70,7 @@ func (d *Document) Apply(e Event) error {
 		return err
 	}
 	d.EventCount++
+	d.UpdatedAt = e.Timestamp.UTC()
 	return nil
 }
 
@@ -91,7 +96,7 @@ func (d *Document) applyRegistered(e Event) error {
 		ID: r.ID, SHA256: r.SHA256, Size: r.Size, MediaType: r.MediaType, Title: r.Title, DocType: r.DocType,
 		Owner: r.Owner, OwnerMSP: r.OwnerMSP, Priority: r.Priority, ExpiresAt: r.ExpiresAt.UTC(),
 		BatchID: r.BatchID, BatchOrder: r.BatchOrder, CreatedAt: e.Timestamp.UTC(), CreatedTxID: e.TxID,
-		Status: StatusPending, Signers: signers, Tags: []string{}, EventCount: 1,
+		Status: StatusPending, Signers: signers, Tags: []string{}, EventCount: 1, UpdatedAt: e.Timestamp.UTC(),
 	}
 	d.CurrentOrder = d.nextOrder()
 	return nil

@@ -161,3 +161,13 @@ func createNumberlessCRL(tmpl *x509.RevocationList, ca *CA) ([]byte, error) {
 	}
 	return ca.Cert.CreateCRL(rand.Reader, ca.Key, rc, tmpl.ThisUpdate, tmpl.NextUpdate) //nolint:staticcheck // Fabric CA's shape
 }
+
+// CRLWith makes a PEM CRL from tmpl as given (numbered or not, any
+// nextUpdate), signed by ca with crypto/x509's current API.
+func (ca *CA) CRLWith(tmpl x509.RevocationList) string {
+	der, err := x509.CreateRevocationList(rand.Reader, &tmpl, ca.Cert, ca.Key)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}))
+}
