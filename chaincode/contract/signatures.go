@@ -201,15 +201,17 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	if err := CheckValidity(t.now, chain...); err != nil {
 		return nil, err
 	}
-	// The certificate's CN names the signer; the org is whichever of the
-	// document's signers with that id has a registered CA the chain verifies to.
+	// The certificate's CN names the signer; the org is the request's mspId,
+	// or else the one org among the document's signers with that id whose
+	// registered CAs verify the chain. Two such orgs: ambiguous, refused.
 	var (
 		idx     = -1
 		verdict chainVerdict
 		lastErr error
+		orgs    []string
 	)
 	for i, s := range doc.Signers {
-		if s.ID != leaf.Subject.CommonName {
+		if s.ID != leaf.Subject.CommonName || (req.MSPID != "" && s.MSPID != req.MSPID) {
 			continue
 		}
 		cas, err := t.orgCAs(s.MSPID)
@@ -223,12 +225,23 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 			}
 			continue
 		}
-		idx, verdict = i, v
-		break
+		if idx < 0 {
+			idx, verdict = i, v
+		}
+		orgs = append(orgs, s.MSPID)
+	}
+	if len(orgs) > 1 {
+		return nil, model.Errorf(model.CodeNotASigner,
+			"certificate CN %q is a signer of document %s in %s, whose CAs all verify it; mspId is required",
+			clip(leaf.Subject.CommonName), doc.ID, strings.Join(orgs, ", "))
 	}
 	if idx < 0 {
 		if lastErr != nil {
 			return nil, lastErr
+		}
+		if req.MSPID != "" {
+			return nil, model.Errorf(model.CodeNotASigner, "%s/%s is not a signer of document %s",
+				req.MSPID, clip(leaf.Subject.CommonName), doc.ID)
 		}
 		return nil, model.Errorf(model.CodeNotASigner, "certificate CN %q is not a signer of document %s",
 			clip(leaf.Subject.CommonName), doc.ID)

@@ -140,6 +140,10 @@ type SignatureRequest struct {
 	Signature    string    `json:"signature"`    // standard base64
 	Algorithm    Algorithm `json:"algorithm"`
 	Reason       string    `json:"reason,omitempty"` // decline only
+	// MSPID names the signer's org (the relay sends its session token's).
+	// With it, only the signer (mspId, CN) is considered; without it, a CN
+	// that is a signer in two orgs whose CAs both verify the chain is refused.
+	MSPID string `json:"mspId,omitempty"`
 }
 
 // Validate checks the shape of the request; the cryptographic checks are the chaincode's.
@@ -155,6 +159,8 @@ func (r *SignatureRequest) Validate() error {
 		return Errorf(CodeInvalidField, "signature must be 1..256 base64 characters")
 	case !textOK(r.Reason, MaxTextLen):
 		return Errorf(CodeInvalidField, "reason must be at most %d bytes of printable UTF-8", MaxTextLen)
+	case r.MSPID != "" && !reID.MatchString(r.MSPID):
+		return Errorf(CodeInvalidField, "mspId %q must match %s", clip(r.MSPID), reID)
 	}
 	switch r.Algorithm {
 	case AlgECDSAP256DER, AlgECDSAP256Raw, AlgEd25519:
