@@ -41,7 +41,7 @@ func up(o Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := n.Up(o.Profile)
+	in, err := n.Up(o.Profile, cfgPath, o.PortOffset)
 	if err != nil {
 		return err
 	}

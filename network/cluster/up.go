@@ -54,7 +54,12 @@ func (n *Net) CheckPorts(fieldPrefix string) error {
 
 // Up brings the network up (or converges a partly running one) and writes
 // network.json.
-func (n *Net) Up(profile string) (*netinfo.Info, error) {
+func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, error) {
+	info := func(d *Deployed) *netinfo.Info {
+		in := n.Info(profile, d)
+		in.ConfigFile, in.PortOffset = configFile, portOffset
+		return in
+	}
 	for _, d := range []string{"config", "run", "log", "nodes", "bin", "chaincode", "channel"} {
 		if err := os.MkdirAll(n.path(d), 0o755); err != nil {
 			return nil, err
@@ -93,12 +98,12 @@ func (n *Net) Up(profile string) (*netinfo.Info, error) {
 	}
 	done()
 
-	in := n.Info(profile, nil)
+	in := info(nil)
 	done = n.phase("enroll registrar and relay identities from each org's Fabric CA")
 	if err := n.Enroll(in); err != nil {
 		return nil, err
 	}
-	in = n.Info(profile, nil)
+	in = info(nil)
 	done()
 
 	done = n.phase("channel " + n.P.Channel + ": join orderers (osnadmin) and peers")
@@ -114,7 +119,7 @@ func (n *Net) Up(profile string) (*netinfo.Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	in = n.Info(profile, d)
+	in = info(d)
 	if err := in.Save(); err != nil {
 		return nil, err
 	}

@@ -39,6 +39,10 @@ type Info struct {
 	// OrdererAdminTLS is the orderer org admin's TLS client certificate, which
 	// the orderers' admin endpoints (osnadmin) require.
 	OrdererAdminTLS *Identity `json:"ordererAdminTls,omitempty"`
+	// ConfigFile and PortOffset are how `network up` was called, so the same
+	// network can be brought up again (`up --config F --profile P --port-offset N --state S`).
+	ConfigFile string `json:"configFile,omitempty"`
+	PortOffset int    `json:"portOffset,omitempty"`
 }
 
 // Node is an orderer or a peer process.

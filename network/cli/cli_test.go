@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// A bad file stops `up` with the field named, before the state dir exists.
+func TestUpRejectsBadConfigBeforeStarting(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "net.yaml")
+	os.WriteFile(cfg, []byte("profiles:\n  default:\n    chanel: qrsign\n"), 0o644)
+	state := filepath.Join(dir, "state")
+	var out, errOut bytes.Buffer
+	code := Main([]string{"up", "--config", cfg, "--state", state}, &out, &errOut)
+	want := "network up: " + cfg + ": line 3: field chanel not found in type config.Profile\n"
+	if code != 1 || errOut.String() != want {
+		t.Fatalf("exit %d, stderr %q\nwant %q", code, errOut.String(), want)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Fatalf("state dir created for a bad config: %v", err)
+	}
+}
+
+// A port held by another program is named with its field before anything starts.
+func TestUpNamesBusyPort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	// chaincode.serverPort is 9999 in the shipped file: offset it onto the busy port.
+	offset := port - 9999
+	state := filepath.Join(t.TempDir(), "state")
+	var out, errOut bytes.Buffer
+	code := Main([]string{"up", "--config", "../../test-network.yaml", "--state", state,
+		"--port-offset", strconv.Itoa(offset)}, &out, &errOut)
+	want := "port " + strconv.Itoa(port) + " (profiles.default.chaincode.serverPort) is already in use"
+	if code != 1 || !strings.Contains(errOut.String(), want) {
+		if strings.Contains(errOut.String(), "is not a port") {
+			t.Skipf("offset %d moves other ports out of range", offset)
+		}
+		t.Fatalf("exit %d, stderr %q, want it to contain %q", code, errOut.String(), want)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Fatalf("state dir created although a port is busy: %v", err)
+	}
+}
+
+func TestUnknownCommandAndUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"explode"}, &out, &errOut); code != 2 || !strings.HasPrefix(errOut.String(), `network: unknown command "explode"`) {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := Main([]string{"logs"}, &out, &errOut); code != 2 || errOut.String() != "usage: network logs NODE\n" {
+		t.Fatalf("exit %d: %q", code, errOut.String())
+	}
+}
