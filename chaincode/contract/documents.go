@@ -20,6 +20,9 @@ func registerDocument(ctx contractapi.TransactionContextInterface, request strin
 	if err != nil {
 		return "", err
 	}
+	if err := t.requireWriter("register documents"); err != nil {
+		return "", err
+	}
 	var req model.RegisterDocumentRequest
 	if err := model.Decode([]byte(request), &req); err != nil {
 		return "", err
@@ -66,6 +69,9 @@ func (c *Contract) VoidDocument(ctx contractapi.TransactionContextInterface, req
 func voidDocument(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	t, err := begin(ctx)
 	if err != nil {
+		return "", err
+	}
+	if err := t.requireWriter("void documents"); err != nil {
 		return "", err
 	}
 	var req model.VoidRequest

@@ -41,7 +41,8 @@ type org struct {
 	msp    string
 	ca     *testpki.CA
 	admin  []byte
-	client []byte
+	client []byte // the relay: OU client, attribute qrsign.role=relay
+	member []byte // a plain client of the org, no role
 }
 
 type signer struct {
@@ -69,8 +70,10 @@ func newWorld(tb testing.TB) *world {
 func (w *world) newOrg(msp string) *org {
 	ca := testpki.NewCA(msp+" CA", t0.AddDate(-1, 0, 0), t0.AddDate(1, 0, 0))
 	adm, _ := ca.Issue(testpki.Leaf{CN: "admin", OUs: []string{"admin"}})
-	cli, _ := ca.Issue(testpki.Leaf{CN: "relay", OUs: []string{"client"}})
-	o := &org{msp: msp, ca: ca, admin: fakestub.Creator(msp, adm), client: fakestub.Creator(msp, cli)}
+	cli, _ := ca.Issue(testpki.Leaf{CN: "relay", OUs: []string{"client"}, Attrs: map[string]string{"qrsign.role": "relay"}})
+	mem, _ := ca.Issue(testpki.Leaf{CN: "member", OUs: []string{"client"}})
+	o := &org{msp: msp, ca: ca, admin: fakestub.Creator(msp, adm), client: fakestub.Creator(msp, cli),
+		member: fakestub.Creator(msp, mem)}
 	w.orgs[msp] = o
 	return o
 }

@@ -27,6 +27,9 @@ func recordSignature(ctx contractapi.TransactionContextInterface, request string
 	if err != nil {
 		return "", err
 	}
+	if err := t.requireWriter("record signatures"); err != nil {
+		return "", err
+	}
 	var req model.SignatureRequest
 	if err := model.Decode([]byte(request), &req); err != nil {
 		return "", err
@@ -76,6 +79,9 @@ func declineSignature(ctx contractapi.TransactionContextInterface, request strin
 	if err != nil {
 		return "", err
 	}
+	if err := t.requireWriter("record declines"); err != nil {
+		return "", err
+	}
 	var req model.SignatureRequest
 	if err := model.Decode([]byte(request), &req); err != nil {
 		return "", err
@@ -113,6 +119,9 @@ func (c *Contract) Annotate(ctx contractapi.TransactionContextInterface, request
 func annotate(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	t, err := begin(ctx)
 	if err != nil {
+		return "", err
+	}
+	if err := t.requireWriter("annotate documents"); err != nil {
 		return "", err
 	}
 	var req model.AnnotateRequest

@@ -22,6 +22,7 @@ type txn struct {
 	msp     string
 	subject string
 	cert    *x509.Certificate
+	role    string // the creator's Fabric CA attribute qrsign.role, if any
 	events  []model.Event
 }
 
@@ -43,6 +44,10 @@ func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
 		return nil, model.Errorf(model.CodeForbidden, "the submitting identity is not an X.509 identity")
 	}
 	t.subject = t.cert.Subject.String()
+	// A malformed attribute extension counts as no role (FORBIDDEN where one is needed).
+	if v, ok, err := ci.GetAttributeValue(RoleAttribute); err == nil && ok {
+		t.role = v
+	}
 	return t, nil
 }
 
@@ -57,6 +62,24 @@ func (t *txn) requireAdmin() error {
 	}
 	return model.Errorf(model.CodeForbidden, "only an admin of %s may do this (certificate OU %v)",
 		t.msp, t.cert.Subject.OrganizationalUnit)
+}
+
+// RoleAttribute is the Fabric CA attribute naming a client's role; RoleRelay
+// is the value relays are enrolled with (--id.attrs qrsign.role=relay:ecert).
+const (
+	RoleAttribute = "qrsign.role"
+	RoleRelay     = "relay"
+)
+
+// requireWriter allows document writes only to a relay identity or an org
+// admin: a signer's proof is necessary but not sufficient, so a plain member
+// cannot register documents or push signatures around the relay.
+func (t *txn) requireWriter(action string) error {
+	if t.role == RoleRelay || t.isAdmin() {
+		return nil
+	}
+	return model.Errorf(model.CodeForbidden, "only a relay (attribute %s=%s) or an org admin may %s; the submitter of %s has neither",
+		RoleAttribute, RoleRelay, action, t.msp)
 }
 
 // isAdmin: the creator certificate carries the OU "admin", exactly (Fabric

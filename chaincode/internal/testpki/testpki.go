@@ -12,6 +12,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"time"
@@ -87,6 +89,25 @@ type Leaf struct {
 	KeyUsage    x509.KeyUsage
 	ExtKeyUsage []x509.ExtKeyUsage
 	IsCA        bool
+	// Attrs are Fabric CA attributes (e.g. qrsign.role=relay), written as
+	// Fabric CA does: extension 1.2.3.4.5.6.7.8.1 holding {"attrs":{...}}.
+	Attrs map[string]string
+}
+
+// OIDFabricAttrs is the extension Fabric CA puts enrollment attributes in.
+var OIDFabricAttrs = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
+
+func attrsExtension(attrs map[string]string) []pkix.Extension {
+	if len(attrs) == 0 {
+		return nil
+	}
+	v, err := json.Marshal(struct {
+		Attrs map[string]string `json:"attrs"`
+	}{attrs})
+	if err != nil {
+		panic(err)
+	}
+	return []pkix.Extension{{Id: OIDFabricAttrs, Value: v}}
 }
 
 // Issue signs a certificate for l and returns it with its key.
@@ -113,7 +134,7 @@ func (ca *CA) Issue(l Leaf) (*x509.Certificate, crypto.Signer) {
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(ca.serial), Subject: pkix.Name{CommonName: l.CN, OrganizationalUnit: l.OUs},
 		NotBefore: l.NotBefore, NotAfter: l.NotAfter, KeyUsage: l.KeyUsage, ExtKeyUsage: l.ExtKeyUsage,
-		BasicConstraintsValid: true, IsCA: l.IsCA,
+		BasicConstraintsValid: true, IsCA: l.IsCA, ExtraExtensions: attrsExtension(l.Attrs),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, l.Key.Public(), ca.Key)
 	if err != nil {
