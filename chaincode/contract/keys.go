@@ -26,6 +26,8 @@ const (
 	pCA      = "ca"      // ca/<msp>/<caFingerprint> → model.SignerCA
 	pCRL     = "crl"     // crl/<msp>/<caFingerprint> → model.CRLInfo, the latest one
 	pOrgEv   = "orgev"   // orgev/<msp>/<timestamp>/<txId> → model.Event (CA and CRL events)
+	pOrgSeq  = "orgseq"  // orgseq/<msp> → decimal count of the org's events (next seq)
+	pBatch   = "batch"   // batch/<batchId>/<order:05>/<docId> → index
 )
 
 // indexValue is what index keys hold: the peer treats an empty value as a delete.
@@ -39,15 +41,20 @@ func key(parts ...string) string { return strings.Join(parts, "/") }
 // prefixEnd is the exclusive end of the range of keys starting with prefix.
 func prefixEnd(prefix string) string { return prefix + string(utf8.MaxRune) }
 
-func docKey(id string) string              { return key(pDoc, id) }
-func eventKey(id string, seq int) string   { return key(pEvent, id, fmt.Sprintf("%08d", seq)) }
-func eventPrefix(id string) string         { return key(pEvent, id, "") }
-func nonceKey(n string) string             { return key(pNonce, n) }
-func caKey(msp, fp string) string          { return key(pCA, msp, fp) }
-func caPrefix(msp string) string           { return key(pCA, msp, "") }
-func crlKey(msp, fp string) string         { return key(pCRL, msp, fp) }
-func crlPrefix(msp string) string          { return key(pCRL, msp, "") }
-func orgEventPrefix(msp string) string     { return key(pOrgEv, msp, "") }
+func docKey(id string) string            { return key(pDoc, id) }
+func eventKey(id string, seq int) string { return key(pEvent, id, fmt.Sprintf("%08d", seq)) }
+func eventPrefix(id string) string       { return key(pEvent, id, "") }
+func nonceKey(n string) string           { return key(pNonce, n) }
+func caKey(msp, fp string) string        { return key(pCA, msp, fp) }
+func caPrefix(msp string) string         { return key(pCA, msp, "") }
+func crlKey(msp, fp string) string       { return key(pCRL, msp, fp) }
+func crlPrefix(msp string) string        { return key(pCRL, msp, "") }
+func orgEventPrefix(msp string) string   { return key(pOrgEv, msp, "") }
+func orgSeqKey(msp string) string        { return key(pOrgSeq, msp) }
+func batchPrefix(batchID string) string  { return key(pBatch, batchID, "") }
+func batchKey(d *model.Document) string {
+	return batchPrefix(d.BatchID) + key(fmt.Sprintf("%05d", d.BatchOrder), d.ID)
+}
 func orgEventKey(e model.Event) string     { return key(pOrgEv, e.MSPID, tsKey(e.Timestamp), e.TxID) }
 func signerPrefix(msp, id string) string   { return key(pSigner, msp, id, "") }
 func ownerPrefix(msp, owner string) string { return key(pOwner, msp, owner, "") }

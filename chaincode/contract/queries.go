@@ -38,11 +38,15 @@ func (c *Contract) ListByOwner(ctx contractapi.TransactionContextInterface, quer
 }
 
 // ListPending lists the open documents a signer has not signed yet, highest
-// priority first, then lowest routing order, then oldest.
+// priority first, then lowest routing order, then oldest. By default only
+// effectively pending ones (not expired); status EXPIRED lists the others.
 func (c *Contract) ListPending(ctx contractapi.TransactionContextInterface, query string) (string, error) {
 	out, err := list(ctx, query, func(q *model.ListQuery) (string, bool, error) {
 		if !model.ValidID(q.MSPID) || !model.ValidSignerID(q.SignerID) {
 			return "", false, model.Errorf(model.CodeInvalidField, "ListPending needs a valid mspId and signerId")
+		}
+		if q.Status == "" { // what the signer can still sign: not the expired ones, unless asked for
+			q.Status = model.StatusPending
 		}
 		return pendingPrefix(q.MSPID, q.SignerID), false, nil
 	})

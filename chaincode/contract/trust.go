@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,9 @@ func registerSignerCA(ctx contractapi.TransactionContextInterface, request strin
 	}
 	seq, err := t.orgEventCount(t.msp)
 	if err != nil {
+		return "", err
+	}
+	if err := t.setOrgEventCount(t.msp, seq+1); err != nil {
 		return "", err
 	}
 	e := t.event(model.EventSignerCARegistered, "", seq)
@@ -148,6 +152,9 @@ func publishCRL(ctx contractapi.TransactionContextInterface, request string) (st
 	if err != nil {
 		return "", err
 	}
+	if err := t.setOrgEventCount(t.msp, seq+1); err != nil {
+		return "", err
+	}
 	e := t.event(model.EventCRLPublished, "", seq)
 	e.MSPID, e.CRL = t.msp, &info
 	t.events = append(t.events, e)
@@ -211,13 +218,30 @@ func parseOnePEM(text, typ string, code model.Code) ([]byte, error) {
 	return b.Bytes, nil
 }
 
-// orgEventCount is the next Seq of the org's event stream. The range read
-// makes concurrent admin transactions of one org conflict, which is rare and
+// orgEventCount is the next Seq of the org's event stream, from the org's
+// counter key; nextOrgSeq writes it. Ledgers written before the counter
+// existed have none: then the stream is counted once. Concurrent admin
+// transactions of one org conflict on the counter, which is rare and
 // harmless; signatures never read it.
 func (t *txn) orgEventCount(msp string) (int, error) {
+	b, err := t.stub.GetState(orgSeqKey(msp))
+	if err != nil {
+		return 0, internal("read %s: %v", orgSeqKey(msp), err)
+	}
+	if b != nil {
+		n, err := strconv.Atoi(string(b))
+		if err != nil || n < 0 {
+			return 0, internal("counter %s holds %q", orgSeqKey(msp), clip(string(b)))
+		}
+		return n, nil
+	}
 	n := 0
-	err := t.scan(orgEventPrefix(msp), func(string, []byte) error { n++; return nil })
+	err = t.scan(orgEventPrefix(msp), func(string, []byte) error { n++; return nil })
 	return n, err
+}
+
+func (t *txn) setOrgEventCount(msp string, n int) error {
+	return t.put(orgSeqKey(msp), []byte(strconv.Itoa(n)))
 }
 
 // orgCAs loads the org's registered signer CAs in fingerprint order.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -44,7 +45,8 @@ var (
 	reDocTyp = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 )
 
-// Decode parses a request strictly: one JSON object, no unknown fields, no trailing data.
+// Decode parses a request strictly: one JSON object, no unknown fields, no
+// trailing data, no duplicate keys, field names in exactly their case.
 func Decode(data []byte, v any) error {
 	if len(data) > MaxRequestBytes {
 		return Errorf(CodeBadRequest, "request is %d bytes, limit %d", len(data), MaxRequestBytes)
@@ -57,7 +59,7 @@ func Decode(data []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return Errorf(CodeBadRequest, "request JSON: trailing data after the object")
 	}
-	return nil
+	return strictKeys(data, reflect.TypeOf(v))
 }
 
 // SignerSpec names one signer of a document: an enrollment id (the CN of the
