@@ -1,0 +1,307 @@
+package webhook
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Store holds subscriptions and deliveries durably: when a method returns
+// nil, what it wrote survives a crash.
+type Store interface {
+	SaveSubscription(Subscription) error
+	// DeleteSubscription removes a subscription and all its deliveries.
+	DeleteSubscription(id string) error
+	Subscriptions() ([]Subscription, error)
+	// AddDeliveries stores the deliveries whose (SubscriptionID, EventKey) is
+	// not stored yet and returns them; the others are duplicates, dropped.
+	AddDeliveries([]Delivery) ([]Delivery, error)
+	// SaveDelivery replaces a stored delivery (same ID).
+	SaveDelivery(Delivery) error
+	Delivery(id string) (Delivery, bool, error)
+	// Deliveries lists deliveries of subscription subID ("" = all) in state
+	// ("" = any), oldest first.
+	Deliveries(subID string, state State) ([]Delivery, error)
+	Close() error
+}
+
+// FileStore is a Store in one directory: an append-only JSON-lines journal
+// (journal.jsonl, each append fsynced) replayed into memory at open, and
+// compacted (temp file, fsync, rename, fsync dir) at open and when it holds
+// more than twice the live records. A torn last line (crash mid-append) is
+// ignored: its append never returned nil. Delivered deliveries are kept for
+// Retention after delivery so re-fed events stay deduplicated, then dropped
+// at compaction.
+type FileStore struct {
+	dir       string
+	Retention time.Duration // default 7 days
+	Now       func() time.Time
+
+	mu      sync.Mutex
+	f       *os.File
+	records int // lines in the journal
+	subs    map[string]Subscription
+	dels    map[string]Delivery
+	keys    map[string]string // subID \x00 eventKey -> delivery id
+	seq     map[string]int    // delivery id -> insertion order
+	next    int
+	closed  bool
+}
+
+type record struct {
+	Op       string        `json:"op"` // sub, unsub, del
+	Sub      *Subscription `json:"sub,omitempty"`
+	ID       string        `json:"id,omitempty"`
+	Delivery *Delivery     `json:"delivery,omitempty"`
+}
+
+const journalName = "journal.jsonl"
+
+// OpenFileStore opens (creating 0700) dir, e.g. filepath.Join(dataDir, "webhooks").
+func OpenFileStore(dir string) (*FileStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	s := &FileStore{dir: dir, Retention: 7 * 24 * time.Hour, Now: time.Now, subs: map[string]Subscription{},
+		dels: map[string]Delivery{}, keys: map[string]string{}, seq: map[string]int{}}
+	b, err := os.ReadFile(filepath.Join(dir, journalName))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var r record
+		if json.Unmarshal(sc.Bytes(), &r) != nil {
+			continue // torn tail
+		}
+		s.apply(r)
+	}
+	if err := s.compact(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func dedupKey(subID, eventKey string) string { return subID + "\x00" + eventKey }
+
+func (s *FileStore) apply(r record) {
+	switch r.Op {
+	case "sub":
+		s.subs[r.Sub.ID] = *r.Sub
+	case "unsub":
+		delete(s.subs, r.ID)
+		for id, d := range s.dels {
+			if d.SubscriptionID == r.ID {
+				s.drop(id)
+			}
+		}
+	case "del":
+		d := *r.Delivery
+		if _, ok := s.seq[d.ID]; !ok {
+			s.seq[d.ID] = s.next
+			s.next++
+		}
+		s.dels[d.ID] = d
+		s.keys[dedupKey(d.SubscriptionID, d.EventKey)] = d.ID
+	}
+}
+
+func (s *FileStore) drop(id string) {
+	d := s.dels[id]
+	delete(s.dels, id)
+	delete(s.seq, id)
+	delete(s.keys, dedupKey(d.SubscriptionID, d.EventKey))
+}
+
+// append writes records as one fsynced append, then applies them.
+func (s *FileStore) append(rs ...record) error {
+	if s.closed {
+		return errors.New("webhook store closed")
+	}
+	var buf bytes.Buffer
+	for _, r := range rs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	if _, err := s.f.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("webhook journal: %w", err)
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("webhook journal: %w", err)
+	}
+	for _, r := range rs {
+		s.apply(r)
+	}
+	s.records += len(rs)
+	if live := len(s.subs) + len(s.dels); s.records > 1000 && s.records > 2*live {
+		return s.compact()
+	}
+	return nil
+}
+
+// compact rewrites the journal with the live records only.
+func (s *FileStore) compact() error {
+	now := s.Now()
+	for id, d := range s.dels {
+		if d.State == StateDelivered && d.DeliveredAt != nil && now.Sub(*d.DeliveredAt) > s.Retention {
+			s.drop(id)
+		}
+	}
+	path := filepath.Join(s.dir, journalName)
+	tmp, err := os.CreateTemp(s.dir, journalName+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	enc := json.NewEncoder(w)
+	n := 0
+	for _, sub := range s.sortedSubs() {
+		enc.Encode(record{Op: "sub", Sub: &sub})
+		n++
+	}
+	for _, d := range s.sorted("", "") {
+		enc.Encode(record{Op: "del", Delivery: &d})
+		n++
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(s.dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	if s.f != nil {
+		s.f.Close()
+	}
+	s.f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	s.records = n
+	return err
+}
+
+func (s *FileStore) sortedSubs() []Subscription {
+	out := make([]Subscription, 0, len(s.subs))
+	for _, v := range s.subs {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].CreatedAt.Before(out[j].CreatedAt) || (out[i].CreatedAt.Equal(out[j].CreatedAt) && out[i].ID < out[j].ID)
+	})
+	return out
+}
+
+func (s *FileStore) sorted(subID string, state State) []Delivery {
+	out := []Delivery{}
+	for _, d := range s.dels {
+		if (subID == "" || d.SubscriptionID == subID) && (state == "" || d.State == state) {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return s.seq[out[i].ID] < s.seq[out[j].ID] })
+	return out
+}
+
+func (s *FileStore) SaveSubscription(sub Subscription) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.append(record{Op: "sub", Sub: &sub})
+}
+
+func (s *FileStore) DeleteSubscription(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.append(record{Op: "unsub", ID: id})
+}
+
+func (s *FileStore) Subscriptions() ([]Subscription, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sortedSubs(), nil
+}
+
+func (s *FileStore) AddDeliveries(ds []Delivery) ([]Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var added []Delivery
+	var rs []record
+	seen := map[string]bool{}
+	for i := range ds {
+		k := dedupKey(ds[i].SubscriptionID, ds[i].EventKey)
+		if _, dup := s.keys[k]; dup || seen[k] {
+			continue
+		}
+		if _, ok := s.subs[ds[i].SubscriptionID]; !ok {
+			continue // unsubscribed meanwhile
+		}
+		seen[k] = true
+		added = append(added, ds[i])
+		rs = append(rs, record{Op: "del", Delivery: &ds[i]})
+	}
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	if err := s.append(rs...); err != nil {
+		return nil, err
+	}
+	return added, nil
+}
+
+func (s *FileStore) SaveDelivery(d Delivery) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.dels[d.ID]; !ok {
+		return nil // its subscription was deleted meanwhile
+	}
+	return s.append(record{Op: "del", Delivery: &d})
+}
+
+func (s *FileStore) Delivery(id string) (Delivery, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.dels[id]
+	return d, ok, nil
+}
+
+func (s *FileStore) Deliveries(subID string, state State) ([]Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sorted(subID, state), nil
+}
+
+// Close closes the journal; later writes fail.
+func (s *FileStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.f.Close()
+}
