@@ -78,7 +78,7 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks := &keystore.Keystore{Dir: alice.home, KDF: keystore.KDF{N: 1 << 10, R: 8, P: 1}}
+	ks := &keystore.Keystore{Dir: alice.home, KDF: keystore.KDF{N: 1 << 14, R: 8, P: 1}}
 	if err := ks.Save(keystore.Identity{ID: alice.id}, res.Key, res.CertPEM, res.ChainPEM, []byte(alice.pass), false); err != nil {
 		t.Fatal(err)
 	}

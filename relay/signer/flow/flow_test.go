@@ -44,7 +44,7 @@ func newScanner(t *testing.T, id string, p *recordingPrompt, sl *sleeps) *flow.S
 	t.Helper()
 	ca := testpki.NewCA("ca-org1")
 	key, cert := ca.NewSigner(id)
-	ks := &keystore.Keystore{Dir: t.TempDir(), KDF: keystore.KDF{N: 1 << 10, R: 8, P: 1}}
+	ks := &keystore.Keystore{Dir: t.TempDir(), KDF: keystore.KDF{N: 1 << 14, R: 8, P: 1}}
 	if err := ks.Save(keystore.Identity{ID: id}, key, cert, ca.CertPEM, []byte("pw"), false); err != nil {
 		t.Fatal(err)
 	}

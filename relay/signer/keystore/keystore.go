@@ -48,6 +48,36 @@ type KDF struct {
 // DefaultKDF is what Save uses unless the Keystore says otherwise.
 var DefaultKDF = KDF{N: 1 << 15, R: 8, P: 1}
 
+// Bounds of the scrypt parameters, in a key file or given to Save. The floor
+// keeps an edited key file (or a careless caller) from making a stolen
+// ciphertext cheap to guess (N=2 costs nothing); the ceilings keep a hostile
+// file from asking for absurd memory or time.
+const (
+	MinN, MaxN = 1 << 14, 1 << 20
+	MinR, MaxR = 8, 32
+	MinP, MaxP = 1, 16
+	// MaxMemory caps scrypt's 128·N·r bytes.
+	MaxMemory = 1 << 30
+)
+
+// ErrWeakKDF is wrapped by every KDF parameter refusal.
+var ErrWeakKDF = errors.New("keystore: scrypt parameters out of bounds")
+
+// Check reports whether the parameters are within bounds.
+func (k KDF) Check() error {
+	switch {
+	case k.N < MinN || k.N > MaxN || k.N&(k.N-1) != 0:
+		return fmt.Errorf("%w: N=%d, want a power of two in %d..%d (re-enroll if the key file was changed)", ErrWeakKDF, k.N, MinN, MaxN)
+	case k.R < MinR || k.R > MaxR:
+		return fmt.Errorf("%w: r=%d, want %d..%d", ErrWeakKDF, k.R, MinR, MaxR)
+	case k.P < MinP || k.P > MaxP:
+		return fmt.Errorf("%w: p=%d, want %d..%d", ErrWeakKDF, k.P, MinP, MaxP)
+	case 128*int64(k.N)*int64(k.R) > MaxMemory:
+		return fmt.Errorf("%w: N=%d r=%d need %d MiB, limit %d MiB", ErrWeakKDF, k.N, k.R, 128*int64(k.N)*int64(k.R)>>20, MaxMemory>>20)
+	}
+	return nil
+}
+
 // Keystore is a directory holding one signer identity.
 type Keystore struct {
 	Dir string
@@ -110,6 +140,9 @@ func (k *Keystore) Save(id Identity, key *ecdsa.PrivateKey, certPEM, chainPEM []
 	kdf := k.KDF
 	if kdf == (KDF{}) {
 		kdf = DefaultKDF
+	}
+	if err := kdf.Check(); err != nil {
+		return err
 	}
 	f := keyFile{Version: 1, KDF: "scrypt", N: kdf.N, R: kdf.R, P: kdf.P,
 		Salt: make([]byte, 16), Nonce: make([]byte, 12)}
@@ -191,9 +224,11 @@ func (k *Keystore) Unlock(passphrase []byte) (*ecdsa.PrivateKey, error) {
 }
 
 func (f *keyFile) aead(passphrase []byte) (cipher.AEAD, error) {
-	// Bounds keep a hostile key file from asking for absurd work.
-	if f.N < 2 || f.N > 1<<20 || f.R < 1 || f.R > 32 || f.P < 1 || f.P > 16 || len(f.Salt) < 16 {
-		return nil, errors.New("keystore: key file has out-of-range KDF parameters")
+	if err := (KDF{N: f.N, R: f.R, P: f.P}).Check(); err != nil {
+		return nil, err
+	}
+	if len(f.Salt) < 16 {
+		return nil, fmt.Errorf("keystore: key file salt is %d bytes, at least 16 needed", len(f.Salt))
 	}
 	dk, err := scrypt.Key(passphrase, f.Salt, f.N, f.R, f.P, 32)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 )
 
-var fastKDF = keystore.KDF{N: 1 << 10, R: 8, P: 1}
+var fastKDF = keystore.KDF{N: 1 << 14, R: 8, P: 1}
 
 func TestRoundTripUnlocksTheSameKey(t *testing.T) {
 	ca := testpki.NewCA("Org1 CA")
