@@ -51,6 +51,12 @@ type Config struct {
 	QRCacheEntries   int       `yaml:"qrCacheEntries"`
 	LogLevel         string    `yaml:"logLevel"` // debug, info, warn, error
 	Events           bool      `yaml:"events"`   // follow chaincode events (SSE, block cache)
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string `yaml:"metricsToken"`
+	// MaxBatchBytes limits a POST /v1/batches body (all files together).
+	MaxBatchBytes int64 `yaml:"maxBatchBytes"`
+	// BatchConcurrency bounds parallel RegisterDocument calls of one batch.
+	BatchConcurrency int `yaml:"batchConcurrency"`
 }
 
 // Gateway is how the relay reaches its org's peer gateway.
@@ -141,6 +147,8 @@ func Default() Config {
 		SessionTTL:       Duration(24 * time.Hour),
 		MaxDocumentBytes: 32 << 20,
 		MaxJSONBytes:     256 << 10,
+		MaxBatchBytes:    1 << 30,
+		BatchConcurrency: 16,
 		RateLimit:        RateLimit{PerSecond: 50, Burst: 100},
 		Server: Server{
 			ReadHeaderTimeout: Duration(5 * time.Second),
@@ -334,6 +342,15 @@ func (c *Config) Validate() error {
 	if c.MaxJSONBytes <= 0 {
 		bad("maxJSONBytes", "must be positive")
 	}
+	if c.MaxBatchBytes <= 0 {
+		bad("maxBatchBytes", "must be positive")
+	}
+	if c.BatchConcurrency < 1 || c.BatchConcurrency > 256 {
+		bad("batchConcurrency", "must be 1..256")
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("metricsToken", "must be at least 16 characters")
+	}
 	if c.RateLimit.PerSecond < 0 || (c.RateLimit.PerSecond > 0 && c.RateLimit.Burst < 1) {
 		bad("rateLimit", "perSecond must be >= 0 and burst >= 1 when enabled")
 	}
@@ -380,29 +397,25 @@ func sortErrs(errs []error) {
 
 // LoadTokenKey reads the 32-byte HMAC key at TokenKeyFile, creating it (0600,
 // random) if it does not exist. Replicas of one org's relay share the file.
+// A new key is written to a temporary file and hard-linked into place, so a
+// concurrent replica sees either no file or the whole key, never 0 bytes; the
+// link fails if another replica won, and then its key is read. An existing
+// key file readable or writable by group or others is refused.
 func (c *Config) LoadTokenKey() ([]byte, error) {
-	b, err := os.ReadFile(c.TokenKeyFile)
+	fi, err := os.Stat(c.TokenKeyFile)
 	if errors.Is(err, os.ErrNotExist) {
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
+		if err := c.createTokenKey(); err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(filepath.Dir(c.TokenKeyFile), 0o700); err != nil {
-			return nil, fmt.Errorf("tokenKeyFile: %w", err)
-		}
-		f, err := os.OpenFile(c.TokenKeyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, os.ErrExist) {
-			return c.LoadTokenKey() // another replica won the race
-		}
-		if err != nil {
-			return nil, fmt.Errorf("tokenKeyFile: %w", err)
-		}
-		_, werr := f.Write(key)
-		if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-			return nil, fmt.Errorf("tokenKeyFile: %w", err)
-		}
-		return key, nil
+		fi, err = os.Stat(c.TokenKeyFile)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("tokenKeyFile: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("tokenKeyFile: %s has mode %04o; it holds a secret, make it 0600", c.TokenKeyFile, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(c.TokenKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("tokenKeyFile: %w", err)
 	}
@@ -416,4 +429,29 @@ func (c *Config) LoadTokenKey() ([]byte, error) {
 		return nil, fmt.Errorf("tokenKeyFile: %s holds %d bytes, need 32", c.TokenKeyFile, len(b))
 	}
 	return b, nil
+}
+
+func (c *Config) createTokenKey() error {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	dir := filepath.Dir(c.TokenKeyFile)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("tokenKeyFile: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".token-key-*")
+	if err != nil {
+		return fmt.Errorf("tokenKeyFile: %w", err)
+	}
+	defer os.Remove(f.Name())
+	_, werr := f.Write(key)
+	if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
+		return fmt.Errorf("tokenKeyFile: %w", err)
+	}
+	// Link, not rename: rename would replace a key another replica just made.
+	if err := os.Link(f.Name(), c.TokenKeyFile); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("tokenKeyFile: %w", err)
+	}
+	return nil
 }

@@ -115,3 +115,41 @@ func TestTokenKeyIsCreatedOnceWithMode0600(t *testing.T) {
 		t.Fatalf("len %d equal %v mode %v", len(k1), string(k1) == string(k2), st.Mode())
 	}
 }
+
+func TestTokenKeyReadableByOthersIsRefused(t *testing.T) {
+	c := Default()
+	c.TokenKeyFile = filepath.Join(t.TempDir(), "token.key")
+	if err := os.WriteFile(c.TokenKeyFile, make([]byte, 32), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(c.TokenKeyFile, 0o644)
+	_, err := c.LoadTokenKey()
+	if err == nil || !strings.Contains(err.Error(), "has mode 0644; it holds a secret, make it 0600") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestConcurrentReplicasCreatingTheKeyAllReadTheSameFullKey(t *testing.T) {
+	dir := t.TempDir()
+	keys := make(chan []byte, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			c := Default()
+			c.TokenKeyFile = filepath.Join(dir, "token.key")
+			k, err := c.LoadTokenKey()
+			if err != nil {
+				t.Error(err)
+			}
+			keys <- k
+		}()
+	}
+	first := <-keys
+	for i := 1; i < 8; i++ {
+		if k := <-keys; string(k) != string(first) || len(k) != 32 {
+			t.Fatalf("replica %d read %d bytes, a different key: %v", i, len(k), string(k) != string(first))
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".token-key-*")); len(left) != 0 {
+		t.Fatalf("temp files left: %v", left)
+	}
+}

@@ -33,6 +33,9 @@ func (s *Server) upload(c echo.Context) error {
 	switch ct {
 	case "application/json":
 		var meta service.UploadMeta
+		if err := limitJSON(c, s.cfg.MaxJSONBytes); err != nil {
+			return err
+		}
 		if err := decodeJSON(c, &meta); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -68,6 +69,8 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 	h := &harness{t: t, cfg: &cfg, ledger: fakeledger.New(), ca: testpki.NewCA("Org1 CA"), ops: &bytes.Buffer{},
 		now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	h.ledger.Now = h.clock
+	h.ledger.Trust = map[string]*model.OrgTrust{"Org1MSP": {MSPID: "Org1MSP", CAs: []model.SignerCA{{Subject: "CN=Org1 CA",
+		CertPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.ca.Cert.Raw}))}}}}
 	key, err := cfg.LoadTokenKey()
 	if err != nil {
 		t.Fatal(err)

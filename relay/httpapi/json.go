@@ -34,13 +34,25 @@ func decodeJSON(c echo.Context, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return problem.Newf(model.CodeBadRequest, "request JSON: %v", err)
 	}
-	if dec.More() {
+	// More() would let a stray '}' or ']' through; only the end may follow.
+	if _, err := dec.Token(); err != io.EOF {
 		return problem.New(model.CodeBadRequest, "request JSON: trailing data after the object")
 	}
 	return nil
 }
 
-// limitBody refuses bodies over n bytes with 413 PAYLOAD_TOO_LARGE: at once
+// limitJSON applies the JSON body limit inside a handler whose route allows
+// larger (file) bodies.
+func limitJSON(c echo.Context, n int64) error {
+	r := c.Request()
+	if r.ContentLength > n {
+		return problem.Newf(problem.CodePayloadTooLarge, "the request body is larger than %d bytes", n)
+	}
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, n)
+	return nil
+}
+
+// bodyLimit refuses bodies over n bytes with 413 PAYLOAD_TOO_LARGE: at once
 // when Content-Length says so, else when reading passes the limit.
 func bodyLimit(n int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {

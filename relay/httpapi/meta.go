@@ -1,13 +1,17 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	_ "embed"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/relay/metrics"
+	"github.com/qrsign/qrsign/relay/problem"
 )
 
 //go:embed openapi.json
@@ -50,7 +54,15 @@ func (s *Server) registerMetrics() {
 	s.metrics.Gauge("qrsign_relay_qr_cache_misses", func() float64 { _, m := s.qr.Stats(); return float64(m) })
 }
 
+func sha(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
+
 func (s *Server) metricsHandler(c echo.Context) error {
+	if t := s.cfg.MetricsToken; t != "" {
+		got := strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+		if subtle.ConstantTimeCompare(sha(got), sha(t)) != 1 {
+			return problem.New(problem.CodeUnauthorized, "GET /metrics needs Authorization: Bearer <metricsToken>")
+		}
+	}
 	c.Response().Header().Set(echo.HeaderContentType, metrics.ContentType)
 	c.Response().WriteHeader(http.StatusOK)
 	return s.metrics.Write(c.Response())

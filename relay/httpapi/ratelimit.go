@@ -74,4 +74,6 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func isProbe(path string) bool { return path == "/healthz" || path == "/readyz" || path == "/metrics" }
+// isProbe: health probes are never limited (/metrics is: it can be scraped
+// by anyone who can reach it unless metricsToken is set).
+func isProbe(path string) bool { return path == "/healthz" || path == "/readyz" }

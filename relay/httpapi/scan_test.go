@@ -1,12 +1,16 @@
 package httpapi
 
 import (
+	"context"
+	"encoding/base64"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -222,5 +226,85 @@ func TestOperationLogMarksReplays(t *testing.T) {
 	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
 	if !contains(h.ops.String(), `"who":"Org1MSP/bob"`) || !contains(h.ops.String(), `"op":"sign","documentId":"doc-1","result":"replayed"`) {
 		t.Fatalf("%s", h.ops)
+	}
+}
+
+func TestScanCertificateFromAnotherOrgsCAWithTheRightCNIs403WrongSigner(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	impostor := testpki.NewCA("Org2 CA").Issue("bob")
+	submits := h.ledger.Submits
+	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, impostor, "sign", "")), 403, "WRONG_SIGNER")
+	if p.Detail != `the certificate of "bob" is not issued by a signer CA of Org1MSP, the org this session is for` {
+		t.Fatal(p.Detail)
+	}
+	if h.ledger.Submits != submits {
+		t.Fatal("reached the ledger")
+	}
+}
+
+func TestScanSendsTheTokensMSPToTheChaincode(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", ""))
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	hist, _ := h.ledger.GetHistory(context.Background(), "doc-1")
+	if ev := hist.Events[1]; ev.Signature == nil || ev.Signature.Signer.MSPID != "Org1MSP" {
+		t.Fatalf("%+v", ev)
+	}
+}
+
+func TestScanNonStrictBase64SignatureIs422(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	body := h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", "")
+	// Flip the unused low bits of the last character before the padding.
+	sig := []byte(body.Signature)
+	i := len(sig) - 1
+	for sig[i] == '=' {
+		i--
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	pos := strings.IndexByte(alphabet, sig[i])
+	sig[i] = alphabet[pos|1]
+	if sig[i] == body.Signature[i] {
+		sig[i] = alphabet[pos&^1]
+	}
+	body.Signature = string(sig)
+	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", body), 422, "BAD_SIGNATURE")
+	if p.Detail != "signature is not standard base64" {
+		t.Fatal(p.Detail)
+	}
+}
+
+func TestScanGarbageRacingTheRealSignerDoesNotFailIt(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	tok := reg.Signing[0].Token
+	good := h.callback(tok, h.ca.Issue("bob"), "sign", "")
+	bad := good
+	bad.Signature = base64.StdEncoding.EncodeToString([]byte("garbage garbage garbage garbage"))
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				codes[i] = h.doJSON("POST", "/v1/callbacks/scan", bad).Code
+			} else {
+				codes[i] = h.doJSON("POST", "/v1/callbacks/scan", good).Code
+			}
+		}()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		// Garbage gets 422, or a replay of the real result once it committed
+		// (a retry after success is answered from memory); never the real one 422.
+		if (i%2 == 1 && c != 200) || (i%2 == 0 && c != 422 && c != 200) {
+			t.Fatalf("caller %d got %d: %v", i, c, codes)
+		}
 	}
 }

@@ -191,3 +191,41 @@ func TestWebPagesAreMountedWhenConfigured(t *testing.T) {
 		t.Fatalf("API shadowed: %d", rec.Code)
 	}
 }
+
+func TestMetricsNeedTheConfiguredBearerToken(t *testing.T) {
+	const tok = "metrics-0123456789abcdef"
+	h := newHarness(t, func(c *config.Config) { c.MetricsToken = tok })
+	wantProblem(t, h.do("GET", "/metrics", nil), 401, "UNAUTHORIZED")
+	wantProblem(t, h.do("GET", "/metrics", nil, "Authorization", "Bearer wrong-0123456789abcdef"), 401, "UNAUTHORIZED")
+	if rec := h.do("GET", "/metrics", nil, "Authorization", "Bearer "+tok); rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestMetricsAreRateLimited(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.RateLimit.PerSecond, c.RateLimit.Burst = 1, 1 })
+	if rec := h.do("GET", "/metrics", nil); rec.Code != 200 {
+		t.Fatal(rec.Code)
+	}
+	wantProblem(t, h.do("GET", "/metrics", nil), 429, "RATE_LIMITED")
+	if rec := h.do("GET", "/healthz", nil); rec.Code != 200 {
+		t.Fatal("probes are not limited", rec.Code)
+	}
+}
+
+func TestJSONWithTrailingDataIs400(t *testing.T) {
+	h := newHarness(t)
+	for _, tail := range []string{"}", "]", " {}", "x"} {
+		rec := h.do("POST", "/v1/callbacks/scan", strings.NewReader(`{"token":"x"}`+tail), "Content-Type", "application/json")
+		p := wantProblem(t, rec, 400, "BAD_REQUEST")
+		if p.Detail != "request JSON: trailing data after the object" {
+			t.Fatalf("%q: %s", tail, p.Detail)
+		}
+	}
+}
+
+func TestJSONRegistrationIsLimitedByMaxJSONBytes(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.MaxJSONBytes = 1024 })
+	big := map[string]any{"title": strings.Repeat("t", 2000), "sha256": strings.Repeat("a", 64), "size": 1}
+	wantProblem(t, h.doJSON("POST", "/v1/documents", big, "Authorization", "Bearer "+writeKey), 413, "PAYLOAD_TOO_LARGE")
+}

@@ -207,13 +207,13 @@ func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx,
 	commit, err := txn.SubmitWithContext(sctx)
 	cancel()
 	if err != nil {
-		return Tx{TxID: txID}, nil, classify(fn, txID, err)
+		return Tx{TxID: txID}, nil, submitted(classify(fn, txID, err))
 	}
 	cctx, cancel := context.WithTimeout(ctx, g.opt.CommitStatusTimeout)
 	st, err := commit.StatusWithContext(cctx)
 	cancel()
 	if err != nil {
-		return Tx{TxID: txID}, nil, classify(fn, txID, err)
+		return Tx{TxID: txID}, nil, submitted(classify(fn, txID, err))
 	}
 	tx := Tx{TxID: txID, BlockNumber: st.BlockNumber, ValidationCode: st.Code.String()}
 	if !st.Successful {
@@ -221,6 +221,15 @@ func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx,
 	}
 	g.RememberBlock(txID, st.BlockNumber)
 	return tx, txn.Result(), nil
+}
+
+// submitted marks an unavailability after submission: outcome unknown.
+func submitted(err error) error {
+	var le *Error
+	if errors.As(err, &le) && errors.Is(err, ErrUnavailable) {
+		le.Submitted = true
+	}
+	return err
 }
 
 // classify turns a gateway error into an *Error of the right kind.
@@ -376,6 +385,27 @@ func (g *Gateway) GetHistory(ctx context.Context, id string) (*model.History, er
 func (g *Gateway) GetNonce(ctx context.Context, nonce string) (*model.NonceRecord, error) {
 	var r model.NonceRecord
 	return &r, g.query(ctx, "GetNonce", nonce, &r)
+}
+
+// GetOrgTrust evaluates GetOrgTrust.
+func (g *Gateway) GetOrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error) {
+	var t model.OrgTrust
+	return &t, g.query(ctx, "GetOrgTrust", mspID, &t)
+}
+
+// Annotate submits Annotate.
+func (g *Gateway) Annotate(ctx context.Context, req model.AnnotateRequest) (*Written, error) {
+	return g.write(ctx, "Annotate", req)
+}
+
+// List evaluates one of the list queries.
+func (g *Gateway) List(ctx context.Context, fn ListFunc, q model.ListQuery) (*model.Page, error) {
+	arg, err := json.Marshal(q)
+	if err != nil {
+		return nil, err
+	}
+	var p model.Page
+	return &p, g.query(ctx, string(fn), string(arg), &p)
 }
 
 var _ Ledger = (*Gateway)(nil)

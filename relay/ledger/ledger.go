@@ -39,7 +39,23 @@ type Ledger interface {
 	GetNonce(ctx context.Context, nonce string) (*model.NonceRecord, error)
 	// BlockOfTx is the number of the block holding a committed transaction.
 	BlockOfTx(ctx context.Context, txID string) (uint64, error)
+	// GetOrgTrust is an org's registered signer CAs and CRLs.
+	GetOrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error)
+	Annotate(ctx context.Context, req model.AnnotateRequest) (*Written, error)
+	// List evaluates ListBySigner, ListByOwner, ListPending or ListByTag.
+	List(ctx context.Context, fn ListFunc, q model.ListQuery) (*model.Page, error)
 }
+
+// ListFunc names a list query of the chaincode.
+type ListFunc string
+
+// The chaincode's list queries.
+const (
+	ListBySigner ListFunc = "ListBySigner"
+	ListByOwner  ListFunc = "ListByOwner"
+	ListPending  ListFunc = "ListPending"
+	ListByTag    ListFunc = "ListByTag"
+)
 
 // Kinds of failure; test with errors.Is.
 var (
@@ -60,6 +76,9 @@ type Error struct {
 	TxID           string     // empty for evaluations
 	Code           model.Code // chaincode code, for rejections
 	ValidationCode string     // for invalidations
+	// Submitted: the transaction went to the orderer (or may have) but its
+	// commit status was not read; its outcome is unknown.
+	Submitted bool
 	Kind           error
 	Cause          error
 }

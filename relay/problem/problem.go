@@ -24,7 +24,8 @@ const (
 	CodeHashMismatch    model.Code = "HASH_MISMATCH"     // uploaded bytes do not match the declared sha256
 	CodeMethodNotAllow  model.Code = "METHOD_NOT_ALLOWED"
 	CodeWrongSigner     model.Code = "WRONG_SIGNER"  // certificate CN/MSP is not the token's signer
-	CodeNotCommitted    model.Code = "NOT_COMMITTED" // transaction invalidated at commit (validation code in detail)
+	CodeNotCommitted    model.Code = "NOT_COMMITTED" // invalidated at commit for good (validation code in detail); 502, do not retry
+	CodeBatchInvalid    model.Code = "BATCH_INVALID" // a batch upload with invalid documents (per-document errors listed)
 )
 
 // Problem is an RFC 9457 problem details object.
@@ -98,7 +99,7 @@ func Status(code model.Code) int {
 	case CodeUnavailable:
 		return http.StatusServiceUnavailable
 	case CodeNotCommitted:
-		return http.StatusConflict
+		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
 }

@@ -25,16 +25,39 @@ func fromLedger(err error) error {
 		p := problem.New(le.Code, me.Message).WithCause(err)
 		p.TxID = le.TxID
 		return p
-	case errors.Is(err, ledger.ErrInvalidated):
-		p := problem.Newf(problem.CodeUnavailable, "the transaction was invalidated at commit (%s); nothing was recorded, retry", le.ValidationCode).WithCause(err)
+	case errors.Is(err, ledger.ErrInvalidated) && retryable(le.ValidationCode):
+		p := problem.Newf(problem.CodeUnavailable, "the transaction was invalidated at commit (%s) by concurrent writes; nothing was recorded, retry", le.ValidationCode).WithCause(err)
 		p.TxID = le.TxID
 		p.RetryAfter = 1
 		return p
+	case errors.Is(err, ledger.ErrInvalidated):
+		// Permanent: the same transaction would be invalidated again.
+		p := problem.Newf(problem.CodeNotCommitted, "the transaction was invalidated at commit (%s); nothing was recorded and retrying will not help", le.ValidationCode).WithCause(err)
+		p.TxID = le.TxID
+		return p
+	case le.Submitted:
+		// Endorsed (maybe submitted) but the commit status was not read: the
+		// outcome is unknown. The nonce / document id make a retry safe.
+		p := problem.New(problem.CodeUnavailable, "the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)").WithCause(err)
+		p.TxID = le.TxID
+		p.RetryAfter = 2
+		return p
 	default:
 		p := problem.New(problem.CodeUnavailable, "the network cannot take the transaction now; nothing was recorded, retry").WithCause(err)
+		p.TxID = le.TxID
 		p.RetryAfter = 2
 		return p
 	}
+}
+
+// retryable says whether an invalidation is transient (read conflicts with
+// concurrent writers, past the gateway's own retries).
+func retryable(validationCode string) bool {
+	switch validationCode {
+	case "MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT", "DUPLICATE_TXID":
+		return true
+	}
+	return false
 }
 
 func codeOf(err error) model.Code {

@@ -2,9 +2,7 @@ package service
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"time"
 
@@ -182,32 +180,15 @@ func (s *Service) replayOf(r *ScanResult, doc string, want model.EventType) (*Sc
 }
 
 func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest, want model.EventType, purpose payload.Purpose) (*ScanResult, error) {
-	cert, err := leafCert(req.CertChainPEM)
-	if err != nil {
+	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
+		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
+	msg := payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: claims.DocID,
+		DocumentSHA256: claims.SHA256, Nonce: claims.Nonce, Reason: req.Reason}
+	if err := s.preVerify(ctx, claims.MSPID, claims.SignerID, &sreq, msg); err != nil {
 		return nil, err
 	}
-	if cert.Subject.CommonName != claims.SignerID {
-		return nil, problem.Newf(model.CodeNotASigner, "the certificate is issued to %q, but this session is for %q",
-			clip(cert.Subject.CommonName), claims.SignerID)
-	}
-	sreq := model.SignatureRequest{DocumentID: claims.DocID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
-		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
-	if err := sreq.Validate(); err != nil {
-		return nil, problem.From(err)
-	}
-	sig, err := base64.StdEncoding.DecodeString(req.Signature)
-	if err != nil {
-		return nil, problem.New(model.CodeBadSignature, "signature is not standard base64")
-	}
-	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: claims.DocID,
-		DocumentSHA256: claims.SHA256, Nonce: claims.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Reason: req.Reason})
-	if err != nil {
-		return nil, problem.New(model.CodeInvalidField, err.Error())
-	}
-	if err := sigalg.Verify(req.Algorithm, cert.PublicKey, msg, sig); err != nil {
-		return nil, problem.From(err)
-	}
 	var w *ledger.Written
+	var err error
 	t0 := time.Now()
 	if want == model.EventSignatureDeclined {
 		w, err = s.Ledger.DeclineSignature(ctx, sreq)
@@ -235,6 +216,39 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest
 	return res, nil
 }
 
+// preVerify checks a signer proof before anything reaches the ledger: the
+// chain parses strictly, its leaf is issued to signerID (403 NOT_A_SIGNER)
+// by a signer CA of mspID (403 WRONG_SIGNER), the request has the
+// chaincode's shape, the signature is strict base64 and verifies over the
+// payload with the leaf key (422 BAD_SIGNATURE).
+func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *model.SignatureRequest, f payload.Fields) error {
+	chain, err := parseChain(sreq.CertChainPEM)
+	if err != nil {
+		return err
+	}
+	cert := chain[0]
+	if cert.Subject.CommonName != signerID {
+		return problem.Newf(model.CodeNotASigner, "the certificate is issued to %q, but this session is for %q",
+			clip(cert.Subject.CommonName), signerID)
+	}
+	if err := sreq.Validate(); err != nil {
+		return problem.From(err)
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(sreq.Signature)
+	if err != nil {
+		return problem.New(model.CodeBadSignature, "signature is not standard base64")
+	}
+	f.SignerFingerprint = payload.Fingerprint(cert.Raw)
+	msg, err := payload.Build(f)
+	if err != nil {
+		return problem.New(model.CodeInvalidField, err.Error())
+	}
+	if err := sigalg.Verify(sreq.Algorithm, cert.PublicKey, msg, sig); err != nil {
+		return problem.From(err)
+	}
+	return s.checkOrg(ctx, mspID, chain)
+}
+
 // fromNonce answers from the ledger's nonce record: the first result
 // (replayed) if the nonce was used for this document and action, 409
 // NONCE_REUSED if for something else, nil if unused.
@@ -258,19 +272,4 @@ func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model
 	out := *res
 	out.Replayed = true
 	return &out, nil
-}
-
-func leafCert(chain string) (*x509.Certificate, error) {
-	if chain == "" || len(chain) > model.MaxChainPEMLen {
-		return nil, problem.Newf(model.CodeInvalidField, "certChainPem must be 1..%d bytes", model.MaxChainPEMLen)
-	}
-	blk, _ := pem.Decode([]byte(chain))
-	if blk == nil || blk.Type != "CERTIFICATE" {
-		return nil, problem.New(model.CodeBadCertificate, "certChainPem does not start with a PEM CERTIFICATE")
-	}
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		return nil, problem.New(model.CodeBadCertificate, "the signer certificate does not parse")
-	}
-	return cert, nil
 }

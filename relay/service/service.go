@@ -112,7 +112,9 @@ func (s *Service) opResult(c Caller, op, doc string, started time.Time, tx *ledg
 }
 
 // flight collapses concurrent calls with the same key into one (a minimal
-// singleflight: duplicates wait for and share the first call's answer).
+// singleflight). Only a success is shared: a waiter whose leader failed runs
+// its own attempt, so a garbage callback raced in by someone who saw the QR
+// cannot hand the real signer its error.
 type flight struct {
 	mu    sync.Mutex
 	calls map[string]*call
@@ -125,24 +127,31 @@ type call struct {
 }
 
 func (f *flight) do(key string, fn func() (*ScanResult, error)) (*ScanResult, error, bool) {
-	f.mu.Lock()
-	if f.calls == nil {
-		f.calls = map[string]*call{}
-	}
-	if c, ok := f.calls[key]; ok {
-		f.mu.Unlock()
-		<-c.done
-		return c.val, c.err, true
-	}
-	c := &call{done: make(chan struct{})}
-	f.calls[key] = c
-	f.mu.Unlock()
-	defer func() {
+	for {
 		f.mu.Lock()
-		delete(f.calls, key)
+		if f.calls == nil {
+			f.calls = map[string]*call{}
+		}
+		if c, ok := f.calls[key]; ok {
+			f.mu.Unlock()
+			<-c.done
+			if c.err == nil {
+				return c.val, nil, true
+			}
+			continue // the leader failed: try ourselves (or wait for a newer leader)
+		}
+		c := &call{done: make(chan struct{})}
+		f.calls[key] = c
 		f.mu.Unlock()
-		close(c.done)
-	}()
-	c.val, c.err = fn()
-	return c.val, c.err, false
+		func() {
+			defer func() {
+				f.mu.Lock()
+				delete(f.calls, key)
+				f.mu.Unlock()
+				close(c.done)
+			}()
+			c.val, c.err = fn()
+		}()
+		return c.val, c.err, false
+	}
 }

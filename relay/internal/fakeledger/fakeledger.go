@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -32,6 +34,11 @@ type Ledger struct {
 	// Delay is added to each write (to make concurrent duplicates overlap).
 	Delay time.Duration
 	Now   func() time.Time
+	// Trust is what GetOrgTrust answers, by MSP id (no entry: no CAs).
+	Trust map[string]*model.OrgTrust
+	// FailRegisterAfter, when > 0, makes RegisterDocument fail as unavailable
+	// once that many documents are registered (a network failure mid-batch).
+	FailRegisterAfter int
 }
 
 // New returns an empty fake ledger.
@@ -79,6 +86,9 @@ func (l *Ledger) RegisterDocument(ctx context.Context, req model.RegisterDocumen
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.FailRegisterAfter > 0 && len(l.docs) >= l.FailRegisterAfter {
+		return nil, ledger.Unavailable("RegisterDocument", "", fmt.Errorf("fake: failing after %d", l.FailRegisterAfter))
+	}
 	l.Submits++
 	if err := req.Validate(l.Now()); err != nil {
 		me := err.(*model.Error)
@@ -90,7 +100,8 @@ func (l *Ledger) RegisterDocument(ctx context.Context, req model.RegisterDocumen
 	tx := l.newTx()
 	d := &model.Document{ID: req.ID, SHA256: req.SHA256, Size: req.Size, MediaType: req.MediaType, Title: req.Title,
 		DocType: req.DocType, Owner: req.Owner, OwnerMSP: l.MSPID, Priority: req.Priority, ExpiresAt: req.ExpiresAt,
-		CreatedAt: l.Now().UTC(), CreatedTxID: tx.TxID, Status: model.StatusPending, Tags: []string{}}
+		CreatedAt: l.Now().UTC(), CreatedTxID: tx.TxID, Status: model.StatusPending, Tags: []string{},
+		BatchID: req.BatchID, BatchOrder: req.BatchOrder}
 	for _, s := range req.Signers {
 		d.Signers = append(d.Signers, model.SignerState{SignerSpec: s, Status: model.SignerPending})
 	}
@@ -168,7 +179,7 @@ func (l *Ledger) sign(ctx context.Context, op string, req model.SignatureRequest
 	}
 	idx := -1
 	for i, s := range d.Signers {
-		if s.ID == cert.Subject.CommonName {
+		if s.ID == cert.Subject.CommonName && (req.MSPID == "" || req.MSPID == s.MSPID) {
 			idx = i
 		}
 	}
@@ -262,6 +273,170 @@ func (l *Ledger) EventCount(id string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.events[id])
+}
+
+// GetOrgTrust implements ledger.Ledger.
+func (l *Ledger) GetOrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error) {
+	if l.down() {
+		return nil, ledger.Unavailable("GetOrgTrust", "", fmt.Errorf("fake: down"))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t, ok := l.Trust[mspID]; ok {
+		cp := *t
+		return &cp, nil
+	}
+	return &model.OrgTrust{MSPID: mspID, CAs: []model.SignerCA{}, CRLs: []model.CRLInfo{}}, nil
+}
+
+// Annotate implements ledger.Ledger: a signer of the document (by CN and
+// mspId) adds tags and a note; the nonce is consumed.
+func (l *Ledger) Annotate(ctx context.Context, req model.AnnotateRequest) (*ledger.Written, error) {
+	if l.down() {
+		return nil, ledger.Unavailable("Annotate", "", fmt.Errorf("fake: down"))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Submits++
+	rej := func(c model.Code, f string, a ...any) (*ledger.Written, error) {
+		return nil, ledger.Rejected("Annotate", "", c, fmt.Sprintf(f, a...))
+	}
+	if err := req.Validate(); err != nil {
+		me := err.(*model.Error)
+		return rej(me.Code, "%s", me.Message)
+	}
+	d, ok := l.docs[req.DocumentID]
+	if !ok {
+		return rej(model.CodeDocumentNotFound, "no document %s", req.DocumentID)
+	}
+	if _, used := l.nonces[req.Nonce]; used {
+		return rej(model.CodeNonceReused, "nonce %s was used", req.Nonce)
+	}
+	blk, _ := pem.Decode([]byte(req.CertChainPEM))
+	if blk == nil {
+		return rej(model.CodeBadCertificate, "no PEM certificate")
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return rej(model.CodeBadCertificate, "certificate does not parse")
+	}
+	idx := -1
+	for i, s := range d.Signers {
+		if s.ID == cert.Subject.CommonName && (req.MSPID == "" || req.MSPID == s.MSPID) {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return rej(model.CodeNotASigner, "%s is not a signer of %s", cert.Subject.CommonName, d.ID)
+	}
+	tx := l.newTx()
+	now := l.Now().UTC()
+	ev := model.Event{Type: model.EventAnnotated, DocumentID: d.ID, TxID: tx.TxID, Timestamp: now, CreatorMSP: l.MSPID,
+		CreatorSubject: "CN=relay", Annotation: &model.Annotation{Tags: req.Tags, Note: req.Note}}
+	l.append(d, ev)
+	set := map[string]bool{}
+	for _, t := range append(d.Tags, req.Tags...) {
+		set[t] = true
+	}
+	d.Tags = d.Tags[:0:0]
+	for t := range set {
+		d.Tags = append(d.Tags, t)
+	}
+	sort.Strings(d.Tags)
+	l.nonces[req.Nonce] = model.NonceRecord{Nonce: req.Nonce, Used: true, TxID: tx.TxID, DocumentID: d.ID, EventType: model.EventAnnotated, Timestamp: &now}
+	return &ledger.Written{Tx: tx, Result: model.WriteResult{Events: []model.Event{ev}, Document: l.view(d)}}, nil
+}
+
+// List implements ledger.Ledger with the chaincode's orders (pending:
+// priority desc, routing order, oldest; others oldest first); the bookmark
+// is the offset of the next record.
+func (l *Ledger) List(ctx context.Context, fn ledger.ListFunc, q model.ListQuery) (*model.Page, error) {
+	if l.down() {
+		return nil, ledger.Unavailable(string(fn), "", fmt.Errorf("fake: down"))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	type hit struct {
+		v     *model.DocumentView
+		order int
+	}
+	var hits []hit
+	for _, d := range l.docs {
+		v := l.view(d)
+		order, ok := 0, false
+		switch fn {
+		case ledger.ListBySigner, ledger.ListPending:
+			for _, s := range d.Signers {
+				if s.MSPID == q.MSPID && s.ID == q.SignerID {
+					ok, order = fn == ledger.ListBySigner || s.Status == model.SignerPending, s.RoutingOrder
+				}
+			}
+			if fn == ledger.ListPending && q.Status == "" && v.EffectiveStatus != model.StatusPending {
+				ok = false
+			}
+		case ledger.ListByOwner:
+			ok = d.Owner == q.Owner
+		case ledger.ListByTag:
+			for _, t := range d.Tags {
+				ok = ok || t == q.Tag
+			}
+		default:
+			return nil, ledger.Rejected(string(fn), "", model.CodeBadRequest, "unknown query")
+		}
+		switch {
+		case q.Status != "" && v.EffectiveStatus != q.Status,
+			q.DocType != "" && d.DocType != q.DocType,
+			q.Tag != "" && fn != ledger.ListByTag && !contains(d.Tags, q.Tag),
+			q.From != nil && d.CreatedAt.Before(*q.From),
+			q.To != nil && !d.CreatedAt.Before(*q.To):
+			ok = false
+		}
+		if ok {
+			hits = append(hits, hit{v, order})
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		a, b := hits[i], hits[j]
+		if fn == ledger.ListPending && a.v.Priority != b.v.Priority {
+			return a.v.Priority > b.v.Priority
+		}
+		if fn == ledger.ListPending && a.order != b.order {
+			return a.order < b.order
+		}
+		if !a.v.CreatedAt.Equal(b.v.CreatedAt) {
+			return a.v.CreatedAt.Before(b.v.CreatedAt)
+		}
+		return a.v.ID < b.v.ID
+	})
+	off := 0
+	if q.Bookmark != "" {
+		n, err := strconv.Atoi(q.Bookmark)
+		if err != nil || n < 0 {
+			return nil, ledger.Rejected(string(fn), "", model.CodeInvalidField, "bad bookmark")
+		}
+		off = n
+	}
+	size := q.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	p := &model.Page{Records: []model.DocumentView{}}
+	for i := off; i < len(hits) && len(p.Records) < size; i++ {
+		p.Records = append(p.Records, *hits[i].v)
+	}
+	if off+size < len(hits) {
+		p.Bookmark = strconv.Itoa(off + size)
+	}
+	return p, nil
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 var _ ledger.Ledger = (*Ledger)(nil)

@@ -1,0 +1,41 @@
+package service
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/problem"
+)
+
+func TestLedgerFailuresBecomeProblemsThatSayWhetherToRetry(t *testing.T) {
+	submitted := ledger.Unavailable("RecordSignature", "tx1", errors.New("deadline"))
+	submitted.Submitted = true
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		code   string
+		detail string
+		retry  int
+	}{
+		{"endorsement failed: nothing recorded", ledger.Unavailable("RecordSignature", "tx1", errors.New("no peers")), 503, "UNAVAILABLE",
+			"the network cannot take the transaction now; nothing was recorded, retry", 2},
+		{"commit status not read: outcome unknown", submitted, 503, "UNAVAILABLE",
+			"the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)", 2},
+		{"read conflict past retries: transient", ledger.Invalidated("RecordSignature", "tx1", "MVCC_READ_CONFLICT"), 503, "UNAVAILABLE",
+			"the transaction was invalidated at commit (MVCC_READ_CONFLICT) by concurrent writes; nothing was recorded, retry", 1},
+		{"policy failure: permanent", ledger.Invalidated("RecordSignature", "tx1", "ENDORSEMENT_POLICY_FAILURE"), 502, "NOT_COMMITTED",
+			"the transaction was invalidated at commit (ENDORSEMENT_POLICY_FAILURE); nothing was recorded and retrying will not help", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var p *problem.Problem
+			if !errors.As(fromLedger(tc.err), &p) {
+				t.Fatal("not a problem")
+			}
+			if p.Status != tc.status || string(p.Code) != tc.code || p.Detail != tc.detail || p.RetryAfter != tc.retry || p.TxID != "tx1" {
+				t.Fatalf("%d %s %q retry %d tx %q", p.Status, p.Code, p.Detail, p.RetryAfter, p.TxID)
+			}
+		})
+	}
+}
