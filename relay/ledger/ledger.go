@@ -79,8 +79,8 @@ type Error struct {
 	// Submitted: the transaction went to the orderer (or may have) but its
 	// commit status was not read; its outcome is unknown.
 	Submitted bool
-	Kind           error
-	Cause          error
+	Kind      error
+	Cause     error
 }
 
 func (e *Error) Error() string {
