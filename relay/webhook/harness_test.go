@@ -145,3 +145,5 @@ func payloadOf(t *testing.T, b []byte) Payload {
 }
 
 var bg = context.Background()
+
+type bgCtx = context.Context
