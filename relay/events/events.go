@@ -44,8 +44,9 @@ func (h *Hub) Stats() (events, lastBlock uint64) { return h.seen.Load(), h.lastB
 func NewHub() *Hub { return &Hub{subs: map[string]map[chan []byte]struct{}{}, Log: slog.Default()} }
 
 // Subscribe returns a channel of JSON messages {"event","blockNumber"} for docID.
-// A slow subscriber loses messages rather than stalling the hub (SSE
-// clients recover with Last-Event-ID).
+// A subscriber whose buffer is full is dropped and its channel closed rather
+// than stalling the hub or losing messages silently: the SSE stream ends and
+// the client reconnects with Last-Event-ID, replaying from the ledger.
 func (h *Hub) Subscribe(docID string) (<-chan []byte, func()) {
 	ch := make(chan []byte, 64)
 	h.mu.Lock()
@@ -88,7 +89,13 @@ func (h *Hub) Publish(block uint64, txID string, payload []byte) {
 			select {
 			case ch <- b:
 			default:
+				delete(h.subs[ev.DocumentID], ch)
+				close(ch)
+				h.Log.Info("slow event subscriber dropped", "document", ev.DocumentID)
 			}
+		}
+		if len(h.subs[ev.DocumentID]) == 0 {
+			delete(h.subs, ev.DocumentID)
 		}
 	}
 }

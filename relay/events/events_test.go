@@ -38,12 +38,30 @@ func TestPublishReachesOnlyTheDocumentsSubscribersAndRecordsTheBlock(t *testing.
 	}
 }
 
-func TestSlowSubscriberLosesMessagesInsteadOfStallingTheHub(t *testing.T) {
+func TestSlowSubscriberIsDroppedAndClosedNotStallingTheHub(t *testing.T) {
 	h := NewHub()
-	_, cancel := h.Subscribe("doc-a")
+	slow, cancel := h.Subscribe("doc-a")
 	defer cancel()
+	fast, cancelFast := h.Subscribe("doc-a")
+	defer cancelFast()
 	payload, _ := json.Marshal([]model.Event{{Type: model.EventAnnotated, DocumentID: "doc-a"}})
+	got := 0
 	for i := 0; i < 500; i++ {
-		h.Publish(uint64(i), "t", payload)
+		h.Publish(uint64(i), "t", payload) // returns although slow never reads
+		<-fast
+		got++
+	}
+	n := 0
+	for range slow { // drains the buffer, then ends: the channel was closed
+		n++
+	}
+	if n != 64 || got != 500 {
+		t.Fatalf("slow subscriber got %d before being closed (want its buffer, 64); fast got %d", n, got)
+	}
+	h.mu.Lock()
+	left := len(h.subs["doc-a"])
+	h.mu.Unlock()
+	if left != 1 {
+		t.Fatalf("%d subscribers left, want the fast one", left)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"time"
 	"crypto/sha256"
 	"crypto/subtle"
 	"strings"
@@ -104,6 +105,7 @@ func (s *Server) readAccess(next echo.HandlerFunc) echo.HandlerFunc {
 				return problem.New(problem.CodeTokenInvalid, "the session token is for another document")
 			}
 			c.Set(ctxKeyName, "session:"+claims.MSPID+"/"+claims.SignerID)
+			c.Set(ctxKeyTokenExpiry, time.Unix(claims.Expiry, 0))
 			return next(c)
 		}
 		if err := s.authenticate(c, config.ScopeRead); err != nil {
@@ -112,6 +114,9 @@ func (s *Server) readAccess(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// ctxKeyTokenExpiry holds when the session token that authorized the request expires.
+const ctxKeyTokenExpiry = "qrsign.tokenExpiry"
 
 func caller(c echo.Context) string {
 	if v, ok := c.Get(ctxKeyName).(string); ok {

@@ -42,6 +42,7 @@ func (s *Server) upload(c echo.Context) error {
 		if meta.SHA256 == "" {
 			return problem.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
 		}
+		meta.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 		res, err = s.svc.Upload(c.Request().Context(), s.callerOf(c), meta, nil, "")
 	case "multipart/form-data":
 		res, err = s.uploadMultipart(c)
@@ -50,6 +51,9 @@ func (s *Server) upload(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if res.Replayed {
+		return c.JSON(http.StatusOK, res)
 	}
 	return c.JSON(http.StatusCreated, res)
 }
@@ -87,6 +91,10 @@ func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
 			if err := dec.Decode(&m); err != nil {
 				return nil, problem.Newf(model.CodeBadRequest, "metadata JSON: %v", err)
 			}
+			if _, err := dec.Token(); err != io.EOF {
+				return nil, problem.New(model.CodeBadRequest, "metadata JSON: trailing data after the object")
+			}
+			m.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 			meta = &m
 		case "file":
 			if content != nil {

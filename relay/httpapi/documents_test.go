@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -231,4 +232,41 @@ func TestGetDocumentWithKeyOrToken(t *testing.T) {
 		}
 	}
 	wantProblem(t, h.do("GET", "/v1/documents/doc-1", nil), 401, "UNAUTHORIZED")
+}
+
+func TestUploadRetriedWithIdempotencyKeyRegistersOnce(t *testing.T) {
+	h := newHarness(t)
+	meta := map[string]any{"title": "Lease", "docType": "contract", "owner": "alice", "signers": []model.SignerSpec{signer("bob", 1)}}
+	send := func(key string) *httptest.ResponseRecorder {
+		body, ct := multipartBody(t, meta, []byte("%PDF-1.7 lease"))
+		return h.do("POST", "/v1/documents", body, "Content-Type", ct, "Authorization", "Bearer "+writeKey, "Idempotency-Key", key)
+	}
+	first := send("k-1")
+	submits := h.ledger.Submits
+	second := send("k-1")
+	a, b := decode[service.Registered](t, first), decode[service.Registered](t, second)
+	if first.Code != 201 || second.Code != 200 || !b.Replayed || a.Document.ID != b.Document.ID || a.TxID != b.TxID ||
+		b.BlockNumber != a.BlockNumber || len(b.Signing) != 1 {
+		t.Fatalf("%d %d %+v %+v", first.Code, second.Code, a, b)
+	}
+	if h.ledger.Submits != submits+1 { // the retry's RegisterDocument was refused: DOCUMENT_EXISTS
+		t.Fatalf("submits %d → %d", submits, h.ledger.Submits)
+	}
+	if c := send("k-2"); c.Code != 201 {
+		t.Fatalf("another key is another document: %d", c.Code)
+	}
+	meta["title"] = "Other"
+	wantProblem(t, send("k-1"), 409, "DOCUMENT_EXISTS")
+}
+
+func TestUploadRetriedWithoutKeyMapsToTheSameDocument(t *testing.T) {
+	h := newHarness(t)
+	meta := map[string]any{"title": "Lease", "docType": "contract", "owner": "alice", "signers": []model.SignerSpec{signer("bob", 1)}}
+	b1, ct1 := multipartBody(t, meta, []byte("%PDF-1.7 lease"))
+	first := h.do("POST", "/v1/documents", b1, "Content-Type", ct1, "Authorization", "Bearer "+writeKey)
+	b2, ct2 := multipartBody(t, meta, []byte("%PDF-1.7 lease"))
+	second := h.do("POST", "/v1/documents", b2, "Content-Type", ct2, "Authorization", "Bearer "+writeKey)
+	if first.Code != 201 || second.Code != 200 || decode[service.Registered](t, second).Document.ID != decode[service.Registered](t, first).Document.ID {
+		t.Fatalf("%d %d", first.Code, second.Code)
+	}
 }

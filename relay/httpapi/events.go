@@ -63,8 +63,19 @@ func (s *Server) streamEvents(c echo.Context) error {
 	w.Flush()
 	ping := time.NewTicker(15 * time.Second)
 	defer ping.Stop()
+	// A stream authorized by a session token ends when the token expires.
+	var expired <-chan time.Time
+	if exp, ok := c.Get(ctxKeyTokenExpiry).(time.Time); ok {
+		t := time.NewTimer(exp.Sub(s.svc.Now()))
+		defer t.Stop()
+		expired = t.C
+	}
 	for {
 		select {
+		case <-expired:
+			fmt.Fprint(w, "event: expired\ndata: {}\n\n")
+			w.Flush()
+			return nil
 		case <-c.Request().Context().Done():
 			return nil
 		case <-s.closing:
@@ -76,6 +87,8 @@ func (s *Server) streamEvents(c echo.Context) error {
 			w.Flush()
 		case raw, ok := <-live:
 			if !ok {
+				// The hub dropped this slow subscriber: end the stream; the
+				// client reconnects with Last-Event-ID and misses nothing.
 				return nil
 			}
 			var msg struct {

@@ -2,7 +2,10 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -31,6 +34,8 @@ type UploadMeta struct {
 	// optional expected hash of the file.
 	SHA256 string `json:"sha256,omitempty"`
 	Size   *int64 `json:"size,omitempty"`
+	// IdempotencyKey is the request's Idempotency-Key header (not JSON).
+	IdempotencyKey string `json:"-"`
 }
 
 // SigningLink is one signer's session on a freshly registered document.
@@ -49,6 +54,8 @@ type Registered struct {
 	TxID        string              `json:"txId"`
 	BlockNumber uint64              `json:"blockNumber"`
 	Signing     []SigningLink       `json:"signing"`
+	// Replayed: a retry of an upload that already registered this document.
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 // Upload stores content (when not nil) and registers the document on the ledger.
@@ -57,8 +64,9 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 	var tx *ledger.Tx
 	defer func() { s.op(c, "register", meta.ID, started, tx, err) }()
 	now := s.now()
-	if meta.ID == "" {
-		meta.ID = randomID()
+	derived := meta.ID == ""
+	if derived {
+		meta.ID = "doc-pending" // placeholder for validation; set once the hash is known
 	}
 	req := model.RegisterDocumentRequest{ID: meta.ID, MediaType: meta.MediaType, Title: meta.Title, DocType: meta.DocType,
 		Owner: meta.Owner, Signers: meta.Signers, Priority: meta.Priority, BatchID: meta.BatchID, BatchOrder: meta.BatchOrder}
@@ -100,12 +108,21 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 			req.MediaType = "application/octet-stream"
 		}
 	}
+	if derived {
+		req.ID = uploadID(c.Who, meta.IdempotencyKey, req)
+		meta.ID = req.ID
+	}
 	if err := req.Validate(now); err != nil {
 		return nil, problem.From(err)
 	}
 	t0 := time.Now()
 	w, err := s.Ledger.RegisterDocument(ctx, req)
 	s.observe("RegisterDocument", t0)
+	if code, _ := ledger.CodeOf(err); code == model.CodeDocumentExists && derived {
+		// A retry (after a 503, a lost answer): answer the registered
+		// document if it is the same one, never register a second.
+		return s.replayUpload(ctx, req, now)
+	}
 	if err != nil {
 		return nil, fromLedger(err)
 	}
@@ -119,6 +136,48 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 	out := &Registered{Document: view, TxID: w.TxID, BlockNumber: w.BlockNumber}
 	for _, sg := range req.Signers {
 		link, err := s.link(view, sg, now)
+		if err != nil {
+			return nil, err
+		}
+		out.Signing = append(out.Signing, link)
+	}
+	return out, nil
+}
+
+// uploadID names a document the caller did not name, so that a retried
+// upload maps to the same id: from the Idempotency-Key (per caller) when one
+// is given, else from what the document is (hash, owner, signers, title).
+func uploadID(who, key string, r model.RegisterDocumentRequest) string {
+	h := sha256.New()
+	if key != "" {
+		fmt.Fprintf(h, "qrsign-upload-key/1\n%s\n%s", who, key)
+	} else {
+		fmt.Fprintf(h, "qrsign-upload/1\n%s\n%s\n%s\n%s\n%s\n%s", who, r.SHA256, r.Owner, r.Title, r.DocType, r.BatchID)
+		for _, sg := range r.Signers {
+			fmt.Fprintf(h, "\n%s/%s/%d", sg.MSPID, sg.ID, sg.RoutingOrder)
+		}
+	}
+	return "doc-" + hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRequest, now time.Time) (*Registered, error) {
+	v, err := s.Ledger.GetDocument(ctx, req.ID)
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	same := v.SHA256 == req.SHA256 && v.Owner == req.Owner && v.Title == req.Title && len(v.Signers) == len(req.Signers)
+	for i := 0; same && i < len(req.Signers); i++ {
+		same = v.Signers[i].SignerSpec == req.Signers[i]
+	}
+	if !same {
+		return nil, problem.Newf(model.CodeDocumentExists, "document %s was registered by an earlier request with this Idempotency-Key but different content or metadata", req.ID)
+	}
+	out := &Registered{Document: v, TxID: v.CreatedTxID, Replayed: true}
+	if b, err := s.Ledger.BlockOfTx(ctx, v.CreatedTxID); err == nil {
+		out.BlockNumber = b
+	}
+	for _, sg := range req.Signers {
+		link, err := s.link(v, sg, now)
 		if err != nil {
 			return nil, err
 		}

@@ -6,8 +6,6 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"sync"
 	"time"
@@ -75,12 +73,6 @@ func (s *Service) observe(op string, start time.Time) {
 	if s.Observe != nil {
 		s.Observe(op, time.Since(start))
 	}
-}
-
-func randomID() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return "doc-" + hex.EncodeToString(b)
 }
 
 // Caller is who asks, for the operation log.
