@@ -1,10 +1,10 @@
 package httpapi
 
 import (
-	"time"
 	"crypto/sha256"
 	"crypto/subtle"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
