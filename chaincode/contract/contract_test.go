@@ -101,8 +101,8 @@ func TestMetadataListsExactlyTheTransactions(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := "Annotate:submit DeclineSignature:submit GetDocument:evaluate GetHistory:evaluate GetNonce:evaluate " +
-		"GetOrgTrust:evaluate ListByOwner:evaluate ListBySigner:evaluate ListByTag:evaluate ListPending:evaluate " +
-		"Ping:submit PublishCRL:submit RecordSignature:submit RegisterDocument:submit RegisterSignerCA:submit " +
+		"GetOrgTrust:evaluate ListBatch:evaluate ListByOwner:evaluate ListBySigner:evaluate ListByTag:evaluate ListPending:evaluate " +
+		"Ping:submit PublishCRL:submit RecordBatchSignature:submit RecordSignature:submit RegisterDocument:submit RegisterSignerCA:submit " +
 		"VerifyRecord:evaluate VoidDocument:submit"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("transactions:\n got  %s\n want %s", strings.Join(got, " "), want)

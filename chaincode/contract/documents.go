@@ -57,6 +57,11 @@ func registerDocument(ctx contractapi.TransactionContextInterface, request strin
 	if err := t.put(ownerKey(doc), indexValue); err != nil {
 		return "", err
 	}
+	if doc.BatchID != "" {
+		if err := t.put(batchKey(doc), indexValue); err != nil {
+			return "", err
+		}
+	}
 	return t.finish(doc)
 }
 

@@ -210,50 +210,9 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	if err := CheckValidity(t.now, chain...); err != nil {
 		return nil, err
 	}
-	// The certificate's CN names the signer; the org is the request's mspId,
-	// or else the one org among the document's signers with that id whose
-	// registered CAs verify the chain. Two such orgs: ambiguous, refused.
-	var (
-		idx     = -1
-		verdict chainVerdict
-		lastErr error
-		orgs    []string
-	)
-	for i, s := range doc.Signers {
-		if s.ID != leaf.Subject.CommonName || (req.MSPID != "" && s.MSPID != req.MSPID) {
-			continue
-		}
-		cas, err := t.orgCAs(s.MSPID)
-		if err != nil {
-			return nil, err
-		}
-		v, err := verifyChainCached(t.now, chain, cas)
-		if err != nil {
-			if lastErr == nil {
-				lastErr = err
-			}
-			continue
-		}
-		if idx < 0 {
-			idx, verdict = i, v
-		}
-		orgs = append(orgs, s.MSPID)
-	}
-	if len(orgs) > 1 {
-		return nil, model.Errorf(model.CodeNotASigner,
-			"certificate CN %q is a signer of document %s in %s, whose CAs all verify it; mspId is required",
-			clip(leaf.Subject.CommonName), doc.ID, strings.Join(orgs, ", "))
-	}
-	if idx < 0 {
-		if lastErr != nil {
-			return nil, lastErr
-		}
-		if req.MSPID != "" {
-			return nil, model.Errorf(model.CodeNotASigner, "%s/%s is not a signer of document %s",
-				req.MSPID, clip(leaf.Subject.CommonName), doc.ID)
-		}
-		return nil, model.Errorf(model.CodeNotASigner, "certificate CN %q is not a signer of document %s",
-			clip(leaf.Subject.CommonName), doc.ID)
+	idx, verdict, err := t.identify(doc, chain, req.MSPID)
+	if err != nil {
+		return nil, err
 	}
 	anchor := verdict.anchor
 	signer := doc.Signers[idx]
@@ -299,6 +258,57 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 		ev.CRLStale = !crl.NextUpdate.IsZero() && t.now.After(crl.NextUpdate)
 	}
 	return &proof{doc: doc, idx: idx, evidence: ev}, nil
+}
+
+// identify finds the signer of doc the chain belongs to. The certificate's
+// CN names the signer; the org is mspID, or else the one org among the
+// document's signers with that id whose registered CAs verify the chain. Two
+// such orgs: ambiguous, refused.
+func (t *txn) identify(doc *model.Document, chain []*x509.Certificate, mspID string) (int, chainVerdict, error) {
+	leaf := chain[0]
+	var (
+		idx     = -1
+		verdict chainVerdict
+		lastErr error
+		orgs    []string
+	)
+	for i, s := range doc.Signers {
+		if s.ID != leaf.Subject.CommonName || (mspID != "" && s.MSPID != mspID) {
+			continue
+		}
+		cas, err := t.orgCAs(s.MSPID)
+		if err != nil {
+			return -1, chainVerdict{}, err
+		}
+		v, err := verifyChainCached(t.now, chain, cas)
+		if err != nil {
+			if lastErr == nil {
+				lastErr = err
+			}
+			continue
+		}
+		if idx < 0 {
+			idx, verdict = i, v
+		}
+		orgs = append(orgs, s.MSPID)
+	}
+	if len(orgs) > 1 {
+		return -1, chainVerdict{}, model.Errorf(model.CodeNotASigner,
+			"certificate CN %q is a signer of document %s in %s, whose CAs all verify it; mspId is required",
+			clip(leaf.Subject.CommonName), doc.ID, strings.Join(orgs, ", "))
+	}
+	if idx < 0 {
+		if lastErr != nil {
+			return -1, chainVerdict{}, lastErr
+		}
+		if mspID != "" {
+			return -1, chainVerdict{}, model.Errorf(model.CodeNotASigner, "%s/%s is not a signer of document %s",
+				mspID, clip(leaf.Subject.CommonName), doc.ID)
+		}
+		return -1, chainVerdict{}, model.Errorf(model.CodeNotASigner, "certificate CN %q is not a signer of document %s",
+			clip(leaf.Subject.CommonName), doc.ID)
+	}
+	return idx, verdict, nil
 }
 
 // checkRevocation checks every link of the verified chain whose issuer is a

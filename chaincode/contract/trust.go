@@ -246,6 +246,9 @@ func (t *txn) setOrgEventCount(msp string, n int) error {
 
 // orgCAs loads the org's registered signer CAs in fingerprint order.
 func (t *txn) orgCAs(msp string) ([]trustedCA, error) {
+	if cas, ok := t.cas[msp]; ok {
+		return cas, nil
+	}
 	var out []trustedCA
 	err := t.scan(caPrefix(msp), func(k string, v []byte) error {
 		var info model.SignerCA
@@ -259,6 +262,12 @@ func (t *txn) orgCAs(msp string) ([]trustedCA, error) {
 		out = append(out, ca)
 		return nil
 	})
+	if err == nil {
+		if t.cas == nil {
+			t.cas = map[string][]trustedCA{}
+		}
+		t.cas[msp] = out
+	}
 	return out, err
 }
 

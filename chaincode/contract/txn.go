@@ -24,6 +24,7 @@ type txn struct {
 	cert    *x509.Certificate
 	role    string // the creator's Fabric CA attribute qrsign.role, if any
 	events  []model.Event
+	cas     map[string][]trustedCA // per-transaction memo of orgCAs (batch signatures)
 }
 
 func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
@@ -174,9 +175,18 @@ func (t *txn) scan(prefix string, each func(key string, value []byte) error) err
 }
 
 // emit writes the transaction's events (one key each), the projection doc
-// (if any) and the one chaincode event, and returns the WriteResult JSON. Each event is marshalled once and
-// the bytes reused for its key, the chaincode event and the result.
+// (if any) and the one chaincode event, and returns the WriteResult JSON.
 func (t *txn) emit(doc *model.Document) (string, error) {
+	if doc == nil {
+		return t.emitDocs(nil, false)
+	}
+	return t.emitDocs([]*model.Document{doc}, false)
+}
+
+// emitDocs is emit for any number of projections; batch puts them in
+// WriteResult.documents instead of .document. Each event is marshalled once
+// and the bytes reused for its key, the chaincode event and the result.
+func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
 	all := []byte{'['}
 	for i, e := range t.events {
 		b, err := json.Marshal(e)
@@ -200,9 +210,12 @@ func (t *txn) emit(doc *model.Document) (string, error) {
 		return "", internal("set event: %v", err)
 	}
 	// The result is model.WriteResult's JSON, assembled from bytes already
-	// encoded: the events, and the projection as stored plus the view fields.
+	// encoded: the events, and the projections as stored plus the view fields.
 	out := append([]byte(`{"events":`), all...)
-	if doc != nil {
+	if batch {
+		out = append(out, `,"documents":[`...)
+	}
+	for i, doc := range docs {
 		docJSON, err := json.Marshal(doc)
 		if err != nil {
 			return "", internal("encode document: %v", err)
@@ -218,10 +231,18 @@ func (t *txn) emit(doc *model.Document) (string, error) {
 		if err != nil {
 			return "", internal("encode view: %v", err)
 		}
-		out = append(out, `,"document":`...)
+		switch {
+		case batch && i > 0:
+			out = append(out, ',')
+		case !batch:
+			out = append(out, `,"document":`...)
+		}
 		out = append(out, docJSON[:len(docJSON)-1]...) // the projection without its closing brace
 		out = append(out, ',')
 		out = append(out, extra[1:]...) // the view fields and the closing brace
+	}
+	if batch {
+		out = append(out, ']')
 	}
 	return string(append(out, '}')), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
@@ -151,9 +152,25 @@ func (t *txn) recheckChain(e model.Event, ev *model.SignatureEvidence) error {
 }
 
 func (t *txn) recheckSignature(doc *model.Document, ev *model.SignatureEvidence, purpose payload.Purpose, tags []string, note string) error {
-	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: t.channel, DocumentID: doc.ID,
+	f := payload.Fields{Purpose: purpose, Channel: t.channel, DocumentID: doc.ID,
 		DocumentSHA256: doc.SHA256, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Reason: ev.Reason,
-		Tags: tags, Note: note})
+		Tags: tags, Note: note}
+	if b := ev.Batch; b != nil {
+		// A batch signature covers the batch payload; the document is in it by its proof.
+		if purpose != payload.PurposeSign || doc.BatchID != b.BatchID || doc.BatchOrder != b.Index {
+			return fmt.Errorf("batch evidence %s/%d does not match document batch %s/%d", b.BatchID, b.Index, doc.BatchID, doc.BatchOrder)
+		}
+		batch, err := merkle.ParseBatch(b.Root, b.Size)
+		if err != nil {
+			return err
+		}
+		if err := verifyLeaf(batch, doc, merkle.Proof{Index: b.Index, Size: b.Size, Path: b.Proof}); err != nil {
+			return err
+		}
+		f = payload.Fields{Purpose: payload.PurposeBatchSign, Channel: t.channel, DocumentID: b.BatchID,
+			DocumentSHA256: b.Root, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Size: b.Size}
+	}
+	msg, err := payload.Build(f)
 	if err != nil {
 		return err
 	}
@@ -177,6 +194,12 @@ func (t *txn) recheckNonce(e model.Event, ev *model.SignatureEvidence) error {
 	found, err := t.getJSON(nonceKey(ev.Nonce), &rec)
 	if err != nil {
 		return err
+	}
+	if ev.Batch != nil {
+		if !found || rec.TxID != e.TxID || rec.BatchID != ev.Batch.BatchID || rec.EventType != e.Type {
+			return fmt.Errorf("nonce %s is not recorded for batch %s in transaction %s", ev.Nonce, ev.Batch.BatchID, e.TxID)
+		}
+		return nil
 	}
 	if !found || rec.TxID != e.TxID || rec.DocumentID != e.DocumentID || rec.EventType != e.Type {
 		return fmt.Errorf("nonce %s is not recorded for %s in transaction %s", ev.Nonce, e.Type, e.TxID)

@@ -64,6 +64,19 @@ type SignatureEvidence struct {
 	CRLThisUpdate   *time.Time `json:"crlThisUpdate,omitempty"`
 	CRLStale        bool       `json:"crlStale,omitempty"` // the tx time was past that CRL's nextUpdate (it was still applied)
 	Reason          string     `json:"reason,omitempty"`   // declines
+	// Batch is set when the signature covered a batch (RecordBatchSignature):
+	// the payload signed was the batch-sign payload of Batch, and this
+	// document's SHA-256 is leaf Index of its Merkle tree.
+	Batch *BatchEvidence `json:"batch,omitempty"`
+}
+
+// BatchEvidence freezes what tied one document to a batch signature.
+type BatchEvidence struct {
+	BatchID string   `json:"batchId"`
+	Root    string   `json:"root"` // Merkle root, lowercase hex
+	Size    int      `json:"size"`
+	Index   int      `json:"index"` // the document's batchOrder
+	Proof   []string `json:"proof"` // inclusion path (RFC 9162), lowercase hex
 }
 
 // Voided is the body of a DocumentVoided event.

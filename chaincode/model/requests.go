@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/qrsign/qrsign/chaincode/merkle"
 )
 
 // Field limits. They bound what one transaction can write.
@@ -19,8 +21,12 @@ const (
 	MaxTags         = 16
 	MaxChainPEMLen  = 16 << 10
 	MaxRequestBytes = 64 << 10
-	MaxPriority     = 9
-	MaxRoutingOrder = 99
+	// MaxBatchItems bounds the documents one RecordBatchSignature writes;
+	// MaxBatchRequestBytes its argument (500 items with 16-hash proofs fit).
+	MaxBatchItems        = 500
+	MaxBatchRequestBytes = 1 << 20
+	MaxPriority          = 9
+	MaxRoutingOrder      = 99
 )
 
 // Algorithm names a signature scheme accepted by RecordSignature.
@@ -47,9 +53,12 @@ var (
 
 // Decode parses a request strictly: one JSON object, no unknown fields, no
 // trailing data, no duplicate keys, field names in exactly their case.
-func Decode(data []byte, v any) error {
-	if len(data) > MaxRequestBytes {
-		return Errorf(CodeBadRequest, "request is %d bytes, limit %d", len(data), MaxRequestBytes)
+func Decode(data []byte, v any) error { return DecodeLimit(data, v, MaxRequestBytes) }
+
+// DecodeLimit is Decode with another size limit (batch requests).
+func DecodeLimit(data []byte, v any, limit int) error {
+	if len(data) > limit {
+		return Errorf(CodeBadRequest, "request is %d bytes, limit %d", len(data), limit)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -114,8 +123,10 @@ func (r *RegisterDocumentRequest) Validate(now time.Time) error {
 		return Errorf(CodeInvalidField, "expiresAt must be after the transaction time")
 	case r.BatchID != "" && !reID.MatchString(r.BatchID):
 		return Errorf(CodeInvalidField, "batchId %q must match %s", clip(r.BatchID), reID)
-	case r.BatchOrder < 0:
-		return Errorf(CodeInvalidField, "batchOrder must not be negative")
+	case r.BatchOrder < 0 || r.BatchOrder >= merkle.MaxLeaves:
+		return Errorf(CodeInvalidField, "batchOrder must be 0..%d", merkle.MaxLeaves-1)
+	case r.BatchID == "" && r.BatchOrder != 0:
+		return Errorf(CodeInvalidField, "batchOrder needs a batchId")
 	}
 	seen := make(map[string]bool, len(r.Signers))
 	for i, s := range r.Signers {
@@ -169,6 +180,65 @@ func (r *SignatureRequest) Validate() error {
 	default:
 		return Errorf(CodeUnknownAlgorithm, "algorithm %q is not one of %s, %s, %s", clip(string(r.Algorithm)),
 			AlgECDSAP256DER, AlgECDSAP256Raw, AlgEd25519)
+	}
+	return nil
+}
+
+// BatchSignatureRequest is the argument of RecordBatchSignature: one
+// signature over the batch-sign payload (batch id, Merkle root, size) that
+// signs every listed document of the batch, each with its inclusion proof.
+type BatchSignatureRequest struct {
+	BatchID      string      `json:"batchId"`
+	MSPID        string      `json:"mspId,omitempty"` // the signer's org, as in SignatureRequest
+	Nonce        string      `json:"nonce"`
+	CertChainPEM string      `json:"certChainPem"`
+	Signature    string      `json:"signature"`
+	Algorithm    Algorithm   `json:"algorithm"`
+	Root         string      `json:"root"` // Merkle root of the batch's document hashes, lowercase hex
+	Size         int         `json:"size"` // documents in the batch (the tree's leaves)
+	Items        []BatchItem `json:"items"`
+}
+
+// BatchItem is one document of a batch signature and its inclusion proof
+// (proof.index must be the document's batchOrder, proof.size the batch size).
+type BatchItem struct {
+	DocumentID string       `json:"documentId"`
+	Proof      merkle.Proof `json:"proof"`
+}
+
+// Validate checks the request's shape.
+func (r *BatchSignatureRequest) Validate() error {
+	sr := SignatureRequest{DocumentID: r.BatchID, Nonce: r.Nonce, CertChainPEM: r.CertChainPEM, Signature: r.Signature,
+		Algorithm: r.Algorithm, MSPID: r.MSPID}
+	switch {
+	case !reID.MatchString(r.BatchID):
+		return Errorf(CodeInvalidField, "batchId %q must match %s", clip(r.BatchID), reID)
+	case !reHex64.MatchString(r.Root):
+		return Errorf(CodeInvalidField, "root must be 64 lowercase hex characters")
+	case r.Size < 1 || r.Size > merkle.MaxLeaves:
+		return Errorf(CodeInvalidField, "size must be 1..%d", merkle.MaxLeaves)
+	case len(r.Items) == 0 || len(r.Items) > MaxBatchItems:
+		return Errorf(CodeInvalidField, "items must list 1..%d documents", MaxBatchItems)
+	case len(r.Items) > r.Size:
+		return Errorf(CodeInvalidField, "items list %d documents, the batch has %d", len(r.Items), r.Size)
+	}
+	if err := sr.Validate(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(r.Items))
+	for i, it := range r.Items {
+		switch {
+		case !reID.MatchString(it.DocumentID):
+			return Errorf(CodeInvalidField, "items[%d].documentId %q must match %s", i, clip(it.DocumentID), reID)
+		case seen[it.DocumentID]:
+			return Errorf(CodeInvalidField, "items[%d] document %s is listed twice", i, it.DocumentID)
+		case it.Proof.Size != r.Size:
+			return Errorf(CodeInvalidField, "items[%d].proof.size %d is not the batch size %d", i, it.Proof.Size, r.Size)
+		}
+		if err := it.Proof.Validate(); err != nil {
+			return Errorf(CodeInvalidField, "items[%d].proof: %v", i, err)
+		}
+		seen[it.DocumentID] = true
 	}
 	return nil
 }

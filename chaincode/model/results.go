@@ -11,6 +11,9 @@ const ChaincodeEventName = "qrsign.events"
 type WriteResult struct {
 	Events   []Event       `json:"events"`
 	Document *DocumentView `json:"document,omitempty"`
+	// Documents are the documents a batch transaction (RecordBatchSignature)
+	// wrote, in request order; Document is then empty.
+	Documents []DocumentView `json:"documents,omitempty"`
 }
 
 // NonceRecord is the answer of GetNonce: whether and where a session nonce was used.
@@ -18,7 +21,8 @@ type NonceRecord struct {
 	Nonce      string     `json:"nonce"`
 	Used       bool       `json:"used"`
 	TxID       string     `json:"txId,omitempty"`
-	DocumentID string     `json:"documentId,omitempty"`
+	DocumentID string     `json:"documentId,omitempty"` // empty for a batch signature
+	BatchID    string     `json:"batchId,omitempty"`    // set for a batch signature
 	EventType  EventType  `json:"eventType,omitempty"`
 	Timestamp  *time.Time `json:"timestamp,omitempty"`
 }

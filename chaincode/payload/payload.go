@@ -17,6 +17,9 @@ import (
 // Header is the first line of every version-1 payload.
 const Header = "QRSIGN-PAYLOAD/1"
 
+// MaxBatchSize bounds a batch-sign payload's size (merkle.MaxLeaves).
+const MaxBatchSize = 1 << 16
+
 // Purpose says what a signature is for.
 type Purpose string
 
@@ -33,10 +36,11 @@ const (
 type Fields struct {
 	Purpose           Purpose  `json:"purpose"`
 	Channel           string   `json:"channel"`
-	DocumentID        string   `json:"documentId"` // the batch id for batch-sign, the challenge id for login
-	DocumentSHA256    string   `json:"documentSha256"`
+	DocumentID        string   `json:"documentId"`     // the batch id for batch-sign, the challenge id for login
+	DocumentSHA256    string   `json:"documentSha256"` // the batch's Merkle root (hex) for batch-sign
 	Nonce             string   `json:"nonce"`
 	SignerFingerprint string   `json:"signerFingerprint"` // SHA-256 hex of the signer certificate's DER
+	Size              int      `json:"size,omitempty"`    // batch-sign only: the number of documents (1..MaxBatchSize)
 	Reason            string   `json:"reason,omitempty"`
 	Tags              []string `json:"tags,omitempty"`
 	Note              string   `json:"note,omitempty"`
@@ -57,6 +61,7 @@ func Fingerprint(der []byte) string {
 //	sha256=<len>:<value>\n
 //	nonce=<len>:<value>\n
 //	signer=<len>:<value>\n
+//	size=<len>:<decimal>\n            (batch-sign only)
 //	reason=<len>:<value>\n            (decline only)
 //	tags=<len>:<t1,t2,...>\n          (annotate only)
 //	note=<len>:<value>\n              (annotate only)
@@ -84,6 +89,8 @@ func Build(f Fields) ([]byte, error) {
 	put("nonce", f.Nonce)
 	put("signer", f.SignerFingerprint)
 	switch f.Purpose {
+	case PurposeBatchSign:
+		put("size", strconv.Itoa(f.Size))
 	case PurposeDecline:
 		put("reason", f.Reason)
 	case PurposeAnnotate:
@@ -104,6 +111,12 @@ func (f Fields) check() error {
 	}
 	if !isHex64(f.DocumentSHA256) || !isHex64(f.SignerFingerprint) {
 		return errors.New("payload: sha256 and signer must be 64 lowercase hex characters")
+	}
+	if f.Purpose == PurposeBatchSign && (f.Size < 1 || f.Size > MaxBatchSize) {
+		return fmt.Errorf("payload: batch size must be 1..%d", MaxBatchSize)
+	}
+	if f.Purpose != PurposeBatchSign && f.Size != 0 {
+		return errors.New("payload: size is bound only for batch-sign")
 	}
 	if f.Purpose != PurposeDecline && f.Reason != "" {
 		return errors.New("payload: reason is bound only for decline")
@@ -156,6 +169,15 @@ func Parse(p []byte) (Fields, error) {
 	}
 	f.Purpose = Purpose(purpose)
 	switch f.Purpose {
+	case PurposeBatchSign:
+		var size string
+		if size, err = next("size"); err != nil {
+			return Fields{}, err
+		}
+		if size == "" || len(size) > 6 || size[0] == '0' || strings.Trim(size, "0123456789") != "" {
+			return Fields{}, errors.New("payload: size is not a positive decimal without leading zeros")
+		}
+		f.Size, _ = strconv.Atoi(size)
 	case PurposeDecline:
 		if f.Reason, err = next("reason"); err != nil {
 			return Fields{}, err

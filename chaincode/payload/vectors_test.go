@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
@@ -104,7 +105,8 @@ func TestVectors(t *testing.T) {
 			seen[c.Algorithm], purposes[c.Fields.Purpose] = true, true
 		})
 	}
-	if len(seen) != 3 || !purposes[payload.PurposeSign] || !purposes[payload.PurposeDecline] || !purposes[payload.PurposeAnnotate] {
+	if len(seen) != 3 || !purposes[payload.PurposeSign] || !purposes[payload.PurposeDecline] || !purposes[payload.PurposeAnnotate] ||
+		!purposes[payload.PurposeBatchSign] {
 		t.Fatalf("vectors cover algorithms %v purposes %v", seen, purposes)
 	}
 }
@@ -203,8 +205,69 @@ func TestWriteVectors(t *testing.T) {
 			mk("annotate-ecdsa-raw-note-only", "ecdsa-p256", model.AlgECDSAP256Raw, with(payload.PurposeAnnotate, func(f *payload.Fields) {
 				f.Note = "no tags: tags=0: is still present"
 			})),
+			batchVector(mk),
 		},
 	}
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(vectorsFile, append(out, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// batchVector is the batch-sign case: three documents, the Merkle root
+// (RFC 9162) of their SHA-256 hashes, size 3.
+func batchVector(mk func(name, key string, alg model.Algorithm, f payload.Fields) VectorCase) VectorCase {
+	var leaves [][32]byte
+	for _, d := range []string{"batch document 1\n", "batch document 2\n", "batch document 3\n"} {
+		leaves = append(leaves, sha256.Sum256([]byte(d)))
+	}
+	root, err := merkle.Root(leaves)
+	if err != nil {
+		panic(err)
+	}
+	return mk("batch-sign-ed25519-3-documents", "ed25519", model.AlgEd25519, payload.Fields{Purpose: payload.PurposeBatchSign,
+		Channel: "qrsign", DocumentID: "batch-2026-001", DocumentSHA256: merkle.Hex(root),
+		Nonce: "ffeeddccbbaa99887766554433221100", Size: len(leaves)})
+}
+
+// TestAppendBatchVector adds the batch-sign vector to the existing file
+// without regenerating the others (their keys and certificates stay).
+func TestAppendBatchVector(t *testing.T) {
+	if os.Getenv("QRSIGN_APPEND_BATCH_VECTOR") != "1" {
+		t.Skip("set QRSIGN_APPEND_BATCH_VECTOR=1 to append the batch-sign vector to " + vectorsFile)
+	}
+	b, err := os.ReadFile(vectorsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v Vectors
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode([]byte(v.Keys["ed25519"].PrivateKeyPKCS8))
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name, key string, alg model.Algorithm, f payload.Fields) VectorCase {
+		f.SignerFingerprint = v.Keys[key].CertFingerprint
+		msg, err := payload.Build(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := sigalg.Sign(alg, k.(crypto.Signer), msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(msg)
+		return VectorCase{Name: name, Key: key, Algorithm: alg, Fields: f, PayloadText: string(msg),
+			PayloadHex: hex.EncodeToString(msg), PayloadSHA256: hex.EncodeToString(sum[:]),
+			Signature: base64.StdEncoding.EncodeToString(sig)}
+	}
+	v.Cases = append(v.Cases, batchVector(mk))
 	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)

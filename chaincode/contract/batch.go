@@ -1,0 +1,253 @@
+package contract
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/qrsign/qrsign/chaincode/merkle"
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+)
+
+// RecordBatchSignature records one scan's signature over a whole batch: the
+// signer signed the batch-sign payload (batch id, Merkle root of the batch's
+// document hashes, size), and each listed document is proven to be the leaf
+// at its batchOrder by its inclusion proof. Every document gets its own
+// SignatureRecorded event (and DocumentCompleted where it was the last
+// signature), exactly as RecordSignature would record it; any failing
+// document fails the whole transaction. The nonce is used once for the batch.
+func (c *Contract) RecordBatchSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	out, err := recordBatchSignature(ctx, request)
+	return out, asError(err)
+}
+
+func recordBatchSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := t.requireWriter("record signatures"); err != nil {
+		return "", err
+	}
+	var req model.BatchSignatureRequest
+	if err := model.DecodeLimit([]byte(request), &req, model.MaxBatchRequestBytes); err != nil {
+		return "", err
+	}
+	if err := req.Validate(); err != nil {
+		return "", err
+	}
+	// The checks run in RecordSignature's order (README), each over every document.
+	docs := make([]*model.Document, len(req.Items))
+	for i, it := range req.Items {
+		doc, err := t.loadDoc(it.DocumentID)
+		if err != nil {
+			return "", err
+		}
+		if err := t.checkClock(doc); err != nil {
+			return "", err
+		}
+		if doc.BatchID != req.BatchID {
+			return "", model.Errorf(model.CodeInvalidField, "items[%d]: document %s is not in batch %s", i, doc.ID, req.BatchID)
+		}
+		if it.Proof.Index != doc.BatchOrder {
+			return "", model.Errorf(model.CodeInvalidField, "items[%d]: proof index %d is not document %s's batchOrder %d",
+				i, it.Proof.Index, doc.ID, doc.BatchOrder)
+		}
+		docs[i] = doc
+	}
+	var used model.NonceRecord
+	if found, err := t.getJSON(nonceKey(req.Nonce), &used); err != nil {
+		return "", err
+	} else if found {
+		return "", model.Errorf(model.CodeNonceReused, "nonce %s was used by transaction %s", req.Nonce, used.TxID)
+	}
+	for _, doc := range docs {
+		if doc.Status != model.StatusPending {
+			return "", model.Errorf(model.CodeDocumentClosed, "document %s is %s", doc.ID, doc.Status)
+		}
+		if !t.now.Before(doc.ExpiresAt) {
+			return "", model.Errorf(model.CodeDocumentExpired, "document %s expired at %s", doc.ID,
+				doc.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
+		}
+	}
+	chain, err := ParseChain(req.CertChainPEM)
+	if err != nil {
+		return "", err
+	}
+	leaf := chain[0]
+	if err := CheckLeaf(leaf); err != nil {
+		return "", err
+	}
+	if err := CheckValidity(t.now, chain...); err != nil {
+		return "", err
+	}
+	idxs := make([]int, len(docs))
+	verdicts := make([]chainVerdict, len(docs))
+	for i, doc := range docs {
+		if idxs[i], verdicts[i], err = t.identify(doc, chain, req.MSPID); err != nil {
+			return "", err
+		}
+	}
+	fp := payload.Fingerprint(leaf.Raw)
+	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: t.channel, DocumentID: req.BatchID,
+		DocumentSHA256: req.Root, Nonce: req.Nonce, SignerFingerprint: fp, Size: req.Size})
+	if err != nil {
+		return "", model.Errorf(model.CodeInvalidField, "%v", err)
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(req.Signature)
+	if err != nil {
+		return "", model.Errorf(model.CodeBadSignature, "signature is not standard base64")
+	}
+	if err := sigalg.Verify(req.Algorithm, leaf.PublicKey, msg, sig); err != nil {
+		return "", err
+	}
+	batch, err := merkle.ParseBatch(req.Root, req.Size)
+	if err != nil {
+		return "", model.Errorf(model.CodeInvalidField, "%v", err)
+	}
+	for i, doc := range docs {
+		if err := verifyLeaf(batch, doc, req.Items[i].Proof); err != nil {
+			return "", model.Errorf(codeOfMerkle(err), "items[%d]: %v", i, err)
+		}
+	}
+	type revocation struct {
+		crl   model.CRLInfo
+		found bool
+	}
+	revoked := map[string]revocation{} // per org: the chain and its verdict are the same for every document
+	sum := sha256.Sum256(msg)
+	evidence := make([]model.SignatureEvidence, len(docs))
+	for i, doc := range docs {
+		signer := doc.Signers[idxs[i]]
+		r, ok := revoked[signer.MSPID]
+		if !ok {
+			crl, found, err := t.checkRevocation(signer.MSPID, verdicts[i])
+			if err != nil {
+				return "", err
+			}
+			r = revocation{crl, found}
+			revoked[signer.MSPID] = r
+		}
+		if signer.Status != model.SignerPending {
+			return "", model.Errorf(model.CodeAlreadySigned, "%s already %s document %s", signer.Key(),
+				strings.ToLower(string(signer.Status)), doc.ID)
+		}
+		if signer.RoutingOrder != doc.CurrentOrder {
+			return "", model.Errorf(model.CodeOutOfTurn, "%s has routing order %d; order %d has not finished",
+				signer.Key(), signer.RoutingOrder, doc.CurrentOrder)
+		}
+		p := req.Items[i].Proof
+		ev := model.SignatureEvidence{
+			Signer: signer.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
+			PayloadSHA256: hex.EncodeToString(sum[:]), CertChainPEM: chainPEM(chain), CertFingerprint: fp,
+			CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: serialHex(leaf),
+			CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: verdicts[i].anchor.info.Fingerprint,
+			Batch: &model.BatchEvidence{BatchID: req.BatchID, Root: req.Root, Size: req.Size, Index: p.Index,
+				Proof: append([]string{}, p.Path...)},
+		}
+		if r.found {
+			ev.CRLNumber = r.crl.Number
+			tu := r.crl.ThisUpdate
+			ev.CRLThisUpdate = &tu
+			ev.CRLStale = !r.crl.NextUpdate.IsZero() && t.now.After(r.crl.NextUpdate)
+		}
+		evidence[i] = ev
+	}
+	// Every check passed: now write.
+	var first model.Event
+	for i, doc := range docs {
+		signer := doc.Signers[idxs[i]]
+		e := t.event(model.EventSignatureRecorded, doc.ID, doc.EventCount)
+		e.Signature = &evidence[i]
+		if err := t.apply(doc, e); err != nil {
+			return "", err
+		}
+		if i == 0 {
+			first = e
+		}
+		if doc.CurrentOrder == 0 {
+			c := t.event(model.EventDocumentCompleted, doc.ID, doc.EventCount)
+			c.Completed = &model.Completed{Signatures: len(doc.Signers)}
+			if err := t.apply(doc, c); err != nil {
+				return "", err
+			}
+		}
+		if err := t.dropPending(doc, []model.SignerSpec{signer.SignerSpec}); err != nil {
+			return "", err
+		}
+	}
+	ts := first.Timestamp
+	if err := t.putJSON(nonceKey(req.Nonce), model.NonceRecord{Nonce: req.Nonce, Used: true, TxID: t.id,
+		BatchID: req.BatchID, EventType: model.EventSignatureRecorded, Timestamp: &ts}); err != nil {
+		return "", err
+	}
+	return t.emitDocs(docs, true)
+}
+
+// verifyLeaf checks that doc's SHA-256 is leaf p.Index of batch.
+func verifyLeaf(batch merkle.Batch, doc *model.Document, p merkle.Proof) error {
+	h, err := merkle.ParseHash(doc.SHA256)
+	if err != nil {
+		return err
+	}
+	if err := batch.Verify(h, p); err != nil {
+		return &leafError{doc: doc.ID, index: p.Index, err: err}
+	}
+	return nil
+}
+
+type leafError struct {
+	doc   string
+	index int
+	err   error
+}
+
+func (e *leafError) Error() string {
+	return fmt.Sprintf("document %s is not leaf %d of the signed batch: %v", e.doc, e.index, e.err)
+}
+func (e *leafError) Unwrap() error { return e.err }
+
+// codeOfMerkle: a malformed proof is bad input; a well-formed proof that does
+// not lead to the signed root means the signature does not cover the document.
+func codeOfMerkle(err error) model.Code {
+	if errors.Is(err, merkle.ErrMismatch) {
+		return model.CodeBadSignature
+	}
+	return model.CodeInvalidField
+}
+
+// ListBatch returns the documents of a batch in batchOrder.
+func (c *Contract) ListBatch(ctx contractapi.TransactionContextInterface, batchID string) (string, error) {
+	out, err := listBatch(ctx, batchID)
+	return out, asError(err)
+}
+
+func listBatch(ctx contractapi.TransactionContextInterface, batchID string) (string, error) {
+	t, err := beginQuery(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !model.ValidID(batchID) {
+		return "", model.Errorf(model.CodeInvalidField, "batch id %q is not valid", clip(batchID))
+	}
+	page := model.Page{Records: []model.DocumentView{}}
+	err = t.scan(batchPrefix(batchID), func(k string, _ []byte) error {
+		doc, err := t.loadDoc(lastPart(k))
+		if err != nil {
+			return internal("index %s: %v", k, err)
+		}
+		page.Records = append(page.Records, doc.View(t.now))
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return jsonResult(page)
+}
