@@ -383,5 +383,5 @@ func content(label string) []byte {
 func (e *env) verifyCLI(t *testing.T, id, sessionURL string) result {
 	t.Helper()
 	return run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", sessionURL,
-		"--ca-cert", e.org.CA.CACertFile, "--channel", e.info.Channel)
+		"--ca-cert", e.org.MSPID+"="+e.org.CA.CACertFile, "--channel", e.info.Channel)
 }

@@ -68,14 +68,19 @@ func TestScanToSignRecordsOnTheLedger(t *testing.T) {
 	t.Logf("qrsign verify:\n%s", v.stdout)
 	// The same with the org's API key instead of the signer's session.
 	v = runEnv(t, []string{"QRSIGN_API_KEY=" + e.org.Relay.APIKey}, "", "verify", id, "--relay", e.org.Relay.URL,
-		"--ca-cert", e.org.CA.CACertFile, "--channel", e.info.Channel)
+		"--ca-cert", e.org.MSPID+"="+e.org.CA.CACertFile, "--channel", e.info.Channel)
 	if v.code != 0 || !strings.Contains(v.stdout, "VERIFIED") {
 		t.Fatalf("qrsign verify with the API key: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
-	// Against another org's CA the chains do not verify: exit 6.
+	// Without a CA for the signer's org there is no VERIFIED (M5).
+	v = run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", url, "--channel", e.info.Channel)
+	if v.code != 6 || !strings.Contains(v.stderr, "UNVERIFIED: no trusted CA for "+e.org.MSPID) {
+		t.Fatalf("qrsign verify without --ca-cert: exit %d, want 6\n%s%s", v.code, v.stdout, v.stderr)
+	}
+	// Against another org's CA (claimed to be this org's) the chains do not verify: exit 6.
 	other := e.info.Orgs[len(e.info.Orgs)-1]
 	if other.Name != e.org.Name {
-		v = run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", url, "--ca-cert", other.CA.CACertFile, "--channel", e.info.Channel)
+		v = run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", url, "--ca-cert", e.org.MSPID+"="+other.CA.CACertFile, "--channel", e.info.Channel)
 		if v.code != 6 || !strings.Contains(v.stdout, "FAIL") {
 			t.Fatalf("qrsign verify against %s's CA: exit %d, want 6\n%s%s", other.Name, v.code, v.stdout, v.stderr)
 		}

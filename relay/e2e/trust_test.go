@@ -34,7 +34,7 @@ func TestCrossOrgSigners(t *testing.T) {
 		t.Fatalf("alice: exit %d %+v\n%s", res.code, cb, res.stderr)
 	}
 	v := run(t, "", "verify", doc.Document.ID, "--relay", e.org.Relay.URL, "--token", aliceURL,
-		"--ca-cert", e.org.CA.CACertFile, "--ca-cert", other.org.CA.CACertFile, "--channel", e.info.Channel)
+		"--ca-cert", e.org.MSPID+"="+e.org.CA.CACertFile, "--ca-cert", other.org.MSPID+"="+other.org.CA.CACertFile, "--channel", e.info.Channel)
 	if v.code != 0 || !strings.Contains(v.stdout, "VERIFIED") {
 		t.Fatalf("qrsign verify with both orgs' CAs: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}

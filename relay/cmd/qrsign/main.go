@@ -3,7 +3,8 @@
 //	qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR]
 //	qrsign scan    <qr.png | url> [--yes] [--json]
 //	qrsign decline <qr.png | url> --reason TEXT [--yes] [--json]
-//	qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert FILE]... [--channel NAME] [--json]
+//	qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert MSPID=FILE]... [--channel NAME] [--json]
+//	               [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
 //	qrsign whoami
 //
 // The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
@@ -15,6 +16,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -23,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -57,8 +60,10 @@ func usage(w io.Writer) {
   qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR] [--force]
   qrsign scan    <qr.png | url> [--yes] [--json] [--home DIR]
   qrsign decline <qr.png | url> --reason TEXT [--yes] [--json] [--home DIR]
-  qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert FILE]... [--channel NAME] [--json]
-                 (read access: $QRSIGN_API_KEY, or --token with a session URL of the document)
+  qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert MSPID=FILE]... [--channel NAME] [--json]
+                 [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
+                 (read access: $QRSIGN_API_KEY, or --token with a session URL of the document;
+                 every signer's org needs a --ca-cert, else UNVERIFIED)
   qrsign whoami  [--home DIR]
 `)
 }
@@ -129,7 +134,10 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()} // a bad flag is a usage error (exit 2)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -298,6 +306,22 @@ type files []string
 func (f *files) String() string     { return strings.Join(*f, ",") }
 func (f *files) Set(v string) error { *f = append(*f, v); return nil }
 
+// mspFiles is a repeatable MSPID=VALUE flag.
+type mspValues struct {
+	name string
+	kv   [][2]string
+}
+
+func (m *mspValues) String() string { return fmt.Sprint(m.kv) }
+func (m *mspValues) Set(v string) error {
+	msp, val, ok := strings.Cut(v, "=")
+	if !ok || msp == "" || val == "" {
+		return fmt.Errorf("want MSPID=%s (each signer is checked only against their own org's CAs)", m.name)
+	}
+	m.kv = append(m.kv, [2]string{msp, val})
+	return nil
+}
+
 func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("qrsign verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -305,8 +329,13 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	channel := fs.String("channel", "qrsign", "the channel the signatures are bound to")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	tokenArg := fs.String("token", "", "a session URL or token of the document (read access as its signer)")
-	var caCerts files
-	fs.Var(&caCerts, "ca-cert", "PEM file of a CA certificate chains must end at (repeatable)")
+	caCerts := &mspValues{name: "FILE"}
+	fs.Var(caCerts, "ca-cert", "MSPID=FILE: a PEM CA certificate that org's signers must chain to (repeatable)")
+	trustLedger := fs.Bool("trust-ledger-cas", false, "for orgs without --ca-cert, take the CAs the ledger registered (read through the relay); needs --ca-fingerprint or --trust-relay")
+	pins := &mspValues{name: "SHA256"}
+	fs.Var(pins, "ca-fingerprint", "MSPID=SHA256: a ledger CA accepted for that org (with --trust-ledger-cas; repeatable)")
+	var witnesses files
+	fs.Var(&witnesses, "trust-relay", "another org's relay that must report the same ledger CAs (with --trust-ledger-cas; repeatable)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -314,17 +343,17 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 1 || *relay == "" {
 		return usageError{"verify needs one document id and --relay"}
 	}
-	v := &verify.Verifier{Channel: *channel}
-	for _, f := range caCerts {
-		b, err := os.ReadFile(f)
+	v := &verify.Verifier{Channel: *channel, Roots: map[string][]*x509.Certificate{}, Delegated: map[string]string{}}
+	for _, kv := range caCerts.kv {
+		b, err := os.ReadFile(kv[1])
 		if err != nil {
 			return err
 		}
 		cs, err := keystore.ParseCerts(b)
 		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
+			return fmt.Errorf("%s: %w", kv[1], err)
 		}
-		v.Roots = append(v.Roots, cs...)
+		v.Roots[kv[0]] = append(v.Roots[kv[0]], cs...)
 	}
 	rc, err := relayapi.New(*relay)
 	if err != nil {
@@ -341,14 +370,56 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	var trustNotes []string
+	if *trustLedger {
+		var ws []verify.TrustReader
+		for _, w := range witnesses {
+			wc, err := relayapi.New(w)
+			if err != nil {
+				return err
+			}
+			wc.APIKey = rc.APIKey
+			ws = append(ws, wc)
+		}
+		for _, msp := range verify.SignerMSPs(p) {
+			if len(v.Roots[msp]) > 0 {
+				continue
+			}
+			var mine []string
+			for _, kv := range pins.kv {
+				if kv[0] == msp {
+					mine = append(mine, strings.ToLower(kv[1]))
+				}
+			}
+			roots, src, err := verify.LedgerRoots(ctx, msp, rc, mine, ws)
+			if err != nil {
+				trustNotes = append(trustNotes, err.Error())
+				continue
+			}
+			v.Roots[msp], v.Delegated[msp] = roots, src
+			trustNotes = append(trustNotes, fmt.Sprintf("trust for %s is DELEGATED to the ledger: its CAs were read from %s", msp, src))
+		}
+	} else if len(pins.kv) > 0 || len(witnesses) > 0 {
+		return usageError{"--ca-fingerprint and --trust-relay only apply with --trust-ledger-cas"}
+	}
 	rep := v.Provenance(p)
+	var delegated []string
+	for msp := range v.Delegated {
+		delegated = append(delegated, msp)
+	}
+	slices.Sort(delegated)
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(struct {
 			*verify.Report
-			OK bool
-		}{rep, rep.OK()})
+			OK        bool
+			Delegated map[string]string `json:",omitempty"`
+			Trust     []string          `json:",omitempty"`
+		}{rep, rep.OK(), v.Delegated, trustNotes})
 	} else {
 		fmt.Fprintf(stdout, "document %s: %s, %d events, %d signatures\n", p.DocumentID, p.Document.Status, len(p.Events), rep.Signatures)
+		for _, n := range trustNotes {
+			fmt.Fprintf(stdout, "  note %s\n", n)
+		}
 		for _, c := range rep.Checks {
 			mark := "ok  "
 			if !c.OK {
@@ -356,11 +427,21 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, c.Name, c.Detail)
 		}
-		if rep.OK() {
+		switch {
+		case !rep.OK():
+			fmt.Fprintln(stdout, "UNVERIFIED")
+		case len(delegated) > 0:
+			fmt.Fprintf(stdout, "VERIFIED (trust delegated to the ledger's CAs for %s)\n", strings.Join(delegated, ", "))
+		default:
 			fmt.Fprintln(stdout, "VERIFIED")
 		}
 	}
 	if !rep.OK() {
+		for _, c := range rep.Checks {
+			if !c.OK && strings.HasPrefix(c.Detail, "UNVERIFIED: ") {
+				return fmt.Errorf("%w: %s", errUnverified, c.Detail)
+			}
+		}
 		return errUnverified
 	}
 	return nil

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
 )
 
 // Client calls one relay.
@@ -73,6 +75,22 @@ func (c *Client) Provenance(ctx context.Context, docID string) (*Provenance, err
 	}
 	err := c.getJSON(ctx, path, &p)
 	return &p, err
+}
+
+// Origin is the relay's origin URL.
+func (c *Client) Origin() string { return c.Base.String() }
+
+// OrgTrust reads an org's registered signer CAs and CRLs as the ledger
+// records them (GET /v1/orgs/{mspId}/trust → model.OrgTrust).
+func (c *Client) OrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error) {
+	var t model.OrgTrust
+	if err := c.getJSON(ctx, "/v1/orgs/"+url.PathEscape(mspID)+"/trust", &t); err != nil {
+		return nil, err
+	}
+	if t.MSPID != mspID {
+		return nil, fmt.Errorf("relayapi: asked for the trust of %s, got %q", mspID, t.MSPID)
+	}
+	return &t, nil
 }
 
 // Content downloads a document's bytes, reading at most max+1 bytes so a

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -23,9 +24,19 @@ import (
 
 // Verifier holds what the checks trust.
 type Verifier struct {
-	Channel string              // the channel the payloads were bound to
-	Roots   []*x509.Certificate // CA certificates chains must end at; none = chains not checked
+	Channel string // the channel the payloads were bound to
+	// Roots maps an MSP id to the CA certificates its signers' chains must
+	// end at: a signer is checked only against their own org's roots, and a
+	// signer whose org has none fails ("no trusted CA for Org2MSP"): there is
+	// no VERIFIED without a chain check.
+	Roots map[string][]*x509.Certificate
+	// Delegated says, per MSP, where roots that the user did not give came
+	// from (the ledger's trust as read through a relay); shown in each check.
+	Delegated map[string]string
 }
+
+// ErrNoTrustedCA: a signer's org has no roots in the Verifier.
+var ErrNoTrustedCA = errors.New("UNVERIFIED: no trusted CA for")
 
 // Check is one thing checked.
 type Check struct {
@@ -193,11 +204,12 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 		return "", err
 	}
 	detail := fmt.Sprintf("%s signature over payload %s… verifies with %s (cert %s…)", ev.Algorithm, ev.PayloadSHA256[:12], leaf.Subject.CommonName, fp[:12])
-	if len(v.Roots) == 0 {
-		return detail + "; chain not checked (no --ca-cert)", nil
+	mine := v.Roots[ev.Signer.MSPID]
+	if len(mine) == 0 {
+		return "", fmt.Errorf("%w %s (its signature verifies, but nothing says the certificate is one %s issued)", ErrNoTrustedCA, ev.Signer.MSPID, ev.Signer.MSPID)
 	}
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
-	for _, c := range v.Roots {
+	for _, c := range mine {
 		roots.AddCert(c)
 	}
 	for _, c := range certs[1:] {
@@ -222,5 +234,9 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 			return "", fmt.Errorf("no chain passes through the CA %s… the ledger recorded", ev.CAFingerprint[:12])
 		}
 	}
-	return detail + fmt.Sprintf("; chain to %q valid at %s", anchor.Subject.CommonName, e.Timestamp.Format("2006-01-02T15:04:05Z")), nil
+	detail += fmt.Sprintf("; chain to %s's CA %q valid at %s", ev.Signer.MSPID, anchor.Subject.CommonName, e.Timestamp.Format("2006-01-02T15:04:05Z"))
+	if src, ok := v.Delegated[ev.Signer.MSPID]; ok {
+		detail += " (trust DELEGATED: CA from " + src + ")"
+	}
+	return detail, nil
 }

@@ -62,7 +62,7 @@ func provenance(t *testing.T, ca *testpki.CA) *relayapi.Provenance {
 
 func TestAGenuineRecordVerifies(t *testing.T) {
 	ca := testpki.NewCA("ca-org1")
-	v := &verify.Verifier{Channel: "qrsign", Roots: []*x509.Certificate{ca.Cert}}
+	v := &verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}
 	r := v.Provenance(provenance(t, ca))
 	if !r.OK() || r.Signatures != 1 {
 		t.Fatalf("report %+v", r)
@@ -79,24 +79,31 @@ func TestTamperingIsFound(t *testing.T) {
 		check  string // the failing check's name
 		want   string // its detail starts with this
 	}{
-		{"a signature over another document hash", verify.Verifier{Channel: "qrsign"}, func(p *relayapi.Provenance) {
+		{"a signature over another document hash", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
 			p.Events[0].Event.Registered.SHA256 = strings.Repeat("a", 64)
 			p.Document.SHA256 = strings.Repeat("a", 64)
 		}, "event 1 SignatureRecorded by Org1MSP/alice", "rebuilt payload hashes to "},
-		{"a flipped signature", verify.Verifier{Channel: "qrsign"}, func(p *relayapi.Provenance) {
+		{"a flipped signature", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
 			s := p.Events[1].Event.Signature
 			b, _ := base64.StdEncoding.DecodeString(s.Signature)
 			b[len(b)-1] ^= 1
 			s.Signature = base64.StdEncoding.EncodeToString(b)
 		}, "event 1 SignatureRecorded by Org1MSP/alice", "BAD_SIGNATURE: "},
-		{"the wrong channel", verify.Verifier{Channel: "other"}, func(*relayapi.Provenance) {},
+		{"the wrong channel", verify.Verifier{Channel: "other", Roots: roots("Org1MSP", ca)}, func(*relayapi.Provenance) {},
 			"event 1 SignatureRecorded by Org1MSP/alice", "rebuilt payload hashes to "},
-		{"a chain to an untrusted CA", verify.Verifier{Channel: "qrsign", Roots: []*x509.Certificate{other.Cert}}, func(*relayapi.Provenance) {},
+		{"a chain to an untrusted CA", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", other)}, func(*relayapi.Provenance) {},
 			"event 1 SignatureRecorded by Org1MSP/alice", "chain at "},
-		{"a projection that is not the fold", verify.Verifier{Channel: "qrsign"}, func(p *relayapi.Provenance) {
+		{"no roots at all", verify.Verifier{Channel: "qrsign"}, func(*relayapi.Provenance) {},
+			"event 1 SignatureRecorded by Org1MSP/alice", "UNVERIFIED: no trusted CA for Org1MSP (its signature verifies"},
+		{"the right CA given for another org only", verify.Verifier{Channel: "qrsign", Roots: roots("Org2MSP", ca)}, func(*relayapi.Provenance) {},
+			"event 1 SignatureRecorded by Org1MSP/alice", "UNVERIFIED: no trusted CA for Org1MSP"},
+		{"a self-issued certificate (a relay fabricating history)", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
+			*p = *provenance(t, testpki.NewCA("ca-org1")) // same names, the relay's own CA
+		}, "event 1 SignatureRecorded by Org1MSP/alice", "chain at "},
+		{"a projection that is not the fold", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
 			p.Document.Status = model.StatusPending
 		}, "projection", "the document shown differs from the fold of its events"},
-		{"an invalid transaction", verify.Verifier{Channel: "qrsign"}, func(p *relayapi.Provenance) {
+		{"an invalid transaction", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
 			p.Events[1].ValidationCode = "MVCC_READ_CONFLICT"
 		}, "events", `event 1 (tx tx1) has validation code "MVCC_READ_CONFLICT"`},
 	} {
@@ -118,4 +125,12 @@ func TestTamperingIsFound(t *testing.T) {
 			t.Fatalf("no check %q in %+v", tc.check, r.Checks)
 		})
 	}
+}
+
+func roots(msp string, cas ...*testpki.CA) map[string][]*x509.Certificate {
+	m := map[string][]*x509.Certificate{}
+	for _, c := range cas {
+		m[msp] = append(m[msp], c.Cert)
+	}
+	return m
 }
