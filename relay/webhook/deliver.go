@@ -95,8 +95,8 @@ func (s *Service) attempt(ctx context.Context, sub Subscription, d Delivery) {
 	}
 	now := s.cfg.Now().UTC()
 	d.Attempts++
-	s.mu.Lock() // against Replay
-	defer s.mu.Unlock()
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
 	if cur, ok, _ := s.st.Delivery(d.ID); !ok || cur.State != StatePending {
 		return // unsubscribed meanwhile
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -90,7 +91,7 @@ func (r *receiver) requests() []received {
 func testConfig(st Store, c *clock) Config {
 	return Config{Store: st, AllowLoopback: true, BaseBackoff: 10 * time.Second, MaxBackoff: time.Hour,
 		Timeout: 200 * time.Millisecond, MaxAttempts: 10, MaxAge: 24 * time.Hour, Now: c.Now,
-		Jitter: func() float64 { return 0 }}
+		Jitter: func() float64 { return 0 }, Log: slog.New(slog.DiscardHandler)}
 }
 
 func openStore(t *testing.T, dir string) *FileStore {

@@ -58,8 +58,9 @@ type Service struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards inflight
 	inflight map[string]bool
+	saveMu   sync.Mutex // orders a recorded attempt against Replay of the same delivery
 	subMu    sync.Mutex // serialises Subscribe's limit check
 }
 
@@ -227,8 +228,8 @@ func (s *Service) Replay(apiKeyName, subID, deliveryID string) (Delivery, error)
 	if _, err := s.subscription(apiKeyName, subID); err != nil {
 		return Delivery{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
 	d, ok, err := s.st.Delivery(deliveryID)
 	if err != nil {
 		return Delivery{}, err

@@ -151,6 +151,17 @@ func (s *FileStore) append(rs ...record) error {
 	return nil
 }
 
+// Compact rewrites the journal now (OpenFileStore does it too); delivered
+// entries older than Retention are dropped.
+func (s *FileStore) Compact() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("webhook store closed")
+	}
+	return s.compact()
+}
+
 // compact rewrites the journal with the live records only.
 func (s *FileStore) compact() error {
 	now := s.Now()

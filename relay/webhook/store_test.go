@@ -1,0 +1,91 @@
+package webhook
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+func TestJournalSurvivesATornLastLineAndIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	c := newClock()
+	st := openStore(t, dir)
+	s := newService(t, testConfig(st, c))
+	r := newReceiver(t, c.Now, 200)
+	subscribe(t, s, r)
+	s.Enqueue([]model.Event{completed("d", "t", 1, c.Now())}, nil)
+	st.Close()
+	path := filepath.Join(dir, journalName)
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`{"op":"del","delivery":{"id":"dlv_torn`) // crash mid-append
+	f.Close()
+	st2 := openStore(t, dir)
+	defer st2.Close()
+	if d := onlyDelivery(t, st2); d.EventKey != "t/1" || d.State != StatePending {
+		t.Fatalf("%+v", d)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("journal mode %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), "dlv_torn") {
+		t.Fatal("torn line kept after compaction")
+	}
+}
+
+func lines(t *testing.T, dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, journalName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), "\n")
+}
+
+func TestCompactionBoundsTheJournalAndDropsDeliveredEntriesAfterRetention(t *testing.T) {
+	dir := t.TempDir()
+	c := newClock()
+	st := openStore(t, dir)
+	st.Now = c.Now
+	cfg := testConfig(st, c)
+	cfg.MaxInFlight = 8
+	s := newService(t, cfg)
+	r := newReceiver(t, c.Now, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)
+	subscribe(t, s, r)
+	const n = 300
+	evs := make([]model.Event, n)
+	for i := range evs {
+		evs[i] = completed("d", "t", i, c.Now())
+	}
+	s.Enqueue(evs, nil)
+	for i := 0; i < 3; i++ { // 300 adds + 900 failed attempts: more than 1000 records, 4 per live one
+		s.DeliverDue(bg)
+		c.Advance(time.Hour)
+	}
+	if got := lines(t, dir); got >= 1+4*n {
+		t.Fatalf("journal never compacted: %d lines", got)
+	}
+	r.setScript(200)
+	s.DeliverDue(bg)
+	st.Close()
+	st2 := openStore(t, dir) // within retention: kept, one line each
+	st2.Now = c.Now
+	if ds, _ := st2.Deliveries("", StateDelivered); len(ds) != n || lines(t, dir) != 1+n {
+		t.Fatalf("%d delivered, %d lines", len(ds), lines(t, dir))
+	}
+	st2.Close()
+	c.Advance(8 * 24 * time.Hour)
+	st3 := openStore(t, dir)
+	defer st3.Close()
+	st3.Now = c.Now
+	if err := st3.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	subs, _ := st3.Subscriptions()
+	if ds, _ := st3.Deliveries("", ""); len(ds) != 0 || len(subs) != 1 || lines(t, dir) != 1 {
+		t.Fatalf("%d deliveries, %d subscriptions after retention", len(ds), len(subs))
+	}
+}
