@@ -214,7 +214,7 @@ func (n *Net) ensureRunning(s *proc.Spec) error {
 		return nil
 	}
 	if len(s.Ports) > 0 && !proc.WaitPortFree(s.Ports[0], 5*time.Second) {
-		return &BusyPortError{Port: s.Ports[0], Field: s.Name}
+		return &BusyPortError{Port: s.Ports[0], Field: s.Name, Holder: proc.Holder(s.Ports[0])}
 	}
 	if _, err := s.Start(); err != nil {
 		return err
@@ -227,10 +227,15 @@ func (n *Net) ensureRunning(s *proc.Spec) error {
 
 // BusyPortError names a port something else already listens on.
 type BusyPortError struct {
-	Port  int
-	Field string
+	Port   int
+	Field  string
+	Holder string // the listening process, when it can be found
 }
 
 func (e *BusyPortError) Error() string {
-	return fmt.Sprintf("port %d (%s) is already in use by another program; stop it or use --port-offset", e.Port, e.Field)
+	by := "another program"
+	if e.Holder != "" {
+		by = e.Holder
+	}
+	return fmt.Sprintf("port %d (%s) is already in use by %s; stop it or use --port-offset", e.Port, e.Field, by)
 }

@@ -10,40 +10,59 @@ import (
 	"github.com/qrsign/qrsign/network/config"
 )
 
-// A busy port stops `up` before anything starts, naming port and field.
+// A busy port stops `up` before anything starts, naming the port, its field
+// and the process holding it.
 func TestCheckPortsNamesBusyPort(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	busy := l.Addr().(*net.TCPAddr).Port
 	b, err := os.ReadFile("../../test-network.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Move the whole profile so that peer0.org2's port lands on the busy one.
-	p0, err := config.Parse("test-network.yaml", b, "default", 0)
+	p, err := config.Parse("test-network.yaml", b, "default", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	offset := busy - p0.Orgs[1].Peers[0].Port
-	p, err := config.Parse("test-network.yaml", b, "default", offset)
-	if err != nil {
-		t.Skipf("offset %d does not fit: %v", offset, err)
+	// Move every port to one that is free right now, then hold peer0.org2's.
+	for _, ref := range portRefs(p) {
+		*ref = freePort(t)
 	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p.Orgs[1].Peers[0].Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
 	n := &Net{P: p, State: t.TempDir()}
 	err = n.CheckPorts("profiles.default.")
-	want := "port " + strconv.Itoa(busy) + " (profiles.default.orgs[1].peers[0].port) is already in use by another program; stop it or use --port-offset"
-	if err == nil || err.Error() != want {
-		// another port of the moved profile may be taken on this machine
-		if err == nil || !strings.Contains(err.Error(), "is already in use") {
-			t.Fatalf("got %v\nwant %s", err, want)
-		}
-		t.Skipf("an earlier port is busy here: %v", err)
+	want := "port " + strconv.Itoa(p.Orgs[1].Peers[0].Port) + " (profiles.default.orgs[1].peers[0].port) is already in use by pid " +
+		strconv.Itoa(os.Getpid()) + " ("
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "); stop it or use --port-offset") {
+		t.Fatalf("got %v\nwant %s...); stop it or use --port-offset", err, want)
 	}
 	entries, _ := os.ReadDir(n.State)
 	if len(entries) != 0 {
 		t.Fatalf("CheckPorts created %d entries in the state dir", len(entries))
 	}
+}
+
+func portRefs(p *config.Profile) []*int {
+	r := []*int{&p.Chaincode.ServerPort}
+	for _, o := range p.OrdererOrg.Orderers {
+		r = append(r, &o.Port, &o.AdminPort, &o.OpsPort)
+	}
+	for _, g := range p.Orgs {
+		r = append(r, &g.CA.Port, &g.CA.OpsPort, &g.Relay.Port)
+		for _, pe := range g.Peers {
+			r = append(r, &pe.Port, &pe.ChaincodePort, &pe.OpsPort)
+		}
+	}
+	return r
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

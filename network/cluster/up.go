@@ -46,7 +46,7 @@ func (n *Net) CheckPorts(fieldPrefix string) error {
 	fields, ports := n.P.PortList()
 	for i, p := range ports {
 		if !running[p] && !proc.PortFree(p) {
-			return &BusyPortError{Port: p, Field: fieldPrefix + fields[i]}
+			return &BusyPortError{Port: p, Field: fieldPrefix + fields[i], Holder: proc.Holder(p)}
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -96,5 +97,19 @@ func TestPortFreeAndWaitPort(t *testing.T) {
 	l.Close()
 	if !WaitPortFree(port, 5*time.Second) {
 		t.Fatalf("port %d not free after close", port)
+	}
+}
+
+// Holder names the process listening on a port: this test binary.
+func TestHolderNamesListeningProcess(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := Holder(l.Addr().(*net.TCPAddr).Port)
+	want := "pid " + strconv.Itoa(os.Getpid()) + " ("
+	if !strings.HasPrefix(got, want) {
+		t.Fatalf("Holder = %q, want prefix %q", got, want)
 	}
 }
