@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/metrics"
 	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
@@ -107,10 +108,18 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/documents/:id/qr.png", s.getQR, s.requireScope(config.ScopeRead))
 	api.GET("/v1/documents/:id/provenance", s.getProvenance, s.readAccess)
 	api.GET("/v1/documents/:id/events", s.streamEvents, s.readAccess)
+	api.POST("/v1/documents/:id/annotations", s.annotate, jsonLimit)
+	read := s.requireScope(config.ScopeRead)
+	api.GET("/v1/signers/:mspId/:signerId/records", s.records(ledger.ListBySigner), read)
+	api.GET("/v1/signers/:mspId/:signerId/pending", s.records(ledger.ListPending), read)
+	api.GET("/v1/owners/:owner/records", s.records(ledger.ListByOwner), read)
+	api.GET("/v1/tags/:tag/records", s.records(ledger.ListByTag), read)
 	s.echo = e
 	s.registerMetrics()
 	return s
 }
+
+var timeZero time.Time
 
 // Handler is the root handler.
 func (s *Server) Handler() http.Handler { return s.echo }

@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/export"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+// records serves a list query: one JSON page (cursor = the chaincode's
+// bookmark), or with ?format=csv|txt|pdf an export that follows bookmarks up
+// to service.MaxExportRecords, streamed; trailers say how many records were
+// written and whether the cap cut the export short.
+func (s *Server) records(fn ledger.ListFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		q, err := service.ListQuery(service.ListParams{From: c.QueryParam("from"), To: c.QueryParam("to"),
+			Type: c.QueryParam("type"), Status: c.QueryParam("status"), Tag: c.QueryParam("tag"),
+			Cursor: c.QueryParam("cursor"), Limit: c.QueryParam("limit")})
+		if err != nil {
+			return err
+		}
+		switch fn {
+		case ledger.ListBySigner, ledger.ListPending:
+			q.MSPID, q.SignerID = c.Param("mspId"), c.Param("signerId")
+		case ledger.ListByOwner:
+			q.Owner = c.Param("owner")
+		case ledger.ListByTag:
+			q.Tag = c.Param("tag")
+		}
+		for _, p := range []*string{&q.MSPID, &q.SignerID, &q.Owner, &q.Tag} {
+			if v, err := url.PathUnescape(*p); err == nil {
+				*p = v
+			}
+		}
+		if f := c.QueryParam("format"); f != "" && f != "json" {
+			format, err := export.ParseFormat(f)
+			if err != nil {
+				return problem.Newf(model.CodeInvalidField, "format must be json, csv, txt or pdf, not %q", f)
+			}
+			return s.exportRecords(c, fn, q, format)
+		}
+		page, err := s.svc.Records(c.Request().Context(), fn, q)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, page)
+	}
+}
+
+func (s *Server) exportRecords(c echo.Context, fn ledger.ListFunc, q model.ListQuery, f export.Format) error {
+	ctx := c.Request().Context()
+	// Fail before the 200 if the query is refused: read the first page now.
+	first := q
+	first.PageSize = 1
+	if _, err := s.svc.Records(ctx, fn, first); err != nil {
+		return err
+	}
+	w := c.Response()
+	h := w.Header()
+	h.Set(echo.HeaderContentType, f.ContentType())
+	h.Set("Content-Disposition", `attachment; filename="records.`+string(f)+`"`)
+	h.Set("Trailer", "X-Export-Records, X-Export-Truncated")
+	h.Set("X-Export-Limit", strconv.Itoa(service.MaxExportRecords))
+	rc := http.NewResponseController(w.Writer)
+	_ = rc.SetWriteDeadline(timeZero)
+	w.WriteHeader(http.StatusOK)
+	ew, err := export.New(f, w, export.Options{PublicURL: s.cfg.PublicURL, GeneratedAt: s.svc.Now().UTC(), Issuer: s.cfg.Org + " relay"})
+	if err != nil {
+		return nil // headers are sent; the format was checked above
+	}
+	n := 0
+	truncated, err := s.svc.EachRecord(ctx, fn, q, service.MaxExportRecords, func(d model.DocumentView) error {
+		rec := export.Record{Document: d}
+		if f != export.CSV { // provenance: signer certificates and blocks
+			if p, err := s.svc.Provenance(ctx, d.ID); err == nil {
+				for _, e := range p.Events {
+					rec.Events = append(rec.Events, export.Event{Event: e.Event, BlockNumber: e.BlockNumber})
+				}
+			}
+		}
+		n++
+		return ew.Write(rec)
+	})
+	if err != nil {
+		s.log(c).Warn("export cut short", "err", err, "records", n)
+		return nil // the body is committed: the missing trailer tells the client
+	}
+	if err := ew.Close(); err != nil {
+		return nil
+	}
+	h.Set("X-Export-Records", strconv.Itoa(n))
+	h.Set("X-Export-Truncated", strconv.FormatBool(truncated))
+	return nil
+}
+
+// annotate records a signer's tags and note on a document.
+func (s *Server) annotate(c echo.Context) error {
+	var b service.AnnotateBody
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	res, err := s.svc.Annotate(c.Request().Context(), s.callerOf(c), c.Param("id"), b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, res)
+}

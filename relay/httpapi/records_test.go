@@ -1,0 +1,174 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+// registerJSON registers a document stored elsewhere with a priority.
+func (h *harness) registerJSON(id string, priority int, signers ...model.SignerSpec) {
+	h.t.Helper()
+	meta := map[string]any{"id": id, "title": "T " + id, "docType": "contract", "owner": "alice", "signers": signers,
+		"priority": priority, "sha256": strings.Repeat("ab", 32), "size": 10}
+	if rec := h.doJSON("POST", "/v1/documents", meta, "Authorization", "Bearer "+writeKey); rec.Code != 201 {
+		h.t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+func ids(p service.RecordsPage) string {
+	var out []string
+	for _, r := range p.Records {
+		out = append(out, r.ID)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestSignerRecordsArePagedWithTheChaincodeBookmarkAsCursor(t *testing.T) {
+	h := newHarness(t)
+	for _, id := range []string{"doc-a", "doc-b", "doc-c"} {
+		h.registerJSON(id, 0, signer("bob", 1))
+		h.advance(1e9)
+	}
+	h.registerJSON("doc-x", 0, signer("carol", 1))
+	auth := []string{"Authorization", "Bearer " + readKey}
+	p1 := decode[service.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/records?limit=2", nil, auth...))
+	if ids(p1) != "doc-a,doc-b" || p1.NextCursor == "" {
+		t.Fatalf("%+v", p1)
+	}
+	p2 := decode[service.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/records?limit=2&cursor="+p1.NextCursor, nil, auth...))
+	if ids(p2) != "doc-c" || p2.NextCursor != "" {
+		t.Fatalf("%+v", p2)
+	}
+	own := decode[service.RecordsPage](t, h.do("GET", "/v1/owners/alice/records?type=contract", nil, auth...))
+	if len(own.Records) != 4 {
+		t.Fatalf("%s", ids(own))
+	}
+}
+
+func TestPendingIsOrderedByPriorityThenRoutingOrder(t *testing.T) {
+	h := newHarness(t)
+	h.registerJSON("doc-low", 1, signer("bob", 1))
+	h.registerJSON("doc-high-late", 9, signer("carol", 1), signer("bob", 2))
+	h.registerJSON("doc-high-first", 9, signer("bob", 1))
+	p := decode[service.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/pending", nil, "Authorization", "Bearer "+readKey))
+	if ids(p) != "doc-high-first,doc-high-late,doc-low" {
+		t.Fatal(ids(p))
+	}
+}
+
+func TestRecordsRefusals(t *testing.T) {
+	h := newHarness(t)
+	auth := []string{"Authorization", "Bearer " + readKey}
+	for _, tc := range []struct{ path, code, detail string }{
+		{"/v1/signers/Org1MSP/bob/records?status=LOST", "INVALID_FIELD", `status must be one of PENDING, COMPLETED, DECLINED, VOIDED, EXPIRED, not "LOST"`},
+		{"/v1/signers/Org1MSP/bob/records?limit=0", "INVALID_FIELD", "limit must be an integer 1..200"},
+		{"/v1/signers/Org1MSP/bob/records?limit=201", "INVALID_FIELD", "limit must be an integer 1..200"},
+		{"/v1/signers/Org1MSP/bob/records?from=yesterday", "INVALID_FIELD", "from must be an RFC 3339 time, e.g. 2026-11-24T00:00:00Z"},
+		{"/v1/owners/alice/records?from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z", "INVALID_FIELD", "from must be before to"},
+		{"/v1/owners/alice/records?format=xml", "INVALID_FIELD", `format must be json, csv, txt or pdf, not "xml"`},
+		{"/v1/tags/Bad%20Tag/records", "INVALID_FIELD", `tag "Bad Tag" is not a valid tag`},
+	} {
+		p := wantProblem(t, h.do("GET", tc.path, nil, auth...), 400, tc.code)
+		if p.Detail != tc.detail {
+			t.Errorf("%s: %q", tc.path, p.Detail)
+		}
+	}
+	wantProblem(t, h.do("GET", "/v1/owners/alice/records", nil), 401, "UNAUTHORIZED")
+}
+
+func TestRecordsExportCSVFollowsBookmarksAndSaysHowManyInTrailers(t *testing.T) {
+	h := newHarness(t)
+	for i := 0; i < 5; i++ {
+		h.registerJSON("doc-"+string(rune('a'+i)), 0, signer("bob", 1))
+	}
+	rec := h.do("GET", "/v1/signers/Org1MSP/bob/records?format=csv&limit=2", nil, "Authorization", "Bearer "+readKey)
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") {
+		t.Fatalf("%d %s", rec.Code, rec.Header())
+	}
+	rows, err := csv.NewReader(bytes.NewReader(rec.Body.Bytes())).ReadAll()
+	if err != nil || len(rows) != 6 {
+		t.Fatalf("%d rows %v", len(rows), err)
+	}
+	res := rec.Result()
+	if res.Trailer.Get("X-Export-Records") != "5" || res.Trailer.Get("X-Export-Truncated") != "false" {
+		t.Fatalf("trailers %v", res.Trailer)
+	}
+}
+
+func TestRecordsExportPDFIsACertificatePerDocument(t *testing.T) {
+	h := newHarness(t)
+	h.register("doc-1", signer("bob", 1))
+	rec := h.do("GET", "/v1/owners/alice/records?format=pdf", nil, "Authorization", "Bearer "+readKey)
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF-")) ||
+		!bytes.Contains(rec.Body.Bytes(), []byte("%%EOF")) {
+		t.Fatalf("%d %s %.40q", rec.Code, rec.Header(), rec.Body.Bytes())
+	}
+}
+
+// annotation builds a signed annotation body.
+func (h *harness) annotation(docID string, s *testpki.Signer, nonce string, tags []string, note string) service.AnnotateBody {
+	h.t.Helper()
+	v, err := h.ledger.GetDocument(nil, docID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeAnnotate, Channel: "qrsign", DocumentID: docID,
+		DocumentSHA256: v.SHA256, Nonce: nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Tags: tags, Note: note})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
+	return service.AnnotateBody{Nonce: nonce, CertChainPEM: s.CertPEM, Signature: base64.StdEncoding.EncodeToString(sig),
+		Algorithm: model.AlgECDSAP256DER, Tags: tags, Note: note}
+}
+
+func TestAnnotationBySignerCommitsAndItsTagIsSearchable(t *testing.T) {
+	h := newHarness(t)
+	h.register("doc-1", signer("bob", 1))
+	bob := h.ca.Issue("bob")
+	nonce := strings.Repeat("1f", 16)
+	rec := h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", bob, nonce, []string{"hr"}, "filed"))
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	res := decode[service.Annotated](t, rec)
+	if res.TxID == "" || res.BlockNumber == 0 || res.ValidationCode != "VALID" || strings.Join(res.Tags, ",") != "hr" {
+		t.Fatalf("%+v", res)
+	}
+	p := decode[service.RecordsPage](t, h.do("GET", "/v1/tags/hr/records", nil, "Authorization", "Bearer "+readKey))
+	if ids(p) != "doc-1" {
+		t.Fatal(ids(p))
+	}
+	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", bob, nonce, []string{"x"}, "")), 409, "NONCE_REUSED")
+}
+
+func TestAnnotationRefusals(t *testing.T) {
+	h := newHarness(t)
+	h.register("doc-1", signer("bob", 1))
+	nonce := strings.Repeat("2e", 16)
+	carol := h.ca.Issue("carol")
+	p := wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", carol, nonce, []string{"hr"}, "")), 403, "NOT_A_SIGNER")
+	if p.Detail != `"carol" is not a signer of document doc-1` {
+		t.Fatal(p.Detail)
+	}
+	impostor := testpki.NewCA("Other CA").Issue("bob")
+	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", impostor, nonce, []string{"hr"}, "")), 403, "WRONG_SIGNER")
+	bad := h.annotation("doc-1", h.ca.Issue("bob"), nonce, []string{"hr"}, "")
+	bad.Note = "changed after signing"
+	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", bad), 422, "BAD_SIGNATURE")
+	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", h.ca.Issue("bob"), "short", []string{"hr"}, "")), 400, "INVALID_FIELD")
+	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-404/annotations", bad), 404, "DOCUMENT_NOT_FOUND")
+	if h.ledger.EventCount("doc-1") != 1 {
+		t.Fatal("a refused annotation reached the ledger")
+	}
+}

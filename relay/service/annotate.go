@@ -1,0 +1,93 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/problem"
+)
+
+// AnnotateBody is the body of POST /v1/documents/{id}/annotations: a signer
+// of the document proves itself without a session token, by signing the
+// annotate payload over a fresh nonce it generated (32 lowercase hex).
+type AnnotateBody struct {
+	MSPID        string          `json:"mspId,omitempty"`
+	Nonce        string          `json:"nonce"`
+	CertChainPEM string          `json:"certChainPem"`
+	Signature    string          `json:"signature"`
+	Algorithm    model.Algorithm `json:"algorithm"`
+	Tags         []string        `json:"tags"`
+	Note         string          `json:"note"`
+}
+
+// Annotated is the answer of an annotation.
+type Annotated struct {
+	TxID           string              `json:"txId"`
+	BlockNumber    uint64              `json:"blockNumber"`
+	ValidationCode string              `json:"validationCode"`
+	DocumentID     string              `json:"documentId"`
+	Tags           []string            `json:"tags"` // the document's tags after the annotation
+	Document       *model.DocumentView `json:"document,omitempty"`
+}
+
+// Annotate pre-verifies a signer's annotation (as a scan callback is) and
+// submits Annotate, answering after the commit status is VALID.
+func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b AnnotateBody) (res *Annotated, err error) {
+	started := time.Now()
+	var tx *ledger.Tx
+	defer func() { s.op(c, "annotate", docID, started, tx, err) }()
+	v, err := s.Document(ctx, docID)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := parseChain(b.CertChainPEM)
+	if err != nil {
+		return nil, err
+	}
+	cn := chain[0].Subject.CommonName
+	msp := b.MSPID
+	if msp == "" {
+		// Without mspId the CN must name exactly one signer of the document.
+		for _, sg := range v.Signers {
+			if sg.ID == cn {
+				if msp != "" {
+					return nil, problem.Newf(model.CodeNotASigner, "%q is a signer of %s in more than one org; send mspId", clip(cn), docID)
+				}
+				msp = sg.MSPID
+			}
+		}
+	}
+	found := false
+	for _, sg := range v.Signers {
+		found = found || (sg.ID == cn && sg.MSPID == msp)
+	}
+	if !found {
+		return nil, problem.Newf(model.CodeNotASigner, "%q is not a signer of document %s", clip(cn), docID)
+	}
+	req := model.AnnotateRequest{SignatureRequest: model.SignatureRequest{DocumentID: docID, MSPID: msp, Nonce: b.Nonce,
+		CertChainPEM: b.CertChainPEM, Signature: b.Signature, Algorithm: b.Algorithm}, Tags: b.Tags, Note: b.Note}
+	if err := req.Validate(); err != nil {
+		return nil, problem.From(err)
+	}
+	f := payload.Fields{Purpose: payload.PurposeAnnotate, Channel: s.Channel, DocumentID: docID, DocumentSHA256: v.SHA256,
+		Nonce: b.Nonce, Tags: b.Tags, Note: b.Note}
+	if err := s.preVerify(ctx, msp, cn, &req.SignatureRequest, f); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	w, err := s.Ledger.Annotate(ctx, req)
+	s.observe("Annotate", t0)
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	tx = &w.Tx
+	out := &Annotated{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: docID,
+		Document: w.Result.Document}
+	if out.Document != nil {
+		out.Tags = out.Document.Tags
+	}
+	return out, nil
+}
