@@ -2,7 +2,11 @@ package cluster
 
 import (
 	"crypto/rand"
+	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +15,38 @@ import (
 	"github.com/qrsign/qrsign/network/config"
 	"github.com/qrsign/qrsign/network/netinfo"
 )
+
+// RelayRoleAttr is the Fabric CA attribute (in the enrollment certificate) by
+// which the chaincode recognises a relay: only relays and org admins may write.
+const RelayRoleAttr = "qrsign.role=relay:ecert"
+
+// fabricCAAttrsOID is the extension in which Fabric CA puts ecert attributes.
+var fabricCAAttrsOID = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
+
+// hasRelayRole reports whether the certificate in file carries qrsign.role=relay.
+func hasRelayRole(file string) bool {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return false
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return false
+	}
+	for _, e := range c.Extensions {
+		if e.Id.Equal(fabricCAAttrsOID) {
+			var v struct {
+				Attrs map[string]string `json:"attrs"`
+			}
+			return json.Unmarshal(e.Value, &v) == nil && v.Attrs["qrsign.role"] == "relay"
+		}
+	}
+	return false
+}
 
 // Enroll enrolls each org's bootstrap registrar and the relay's client
 // identity from the org's Fabric CA (once; kept in the state directory).
@@ -22,14 +58,25 @@ func (n *Net) Enroll(in *netinfo.Info) error {
 				return err
 			}
 		}
-		if exists(filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")) {
-			continue
+		cert := filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")
+		if exists(cert) {
+			if hasRelayRole(cert) {
+				continue
+			}
+			// State from before the chaincode required the role: grant it and
+			// enroll again (the relay restarts because its identity changed).
+			if err := o.SetUserAttrs(n.Bin, "relay", RelayRoleAttr); err != nil {
+				return err
+			}
+			if err := os.RemoveAll(n.relayIDHome(g)); err != nil {
+				return err
+			}
 		}
 		secret, err := n.secret(g)
 		if err != nil {
 			return err
 		}
-		if err := o.RegisterUser(n.Bin, "relay", secret); err != nil && !strings.Contains(err.Error(), "already registered") {
+		if err := o.RegisterUser(n.Bin, "relay", secret, RelayRoleAttr); err != nil && !strings.Contains(err.Error(), "already registered") {
 			return err
 		}
 		if _, err := o.Enroll(n.Bin, "relay", secret, n.relayIDHome(g)); err != nil {

@@ -71,8 +71,8 @@ func (n *Net) StartRelays(in *netinfo.Info) error {
 		o.Relay = r
 		specs = append(specs, s)
 	}
-	for _, s := range specs {
-		if err := n.restartIfChanged(s); err != nil {
+	for i, s := range specs {
+		if err := n.restartIfChanged(s, filepath.Join(n.relayIDHome(n.P.Orgs[i]), "msp", "signcerts", "cert.pem")); err != nil {
 			return err
 		}
 	}
@@ -125,13 +125,13 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 	return &netinfo.Relay{URL: url, ConfigFile: cfgFile, APIKey: key, PIDFile: s.PIDFile, LogFile: s.LogFile}, s, nil
 }
 
-// restartIfChanged starts s, restarting a running relay only when its binary
-// or config file changed since it was started (so `up` leaves a current relay
-// and its clients alone).
-func (n *Net) restartIfChanged(s *proc.Spec) error {
+// restartIfChanged starts s, restarting a running relay only when its binary,
+// config file or one of the extra files (its identity) changed since it was
+// started (so `up` leaves a current relay and its clients alone).
+func (n *Net) restartIfChanged(s *proc.Spec, extra ...string) error {
 	stamp := n.path("run", s.Name+".stamp")
 	h := sha256.New()
-	for _, f := range append([]string{s.Path}, s.Args...) {
+	for _, f := range append(append([]string{s.Path}, s.Args...), extra...) {
 		if b, err := os.ReadFile(f); err == nil {
 			h.Write(b)
 		}
