@@ -31,6 +31,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc/status"
 
+	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
@@ -201,7 +202,7 @@ func (it *itest) signatureRequest(doc *model.DocumentView, cert *x509.Certificat
 	if err != nil {
 		it.t.Fatal(err)
 	}
-	return model.SignatureRequest{DocumentID: doc.ID, Nonce: nonce,
+	return model.SignatureRequest{DocumentID: doc.ID, Nonce: nonce, MSPID: it.org.MSPID,
 		CertChainPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})),
 		Signature:    base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER}
 }
@@ -428,12 +429,111 @@ func TestIntegrationPeerCLIMetadata(t *testing.T) {
 	}
 	for _, fn := range []string{"Ping", "RegisterSignerCA", "PublishCRL", "RegisterDocument", "RecordSignature", "DeclineSignature",
 		"VoidDocument", "Annotate", "GetDocument", "GetHistory", "ListBySigner", "ListByOwner", "ListPending", "ListByTag",
-		"VerifyRecord", "GetNonce", "GetOrgTrust"} {
+		"VerifyRecord", "GetNonce", "GetOrgTrust", "RecordBatchSignature", "ListBatch"} {
 		if _, ok := tags[fn]; !ok {
 			t.Errorf("metadata lacks %s", fn)
 		}
 	}
 	if !slices.Contains(tags["GetDocument"], "EVALUATE") || !slices.Contains(tags["RecordSignature"], "SUBMIT") {
 		t.Errorf("tags: GetDocument %v (want EVALUATE), RecordSignature %v (want SUBMIT)", tags["GetDocument"], tags["RecordSignature"])
+	}
+}
+
+// One scan signs a batch: a Fabric CA-issued signer signs the batch-sign
+// payload (batch id, Merkle root, size) once; RecordBatchSignature records a
+// signature per document, each proven by its inclusion proof.
+func TestIntegrationBatchSignature(t *testing.T) {
+	it := setup(t)
+	signerID := "itest-b-" + randHex(4)
+	cert, key := it.enroll(signerID)
+	batchID := "itest-batch-" + randHex(4)
+	const n = 5
+	hashes := make([][32]byte, n)
+	for i := range n {
+		hashes[i] = sha256.Sum256([]byte(fmt.Sprintf("%s document %d", batchID, i)))
+		req := model.RegisterDocumentRequest{ID: fmt.Sprintf("%s-%d", batchID, i), SHA256: hex.EncodeToString(hashes[i][:]), Size: 42,
+			MediaType: "application/pdf", Title: "Batch document", DocType: "contract", Owner: "itest",
+			Signers: []model.SignerSpec{{ID: signerID, MSPID: it.org.MSPID, RoutingOrder: 1}}, Priority: 3,
+			ExpiresAt: time.Now().Add(time.Hour).UTC(), BatchID: batchID, BatchOrder: i}
+		if _, err := it.submit(it.client, "RegisterDocument", req); err != nil {
+			t.Fatalf("RegisterDocument: %v", err)
+		}
+	}
+	root, proofs, err := merkle.Proofs(hashes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce := randHex(16)
+	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: it.info.Channel, DocumentID: batchID,
+		DocumentSHA256: merkle.Hex(root), Nonce: nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Size: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := sigalg.Sign(model.AlgECDSAP256DER, key, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := model.BatchSignatureRequest{BatchID: batchID, MSPID: it.org.MSPID, Nonce: nonce,
+		CertChainPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})),
+		Signature:    base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Root: merkle.Hex(root), Size: n}
+	for i := range n {
+		req.Items = append(req.Items, model.BatchItem{DocumentID: fmt.Sprintf("%s-%d", batchID, i), Proof: proofs[i]})
+	}
+	out, err := it.submit(it.client, "RecordBatchSignature", req)
+	if err != nil {
+		t.Fatalf("RecordBatchSignature: %v", err)
+	}
+	var res model.WriteResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Documents) != n || len(res.Events) != 2*n {
+		t.Fatalf("%d documents, %d events", len(res.Documents), len(res.Events))
+	}
+	for i := range n {
+		var rep model.VerifyReport
+		if err := json.Unmarshal([]byte(it.evaluate("VerifyRecord", fmt.Sprintf("%s-%d", batchID, i))), &rep); err != nil || !rep.OK {
+			t.Fatalf("VerifyRecord %d: %+v %v", i, rep, err)
+		}
+	}
+	var page model.Page
+	if err := json.Unmarshal([]byte(it.evaluate("ListBatch", batchID)), &page); err != nil || len(page.Records) != n ||
+		page.Records[0].Status != model.StatusCompleted {
+		t.Fatalf("ListBatch: %+v %v", page, err)
+	}
+	if _, err := it.submit(it.client, "RecordBatchSignature", req); err == nil || !strings.HasPrefix(err.Error(), "NONCE_REUSED: ") {
+		t.Fatalf("replayed batch: %v", err)
+	}
+}
+
+// An org member without qrsign.role=relay (a signer's own enrollment) may
+// not write documents, even through a peer of its org.
+func TestIntegrationWriterNeedsRelayRole(t *testing.T) {
+	it := setup(t)
+	id := "itest-plain-" + randHex(4)
+	if err := it.org.RegisterUser(it.info.BinDir, id, "pw-"+id); err != nil {
+		t.Fatal(err)
+	}
+	ident, err := it.org.Enroll(it.info.BinDir, id, "pw-"+id, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ident.MSPID = it.org.MSPID
+	conn, gw, err := it.org.Dial(ident, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	defer gw.Close()
+	c := gw.GetNetwork(it.info.Channel).GetContract(it.info.Chaincode)
+	sum := sha256.Sum256([]byte(id))
+	req := model.RegisterDocumentRequest{ID: "itest-forbidden-" + randHex(4), SHA256: hex.EncodeToString(sum[:]), Size: 1,
+		MediaType: "application/pdf", Title: "Forbidden", DocType: "contract", Owner: "itest",
+		Signers: []model.SignerSpec{{ID: id, MSPID: it.org.MSPID, RoutingOrder: 1}}, ExpiresAt: time.Now().Add(time.Hour).UTC()}
+	_, err = it.submit(c, "RegisterDocument", req)
+	want := "FORBIDDEN: only a relay (attribute qrsign.role=relay) or an org admin may register documents; the submitter of " +
+		it.org.MSPID + " has neither"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got  %v\nwant %s", err, want)
 	}
 }
