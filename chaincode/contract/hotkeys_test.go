@@ -66,3 +66,22 @@ func TestConcurrentSignaturesConflictOnlyWhereUnavoidable(t *testing.T) {
 		t.Fatalf("signature vs PublishCRL conflicts on %v", c)
 	}
 }
+
+// Batch signatures on different batches never conflict; a batch signature
+// conflicts with a single signature only on the document both write.
+func TestBatchSignaturesConflictOnlyOnSharedDocuments(t *testing.T) {
+	w := newWorld(t)
+	a := w.signer("Org1MSP", "a", 1)
+	h1 := w.registerBatch("p", 3, a)
+	h2 := w.registerBatch("q", 3, a)
+	client := w.orgs["Org1MSP"].client
+	x := w.simulate(t, client, "RecordBatchSignature", js(w.batchRequest(a, "p", h1, nil)))
+	y := w.simulate(t, client, "RecordBatchSignature", js(w.batchRequest(a, "q", h2, nil)))
+	if c := x.ConflictsWith(y); len(c) != 0 {
+		t.Fatalf("batches p and q conflict on %v", c)
+	}
+	s := w.simulate(t, client, "RecordSignature", js(w.sigRequest(a, "p-001", payload.PurposeSign, "", nil, "")))
+	if c := strings.Join(s.ConflictsWith(x), ","); c != "doc/p-001" {
+		t.Fatalf("single signature vs batch conflict on %q, want doc/p-001", c)
+	}
+}

@@ -76,3 +76,12 @@ func FuzzListQuery(f *testing.F) {
 }
 
 const hex64 = "8cb30fbfca205e554e9d9dc722f042da31c70d98c23a71223e894fd508c94fcb"
+
+func FuzzBatchSignatureRequest(f *testing.F) {
+	fuzzDecode(f, []string{
+		`{"batchId":"b1","nonce":"00112233445566778899aabbccddeeff","certChainPem":"x","signature":"AAAA","algorithm":"ED25519","root":"` + hex64 +
+			`","size":2,"items":[{"documentId":"d1","proof":{"index":0,"size":2,"path":["` + hex64 + `"]}}]}`,
+		`{"batchId":"b1","size":0,"items":[]}`,
+		`{"batchId":"b1","items":[{"documentId":"d1","proof":{"index":5,"size":2,"path":[]}}],"Items":[]}`,
+	}, func(r *model.BatchSignatureRequest) error { return r.Validate() })
+}
