@@ -1,0 +1,79 @@
+package export
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func sheetFixture() []SheetDoc {
+	var docs []SheetDoc
+	for i, t := range []string{"Lease", "Annex A", "Annex B"} {
+		docs = append(docs, SheetDoc{Order: i + 1, ID: "b1.000" + string(rune('1'+i)), Title: t, Status: "PENDING",
+			SHA256: strings.Repeat("ab", 32),
+			Signers: []SheetSigner{
+				{Label: "Org1MSP/bob", Order: 1, Status: "PENDING", URL: "http://relay.test/s/" + strings.Repeat("t", 180) + string(rune('a'+i))},
+				{Label: "Org2MSP/carol", Order: 2, Status: "SIGNED"},
+			}})
+	}
+	return docs
+}
+
+func TestSheetPDFOpensAndItsQRDecodesToTheSigningLink(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSheetPDF(&buf, SheetOptions{BatchID: "b1", Title: "Onboarding"}, sheetFixture()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "sheet.pdf")
+	os.WriteFile(pdf, buf.Bytes(), 0o600)
+	if out, err := exec.Command("pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", pdf, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, out)
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "p*.png"))
+	if len(pages) != 1 {
+		t.Fatalf("pages %v", pages)
+	}
+	out, err := exec.Command("zbarimg", "-q", "--raw", pages[0]).Output()
+	if err != nil {
+		t.Fatalf("zbarimg: %v", err)
+	}
+	got := strings.Fields(string(out))
+	want := map[string]bool{}
+	for _, d := range sheetFixture() {
+		want[d.Signers[0].URL] = true
+	}
+	if len(got) != 3 {
+		t.Fatalf("decoded %d QR codes, want 3: %q", len(got), got)
+	}
+	for _, g := range got {
+		if !want[g] {
+			t.Fatalf("decoded %q, not a signing link of the sheet", g)
+		}
+	}
+	if txt, err := exec.Command("pdftotext", pdf, "-").Output(); err == nil {
+		for _, s := range []string{"1. Lease", "sha256 abababababab...", "Org2MSP/carol", "SIGNED"} {
+			if !strings.Contains(string(txt), s) {
+				t.Errorf("sheet text lacks %q", s)
+			}
+		}
+	}
+}
+
+func TestSheetHTMLListsDocumentsInOrderWithHashPrefixAndQR(t *testing.T) {
+	var buf bytes.Buffer
+	err := WriteSheetHTML(&buf, SheetOptions{BatchID: "b1"}, sheetFixture(), func(string) (string, error) {
+		return "data:image/png;base64,AAAA", nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	i, j := strings.Index(s, "1. Lease"), strings.Index(s, "3. Annex B")
+	if i < 0 || j < i || strings.Count(s, `src="data:image/png;base64,AAAA"`) != 3 || !strings.Contains(s, "abababababab…") {
+		t.Fatal(s)
+	}
+}
