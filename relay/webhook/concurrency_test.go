@@ -123,3 +123,56 @@ func TestRunDeliversEverythingWithBoundedConcurrency(t *testing.T) {
 		t.Fatalf("%d deliveries in the store", len(ds))
 	}
 }
+
+// A receiver that hangs holds one request slot, not the delivery loop:
+// another subscription's event is delivered meanwhile.
+func TestAHangingReceiverDoesNotHoldUpOthers(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	got := make(chan string, 1)
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get(EventHeader)
+	}))
+	defer fast.Close()
+
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	s := newService(t, Config{Store: st, AllowLoopback: true, MaxInFlight: 2, Timeout: time.Minute,
+		Log: slog.New(slog.DiscardHandler)})
+	slowSub, err := s.Subscribe("app", slow.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error)
+	go func() { stopped <- s.Run(ctx) }()
+	s.Enqueue([]model.Event{completed("d", "t1", 1, time.Now())}, nil) // the slow one is now in flight
+	if _, err := s.Subscribe("app", fast.URL, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Enqueue([]model.Event{completed("d", "t2", 1, time.Now())}, nil)
+	if ev := <-got; ev != "document.completed" {
+		t.Fatal(ev)
+	}
+	cancel() // ends the hung request too; Run returns after it
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	// The slow subscription's events: t1 cut by shutdown, t2 queued behind it.
+	ds, _ := st.Deliveries(slowSub.ID, "")
+	if len(ds) != 2 || ds[0].EventKey != "t1/1" || ds[1].EventKey != "t2/1" {
+		t.Fatalf("%d deliveries", len(ds))
+	}
+	for _, d := range ds {
+		if d.State != StatePending || d.Attempts != 0 {
+			t.Fatalf("%s: %s after %d attempts, want pending and uncounted", d.EventKey, d.State, d.Attempts)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,49 +25,70 @@ func (s *Service) backoff(attempts int) time.Duration {
 	return d/2 + time.Duration(s.cfg.Jitter()*float64(d/2))
 }
 
-// DeliverDue attempts every pending delivery whose time has come (at most
-// MaxInFlight at once, each bounded by Timeout) and returns how many it
-// attempted. Run calls it; tests call it with an injected clock.
+// DeliverDue attempts every pending delivery whose time has come, waits for
+// the attempts and returns how many it made. Tests call it with an injected
+// clock; Run uses the same dispatch without waiting.
 func (s *Service) DeliverDue(ctx context.Context) int {
+	var wg sync.WaitGroup
+	var n atomic.Int64
+	s.dispatch(ctx, &wg, &n)
+	wg.Wait()
+	return int(n.Load())
+}
+
+// dispatch starts one worker per subscription with due deliveries and no
+// worker yet. A worker sends its subscription's due deliveries oldest first,
+// one at a time, each holding one of the MaxInFlight request slots: a
+// receiver that hangs holds one slot until Timeout, never the loop or the
+// other subscriptions, and a subscription's events arrive in order unless a
+// retry intervenes.
+func (s *Service) dispatch(ctx context.Context, wg *sync.WaitGroup, attempted *atomic.Int64) {
 	pending, err := s.st.Deliveries("", StatePending)
 	if err != nil {
 		s.log.Error("webhook: reading the outbox", "err", err)
-		return 0
+		return
 	}
 	subs, err := s.st.Subscriptions()
 	if err != nil {
 		s.log.Error("webhook: reading subscriptions", "err", err)
-		return 0
-	}
-	byID := map[string]Subscription{}
-	for _, sub := range subs {
-		byID[sub.ID] = sub
+		return
 	}
 	now := s.cfg.Now()
-	sem := make(chan struct{}, s.cfg.MaxInFlight)
-	var wg sync.WaitGroup
-	n := 0
+	due := map[string][]string{}
 	for _, d := range pending {
-		sub, ok := byID[d.SubscriptionID]
-		if !ok || d.NextAttempt.After(now) || !s.claim(d.ID) {
+		if !d.NextAttempt.After(now) {
+			due[d.SubscriptionID] = append(due[d.SubscriptionID], d.ID)
+		}
+	}
+	for _, sub := range subs {
+		ids := due[sub.ID]
+		if len(ids) == 0 || !s.claim(sub.ID) {
 			continue
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			s.release(d.ID)
-			wg.Wait()
-			return n
-		}
-		n++
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; s.release(d.ID); wg.Done() }()
-			s.attempt(ctx, sub, d)
+			defer func() { s.release(sub.ID); wg.Done(); s.poke() }()
+			for _, id := range ids {
+				// Re-read under the claim: the list may predate an attempt
+				// that has finished since (the claim's previous holder).
+				d, ok, err := s.st.Delivery(id)
+				if err != nil || !ok || d.State != StatePending || d.NextAttempt.After(now) {
+					continue
+				}
+				select {
+				case s.sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				attempted.Add(1)
+				s.attempt(ctx, sub, d)
+				<-s.sem
+				if ctx.Err() != nil {
+					return
+				}
+			}
 		}()
 	}
-	wg.Wait()
-	return n
 }
 
 func (s *Service) claim(id string) bool {
@@ -150,9 +172,12 @@ func (s *Service) Run(ctx context.Context) error {
 	defer poll.Stop()
 	sweep := time.NewTicker(s.cfg.SweepInterval)
 	defer sweep.Stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var attempted atomic.Int64
 	s.sweepLogged(ctx)
 	for {
-		s.DeliverDue(ctx)
+		s.dispatch(ctx, &wg, &attempted)
 		select {
 		case <-ctx.Done():
 			return nil

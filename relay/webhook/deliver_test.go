@@ -39,7 +39,7 @@ func TestFlakyReceiverGetsTheEventOnceAcknowledgedAfterBackoff(t *testing.T) {
 	}
 	step(9*time.Second, 0)
 	d = step(time.Second, 1) // the receiver hangs: timeout
-	if d.Attempts != 3 || d.LastError != "no answer within 200ms" || !d.NextAttempt.Equal(t0.Add(35*time.Second)) {
+	if d.Attempts != 3 || d.LastError != "no answer within 1s" || !d.NextAttempt.Equal(t0.Add(35*time.Second)) {
 		t.Fatalf("after 3rd: %+v", d)
 	}
 	d = step(20*time.Second, 1)

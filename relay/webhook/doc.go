@@ -13,11 +13,15 @@
 //		Store:         st,
 //		AllowedHosts:  []string{"hooks.example.com", "*.apps.example.com"}, // from config; empty = none
 //		AllowLoopback: false, // true only for development / tests
-//		Document: func(ctx context.Context, id string) (*model.DocumentView, error) { return gw.GetDocument(ctx, id) },
-//		ExpiryCheck: func(ctx context.Context) ([]model.DocumentView, error) { ... ListPending, status EXPIRED ... },
+//		Document:      gw.GetDocument, // attaches the DocumentView to payloads; optional
+//		ExpiryCheck: func(ctx context.Context) ([]model.DocumentView, error) {
+//			... documents with effective status EXPIRED (e.g. gw.List(ctx, ListPending, {Status: EXPIRED}), all pages) ...
+//		}, // optional: without it no document.expired
 //		Log: log,
 //	})
-//	go wh.Run(ctx) // returns after ctx ends and in-flight requests stop
+//	done := make(chan error, 1)
+//	go func() { done <- wh.Run(ctx) }() // returns once ctx ended and in-flight requests stopped
+//	... on shutdown: <-done, then st.Close()
 //
 // Routes (Echo; the relay's auth middleware sets the key name, e.g. caller(c)):
 //
@@ -65,7 +69,9 @@
 // MaxBackoff, half of it random. A delivery that failed MaxAttempts times, or
 // whose last failure came MaxAge after it was enqueued, becomes dead; replay
 // resets its attempts and age. At most MaxInFlight requests run at once,
-// each limited to Timeout. Subscriptions get events dated at or after their
+// each limited to Timeout; each subscription has at most one request in
+// flight and gets its deliveries oldest first, so a hanging receiver holds
+// one slot and delays only its own events. Subscriptions get events dated at or after their
 // creation; all subscriptions of the relay see events of every document on
 // its channel (as an API key with documents:read can read every document).
 //

@@ -90,7 +90,7 @@ func (r *receiver) requests() []received {
 
 func testConfig(st Store, c *clock) Config {
 	return Config{Store: st, AllowLoopback: true, BaseBackoff: 10 * time.Second, MaxBackoff: time.Hour,
-		Timeout: 200 * time.Millisecond, MaxAttempts: 10, MaxAge: 24 * time.Hour, Now: c.Now,
+		Timeout: time.Second, MaxAttempts: 10, MaxAge: 24 * time.Hour, Now: c.Now,
 		Jitter: func() float64 { return 0 }, Log: slog.New(slog.DiscardHandler)}
 }
 

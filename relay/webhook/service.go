@@ -57,11 +57,12 @@ type Service struct {
 	st   Store
 	log  *slog.Logger
 	wake chan struct{}
+	sem  chan struct{} // one per request in flight
 
-	mu       sync.Mutex // guards inflight
-	inflight map[string]bool
-	saveMu   sync.Mutex // orders a recorded attempt against Replay of the same delivery
-	subMu    sync.Mutex // serialises Subscribe's limit check
+	mu       sync.Mutex      // guards inflight
+	inflight map[string]bool // subscriptions with a delivery worker
+	saveMu   sync.Mutex      // orders a recorded attempt against Replay of the same delivery
+	subMu    sync.Mutex      // serialises Subscribe's limit check
 }
 
 // New checks cfg and fills its defaults.
@@ -100,7 +101,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{cfg: cfg, st: cfg.Store, log: cfg.Log, wake: make(chan struct{}, 1), inflight: map[string]bool{}}, nil
+	return &Service{cfg: cfg, st: cfg.Store, log: cfg.Log, wake: make(chan struct{}, 1),
+		sem: make(chan struct{}, cfg.MaxInFlight), inflight: map[string]bool{}}, nil
 }
 
 func newID(prefix string, n int) string {

@@ -46,7 +46,7 @@ func checkURL(raw string, allow []string, allowLoopback bool) error {
 }
 
 func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(host)
