@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 )
@@ -75,10 +76,47 @@ func runRandomOps(t *testing.T, seed uint64, steps int) {
 				s.spec.RoutingOrder = 1 + rng.IntN(3)
 				ss = append(ss, &s)
 			}
-			req := docRequest(anyDoc(), ss...)
+			id := anyDoc()
+			req := docRequest(id, ss...)
+			req.BatchID, req.BatchOrder = "bx", int(id[1]-'0') // every document is in batch bx, at its number
 			req.Priority = rng.IntN(10)
 			req.ExpiresAt = w.now.Add(time.Duration(60+rng.IntN(600)) * time.Second)
 			fn, creator, arg = "RegisterDocument", w.orgs[[]string{"Org1MSP", "Org2MSP"}[rng.IntN(2)]].client, js(req)
+		case op < 7 && rng.IntN(4) == 0: // a batch signature over some documents of bx
+			hashes := make([][32]byte, len(docIDs))
+			for i := range hashes {
+				hashes[i], _ = merkle.ParseHash(fmt.Sprintf("%064x", 2)) // docRequest's sha256 of a 2-letter id
+			}
+			// Mostly documents where s may sign now, so that batches succeed too.
+			s := onDoc(anyDoc())
+			var idx []int
+			for _, i := range rng.Perm(len(docIDs)) {
+				var d model.Document
+				if b := w.L.State[docKey(docIDs[i])]; b != nil {
+					_ = json.Unmarshal(b, &d)
+				}
+				j := d.SignerIndex(s.spec.MSPID, s.spec.ID)
+				if rng.IntN(8) == 0 || j >= 0 && d.Signers[j].Status == model.SignerPending && d.Signers[j].RoutingOrder == d.CurrentOrder {
+					idx = append(idx, i)
+				}
+				if len(idx) == 3 {
+					break
+				}
+			}
+			if len(idx) == 0 {
+				idx = []int{rng.IntN(len(docIDs))}
+			}
+			if rng.IntN(10) == 0 {
+				s = mallory
+			}
+			req := w.batchRequest(s, "bx", hashes, idx)
+			for k, i := range idx {
+				req.Items[k].DocumentID = docIDs[i]
+			}
+			if rng.IntN(10) == 0 {
+				req.Items[0].Proof.Index = (req.Items[0].Proof.Index + 1) % len(docIDs)
+			}
+			fn, creator, arg = "RecordBatchSignature", w.orgs["Org1MSP"].client, js(req)
 		case op < 7: // sign, sometimes by a stranger or with a reused nonce
 			doc := anyDoc()
 			s := onDoc(doc)
@@ -132,6 +170,11 @@ func runRandomOps(t *testing.T, seed uint64, steps int) {
 				stored := w.L.State[docKey(res.Document.ID)]
 				if got, _ := json.Marshal(res.Document.Document); !bytes.Equal(got, stored) {
 					t.Fatalf("step %d %s: result document differs from the stored projection", step, fn)
+				}
+			}
+			for _, d := range res.Documents {
+				if got, _ := json.Marshal(d.Document); !bytes.Equal(got, w.L.State[docKey(d.ID)]) {
+					t.Fatalf("step %d %s: result document %s differs from the stored projection", step, fn, d.ID)
 				}
 			}
 		}
