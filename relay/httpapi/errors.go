@@ -11,6 +11,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/service"
 )
 
 var errPanic = errors.New("handler panicked")
@@ -27,8 +28,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	var body any
 	p := s.toProblem(err)
 	p.RequestID = requestID(c)
+	body = p
+	var bp *service.BatchProblem
+	if errors.As(err, &bp) {
+		body = bp // the problem plus per-document errors or the batch's state
+	}
 	if p.Status >= 500 {
 		s.log(c).Error("request failed", "code", p.Code, "err", err)
 	} else if p.Cause() != nil {
@@ -42,7 +49,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Request().Method == http.MethodHead {
 		return
 	}
-	_ = jsonEncode(c.Response(), p)
+	_ = jsonEncode(c.Response(), body)
 }
 
 func (s *Server) toProblem(err error) *problem.Problem {

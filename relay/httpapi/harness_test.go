@@ -81,6 +81,7 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 	h.svc = service.New(h.ledger, blobs, iss, "qrsign", cfg.PublicURL)
 	h.svc.Now = h.clock
 	h.svc.Ops = oplog.New(h.ops)
+	h.svc.BatchDir = filepath.Join(dir, "batches")
 	h.srv = New(&cfg, h.svc, Options{Logger: quiet})
 	return h
 }

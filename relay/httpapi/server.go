@@ -114,6 +114,10 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/signers/:mspId/:signerId/pending", s.records(ledger.ListPending), read)
 	api.GET("/v1/owners/:owner/records", s.records(ledger.ListByOwner), read)
 	api.GET("/v1/tags/:tag/records", s.records(ledger.ListByTag), read)
+	api.POST("/v1/batches", s.createBatch, bodyLimit(cfg.MaxBatchBytes), s.requireScope(config.ScopeWrite))
+	api.GET("/v1/batches/:id", s.getBatch, read)
+	api.GET("/v1/batches/:id/sheet.pdf", s.batchSheetPDF, read)
+	api.GET("/v1/batches/:id/sheet.html", s.batchSheetHTML, read)
 	s.echo = e
 	s.registerMetrics()
 	return s

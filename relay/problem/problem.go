@@ -74,7 +74,7 @@ func (p *Problem) WithCause(err error) *Problem { p.cause = err; return p }
 // Status maps a code to its HTTP status (team brief's table).
 func Status(code model.Code) int {
 	switch code {
-	case model.CodeInvalidField, model.CodeBadRequest:
+	case model.CodeInvalidField, model.CodeBadRequest, CodeBatchInvalid:
 		return http.StatusBadRequest
 	case CodeUnauthorized, CodeTokenInvalid:
 		return http.StatusUnauthorized

@@ -30,6 +30,10 @@ type Service struct {
 	DefaultExpiry time.Duration
 	// Observe, when set, is told how long each ledger write took (endorse to commit status).
 	Observe func(op string, d time.Duration)
+	// BatchDir holds batch manifests (dataDir/batches).
+	BatchDir string
+	// BatchConcurrency bounds parallel registrations of one batch (default 16).
+	BatchConcurrency int
 
 	flight  flight
 	mu      sync.Mutex

@@ -90,6 +90,7 @@ func run(path string) error {
 
 	svc := service.New(gw, blobs, issuer, cfg.Channel, cfg.PublicURL)
 	svc.Log, svc.Ops = log, ops
+	svc.BatchDir, svc.BatchConcurrency = filepath.Join(cfg.DataDir, "batches"), cfg.BatchConcurrency
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/blob"
+	"github.com/qrsign/qrsign/relay/export"
+	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+// createBatch registers a batch: multipart with a "batch" JSON part and one
+// part per file (any order). Each file part streams into the blob store as it
+// arrives (content-addressed: a refused batch leaves only unreferenced
+// blobs), so hundreds of files never sit in memory together.
+func (s *Server) createBatch(c echo.Context) error {
+	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if ct != "multipart/form-data" {
+		return problem.New(model.CodeBadRequest, "Content-Type must be multipart/form-data")
+	}
+	mr, err := c.Request().MultipartReader()
+	if err != nil {
+		return problem.New(model.CodeBadRequest, "malformed multipart body")
+	}
+	ctx := c.Request().Context()
+	var meta *service.BatchMeta
+	files := map[string]service.BatchFile{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return multipartErr(err)
+		}
+		name := part.FormName()
+		switch {
+		case name == "batch":
+			if meta != nil {
+				return problem.New(model.CodeBadRequest, "only one batch part is allowed")
+			}
+			b, err := io.ReadAll(io.LimitReader(part, s.cfg.MaxJSONBytes+1))
+			if err != nil {
+				return multipartErr(err)
+			}
+			if int64(len(b)) > s.cfg.MaxJSONBytes {
+				return problem.New(problem.CodePayloadTooLarge, "the batch part is too large")
+			}
+			var m service.BatchMeta
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&m); err != nil {
+				return problem.Newf(model.CodeBadRequest, "batch JSON: %v", err)
+			}
+			if _, err := dec.Token(); err != io.EOF {
+				return problem.New(model.CodeBadRequest, "batch JSON: trailing data after the object")
+			}
+			m.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
+			meta = &m
+		case name == "":
+			io.Copy(io.Discard, part)
+		default:
+			if _, dup := files[name]; dup {
+				return problem.Newf(model.CodeBadRequest, "file part %q appears twice", clipName(name))
+			}
+			if len(files) >= service.MaxBatchDocuments {
+				return problem.Newf(model.CodeInvalidField, "a batch holds at most %d files", service.MaxBatchDocuments)
+			}
+			info, err := s.svc.Blobs.Put(ctx, part, "")
+			if errors.Is(err, blob.ErrTooLarge) {
+				return problem.Newf(problem.CodePayloadTooLarge, "file part %q is larger than this relay accepts", clipName(name))
+			}
+			if err != nil {
+				return multipartErr(err)
+			}
+			files[name] = service.BatchFile{SHA256: info.SHA256, Size: info.Size, MediaType: part.Header.Get(echo.HeaderContentType)}
+		}
+	}
+	if meta == nil {
+		return problem.New(model.CodeBadRequest, "multipart body needs a batch part")
+	}
+	b, err := s.svc.CreateBatch(ctx, s.callerOf(c), *meta, files)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, b)
+}
+
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+func (s *Server) getBatch(c echo.Context) error {
+	b, err := s.svc.GetBatch(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, b)
+}
+
+func (s *Server) batchSheetPDF(c echo.Context) error {
+	o, docs, err := s.svc.Sheet(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := export.WriteSheetPDF(&buf, o, docs); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store") // holds live session links
+	return c.Blob(http.StatusOK, "application/pdf", buf.Bytes())
+}
+
+func (s *Server) batchSheetHTML(c echo.Context) error {
+	o, docs, err := s.svc.Sheet(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	err = export.WriteSheetHTML(&buf, o, docs, func(u string) (string, error) {
+		png, err := s.qr.PNG(u, 256)
+		if err != nil {
+			return "", err
+		}
+		return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
+	})
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}

@@ -1,0 +1,174 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+// batchBody builds a POST /v1/batches body of n documents; files after the batch part.
+func batchBody(t testing.TB, meta map[string]any, n int) (*bytes.Buffer, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if _, ok := meta["documents"]; !ok {
+		var docs []map[string]any
+		for i := 1; i <= n; i++ {
+			docs = append(docs, map[string]any{"file": fmt.Sprintf("f%d", i), "title": fmt.Sprintf("Doc %d", i), "docType": "contract", "order": i})
+		}
+		meta["documents"] = docs
+	}
+	mj, _ := json.Marshal(meta)
+	mw.WriteField("batch", string(mj))
+	for i := 1; i <= n; i++ {
+		fw, _ := mw.CreateFormFile(fmt.Sprintf("f%d", i), fmt.Sprintf("f%d.pdf", i))
+		fmt.Fprintf(fw, "%%PDF-1.7 batch document %d", i)
+	}
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+func (h *harness) postBatch(meta map[string]any, n int, hdr ...string) *httptest.ResponseRecorder {
+	body, ct := batchBody(h.t, meta, n)
+	return h.do("POST", "/v1/batches", body, append([]string{"Content-Type", ct, "Authorization", "Bearer " + writeKey}, hdr...)...)
+}
+
+func batchMeta(id string) map[string]any {
+	return map[string]any{"id": id, "title": "Onboarding", "owner": "alice", "priority": 2,
+		"signers": []model.SignerSpec{signer("bob", 1), signer("carol", 2)}}
+}
+
+func TestBatchRegistersEveryDocumentInOrderAndGetShowsThem(t *testing.T) {
+	h := newHarness(t)
+	rec := h.postBatch(batchMeta("b1"), 20)
+	if rec.Code != 201 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	b := decode[service.Batch](t, rec)
+	if !b.Complete || b.Total != 20 || b.Registered != 20 || b.Documents[0].ID != "b1.0001" || b.Documents[19].ID != "b1.0020" ||
+		b.Documents[4].TxID == "" || b.Documents[4].BlockNumber == 0 {
+		t.Fatalf("%+v", b)
+	}
+	v, _ := h.ledger.GetDocument(nil, "b1.0007")
+	if v.BatchID != "b1" || v.BatchOrder != 7 || v.Priority != 2 || v.Title != "Doc 7" {
+		t.Fatalf("%+v", v)
+	}
+	got := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
+	if !got.Complete || len(got.Documents) != 20 || got.Documents[2].Status != model.StatusPending || !got.Documents[2].Registered {
+		t.Fatalf("%+v", got)
+	}
+}
+
+func TestBatchWithAnInvalidDocumentWritesNothingAndListsEveryError(t *testing.T) {
+	h := newHarness(t)
+	meta := batchMeta("b1")
+	meta["documents"] = []map[string]any{
+		{"file": "f1", "title": "ok", "docType": "contract", "order": 1},
+		{"file": "f9", "title": "missing file", "docType": "contract", "order": 2},
+		{"file": "f2", "title": "", "docType": "contract", "order": 1},
+	}
+	rec := h.postBatch(meta, 2)
+	var p struct {
+		Code   string
+		Detail string
+		Errors []service.DocError
+	}
+	wantProblem(t, rec, 400, "BATCH_INVALID")
+	json.Unmarshal(rec.Body.Bytes(), &p)
+	if p.Detail != "2 of 3 documents are invalid; nothing was registered" || len(p.Errors) < 3 {
+		t.Fatalf("%+v", p)
+	}
+	want := []string{`1 documents[1].file "f9": no such file part`, "2 documents[2].order 1 is also documents[0].order"}
+	for i, w := range want {
+		if got := fmt.Sprintf("%d %s", p.Errors[i].Index, p.Errors[i].Detail); got != w {
+			t.Errorf("errors[%d] = %q, want %q", i, got, w)
+		}
+	}
+	if h.ledger.Submits != 0 {
+		t.Fatal("something reached the ledger")
+	}
+	wantProblem(t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey), 404, "NOT_FOUND")
+}
+
+func TestBatchCutShortShowsExactlyWhatIsRegisteredAndARetryCompletesIt(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.BatchConcurrency = 1 })
+	h.svc.BatchConcurrency = 1
+	h.ledger.FailRegisterAfter = 5
+	rec := h.postBatch(batchMeta("b1"), 8)
+	wantProblem(t, rec, 503, "UNAVAILABLE")
+	var p struct{ Batch service.Batch }
+	json.Unmarshal(rec.Body.Bytes(), &p)
+	if p.Batch.Registered != 5 || p.Batch.Complete || !p.Batch.Documents[4].Registered || p.Batch.Documents[5].Registered ||
+		p.Batch.Documents[5].Error == nil || p.Batch.Documents[5].Error.Code != "UNAVAILABLE" {
+		t.Fatalf("%+v", p.Batch)
+	}
+	got := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
+	if got.Registered != 5 || got.Documents[5].Registered || got.Documents[5].Status != "" {
+		t.Fatalf("%+v", got)
+	}
+	h.ledger.FailRegisterAfter = 0
+	rec = h.postBatch(batchMeta("b1"), 8)
+	if b := decode[service.Batch](t, rec); rec.Code != 201 || !b.Complete || b.Registered != 8 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if h.ledger.Submits != 5+8 { // the retry met DOCUMENT_EXISTS for the first five
+		t.Fatalf("submits %d", h.ledger.Submits)
+	}
+}
+
+func TestBatchRefusals(t *testing.T) {
+	h := newHarness(t)
+	wantProblem(t, h.do("POST", "/v1/batches", strings.NewReader("{}"), "Content-Type", "application/json", "Authorization", "Bearer "+writeKey), 400, "BAD_REQUEST")
+	body, ct := batchBody(t, batchMeta("b1"), 1)
+	wantProblem(t, h.do("POST", "/v1/batches", body, "Content-Type", ct, "Authorization", "Bearer "+readKey), 403, "FORBIDDEN")
+	small := newHarness(t, func(c *config.Config) { c.MaxBatchBytes = 512 })
+	wantProblem(t, small.postBatch(batchMeta("b1"), 20), 413, "PAYLOAD_TOO_LARGE")
+	meta := batchMeta("b1")
+	meta["documents"] = []map[string]any{}
+	p := wantProblem(t, h.postBatch(meta, 0), 400, "INVALID_FIELD")
+	if p.Detail != "a batch holds 1..2000 documents" {
+		t.Fatal(p.Detail)
+	}
+	wantProblem(t, h.do("GET", "/v1/batches/nope", nil, "Authorization", "Bearer "+readKey), 404, "NOT_FOUND")
+}
+
+func TestBatchSheetPDFAndHTMLCarryEachSignersQR(t *testing.T) {
+	h := newHarness(t)
+	if rec := h.postBatch(batchMeta("b1"), 3); rec.Code != 201 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	sess, err := h.svc.SignerSession(nil, "b1.0002", "Org1MSP/bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := h.do("GET", "/v1/batches/b1/sheet.html", nil, "Authorization", "Bearer "+readKey)
+	if rec.Code != 200 || strings.Count(rec.Body.String(), `src="data:image/png;base64,`) != 6 ||
+		!strings.Contains(rec.Body.String(), h.cfg.PublicURL+"/s/"+sess.Token) {
+		t.Fatalf("%d %.300s", rec.Code, rec.Body)
+	}
+	rec = h.do("GET", "/v1/batches/b1/sheet.pdf", nil, "Authorization", "Bearer "+readKey)
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/pdf" {
+		t.Fatalf("%d", rec.Code)
+	}
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "s.pdf")
+	os.WriteFile(pdf, rec.Body.Bytes(), 0o600)
+	if out, err := exec.Command("pdftoppm", "-r", "150", "-png", pdf, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "p*.png"))
+	out, _ := exec.Command("zbarimg", append([]string{"-q", "--raw"}, pages...)...).Output()
+	if !strings.Contains(string(out), h.cfg.PublicURL+"/s/"+sess.Token) {
+		t.Fatalf("no decoded QR is bob's link for b1.0002: %s", out)
+	}
+}
