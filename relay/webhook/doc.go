@@ -13,10 +13,8 @@
 //		Store:         st,
 //		AllowedHosts:  []string{"hooks.example.com", "*.apps.example.com"}, // from config; empty = none
 //		AllowLoopback: false, // true only for development / tests
-//		Document:      gw.GetDocument, // attaches the DocumentView to payloads; optional
-//		ExpiryCheck: func(ctx context.Context) ([]model.DocumentView, error) {
-//			... documents with effective status EXPIRED (e.g. gw.List(ctx, ListPending, {Status: EXPIRED}), all pages) ...
-//		}, // optional: without it no document.expired
+//		Document:      gw.GetDocument, // payloads carry the DocumentView; confirms expiries
+//		// ExpiryCheck: optional extra source of expired documents (see Expiry)
 //		Log: log,
 //	})
 //	done := make(chan error, 1)
@@ -53,10 +51,15 @@
 //
 // # Expiry
 //
-// Expiry is not a ledger event. Run calls ExpiryCheck every SweepInterval
-// (default 1 min) and enqueues one document.expired per expired, still
-// pending document and subscription, deduplicated by (subscription,
-// "expired/"+documentId). Without ExpiryCheck no document.expired is sent.
+// Expiry is not a ledger event; it is detected by a sweep Run makes every
+// SweepInterval (default 1 min). The sweep watches every document whose
+// DocumentRegistered event it was fed (durably, with its expiresAt) until a
+// completion, decline or void is fed; once expiresAt has passed it confirms
+// with Config.Document that the document is still pending (so a lagging
+// event stream cannot cause a false expiry) and enqueues one
+// document.expired per subscription, deduplicated by (subscription,
+// "expired/"+documentId). Documents registered before the relay first
+// followed events are covered only if Config.ExpiryCheck lists them.
 //
 // # Delivery
 //

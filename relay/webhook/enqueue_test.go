@@ -122,3 +122,55 @@ func TestExpirySweepSendsDocumentExpiredOncePerDocument(t *testing.T) {
 		t.Fatalf("stale expiry sent: %d", n)
 	}
 }
+
+func registered(doc, tx string, at, expires time.Time) model.Event {
+	return model.Event{Type: model.EventDocumentRegistered, DocumentID: doc, TxID: tx, Timestamp: at,
+		Registered: &model.DocumentRegistered{RegisterDocumentRequest: model.RegisterDocumentRequest{ID: doc, ExpiresAt: expires}}}
+}
+
+func TestRegisteredDocumentsThatNobodyClosesExpireOnceAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	c := newClock()
+	st := openStore(t, dir)
+	s := newService(t, testConfig(st, c))
+	r := newReceiver(t, c.Now, 200)
+	subscribe(t, s, r, EventExpired)
+	now := c.Now()
+	s.Enqueue([]model.Event{registered("open", "t1", now, now.Add(time.Hour))}, nil)
+	s.Enqueue([]model.Event{registered("signed", "t2", now, now.Add(time.Hour))}, nil)
+	s.Enqueue([]model.Event{registered("confirmed-closed", "t3", now, now.Add(time.Hour))}, nil)
+	s.Enqueue([]model.Event{completed("signed", "t4", 2, now)}, nil)
+	if n, err := s.Sweep(bg); n != 0 || err != nil {
+		t.Fatalf("before expiry: %d %v", n, err)
+	}
+	st.Close()
+
+	st2 := openStore(t, dir) // the watches are durable
+	defer st2.Close()
+	cfg := testConfig(st2, c)
+	lookups := 0
+	cfg.Document = func(_ bgCtx, id string) (*model.DocumentView, error) {
+		lookups++
+		d := &model.DocumentView{Document: model.Document{ID: id, Status: model.StatusPending, ExpiresAt: now.Add(time.Hour)}}
+		if id == "confirmed-closed" { // its closing event has not reached this relay yet
+			d.Status = model.StatusVoided
+		}
+		return d, nil
+	}
+	s2 := newService(t, cfg)
+	c.Advance(time.Hour)
+	if n, err := s2.Sweep(bg); n != 1 || err != nil || lookups != 2 {
+		t.Fatalf("at expiry: %d %v, %d lookups", n, err, lookups)
+	}
+	if n, _ := s2.Sweep(bg); n != 0 {
+		t.Fatalf("second sweep: %d", n)
+	}
+	if w, _ := st2.Watches(); len(w) != 0 {
+		t.Fatalf("still watching %v", w)
+	}
+	s2.DeliverDue(bg)
+	got := r.requests()
+	if len(got) != 1 || got[0].event != "document.expired" || payloadOf(t, got[0].body).DocumentID != "open" || got[0].sigErr != nil {
+		t.Fatalf("%+v", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -266,9 +267,17 @@ func (s *Service) Enqueue(events []model.Event, doc *model.DocumentView) (int, e
 	var ds []Delivery
 	for i := range events {
 		ev := events[i]
+		if ev.Type == model.EventDocumentRegistered && ev.Registered != nil && !ev.Registered.ExpiresAt.IsZero() {
+			if err := s.st.Watch(ev.DocumentID, ev.Registered.ExpiresAt); err != nil {
+				return 0, err
+			}
+		}
 		t, ok := ledgerTypes[ev.Type]
 		if !ok || ev.DocumentID == "" {
 			continue
+		}
+		if err := s.st.Unwatch(ev.DocumentID); err != nil { // closed: it will not expire
+			return 0, err
 		}
 		key := fmt.Sprintf("%s/%d", ev.TxID, ev.Seq)
 		for _, sub := range subs {
@@ -325,14 +334,15 @@ func (s *Service) HandleChaincodeEvent(ctx context.Context, txID string, payload
 	relevant := false
 	for _, ev := range evs {
 		if _, ok := ledgerTypes[ev.Type]; ok && ev.DocumentID != "" {
-			relevant, docID = true, ev.DocumentID
+			docID = ev.DocumentID
 		}
+		relevant = relevant || ev.Type == model.EventDocumentRegistered || docID != ""
 	}
 	if !relevant {
 		return nil
 	}
 	var doc *model.DocumentView
-	if s.cfg.Document != nil {
+	if s.cfg.Document != nil && docID != "" {
 		d, err := s.cfg.Document(ctx, docID)
 		if err != nil {
 			s.log.Warn("webhook: document lookup failed; delivering the event without it", "doc", docID, "err", err)
@@ -344,17 +354,63 @@ func (s *Service) HandleChaincodeEvent(ctx context.Context, txID string, payload
 	return err
 }
 
-// Sweep enqueues document.expired for each expired document ExpiryCheck
-// returns (Run calls it every SweepInterval).
+// Sweep enqueues document.expired for documents past their expiry (Run
+// calls it every SweepInterval). It knows the documents whose
+// DocumentRegistered event it was fed and that no completion, decline or
+// void has closed since; with Config.Document it confirms each with the
+// ledger first (a lookup failure leaves it for the next sweep). ExpiryCheck,
+// when set, adds documents the event stream never showed (e.g. registered
+// before the relay first ran).
 func (s *Service) Sweep(ctx context.Context) (int, error) {
-	if s.cfg.ExpiryCheck == nil {
-		return 0, nil
-	}
-	docs, err := s.cfg.ExpiryCheck(ctx)
+	now := s.cfg.Now()
+	watches, err := s.st.Watches()
 	if err != nil {
 		return 0, err
 	}
-	return s.EnqueueExpired(docs)
+	ids := make([]string, 0, len(watches))
+	for id, at := range watches {
+		if !at.After(now) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	var docs []model.DocumentView
+	var settled []string
+	for _, id := range ids {
+		dv := &model.DocumentView{Document: model.Document{ID: id, Status: model.StatusPending, ExpiresAt: watches[id]}}
+		if s.cfg.Document != nil {
+			d, err := s.cfg.Document(ctx, id)
+			if code, _ := model.CodeOf(err); err != nil && code != model.CodeDocumentNotFound {
+				s.log.Warn("webhook: document lookup for expiry failed; next sweep retries", "doc", id, "err", err)
+				continue
+			}
+			dv = d // nil when not found: forgotten below
+			if dv != nil && dv.Status == model.StatusPending && dv.ExpiresAt.After(now) {
+				continue // not yet expired after all: keep watching
+			}
+		}
+		if dv != nil {
+			docs = append(docs, *dv)
+		}
+		settled = append(settled, id)
+	}
+	if s.cfg.ExpiryCheck != nil {
+		more, err := s.cfg.ExpiryCheck(ctx)
+		if err != nil {
+			return 0, err
+		}
+		docs = append(docs, more...)
+	}
+	n, err := s.EnqueueExpired(docs)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range settled {
+		if err := s.st.Unwatch(id); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // EnqueueExpired enqueues document.expired for docs that are expired, once

@@ -29,6 +29,11 @@ type Store interface {
 	// Deliveries lists deliveries of subscription subID ("" = all) in state
 	// ("" = any), oldest first.
 	Deliveries(subID string, state State) ([]Delivery, error)
+	// Watch records a pending document's expiry (for document.expired);
+	// Unwatch forgets it (closed, or expiry sent).
+	Watch(docID string, expiresAt time.Time) error
+	Unwatch(docID string) error
+	Watches() (map[string]time.Time, error)
 	Close() error
 }
 
@@ -51,15 +56,17 @@ type FileStore struct {
 	dels    map[string]Delivery
 	keys    map[string]string // subID \x00 eventKey -> delivery id
 	seq     map[string]int    // delivery id -> insertion order
+	watches map[string]time.Time
 	next    int
 	closed  bool
 }
 
 type record struct {
-	Op       string        `json:"op"` // sub, unsub, del
+	Op       string        `json:"op"` // sub, unsub, del, watch, unwatch
 	Sub      *Subscription `json:"sub,omitempty"`
 	ID       string        `json:"id,omitempty"`
 	Delivery *Delivery     `json:"delivery,omitempty"`
+	Expires  *time.Time    `json:"expires,omitempty"`
 }
 
 const journalName = "journal.jsonl"
@@ -70,7 +77,7 @@ func OpenFileStore(dir string) (*FileStore, error) {
 		return nil, err
 	}
 	s := &FileStore{dir: dir, Retention: 7 * 24 * time.Hour, Now: time.Now, subs: map[string]Subscription{},
-		dels: map[string]Delivery{}, keys: map[string]string{}, seq: map[string]int{}}
+		dels: map[string]Delivery{}, keys: map[string]string{}, seq: map[string]int{}, watches: map[string]time.Time{}}
 	b, err := os.ReadFile(filepath.Join(dir, journalName))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -103,6 +110,10 @@ func (s *FileStore) apply(r record) {
 				s.drop(id)
 			}
 		}
+	case "watch":
+		s.watches[r.ID] = *r.Expires
+	case "unwatch":
+		delete(s.watches, r.ID)
 	case "del":
 		d := *r.Delivery
 		if _, ok := s.seq[d.ID]; !ok {
@@ -145,7 +156,7 @@ func (s *FileStore) append(rs ...record) error {
 		s.apply(r)
 	}
 	s.records += len(rs)
-	if live := len(s.subs) + len(s.dels); s.records > 1000 && s.records > 2*live {
+	if live := len(s.subs) + len(s.dels) + len(s.watches); s.records > 1000 && s.records > 2*live {
 		return s.compact()
 	}
 	return nil
@@ -185,6 +196,16 @@ func (s *FileStore) compact() error {
 	}
 	for _, d := range s.sorted("", "") {
 		enc.Encode(record{Op: "del", Delivery: &d})
+		n++
+	}
+	ids := make([]string, 0, len(s.watches))
+	for id := range s.watches {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		at := s.watches[id]
+		enc.Encode(record{Op: "watch", ID: id, Expires: &at})
 		n++
 	}
 	if err := w.Flush(); err != nil {
@@ -304,6 +325,34 @@ func (s *FileStore) Deliveries(subID string, state State) ([]Delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sorted(subID, state), nil
+}
+
+func (s *FileStore) Watch(docID string, expiresAt time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if at, ok := s.watches[docID]; ok && at.Equal(expiresAt) {
+		return nil // re-fed
+	}
+	return s.append(record{Op: "watch", ID: docID, Expires: &expiresAt})
+}
+
+func (s *FileStore) Unwatch(docID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.watches[docID]; !ok {
+		return nil
+	}
+	return s.append(record{Op: "unwatch", ID: docID})
+}
+
+func (s *FileStore) Watches() (map[string]time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]time.Time, len(s.watches))
+	for k, v := range s.watches {
+		out[k] = v
+	}
+	return out, nil
 }
 
 // Close closes the journal; later writes fail.
