@@ -15,6 +15,8 @@ func TestDecodeIsStrict(t *testing.T) {
 		{"duplicate key", `{"documentId":"d1","documentId":"d2",` + sig + `}`, `BAD_REQUEST: request JSON: duplicate field "documentId"`},
 		{"keys differing in case", `{"documentId":"d1","DOCUMENTID":"d2",` + sig + `}`,
 			`BAD_REQUEST: request JSON: fields "documentId" and "DOCUMENTID" differ only in case`},
+		{"Unicode fold of a field name", `{"documentId":"d1","nonce":"00112233445566778899aabbccddeeff","certChainPem":"x","ſignature":"AAAA","algorithm":"ED25519"}`,
+			`BAD_REQUEST: request JSON: field "ſignature" must be spelled "signature"`},
 		{"unknown field keeps encoding/json's message", `{"documentId":"d1","x":1}`, `BAD_REQUEST: request JSON: json: unknown field "x"`},
 	}
 	for _, c := range cases {
