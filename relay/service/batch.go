@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/problem"
@@ -83,6 +84,9 @@ type Batch struct {
 	Signers    []model.SignerSpec `json:"signers"`
 	ExpiresAt  time.Time          `json:"expiresAt"`
 	CreatedAt  time.Time          `json:"createdAt"`
+	// Root is the Merkle root (chaincode/merkle, RFC 9162) of the documents'
+	// SHA-256 hashes in signing order; Total is the tree's size.
+	Root string `json:"root"`
 	Documents  []BatchDoc         `json:"documents"` // in order
 	Total      int                `json:"total"`
 	Registered int                `json:"registered"`
@@ -186,6 +190,16 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta BatchMeta, fil
 	}
 	sort.SliceStable(b.Documents, func(i, j int) bool { return b.Documents[i].Order < b.Documents[j].Order })
 	sort.SliceStable(reqs, func(i, j int) bool { return reqs[i].BatchOrder < reqs[j].BatchOrder })
+	// On the ledger batchOrder is the position in signing order (0..n-1):
+	// the index of the document's leaf in the batch's Merkle tree.
+	for i := range reqs {
+		reqs[i].BatchOrder = i
+	}
+	root, err := batchRoot(b.Documents)
+	if err != nil {
+		return nil, problem.From(err)
+	}
+	b.Root = root
 	// The manifest is written before any ledger write, so GET /v1/batches/{id}
 	// can always say which of the planned documents the ledger holds.
 	if old, err := s.readManifest(meta.ID); err == nil {
@@ -292,6 +306,31 @@ func (s *Service) GetBatch(ctx context.Context, id string) (*Batch, error) {
 	}
 	b.Complete = b.Registered == b.Total
 	return b, nil
+}
+
+// batchRoot is the Merkle root of the documents' hashes in signing order.
+func batchRoot(docs []BatchDoc) (string, error) {
+	leaves, err := batchLeaves(docs)
+	if err != nil {
+		return "", err
+	}
+	r, err := merkle.Root(leaves)
+	if err != nil {
+		return "", err
+	}
+	return merkle.Hex(r), nil
+}
+
+func batchLeaves(docs []BatchDoc) ([][32]byte, error) {
+	leaves := make([][32]byte, len(docs))
+	for i, d := range docs {
+		b, err := hex.DecodeString(d.SHA256)
+		if err != nil || len(b) != 32 {
+			return nil, fmt.Errorf("batch document %s: bad sha256", d.ID)
+		}
+		copy(leaves[i][:], b)
+	}
+	return leaves, nil
 }
 
 func effective(v *model.DocumentView) model.Status {
