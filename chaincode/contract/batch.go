@@ -117,22 +117,16 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 			return "", model.Errorf(codeOfMerkle(err), "items[%d]: %v", i, err)
 		}
 	}
-	type revocation struct {
-		crl   model.CRLInfo
-		found bool
-	}
-	revoked := map[string]revocation{} // per org: the chain and its verdict are the same for every document
+	revoked := map[string]revocationResult{} // per org: the chain and its verdict are the same for every document
 	sum := sha256.Sum256(msg)
 	evidence := make([]model.SignatureEvidence, len(docs))
 	for i, doc := range docs {
 		signer := doc.Signers[idxs[i]]
 		r, ok := revoked[signer.MSPID]
 		if !ok {
-			crl, found, err := t.checkRevocation(signer.MSPID, verdicts[i])
-			if err != nil {
+			if r, err = t.checkRevocation(signer.MSPID, verdicts[i]); err != nil {
 				return "", err
 			}
-			r = revocation{crl, found}
 			revoked[signer.MSPID] = r
 		}
 		if signer.Status != model.SignerPending {
@@ -152,12 +146,7 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 			Batch: &model.BatchEvidence{BatchID: req.BatchID, Root: req.Root, Size: req.Size, Index: p.Index,
 				Proof: append([]string{}, p.Path...)},
 		}
-		if r.found {
-			ev.CRLNumber = r.crl.Number
-			tu := r.crl.ThisUpdate
-			ev.CRLThisUpdate = &tu
-			ev.CRLStale = !r.crl.NextUpdate.IsZero() && t.now.After(r.crl.NextUpdate)
-		}
+		evidenceCRL(&ev, r)
 		evidence[i] = ev
 	}
 	// Every check passed: now write.

@@ -229,7 +229,7 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	if err := sigalg.Verify(req.Algorithm, leaf.PublicKey, msg, sig); err != nil {
 		return nil, err
 	}
-	crl, found, err := t.checkRevocation(signer.MSPID, verdict)
+	rev, err := t.checkRevocation(signer.MSPID, verdict)
 	if err != nil {
 		return nil, err
 	}
@@ -251,12 +251,7 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 		CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: anchor.info.Fingerprint,
 		Reason: req.Reason,
 	}
-	if found {
-		ev.CRLNumber = crl.Number
-		tu := crl.ThisUpdate
-		ev.CRLThisUpdate = &tu
-		ev.CRLStale = !crl.NextUpdate.IsZero() && t.now.After(crl.NextUpdate)
-	}
+	evidenceCRL(&ev, rev)
 	return &proof{doc: doc, idx: idx, evidence: ev}, nil
 }
 
@@ -311,12 +306,20 @@ func (t *txn) identify(doc *model.Document, chain []*x509.Certificate, mspID str
 	return idx, verdict, nil
 }
 
+// revocationResult is what the evidence records of the revocation check:
+// the anchor's CRL (if the org published one) and whether any CRL consulted
+// was past its nextUpdate at the tx time (still applied: a CA that stops
+// publishing must not stop signing, but the record says so).
+type revocationResult struct {
+	crl   model.CRLInfo
+	found bool
+	stale bool
+}
+
 // checkRevocation checks every link of the verified chain whose issuer is a
-// registered CA against the latest CRL the org published for that CA, and
-// returns the anchor's CRL (the one the evidence names).
-func (t *txn) checkRevocation(msp string, v chainVerdict) (model.CRLInfo, bool, error) {
-	var anchorCRL model.CRLInfo
-	anchorFound := false
+// registered CA against the latest CRL the org published for that CA.
+func (t *txn) checkRevocation(msp string, v chainVerdict) (revocationResult, error) {
+	var res revocationResult
 	crls := map[string]*model.CRLInfo{}
 	for _, l := range v.links {
 		crl, ok := crls[l.caFP]
@@ -324,31 +327,37 @@ func (t *txn) checkRevocation(msp string, v chainVerdict) (model.CRLInfo, bool, 
 			var c model.CRLInfo
 			found, err := t.getJSON(crlKey(msp, l.caFP), &c)
 			if err != nil {
-				return model.CRLInfo{}, false, err
+				return res, err
 			}
 			if found {
 				crl = &c
+				if !c.NextUpdate.IsZero() && t.now.After(c.NextUpdate) {
+					res.stale = true
+				}
 			}
 			crls[l.caFP] = crl
 		}
 		if crl != nil && isRevoked(crl, l.serial) {
-			return model.CRLInfo{}, false, model.Errorf(model.CodeCertRevoked,
+			return res, model.Errorf(model.CodeCertRevoked,
 				"certificate serial %s (%s) is on the CRL of %s published by %s (thisUpdate %s)",
 				l.serial, clip(l.subject), l.caFP[:16], msp, crl.ThisUpdate.Format("2006-01-02T15:04:05Z"))
 		}
 	}
-	if c, ok := crls[v.anchor.info.Fingerprint]; ok {
-		if c != nil {
-			anchorCRL, anchorFound = *c, true
-		}
-	} else {
-		found, err := t.getJSON(crlKey(msp, v.anchor.info.Fingerprint), &anchorCRL)
-		if err != nil {
-			return model.CRLInfo{}, false, err
-		}
-		anchorFound = found
+	// The anchor issued the top link, so its CRL was read above.
+	if c := crls[v.anchor.info.Fingerprint]; c != nil {
+		res.crl, res.found = *c, true
 	}
-	return anchorCRL, anchorFound, nil
+	return res, nil
+}
+
+// evidenceCRL fills the evidence's CRL fields from a revocation check.
+func evidenceCRL(ev *model.SignatureEvidence, r revocationResult) {
+	if r.found {
+		ev.CRLNumber = r.crl.Number
+		tu := r.crl.ThisUpdate
+		ev.CRLThisUpdate = &tu
+	}
+	ev.CRLStale = r.stale
 }
 
 // chainPEM re-encodes the submitted chain canonically for the evidence.
