@@ -101,7 +101,7 @@ func (s *Server) readAccess(next echo.HandlerFunc) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			if claims.DocID != c.Param("id") {
+			if !s.svc.TokenCoversDocument(claims, c.Param("id")) {
 				return problem.New(problem.CodeTokenInvalid, "the session token is for another document")
 			}
 			c.Set(ctxKeyName, "session:"+claims.MSPID+"/"+claims.SignerID)

@@ -2,6 +2,10 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -12,7 +16,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/relay/token"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/service"
 )
@@ -136,7 +145,7 @@ func TestBatchRefusals(t *testing.T) {
 	meta := batchMeta("b1")
 	meta["documents"] = []map[string]any{}
 	p := wantProblem(t, h.postBatch(meta, 0), 400, "INVALID_FIELD")
-	if p.Detail != "a batch holds 1..2000 documents" {
+	if p.Detail != "a batch holds 1..500 documents" {
 		t.Fatal(p.Detail)
 	}
 	wantProblem(t, h.do("GET", "/v1/batches/nope", nil, "Authorization", "Bearer "+readKey), 404, "NOT_FOUND")
@@ -171,4 +180,101 @@ func TestBatchSheetPDFAndHTMLCarryEachSignersQR(t *testing.T) {
 	if !strings.Contains(string(out), h.cfg.PublicURL+"/s/"+sess.Token) {
 		t.Fatalf("no decoded QR is bob's link for b1.0002: %s", out)
 	}
+}
+
+// batchCallback signs the batch-sign payload of a batch session.
+func (h *harness) batchCallback(tok string, s *testpki.Signer) service.ScanRequest {
+	h.t.Helper()
+	sess := decode[service.SessionInfo](h.t, h.do("GET", "/v1/sessions/"+tok, nil))
+	if sess.Batch == nil {
+		h.t.Fatalf("not a batch session: %+v", sess)
+	}
+	// The signer recomputes the root from the hashes it downloads.
+	var leaves [][32]byte
+	for _, d := range sess.Batch.Documents {
+		rec := h.do("GET", strings.TrimPrefix(d.ContentURL, h.cfg.PublicURL), nil)
+		sum := sha256.Sum256(rec.Body.Bytes())
+		if rec.Code != 200 || hex.EncodeToString(sum[:]) != d.SHA256 {
+			h.t.Fatalf("content of %s: %d", d.ID, rec.Code)
+		}
+		leaves = append(leaves, sum)
+	}
+	root, _ := merkle.Root(leaves)
+	if merkle.Hex(root) != sess.Batch.Root || sess.Batch.Size != len(leaves) {
+		h.t.Fatal("root does not match the documents")
+	}
+	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: "qrsign", DocumentID: sess.Batch.ID,
+		DocumentSHA256: sess.Batch.Root, Nonce: sess.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Size: sess.Batch.Size})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
+	return service.ScanRequest{Token: tok, Action: "batch-sign", CertChainPEM: s.CertPEM,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER}
+}
+
+func TestBatchSignOneScanSignsEveryDocumentAwaitingTheSigner(t *testing.T) {
+	h := newHarness(t)
+	if rec := h.postBatch(batchMeta("b1"), 5); rec.Code != 201 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	rec := h.do("GET", "/v1/batches/b1/qr.png?signer=Org1MSP/bob", nil, "Authorization", "Bearer "+readKey)
+	if rec.Code != 200 || rec.Header().Get("X-Match-Code") == "" {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
+	bob := h.ca.Issue("bob")
+	rec = h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(sess.Token, bob))
+	res := decode[service.ScanResult](t, rec)
+	if rec.Code != 200 || len(res.Documents) != 5 || res.DocumentID != "b1" || res.TxID == "" {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	for i := 1; i <= 5; i++ {
+		v, _ := h.ledger.GetDocument(context.Background(), fmt.Sprintf("b1.%04d", i))
+		if v.Signers[0].Status != model.SignerSigned || v.Signers[1].Status != model.SignerPending {
+			t.Fatalf("%s: %+v", v.ID, v.Signers)
+		}
+	}
+	again := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.batchCallbackNoSession(sess.Token, bob)))
+	if !again.Replayed || again.TxID != res.TxID {
+		t.Fatalf("%+v", again)
+	}
+	wantProblem(t, h.do("GET", "/v1/sessions/"+sess.Token, nil), 409, "NONCE_REUSED")
+	// carol is next: her batch scan signs all five and completes them.
+	csess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/carol")
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(csess.Token, h.ca.Issue("carol"))); rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	b := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
+	if b.Documents[3].Status != model.StatusCompleted {
+		t.Fatalf("%+v", b.Documents[3])
+	}
+}
+
+// batchCallbackNoSession re-signs without reading the (now used) session.
+func (h *harness) batchCallbackNoSession(tok string, s *testpki.Signer) service.ScanRequest {
+	c, _ := token.Peek(tok)
+	msg, _ := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: "qrsign", DocumentID: c.DocID,
+		DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Size: 5})
+	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
+	return service.ScanRequest{Token: tok, Action: "batch-sign", CertChainPEM: s.CertPEM,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER}
+}
+
+func TestBatchSignRefusals(t *testing.T) {
+	h := newHarness(t)
+	h.postBatch(batchMeta("b1"), 3)
+	sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/carol")
+	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(sess.Token, h.ca.Issue("carol"))), 409, "OUT_OF_TURN")
+	if p.Detail != "no document of batch b1 awaits Org1MSP/carol's signature now" {
+		t.Fatal(p.Detail)
+	}
+	bsess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
+	body := h.batchCallback(bsess.Token, h.ca.Issue("bob"))
+	body.Signature = h.batchCallback(sess.Token, h.ca.Issue("bob")).Signature // signed over another nonce
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", body), 422, "BAD_SIGNATURE")
+	wantProblem(t, h.do("GET", "/v1/batches/b1/qr.png?signer=Org1MSP/zed", nil, "Authorization", "Bearer "+readKey), 404, "NOT_FOUND")
+	// A batch token reads only its own documents.
+	h.registerJSON("other", 0, signer("bob", 1))
+	wantProblem(t, h.do("GET", "/v1/documents/other/content?token="+bsess.Token, nil), 401, "TOKEN_INVALID")
 }

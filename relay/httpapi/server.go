@@ -118,6 +118,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/batches/:id", s.getBatch, read)
 	api.GET("/v1/batches/:id/sheet.pdf", s.batchSheetPDF, read)
 	api.GET("/v1/batches/:id/sheet.html", s.batchSheetHTML, read)
+	api.GET("/v1/batches/:id/qr.png", s.batchQR, read)
 	s.echo = e
 	s.registerMetrics()
 	return s

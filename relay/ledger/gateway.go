@@ -398,6 +398,11 @@ func (g *Gateway) Annotate(ctx context.Context, req model.AnnotateRequest) (*Wri
 	return g.write(ctx, "Annotate", req)
 }
 
+// RecordBatchSignature submits RecordBatchSignature.
+func (g *Gateway) RecordBatchSignature(ctx context.Context, req model.BatchSignatureRequest) (*Written, error) {
+	return g.write(ctx, "RecordBatchSignature", req)
+}
+
 // List evaluates one of the list queries.
 func (g *Gateway) List(ctx context.Context, fn ListFunc, q model.ListQuery) (*model.Page, error) {
 	arg, err := json.Marshal(q)

@@ -42,6 +42,9 @@ type Ledger interface {
 	// GetOrgTrust is an org's registered signer CAs and CRLs.
 	GetOrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error)
 	Annotate(ctx context.Context, req model.AnnotateRequest) (*Written, error)
+	// RecordBatchSignature records one signature over a batch's Merkle root
+	// on each listed document (one transaction).
+	RecordBatchSignature(ctx context.Context, req model.BatchSignatureRequest) (*Written, error)
 	// List evaluates ListBySigner, ListByOwner, ListPending or ListByTag.
 	List(ctx context.Context, fn ListFunc, q model.ListQuery) (*model.Page, error)
 }

@@ -19,8 +19,9 @@ import (
 	"github.com/qrsign/qrsign/relay/problem"
 )
 
-// MaxBatchDocuments bounds the documents of one batch.
-const MaxBatchDocuments = 2000
+// MaxBatchDocuments bounds the documents of one batch: as many as one
+// RecordBatchSignature may sign.
+const MaxBatchDocuments = model.MaxBatchItems
 
 // BatchMeta is the "batch" part of POST /v1/batches.
 type BatchMeta struct {

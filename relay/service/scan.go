@@ -31,12 +31,14 @@ type SessionInfo struct {
 	MatchCode      string           `json:"matchCode"`
 	CallbackURL    string           `json:"callbackUrl"`
 	DocumentStatus model.Status     `json:"documentStatus"`
+	// Batch is set for a batch session token (action batch-sign).
+	Batch *BatchSession `json:"batch,omitempty"`
 }
 
 // ScanRequest is the body of POST /v1/callbacks/scan.
 type ScanRequest struct {
 	Token        string          `json:"token"`
-	Action       string          `json:"action"` // sign | decline
+	Action       string          `json:"action"` // sign | decline | batch-sign
 	CertChainPEM string          `json:"certChainPem"`
 	Signature    string          `json:"signature"` // standard base64
 	Algorithm    model.Algorithm `json:"algorithm"`
@@ -52,6 +54,8 @@ type ScanResult struct {
 	EventType      model.EventType `json:"eventType"`
 	DocumentStatus model.Status    `json:"documentStatus"`
 	Replayed       bool            `json:"replayed"`
+	// Documents are the documents a batch-sign signed.
+	Documents []string `json:"documents,omitempty"`
 }
 
 // VerifyToken checks a session token: 401 TOKEN_INVALID when malformed or
@@ -73,6 +77,9 @@ func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error)
 	c, err := s.VerifyToken(tok)
 	if err != nil {
 		return nil, err
+	}
+	if b, ok := s.batchOfToken(c); ok {
+		return s.batchSession(ctx, tok, c, b)
 	}
 	v, err := s.Document(ctx, c.DocID)
 	if err != nil {
@@ -112,7 +119,7 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 	started := time.Now()
 	claims, err := s.VerifyToken(req.Token)
 	op := "scan"
-	if req.Action == "sign" || req.Action == "decline" {
+	if req.Action == "sign" || req.Action == "decline" || req.Action == "batch-sign" {
 		op = req.Action
 	}
 	c.Who = claims.MSPID + "/" + claims.SignerID
@@ -139,8 +146,13 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 		}
 	case "decline":
 		want, purpose = model.EventSignatureDeclined, payload.PurposeDecline
+	case "batch-sign":
+		if req.Reason != "" {
+			return nil, problem.New(model.CodeInvalidField, "reason is only for action decline")
+		}
+		purpose = payload.PurposeBatchSign
 	default:
-		return nil, problem.Newf(model.CodeInvalidField, "action must be sign or decline, not %q", clip(req.Action))
+		return nil, problem.Newf(model.CodeInvalidField, "action must be sign, decline or batch-sign, not %q", clip(req.Action))
 	}
 	if r := s.recalledResult(claims.Nonce); r != nil {
 		return s.replayOf(r, claims.DocID, want)
@@ -180,6 +192,9 @@ func (s *Service) replayOf(r *ScanResult, doc string, want model.EventType) (*Sc
 }
 
 func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest, want model.EventType, purpose payload.Purpose) (*ScanResult, error) {
+	if purpose == payload.PurposeBatchSign {
+		return s.scanBatch(ctx, claims, req)
+	}
 	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
 	msg := payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: claims.DocID,

@@ -6,7 +6,9 @@ package fakeledger
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"sort"
@@ -14,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/ledger"
 )
@@ -437,6 +440,69 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// RecordBatchSignature implements ledger.Ledger: it checks the nonce and
+// every item's Merkle proof against the signed root and size, then records
+// each document's signature (in one fake transaction per document; the
+// chaincode writes them in one).
+func (l *Ledger) RecordBatchSignature(ctx context.Context, req model.BatchSignatureRequest) (*ledger.Written, error) {
+	const op = "RecordBatchSignature"
+	if l.down() {
+		return nil, ledger.Unavailable(op, "", fmt.Errorf("fake: down"))
+	}
+	rej := func(c model.Code, f string, a ...any) (*ledger.Written, error) {
+		return nil, ledger.Rejected(op, "", c, fmt.Sprintf(f, a...))
+	}
+	if err := req.Validate(); err != nil {
+		me := err.(*model.Error)
+		return rej(me.Code, "%s", me.Message)
+	}
+	batch, err := merkle.ParseBatch(req.Root, req.Size)
+	if err != nil {
+		return rej(model.CodeInvalidField, "%v", err)
+	}
+	l.mu.Lock()
+	if _, used := l.nonces[req.Nonce]; used {
+		l.mu.Unlock()
+		return rej(model.CodeNonceReused, "nonce %s was used", req.Nonce)
+	}
+	for i, it := range req.Items {
+		d, ok := l.docs[it.DocumentID]
+		if !ok {
+			l.mu.Unlock()
+			return rej(model.CodeDocumentNotFound, "no document %s", it.DocumentID)
+		}
+		if d.BatchID != req.BatchID || it.Proof.Index != d.BatchOrder {
+			l.mu.Unlock()
+			return rej(model.CodeInvalidField, "items[%d]: not at its batch position", i)
+		}
+		var h [32]byte
+		hb, _ := hex.DecodeString(d.SHA256)
+		copy(h[:], hb)
+		if err := batch.Verify(h, it.Proof); err != nil {
+			l.mu.Unlock()
+			return rej(model.CodeBadSignature, "items[%d]: %v", i, err)
+		}
+	}
+	l.mu.Unlock()
+	out := &ledger.Written{}
+	for i, it := range req.Items {
+		sub := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", req.Nonce, i)))
+		w, err := l.sign(ctx, op, model.SignatureRequest{DocumentID: it.DocumentID, MSPID: req.MSPID, Nonce: hex.EncodeToString(sub[:16]),
+			CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm}, model.EventSignatureRecorded)
+		if err != nil {
+			return nil, err
+		}
+		out.Tx = w.Tx
+		out.Result.Events = append(out.Result.Events, w.Result.Events...)
+	}
+	l.mu.Lock()
+	now := l.Now().UTC()
+	l.nonces[req.Nonce] = model.NonceRecord{Nonce: req.Nonce, Used: true, TxID: out.TxID, DocumentID: req.BatchID,
+		EventType: model.EventSignatureRecorded, Timestamp: &now}
+	l.mu.Unlock()
+	return out, nil
 }
 
 var _ ledger.Ledger = (*Ledger)(nil)

@@ -1,0 +1,176 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/merkle"
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/session"
+	"github.com/qrsign/qrsign/relay/token"
+)
+
+// BatchSession is the "batch" member of a batch session: what the signer
+// signs (root and size, bound by the batch-sign payload) and the documents
+// to fetch and hash, in signing order (leaf i = documents[i].sha256).
+type BatchSession struct {
+	ID        string              `json:"id"`
+	Root      string              `json:"root"`
+	Size      int                 `json:"size"`
+	Documents []BatchSessionEntry `json:"documents"`
+}
+
+// BatchSessionEntry is one document of a batch session.
+type BatchSessionEntry struct {
+	ID         string `json:"id"`
+	Title      string `json:"title"`
+	SHA256     string `json:"sha256"`
+	ContentURL string `json:"contentUrl"`
+}
+
+// BatchSignerSession issues a batch session token for signer ("mspId/id"):
+// token claims DocID = batch id, SHA256 = Merkle root. The size is not in
+// the token; GET /v1/sessions/{token} answers it (batch.size), and the
+// signer recomputes the root from the documents' hashes, which pins it.
+func (s *Service) BatchSignerSession(ctx context.Context, batchID, signer string) (*session.Session, error) {
+	b, err := s.GetBatch(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	for _, sg := range b.Signers {
+		if sg.Key() == signer {
+			sess, err := s.Sessions.Issue(b.ID, b.Root, sg, b.ExpiresAt, s.now())
+			if err != nil {
+				return nil, problem.From(err)
+			}
+			return &sess, nil
+		}
+	}
+	return nil, problem.Newf(problem.CodeNotFound, "%q is not a signer of batch %s", clip(signer), b.ID)
+}
+
+// batchOfToken is the batch a token was issued for, if it is a batch token.
+func (s *Service) batchOfToken(c token.Claims) (*Batch, bool) {
+	if s.BatchDir == "" || !model.ValidID(c.DocID) {
+		return nil, false
+	}
+	b, err := s.readManifest(c.DocID)
+	if err != nil || b.Root != c.SHA256 {
+		return nil, false
+	}
+	return b, true
+}
+
+// TokenCoversDocument says whether a session token grants reading docID:
+// a document token for it, or a batch token of the batch holding it.
+func (s *Service) TokenCoversDocument(c token.Claims, docID string) bool {
+	if c.DocID == docID {
+		return true
+	}
+	b, ok := s.batchOfToken(c)
+	if !ok {
+		return false
+	}
+	for _, d := range b.Documents {
+		if d.ID == docID {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) batchSession(ctx context.Context, tok string, c token.Claims, b *Batch) (*SessionInfo, error) {
+	nr, err := s.Ledger.GetNonce(ctx, c.Nonce)
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	if nr.Used {
+		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
+	}
+	signer := model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}
+	for _, sg := range b.Signers {
+		if sg.Key() == signer.Key() {
+			signer = sg
+		}
+	}
+	bs := &BatchSession{ID: b.ID, Root: b.Root, Size: len(b.Documents)}
+	for _, d := range b.Documents {
+		bs.Documents = append(bs.Documents, BatchSessionEntry{ID: d.ID, Title: d.Title, SHA256: d.SHA256,
+			ContentURL: s.PublicURL + "/v1/documents/" + d.ID + "/content?token=" + tok})
+	}
+	return &SessionInfo{Token: tok, DocumentID: b.ID, Title: b.Title, SHA256: b.Root, MediaType: "application/vnd.qrsign.batch",
+		Signer: signer, Nonce: c.Nonce, Channel: s.Channel, ExpiresAt: time.Unix(c.Expiry, 0).UTC(), MatchCode: session.MatchCode(tok),
+		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: model.StatusPending, Batch: bs}, nil
+}
+
+// scanBatch turns a batch-sign callback into one RecordBatchSignature over
+// the batch's documents that await this signer now, each with its proof.
+func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRequest) (*ScanResult, error) {
+	b, ok := s.batchOfToken(claims)
+	if !ok {
+		return nil, problem.New(problem.CodeTokenInvalid, "the token is not a session of a batch at this relay")
+	}
+	leaves, err := batchLeaves(b.Documents)
+	if err != nil {
+		return nil, problem.From(err)
+	}
+	root, proofs, err := merkle.Proofs(leaves)
+	if err != nil || merkle.Hex(root) != b.Root {
+		return nil, problem.New(model.CodeInternal, "the batch manifest does not match its root")
+	}
+	key := claims.MSPID + "/" + claims.SignerID
+	var items []model.BatchItem
+	for i, d := range b.Documents {
+		v, err := s.Ledger.GetDocument(ctx, d.ID)
+		if code, _ := ledger.CodeOf(err); code == model.CodeDocumentNotFound {
+			continue // not registered (a batch cut short)
+		}
+		if err != nil {
+			return nil, fromLedger(err)
+		}
+		if effective(v) != model.StatusPending {
+			continue
+		}
+		for _, sg := range v.Signers {
+			if sg.Key() == key && sg.Status == model.SignerPending && sg.RoutingOrder == v.CurrentOrder {
+				items = append(items, model.BatchItem{DocumentID: d.ID, Proof: proofs[i]})
+			}
+		}
+	}
+	if len(items) == 0 {
+		return nil, problem.Newf(model.CodeOutOfTurn, "no document of batch %s awaits %s's signature now", b.ID, key)
+	}
+	sr := model.SignatureRequest{DocumentID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
+		Signature: req.Signature, Algorithm: req.Algorithm}
+	f := payload.Fields{Purpose: payload.PurposeBatchSign, Channel: s.Channel, DocumentID: b.ID, DocumentSHA256: b.Root,
+		Nonce: claims.Nonce, Size: len(leaves)}
+	if err := s.preVerify(ctx, claims.MSPID, claims.SignerID, &sr, f); err != nil {
+		return nil, err
+	}
+	breq := model.BatchSignatureRequest{BatchID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
+		Signature: req.Signature, Algorithm: req.Algorithm, Root: b.Root, Size: len(leaves), Items: items}
+	if err := breq.Validate(); err != nil {
+		return nil, problem.From(err)
+	}
+	t0 := time.Now()
+	w, err := s.Ledger.RecordBatchSignature(ctx, breq)
+	s.observe("RecordBatchSignature", t0)
+	if err != nil {
+		if _, rejected := ledger.CodeOf(err); rejected {
+			if r, rerr := s.fromNonce(ctx, claims, model.EventSignatureRecorded); rerr != nil || r != nil {
+				return r, rerr
+			}
+		}
+		return nil, fromLedger(err)
+	}
+	res := &ScanResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: b.ID,
+		EventType: model.EventSignatureRecorded, DocumentStatus: model.StatusPending}
+	for _, it := range items {
+		res.Documents = append(res.Documents, it.DocumentID)
+	}
+	s.rememberResult(claims.Nonce, res)
+	return res, nil
+}
