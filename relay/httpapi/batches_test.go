@@ -20,10 +20,10 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/internal/testpki"
-	"github.com/qrsign/qrsign/relay/token"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
 	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/token"
 )
 
 // batchBody builds a POST /v1/batches body of n documents; files after the batch part.

@@ -78,20 +78,20 @@ type BatchDoc struct {
 
 // Batch is a batch manifest and the state of its documents.
 type Batch struct {
-	ID         string             `json:"id"`
-	Title      string             `json:"title"`
-	Owner      string             `json:"owner"`
-	Priority   int                `json:"priority"`
-	Signers    []model.SignerSpec `json:"signers"`
-	ExpiresAt  time.Time          `json:"expiresAt"`
-	CreatedAt  time.Time          `json:"createdAt"`
+	ID        string             `json:"id"`
+	Title     string             `json:"title"`
+	Owner     string             `json:"owner"`
+	Priority  int                `json:"priority"`
+	Signers   []model.SignerSpec `json:"signers"`
+	ExpiresAt time.Time          `json:"expiresAt"`
+	CreatedAt time.Time          `json:"createdAt"`
 	// Root is the Merkle root (chaincode/merkle, RFC 9162) of the documents'
 	// SHA-256 hashes in signing order; Total is the tree's size.
-	Root string `json:"root"`
-	Documents  []BatchDoc         `json:"documents"` // in order
-	Total      int                `json:"total"`
-	Registered int                `json:"registered"`
-	Complete   bool               `json:"complete"`
+	Root       string     `json:"root"`
+	Documents  []BatchDoc `json:"documents"` // in order
+	Total      int        `json:"total"`
+	Registered int        `json:"registered"`
+	Complete   bool       `json:"complete"`
 }
 
 // BatchProblem is a batch answer that is also an error: refused documents
