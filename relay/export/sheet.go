@@ -43,7 +43,7 @@ func HashPrefix(sha string) string {
 }
 
 const (
-	sheetQR     = 148.0 // QR cell, points (the code is 16 pt smaller): ≥ 4 px per module at 150 dpi for session URLs
+	sheetQR     = 148.0 // QR cell, points; the code is 132 pt (46 mm) wide: decodes from a 200 dpi rendering
 	sheetHeadH  = 40.0
 	sheetBlockH = 30 + sheetQR + 30
 	sheetPerRow = 3

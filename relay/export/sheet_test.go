@@ -30,7 +30,7 @@ func TestSheetPDFOpensAndItsQRDecodesToTheSigningLink(t *testing.T) {
 	dir := t.TempDir()
 	pdf := filepath.Join(dir, "sheet.pdf")
 	os.WriteFile(pdf, buf.Bytes(), 0o600)
-	if out, err := exec.Command("pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", pdf, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", pdf, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v %s", err, out)
 	}
 	pages, _ := filepath.Glob(filepath.Join(dir, "p*.png"))

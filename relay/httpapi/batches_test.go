@@ -172,7 +172,7 @@ func TestBatchSheetPDFAndHTMLCarryEachSignersQR(t *testing.T) {
 	dir := t.TempDir()
 	pdf := filepath.Join(dir, "s.pdf")
 	os.WriteFile(pdf, rec.Body.Bytes(), 0o600)
-	if out, err := exec.Command("pdftoppm", "-r", "150", "-png", pdf, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("pdftoppm", "-r", "200", "-png", pdf, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
 	pages, _ := filepath.Glob(filepath.Join(dir, "p*.png"))

@@ -37,7 +37,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		body = bp // the problem plus per-document errors or the batch's state
 	}
 	if p.Status >= 500 {
-		s.log(c).Error("request failed", "code", p.Code, "err", err)
+		s.log(c).Error("request failed", "code", p.Code, "err", err, "cause", p.Cause())
 	} else if p.Cause() != nil {
 		s.log(c).Info("request refused", "code", p.Code, "cause", p.Cause())
 	}

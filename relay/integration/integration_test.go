@@ -60,7 +60,11 @@ func TestMain(m *testing.M) {
 	if shared != nil {
 		shared.proc.Kill()
 		shared.proc.Wait()
-		os.RemoveAll(shared.dir)
+		if os.Getenv("QRSIGN_KEEP_RELAY_DIR") == "" { // set it to read relay.log after a failure
+			os.RemoveAll(shared.dir)
+		} else {
+			fmt.Fprintln(os.Stderr, "relay dir kept:", shared.dir)
+		}
 	}
 	os.Exit(code)
 }

@@ -132,7 +132,7 @@ func TestBatchOnTheRealNetwork(t *testing.T) {
 	code, body, _ = e.do(t, "GET", "/v1/batches/"+id+"/sheet.pdf", nil, "X-API-Key", e.key)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "s.pdf"), body, 0o600)
-	if out, err := exec.Command("pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", filepath.Join(dir, "s.pdf"), filepath.Join(dir, "p")).CombinedOutput(); code != 200 || err != nil {
+	if out, err := exec.Command("pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", filepath.Join(dir, "s.pdf"), filepath.Join(dir, "p")).CombinedOutput(); code != 200 || err != nil {
 		t.Fatalf("sheet: %d %v %s", code, err, out)
 	}
 	pages, _ := filepath.Glob(filepath.Join(dir, "p*.png"))

@@ -61,6 +61,9 @@ type Gateway struct {
 	blocks map[string]uint64 // tx id → block, learned from commit statuses and events
 }
 
+// maxRecvBytes bounds one gateway answer (Fabric peers send up to 100 MiB).
+const maxRecvBytes = 100 << 20
+
 // Dial connects to the gateway. gRPC connects lazily: Dial succeeds without a
 // peer; Ping tells whether one answers.
 func Dial(opt Options) (*Gateway, error) {
@@ -73,7 +76,10 @@ func Dial(opt Options) (*Gateway, error) {
 		return nil, fmt.Errorf("ledger: TLS CA %s holds no PEM certificate", opt.TLSCACertFile)
 	}
 	creds := credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: opt.ServerName, MinVersion: tls.VersionTLS12})
-	conn, err := grpc.NewClient("dns:///"+opt.Endpoint, grpc.WithTransportCredentials(creds))
+	// A batch signature's answer (500 documents and their events, echoed by
+	// the gateway) passes gRPC's 4 MiB default; allow what the peer may send.
+	conn, err := grpc.NewClient("dns:///"+opt.Endpoint, grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)))
 	if err != nil {
 		return nil, fmt.Errorf("ledger: dial %s: %w", opt.Endpoint, err)
 	}
