@@ -386,7 +386,7 @@ func TestIntegrationRevokedSignerIsRefused(t *testing.T) {
 
 	req := it.signatureRequest(res.Document, cert, key)
 	_, err = it.submit(it.client, "RecordSignature", req)
-	want := fmt.Sprintf("CERT_REVOKED: certificate serial %s is on the CRL of %s published by %s", cert.SerialNumber.Text(16), it.caFP[:16], it.org.MSPID)
+	want := fmt.Sprintf("CERT_REVOKED: certificate serial %s (%s) is on the CRL of %s published by %s", cert.SerialNumber.Text(16), signerID, it.caFP[:16], it.org.MSPID)
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got  %v\nwant %s...", err, want)
 	}
