@@ -51,12 +51,20 @@ type Config struct {
 	QRCacheEntries   int       `yaml:"qrCacheEntries"`
 	LogLevel         string    `yaml:"logLevel"` // debug, info, warn, error
 	Events           bool      `yaml:"events"`   // follow chaincode events (SSE, block cache)
+	// Webhooks configures outcome callbacks to apps (relay/webhook).
+	Webhooks Webhooks `yaml:"webhooks"`
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
 	MetricsToken string `yaml:"metricsToken"`
 	// MaxBatchBytes limits a POST /v1/batches body (all files together).
 	MaxBatchBytes int64 `yaml:"maxBatchBytes"`
 	// BatchConcurrency bounds parallel RegisterDocument calls of one batch.
 	BatchConcurrency int `yaml:"batchConcurrency"`
+}
+
+// Webhooks are the callback hosts apps may register (none: every URL is refused).
+type Webhooks struct {
+	AllowedHosts  []string `yaml:"allowedHosts"`  // "hooks.example.com", "*.example.com"
+	AllowLoopback bool     `yaml:"allowLoopback"` // development and tests only
 }
 
 // Gateway is how the relay reaches its org's peer gateway.

@@ -23,7 +23,11 @@ type Hub struct {
 	subs map[string]map[chan []byte]struct{}
 	// OnCommit is told where each transaction with events committed.
 	OnCommit func(txID string, block uint64)
-	Log      *slog.Logger
+	// Durable, when set, gets every qrsign event before its position is
+	// checkpointed (the webhook outbox); an error stops the stream without
+	// checkpointing, so the event comes again after the reconnect.
+	Durable func(ctx context.Context, txID string, payload []byte) error
+	Log     *slog.Logger
 
 	seen      atomic.Uint64 // chaincode events handled
 	lastBlock atomic.Uint64 // block of the last one
@@ -137,6 +141,11 @@ func (h *Hub) followOnce(ctx context.Context, network *client.Network, chaincode
 	for ev := range ch {
 		if ev.EventName == model.ChaincodeEventName {
 			h.Publish(ev.BlockNumber, ev.TransactionID, ev.Payload)
+			if h.Durable != nil {
+				if err := h.Durable(ctx, ev.TransactionID, ev.Payload); err != nil {
+					return err
+				}
+			}
 		}
 		if err := cp.CheckpointChaincodeEvent(ev); err != nil {
 			return err

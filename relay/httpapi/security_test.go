@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/webhook"
 )
 
 func TestRateLimitIsPerClientIPAndAnswers429WithRetryAfter(t *testing.T) {
@@ -120,6 +122,10 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 
 func TestOpenAPIDocumentDescribesEveryRoute(t *testing.T) {
 	h := newHarness(t)
+	st, _ := webhook.OpenFileStore(filepath.Join(t.TempDir(), "wh"))
+	defer st.Close()
+	wh, _ := webhook.New(webhook.Config{Store: st, Log: quiet})
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Webhooks: wh})
 	rec := h.do("GET", "/v1/openapi.json", nil)
 	var doc struct {
 		OpenAPI string                    `json:"openapi"`

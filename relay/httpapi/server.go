@@ -20,6 +20,7 @@ import (
 	"github.com/qrsign/qrsign/relay/metrics"
 	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/webhook"
 )
 
 // Events streams a document's committed events (relay/events implements it).
@@ -51,6 +52,8 @@ type Options struct {
 	// Web, when set, serves the browser pages (relay/web): /app, /app/*,
 	// /verify and /s/{token} (which then replaces the built-in summary page).
 	Web http.Handler
+	// Webhooks, when set, mounts /v1/webhooks (relay/webhook) for API keys with documents:write.
+	Webhooks *webhook.Service
 }
 
 // New builds the router.
@@ -119,6 +122,9 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/batches/:id/sheet.pdf", s.batchSheetPDF, read)
 	api.GET("/v1/batches/:id/sheet.html", s.batchSheetHTML, read)
 	api.GET("/v1/batches/:id/qr.png", s.batchQR, read)
+	if opt.Webhooks != nil {
+		webhook.Register(e, opt.Webhooks, caller, s.requireScope(config.ScopeWrite), jsonLimit)
+	}
 	s.echo = e
 	s.registerMetrics()
 	return s

@@ -27,6 +27,7 @@ import (
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/session"
 	"github.com/qrsign/qrsign/relay/web"
+	"github.com/qrsign/qrsign/relay/webhook"
 )
 
 func main() {
@@ -94,11 +95,26 @@ func run(path string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	opt := httpapi.Options{Logger: log, Metrics: reg,
+	whStore, err := webhook.OpenFileStore(filepath.Join(cfg.DataDir, "webhooks"))
+	if err != nil {
+		return fmt.Errorf("webhooks: %w", err)
+	}
+	defer whStore.Close()
+	wh, err := webhook.New(webhook.Config{Store: whStore, AllowedHosts: cfg.Webhooks.AllowedHosts,
+		AllowLoopback: cfg.Webhooks.AllowLoopback, Document: gw.GetDocument, Log: log})
+	if err != nil {
+		return err
+	}
+	whDone := make(chan error, 1)
+	go func() { whDone <- wh.Run(ctx) }()
+	defer func() { stop(); <-whDone }() // in-flight deliveries end before the store closes
+
+	opt := httpapi.Options{Logger: log, Metrics: reg, Webhooks: wh,
 		Web: web.Handler(web.Config{PublicURL: cfg.PublicURL, Channel: cfg.Channel, MSPID: cfg.Gateway.MSPID})}
 	if cfg.Events {
 		hub := events.NewHub()
 		hub.Log, hub.OnCommit = log, gw.RememberBlock
+		hub.Durable = wh.HandleChaincodeEvent // fsynced in the outbox before the checkpoint moves
 		opt.Events = hub
 		go hub.Follow(ctx, gw.Network(), cfg.Chaincode, filepath.Join(cfg.DataDir, "events.checkpoint"))
 	}
