@@ -110,5 +110,8 @@ func (s *Server) annotate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if res.Replayed {
+		return c.JSON(http.StatusOK, res)
+	}
 	return c.JSON(http.StatusCreated, res)
 }

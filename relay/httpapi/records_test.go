@@ -149,7 +149,13 @@ func TestAnnotationBySignerCommitsAndItsTagIsSearchable(t *testing.T) {
 	if ids(p) != "doc-1" {
 		t.Fatal(ids(p))
 	}
-	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", bob, nonce, []string{"x"}, "")), 409, "NONCE_REUSED")
+	// The same annotation retried (lost answer): the first result, replayed.
+	rec = h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", bob, nonce, []string{"hr"}, "filed"))
+	if again := decode[service.Annotated](t, rec); rec.Code != 200 || !again.Replayed || again.TxID != res.TxID || again.BlockNumber != res.BlockNumber {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	h.register("doc-2", signer("bob", 1))
+	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-2/annotations", h.annotation("doc-2", bob, nonce, []string{"x"}, "")), 409, "NONCE_REUSED")
 }
 
 func TestAnnotationRefusals(t *testing.T) {

@@ -31,6 +31,8 @@ type Annotated struct {
 	DocumentID     string              `json:"documentId"`
 	Tags           []string            `json:"tags"` // the document's tags after the annotation
 	Document       *model.DocumentView `json:"document,omitempty"`
+	// Replayed: a retry of an annotation that already committed (same nonce).
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 // Annotate pre-verifies a signer's annotation (as a scan callback is) and
@@ -80,6 +82,17 @@ func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b Annota
 	t0 := time.Now()
 	w, err := s.Ledger.Annotate(ctx, req)
 	s.observe("Annotate", t0)
+	if code, _ := ledger.CodeOf(err); code == model.CodeNonceReused {
+		// A retry after a success (a lost answer, a 503 whose outcome was unknown).
+		if nr, nerr := s.Ledger.GetNonce(ctx, b.Nonce); nerr == nil && nr.Used && nr.DocumentID == docID && nr.EventType == model.EventAnnotated {
+			out := &Annotated{TxID: nr.TxID, ValidationCode: "VALID", DocumentID: docID, Replayed: true}
+			out.BlockNumber, _ = s.Ledger.BlockOfTx(ctx, nr.TxID)
+			if out.Document, err = s.Ledger.GetDocument(ctx, docID); err == nil {
+				out.Tags = out.Document.Tags
+			}
+			return out, nil
+		}
+	}
 	if err != nil {
 		return nil, fromLedger(err)
 	}
