@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/webhook"
 )
 
@@ -232,4 +234,20 @@ func TestJSONRegistrationIsLimitedByMaxJSONBytes(t *testing.T) {
 	h := newHarness(t, func(c *config.Config) { c.MaxJSONBytes = 1024 })
 	big := map[string]any{"title": strings.Repeat("t", 2000), "sha256": strings.Repeat("a", 64), "size": 1}
 	wantProblem(t, h.doJSON("POST", "/v1/documents", big, "Authorization", "Bearer "+writeKey), 413, "PAYLOAD_TOO_LARGE")
+}
+
+func TestSSEStreamAuthorizedByATokenEndsWhenTheTokenExpires(t *testing.T) {
+	h := newHarness(t)
+	meta := map[string]any{"id": "doc-1", "title": "Soon", "docType": "contract", "owner": "alice", "signers": []model.SignerSpec{signer("bob", 1)},
+		"sha256": strings.Repeat("ab", 32), "size": 10, "expiresAt": h.clock().Add(time.Second).Format(time.RFC3339)}
+	rec := h.doJSON("POST", "/v1/documents", meta, "Authorization", "Bearer "+writeKey)
+	if rec.Code != 201 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	tok := decode[service.Registered](t, rec).Signing[0].Token // expires with the document, in 1 s
+	// The recorder returns only when the handler does: the stream ended by itself.
+	rec = h.do("GET", "/v1/documents/doc-1/events?token="+tok, nil)
+	if rec.Code != 200 || !strings.HasSuffix(rec.Body.String(), "event: expired\ndata: {}\n\n") {
+		t.Fatalf("%d %q", rec.Code, rec.Body)
+	}
 }
