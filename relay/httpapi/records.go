@@ -30,7 +30,11 @@ func (s *Server) records(fn ledger.ListFunc) echo.HandlerFunc {
 		case ledger.ListBySigner, ledger.ListPending:
 			q.MSPID, q.SignerID = c.Param("mspId"), c.Param("signerId")
 		case ledger.ListByOwner:
-			q.Owner = c.Param("owner")
+			// Owners are per org: this relay's org unless ?mspId= names another.
+			q.Owner, q.MSPID = c.Param("owner"), c.QueryParam("mspId")
+			if q.MSPID == "" {
+				q.MSPID = s.cfg.Gateway.MSPID
+			}
 		case ledger.ListByTag:
 			q.Tag = c.Param("tag")
 		}

@@ -44,6 +44,12 @@ func TestRecordsExportAndAnnotationsOnTheRealNetwork(t *testing.T) {
 	if code != 200 || len(p2.Records) != 1 || p2.Records[0].ID == p1.Records[0].ID {
 		t.Fatalf("page 2: %d %s", code, body)
 	}
+	code, body, _ = e.do(t, "GET", "/v1/owners/it/records?limit=1", nil, auth...)
+	var own service.RecordsPage
+	json.Unmarshal(body, &own)
+	if code != 200 || len(own.Records) != 1 || own.Records[0].Owner != "it" {
+		t.Fatalf("owner: %d %.300s", code, body)
+	}
 	code, body, _ = e.do(t, "GET", path+"/pending", nil, auth...)
 	var pend service.RecordsPage
 	json.Unmarshal(body, &pend)

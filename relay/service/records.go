@@ -103,8 +103,11 @@ func (s *Service) Records(ctx context.Context, fn ledger.ListFunc, q model.ListQ
 			return nil, problem.Newf(model.CodeInvalidField, "signer id %q is not valid", clip(q.SignerID))
 		}
 	case ledger.ListByOwner:
-		if q.Owner == "" || len(q.Owner) > 256 {
-			return nil, problem.New(model.CodeInvalidField, "owner must be 1..256 bytes")
+		if !model.ValidID(q.MSPID) {
+			return nil, problem.Newf(model.CodeInvalidField, "mspId %q is not valid", clip(q.MSPID))
+		}
+		if !model.ValidSignerID(q.Owner) {
+			return nil, problem.Newf(model.CodeInvalidField, "owner %q is not valid", clip(q.Owner))
 		}
 	case ledger.ListByTag:
 		if !model.ValidTag(q.Tag) {

@@ -378,7 +378,7 @@ func (l *Ledger) List(ctx context.Context, fn ledger.ListFunc, q model.ListQuery
 				ok = false
 			}
 		case ledger.ListByOwner:
-			ok = d.Owner == q.Owner
+			ok = d.Owner == q.Owner && d.OwnerMSP == q.MSPID
 		case ledger.ListByTag:
 			for _, t := range d.Tags {
 				ok = ok || t == q.Tag
