@@ -39,6 +39,10 @@
     $("cli").textContent = "qrsign sign '" + location.href + "'";
     $("details").hidden = false;
 
+    if (s.batch) {
+      await batch(s);
+      return;
+    }
     if (s.documentStatus && s.documentStatus !== "PENDING") {
       check("closed", "This request is " + s.documentStatus.toLowerCase(), "It can no longer be signed.");
       return;
@@ -65,6 +69,59 @@
     a.download = s.documentId;
     a.hidden = false;
     $("sign-section").hidden = false; // signable only once the bytes are checked
+  }
+
+  // RFC 9162 Merkle tree hash (chaincode/merkle): leaf = SHA-256(0x00 || h),
+  // node = SHA-256(0x01 || left || right), split at the largest power of two < n.
+  async function digest(...parts) {
+    const n = parts.reduce((a, p) => a + p.length, 0);
+    const buf = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) { buf.set(p, o); o += p.length; }
+    return new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+  }
+  async function mth(leaves) {
+    if (leaves.length === 1) return digest(Uint8Array.of(0), leaves[0]);
+    let k = 1;
+    while (k * 2 < leaves.length) k *= 2;
+    return digest(Uint8Array.of(1), await mth(leaves.slice(0, k)), await mth(leaves.slice(k)));
+  }
+  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const unhex = (h) => Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16));
+
+  // A batch session: every document is downloaded and hashed, and the Merkle
+  // root the signer would sign is recomputed from those hashes.
+  async function batch(s) {
+    $("doc-id").textContent = s.batch.id;
+    $("doc-type").textContent = s.batch.size + " documents (one signature signs them all)";
+    $("doc-hash").textContent = s.batch.root + " (Merkle root)";
+    $("cli").textContent = "qrsign sign '" + location.href + "'";
+    check("checking", "Checking " + s.batch.size + " documents…", "Downloading each and computing its SHA-256 on this device.");
+    const leaves = [];
+    const list = el("ol", {});
+    for (const d of s.batch.documents) {
+      let got;
+      try {
+        const res = await api("/v1/documents/" + encodeURIComponent(d.id) + "/content?token=" + encodeURIComponent(token), { noKey: true });
+        got = await QR.sha256Hex(await res.arrayBuffer());
+      } catch (err) {
+        check("error", "Document " + d.id + " could not be downloaded", describe(err));
+        return;
+      }
+      if (got !== d.sha256) {
+        check("mismatch", "Do not sign: " + d.title + " does not match", "Its SHA-256 is " + got + ", the batch names " + d.sha256 + ".");
+        return;
+      }
+      leaves.push(unhex(got));
+      list.append(el("li", { text: d.title + " (" + d.id + ")" }));
+    }
+    if (leaves.length !== s.batch.size || hex(await mth(leaves)) !== s.batch.root) {
+      check("mismatch", "Do not sign: the batch does not match its root", "The documents received do not make up the batch the signature would cover.");
+      return;
+    }
+    check("verified", "All " + leaves.length + " documents verified", "Their hashes make up the Merkle root this signature covers.");
+    $("check").append(list);
+    $("sign-section").hidden = false;
   }
 
   main();
