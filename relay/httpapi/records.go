@@ -71,7 +71,7 @@ func (s *Server) exportRecords(c echo.Context, fn ledger.ListFunc, q model.ListQ
 	h.Set(echo.HeaderContentType, f.ContentType())
 	h.Set("Content-Disposition", `attachment; filename="records.`+string(f)+`"`)
 	h.Set("Trailer", "X-Export-Records, X-Export-Truncated")
-	h.Set("X-Export-Limit", strconv.Itoa(service.MaxExportRecords))
+	h.Set("X-Export-Limit", strconv.Itoa(s.exportCap))
 	rc := http.NewResponseController(w.Writer)
 	_ = rc.SetWriteDeadline(timeZero)
 	w.WriteHeader(http.StatusOK)
@@ -79,8 +79,11 @@ func (s *Server) exportRecords(c echo.Context, fn ledger.ListFunc, q model.ListQ
 	if err != nil {
 		return nil // headers are sent; the format was checked above
 	}
+	if c.QueryParam("limit") == "" {
+		q.PageSize = service.MaxPageSize // pages of an export: as large as the chaincode serves
+	}
 	n := 0
-	truncated, err := s.svc.EachRecord(ctx, fn, q, service.MaxExportRecords, func(d model.DocumentView) error {
+	truncated, err := s.svc.EachRecord(ctx, fn, q, s.exportCap, func(d model.DocumentView) error {
 		rec := export.Record{Document: d}
 		if f != export.CSV { // provenance: signer certificates and blocks
 			if p, err := s.svc.Provenance(ctx, d.ID); err == nil {

@@ -178,3 +178,18 @@ func TestAnnotationRefusals(t *testing.T) {
 		t.Fatal("a refused annotation reached the ledger")
 	}
 }
+
+func TestRecordsExportStopsAtTheCapAndSaysSo(t *testing.T) {
+	h := newHarness(t)
+	for i := 0; i < 5; i++ {
+		h.registerJSON("doc-"+string(rune('a'+i)), 0, signer("bob", 1))
+	}
+	h.srv.exportCap = 3
+	rec := h.do("GET", "/v1/signers/Org1MSP/bob/records?format=csv&limit=2", nil, "Authorization", "Bearer "+readKey)
+	rows, _ := csv.NewReader(bytes.NewReader(rec.Body.Bytes())).ReadAll()
+	res := rec.Result()
+	if rec.Code != 200 || len(rows) != 4 || res.Trailer.Get("X-Export-Records") != "3" || res.Trailer.Get("X-Export-Truncated") != "true" ||
+		rec.Header().Get("X-Export-Limit") != "3" {
+		t.Fatalf("%d rows %d trailers %v", rec.Code, len(rows), res.Trailer)
+	}
+}

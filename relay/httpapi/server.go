@@ -40,6 +40,8 @@ type Server struct {
 	limiter *limiter
 	events  Events
 
+	exportCap int // records one export may hold (service.MaxExportRecords; tests lower it)
+
 	closing   chan struct{} // closed on shutdown: ends event streams
 	closeOnce sync.Once
 }
@@ -65,7 +67,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 		opt.Metrics = metrics.New()
 	}
 	s := &Server{cfg: cfg, svc: svc, logger: opt.Logger, qr: qr.NewCache(cfg.QRCacheEntries), metrics: opt.Metrics,
-		keys: newKeyring(cfg.APIKeys), events: opt.Events, closing: make(chan struct{})}
+		keys: newKeyring(cfg.APIKeys), events: opt.Events, closing: make(chan struct{}), exportCap: service.MaxExportRecords}
 	if cfg.RateLimit.PerSecond > 0 {
 		s.limiter = newLimiter(cfg.RateLimit.PerSecond, cfg.RateLimit.Burst, time.Now)
 	}

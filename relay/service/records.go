@@ -125,10 +125,10 @@ func (s *Service) Records(ctx context.Context, fn ledger.ListFunc, q model.ListQ
 	return out, nil
 }
 
-// EachRecord follows bookmarks from q, calling fn per record, up to max
-// records. It reports whether it stopped at the cap with more to come.
+// EachRecord follows bookmarks from q (pages of q.PageSize), calling each
+// per record, up to max records. It reports whether it stopped at the cap
+// with more to come.
 func (s *Service) EachRecord(ctx context.Context, fn ledger.ListFunc, q model.ListQuery, max int, each func(model.DocumentView) error) (truncated bool, err error) {
-	q.PageSize = MaxPageSize
 	n := 0
 	for {
 		p, err := s.Records(ctx, fn, q)
