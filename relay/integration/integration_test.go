@@ -113,6 +113,7 @@ func start() (*env, error) {
 	cfg.Listen, cfg.PublicURL, cfg.DataDir = addr, "http://"+addr, dir
 	cfg.TokenKeyFile = filepath.Join(dir, "token.key")
 	cfg.RateLimit.PerSecond = 0
+	cfg.Webhooks.AllowLoopback = true // the webhook test's receiver listens on 127.0.0.1
 	cfg.APIKeys = []config.APIKey{{Name: "it", Key: randHex(32), Scopes: []string{config.ScopeWrite}}}
 	b, _ := yaml.Marshal(cfg)
 	cfgPath := filepath.Join(dir, "relay.yaml")
