@@ -168,7 +168,7 @@ func TestAnnotationRefusals(t *testing.T) {
 		t.Fatal(p.Detail)
 	}
 	impostor := testpki.NewCA("Other CA").Issue("bob")
-	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", impostor, nonce, []string{"hr"}, "")), 403, "WRONG_SIGNER")
+	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", impostor, nonce, []string{"hr"}, "")), 422, "UNTRUSTED_CHAIN")
 	bad := h.annotation("doc-1", h.ca.Issue("bob"), nonce, []string{"hr"}, "")
 	bad.Note = "changed after signing"
 	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", bad), 422, "BAD_SIGNATURE")

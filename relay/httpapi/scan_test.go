@@ -229,12 +229,12 @@ func TestOperationLogMarksReplays(t *testing.T) {
 	}
 }
 
-func TestScanCertificateFromAnotherOrgsCAWithTheRightCNIs403WrongSigner(t *testing.T) {
+func TestScanCertificateFromAnotherOrgsCAWithTheRightCNIsUntrustedChain(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
 	impostor := testpki.NewCA("Org2 CA").Issue("bob")
 	submits := h.ledger.Submits
-	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, impostor, "sign", "")), 403, "WRONG_SIGNER")
+	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, impostor, "sign", "")), 422, "UNTRUSTED_CHAIN")
 	if p.Detail != `the certificate of "bob" is not issued by a signer CA of Org1MSP, the org this session is for` {
 		t.Fatal(p.Detail)
 	}

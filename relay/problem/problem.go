@@ -23,7 +23,6 @@ const (
 	CodeNotFound        model.Code = "NOT_FOUND"         // no such route or resource
 	CodeHashMismatch    model.Code = "HASH_MISMATCH"     // uploaded bytes do not match the declared sha256
 	CodeMethodNotAllow  model.Code = "METHOD_NOT_ALLOWED"
-	CodeWrongSigner     model.Code = "WRONG_SIGNER"  // certificate CN/MSP is not the token's signer
 	CodeNotCommitted    model.Code = "NOT_COMMITTED" // invalidated at commit for good (validation code in detail); 502, do not retry
 	CodeBatchInvalid    model.Code = "BATCH_INVALID" // a batch upload with invalid documents (per-document errors listed)
 )
@@ -78,7 +77,7 @@ func Status(code model.Code) int {
 		return http.StatusBadRequest
 	case CodeUnauthorized, CodeTokenInvalid:
 		return http.StatusUnauthorized
-	case model.CodeNotASigner, model.CodeForbidden, CodeWrongSigner:
+	case model.CodeNotASigner, model.CodeForbidden:
 		return http.StatusForbidden
 	case model.CodeDocumentNotFound, CodeNotFound, model.CodeCANotFound:
 		return http.StatusNotFound

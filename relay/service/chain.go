@@ -56,8 +56,9 @@ func parseChain(text string) ([]*x509.Certificate, error) {
 }
 
 // checkOrg refuses a chain that does not lead to one of the signer CAs
-// registered on the ledger for mspID (403 WRONG_SIGNER): a certificate with
-// the right CN from another org's CA never reaches the ledger. Validity
+// registered on the ledger for mspID (422 UNTRUSTED_CHAIN, the code the
+// chaincode gives for the same chain): a certificate with the right CN from
+// another org's CA never reaches the ledger. Validity
 // periods and revocation stay the chaincode's checks (at the transaction's
 // time), so the path is built at a time inside the leaf's validity.
 func (s *Service) checkOrg(ctx context.Context, mspID string, chain []*x509.Certificate) error {
@@ -76,7 +77,7 @@ func (s *Service) checkOrg(ctx context.Context, mspID string, chain []*x509.Cert
 		}
 	}
 	if n == 0 {
-		return problem.Newf(problem.CodeWrongSigner, "%s has no signer CA registered on the ledger", mspID)
+		return problem.Newf(model.CodeUntrustedChain, "%s has no signer CA registered on the ledger", mspID)
 	}
 	inter := x509.NewCertPool()
 	for _, c := range chain[1:] {
@@ -86,7 +87,7 @@ func (s *Service) checkOrg(ctx context.Context, mspID string, chain []*x509.Cert
 	_, err = leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: leaf.NotBefore,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		return problem.Newf(problem.CodeWrongSigner, "the certificate of %q is not issued by a signer CA of %s, the org this session is for",
+		return problem.Newf(model.CodeUntrustedChain, "the certificate of %q is not issued by a signer CA of %s, the org this session is for",
 			clip(leaf.Subject.CommonName), mspID).WithCause(err)
 	}
 	return nil

@@ -233,7 +233,7 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest
 
 // preVerify checks a signer proof before anything reaches the ledger: the
 // chain parses strictly, its leaf is issued to signerID (403 NOT_A_SIGNER)
-// by a signer CA of mspID (403 WRONG_SIGNER), the request has the
+// by a signer CA of mspID (422 UNTRUSTED_CHAIN), the request has the
 // chaincode's shape, the signature is strict base64 and verifies over the
 // payload with the leaf key (422 BAD_SIGNATURE).
 func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *model.SignatureRequest, f payload.Fields) error {
