@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -77,7 +78,7 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 				doc.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
 		}
 	}
-	chain, err := ParseChain(req.CertChainPEM)
+	chain, err := certchain.Parse(req.CertChainPEM)
 	if err != nil {
 		return "", err
 	}

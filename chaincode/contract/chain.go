@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -17,49 +16,9 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 )
 
-// MaxChainCerts bounds the certificates in a submitted chain (leaf + intermediates).
-const MaxChainCerts = 4
-
 // oidDocumentSigning is Microsoft's document-signing extended key usage, which
 // some CAs issue for signing keys.
 var oidDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}
-
-// ParseChain parses a PEM certificate chain strictly: one or more CERTIFICATE
-// blocks without headers, separated by nothing but whitespace, leaf first.
-func ParseChain(text string) ([]*x509.Certificate, error) {
-	rest := []byte(text)
-	var certs []*x509.Certificate
-	for {
-		rest = bytes.TrimLeft(rest, " \t\r\n")
-		if len(rest) == 0 {
-			break
-		}
-		if !bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
-			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem holds data outside PEM blocks")
-		}
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		switch {
-		case b == nil:
-			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: malformed PEM block")
-		case b.Type != "CERTIFICATE":
-			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: block %d is %q, only CERTIFICATE is allowed", len(certs), clip(b.Type))
-		case len(b.Headers) != 0:
-			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: block %d has PEM headers", len(certs))
-		case len(certs) == MaxChainCerts:
-			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: more than %d certificates", MaxChainCerts)
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, model.Errorf(model.CodeBadCertificate, "certChainPem: certificate %d: %v", len(certs), err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, model.Errorf(model.CodeBadCertificate, "certChainPem holds no certificate")
-	}
-	return certs, nil
-}
 
 // CheckLeaf checks what the signer's certificate may be used for: an
 // end-entity ECDSA P-256 or Ed25519 key; KeyUsage (when present) must allow

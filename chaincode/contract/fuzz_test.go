@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"crypto/x509"
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"testing"
 	"time"
 
@@ -25,14 +26,14 @@ func FuzzParseChain(f *testing.F) {
 	f.Add("Proc-Type: 4,ENCRYPTED\n")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, in string) {
-		certs, err := ParseChain(in)
+		certs, err := certchain.Parse(in)
 		if err != nil {
 			if code, _ := model.CodeOf(err); code != model.CodeBadCertificate {
 				t.Fatalf("code %s: %v", code, err)
 			}
 			return
 		}
-		again, err := ParseChain(chainPEM(certs))
+		again, err := certchain.Parse(chainPEM(certs))
 		if err != nil || len(again) != len(certs) {
 			t.Fatalf("re-encoded chain: %v", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -199,7 +200,7 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 				doc.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
 		}
 	}
-	chain, err := ParseChain(req.CertChainPEM)
+	chain, err := certchain.Parse(req.CertChainPEM)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/qrsign/qrsign/chaincode/certchain"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -118,7 +119,7 @@ func short(h string) string {
 }
 
 func (t *txn) recheckChain(e model.Event, ev *model.SignatureEvidence) error {
-	chain, err := ParseChain(ev.CertChainPEM)
+	chain, err := certchain.Parse(ev.CertChainPEM)
 	if err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func (t *txn) recheckSignature(doc *model.Document, ev *model.SignatureEvidence,
 	if hex.EncodeToString(sum[:]) != ev.PayloadSHA256 {
 		return fmt.Errorf("rebuilt payload hash differs from the evidence")
 	}
-	chain, err := ParseChain(ev.CertChainPEM)
+	chain, err := certchain.Parse(ev.CertChainPEM)
 	if err != nil {
 		return err
 	}

@@ -1,56 +1,24 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"github.com/qrsign/qrsign/chaincode/certchain"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/problem"
 )
 
-// maxChainCerts matches the chaincode's bound (contract.MaxChainCerts).
-const maxChainCerts = 4
-
-// parseChain parses a PEM chain, leaf first, as strictly as the chaincode's
-// contract.ParseChain (which the relay cannot import without pulling
-// contractapi into its binary): only CERTIFICATE blocks without headers,
-// nothing but whitespace between them, at most four.
+// parseChain parses a PEM chain, leaf first, with the chaincode's own parser,
+// so the relay refuses exactly what the ledger would.
 func parseChain(text string) ([]*x509.Certificate, error) {
 	if text == "" || len(text) > model.MaxChainPEMLen {
 		return nil, problem.Newf(model.CodeInvalidField, "certChainPem must be 1..%d bytes", model.MaxChainPEMLen)
 	}
-	rest := []byte(text)
-	var certs []*x509.Certificate
-	for {
-		rest = bytes.TrimLeft(rest, " \t\r\n")
-		if len(rest) == 0 {
-			break
-		}
-		if !bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
-			return nil, problem.New(model.CodeBadCertificate, "certChainPem holds data outside PEM blocks")
-		}
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		switch {
-		case b == nil:
-			return nil, problem.New(model.CodeBadCertificate, "certChainPem: malformed PEM block")
-		case b.Type != "CERTIFICATE":
-			return nil, problem.Newf(model.CodeBadCertificate, "certChainPem: block %d is %q, only CERTIFICATE is allowed", len(certs), clip(b.Type))
-		case len(b.Headers) != 0:
-			return nil, problem.Newf(model.CodeBadCertificate, "certChainPem: block %d has PEM headers", len(certs))
-		case len(certs) == maxChainCerts:
-			return nil, problem.Newf(model.CodeBadCertificate, "certChainPem: more than %d certificates", maxChainCerts)
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, problem.Newf(model.CodeBadCertificate, "certChainPem: certificate %d does not parse", len(certs))
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, problem.New(model.CodeBadCertificate, "certChainPem holds no certificate")
+	certs, err := certchain.Parse(text)
+	if err != nil {
+		return nil, problem.From(err)
 	}
 	return certs, nil
 }
