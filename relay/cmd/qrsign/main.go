@@ -5,6 +5,7 @@
 //	qrsign decline <qr.png | url> --reason TEXT [--yes] [--json]
 //	qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert MSPID=FILE]... [--channel NAME] [--json]
 //	               [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
+//	qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--yes] [--json]
 //	qrsign whoami
 //
 // The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
@@ -64,6 +65,8 @@ func usage(w io.Writer) {
                  [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
                  (read access: $QRSIGN_API_KEY, or --token with a session URL of the document;
                  every signer's org needs a --ca-cert, else UNVERIFIED)
+  qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--channel NAME]
+                 [--yes] [--json] [--home DIR]   (read access as for verify)
   qrsign whoami  [--home DIR]
 `)
 }
@@ -84,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdScan(ctx, relayapi.ActionDecline, rest, stdin, stdout, stderr)
 	case "verify":
 		err = cmdVerify(ctx, rest, stdout, stderr)
+	case "annotate":
+		err = cmdAnnotate(ctx, rest, stdin, stdout, stderr)
 	case "whoami":
 		err = cmdWhoami(rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -444,6 +449,61 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return errUnverified
 	}
+	return nil
+}
+
+func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, home := newFlags("annotate", stderr)
+	relay := fs.String("relay", os.Getenv("QRSIGN_RELAY"), "the relay's URL ($QRSIGN_RELAY)")
+	var tags files
+	fs.Var(&tags, "tag", "a tag to add (repeatable)")
+	note := fs.String("note", "", "a note to attach")
+	msp := fs.String("msp", "", "your org, when you sign the document in two orgs")
+	tokenArg := fs.String("token", "", "a session URL or token of the document (read access as its signer)")
+	channel := fs.String("channel", "", "the channel, when the relay does not state it")
+	yes := fs.Bool("yes", false, "do not ask for confirmation")
+	fromStdin := fs.Bool("passphrase-stdin", false, "read the passphrase from stdin (one line)")
+	asJSON := fs.Bool("json", false, "print the outcome as JSON on stdout (details go to stderr)")
+	timeout := fs.Duration("timeout", 3*time.Minute, "give up after this long")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *relay == "" {
+		return usageError{"annotate needs one document id and --relay"}
+	}
+	if len(tags) == 0 && *note == "" {
+		return usageError{"annotate needs --tag or --note"}
+	}
+	a := flow.Annotation{Relay: *relay, DocumentID: pos[0], Tags: tags, Note: *note, MSPID: *msp,
+		APIKey: os.Getenv("QRSIGN_API_KEY"), Channel: *channel}
+	if *tokenArg != "" {
+		a.Token = token.FromURL(*tokenArg)
+	}
+	if a.APIKey == "" && a.Token == "" {
+		return usageError{"annotate needs read access to the document: $QRSIGN_API_KEY (documents:read) or --token <session URL>"}
+	}
+	show := stdout
+	if *asJSON {
+		show = stderr
+	}
+	s := &flow.Scanner{Keystore: keystore.New(*home), Prompt: prompter(stdin, *fromStdin, *yes, stderr), Out: show, Yes: *yes,
+		Configure: func(c *relayapi.Client) {
+			c.OnRetry = func(n int, wait time.Duration, cause error) {
+				fmt.Fprintf(stderr, "relay busy (%v); try %d again in %s\n", cause, n+1, wait.Round(time.Millisecond))
+			}
+		}}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	r, err := s.Annotate(ctx, a)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(r)
+	}
+	fmt.Fprintf(stdout, "Annotated: document %s recorded in tx %s, block %d, %s; tags now: %s\n",
+		r.DocumentID, r.TxID, r.BlockNumber, r.ValidationCode, strings.Join(r.Tags, ", "))
 	return nil
 }
 

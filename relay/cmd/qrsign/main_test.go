@@ -57,6 +57,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, `qrsign: unknown command "frobnicate"`},
 		{[]string{"scan"}, "qrsign scan: scan needs exactly one QR image, URL or token"},
 		{[]string{"enroll", "--id", "alice"}, "qrsign enroll: enroll needs --ca, --ca-tls, --id and --secret"},
+		{[]string{"annotate", "doc-1", "--relay", "http://127.0.0.1:1"}, "qrsign annotate: annotate needs --tag or --note"},
+		{[]string{"annotate", "doc-1", "--relay", "http://127.0.0.1:1", "--tag", "hr"}, "qrsign annotate: annotate needs read access to the document"},
 		{[]string{"verify", "doc-1", "--relay", "http://127.0.0.1:1"}, "qrsign verify: verify needs read access: $QRSIGN_API_KEY (documents:read) or --token <session URL>"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

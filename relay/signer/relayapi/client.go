@@ -156,6 +156,57 @@ func (c *Client) Callback(ctx context.Context, path string, req CallbackRequest)
 	return &res, nil
 }
 
+// Document reads a document's current view, authorised by c.APIKey or c.Token.
+func (c *Client) Document(ctx context.Context, docID string) (*model.DocumentView, error) {
+	var d model.DocumentView
+	path := "/v1/documents/" + url.PathEscape(docID)
+	if c.APIKey == "" && c.Token != "" {
+		path += "?token=" + url.QueryEscape(c.Token)
+	}
+	err := c.getJSON(ctx, path, &d)
+	return &d, err
+}
+
+// Annotate posts a signed annotation of a document. Like a callback it is
+// retried with the same body: the nonce makes a repeat harmless.
+func (c *Client) Annotate(ctx context.Context, docID string, req AnnotationRequest) (*Annotated, error) {
+	var res Annotated
+	if err := c.postJSON(ctx, "/v1/documents/"+url.PathEscape(docID)+"/annotations", req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// postJSON posts v as JSON, retrying per c.Retry, and decodes a 200/201 answer into out.
+func (c *Client) postJSON(ctx context.Context, path string, v, out any) error {
+	u, err := c.Resolve(path)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, func() (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+		if err == nil {
+			r.Header.Set("Content-Type", "application/json")
+			if c.APIKey != "" {
+				r.Header.Set("Authorization", "Bearer "+c.APIKey)
+			}
+		}
+		return r, err
+	})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		return problemOf(resp)
+	}
+	return decodeJSON(resp, out)
+}
+
 func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 	u, err := c.Resolve(path)
 	if err != nil {

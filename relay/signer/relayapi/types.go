@@ -93,3 +93,26 @@ func (p *Problem) Error() string {
 	}
 	return fmt.Sprintf("relay: %s: %s (HTTP %d)", p.Code, msg, p.Status)
 }
+
+// AnnotationRequest is the body of POST /v1/documents/{id}/annotations: a
+// signer of the document proves itself by signing the annotate payload over
+// a fresh nonce of its own (no session token).
+type AnnotationRequest struct {
+	MSPID        string   `json:"mspId,omitempty"`
+	Nonce        string   `json:"nonce"`
+	CertChainPEM string   `json:"certChainPem"`
+	Signature    string   `json:"signature"`
+	Algorithm    string   `json:"algorithm"`
+	Tags         []string `json:"tags"`
+	Note         string   `json:"note"`
+}
+
+// Annotated is the 201 answer of an annotation.
+type Annotated struct {
+	TxID           string              `json:"txId"`
+	BlockNumber    uint64              `json:"blockNumber"`
+	ValidationCode string              `json:"validationCode"`
+	DocumentID     string              `json:"documentId"`
+	Tags           []string            `json:"tags"` // the document's tags after the annotation
+	Document       *model.DocumentView `json:"document,omitempty"`
+}
