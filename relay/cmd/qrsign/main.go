@@ -6,6 +6,7 @@
 //	qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert MSPID=FILE]... [--channel NAME] [--json]
 //	               [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
 //	qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--yes] [--json]
+//	qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--priority N] [--title-prefix P]
 //	qrsign whoami
 //
 // The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
@@ -23,19 +24,23 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/enroll"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/signer/upload"
 	"github.com/qrsign/qrsign/relay/signer/verify"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -67,6 +72,8 @@ func usage(w io.Writer) {
                  every signer's org needs a --ca-cert, else UNVERIFIED)
   qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--channel NAME]
                  [--yes] [--json] [--home DIR]   (read access as for verify)
+  qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
+                 [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch)
   qrsign whoami  [--home DIR]
 `)
 }
@@ -89,6 +96,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdVerify(ctx, rest, stdout, stderr)
 	case "annotate":
 		err = cmdAnnotate(ctx, rest, stdin, stdout, stderr)
+	case "batch":
+		err = cmdBatch(ctx, rest, stdout, stderr)
 	case "whoami":
 		err = cmdWhoami(rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -504,6 +513,110 @@ func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	fmt.Fprintf(stdout, "Annotated: document %s recorded in tx %s, block %d, %s; tags now: %s\n",
 		r.DocumentID, r.TxID, r.BlockNumber, r.ValidationCode, strings.Join(r.Tags, ", "))
+	return nil
+}
+
+// parseSigner reads MSPID/ID[:ORDER] (order 1 by default).
+func parseSigner(v string) (model.SignerSpec, error) {
+	msp, rest, ok := strings.Cut(v, "/")
+	id, ord, hasOrd := strings.Cut(rest, ":")
+	s := model.SignerSpec{ID: id, MSPID: msp, RoutingOrder: 1}
+	if hasOrd {
+		n, err := strconv.Atoi(ord)
+		if err != nil || n < 1 {
+			return s, usageError{fmt.Sprintf("--signer %q: the routing order must be a positive integer", v)}
+		}
+		s.RoutingOrder = n
+	}
+	if !ok || msp == "" || id == "" {
+		return s, usageError{fmt.Sprintf("--signer %q: want MSPID/ID[:ORDER]", v)}
+	}
+	return s, nil
+}
+
+func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "upload" {
+		return usageError{"batch needs a subcommand: upload"}
+	}
+	fs := flag.NewFlagSet("qrsign batch upload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	relay := fs.String("relay", os.Getenv("QRSIGN_RELAY"), "the relay's URL ($QRSIGN_RELAY)")
+	apiKey := fs.String("api-key", os.Getenv("QRSIGN_API_KEY"), "an API key with documents:write ($QRSIGN_API_KEY)")
+	var signerArgs files
+	fs.Var(&signerArgs, "signer", "MSPID/ID[:ORDER]: a signer of every document (repeatable)")
+	title := fs.String("title", "", "the batch's title (default: the directory's name)")
+	prefix := fs.String("title-prefix", "", "prefix of each document's title (the file name without extension)")
+	priority := fs.Int("priority", 0, "priority of the documents (higher is listed first)")
+	docType := fs.String("doc-type", "document", "docType of the documents")
+	id := fs.String("id", "", "the batch id (default: derived by the relay from the content)")
+	asJSON := fs.Bool("json", false, "print the relay's batch answer as JSON")
+	timeout := fs.Duration("timeout", 30*time.Minute, "give up after this long")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *relay == "" || *apiKey == "" || len(signerArgs) == 0 {
+		return usageError{"batch upload needs one directory, --relay, --api-key (or $QRSIGN_API_KEY) and --signer"}
+	}
+	var signers []model.SignerSpec
+	for _, v := range signerArgs {
+		s, err := parseSigner(v)
+		if err != nil {
+			return err
+		}
+		signers = append(signers, s)
+	}
+	docs, err := upload.FromDir(pos[0], *prefix, *docType)
+	if err != nil {
+		return err
+	}
+	if *title == "" {
+		abs, _ := filepath.Abs(pos[0])
+		*title = filepath.Base(abs)
+	}
+	rc, err := relayapi.New(*relay)
+	if err != nil {
+		return err
+	}
+	rc.APIKey = *apiKey
+	rc.HTTP = &http.Client{} // no overall timeout: a big batch takes long; ctx bounds it
+	rc.Retry = relayapi.Retry{Attempts: 4, Base: time.Second, Max: 10 * time.Second}
+	rc.OnRetry = func(n int, wait time.Duration, cause error) {
+		fmt.Fprintf(stderr, "\nrelay busy (%v); sending the batch again (try %d) in %s\n", cause, n+1, wait.Round(time.Millisecond))
+	}
+	var total int64
+	for _, d := range docs {
+		total += d.Size
+	}
+	f, isFile := stderr.(*os.File)
+	p := &upload.Progress{W: stderr, TTY: isFile && prompt.IsTerminal(f), Total: total, Docs: len(docs)}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	b, err := upload.Upload(ctx, rc, upload.Batch{ID: *id, Title: *title, Priority: *priority, Signers: signers, Docs: docs}, p)
+	var prob *relayapi.Problem
+	if errors.As(err, &prob) {
+		for _, e := range prob.Errors {
+			fmt.Fprintf(stderr, "  %s: %s: %s\n", e.File, e.Code, e.Detail)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(b)
+	}
+	fmt.Fprintf(stdout, "batch %s: %d of %d documents registered, Merkle root %s\n", b.ID, b.Registered, b.Total, b.Root)
+	for _, d := range b.Documents {
+		state := "registered"
+		if !d.Registered {
+			state = "NOT registered"
+			if d.Error != nil {
+				state += ": " + d.Error.Code + " " + d.Error.Detail
+			}
+		}
+		fmt.Fprintf(stdout, "  %4d  %-40s  %s  (%s)\n", d.Order, d.ID, d.File, state)
+	}
+	fmt.Fprintf(stdout, "signing sheet: %s\n", upload.SheetURL(rc, b.ID))
 	return nil
 }
 

@@ -94,3 +94,24 @@ func TestPassphraseSources(t *testing.T) {
 		}
 	})
 }
+
+func TestParseSigner(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+	}{
+		{"Org1MSP/alice", "Org1MSP/alice@1"},
+		{"Org2MSP/bob:3", "Org2MSP/bob@3"},
+		{"alice", `--signer "alice": want MSPID/ID[:ORDER]`},
+		{"Org1MSP/", `--signer "Org1MSP/": want MSPID/ID[:ORDER]`},
+		{"Org1MSP/bob:0", `--signer "Org1MSP/bob:0": the routing order must be a positive integer`},
+	} {
+		s, err := parseSigner(tc.in)
+		got := fmt.Sprintf("%s/%s@%d", s.MSPID, s.ID, s.RoutingOrder)
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("parseSigner(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -177,6 +177,40 @@ func (c *Client) Annotate(ctx context.Context, docID string, req AnnotationReque
 	return &res, nil
 }
 
+// PostStream posts a body made by mk (a fresh one per try, e.g. a pipe fed
+// by a goroutine; mk also returns the Content-Type) with extra headers and
+// c.APIKey, retrying per c.Retry, and decodes a 200/201 answer into out.
+func (c *Client) PostStream(ctx context.Context, path string, headers map[string]string, mk func() (io.ReadCloser, string), out any) error {
+	u, err := c.Resolve(path)
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, func() (*http.Request, error) {
+		body, ct := mk()
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), body)
+		if err != nil {
+			body.Close()
+			return nil, err
+		}
+		r.Header.Set("Content-Type", ct)
+		for k, v := range headers {
+			r.Header.Set(k, v)
+		}
+		if c.APIKey != "" {
+			r.Header.Set("Authorization", "Bearer "+c.APIKey)
+		}
+		return r, nil
+	})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		return problemOf(resp)
+	}
+	return decodeJSON(resp, out)
+}
+
 // postJSON posts v as JSON, retrying per c.Retry, and decodes a 200/201 answer into out.
 func (c *Client) postJSON(ctx context.Context, path string, v, out any) error {
 	u, err := c.Resolve(path)

@@ -81,6 +81,16 @@ type Problem struct {
 	Detail    string `json:"detail"`
 	Code      string `json:"code"`
 	RequestID string `json:"requestId"`
+	// Errors lists the refused documents of a batch (BATCH_INVALID).
+	Errors []DocError `json:"errors,omitempty"`
+}
+
+// DocError is why one document of a batch was refused or not registered.
+type DocError struct {
+	Index  int    `json:"index"`
+	File   string `json:"file,omitempty"`
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
 }
 
 func (p *Problem) Error() string {
@@ -115,4 +125,36 @@ type Annotated struct {
 	DocumentID     string              `json:"documentId"`
 	Tags           []string            `json:"tags"` // the document's tags after the annotation
 	Document       *model.DocumentView `json:"document,omitempty"`
+}
+
+// Batch is the answer of POST /v1/batches and GET /v1/batches/{id}.
+type Batch struct {
+	ID         string             `json:"id"`
+	Title      string             `json:"title"`
+	Owner      string             `json:"owner"`
+	Priority   int                `json:"priority"`
+	Signers    []model.SignerSpec `json:"signers"`
+	ExpiresAt  time.Time          `json:"expiresAt"`
+	Root       string             `json:"root"` // Merkle root of the documents' sha256 in order
+	Documents  []BatchDoc         `json:"documents"`
+	Total      int                `json:"total"`
+	Registered int                `json:"registered"`
+	Complete   bool               `json:"complete"`
+}
+
+// BatchDoc is one document of a batch.
+type BatchDoc struct {
+	ID          string    `json:"id"`
+	File        string    `json:"file"`
+	Title       string    `json:"title"`
+	DocType     string    `json:"docType"`
+	MediaType   string    `json:"mediaType"`
+	Order       int       `json:"order"`
+	SHA256      string    `json:"sha256"`
+	Size        int64     `json:"size"`
+	Registered  bool      `json:"registered"`
+	Status      string    `json:"status,omitempty"`
+	TxID        string    `json:"txId,omitempty"`
+	BlockNumber uint64    `json:"blockNumber,omitempty"`
+	Error       *DocError `json:"error,omitempty"`
 }
