@@ -205,4 +205,3 @@ func (c counter) Write(b []byte) (int, error) {
 func SheetURL(c *relayapi.Client, id string) string {
 	return c.Origin() + "/v1/batches/" + id + "/sheet.html"
 }
-
