@@ -128,7 +128,7 @@ func exitCode(err error) int {
 	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
 		return exitUsage
 	case errors.Is(err, flow.ErrHashMismatch), errors.Is(err, flow.ErrSessionMismatch),
-		errors.Is(err, flow.ErrWrongSigner), errors.Is(err, flow.ErrNotConfirmed):
+		errors.Is(err, flow.ErrWrongSigner), errors.Is(err, flow.ErrNotConfirmed), errors.Is(err, flow.ErrBatchMismatch):
 		return exitRefused
 	case errors.Is(err, errUnverified):
 		return exitUnverified
@@ -308,6 +308,14 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	replay := ""
 	if r.Replayed {
 		replay = " (already recorded; this is the first result again)"
+	}
+	if out.Session.Batch != nil {
+		fmt.Fprintf(stdout, "Signed batch %s: %d of its %d documents in tx %s, block %d, %s%s\n", r.DocumentID, len(r.Documents),
+			len(out.Session.Batch.Documents), r.TxID, r.BlockNumber, r.ValidationCode, replay)
+		for _, d := range r.Documents {
+			fmt.Fprintf(stdout, "  %s\n", d)
+		}
+		return nil
 	}
 	fmt.Fprintf(stdout, "%s: %s recorded in tx %s, block %d, %s; document %s is %s%s\n",
 		verb, r.EventType, r.TxID, r.BlockNumber, r.ValidationCode, r.DocumentID, r.DocumentStatus, replay)

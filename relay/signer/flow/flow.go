@@ -123,24 +123,13 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	if err := matchSession(claims, sess); err != nil {
 		return nil, err
 	}
+	if sess.Batch != nil {
+		return s.runBatch(ctx, rc, tok, claims, sess, req)
+	}
 
 	// The document's hash is checked against the QR before anything is shown,
 	// asked or signed.
-	max := s.MaxBytes
-	if max <= 0 {
-		max = 256 << 20
-	}
-	contentRef := sess.ContentURL
-	if contentRef == "" {
-		contentRef = "/v1/documents/" + url.PathEscape(claims.DocID) + "/content"
-	}
-	if cu, err := rc.Resolve(contentRef); err == nil && cu.Query().Get("token") == "" {
-		q := cu.Query()
-		q.Set("token", tok)
-		cu.RawQuery = q.Encode()
-		contentRef = cu.String()
-	}
-	content, err := rc.Content(ctx, contentRef, max)
+	content, err := rc.Content(ctx, contentRef(rc, sess.ContentURL, claims.DocID, tok), s.maxBytes())
 	if err != nil {
 		return nil, fmt.Errorf("downloading the document: %w", err)
 	}
@@ -237,6 +226,28 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 		return nil, err
 	}
 	return &Outcome{Session: sess, ContentSHA256: got, Result: res}, nil
+}
+
+func (s *Scanner) maxBytes() int64 {
+	if s.MaxBytes <= 0 {
+		return 256 << 20
+	}
+	return s.MaxBytes
+}
+
+// contentRef is where a document's bytes are read: the session's URL (or the
+// relay's default path) with the session token added if missing.
+func contentRef(rc *relayapi.Client, ref, docID, tok string) string {
+	if ref == "" {
+		ref = "/v1/documents/" + url.PathEscape(docID) + "/content"
+	}
+	if cu, err := rc.Resolve(ref); err == nil && cu.Query().Get("token") == "" {
+		q := cu.Query()
+		q.Set("token", tok)
+		cu.RawQuery = q.Encode()
+		ref = cu.String()
+	}
+	return ref
 }
 
 // findOwn looks for the event this client's signature produced for the

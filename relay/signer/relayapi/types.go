@@ -26,12 +26,34 @@ type Session struct {
 	MatchCode      string           `json:"matchCode"`
 	CallbackURL    string           `json:"callbackUrl"`
 	DocumentStatus string           `json:"documentStatus"`
+	// Batch is set for a batch session (one scan signs every document):
+	// DocumentID is then the batch id and SHA256 the batch's Merkle root.
+	Batch *BatchSession `json:"batch,omitempty"`
+}
+
+// BatchSession is what a batch signer signs: the root and size, bound by
+// the batch-sign payload, and the documents in signing order (leaf i is
+// documents[i].sha256).
+type BatchSession struct {
+	ID        string              `json:"id"`
+	Root      string              `json:"root"`
+	Size      int                 `json:"size"`
+	Documents []BatchSessionEntry `json:"documents"`
+}
+
+// BatchSessionEntry is one document of a batch session.
+type BatchSessionEntry struct {
+	ID         string `json:"id"`
+	Title      string `json:"title"`
+	SHA256     string `json:"sha256"`
+	ContentURL string `json:"contentUrl"`
 }
 
 // Actions of a scan callback.
 const (
-	ActionSign    = "sign"
-	ActionDecline = "decline"
+	ActionSign      = "sign"
+	ActionDecline   = "decline"
+	ActionBatchSign = "batch-sign" // sent for a batch session
 )
 
 // CallbackRequest is the body of POST /v1/callbacks/scan.
@@ -53,6 +75,8 @@ type CallbackResult struct {
 	EventType      string `json:"eventType"`
 	DocumentStatus string `json:"documentStatus"`
 	Replayed       bool   `json:"replayed"`
+	// Documents are the documents a batch-sign signed.
+	Documents []string `json:"documents,omitempty"`
 }
 
 // Provenance is GET /v1/documents/{id}/provenance.
