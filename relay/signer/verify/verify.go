@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
@@ -188,6 +189,28 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 	if purpose == payload.PurposeDecline {
 		f.Reason = ev.Reason
 	}
+	batchNote := ""
+	if b := ev.Batch; b != nil {
+		// One signature over the batch (id, root, size); this document is
+		// leaf b.Index of that tree: its registered hash must prove in.
+		if purpose != payload.PurposeSign {
+			return "", fmt.Errorf("batch evidence on a %s event", e.Type)
+		}
+		batch, err := merkle.ParseBatch(b.Root, b.Size)
+		if err != nil {
+			return "", fmt.Errorf("batch evidence: %w", err)
+		}
+		docLeaf, err := merkle.ParseHash(docSHA)
+		if err != nil {
+			return "", fmt.Errorf("document hash: %w", err)
+		}
+		if err := batch.Verify(docLeaf, merkle.Proof{Index: b.Index, Size: b.Size, Path: b.Proof}); err != nil {
+			return "", fmt.Errorf("the document is not leaf %d of batch %s's Merkle tree: %w", b.Index, b.BatchID, err)
+		}
+		f = payload.Fields{Purpose: payload.PurposeBatchSign, Channel: v.Channel, DocumentID: b.BatchID, DocumentSHA256: b.Root,
+			Nonce: ev.Nonce, SignerFingerprint: fp, Size: b.Size}
+		batchNote = fmt.Sprintf("; leaf %d of %d of batch %s (root %.12s…) proves in", b.Index, b.Size, b.BatchID, b.Root)
+	}
 	msg, err := payload.Build(f)
 	if err != nil {
 		return "", err
@@ -203,7 +226,7 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 	if err := sigalg.Verify(ev.Algorithm, leaf.PublicKey, msg, sig); err != nil {
 		return "", err
 	}
-	detail := fmt.Sprintf("%s signature over payload %s… verifies with %s (cert %s…)", ev.Algorithm, ev.PayloadSHA256[:12], leaf.Subject.CommonName, fp[:12])
+	detail := fmt.Sprintf("%s signature over payload %s… verifies with %s (cert %s…)%s", ev.Algorithm, ev.PayloadSHA256[:12], leaf.Subject.CommonName, fp[:12], batchNote)
 	mine := v.Roots[ev.Signer.MSPID]
 	if len(mine) == 0 {
 		return "", fmt.Errorf("%w %s (its signature verifies, but nothing says the certificate is one %s issued)", ErrNoTrustedCA, ev.Signer.MSPID, ev.Signer.MSPID)
