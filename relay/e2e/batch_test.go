@@ -9,26 +9,46 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
 
-// batchDir writes n distinct files.
-func batchDir(t *testing.T, label string, n int) string {
+// batchDir writes n distinct files of about kib KiB each (0: a few bytes).
+func batchDir(t *testing.T, label string, n, kib int) string {
 	dir := t.TempDir()
 	for i := range n {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("doc-%02d.pdf", i+1)), content(fmt.Sprintf("%s-%d", label, i)), 0o644); err != nil {
+		c := content(fmt.Sprintf("%s-%d", label, i))
+		if kib > 0 {
+			c = append(c, make([]byte, kib<<10)...)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("doc-%03d.pdf", i+1)), c, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return dir
 }
 
+// envInt reads a positive integer from the environment, else def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
 // uploadBatch runs `qrsign batch upload` for signer s.
 func (e *env) uploadBatch(t *testing.T, dir string, s *signer) *relayapi.Batch {
+	t.Helper()
+	b, _ := e.uploadBatchRun(t, dir, s)
+	return b
+}
+
+func (e *env) uploadBatchRun(t *testing.T, dir string, s *signer) (*relayapi.Batch, result) {
 	t.Helper()
 	res := run(t, "", "batch", "upload", dir, "--relay", e.org.Relay.URL, "--api-key", e.org.Relay.APIKey,
 		"--signer", s.msp+"/"+s.id, "--title-prefix", "E2E ", "--priority", "3", "--doc-type", "contract", "--json")
@@ -42,7 +62,7 @@ func (e *env) uploadBatch(t *testing.T, dir string, s *signer) *relayapi.Batch {
 	if !strings.Contains(res.stderr, "100%") {
 		t.Fatalf("no progress on stderr: %q", res.stderr)
 	}
-	return &b
+	return &b, res
 }
 
 // One scan of a batch QR signs every document: qrsign batch upload, the
@@ -51,34 +71,39 @@ func (e *env) uploadBatch(t *testing.T, dir string, s *signer) *relayapi.Batch {
 func TestBatchUploadAndOneScanSignsAll(t *testing.T) {
 	e := setup(t)
 	alice := e.enroll(t, "alice")
-	b := e.uploadBatch(t, batchDir(t, "batch", 4), alice)
-	if len(b.Documents) != 4 || b.Documents[0].Title != "E2E doc-01" || b.Root == "" {
+	// QRSIGN_BATCH_N documents of QRSIGN_BATCH_KIB KiB measure larger batches.
+	n, kib := envInt("QRSIGN_BATCH_N", 4), envInt("QRSIGN_BATCH_KIB", 0)
+	b, up := e.uploadBatchRun(t, batchDir(t, "batch", n, kib), alice)
+	if len(b.Documents) != n || b.Documents[0].Title != "E2E doc-001" || b.Root == "" {
 		t.Fatalf("batch %+v", b)
 	}
+	t.Logf("qrsign batch upload: %d documents of %d KiB in %s, peak RSS %d KiB", n, kib, up.took.Round(time.Millisecond), up.maxRSSKiB)
 	qrURL := "/v1/batches/" + b.ID + "/qr.png?signer=" + url.QueryEscape(alice.msp+"/"+alice.id)
 	link := e.scanQR(t, qrURL)
 	res, cb := alice.scan(t, "scan", link)
 	if cb == nil {
 		t.Fatalf("batch scan: exit %d\n%s", res.code, res.stderr)
 	}
-	if len(cb.Documents) != 4 || cb.ValidationCode != "VALID" {
+	if len(cb.Documents) != n || cb.ValidationCode != "VALID" {
 		t.Fatalf("batch scan result %+v", cb)
 	}
-	if !strings.Contains(res.stderr, "4 documents") || !strings.Contains(res.stderr, "E2E doc-04") {
+	if !strings.Contains(res.stderr, fmt.Sprintf("%d documents", n)) || !strings.Contains(res.stderr, fmt.Sprintf("E2E doc-%03d", n)) {
 		t.Fatalf("the scan did not show the batch:\n%s", res.stderr)
 	}
+	t.Logf("qrsign scan of the batch (download+hash %d documents, root, sign, RecordBatchSignature commit): %s, peak RSS %d KiB",
+		n, res.took.Round(time.Millisecond), res.maxRSSKiB)
 	for _, d := range b.Documents {
 		p := e.provenance(t, d.ID)
 		if got := eventTypes(p); !slices.Equal(got, []string{"DocumentRegistered", "SignatureRecorded", "DocumentCompleted"}) {
 			t.Fatalf("%s: events %v", d.ID, got)
 		}
-		if ev := p.Events[1].Event.Signature; ev.Batch == nil || ev.Batch.Root != b.Root || ev.Batch.Size != 4 || p.Events[1].Event.TxID != cb.TxID {
+		if ev := p.Events[1].Event.Signature; ev.Batch == nil || ev.Batch.Root != b.Root || ev.Batch.Size != n || p.Events[1].Event.TxID != cb.TxID {
 			t.Fatalf("%s: evidence %+v", d.ID, ev)
 		}
 	}
 	v := runEnv(t, []string{"QRSIGN_API_KEY=" + e.org.Relay.APIKey}, "", "verify", b.Documents[2].ID, "--relay", e.org.Relay.URL,
 		"--ca-cert", e.org.MSPID+"="+e.org.CA.CACertFile, "--channel", e.info.Channel)
-	if v.code != 0 || !strings.Contains(v.stdout, "leaf 2 of 4 of batch "+b.ID) || !strings.Contains(v.stdout, "VERIFIED") {
+	if v.code != 0 || !strings.Contains(v.stdout, fmt.Sprintf("leaf 2 of %d of batch %s", n, b.ID)) || !strings.Contains(v.stdout, "VERIFIED") {
 		t.Fatalf("qrsign verify of a batch-signed document: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 }
@@ -88,7 +113,7 @@ func TestBatchUploadAndOneScanSignsAll(t *testing.T) {
 func TestBatchWithATamperedDocumentIsRefused(t *testing.T) {
 	e := setup(t)
 	alice := e.enroll(t, "alice")
-	b := e.uploadBatch(t, batchDir(t, "tamper", 3), alice)
+	b := e.uploadBatch(t, batchDir(t, "tamper", 3, 0), alice)
 	link := e.scanQR(t, "/v1/batches/"+b.ID+"/qr.png?signer="+url.QueryEscape(alice.msp+"/"+alice.id))
 	blob := e.blobPath(t, b.Documents[1].SHA256)
 	orig, err := os.ReadFile(blob)

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,6 +110,8 @@ func (e *env) enroll(t *testing.T, prefix string) *signer {
 type result struct {
 	code           int
 	stdout, stderr string
+	maxRSSKiB      int64         // peak resident memory of the qrsign process
+	took           time.Duration // process start to exit
 }
 
 // run executes the qrsign binary with stdin.
@@ -127,7 +130,15 @@ func runEnv(t *testing.T, extraEnv []string, stdin string, args ...string) resul
 	cmd.Env = append(append(os.Environ(), "QRSIGN_PASSPHRASE=", "QRSIGN_API_KEY="), extraEnv...) // the passphrase comes from stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	t0 := time.Now()
 	err := cmd.Run()
+	took := time.Since(t0)
+	var rss int64
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss // KiB on Linux
+		}
+	}
 	code := 0
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)
@@ -136,7 +147,7 @@ func runEnv(t *testing.T, extraEnv []string, stdin string, args ...string) resul
 		}
 		code = ee.ExitCode()
 	}
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	return result{code: code, stdout: out.String(), stderr: errb.String(), maxRSSKiB: rss, took: took}
 }
 
 // scan runs `qrsign scan|decline <qr> --yes --json` as s, passphrase on stdin.
