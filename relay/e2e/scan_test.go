@@ -77,6 +77,11 @@ func TestScanToSignRecordsOnTheLedger(t *testing.T) {
 	if v.code != 6 || !strings.Contains(v.stderr, "UNVERIFIED: no trusted CA for "+e.org.MSPID) {
 		t.Fatalf("qrsign verify without --ca-cert: exit %d, want 6\n%s%s", v.code, v.stdout, v.stderr)
 	}
+	// --trust-ledger-cas with nothing but the relay being checked is still UNVERIFIED.
+	v = run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", url, "--trust-ledger-cas", "--channel", e.info.Channel)
+	if v.code != 6 || !strings.Contains(v.stdout, "would take its CA only from the relay being checked") {
+		t.Fatalf("qrsign verify --trust-ledger-cas alone: exit %d, want 6\n%s%s", v.code, v.stdout, v.stderr)
+	}
 	// Against another org's CA (claimed to be this org's) the chains do not verify: exit 6.
 	other := e.info.Orgs[len(e.info.Orgs)-1]
 	if other.Name != e.org.Name {
