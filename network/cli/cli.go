@@ -17,6 +17,8 @@ commands:
   status             each process up or down, its ports, block height per peer
   logs NODE          print a node's log (NODE as in status, e.g. peer0.org1, orderer0, ca.org1, chaincode)
   start-node NODE    start one stopped node again from its saved command line
+  register-signer ORG ID
+                     register a signer with ORG's Fabric CA (ORG as org1 or Org1MSP) and print how to enroll it
   tools              build the pinned Fabric tools into the cache and print the bin directory
 
 flags (all commands):
@@ -84,6 +86,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = startNode(o, fs.Arg(0), stdout)
+	case "register-signer":
+		if fs.NArg() != 2 {
+			fmt.Fprintln(stderr, "usage: network register-signer ORG ID")
+			return 2
+		}
+		err = registerSigner(o, fs.Arg(0), fs.Arg(1), stdout)
 	default:
 		fmt.Fprintf(stderr, "network: unknown command %q\n\n%s", cmd, usage)
 		return 2
