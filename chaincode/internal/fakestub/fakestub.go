@@ -26,7 +26,9 @@ import (
 type Ledger struct {
 	Channel string
 	State   map[string][]byte // read it freely; write only through transactions
-	keys    []string          // the keys of State, sorted, for range queries
+	keys    []string          // the keys of State, sorted, for range queries (see index)
+	added   []string          // keys committed since keys was last sorted
+	deleted bool              // keys may hold deleted keys
 	txs     int
 }
 
@@ -88,15 +90,15 @@ func (s *Stub) Commit() error {
 	if s.paginated && len(s.writes) > 0 {
 		return fmt.Errorf("fakestub: paginated queries are not supported in update transactions")
 	}
+	// New keys are appended and merged into the sorted index at the next
+	// range query, so filling a large ledger is not quadratic.
 	for k, v := range s.writes {
-		i, found := sort.Find(len(s.L.keys), func(i int) int { return strings.Compare(k, s.L.keys[i]) })
+		_, existed := s.L.State[k]
 		switch {
-		case v == nil && found:
-			s.L.keys = append(s.L.keys[:i], s.L.keys[i+1:]...)
-		case v != nil && !found:
-			s.L.keys = append(s.L.keys, "")
-			copy(s.L.keys[i+1:], s.L.keys[i:])
-			s.L.keys[i] = k
+		case v == nil && existed:
+			s.L.deleted = true
+		case v != nil && !existed:
+			s.L.added = append(s.L.added, k)
 		}
 		if v == nil {
 			delete(s.L.State, k)
@@ -203,15 +205,42 @@ func checkKey(key string) error {
 	return nil
 }
 
-func (s *Stub) keysIn(start, end string) []string {
-	keys := s.L.keys
+// index returns the sorted keys of State, merging the keys committed since
+// the last call (O(n) once after writes; queries then seek by binary search).
+func (l *Ledger) index() []string {
+	if len(l.added) == 0 && !l.deleted {
+		return l.keys
+	}
+	sort.Strings(l.added)
+	merged := make([]string, 0, len(l.keys)+len(l.added))
+	i, j := 0, 0
+	for i < len(l.keys) || j < len(l.added) {
+		var k string
+		if j == len(l.added) || i < len(l.keys) && l.keys[i] < l.added[j] {
+			k, i = l.keys[i], i+1
+		} else {
+			k, j = l.added[j], j+1
+		}
+		if _, ok := l.State[k]; ok && (len(merged) == 0 || merged[len(merged)-1] != k) {
+			merged = append(merged, k)
+		}
+	}
+	l.keys, l.added, l.deleted = merged, nil, false
+	return l.keys
+}
+
+// keysIn returns at most limit (all if limit < 0) keys in [start, end): a
+// binary-search seek then a walk, like a LevelDB
+// iterator, so a page costs O(log n + page), not O(keys in the range).
+func (s *Stub) keysIn(start, end string, limit int) []string {
+	keys := s.L.index()
 	i := sort.SearchStrings(keys, start)
 	j := len(keys)
 	if end != "" {
-		j = sort.SearchStrings(keys, end)
+		j = sort.SearchStrings(keys[i:], end) + i
 	}
-	if j < i {
-		return nil
+	if limit >= 0 && j-i > limit {
+		j = i + limit
 	}
 	return append([]string(nil), keys[i:j]...)
 }
@@ -230,7 +259,7 @@ func (s *Stub) GetStateByRange(start, end string) (shim.StateQueryIteratorInterf
 		return nil, err
 	}
 	s.ranges = append(s.ranges, [2]string{start, end})
-	return s.iter(s.keysIn(start, end)), nil
+	return s.iter(s.keysIn(start, end, -1)), nil
 }
 
 func (s *Stub) GetStateByRangeWithPagination(start, end string, pageSize int32, bookmark string) (
@@ -245,7 +274,11 @@ func (s *Stub) GetStateByRangeWithPagination(start, end string, pageSize int32, 
 		}
 		start = bookmark
 	}
-	keys := s.keysIn(start, end)
+	limit := -1
+	if pageSize > 0 {
+		limit = int(pageSize) + 1 // one more: the next page's bookmark
+	}
+	keys := s.keysIn(start, end, limit)
 	next := ""
 	if pageSize > 0 && len(keys) > int(pageSize) {
 		next = keys[pageSize]
