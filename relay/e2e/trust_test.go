@@ -98,3 +98,34 @@ func TestRevokedSignerIsRefused(t *testing.T) {
 		t.Fatalf("the signature made before revocation no longer verifies: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 }
+
+// --trust-ledger-cas takes the signer's CA from the ledger: read through the
+// relay being checked and confirmed by another org's relay (reading its own
+// peer) it verifies, marked DELEGATED; from the checked relay alone it does not.
+func TestTrustLedgerCAsConfirmedByAnotherOrgsRelay(t *testing.T) {
+	e := setup(t)
+	if len(e.info.Orgs) < 2 {
+		t.Fatal("the network needs two orgs")
+	}
+	witness := e.info.Orgs[1].Relay.URL
+	alice := e.enroll(t, "alice")
+	doc := e.upload(t, "Ledger trust", content("ledgertrust"), []*signer{alice}, []int{1})
+	_, qr := doc.link(t, alice)
+	url := e.scanQR(t, qr)
+	if res, cb := alice.scan(t, "scan", url); cb == nil {
+		t.Fatalf("qrsign scan: exit %d\n%s", res.code, res.stderr)
+	}
+	id := doc.Document.ID
+	v := run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", url, "--trust-ledger-cas",
+		"--trust-relay", witness, "--channel", e.info.Channel)
+	if v.code != 0 || !strings.Contains(v.stdout, "VERIFIED (trust delegated to the ledger's CAs for "+e.org.MSPID+")") ||
+		!strings.Contains(v.stdout, "DELEGATED") || !strings.Contains(v.stdout, "confirmed by "+witness) {
+		t.Fatalf("qrsign verify --trust-ledger-cas --trust-relay %s: exit %d\n%s%s", witness, v.code, v.stdout, v.stderr)
+	}
+	t.Logf("qrsign verify --trust-ledger-cas --trust-relay:\n%s", v.stdout)
+	v = run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", url, "--trust-ledger-cas", "--channel", e.info.Channel)
+	if v.code != 6 || !strings.Contains(v.stdout, "UNVERIFIED") ||
+		!strings.Contains(v.stdout, "would take its CA only from the relay being checked") {
+		t.Fatalf("qrsign verify --trust-ledger-cas alone: exit %d, want 6\n%s%s", v.code, v.stdout, v.stderr)
+	}
+}
