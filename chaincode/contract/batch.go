@@ -30,18 +30,9 @@ func (c *Contract) RecordBatchSignature(ctx contractapi.TransactionContextInterf
 }
 
 func recordBatchSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
-	if err := t.requireWriter("record signatures"); err != nil {
-		return "", err
-	}
 	var req model.BatchSignatureRequest
-	if err := model.DecodeLimit([]byte(request), &req, model.MaxBatchRequestBytes); err != nil {
-		return "", err
-	}
-	if err := req.Validate(); err != nil {
+	t, err := beginWrite(ctx, "record signatures", request, model.MaxBatchRequestBytes, &req)
+	if err != nil {
 		return "", err
 	}
 	// The checks run in RecordSignature's order (README), each over every document.

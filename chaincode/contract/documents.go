@@ -72,18 +72,9 @@ func (c *Contract) VoidDocument(ctx contractapi.TransactionContextInterface, req
 }
 
 func voidDocument(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
-	if err := t.requireWriter("void documents"); err != nil {
-		return "", err
-	}
 	var req model.VoidRequest
-	if err := model.Decode([]byte(request), &req); err != nil {
-		return "", err
-	}
-	if err := req.Validate(); err != nil {
+	t, err := beginWrite(ctx, "void documents", request, model.MaxRequestBytes, &req)
+	if err != nil {
 		return "", err
 	}
 	doc, err := t.loadDoc(req.DocumentID)

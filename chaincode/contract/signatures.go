@@ -24,18 +24,9 @@ func (c *Contract) RecordSignature(ctx contractapi.TransactionContextInterface, 
 }
 
 func recordSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
-	if err := t.requireWriter("record signatures"); err != nil {
-		return "", err
-	}
 	var req model.SignatureRequest
-	if err := model.Decode([]byte(request), &req); err != nil {
-		return "", err
-	}
-	if err := req.Validate(); err != nil {
+	t, err := beginWrite(ctx, "record signatures", request, model.MaxRequestBytes, &req)
+	if err != nil {
 		return "", err
 	}
 	if req.Reason != "" {
@@ -76,18 +67,9 @@ func (c *Contract) DeclineSignature(ctx contractapi.TransactionContextInterface,
 }
 
 func declineSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
-	if err := t.requireWriter("record declines"); err != nil {
-		return "", err
-	}
 	var req model.SignatureRequest
-	if err := model.Decode([]byte(request), &req); err != nil {
-		return "", err
-	}
-	if err := req.Validate(); err != nil {
+	t, err := beginWrite(ctx, "record declines", request, model.MaxRequestBytes, &req)
+	if err != nil {
 		return "", err
 	}
 	p, err := t.prove(&req, payload.PurposeDecline, nil, "")
@@ -118,18 +100,9 @@ func (c *Contract) Annotate(ctx contractapi.TransactionContextInterface, request
 }
 
 func annotate(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	t, err := begin(ctx)
-	if err != nil {
-		return "", err
-	}
-	if err := t.requireWriter("annotate documents"); err != nil {
-		return "", err
-	}
 	var req model.AnnotateRequest
-	if err := model.Decode([]byte(request), &req); err != nil {
-		return "", err
-	}
-	if err := req.Validate(); err != nil {
+	t, err := beginWrite(ctx, "annotate documents", request, model.MaxRequestBytes, &req)
+	if err != nil {
 		return "", err
 	}
 	p, err := t.prove(&req.SignatureRequest, payload.PurposeAnnotate, req.Tags, req.Note)

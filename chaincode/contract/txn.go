@@ -267,3 +267,23 @@ func asError(err error) error {
 	}
 	return internal("%v", err)
 }
+
+// beginWrite starts a writing transaction in the one order every write
+// follows: the submitter may `action`, then the request decodes strictly (at
+// most limit bytes) into req and passes its own shape checks.
+func beginWrite(ctx contractapi.TransactionContextInterface, action, request string, limit int, req interface{ Validate() error }) (*txn, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.requireWriter(action); err != nil {
+		return nil, err
+	}
+	if err := model.DecodeLimit([]byte(request), req, limit); err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
