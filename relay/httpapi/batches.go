@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/export"
 	"github.com/qrsign/qrsign/relay/problem"
-	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -150,28 +148,5 @@ func (s *Server) batchSheetHTML(c echo.Context) error {
 // batchQR is the batch session QR of one signer: one scan signs every
 // document of the batch awaiting that signer (action batch-sign).
 func (s *Server) batchQR(c echo.Context) error {
-	size := qr.DefaultSize
-	if v := c.QueryParam("size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < qr.MinSize || n > qr.MaxSize {
-			return problem.Newf(model.CodeInvalidField, "size must be an integer %d..%d", qr.MinSize, qr.MaxSize)
-		}
-		size = n
-	}
-	signer := c.QueryParam("signer")
-	if signer == "" {
-		return problem.New(model.CodeInvalidField, "signer=mspId/id is required")
-	}
-	sess, err := s.svc.BatchSignerSession(c.Request().Context(), c.Param("id"), signer)
-	if err != nil {
-		return err
-	}
-	png, err := s.qr.PNG(s.cfg.PublicURL+"/s/"+sess.Token, size)
-	if err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Match-Code", sess.MatchCode)
-	return c.Blob(http.StatusOK, "image/png", png)
+	return s.sessionQR(c, s.svc.BatchSignerSession)
 }

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"github.com/qrsign/qrsign/relay/session"
 	"io"
 	"mime"
 	"net/http"
@@ -169,6 +171,12 @@ func (s *Server) getContent(c echo.Context) error {
 }
 
 func (s *Server) getQR(c echo.Context) error {
+	return s.sessionQR(c, s.svc.SignerSession)
+}
+
+// sessionQR answers a signer's session QR (?signer=mspId/id&size=) for the
+// document or batch named by the path, opened by open.
+func (s *Server) sessionQR(c echo.Context, open func(ctx context.Context, id, signer string) (*session.Session, error)) error {
 	size := qr.DefaultSize
 	if v := c.QueryParam("size"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -181,7 +189,7 @@ func (s *Server) getQR(c echo.Context) error {
 	if signer == "" {
 		return problem.New(model.CodeInvalidField, "signer=mspId/id is required")
 	}
-	sess, err := s.svc.SignerSession(c.Request().Context(), c.Param("id"), signer)
+	sess, err := open(c.Request().Context(), c.Param("id"), signer)
 	if err != nil {
 		return err
 	}
