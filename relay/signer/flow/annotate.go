@@ -102,25 +102,10 @@ func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotat
 		fmt.Fprintf(w, "Note:       %s\n", a.Note)
 	}
 	fmt.Fprintf(w, "Signer:     %s (%s)\n", cn, msps[0])
-	if !s.Yes {
-		ok, err := s.Prompt.Confirm(fmt.Sprintf("Annotate %q as %s?", doc.Title, cn))
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, ErrNotConfirmed
-		}
-	}
-	pass, err := s.Prompt.Passphrase(fmt.Sprintf("Passphrase for %s: ", cn))
-	if err != nil {
+	if err := s.confirm(fmt.Sprintf("Annotate %q as %s?", doc.Title, cn)); err != nil {
 		return nil, err
 	}
-	key, err := s.Keystore.Unlock(pass)
-	clear(pass)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := s.Keystore.SubmitChainPEM()
+	key, chain, err := s.unlock(cn)
 	if err != nil {
 		return nil, err
 	}

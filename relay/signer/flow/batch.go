@@ -78,14 +78,8 @@ func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string,
 	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", sess.Signer.ID, sess.Signer.MSPID, sess.Signer.RoutingOrder)
 	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", sess.MatchCode)
 	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
-	if !s.Yes {
-		ok, err := s.Prompt.Confirm(fmt.Sprintf("Sign all %d documents of %q as %s?", n, sess.Title, sess.Signer.ID))
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, ErrNotConfirmed
-		}
+	if err := s.confirm(fmt.Sprintf("Sign all %d documents of %q as %s?", n, sess.Title, sess.Signer.ID)); err != nil {
+		return nil, err
 	}
 
 	cert, err := s.Keystore.Cert()
@@ -95,16 +89,7 @@ func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string,
 	if cert.Subject.CommonName != claims.SignerID {
 		return nil, fmt.Errorf("%w: it names %s/%s, this client holds %q", ErrWrongSigner, claims.MSPID, claims.SignerID, cert.Subject.CommonName)
 	}
-	pass, err := s.Prompt.Passphrase(fmt.Sprintf("Passphrase for %s: ", cert.Subject.CommonName))
-	if err != nil {
-		return nil, err
-	}
-	key, err := s.Keystore.Unlock(pass)
-	clear(pass)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := s.Keystore.SubmitChainPEM()
+	key, chain, err := s.unlock(cert.Subject.CommonName)
 	if err != nil {
 		return nil, err
 	}

@@ -157,12 +157,8 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 		if purpose == payload.PurposeDecline {
 			verb = "Decline"
 		}
-		ok, err := s.Prompt.Confirm(fmt.Sprintf("%s %q as %s?", verb, sess.Title, sess.Signer.ID))
-		if err != nil {
+		if err := s.confirm(fmt.Sprintf("%s %q as %s?", verb, sess.Title, sess.Signer.ID)); err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, ErrNotConfirmed
 		}
 	}
 
@@ -173,16 +169,7 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	if cert.Subject.CommonName != claims.SignerID {
 		return nil, fmt.Errorf("%w: it names %s/%s, this client holds %q", ErrWrongSigner, claims.MSPID, claims.SignerID, cert.Subject.CommonName)
 	}
-	pass, err := s.Prompt.Passphrase(fmt.Sprintf("Passphrase for %s: ", cert.Subject.CommonName))
-	if err != nil {
-		return nil, err
-	}
-	key, err := s.Keystore.Unlock(pass)
-	clear(pass)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := s.Keystore.SubmitChainPEM()
+	key, chain, err := s.unlock(cert.Subject.CommonName)
 	if err != nil {
 		return nil, err
 	}
