@@ -172,22 +172,9 @@ func (l *Ledger) sign(ctx context.Context, op string, req model.SignatureRequest
 	if _, used := l.nonces[req.Nonce]; used {
 		return rej(model.CodeNonceReused, "nonce %s was used", req.Nonce)
 	}
-	blk, _ := pem.Decode([]byte(req.CertChainPEM))
-	if blk == nil {
-		return rej(model.CodeBadCertificate, "no PEM certificate")
-	}
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		return rej(model.CodeBadCertificate, "certificate does not parse")
-	}
-	idx := -1
-	for i, s := range d.Signers {
-		if s.ID == cert.Subject.CommonName && (req.MSPID == "" || req.MSPID == s.MSPID) {
-			idx = i
-		}
-	}
-	if idx < 0 {
-		return rej(model.CodeNotASigner, "%s is not a signer of %s", cert.Subject.CommonName, d.ID)
+	idx, cert, me := signerOf(d, req.CertChainPEM, req.MSPID)
+	if me != nil {
+		return rej(me.Code, "%s", me.Message)
 	}
 	s := &d.Signers[idx]
 	if s.Status != model.SignerPending {
@@ -315,22 +302,8 @@ func (l *Ledger) Annotate(ctx context.Context, req model.AnnotateRequest) (*ledg
 	if _, used := l.nonces[req.Nonce]; used {
 		return rej(model.CodeNonceReused, "nonce %s was used", req.Nonce)
 	}
-	blk, _ := pem.Decode([]byte(req.CertChainPEM))
-	if blk == nil {
-		return rej(model.CodeBadCertificate, "no PEM certificate")
-	}
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		return rej(model.CodeBadCertificate, "certificate does not parse")
-	}
-	idx := -1
-	for i, s := range d.Signers {
-		if s.ID == cert.Subject.CommonName && (req.MSPID == "" || req.MSPID == s.MSPID) {
-			idx = i
-		}
-	}
-	if idx < 0 {
-		return rej(model.CodeNotASigner, "%s is not a signer of %s", cert.Subject.CommonName, d.ID)
+	if _, _, me := signerOf(d, req.CertChainPEM, req.MSPID); me != nil {
+		return rej(me.Code, "%s", me.Message)
 	}
 	tx := l.newTx()
 	now := l.Now().UTC()
@@ -506,3 +479,26 @@ func (l *Ledger) RecordBatchSignature(ctx context.Context, req model.BatchSignat
 }
 
 var _ ledger.Ledger = (*Ledger)(nil)
+
+// signerOf finds the signer of d named by the chain's leaf certificate (its
+// CN, and mspID when given), as the chaincode does minus the chain checks.
+func signerOf(d *model.Document, chainPEM, mspID string) (int, *x509.Certificate, *model.Error) {
+	blk, _ := pem.Decode([]byte(chainPEM))
+	if blk == nil {
+		return -1, nil, model.Errorf(model.CodeBadCertificate, "no PEM certificate")
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return -1, nil, model.Errorf(model.CodeBadCertificate, "certificate does not parse")
+	}
+	idx := -1
+	for i, s := range d.Signers {
+		if s.ID == cert.Subject.CommonName && (mspID == "" || mspID == s.MSPID) {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return -1, nil, model.Errorf(model.CodeNotASigner, "%s is not a signer of %s", cert.Subject.CommonName, d.ID)
+	}
+	return idx, cert, nil
+}
