@@ -57,6 +57,9 @@ func registerDocument(ctx contractapi.TransactionContextInterface, request strin
 	if err := t.put(ownerKey(doc), indexValue); err != nil {
 		return "", err
 	}
+	if err := t.put(hashKey(doc), indexValue); err != nil {
+		return "", err
+	}
 	if doc.BatchID != "" {
 		if err := t.put(batchKey(doc), indexValue); err != nil {
 			return "", err

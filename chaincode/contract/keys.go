@@ -28,6 +28,8 @@ const (
 	pOrgEv   = "orgev"   // orgev/<msp>/<timestamp>/<txId> → model.Event (CA and CRL events)
 	pOrgSeq  = "orgseq"  // orgseq/<msp> → decimal count of the org's events (next seq)
 	pBatch   = "batch"   // batch/<batchId>/<order:05>/<docId> → index
+	pHash    = "hash"    // hash/<sha256>/<createdAt>/<docId> → index (public lookup by content)
+	pTx      = "tx"      // tx/<txId>/<docId> → index, one per document a transaction appended events to
 )
 
 // indexValue is what index keys hold: the peer treats an empty value as a delete.
@@ -75,6 +77,13 @@ func pendingKey(d *model.Document, s model.SignerSpec) string {
 	return pendingPrefix(s.MSPID, s.ID) +
 		key(fmt.Sprintf("%d", model.MaxPriority-d.Priority), fmt.Sprintf("%02d", s.RoutingOrder), tsKey(d.CreatedAt), d.ID)
 }
+
+func hashPrefix(sha string) string { return key(pHash, sha, "") }
+func hashKey(d *model.Document) string {
+	return hashPrefix(d.SHA256) + key(tsKey(d.CreatedAt), d.ID)
+}
+func txPrefix(txID string) string     { return key(pTx, txID, "") }
+func txKey(txID, docID string) string { return txPrefix(txID) + docID }
 
 func tagKey(d *model.Document, tag string) string {
 	return tagPrefix(tag) + key(tsKey(d.CreatedAt), d.ID)

@@ -207,6 +207,15 @@ func checkInvariants(t *testing.T, w *world, docIDs []string, step int) {
 		if got, _ := json.Marshal(folded); !bytes.Equal(got, stored) {
 			t.Fatalf("step %d: projection of %s != fold(events)\nstored %s\nfolded %s", step, id, stored, got)
 		}
+		// The lookup indexes: the bytes, and every transaction that wrote an event.
+		if w.L.State[hashKey(folded)] == nil {
+			t.Fatalf("step %d: missing hash key of %s", step, id)
+		}
+		for _, e := range h.Events {
+			if w.L.State[txKey(e.TxID, id)] == nil {
+				t.Fatalf("step %d: missing tx key %s", step, txKey(e.TxID, id))
+			}
+		}
 		if folded.Status == model.StatusPending {
 			for _, s := range folded.Signers {
 				if s.Status == model.SignerPending {

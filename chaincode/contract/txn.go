@@ -223,6 +223,11 @@ func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
 		if err := t.put(docKey(doc.ID), docJSON); err != nil {
 			return "", err
 		}
+		// Every projection written here got events from this transaction:
+		// index it by tx id (per document, so no two transactions share it).
+		if err := t.put(txKey(t.id, doc.ID), indexValue); err != nil {
+			return "", err
+		}
 		v := doc.View(t.now)
 		extra, err := json.Marshal(struct {
 			EffectiveStatus model.Status `json:"effectiveStatus"`

@@ -79,8 +79,9 @@ type ListQuery struct {
 	SignerID string     `json:"signerId,omitempty"`
 	Owner    string     `json:"owner,omitempty"`
 	Tag      string     `json:"tag,omitempty"`
-	From     *time.Time `json:"from,omitempty"` // created at or after
-	To       *time.Time `json:"to,omitempty"`   // created before
+	SHA256   string     `json:"sha256,omitempty"` // ListByHash: the content hash, 64 lowercase hex
+	From     *time.Time `json:"from,omitempty"`   // created at or after
+	To       *time.Time `json:"to,omitempty"`     // created before
 	DocType  string     `json:"docType,omitempty"`
 	Status   Status     `json:"status,omitempty"` // effective status
 	PageSize int        `json:"pageSize,omitempty"`
