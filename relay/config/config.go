@@ -59,6 +59,9 @@ type Config struct {
 	MaxBatchBytes int64 `yaml:"maxBatchBytes"`
 	// BatchConcurrency bounds parallel RegisterDocument calls of one batch.
 	BatchConcurrency int `yaml:"batchConcurrency"`
+	// PublicVerify serves GET /v1/verify (lookup by hash, tx id or document
+	// id) without an API key; false makes it need documents:read.
+	PublicVerify bool `yaml:"publicVerify"`
 }
 
 // Webhooks are the callback hosts apps may register (none: every URL is refused).
@@ -176,6 +179,7 @@ func Default() Config {
 		QRCacheEntries: 512,
 		LogLevel:       "info",
 		Events:         true,
+		PublicVerify:   true,
 	}
 }
 

@@ -115,6 +115,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/documents/:id/events", s.streamEvents, s.readAccess)
 	api.POST("/v1/documents/:id/annotations", s.annotate, jsonLimit)
 	api.GET("/v1/orgs/:mspId/trust", s.getOrgTrust)
+	api.GET("/v1/verify", s.lookup, s.verifyAccess)
 	read := s.requireScope(config.ScopeRead)
 	api.GET("/v1/signers/:mspId/:signerId/records", s.records(ledger.ListBySigner), read)
 	api.GET("/v1/signers/:mspId/:signerId/pending", s.records(ledger.ListPending), read)

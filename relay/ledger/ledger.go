@@ -45,8 +45,12 @@ type Ledger interface {
 	// RecordBatchSignature records one signature over a batch's Merkle root
 	// on each listed document (one transaction).
 	RecordBatchSignature(ctx context.Context, req model.BatchSignatureRequest) (*Written, error)
-	// List evaluates ListBySigner, ListByOwner, ListPending or ListByTag.
+	// List evaluates ListBySigner, ListByOwner, ListPending, ListByTag or ListByHash.
 	List(ctx context.Context, fn ListFunc, q model.ListQuery) (*model.Page, error)
+	// ListByTx is the documents a transaction appended events to.
+	ListByTx(ctx context.Context, txID string) (*model.Page, error)
+	// VerifyRecord is the chaincode's re-verification of a document's record.
+	VerifyRecord(ctx context.Context, id string) (*model.VerifyReport, error)
 }
 
 // ListFunc names a list query of the chaincode.
@@ -58,6 +62,7 @@ const (
 	ListByOwner  ListFunc = "ListByOwner"
 	ListPending  ListFunc = "ListPending"
 	ListByTag    ListFunc = "ListByTag"
+	ListByHash   ListFunc = "ListByHash" // q.SHA256
 )
 
 // Kinds of failure; test with errors.Is.

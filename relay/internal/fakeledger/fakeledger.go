@@ -39,6 +39,8 @@ type Ledger struct {
 	Now   func() time.Time
 	// Trust is what GetOrgTrust answers, by MSP id (no entry: no CAs).
 	Trust map[string]*model.OrgTrust
+	// Tampered makes VerifyRecord report a failing check (name → detail) for a document id.
+	Tampered map[string]model.Check
 	// FailRegisterAfter, when > 0, makes RegisterDocument fail as unavailable
 	// once that many documents are registered (a network failure mid-batch).
 	FailRegisterAfter int
@@ -356,6 +358,8 @@ func (l *Ledger) List(ctx context.Context, fn ledger.ListFunc, q model.ListQuery
 			for _, t := range d.Tags {
 				ok = ok || t == q.Tag
 			}
+		case ledger.ListByHash:
+			ok = d.SHA256 == q.SHA256
 		default:
 			return nil, ledger.Rejected(string(fn), "", model.CodeBadRequest, "unknown query")
 		}
