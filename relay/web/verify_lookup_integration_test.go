@@ -1,0 +1,199 @@
+//go:build integration
+
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+// document reads a document with the org's API key (the test's own view of the ledger).
+func (s *site) document(t *testing.T, id string) model.DocumentView {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.org.Relay.URL+"/v1/documents/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+s.org.Relay.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v model.DocumentView
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET document %s: %d %v", id, resp.StatusCode, err)
+	}
+	return v
+}
+
+// The verification page without any key: a dropped file is looked up by its
+// hash, a typed transaction id (registration or signature) finds the document,
+// unknown and malformed input say so, and a hash registered twice lists both.
+func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
+	s := newSite(t)
+	b := launchChromium(t)
+	p := b.page(t)
+	p.navigate(s.srv.URL + "/verify")
+	p.eval(`sessionStorage.removeItem("qrsign.apiKey")`, nil)
+
+	signer := s.enrollSigner(t)
+	content := []byte("Loan agreement " + unique("lk") + "\nRepay in 12 months.\n")
+	reg := s.upload(t, "Loan agreement (lookup test)", content, signer.spec)
+	u, err := url.Parse(reg.Signing[0].URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sign(t, signer, strings.TrimPrefix(u.Path, "/s/"), "sign")
+	doc := s.document(t, reg.Document.ID)
+	sigTx := doc.Signers[0].TxID
+	state := `document.getElementById("outcome").dataset.state`
+	outcomeText := func() string { return p.text(`document.getElementById("outcome").innerText`) }
+	query := func(v string) {
+		p.eval(`(() => { const q = document.getElementById("query"); q.value = `+jsString(v)+`;
+			q.dispatchEvent(new Event("input")); document.getElementById("outcome").dataset.state = "idle";
+			document.getElementById("verify-submit").click(); })()`, nil)
+	}
+
+	t.Run("a dropped file is found by its hash and verified", func(t *testing.T) {
+		p.t = t
+		p.setFiles("#file", writeFile(t, "loan.txt", content))
+		p.waitFor(state+` === "match"`, "verified match")
+		if got := outcomeText(); !strings.Contains(got, "Verified") || !strings.Contains(got, reg.Document.ID) {
+			t.Errorf("outcome %q", got)
+		}
+		signers := p.text(`document.getElementById("signers-body").innerText`)
+		if !strings.Contains(signers, signer.spec.ID) || !strings.Contains(signers, sigTx) || !strings.Contains(strings.ToLower(signers), "signed") {
+			t.Errorf("signers table %q lacks the signature tx %s", signers, sigTx)
+		}
+		if got := p.text(`location.search`); got != "?sha256="+reg.Document.SHA256 {
+			t.Errorf("URL query %q", got)
+		}
+		p.screenshot("verify-hash-match")
+		p.clean()
+	})
+
+	t.Run("a changed file is not found", func(t *testing.T) {
+		p.t = t
+		tampered := bytes.Replace(content, []byte("12"), []byte("24"), 1)
+		p.setFiles("#file", writeFile(t, "loan-changed.txt", tampered))
+		p.waitFor(state+` === "notfound"`, "not found")
+		if got := outcomeText(); !strings.Contains(got, "Not found") || !strings.Contains(got, "loan-changed.txt") {
+			t.Errorf("outcome %q", got)
+		}
+		if p.text(`String(document.getElementById("record").hidden)`) != "true" {
+			t.Error("a record is still shown")
+		}
+		p.screenshot("verify-hash-notfound")
+		p.clean()
+	})
+
+	t.Run("the registration and the signature transaction ids find the document", func(t *testing.T) {
+		p.t = t
+		p.navigate(s.srv.URL + "/verify") // no file chosen
+		for _, c := range []struct{ tx, event, shot string }{
+			{doc.CreatedTxID, "DocumentRegistered", "verify-tx-registration"},
+			{sigTx, "SignatureRecorded (" + signer.spec.MSPID + "/" + signer.spec.ID + ")", "verify-tx-signature"},
+		} {
+			query(c.tx)
+			p.waitFor(state+` === "found"`, "record found by tx id")
+			facts := p.text(`document.getElementById("record-facts").innerText`)
+			if !strings.Contains(facts, reg.Document.ID) || !strings.Contains(facts, c.tx+" recorded "+c.event) {
+				t.Errorf("facts for tx %s lack %q:\n%s", c.tx, c.event, facts)
+			}
+			if got := p.text(`location.search`); got != "?txId="+c.tx {
+				t.Errorf("URL query %q", got)
+			}
+			p.screenshot(c.shot)
+		}
+		// A deep link with ?txId= goes straight to the transaction.
+		p.navigate(s.srv.URL + "/verify?txId=" + sigTx)
+		p.waitFor(state+` === "found"`, "record found from a ?txId= link")
+		p.clean()
+	})
+
+	t.Run("unknown and malformed input", func(t *testing.T) {
+		p.t = t
+		query(strings.Repeat("ab", 32))
+		p.waitFor(state+` === "notfound"`, "unknown hash or tx")
+		if got := outcomeText(); !strings.Contains(got, "Not found") {
+			t.Errorf("outcome %q", got)
+		}
+		p.screenshot("verify-unknown")
+		query("not a hash!")
+		p.waitFor(state+` === "error"`, "malformed input")
+		if got := outcomeText(); !strings.Contains(got, "not a hash, transaction id or document id") {
+			t.Errorf("outcome %q", got)
+		}
+		p.clean()
+	})
+
+	t.Run("the same bytes registered twice are both listed", func(t *testing.T) {
+		p.t = t
+		copyReg := s.upload(t, "Loan agreement (copy)", content, signer.spec)
+		query(reg.Document.SHA256)
+		p.waitFor(state+` === "found" && document.querySelectorAll("#matches button").length === 2`, "two matches")
+		p.eval(`document.querySelectorAll("#matches button")[1].click()`, nil)
+		p.waitFor(`document.getElementById("record-facts").innerText.includes(`+jsString(copyReg.Document.ID)+`)`, "the copy's record")
+		p.screenshot("verify-two-matches")
+		p.clean()
+	})
+}
+
+// A record whose VerifyRecord fails is shown as tampered. The ledger of a
+// healthy network never fails it, so a proxy rewrites the relay's answer:
+// this checks the page's rendering, not the chaincode (its tests tamper the ledger).
+func TestVerifyPageShowsATamperedRecordInChromium(t *testing.T) {
+	s := newSite(t)
+	reg := s.upload(t, "Tampered record (page test)", []byte("Record "+unique("tr")+"\n"),
+		model.SignerSpec{ID: unique("nobody"), MSPID: s.org.MSPID, RoutingOrder: 1})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/verify", func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Get(s.org.Relay.URL + r.URL.RequestURI())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		b = bytes.Replace(b, []byte(`"verified":true`), []byte(`"verified":false`), 1)
+		b = bytes.Replace(b, []byte(`{"name":"projection","ok":true,"detail":"stored projection equals fold(events)"}`),
+			[]byte(`{"name":"projection","ok":false,"detail":"stored projection differs from fold(events)"}`), 1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(resp.StatusCode)
+		w.Write(b)
+	})
+	mux.Handle("/", s.srv.Config.Handler)
+	srv := &http.Server{Handler: mux}
+	ln := newListener(t)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	b := launchChromium(t)
+	p := b.page(t)
+	p.navigate("http://" + ln.Addr().String() + "/verify?doc=" + reg.Document.ID)
+	p.waitFor(`document.getElementById("outcome").dataset.state === "tampered"`, "tampered record")
+	if got := p.text(`document.getElementById("outcome").innerText`); !strings.Contains(got, "Tampered") ||
+		!strings.Contains(got, "projection: stored projection differs from fold(events)") {
+		t.Errorf("outcome %q", got)
+	}
+	if got := p.text(`document.getElementById("checks-body").innerText`); !strings.Contains(got, "FAILED") {
+		t.Errorf("checks table %q", got)
+	}
+	p.screenshot("verify-tampered")
+	p.clean()
+}
+
+func newListener(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
