@@ -8,7 +8,7 @@
 // Mount Handler on the relay for the paths in Routes:
 //
 //	/app/            desktop app (and /app/assets/* for scripts, styles, icons)
-//	/verify          public verification page (?doc=<id> preselects a document)
+//	/verify          public verification page (?doc=<id>, ?sha256=<hex> or ?txId=<id> preselects a lookup)
 //	/s/{token}       mobile signer page (the URL carried by the QR code)
 //
 // /app without the slash redirects to /app/. Anything else under those
