@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -47,7 +46,7 @@ func TestIntegrationPeerCLILookup(t *testing.T) {
 			t.Errorf("%s: %+v", name, p)
 		}
 	}
-	if p := query("ListByHash", `{"sha256":"`+strings.Repeat("0", 64)+`"}`); len(p.Records) != 0 {
+	if p := query("ListByHash", `{"sha256":"`+randHex(32)+`"}`); len(p.Records) != 0 {
 		t.Errorf("unknown hash: %+v", p)
 	}
 }

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -118,7 +120,8 @@ func TestPublicLookupByHashAndTxID(t *testing.T) {
 	}
 
 	// Nothing matching and malformed input: stable codes.
-	unknown := strings.Repeat("0f", 32)
+	sum := sha256.Sum256([]byte(unique("never-registered"))) // fixed patterns are used by other tests
+	unknown := hex.EncodeToString(sum[:])
 	for _, c := range []struct {
 		query  string
 		status int

@@ -4,6 +4,8 @@ package web_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
@@ -119,7 +121,9 @@ func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
 
 	t.Run("unknown and malformed input", func(t *testing.T) {
 		p.t = t
-		query(strings.Repeat("ab", 32))
+		// A hash nobody registered (fixed patterns like ab…ab are used by other tests).
+		sum := sha256.Sum256([]byte(unique("never-registered")))
+		query(hex.EncodeToString(sum[:]))
 		p.waitFor(state+` === "notfound"`, "unknown hash or tx")
 		if got := outcomeText(); !strings.Contains(got, "Not found") {
 			t.Errorf("outcome %q", got)
