@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -153,5 +154,44 @@ func TestPublicLookupByHashAndTxID(t *testing.T) {
 		slices.Sort(took)
 		t.Logf("lookup %s: p50 %s, p90 %s, max %s over %d", q[:strings.IndexByte(q, '=')], took[len(took)/2].Round(time.Microsecond),
 			took[len(took)*9/10].Round(time.Microsecond), took[len(took)-1].Round(time.Microsecond), len(took))
+	}
+}
+
+// One batch scan is one RecordBatchSignature transaction: looking up its tx id
+// lists every document it signed (by id), each verified by VerifyRecord.
+func TestPublicLookupOfABatchSignature(t *testing.T) {
+	e := setup(t)
+	alice := e.enroll(t, "alice")
+	b := e.uploadBatch(t, batchDir(t, "lookup-batch", 3, 0), alice)
+	qrURL := "/v1/batches/" + b.ID + "/qr.png?signer=" + url.QueryEscape(alice.msp+"/"+alice.id)
+	res, cb := alice.scan(t, "scan", e.scanQR(t, qrURL))
+	if cb == nil {
+		t.Fatalf("batch scan: exit %d\n%s", res.code, res.stderr)
+	}
+	l := e.lookup(t, "txId="+cb.TxID)
+	var ids []string
+	for _, m := range l.Matches {
+		ids = append(ids, m.DocumentID)
+		if !m.Verified || m.Status != model.StatusCompleted || m.Closed == nil || m.Closed.TxID != cb.TxID ||
+			m.Closed.BlockNumber != cb.BlockNumber || !slices.Equal(txEvents(m), []string{"SignatureRecorded:" + alice.msp + "/" + alice.id, "DocumentCompleted:"}) {
+			t.Fatalf("%s: %+v", m.DocumentID, m)
+		}
+	}
+	var want []string
+	for _, d := range b.Documents {
+		want = append(want, d.ID)
+	}
+	slices.Sort(want)
+	if !slices.Equal(ids, want) || l.More {
+		t.Fatalf("batch tx lists %v (more %v), want %v", ids, l.More, want)
+	}
+	// Each document's own registration is its own transaction.
+	d := b.Documents[1]
+	m := e.lookup(t, "sha256="+d.SHA256).Matches
+	if len(m) != 1 || m[0].DocumentID != d.ID {
+		t.Fatalf("by hash: %+v", m)
+	}
+	if r := e.lookup(t, "txId="+m[0].Registration.TxID); len(r.Matches) != 1 || r.Matches[0].DocumentID != d.ID {
+		t.Fatalf("by its registration tx: %+v", r.Matches)
 	}
 }
