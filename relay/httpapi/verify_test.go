@@ -178,3 +178,24 @@ func TestVerifyIsRateLimited(t *testing.T) {
 	wantProblem(t, h.do("GET", "/v1/verify?doc=nope", nil), 404, "DOCUMENT_NOT_FOUND")
 	wantProblem(t, h.do("GET", "/v1/verify?doc=nope", nil), 429, "RATE_LIMITED")
 }
+
+// A lookup that found n documents costs n tokens: 3 matches from a bucket of 5
+// leave room for one more lookup, not four.
+func TestVerifyChargesTheRateLimitPerDocumentFound(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.RateLimit = config.RateLimit{PerSecond: 0.001, Burst: 5} })
+	sha := strings.Repeat("cd", 32)
+	for i := range 3 {
+		h.advance(time.Second)
+		req := model.RegisterDocumentRequest{ID: fmt.Sprintf("same-%d", i), SHA256: sha, Size: 1, MediaType: "text/plain",
+			Title: "same bytes", DocType: "note", Owner: "alice", Signers: []model.SignerSpec{signer("bob", 1)}, Priority: 1,
+			ExpiresAt: h.clock().Add(time.Hour)}
+		if _, err := h.ledger.RegisterDocument(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []int{200, 200, 429} {
+		if rec := h.do("GET", "/v1/verify?sha256="+sha, nil); rec.Code != want {
+			t.Fatalf("lookup %d: %d, want %d", i+1, rec.Code, want)
+		}
+	}
+}
