@@ -50,9 +50,9 @@ func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var b evidence.Bundle
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return fmt.Errorf("%w: %s is not an evidence bundle: %v", errUnverified, pos[0], err)
+	b, err := evidence.Decode(raw)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errUnverified, pos[0], err)
 	}
 	var doc []byte
 	if len(pos) == 2 {
@@ -60,7 +60,7 @@ func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	rep := evidence.Verify(&b, trust, doc)
+	rep := evidence.Verify(b, trust, doc)
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(struct {
 			*evidence.Report
