@@ -46,12 +46,18 @@ func FromPeerOutputs(history []byte, blocks [][]byte, orgHistories [][]byte) (*B
 	return Assemble(h.DocumentID, h.Events, byTx, orgEvents)
 }
 
-// blockBytes accepts a block as hex text (peer chaincode query --hex) or
-// as raw protobuf.
+// blockBytes accepts a block as hex text (peer chaincode query --hex), as
+// raw protobuf (peer channel fetch), or as raw protobuf followed by the
+// newline plain `peer chaincode query` prints after it.
 func blockBytes(raw []byte) []byte {
 	if t := bytes.TrimSpace(raw); len(t) > 0 && len(t)%2 == 0 {
 		if b, err := hex.DecodeString(string(t)); err == nil {
 			return b
+		}
+	}
+	if _, err := parseBlock(raw); err != nil && bytes.HasSuffix(raw, []byte("\n")) {
+		if _, err := parseBlock(raw[:len(raw)-1]); err == nil {
+			return raw[:len(raw)-1]
 		}
 	}
 	return raw
