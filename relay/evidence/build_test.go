@@ -143,7 +143,9 @@ func TestBuildRefusesInconsistentLedgerAnswers(t *testing.T) {
 			"evidence incomplete: block " + itoa(golden.Transactions[1].BlockNumber) + " holds no endorser transaction " + tx0},
 		{"an event its transaction did not write", func(s *goldenSource) { s.history.Events[0].Registered.Title = "Other" },
 			"evidence incomplete: event 0 differs from what transaction " + tx0 + " wrote at ev/" + golden.DocumentID + "/00000000"},
-		{"events out of order", func(s *goldenSource) { s.history.Events[1], s.history.Events[2] = s.history.Events[2], s.history.Events[1] },
+		{"events out of order", func(s *goldenSource) {
+			s.history.Events[1], s.history.Events[2] = s.history.Events[2], s.history.Events[1]
+		},
 			"evidence incomplete: event 1 is seq 2 of document \"" + golden.DocumentID + "\""},
 		{"a CA the org never registered", func(s *goldenSource) { s.orgs["Org2MSP"].Events = nil },
 			"evidence incomplete: event 2 names CA " + golden.CAs[1].Fingerprint + " of Org2MSP, which the org never registered"},
