@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,9 +143,17 @@ func TestEvidenceBundleVerifiesOfflineAndDetectsTampering(t *testing.T) {
 		t.Fatalf("bob decline: exit %d\n%s", res.code, res.stderr)
 	}
 
+	// A batch signature: one RecordBatchSignature proves each document by Merkle inclusion.
+	batch := e.uploadBatch(t, batchDir(t, "evidence", 3, 0), bob)
+	link := e.scanQR(t, "/v1/batches/"+batch.ID+"/qr.png?signer="+url.QueryEscape(bob.msp+"/"+bob.id))
+	if res, cb := bob.scan(t, "scan", link); cb == nil {
+		t.Fatalf("batch scan: exit %d\n%s", res.code, res.stderr)
+	}
+
 	bundle, took := e.fetchEvidence(t, doc.Document.ID)
 	t.Logf("measure: bundle of a 2-signer document (4 events, 3 transactions): %d bytes, built and served in %v", len(bundle), took)
 	decBundle, _ := e.fetchEvidence(t, declined.Document.ID)
+	batchBundle, _ := e.fetchEvidence(t, batch.Documents[1].ID)
 
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
@@ -171,6 +180,11 @@ func TestEvidenceBundleVerifiesOfflineAndDetectsTampering(t *testing.T) {
 	}
 	if res := run(t, "", append([]string{"verify-evidence", write("declined.json", decBundle)}, r.args()...)...); res.code != 0 {
 		t.Fatalf("verify-evidence of the declined document: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
+	res = run(t, "", append([]string{"verify-evidence", write("batch.json", batchBundle)}, r.args()...)...)
+	if res.code != 0 || !strings.Contains(res.stdout, "leaf 1 of 3 of batch "+batch.ID) {
+		t.Fatalf("verify-evidence of a batch-signed document: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 
 	// Wrong roots: Org1MSP's signers, peers and relay do not chain to Org2MSP's root.
@@ -200,7 +214,7 @@ func TestEvidenceBundleVerifiesOfflineAndDetectsTampering(t *testing.T) {
 		if err := os.MkdirAll(out, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		files := map[string][]byte{"two-signers.json": bundle, "two-signers.pdf": body, "declined.json": decBundle}
+		files := map[string][]byte{"two-signers.json": bundle, "two-signers.pdf": body, "declined.json": decBundle, "batch.json": batchBundle}
 		for msp, f := range r.orgs {
 			b, _ := os.ReadFile(f)
 			files["root-"+msp+".pem"] = b

@@ -111,7 +111,7 @@ func (s *goldenSource) GetOrgHistory(_ context.Context, msp string) (*ledger.Org
 }
 
 func TestBuildFromTheLedgerGivesTheGoldenBundle(t *testing.T) {
-	for _, name := range []string{"two-signers.json", "declined.json"} {
+	for _, name := range []string{"two-signers.json", "declined.json", "batch.json"} {
 		t.Run(name, func(t *testing.T) {
 			want := goldenBundle(t, name)
 			got, err := Build(context.Background(), newGoldenSource(t, want), want.DocumentID)

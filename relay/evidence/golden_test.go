@@ -54,6 +54,7 @@ func TestGoldenBundlesVerify(t *testing.T) {
 	}{
 		{"two signers of two orgs, CRL frozen", "two-signers.json", "two-signers.pdf", 29},
 		{"declined", "declined.json", "", 0},
+		{"batch-signed (Merkle inclusion)", "batch.json", "", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -23,7 +23,7 @@ type mutation struct {
 // survivor is a field the verifier takes on trust.
 func TestEveryFieldIsProven(t *testing.T) {
 	trust := goldenTrust(t)
-	for _, g := range []struct{ bundle, document string }{{"two-signers.json", "two-signers.pdf"}, {"declined.json", ""}} {
+	for _, g := range []struct{ bundle, document string }{{"two-signers.json", "two-signers.pdf"}, {"declined.json", ""}, {"batch.json", ""}} {
 		t.Run(g.bundle, func(t *testing.T) {
 			raw := readFile(t, g.bundle)
 			var doc []byte
