@@ -55,14 +55,16 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 		r.Checks[len(r.Checks)-1].Detail = fmt.Sprintf("channel %s, chaincode %s, submitted %s, tx id = SHA-256(nonce ‖ creator)",
 			t.ChannelID, t.Chaincode, t.Timestamp.Format(time.RFC3339Nano))
 		detail, err := checkCreator(t, trust)
-		r.add(name+" creator signature", err, detail)
+		proven := r.add(name+" creator signature", err, detail)
 		detail, err = checkEndorsements(t, trust)
-		r.add(name+" endorsements", err, detail)
+		proven = r.add(name+" endorsements", err, detail) && proven
 		detail, err = checkBlock(bt, trust, t.Timestamp)
-		r.add(name+" block", err, detail)
-		r.add(name+" validation code", expect(bt.ValidationCode == "VALID", "validation code %q", bt.ValidationCode),
-			"VALID (recorded by the committing peer)")
-		txs[bt.TxID] = t
+		proven = r.add(name+" block", err, detail) && proven
+		proven = r.add(name+" validation code", expect(bt.ValidationCode == "VALID", "validation code %q", bt.ValidationCode),
+			"VALID (recorded by the committing peer)") && proven
+		if proven { // only what trusted endorsers and orderers signed proves events
+			txs[bt.TxID] = t
+		}
 	}
 
 	// Events: exactly the bytes their endorsed transactions wrote.

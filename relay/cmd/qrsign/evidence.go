@@ -17,7 +17,12 @@ import (
 //	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... [--endorsing-orgs N] [--json]
 //
 // It trusts only the roots given; exit 0 only when every check passes, 6 otherwise.
-func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) error {
+func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
+	defer func() { // a hostile bundle must end in NOT VERIFIED, never a crash
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: the verifier could not process the bundle: %v", errUnverified, p)
+		}
+	}()
 	fs := flag.NewFlagSet("qrsign verify-evidence", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	orgs := &mspValues{name: "FILE"}
