@@ -25,6 +25,7 @@ func TestEveryFieldIsProven(t *testing.T) {
 	trust := goldenTrust(t)
 	for _, g := range []struct{ bundle, document string }{{"two-signers.json", "two-signers.pdf"}, {"declined.json", ""}, {"batch.json", ""}} {
 		t.Run(g.bundle, func(t *testing.T) {
+			t.Parallel()
 			raw := readFile(t, g.bundle)
 			var doc []byte
 			if g.document != "" {
@@ -33,22 +34,20 @@ func TestEveryFieldIsProven(t *testing.T) {
 			if r := Verify(goldenBundle(t, g.bundle), trust, doc); !r.OK() {
 				t.Fatalf("the golden bundle does not verify: %+v", r.Failures())
 			}
-			same, err := Decode(reindent(t, raw))
+			base := parseTree(t, raw)
+			unchanged := encodeTree(base)
+			same, err := Decode(unchanged)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r := Verify(same, trust, doc); !r.OK() {
 				t.Fatalf("the re-encoded, unmutated bundle does not verify (the walk is not faithful): %+v", r.Failures())
 			}
-			muts := mutations(parseTree(t, raw), "")
+			muts := mutations(base, "")
 			var survivors []string
 			for _, m := range muts {
-				tree := m.apply(parseTree(t, raw))
-				out, err := json.MarshalIndent(tree, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if bytes.Equal(out, reindent(t, raw)) {
+				out := encodeTree(m.apply(deepCopy(base)))
+				if bytes.Equal(out, unchanged) {
 					t.Fatalf("mutation %s changed nothing", m.path)
 				}
 				b, err := Decode(out)
@@ -78,24 +77,63 @@ type object struct {
 	vals map[string]any
 }
 
-func (o *object) MarshalJSON() ([]byte, error) {
+// encodeTree writes a tree as compact JSON in one pass (objects in their
+// key order).
+func encodeTree(v any) []byte {
 	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range o.keys {
-		if i > 0 {
-			b.WriteByte(',')
+	var enc func(v any)
+	enc = func(v any) {
+		switch x := v.(type) {
+		case *object:
+			b.WriteByte('{')
+			for i, k := range x.keys {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				kb, _ := json.Marshal(k)
+				b.Write(kb)
+				b.WriteByte(':')
+				enc(x.vals[k])
+			}
+			b.WriteByte('}')
+		case []any:
+			b.WriteByte('[')
+			for i, e := range x {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				enc(e)
+			}
+			b.WriteByte(']')
+		default:
+			vb, err := json.Marshal(x)
+			if err != nil {
+				panic(err)
+			}
+			b.Write(vb)
 		}
-		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(o.vals[k])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(vb)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	enc(v)
+	return b.Bytes()
+}
+
+// deepCopy copies the containers of a tree (leaves are immutable).
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case *object:
+		o := &object{keys: append([]string{}, x.keys...), vals: make(map[string]any, len(x.vals))}
+		for k, e := range x.vals {
+			o.vals[k] = deepCopy(e)
+		}
+		return o
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
 }
 
 func (o *object) delete(k string) {
@@ -155,14 +193,6 @@ func parseValue(dec *json.Decoder) (any, error) {
 		return arr, err
 	}
 	return tok, nil
-}
-
-func reindent(tb testing.TB, raw []byte) []byte {
-	out, err := json.MarshalIndent(parseTree(tb, raw), "", "  ")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return out
 }
 
 // mutations lists the edits of the subtree v at path. Each apply walks a
