@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -116,4 +117,10 @@ func canonicalPEM(text, typ string) ([]byte, error) {
 		return nil, fmt.Errorf("PEM %s block is not in canonical form", typ)
 	}
 	return b.Bytes, nil
+}
+
+// hasOU tells whether a certificate's subject has the organizational unit
+// (Fabric NodeOUs: peer, orderer, client, admin; compared exactly, as Fabric does).
+func hasOU(c *x509.Certificate, ou string) bool {
+	return slices.Contains(c.Subject.OrganizationalUnit, ou)
 }

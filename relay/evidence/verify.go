@@ -160,6 +160,11 @@ func checkEndorsements(t *tx, trust Trust) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("endorsement %d: %w", i, err)
 		}
+		// The chaincode's policy names peers (OutOf(n, 'Org1MSP.peer', ...)):
+		// a client of the org chains to the same root but may not endorse.
+		if !hasOU(cert, "peer") {
+			return "", fmt.Errorf("endorsement %d: %q of %s is not a peer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
+		}
 		msg := append(append([]byte{}, t.PRP...), e.GetEndorser()...)
 		if err := fabricVerify(cert, msg, e.GetSignature()); err != nil {
 			return "", fmt.Errorf("endorsement %d by %s: %w", i, msp, err)
@@ -231,6 +236,9 @@ func checkBlock(bt *Transaction, trust Trust, at time.Time) (string, error) {
 		msp, cert, err := fabricIdentity(sh.GetCreator(), trust.Orderers, at)
 		if err != nil {
 			return "", fmt.Errorf("orderer signature %d: %w", i, err)
+		}
+		if !hasOU(cert, "orderer") {
+			return "", fmt.Errorf("orderer signature %d: %q of %s is not an orderer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
 		}
 		msg := append(append(append([]byte{}, md.GetValue()...), s.GetSignatureHeader()...), hdr...)
 		if err := fabricVerify(cert, msg, s.GetSignature()); err != nil {

@@ -122,3 +122,25 @@ func BenchmarkDecodeAndVerify(b *testing.B) {
 		}
 	}
 }
+
+// Any member of an org chains to its root; only its peers may endorse.
+func TestEndorsementsMustComeFromPeers(t *testing.T) {
+	golden := goldenBundle(t, "two-signers.json")
+	env, err := b64(golden.Transactions[0].Envelope, "envelope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := parseTx(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkEndorsements(tx, goldenTrust(t)); err != nil {
+		t.Fatalf("the real endorsements: %v", err)
+	}
+	// The relay (OU client) as an endorser, with the first endorsement's signature.
+	tx.Endorsements[0].Endorser = tx.Creator
+	_, err = checkEndorsements(tx, goldenTrust(t))
+	if want := `endorsement 0: "relay" of Org1MSP is not a peer (OU [client])`; err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+}
