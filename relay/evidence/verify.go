@@ -40,14 +40,15 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 
 	// Transactions: each proven in an orderer-signed block, endorsed by the
 	// orgs the policy needs, signed by its submitter.
-	txs := map[string]*tx{}
+	txs, seen := map[string]*tx{}, map[string]bool{}
 	for i := range b.Transactions {
 		bt := &b.Transactions[i]
 		name := fmt.Sprintf("tx %.16s", bt.TxID)
-		if _, dup := txs[bt.TxID]; dup {
+		if seen[bt.TxID] {
 			r.add(name, fmt.Errorf("transaction %s is listed twice", bt.TxID), "")
 			continue
 		}
+		seen[bt.TxID] = true
 		t, err := checkEnvelope(b, bt)
 		if !r.add(name+" envelope", err, "") {
 			continue

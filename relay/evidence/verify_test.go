@@ -51,6 +51,8 @@ func TestVerifyFailsWith(t *testing.T) {
 			"tx " + golden.Transactions[1].TxID[:16] + ` validation code: validation code "MVCC_READ_CONFLICT"`},
 		{"the envelope of another transaction", nil, func(b *Bundle) { b.Transactions[0].Envelope = b.Transactions[1].Envelope }, doc,
 			"tx " + tx0[:16] + " envelope: envelope is of transaction " + golden.Transactions[1].TxID},
+		{"a transaction listed twice", nil, func(b *Bundle) { b.Transactions = append(b.Transactions, b.Transactions[0]) }, doc,
+			"tx " + tx0[:16] + ": transaction " + tx0 + " is listed twice"},
 		{"a CA not named by any event", nil, func(b *Bundle) { b.CAs = append(b.CAs, CA{MSPID: "Org3MSP", Fingerprint: "00", CertPEM: "x"}) }, doc,
 			"CA 2 Org3MSP: CA 00 of Org3MSP is named by no event"},
 		{"the CRL left out", nil, func(b *Bundle) { b.CRLs = nil }, doc,
