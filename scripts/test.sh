@@ -18,10 +18,11 @@ die() { echo "test.sh: $*" >&2; exit 1; }
 
 command -v go >/dev/null || die "missing tool: go (Go 1.26 is needed)"
 
-step "apt packages (zbar-tools, poppler-utils)"
+step "apt packages (zbar-tools, poppler-utils, chromium)"
 need=()
 command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if ((${#need[@]})); then
 	SUDO=""
 	[ "$(id -u)" = 0 ] || SUDO=sudo

@@ -34,7 +34,7 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 // GetEvaluateTransactions marks the queries as evaluate-only in the metadata.
 func (c *Contract) GetEvaluateTransactions() []string {
 	return []string{"GetDocument", "GetHistory", "ListBySigner", "ListByOwner", "ListPending", "ListByTag",
-		"VerifyRecord", "GetNonce", "GetOrgTrust", "ListBatch", "ListByHash", "ListByTx"}
+		"VerifyRecord", "GetNonce", "GetOrgTrust", "GetOrgHistory", "ListBatch", "ListByHash", "ListByTx"}
 }
 
 // Ping writes nothing and returns the transaction id: readiness probe and benchmark baseline.

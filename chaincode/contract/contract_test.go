@@ -101,7 +101,7 @@ func TestMetadataListsExactlyTheTransactions(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := "Annotate:submit DeclineSignature:submit GetDocument:evaluate GetHistory:evaluate GetNonce:evaluate " +
-		"GetOrgTrust:evaluate ListBatch:evaluate ListByHash:evaluate ListByOwner:evaluate ListBySigner:evaluate ListByTag:evaluate ListByTx:evaluate ListPending:evaluate " +
+		"GetOrgHistory:evaluate GetOrgTrust:evaluate ListBatch:evaluate ListByHash:evaluate ListByOwner:evaluate ListBySigner:evaluate ListByTag:evaluate ListByTx:evaluate ListPending:evaluate " +
 		"Ping:submit PublishCRL:submit RecordBatchSignature:submit RecordSignature:submit RegisterDocument:submit RegisterSignerCA:submit " +
 		"VerifyRecord:evaluate VoidDocument:submit"
 	if strings.Join(got, " ") != want {

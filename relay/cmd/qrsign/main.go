@@ -8,6 +8,8 @@
 //	qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--yes] [--json]
 //	qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--priority N] [--title-prefix P]
 //	qrsign whoami
+//	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE...
+//	qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]
 //
 // The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
 // or whenever stdin is not a terminal: one line), else the terminal.
@@ -75,6 +77,8 @@ func usage(w io.Writer) {
   qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
                  [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch)
   qrsign whoami  [--home DIR]
+  qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... [--endorsing-orgs N] [--json]
+  qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   (bundle from peer CLI outputs)
 `)
 }
 
@@ -100,6 +104,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdBatch(ctx, rest, stdout, stderr)
 	case "whoami":
 		err = cmdWhoami(rest, stdout, stderr)
+	case "verify-evidence":
+		err = cmdVerifyEvidence(rest, stdout, stderr)
+	case "evidence":
+		err = cmdEvidence(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The golden bundle and roots captured from the real network (relay/evidence/testdata).
+func golden(name string) string { return filepath.Join("..", "..", "evidence", "testdata", name) }
+
+func goldenRoots() []string {
+	return []string{"--ca", "Org1MSP=" + golden("root-Org1MSP.pem"), "--ca", "Org2MSP=" + golden("root-Org2MSP.pem"),
+		"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem")}
+}
+
+func TestVerifyEvidence(t *testing.T) {
+	tampered := filepath.Join(t.TempDir(), "tampered.json")
+	b, err := os.ReadFile(golden("two-signers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := bytes.Replace(b, []byte(`"signatures": 2`), []byte(`"signatures": 3`), 1)
+	if bytes.Equal(edited, b) {
+		t.Fatal("the golden bundle has no DocumentCompleted event with 2 signatures")
+	}
+	if err := os.WriteFile(tampered, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bundle, doc := golden("two-signers.json"), golden("two-signers.pdf")
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		out, err string // substrings of stdout and stderr
+	}{
+		{"the golden bundle with its document", append([]string{bundle, doc}, goldenRoots()...), exitOK,
+			"VERIFIED: 29 checks passed", ""},
+		{"another file as the document", append([]string{bundle, golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified,
+			"FAIL document file: the file hashes to", "qrsign verify-evidence: verification FAILED: 1 of 29 checks failed"},
+		{"the orgs' roots swapped", []string{bundle, "--ca", "Org1MSP=" + golden("root-Org2MSP.pem"), "--ca", "Org2MSP=" + golden("root-Org1MSP.pem"),
+			"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem")}, exitUnverified, "does not chain to a root of Org1MSP", "verification FAILED"},
+		{"a policy of three orgs", append([]string{bundle, "--endorsing-orgs", "3"}, goldenRoots()...), exitUnverified,
+			"the policy needs 3 of the 2 given", "verification FAILED"},
+		{"an edited event", append([]string{tampered}, goldenRoots()...), exitUnverified, "FAIL events proven", "verification FAILED"},
+		{"not a bundle", append([]string{golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified, "",
+			"qrsign verify-evidence: verification FAILED: " + golden("root-Org1MSP.pem") + ": evidence bundle: invalid character '-'"},
+		{"no roots", []string{bundle}, exitUsage, "",
+			"qrsign verify-evidence: verify-evidence needs --ca MSPID=FILE for the member orgs and --orderer-ca MSPID=FILE: it trusts nothing else"},
+		{"no bundle", goldenRoots(), exitUsage, "", "qrsign verify-evidence: verify-evidence needs a bundle file and optionally the document file"},
+		{"a root without its MSP", []string{bundle, "--ca", golden("root-Org1MSP.pem")}, exitUsage, "",
+			"want MSPID=FILE"},
+		{"a negative policy", append([]string{bundle, "--endorsing-orgs", "-1"}, goldenRoots()...), exitUsage, "",
+			"qrsign verify-evidence: --endorsing-orgs must be positive"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), append([]string{"verify-evidence"}, c.args...), strings.NewReader(""), &out, &errb)
+			if code != c.code || !strings.Contains(out.String(), c.out) || !strings.Contains(errb.String(), c.err) {
+				t.Fatalf("exit %d (want %d)\nstdout %s\nstderr %s\nwant stdout ∋ %q, stderr ∋ %q", code, c.code, out.String(), errb.String(), c.out, c.err)
+			}
+		})
+	}
+}
+
+func TestEvidenceAssembleUsage(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"evidence"}, "qrsign evidence: evidence needs a subcommand: assemble"},
+		{[]string{"evidence", "assemble", "--history", "h.json"}, "qrsign evidence: evidence assemble needs --history and at least one --block"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), c.args, strings.NewReader(""), &out, &errb)
+			if code != exitUsage || !strings.HasPrefix(errb.String(), c.want) {
+				t.Fatalf("exit %d stderr %q, want %d %q", code, errb.String(), exitUsage, c.want)
+			}
+		})
+	}
+}

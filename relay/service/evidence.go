@@ -1,0 +1,45 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/qrsign/qrsign/relay/evidence"
+	"github.com/qrsign/qrsign/relay/problem"
+)
+
+// Codes of the evidence endpoint.
+const (
+	// CodeEvidenceIncomplete: the ledger's answers do not make a consistent
+	// bundle (an event its transaction did not write, a CA never
+	// registered); 502, the relay's peer is the problem.
+	CodeEvidenceIncomplete = "EVIDENCE_INCOMPLETE"
+	// CodeEvidenceUnsupported: this relay's ledger cannot read blocks; 501.
+	CodeEvidenceUnsupported = "EVIDENCE_UNSUPPORTED"
+)
+
+// Evidence builds the offline-verifiable evidence bundle of a document
+// (relay/evidence) from the relay's peer: events, endorsed envelopes,
+// blocks, signer CAs and CRLs.
+func (s *Service) Evidence(ctx context.Context, id string) (*evidence.Bundle, error) {
+	if _, err := s.Document(ctx, id); err != nil {
+		return nil, err
+	}
+	src, ok := s.Ledger.(evidence.Source)
+	if !ok {
+		p := problem.New(CodeEvidenceUnsupported, "this relay's ledger connection cannot read blocks")
+		p.Status, p.Title = http.StatusNotImplemented, http.StatusText(http.StatusNotImplemented)
+		return nil, p
+	}
+	b, err := evidence.Build(ctx, src, id)
+	if errors.Is(err, evidence.ErrIncomplete) {
+		p := problem.New(CodeEvidenceIncomplete, err.Error()).WithCause(err)
+		p.Status, p.Title = http.StatusBadGateway, http.StatusText(http.StatusBadGateway)
+		return nil, p
+	}
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	return b, nil
+}
