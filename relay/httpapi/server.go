@@ -56,6 +56,8 @@ type Options struct {
 	Web http.Handler
 	// Webhooks, when set, mounts /v1/webhooks (relay/webhook) for API keys with documents:write.
 	Webhooks *webhook.Service
+	// Enroll, when set, serves POST /v1/enroll (browser CSRs to the org's Fabric CA).
+	Enroll *service.Enrollment
 }
 
 // New builds the router.
@@ -99,7 +101,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	if opt.Web != nil {
 		web := echo.WrapHandler(opt.Web)
 		get := []string{http.MethodGet, http.MethodHead}
-		for _, p := range []string{"/app", "/app/*", "/verify", "/s/*"} {
+		for _, p := range []string{"/app", "/app/*", "/verify", "/s/*", "/l/*"} {
 			api.Match(get, p, web)
 		}
 	} else {
@@ -125,6 +127,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/batches/:id/sheet.pdf", s.batchSheetPDF, read)
 	api.GET("/v1/batches/:id/sheet.html", s.batchSheetHTML, read)
 	api.GET("/v1/batches/:id/qr.png", s.batchQR, read)
+	api.POST("/v1/enroll", s.enroll(opt.Enroll), strictLimit(enrollPerSecond, enrollBurst), jsonLimit)
 	if opt.Webhooks != nil {
 		webhook.Register(e, opt.Webhooks, caller, s.requireScope(config.ScopeWrite), jsonLimit)
 	}
