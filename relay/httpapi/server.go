@@ -205,7 +205,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func redactPath(p string) string {
-	for _, pre := range []string{"/s/", "/v1/sessions/"} {
+	for _, pre := range []string{"/s/", "/l/", "/v1/sessions/"} {
 		if strings.HasPrefix(p, pre) && len(p) > len(pre)+8 {
 			return p[:len(pre)+8] + "…"
 		}
