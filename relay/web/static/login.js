@@ -59,7 +59,7 @@
     const ready = (r) => {
       rec = r;
       $("setup").replaceChildren();
-      QRSetup.unlockControls($("unlock"), rec);
+      QRSetup.unlockControls($("unlock"), rec, () => location.reload());
       $("login-btn").disabled = false;
     };
     if (recs.length === 0) {

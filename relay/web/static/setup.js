@@ -105,10 +105,22 @@
   }
 
   // unlockControls draws what unlocking rec needs (a passphrase field, or a
-  // note about the screen-lock check) into box.
-  function unlockControls(box, rec) {
+  // note about the screen-lock check) into box, and a two-press "forget"
+  // button (for a revoked or replaced certificate) that deletes the identity
+  // and calls onForget.
+  function unlockControls(box, rec, onForget) {
+    const forget = el("button", { type: "button", id: "forget-btn", class: "link", text: "Forget this phone's key" });
+    forget.addEventListener("click", async () => {
+      if (forget.dataset.armed !== "1") {
+        forget.dataset.armed = "1";
+        forget.textContent = "Press again to delete the key from this phone";
+        return;
+      }
+      await QRKeys.remove(rec.key);
+      if (onForget) onForget();
+    });
     box.replaceChildren(el("p", { class: "help", id: "signing-as",
-      text: "Signing as " + rec.enrollmentId + " (" + rec.mspId + "), certificate " + rec.fingerprint.slice(0, 16) + "…" }));
+      text: "Signing as " + rec.enrollmentId + " (" + rec.mspId + "), certificate " + rec.fingerprint.slice(0, 16) + "…" }), forget);
     if (rec.mode === "passphrase") {
       box.append(field("passphrase", "Passphrase", { type: "password", autocomplete: "current-password" }, "The passphrase you chose when setting up this phone."));
     } else {

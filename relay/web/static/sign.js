@@ -85,16 +85,20 @@
     const ready = (r) => {
       rec = r;
       $("setup").replaceChildren();
-      QRSetup.unlockControls($("unlock"), rec);
+      QRSetup.unlockControls($("unlock"), rec, setup);
       $("sign-btn").disabled = $("decline-btn").disabled = false;
       $("sign-why").hidden = true;
     };
-    if (rec) {
-      ready(rec);
-    } else if (QR.meta("msp") && s.signer.mspId !== QR.meta("msp")) {
-      $("sign-why-text").textContent = "This relay enrolls signers of " + QR.meta("msp") + " only; the request is for " +
-        s.signer.mspId + ". Sign with the qrsign app enrolled with your organisation.";
-    } else {
+    async function setup() {
+      rec = null;
+      $("unlock").replaceChildren();
+      $("sign-btn").disabled = $("decline-btn").disabled = true;
+      $("sign-why").hidden = false;
+      if (QR.meta("msp") && s.signer.mspId !== QR.meta("msp")) {
+        $("sign-why-text").textContent = "This relay enrolls signers of " + QR.meta("msp") + " only; the request is for " +
+          s.signer.mspId + ". Sign with the qrsign app enrolled with your organisation.";
+        return;
+      }
       await QRSetup.render($("setup"), { enrollmentId: s.signer.id, onDone: (r) => {
         if (r.mspId !== s.signer.mspId || r.enrollmentId !== s.signer.id) {
           QRSetup.status($("sign-status"), "error", "This phone is now set up as " + r.enrollmentId + " (" + r.mspId + "), but the request is for " + s.signer.id + " (" + s.signer.mspId + ").");
@@ -103,6 +107,8 @@
         ready(r);
       } });
     }
+    if (rec) ready(rec);
+    else await setup();
 
     let busy = false;
     async function answer(action) {
