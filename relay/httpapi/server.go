@@ -51,13 +51,13 @@ type Options struct {
 	Logger  *slog.Logger
 	Metrics *metrics.Registry
 	Events  Events // may be nil: /events then serves history only
+	// Enroll serves POST /v1/enroll (browser CSRs to the org's Fabric CA); nil answers ENROLL_DISABLED.
+	Enroll *service.Enrollment
 	// Web, when set, serves the browser pages (relay/web): /app, /app/*,
-	// /verify and /s/{token} (which then replaces the built-in summary page).
+	// /verify, /s/{token} (which then replaces the built-in summary page) and /l/{token}.
 	Web http.Handler
 	// Webhooks, when set, mounts /v1/webhooks (relay/webhook) for API keys with documents:write.
 	Webhooks *webhook.Service
-	// Enroll, when set, serves POST /v1/enroll (browser CSRs to the org's Fabric CA).
-	Enroll *service.Enrollment
 }
 
 // New builds the router.
@@ -205,7 +205,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func redactPath(p string) string {
-	for _, pre := range []string{"/s/", "/l/", "/v1/sessions/"} {
+	for _, pre := range []string{"/s/", "/v1/sessions/", "/l/", "/v1/login/"} {
 		if strings.HasPrefix(p, pre) && len(p) > len(pre)+8 {
 			return p[:len(pre)+8] + "…"
 		}

@@ -92,6 +92,7 @@
     async function setup() {
       rec = null;
       $("unlock").replaceChildren();
+      QRSetup.status($("sign-status"), "", "");
       $("sign-btn").disabled = $("decline-btn").disabled = true;
       $("sign-why").hidden = false;
       if (QR.meta("msp") && s.signer.mspId !== QR.meta("msp")) {
