@@ -12,6 +12,8 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,9 +21,9 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/web"
 )
 
 // localURL is the site under "localhost": WebAuthn refuses IP-address
@@ -404,8 +406,9 @@ func TestMobileSignerInChromium(t *testing.T) {
 }
 
 // The phone login page against the login helper's relay side (branch
-// "login"): it needs POST /v1/login/challenges and /v1/callbacks/login, so
-// it passes only once both branches are merged.
+// "login", relay/login): it needs POST /v1/login/challenges, GET
+// /v1/login/{token} and /v1/callbacks/login, so on this branch alone it
+// fails at the first request; it passes once both branches are merged.
 func TestPhoneLoginInChromium(t *testing.T) {
 	s := newSite(t)
 	b := launchChromium(t)
@@ -413,19 +416,7 @@ func TestPhoneLoginInChromium(t *testing.T) {
 	p.phone(true)
 	base := s.localURL()
 
-	resp, err := http.Post(s.org.Relay.URL+"/v1/login/challenges", "application/json", bytes.NewReader(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("POST /v1/login/challenges: HTTP %d: %s (needs the login branch)", resp.StatusCode, body)
-	}
-	var ch struct {
-		ChallengeID, Token, URL, MatchCode, PollToken string
-	}
-	json.Unmarshal(body, &ch)
+	ch := newChallenge(t, s.org.Relay.URL)
 
 	id, secret := s.registerSigner(t, "login")
 	p.navigate(base + "/l/" + ch.Token)
@@ -444,17 +435,19 @@ func TestPhoneLoginInChromium(t *testing.T) {
 	if p.text(`document.getElementById("passphrase") ? "y" : ""`) == "y" {
 		p.fill("passphrase", "login passphrase")
 	}
+	p.screenshot("websign-login-match")
 	p.click("login-btn")
 	p.waitFor(`document.getElementById("check").dataset.state === "approved"`, "signed in")
 	p.screenshot("websign-login-approved")
+	p.clean()
 
 	req, _ := http.NewRequest(http.MethodGet, s.org.Relay.URL+"/v1/login/challenges/"+ch.ChallengeID, nil)
 	req.Header.Set("Authorization", "Bearer "+ch.PollToken)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ = io.ReadAll(resp.Body)
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	var poll struct {
 		Status  string
@@ -477,6 +470,74 @@ func TestPhoneLoginInChromium(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("records with the session: HTTP %d", resp.StatusCode)
 	}
-	_ = payload.PurposeLogin
+
+	// A second sign-in uses the key already on the phone: no set-up.
+	ch2 := newChallenge(t, s.org.Relay.URL)
+	p.navigate(base + "/l/" + ch2.Token)
+	p.waitFor(`!document.getElementById("login-btn").disabled`, "stored identity")
+	if p.text(`document.getElementById("setup-form") ? "form" : ""`) != "" {
+		t.Error("the set-up form is shown although the phone has a key")
+	}
+	if p.text(`document.getElementById("passphrase") ? "y" : ""`) == "y" {
+		p.fill("passphrase", "login passphrase")
+	}
+	p.click("login-btn")
+	p.waitFor(`document.getElementById("check").dataset.state === "approved"`, "signed in again")
+
+	// A relay that names another relay in its challenge (a phishing relay
+	// relaying someone else's login QR) is refused before anything is signed.
+	ch3 := newChallenge(t, s.org.Relay.URL)
+	proxy := httputil.NewSingleHostReverseProxy(s.relay)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		if !strings.HasPrefix(r.Request.URL.Path, "/v1/login/") || r.StatusCode != http.StatusOK {
+			return nil
+		}
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return err
+		}
+		b = bytes.ReplaceAll(b, []byte(s.org.Relay.URL), []byte("https://relay.elsewhere.example"))
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.Header.Del("Content-Length")
+		r.ContentLength = int64(len(b))
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", proxy)
+	h := web.Handler(web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID})
+	for _, r := range web.Routes {
+		mux.Handle(r, h)
+	}
+	hostile := httptest.NewServer(mux)
+	defer hostile.Close()
+	p.navigate(strings.Replace(hostile.URL, "127.0.0.1", "localhost", 1) + "/l/" + ch3.Token)
+	p.waitFor(`document.getElementById("check").dataset.state === "mismatch"`, "refusal of another relay's challenge")
+	if p.text(`document.getElementById("login-section").hidden ? "hidden" : "shown"`) != "hidden" {
+		t.Error("the sign-in button is offered for another relay's challenge")
+	}
+	p.screenshot("websign-login-other-relay")
 	p.clean()
+}
+
+type challenge struct {
+	ChallengeID, Token, URL, MatchCode, PollToken string
+}
+
+func newChallenge(t *testing.T, relayURL string) challenge {
+	t.Helper()
+	resp, err := http.Post(relayURL+"/v1/login/challenges", "application/json", bytes.NewReader(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /v1/login/challenges: HTTP %d: %s (needs the login branch)", resp.StatusCode, body)
+	}
+	var ch challenge
+	if err := json.Unmarshal(body, &ch); err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }
