@@ -112,6 +112,16 @@ func (p *page) click(id string) {
 	p.eval(`document.getElementById(`+jsString(id)+`).click()`, nil)
 }
 
+// fits fails the test if the page is wider than the 375 px phone.
+func (p *page) fits() {
+	p.t.Helper()
+	var w int
+	p.eval(`document.documentElement.scrollWidth`, &w)
+	if w > 375 {
+		p.t.Errorf("the page is %d px wide on a 375 px phone", w)
+	}
+}
+
 type timings struct {
 	TotalMs, EnrollRequestMs, CallbackMs int
 }
@@ -268,6 +278,7 @@ func TestMobileSignerInChromium(t *testing.T) {
 			t.Errorf("the page shows document status %q", got)
 		}
 		txOnPage := p.text(`document.getElementById("res-tx").textContent`)
+		p.fits()
 		p.screenshot("websign-signed-webauthn")
 		sig := s.answered(t, reg.Document.ID, id, model.SignerSigned, model.EventSignatureRecorded)
 		if p := s.provenance(t, reg.Document.ID); p.Document.Signers[0].TxID != txOnPage {
@@ -316,6 +327,7 @@ func TestMobileSignerInChromium(t *testing.T) {
 		if n != 0 {
 			t.Errorf("a refused enrollment left %d identities behind", n)
 		}
+		p.fits()
 		p.screenshot("websign-used-secret")
 		p.clean()
 	})
@@ -348,6 +360,7 @@ func TestMobileSignerInChromium(t *testing.T) {
 		p.fill("enroll-secret", secret)
 		p.fill("new-pass", "correct horse battery")
 		p.fill("new-pass2", "correct horse battery")
+		p.fits()
 		p.screenshot("websign-setup-passphrase")
 		p.click("enroll-btn")
 		p.waitFor(`!document.getElementById("sign-btn").disabled`, "enrolled identity")
@@ -382,6 +395,7 @@ func TestMobileSignerInChromium(t *testing.T) {
 		var signT timings
 		p.eval(`QRSign.timings`, &signT)
 		t.Logf("sign round trip in the browser (PBKDF2 600k unwrap, ECDSA, callback, endorse, commit): %d ms, of which the callback %d ms", signT.TotalMs, signT.CallbackMs)
+		p.fits()
 		p.screenshot("websign-signed-passphrase")
 		s.answered(t, reg.Document.ID, id, model.SignerSigned, model.EventSignatureRecorded)
 		p.clean()
