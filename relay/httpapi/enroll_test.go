@@ -27,11 +27,15 @@ type fakeCA struct {
 	h       *harness
 	secrets map[string]string
 	down    bool
+	fail    error // returned instead of a certificate when set
 }
 
 func (f *fakeCA) EnrollCSR(_ context.Context, id, secret string, csrPEM []byte) (*enroll.Issued, error) {
 	if f.down {
 		return nil, errors.New("dial tcp 127.0.0.1:7054: connect: connection refused")
+	}
+	if f.fail != nil {
+		return nil, f.fail
 	}
 	if f.secrets[id] == "" || f.secrets[id] != secret {
 		return nil, &enroll.Error{Status: http.StatusUnauthorized, Messages: []string{"code 20: Authentication failure"}}
@@ -67,8 +71,12 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 	h := newHarness(t)
 	ca := &fakeCA{h: h, secrets: map[string]string{"alice": "s3cret-alice", "bob": "s3cret-bob"}}
 	var logs bytes.Buffer
-	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Enroll: &service.Enrollment{CA: ca, MSPID: "Org1MSP",
-		Log: slog.New(slog.NewTextHandler(&logs, nil))}})
+	// fresh is a new router: each has its own enrollment rate limiter.
+	fresh := func() {
+		h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Enroll: &service.Enrollment{CA: ca, MSPID: "Org1MSP",
+			Log: slog.New(slog.NewTextHandler(&logs, nil))}})
+	}
+	fresh()
 
 	// The first enrollment succeeds and the chain is the leaf alone (the root is left out).
 	rec := h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "alice", "secret": "s3cret-alice", "csrPem": csrFor(t, "alice")})
@@ -121,6 +129,28 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("bob: %d %s", rec.Code, rec.Body)
 	}
+	fresh()
+	for _, tc := range []struct {
+		name   string
+		fail   error
+		status int
+		code   string
+	}{
+		{"a CA that refuses the CSR is a bad request", &enroll.Error{Status: 400, Messages: []string{"code 0: bad CSR"}}, 400, "INVALID_FIELD"},
+		{"a CA that certifies the wrong name failed", &enroll.MismatchError{Detail: "the issued certificate's CN is \"x\", not \"carol\""}, 502, "ENROLL_FAILED"},
+		{"a CA answering 500 failed", &enroll.Error{Status: 500, Messages: []string{"code 0: db locked"}}, 502, "ENROLL_FAILED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ca.fail = tc.fail
+			defer func() { ca.fail = nil }()
+			rec := h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "carol", "secret": "x", "csrPem": csrFor(t, "carol")})
+			var p problemBody
+			json.Unmarshal(rec.Body.Bytes(), &p)
+			if rec.Code != tc.status || p.Code != tc.code || strings.Contains(p.Detail, "db locked") || strings.Contains(p.Detail, "bad CSR") {
+				t.Fatalf("got %d %s %q, want %d %s without the CA's own words", rec.Code, p.Code, p.Detail, tc.status, tc.code)
+			}
+		})
+	}
 	ca.down = true
 	rec = h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "carol", "secret": "x", "csrPem": csrFor(t, "carol")})
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
@@ -136,6 +166,7 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 
 func TestEnrollIsRateLimitedAndOffWithoutCA(t *testing.T) {
 	h := newHarness(t)
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Enroll: &service.Enrollment{Log: quiet}})
 	rec := h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "alice", "secret": "x", "csrPem": csrFor(t, "alice")})
 	var p problemBody
 	json.Unmarshal(rec.Body.Bytes(), &p)
