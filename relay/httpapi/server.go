@@ -51,8 +51,10 @@ type Options struct {
 	Logger  *slog.Logger
 	Metrics *metrics.Registry
 	Events  Events // may be nil: /events then serves history only
+	// Enroll serves POST /v1/enroll (browser CSRs to the org's Fabric CA); nil answers ENROLL_DISABLED.
+	Enroll *service.Enrollment
 	// Web, when set, serves the browser pages (relay/web): /app, /app/*,
-	// /verify and /s/{token} (which then replaces the built-in summary page).
+	// /verify, /s/{token} (which then replaces the built-in summary page) and /l/{token}.
 	Web http.Handler
 	// Webhooks, when set, mounts /v1/webhooks (relay/webhook) for API keys with documents:write.
 	Webhooks *webhook.Service
@@ -99,7 +101,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	if opt.Web != nil {
 		web := echo.WrapHandler(opt.Web)
 		get := []string{http.MethodGet, http.MethodHead}
-		for _, p := range []string{"/app", "/app/*", "/verify", "/s/*"} {
+		for _, p := range []string{"/app", "/app/*", "/verify", "/s/*", "/l/*"} {
 			api.Match(get, p, web)
 		}
 	} else {
@@ -127,6 +129,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/batches/:id/sheet.pdf", s.batchSheetPDF, read)
 	api.GET("/v1/batches/:id/sheet.html", s.batchSheetHTML, read)
 	api.GET("/v1/batches/:id/qr.png", s.batchQR, read)
+	api.POST("/v1/enroll", s.enroll(opt.Enroll), strictLimit(enrollPerSecond, enrollBurst), jsonLimit)
 	if opt.Webhooks != nil {
 		webhook.Register(e, opt.Webhooks, caller, s.requireScope(config.ScopeWrite), jsonLimit)
 	}
@@ -204,7 +207,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func redactPath(p string) string {
-	for _, pre := range []string{"/s/", "/v1/sessions/"} {
+	for _, pre := range []string{"/s/", "/v1/sessions/", "/l/", "/v1/login/"} {
 		if strings.HasPrefix(p, pre) && len(p) > len(pre)+8 {
 			return p[:len(pre)+8] + "…"
 		}

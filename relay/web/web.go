@@ -10,12 +10,13 @@
 //	/app/            desktop app (and /app/assets/* for scripts, styles, icons)
 //	/verify          public verification page (?doc=<id>, ?sha256=<hex> or ?txId=<id> preselects a lookup)
 //	/s/{token}       mobile signer page (the URL carried by the QR code)
+//	/l/{token}       phone login page (the URL carried by a login QR code)
 //
 // /app without the slash redirects to /app/. Anything else under those
 // prefixes is 404; methods other than GET and HEAD are 405. With Echo:
 //
 //	h := echo.WrapHandler(web.Handler(cfg))
-//	for _, p := range []string{"/app", "/app/*", "/verify", "/s/:token"} {
+//	for _, p := range []string{"/app", "/app/*", "/verify", "/s/:token", "/l/:token"} {
 //		e.Match([]string{http.MethodGet, http.MethodHead}, p, h)
 //	}
 //
@@ -39,7 +40,7 @@ import (
 
 // Routes are the path patterns (net/http ServeMux syntax) the relay must route
 // to Handler. Prefix patterns end in "/".
-var Routes = []string{"/app", "/app/", "/verify", "/s/"}
+var Routes = []string{"/app", "/app/", "/verify", "/s/", "/l/"}
 
 // Config is what the pages need to know about the relay serving them.
 type Config struct {
@@ -131,7 +132,7 @@ type handler struct {
 func Handler(cfg Config) http.Handler {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	h := &handler{pages: map[string][]byte{}}
-	for _, p := range []string{"app", "verify", "sign", "notfound"} {
+	for _, p := range []string{"app", "verify", "sign", "login", "notfound"} {
 		var b bytes.Buffer
 		if err := pageTmpl.ExecuteTemplate(&b, p+".html", pageData{Config: cfg, Page: p}); err != nil {
 			panic(err) // the templates are embedded: a failure is a build defect the unit tests catch
@@ -165,6 +166,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// page itself is the same for every token, but no copy of a
 		// tokened URL's response should be kept anywhere.
 		h.page(w, r, http.StatusOK, "sign", "no-store")
+	case strings.HasPrefix(p, "/l/") && tokenRE.MatchString(p[len("/l/"):]):
+		h.page(w, r, http.StatusOK, "login", "no-store") // login tokens have the session tokens' shape
 	case strings.HasPrefix(p, "/app/assets/"):
 		h.asset(w, r, p[len("/app/assets/"):])
 	default:

@@ -46,6 +46,9 @@ func TestRoutesAnswerWithStatusTypeAndCaching(t *testing.T) {
 		{"signer page without a token", "GET", "/s/", 404, "text/html; charset=utf-8", "no-cache"},
 		{"signer page with a malformed token", "GET", "/s/not-a-token", 404, "text/html; charset=utf-8", "no-cache"},
 		{"signer page with a sub-path", "GET", "/s/" + testToken + "/x", 404, "text/html; charset=utf-8", "no-cache"},
+		{"login page is never stored", "GET", "/l/" + testToken, 200, "text/html; charset=utf-8", "no-store"},
+		{"login page with a malformed token", "GET", "/l/not-a-token", 404, "text/html; charset=utf-8", "no-cache"},
+		{"login page with a sub-path", "GET", "/l/" + testToken + "/x", 404, "text/html; charset=utf-8", "no-cache"},
 		{"verify sub-path", "GET", "/verify/x", 404, "text/html; charset=utf-8", "no-cache"},
 		{"POST is refused", "POST", "/app/", 405, "text/html; charset=utf-8", "no-store"},
 		{"DELETE is refused", "DELETE", "/verify", 405, "text/html; charset=utf-8", "no-store"},
@@ -125,7 +128,7 @@ func TestPagesCarryConfigEscaped(t *testing.T) {
 func TestPagesNeedNothingTheCSPForbids(t *testing.T) {
 	scriptTag := regexp.MustCompile(`<script[^>]*>`)
 	assetRef := regexp.MustCompile(`(?:src|href)="(/app/assets/[^"?]+)\?v=([0-9a-f]+)"`)
-	for _, target := range []string{"/app/", "/verify", "/s/" + testToken, "/nope"} {
+	for _, target := range []string{"/app/", "/verify", "/s/" + testToken, "/l/" + testToken, "/nope"} {
 		body := serve(t, "GET", target, nil).Body.String()
 		for _, tag := range scriptTag.FindAllString(body, -1) {
 			if !strings.Contains(tag, ` src="/app/assets/`) {

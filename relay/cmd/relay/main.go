@@ -111,6 +111,9 @@ func run(path string) error {
 
 	opt := httpapi.Options{Logger: log, Metrics: reg, Webhooks: wh,
 		Web: web.Handler(web.Config{PublicURL: cfg.PublicURL, Channel: cfg.Channel, MSPID: cfg.Gateway.MSPID})}
+	if opt.Enroll, err = enrollment(cfg, log); err != nil {
+		return err
+	}
 	if cfg.Events {
 		hub := events.NewHub()
 		hub.Log, hub.OnCommit = log, gw.RememberBlock

@@ -4,7 +4,6 @@
 package enroll
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,12 +11,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -105,69 +102,11 @@ func (e *Enroller) Enroll(ctx context.Context, id, secret string) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	body, _ := json.Marshal(request{
-		CertificateRequest: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER})),
-		CAName:             e.CAName,
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(e.URL, "/")+"/api/v1/enroll", bytes.NewReader(body))
+	issued, err := e.EnrollCSR(ctx, id, secret, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER}))
 	if err != nil {
 		return nil, err
 	}
-	req.SetBasicAuth(id, secret)
-	req.Header.Set("Content-Type", "application/json")
-	hc := e.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("enroll: %w", err)
-	}
-	defer resp.Body.Close()
-	rb, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("enroll: reading the answer: %w", err)
-	}
-	var r response
-	if err := json.Unmarshal(rb, &r); err != nil {
-		return nil, &Error{Status: resp.StatusCode, Messages: []string{"not a Fabric CA answer: " + clip(string(rb))}}
-	}
-	var res enrollResult
-	if resp.StatusCode/100 != 2 || !r.Success || json.Unmarshal(r.Result, &res) != nil {
-		msgs := []string{}
-		for _, m := range r.Errors {
-			msgs = append(msgs, fmt.Sprintf("code %d: %s", m.Code, m.Message))
-		}
-		if len(msgs) == 0 {
-			msgs = append(msgs, "no success and no message")
-		}
-		return nil, &Error{Status: resp.StatusCode, Messages: msgs}
-	}
-	certPEM, err := base64.StdEncoding.DecodeString(res.Cert)
-	if err != nil {
-		return nil, errors.New("enroll: Cert is not base64")
-	}
-	chainPEM, err := base64.StdEncoding.DecodeString(res.ServerInfo.CAChain)
-	if err != nil {
-		return nil, errors.New("enroll: ServerInfo.CAChain is not base64")
-	}
-	blk, _ := pem.Decode(certPEM)
-	if blk == nil || blk.Type != "CERTIFICATE" {
-		return nil, errors.New("enroll: Cert holds no PEM certificate")
-	}
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("enroll: issued certificate: %w", err)
-	}
-	if pub, ok := cert.PublicKey.(*ecdsa.PublicKey); !ok || !pub.Equal(&key.PublicKey) {
-		return nil, errors.New("enroll: the issued certificate is not for the key we sent")
-	}
-	if cert.Subject.CommonName != id {
-		return nil, fmt.Errorf("enroll: the issued certificate's CN is %q, not %q", cert.Subject.CommonName, id)
-	}
-	if p, _ := pem.Decode(chainPEM); p == nil {
-		return nil, errors.New("enroll: the CA sent no CA chain")
-	}
+	certPEM, chainPEM, cert := issued.CertPEM, issued.ChainPEM, issued.Cert
 	return &Result{Key: key, CertPEM: certPEM, ChainPEM: chainPEM, Cert: cert}, nil
 }
 

@@ -1,5 +1,8 @@
 // Mobile signer page: read the session the QR carries, download the document
-// and check its SHA-256 against the session before showing it as signable.
+// and check its SHA-256 against the session before showing it as signable;
+// then sign (or decline) it with this browser's enrolled key (setup.js,
+// keys.js) over the canonical payload (payload.js) and post the signature to
+// the relay's scan callback.
 "use strict";
 (function () {
   const { el, apiJSON, api, describe } = window.QR;
@@ -69,6 +72,98 @@
     a.download = s.documentId;
     a.hidden = false;
     $("sign-section").hidden = false; // signable only once the bytes are checked
+    await signer(s);
+  }
+
+  // signer finds (or sets up) this browser's identity for the session's
+  // signer and wires the Sign and Decline buttons to it.
+  async function signer(s) {
+    let rec = null;
+    if (QRKeys.supported()) {
+      try { rec = await QRKeys.get(s.signer.mspId, s.signer.id); } catch (e) { rec = null; }
+    }
+    const ready = (r) => {
+      rec = r;
+      $("setup").replaceChildren();
+      QRSetup.unlockControls($("unlock"), rec, setup);
+      $("sign-btn").disabled = $("decline-btn").disabled = false;
+      $("sign-why").hidden = true;
+    };
+    async function setup() {
+      rec = null;
+      $("unlock").replaceChildren();
+      QRSetup.status($("sign-status"), "", "");
+      $("sign-btn").disabled = $("decline-btn").disabled = true;
+      $("sign-why").hidden = false;
+      if (QR.meta("msp") && s.signer.mspId !== QR.meta("msp")) {
+        $("sign-why-text").textContent = "This relay enrolls signers of " + QR.meta("msp") + " only; the request is for " +
+          s.signer.mspId + ". Sign with the qrsign app enrolled with your organisation.";
+        return;
+      }
+      await QRSetup.render($("setup"), { enrollmentId: s.signer.id, onDone: (r) => {
+        if (r.mspId !== s.signer.mspId || r.enrollmentId !== s.signer.id) {
+          QRSetup.status($("sign-status"), "error", "This phone is now set up as " + r.enrollmentId + " (" + r.mspId + "), but the request is for " + s.signer.id + " (" + s.signer.mspId + ").");
+          return;
+        }
+        ready(r);
+      } });
+    }
+    if (rec) ready(rec);
+    else await setup();
+
+    let busy = false;
+    async function answer(action) {
+      if (busy || !rec) return;
+      const st = $("sign-status");
+      let reason = "";
+      if (action === "decline") {
+        if ($("reason-field").hidden) { // first press: ask why
+          $("reason-field").hidden = false;
+          $("decline-btn").textContent = "Confirm decline";
+          $("reason").focus();
+          return;
+        }
+        reason = $("reason").value.trim();
+        if (!reason) { QRSetup.status(st, "error", "Say why you decline: the reason is recorded."); $("reason").focus(); return; }
+      }
+      busy = true;
+      $("sign-btn").disabled = $("decline-btn").disabled = true;
+      const t0 = performance.now();
+      try {
+        const msg = QRPayload.build({ purpose: action, channel: s.channel, documentId: s.documentId, documentSha256: s.sha256,
+          nonce: s.nonce, signerFingerprint: rec.fingerprint, reason });
+        QRSetup.status(st, "working", rec.mode === "webauthn" ? "Confirm with your fingerprint, face or screen lock…" : "Unlocking the key…");
+        const signature = await QRSetup.signWith(rec, msg);
+        QRSetup.status(st, "working", "Recording on the ledger…");
+        const t1 = performance.now();
+        const res = await QR.apiJSON("/v1/callbacks/scan", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ token, action, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW", reason }),
+          onWait: (sec) => QRSetup.status(st, "working", "The network is busy; retrying in " + sec + " s…") });
+        window.QRSign = { result: res, timings: { totalMs: Math.round(performance.now() - t0), callbackMs: Math.round(performance.now() - t1) } };
+        done(action, res);
+      } catch (e) {
+        busy = false;
+        $("sign-btn").disabled = $("decline-btn").disabled = false;
+        QRSetup.status(st, "error", e instanceof QR.ApiError ? describe(e) : (e.message || String(e)));
+      }
+    }
+    $("sign-btn").addEventListener("click", () => answer("sign"));
+    $("decline-btn").addEventListener("click", () => answer("decline"));
+  }
+
+  function done(action, res) {
+    $("sign-section").hidden = true;
+    check(action === "sign" ? "signed" : "declined", action === "sign" ? "Signed" : "Declined",
+      "Your " + (action === "sign" ? "signature" : "decline") + " is recorded on the ledger in block " + res.blockNumber + ".");
+    $("res-event").textContent = res.eventType + (res.replayed ? " (already recorded)" : "");
+    $("res-status").textContent = res.documentStatus;
+    $("res-tx").textContent = res.txId;
+    $("res-block").textContent = String(res.blockNumber);
+    $("res-valid").textContent = res.validationCode;
+    $("res-verify").href = "/verify?doc=" + encodeURIComponent(res.documentId);
+    $("result").hidden = false;
+    $("check").setAttribute("tabindex", "-1");
+    $("check").focus();
   }
 
   // RFC 9162 Merkle tree hash (chaincode/merkle): leaf = SHA-256(0x00 || h),
@@ -121,6 +216,7 @@
     }
     check("verified", "All " + leaves.length + " documents verified", "Their hashes make up the Merkle root this signature covers.");
     $("check").append(list);
+    $("sign-why-text").textContent = "A batch is signed with the qrsign app: open it and scan the QR code on the sender's screen.";
     $("sign-section").hidden = false;
   }
 

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/signer/enroll"
+)
+
+// enrollment is POST /v1/enroll's link to the org's Fabric CA (ca.url and
+// ca.tlsCertFile); without ca.url the endpoint answers ENROLL_DISABLED.
+func enrollment(cfg *config.Config, log *slog.Logger) (*service.Enrollment, error) {
+	e := &service.Enrollment{MSPID: cfg.Gateway.MSPID, Log: log}
+	if cfg.CA.URL == "" {
+		return e, nil
+	}
+	en := &enroll.Enroller{URL: cfg.CA.URL}
+	if cfg.CA.TLSCertFile != "" {
+		hc, err := enroll.HTTPClientTrusting(cfg.CA.TLSCertFile)
+		if err != nil {
+			return nil, err
+		}
+		en.HTTP = hc
+	}
+	e.CA = en
+	return e, nil
+}

@@ -1,0 +1,54 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+// The enrollment endpoint has its own, much stricter bucket per client IP on
+// top of the global one: each request is a guess at a one-time secret. Fabric
+// CA's own limit on failed password attempts (passwordattempts, default 10)
+// then locks the identity.
+const (
+	enrollPerSecond = 1.0 / 6 // ten a minute once the burst is spent
+	enrollBurst     = 10
+)
+
+// enroll serves POST /v1/enroll: a browser's CSR, forwarded to this relay's
+// org's Fabric CA under the signer's one-time enrollment secret.
+func (s *Server) enroll(e *service.Enrollment) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req service.EnrollRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		res, err := e.Enroll(c.Request().Context(), s.callerOf(c), req)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.JSON(http.StatusOK, res)
+	}
+}
+
+// strictLimit is a per-client-IP token bucket for one route.
+func strictLimit(perSecond float64, burst int) echo.MiddlewareFunc {
+	l := newLimiter(perSecond, burst, time.Now)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if ok, wait := l.allow(c.RealIP()); !ok {
+				p := problem.New(problem.CodeRateLimited, "too many attempts from this client; wait before trying again")
+				p.RetryAfter = int(wait/time.Second) + 1
+				c.Response().Header().Set("X-RateLimit-Limit", strconv.FormatFloat(perSecond, 'g', -1, 64))
+				return p
+			}
+			return next(c)
+		}
+	}
+}

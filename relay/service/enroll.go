@@ -1,0 +1,188 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/signer/enroll"
+)
+
+// Codes of the enrollment endpoint (added to problem's).
+const (
+	CodeEnrollRefused model.Code = "ENROLL_REFUSED"  // the CA refused the id/secret (wrong, used up, unknown id): 401
+	CodeEnrollFailed  model.Code = "ENROLL_FAILED"   // the CA answered something unusable: 502
+	CodeEnrollOff     model.Code = "ENROLL_DISABLED" // this relay has no Fabric CA configured: 404
+)
+
+// enrollStatus is the HTTP status of the enrollment codes, which
+// problem.Status does not know.
+var enrollStatus = map[model.Code]int{
+	CodeEnrollRefused: http.StatusUnauthorized,
+	CodeEnrollFailed:  http.StatusBadGateway,
+	CodeEnrollOff:     http.StatusNotFound,
+}
+
+func enrollProblem(code model.Code, detail string) *problem.Problem {
+	p := problem.New(code, detail)
+	if st, ok := enrollStatus[code]; ok {
+		p.Status, p.Title = st, http.StatusText(st)
+	}
+	return p
+}
+
+// CSREnroller is the org's Fabric CA as seen by the relay (enroll.Enroller).
+type CSREnroller interface {
+	EnrollCSR(ctx context.Context, id, secret string, csrPEM []byte) (*enroll.Issued, error)
+}
+
+// Enrollment forwards certificate signing requests from browsers to the
+// relay's own org's Fabric CA. The one-time secret the org's registrar
+// handed the signer (network register-signer) is the only authorization:
+// the relay adds none of its own and never logs it.
+type Enrollment struct {
+	CA    CSREnroller // nil: enrollment is off
+	MSPID string      // the org whose CA this is
+	Log   *slog.Logger
+}
+
+// EnrollRequest is the body of POST /v1/enroll.
+type EnrollRequest struct {
+	EnrollmentID string `json:"enrollmentId"`
+	Secret       string `json:"secret"`
+	CSRPEM       string `json:"csrPem"`
+}
+
+// EnrollResult is its answer: the signer's certificate followed by the CA's
+// intermediates (never the root), as the scan callback's certChainPem wants.
+type EnrollResult struct {
+	MSPID        string `json:"mspId"`
+	CertChainPEM string `json:"certChainPem"`
+}
+
+// enrollIDRE is what the relay accepts as an enrollment id: the CN of the
+// certificate and the signer id on the ledger (model's signer id rule is
+// checked again by the chaincode when the id is used).
+var enrollIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$`)
+
+// Validate checks the request before anything reaches the CA.
+func (r EnrollRequest) Validate() (*x509.CertificateRequest, error) {
+	switch {
+	case r.EnrollmentID == "":
+		return nil, problem.New(model.CodeInvalidField, "enrollmentId is required")
+	case !enrollIDRE.MatchString(r.EnrollmentID):
+		return nil, problem.New(model.CodeInvalidField, "enrollmentId must be 1-128 characters: letters, digits and . _ @ + - (not first)")
+	case r.Secret == "":
+		return nil, problem.New(model.CodeInvalidField, "secret is required")
+	case len(r.Secret) > 256:
+		return nil, problem.New(model.CodeInvalidField, "secret is longer than 256 characters")
+	case len(r.CSRPEM) > 8<<10:
+		return nil, problem.New(model.CodeInvalidField, "csrPem is longer than 8 KiB")
+	}
+	blk, rest := pem.Decode([]byte(r.CSRPEM))
+	if blk == nil || blk.Type != "CERTIFICATE REQUEST" || len(bytes.TrimSpace(rest)) != 0 {
+		return nil, problem.New(model.CodeInvalidField, "csrPem must hold exactly one PEM CERTIFICATE REQUEST")
+	}
+	csr, err := x509.ParseCertificateRequest(blk.Bytes)
+	if err != nil {
+		return nil, problem.New(model.CodeInvalidField, "csrPem is not a PKCS#10 request: "+err.Error())
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return nil, problem.New(model.CodeInvalidField, "csrPem is not signed by its own key: "+err.Error())
+	}
+	if pub, ok := csr.PublicKey.(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
+		return nil, problem.New(model.CodeInvalidField, "csrPem must hold an ECDSA P-256 public key")
+	}
+	if csr.Subject.CommonName != r.EnrollmentID {
+		return nil, problem.Newf(model.CodeInvalidField, "csrPem's subject CN is %q, not the enrollmentId %q", csr.Subject.CommonName, r.EnrollmentID)
+	}
+	return csr, nil
+}
+
+// Enroll validates the CSR, has the CA issue the certificate and returns the
+// chain. Nothing is stored by the relay.
+func (e *Enrollment) Enroll(ctx context.Context, c Caller, req EnrollRequest) (*EnrollResult, error) {
+	start := time.Now()
+	res, err := e.enroll(ctx, req)
+	log := slog.Default()
+	if e != nil && e.Log != nil {
+		log = e.Log
+	}
+	result := "ok"
+	if err != nil {
+		result = string(codeOf(err))
+	}
+	// The secret is never logged: only who asked and what came of it.
+	log.Info("enroll", "requestId", c.RequestID, "ip", c.ClientIP, "enrollmentId", req.EnrollmentID,
+		"result", result, "ms", time.Since(start).Milliseconds())
+	return res, err
+}
+
+func (e *Enrollment) enroll(ctx context.Context, req EnrollRequest) (*EnrollResult, error) {
+	if e == nil || e.CA == nil {
+		return nil, enrollProblem(CodeEnrollOff, "this relay does not enroll signers (no Fabric CA configured)")
+	}
+	if _, err := req.Validate(); err != nil {
+		return nil, err
+	}
+	issued, err := e.CA.EnrollCSR(ctx, req.EnrollmentID, req.Secret, []byte(req.CSRPEM))
+	if err != nil {
+		return nil, enrollError(err)
+	}
+	chain := append([]byte{}, issued.CertPEM...)
+	chain = append(chain, intermediatesPEM(issued.ChainPEM)...)
+	return &EnrollResult{MSPID: e.MSPID, CertChainPEM: string(chain)}, nil
+}
+
+// enrollError maps what the CA said to a stable code. Fabric CA answers a
+// wrong secret, an unknown id and an id past its maximum enrollments alike
+// with 401 "Authentication failure" (code 20), so the relay cannot tell them
+// apart either, and would not say which if it could.
+func enrollError(err error) error {
+	var ce *enroll.Error
+	var me *enroll.MismatchError
+	switch {
+	case errors.As(err, &ce) && (ce.Status == http.StatusUnauthorized || ce.Status == http.StatusForbidden):
+		return enrollProblem(CodeEnrollRefused, "the CA refused this enrollment id and secret: wrong, unknown, or already used").WithCause(err)
+	case errors.As(err, &ce) && ce.Status == http.StatusBadRequest:
+		return problem.New(model.CodeInvalidField, "the CA refused the certificate request").WithCause(err)
+	case errors.As(err, &ce), errors.As(err, &me):
+		return enrollProblem(CodeEnrollFailed, "the CA's answer was unusable; nothing was issued to this device").WithCause(err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		p := problem.New(problem.CodeUnavailable, "the CA did not answer in time; retry").WithCause(err)
+		p.RetryAfter = 2
+		return p
+	default:
+		p := problem.New(problem.CodeUnavailable, "the CA cannot be reached now; retry").WithCause(err)
+		p.RetryAfter = 5
+		return p
+	}
+}
+
+// intermediatesPEM keeps the certificates of a CA chain that are not
+// self-signed roots.
+func intermediatesPEM(chainPEM []byte) []byte {
+	var out []byte
+	for rest := chainPEM; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			return out
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil || (bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil) {
+			continue
+		}
+		out = append(out, pem.EncodeToMemory(blk)...)
+	}
+}

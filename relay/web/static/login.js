@@ -1,0 +1,107 @@
+// Phone login page (/l/<token>, the URL a login QR carries): show which relay
+// and match code the desktop asks to sign in to, sign the login challenge
+// with this browser's enrolled key, post it to /v1/callbacks/login. The
+// desktop then receives a session scoped to this signer's records.
+"use strict";
+(function () {
+  const { el, apiJSON, describe } = window.QR;
+  const $ = (id) => document.getElementById(id);
+  const token = decodeURIComponent(location.pathname.replace(/^\/l\//, ""));
+  const enc = new TextEncoder();
+
+  function check(state, title, detail) {
+    const c = $("check");
+    c.dataset.state = state;
+    c.replaceChildren(el("span", { class: "big", text: title }), detail ? el("p", { text: detail }) : null);
+  }
+
+  const errors = {
+    401: ["This sign-in link is not valid", "It may have been mistyped or altered. Reload the sign-in screen for a new QR code."],
+    409: ["This sign-in request was already used", "Reload the sign-in screen for a new QR code."],
+    410: ["This sign-in request has expired", "Reload the sign-in screen for a new QR code."],
+    404: ["No such sign-in request", "Reload the sign-in screen for a new QR code."],
+  };
+
+  // digest is relay/login's binding of the relay URL and challenge id.
+  async function digest(relayUrl, challengeId) {
+    return QR.sha256Hex(enc.encode("qrsign-login/1\n" + relayUrl + "\n" + challengeId).buffer);
+  }
+
+  async function main() {
+    let c;
+    try {
+      c = await apiJSON("/v1/login/" + encodeURIComponent(token), { noKey: true });
+    } catch (err) {
+      const m = errors[err.status] || ["The sign-in request could not be loaded", ""];
+      check("error", m[0], (m[1] ? m[1] + " " : "") + "(" + describe(err) + ")");
+      return;
+    }
+    $("match-code").textContent = c.matchCode;
+    $("relay-url").textContent = c.relayUrl;
+    $("expires").textContent = QR.fmtLocal(c.expiresAt);
+    $("details").hidden = false;
+    const own = (QR.meta("public-url") || location.origin).replace(/\/+$/, "");
+    if (c.relayUrl.replace(/\/+$/, "") !== own || (await digest(c.relayUrl, c.challengeId)) !== c.sha256) {
+      check("mismatch", "Do not sign in: this request is not for this relay",
+        "It names " + c.relayUrl + " but this page is served by " + own + ", or its digest does not bind that relay.");
+      return;
+    }
+    if (!QRKeys.supported()) {
+      check("error", "This browser cannot sign in here", "The page must be opened over https. Use `qrsign login` instead.");
+      return;
+    }
+    check("info", "Check the match code", "Sign in only if the other screen shows the same code and you asked to sign in there.");
+    $("login-section").hidden = false;
+
+    let recs = [];
+    try { recs = await QRKeys.list(); } catch (e) { recs = []; }
+    let rec = null;
+    const ready = (r) => {
+      rec = r;
+      $("setup").replaceChildren();
+      QRSetup.unlockControls($("unlock"), rec, () => location.reload());
+      $("login-btn").disabled = false;
+    };
+    if (recs.length === 0) {
+      await QRSetup.render($("setup"), { onDone: ready });
+    } else {
+      if (recs.length > 1) {
+        const sel = $("identity");
+        sel.replaceChildren(...recs.map((r, i) => el("option", { value: String(i), text: r.enrollmentId + " (" + r.mspId + ")" })));
+        sel.addEventListener("change", () => ready(recs[Number(sel.value)]));
+        $("identity-field").hidden = false;
+      }
+      ready(recs[0]);
+    }
+
+    let busy = false;
+    $("cancel-btn").addEventListener("click", () => {
+      $("login-section").hidden = true;
+      check("closed", "Not signed in", "Nothing was sent. You can close this page.");
+    });
+    $("login-btn").addEventListener("click", async () => {
+      if (busy || !rec) return;
+      busy = true;
+      $("login-btn").disabled = true;
+      const st = $("login-status");
+      try {
+        const msg = QRPayload.build({ purpose: "login", channel: c.channel, documentId: c.challengeId, documentSha256: c.sha256,
+          nonce: c.nonce, signerFingerprint: rec.fingerprint });
+        QRSetup.status(st, "working", rec.mode === "webauthn" ? "Confirm with your fingerprint, face or screen lock…" : "Unlocking the key…");
+        const signature = await QRSetup.signWith(rec, msg);
+        QRSetup.status(st, "working", "Sending…");
+        const res = await apiJSON("/v1/callbacks/login", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ token, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW" }) });
+        $("login-section").hidden = true;
+        check("approved", "Signed in", "The other screen is now signed in as " + res.signer.id + " (" + res.signer.mspId + ").");
+        window.QRLogin = { result: res };
+      } catch (e) {
+        busy = false;
+        $("login-btn").disabled = false;
+        QRSetup.status(st, "error", e instanceof QR.ApiError ? describe(e) : (e.message || String(e)));
+      }
+    });
+  }
+
+  main();
+})();
