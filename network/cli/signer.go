@@ -30,10 +30,10 @@ func registerSigner(o Options, org, id string, stdout io.Writer) error {
 		return err
 	}
 	secret := hex.EncodeToString(b)
-	if err := g.RegisterUser(in.BinDir, id, secret); err != nil {
+	if err := g.RegisterSigner(in.BinDir, id, secret); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "registered signer %s in %s (%s)\nenroll it (the key is made and kept by the signer's client):\n", id, g.MSPID, g.CA.Name)
+	fmt.Fprintf(stdout, "registered signer %s in %s (%s); the secret enrolls once\nenroll it (the key is made and kept by the signer's client):\n", id, g.MSPID, g.CA.Name)
 	fmt.Fprintf(stdout, "  go run ./relay/cmd/qrsign enroll --ca %s --ca-tls %s --id %s --secret %s\n", g.CA.URL, g.CA.TLSCertFile, id, secret)
 	return nil
 }

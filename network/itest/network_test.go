@@ -113,6 +113,23 @@ func TestCARegisterEnrollRevokeCRL(t *testing.T) {
 	}
 }
 
+// A signer's secret (network register-signer, the phone page's enrollment)
+// enrolls once: whoever sees it later cannot mint a second key for the signer.
+func TestRegisteredSignerSecretEnrollsOnce(t *testing.T) {
+	in := mustInfo(t)
+	org := &in.Orgs[0]
+	id := fmt.Sprintf("itest-once-%d", time.Now().UnixNano())
+	if err := org.RegisterSigner(in.BinDir, id, "0ne-time"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := org.Enroll(in.BinDir, id, "0ne-time", t.TempDir()); err != nil {
+		t.Fatalf("first enrollment: %v", err)
+	}
+	if _, err := org.Enroll(in.BinDir, id, "0ne-time", t.TempDir()); err == nil {
+		t.Fatal("the secret enrolled a second time")
+	}
+}
+
 func readCert(t *testing.T, file string) *x509.Certificate {
 	t.Helper()
 	b, err := os.ReadFile(file)

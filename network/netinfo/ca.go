@@ -20,6 +20,16 @@ func (o *Org) RegisterUser(binDir, id, secret string, attrs ...string) error {
 	return err
 }
 
+// RegisterSigner registers a signer whose secret enrolls exactly once: the
+// one-time secret handed to a person (qrsign enroll, the phone page's
+// POST /v1/enroll). A lost key means a new registration or a reenroll with
+// the old certificate, never a replayed secret.
+func (o *Org) RegisterSigner(binDir, id, secret string) error {
+	_, err := o.caClient(binDir, o.CA.RegistrarHome, "register", "--id.name", id, "--id.secret", secret,
+		"--id.type", "client", "--id.maxenrollments", "1")
+	return err
+}
+
 // SetUserAttrs replaces the attributes of a registered identity; they reach
 // its certificates at the next enrollment.
 func (o *Org) SetUserAttrs(binDir, id string, attrs ...string) error {
