@@ -1,0 +1,153 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
+)
+
+// checkEnvelope parses the envelope and checks it names this transaction,
+// channel and chaincode.
+func checkEnvelope(b *Bundle, bt *Transaction) (*tx, error) {
+	env, err := b64(bt.Envelope, "envelope")
+	if err != nil {
+		return nil, err
+	}
+	t, err := parseTx(env)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case t.TxID != bt.TxID:
+		return nil, fmt.Errorf("envelope is of transaction %s", t.TxID)
+	case computedTxID(t.Nonce, t.Creator) != t.TxID:
+		return nil, fmt.Errorf("transaction id %s is not SHA-256(nonce ‖ creator)", t.TxID)
+	case t.ChannelID != b.Channel:
+		return nil, fmt.Errorf("envelope is of channel %q, the bundle's is %q", t.ChannelID, b.Channel)
+	case t.Chaincode != b.Chaincode:
+		return nil, fmt.Errorf("envelope invokes chaincode %q, the bundle's is %q", t.Chaincode, b.Chaincode)
+	case t.ResponseStatus != 200:
+		return nil, fmt.Errorf("chaincode response status %d", t.ResponseStatus)
+	}
+	return t, nil
+}
+
+func checkCreator(t *tx, trust Trust) (string, error) {
+	msp, cert, err := fabricIdentity(t.Creator, trust.Orgs, t.Timestamp)
+	if err != nil {
+		return "", err
+	}
+	if err := fabricVerify(cert, t.Payload, t.Signature); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("signed by %s %q", msp, cert.Subject.CommonName), nil
+}
+
+// checkEndorsements verifies every endorsement over (proposal response
+// payload ‖ endorser) and counts the distinct orgs.
+func checkEndorsements(t *tx, trust Trust) (string, error) {
+	if len(t.Endorsements) == 0 {
+		return "", errors.New("no endorsements")
+	}
+	var orgs []string
+	for i, e := range t.Endorsements {
+		msp, cert, err := fabricIdentity(e.GetEndorser(), trust.Orgs, t.Timestamp)
+		if err != nil {
+			return "", fmt.Errorf("endorsement %d: %w", i, err)
+		}
+		// The chaincode's policy names peers (OutOf(n, 'Org1MSP.peer', ...)):
+		// a client of the org chains to the same root but may not endorse.
+		if !hasOU(cert, "peer") {
+			return "", fmt.Errorf("endorsement %d: %q of %s is not a peer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
+		}
+		msg := append(append([]byte{}, t.PRP...), e.GetEndorser()...)
+		if err := fabricVerify(cert, msg, e.GetSignature()); err != nil {
+			return "", fmt.Errorf("endorsement %d by %s: %w", i, msp, err)
+		}
+		if !slices.Contains(orgs, msp) {
+			orgs = append(orgs, msp)
+		}
+	}
+	need := trust.needEndorsingOrgs()
+	if len(orgs) < need {
+		return "", fmt.Errorf("endorsed by %d org(s) (%s); the policy needs %d of the %d given", len(orgs),
+			strings.Join(orgs, ", "), need, len(trust.Orgs))
+	}
+	return fmt.Sprintf("%d endorsement(s) verify, by %s: %d org(s), %d needed of the %d given", len(t.Endorsements),
+		strings.Join(orgs, ", "), len(orgs), need, len(trust.Orgs)), nil
+}
+
+// checkBlock recomputes the data hash and header hash and verifies the
+// orderers' signatures over the header.
+func checkBlock(bt *Transaction, trust Trust, at time.Time) (string, error) {
+	blk := &bt.Block
+	if blk.Number != bt.BlockNumber {
+		return "", fmt.Errorf("block number %d, the transaction says %d", blk.Number, bt.BlockNumber)
+	}
+	if bt.TxIndex < 0 || bt.TxIndex >= len(blk.Data) {
+		return "", fmt.Errorf("txIndex %d is outside the block's %d entries", bt.TxIndex, len(blk.Data))
+	}
+	if blk.Data[bt.TxIndex] != bt.Envelope {
+		return "", fmt.Errorf("entry %d of block %d is not the envelope", bt.TxIndex, blk.Number)
+	}
+	entries := make([][]byte, len(blk.Data))
+	for i, d := range blk.Data {
+		var err error
+		if entries[i], err = b64(d, fmt.Sprintf("block entry %d", i)); err != nil {
+			return "", err
+		}
+	}
+	prev, err1 := hex.DecodeString(blk.PreviousHash)
+	dh, err2 := hex.DecodeString(blk.DataHash)
+	hh, err3 := hex.DecodeString(blk.HeaderHash)
+	if err := errors.Join(err1, err2, err3); err != nil || strings.ToLower(blk.PreviousHash+blk.DataHash+blk.HeaderHash) !=
+		blk.PreviousHash+blk.DataHash+blk.HeaderHash {
+		return "", errors.New("previousHash, dataHash and headerHash must be lowercase hex")
+	}
+	if got := dataHash(entries); !bytes.Equal(got, dh) {
+		return "", fmt.Errorf("data hash recomputed over %d entries is %x, the header says %s", len(entries), got, blk.DataHash)
+	}
+	if got := headerHash(blk.Number, prev, dh); !bytes.Equal(got, hh) {
+		return "", fmt.Errorf("header hash recomputed is %x, the bundle says %s", got, blk.HeaderHash)
+	}
+	raw, err := b64(blk.Signatures, "block signatures")
+	if err != nil {
+		return "", err
+	}
+	var md common.Metadata
+	if err := proto.Unmarshal(raw, &md); err != nil {
+		return "", fmt.Errorf("block signatures: %v", err)
+	}
+	if len(md.GetSignatures()) == 0 {
+		return "", fmt.Errorf("block %d carries no orderer signature", blk.Number)
+	}
+	hdr := headerBytes(blk.Number, prev, dh)
+	var signers []string
+	for i, s := range md.GetSignatures() {
+		var sh common.SignatureHeader
+		if err := proto.Unmarshal(s.GetSignatureHeader(), &sh); err != nil {
+			return "", fmt.Errorf("orderer signature %d: header: %v", i, err)
+		}
+		msp, cert, err := fabricIdentity(sh.GetCreator(), trust.Orderers, at)
+		if err != nil {
+			return "", fmt.Errorf("orderer signature %d: %w", i, err)
+		}
+		if !hasOU(cert, "orderer") {
+			return "", fmt.Errorf("orderer signature %d: %q of %s is not an orderer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
+		}
+		msg := append(append(append([]byte{}, md.GetValue()...), s.GetSignatureHeader()...), hdr...)
+		if err := fabricVerify(cert, msg, s.GetSignature()); err != nil {
+			return "", fmt.Errorf("orderer signature %d by %s: %w", i, msp, err)
+		}
+		signers = append(signers, fmt.Sprintf("%s %q", msp, cert.Subject.CommonName))
+	}
+	return fmt.Sprintf("entry %d of block %d; data hash and header hash %.16s… recomputed; signed by %s",
+		bt.TxIndex, blk.Number, blk.HeaderHash, strings.Join(signers, ", ")), nil
+}
