@@ -16,10 +16,10 @@
 // What is signed. The scanner signs the canonical payload (chaincode/payload)
 //
 //	payload.Build(payload.Fields{Purpose: payload.PurposeLogin, Channel: channel,
-//	    DocumentID: challengeId, DocumentSHA256: Digest(relayUrl, challengeId),
+//	    DocumentID: challengeId, DocumentSHA256: proof.Digest(relayUrl, challengeId),
 //	    Nonce: nonce, SignerFingerprint: sha256hex(leaf DER)})
 //
-// with Digest(relayUrl, challengeId) = lowercase hex SHA-256 of the UTF-8
+// (proof.Fields builds it) with proof.Digest = lowercase hex SHA-256 of the UTF-8
 // bytes "qrsign-login/1\n" + relayUrl + "\n" + challengeId (no trailing
 // newline), relayUrl being the relay's publicURL. It binds the relay the
 // signer meant to sign in to: a signature made for one relay is useless at

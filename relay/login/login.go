@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 )
@@ -190,7 +190,7 @@ func (m *Manager) Describe(tok string) (*Info, error) {
 		return nil, err
 	}
 	return &Info{ChallengeID: c.id, Channel: m.opt.Channel, RelayURL: m.opt.PublicURL, MatchCode: c.matchCode,
-		ExpiresAt: c.expires, Nonce: c.nonce, SHA256: Digest(m.opt.PublicURL, c.id),
+		ExpiresAt: c.expires, Nonce: c.nonce, SHA256: proof.Digest(m.opt.PublicURL, c.id),
 		CallbackURL: m.opt.PublicURL + "/v1/callbacks/login", MSPID: m.opt.MSPID}, nil
 }
 
@@ -228,8 +228,7 @@ func (m *Manager) Approve(ctx context.Context, req CallbackRequest) (*Approved, 
 	if err != nil {
 		return nil, ledgerProblem(err)
 	}
-	f := payload.Fields{Purpose: payload.PurposeLogin, Channel: m.opt.Channel, DocumentID: c.id,
-		DocumentSHA256: Digest(m.opt.PublicURL, c.id), Nonce: c.nonce}
+	f := proof.Fields(m.opt.Channel, m.opt.PublicURL, c.id, c.nonce, "")
 	v, err := verifyProof(m.now(), trust, Proof{MSPID: msp, CertChainPEM: req.CertChainPEM, Signature: req.Signature,
 		Algorithm: req.Algorithm}, f)
 	if err != nil {

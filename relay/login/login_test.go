@@ -17,6 +17,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/internal/testpki"
 	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/problem"
 )
 
@@ -123,7 +124,7 @@ func TestApproveRefuses(t *testing.T) {
 			return f.proof(t, tok, alice, func(p *payload.Fields) { p.Purpose = payload.PurposeSign })
 		}, 422, model.CodeBadSignature, ""},
 		{"a signature for another relay's digest is BAD_SIGNATURE", func(tok string) CallbackRequest {
-			return f.proof(t, tok, alice, func(p *payload.Fields) { p.DocumentSHA256 = Digest("http://evil.test", p.DocumentID) })
+			return f.proof(t, tok, alice, func(p *payload.Fields) { p.DocumentSHA256 = proof.Digest("http://evil.test", p.DocumentID) })
 		}, 422, model.CodeBadSignature, ""},
 		{"a certificate from another org's CA is UNTRUSTED_CHAIN", func(tok string) CallbackRequest {
 			return f.proof(t, tok, mallory, nil)
@@ -213,7 +214,7 @@ func TestChallengeLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.SHA256 != Digest("http://relay.test", ch.ChallengeID) || info.CallbackURL != "http://relay.test/v1/callbacks/login" || info.Channel != "qrsign" {
+	if info.SHA256 != proof.Digest("http://relay.test", ch.ChallengeID) || info.CallbackURL != "http://relay.test/v1/callbacks/login" || info.Channel != "qrsign" {
 		t.Fatalf("info %+v", info)
 	}
 	req := f.proof(t, ch.Token, alice, nil)

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -79,23 +78,4 @@ func tokenTag(key []byte, head string) []byte {
 	m.Write([]byte("qrsign-login-token/1\n"))
 	m.Write([]byte(head))
 	return m.Sum(nil)
-}
-
-// Digest is the "sha256" a login payload binds: lowercase hex SHA-256 of
-// "qrsign-login/1\n" + relayURL + "\n" + challengeID.
-func Digest(relayURL, challengeID string) string {
-	h := sha256.Sum256([]byte("qrsign-login/1\n" + relayURL + "\n" + challengeID))
-	return hex.EncodeToString(h[:])
-}
-
-// FromURL extracts the token from a login URL "<relay>/l/<token>", or
-// returns s itself when it is already a bare token.
-func FromURL(s string) string {
-	if i := strings.LastIndex(s, "/l/"); i >= 0 {
-		s = s[i+3:]
-	}
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }
