@@ -8,6 +8,7 @@
 //	qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--yes] [--json]
 //	qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--priority N] [--title-prefix P]
 //	qrsign whoami
+//	qrsign login <qr.png | url> [--yes] [--json] [--msp MSPID]
 //
 // The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
 // or whenever stdin is not a terminal: one line), else the terminal.
@@ -75,6 +76,7 @@ func usage(w io.Writer) {
   qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
                  [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch)
   qrsign whoami  [--home DIR]
+  qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   (sign a desktop in with its QR)
 `)
 }
 
@@ -100,6 +102,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdBatch(ctx, rest, stdout, stderr)
 	case "whoami":
 		err = cmdWhoami(rest, stdout, stderr)
+	case "login":
+		err = cmdLogin(ctx, rest, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
