@@ -32,6 +32,7 @@ func (s *Server) mountLogin(e *echo.Echo, opt Options, jsonLimit echo.Middleware
 			s.logger.Warn("sign-in with QR is off: no token key", "err", err)
 		}
 	}
+	s.metrics.Help("qrsign_relay_login_total", "Sign-in with QR by step (challenge, callback) and result (ok or problem code).")
 	s.loginLimit = newLimiter(s.cfg.Login.ChallengesPerMinute/60, s.cfg.Login.ChallengeBurst, time.Now)
 	e.POST("/v1/login/challenges", s.createLoginChallenge)
 	e.GET("/v1/login/challenges/:challengeId", s.pollLogin)
