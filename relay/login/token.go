@@ -26,7 +26,8 @@ var (
 	errExpired   = errors.New("login token: expired")
 )
 
-var b64 = base64.RawURLEncoding
+// Strict: one encoding per token (no aliases differing in padding bits).
+var b64 = base64.RawURLEncoding.Strict()
 
 // tokenKey derives the challenge-token key from the relay's token key, so a
 // signing-session token can never pass as a login token or the reverse.
