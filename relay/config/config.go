@@ -62,6 +62,18 @@ type Config struct {
 	// PublicVerify serves GET /v1/verify (lookup by hash, tx id or document
 	// id) without an API key; false makes it need documents:read.
 	PublicVerify bool `yaml:"publicVerify"`
+	// Login configures sign-in with QR (relay/login).
+	Login Login `yaml:"login"`
+}
+
+// Login configures sign-in with QR. Challenges and sessions live in memory.
+type Login struct {
+	ChallengeTTL Duration `yaml:"challengeTTL"` // how long a login QR can be scanned
+	SessionTTL   Duration `yaml:"sessionTTL"`   // how long a signed-in desktop session lasts
+	MaxPending   int      `yaml:"maxPending"`   // open challenges (and sessions) held at most
+	// ChallengesPerMinute and ChallengeBurst limit challenge creation per client IP.
+	ChallengesPerMinute float64 `yaml:"challengesPerMinute"`
+	ChallengeBurst      int     `yaml:"challengeBurst"`
 }
 
 // Webhooks are the callback hosts apps may register (none: every URL is refused).
@@ -177,9 +189,11 @@ func Default() Config {
 			MVCCRetries: 5,
 		},
 		QRCacheEntries: 512,
-		LogLevel:       "info",
-		Events:         true,
-		PublicVerify:   true,
+		Login: Login{ChallengeTTL: Duration(2 * time.Minute), SessionTTL: Duration(15 * time.Minute), MaxPending: 10000,
+			ChallengesPerMinute: 30, ChallengeBurst: 10},
+		LogLevel:     "info",
+		Events:       true,
+		PublicVerify: true,
 	}
 }
 
@@ -382,6 +396,18 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			bad(field, "must be positive")
 		}
+	}
+	if l := c.Login; l.ChallengeTTL.D() < 30*time.Second || l.ChallengeTTL.D() > 10*time.Minute {
+		bad("login.challengeTTL", "must be 30s..10m")
+	}
+	if l := c.Login; l.SessionTTL.D() < time.Minute || l.SessionTTL.D() > 12*time.Hour {
+		bad("login.sessionTTL", "must be 1m..12h")
+	}
+	if c.Login.MaxPending < 1 || c.Login.MaxPending > 1_000_000 {
+		bad("login.maxPending", "must be 1..1000000")
+	}
+	if c.Login.ChallengesPerMinute <= 0 || c.Login.ChallengeBurst < 1 {
+		bad("login", "challengesPerMinute must be > 0 and challengeBurst >= 1")
 	}
 	if c.QRCacheEntries < 0 {
 		bad("qrCacheEntries", "must not be negative")

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/login"
 	"github.com/qrsign/qrsign/relay/problem"
 )
 
@@ -67,6 +68,9 @@ func (s *Server) authenticate(c echo.Context, scope string) error {
 	p := presentedKey(c)
 	if p == "" {
 		return problem.New(problem.CodeUnauthorized, "an API key is required (Authorization: Bearer <key> or X-API-Key)")
+	}
+	if login.IsSessionToken(p) {
+		return login.ErrScope("a sign-in session reads only its signer's records and pending list; this needs an API key")
 	}
 	k := s.keys.lookup(p)
 	if k == nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/login"
 	"github.com/qrsign/qrsign/relay/metrics"
 	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
@@ -40,6 +41,9 @@ type Server struct {
 	limiter *limiter
 	events  Events
 
+	login      *login.Manager // sign-in with QR (login.go)
+	loginLimit *limiter
+
 	exportCap int // records one export may hold (service.MaxExportRecords; tests lower it)
 
 	closing   chan struct{} // closed on shutdown: ends event streams
@@ -58,6 +62,8 @@ type Options struct {
 	Web http.Handler
 	// Webhooks, when set, mounts /v1/webhooks (relay/webhook) for API keys with documents:write.
 	Webhooks *webhook.Service
+	// Login, when set, is the sign-in manager; else one is made from the config (login.go).
+	Login *login.Manager
 }
 
 // New builds the router.
@@ -120,8 +126,9 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/orgs/:mspId/trust", s.getOrgTrust)
 	api.GET("/v1/verify", s.lookup, s.verifyAccess)
 	read := s.requireScope(config.ScopeRead)
-	api.GET("/v1/signers/:mspId/:signerId/records", s.records(ledger.ListBySigner), read)
-	api.GET("/v1/signers/:mspId/:signerId/pending", s.records(ledger.ListPending), read)
+	api.GET("/v1/signers/:mspId/:signerId/records", s.records(ledger.ListBySigner), s.signerRead)
+	api.GET("/v1/signers/:mspId/:signerId/pending", s.records(ledger.ListPending), s.signerRead)
+	s.mountLogin(e, opt, jsonLimit)
 	api.GET("/v1/owners/:owner/records", s.records(ledger.ListByOwner), read)
 	api.GET("/v1/tags/:tag/records", s.records(ledger.ListByTag), read)
 	api.POST("/v1/batches", s.createBatch, bodyLimit(cfg.MaxBatchBytes), s.requireScope(config.ScopeWrite))

@@ -10,6 +10,7 @@
 //	qrsign whoami
 //	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE...
 //	qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]
+//	qrsign login <qr.png | url> [--yes] [--json] [--msp MSPID]
 //
 // The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
 // or whenever stdin is not a terminal: one line), else the terminal.
@@ -79,6 +80,7 @@ func usage(w io.Writer) {
   qrsign whoami  [--home DIR]
   qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... [--endorsing-orgs N] [--json]
   qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   (bundle from peer CLI outputs)
+  qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   (sign a desktop in with its QR)
 `)
 }
 
@@ -108,6 +110,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdVerifyEvidence(rest, stdout, stderr)
 	case "evidence":
 		err = cmdEvidence(rest, stdout, stderr)
+	case "login":
+		err = cmdLogin(ctx, rest, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK

@@ -315,6 +315,120 @@
     }
   });
 
+  // ---- my records: sign in with QR ----
+  // The session token lives in this variable only (not in storage): a reload
+  // signs out. Requests carry it instead of the API key.
+  let session = null;
+  let attempt = 0; // the current sign-in attempt; older poll loops stop
+  function loginStatus(msg, error) {
+    const s = $("login-status");
+    s.textContent = msg;
+    s.classList.toggle("error", !!error);
+  }
+  function sessionFetch(path, opts) {
+    return api(path, Object.assign({ noKey: true, headers: { Authorization: "Bearer " + session.token } }, opts || {}));
+  }
+  function showLoggedOut(msg, error) {
+    session = null;
+    attempt++;
+    $("login-box").hidden = true;
+    $("my-records").hidden = true;
+    $("login-start-box").hidden = false;
+    $("login-qr-box").replaceChildren();
+    loginStatus(msg || "", error);
+  }
+  $("login-start").addEventListener("click", async () => {
+    const mine = ++attempt;
+    loginStatus("Asking the relay for a sign-in code…");
+    let ch;
+    try {
+      ch = await apiJSON("/v1/login/challenges", { method: "POST", noKey: true });
+    } catch (err) { loginStatus(describe(err), true); return; }
+    if (mine !== attempt) return;
+    const img = el("img", { id: "login-qr", src: ch.qrUrl + "?size=384", width: 192, height: 192,
+      alt: "Sign-in QR code, match code " + ch.matchCode, dataset: { url: ch.url } });
+    $("login-qr-box").replaceChildren(img);
+    $("login-code").textContent = ch.matchCode;
+    $("login-expiry").textContent = "Valid until " + QR.fmtLocal(ch.expiresAt) + ". Check that your app shows the same match code.";
+    $("login-start-box").hidden = true;
+    $("login-box").hidden = false;
+    loginStatus("Waiting for you to scan the code…");
+    while (mine === attempt) {
+      await QR.sleep(1500);
+      if (mine !== attempt) return;
+      let r;
+      try {
+        r = await apiJSON("/v1/login/challenges/" + encodeURIComponent(ch.challengeId), { noKey: true, headers: { Authorization: "Bearer " + ch.pollToken } });
+      } catch (err) {
+        if (mine !== attempt) return;
+        if (err.status === 410 || err.status === 404) { showLoggedOut("The sign-in code expired. Ask for a new one.", true); return; }
+        loginStatus(describe(err) + " Still waiting…", true);
+        continue;
+      }
+      if (r.status === "approved" && r.session) {
+        session = r.session;
+        $("login-box").hidden = true;
+        $("login-qr-box").replaceChildren();
+        $("my-who").textContent = session.signer.id + " (" + session.signer.mspId + ")";
+        $("my-until").textContent = "· session until " + QR.fmtLocal(session.expiresAt);
+        $("my-records").hidden = false;
+        loginStatus("Signed in as " + session.signer.id + ".");
+        loadMine();
+        return;
+      }
+    }
+  });
+  $("login-cancel").addEventListener("click", () => { showLoggedOut("Sign-in cancelled."); $("login-start").focus(); });
+
+  function minePath(format) {
+    const s = session.signer;
+    return "/v1/signers/" + encodeURIComponent(s.mspId) + "/" + encodeURIComponent(s.id) + "/" + $("my-view").value +
+      "?limit=100" + (format ? "&format=" + format : "");
+  }
+  function sessionEnded(err) {
+    if (err && err.status === 401) { showLoggedOut("Your session ended. Sign in again.", true); return true; }
+    return false;
+  }
+  async function loadMine() {
+    if (!session) return;
+    try {
+      const page = await (await sessionFetch(minePath())).json();
+      const who = session.signer;
+      const rows = (page.records || []).map((d) => {
+        const me = (d.signers || []).find((s) => s.mspId === who.mspId && s.id === who.id);
+        return el("tr", { dataset: { doc: d.id } },
+          el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: d.title })),
+          el("td", {}, el("code", { text: d.id })),
+          el("td", { text: QR.fmtLocal(d.createdAt) }),
+          el("td", {}, badge(d.effectiveStatus || d.status)),
+          el("td", {}, badge(me ? me.status : "UNKNOWN")));
+      });
+      $("my-records-body").replaceChildren(...rows);
+      $("my-empty").hidden = rows.length > 0;
+    } catch (err) {
+      if (!sessionEnded(err)) loginStatus(describe(err), true);
+    }
+  }
+  $("my-view").addEventListener("change", loadMine);
+  $("my-filter").addEventListener("submit", (e) => e.preventDefault());
+  $("my-csv").addEventListener("click", async () => {
+    try {
+      const blob = await (await sessionFetch(minePath("csv"))).blob();
+      const a = el("a", { href: URL.createObjectURL(blob), download: "my-records.csv" });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10e3);
+    } catch (err) {
+      if (!sessionEnded(err)) loginStatus(describe(err), true);
+    }
+  });
+  $("login-signout").addEventListener("click", async () => {
+    try { await sessionFetch("/v1/login/logout", { method: "POST" }); } catch (e) { /* ended already */ }
+    showLoggedOut("Signed out.");
+    $("login-start").focus();
+  });
+
   showKeyState();
   addSigner(false);
   renderRecords();

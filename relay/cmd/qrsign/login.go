@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/qrsign/qrsign/relay/signer/flow"
+	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/signer/relayapi"
+)
+
+// cmdLogin signs the desktop showing a sign-in QR in as this identity:
+//
+//	qrsign login <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]
+func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, home := newFlags("login", stderr)
+	yes := fs.Bool("yes", false, "do not ask for confirmation")
+	fromStdin := fs.Bool("passphrase-stdin", false, "read the passphrase from stdin (one line)")
+	asJSON := fs.Bool("json", false, "print the outcome as JSON on stdout (details go to stderr)")
+	msp := fs.String("msp", "", "your org's MSP id, when it is not the relay's org")
+	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"login needs exactly one QR image or URL"}
+	}
+	qr, err := flow.ReadQR(pos[0])
+	if err != nil {
+		return err
+	}
+	show := stdout
+	if *asJSON {
+		show = stderr
+	}
+	s := &flow.Scanner{
+		Keystore: keystore.New(*home),
+		Prompt:   prompter(stdin, *fromStdin, *yes, stderr),
+		Out:      show,
+		Yes:      *yes,
+		Configure: func(c *relayapi.Client) {
+			c.OnRetry = func(n int, wait time.Duration, cause error) {
+				fmt.Fprintf(stderr, "relay busy (%v); try %d again in %s\n", cause, n+1, wait.Round(time.Millisecond))
+			}
+		},
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	out, err := s.Login(ctx, flow.LoginRequest{QR: qr, MSPID: *msp})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(out.Result)
+	}
+	fmt.Fprintf(stdout, "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
+		out.Result.Signer.MSPID, out.Result.Signer.ID, out.Info.RelayURL, out.Result.ChallengeID)
+	return nil
+}

@@ -1,0 +1,149 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/login"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+// loginProof signs the login challenge behind tok as s, over HTTP as a scanner would.
+func (h *harness) loginProof(tok string, cert []byte, sign func([]byte) []byte, chain string) login.CallbackRequest {
+	h.t.Helper()
+	info := decode[login.Info](h.t, h.do("GET", "/v1/login/"+tok, nil))
+	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeLogin, Channel: info.Channel, DocumentID: info.ChallengeID,
+		DocumentSHA256: info.SHA256, Nonce: info.Nonce, SignerFingerprint: payload.Fingerprint(cert)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return login.CallbackRequest{Token: tok, CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sign(msg)),
+		Algorithm: model.AlgECDSAP256DER}
+}
+
+func TestLoginScopesSessionToItsSigner(t *testing.T) {
+	var logs bytes.Buffer
+	h := newHarness(t)
+	h.now = time.Now().UTC() // the test certificates are valid around the real time
+	h.srv = New(h.cfg, h.svc, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	h.register("d1", model.SignerSpec{ID: "alice", MSPID: "Org1MSP", RoutingOrder: 1})
+	h.register("d2", model.SignerSpec{ID: "bob", MSPID: "Org1MSP", RoutingOrder: 1})
+	alice := h.ca.Issue("alice")
+
+	rec := h.do("POST", "/v1/login/challenges", nil)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	ch := decode[login.Challenge](t, rec)
+	if !strings.HasPrefix(ch.URL, "http://relay.test/l/") || ch.QRURL != "/v1/login/challenges/"+ch.ChallengeID+"/qr.png" {
+		t.Fatalf("challenge %+v", ch)
+	}
+	if rec := h.do("GET", ch.QRURL, nil); rec.Code != 200 || rec.Header().Get("Content-Type") != "image/png" || rec.Header().Get("X-Match-Code") != ch.MatchCode {
+		t.Fatalf("qr: %d %v", rec.Code, rec.Header())
+	}
+	poll := func() *bytes.Buffer {
+		return h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken).Body
+	}
+	if b := poll().String(); b != "{\"status\":\"pending\"}\n" {
+		t.Fatalf("poll: %s", b)
+	}
+	req := h.loginProof(ch.Token, alice.Cert.Raw, func(m []byte) []byte {
+		sig, _ := sigalg.Sign(model.AlgECDSAP256DER, alice.Key, m)
+		return sig
+	}, alice.CertPEM)
+	rec = h.doJSON("POST", "/v1/callbacks/login", req)
+	if rec.Code != 200 || rec.Body.String() != `{"challengeId":"`+ch.ChallengeID+`","signer":{"mspId":"Org1MSP","id":"alice"}}`+"\n" {
+		t.Fatalf("callback: %d %s", rec.Code, rec.Body)
+	}
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/login", req), http.StatusConflict, "NONCE_REUSED")
+	var pr login.PollResult
+	pr = decode[login.PollResult](t, h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken))
+	if pr.Status != "approved" || pr.Session == nil {
+		t.Fatalf("poll: %+v", pr)
+	}
+	sess := "Bearer " + pr.Session.Token
+	page := decode[service.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess))
+	if len(page.Records) != 1 || page.Records[0].ID != "d1" {
+		t.Fatalf("alice's records: %+v", page)
+	}
+	if rec := h.do("GET", "/v1/signers/Org1MSP/alice/pending?format=csv", nil, "Authorization", sess); rec.Code != 200 || !strings.Contains(rec.Body.String(), "d1") {
+		t.Fatalf("alice's pending export: %d %s", rec.Code, rec.Body)
+	}
+	for _, p := range []string{"/v1/signers/Org1MSP/bob/records", "/v1/signers/Org2MSP/alice/pending", "/v1/documents/d1",
+		"/v1/owners/alice/records", "/v1/documents/d1/provenance"} {
+		p := wantProblem(t, h.do("GET", p, nil, "Authorization", sess), http.StatusForbidden, "SESSION_SCOPE")
+		if !strings.HasPrefix(p.Detail, "this sign-in session reads only") && !strings.HasPrefix(p.Detail, "a sign-in session reads only") {
+			t.Fatalf("detail %q", p.Detail)
+		}
+	}
+	if rec := h.do("POST", "/v1/login/logout", nil, "Authorization", sess); rec.Code != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", rec.Code, rec.Body)
+	}
+	wantProblem(t, h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess), http.StatusUnauthorized, "UNAUTHORIZED")
+	// An API key still reads every signer's records.
+	if rec := h.do("GET", "/v1/signers/Org1MSP/bob/records", nil, "Authorization", "Bearer "+readKey); rec.Code != 200 {
+		t.Fatalf("api key: %d", rec.Code)
+	}
+	for _, secret := range []string{ch.Token, ch.PollToken, pr.Session.Token, req.Signature} {
+		if strings.Contains(logs.String(), secret) || strings.Contains(h.ops.String(), secret) {
+			t.Fatalf("a secret reached the logs: %s", secret[:8])
+		}
+	}
+	if !strings.Contains(h.ops.String(), `"who":"Org1MSP/alice","clientIp":"192.0.2.1","op":"login","documentId":"`+ch.ChallengeID+`","result":"ok"`) {
+		t.Fatalf("op log: %s", h.ops)
+	}
+}
+
+func TestLoginRefusals(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.Login.ChallengeBurst = 2 })
+	ch := decode[login.Challenge](t, h.do("POST", "/v1/login/challenges", nil))
+	tests := []struct {
+		name, method, path, body string
+		hdr                      []string
+		status                   int
+		code, detail             string
+	}{
+		{"a forged token is refused", "GET", "/v1/login/" + ch.Token + "x", "", nil, 401, "TOKEN_INVALID", "the sign-in token is not valid"},
+		{"a poll without the poll token is refused", "GET", "/v1/login/challenges/" + ch.ChallengeID, "", nil, 401, "UNAUTHORIZED",
+			"the poll token of this challenge is required (Authorization: Bearer <pollToken>)"},
+		{"an unknown challenge is not found", "GET", "/v1/login/challenges/nope", "", []string{"Authorization", "Bearer " + ch.PollToken}, 404, "NOT_FOUND",
+			"no such sign-in challenge on this relay (it may have expired)"},
+		{"an unknown field in the callback is refused", "POST", "/v1/callbacks/login", `{"token":"x","extra":1}`, nil, 400, "BAD_REQUEST",
+			`request JSON: json: unknown field "extra"`},
+		{"logout without a session is refused", "POST", "/v1/login/logout", "", []string{"Authorization", "Bearer qls_nothing"}, 401, "UNAUTHORIZED",
+			"the sign-in session is not valid: it expired, was signed out, or the relay restarted; sign in again"},
+		{"a QR of an unknown challenge is not found", "GET", "/v1/login/challenges/nope/qr.png", "", nil, 404, "NOT_FOUND",
+			"no such open sign-in challenge on this relay (it may have expired)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hdr := append([]string{"Content-Type", "application/json"}, tc.hdr...)
+			p := wantProblem(t, h.do(tc.method, tc.path, strings.NewReader(tc.body), hdr...), tc.status, tc.code)
+			if p.Detail != tc.detail {
+				t.Fatalf("detail %q, want %q", p.Detail, tc.detail)
+			}
+		})
+	}
+	t.Run("challenge creation is rate-limited per client", func(t *testing.T) {
+		h.do("POST", "/v1/login/challenges", nil) // the burst of 2 is spent now
+		rec := h.do("POST", "/v1/login/challenges", nil)
+		wantProblem(t, rec, http.StatusTooManyRequests, "RATE_LIMITED")
+		if rec.Header().Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
+	})
+	t.Run("an expired challenge is gone", func(t *testing.T) {
+		h.advance(2 * time.Minute)
+		wantProblem(t, h.do("GET", "/v1/login/"+ch.Token, nil), http.StatusGone, "TOKEN_EXPIRED")
+		wantProblem(t, h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken), http.StatusGone, "TOKEN_EXPIRED")
+	})
+}

@@ -1,0 +1,364 @@
+package login
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/login/proof"
+	"github.com/qrsign/qrsign/relay/problem"
+)
+
+type trustMap map[string]*model.OrgTrust
+
+func (t trustMap) GetOrgTrust(_ context.Context, msp string) (*model.OrgTrust, error) {
+	if o, ok := t[msp]; ok {
+		return o, nil
+	}
+	return &model.OrgTrust{MSPID: msp}, nil
+}
+
+type fixture struct {
+	m          *Manager
+	org1, org2 *testpki.CA
+	trust      trustMap
+	mu         sync.Mutex
+	now        time.Time
+}
+
+func caPEM(c *x509.Certificate) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{org1: testpki.NewCA("Org1 CA"), org2: testpki.NewCA("Org2 CA"), now: time.Now().UTC()}
+	f.trust = trustMap{
+		"Org1MSP": {MSPID: "Org1MSP", CAs: []model.SignerCA{{Fingerprint: payload.Fingerprint(f.org1.Cert.Raw), CertPEM: caPEM(f.org1.Cert)}}},
+		"Org2MSP": {MSPID: "Org2MSP", CAs: []model.SignerCA{{Fingerprint: payload.Fingerprint(f.org2.Cert.Raw), CertPEM: caPEM(f.org2.Cert)}}},
+	}
+	m, err := New([]byte(strings.Repeat("k", 32)), f.trust, Options{PublicURL: "http://relay.test", Channel: "qrsign",
+		MSPID: "Org1MSP", ChallengeTTL: 2 * time.Minute, SessionTTL: 15 * time.Minute, MaxPending: 100, Now: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.m = m
+	return f
+}
+
+func (f *fixture) clock() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
+func (f *fixture) advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+// proof signs the challenge of tok as s would, with fields changed by mod.
+func (f *fixture) proof(t *testing.T, tok string, s *testpki.Signer, mod func(*payload.Fields)) CallbackRequest {
+	t.Helper()
+	info, err := f.m.Describe(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := payload.Fields{Purpose: payload.PurposeLogin, Channel: info.Channel, DocumentID: info.ChallengeID,
+		DocumentSHA256: info.SHA256, Nonce: info.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw)}
+	if mod != nil {
+		mod(&fl)
+	}
+	msg, err := payload.Build(fl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return CallbackRequest{Token: tok, CertChainPEM: s.CertPEM, Signature: base64.StdEncoding.EncodeToString(sig),
+		Algorithm: model.AlgECDSAP256DER}
+}
+
+func codeOf(err error) model.Code {
+	var p *problem.Problem
+	if errors.As(err, &p) {
+		return p.Code
+	}
+	return ""
+}
+
+func TestApproveRefuses(t *testing.T) {
+	f := newFixture(t)
+	alice := f.org1.Issue("alice")
+	revoked := f.org1.Issue("rob")
+	f.trust["Org1MSP"].CRLs = []model.CRLInfo{{CAFingerprint: payload.Fingerprint(f.org1.Cert.Raw), Number: "7",
+		RevokedSerials: []string{revoked.Cert.SerialNumber.Text(16)}}}
+	mallory := f.org2.Issue("alice") // right CN, another org's CA
+	tests := []struct {
+		name   string
+		req    func(tok string) CallbackRequest
+		status int
+		code   model.Code
+		detail string
+	}{
+		{"a forged token is TOKEN_INVALID", func(tok string) CallbackRequest {
+			r := f.proof(t, tok, alice, nil)
+			// A character inside the tag (the last one carries padding bits).
+			i := len(tok) - 10
+			c := "A"
+			if tok[i] == 'A' {
+				c = "B"
+			}
+			r.Token = tok[:i] + c + tok[i+1:]
+			return r
+		}, 401, problem.CodeTokenInvalid, "the sign-in token is not valid"},
+		{"a signature over the sign purpose is BAD_SIGNATURE", func(tok string) CallbackRequest {
+			return f.proof(t, tok, alice, func(p *payload.Fields) { p.Purpose = payload.PurposeSign })
+		}, 422, model.CodeBadSignature, ""},
+		{"a signature for another relay's digest is BAD_SIGNATURE", func(tok string) CallbackRequest {
+			return f.proof(t, tok, alice, func(p *payload.Fields) { p.DocumentSHA256 = proof.Digest("http://evil.test", p.DocumentID) })
+		}, 422, model.CodeBadSignature, ""},
+		{"a certificate from another org's CA is UNTRUSTED_CHAIN", func(tok string) CallbackRequest {
+			return f.proof(t, tok, mallory, nil)
+		}, 422, model.CodeUntrustedChain, ""},
+		{"a revoked certificate is CERT_REVOKED", func(tok string) CallbackRequest {
+			return f.proof(t, tok, revoked, nil)
+		}, 422, model.CodeCertRevoked, fmt.Sprintf("certificate serial %s (rob) is on CRL 7 of Org1MSP", revoked.Cert.SerialNumber.Text(16))},
+		{"a chain that is not PEM is BAD_CERTIFICATE", func(tok string) CallbackRequest {
+			r := f.proof(t, tok, alice, nil)
+			r.CertChainPEM = "junk"
+			return r
+		}, 422, model.CodeBadCertificate, "certChainPem holds data outside PEM blocks"},
+		{"a signature that is not base64 is BAD_SIGNATURE", func(tok string) CallbackRequest {
+			r := f.proof(t, tok, alice, nil)
+			r.Signature = "***"
+			return r
+		}, 422, model.CodeBadSignature, "signature is not standard base64"},
+		{"an unknown algorithm is UNKNOWN_ALGORITHM", func(tok string) CallbackRequest {
+			r := f.proof(t, tok, alice, nil)
+			r.Algorithm = "RSA"
+			return r
+		}, 422, model.CodeUnknownAlgorithm, ""},
+		{"a bad mspId is INVALID_FIELD", func(tok string) CallbackRequest {
+			r := f.proof(t, tok, alice, nil)
+			r.MSPID = "no spaces"
+			return r
+		}, 400, model.CodeInvalidField, `mspId "no spaces" is not a valid MSP id`},
+		{"an org that registered no CA is UNTRUSTED_CHAIN", func(tok string) CallbackRequest {
+			r := f.proof(t, tok, alice, nil)
+			r.MSPID = "Org9MSP"
+			return r
+		}, 422, model.CodeUntrustedChain, "Org9MSP has registered no signer CA"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ch, err := f.m.Create()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.m.Approve(context.Background(), tc.req(ch.Token))
+			var p *problem.Problem
+			if !errors.As(err, &p) || p.Code != tc.code || p.Status != tc.status {
+				t.Fatalf("got %v, want %s (%d)", err, tc.code, tc.status)
+			}
+			if tc.detail != "" && p.Detail != tc.detail {
+				t.Fatalf("detail %q, want %q", p.Detail, tc.detail)
+			}
+			// Nothing was approved: the right signer can still sign in.
+			if _, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil)); err != nil {
+				t.Fatalf("the challenge is spent after a refused callback: %v", err)
+			}
+		})
+	}
+}
+
+func TestExpiredCertificateIsRefused(t *testing.T) {
+	f := newFixture(t)
+	alice := f.org1.Issue("alice") // valid now-1h .. now+24h
+	f.advance(25 * time.Hour)      // past the leaf's NotAfter
+	ch, err := f.m.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil))
+	if codeOf(err) != model.CodeCertExpired {
+		t.Fatalf("got %v, want CERT_EXPIRED", err)
+	}
+}
+
+func TestChallengeLifecycle(t *testing.T) {
+	f := newFixture(t)
+	alice := f.org1.Issue("alice")
+	ch, err := f.m.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.URL != "http://relay.test/l/"+ch.Token || len(ch.MatchCode) != 6 || !ch.ExpiresAt.Equal(f.clock().Add(2*time.Minute).Truncate(time.Second)) {
+		t.Fatalf("challenge %+v", ch)
+	}
+	if r, err := f.m.Poll(ch.ChallengeID, ch.PollToken); err != nil || r.Status != "pending" || r.Session != nil {
+		t.Fatalf("poll before signing: %+v, %v", r, err)
+	}
+	if _, err := f.m.Poll(ch.ChallengeID, "qlp_wrong"); codeOf(err) != problem.CodeUnauthorized {
+		t.Fatalf("poll with a wrong token: %v", err)
+	}
+	info, err := f.m.Describe(ch.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.SHA256 != proof.Digest("http://relay.test", ch.ChallengeID) || info.CallbackURL != "http://relay.test/v1/callbacks/login" || info.Channel != "qrsign" {
+		t.Fatalf("info %+v", info)
+	}
+	req := f.proof(t, ch.Token, alice, nil)
+	got, err := f.m.Approve(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Signer != (Signer{MSPID: "Org1MSP", ID: "alice"}) || got.ChallengeID != ch.ChallengeID {
+		t.Fatalf("approved %+v", got)
+	}
+	if _, err := f.m.Approve(context.Background(), req); codeOf(err) != model.CodeNonceReused {
+		t.Fatalf("replayed callback: %v, want NONCE_REUSED", err)
+	}
+	if _, err := f.m.Describe(ch.Token); codeOf(err) != model.CodeNonceReused {
+		t.Fatalf("describe after use: %v, want NONCE_REUSED", err)
+	}
+	r, err := f.m.Poll(ch.ChallengeID, ch.PollToken)
+	if err != nil || r.Status != "approved" || r.Session == nil || !IsSessionToken(r.Session.Token) || r.Session.Signer.Key() != "Org1MSP/alice" {
+		t.Fatalf("poll after signing: %+v, %v", r, err)
+	}
+	if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != model.CodeNonceReused {
+		t.Fatalf("second poll: %v, want NONCE_REUSED (handed out once)", err)
+	}
+	s, err := f.m.Authenticate(r.Session.Token)
+	if err != nil || s.Scope("Org1MSP", "alice") != nil {
+		t.Fatalf("session: %+v %v", s, err)
+	}
+	if err := s.Scope("Org1MSP", "bob"); codeOf(err) != CodeSessionScope || err.Error() != "SESSION_SCOPE: this sign-in session reads only the records of Org1MSP/alice" {
+		t.Fatalf("scope: %v", err)
+	}
+	if _, err := f.m.Logout(r.Session.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != problem.CodeUnauthorized {
+		t.Fatalf("after logout: %v", err)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	f := newFixture(t)
+	alice := f.org1.Issue("alice")
+	t.Run("an expired challenge is TOKEN_EXPIRED to scanner and desktop", func(t *testing.T) {
+		ch, _ := f.m.Create()
+		req := f.proof(t, ch.Token, alice, nil)
+		f.advance(2 * time.Minute)
+		if _, err := f.m.Approve(context.Background(), req); codeOf(err) != problem.CodeTokenExpired {
+			t.Fatalf("callback: %v", err)
+		}
+		if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != problem.CodeTokenExpired {
+			t.Fatalf("poll: %v", err)
+		}
+	})
+	t.Run("a session expires after its TTL", func(t *testing.T) {
+		ch, _ := f.m.Create()
+		if _, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil)); err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.m.Poll(ch.ChallengeID, ch.PollToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.advance(15*time.Minute - time.Second)
+		if _, err := f.m.Authenticate(r.Session.Token); err != nil {
+			t.Fatalf("before expiry: %v", err)
+		}
+		f.advance(time.Second)
+		if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != problem.CodeUnauthorized {
+			t.Fatalf("after expiry: %v", err)
+		}
+	})
+	t.Run("a token of another relay key is TOKEN_INVALID", func(t *testing.T) {
+		other, _ := New([]byte(strings.Repeat("x", 32)), f.trust, f.m.opt)
+		ch, _ := other.Create()
+		if _, err := f.m.Describe(ch.Token); codeOf(err) != problem.CodeTokenInvalid {
+			t.Fatalf("describe: %v", err)
+		}
+	})
+}
+
+func TestConcurrentCallbacksApproveOnce(t *testing.T) {
+	f := newFixture(t)
+	alice := f.org1.Issue("alice")
+	ch, _ := f.m.Create()
+	req := f.proof(t, ch.Token, alice, nil)
+	const n = 32
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = f.m.Approve(context.Background(), req)
+		}()
+	}
+	wg.Wait()
+	ok, reused := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case codeOf(err) == model.CodeNonceReused:
+			reused++
+		default:
+			t.Fatalf("unexpected %v", err)
+		}
+	}
+	if ok != 1 || reused != n-1 {
+		t.Fatalf("%d succeeded, %d NONCE_REUSED; want exactly 1 and %d", ok, reused, n-1)
+	}
+}
+
+func TestLedgerTroubleIsUnavailable(t *testing.T) {
+	f := newFixture(t)
+	f.m.trust = failing{}
+	ch, _ := f.m.Create()
+	_, err := f.m.Approve(context.Background(), CallbackRequest{Token: ch.Token})
+	if codeOf(err) != problem.CodeUnavailable {
+		t.Fatalf("got %v", err)
+	}
+}
+
+type failing struct{}
+
+func (failing) GetOrgTrust(context.Context, string) (*model.OrgTrust, error) {
+	return nil, ledger.Unavailable("GetOrgTrust", "", errors.New("connection refused"))
+}
+
+func TestChallengeCap(t *testing.T) {
+	f := newFixture(t)
+	f.m.opt.MaxPending = 2
+	for range 2 {
+		if _, err := f.m.Create(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := f.m.Create()
+	var p *problem.Problem
+	if !errors.As(err, &p) || p.Code != CodeLoginBusy || p.Status != 503 || p.RetryAfter != 5 {
+		t.Fatalf("got %v", err)
+	}
+	f.advance(2 * time.Minute) // the two expire and are swept
+	if _, err := f.m.Create(); err != nil {
+		t.Fatalf("after expiry: %v", err)
+	}
+}

@@ -1,0 +1,103 @@
+package flow
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/login/proof"
+	"github.com/qrsign/qrsign/relay/signer/relayapi"
+)
+
+// ErrNotLoginQR: the QR is not a sign-in QR ("<relay>/l/<token>").
+var ErrNotLoginQR = errors.New("this QR code is not a qrsign sign-in code")
+
+// LoginRequest is one sign-in scan.
+type LoginRequest struct {
+	QR    string // the QR's text: "<relay>/l/<token>"
+	MSPID string // the signer's org, when not the relay's
+}
+
+// LoginOutcome is a completed sign-in.
+type LoginOutcome struct {
+	Info   *relayapi.LoginInfo
+	Result *relayapi.LoginApproved
+}
+
+// Login signs the desktop showing the QR in as this client's identity: it
+// reads the challenge, checks that it binds the relay the QR points to,
+// shows the relay, match code and expiry, confirms, unlocks the key, signs
+// the login payload and posts it.
+func (s *Scanner) Login(ctx context.Context, req LoginRequest) (*LoginOutcome, error) {
+	if !proof.IsLoginURL(req.QR) {
+		return nil, fmt.Errorf("%w (want a URL ending in /l/<token>)", ErrNotLoginQR)
+	}
+	u, err := url.Parse(req.QR)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: %q is not an http(s) URL", ErrNotLoginQR, clipText(req.QR))
+	}
+	tok := proof.FromURL(req.QR)
+	rc, err := relayapi.New(u.Scheme + "://" + u.Host)
+	if err != nil {
+		return nil, err
+	}
+	rc.HTTP, rc.Retry = s.HTTP, s.Retry
+	if s.Configure != nil {
+		s.Configure(rc)
+	}
+	info, err := rc.LoginInfo(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	// The relay's own URL must be where the QR points, and the digest must
+	// bind it: a signature is then good only for the relay shown here.
+	if !strings.HasPrefix(req.QR, info.RelayURL+"/l/") {
+		return nil, fmt.Errorf("%w: the relay calls itself %q, the QR points to %s", ErrSessionMismatch, clipText(info.RelayURL), u.Host)
+	}
+	if want := proof.Digest(info.RelayURL, info.ChallengeID); info.SHA256 != want {
+		return nil, &HashMismatchError{Source: "sign-in challenge", Want: want, Got: info.SHA256}
+	}
+	cert, err := s.Keystore.Cert()
+	if err != nil {
+		return nil, err
+	}
+	w := s.out()
+	fmt.Fprintf(w, "Sign in to: %s\n", info.RelayURL)
+	fmt.Fprintf(w, "As:         %s\n", cert.Subject.CommonName)
+	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", info.MatchCode)
+	fmt.Fprintf(w, "Expires:    %s\n", info.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
+	if err := s.confirm(fmt.Sprintf("Sign in to %s as %s?", info.RelayURL, cert.Subject.CommonName)); err != nil {
+		return nil, err
+	}
+	key, chain, err := s.unlock(cert.Subject.CommonName)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := payload.Build(proof.Fields(info.Channel, info.RelayURL, info.ChallengeID, info.Nonce, payload.Fingerprint(cert.Raw)))
+	if err != nil {
+		return nil, err
+	}
+	sig, err := sigalg.Sign(model.AlgECDSAP256DER, key, msg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := rc.LoginCallback(ctx, relayapi.LoginCallbackRequest{Token: tok, CertChainPEM: chain,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER), MSPID: req.MSPID})
+	if err != nil {
+		return nil, err
+	}
+	return &LoginOutcome{Info: info, Result: res}, nil
+}
+
+func clipText(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
