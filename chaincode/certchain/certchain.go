@@ -1,6 +1,8 @@
-// Package certchain parses the PEM certificate chains signers submit. The
-// chaincode and the relay share it so that both refuse exactly the same input
-// with the same codes; it depends on nothing but the model.
+// Package certchain parses and checks the PEM certificate chains signers
+// submit: strict parsing, leaf use, validity, path building to the org's
+// registered CAs and the links revocation must cover. The chaincode and the
+// relay share it so that both refuse exactly the same input with the same
+// codes; it depends on nothing but the model and the payload fingerprint.
 package certchain
 
 import (

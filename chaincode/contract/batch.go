@@ -74,14 +74,14 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 		return "", err
 	}
 	leaf := chain[0]
-	if err := CheckLeaf(leaf); err != nil {
+	if err := certchain.CheckLeaf(leaf); err != nil {
 		return "", err
 	}
-	if err := CheckValidity(t.now, chain...); err != nil {
+	if err := certchain.CheckValidity(t.now, chain...); err != nil {
 		return "", err
 	}
 	idxs := make([]int, len(docs))
-	verdicts := make([]chainVerdict, len(docs))
+	verdicts := make([]certchain.Verdict, len(docs))
 	for i, doc := range docs {
 		if idxs[i], verdicts[i], err = t.identify(doc, chain, req.MSPID); err != nil {
 			return "", err
@@ -133,8 +133,8 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 		ev := model.SignatureEvidence{
 			Signer: signer.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
 			PayloadSHA256: hex.EncodeToString(sum[:]), CertChainPEM: chainPEM(chain), CertFingerprint: fp,
-			CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: serialHex(leaf),
-			CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: verdicts[i].anchor.info.Fingerprint,
+			CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: certchain.SerialHex(leaf),
+			CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: verdicts[i].Anchor.Fingerprint,
 			Batch: &model.BatchEvidence{BatchID: req.BatchID, Root: req.Root, Size: req.Size, Index: p.Index,
 				Proof: append([]string{}, p.Path...)},
 		}

@@ -43,9 +43,9 @@ func FuzzParseChain(f *testing.F) {
 			}
 		}
 		// The other certificate checks must not panic on whatever parsed.
-		_ = CheckLeaf(certs[0])
-		_ = CheckValidity(time.Unix(0, 0), certs...)
-		_, _ = verifyChain(t0, certs, []trustedCA{{cert: ca.Cert}})
+		_ = certchain.CheckLeaf(certs[0])
+		_ = certchain.CheckValidity(time.Unix(0, 0), certs...)
+		_, _ = certchain.Verify(t0, certs, []certchain.Anchor{certchain.NewAnchor(ca.Cert)})
 		var _ *x509.Certificate = certs[0]
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
@@ -96,7 +97,7 @@ func TestChainCacheKeyIsTheValidCAs(t *testing.T) {
 	root := testpki.NewCA("R", t0.AddDate(-1, 0, 0), t0.AddDate(1, 0, 0))
 	old := testpki.NewCA("old", t0.AddDate(-1, 0, 0), t0.AddDate(0, 0, 1))
 	leaf, _ := root.Issue(testpki.Leaf{CN: "alice"})
-	var cas []trustedCA
+	var cas []certchain.Anchor
 	for _, c := range []*testpki.CA{root, old} {
 		ca, err := parseCA(model.SignerCA{Fingerprint: payload.Fingerprint(c.Cert.Raw), CertPEM: c.PEM()})
 		if err != nil {
@@ -125,7 +126,7 @@ func TestChainCacheKeyIsTheValidCAs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(warmLater) != fmt.Sprint(cold) || warm.anchor.info.Fingerprint != cold.anchor.info.Fingerprint {
+	if fmt.Sprint(warmLater) != fmt.Sprint(cold) || warm.Anchor.Fingerprint != cold.Anchor.Fingerprint {
 		t.Fatalf("warm %v cold %v", warmLater, cold)
 	}
 }

@@ -178,17 +178,17 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 		return nil, err
 	}
 	leaf := chain[0]
-	if err := CheckLeaf(leaf); err != nil {
+	if err := certchain.CheckLeaf(leaf); err != nil {
 		return nil, err
 	}
-	if err := CheckValidity(t.now, chain...); err != nil {
+	if err := certchain.CheckValidity(t.now, chain...); err != nil {
 		return nil, err
 	}
 	idx, verdict, err := t.identify(doc, chain, req.MSPID)
 	if err != nil {
 		return nil, err
 	}
-	anchor := verdict.anchor
+	anchor := verdict.Anchor
 	signer := doc.Signers[idx]
 	fp := payload.Fingerprint(leaf.Raw)
 	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: t.channel, DocumentID: doc.ID,
@@ -221,8 +221,8 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 	ev := model.SignatureEvidence{
 		Signer: signer.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
 		PayloadSHA256: hex.EncodeToString(sum[:]), CertChainPEM: chainPEM(chain), CertFingerprint: fp,
-		CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: serialHex(leaf),
-		CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: anchor.info.Fingerprint,
+		CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: certchain.SerialHex(leaf),
+		CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: anchor.Fingerprint,
 		Reason: req.Reason,
 	}
 	evidenceCRL(&ev, rev)
@@ -233,11 +233,11 @@ func (t *txn) prove(req *model.SignatureRequest, purpose payload.Purpose, tags [
 // CN names the signer; the org is mspID, or else the one org among the
 // document's signers with that id whose registered CAs verify the chain. Two
 // such orgs: ambiguous, refused.
-func (t *txn) identify(doc *model.Document, chain []*x509.Certificate, mspID string) (int, chainVerdict, error) {
+func (t *txn) identify(doc *model.Document, chain []*x509.Certificate, mspID string) (int, certchain.Verdict, error) {
 	leaf := chain[0]
 	var (
 		idx     = -1
-		verdict chainVerdict
+		verdict certchain.Verdict
 		lastErr error
 		orgs    []string
 	)
@@ -247,7 +247,7 @@ func (t *txn) identify(doc *model.Document, chain []*x509.Certificate, mspID str
 		}
 		cas, err := t.orgCAs(s.MSPID)
 		if err != nil {
-			return -1, chainVerdict{}, err
+			return -1, certchain.Verdict{}, err
 		}
 		v, err := verifyChainCached(t.now, chain, cas)
 		if err != nil {
@@ -262,19 +262,19 @@ func (t *txn) identify(doc *model.Document, chain []*x509.Certificate, mspID str
 		orgs = append(orgs, s.MSPID)
 	}
 	if len(orgs) > 1 {
-		return -1, chainVerdict{}, model.Errorf(model.CodeNotASigner,
+		return -1, certchain.Verdict{}, model.Errorf(model.CodeNotASigner,
 			"certificate CN %q is a signer of document %s in %s, whose CAs all verify it; mspId is required",
 			clip(leaf.Subject.CommonName), doc.ID, strings.Join(orgs, ", "))
 	}
 	if idx < 0 {
 		if lastErr != nil {
-			return -1, chainVerdict{}, lastErr
+			return -1, certchain.Verdict{}, lastErr
 		}
 		if mspID != "" {
-			return -1, chainVerdict{}, model.Errorf(model.CodeNotASigner, "%s/%s is not a signer of document %s",
+			return -1, certchain.Verdict{}, model.Errorf(model.CodeNotASigner, "%s/%s is not a signer of document %s",
 				mspID, clip(leaf.Subject.CommonName), doc.ID)
 		}
-		return -1, chainVerdict{}, model.Errorf(model.CodeNotASigner, "certificate CN %q is not a signer of document %s",
+		return -1, certchain.Verdict{}, model.Errorf(model.CodeNotASigner, "certificate CN %q is not a signer of document %s",
 			clip(leaf.Subject.CommonName), doc.ID)
 	}
 	return idx, verdict, nil
@@ -292,14 +292,14 @@ type revocationResult struct {
 
 // checkRevocation checks every link of the verified chain whose issuer is a
 // registered CA against the latest CRL the org published for that CA.
-func (t *txn) checkRevocation(msp string, v chainVerdict) (revocationResult, error) {
+func (t *txn) checkRevocation(msp string, v certchain.Verdict) (revocationResult, error) {
 	var res revocationResult
 	crls := map[string]*model.CRLInfo{}
-	for _, l := range v.links {
-		crl, ok := crls[l.caFP]
+	for _, l := range v.Links {
+		crl, ok := crls[l.CAFingerprint]
 		if !ok {
 			var c model.CRLInfo
-			found, err := t.getJSON(crlKey(msp, l.caFP), &c)
+			found, err := t.getJSON(crlKey(msp, l.CAFingerprint), &c)
 			if err != nil {
 				return res, err
 			}
@@ -309,16 +309,16 @@ func (t *txn) checkRevocation(msp string, v chainVerdict) (revocationResult, err
 					res.stale = true
 				}
 			}
-			crls[l.caFP] = crl
+			crls[l.CAFingerprint] = crl
 		}
-		if crl != nil && isRevoked(crl, l.serial) {
+		if crl != nil && certchain.Revoked(crl, l.Serial) {
 			return res, model.Errorf(model.CodeCertRevoked,
 				"certificate serial %s (%s) is on the CRL of %s published by %s (thisUpdate %s)",
-				l.serial, clip(l.subject), l.caFP[:16], msp, crl.ThisUpdate.Format("2006-01-02T15:04:05Z"))
+				l.Serial, clip(l.Subject), l.CAFingerprint[:16], msp, crl.ThisUpdate.Format("2006-01-02T15:04:05Z"))
 		}
 	}
 	// The anchor issued the top link, so its CRL was read above.
-	if c := crls[v.anchor.info.Fingerprint]; c != nil {
+	if c := crls[v.Anchor.Fingerprint]; c != nil {
 		res.crl, res.found = *c, true
 	}
 	return res, nil

@@ -104,12 +104,12 @@ func TestRecordSignatureRejects(t *testing.T) {
 		{"expired certificate", func(f *fixture) (model.SignatureRequest, string) {
 			s := f.aliceWith(f.orgs["Org1MSP"].ca, testpki.Leaf{NotBefore: t0.AddDate(0, -2, 0), NotAfter: t0.AddDate(0, 0, -1)})
 			return f.sigRequest(s, "d1", payload.PurposeSign, "", nil, ""),
-				"CERT_EXPIRED: certificate 0 (alice) is valid 2026-09-24T12:00:00Z..2026-11-23T12:00:00Z, not at the transaction time 2026-11-24T12:00:04.004938268Z"
+				"CERT_EXPIRED: certificate 0 (alice) is valid 2026-09-24T12:00:00Z..2026-11-23T12:00:00Z, not at 2026-11-24T12:00:04.004938268Z"
 		}},
 		{"not yet valid certificate", func(f *fixture) (model.SignatureRequest, string) {
 			s := f.aliceWith(f.orgs["Org1MSP"].ca, testpki.Leaf{NotBefore: t0.AddDate(0, 0, 1)})
 			return f.sigRequest(s, "d1", payload.PurposeSign, "", nil, ""),
-				"CERT_EXPIRED: certificate 0 (alice) is valid 2026-11-25T12:00:00Z..2027-11-24T12:00:00Z, not at the transaction time 2026-11-24T12:00:04.004938268Z"
+				"CERT_EXPIRED: certificate 0 (alice) is valid 2026-11-25T12:00:00Z..2027-11-24T12:00:00Z, not at 2026-11-24T12:00:04.004938268Z"
 		}},
 		{"CN is not a signer", func(f *fixture) (model.SignatureRequest, string) {
 			s := f.aliceWith(f.orgs["Org1MSP"].ca, testpki.Leaf{CN: "mallory"})
@@ -309,7 +309,7 @@ func TestExpiredSignerCA(t *testing.T) {
 	}
 	mustOK(t)(w.sign(carol, "e1")) // remembered while the CA is valid
 	w.now = t0.AddDate(0, 0, 20)
-	want := fmt.Sprintf("CERT_EXPIRED: signer CA %s is valid 2025-11-24T12:00:00Z..2026-12-04T12:00:00Z, not at the transaction time",
+	want := fmt.Sprintf("CERT_EXPIRED: signer CA %s is valid 2025-11-24T12:00:00Z..2026-12-04T12:00:00Z, not at 2026-12-14T12:00:01.001234567Z",
 		payload.Fingerprint(o.ca.Cert.Raw)[:16])
 	if _, err := w.sign(carol, "e2"); err == nil || err.Error() != want {
 		t.Fatalf("got  %v\nwant %s", err, want)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 )
@@ -46,7 +47,7 @@ func registerSignerCA(ctx contractapi.TransactionContextInterface, request strin
 	if !ca.BasicConstraintsValid || !ca.IsCA || ca.KeyUsage&x509.KeyUsageCertSign == 0 {
 		return "", model.Errorf(model.CodeBadCertificate, "certPem is not a CA certificate (needs basicConstraints CA:TRUE and keyCertSign)")
 	}
-	if err := CheckValidity(t.now, ca); err != nil {
+	if err := certchain.CheckValidity(t.now, ca); err != nil {
 		return "", err
 	}
 	info := model.SignerCA{Fingerprint: payload.Fingerprint(ca.Raw), Subject: ca.Subject.String(),
@@ -113,7 +114,7 @@ func publishCRL(ctx contractapi.TransactionContextInterface, request string) (st
 	if err != nil {
 		return "", model.Errorf(model.CodeBadCRL, "crlPem: %v", err)
 	}
-	if err := crl.CheckSignatureFrom(ca.cert); err != nil {
+	if err := crl.CheckSignatureFrom(ca.Cert); err != nil {
 		return "", model.Errorf(model.CodeBadCRL, "CRL is not signed by CA %s: %v", req.CAFingerprint, err)
 	}
 	if crl.ThisUpdate.After(t.now.Add(MaxCRLClockSkew)) {
@@ -245,11 +246,11 @@ func (t *txn) setOrgEventCount(msp string, n int) error {
 }
 
 // orgCAs loads the org's registered signer CAs in fingerprint order.
-func (t *txn) orgCAs(msp string) ([]trustedCA, error) {
+func (t *txn) orgCAs(msp string) ([]certchain.Anchor, error) {
 	if cas, ok := t.cas[msp]; ok {
 		return cas, nil
 	}
-	var out []trustedCA
+	var out []certchain.Anchor
 	err := t.scan(caPrefix(msp), func(k string, v []byte) error {
 		var info model.SignerCA
 		if err := json.Unmarshal(v, &info); err != nil {
@@ -264,7 +265,7 @@ func (t *txn) orgCAs(msp string) ([]trustedCA, error) {
 	})
 	if err == nil {
 		if t.cas == nil {
-			t.cas = map[string][]trustedCA{}
+			t.cas = map[string][]certchain.Anchor{}
 		}
 		t.cas[msp] = out
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
 )
 
@@ -24,7 +25,7 @@ type txn struct {
 	cert    *x509.Certificate
 	role    string // the creator's Fabric CA attribute qrsign.role, if any
 	events  []model.Event
-	cas     map[string][]trustedCA // per-transaction memo of orgCAs (batch signatures)
+	cas     map[string][]certchain.Anchor // per-transaction memo of orgCAs (batch signatures)
 }
 
 func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {

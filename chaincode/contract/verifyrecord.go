@@ -141,14 +141,14 @@ func (t *txn) recheckChain(e model.Event, ev *model.SignatureEvidence) error {
 	if chain[0].Subject.CommonName != ev.Signer.ID {
 		return fmt.Errorf("certificate CN %q is not signer %s", chain[0].Subject.CommonName, ev.Signer.ID)
 	}
-	if err := CheckValidity(e.Timestamp, chain...); err != nil {
+	if err := certchain.CheckValidity(e.Timestamp, chain...); err != nil {
 		return err
 	}
-	valid, err := validCAs(e.Timestamp, []trustedCA{ca})
+	valid, err := certchain.ValidAnchors(e.Timestamp, []certchain.Anchor{ca})
 	if err != nil {
 		return err
 	}
-	_, err = verifyChain(e.Timestamp, chain, valid)
+	_, err = certchain.Verify(e.Timestamp, chain, valid)
 	return err
 }
 

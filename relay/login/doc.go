@@ -32,9 +32,8 @@
 // a signer CA the org registered on the ledger (GetOrgTrust) and valid now,
 // the signature verifies with chaincode/sigalg, and no link issued by a
 // registered CA is on that CA's latest CRL published on the ledger. The
-// chaincode's own chain code is unexported (contract.verifyChain and
-// checkRevocation work on a transaction's world state), so verify.go is a
-// small faithful copy over model.OrgTrust. The signer is (mspId, CN).
+// certificate checks are the chaincode's own (chaincode/certchain), run over
+// model.OrgTrust instead of world state. The signer is (mspId, CN).
 //
 // Sessions. A session token is "qls_" + 32 random bytes (base64url); the
 // relay keeps only its SHA-256, the signer and the expiry

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
@@ -222,7 +223,7 @@ func (m *Manager) Approve(ctx context.Context, req CallbackRequest) (*Approved, 
 		msp = m.opt.MSPID
 	}
 	if !model.ValidID(msp) {
-		return nil, problem.Newf(model.CodeInvalidField, "mspId %q is not a valid MSP id", clip(msp))
+		return nil, problem.Newf(model.CodeInvalidField, "mspId %q is not a valid MSP id", certchain.Clip(msp))
 	}
 	trust, err := m.trust.GetOrgTrust(ctx, msp)
 	if err != nil {

@@ -158,7 +158,7 @@ func TestApproveRefuses(t *testing.T) {
 			r := f.proof(t, tok, alice, nil)
 			r.MSPID = "Org9MSP"
 			return r
-		}, 422, model.CodeUntrustedChain, "Org9MSP has registered no signer CA"},
+		}, 422, model.CodeUntrustedChain, "the org has registered no signer CA"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,209 @@
+package certchain
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/asn1"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+)
+
+// The checks below are pure functions of their arguments (no clock, no
+// state, deterministic path choice), so the chaincode can run them in
+// endorsement and the relay can run the very same code before it submits
+// or when it signs a desktop in.
+
+// oidDocumentSigning is Microsoft's document-signing extended key usage, which
+// some CAs issue for signing keys.
+var oidDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}
+
+// CheckLeaf checks what the signer's certificate may be used for: an
+// end-entity ECDSA P-256 or Ed25519 key; KeyUsage (when present) must allow
+// digitalSignature; ExtKeyUsage (when present) must include clientAuth,
+// emailProtection, document signing or any.
+func CheckLeaf(leaf *x509.Certificate) error {
+	switch k := leaf.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return model.Errorf(model.CodeBadCertificate, "signer key is ECDSA %s; only P-256 is accepted", k.Curve.Params().Name)
+		}
+	case ed25519.PublicKey:
+	default:
+		return model.Errorf(model.CodeBadCertificate, "signer key is %s; only ECDSA P-256 and Ed25519 are accepted", leaf.PublicKeyAlgorithm)
+	}
+	if leaf.BasicConstraintsValid && leaf.IsCA {
+		return model.Errorf(model.CodeBadCertificate, "signer certificate is a CA certificate")
+	}
+	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		return model.Errorf(model.CodeBadCertificate, "signer certificate key usage does not allow digitalSignature")
+	}
+	if len(leaf.ExtKeyUsage) == 0 && len(leaf.UnknownExtKeyUsage) == 0 {
+		return nil
+	}
+	for _, u := range leaf.ExtKeyUsage {
+		switch u {
+		case x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection, x509.ExtKeyUsageAny:
+			return nil
+		}
+	}
+	for _, u := range leaf.UnknownExtKeyUsage {
+		if u.Equal(oidDocumentSigning) {
+			return nil
+		}
+	}
+	return model.Errorf(model.CodeBadCertificate, "signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any")
+}
+
+// CheckValidity fails with CERT_EXPIRED unless every certificate is valid at.
+func CheckValidity(at time.Time, certs ...*x509.Certificate) error {
+	for i, c := range certs {
+		if at.Before(c.NotBefore) || at.After(c.NotAfter) {
+			return model.Errorf(model.CodeCertExpired, "certificate %d (%s) is valid %s..%s, not at %s",
+				i, Clip(c.Subject.CommonName), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339),
+				at.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	return nil
+}
+
+// Anchor is a signer CA an org registered on the ledger: its certificate
+// and the fingerprint it is registered under.
+type Anchor struct {
+	Fingerprint string // SHA-256 hex of Cert.Raw
+	Cert        *x509.Certificate
+}
+
+// NewAnchor makes the anchor of a CA certificate.
+func NewAnchor(c *x509.Certificate) Anchor { return Anchor{Fingerprint: payload.Fingerprint(c.Raw), Cert: c} }
+
+// Link is one certificate of a verified path whose issuer is an anchor: the
+// serial that anchor's CRL must not list.
+type Link struct {
+	CAFingerprint string // the issuing anchor
+	Serial        string // lowercase hex, as the ledger writes serials
+	Subject       string // common name, for messages
+}
+
+// Verdict is what a verified chain yields: the anchor of the chosen path
+// (the shortest; ties broken by the path's fingerprints) and every link of
+// every verified path whose issuer is an anchor, so no choice of path can
+// skip a CRL (a leaf revoked by a registered intermediate stays revoked when
+// the chain also verifies to the root above it).
+type Verdict struct {
+	Anchor Anchor
+	Links  []Link
+}
+
+// ValidAnchors keeps the anchors valid at; when none is, the error says why.
+func ValidAnchors(at time.Time, anchors []Anchor) ([]Anchor, error) {
+	if len(anchors) == 0 {
+		return nil, model.Errorf(model.CodeUntrustedChain, "the org has registered no signer CA")
+	}
+	var valid []Anchor
+	var expired error
+	for _, a := range anchors {
+		if CheckValidity(at, a.Cert) != nil {
+			if expired == nil {
+				expired = model.Errorf(model.CodeCertExpired, "signer CA %s is valid %s..%s, not at %s",
+					a.Fingerprint[:16], a.Cert.NotBefore.UTC().Format(time.RFC3339), a.Cert.NotAfter.UTC().Format(time.RFC3339),
+					at.UTC().Format(time.RFC3339Nano))
+			}
+			continue
+		}
+		valid = append(valid, a)
+	}
+	if len(valid) == 0 {
+		return nil, expired
+	}
+	return valid, nil
+}
+
+// Verify verifies chain (leaf first) up to one of anchors (those valid at,
+// see ValidAnchors) at time at.
+func Verify(at time.Time, chain []*x509.Certificate, anchors []Anchor) (Verdict, error) {
+	if len(anchors) == 0 {
+		return Verdict{}, model.Errorf(model.CodeUntrustedChain, "the org has registered no signer CA")
+	}
+	byRaw := make(map[string]Anchor, len(anchors))
+	roots := x509.NewCertPool()
+	for _, a := range anchors {
+		roots.AddCert(a.Cert)
+		byRaw[string(a.Cert.Raw)] = a
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	paths, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		return Verdict{}, model.Errorf(model.CodeUntrustedChain, "chain does not verify to a CA registered by the signer's org: %v", err)
+	}
+	// Deterministic order: shortest first, then by the fingerprints along the path.
+	type scored struct {
+		path []*x509.Certificate
+		key  string
+	}
+	var ps []scored
+	for _, p := range paths {
+		if _, ok := byRaw[string(p[len(p)-1].Raw)]; !ok {
+			continue
+		}
+		var k strings.Builder
+		for i := len(p) - 1; i >= 0; i-- {
+			k.WriteString(payload.Fingerprint(p[i].Raw))
+		}
+		ps = append(ps, scored{p, k.String()})
+	}
+	if len(ps) == 0 {
+		return Verdict{}, model.Errorf(model.CodeUntrustedChain, "chain verified to an unregistered anchor")
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if len(ps[i].path) != len(ps[j].path) {
+			return len(ps[i].path) < len(ps[j].path)
+		}
+		return ps[i].key < ps[j].key
+	})
+	v := Verdict{Anchor: byRaw[string(ps[0].path[len(ps[0].path)-1].Raw)]}
+	seen := map[Link]bool{}
+	for _, s := range ps {
+		for i := 0; i+1 < len(s.path); i++ {
+			a, ok := byRaw[string(s.path[i+1].Raw)]
+			if !ok {
+				continue
+			}
+			l := Link{CAFingerprint: a.Fingerprint, Serial: SerialHex(s.path[i]), Subject: s.path[i].Subject.CommonName}
+			if !seen[l] {
+				seen[l] = true
+				v.Links = append(v.Links, l)
+			}
+		}
+	}
+	return v, nil
+}
+
+// SerialHex is how serials are written on the ledger: lowercase hex.
+func SerialHex(c *x509.Certificate) string { return c.SerialNumber.Text(16) }
+
+// Revoked reports whether a CRL's sorted serial list names serial.
+func Revoked(crl *model.CRLInfo, serial string) bool {
+	if crl == nil {
+		return false
+	}
+	i := sort.SearchStrings(crl.RevokedSerials, serial)
+	return i < len(crl.RevokedSerials) && crl.RevokedSerials[i] == serial
+}
+
+// Clip keeps error messages short when echoing hostile input.
+func Clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
