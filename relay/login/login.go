@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -95,7 +96,7 @@ type Challenge struct {
 // Create starts a challenge.
 func (m *Manager) Create() (*Challenge, error) {
 	now := m.now()
-	id, nonce, poll := randHex(16), randHex(16), "qlp_"+b64.EncodeToString(randBytes(32))
+	id, nonce, poll := randHex(16), randHex(16), "qlp_"+base64.RawURLEncoding.EncodeToString(randBytes(32))
 	exp := now.Add(m.opt.ChallengeTTL).Truncate(time.Second)
 	tok := signToken(m.key, claims{Challenge: id, Nonce: nonce, Expiry: exp.Unix()})
 	c := &challenge{id: id, nonce: nonce, matchCode: session.MatchCode(tok), url: m.opt.PublicURL + "/l/" + tok, expires: exp,

@@ -2,6 +2,7 @@ package login
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ func (m *Manager) newSessionLocked(signer Signer, now time.Time) (*Session, erro
 			return nil, p
 		}
 	}
-	tok := SessionPrefix + b64.EncodeToString(randBytes(32))
+	tok := SessionPrefix + base64.RawURLEncoding.EncodeToString(randBytes(32))
 	s := &Session{Signer: signer, ExpiresAt: now.Add(m.opt.SessionTTL).Truncate(time.Second)}
 	m.sessions[sha256.Sum256([]byte(tok))] = s
 	out := *s

@@ -37,30 +37,23 @@ var (
 	ErrExpired = errors.New("token: expired")
 )
 
-var b64 = base64.RawURLEncoding
+// Strict: one encoding per token (no aliases differing in padding bits).
+var b64 = base64.RawURLEncoding.Strict()
 
 // Sign encodes c and appends its tag under key.
 func Sign(key []byte, c Claims) (string, error) {
-	if len(key) < 32 {
-		return "", errors.New("token: key must be at least 32 bytes")
-	}
 	c.Version = Version
-	body, err := json.Marshal(c)
-	if err != nil {
-		return "", err
-	}
-	head := b64.EncodeToString(body)
-	return head + "." + b64.EncodeToString(tag(key, head)), nil
+	return Seal(key, domain, c)
 }
 
 // Verify checks the tag and expiry of tok and returns its claims.
 func Verify(key []byte, tok string, now time.Time) (Claims, error) {
-	c, head, mac, err := split(tok)
-	if err != nil {
+	var c Claims
+	if err := Open(key, domain, tok, &c); err != nil {
 		return Claims{}, err
 	}
-	if !hmac.Equal(mac, tag(key, head)) {
-		return Claims{}, ErrForged
+	if !c.wellFormed() {
+		return Claims{}, ErrMalformed
 	}
 	if now.Unix() >= c.Expiry {
 		return c, ErrExpired
@@ -72,8 +65,11 @@ func Verify(key []byte, tok string, now time.Time) (Claims, error) {
 // clients, which never hold the key: they use the claims to check what they are
 // shown, never to authorize anything.
 func Peek(tok string) (Claims, error) {
-	c, _, _, err := split(tok)
-	return c, err
+	var c Claims
+	if _, _, err := split(tok, &c); err != nil || !c.wellFormed() {
+		return Claims{}, ErrMalformed
+	}
+	return c, nil
 }
 
 // FromURL extracts the token from a QR URL "<relay>/s/<token>", or returns s
@@ -88,32 +84,69 @@ func FromURL(s string) string {
 	return s
 }
 
-func split(tok string) (Claims, string, []byte, error) {
-	if len(tok) > 1024 {
-		return Claims{}, "", nil, ErrMalformed
+func (c Claims) wellFormed() bool { return c.Version == Version && c.DocID != "" && c.Nonce != "" }
+
+// domain separates signing-session tokens from every other token sealed
+// with the same key.
+const domain = "qrsign-token/1\n"
+
+// MaxLen bounds a token: it rides in a QR code.
+const MaxLen = 1024
+
+// Seal encodes v as JSON and appends an HMAC-SHA256 tag over it under key and
+// domain: a token sealed for one domain never opens in another. Other relay
+// tokens (sign-in challenges) use it with their own domain.
+func Seal(key []byte, domain string, v any) (string, error) {
+	if len(key) < 32 {
+		return "", errors.New("token: key must be at least 32 bytes")
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	head := b64.EncodeToString(body)
+	return head + "." + b64.EncodeToString(tag(key, domain, head)), nil
+}
+
+// Open checks tok's tag under key and domain, then decodes its JSON into v.
+// It checks neither expiry nor claims: that is the caller's.
+func Open(key []byte, domain, tok string, v any) error {
+	head, mac, err := split(tok, v)
+	if err != nil {
+		return err
+	}
+	if !hmac.Equal(mac, tag(key, domain, head)) {
+		return ErrForged
+	}
+	return nil
+}
+
+// split decodes tok's body into v and returns the encoded head and the tag.
+func split(tok string, v any) (string, []byte, error) {
+	if len(tok) > MaxLen {
+		return "", nil, ErrMalformed
 	}
 	head, sig, ok := strings.Cut(tok, ".")
 	if !ok || head == "" {
-		return Claims{}, "", nil, ErrMalformed
+		return "", nil, ErrMalformed
 	}
 	body, err := b64.DecodeString(head)
 	if err != nil {
-		return Claims{}, "", nil, ErrMalformed
+		return "", nil, ErrMalformed
 	}
 	mac, err := b64.DecodeString(sig)
 	if err != nil || len(mac) != sha256.Size {
-		return Claims{}, "", nil, ErrMalformed
+		return "", nil, ErrMalformed
 	}
-	var c Claims
-	if err := json.Unmarshal(body, &c); err != nil || c.Version != Version || c.DocID == "" || c.Nonce == "" {
-		return Claims{}, "", nil, ErrMalformed
+	if err := json.Unmarshal(body, v); err != nil {
+		return "", nil, ErrMalformed
 	}
-	return c, head, mac, nil
+	return head, mac, nil
 }
 
-func tag(key []byte, head string) []byte {
+func tag(key []byte, domain, head string) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte("qrsign-token/1\n"))
+	m.Write([]byte(domain))
 	m.Write([]byte(head))
 	return m.Sum(nil)
 }

@@ -99,3 +99,19 @@ func FuzzPeek(f *testing.F) {
 		_, _ = Verify(key, s, time.Unix(0, 0))
 	})
 }
+
+// A token sealed for one purpose never opens for another, even under the
+// same key: sign-in challenges cannot pass as signing sessions.
+func TestSealedTokensDoNotCrossDomains(t *testing.T) {
+	tok, err := Seal(key, "qrsign-login-token/1\n", map[string]string{"doc": "d1", "n": "n1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]string
+	if err := Open(key, "qrsign-login-token/1\n", tok, &v); err != nil || v["doc"] != "d1" {
+		t.Fatalf("same domain: %v %v", v, err)
+	}
+	if _, err := Verify(key, tok, time.Unix(0, 0)); !errors.Is(err, ErrForged) {
+		t.Fatalf("a login-domain token verified as a signing session: %v", err)
+	}
+}
