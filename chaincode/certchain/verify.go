@@ -80,7 +80,9 @@ type Anchor struct {
 }
 
 // NewAnchor makes the anchor of a CA certificate.
-func NewAnchor(c *x509.Certificate) Anchor { return Anchor{Fingerprint: payload.Fingerprint(c.Raw), Cert: c} }
+func NewAnchor(c *x509.Certificate) Anchor {
+	return Anchor{Fingerprint: payload.Fingerprint(c.Raw), Cert: c}
+}
 
 // Link is one certificate of a verified path whose issuer is an anchor: the
 // serial that anchor's CRL must not list.

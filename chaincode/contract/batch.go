@@ -218,8 +218,15 @@ func listBatch(ctx contractapi.TransactionContextInterface, batchID string) (str
 	if !model.ValidID(batchID) {
 		return "", model.Errorf(model.CodeInvalidField, "batch id %q is not valid", clip(batchID))
 	}
+	return t.indexPage(batchPrefix(batchID))
+}
+
+// indexPage is one unpaged page of the documents an index prefix names, in
+// key order: for the small indexes (a batch, a transaction) bounded by
+// model.MaxBatchItems.
+func (t *txn) indexPage(prefix string) (string, error) {
 	page := model.Page{Records: []model.DocumentView{}}
-	err = t.scan(batchPrefix(batchID), func(k string, _ []byte) error {
+	err := t.scan(prefix, func(k string, _ []byte) error {
 		doc, err := t.loadDoc(lastPart(k))
 		if err != nil {
 			return internal("index %s: %v", k, err)

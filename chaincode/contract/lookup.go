@@ -42,17 +42,5 @@ func listByTx(ctx contractapi.TransactionContextInterface, txID string) (string,
 	if !reTxID.MatchString(txID) {
 		return "", model.Errorf(model.CodeInvalidField, "transaction id %q is not valid", clip(txID))
 	}
-	page := model.Page{Records: []model.DocumentView{}}
-	err = t.scan(txPrefix(txID), func(k string, _ []byte) error {
-		doc, err := t.loadDoc(lastPart(k))
-		if err != nil {
-			return internal("index %s: %v", k, err)
-		}
-		page.Records = append(page.Records, doc.View(t.now))
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return jsonResult(page)
+	return t.indexPage(txPrefix(txID))
 }
