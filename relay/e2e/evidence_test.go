@@ -5,7 +5,6 @@ package e2e
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"net/http"
 	"net/url"
@@ -14,10 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
 )
 
 // -update rewrites relay/evidence/testdata (the golden bundles the mutation
@@ -67,43 +62,7 @@ func (e *env) publishCRL(t *testing.T) {
 	if err := e.org.RegisterUser(e.info.BinDir, victim, "secret-"+victim[len(victim)-8:]); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.org.RevokeUser(e.info.BinDir, victim); err != nil {
-		t.Fatal(err)
-	}
-	crl, err := e.org.GenCRL(e.info.BinDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM, err := os.ReadFile(e.org.CA.CACertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := keystore.ParseCert(caPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := json.Marshal(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(ca.Raw), CRLPEM: string(crl)})
-	conn, gw, err := e.org.Dial(e.org.Admin, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	defer gw.Close()
-	// Fabric CA's CRLs carry no number: they must move forward in thisUpdate (1 s resolution).
-	for try := 0; ; try++ {
-		_, err = gw.GetNetwork(e.info.Channel).GetContract(e.info.Chaincode).SubmitTransaction("PublishCRL", string(req))
-		if err == nil || try == 3 || !strings.Contains(err.Error(), "is not after the published") {
-			break
-		}
-		time.Sleep(1100 * time.Millisecond)
-		if crl, err = e.org.GenCRL(e.info.BinDir); err != nil {
-			t.Fatal(err)
-		}
-		req, _ = json.Marshal(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(ca.Raw), CRLPEM: string(crl)})
-	}
-	if err != nil {
-		t.Fatalf("PublishCRL: %v", err)
-	}
+	e.revoke(t, victim)
 }
 
 // fetchEvidence GETs the bundle and reports how long the relay took.

@@ -24,7 +24,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
@@ -395,4 +397,45 @@ func (e *env) verifyCLI(t *testing.T, id, sessionURL string) result {
 	t.Helper()
 	return run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", sessionURL,
 		"--ca-cert", e.org.MSPID+"="+e.org.CA.CACertFile, "--channel", e.info.Channel)
+}
+
+// revoke revokes id at the org's Fabric CA and publishes the CA's new CRL on
+// the ledger as the org's admin. Fabric CA's CRLs carry no number, so each
+// must be later than the last published (1 s resolution): a CRL refused as
+// not newer is made again a second later.
+func (e *env) revoke(t *testing.T, id string) {
+	t.Helper()
+	if err := e.org.RevokeUser(e.info.BinDir, id); err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(e.org.CA.CACertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := keystore.ParseCert(caPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, gw, err := e.org.Dial(e.org.Admin, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	defer gw.Close()
+	contract := gw.GetNetwork(e.info.Channel).GetContract(e.info.Chaincode)
+	for try := 0; ; try++ {
+		crl, err := e.org.GenCRL(e.info.BinDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := json.Marshal(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(ca.Raw), CRLPEM: string(crl)})
+		_, err = contract.SubmitTransaction("PublishCRL", string(req))
+		if err == nil {
+			return
+		}
+		if try == 3 || !strings.Contains(err.Error(), "is not after the published") {
+			t.Fatalf("PublishCRL as %s admin: %v", e.org.MSPID, err)
+		}
+		time.Sleep(1100 * time.Millisecond)
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -216,31 +215,7 @@ func TestLoginOtherOrgSigner(t *testing.T) {
 func TestLoginRevokedSignerRefused(t *testing.T) {
 	e := setup(t)
 	erin := e.enroll(t, "erin")
-	if err := e.org.RevokeUser(e.info.BinDir, erin.id); err != nil {
-		t.Fatal(err)
-	}
-	crl, err := e.org.GenCRL(e.info.BinDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM, err := os.ReadFile(e.org.CA.CACertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := keystore.ParseCert(caPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := json.Marshal(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(ca.Raw), CRLPEM: string(crl)})
-	conn, gw, err := e.org.Dial(e.org.Admin, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	defer gw.Close()
-	if _, err := gw.GetNetwork(e.info.Channel).GetContract(e.info.Chaincode).SubmitTransaction("PublishCRL", string(req)); err != nil {
-		t.Fatalf("PublishCRL as %s admin: %v", e.org.MSPID, err)
-	}
+	e.revoke(t, erin.id)
 	ch := e.challenge(t)
 	_, png := e.scanQRFile(t, ch.QRURL)
 	if res := erin.login(t, png); res.code != 4 || !strings.Contains(res.stderr, "CERT_REVOKED") {

@@ -3,15 +3,9 @@
 package e2e
 
 import (
-	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
 )
 
 // A signer of another org signs through this org's relay: the ledger checks
@@ -61,31 +55,7 @@ func TestRevokedSignerIsRefused(t *testing.T) {
 	_, qr2 := after.link(t, carol)
 	url2 := e.scanQR(t, qr2)
 
-	if err := e.org.RevokeUser(e.info.BinDir, carol.id); err != nil {
-		t.Fatal(err)
-	}
-	crl, err := e.org.GenCRL(e.info.BinDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM, err := os.ReadFile(e.org.CA.CACertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := keystore.ParseCert(caPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := json.Marshal(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(ca.Raw), CRLPEM: string(crl)})
-	conn, gw, err := e.org.Dial(e.org.Admin, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	defer gw.Close()
-	if _, err := gw.GetNetwork(e.info.Channel).GetContract(e.info.Chaincode).SubmitTransaction("PublishCRL", string(req)); err != nil {
-		t.Fatalf("PublishCRL as %s admin: %v", e.org.MSPID, err)
-	}
+	e.revoke(t, carol.id)
 
 	res, cb := carol.scan(t, "scan", url2)
 	if cb != nil || res.code != 4 || !strings.Contains(res.stderr, "CERT_REVOKED") {
