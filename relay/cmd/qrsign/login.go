@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/relay/signer/flow"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
 
 // cmdLogin signs the desktop showing a sign-in QR in as this identity:
@@ -33,21 +31,7 @@ func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	show := stdout
-	if *asJSON {
-		show = stderr
-	}
-	s := &flow.Scanner{
-		Keystore: keystore.New(*home),
-		Prompt:   prompter(stdin, *fromStdin, *yes, stderr),
-		Out:      show,
-		Yes:      *yes,
-		Configure: func(c *relayapi.Client) {
-			c.OnRetry = func(n int, wait time.Duration, cause error) {
-				fmt.Fprintf(stderr, "relay busy (%v); try %d again in %s\n", cause, n+1, wait.Round(time.Millisecond))
-			}
-		},
-	}
+	s := newScanner(*home, stdin, *fromStdin, *yes, *asJSON, stdout, stderr)
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	out, err := s.Login(ctx, flow.LoginRequest{QR: qr, MSPID: *msp})

@@ -284,21 +284,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	if err != nil {
 		return err
 	}
-	show := stdout
-	if *asJSON {
-		show = stderr
-	}
-	s := &flow.Scanner{
-		Keystore: keystore.New(*home),
-		Prompt:   prompter(stdin, *fromStdin, *yes, stderr),
-		Out:      show,
-		Yes:      *yes,
-		Configure: func(c *relayapi.Client) {
-			c.OnRetry = func(n int, wait time.Duration, cause error) {
-				fmt.Fprintf(stderr, "relay busy (%v); try %d again in %s\n", cause, n+1, wait.Round(time.Millisecond))
-			}
-		},
-	}
+	s := newScanner(*home, stdin, *fromStdin, *yes, *asJSON, stdout, stderr)
 	req := flow.Request{QR: qr, Relay: *relay, Action: action}
 	if reason != nil {
 		req.Reason = *reason
@@ -657,4 +643,24 @@ func cmdWhoami(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %s, issued by %s, valid %s..%s (CA %s)\n", id.ID, c.Subject, c.Issuer,
 		c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), id.CAURL)
 	return nil
+}
+
+// newScanner is the signer flow as the scan, decline and login commands run
+// it: the details go to stderr when stdout carries JSON.
+func newScanner(home string, stdin io.Reader, fromStdin, yes, asJSON bool, stdout, stderr io.Writer) *flow.Scanner {
+	show := stdout
+	if asJSON {
+		show = stderr
+	}
+	return &flow.Scanner{
+		Keystore: keystore.New(home),
+		Prompt:   prompter(stdin, fromStdin, yes, stderr),
+		Out:      show,
+		Yes:      yes,
+		Configure: func(c *relayapi.Client) {
+			c.OnRetry = func(n int, wait time.Duration, cause error) {
+				fmt.Fprintf(stderr, "relay busy (%v); try %d again in %s\n", cause, n+1, wait.Round(time.Millisecond))
+			}
+		},
+	}
 }
