@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/pem"
 	"sort"
 	"strings"
 	"time"
@@ -77,6 +78,23 @@ func CheckValidity(at time.Time, certs ...*x509.Certificate) error {
 type Anchor struct {
 	Fingerprint string // SHA-256 hex of Cert.Raw
 	Cert        *x509.Certificate
+}
+
+// Anchors parses the signer CAs an org registered (model.OrgTrust.CAs), as
+// clients of the ledger read them; a certificate that does not parse anchors
+// nothing.
+func Anchors(cas []model.SignerCA) []Anchor {
+	var out []Anchor
+	for _, ca := range cas {
+		b, _ := pem.Decode([]byte(ca.CertPEM))
+		if b == nil {
+			continue
+		}
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+			out = append(out, NewAnchor(c))
+		}
+	}
+	return out
 }
 
 // NewAnchor makes the anchor of a CA certificate.

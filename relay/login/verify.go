@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
@@ -50,7 +49,7 @@ func verifyProof(now time.Time, trust *model.OrgTrust, p Proof, f payload.Fields
 	if err := certchain.CheckValidity(now, chain...); err != nil {
 		return verified{}, err
 	}
-	valid, err := certchain.ValidAnchors(now, anchors(trust))
+	valid, err := certchain.ValidAnchors(now, certchain.Anchors(trust.CAs))
 	if err != nil {
 		return verified{}, err
 	}
@@ -74,22 +73,6 @@ func verifyProof(now time.Time, trust *model.OrgTrust, p Proof, f payload.Fields
 		return verified{}, err
 	}
 	return verified{leaf: leaf}, nil
-}
-
-// anchors parses the org's registered signer CAs (those that do not parse
-// cannot anchor anything).
-func anchors(trust *model.OrgTrust) []certchain.Anchor {
-	var out []certchain.Anchor
-	for _, ca := range trust.CAs {
-		b, _ := pem.Decode([]byte(ca.CertPEM))
-		if b == nil {
-			continue
-		}
-		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
-			out = append(out, certchain.NewAnchor(c))
-		}
-	}
-	return out
 }
 
 // checkRevocation refuses a link listed by the latest CRL its CA's org

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"github.com/qrsign/qrsign/chaincode/certchain"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -34,26 +33,12 @@ func (s *Service) checkOrg(ctx context.Context, mspID string, chain []*x509.Cert
 	if err != nil {
 		return fromLedger(err)
 	}
-	roots := x509.NewCertPool()
-	n := 0
-	for _, ca := range trust.CAs {
-		if b, _ := pem.Decode([]byte(ca.CertPEM)); b != nil {
-			if c, err := x509.ParseCertificate(b.Bytes); err == nil {
-				roots.AddCert(c)
-				n++
-			}
-		}
-	}
-	if n == 0 {
+	anchors := certchain.Anchors(trust.CAs)
+	if len(anchors) == 0 {
 		return problem.Newf(model.CodeUntrustedChain, "%s has no signer CA registered on the ledger", mspID)
 	}
-	inter := x509.NewCertPool()
-	for _, c := range chain[1:] {
-		inter.AddCert(c)
-	}
 	leaf := chain[0]
-	_, err = leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: leaf.NotBefore,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	_, err = certchain.Verify(leaf.NotBefore, chain, anchors)
 	if err != nil {
 		return problem.Newf(model.CodeUntrustedChain, "the certificate of %q is not issued by a signer CA of %s, the org this session is for",
 			clip(leaf.Subject.CommonName), mspID).WithCause(err)
