@@ -11,12 +11,15 @@
   // returns the batch, or throws the ApiError after marking refused files in
   // list (the <ul> of chosen files): BATCH_INVALID names each document.
   async function upload(c, title, list, setStatus) {
-    const docs = c.files.map((f, i) => ({ file: "file-" + (i + 1), title: f.name.slice(0, 256), docType: c.common.docType, order: i + 1 }));
-    const meta = { title: (title || c.files.length + " documents").slice(0, 256), owner: c.common.owner, priority: c.common.priority,
+    const docs = c.files.map((f, i) => ({ file: "file-" + (i + 1), title: clip(f.name), docType: c.common.docType, order: i + 1 }));
+    const meta = { title: clip(title || c.files.length + " documents"), owner: c.common.owner, priority: c.common.priority,
       signers: c.signers, expiresAt: c.common.expiresAt, documents: docs };
     const fd = new FormData();
     fd.append("batch", JSON.stringify(meta));
-    c.files.forEach((f, i) => fd.append(docs[i].file, f, f.name));
+    // The part's filename is the part name, not the file's: titles travel in
+    // the JSON, and a raw file name (quotes, control characters) could make
+    // the whole multipart body unreadable.
+    c.files.forEach((f, i) => fd.append(docs[i].file, f, docs[i].file));
     setStatus("Uploading " + c.files.length + " files as one batch…");
     try {
       return await apiJSON("/v1/batches", { method: "POST", body: fd,
@@ -25,6 +28,17 @@
       markErrors(err, c.files, list);
       throw err;
     }
+  }
+
+  // clip keeps a title within the ledger's 256 bytes of UTF-8, whole characters only.
+  function clip(t) {
+    const enc = new TextEncoder();
+    let out = "";
+    for (const ch of t) {
+      if (enc.encode(out + ch).length > 256) break;
+      out += ch;
+    }
+    return out;
   }
 
   // markErrors writes each per-document error next to its file name.
@@ -204,7 +218,8 @@
             while ((k = buf.indexOf("\n\n")) >= 0) {
               const msg = buf.slice(0, k);
               buf = buf.slice(k + 2);
-              if (/^event: /m.test(msg)) kick();
+              const ev = /^event: (.*)$/m.exec(msg);
+              if (ev) { entry.card.dataset.lastEvent = ev[1]; kick(); }
             }
           }
           try { rd.cancel(); } catch (e) { /* closed */ }
@@ -229,7 +244,7 @@
       const res = await api("/v1/batches/" + encodeURIComponent(id) + "/sheet." + fmt);
       const blob = await res.blob();
       const url = URL.createObjectURL(blob);
-      window.QRBatch.lastSheet = { format: fmt, type: blob.type, size: blob.size, url };
+      window.QRBatch.lastSheet = { format: fmt, type: blob.type, size: blob.size, url, blob };
       const name = "batch-" + id + "-sheet." + fmt;
       // The PDF opens in a new tab. The HTML sheet is saved instead: a blob:
       // page inherits this page's CSP, which would block its inline styles

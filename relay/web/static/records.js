@@ -48,8 +48,9 @@
       if (isNaN(d)) return { error: "Check the " + name + " date.", focus: $(id) };
       params.set(name, d.toISOString().replace(/\.\d+Z$/, "Z"));
     }
+    if (!$("rs-limit").checkValidity()) return { error: "Page size must be 1..100.", focus: $("rs-limit") };
     if ($("rs-type").value) params.set("type", $("rs-type").value);
-    if ($("rs-status").value) params.set("status", $("rs-status").value);
+    if ($("rs-state").value) params.set("status", $("rs-state").value);
     return { path, params };
   }
 
@@ -112,7 +113,7 @@
       const blob = await res.blob();
       const url = URL.createObjectURL(blob);
       const name = "records." + fmt;
-      window.QRRecords.lastExport = { format: fmt, type: blob.type, size: blob.size, url };
+      window.QRRecords.lastExport = { format: fmt, type: blob.type, size: blob.size, url, blob };
       const a = el("a", { href: url, download: name });
       document.body.append(a);
       a.click();

@@ -233,7 +233,7 @@
       const blob = await (await QR.api("/v1/documents/" + encodeURIComponent(id) + "/evidence")).blob();
       const url = URL.createObjectURL(blob);
       const name = "evidence-" + id + ".json";
-      window.QRVerify = { lastEvidence: { id, size: blob.size, url } };
+      window.QRVerify = { lastEvidence: { id, size: blob.size, url, blob } };
       const a = el("a", { href: url, download: name });
       document.body.append(a);
       a.click();
