@@ -58,6 +58,14 @@
     list.replaceChildren(...[...files].map((f) => el("li", { text: f.name + " · " + QR.fmtSize(f.size) })));
   });
 
+  // The dropzone's help says what an upload makes of the files.
+  const filesHelp = $("files-help").textContent;
+  $("as-batch").addEventListener("change", () => {
+    $("files-help").textContent = $("as-batch").checked
+      ? "All files go in one batch: each is registered by its SHA-256, and one QR code per signer signs them all."
+      : filesHelp;
+  });
+
   // ---- defaults ----
   function localInput(d) {
     const p = (n) => String(n).padStart(2, "0");

@@ -196,18 +196,22 @@
     let stop = false;
     const first = entry.batch.documents[0];
     let pending = null;
+    let reader = null;
     const kick = () => {
       if (pending) return;
       pending = QR.sleep(150).then(() => refresh(entry)).catch(() => "PENDING").then((st) => {
         pending = null;
-        if (st === "DONE") stop = true;
+        if (st === "DONE") {
+          stop = true;
+          if (reader) reader.cancel().catch(() => {}); // every document is closed: end the stream
+        }
       });
     };
     (async () => {
       while (!stop && first) {
         try {
           const res = await api("/v1/documents/" + encodeURIComponent(first.id) + "/events");
-          const rd = res.body.getReader();
+          const rd = reader = res.body.getReader();
           const dec = new TextDecoder();
           let buf = "";
           for (;;) {
@@ -223,7 +227,9 @@
             }
           }
           try { rd.cancel(); } catch (e) { /* closed */ }
-        } catch (e) { /* retried below */ }
+        } catch (e) {
+          if (e.status === 401 || e.status === 403 || e.status === 404) break; // the poll below still runs
+        }
         if (!stop) await QR.sleep(3000);
       }
     })();
@@ -245,7 +251,7 @@
       const blob = await res.blob();
       const url = URL.createObjectURL(blob);
       window.QRBatch.lastSheet = { format: fmt, type: blob.type, size: blob.size, url, blob };
-      const name = "batch-" + id + "-sheet." + fmt;
+      const name = "sheet-" + id + "." + fmt;
       // The PDF opens in a new tab. The HTML sheet is saved instead: a blob:
       // page inherits this page's CSP, which would block its inline styles
       // and data: QR images.
