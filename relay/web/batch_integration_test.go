@@ -221,6 +221,10 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 			t.Errorf("the last streamed event is %q: the page did not hear the signature live", got)
 		}
 		desk.screenshot("batch-signed")
+		desk.phone(true)
+		desk.fits()
+		desk.screenshot("batch-signed-375")
+		desk.phone(false)
 		desk.clean()
 
 		// On the ledger: one chaincode-verified signature per document, each
@@ -247,12 +251,12 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 
 	t.Run("records search: filters, cursor paging and CSV, TXT and PDF exports", func(t *testing.T) {
 		desk.t = t
-		search := func(status, typ, from, to, limit string) []string {
+		searchBy := func(by, who, status, typ, from, to, limit string) []string {
 			desk.eval(`(() => {
-				document.getElementById("rs-by").value = "signer";
+				document.getElementById("rs-by").value = `+jsString(by)+`;
 				document.getElementById("rs-by").dispatchEvent(new Event("change"));
 				document.getElementById("rs-msp").value = `+jsString(s.org.MSPID)+`;
-				document.getElementById("rs-who").value = `+jsString(id)+`;
+				document.getElementById("rs-who").value = `+jsString(who)+`;
 				document.getElementById("rs-state").value = `+jsString(status)+`;
 				document.getElementById("rs-type").value = `+jsString(typ)+`;
 				document.getElementById("rs-from").value = `+jsString(from)+`;
@@ -267,6 +271,10 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 			desk.eval(`[...document.querySelectorAll("#rs-body tr")].map((r) => r.dataset.doc)`, &ids)
 			return ids
 		}
+		search := func(status, typ, from, to, limit string) []string {
+			return searchBy("signer", id, status, typ, from, to, limit)
+		}
+		statusLine := func() string { return desk.text(`document.getElementById("rs-status").textContent`) }
 		var days []string // the browser's local today and yesterday, as a date input holds them
 		desk.eval(`(() => { const f = (d) => d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
 			return [f(new Date()), f(new Date(Date.now() - 86400e3))]; })()`, &days)
@@ -306,6 +314,27 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 			}
 		}
 		desk.screenshot("records-search")
+		// The other lists: nothing waits for the signer now; the owner's
+		// completed documents of today include the batch.
+		if got := searchBy("pending", id, "", "", "", "", "25"); len(got) != 0 {
+			t.Errorf("waiting for the signer after signing: %v", got)
+		}
+		owned := strings.Join(searchBy("owner", "web-app", "COMPLETED", "contract", today, "", "100"), " ")
+		for _, d := range docIDs {
+			if !strings.Contains(owned, d) {
+				t.Errorf("owner web-app's completed contracts of today lack %s (%s)", d, statusLine())
+			}
+		}
+		// Refused queries say why, with the relay's code, and show no rows.
+		for _, c := range []struct{ name, by, who, from, to, want string }{
+			{"a malformed tag", "tag", "no such tag!", "", "", "tag \"no such tag!\" is not a valid tag (INVALID_FIELD)"},
+			{"from after to", "signer", id, today, yesterday, "from must be before to (INVALID_FIELD)"},
+		} {
+			searchBy(c.by, c.who, "", "", c.from, c.to, "25")
+			if got := statusLine(); got != c.want || desk.text(`String(document.getElementById("rs-status").classList.contains("error"))`) != "true" {
+				t.Errorf("%s: status line %q, want the error %q", c.name, got, c.want)
+			}
+		}
 		search("", "", "", "", "25")
 
 		export := func(f string) []byte {

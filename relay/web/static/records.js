@@ -84,6 +84,7 @@
       $("rs-empty").hidden = n > 0;
       status(n === 1 ? "1 record." : n + " records" + (cursor ? " so far; more on the ledger." : "."));
     } catch (err) {
+      if (!more) { $("rs-results").hidden = true; cursor = ""; } // no rows of another query under this error
       status(describe(err), true);
     } finally {
       $("rs-search").disabled = $("rs-more").disabled = false;
