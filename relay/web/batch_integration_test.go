@@ -179,6 +179,15 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		}
 		phone := b.newTab(t)
 		phone.phone(true)
+		// Through a middlebox that flips a byte of every document, the
+		// phone refuses the batch before anything is signable.
+		evil := serveSite(t, s.info, s.relay, true)
+		phone.navigate(evil.srv.URL + u.Path)
+		phone.waitFor(`document.getElementById("check").dataset.state === "mismatch"`, "tampered batch refused")
+		if got := phone.text(`document.querySelector("#check .big").textContent + "|" + document.getElementById("sign-section").hidden`); got != "Do not sign: lease.txt does not match|true" {
+			t.Errorf("a tampered batch: %q", got)
+		}
+		phone.screenshot("batch-phone-tampered")
 		phone.navigate(s.localURL() + u.Path)
 		phone.waitFor(`document.getElementById("check").dataset.state === "verified" && document.getElementById("setup-form")`, "batch verified, set-up form")
 		var listed []string
