@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -422,6 +423,63 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		if code, stdout, _ := qrsignRun(t, bin, "", append([]string{"verify-evidence", bf, tampered}, args[3:]...)...); code == 0 {
 			t.Errorf("a changed document verified:\n%s", stdout)
 		}
+		desk.clean()
+	})
+
+	t.Run("a two-signer batch signed by the qrsign app: the first signer's card turns signed live, the documents wait for the second", func(t *testing.T) {
+		desk.t = t
+		bin := qrsignBinary(t)
+		first, pass, home := unique("batchapp"), "app horse battery", t.TempDir()
+		sec := "secret-" + hex.EncodeToString([]byte(first))[:12]
+		if err := s.org.RegisterUser(s.info.BinDir, first, sec); err != nil {
+			t.Fatal(err)
+		}
+		if code, out, errs := qrsignRun(t, bin, pass, "enroll", "--ca", s.org.CA.URL, "--ca-tls", s.org.CA.TLSCertFile,
+			"--id", first, "--secret", sec, "--home", home, "--passphrase-stdin"); code != 0 {
+			t.Fatalf("enroll: exit %d\n%s%s", code, out, errs)
+		}
+		second := unique("later")
+		desk.navigate(s.srv.URL + "/app/")
+		var two []string
+		for _, n := range []string{"offer.txt", "annex.txt"} {
+			two = append(two, writeFile(t, n, []byte(n+" "+unique("two")+"\n")))
+		}
+		desk.setFiles("#files", two...)
+		desk.eval(`(() => {
+			const set = (el, v) => { el.value = v; el.dispatchEvent(new Event("input", {bubbles: true})); };
+			set(document.getElementById("title"), "Offer and annex");
+			document.getElementById("as-batch").checked = true;
+			document.getElementById("add-signer").click();
+			const rows = document.querySelectorAll("#signer-rows tr");
+			set(rows[0].querySelector('[name="signerId"]'), `+jsString(first)+`);
+			set(rows[1].querySelector('[name="signerId"]'), `+jsString(second)+`);
+			set(rows[1].querySelector('[name="order"]'), "2");
+			document.getElementById("upload-submit").click();
+		})()`, nil)
+		card := `document.querySelector(".batch-card")`
+		sc := func(who string) string {
+			return card + `.querySelector('[data-signer="` + s.org.MSPID + "/" + who + `"]')`
+		}
+		for _, who := range []string{first, second} {
+			desk.waitFor(sc(who)+` && `+sc(who)+`.querySelector(".qr-box img") && `+sc(who)+`.querySelector(".qr-box img").naturalWidth > 0`, "QR of "+who)
+		}
+		qr := desk.shownQR(sc(first) + `.querySelector(".qr-box img")`)
+		code, out, errs := qrsignRun(t, bin, pass, "scan", qr, "--yes", "--passphrase-stdin", "--home", home)
+		if code != 0 {
+			t.Fatalf("qrsign scan of the batch QR: exit %d\n%s%s", code, out, errs)
+		}
+		if mc := desk.text(sc(first) + `.querySelector(".code-line strong").textContent`); !strings.Contains(out, mc) {
+			t.Errorf("qrsign showed no match code %s:\n%s", mc, out)
+		}
+		desk.waitFor(sc(first)+`.dataset.status === "SIGNED" && [...document.querySelectorAll(".batch-docs tbody tr")].every((r) => r.querySelector(".doc-signed").textContent === "1 of 2")`,
+			"first signer SIGNED, each document 1 of 2")
+		if got := desk.text(`[...document.querySelectorAll(".batch-docs tbody tr")].map((r) => r.dataset.status).join(",") + "|" + ` + sc(second) + `.dataset.status`); got != "PENDING,PENDING|PENDING" {
+			t.Errorf("documents and second signer: %q, want all still pending", got)
+		}
+		if got := desk.text(card + `.dataset.lastEvent`); got != "SignatureRecorded" {
+			t.Errorf("the last streamed event is %q", got)
+		}
+		desk.screenshot("batch-two-signers-first-signed")
 		desk.clean()
 	})
 
