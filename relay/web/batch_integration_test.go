@@ -230,6 +230,9 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		if got := desk.text(card + `.dataset.lastEvent`); got != "SignatureRecorded" && got != "DocumentCompleted" {
 			t.Errorf("the last streamed event is %q: the page did not hear the signature live", got)
 		}
+		for _, d := range docIDs { // this tab's records list the batch's documents too
+			desk.waitFor(`!!document.querySelector("#records-body") && document.getElementById("records-body").innerText.includes(`+jsString(d)+`)`, "tab record "+d)
+		}
 		desk.screenshot("batch-signed")
 		desk.phone(true)
 		desk.fits()

@@ -121,7 +121,7 @@
         const b = await QRBatch.upload(c, $("title").value.trim(), $("file-list"), setStatus);
         $("results-section").hidden = false;
         $("results-h").tabIndex = -1;
-        QRBatch.show(b, $("results"));
+        QRBatch.show(b, $("results"), remember);
         done = c.files.length;
       }
       for (const f of $("as-batch").checked ? [] : c.files) {

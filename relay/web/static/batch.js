@@ -54,8 +54,9 @@
     }
   }
 
-  // show renders a registered batch at the top of results and follows it.
-  function show(b, results) {
+  // show renders a registered batch at the top of results and follows it;
+  // onView (optional) hears every document view read (this tab's records).
+  function show(b, results, onView) {
     const sid = "b-" + b.id;
     const statusBox = el("span", { class: "doc-status", "aria-live": "polite" });
     const rows = b.documents.map((d) => el("tr", { dataset: { doc: d.id, status: d.status || "" } },
@@ -88,7 +89,7 @@
       el("div", { class: "actions" }, sheetBtn("pdf", "Open batch sheet (PDF)"), sheetBtn("html", "Open batch sheet (HTML)")),
       sheetStatus);
     results.prepend(card);
-    const entry = { batch: b, card, statusBox, rows: new Map(rows.map((r) => [r.dataset.doc, r])) };
+    const entry = { batch: b, card, statusBox, onView, rows: new Map(rows.map((r) => [r.dataset.doc, r])) };
     apply(entry, b, new Map());
     follow(entry);
     return card;
@@ -139,6 +140,7 @@
         row.querySelector(".doc-state").replaceChildren(badge(st));
       }
       if (v) {
+        if (entry.onView) entry.onView(v);
         const ss = v.signers || [];
         const n = ss.filter((s) => s.status === "SIGNED").length;
         row.querySelector(".doc-signed").textContent = n + " of " + ss.length;
