@@ -58,6 +58,14 @@
     list.replaceChildren(...[...files].map((f) => el("li", { text: f.name + " · " + QR.fmtSize(f.size) })));
   });
 
+  // The dropzone's help says what an upload makes of the files.
+  const filesHelp = $("files-help").textContent;
+  $("as-batch").addEventListener("change", () => {
+    $("files-help").textContent = $("as-batch").checked
+      ? "All files go in one batch: each is registered by its SHA-256, and one QR code per signer signs them all."
+      : filesHelp;
+  });
+
   // ---- defaults ----
   function localInput(d) {
     const p = (n) => String(n).padStart(2, "0");
@@ -109,7 +117,14 @@
     btn.disabled = true;
     let done = 0;
     try {
-      for (const f of c.files) {
+      if ($("as-batch").checked) {
+        const b = await QRBatch.upload(c, $("title").value.trim(), $("file-list"), setStatus);
+        $("results-section").hidden = false;
+        $("results-h").tabIndex = -1;
+        QRBatch.show(b, $("results"), remember);
+        done = c.files.length;
+      }
+      for (const f of $("as-batch").checked ? [] : c.files) {
         setStatus("Registering " + f.name + " (" + (done + 1) + " of " + c.files.length + ")…");
         const title = ($("title").value.trim() || f.name).slice(0, 256);
         const fd = new FormData();
@@ -122,7 +137,7 @@
         showRegistered(reg);
         done++;
       }
-      setStatus(done === 1 ? "Registered 1 document on the ledger." : "Registered " + done + " documents on the ledger.");
+      setStatus($("as-batch").checked ? "Registered a batch of " + done + " documents on the ledger." : done === 1 ? "Registered 1 document on the ledger." : "Registered " + done + " documents on the ledger.");
       // Keep the signers and settings for the next request; clear the files and title.
       $("files").value = "";
       $("title").value = "";

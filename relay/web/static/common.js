@@ -23,6 +23,7 @@
       this.status = status;
       this.code = (problem && problem.code) || "";
       this.requestId = (problem && problem.requestId) || "";
+      this.problem = problem || null; // the whole problem: BATCH_INVALID lists errors per document
     }
   }
 

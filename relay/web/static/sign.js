@@ -130,17 +130,22 @@
       $("sign-btn").disabled = $("decline-btn").disabled = true;
       const t0 = performance.now();
       try {
-        const msg = QRPayload.build({ purpose: action, channel: s.channel, documentId: s.documentId, documentSha256: s.sha256,
-          nonce: s.nonce, signerFingerprint: rec.fingerprint, reason });
+        // A batch session signs the batch's Merkle root and size (batch-sign);
+        // the chaincode checks each document's inclusion proof against it.
+        const msg = s.batch
+          ? QRPayload.build({ purpose: "batch-sign", channel: s.channel, documentId: s.batch.id, documentSha256: s.batch.root,
+            nonce: s.nonce, signerFingerprint: rec.fingerprint, size: s.batch.size })
+          : QRPayload.build({ purpose: action, channel: s.channel, documentId: s.documentId, documentSha256: s.sha256,
+            nonce: s.nonce, signerFingerprint: rec.fingerprint, reason });
         QRSetup.status(st, "working", rec.mode === "webauthn" ? "Confirm with your fingerprint, face or screen lock…" : "Unlocking the key…");
         const signature = await QRSetup.signWith(rec, msg);
         QRSetup.status(st, "working", "Recording on the ledger…");
         const t1 = performance.now();
         const res = await QR.apiJSON("/v1/callbacks/scan", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ token, action, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW", reason }),
+          body: JSON.stringify({ token, action: s.batch ? "batch-sign" : action, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW", reason }),
           onWait: (sec) => QRSetup.status(st, "working", "The network is busy; retrying in " + sec + " s…") });
         window.QRSign = { result: res, timings: { totalMs: Math.round(performance.now() - t0), callbackMs: Math.round(performance.now() - t1) } };
-        done(action, res);
+        done(action, res, s);
       } catch (e) {
         busy = false;
         $("sign-btn").disabled = $("decline-btn").disabled = false;
@@ -151,16 +156,25 @@
     $("decline-btn").addEventListener("click", () => answer("decline"));
   }
 
-  function done(action, res) {
+  function done(action, res, s) {
     $("sign-section").hidden = true;
-    check(action === "sign" ? "signed" : "declined", action === "sign" ? "Signed" : "Declined",
-      "Your " + (action === "sign" ? "signature" : "decline") + " is recorded on the ledger in block " + res.blockNumber + ".");
+    if (s && s.batch) {
+      const n = (res.documents || []).length;
+      check("signed", "Signed " + n + " of " + s.batch.size + " documents",
+        "One signature over the batch's Merkle root, recorded for each document in block " + res.blockNumber + ".");
+      const titles = new Map(s.batch.documents.map((d) => [d.id, d.title]));
+      $("check").append(el("ol", { id: "signed-docs" }, ...(res.documents || []).map((id) =>
+        el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: (titles.get(id) || id) + " (" + id + ")" })))));
+    } else {
+      check(action === "sign" ? "signed" : "declined", action === "sign" ? "Signed" : "Declined",
+        "Your " + (action === "sign" ? "signature" : "decline") + " is recorded on the ledger in block " + res.blockNumber + ".");
+    }
     $("res-event").textContent = res.eventType + (res.replayed ? " (already recorded)" : "");
     $("res-status").textContent = res.documentStatus;
     $("res-tx").textContent = res.txId;
     $("res-block").textContent = String(res.blockNumber);
     $("res-valid").textContent = res.validationCode;
-    $("res-verify").href = "/verify?doc=" + encodeURIComponent(res.documentId);
+    $("res-verify").href = "/verify?doc=" + encodeURIComponent(s && s.batch && res.documents && res.documents.length ? res.documents[0] : res.documentId);
     $("result").hidden = false;
     $("check").setAttribute("tabindex", "-1");
     $("check").focus();
@@ -215,9 +229,18 @@
       return;
     }
     check("verified", "All " + leaves.length + " documents verified", "Their hashes make up the Merkle root this signature covers.");
+    list.id = "batch-docs";
     $("check").append(list);
-    $("sign-why-text").textContent = "A batch is signed with the qrsign app: open it and scan the QR code on the sender's screen.";
+    if (s.documentStatus && s.documentStatus !== "PENDING") {
+      check("closed", "This batch is " + s.documentStatus.toLowerCase(), "It can no longer be signed.");
+      return;
+    }
+    // One signature signs them all; a batch is not declined as a whole
+    // (decline its documents one by one from their own QR codes).
+    $("sign-btn").textContent = "Sign all " + leaves.length + " documents";
+    $("decline-btn").hidden = true;
     $("sign-section").hidden = false;
+    await signer(s);
   }
 
   main();

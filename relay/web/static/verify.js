@@ -198,7 +198,12 @@
   // history_ adds the full event history where this tab holds a key that may read it.
   async function history_(id) {
     $("history").hidden = true;
+    $("evidence").hidden = true;
     if (!apiKey.get()) return;
+    evidenceFor = id;
+    $("evidence-cmd").textContent = "qrsign verify-evidence evidence-" + id + ".json [document] --ca <MSP>=<org CA>.pem … --orderer-ca <MSP>=<orderer CA>.pem";
+    $("evidence-status").textContent = "";
+    $("evidence").hidden = false;
     let prov;
     try {
       prov = await apiJSON("/v1/documents/" + encodeURIComponent(id) + "/provenance");
@@ -215,6 +220,31 @@
     }));
     $("history").hidden = false;
   }
+
+  // The evidence bundle (GET /v1/documents/{id}/evidence) needs the key: it
+  // is fetched with it and saved from a blob URL.
+  let evidenceFor = "";
+  $("evidence-btn").addEventListener("click", async () => {
+    const id = evidenceFor;
+    const st = $("evidence-status");
+    st.classList.remove("error");
+    st.textContent = "Collecting the transactions and blocks from the ledger…";
+    try {
+      const blob = await (await QR.api("/v1/documents/" + encodeURIComponent(id) + "/evidence")).blob();
+      const url = URL.createObjectURL(blob);
+      const name = "evidence-" + id + ".json";
+      window.QRVerify = { lastEvidence: { id, size: blob.size, url, blob } };
+      const a = el("a", { href: url, download: name });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      st.replaceChildren("Saved " + name + " (" + QR.fmtSize(blob.size) + "). ", el("a", { href: url, download: name, text: "Save again" }));
+      setTimeout(() => URL.revokeObjectURL(url), 300e3);
+    } catch (err) {
+      st.textContent = describe(err);
+      st.classList.add("error");
+    }
+  });
 
   $("verify-form").addEventListener("submit", (e) => { e.preventDefault(); run(); });
 

@@ -1,0 +1,281 @@
+// Desktop app, batches: many files registered as one batch (POST /v1/batches,
+// one streamed multipart request), one QR per signer that signs every
+// document of the batch, the live status of each document, and the batch
+// sheet (PDF or HTML, fetched with the API key and opened from a blob URL).
+"use strict";
+(function () {
+  const { el, api, apiJSON, badge, describe } = window.QR;
+  const FINAL = ["COMPLETED", "DECLINED", "VOIDED", "EXPIRED"];
+
+  // upload registers c.files as one batch (c from app.js's collect()). It
+  // returns the batch, or throws the ApiError after marking refused files in
+  // list (the <ul> of chosen files): BATCH_INVALID names each document.
+  async function upload(c, title, list, setStatus) {
+    const docs = c.files.map((f, i) => ({ file: "file-" + (i + 1), title: clip(f.name), docType: c.common.docType, order: i + 1 }));
+    const meta = { title: clip(title || c.files.length + " documents"), owner: c.common.owner, priority: c.common.priority,
+      signers: c.signers, expiresAt: c.common.expiresAt, documents: docs };
+    const fd = new FormData();
+    fd.append("batch", JSON.stringify(meta));
+    // The part's filename is the part name, not the file's: titles travel in
+    // the JSON, and a raw file name (quotes, control characters) could make
+    // the whole multipart body unreadable.
+    c.files.forEach((f, i) => fd.append(docs[i].file, f, docs[i].file));
+    setStatus("Uploading " + c.files.length + " files as one batch…");
+    try {
+      return await apiJSON("/v1/batches", { method: "POST", body: fd,
+        onWait: (s) => setStatus("The relay is busy; retrying the batch in " + s + " s (registered documents are not registered twice)…") });
+    } catch (err) {
+      markErrors(err, c.files, list);
+      throw err;
+    }
+  }
+
+  // clip keeps a title within the ledger's 256 bytes of UTF-8, whole characters only.
+  function clip(t) {
+    const enc = new TextEncoder();
+    let out = "";
+    for (const ch of t) {
+      if (enc.encode(out + ch).length > 256) break;
+      out += ch;
+    }
+    return out;
+  }
+
+  // markErrors writes each per-document error next to its file name.
+  function markErrors(err, files, list) {
+    const errs = (err.problem && err.problem.errors) || [];
+    const items = [...list.children];
+    items.forEach((li) => { li.classList.remove("error-text"); const e = li.querySelector(".file-error"); if (e) e.remove(); });
+    for (const e of errs) {
+      const li = items[e.index];
+      if (!li || !files[e.index]) continue;
+      li.classList.add("error-text");
+      li.append(el("span", { class: "file-error", text: " — " + e.detail + " (" + e.code + ")" }));
+    }
+  }
+
+  // show renders a registered batch at the top of results and follows it;
+  // onView (optional) hears every document view read (this tab's records).
+  function show(b, results, onView) {
+    const sid = "b-" + b.id;
+    const statusBox = el("span", { class: "doc-status", "aria-live": "polite" });
+    const rows = b.documents.map((d) => el("tr", { dataset: { doc: d.id, status: d.status || "" } },
+      el("td", { text: String(d.order) }),
+      el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: d.title || d.file })),
+      el("td", {}, el("code", { text: d.id })),
+      el("td", { class: "doc-state" }, badge(d.registered ? d.status : "UNREGISTERED")),
+      el("td", { class: "doc-signed", text: "" })));
+    const sheetStatus = el("p", { class: "status-line", role: "status", "aria-live": "polite" });
+    const sheetBtn = (fmt, label) => {
+      const btn = el("button", { type: "button", class: "secondary", dataset: { sheet: fmt }, text: label });
+      btn.addEventListener("click", () => openSheet(b.id, fmt, sheetStatus));
+      return btn;
+    };
+    const card = el("article", { class: "doc-card batch-card", "aria-labelledby": sid, dataset: { batch: b.id } },
+      el("div", { class: "doc-head" },
+        el("div", {},
+          el("h3", { id: sid, text: b.title }),
+          el("p", { class: "doc-meta" },
+            "Batch ", el("code", { text: b.id }), " · " + b.total + " documents · Merkle root ",
+            el("code", { title: b.root, text: QR.short(b.root, 16) }))),
+        statusBox),
+      el("p", { class: "help", text: "One scan per signer signs every document of the batch that awaits them." }),
+      el("div", { class: "signer-cards" }, ...b.signers.map((s) => signerCard(b, s))),
+      el("div", { class: "table-wrap" },
+        el("table", { class: "records batch-docs" },
+          el("caption", { class: "visually-hidden", text: "Documents of batch " + b.title }),
+          el("thead", {}, el("tr", {}, ...["#", "Title", "Document id", "Status", "Signed"].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, ...rows))),
+      el("div", { class: "actions" }, sheetBtn("pdf", "Open batch sheet (PDF)"), sheetBtn("html", "Open batch sheet (HTML)")),
+      sheetStatus);
+    results.prepend(card);
+    const entry = { batch: b, card, statusBox, onView, rows: new Map(rows.map((r) => [r.dataset.doc, r])) };
+    apply(entry, b, new Map());
+    follow(entry);
+    return card;
+  }
+
+  function signerCard(b, s) {
+    const key = s.mspId + "/" + s.id;
+    const qr = el("div", { class: "qr-box" }, "Loading QR code…");
+    const code = el("strong", {});
+    const status = el("div", { class: "status", "aria-live": "polite" }, badge("PENDING"));
+    const card = el("section", { class: "signer-card", "aria-label": "Signer " + s.id + " (batch)", dataset: { signer: key, status: "PENDING" } },
+      el("div", { class: "who", text: s.id }),
+      el("div", { class: "org", text: s.mspId + " · routing order " + s.routingOrder }),
+      qr, el("div", { class: "code-line" }, "Match code ", code), status);
+    card._parts = { qr, code, status };
+    loadQR(card, b, key);
+    return card;
+  }
+
+  async function loadQR(card, b, key) {
+    const p = card._parts;
+    try {
+      const res = await api("/v1/batches/" + encodeURIComponent(b.id) + "/qr.png?signer=" + encodeURIComponent(key) + "&size=384");
+      const url = URL.createObjectURL(await res.blob());
+      const img = el("img", { src: url, alt: "QR code for " + key.split("/")[1] + " to sign all " + b.total + " documents of " + b.title, width: 192, height: 192 });
+      img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
+      if (card.dataset.status !== "PENDING") return;
+      p.qr.replaceChildren(img);
+      p.code.textContent = res.headers.get("X-Match-Code") || "";
+    } catch (err) {
+      p.qr.replaceChildren(el("span", { class: "error-text", text: describe(err) }));
+    }
+  }
+
+  // apply shows the batch's documents; views (doc id -> DocumentView) add
+  // each signer's answer.
+  function apply(entry, b, views) {
+    entry.batch = b;
+    const signers = new Map(b.signers.map((s) => [s.mspId + "/" + s.id, { signed: 0, declined: 0 }]));
+    let done = 0;
+    for (const d of b.documents) {
+      const row = entry.rows.get(d.id);
+      if (!row) continue;
+      const v = views.get(d.id);
+      const st = v ? (v.effectiveStatus || v.status) : (d.registered ? d.status : "UNREGISTERED");
+      if (row.dataset.status !== st) {
+        row.dataset.status = st;
+        row.querySelector(".doc-state").replaceChildren(badge(st));
+      }
+      if (v) {
+        if (entry.onView) entry.onView(v);
+        const ss = v.signers || [];
+        const n = ss.filter((s) => s.status === "SIGNED").length;
+        row.querySelector(".doc-signed").textContent = n + " of " + ss.length;
+        for (const s of ss) {
+          const c = signers.get(s.mspId + "/" + s.id);
+          if (c && s.status === "SIGNED") c.signed++;
+          if (c && s.status === "DECLINED") c.declined++;
+        }
+      }
+      if (FINAL.includes(st)) done++;
+    }
+    entry.statusBox.replaceChildren(el("span", { class: "muted", text: done + " of " + b.total + " closed " }),
+      badge(done === b.total ? "COMPLETED" : "PENDING"));
+    entry.card.dataset.status = done === b.total ? "DONE" : "PENDING";
+    for (const sc of entry.card.querySelectorAll(".signer-card")) {
+      const c = signers.get(sc.dataset.signer);
+      if (!c || (views.size === 0)) continue;
+      const p = sc._parts;
+      if (c.signed === b.total) {
+        if (sc.dataset.status !== "SIGNED") {
+          sc.dataset.status = "SIGNED";
+          p.qr.className = "qr-box done";
+          p.qr.replaceChildren("✓ Signed all " + b.total);
+        }
+        p.status.replaceChildren(badge("SIGNED"));
+      } else if (c.signed || c.declined) {
+        p.status.replaceChildren(badge("PENDING"), el("div", { class: "code-line", text: c.signed + " signed, " + c.declined + " declined of " + b.total }));
+      }
+    }
+  }
+
+  // refresh reads the batch and the views of its open documents (at most 4
+  // requests in flight).
+  async function refresh(entry) {
+    const b = await apiJSON("/v1/batches/" + encodeURIComponent(entry.batch.id));
+    const views = new Map();
+    const todo = b.documents.filter((d) => d.registered);
+    let i = 0;
+    await Promise.all([0, 1, 2, 3].map(async () => {
+      while (i < todo.length) {
+        const d = todo[i++];
+        try { views.set(d.id, await apiJSON("/v1/documents/" + encodeURIComponent(d.id))); } catch (e) { /* shown from the batch */ }
+      }
+    }));
+    apply(entry, b, views);
+    return entry.card.dataset.status;
+  }
+
+  // follow keeps the batch live: a server-sent event stream of its first
+  // document (read with fetch, which can send the API key; EventSource
+  // cannot) triggers a refresh on every committed event — a batch signature
+  // is one transaction touching every document — and a slow poll covers
+  // answers to other documents and a dropped stream.
+  function follow(entry) {
+    let stop = false;
+    const first = entry.batch.documents[0];
+    let pending = null;
+    let reader = null;
+    const kick = () => {
+      if (pending) return;
+      pending = QR.sleep(150).then(() => refresh(entry)).catch(() => "PENDING").then((st) => {
+        pending = null;
+        if (st === "DONE") {
+          stop = true;
+          if (reader) reader.cancel().catch(() => {}); // every document is closed: end the stream
+        }
+      });
+    };
+    (async () => {
+      while (!stop && first) {
+        try {
+          const res = await api("/v1/documents/" + encodeURIComponent(first.id) + "/events");
+          const rd = reader = res.body.getReader();
+          const dec = new TextDecoder();
+          let buf = "";
+          for (;;) {
+            const { value, done } = await rd.read();
+            if (done || stop) break;
+            buf += dec.decode(value, { stream: true });
+            let k;
+            while ((k = buf.indexOf("\n\n")) >= 0) {
+              const msg = buf.slice(0, k);
+              buf = buf.slice(k + 2);
+              const ev = /^event: (.*)$/m.exec(msg);
+              if (ev) { entry.card.dataset.lastEvent = ev[1]; kick(); }
+            }
+          }
+          try { rd.cancel(); } catch (e) { /* closed */ }
+        } catch (e) {
+          if (e.status === 401 || e.status === 403 || e.status === 404) break; // the poll below still runs
+        }
+        if (!stop) await QR.sleep(3000);
+      }
+    })();
+    (async () => {
+      while (!stop) {
+        kick();
+        await QR.sleep(10000);
+      }
+    })();
+  }
+
+  // openSheet fetches the batch sheet with the API key and opens it from a
+  // blob URL (a plain link could not send the key).
+  async function openSheet(id, fmt, statusLine) {
+    statusLine.textContent = "Preparing the batch sheet…";
+    statusLine.classList.remove("error");
+    try {
+      const res = await api("/v1/batches/" + encodeURIComponent(id) + "/sheet." + fmt);
+      const blob = await res.blob();
+      const url = URL.createObjectURL(blob);
+      window.QRBatch.lastSheet = { format: fmt, type: blob.type, size: blob.size, url, blob };
+      const name = "sheet-" + id + "." + fmt;
+      // The PDF opens in a new tab. The HTML sheet is saved instead: a blob:
+      // page inherits this page's CSP, which would block its inline styles
+      // and data: QR images.
+      let w = null;
+      if (fmt === "pdf") {
+        w = window.open(url, "_blank");
+        if (w) w.opener = null;
+      }
+      if (!w) {
+        const a = el("a", { href: url, download: name });
+        document.body.append(a);
+        a.click();
+        a.remove();
+      }
+      statusLine.replaceChildren((w ? "Batch sheet opened in a new tab (" : "Batch sheet saved as " + name + " (") + fmt.toUpperCase() + ", " + QR.fmtSize(blob.size) + "). ",
+        el("a", { href: url, download: name, text: "Download again" }));
+      setTimeout(() => URL.revokeObjectURL(url), 60e3);
+    } catch (err) {
+      statusLine.textContent = describe(err);
+      statusLine.classList.add("error");
+    }
+  }
+
+  window.QRBatch = { upload, show, markErrors, openSheet, lastSheet: null };
+})();
