@@ -84,8 +84,11 @@ type Webhooks struct {
 
 // Gateway is how the relay reaches its org's peer gateway.
 type Gateway struct {
-	Endpoint      string   `yaml:"endpoint"`
-	ServerName    string   `yaml:"serverName"`
+	Endpoint   string `yaml:"endpoint"`
+	ServerName string `yaml:"serverName"`
+	// Endpoints are the org's peers in order of preference (relay/ledger
+	// fails over along them); when set, Endpoint is optional (see Peers).
+	Endpoints     []Peer   `yaml:"endpoints"`
 	TLSCACertFile string   `yaml:"tlsCACertFile"`
 	MSPID         string   `yaml:"mspId"`
 	CertFile      string   `yaml:"certFile"`
@@ -313,9 +316,7 @@ func (c *Config) Validate() error {
 	if c.Chaincode == "" {
 		bad("chaincode", "is required")
 	}
-	if _, _, err := net.SplitHostPort(c.Gateway.Endpoint); err != nil {
-		bad("gateway.endpoint", "%q is not host:port", c.Gateway.Endpoint)
-	}
+	c.Gateway.validateEndpoints(bad)
 	if c.Gateway.MSPID == "" {
 		bad("gateway.mspId", "is required")
 	}
