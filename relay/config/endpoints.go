@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"time"
 )
 
 // Peer is one of the org's peer gateways.
@@ -28,9 +29,20 @@ func (g Gateway) Peers() []Peer {
 	return out
 }
 
+// ProbeEvery is ProbeInterval, 2s when unset (a Gateway built in code).
+func (g Gateway) ProbeEvery() time.Duration {
+	if g.ProbeInterval == 0 {
+		return 2 * time.Second
+	}
+	return g.ProbeInterval.D()
+}
+
 // validateEndpoints checks gateway.endpoint / gateway.endpoints. Both may be
 // given (older readers use endpoint) if endpoint is the first of endpoints.
 func (g Gateway) validateEndpoints(bad func(field, format string, args ...any)) {
+	if g.ProbeInterval != 0 && g.ProbeInterval < Duration(100*time.Millisecond) {
+		bad("gateway.probeInterval", "must be at least 100ms")
+	}
 	if len(g.Endpoints) == 0 {
 		if _, _, err := net.SplitHostPort(g.Endpoint); err != nil {
 			bad("gateway.endpoint", "%q is not host:port", g.Endpoint)

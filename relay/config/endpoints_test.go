@@ -62,6 +62,9 @@ func TestEndpointsValidationNamesTheBadEntry(t *testing.T) {
     - endpoint: "127.0.0.1:7051"
     - endpoint: "127.0.0.1:7151"
 `, `gateway.endpoint: "127.0.0.1:7151" must be the first of gateway.endpoints ("127.0.0.1:7051") or be left out`},
+		{"probe too often", `  endpoint: "127.0.0.1:7051"
+  probeInterval: 10ms
+`, `gateway.probeInterval: must be at least 100ms`},
 		{"unknown key in an entry", `  endpoints:
     - endpoint: "127.0.0.1:7051"
       host: "x"
