@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -51,6 +52,10 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 	t.Cleanup(func() { e.info.StartNode(preferred) }) // leave the network whole even when the test fails
 
 	const docs, workers, killAfter, watched = 60, 4, 12, 6
+	killDelay := 120 * time.Millisecond
+	if v, err := time.ParseDuration(os.Getenv("QRSIGN_FAILOVER_KILL_DELAY")); err == nil {
+		killDelay = v
+	}
 	signer := e.enroll(t, "fo")
 	var bodies []service.ScanRequest
 	var ids []string
@@ -104,11 +109,17 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 					if o.code == 200 {
 						acked++
 						if acked == killAfter {
-							killedAt = time.Now()
-							if err := e.info.Kill(preferred, syscall.SIGKILL); err != nil {
-								t.Error(err)
-							}
-							close(killed)
+							// Acks come in waves (one block each); a little
+							// later the next wave waits on its commit status.
+							time.AfterFunc(killDelay, func() {
+								mu.Lock()
+								defer mu.Unlock()
+								killedAt = time.Now()
+								if err := e.info.Kill(preferred, syscall.SIGKILL); err != nil {
+									t.Error(err)
+								}
+								close(killed)
+							})
 						}
 					}
 					mu.Unlock()
@@ -156,10 +167,13 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 	}
 	failovers := e.series(t, `qrsign_relay_gateway_failovers_total{from="`+e.org.Peers[0].Address+`",to="`+e.org.Peers[1].Address+`",reason="down"}`)
 	cur := e.series(t, "qrsign_relay_gateway_endpoint")
-	t.Logf("FAILOVER: %d callbacks, %d workers, %s killed after %d acks; attempts %d; 503s during the outage %d; "+
-		"in flight at the kill %d (slowest %v); first ack of a request sent after the kill %v after it; failovers %v; peer in use %v",
-		docs, workers, preferred, killAfter, len(outs), unavailable, inFlight, inFlightMax.Round(time.Millisecond),
-		firstAfter.Round(time.Millisecond), failovers, cur)
+	reread := e.series(t, `qrsign_relay_gateway_resumed_total{fn="RecordSignature",how="status"}`)
+	resubmitted := e.series(t, `qrsign_relay_gateway_resumed_total{fn="RecordSignature",how="resubmitted"}`)
+	t.Logf("FAILOVER: %d callbacks, %d workers, %s killed %v after the %dth ack; attempts %d; 503s during the outage %d; "+
+		"in flight at the kill %d (slowest %v); first ack of a request sent after the kill %v after it; failovers %v; peer in use %v; "+
+		"transactions carried over: commit status re-read %v, resubmitted %v",
+		docs, workers, preferred, killDelay, killAfter, len(outs), unavailable, inFlight, inFlightMax.Round(time.Millisecond),
+		firstAfter.Round(time.Millisecond), failovers, cur, reread, resubmitted)
 	if firstAfter < 0 || cur != 1 || failovers < 1 {
 		t.Fatalf("no failover: first ack after the kill %v, peer in use %v, failovers %v", firstAfter, cur, failovers)
 	}

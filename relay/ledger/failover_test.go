@@ -135,18 +135,21 @@ func TestSubmitFailover(t *testing.T) {
 		calls0, calls1 [3]int64
 		ordered        int // times the orderer saw the tx id
 		endorsedBy     int
+		resumed        []string // how the transaction was carried to peer 1
 	}{
 		{"peer down before endorsing: endorsed, ordered and confirmed by the next",
-			func(p *fakePeer) { p.down.Store(true) }, [3]int64{1, 0, 0}, [3]int64{1, 1, 1}, 1, 1},
+			func(p *fakePeer) { p.down.Store(true) }, [3]int64{1, 0, 0}, [3]int64{1, 1, 1}, 1, 1, nil},
 		{"submit answer lost after ordering: the same envelope again through the next peer, never re-endorsed",
-			func(p *fakePeer) { p.loseOrder.Store(true) }, [3]int64{1, 1, 0}, [3]int64{0, 1, 1}, 2, 0},
+			func(p *fakePeer) { p.loseOrder.Store(true) }, [3]int64{1, 1, 0}, [3]int64{0, 1, 1}, 2, 0, []string{"RecordSignature resubmitted"}},
 		{"peer dies after the orderer accepted: only the commit status is read from the next",
-			func(p *fakePeer) { p.downAfterSubmit.Store(true) }, [3]int64{1, 1, 1}, [3]int64{0, 0, 1}, 1, 0},
+			func(p *fakePeer) { p.downAfterSubmit.Store(true) }, [3]int64{1, 1, 1}, [3]int64{0, 0, 1}, 1, 0, []string{"RecordSignature status"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ps, orderer := startPeers(t, 2)
 			g, _ := gatewayOver(t, ps)
+			var resumed []string
+			g.opt.OnResume = func(fn, txID, how string) { resumed = append(resumed, fn+" "+how) }
 			tc.breakPeer(ps[0])
 			tx, out, err := g.Submit(context.Background(), "RecordSignature", "{}")
 			if err != nil {
@@ -163,6 +166,9 @@ func TestSubmitFailover(t *testing.T) {
 			}
 			if n := orderer.times(tx.TxID); n != tc.ordered {
 				t.Fatalf("tx %s ordered %d times, want %d", tx.TxID, n, tc.ordered)
+			}
+			if !reflect.DeepEqual(resumed, tc.resumed) {
+				t.Fatalf("resumed %v, want %v", resumed, tc.resumed)
 			}
 			if len(orderer.ordered) != 1 {
 				t.Fatalf("transaction ids ordered: %v (one transaction must keep one id)", orderer.ordered)

@@ -51,6 +51,10 @@ type Options struct {
 	// OnSwitch, when set, is told each time the peer in use changes (reason
 	// nil: back to a more preferred peer that answers again).
 	OnSwitch func(from, to string, reason error)
+	// OnResume, when set, is told of each transaction carried over to another
+	// peer after it may have been ordered: how is "resubmitted" (the same
+	// envelope again) or "status" (only its commit status read there).
+	OnResume func(fn, txID, how string)
 }
 
 // Gateway is a Ledger over gRPC connections to the org's peer gateways (one

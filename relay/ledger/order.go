@@ -36,6 +36,7 @@ func (g *Gateway) order(ctx context.Context, fn string, txn *client.Transaction,
 				if err != nil {
 					return submitted(Unavailable(fn, txID, fmt.Errorf("move to %s: %w", ep.addr, err)))
 				}
+				g.resumed(fn, txID, "resubmitted")
 			}
 			sctx, cancel := context.WithTimeout(ctx, g.opt.SubmitTimeout)
 			c, err := t.SubmitWithContext(sctx)
@@ -53,6 +54,7 @@ func (g *Gateway) order(ctx context.Context, fn string, txn *client.Transaction,
 				return submitted(Unavailable(fn, txID, fmt.Errorf("commit status via %s: %w", ep.addr, err)))
 			}
 			at = i
+			g.resumed(fn, txID, "status")
 		}
 		cctx, cancel := context.WithTimeout(ctx, g.opt.CommitStatusTimeout)
 		s, err := commit.StatusWithContext(cctx)
@@ -64,4 +66,10 @@ func (g *Gateway) order(ctx context.Context, fn string, txn *client.Transaction,
 		return nil
 	})
 	return st, err
+}
+
+func (g *Gateway) resumed(fn, txID, how string) {
+	if g.opt.OnResume != nil {
+		g.opt.OnResume(fn, txID, how)
+	}
 }

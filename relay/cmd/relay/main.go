@@ -84,7 +84,7 @@ func run(path string) error {
 			reg.Add("qrsign_relay_invalidated_total", metrics.Labels("fn", fn, "code", code), 1)
 			log.Info("transaction invalidated at commit", "fn", fn, "tx", txID, "code", code)
 		},
-		Peers: peerEndpoints(g), OnSwitch: onPeerSwitch(reg, log)})
+		Peers: peerEndpoints(g), OnSwitch: onPeerSwitch(reg, log), OnResume: onResume(reg, log)})
 	if err != nil {
 		return err
 	}

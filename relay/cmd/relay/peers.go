@@ -31,6 +31,16 @@ func onPeerSwitch(reg *metrics.Registry, log *slog.Logger) func(from, to string,
 	}
 }
 
+// onResume counts and logs transactions carried over to another peer after
+// they may have been ordered.
+func onResume(reg *metrics.Registry, log *slog.Logger) func(fn, txID, how string) {
+	reg.Help("qrsign_relay_gateway_resumed_total", "Transactions carried to another peer after they may have been ordered: how resubmitted (same envelope) or status (commit status read there).")
+	return func(fn, txID, how string) {
+		reg.Add("qrsign_relay_gateway_resumed_total", metrics.Labels("fn", fn, "how", how), 1)
+		log.Warn("transaction carried over to another peer", "fn", fn, "tx", txID, "how", how)
+	}
+}
+
 // gatewayMetrics exposes which peer is in use (0 = the preferred one).
 func gatewayMetrics(reg *metrics.Registry, gw *ledger.Gateway) {
 	reg.Help("qrsign_relay_gateway_endpoint", "Index in gateway.endpoints of the peer gateway in use (0 = preferred).")
