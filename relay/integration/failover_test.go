@@ -212,7 +212,11 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 		}
 	}
 
-	// The preferred peer comes back; the probe returns the relay to it.
+	// The preferred peer comes back (QRSIGN_FAILOVER_OUTAGE keeps it down
+	// longer); the probe returns the relay to it.
+	if v, err := time.ParseDuration(os.Getenv("QRSIGN_FAILOVER_OUTAGE")); err == nil {
+		time.Sleep(time.Until(killedAt.Add(v)))
+	}
 	restarted := time.Now()
 	if err := e.info.StartNode(preferred); err != nil {
 		t.Fatal(err)

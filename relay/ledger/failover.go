@@ -152,9 +152,26 @@ func (g *Gateway) probe(ctx context.Context, i int, timeout time.Duration) error
 	return nil
 }
 
+// ready endorses Ping through peer i alone, without submitting it: a peer
+// answers queries as soon as it restarts, but its gateway can endorse only
+// once it has found the other orgs' peers again (gossip), and a relay moved
+// back to it before that would answer 503 "no combination of peers".
+func (g *Gateway) ready(ctx context.Context, i int, timeout time.Duration) error {
+	prop, err := g.eps[i].contract.NewProposal("Ping")
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if _, err := prop.EndorseWithContext(ctx); err != nil {
+		return classify("Ping", prop.TransactionID(), err)
+	}
+	return nil
+}
+
 // Watch probes the peers every interval until ctx ends: it moves off the
 // current peer when it cannot be reached (before a request has to find out)
-// and back to the most preferred peer that answers.
+// and back to the most preferred peer that can endorse again.
 func (g *Gateway) Watch(ctx context.Context, every time.Duration) {
 	if len(g.eps) < 2 {
 		return
@@ -176,7 +193,10 @@ func (g *Gateway) Watch(ctx context.Context, every time.Duration) {
 func (g *Gateway) checkPeers(ctx context.Context, timeout time.Duration) {
 	cur := g.pool.current()
 	for i := 0; i < cur; i++ {
-		if g.probe(ctx, i, timeout) == nil {
+		// After a long outage gRPC waits up to 2 minutes between
+		// reconnection attempts; probe a fresh attempt instead.
+		g.eps[i].conn.ResetConnectBackoff()
+		if g.ready(ctx, i, timeout) == nil {
 			g.pool.moveBack(cur, i)
 			return
 		}

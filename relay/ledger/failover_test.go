@@ -245,3 +245,22 @@ func TestAStoppedPeerProcessIsAPeerDown(t *testing.T) {
 		t.Fatalf("current %d, peer 1 asked %d", i, ps[1].count("Evaluate"))
 	}
 }
+
+func TestARestartedPeerIsReturnedToOnlyOnceItCanEndorse(t *testing.T) {
+	ps, _ := startPeers(t, 2)
+	g, _ := gatewayOver(t, ps)
+	g.pool.moveOff(0, errors.New("down"))
+	ps[0].noPlan.Store(true)
+	g.checkPeers(context.Background(), time.Second)
+	if i, _ := g.Current(); i != 1 {
+		t.Fatalf("moved back to a peer that cannot endorse (current %d)", i)
+	}
+	ps[0].noPlan.Store(false)
+	g.checkPeers(context.Background(), time.Second)
+	if i, _ := g.Current(); i != 0 {
+		t.Fatalf("current %d, want the preferred peer back", i)
+	}
+	if n := ps[0].count("Submit") + ps[1].count("Submit"); n != 0 {
+		t.Fatalf("the probe submitted %d transactions", n)
+	}
+}

@@ -59,6 +59,7 @@ type fakePeer struct {
 	down            atomic.Bool
 	loseOrder       atomic.Bool // orders the transaction, then the answer is lost
 	downAfterSubmit atomic.Bool // goes down once a submit was answered
+	noPlan          atomic.Bool // answers queries but cannot endorse (restarted, other orgs not found yet)
 	calls           sync.Map    // method → *atomic.Int64
 }
 
@@ -86,6 +87,9 @@ func (p *fakePeer) Evaluate(_ context.Context, r *gateway.EvaluateRequest) (*gat
 func (p *fakePeer) Endorse(_ context.Context, r *gateway.EndorseRequest) (*gateway.EndorseResponse, error) {
 	if err := p.enter("Endorse"); err != nil {
 		return nil, err
+	}
+	if p.noPlan.Load() {
+		return nil, status.Error(codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy")
 	}
 	return &gateway.EndorseResponse{PreparedTransaction: envelope(r.GetChannelId(), r.GetTransactionId(), []byte(`{"endorsedBy":"`+p.addr+`"}`))}, nil
 }
