@@ -201,9 +201,17 @@ func (g *Gateway) checkPeers(ctx context.Context, timeout time.Duration) {
 			return
 		}
 	}
-	if err := g.probe(ctx, cur, timeout); peerDown(err) {
+	if err := g.probe(ctx, cur, timeout); peerDown(err) || (ctx.Err() == nil && hung(err)) {
 		g.pool.moveOff(cur, err)
 	}
+}
+
+// hung tells whether a probe got no answer in time (a stopped or wedged peer
+// process keeps its connections open): only the probe treats that as down,
+// since a request timing out may just be slow work.
+func hung(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.DeadlineExceeded && len(st.Details()) == 0
 }
 
 // StreamFailed is told by an event listener that its stream on network nw

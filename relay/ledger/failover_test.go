@@ -264,3 +264,13 @@ func TestARestartedPeerIsReturnedToOnlyOnceItCanEndorse(t *testing.T) {
 		t.Fatalf("the probe submitted %d transactions", n)
 	}
 }
+
+func TestAProbeUnansweredInTimeMovesOffThePeer(t *testing.T) {
+	ps, _ := startPeers(t, 2)
+	g, log := gatewayOver(t, ps)
+	ps[0].hang.Store(true)
+	g.checkPeers(context.Background(), 200*time.Millisecond)
+	if i, _ := g.Current(); i != 1 || len(log.get()) != 1 {
+		t.Fatalf("current %d switches %v", i, log.get())
+	}
+}

@@ -60,6 +60,7 @@ type fakePeer struct {
 	loseOrder       atomic.Bool // orders the transaction, then the answer is lost
 	downAfterSubmit atomic.Bool // goes down once a submit was answered
 	noPlan          atomic.Bool // answers queries but cannot endorse (restarted, other orgs not found yet)
+	hang            atomic.Bool // answers nothing until the caller gives up (SIGSTOP)
 	calls           sync.Map    // method → *atomic.Int64
 }
 
@@ -71,6 +72,9 @@ func (p *fakePeer) count(m string) int64 {
 func (p *fakePeer) enter(m string) error {
 	v, _ := p.calls.LoadOrStore(m, new(atomic.Int64))
 	v.(*atomic.Int64).Add(1)
+	if p.hang.Load() {
+		time.Sleep(3 * time.Second)
+	}
 	if p.down.Load() {
 		return status.Error(codes.Unavailable, "connection error: desc = \"transport: Error while dialing: dial tcp "+p.addr+": connect: connection refused\"")
 	}
