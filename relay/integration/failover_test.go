@@ -49,9 +49,15 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 		t.Fatalf("relay uses peer %v before the fault, want the preferred (0)", m)
 	}
 	preferred := e.org.Peers[0].Name
-	t.Cleanup(func() { e.info.StartNode(preferred) }) // leave the network whole even when the test fails
+	t.Cleanup(func() { e.info.Kill(preferred, syscall.SIGCONT); e.info.StartNode(preferred) }) // leave the network whole
 
 	const docs, workers, killAfter, watched = 60, 4, 12, 6
+	// QRSIGN_FAILOVER_SIGNAL=STOP freezes the peer instead (connections stay
+	// open, nothing answers); SIGCONT then brings it back.
+	sig, resume := syscall.SIGKILL, func() error { return e.info.StartNode(preferred) }
+	if os.Getenv("QRSIGN_FAILOVER_SIGNAL") == "STOP" {
+		sig, resume = syscall.SIGSTOP, func() error { return e.info.Kill(preferred, syscall.SIGCONT) }
+	}
 	killDelay := 120 * time.Millisecond
 	if v, err := time.ParseDuration(os.Getenv("QRSIGN_FAILOVER_KILL_DELAY")); err == nil {
 		killDelay = v
@@ -115,7 +121,7 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 								mu.Lock()
 								defer mu.Unlock()
 								killedAt = time.Now()
-								if err := e.info.Kill(preferred, syscall.SIGKILL); err != nil {
+								if err := e.info.Kill(preferred, sig); err != nil {
 									t.Error(err)
 								}
 								close(killed)
@@ -169,10 +175,10 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 	cur := e.series(t, "qrsign_relay_gateway_endpoint")
 	reread := e.series(t, `qrsign_relay_gateway_resumed_total{fn="RecordSignature",how="status"}`)
 	resubmitted := e.series(t, `qrsign_relay_gateway_resumed_total{fn="RecordSignature",how="resubmitted"}`)
-	t.Logf("FAILOVER: %d callbacks, %d workers, %s killed %v after the %dth ack; attempts %d; 503s during the outage %d; "+
+	t.Logf("FAILOVER: %d callbacks, %d workers, %s sent %v %v after the %dth ack; attempts %d; 503s during the outage %d; "+
 		"in flight at the kill %d (slowest %v); first ack of a request sent after the kill %v after it; failovers %v; peer in use %v; "+
 		"transactions carried over: commit status re-read %v, resubmitted %v",
-		docs, workers, preferred, killDelay, killAfter, len(outs), unavailable, inFlight, inFlightMax.Round(time.Millisecond),
+		docs, workers, preferred, sig, killDelay, killAfter, len(outs), unavailable, inFlight, inFlightMax.Round(time.Millisecond),
 		firstAfter.Round(time.Millisecond), failovers, cur, reread, resubmitted)
 	if firstAfter < 0 || cur != 1 || failovers < 1 {
 		t.Fatalf("no failover: first ack after the kill %v, peer in use %v, failovers %v", firstAfter, cur, failovers)
@@ -218,7 +224,7 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 		time.Sleep(time.Until(killedAt.Add(v)))
 	}
 	restarted := time.Now()
-	if err := e.info.StartNode(preferred); err != nil {
+	if err := resume(); err != nil {
 		t.Fatal(err)
 	}
 	for e.series(t, "qrsign_relay_gateway_endpoint") != 0 {
