@@ -123,11 +123,13 @@ func (h *Hub) FollowSource(ctx context.Context, src Source, chaincode, path stri
 	backoff := time.Second
 	for ctx.Err() == nil {
 		nw := src.Network()
-		err := h.followOnce(ctx, nw, chaincode, cp)
+		err := h.followOnce(ctx, nw, chaincode, cp, func() bool { return src.Network() != nw })
 		if ctx.Err() != nil {
 			return nil
 		}
-		src.StreamFailed(nw, err)
+		if err != errMoved {
+			src.StreamFailed(nw, err)
+		}
 		if src.Network() != nw {
 			h.Log.Warn("chaincode events interrupted; resuming on another peer", "err", err)
 			backoff = time.Second
@@ -145,14 +147,32 @@ func (h *Hub) FollowSource(ctx context.Context, src Source, chaincode, path stri
 	return nil
 }
 
-func (h *Hub) followOnce(ctx context.Context, network *client.Network, chaincode string, cp *client.FileCheckpointer) error {
+// followOnce reads one stream until it ends or moved says the source now
+// gives another network (its peer was left: a frozen peer keeps the stream
+// open without sending anything).
+func (h *Hub) followOnce(ctx context.Context, network *client.Network, chaincode string, cp *client.FileCheckpointer, moved func() bool) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ch, err := network.ChaincodeEvents(sctx, chaincode, client.WithCheckpoint(cp))
 	if err != nil {
 		return err
 	}
-	for ev := range ch {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		var ev *client.ChaincodeEvent
+		var ok bool
+		select {
+		case ev, ok = <-ch:
+		case <-tick.C:
+			if moved() {
+				return errMoved
+			}
+			continue
+		}
+		if !ok {
+			break
+		}
 		if ev.EventName == model.ChaincodeEventName {
 			h.Publish(ev.BlockNumber, ev.TransactionID, ev.Payload)
 			if h.Durable != nil {

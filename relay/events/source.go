@@ -18,6 +18,9 @@ type Source interface {
 // (peer gone, stream reset); the Source finds out whether the peer is down.
 var errStreamEnded = errors.New("chaincode event stream ended")
 
+// errMoved: the source moved to another peer while the stream was open.
+var errMoved = errors.New("the peer in use changed")
+
 // fixed is a Source of one network.
 type fixed struct{ nw *client.Network }
 

@@ -21,7 +21,7 @@ type OrgHistory struct {
 // carry the block so that inclusion can be checked offline.
 func (g *Gateway) BlockByTxID(ctx context.Context, txID string) ([]byte, error) {
 	var raw []byte
-	err := g.pool.run(func(i int) error {
+	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
 		ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
 		defer cancel()
 		var err error

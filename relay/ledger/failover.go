@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +45,8 @@ type pool struct {
 	n         int
 	cur       atomic.Int64
 	failovers atomic.Uint64
+	mu        sync.Mutex
+	leave     []chan struct{} // leave[i] is closed when the pool moves off peer i
 	// onSwitch is told of every change of the current peer (reason nil: the
 	// probe found a more preferred peer answering again).
 	onSwitch func(from, to int, reason error)
@@ -53,23 +56,64 @@ type pool struct {
 func (p *pool) current() int { return int(p.cur.Load()) }
 
 // run calls f with the current peer's index and, while f fails because that
-// peer cannot be reached (peerDown), with the following ones. It returns the
-// last error.
-func (p *pool) run(f func(i int) error) error {
+// peer cannot be reached (peerDown) or the pool left it meanwhile (the probe
+// found it hung), with the following ones. f gets a context cancelled when
+// the pool leaves its peer. It returns the last error.
+func (p *pool) run(ctx context.Context, f func(ctx context.Context, i int) error) error {
 	start := p.current()
 	var err error
 	for k := 0; k < p.n; k++ {
 		i := (start + k) % p.n
-		if err = f(i); err == nil || !peerDown(err) {
+		bctx, cancel := p.bind(ctx, i)
+		err = f(bctx, i)
+		left := context.Cause(bctx) == errLeft
+		cancel()
+		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		p.moveOff(i, err)
+		if !left {
+			if !peerDown(err) {
+				return err
+			}
+			p.moveOff(i, err)
+		}
 	}
 	return err
 }
 
+// errLeft cancels the calls still waiting on a peer the pool moved off.
+var errLeft = errors.New("ledger: the peer was left for another")
+
+// bind is ctx, also cancelled (cause errLeft) when the pool moves off peer i.
+func (p *pool) bind(ctx context.Context, i int) (context.Context, context.CancelFunc) {
+	bctx, cancel := context.WithCancelCause(ctx)
+	left := p.leaving(i)
+	go func() {
+		select {
+		case <-left:
+			cancel(errLeft)
+		case <-bctx.Done():
+		}
+	}()
+	return bctx, func() { cancel(context.Canceled) }
+}
+
+// leaving is closed when the pool next moves off peer i.
+func (p *pool) leaving(i int) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.leave == nil {
+		p.leave = make([]chan struct{}, p.n)
+	}
+	if p.leave[i] == nil {
+		p.leave[i] = make(chan struct{})
+	}
+	return p.leave[i]
+}
+
 // moveOff makes the peer after i current, if i is still current (concurrent
-// calls failing on the same peer count one failover).
+// calls failing on the same peer count one failover), and cancels the calls
+// still waiting on i: they go on with the next peer.
 func (p *pool) moveOff(i int, reason error) bool {
 	if p.n < 2 {
 		return false
@@ -79,6 +123,12 @@ func (p *pool) moveOff(i int, reason error) bool {
 		return false
 	}
 	p.failovers.Add(1)
+	p.mu.Lock()
+	if p.leave != nil && p.leave[i] != nil {
+		close(p.leave[i])
+		p.leave[i] = nil
+	}
+	p.mu.Unlock()
 	if p.onSwitch != nil {
 		p.onSwitch(i, next, reason)
 	}

@@ -73,7 +73,7 @@ func TestPoolTriesPeersInOrderFromTheCurrentOne(t *testing.T) {
 			p := &pool{n: 3}
 			p.cur.Store(int64(tc.start))
 			var tried []int
-			err := p.run(func(i int) error { tried = append(tried, i); return tc.fail[i] })
+			err := p.run(context.Background(), func(_ context.Context, i int) error { tried = append(tried, i); return tc.fail[i] })
 			if err != tc.err || !reflect.DeepEqual(tried, tc.tried) || p.current() != tc.cur || p.failovers.Load() != tc.failovers {
 				t.Fatalf("err %v tried %v current %d failovers %d", err, tried, p.current(), p.failovers.Load())
 			}
@@ -272,5 +272,31 @@ func TestAProbeUnansweredInTimeMovesOffThePeer(t *testing.T) {
 	g.checkPeers(context.Background(), 200*time.Millisecond)
 	if i, _ := g.Current(); i != 1 || len(log.get()) != 1 {
 		t.Fatalf("current %d switches %v", i, log.get())
+	}
+}
+
+func TestCallsWaitingOnALeftPeerGoOnWithTheNext(t *testing.T) {
+	ps, orderer := startPeers(t, 2)
+	g, _ := gatewayOver(t, ps)
+	var resumed []string
+	g.opt.OnResume = func(fn, txID, how string) { resumed = append(resumed, fn+" "+how) }
+	ps[0].hangStatus.Store(true)
+	type result struct {
+		tx  Tx
+		err error
+	}
+	done := make(chan result)
+	go func() {
+		tx, _, err := g.Submit(context.Background(), "RecordSignature", "{}")
+		done <- result{tx, err}
+	}()
+	for ps[0].count("CommitStatus") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	g.pool.moveOff(0, errors.New("probe: no answer")) // what the probe does with a hung peer
+	r := <-done
+	if r.err != nil || r.tx.ValidationCode != "VALID" || orderer.times(r.tx.TxID) != 1 || ps[1].count("CommitStatus") != 1 ||
+		ps[1].count("Submit") != 0 || !reflect.DeepEqual(resumed, []string{"RecordSignature status"}) {
+		t.Fatalf("%+v %v; peer 1 status %d submit %d; resumed %v", r.tx, r.err, ps[1].count("CommitStatus"), ps[1].count("Submit"), resumed)
 	}
 }

@@ -61,6 +61,7 @@ type fakePeer struct {
 	downAfterSubmit atomic.Bool // goes down once a submit was answered
 	noPlan          atomic.Bool // answers queries but cannot endorse (restarted, other orgs not found yet)
 	hang            atomic.Bool // answers nothing until the caller gives up (SIGSTOP)
+	hangStatus      atomic.Bool // commit status requests wait until the caller gives up
 	calls           sync.Map    // method → *atomic.Int64
 }
 
@@ -113,9 +114,13 @@ func (p *fakePeer) Submit(_ context.Context, r *gateway.SubmitRequest) (*gateway
 	return &gateway.SubmitResponse{}, nil
 }
 
-func (p *fakePeer) CommitStatus(_ context.Context, r *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
+func (p *fakePeer) CommitStatus(ctx context.Context, r *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
 	if err := p.enter("CommitStatus"); err != nil {
 		return nil, err
+	}
+	if p.hangStatus.Load() {
+		<-ctx.Done()
+		return nil, status.Error(codes.Canceled, "gone")
 	}
 	var req gateway.CommitStatusRequest
 	if err := proto.Unmarshal(r.GetRequest(), &req); err != nil {

@@ -192,7 +192,7 @@ func (g *Gateway) Network() *client.Network { return g.eps[g.pool.current()].net
 // so a peer that cannot be reached is simply replaced by the next.
 func (g *Gateway) Evaluate(ctx context.Context, fn string, args ...string) ([]byte, error) {
 	var out []byte
-	err := g.pool.run(func(i int) error {
+	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
 		ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
 		defer cancel()
 		var err error
@@ -254,7 +254,7 @@ func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx,
 	var txn *client.Transaction
 	var txID string
 	at := -1
-	err := g.pool.run(func(i int) error {
+	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
 		prop, err := g.eps[i].contract.NewProposal(fn, client.WithArguments(args...))
 		if err != nil {
 			return fmt.Errorf("ledger: %s: proposal: %w", fn, err)

@@ -24,7 +24,7 @@ func (g *Gateway) order(ctx context.Context, fn string, txn *client.Transaction,
 	txID := txn.TransactionID()
 	var commit *client.Commit // set once the orderer accepted the transaction
 	var st *client.Status
-	err := g.pool.run(func(i int) error {
+	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
 		ep := g.eps[i]
 		if commit == nil {
 			t := txn
