@@ -175,7 +175,7 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 	cur := e.series(t, "qrsign_relay_gateway_endpoint")
 	reread := e.series(t, `qrsign_relay_gateway_resumed_total{fn="RecordSignature",how="status"}`)
 	resubmitted := e.series(t, `qrsign_relay_gateway_resumed_total{fn="RecordSignature",how="resubmitted"}`)
-	t.Logf("FAILOVER: %d callbacks, %d workers, %s sent %v %v after the %dth ack; attempts %d; 503s during the outage %d; "+
+	t.Logf("FAILOVER: %d callbacks, %d workers, %s got signal %q %v after the %dth ack; attempts %d; 503s during the outage %d; "+
 		"in flight at the kill %d (slowest %v); first ack of a request sent after the kill %v after it; failovers %v; peer in use %v; "+
 		"transactions carried over: commit status re-read %v, resubmitted %v",
 		docs, workers, preferred, sig, killDelay, killAfter, len(outs), unavailable, inFlight, inFlightMax.Round(time.Millisecond),
