@@ -32,12 +32,20 @@ type relayConfig struct {
 }
 
 type relayGateway struct {
-	Endpoint      string `yaml:"endpoint"`
-	ServerName    string `yaml:"serverName"`
-	TLSCACertFile string `yaml:"tlsCACertFile"`
-	MSPID         string `yaml:"mspId"`
-	CertFile      string `yaml:"certFile"`
-	KeyFile       string `yaml:"keyFile"`
+	Endpoint   string `yaml:"endpoint"`
+	ServerName string `yaml:"serverName"`
+	// Endpoints are every peer of the org, the preferred (first) one also
+	// in Endpoint for readers of the single form.
+	Endpoints     []relayPeer `yaml:"endpoints,omitempty"`
+	TLSCACertFile string      `yaml:"tlsCACertFile"`
+	MSPID         string      `yaml:"mspId"`
+	CertFile      string      `yaml:"certFile"`
+	KeyFile       string      `yaml:"keyFile"`
+}
+
+type relayPeer struct {
+	Endpoint   string `yaml:"endpoint"`
+	ServerName string `yaml:"serverName"`
 }
 
 type relayCA struct {
@@ -107,7 +115,7 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 	cfg := relayConfig{Org: g.Name, Listen: addr(g.Relay.Port), PublicURL: url, DataDir: data,
 		Channel: n.P.Channel, Chaincode: n.P.Chaincode.Name,
 		Gateway: relayGateway{Endpoint: peer.Address, ServerName: peer.HostName, TLSCACertFile: peer.TLSCACert,
-			MSPID: o.MSPID, CertFile: o.Client.CertFile, KeyFile: o.Client.KeyFile},
+			MSPID: o.MSPID, CertFile: o.Client.CertFile, KeyFile: o.Client.KeyFile, Endpoints: relayPeers(o.Peers)},
 		CA:           relayCA{URL: o.CA.URL, TLSCertFile: o.CA.TLSCertFile},
 		APIKeys:      []relayKey{{Name: g.Name + "-app", Key: key, Scopes: []string{"documents:write"}}},
 		TokenKeyFile: filepath.Join(data, "token.key"),
@@ -166,4 +174,14 @@ func waitHTTP(s *proc.Spec, url string, timeout time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// relayPeers lists every peer of the org for the relay's failover, in the
+// org's order (the first is the preferred one).
+func relayPeers(peers []netinfo.Node) []relayPeer {
+	var out []relayPeer
+	for _, p := range peers {
+		out = append(out, relayPeer{Endpoint: p.Address, ServerName: p.HostName})
+	}
+	return out
 }

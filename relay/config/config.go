@@ -84,8 +84,14 @@ type Webhooks struct {
 
 // Gateway is how the relay reaches its org's peer gateway.
 type Gateway struct {
-	Endpoint      string   `yaml:"endpoint"`
-	ServerName    string   `yaml:"serverName"`
+	Endpoint   string `yaml:"endpoint"`
+	ServerName string `yaml:"serverName"`
+	// Endpoints are the org's peers in order of preference (relay/ledger
+	// fails over along them); when set, Endpoint is optional (see Peers).
+	Endpoints []Peer `yaml:"endpoints"`
+	// ProbeInterval is how often the peers are probed (to leave a dead one
+	// early and to return to the preferred one).
+	ProbeInterval Duration `yaml:"probeInterval"`
 	TLSCACertFile string   `yaml:"tlsCACertFile"`
 	MSPID         string   `yaml:"mspId"`
 	CertFile      string   `yaml:"certFile"`
@@ -186,7 +192,8 @@ func Default() Config {
 				Submit:       Duration(5 * time.Second),
 				CommitStatus: Duration(60 * time.Second),
 			},
-			MVCCRetries: 5,
+			MVCCRetries:   5,
+			ProbeInterval: Duration(2 * time.Second),
 		},
 		QRCacheEntries: 512,
 		Login: Login{ChallengeTTL: Duration(2 * time.Minute), SessionTTL: Duration(15 * time.Minute), MaxPending: 10000,
@@ -313,9 +320,7 @@ func (c *Config) Validate() error {
 	if c.Chaincode == "" {
 		bad("chaincode", "is required")
 	}
-	if _, _, err := net.SplitHostPort(c.Gateway.Endpoint); err != nil {
-		bad("gateway.endpoint", "%q is not host:port", c.Gateway.Endpoint)
-	}
+	c.Gateway.validateEndpoints(bad)
 	if c.Gateway.MSPID == "" {
 		bad("gateway.mspId", "is required")
 	}

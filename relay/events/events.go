@@ -107,6 +107,13 @@ func (h *Hub) Publish(block uint64, txID string, payload []byte) {
 // Follow reads chaincode events from the network until ctx ends,
 // reconnecting with backoff, resuming from the checkpoint file at path.
 func (h *Hub) Follow(ctx context.Context, network *client.Network, chaincode, path string) error {
+	return h.FollowSource(ctx, fixed{network}, chaincode, path)
+}
+
+// FollowSource is Follow over the network src gives at each (re)connection:
+// when a stream ends, src is told, and if it then gives another network
+// (another peer) the hub resumes there at once from the checkpoint.
+func (h *Hub) FollowSource(ctx context.Context, src Source, chaincode, path string) error {
 	cp, err := client.NewFileCheckpointer(path)
 	if err != nil {
 		h.Log.Error("event checkpoint", "err", err)
@@ -115,9 +122,18 @@ func (h *Hub) Follow(ctx context.Context, network *client.Network, chaincode, pa
 	defer cp.Close()
 	backoff := time.Second
 	for ctx.Err() == nil {
-		err := h.followOnce(ctx, network, chaincode, cp)
+		nw := src.Network()
+		err := h.followOnce(ctx, nw, chaincode, cp, func() bool { return src.Network() != nw })
 		if ctx.Err() != nil {
 			return nil
+		}
+		if err != errMoved {
+			src.StreamFailed(nw, err)
+		}
+		if src.Network() != nw {
+			h.Log.Warn("chaincode events interrupted; resuming on another peer", "err", err)
+			backoff = time.Second
+			continue
 		}
 		h.Log.Warn("chaincode events interrupted; reconnecting", "err", err, "after", backoff)
 		select {
@@ -131,14 +147,32 @@ func (h *Hub) Follow(ctx context.Context, network *client.Network, chaincode, pa
 	return nil
 }
 
-func (h *Hub) followOnce(ctx context.Context, network *client.Network, chaincode string, cp *client.FileCheckpointer) error {
+// followOnce reads one stream until it ends or moved says the source now
+// gives another network (its peer was left: a frozen peer keeps the stream
+// open without sending anything).
+func (h *Hub) followOnce(ctx context.Context, network *client.Network, chaincode string, cp *client.FileCheckpointer, moved func() bool) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ch, err := network.ChaincodeEvents(sctx, chaincode, client.WithCheckpoint(cp))
 	if err != nil {
 		return err
 	}
-	for ev := range ch {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		var ev *client.ChaincodeEvent
+		var ok bool
+		select {
+		case ev, ok = <-ch:
+		case <-tick.C:
+			if moved() {
+				return errMoved
+			}
+			continue
+		}
+		if !ok {
+			break
+		}
 		if ev.EventName == model.ChaincodeEventName {
 			h.Publish(ev.BlockNumber, ev.TransactionID, ev.Payload)
 			if h.Durable != nil {
@@ -151,5 +185,5 @@ func (h *Hub) followOnce(ctx context.Context, network *client.Network, chaincode
 			return err
 		}
 	}
-	return context.Canceled
+	return errStreamEnded
 }

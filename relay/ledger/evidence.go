@@ -20,11 +20,18 @@ type OrgHistory struct {
 // committed transaction, as qscc GetBlockByTxID answers it. Evidence bundles
 // carry the block so that inclusion can be checked offline.
 func (g *Gateway) BlockByTxID(ctx context.Context, txID string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
-	defer cancel()
-	raw, err := g.qscc.EvaluateWithContext(ctx, "GetBlockByTxID", client.WithArguments(g.opt.Channel, txID))
+	var raw []byte
+	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
+		ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
+		defer cancel()
+		var err error
+		if raw, err = g.eps[i].qscc.EvaluateWithContext(ctx, "GetBlockByTxID", client.WithArguments(g.opt.Channel, txID)); err != nil {
+			return classify("qscc.GetBlockByTxID", "", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, classify("qscc.GetBlockByTxID", "", err)
+		return nil, err
 	}
 	if len(raw) == 0 {
 		return nil, fmt.Errorf("ledger: qscc block for %s: empty answer", txID)

@@ -28,8 +28,11 @@ import (
 
 // Options configure a Gateway.
 type Options struct {
-	Endpoint      string // host:port of the org's peer gateway
-	ServerName    string // TLS server name
+	Endpoint   string // host:port of the org's peer gateway (when Peers is empty)
+	ServerName string // TLS server name
+	// Peers are the org's peer gateways in order of preference; the gateway
+	// fails over along them (failover.go). Empty: Endpoint alone.
+	Peers         []PeerEndpoint
 	TLSCACertFile string
 	MSPID         string
 	CertFile      string
@@ -45,17 +48,21 @@ type Options struct {
 	// OnRetry, when set, is told of each transaction invalidated at commit
 	// (those invalidated by a read conflict are then retried).
 	OnRetry func(fn, txID, validationCode string)
+	// OnSwitch, when set, is told each time the peer in use changes (reason
+	// nil: back to a more preferred peer that answers again).
+	OnSwitch func(from, to string, reason error)
+	// OnResume, when set, is told of each transaction carried over to another
+	// peer after it may have been ordered: how is "resubmitted" (the same
+	// envelope again) or "status" (only its commit status read there).
+	OnResume func(fn, txID, how string)
 }
 
-// Gateway is a Ledger over one gRPC connection to the org's peer gateway,
-// acting as the org's relay identity.
+// Gateway is a Ledger over gRPC connections to the org's peer gateways (one
+// per peer, the first healthy one in use), acting as the org's relay identity.
 type Gateway struct {
-	opt      Options
-	conn     *grpc.ClientConn
-	gw       *client.Gateway
-	network  *client.Network
-	contract *client.Contract
-	qscc     *client.Contract
+	opt  Options
+	eps  []*endpoint
+	pool *pool
 
 	mu     sync.Mutex
 	blocks map[string]uint64 // tx id → block, learned from commit statuses and events
@@ -64,8 +71,8 @@ type Gateway struct {
 // maxRecvBytes bounds one gateway answer (Fabric peers send up to 100 MiB).
 const maxRecvBytes = 100 << 20
 
-// Dial connects to the gateway. gRPC connects lazily: Dial succeeds without a
-// peer; Ping tells whether one answers.
+// Dial connects to the org's peer gateways. gRPC connects lazily: Dial
+// succeeds without a peer; Ping tells whether one answers.
 func Dial(opt Options) (*Gateway, error) {
 	pem, err := os.ReadFile(opt.TLSCACertFile)
 	if err != nil {
@@ -75,17 +82,31 @@ func Dial(opt Options) (*Gateway, error) {
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, fmt.Errorf("ledger: TLS CA %s holds no PEM certificate", opt.TLSCACertFile)
 	}
-	creds := credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: opt.ServerName, MinVersion: tls.VersionTLS12})
-	// A batch signature's answer (500 documents and their events, echoed by
-	// the gateway) passes gRPC's 4 MiB default; allow what the peer may send.
-	conn, err := grpc.NewClient("dns:///"+opt.Endpoint, grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)))
-	if err != nil {
-		return nil, fmt.Errorf("ledger: dial %s: %w", opt.Endpoint, err)
+	peers := opt.Peers
+	if len(peers) == 0 {
+		peers = []PeerEndpoint{{Address: opt.Endpoint, ServerName: opt.ServerName}}
 	}
-	g, err := New(conn, opt)
+	var conns []PeerConn
+	closeAll := func() {
+		for _, c := range conns {
+			c.Conn.Close()
+		}
+	}
+	for _, p := range peers {
+		creds := credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: p.ServerName, MinVersion: tls.VersionTLS12})
+		// A batch signature's answer (500 documents and their events, echoed by
+		// the gateway) passes gRPC's 4 MiB default; allow what the peer may send.
+		conn, err := grpc.NewClient("dns:///"+p.Address, grpc.WithTransportCredentials(creds),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRecvBytes)))
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("ledger: dial %s: %w", p.Address, err)
+		}
+		conns = append(conns, PeerConn{Address: p.Address, Conn: conn})
+	}
+	g, err := NewPeers(conns, opt)
 	if err != nil {
-		conn.Close()
+		closeAll()
 		return nil, err
 	}
 	return g, nil
@@ -93,6 +114,15 @@ func Dial(opt Options) (*Gateway, error) {
 
 // New uses an existing connection (owned by the Gateway afterwards).
 func New(conn *grpc.ClientConn, opt Options) (*Gateway, error) {
+	return NewPeers([]PeerConn{{Address: opt.Endpoint, Conn: conn}}, opt)
+}
+
+// NewPeers uses existing connections to the org's peers, in order of
+// preference (owned by the Gateway afterwards).
+func NewPeers(conns []PeerConn, opt Options) (*Gateway, error) {
+	if len(conns) == 0 {
+		return nil, errors.New("ledger: no peer gateway")
+	}
 	certPEM, err := os.ReadFile(opt.CertFile)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: certificate: %w", err)
@@ -126,32 +156,53 @@ func New(conn *grpc.ClientConn, opt Options) (*Gateway, error) {
 	def(&opt.EndorseTimeout, 15*time.Second)
 	def(&opt.SubmitTimeout, 5*time.Second)
 	def(&opt.CommitStatusTimeout, time.Minute)
-	gw, err := client.Connect(id, client.WithSign(sign), client.WithHash(hashSHA256), client.WithClientConnection(conn),
-		client.WithEvaluateTimeout(opt.EvaluateTimeout), client.WithEndorseTimeout(opt.EndorseTimeout),
-		client.WithSubmitTimeout(opt.SubmitTimeout), client.WithCommitStatusTimeout(opt.CommitStatusTimeout))
-	if err != nil {
-		return nil, fmt.Errorf("ledger: gateway: %w", err)
+	g := &Gateway{opt: opt, blocks: map[string]uint64{}}
+	for _, c := range conns {
+		gw, err := client.Connect(id, client.WithSign(sign), client.WithHash(hashSHA256), client.WithClientConnection(c.Conn),
+			client.WithEvaluateTimeout(opt.EvaluateTimeout), client.WithEndorseTimeout(opt.EndorseTimeout),
+			client.WithSubmitTimeout(opt.SubmitTimeout), client.WithCommitStatusTimeout(opt.CommitStatusTimeout))
+		if err != nil {
+			return nil, fmt.Errorf("ledger: gateway %s: %w", c.Address, err)
+		}
+		nw := gw.GetNetwork(opt.Channel)
+		g.eps = append(g.eps, &endpoint{addr: c.Address, conn: c.Conn, gw: gw, network: nw,
+			contract: nw.GetContract(opt.Chaincode), qscc: nw.GetContract("qscc")})
 	}
-	nw := gw.GetNetwork(opt.Channel)
-	return &Gateway{opt: opt, conn: conn, gw: gw, network: nw, contract: nw.GetContract(opt.Chaincode),
-		qscc: nw.GetContract("qscc"), blocks: map[string]uint64{}}, nil
+	g.pool = &pool{n: len(g.eps)}
+	if opt.OnSwitch != nil {
+		g.pool.onSwitch = func(from, to int, reason error) { opt.OnSwitch(g.eps[from].addr, g.eps[to].addr, reason) }
+	}
+	return g, nil
 }
 
-// Close closes the gateway and its connection.
+// Close closes the gateway and its connections.
 func (g *Gateway) Close() error {
-	return errors.Join(g.gw.Close(), g.conn.Close())
+	var errs []error
+	for _, ep := range g.eps {
+		errs = append(errs, ep.gw.Close(), ep.conn.Close())
+	}
+	return errors.Join(errs...)
 }
 
-// Network is the channel, for event listeners.
-func (g *Gateway) Network() *client.Network { return g.network }
+// Network is the channel through the peer in use, for event listeners
+// (which tell StreamFailed when their stream ends).
+func (g *Gateway) Network() *client.Network { return g.eps[g.pool.current()].network }
 
-// Evaluate runs a query and returns its raw result.
+// Evaluate runs a query and returns its raw result. A query has no effect,
+// so a peer that cannot be reached is simply replaced by the next.
 func (g *Gateway) Evaluate(ctx context.Context, fn string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
-	defer cancel()
-	out, err := g.contract.EvaluateWithContext(ctx, fn, client.WithArguments(args...))
+	var out []byte
+	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
+		ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
+		defer cancel()
+		var err error
+		if out, err = g.eps[i].contract.EvaluateWithContext(ctx, fn, client.WithArguments(args...)); err != nil {
+			return classify(fn, "", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, classify(fn, "", err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -198,28 +249,32 @@ func retryConflicts(ctx context.Context, fn string, retries int, backoff time.Du
 }
 
 func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx, []byte, error) {
-	prop, err := g.contract.NewProposal(fn, client.WithArguments(args...))
+	// Endorsement writes nothing: a peer that cannot be reached is replaced
+	// by the next one, with a fresh proposal.
+	var txn *client.Transaction
+	var txID string
+	at := -1
+	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
+		prop, err := g.eps[i].contract.NewProposal(fn, client.WithArguments(args...))
+		if err != nil {
+			return fmt.Errorf("ledger: %s: proposal: %w", fn, err)
+		}
+		txID = prop.TransactionID()
+		ectx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
+		t, err := prop.EndorseWithContext(ectx)
+		cancel()
+		if err != nil {
+			return classify(fn, txID, err)
+		}
+		txn, at = t, i
+		return nil
+	})
 	if err != nil {
-		return Tx{}, nil, fmt.Errorf("ledger: %s: proposal: %w", fn, err)
+		return Tx{TxID: txID}, nil, err
 	}
-	txID := prop.TransactionID()
-	ectx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
-	txn, err := prop.EndorseWithContext(ectx)
-	cancel()
+	st, err := g.order(ctx, fn, txn, at)
 	if err != nil {
-		return Tx{TxID: txID}, nil, classify(fn, txID, err)
-	}
-	sctx, cancel := context.WithTimeout(ctx, g.opt.SubmitTimeout)
-	commit, err := txn.SubmitWithContext(sctx)
-	cancel()
-	if err != nil {
-		return Tx{TxID: txID}, nil, submitted(classify(fn, txID, err))
-	}
-	cctx, cancel := context.WithTimeout(ctx, g.opt.CommitStatusTimeout)
-	st, err := commit.StatusWithContext(cctx)
-	cancel()
-	if err != nil {
-		return Tx{TxID: txID}, nil, submitted(classify(fn, txID, err))
+		return Tx{TxID: txID}, nil, err
 	}
 	tx := Tx{TxID: txID, BlockNumber: st.BlockNumber, ValidationCode: st.Code.String()}
 	if !st.Successful {
@@ -307,11 +362,9 @@ func (g *Gateway) BlockOfTx(ctx context.Context, txID string) (uint64, error) {
 	if ok {
 		return b, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
-	defer cancel()
-	raw, err := g.qscc.EvaluateWithContext(ctx, "GetBlockByTxID", client.WithArguments(g.opt.Channel, txID))
+	raw, err := g.BlockByTxID(ctx, txID)
 	if err != nil {
-		return 0, classify("qscc.GetBlockByTxID", "", err)
+		return 0, err
 	}
 	var blk common.Block
 	if err := proto.Unmarshal(raw, &blk); err != nil || blk.GetHeader() == nil {

@@ -288,7 +288,8 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 
 func dialGateway(cfg *config.Config) (*ledger.Gateway, error) {
 	g := cfg.Gateway
-	return ledger.Dial(ledger.Options{Endpoint: g.Endpoint, ServerName: g.ServerName, TLSCACertFile: g.TLSCACertFile,
+	pref := g.Peers()[0] // the preferred peer alone: the raw rounds measure one gateway
+	return ledger.Dial(ledger.Options{Endpoint: pref.Endpoint, ServerName: pref.ServerName, TLSCACertFile: g.TLSCACertFile,
 		MSPID: g.MSPID, CertFile: g.CertFile, KeyFile: g.KeyFile, Channel: cfg.Channel, Chaincode: cfg.Chaincode,
 		EvaluateTimeout: g.Timeouts.Evaluate.D(), EndorseTimeout: g.Timeouts.Endorse.D(), SubmitTimeout: g.Timeouts.Submit.D(),
 		CommitStatusTimeout: g.Timeouts.CommitStatus.D(), MVCCRetries: g.MVCCRetries,

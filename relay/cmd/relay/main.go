@@ -83,17 +83,20 @@ func run(path string) error {
 		OnRetry: func(fn, txID, code string) {
 			reg.Add("qrsign_relay_invalidated_total", metrics.Labels("fn", fn, "code", code), 1)
 			log.Info("transaction invalidated at commit", "fn", fn, "tx", txID, "code", code)
-		}})
+		},
+		Peers: peerEndpoints(g), OnSwitch: onPeerSwitch(reg, log), OnResume: onResume(reg, log)})
 	if err != nil {
 		return err
 	}
 	defer gw.Close()
+	gatewayMetrics(reg, gw)
 
 	svc := service.New(gw, blobs, issuer, cfg.Channel, cfg.PublicURL)
 	svc.Log, svc.Ops = log, ops
 	svc.BatchDir, svc.BatchConcurrency = filepath.Join(cfg.DataDir, "batches"), cfg.BatchConcurrency
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go gw.Watch(ctx, g.ProbeEvery())
 
 	whStore, err := webhook.OpenFileStore(filepath.Join(cfg.DataDir, "webhooks"))
 	if err != nil {
@@ -119,12 +122,12 @@ func run(path string) error {
 		hub.Log, hub.OnCommit = log, gw.RememberBlock
 		hub.Durable = wh.HandleChaincodeEvent // fsynced in the outbox before the checkpoint moves
 		opt.Events = hub
-		go hub.Follow(ctx, gw.Network(), cfg.Chaincode, filepath.Join(cfg.DataDir, "events.checkpoint"))
+		go hub.FollowSource(ctx, gw, cfg.Chaincode, filepath.Join(cfg.DataDir, "events.checkpoint"))
 	}
 	srv := httpapi.New(cfg, svc, opt).HTTPServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("relay listening", "listen", cfg.Listen, "publicURL", cfg.PublicURL, "gateway", g.Endpoint, "mspId", g.MSPID)
+	log.Info("relay listening", "listen", cfg.Listen, "publicURL", cfg.PublicURL, "gateway", gw.Peers(), "mspId", g.MSPID)
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
