@@ -222,16 +222,14 @@ func (g *Gateway) Submit(ctx context.Context, fn string, args ...string) (Tx, []
 }
 
 // retryConflicts runs once, and again up to retries times (doubling backoff)
-// while the transaction is invalidated by a read conflict: the conflict means
-// another transaction changed what this one read, so a fresh endorsement
-// reads the new state (and may then be rejected by the chaincode instead).
+// while the transaction is invalidated by a read conflict, or its endorsements
+// diverged: either means another transaction changed what this one read (on
+// every peer, or so far only on some), so a fresh endorsement reads the new
+// state (and may then be rejected by the chaincode instead).
 func retryConflicts(ctx context.Context, fn string, retries int, backoff time.Duration, once func() (Tx, []byte, error)) (Tx, []byte, error) {
 	for attempt := 0; ; attempt++ {
 		tx, out, err := once()
-		var le *Error
-		if err == nil || !errors.As(err, &le) || !errors.Is(err, ErrInvalidated) ||
-			(le.ValidationCode != "MVCC_READ_CONFLICT" && le.ValidationCode != "PHANTOM_READ_CONFLICT") ||
-			attempt >= retries {
+		if err == nil || !(readConflict(err) || endorsementsDiverged(err)) || attempt >= retries {
 			return tx, out, err
 		}
 		// Jitter spreads competing retries over different blocks.
@@ -246,6 +244,25 @@ func retryConflicts(ctx context.Context, fn string, retries int, backoff time.Du
 		}
 		backoff *= 2
 	}
+}
+
+// readConflict: invalidated at commit because what it read had changed.
+func readConflict(err error) bool {
+	var le *Error
+	return errors.As(err, &le) && errors.Is(err, ErrInvalidated) &&
+		(le.ValidationCode == "MVCC_READ_CONFLICT" || le.ValidationCode == "PHANTOM_READ_CONFLICT")
+}
+
+// endorsementsDiverged: the peers of different orgs simulated different
+// states (one had committed a block the other had not yet), so the gateway
+// could not assemble the transaction. Nothing was submitted.
+func endorsementsDiverged(err error) bool {
+	var le *Error
+	if !errors.As(err, &le) || le.Submitted || !errors.Is(err, ErrUnavailable) {
+		return false
+	}
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.Aborted && strings.Contains(st.Message(), "ProposalResponsePayloads do not match")
 }
 
 func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx, []byte, error) {

@@ -78,7 +78,7 @@ func TestInvalidatedCarriesTheValidationCode(t *testing.T) {
 	}
 }
 
-func TestReadConflictsAreRetriedWithFreshTransactionsThenGiveUp(t *testing.T) {
+func TestConflictsAreRetriedWithFreshTransactionsThenGiveUp(t *testing.T) {
 	cases := []struct {
 		name     string
 		outcomes []string // validation code per attempt; "" = committed
@@ -92,6 +92,9 @@ func TestReadConflictsAreRetriedWithFreshTransactionsThenGiveUp(t *testing.T) {
 			"ledger: RecordSignature (tx tx3): invalidated at commit MVCC_READ_CONFLICT: validation code MVCC_READ_CONFLICT"},
 		{"other invalidation is not retried", []string{"ENDORSEMENT_POLICY_FAILURE", ""}, 3, 1,
 			"ledger: RecordSignature (tx tx1): invalidated at commit ENDORSEMENT_POLICY_FAILURE: validation code ENDORSEMENT_POLICY_FAILURE"},
+		{"diverged endorsements then commit", []string{"diverged", ""}, 3, 2, ""},
+		{"an unreachable network is not retried here", []string{"unavailable", ""}, 3, 1,
+			"ledger: RecordSignature (tx tx1): network unavailable: rpc error: code = Unavailable desc = connection refused"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,7 +103,14 @@ func TestReadConflictsAreRetriedWithFreshTransactionsThenGiveUp(t *testing.T) {
 				code := tc.outcomes[n]
 				n++
 				id := fmt.Sprintf("tx%d", n)
-				if code != "" {
+				switch code {
+				case "":
+				case "diverged": // two orgs' peers at different heights
+					return Tx{TxID: id}, nil, Unavailable("RecordSignature", id,
+						status.Error(codes.Aborted, "failed to assemble transaction: ProposalResponsePayloads do not match"))
+				case "unavailable":
+					return Tx{TxID: id}, nil, Unavailable("RecordSignature", id, status.Error(codes.Unavailable, "connection refused"))
+				default:
 					return Tx{TxID: id}, nil, Invalidated("RecordSignature", id, code)
 				}
 				return Tx{TxID: id, ValidationCode: "VALID"}, nil, nil
