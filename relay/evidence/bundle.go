@@ -3,7 +3,7 @@ package evidence
 import "encoding/json"
 
 // Format names the bundle layout; Verify refuses any other.
-const Format = "qrsign-evidence/1"
+const Format = "qrsign-evidence/2"
 
 // Bundle is the evidence of one document.
 type Bundle struct {
@@ -18,6 +18,13 @@ type Bundle struct {
 	Transactions []Transaction     `json:"transactions"`
 	CAs          []CA              `json:"cas"`
 	CRLs         []CRL             `json:"crls"`
+	// Witness is a freshness witness (base64 common.Envelope, endorsed and
+	// never submitted): a read-only proposal (GetDocument) whose endorsed
+	// read set pins doc/<documentId> at the last transaction's position. It
+	// proves that transaction was valid and that no later event existed as
+	// of its timestamp. "" when the bundle has none (assembled from peer
+	// CLI output): the last transaction's validity is then the peer's word.
+	Witness string `json:"witness"`
 }
 
 // Transaction is one committed transaction that wrote events of the document.

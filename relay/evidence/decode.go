@@ -27,7 +27,7 @@ func Decode(raw []byte) (*Bundle, error) {
 		return nil, fmt.Errorf("evidence bundle: %w", err)
 	}
 	if err := fields("bundle", top, "format", "documentId", "documentSha256", "channel", "chaincode", "events",
-		"transactions", "cas", "crls"); err != nil {
+		"transactions", "cas", "crls", "witness"); err != nil {
 		return nil, err
 	}
 	for name, want := range map[string][]string{

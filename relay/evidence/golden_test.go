@@ -32,8 +32,9 @@ func goldenTrust(tb testing.TB) Trust {
 		return cs
 	}
 	return Trust{
-		Orgs:     map[string][]*x509.Certificate{"Org1MSP": load("root-Org1MSP.pem"), "Org2MSP": load("root-Org2MSP.pem")},
-		Orderers: map[string][]*x509.Certificate{"OrdererMSP": load("orderer-root-OrdererMSP.pem")},
+		Orgs:             map[string][]*x509.Certificate{"Org1MSP": load("root-Org1MSP.pem"), "Org2MSP": load("root-Org2MSP.pem")},
+		Orderers:         map[string][]*x509.Certificate{"OrdererMSP": load("orderer-root-OrdererMSP.pem")},
+		MinEndorsingOrgs: 2,
 	}
 }
 
@@ -52,7 +53,7 @@ func TestGoldenBundlesVerify(t *testing.T) {
 		name, bundle, document string
 		checks                 int
 	}{
-		{"two signers of two orgs, CRL frozen", "two-signers.json", "two-signers.pdf", 29},
+		{"two signers of two orgs, CRL frozen", "two-signers.json", "two-signers.pdf", 31},
 		{"declined", "declined.json", "", 0},
 		{"batch-signed (Merkle inclusion)", "batch.json", "", 0},
 	}

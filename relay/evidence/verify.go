@@ -69,6 +69,11 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 		}
 		return nil
 	}(), b.DocumentSHA256+" as registered")
+	detail, err := checkReadChain(b, events, txs)
+	r.add("read chain", err, detail)
+	last := b.lastTransaction(events)
+	detail, err = checkWitness(b, last, trust)
+	r.add("last transaction validity", err, detail)
 	final, err := finalState(b, events, txs)
 	if !r.add("final state", err, fmt.Sprintf("%s as written by tx %.16s", docKey(b.DocumentID), events[len(events)-1].TxID)) {
 		return r

@@ -36,7 +36,25 @@ func checkEnvelope(b *Bundle, bt *Transaction) (*tx, error) {
 	case t.ResponseStatus != 200:
 		return nil, fmt.Errorf("chaincode response status %d", t.ResponseStatus)
 	}
-	return t, nil
+	return t, checkProposal(t)
+}
+
+// checkProposal ties the endorsed proposal response to this envelope as
+// Fabric's validator does: the action's signature header is the
+// transaction's, and the proposal hash the endorsers signed is recomputed
+// from the channel header, that header and the proposal payload. Without it
+// an endorsement made for another proposal (another channel, another
+// creator) could be re-wrapped.
+func checkProposal(t *tx) error {
+	switch {
+	case !bytes.Equal(t.ActionHeader, t.SignatureHeader):
+		return errors.New("the action's signature header is not the transaction's")
+	case t.Transient:
+		return errors.New("the chaincode proposal payload carries a transient map")
+	case !bytes.Equal(t.proposalHash(), t.ProposalHash):
+		return fmt.Errorf("the endorsed proposal hash %x is not the hash of this transaction's headers and proposal payload", t.ProposalHash)
+	}
+	return nil
 }
 
 func checkCreator(t *tx, trust Trust) (string, error) {
@@ -75,7 +93,10 @@ func checkEndorsements(t *tx, trust Trust) (string, error) {
 			orgs = append(orgs, msp)
 		}
 	}
-	need := trust.needEndorsingOrgs()
+	need := trust.MinEndorsingOrgs
+	if need <= 0 {
+		return "", errors.New("no endorsement policy given (Trust.MinEndorsingOrgs, --endorsing-orgs)")
+	}
 	if len(orgs) < need {
 		return "", fmt.Errorf("endorsed by %d org(s) (%s); the policy needs %d of the %d given", len(orgs),
 			strings.Join(orgs, ", "), need, len(trust.Orgs))

@@ -17,12 +17,29 @@ const (
 	CodeEvidenceIncomplete = "EVIDENCE_INCOMPLETE"
 	// CodeEvidenceUnsupported: this relay's ledger cannot read blocks; 501.
 	CodeEvidenceUnsupported = "EVIDENCE_UNSUPPORTED"
+	// CodeEvidenceTooLarge: the document's bundle would exceed
+	// MaxEvidenceEvents events or MaxEvidenceBytes bytes of blocks; 422.
+	CodeEvidenceTooLarge = "EVIDENCE_TOO_LARGE"
+)
+
+// Caps of one evidence bundle: each block costs a qscc read and is carried
+// whole (every envelope of it), so a document with a long history must not
+// turn one request into unbounded reads and megabytes.
+const (
+	MaxEvidenceEvents = 500
+	MaxEvidenceBytes  = 16 << 20
 )
 
 // Evidence builds the offline-verifiable evidence bundle of a document
 // (relay/evidence) from the relay's peer: events, endorsed envelopes,
 // blocks, signer CAs and CRLs.
 func (s *Service) Evidence(ctx context.Context, id string) (*evidence.Bundle, error) {
+	return s.EvidenceWith(ctx, id, nil)
+}
+
+// EvidenceWith is Evidence calling onBlock once per block fetched (the
+// HTTP layer charges the rate limiter for each).
+func (s *Service) EvidenceWith(ctx context.Context, id string, onBlock func()) (*evidence.Bundle, error) {
 	if _, err := s.Document(ctx, id); err != nil {
 		return nil, err
 	}
@@ -32,7 +49,13 @@ func (s *Service) Evidence(ctx context.Context, id string) (*evidence.Bundle, er
 		p.Status, p.Title = http.StatusNotImplemented, http.StatusText(http.StatusNotImplemented)
 		return nil, p
 	}
-	b, err := evidence.Build(ctx, src, id)
+	b, _, err := evidence.BuildWith(ctx, src, id, evidence.Options{MaxEvents: MaxEvidenceEvents, MaxBytes: MaxEvidenceBytes,
+		OnBlock: onBlock})
+	if errors.Is(err, evidence.ErrTooLarge) {
+		p := problem.New(CodeEvidenceTooLarge, err.Error()).WithCause(err)
+		p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
+		return nil, p
+	}
 	if errors.Is(err, evidence.ErrIncomplete) {
 		p := problem.New(CodeEvidenceIncomplete, err.Error()).WithCause(err)
 		p.Status, p.Title = http.StatusBadGateway, http.StatusText(http.StatusBadGateway)

@@ -14,7 +14,7 @@ func golden(name string) string { return filepath.Join("..", "..", "evidence", "
 
 func goldenRoots() []string {
 	return []string{"--ca", "Org1MSP=" + golden("root-Org1MSP.pem"), "--ca", "Org2MSP=" + golden("root-Org2MSP.pem"),
-		"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem")}
+		"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2"}
 }
 
 func TestVerifyEvidence(t *testing.T) {
@@ -38,23 +38,31 @@ func TestVerifyEvidence(t *testing.T) {
 		out, err string // substrings of stdout and stderr
 	}{
 		{"the golden bundle with its document", append([]string{bundle, doc}, goldenRoots()...), exitOK,
-			"VERIFIED: 29 checks passed", ""},
+			"VERIFIED: 31 checks passed", ""},
 		{"another file as the document", append([]string{bundle, golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified,
-			"FAIL document file: the file hashes to", "qrsign verify-evidence: verification FAILED: 1 of 29 checks failed"},
+			"FAIL document file: the file hashes to", "qrsign verify-evidence: verification FAILED: 1 of 31 checks failed"},
 		{"the orgs' roots swapped", []string{bundle, "--ca", "Org1MSP=" + golden("root-Org2MSP.pem"), "--ca", "Org2MSP=" + golden("root-Org1MSP.pem"),
-			"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem")}, exitUnverified, "does not chain to a root of Org1MSP", "verification FAILED"},
-		{"a policy of three orgs", append([]string{bundle, "--endorsing-orgs", "3"}, goldenRoots()...), exitUnverified,
+			"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2"}, exitUnverified, "does not chain to a root of Org1MSP", "verification FAILED"},
+		// An auditor who trusts only Org1's root must still state the policy:
+		// it is not derived from the roots (Org1 alone would then suffice).
+		{"one org's root and no policy", []string{bundle, "--ca", "Org1MSP=" + golden("root-Org1MSP.pem"), "--orderer-ca",
+			"OrdererMSP=" + golden("orderer-root-OrdererMSP.pem")}, exitUsage, "",
+			"qrsign verify-evidence: verify-evidence needs --endorsing-orgs N, the number of distinct orgs the channel's endorsement policy requires (a positive number; it is not derived from the --ca roots)"},
+		{"one org's root with the policy of two", []string{bundle, "--ca", "Org1MSP=" + golden("root-Org1MSP.pem"), "--orderer-ca",
+			"OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2"}, exitUnverified,
+			"no root was given for Org2MSP", "verification FAILED"},
+		{"a policy of three orgs", append(append([]string{bundle}, goldenRoots()...), "--endorsing-orgs", "3"), exitUnverified,
 			"the policy needs 3 of the 2 given", "verification FAILED"},
 		{"an edited event", append([]string{tampered}, goldenRoots()...), exitUnverified, "FAIL events proven", "verification FAILED"},
 		{"not a bundle", append([]string{golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified, "",
 			"qrsign verify-evidence: verification FAILED: " + golden("root-Org1MSP.pem") + ": evidence bundle: invalid character '-'"},
-		{"no roots", []string{bundle}, exitUsage, "",
+		{"no roots", []string{bundle, "--endorsing-orgs", "2"}, exitUsage, "",
 			"qrsign verify-evidence: verify-evidence needs --ca MSPID=FILE for the member orgs and --orderer-ca MSPID=FILE: it trusts nothing else"},
 		{"no bundle", goldenRoots(), exitUsage, "", "qrsign verify-evidence: verify-evidence needs a bundle file and optionally the document file"},
 		{"a root without its MSP", []string{bundle, "--ca", golden("root-Org1MSP.pem")}, exitUsage, "",
 			"want MSPID=FILE"},
-		{"a negative policy", append([]string{bundle, "--endorsing-orgs", "-1"}, goldenRoots()...), exitUsage, "",
-			"qrsign verify-evidence: --endorsing-orgs must be positive"},
+		{"a negative policy", append(append([]string{bundle}, goldenRoots()...), "--endorsing-orgs", "-1"), exitUsage, "",
+			"qrsign verify-evidence: verify-evidence needs --endorsing-orgs N"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
