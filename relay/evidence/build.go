@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -203,7 +205,7 @@ func Assemble(id string, events []model.Event, blocks map[string][]byte, orgEven
 		return nil, incomplete("document %s has no events", id)
 	}
 	b := &Bundle{Format: Format, DocumentID: id, Events: []json.RawMessage{}, Transactions: []Transaction{},
-		CAs: []CA{}, CRLs: []CRL{}, Witness: ""}
+		Blocks: []Block{}, CAs: []CA{}, CRLs: []CRL{}, Witness: ""}
 	if r := events[0].Registered; r != nil {
 		b.DocumentSHA256 = r.SHA256
 	}
@@ -257,15 +259,19 @@ func addTx(b *Bundle, txID string, raw []byte) (*tx, error) {
 	if b.Channel == "" {
 		b.Channel, b.Chaincode = t.ChannelID, t.Chaincode
 	}
+	b.Transactions = append(b.Transactions, Transaction{TxID: txID, BlockNumber: blk.Number, TxIndex: i,
+		ValidationCode: blk.validationCode(i)})
+	at := sort.Search(len(b.Blocks), func(k int) bool { return b.Blocks[k].Number >= blk.Number })
+	if at < len(b.Blocks) && b.Blocks[at].Number == blk.Number {
+		return t, nil // listed once for all its transactions
+	}
 	data := make([]string, len(blk.Data))
 	for j, d := range blk.Data {
 		data[j] = base64.StdEncoding.EncodeToString(d)
 	}
-	b.Transactions = append(b.Transactions, Transaction{TxID: txID, BlockNumber: blk.Number, TxIndex: i,
-		ValidationCode: blk.validationCode(i), Envelope: data[i],
-		Block: Block{Number: blk.Number, PreviousHash: hex.EncodeToString(blk.Prev), DataHash: hex.EncodeToString(blk.Hash),
-			HeaderHash: hex.EncodeToString(headerHash(blk.Number, blk.Prev, blk.Hash)), Data: data,
-			Signatures: base64.StdEncoding.EncodeToString(blk.Signatures)}})
+	b.Blocks = slices.Insert(b.Blocks, at, Block{Number: blk.Number, PreviousHash: hex.EncodeToString(blk.Prev),
+		DataHash: hex.EncodeToString(blk.Hash), HeaderHash: hex.EncodeToString(headerHash(blk.Number, blk.Prev, blk.Hash)), Data: data,
+		Signatures: base64.StdEncoding.EncodeToString(blk.Signatures)})
 	return t, nil
 }
 

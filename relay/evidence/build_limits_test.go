@@ -26,8 +26,8 @@ func (c *countingSource) BlockByTxID(ctx context.Context, txID string) ([]byte, 
 func oneBlock(tb testing.TB, b *Bundle) *countingSource {
 	s := newGoldenSource(tb, b)
 	var data [][]byte
-	for _, t := range b.Transactions {
-		env, _ := base64.StdEncoding.DecodeString(t.Envelope)
+	for i := range b.Transactions {
+		env, _ := base64.StdEncoding.DecodeString(envOf(tb, b, i))
 		data = append(data, env)
 	}
 	raw, err := proto.Marshal(&common.Block{Header: &common.BlockHeader{Number: 7},
@@ -117,7 +117,7 @@ func TestBuildStartsOverWhenTheWitnessSeesALaterState(t *testing.T) {
 	// A witness pinned at another version than the last transaction's (an
 	// event committed in between) makes it start over, and give up after 3.
 	src2 := &staleWitness{goldenSource: newGoldenSource(t, golden), envs: [][]byte{good}}
-	blk := golden.Transactions[2].Block
+	blk := blockOf(t, golden, 2)
 	blk.Number++
 	src2.blocks[golden.Transactions[2].TxID] = rawBlock(t, blk)
 	_, st, err = BuildWith(context.Background(), src2, golden.DocumentID, Options{})

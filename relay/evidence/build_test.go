@@ -37,8 +37,8 @@ func newGoldenSource(tb testing.TB, b *Bundle) *goldenSource {
 		}
 		s.history.Events = append(s.history.Events, e)
 	}
-	for _, t := range b.Transactions {
-		s.blocks[t.TxID] = rawBlock(tb, t.Block)
+	for i, t := range b.Transactions {
+		s.blocks[t.TxID] = rawBlock(tb, blockOf(tb, b, i))
 	}
 	org := func(msp string) *ledger.OrgHistory {
 		if s.orgs[msp] == nil {

@@ -30,5 +30,5 @@ func Example() {
 		MinEndorsingOrgs: 2, // the channel's policy: stated by the auditor, never derived from the roots
 	}, doc)
 	fmt.Println(r.OK(), len(r.Checks), len(bundle.Transactions), "transactions")
-	// Output: true 31 3 transactions
+	// Output: true 32 3 transactions
 }

@@ -46,7 +46,7 @@ func TestTheLastTransactionNeedsTheWitness(t *testing.T) {
 		// applied). The endorsers' state has a later write: the witness
 		// pins it, not the presented one.
 		{"a history cut before its last transaction", nil, func(b *Bundle) {
-			b.Events, b.Transactions = b.Events[:2], b.Transactions[:2]
+			b.Events, b.Transactions, b.Blocks = b.Events[:2], b.Transactions[:2], b.Blocks[:2]
 		}, fmt.Sprintf("last transaction validity: witness: read %s at {%d, %d}, not at {%d, %d} where the last transaction %s wrote it", key,
 			last.BlockNumber, last.TxIndex, prev.BlockNumber, prev.TxIndex, prev.TxID), false},
 		{"the witness of another document", nil, func(b *Bundle) { b.Witness = goldenBundle(t, "declined.json").Witness },
@@ -175,7 +175,7 @@ func TestEndorsementsAreBoundToTheProposal(t *testing.T) {
 	other := goldenBundle(t, "declined.json")
 	var otherCAP peer.ChaincodeActionPayload
 	{
-		raw, _ := base64.StdEncoding.DecodeString(other.Transactions[0].Envelope)
+		raw, _ := base64.StdEncoding.DecodeString(envOf(t, other, 0))
 		var env common.Envelope
 		var p common.Payload
 		var trx peer.Transaction
@@ -200,17 +200,16 @@ func TestEndorsementsAreBoundToTheProposal(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			bt := golden.Transactions[0]
-			bt.Envelope = rewrap(t, bt.Envelope, c.change)
-			_, err := checkEnvelope(golden, &bt)
+			b := goldenBundle(t, "two-signers.json")
+			setEnv(t, b, 0, rewrap(t, envOf(t, b, 0), c.change))
+			_, err := checkEnvelope(b, &b.Transactions[0])
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Fatalf("got  %v\nwant %s…", err, c.want)
 			}
 		})
 	}
 	// The action's signature header must be the transaction's.
-	bt := golden.Transactions[0]
-	raw, _ := base64.StdEncoding.DecodeString(bt.Envelope)
+	raw, _ := base64.StdEncoding.DecodeString(envOf(t, golden, 0))
 	var env common.Envelope
 	var p common.Payload
 	var trx peer.Transaction
@@ -221,8 +220,8 @@ func TestEndorsementsAreBoundToTheProposal(t *testing.T) {
 	trx.Actions[0].Header = marshal(t, &sh)
 	p.Data = marshal(t, &trx)
 	env.Payload = marshal(t, &p)
-	bt.Envelope = base64.StdEncoding.EncodeToString(marshal(t, &env))
-	if _, err := checkEnvelope(golden, &bt); err == nil || err.Error() != "the action's signature header is not the transaction's" {
+	setEnv(t, golden, 0, base64.StdEncoding.EncodeToString(marshal(t, &env)))
+	if _, err := checkEnvelope(golden, &golden.Transactions[0]); err == nil || err.Error() != "the action's signature header is not the transaction's" {
 		t.Fatalf("got %v", err)
 	}
 }

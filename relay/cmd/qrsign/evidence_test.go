@@ -38,9 +38,9 @@ func TestVerifyEvidence(t *testing.T) {
 		out, err string // substrings of stdout and stderr
 	}{
 		{"the golden bundle with its document", append([]string{bundle, doc}, goldenRoots()...), exitOK,
-			"VERIFIED: 31 checks passed", ""},
+			"VERIFIED: 32 checks passed", ""},
 		{"another file as the document", append([]string{bundle, golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified,
-			"FAIL document file: the file hashes to", "qrsign verify-evidence: verification FAILED: 1 of 31 checks failed"},
+			"FAIL document file: the file hashes to", "qrsign verify-evidence: verification FAILED: 1 of 32 checks failed"},
 		{"the orgs' roots swapped", []string{bundle, "--ca", "Org1MSP=" + golden("root-Org2MSP.pem"), "--ca", "Org2MSP=" + golden("root-Org1MSP.pem"),
 			"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2"}, exitUnverified, "does not chain to a root of Org1MSP", "verification FAILED"},
 		// An auditor who trusts only Org1's root must still state the policy:
