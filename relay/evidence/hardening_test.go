@@ -294,3 +294,15 @@ func TestRevocationChecksEveryLinkTheFrozenCAIssued(t *testing.T) {
 		t.Fatalf("got  %v\nwant %s", err, want)
 	}
 }
+
+// A witness older than the last transaction proves nothing about it.
+func TestAWitnessMustPostdateTheLastTransaction(t *testing.T) {
+	b := goldenBundle(t, "two-signers.json")
+	last := &b.Transactions[len(b.Transactions)-1]
+	later := time.Now().Add(time.Hour).UTC()
+	_, err := checkWitness(b, last, later, goldenTrust(t))
+	if err == nil || !strings.HasPrefix(err.Error(), "witness: dated ") ||
+		!strings.HasSuffix(err.Error(), ", before the last transaction ("+later.Format(time.RFC3339Nano)+")") {
+		t.Fatalf("got %v", err)
+	}
+}

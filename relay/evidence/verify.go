@@ -75,7 +75,7 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 	detail, err = checkReadChain(b, events, txs)
 	r.add("read chain", err, detail)
 	last := b.lastTransaction(events)
-	detail, err = checkWitness(b, last, trust)
+	detail, err = checkWitness(b, last, events[len(events)-1].Timestamp, trust)
 	r.add("last transaction validity", err, detail)
 	final, err := finalState(b, events, txs)
 	if !r.add("final state", err, fmt.Sprintf("%s as written by tx %.16s", docKey(b.DocumentID), events[len(events)-1].TxID)) {

@@ -28,7 +28,7 @@ func (b *Bundle) lastTransaction(events []model.Event) *Transaction {
 // holds doc/<id> at the version the last transaction wrote, so that
 // transaction's write is in the endorsers' world state (it was valid) and
 // nothing later had written the document as of the witness's timestamp.
-func checkWitness(b *Bundle, last *Transaction, trust Trust) (string, error) {
+func checkWitness(b *Bundle, last *Transaction, lastTime time.Time, trust Trust) (string, error) {
 	if last == nil {
 		return "", errors.New("the last event's transaction is not in the bundle")
 	}
@@ -58,6 +58,9 @@ func checkWitness(b *Bundle, last *Transaction, trust Trust) (string, error) {
 		return "", fmt.Errorf("witness: chaincode response status %d", w.ResponseStatus)
 	case len(w.Writes) > 0:
 		return "", fmt.Errorf("witness: writes %d key(s); a witness only reads", len(w.Writes))
+	case w.Timestamp.Before(lastTime):
+		return "", fmt.Errorf("witness: dated %s, before the last transaction (%s)", w.Timestamp.Format(time.RFC3339Nano),
+			lastTime.Format(time.RFC3339Nano))
 	}
 	if err := checkProposal(w); err != nil {
 		return "", fmt.Errorf("witness: %w", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -31,6 +32,12 @@ func TestVerifyEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	bundle, doc := golden("two-signers.json"), golden("two-signers.pdf")
+	// The same bundle without its witness, as `qrsign evidence assemble` makes one.
+	unwitnessed := filepath.Join(t.TempDir(), "unwitnessed.json")
+	noWitness := regexp.MustCompile(`"witness": "[A-Za-z0-9+/=]+"`).ReplaceAll(b, []byte(`"witness": ""`))
+	if bytes.Equal(noWitness, b) || os.WriteFile(unwitnessed, noWitness, 0o644) != nil {
+		t.Fatal("the golden bundle has no witness to remove")
+	}
 	cases := []struct {
 		name     string
 		args     []string
@@ -53,6 +60,10 @@ func TestVerifyEvidence(t *testing.T) {
 			"no root was given for Org2MSP", "verification FAILED"},
 		{"a policy of three orgs", append(append([]string{bundle}, goldenRoots()...), "--endorsing-orgs", "3"), exitUnverified,
 			"the policy needs 3 of the 2 given", "verification FAILED"},
+		{"no witness", append([]string{unwitnessed, doc}, goldenRoots()...), exitUnverified,
+			"FAIL last transaction validity: no freshness witness", "verification FAILED: 1 of 32 checks failed"},
+		{"no witness, the peer's word accepted", append(append([]string{unwitnessed, doc}, goldenRoots()...), "--accept-unwitnessed"), exitOK,
+			"ok   last transaction validity: UNPROVEN (peer's word)", ""},
 		{"an edited event", append([]string{tampered}, goldenRoots()...), exitUnverified, "FAIL events proven", "verification FAILED"},
 		{"not a bundle", append([]string{golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified, "",
 			"qrsign verify-evidence: verification FAILED: " + golden("root-Org1MSP.pem") + ": evidence bundle: invalid character '-'"},
