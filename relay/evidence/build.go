@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -34,24 +36,132 @@ func incomplete(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrIncomplete, fmt.Sprintf(format, args...))
 }
 
+// Witnesser endorses, without submitting, a read-only proposal that reads
+// doc/<id> (the chaincode's GetDocument) and returns the endorsed envelope:
+// the bundle's freshness witness. ledger.Gateway implements it.
+type Witnesser interface {
+	Witness(ctx context.Context, id string) ([]byte, error)
+}
+
+// ErrTooLarge: the bundle would exceed Options' caps (its events or its
+// blocks' bytes); nothing more is fetched.
+var ErrTooLarge = errors.New("evidence too large")
+
+// Options bound and observe a build.
+type Options struct {
+	MaxEvents int // events of the document; 0: no cap
+	MaxBytes  int // bytes of the blocks the bundle carries (each once per transaction); 0: no cap
+	// OnBlock is called once per block fetched (the caller charges for it).
+	OnBlock func()
+}
+
+// Stats say what a build read.
+type Stats struct {
+	Blocks      int           // blocks fetched (each at most once)
+	Witness     time.Duration // endorsing the freshness witness
+	WitnessRuns int           // witnesses endorsed (more than 1 when an event committed meanwhile)
+}
+
 // Build reads everything a bundle of document id needs from src. Ledger
 // errors are returned as they are (so callers can map them); inconsistencies
 // wrap ErrIncomplete.
 func Build(ctx context.Context, src Source, id string) (*Bundle, error) {
+	b, _, err := BuildWith(ctx, src, id, Options{})
+	return b, err
+}
+
+// BuildWith is Build with caps, a per-block callback and statistics. When
+// src is also a Witnesser the bundle gets a freshness witness, endorsed
+// after the history was read; if an event committed in between (the witness
+// reads a newer version than the last transaction wrote) the build starts
+// over, at most 3 times.
+func BuildWith(ctx context.Context, src Source, id string, opt Options) (*Bundle, *Stats, error) {
+	st := &Stats{}
+	for attempt := 0; ; attempt++ {
+		b, err := build(ctx, src, id, opt, st)
+		if err != nil {
+			return nil, st, err
+		}
+		w, ok := src.(Witnesser)
+		if !ok {
+			return b, st, nil
+		}
+		t0 := time.Now()
+		env, err := w.Witness(ctx, id)
+		st.Witness += time.Since(t0)
+		st.WitnessRuns++
+		if err != nil {
+			return nil, st, err
+		}
+		b.Witness = base64.StdEncoding.EncodeToString(env)
+		if fresh, err := witnessPins(b, env); err != nil {
+			return nil, st, err
+		} else if fresh {
+			return b, st, nil
+		}
+		if attempt == 2 {
+			return nil, st, incomplete("document %s kept changing while its bundle was built", id)
+		}
+	}
+}
+
+// witnessPins tells whether the witness read doc/<id> where the bundle's
+// last transaction wrote it.
+func witnessPins(b *Bundle, env []byte) (bool, error) {
+	w, err := parseTx(env)
+	if err != nil {
+		return false, incomplete("witness: %v", err)
+	}
+	v, ok := w.read(docKey(b.DocumentID))
+	if !ok || v == nil {
+		return false, incomplete("witness did not read %s", docKey(b.DocumentID))
+	}
+	var last model.Event
+	if err := json.Unmarshal(b.Events[len(b.Events)-1], &last); err != nil {
+		return false, incomplete("last event: %v", err)
+	}
+	for _, t := range b.Transactions {
+		if t.TxID == last.TxID {
+			return v.GetBlockNum() == t.BlockNumber && v.GetTxNum() == uint64(t.TxIndex), nil
+		}
+	}
+	return false, incomplete("the last event's transaction is not in the bundle")
+}
+
+func build(ctx context.Context, src Source, id string, opt Options, st *Stats) (*Bundle, error) {
 	h, err := src.GetHistory(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	if opt.MaxEvents > 0 && len(h.Events) > opt.MaxEvents {
+		return nil, fmt.Errorf("%w: document %s has %d events, the cap is %d", ErrTooLarge, id, len(h.Events), opt.MaxEvents)
+	}
+	// Each block is fetched once: a block holding several of the document's
+	// transactions serves them all.
 	blocks := map[string][]byte{}
+	size := 0
 	for _, e := range h.Events {
 		if _, ok := blocks[e.TxID]; ok {
 			continue
 		}
-		b, err := src.BlockByTxID(ctx, e.TxID)
+		raw, err := src.BlockByTxID(ctx, e.TxID)
 		if err != nil {
 			return nil, err
 		}
-		blocks[e.TxID] = b
+		st.Blocks++
+		if opt.OnBlock != nil {
+			opt.OnBlock()
+		}
+		held := blockTxIDs(raw)
+		for _, o := range h.Events {
+			if _, done := blocks[o.TxID]; !done && (o.TxID == e.TxID || held[o.TxID]) {
+				blocks[o.TxID] = raw
+				size += len(raw)
+			}
+		}
+		if opt.MaxBytes > 0 && size > opt.MaxBytes {
+			return nil, fmt.Errorf("%w: document %s's blocks exceed %d bytes", ErrTooLarge, id, opt.MaxBytes)
+		}
 	}
 	var orgEvents []model.Event
 	seen := map[string]bool{}
@@ -70,6 +180,22 @@ func Build(ctx context.Context, src Source, id string) (*Bundle, error) {
 	return Assemble(id, h.Events, blocks, orgEvents)
 }
 
+// blockTxIDs are the endorser transactions a raw block holds (none if it
+// does not parse: Assemble reports that).
+func blockTxIDs(raw []byte) map[string]bool {
+	ids := map[string]bool{}
+	blk, err := parseBlock(raw)
+	if err != nil {
+		return ids
+	}
+	for _, d := range blk.Data {
+		if t, err := parseTx(d); err == nil {
+			ids[t.TxID] = true
+		}
+	}
+	return ids
+}
+
 // Assemble makes a bundle from a document's events (GetHistory), the raw
 // block of each of their transactions (keyed by tx id) and the CA and CRL
 // events (GetOrgHistory) of the signers' orgs. The events put in the bundle
@@ -79,7 +205,7 @@ func Assemble(id string, events []model.Event, blocks map[string][]byte, orgEven
 		return nil, incomplete("document %s has no events", id)
 	}
 	b := &Bundle{Format: Format, DocumentID: id, Events: []json.RawMessage{}, Transactions: []Transaction{},
-		CAs: []CA{}, CRLs: []CRL{}}
+		Blocks: []Block{}, CAs: []CA{}, CRLs: []CRL{}, Witness: ""}
 	if r := events[0].Registered; r != nil {
 		b.DocumentSHA256 = r.SHA256
 	}
@@ -133,15 +259,19 @@ func addTx(b *Bundle, txID string, raw []byte) (*tx, error) {
 	if b.Channel == "" {
 		b.Channel, b.Chaincode = t.ChannelID, t.Chaincode
 	}
+	b.Transactions = append(b.Transactions, Transaction{TxID: txID, BlockNumber: blk.Number, TxIndex: i,
+		ValidationCode: blk.validationCode(i)})
+	at := sort.Search(len(b.Blocks), func(k int) bool { return b.Blocks[k].Number >= blk.Number })
+	if at < len(b.Blocks) && b.Blocks[at].Number == blk.Number {
+		return t, nil // listed once for all its transactions
+	}
 	data := make([]string, len(blk.Data))
 	for j, d := range blk.Data {
 		data[j] = base64.StdEncoding.EncodeToString(d)
 	}
-	b.Transactions = append(b.Transactions, Transaction{TxID: txID, BlockNumber: blk.Number, TxIndex: i,
-		ValidationCode: blk.validationCode(i), Envelope: data[i],
-		Block: Block{Number: blk.Number, PreviousHash: hex.EncodeToString(blk.Prev), DataHash: hex.EncodeToString(blk.Hash),
-			HeaderHash: hex.EncodeToString(headerHash(blk.Number, blk.Prev, blk.Hash)), Data: data,
-			Signatures: base64.StdEncoding.EncodeToString(blk.Signatures)}})
+	b.Blocks = slices.Insert(b.Blocks, at, Block{Number: blk.Number, PreviousHash: hex.EncodeToString(blk.Prev),
+		DataHash: hex.EncodeToString(blk.Hash), HeaderHash: hex.EncodeToString(headerHash(blk.Number, blk.Prev, blk.Hash)), Data: data,
+		Signatures: base64.StdEncoding.EncodeToString(blk.Signatures)})
 	return t, nil
 }
 

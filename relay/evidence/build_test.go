@@ -37,8 +37,8 @@ func newGoldenSource(tb testing.TB, b *Bundle) *goldenSource {
 		}
 		s.history.Events = append(s.history.Events, e)
 	}
-	for _, t := range b.Transactions {
-		s.blocks[t.TxID] = rawBlock(tb, t.Block)
+	for i, t := range b.Transactions {
+		s.blocks[t.TxID] = rawBlock(tb, blockOf(tb, b, i))
 	}
 	org := func(msp string) *ledger.OrgHistory {
 		if s.orgs[msp] == nil {
@@ -110,11 +110,27 @@ func (s *goldenSource) GetOrgHistory(_ context.Context, msp string) (*ledger.Org
 	return &ledger.OrgHistory{MSPID: msp}, nil
 }
 
+// witnessed is a goldenSource that also endorses the golden witness.
+type witnessed struct {
+	*goldenSource
+	env []byte
+}
+
+func (w witnessed) Witness(context.Context, string) ([]byte, error) { return w.env, nil }
+
+func withWitness(tb testing.TB, s *goldenSource, b *Bundle) witnessed {
+	env, err := base64.StdEncoding.DecodeString(b.Witness)
+	if err != nil || len(env) == 0 {
+		tb.Fatalf("golden bundle without a witness: %v", err)
+	}
+	return witnessed{s, env}
+}
+
 func TestBuildFromTheLedgerGivesTheGoldenBundle(t *testing.T) {
 	for _, name := range []string{"two-signers.json", "declined.json", "batch.json"} {
 		t.Run(name, func(t *testing.T) {
 			want := goldenBundle(t, name)
-			got, err := Build(context.Background(), newGoldenSource(t, want), want.DocumentID)
+			got, err := Build(context.Background(), withWitness(t, newGoldenSource(t, want), want), want.DocumentID)
 			if err != nil {
 				t.Fatal(err)
 			}

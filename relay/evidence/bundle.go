@@ -3,7 +3,7 @@ package evidence
 import "encoding/json"
 
 // Format names the bundle layout; Verify refuses any other.
-const Format = "qrsign-evidence/1"
+const Format = "qrsign-evidence/2"
 
 // Bundle is the evidence of one document.
 type Bundle struct {
@@ -16,11 +16,23 @@ type Bundle struct {
 	// transaction wrote at ev/<documentId>/<seq:08> (whitespace aside).
 	Events       []json.RawMessage `json:"events"`
 	Transactions []Transaction     `json:"transactions"`
-	CAs          []CA              `json:"cas"`
-	CRLs         []CRL             `json:"crls"`
+	// Blocks holds each block the transactions are in once, by ascending
+	// number; a transaction names its block and its entry in it.
+	Blocks []Block `json:"blocks"`
+	CAs    []CA    `json:"cas"`
+	CRLs   []CRL   `json:"crls"`
+	// Witness is a freshness witness (base64 common.Envelope, endorsed and
+	// never submitted): a read-only proposal (GetDocument) whose endorsed
+	// read set pins doc/<documentId> at the last transaction's position. It
+	// proves that transaction was valid and that no later event existed as
+	// of its timestamp. "" when the bundle has none (assembled from peer
+	// CLI output): the last transaction's validity is then the peer's word.
+	Witness string `json:"witness"`
 }
 
-// Transaction is one committed transaction that wrote events of the document.
+// Transaction is one committed transaction that wrote events of the
+// document: its envelope (creator signature, proposal response,
+// endorsements) is entry TxIndex of block BlockNumber.
 type Transaction struct {
 	TxID        string `json:"txId"`
 	BlockNumber uint64 `json:"blockNumber"`
@@ -28,8 +40,6 @@ type Transaction struct {
 	// ValidationCode is what the committing peer recorded in the block's
 	// TRANSACTIONS_FILTER metadata (not signed by anyone; must be VALID).
 	ValidationCode string `json:"validationCode"`
-	Envelope       string `json:"envelope"` // base64 common.Envelope: creator signature, proposal response, endorsements
-	Block          Block  `json:"block"`
 }
 
 // Block is what proves the envelope is in an orderer-signed block.

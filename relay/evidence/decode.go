@@ -27,11 +27,12 @@ func Decode(raw []byte) (*Bundle, error) {
 		return nil, fmt.Errorf("evidence bundle: %w", err)
 	}
 	if err := fields("bundle", top, "format", "documentId", "documentSha256", "channel", "chaincode", "events",
-		"transactions", "cas", "crls"); err != nil {
+		"transactions", "blocks", "cas", "crls", "witness"); err != nil {
 		return nil, err
 	}
 	for name, want := range map[string][]string{
-		"transactions": {"txId", "blockNumber", "txIndex", "validationCode", "envelope", "block"},
+		"transactions": {"txId", "blockNumber", "txIndex", "validationCode"},
+		"blocks":       {"number", "previousHash", "dataHash", "headerHash", "data", "signatures"},
 		"cas":          {"mspId", "fingerprint", "certPem"},
 		"crls":         {"mspId", "caFingerprint", "crlPem"},
 	} {
@@ -41,17 +42,6 @@ func Decode(raw []byte) (*Bundle, error) {
 		}
 		for i, it := range items {
 			if err := fields(fmt.Sprintf("%s[%d]", name, i), it, want...); err != nil {
-				return nil, err
-			}
-			if name != "transactions" {
-				continue
-			}
-			var blk map[string]json.RawMessage
-			if err := json.Unmarshal(it["block"], &blk); err != nil {
-				return nil, fmt.Errorf("evidence bundle: %s[%d].block: %w", name, i, err)
-			}
-			if err := fields(fmt.Sprintf("%s[%d].block", name, i), blk, "number", "previousHash", "dataHash",
-				"headerHash", "data", "signatures"); err != nil {
 				return nil, err
 			}
 		}

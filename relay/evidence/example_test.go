@@ -26,8 +26,9 @@ func Example() {
 	r := evidence.Verify(bundle, evidence.Trust{
 		Orgs: map[string][]*x509.Certificate{
 			"Org1MSP": roots("testdata/root-Org1MSP.pem"), "Org2MSP": roots("testdata/root-Org2MSP.pem")},
-		Orderers: map[string][]*x509.Certificate{"OrdererMSP": roots("testdata/orderer-root-OrdererMSP.pem")},
+		Orderers:         map[string][]*x509.Certificate{"OrdererMSP": roots("testdata/orderer-root-OrdererMSP.pem")},
+		MinEndorsingOrgs: 2, // the channel's policy: stated by the auditor, never derived from the roots
 	}, doc)
 	fmt.Println(r.OK(), len(r.Checks), len(bundle.Transactions), "transactions")
-	// Output: true 29 3 transactions
+	// Output: true 32 3 transactions
 }

@@ -33,6 +33,13 @@ type tx struct {
 	PRP            []byte // proposal response payload, signed by each endorser
 	Endorsements   []*peer.Endorsement
 	Writes         []*kvrwset.KVWrite // of the chaincode's namespace
+	Reads          []*kvrwset.KVRead  // of the chaincode's namespace, with the versions endorsed
+
+	// What Fabric's validator recomputes the proposal hash from
+	// (msgvalidation: channel header ‖ the action's signature header ‖
+	// chaincode proposal payload), and what the endorsers signed.
+	ChannelHeader, SignatureHeader, ActionHeader, ProposalPayload, ProposalHash []byte
+	Transient                                                                   bool // the proposal payload carries a transient map
 }
 
 // parseTx decodes an endorser transaction envelope with one action.
@@ -57,7 +64,8 @@ func parseTx(env []byte) (*tx, error) {
 		return nil, fmt.Errorf("signature header: %w", err)
 	}
 	t := &tx{ChannelID: ch.GetChannelId(), TxID: ch.GetTxId(), Timestamp: ch.GetTimestamp().AsTime().UTC(),
-		Nonce: sh.GetNonce(), Creator: sh.GetCreator(), Payload: e.GetPayload(), Signature: e.GetSignature()}
+		Nonce: sh.GetNonce(), Creator: sh.GetCreator(), Payload: e.GetPayload(), Signature: e.GetSignature(),
+		ChannelHeader: p.GetHeader().GetChannelHeader(), SignatureHeader: p.GetHeader().GetSignatureHeader()}
 	var trx peer.Transaction
 	if err := proto.Unmarshal(p.GetData(), &trx); err != nil {
 		return nil, fmt.Errorf("transaction: %w", err)
@@ -71,10 +79,18 @@ func parseTx(env []byte) (*tx, error) {
 	}
 	t.PRP = cap.GetAction().GetProposalResponsePayload()
 	t.Endorsements = cap.GetAction().GetEndorsements()
+	t.ActionHeader = trx.GetActions()[0].GetHeader()
+	t.ProposalPayload = cap.GetChaincodeProposalPayload()
+	var cpp peer.ChaincodeProposalPayload
+	if err := proto.Unmarshal(t.ProposalPayload, &cpp); err != nil {
+		return nil, fmt.Errorf("chaincode proposal payload: %w", err)
+	}
+	t.Transient = len(cpp.GetTransientMap()) > 0
 	var prp peer.ProposalResponsePayload
 	if err := proto.Unmarshal(t.PRP, &prp); err != nil {
 		return nil, fmt.Errorf("proposal response payload: %w", err)
 	}
+	t.ProposalHash = prp.GetProposalHash()
 	var act peer.ChaincodeAction
 	if err := proto.Unmarshal(prp.GetExtension(), &act); err != nil {
 		return nil, fmt.Errorf("chaincode action: %w", err)
@@ -94,8 +110,33 @@ func parseTx(env []byte) (*tx, error) {
 			return nil, fmt.Errorf("read-write set of %s: %w", ns.GetNamespace(), err)
 		}
 		t.Writes = append(t.Writes, kv.GetWrites()...)
+		t.Reads = append(t.Reads, kv.GetReads()...)
 	}
 	return t, nil
+}
+
+// proposalHash is what Fabric's validator (core/common/validation,
+// validateEndorserTransaction) recomputes and compares with the hash the
+// endorsers signed: SHA-256 over the channel header, the action's signature
+// header and the chaincode proposal payload as carried (the client removed
+// the transient map before building the transaction).
+func (t *tx) proposalHash() []byte {
+	h := sha256.New()
+	h.Write(t.ChannelHeader)
+	h.Write(t.ActionHeader)
+	h.Write(t.ProposalPayload)
+	return h.Sum(nil)
+}
+
+// read returns the version at which tx read key: found is false if it did
+// not read it; v is nil if it read the key as absent.
+func (t *tx) read(key string) (v *kvrwset.Version, found bool) {
+	for _, r := range t.Reads {
+		if r.GetKey() == key {
+			return r.GetVersion(), true
+		}
+	}
+	return nil, false
 }
 
 // write returns the value tx wrote at key (nil, false if it did not).

@@ -32,8 +32,9 @@ func goldenTrust(tb testing.TB) Trust {
 		return cs
 	}
 	return Trust{
-		Orgs:     map[string][]*x509.Certificate{"Org1MSP": load("root-Org1MSP.pem"), "Org2MSP": load("root-Org2MSP.pem")},
-		Orderers: map[string][]*x509.Certificate{"OrdererMSP": load("orderer-root-OrdererMSP.pem")},
+		Orgs:             map[string][]*x509.Certificate{"Org1MSP": load("root-Org1MSP.pem"), "Org2MSP": load("root-Org2MSP.pem")},
+		Orderers:         map[string][]*x509.Certificate{"OrdererMSP": load("orderer-root-OrdererMSP.pem")},
+		MinEndorsingOrgs: 2,
 	}
 }
 
@@ -52,7 +53,7 @@ func TestGoldenBundlesVerify(t *testing.T) {
 		name, bundle, document string
 		checks                 int
 	}{
-		{"two signers of two orgs, CRL frozen", "two-signers.json", "two-signers.pdf", 29},
+		{"two signers of two orgs, CRL frozen", "two-signers.json", "two-signers.pdf", 32},
 		{"declined", "declined.json", "", 0},
 		{"batch-signed (Merkle inclusion)", "batch.json", "", 0},
 	}
@@ -71,4 +72,34 @@ func TestGoldenBundlesVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// envOf is transaction i's envelope (base64), from its block.
+func envOf(tb testing.TB, b *Bundle, i int) string {
+	tb.Helper()
+	e, _, err := b.envelope(&b.Transactions[i])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// blockOf is transaction i's block.
+func blockOf(tb testing.TB, b *Bundle, i int) Block {
+	tb.Helper()
+	_, blk, err := b.envelope(&b.Transactions[i])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return *blk
+}
+
+// setEnv replaces transaction i's entry in its block.
+func setEnv(tb testing.TB, b *Bundle, i int, env string) {
+	tb.Helper()
+	_, blk, err := b.envelope(&b.Transactions[i])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	blk.Data[b.Transactions[i].TxIndex] = env
 }

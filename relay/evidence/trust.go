@@ -24,17 +24,15 @@ type Trust struct {
 	// Orderers are the ordering orgs' roots: block signatures must chain to them.
 	Orderers map[string][]*x509.Certificate
 	// MinEndorsingOrgs is how many distinct member orgs must have endorsed
-	// each transaction; 0 means a majority of Orgs (the network's
-	// "majority" policy).
+	// each transaction: the channel's endorsement policy, which the auditor
+	// states. It is never derived from the roots given (an auditor who gave
+	// only Org1's root would otherwise accept Org1 alone); 0 fails every
+	// transaction.
 	MinEndorsingOrgs int
-}
-
-// needEndorsingOrgs is the policy threshold in force.
-func (t Trust) needEndorsingOrgs() int {
-	if t.MinEndorsingOrgs > 0 {
-		return t.MinEndorsingOrgs
-	}
-	return len(t.Orgs)/2 + 1
+	// AcceptUnwitnessed accepts a bundle without a freshness witness, taking
+	// the committing peer's (unsigned) word that its last transaction is
+	// valid; the report says so. Without it such a bundle is not verified.
+	AcceptUnwitnessed bool
 }
 
 // ErrUntrusted wraps failures of a certificate to chain to the given roots.

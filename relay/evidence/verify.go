@@ -29,7 +29,7 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 
 	// Transactions: each proven in an orderer-signed block, endorsed by the
 	// orgs the policy needs, signed by its submitter.
-	txs, seen := map[string]*tx{}, map[string]bool{}
+	txs, seen, blocks := map[string]*tx{}, map[string]bool{}, map[uint64]blockCheck{}
 	for i := range b.Transactions {
 		bt := &b.Transactions[i]
 		name := fmt.Sprintf("tx %.16s", bt.TxID)
@@ -48,7 +48,7 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 		proven := r.add(name+" creator signature", err, detail)
 		detail, err = checkEndorsements(t, trust)
 		proven = r.add(name+" endorsements", err, detail) && proven
-		detail, err = checkBlock(bt, trust, t.Timestamp)
+		detail, err = checkTxBlock(b, bt, trust, t.Timestamp, blocks)
 		proven = r.add(name+" block", err, detail) && proven
 		proven = r.add(name+" validation code", expect(bt.ValidationCode == "VALID", "validation code %q", bt.ValidationCode),
 			"VALID (recorded by the committing peer)") && proven
@@ -56,6 +56,9 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 			txs[bt.TxID] = t
 		}
 	}
+
+	detail, err := checkBlockList(b)
+	r.add("blocks", err, detail)
 
 	// Events: exactly the bytes their endorsed transactions wrote.
 	events, pe, err := checkEvents(b, txs)
@@ -69,6 +72,11 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 		}
 		return nil
 	}(), b.DocumentSHA256+" as registered")
+	detail, err = checkReadChain(b, events, txs)
+	r.add("read chain", err, detail)
+	last := b.lastTransaction(events)
+	detail, err = checkWitness(b, last, events[len(events)-1].Timestamp, trust)
+	r.add("last transaction validity", err, detail)
 	final, err := finalState(b, events, txs)
 	if !r.add("final state", err, fmt.Sprintf("%s as written by tx %.16s", docKey(b.DocumentID), events[len(events)-1].TxID)) {
 		return r

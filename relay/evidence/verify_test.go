@@ -39,18 +39,27 @@ func TestVerifyFailsWith(t *testing.T) {
 			"tx " + tx0[:16] + " block: orderer signature 0: untrusted: \"orderer0.example.com\" does not chain to a root of OrdererMSP at "},
 		{"a policy of three orgs", func(tr *Trust) { tr.MinEndorsingOrgs = 3 }, nil, doc,
 			"tx " + tx0[:16] + " endorsements: endorsed by 2 org(s) (Org1MSP, Org2MSP); the policy needs 3 of the 2 given"},
-		{"another format", nil, func(b *Bundle) { b.Format = "qrsign-evidence/2" }, doc,
-			`format: format "qrsign-evidence/2", want "qrsign-evidence/1"`},
+		{"another format", nil, func(b *Bundle) { b.Format = "qrsign-evidence/1" }, doc,
+			`format: format "qrsign-evidence/1", want "qrsign-evidence/2"`},
+		{"no endorsement policy given", func(tr *Trust) { tr.MinEndorsingOrgs = 0 }, nil, doc,
+			"tx " + tx0[:16] + " endorsements: no endorsement policy given (Trust.MinEndorsingOrgs, --endorsing-orgs)"},
 		{"another channel", nil, func(b *Bundle) { b.Channel = "other" }, doc,
 			"tx " + tx0[:16] + ` envelope: envelope is of channel "qrsign", the bundle's is "other"`},
-		{"a transaction left out", nil, func(b *Bundle) { b.Transactions = b.Transactions[1:] }, doc,
+		{"a transaction left out", nil, func(b *Bundle) { b.Transactions, b.Blocks = b.Transactions[1:], b.Blocks[1:] }, doc,
 			"events proven: event 0 names transaction " + tx0 + ", which is not proven in the bundle"},
 		{"an event left out", nil, func(b *Bundle) { b.Events = b.Events[:3] }, doc,
 			"events proven: transaction " + golden.Transactions[2].TxID + " wrote ev/" + golden.DocumentID + "/00000003, which the bundle leaves out"},
 		{"the validation code", nil, func(b *Bundle) { b.Transactions[1].ValidationCode = "MVCC_READ_CONFLICT" }, doc,
 			"tx " + golden.Transactions[1].TxID[:16] + ` validation code: validation code "MVCC_READ_CONFLICT"`},
-		{"the envelope of another transaction", nil, func(b *Bundle) { b.Transactions[0].Envelope = b.Transactions[1].Envelope }, doc,
-			"tx " + tx0[:16] + " envelope: envelope is of transaction " + golden.Transactions[1].TxID},
+		{"the entry of another transaction", nil, func(b *Bundle) {
+			b.Transactions[0].BlockNumber, b.Transactions[0].TxIndex = b.Transactions[1].BlockNumber, b.Transactions[1].TxIndex
+		}, doc, "tx " + tx0[:16] + " envelope: envelope is of transaction " + golden.Transactions[1].TxID},
+		{"a block left out", nil, func(b *Bundle) { b.Blocks = b.Blocks[1:] }, doc,
+			"tx " + tx0[:16] + " envelope: block " + itoa(golden.Transactions[0].BlockNumber) + " is not in the bundle"},
+		{"a block listed twice", nil, func(b *Bundle) { b.Blocks = append(b.Blocks, b.Blocks[0]) }, doc,
+			"tx " + tx0[:16] + " envelope: block " + itoa(golden.Transactions[0].BlockNumber) + " is listed twice"},
+		{"blocks out of order", nil, func(b *Bundle) { b.Blocks[0], b.Blocks[1] = b.Blocks[1], b.Blocks[0] }, doc,
+			"blocks: block " + itoa(golden.Blocks[0].Number) + " is listed after block " + itoa(golden.Blocks[1].Number)},
 		{"a transaction listed twice", nil, func(b *Bundle) { b.Transactions = append(b.Transactions, b.Transactions[0]) }, doc,
 			"tx " + tx0[:16] + ": transaction " + tx0 + " is listed twice"},
 		{"a CA not named by any event", nil, func(b *Bundle) { b.CAs = append(b.CAs, CA{MSPID: "Org3MSP", Fingerprint: "00", CertPEM: "x"}) }, doc,
@@ -87,7 +96,7 @@ func TestDecodeRefuses(t *testing.T) {
 			`evidence bundle: json: unknown field "note"`},
 		{"a missing top-level field", strings.Replace(good, `"chaincode": "qrsign",`, "", 1),
 			"evidence bundle: bundle lacks chaincode"},
-		{"a null field", strings.Replace(good, `"format": "qrsign-evidence/1"`, `"format": null`, 1),
+		{"a null field", strings.Replace(good, `"format": "qrsign-evidence/2"`, `"format": null`, 1),
 			"evidence bundle: bundle lacks format"},
 		{"a missing txIndex (would read as 0)", strings.Replace(good, `"txIndex": 0,`, "", 1),
 			"evidence bundle: transactions[0] lacks txIndex"},
@@ -128,7 +137,7 @@ func BenchmarkDecodeAndVerify(b *testing.B) {
 // Any member of an org chains to its root; only its peers may endorse.
 func TestEndorsementsMustComeFromPeers(t *testing.T) {
 	golden := goldenBundle(t, "two-signers.json")
-	env, err := b64(golden.Transactions[0].Envelope, "envelope")
+	env, err := b64(envOf(t, golden, 0), "envelope")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
+
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
@@ -67,6 +69,10 @@ func checkEvents(b *Bundle, txs map[string]*tx) ([]model.Event, []relayapi.Prove
 					seq >= len(events) || eventKey(b.DocumentID, seq) != w.GetKey() {
 					return nil, nil, fmt.Errorf("transaction %s wrote %s, which the bundle leaves out", id, w.GetKey())
 				}
+				// The write at seq proves event seq only if that event names this transaction.
+				if events[seq].TxID != id {
+					return nil, nil, fmt.Errorf("transaction %s wrote %s, but event %d names transaction %s", id, w.GetKey(), seq, events[seq].TxID)
+				}
 			}
 		}
 	}
@@ -85,4 +91,50 @@ func finalState(b *Bundle, events []model.Event, txs map[string]*tx) (*model.Doc
 		return nil, fmt.Errorf("%s: %v", docKey(b.DocumentID), err)
 	}
 	return &d, nil
+}
+
+// checkReadChain proves the transactions are a chain with no valid
+// transaction left out between them: the endorsed read set of each
+// transaction (in event order) read doc/<id> at the version the previous one
+// wrote (Fabric's version = {block number, position in the block}), and the
+// first read it as absent. A transaction the peers marked invalid (e.g.
+// MVCC_READ_CONFLICT) cannot sit inside the chain: the next valid transaction
+// read the version of the transaction that really committed before it.
+// Only the last transaction's validity is left to the freshness witness.
+func checkReadChain(b *Bundle, events []model.Event, txs map[string]*tx) (string, error) {
+	pos := map[string][2]uint64{}
+	for _, bt := range b.Transactions {
+		pos[bt.TxID] = [2]uint64{bt.BlockNumber, uint64(bt.TxIndex)}
+	}
+	key := docKey(b.DocumentID)
+	var prev string
+	n := 0
+	for _, e := range events {
+		if e.TxID == prev {
+			continue
+		}
+		v, ok := txs[e.TxID].read(key)
+		if !ok {
+			return "", fmt.Errorf("transaction %s (event %d) did not read %s", e.TxID, e.Seq, key)
+		}
+		if prev == "" {
+			if v != nil {
+				return "", fmt.Errorf("transaction %s (event %d) read %s at {%d, %d}; the first must read it absent", e.TxID, e.Seq, key,
+					v.GetBlockNum(), v.GetTxNum())
+			}
+		} else if want := pos[prev]; v == nil || v.GetBlockNum() != want[0] || v.GetTxNum() != want[1] {
+			return "", fmt.Errorf("transaction %s (event %d) read %s at %s, not at {%d, %d} where transaction %s wrote it", e.TxID,
+				e.Seq, key, versionText(v), want[0], want[1], prev)
+		}
+		prev = e.TxID
+		n++
+	}
+	return fmt.Sprintf("each of the %d transactions read %s as the previous one wrote it (the first: absent)", n, key), nil
+}
+
+func versionText(v *kvrwset.Version) string {
+	if v == nil {
+		return "absent"
+	}
+	return fmt.Sprintf("{%d, %d}", v.GetBlockNum(), v.GetTxNum())
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
@@ -128,13 +129,9 @@ func checkTrustEntries(r *Report, b *Bundle, events []model.Event, trust Trust) 
 			r.add(name, err, "")
 			continue
 		}
-		serial := certs[0].SerialNumber
-		revoked := slices.ContainsFunc(crl.RevokedCertificateEntries, func(x x509.RevocationListEntry) bool {
-			return x.SerialNumber.Cmp(serial) == 0
-		})
-		r.add(name, expect(!revoked, "certificate serial %x is on CRL %q of %s", serial, ev.CRLNumber, ev.Signer.MSPID),
-			fmt.Sprintf("serial %x is not on CRL %q (thisUpdate %s) of %s", serial, ev.CRLNumber,
-				ev.CRLThisUpdate.UTC().Format(time.RFC3339), ev.Signer.MSPID))
+		checked, err := revokedLinks(e.Timestamp, certs, cas[caRef{ev.Signer.MSPID, ev.CAFingerprint}], crl)
+		r.add(name, err, fmt.Sprintf("%s not on CRL %q (thisUpdate %s) of %s", checked, ev.CRLNumber,
+			ev.CRLThisUpdate.UTC().Format(time.RFC3339), ev.Signer.MSPID))
 	}
 	for k := range crls {
 		if !usedCRL[k] {
@@ -145,4 +142,29 @@ func checkTrustEntries(r *Report, b *Bundle, events []model.Event, trust Trust) 
 
 func hasCA(b *Bundle, msp, fp string) bool {
 	return slices.ContainsFunc(b.CAs, func(c CA) bool { return c.MSPID == msp && c.Fingerprint == fp })
+}
+
+// revokedLinks checks every link of the signer's chain that the frozen CA
+// issued (certchain.Verify's Verdict.Links: the leaf, or an intermediate
+// when the chain runs through one) against the CRL frozen for that CA, as
+// the chaincode does; checking only the leaf would let a revoked
+// intermediate pass.
+func revokedLinks(at time.Time, chain []*x509.Certificate, ca *x509.Certificate, crl *x509.RevocationList) (string, error) {
+	if ca == nil {
+		return "", errors.New("the frozen CA is not a verified CA of the bundle")
+	}
+	v, err := certchain.Verify(at, chain, []certchain.Anchor{certchain.NewAnchor(ca)})
+	if err != nil {
+		return "", err
+	}
+	var serials []string
+	for _, l := range v.Links {
+		if slices.ContainsFunc(crl.RevokedCertificateEntries, func(x x509.RevocationListEntry) bool {
+			return certchain.SerialHex(&x509.Certificate{SerialNumber: x.SerialNumber}) == l.Serial
+		}) {
+			return "", fmt.Errorf("certificate %q (serial %s) is on the CRL its signature froze", l.Subject, l.Serial)
+		}
+		serials = append(serials, l.Serial)
+	}
+	return "serial(s) " + strings.Join(serials, ", "), nil
 }

@@ -16,7 +16,11 @@ import (
 // checkEnvelope parses the envelope and checks it names this transaction,
 // channel and chaincode.
 func checkEnvelope(b *Bundle, bt *Transaction) (*tx, error) {
-	env, err := b64(bt.Envelope, "envelope")
+	enc, _, err := b.envelope(bt)
+	if err != nil {
+		return nil, err
+	}
+	env, err := b64(enc, "envelope")
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +40,25 @@ func checkEnvelope(b *Bundle, bt *Transaction) (*tx, error) {
 	case t.ResponseStatus != 200:
 		return nil, fmt.Errorf("chaincode response status %d", t.ResponseStatus)
 	}
-	return t, nil
+	return t, checkProposal(t)
+}
+
+// checkProposal ties the endorsed proposal response to this envelope as
+// Fabric's validator does: the action's signature header is the
+// transaction's, and the proposal hash the endorsers signed is recomputed
+// from the channel header, that header and the proposal payload. Without it
+// an endorsement made for another proposal (another channel, another
+// creator) could be re-wrapped.
+func checkProposal(t *tx) error {
+	switch {
+	case !bytes.Equal(t.ActionHeader, t.SignatureHeader):
+		return errors.New("the action's signature header is not the transaction's")
+	case t.Transient:
+		return errors.New("the chaincode proposal payload carries a transient map")
+	case !bytes.Equal(t.proposalHash(), t.ProposalHash):
+		return fmt.Errorf("the endorsed proposal hash %x is not the hash of this transaction's headers and proposal payload", t.ProposalHash)
+	}
+	return nil
 }
 
 func checkCreator(t *tx, trust Trust) (string, error) {
@@ -75,7 +97,10 @@ func checkEndorsements(t *tx, trust Trust) (string, error) {
 			orgs = append(orgs, msp)
 		}
 	}
-	need := trust.needEndorsingOrgs()
+	need := trust.MinEndorsingOrgs
+	if need <= 0 {
+		return "", errors.New("no endorsement policy given (Trust.MinEndorsingOrgs, --endorsing-orgs)")
+	}
 	if len(orgs) < need {
 		return "", fmt.Errorf("endorsed by %d org(s) (%s); the policy needs %d of the %d given", len(orgs),
 			strings.Join(orgs, ", "), need, len(trust.Orgs))
@@ -84,19 +109,71 @@ func checkEndorsements(t *tx, trust Trust) (string, error) {
 		strings.Join(orgs, ", "), len(orgs), need, len(trust.Orgs)), nil
 }
 
+// envelope is the transaction's entry in its block: the block listed with
+// its number (exactly once), entry TxIndex.
+func (b *Bundle) envelope(bt *Transaction) (string, *Block, error) {
+	var blk *Block
+	for i := range b.Blocks {
+		if b.Blocks[i].Number == bt.BlockNumber {
+			if blk != nil {
+				return "", nil, fmt.Errorf("block %d is listed twice", bt.BlockNumber)
+			}
+			blk = &b.Blocks[i]
+		}
+	}
+	switch {
+	case blk == nil:
+		return "", nil, fmt.Errorf("block %d is not in the bundle", bt.BlockNumber)
+	case bt.TxIndex < 0 || bt.TxIndex >= len(blk.Data):
+		return "", nil, fmt.Errorf("txIndex %d is outside block %d's %d entries", bt.TxIndex, bt.BlockNumber, len(blk.Data))
+	}
+	return blk.Data[bt.TxIndex], blk, nil
+}
+
+// blockCheck is the outcome of one block's check, shared by its transactions.
+type blockCheck struct {
+	detail string
+	err    error
+}
+
+// checkTxBlock checks the transaction's block once (cache by number).
+func checkTxBlock(b *Bundle, bt *Transaction, trust Trust, at time.Time, cache map[uint64]blockCheck) (string, error) {
+	_, blk, err := b.envelope(bt)
+	if err != nil {
+		return "", err
+	}
+	c, ok := cache[blk.Number]
+	if !ok {
+		c.detail, c.err = checkBlock(blk, trust, at)
+		cache[blk.Number] = c
+	}
+	if c.err != nil {
+		return "", c.err
+	}
+	return fmt.Sprintf("entry %d of block %d; %s", bt.TxIndex, blk.Number, c.detail), nil
+}
+
+// checkBlockList requires the blocks listed by ascending number, each named
+// by a transaction of the bundle (nothing in a bundle is unproven filler).
+func checkBlockList(b *Bundle) (string, error) {
+	named := map[uint64]bool{}
+	for _, bt := range b.Transactions {
+		named[bt.BlockNumber] = true
+	}
+	for i, blk := range b.Blocks {
+		if i > 0 && blk.Number <= b.Blocks[i-1].Number {
+			return "", fmt.Errorf("block %d is listed after block %d: blocks are listed once, by ascending number", blk.Number, b.Blocks[i-1].Number)
+		}
+		if !named[blk.Number] {
+			return "", fmt.Errorf("block %d is named by no transaction", blk.Number)
+		}
+	}
+	return fmt.Sprintf("%d block(s), each listed once and named by a transaction", len(b.Blocks)), nil
+}
+
 // checkBlock recomputes the data hash and header hash and verifies the
 // orderers' signatures over the header.
-func checkBlock(bt *Transaction, trust Trust, at time.Time) (string, error) {
-	blk := &bt.Block
-	if blk.Number != bt.BlockNumber {
-		return "", fmt.Errorf("block number %d, the transaction says %d", blk.Number, bt.BlockNumber)
-	}
-	if bt.TxIndex < 0 || bt.TxIndex >= len(blk.Data) {
-		return "", fmt.Errorf("txIndex %d is outside the block's %d entries", bt.TxIndex, len(blk.Data))
-	}
-	if blk.Data[bt.TxIndex] != bt.Envelope {
-		return "", fmt.Errorf("entry %d of block %d is not the envelope", bt.TxIndex, blk.Number)
-	}
+func checkBlock(blk *Block, trust Trust, at time.Time) (string, error) {
 	entries := make([][]byte, len(blk.Data))
 	for i, d := range blk.Data {
 		var err error
@@ -148,6 +225,5 @@ func checkBlock(bt *Transaction, trust Trust, at time.Time) (string, error) {
 		}
 		signers = append(signers, fmt.Sprintf("%s %q", msp, cert.Subject.CommonName))
 	}
-	return fmt.Sprintf("entry %d of block %d; data hash and header hash %.16s… recomputed; signed by %s",
-		bt.TxIndex, blk.Number, blk.HeaderHash, strings.Join(signers, ", ")), nil
+	return fmt.Sprintf("data hash and header hash %.16s… recomputed; signed by %s", blk.HeaderHash, strings.Join(signers, ", ")), nil
 }

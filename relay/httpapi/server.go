@@ -120,7 +120,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/documents/:id/content", s.getContent, s.readAccess)
 	api.GET("/v1/documents/:id/qr.png", s.getQR, s.requireScope(config.ScopeRead))
 	api.GET("/v1/documents/:id/provenance", s.getProvenance, s.readAccess)
-	api.GET("/v1/documents/:id/evidence", s.getEvidence, s.readAccess)
+	api.GET("/v1/documents/:id/evidence", s.getEvidence, s.requireScope(config.ScopeRead)) // whole blocks: never a session token
 	api.GET("/v1/documents/:id/events", s.streamEvents, s.readAccess)
 	api.POST("/v1/documents/:id/annotations", s.annotate, jsonLimit)
 	api.GET("/v1/orgs/:mspId/trust", s.getOrgTrust)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 )
@@ -50,3 +52,31 @@ func (g *Gateway) ChannelName() string { return g.opt.Channel }
 
 // ChaincodeName is the chaincode this gateway calls.
 func (g *Gateway) ChaincodeName() string { return g.opt.Chaincode }
+
+// Witness endorses, and never submits, a GetDocument proposal: the
+// evidence bundle's freshness witness. Its endorsed read set pins
+// doc/<id> at the version the document's last valid transaction wrote.
+// The gateway picks the endorsers by the chaincode's endorsement policy
+// (as for any Endorse), so the witness carries as many orgs as a write.
+// The envelope returned is the prepared (unsigned) transaction.
+func (g *Gateway) Witness(ctx context.Context, id string) ([]byte, error) {
+	prop, err := g.contract.NewProposal("GetDocument", client.WithArguments(id))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: witness: proposal: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
+	defer cancel()
+	txn, err := prop.EndorseWithContext(ctx)
+	if err != nil {
+		return nil, classify("GetDocument (witness)", prop.TransactionID(), err)
+	}
+	raw, err := txn.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("ledger: witness: %w", err)
+	}
+	var pt gateway.PreparedTransaction
+	if err := proto.Unmarshal(raw, &pt); err != nil {
+		return nil, fmt.Errorf("ledger: witness: %w", err)
+	}
+	return proto.Marshal(pt.GetEnvelope())
+}

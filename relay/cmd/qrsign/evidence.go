@@ -14,7 +14,7 @@ import (
 
 // cmdVerifyEvidence checks an evidence bundle offline:
 //
-//	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... [--endorsing-orgs N] [--json]
+//	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--json]
 //
 // It trusts only the roots given; exit 0 only when every check passes, 6 otherwise.
 func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
@@ -29,7 +29,8 @@ func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
 	fs.Var(orgs, "ca", "MSPID=FILE: PEM root(s) of a member org; its signers, peers and clients must chain to them (repeatable)")
 	orderers := &mspValues{name: "FILE"}
 	fs.Var(orderers, "orderer-ca", "MSPID=FILE: PEM root(s) of an ordering org; block signatures must chain to them (repeatable)")
-	minOrgs := fs.Int("endorsing-orgs", 0, "distinct member orgs that must endorse each transaction (default: a majority of the --ca orgs)")
+	minOrgs := fs.Int("endorsing-orgs", 0, "distinct member orgs that must endorse each transaction: the channel's endorsement policy (required)")
+	unwitnessed := fs.Bool("accept-unwitnessed", false, "accept a bundle without a freshness witness (assembled from peer CLI output), taking the peer's word that its last transaction is valid")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -41,10 +42,10 @@ func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
 	if len(orgs.kv) == 0 || len(orderers.kv) == 0 {
 		return usageError{"verify-evidence needs --ca MSPID=FILE for the member orgs and --orderer-ca MSPID=FILE: it trusts nothing else"}
 	}
-	if *minOrgs < 0 {
-		return usageError{"--endorsing-orgs must be positive"}
+	if *minOrgs <= 0 {
+		return usageError{"verify-evidence needs --endorsing-orgs N, the number of distinct orgs the channel's endorsement policy requires (a positive number; it is not derived from the --ca roots)"}
 	}
-	trust := evidence.Trust{MinEndorsingOrgs: *minOrgs}
+	trust := evidence.Trust{MinEndorsingOrgs: *minOrgs, AcceptUnwitnessed: *unwitnessed}
 	if trust.Orgs, err = loadRoots(orgs); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,7 @@ func golden(name string) string { return filepath.Join("..", "..", "evidence", "
 
 func goldenRoots() []string {
 	return []string{"--ca", "Org1MSP=" + golden("root-Org1MSP.pem"), "--ca", "Org2MSP=" + golden("root-Org2MSP.pem"),
-		"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem")}
+		"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2"}
 }
 
 func TestVerifyEvidence(t *testing.T) {
@@ -31,6 +32,12 @@ func TestVerifyEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	bundle, doc := golden("two-signers.json"), golden("two-signers.pdf")
+	// The same bundle without its witness, as `qrsign evidence assemble` makes one.
+	unwitnessed := filepath.Join(t.TempDir(), "unwitnessed.json")
+	noWitness := regexp.MustCompile(`"witness": "[A-Za-z0-9+/=]+"`).ReplaceAll(b, []byte(`"witness": ""`))
+	if bytes.Equal(noWitness, b) || os.WriteFile(unwitnessed, noWitness, 0o644) != nil {
+		t.Fatal("the golden bundle has no witness to remove")
+	}
 	cases := []struct {
 		name     string
 		args     []string
@@ -38,23 +45,35 @@ func TestVerifyEvidence(t *testing.T) {
 		out, err string // substrings of stdout and stderr
 	}{
 		{"the golden bundle with its document", append([]string{bundle, doc}, goldenRoots()...), exitOK,
-			"VERIFIED: 29 checks passed", ""},
+			"VERIFIED: 32 checks passed", ""},
 		{"another file as the document", append([]string{bundle, golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified,
-			"FAIL document file: the file hashes to", "qrsign verify-evidence: verification FAILED: 1 of 29 checks failed"},
+			"FAIL document file: the file hashes to", "qrsign verify-evidence: verification FAILED: 1 of 32 checks failed"},
 		{"the orgs' roots swapped", []string{bundle, "--ca", "Org1MSP=" + golden("root-Org2MSP.pem"), "--ca", "Org2MSP=" + golden("root-Org1MSP.pem"),
-			"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem")}, exitUnverified, "does not chain to a root of Org1MSP", "verification FAILED"},
-		{"a policy of three orgs", append([]string{bundle, "--endorsing-orgs", "3"}, goldenRoots()...), exitUnverified,
+			"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2"}, exitUnverified, "does not chain to a root of Org1MSP", "verification FAILED"},
+		// An auditor who trusts only Org1's root must still state the policy:
+		// it is not derived from the roots (Org1 alone would then suffice).
+		{"one org's root and no policy", []string{bundle, "--ca", "Org1MSP=" + golden("root-Org1MSP.pem"), "--orderer-ca",
+			"OrdererMSP=" + golden("orderer-root-OrdererMSP.pem")}, exitUsage, "",
+			"qrsign verify-evidence: verify-evidence needs --endorsing-orgs N, the number of distinct orgs the channel's endorsement policy requires (a positive number; it is not derived from the --ca roots)"},
+		{"one org's root with the policy of two", []string{bundle, "--ca", "Org1MSP=" + golden("root-Org1MSP.pem"), "--orderer-ca",
+			"OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2"}, exitUnverified,
+			"no root was given for Org2MSP", "verification FAILED"},
+		{"a policy of three orgs", append(append([]string{bundle}, goldenRoots()...), "--endorsing-orgs", "3"), exitUnverified,
 			"the policy needs 3 of the 2 given", "verification FAILED"},
+		{"no witness", append([]string{unwitnessed, doc}, goldenRoots()...), exitUnverified,
+			"FAIL last transaction validity: no freshness witness", "verification FAILED: 1 of 32 checks failed"},
+		{"no witness, the peer's word accepted", append(append([]string{unwitnessed, doc}, goldenRoots()...), "--accept-unwitnessed"), exitOK,
+			"ok   last transaction validity: UNPROVEN (peer's word)", ""},
 		{"an edited event", append([]string{tampered}, goldenRoots()...), exitUnverified, "FAIL events proven", "verification FAILED"},
 		{"not a bundle", append([]string{golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified, "",
 			"qrsign verify-evidence: verification FAILED: " + golden("root-Org1MSP.pem") + ": evidence bundle: invalid character '-'"},
-		{"no roots", []string{bundle}, exitUsage, "",
+		{"no roots", []string{bundle, "--endorsing-orgs", "2"}, exitUsage, "",
 			"qrsign verify-evidence: verify-evidence needs --ca MSPID=FILE for the member orgs and --orderer-ca MSPID=FILE: it trusts nothing else"},
 		{"no bundle", goldenRoots(), exitUsage, "", "qrsign verify-evidence: verify-evidence needs a bundle file and optionally the document file"},
 		{"a root without its MSP", []string{bundle, "--ca", golden("root-Org1MSP.pem")}, exitUsage, "",
 			"want MSPID=FILE"},
-		{"a negative policy", append([]string{bundle, "--endorsing-orgs", "-1"}, goldenRoots()...), exitUsage, "",
-			"qrsign verify-evidence: --endorsing-orgs must be positive"},
+		{"a negative policy", append(append([]string{bundle}, goldenRoots()...), "--endorsing-orgs", "-1"), exitUsage, "",
+			"qrsign verify-evidence: verify-evidence needs --endorsing-orgs N"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -78,7 +78,7 @@ func usage(w io.Writer) {
   qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
                  [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch)
   qrsign whoami  [--home DIR]
-  qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... [--endorsing-orgs N] [--json]
+  qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--json]
   qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   (bundle from peer CLI outputs)
   qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   (sign a desktop in with its QR)
 `)
