@@ -58,17 +58,24 @@ func (g *Gateway) ChaincodeName() string { return g.opt.Chaincode }
 // doc/<id> at the version the document's last valid transaction wrote.
 // The gateway picks the endorsers by the chaincode's endorsement policy
 // (as for any Endorse), so the witness carries as many orgs as a write.
-// The envelope returned is the prepared (unsigned) transaction.
+// The envelope returned is the prepared (unsigned) transaction. Like a
+// query, it is endorsed by the next peer when the current one is down.
 func (g *Gateway) Witness(ctx context.Context, id string) ([]byte, error) {
-	prop, err := g.contract.NewProposal("GetDocument", client.WithArguments(id))
+	var txn *client.Transaction
+	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
+		prop, err := g.eps[i].contract.NewProposal("GetDocument", client.WithArguments(id))
+		if err != nil {
+			return fmt.Errorf("ledger: witness: proposal: %w", err)
+		}
+		ctx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
+		defer cancel()
+		if txn, err = prop.EndorseWithContext(ctx); err != nil {
+			return classify("GetDocument (witness)", prop.TransactionID(), err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("ledger: witness: proposal: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
-	defer cancel()
-	txn, err := prop.EndorseWithContext(ctx)
-	if err != nil {
-		return nil, classify("GetDocument (witness)", prop.TransactionID(), err)
+		return nil, err
 	}
 	raw, err := txn.Bytes()
 	if err != nil {
