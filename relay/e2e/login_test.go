@@ -89,8 +89,10 @@ func TestLoginWithQR(t *testing.T) {
 	t1 := time.Now()
 	res := alice.login(t, png)
 	tLogin := time.Since(t1)
+	// Before confirming, qrsign shows where the challenge was asked for (this test's HTTP client).
 	if res.code != 0 || !strings.Contains(res.stdout, "Signed in as "+e.org.MSPID+"/"+alice.id) ||
-		!strings.Contains(res.stdout, "Match code: "+ch.MatchCode) {
+		!strings.Contains(res.stdout, "Match code: "+ch.MatchCode) || !strings.Contains(res.stdout, "Asked from: 127.0.0.1 at ") ||
+		!strings.Contains(res.stdout, "Browser:    Go-http-client/") {
 		t.Fatalf("qrsign login: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	st, p, b := e.poll(t, ch)
@@ -223,5 +225,59 @@ func TestLoginRevokedSignerRefused(t *testing.T) {
 	}
 	if st, p, b := e.poll(t, ch); st != 200 || p.Status != "pending" {
 		t.Fatalf("poll after a refused sign-in: %d %s", st, b)
+	}
+}
+
+// A session outlives nothing: once the org revokes the signer in its Fabric
+// CA and publishes the CRL on the ledger, the session's next use (within the
+// relay's 30 s trust cache) is 401 SESSION_REVOKED, and the session is gone.
+func TestLoginSessionEndsWhenTheSignerIsRevoked(t *testing.T) {
+	e := setup(t)
+	fay := e.enroll(t, "fay")
+	ch := e.challenge(t)
+	_, png := e.scanQRFile(t, ch.QRURL)
+	if res := fay.login(t, png); res.code != 0 {
+		t.Fatalf("qrsign login: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	st, p, b := e.poll(t, ch)
+	if st != 200 || p.Session == nil {
+		t.Fatalf("poll: %d %s", st, b)
+	}
+	records := "/v1/signers/" + e.org.MSPID + "/" + fay.id + "/records"
+	if st, b := e.call(t, "GET", records, p.Session.Token, nil); st != 200 {
+		t.Fatalf("records before revocation: %d %s", st, b)
+	}
+	e.revoke(t, fay.id)
+	start := time.Now()
+	for {
+		st, b := e.call(t, "GET", records, p.Session.Token, nil)
+		if st == 401 && problemCode(b) == "SESSION_REVOKED" {
+			break
+		}
+		if st != 200 || time.Since(start) > 2*time.Minute {
+			t.Fatalf("records after revocation: %d %s (after %v)", st, b, time.Since(start).Round(time.Second))
+		}
+		time.Sleep(time.Second)
+	}
+	t.Logf("session refused %v after the CRL was committed (trust cache 30 s)", time.Since(start).Round(time.Second))
+	if st, b := e.call(t, "GET", records, p.Session.Token, nil); st != 401 || problemCode(b) != "UNAUTHORIZED" {
+		t.Fatalf("the revoked session lives on: %d %s", st, b)
+	}
+}
+
+// Five refused callbacks burn a challenge on the real relay: the sixth,
+// even a valid one, is 409 LOGIN_LOCKED.
+func TestLoginChallengeBurnsAfterFiveRefusals(t *testing.T) {
+	e := setup(t)
+	gus := e.enroll(t, "gus")
+	ch := e.challenge(t)
+	for i := range 5 {
+		body := []byte(`{"token":"` + ch.Token + `","certChainPem":"junk","signature":"AAAA","algorithm":"ECDSA_P256_SHA256_DER"}`)
+		if st, b := e.call(t, "POST", "/v1/callbacks/login", "", body); st != 422 || problemCode(b) != "BAD_CERTIFICATE" {
+			t.Fatalf("refusal %d: %d %s", i+1, st, b)
+		}
+	}
+	if res := gus.login(t, ch.URL); res.code == 0 || !strings.Contains(res.stderr, "LOGIN_LOCKED") {
+		t.Fatalf("a valid sign-in on a burned QR: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }

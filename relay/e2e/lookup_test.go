@@ -31,9 +31,45 @@ func (e *env) public(t *testing.T, path string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// keyed fetches a relay path with the org's API key (documents:write implies read).
+func (e *env) keyed(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.org.Relay.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.org.Relay.APIKey)
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// lookup is the full view (with the org's key); publicLookup also returns the raw body.
 func (e *env) lookup(t *testing.T, query string) *service.Lookup {
 	t.Helper()
-	status, b := e.public(t, "/v1/verify?"+query)
+	l, _ := e.decodeLookup(t, query, e.keyed)
+	if l.View != service.ViewFull {
+		t.Fatalf("with a key: view %q", l.View)
+	}
+	return l
+}
+
+func (e *env) publicLookup(t *testing.T, query string) (*service.Lookup, string) {
+	t.Helper()
+	l, b := e.decodeLookup(t, query, e.public)
+	if l.View != service.ViewPublic {
+		t.Fatalf("without a key: view %q", l.View)
+	}
+	return l, b
+}
+
+func (e *env) decodeLookup(t *testing.T, query string, get func(*testing.T, string) (int, []byte)) (*service.Lookup, string) {
+	t.Helper()
+	status, b := get(t, "/v1/verify?"+query)
 	if status != http.StatusOK {
 		t.Fatalf("GET /v1/verify?%s: %d %s", query, status, b)
 	}
@@ -41,7 +77,7 @@ func (e *env) lookup(t *testing.T, query string) *service.Lookup {
 	if err := json.Unmarshal(b, &l); err != nil {
 		t.Fatalf("lookup answer %s: %v", b, err)
 	}
-	return &l
+	return &l, string(b)
 }
 
 func txEvents(m service.LookupMatch) []string {
@@ -100,6 +136,30 @@ func TestPublicLookupByHashAndTxID(t *testing.T) {
 	check(t, e.lookup(t, "doc="+id), "doc", id, nil)
 	t.Logf("lookup by hash: %d checks by VerifyRecord, all ok: %v", len(m.Verification.Checks), m.Verification.OK)
 
+	// Without a key: positions, counts and the verdict, nobody's name.
+	for _, q := range []string{"sha256=" + sha, "txId=" + doc.TxID, "txId=" + cb.TxID, "doc=" + id} {
+		l, body := e.publicLookup(t, q)
+		for _, secret := range []string{alice.id, bob.id, "Lookup contract", alice.msp, `"title"`, `"tags"`} {
+			if strings.Contains(body, secret) {
+				t.Errorf("public ?%s holds %q: %s", q, secret, body)
+			}
+		}
+		if showsID := strings.Contains(body, id); showsID != strings.HasPrefix(q, "doc=") {
+			t.Errorf("public ?%s shows the document id: %v", q, showsID)
+		}
+		pm := l.Matches[0]
+		if pm.SHA256 != sha || pm.Registration.TxID != doc.TxID || pm.Registration.BlockNumber != doc.BlockNumber || !pm.Verified ||
+			pm.Signatures != (service.SignatureCounts{Required: 2, Signed: 1, Pending: 1}) || pm.Signers[0].TxID != cb.TxID ||
+			pm.Signers[0].BlockNumber == nil || *pm.Signers[0].BlockNumber != cb.BlockNumber || len(pm.Verification.Checks) != len(m.Verification.Checks) {
+			t.Fatalf("public ?%s: %+v", q, pm)
+		}
+	}
+	// A session token shows its own document in full, a wrong key is refused.
+	alicesToken := doc.Signing[0].Token
+	if l, _ := e.decodeLookup(t, "sha256="+sha+"&token="+url.QueryEscape(alicesToken), e.public); l.View != service.ViewFull || l.Matches[0].Signers[0].ID != alice.id {
+		t.Fatalf("with alice's session token: %+v", l)
+	}
+
 	_, qrURL = doc.link(t, bob)
 	res, cb2 := bob.scan(t, "scan", e.scanQR(t, qrURL))
 	if cb2 == nil {
@@ -144,9 +204,13 @@ func TestPublicLookupByHashAndTxID(t *testing.T) {
 
 	// Latency of a public lookup on the real network (relay → peer evaluates:
 	// ListByHash/ListByTx, VerifyRecord, blocks from the relay's cache or qscc).
+	// A lookup costs one rate-limit token per ledger call (about 6 here): pace
+	// the samples under the relay's default 50/s so none is refused.
+	time.Sleep(2 * time.Second) // the bucket refills after the lookups above
 	for _, q := range []string{"sha256=" + sha, "txId=" + cb2.TxID, "doc=" + id} {
 		var took []time.Duration
 		for range 20 {
+			time.Sleep(200 * time.Millisecond)
 			start := time.Now()
 			e.lookup(t, q)
 			took = append(took, time.Since(start))

@@ -8,12 +8,15 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"log/slog"
 	"math/big"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +68,52 @@ func csrFor(t *testing.T, cn string) string {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
+
+// csrWith is a CSR for cn carrying tmpl's SANs and extra extensions.
+func csrWith(t *testing.T, cn string, tmpl x509.CertificateRequest) string {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl.Subject = pkix.Name{CommonName: cn}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &tmpl, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
+
+// A CSR may ask for nothing but its subject: Fabric CA may copy requested SANs
+// into the certificate, so none of them reaches the CA.
+func TestEnrollRefusesCSRsWithSANsOrExtensions(t *testing.T) {
+	h := newHarness(t)
+	ca := &fakeCA{h: h, secrets: map[string]string{"alice": "s3cret-alice"}}
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Enroll: &service.Enrollment{CA: ca, MSPID: "Org1MSP", Log: quiet}})
+	const san = "csrPem must not name subject alternative names (DNS, email, IP or URI): the certificate is for the enrollment id alone"
+	u, _ := url.Parse("https://bank.example/login")
+	for _, tc := range []struct {
+		name   string
+		tmpl   x509.CertificateRequest
+		detail string
+	}{
+		{"a DNS name", x509.CertificateRequest{DNSNames: []string{"bank.example"}}, san},
+		{"an email address", x509.CertificateRequest{EmailAddresses: []string{"ceo@bank.example"}}, san},
+		{"an IP address", x509.CertificateRequest{IPAddresses: []net.IP{net.ParseIP("10.0.0.1")}}, san},
+		{"a URI", x509.CertificateRequest{URIs: []*url.URL{u}}, san},
+		{"a requested extension", x509.CertificateRequest{ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 19}, Critical: true, Value: []byte{0x30, 0x03, 0x01, 0x01, 0xff}}}},
+			"csrPem must not request extensions (found 2.5.29.19): the CA decides them"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "alice", "secret": "s3cret-alice", "csrPem": csrWith(t, "alice", tc.tmpl)})
+			p := wantProblem(t, rec, 400, "CSR_EXTENSIONS")
+			if p.Detail != tc.detail {
+				t.Fatalf("detail %q, want %q", p.Detail, tc.detail)
+			}
+		})
+	}
+	// None of them used the secret: the plain CSR still enrolls.
+	if rec := h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "alice", "secret": "s3cret-alice", "csrPem": csrFor(t, "alice")}); rec.Code != 200 {
+		t.Fatalf("plain CSR: %d %s", rec.Code, rec.Body)
+	}
 }
 
 func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {

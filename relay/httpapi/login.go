@@ -59,7 +59,7 @@ func (s *Server) createLoginChallenge(c echo.Context) error {
 		p.RetryAfter = int(wait/time.Second) + 1
 		return p
 	}
-	ch, err := s.login.Create()
+	ch, err := s.login.CreateFor(c.RealIP(), c.Request().UserAgent())
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *Server) signerRead(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return next(c)
 		}
-		sess, err := s.login.Authenticate(tok)
+		sess, err := s.login.Check(c.Request().Context(), tok)
 		if err != nil {
 			return err
 		}

@@ -147,3 +147,35 @@ func TestLoginRefusals(t *testing.T) {
 		wantProblem(t, h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken), http.StatusGone, "TOKEN_EXPIRED")
 	})
 }
+
+// The scanner is shown where the challenge was asked for; a session whose
+// certificate its org then revokes on the ledger ends at its next use (after
+// the 30 s trust cache) with 401 SESSION_REVOKED.
+func TestLoginShowsTheRequesterAndEndsRevokedSessions(t *testing.T) {
+	h := newHarness(t)
+	h.now = time.Now().UTC()
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet})
+	alice := h.ca.Issue("alice")
+	ch := decode[login.Challenge](t, h.do("POST", "/v1/login/challenges", nil, "User-Agent", "Mozilla/5.0 (phish\x01ing)"))
+	info := decode[login.Info](t, h.do("GET", "/v1/login/"+ch.Token, nil))
+	if r := info.Requester; r.IP != "192.0.2.1" || r.UserAgent != "Mozilla/5.0 (phishing)" || !r.CreatedAt.Equal(h.clock().Truncate(time.Second)) {
+		t.Fatalf("requester %+v", r)
+	}
+	req := h.loginProof(ch.Token, alice.Cert.Raw, func(m []byte) []byte {
+		sig, _ := sigalg.Sign(model.AlgECDSAP256DER, alice.Key, m)
+		return sig
+	}, alice.CertPEM)
+	if rec := h.doJSON("POST", "/v1/callbacks/login", req); rec.Code != 200 {
+		t.Fatalf("callback: %d %s", rec.Code, rec.Body)
+	}
+	pr := decode[login.PollResult](t, h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken))
+	sess := "Bearer " + pr.Session.Token
+	if rec := h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess); rec.Code != 200 {
+		t.Fatalf("before revocation: %d %s", rec.Code, rec.Body)
+	}
+	h.ledger.Trust["Org1MSP"].CRLs = []model.CRLInfo{{CAFingerprint: payload.Fingerprint(h.ca.Cert.Raw), Number: "2",
+		RevokedSerials: []string{alice.Cert.SerialNumber.Text(16)}}}
+	h.advance(31 * time.Second)
+	wantProblem(t, h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess), 401, "SESSION_REVOKED")
+	wantProblem(t, h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess), 401, "UNAUTHORIZED")
+}

@@ -10,22 +10,49 @@ import (
 )
 
 // lookup serves GET /v1/verify?sha256=|txId=|doc= (and &cursor= for more
-// documents with one hash): what the public verification page shows. It is
-// ledger data the signing parties chose to anchor, served without a key when
-// publicVerify is on (the default), rate-limited like every route and charged
-// one more token per further document found.
+// documents with one hash): what the public verification page shows. Without
+// credentials the answer is the public view (service.ViewPublic: status,
+// ledger positions, counts and verdict, no titles, owners, tags or signer
+// identities); an API key with documents:read sees everything, a session
+// token (?token=) its own document. Rate-limited like every route and charged
+// one more token per further ledger call the lookup made.
 func (s *Server) lookup(c echo.Context) error {
+	full, err := s.lookupAccess(c)
+	if err != nil {
+		return err
+	}
 	res, err := s.svc.Lookup(c.Request().Context(), service.LookupParams{SHA256: c.QueryParam("sha256"),
 		TxID: c.QueryParam("txId"), DocumentID: c.QueryParam("doc"), Cursor: c.QueryParam("cursor")})
 	if err != nil {
 		return err
 	}
-	// The rate limiter took one token; each further document cost its own evaluations.
-	if n := len(res.Matches); n > 1 {
+	// The rate limiter took one token; every further evaluation or block fetch costs its own.
+	if n := res.LedgerCalls; n > 1 {
 		s.limiter.charge(c.RealIP(), float64(n-1))
 	}
+	res.Redact(full)
 	c.Response().Header().Set("Cache-Control", "no-store") // statuses change as people sign
 	return c.JSON(http.StatusOK, res)
+}
+
+// lookupAccess says which matches the caller may see in full: all of them
+// with an API key holding documents:read (a presented key that is wrong is
+// refused, not downgraded), those a session token covers, else none (nil).
+func (s *Server) lookupAccess(c echo.Context) (func(string) bool, error) {
+	if presentedKey(c) != "" {
+		if err := s.authenticate(c, config.ScopeRead); err != nil {
+			return nil, err
+		}
+		return func(string) bool { return true }, nil
+	}
+	if tok := c.QueryParam("token"); tok != "" {
+		claims, err := s.svc.VerifyToken(tok)
+		if err != nil {
+			return nil, err
+		}
+		return func(id string) bool { return s.svc.TokenCoversDocument(claims, id) }, nil
+	}
+	return nil, nil
 }
 
 // verifyAccess admits everyone when publicVerify is on, else API keys with documents:read.

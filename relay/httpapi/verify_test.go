@@ -25,7 +25,7 @@ func signedDoc(t *testing.T, h *harness, id string) (service.Registered, service
 	return reg, decode[service.ScanResult](t, rec)
 }
 
-func TestVerifyLooksUpByHashTxIDAndDocumentWithoutAKey(t *testing.T) {
+func TestVerifyLooksUpByHashTxIDAndDocumentInFullWithAReadKey(t *testing.T) {
 	h := newHarness(t)
 	reg, sig := signedDoc(t, h, "v1")
 	sha := reg.Document.SHA256
@@ -40,7 +40,7 @@ func TestVerifyLooksUpByHashTxIDAndDocumentWithoutAKey(t *testing.T) {
 		{"by document id", "doc=v1", "doc", "v1", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			rec := h.do("GET", "/v1/verify?"+c.query, nil)
+			rec := h.do("GET", "/v1/verify?"+c.query, nil, "X-API-Key", readKey)
 			if rec.Code != 200 {
 				t.Fatalf("%d %s", rec.Code, rec.Body)
 			}
@@ -48,11 +48,12 @@ func TestVerifyLooksUpByHashTxIDAndDocumentWithoutAKey(t *testing.T) {
 				t.Errorf("Cache-Control %q", cc)
 			}
 			got := decode[service.Lookup](t, rec)
-			if got.By != c.by || got.Value != c.value || got.Channel != "qrsign" || len(got.Matches) != 1 || got.More {
+			if got.By != c.by || got.Value != c.value || got.Channel != "qrsign" || len(got.Matches) != 1 || got.More || got.View != "full" {
 				t.Fatalf("%+v", got)
 			}
 			m := got.Matches[0]
-			if m.DocumentID != "v1" || m.Title != "Contract v1" || m.SHA256 != sha || m.Status != model.StatusPending ||
+			if m.View != "full" || m.DocumentID != "v1" || m.Title != "Contract v1" || m.OwnerMSP != "Org1MSP" || m.DocType != "contract" ||
+				m.Signatures != (service.SignatureCounts{Required: 2, Signed: 1, Pending: 1}) || m.SHA256 != sha || m.Status != model.StatusPending ||
 				m.Registration.TxID != reg.TxID || m.Registration.BlockNumber != reg.BlockNumber || m.Closed != nil {
 				t.Fatalf("match %+v", m)
 			}
@@ -100,9 +101,14 @@ func TestVerifyReportsATamperedRecord(t *testing.T) {
 	h := newHarness(t)
 	signedDoc(t, h, "v3")
 	h.ledger.Tampered = map[string]model.Check{"v3": {Name: "projection", Detail: "stored projection differs from fold(events)"}}
-	m := decode[service.Lookup](t, h.do("GET", "/v1/verify?doc=v3", nil)).Matches[0]
+	m := decode[service.Lookup](t, h.do("GET", "/v1/verify?doc=v3", nil, "X-API-Key", readKey)).Matches[0]
 	if m.Verified || m.Verification.OK || m.Verification.Checks[1].Detail != "stored projection differs from fold(events)" {
 		t.Fatalf("%+v", m.Verification)
+	}
+	// The public view keeps the verdict and which check failed, not the detail.
+	m = decode[service.Lookup](t, h.do("GET", "/v1/verify?doc=v3", nil)).Matches[0]
+	if m.Verified || m.Verification.OK || m.Verification.Checks[1] != (model.Check{Name: "projection"}) {
+		t.Fatalf("public %+v", m.Verification)
 	}
 }
 
@@ -119,11 +125,11 @@ func TestVerifyListsEveryDocumentWithTheBytesInPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	first := decode[service.Lookup](t, h.do("GET", "/v1/verify?sha256="+reg.Document.SHA256, nil))
+	first := decode[service.Lookup](t, h.do("GET", "/v1/verify?sha256="+reg.Document.SHA256, nil, "X-API-Key", readKey))
 	if len(first.Matches) != service.MaxLookupMatches || !first.More || first.NextCursor == "" || first.Matches[0].DocumentID != "dup-00" {
 		t.Fatalf("first page: %d matches, more %v, cursor %q", len(first.Matches), first.More, first.NextCursor)
 	}
-	next := decode[service.Lookup](t, h.do("GET", "/v1/verify?sha256="+reg.Document.SHA256+"&cursor="+first.NextCursor, nil))
+	next := decode[service.Lookup](t, h.do("GET", "/v1/verify?sha256="+reg.Document.SHA256+"&cursor="+first.NextCursor, nil, "X-API-Key", readKey))
 	if len(next.Matches) != 1 || next.More || next.Matches[0].DocumentID != fmt.Sprintf("dup-%02d", service.MaxLookupMatches) {
 		t.Fatalf("second page: %+v", next)
 	}
@@ -179,9 +185,9 @@ func TestVerifyIsRateLimited(t *testing.T) {
 	wantProblem(t, h.do("GET", "/v1/verify?doc=nope", nil), 429, "RATE_LIMITED")
 }
 
-// A lookup that found n documents costs n tokens: 3 matches from a bucket of 5
-// leave room for one more lookup, not four.
-func TestVerifyChargesTheRateLimitPerDocumentFound(t *testing.T) {
+// A lookup costs one token per ledger call: 3 matches (1 list + 3 × (block of
+// the registration + VerifyRecord) = 7 calls) empty a bucket of 5 at once.
+func TestVerifyChargesTheRateLimitPerLedgerCall(t *testing.T) {
 	h := newHarness(t, func(c *config.Config) { c.RateLimit = config.RateLimit{PerSecond: 0.001, Burst: 5} })
 	sha := strings.Repeat("cd", 32)
 	for i := range 3 {
@@ -193,9 +199,87 @@ func TestVerifyChargesTheRateLimitPerDocumentFound(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i, want := range []int{200, 200, 429} {
+	for i, want := range []int{200, 429} {
 		if rec := h.do("GET", "/v1/verify?sha256="+sha, nil); rec.Code != want {
 			t.Fatalf("lookup %d: %d, want %d", i+1, rec.Code, want)
 		}
 	}
+}
+
+// One document looked up by id costs GetDocument, the registration's block and
+// VerifyRecord: 3 tokens, so a bucket of 5 admits two lookups, not five.
+func TestVerifyChargesEveryBlockFetchAndEvaluation(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.RateLimit = config.RateLimit{PerSecond: 0.001, Burst: 5} })
+	req := model.RegisterDocumentRequest{ID: "cost", SHA256: strings.Repeat("ef", 32), Size: 1, MediaType: "text/plain",
+		Title: "cost", DocType: "note", Owner: "alice", Signers: []model.SignerSpec{signer("bob", 1)}, Priority: 1,
+		ExpiresAt: h.clock().Add(time.Hour)}
+	if _, err := h.ledger.RegisterDocument(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{200, 200, 429} {
+		if rec := h.do("GET", "/v1/verify?doc=cost", nil); rec.Code != want {
+			t.Fatalf("lookup %d: %d, want %d", i+1, rec.Code, want)
+		}
+	}
+}
+
+// Without credentials nobody learns who signed what: the body of every public
+// answer is free of titles, owners, doc types, tags and signer identities, and
+// hash and transaction lookups do not name the document either.
+func TestVerifyPublicViewHidesWhoSignedWhat(t *testing.T) {
+	h := newHarness(t)
+	reg, sig := signedDoc(t, h, "pv1")
+	sha := reg.Document.SHA256
+	for _, c := range []struct {
+		name, query string
+		showsID     bool
+	}{
+		{"by hash", "sha256=" + sha, false},
+		{"by signature tx", "txId=" + sig.TxID, false},
+		{"by document id", "doc=pv1", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := h.do("GET", "/v1/verify?"+c.query, nil)
+			if rec.Code != 200 {
+				t.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+			body := rec.Body.String()
+			for _, secret := range []string{"bob", "carol", "alice", "Org1MSP", "Contract", "contract", `"tags"`, `"title"`, `"ownerMsp"`} {
+				if strings.Contains(body, secret) {
+					t.Errorf("public answer holds %q: %s", secret, body)
+				}
+			}
+			if strings.Contains(body, "pv1") != c.showsID {
+				t.Errorf("document id shown: %v, want %v: %s", !c.showsID, c.showsID, body)
+			}
+			got := decode[service.Lookup](t, rec)
+			m := got.Matches[0]
+			if got.View != "public" || m.View != "public" || m.SHA256 != sha || m.Status != model.StatusPending ||
+				m.Registration.TxID != reg.TxID || m.Registration.BlockNumber != reg.BlockNumber ||
+				m.Signatures != (service.SignatureCounts{Required: 2, Signed: 1, Pending: 1}) || !m.Verified {
+				t.Fatalf("%+v", m)
+			}
+			if s := m.Signers[0]; s.RoutingOrder != 1 || s.Status != model.SignerSigned || s.TxID != sig.TxID ||
+				s.BlockNumber == nil || *s.BlockNumber != sig.BlockNumber {
+				t.Fatalf("signer slot %+v", s)
+			}
+		})
+	}
+}
+
+func TestVerifyFullViewForASessionTokenOfThatDocumentOnly(t *testing.T) {
+	h := newHarness(t)
+	reg, _ := signedDoc(t, h, "pv2")
+	other := h.register("pv3", signer("dave", 1))
+	carol := reg.Signing[1].Token
+	m := decode[service.Lookup](t, h.do("GET", "/v1/verify?doc=pv2&token="+carol, nil)).Matches[0]
+	if m.View != "full" || m.Title != "Contract pv2" || m.Signers[0].ID != "bob" {
+		t.Fatalf("with its token: %+v", m)
+	}
+	m = decode[service.Lookup](t, h.do("GET", "/v1/verify?doc=pv2&token="+other.Signing[0].Token, nil)).Matches[0]
+	if m.View != "public" || m.Title != "" || m.Signers[0].ID != "" {
+		t.Fatalf("with another document's token: %+v", m)
+	}
+	wantProblem(t, h.do("GET", "/v1/verify?doc=pv2&token=forged", nil), 401, "TOKEN_INVALID")
+	wantProblem(t, h.do("GET", "/v1/verify?doc=pv2", nil, "X-API-Key", "wrong"), 401, "UNAUTHORIZED")
 }

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -29,8 +31,14 @@ type Options struct {
 	ChallengeTTL time.Duration
 	SessionTTL   time.Duration
 	MaxPending   int // challenges (and, separately, sessions) held at most
-	Now          func() time.Time
-	Log          *slog.Logger
+	// MaxFailures is how many refused callbacks burn a challenge (default 5):
+	// a challenge's proof cannot be guessed, but each try costs a ledger read.
+	MaxFailures int
+	// TrustTTL is how long an org's ledger trust (CAs, CRLs) is reused when a
+	// session is used (default 30 s): a revocation ends sessions within it.
+	TrustTTL time.Duration
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Manager holds challenges and sessions in memory (see the package comment).
@@ -42,6 +50,9 @@ type Manager struct {
 	mu         sync.Mutex
 	challenges map[string]*challenge // by id
 	sessions   map[[32]byte]*Session // by SHA-256 of the token
+
+	trustMu    sync.Mutex
+	trustCache map[string]cachedTrust // by mspId
 }
 
 type state int
@@ -50,6 +61,7 @@ const (
 	pending  state = iota
 	approved       // signed by a signer; the session is not handed out yet
 	consumed       // the session was handed out
+	burned         // too many refused callbacks: nobody signs in with it
 )
 
 type challenge struct {
@@ -59,6 +71,34 @@ type challenge struct {
 	pollHash             [32]byte
 	state                state
 	signer               Signer
+	links                []certchain.Link // of the approving certificate chain
+	requester            Requester
+	failures             int
+}
+
+// Requester is who asked for a challenge, shown to the scanner before it
+// signs: a phishing page can show a genuine QR, but not hide where it asked
+// from. UserAgent is clipped and stripped of control characters.
+type Requester struct {
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"userAgent"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// MaxUserAgent is how much of a requester's User-Agent is kept.
+const MaxUserAgent = 160
+
+func clipUserAgent(ua string) string {
+	var b strings.Builder
+	for _, r := range ua {
+		if b.Len() >= MaxUserAgent {
+			break
+		}
+		if r >= 0x20 && r != 0x7f && r != utf8.RuneError {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // New returns a manager signing challenge tokens with a key derived from
@@ -76,8 +116,14 @@ func New(relayKey []byte, trust Trust, opt Options) (*Manager, error) {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
+	if opt.MaxFailures <= 0 {
+		opt.MaxFailures = 5
+	}
+	if opt.TrustTTL <= 0 {
+		opt.TrustTTL = 30 * time.Second
+	}
 	return &Manager{opt: opt, key: tokenKey(relayKey), trust: trust,
-		challenges: map[string]*challenge{}, sessions: map[[32]byte]*Session{}}, nil
+		challenges: map[string]*challenge{}, sessions: map[[32]byte]*Session{}, trustCache: map[string]cachedTrust{}}, nil
 }
 
 func (m *Manager) now() time.Time { return m.opt.Now().UTC() }
@@ -93,14 +139,17 @@ type Challenge struct {
 	PollToken   string    `json:"pollToken"`
 }
 
-// Create starts a challenge.
-func (m *Manager) Create() (*Challenge, error) {
+// Create starts a challenge without a known requester.
+func (m *Manager) Create() (*Challenge, error) { return m.CreateFor("", "") }
+
+// CreateFor starts a challenge asked for from ip with userAgent.
+func (m *Manager) CreateFor(ip, userAgent string) (*Challenge, error) {
 	now := m.now()
 	id, nonce, poll := randHex(16), randHex(16), "qlp_"+base64.RawURLEncoding.EncodeToString(randBytes(32))
 	exp := now.Add(m.opt.ChallengeTTL).Truncate(time.Second)
 	tok := signToken(m.key, claims{Challenge: id, Nonce: nonce, Expiry: exp.Unix()})
 	c := &challenge{id: id, nonce: nonce, matchCode: session.MatchCode(tok), url: m.opt.PublicURL + "/l/" + tok, expires: exp,
-		pollHash: sha256.Sum256([]byte(poll))}
+		pollHash: sha256.Sum256([]byte(poll)), requester: Requester{IP: ip, UserAgent: clipUserAgent(userAgent), CreatedAt: now.Truncate(time.Second)}}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweepLocked(now)
@@ -140,6 +189,8 @@ func (m *Manager) QRContent(challengeID string) (url, matchCode string, err erro
 	switch {
 	case !ok || !now.Before(ch.expires):
 		return "", "", problem.New(problem.CodeNotFound, "no such open sign-in challenge on this relay (it may have expired)")
+	case ch.state == burned:
+		return "", "", errLocked()
 	case ch.state != pending:
 		return "", "", problem.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
@@ -158,6 +209,9 @@ type Info struct {
 	SHA256      string    `json:"sha256"`
 	CallbackURL string    `json:"callbackUrl"`
 	MSPID       string    `json:"mspId"` // the org whose signer CAs a proof must lead to unless it names another
+	// Requester is where the challenge was asked for: the scanner compares
+	// it with the screen in front of them before signing.
+	Requester Requester `json:"requester"`
 }
 
 // lookup verifies tok and finds its pending challenge: 401 TOKEN_INVALID,
@@ -178,6 +232,9 @@ func (m *Manager) lookup(tok string) (*challenge, error) {
 	if !ok || ch.nonce != c.Nonce {
 		return nil, problem.New(problem.CodeTokenExpired, "this relay no longer knows the sign-in challenge (it restarted or another replica issued it); ask for a new QR")
 	}
+	if ch.state == burned {
+		return nil, errLocked()
+	}
 	if ch.state != pending {
 		return nil, problem.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
@@ -193,7 +250,7 @@ func (m *Manager) Describe(tok string) (*Info, error) {
 	}
 	return &Info{ChallengeID: c.id, Channel: m.opt.Channel, RelayURL: m.opt.PublicURL, MatchCode: c.matchCode,
 		ExpiresAt: c.expires, Nonce: c.nonce, SHA256: proof.Digest(m.opt.PublicURL, c.id),
-		CallbackURL: m.opt.PublicURL + "/v1/callbacks/login", MSPID: m.opt.MSPID}, nil
+		CallbackURL: m.opt.PublicURL + "/v1/callbacks/login", MSPID: m.opt.MSPID, Requester: c.requester}, nil
 }
 
 // CallbackRequest is the body of POST /v1/callbacks/login. MSPID is
@@ -214,39 +271,35 @@ type Approved struct {
 
 // Approve verifies a login proof and approves its challenge, once: of
 // concurrent valid callbacks exactly one succeeds, the others get 409.
+// What needs no ledger (mspId, chain parsing, leaf use, validity, signature
+// encoding) is checked before the org's trust is read; every refused proof
+// counts against the challenge, which MaxFailures refusals burn (409
+// LOGIN_LOCKED).
 func (m *Manager) Approve(ctx context.Context, req CallbackRequest) (*Approved, error) {
 	c, err := m.lookup(req.Token)
 	if err != nil {
 		return nil, err
 	}
-	msp := req.MSPID
-	if msp == "" {
-		msp = m.opt.MSPID
-	}
-	if !model.ValidID(msp) {
-		return nil, problem.Newf(model.CodeInvalidField, "mspId %q is not a valid MSP id", certchain.Clip(msp))
-	}
-	trust, err := m.trust.GetOrgTrust(ctx, msp)
+	v, err := m.verifyCallback(ctx, c, req)
 	if err != nil {
-		return nil, ledgerProblem(err)
+		if !unavailable(err) { // the ledger's trouble is not the caller's attempt
+			m.failed(c.id)
+		}
+		return nil, err
 	}
-	f := proof.Fields(m.opt.Channel, m.opt.PublicURL, c.id, c.nonce, "")
-	v, err := verifyProof(m.now(), trust, Proof{MSPID: msp, CertChainPEM: req.CertChainPEM, Signature: req.Signature,
-		Algorithm: req.Algorithm}, f)
-	if err != nil {
-		return nil, problem.From(err)
-	}
-	signer := Signer{MSPID: msp, ID: v.leaf.Subject.CommonName}
+	signer := Signer{MSPID: v.msp, ID: v.leaf.Subject.CommonName}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ch, ok := m.challenges[c.id]
 	switch {
 	case !ok || !m.now().Before(ch.expires):
 		return nil, problem.New(problem.CodeTokenExpired, "the sign-in challenge expired while it was being verified; ask for a new QR")
+	case ch.state == burned:
+		return nil, errLocked()
 	case ch.state != pending:
 		return nil, problem.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
-	ch.state, ch.signer = approved, signer
+	ch.state, ch.signer, ch.links = approved, signer, v.links
 	return &Approved{ChallengeID: c.id, Signer: signer}, nil
 }
 
@@ -272,6 +325,8 @@ func (m *Manager) Poll(challengeID, pollToken string) (*PollResult, error) {
 		return nil, problem.New(problem.CodeUnauthorized, "the poll token of this challenge is required (Authorization: Bearer <pollToken>)")
 	}
 	switch {
+	case ch.state == burned:
+		return nil, errLocked()
 	case ch.state == consumed:
 		return nil, problem.New(model.CodeNonceReused, "the session of this sign-in was already handed out")
 	case ch.state == approved:
@@ -282,7 +337,7 @@ func (m *Manager) Poll(challengeID, pollToken string) (*PollResult, error) {
 		return &PollResult{Status: "pending"}, nil
 	}
 	ch.state = consumed
-	s, err := m.newSessionLocked(ch.signer, now)
+	s, err := m.newSessionLocked(ch.signer, ch.links, now)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,8 @@ type trustMap map[string]*model.OrgTrust
 
 func (t trustMap) GetOrgTrust(_ context.Context, msp string) (*model.OrgTrust, error) {
 	if o, ok := t[msp]; ok {
-		return o, nil
+		cp := *o // what the ledger answered then: later changes to the map are later ledger states
+		return &cp, nil
 	}
 	return &model.OrgTrust{MSPID: msp}, nil
 }
@@ -332,7 +333,7 @@ func TestLedgerTroubleIsUnavailable(t *testing.T) {
 	f := newFixture(t)
 	f.m.trust = failing{}
 	ch, _ := f.m.Create()
-	_, err := f.m.Approve(context.Background(), CallbackRequest{Token: ch.Token})
+	_, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, f.org1.Issue("alice"), nil))
 	if codeOf(err) != problem.CodeUnavailable {
 		t.Fatalf("got %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/qrsign/qrsign/chaincode/certchain"
 )
 
 // SessionPrefix starts every session token, so the relay tells a session
@@ -18,12 +20,15 @@ type Session struct {
 	Token     string    `json:"token,omitempty"`
 	Signer    Signer    `json:"signer"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// links are the serials and issuing CAs of the chain that signed in:
+	// each use re-checks them against the org's ledger CRLs (Check).
+	links []certchain.Link
 }
 
 // IsSessionToken says whether a bearer value is shaped like a session token.
 func IsSessionToken(s string) bool { return strings.HasPrefix(s, SessionPrefix) }
 
-func (m *Manager) newSessionLocked(signer Signer, now time.Time) (*Session, error) {
+func (m *Manager) newSessionLocked(signer Signer, links []certchain.Link, now time.Time) (*Session, error) {
 	if len(m.sessions) >= m.opt.MaxPending {
 		m.sweepLocked(now)
 		if len(m.sessions) >= m.opt.MaxPending {
@@ -33,7 +38,7 @@ func (m *Manager) newSessionLocked(signer Signer, now time.Time) (*Session, erro
 		}
 	}
 	tok := SessionPrefix + base64.RawURLEncoding.EncodeToString(randBytes(32))
-	s := &Session{Signer: signer, ExpiresAt: now.Add(m.opt.SessionTTL).Truncate(time.Second)}
+	s := &Session{Signer: signer, ExpiresAt: now.Add(m.opt.SessionTTL).Truncate(time.Second), links: links}
 	m.sessions[sha256.Sum256([]byte(tok))] = s
 	out := *s
 	out.Token = tok

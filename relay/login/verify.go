@@ -25,30 +25,50 @@ type Proof struct {
 	Algorithm    model.Algorithm
 }
 
-// verified is who a valid proof names.
+// verified is who a valid proof names, and the links its chain verified
+// through (the serials and CAs a later CRL may list).
 type verified struct {
-	leaf *x509.Certificate
+	msp   string
+	leaf  *x509.Certificate
+	links []certchain.Link
 }
 
-// verifyProof checks p over the login payload f (SignerFingerprint is filled
-// here) against trust at now, in the chaincode's order (RecordSignature):
-// chain parse, leaf use, validity, chain to a registered CA, signature,
-// revocation. Errors are *model.Error with the chaincode's codes.
-func verifyProof(now time.Time, trust *model.OrgTrust, p Proof, f payload.Fields) (verified, error) {
+// parsedProof is a proof past the checks that need no ledger.
+type parsedProof struct {
+	chain []*x509.Certificate
+	sig   []byte
+	alg   model.Algorithm
+}
+
+// parseProof checks what needs no ledger, in the chaincode's order: chain
+// parse, leaf use, validity; then the signature's encoding.
+func parseProof(now time.Time, p Proof) (*parsedProof, error) {
 	if p.CertChainPEM == "" || len(p.CertChainPEM) > model.MaxChainPEMLen {
-		return verified{}, model.Errorf(model.CodeInvalidField, "certChainPem must be 1..%d bytes", model.MaxChainPEMLen)
+		return nil, model.Errorf(model.CodeInvalidField, "certChainPem must be 1..%d bytes", model.MaxChainPEMLen)
 	}
 	chain, err := certchain.Parse(p.CertChainPEM)
 	if err != nil {
-		return verified{}, err
+		return nil, err
 	}
-	leaf := chain[0]
-	if err := certchain.CheckLeaf(leaf); err != nil {
-		return verified{}, err
+	if err := certchain.CheckLeaf(chain[0]); err != nil {
+		return nil, err
 	}
 	if err := certchain.CheckValidity(now, chain...); err != nil {
-		return verified{}, err
+		return nil, err
 	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(p.Signature)
+	if err != nil || len(p.Signature) == 0 {
+		return nil, model.Errorf(model.CodeBadSignature, "signature is not standard base64")
+	}
+	return &parsedProof{chain: chain, sig: sig, alg: p.Algorithm}, nil
+}
+
+// verifyProof checks a parsed proof over the login payload f
+// (SignerFingerprint is filled here) against trust at now, in the
+// chaincode's order (RecordSignature): chain to a registered CA, signature,
+// revocation. Errors are *model.Error with the chaincode's codes.
+func verifyProof(now time.Time, trust *model.OrgTrust, pp *parsedProof, f payload.Fields) (verified, error) {
+	chain, leaf := pp.chain, pp.chain[0]
 	valid, err := certchain.ValidAnchors(now, certchain.Anchors(trust.CAs))
 	if err != nil {
 		return verified{}, err
@@ -57,22 +77,18 @@ func verifyProof(now time.Time, trust *model.OrgTrust, p Proof, f payload.Fields
 	if err != nil {
 		return verified{}, err
 	}
-	sig, err := base64.StdEncoding.Strict().DecodeString(p.Signature)
-	if err != nil || len(p.Signature) == 0 {
-		return verified{}, model.Errorf(model.CodeBadSignature, "signature is not standard base64")
-	}
 	f.SignerFingerprint = payload.Fingerprint(leaf.Raw)
 	msg, err := payload.Build(f)
 	if err != nil {
 		return verified{}, model.Errorf(model.CodeInvalidField, "%v", err)
 	}
-	if err := sigalg.Verify(p.Algorithm, leaf.PublicKey, msg, sig); err != nil {
+	if err := sigalg.Verify(pp.alg, leaf.PublicKey, msg, pp.sig); err != nil {
 		return verified{}, err
 	}
 	if err := checkRevocation(trust, verdict.Links); err != nil {
 		return verified{}, err
 	}
-	return verified{leaf: leaf}, nil
+	return verified{msp: trust.MSPID, leaf: leaf, links: verdict.Links}, nil
 }
 
 // checkRevocation refuses a link listed by the latest CRL its CA's org

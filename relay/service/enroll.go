@@ -23,6 +23,11 @@ const (
 	CodeEnrollRefused model.Code = "ENROLL_REFUSED"  // the CA refused the id/secret (wrong, used up, unknown id): 401
 	CodeEnrollFailed  model.Code = "ENROLL_FAILED"   // the CA answered something unusable: 502
 	CodeEnrollOff     model.Code = "ENROLL_DISABLED" // this relay has no Fabric CA configured: 404
+	// CodeCSRExtensions: the CSR names subject alternative names or requests
+	// extensions (400). Fabric CA (cfssl) may copy a CSR's SANs into the
+	// certificate, so a signer could obtain an org-CA certificate valid for a
+	// host name, mail address or URI of their choosing.
+	CodeCSRExtensions model.Code = "CSR_EXTENSIONS"
 )
 
 // enrollStatus is the HTTP status of the enrollment codes, which
@@ -31,6 +36,7 @@ var enrollStatus = map[model.Code]int{
 	CodeEnrollRefused: http.StatusUnauthorized,
 	CodeEnrollFailed:  http.StatusBadGateway,
 	CodeEnrollOff:     http.StatusNotFound,
+	CodeCSRExtensions: http.StatusBadRequest,
 }
 
 func enrollProblem(code model.Code, detail string) *problem.Problem {
@@ -102,6 +108,12 @@ func (r EnrollRequest) Validate() (*x509.CertificateRequest, error) {
 	}
 	if pub, ok := csr.PublicKey.(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
 		return nil, problem.New(model.CodeInvalidField, "csrPem must hold an ECDSA P-256 public key")
+	}
+	if len(csr.DNSNames)+len(csr.EmailAddresses)+len(csr.IPAddresses)+len(csr.URIs) > 0 {
+		return nil, enrollProblem(CodeCSRExtensions, "csrPem must not name subject alternative names (DNS, email, IP or URI): the certificate is for the enrollment id alone")
+	}
+	if len(csr.Extensions) > 0 {
+		return nil, enrollProblem(CodeCSRExtensions, "csrPem must not request extensions (found "+csr.Extensions[0].Id.String()+"): the CA decides them")
 	}
 	if csr.Subject.CommonName != r.EnrollmentID {
 		return nil, problem.Newf(model.CodeInvalidField, "csrPem's subject CN is %q, not the enrollmentId %q", csr.Subject.CommonName, r.EnrollmentID)

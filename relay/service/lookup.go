@@ -31,24 +31,36 @@ type Lookup struct {
 	Matches    []LookupMatch `json:"matches"`
 	More       bool          `json:"more"`                 // more documents match than are listed
 	NextCursor string        `json:"nextCursor,omitempty"` // hash lookups: continue with ?cursor=
+	// View is "full" when every match carries its titles, owners, tags and
+	// signer identities (an API key with documents:read), else "public"
+	// (see Redact; a session token shows its own document in full).
+	View string `json:"view"`
+	// LedgerCalls counts the evaluations and block look-ups this lookup made:
+	// the HTTP layer charges the rate limit for them.
+	LedgerCalls int `json:"-"`
 }
 
 // LookupMatch is one document found, as a verifier needs it.
+// Fields marked omitzero are absent from the public view (see Redact).
 type LookupMatch struct {
-	DocumentID   string         `json:"documentId"`
-	Title        string         `json:"title"`
+	View         string         `json:"view"` // "full" or "public"
+	DocumentID   string         `json:"documentId,omitzero"`
+	Title        string         `json:"title,omitzero"`
 	SHA256       string         `json:"sha256"`
 	Size         int64          `json:"size"`
 	MediaType    string         `json:"mediaType"`
-	DocType      string         `json:"docType"`
-	OwnerMSP     string         `json:"ownerMsp"`
+	DocType      string         `json:"docType,omitzero"`
+	OwnerMSP     string         `json:"ownerMsp,omitzero"`
 	Status       model.Status   `json:"status"` // effective status at asOf
 	ExpiresAt    time.Time      `json:"expiresAt"`
 	Registration LedgerPosition `json:"registration"`
 	// Closed is where the document was completed, declined or voided.
-	Closed  *LedgerPosition `json:"closed,omitempty"`
-	Signers []LookupSigner  `json:"signers"`
-	Tags    []string        `json:"tags"`
+	Closed *LedgerPosition `json:"closed,omitempty"`
+	// Signatures counts the signers by status: what a public verifier may know.
+	Signatures SignatureCounts `json:"signatures"`
+	// Signers in routing order; in the public view without id and mspId.
+	Signers []LookupSigner `json:"signers"`
+	Tags    []string       `json:"tags,omitzero"`
 	// TxEvents are, for a txId lookup, the events that transaction appended to this document.
 	TxEvents     []LookupEvent       `json:"txEvents,omitempty"`
 	Verified     bool                `json:"verified"` // verification.ok
@@ -64,8 +76,8 @@ type LedgerPosition struct {
 
 // LookupSigner is one signer and, once they acted, where that was recorded.
 type LookupSigner struct {
-	ID           string             `json:"id"`
-	MSPID        string             `json:"mspId"`
+	ID           string             `json:"id,omitzero"`
+	MSPID        string             `json:"mspId,omitzero"`
 	RoutingOrder int                `json:"routingOrder"`
 	Status       model.SignerStatus `json:"status"`
 	At           *time.Time         `json:"at,omitempty"`
@@ -100,7 +112,7 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 	if len(p.Cursor) > 512 {
 		return nil, problem.New(model.CodeInvalidField, "cursor is too long")
 	}
-	out := &Lookup{Channel: s.Channel, Matches: []LookupMatch{}}
+	out := &Lookup{Channel: s.Channel, Matches: []LookupMatch{}, View: ViewFull, LedgerCalls: 1}
 	var docs []model.DocumentView
 	txID := ""
 	switch {
@@ -146,7 +158,7 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 		}
 		docs = []model.DocumentView{*v}
 	}
-	blocks := blockCache{s: s, seen: map[string]uint64{}}
+	blocks := blockCache{s: s, seen: map[string]uint64{}, calls: &out.LedgerCalls}
 	for i := range docs {
 		m, err := s.lookupMatch(ctx, &docs[i], txID, &blocks)
 		if err != nil {
@@ -159,7 +171,7 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 
 // lookupMatch adds the ledger positions and VerifyRecord's report to a document.
 func (s *Service) lookupMatch(ctx context.Context, d *model.DocumentView, txID string, blocks *blockCache) (*LookupMatch, error) {
-	m := &LookupMatch{DocumentID: d.ID, Title: d.Title, SHA256: d.SHA256, Size: d.Size, MediaType: d.MediaType,
+	m := &LookupMatch{View: ViewFull, DocumentID: d.ID, Title: d.Title, SHA256: d.SHA256, Size: d.Size, MediaType: d.MediaType,
 		DocType: d.DocType, OwnerMSP: d.OwnerMSP, Status: d.EffectiveStatus, ExpiresAt: d.ExpiresAt,
 		Signers: []LookupSigner{}, Tags: d.Tags}
 	if m.Tags == nil {
@@ -187,8 +199,10 @@ func (s *Service) lookupMatch(ctx context.Context, d *model.DocumentView, txID s
 			ls.BlockNumber = &b
 		}
 		m.Signers = append(m.Signers, ls)
+		m.Signatures.count(sg.Status)
 	}
 	if txID != "" {
+		*blocks.calls++
 		h, err := s.Ledger.GetHistory(ctx, d.ID)
 		if err != nil {
 			return nil, fromLedger(err)
@@ -207,6 +221,7 @@ func (s *Service) lookupMatch(ctx context.Context, d *model.DocumentView, txID s
 			m.TxEvents = append(m.TxEvents, le)
 		}
 	}
+	*blocks.calls++
 	rep, err := s.Ledger.VerifyRecord(ctx, d.ID)
 	if err != nil {
 		return nil, fromLedger(err)
@@ -217,14 +232,16 @@ func (s *Service) lookupMatch(ctx context.Context, d *model.DocumentView, txID s
 
 // blockCache asks for each transaction's block once per lookup.
 type blockCache struct {
-	s    *Service
-	seen map[string]uint64
+	s     *Service
+	seen  map[string]uint64
+	calls *int // ledger calls made, for the rate limit
 }
 
 func (b *blockCache) of(ctx context.Context, txID string) (uint64, error) {
 	if n, ok := b.seen[txID]; ok {
 		return n, nil
 	}
+	*b.calls++
 	n, err := b.s.Ledger.BlockOfTx(ctx, txID)
 	if err != nil {
 		return 0, fromLedger(err)

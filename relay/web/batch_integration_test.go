@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -415,7 +416,8 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		if len(cacerts) != 1 {
 			t.Fatalf("orderer cacerts %v", cacerts)
 		}
-		args = append(args, "--orderer-ca", "OrdererMSP="+cacerts[0])
+		// The test network's endorsement policy is a majority of its orgs.
+		args = append(args, "--orderer-ca", "OrdererMSP="+cacerts[0], "--endorsing-orgs", strconv.Itoa(len(s.info.Orgs)/2+1))
 		code, stdout, stderr := qrsignRun(t, bin, "", args...)
 		if code != 0 || !strings.Contains(stdout, "VERIFIED") {
 			t.Fatalf("verify-evidence: exit %d\n%s%s", code, stdout, stderr)

@@ -37,6 +37,8 @@ func (s *site) document(t *testing.T, id string) model.DocumentView {
 // The verification page without any key: a dropped file is looked up by its
 // hash, a typed transaction id (registration or signature) finds the document,
 // unknown and malformed input say so, and a hash registered twice lists both.
+// Without a key the relay answers the public view: positions and verdicts,
+// no document ids (hash and tx lookups), titles or signer identities.
 func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
 	s := newSite(t)
 	b := launchChromium(t)
@@ -66,11 +68,11 @@ func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
 		p.t = t
 		p.setFiles("#file", writeFile(t, "loan.txt", content))
 		p.waitFor(state+` === "match"`, "verified match")
-		if got := outcomeText(); !strings.Contains(got, "Verified") || !strings.Contains(got, reg.Document.ID) {
+		if got := outcomeText(); !strings.Contains(got, "Verified") || strings.Contains(got, reg.Document.ID) {
 			t.Errorf("outcome %q", got)
 		}
 		signers := p.text(`document.getElementById("signers-body").innerText`)
-		if !strings.Contains(signers, signer.spec.ID) || !strings.Contains(signers, sigTx) || !strings.Contains(strings.ToLower(signers), "signed") {
+		if strings.Contains(signers, signer.spec.ID) || !strings.Contains(signers, sigTx) || !strings.Contains(strings.ToLower(signers), "signed") {
 			t.Errorf("signers table %q lacks the signature tx %s", signers, sigTx)
 		}
 		if got := p.text(`location.search`); got != "?sha256="+reg.Document.SHA256 {
@@ -100,12 +102,12 @@ func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
 		p.navigate(s.srv.URL + "/verify") // no file chosen
 		for _, c := range []struct{ tx, event, shot string }{
 			{doc.CreatedTxID, "DocumentRegistered", "verify-tx-registration"},
-			{sigTx, "SignatureRecorded (" + signer.spec.MSPID + "/" + signer.spec.ID + ")", "verify-tx-signature"},
+			{sigTx, "SignatureRecorded", "verify-tx-signature"},
 		} {
 			query(c.tx)
 			p.waitFor(state+` === "found"`, "record found by tx id")
 			facts := p.text(`document.getElementById("record-facts").innerText`)
-			if !strings.Contains(facts, reg.Document.ID) || !strings.Contains(facts, c.tx+" recorded "+c.event) {
+			if strings.Contains(facts, reg.Document.ID) || strings.Contains(facts, signer.spec.ID) || !strings.Contains(facts, c.tx+" recorded "+c.event) {
 				t.Errorf("facts for tx %s lack %q:\n%s", c.tx, c.event, facts)
 			}
 			if got := p.text(`location.search`); got != "?txId="+c.tx {
@@ -143,7 +145,7 @@ func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
 		query(reg.Document.SHA256)
 		p.waitFor(state+` === "found" && document.querySelectorAll("#matches button").length === 2`, "two matches")
 		p.eval(`document.querySelectorAll("#matches button")[1].click()`, nil)
-		p.waitFor(`document.getElementById("record-facts").innerText.includes(`+jsString(copyReg.Document.ID)+`)`, "the copy's record")
+		p.waitFor(`document.getElementById("record-facts").innerText.includes(`+jsString(copyReg.Document.CreatedTxID)+`)`, "the copy's record")
 		p.screenshot("verify-two-matches")
 		p.clean()
 	})
@@ -166,7 +168,7 @@ func TestVerifyPageShowsATamperedRecordInChromium(t *testing.T) {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		b = bytes.Replace(b, []byte(`"verified":true`), []byte(`"verified":false`), 1)
-		b = bytes.Replace(b, []byte(`{"name":"projection","ok":true,"detail":"stored projection equals fold(events)"}`),
+		b = bytes.Replace(b, []byte(`{"name":"projection","ok":true,"detail":""}`), // the public view has no details
 			[]byte(`{"name":"projection","ok":false,"detail":"stored projection differs from fold(events)"}`), 1)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(resp.StatusCode)

@@ -438,6 +438,10 @@ func TestPhoneLoginInChromium(t *testing.T) {
 	if got := p.text(`document.getElementById("match-code").textContent`); got != ch.MatchCode {
 		t.Errorf("match code %q, want %q", got, ch.MatchCode)
 	}
+	// Where the sign-in was asked for (this test's Go client) is shown next to the code.
+	if got := p.text(`document.getElementById("requester-ip").textContent + " | " + document.getElementById("requester-ua").textContent`); !strings.HasPrefix(got, "127.0.0.1 · ") || !strings.Contains(got, "| Go-http-client/") {
+		t.Errorf("requester %q", got)
+	}
 	p.fill("enroll-id", id)
 	p.fill("enroll-secret", secret)
 	if p.text(`document.getElementById("setup-form").dataset.mode`) == "passphrase" {

@@ -72,6 +72,12 @@ func (s *Scanner) Login(ctx context.Context, req LoginRequest) (*LoginOutcome, e
 	fmt.Fprintf(w, "As:         %s\n", cert.Subject.CommonName)
 	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", info.MatchCode)
 	fmt.Fprintf(w, "Expires:    %s\n", info.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
+	// A phishing page can show a genuine QR: where it was asked for is the tell.
+	if r := info.Requester; r != nil {
+		fmt.Fprintf(w, "Asked from: %s at %s\n", printable(r.IP, 64), r.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"))
+		fmt.Fprintf(w, "Browser:    %s\n", printable(r.UserAgent, 160))
+		fmt.Fprintf(w, "            (not your computer and browser, or not just now? do not sign in)\n")
+	}
 	if err := s.confirm(fmt.Sprintf("Sign in to %s as %s?", info.RelayURL, cert.Subject.CommonName)); err != nil {
 		return nil, err
 	}
@@ -100,4 +106,23 @@ func clipText(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// printable drops control characters (a relay's text reaches a terminal) and clips.
+func printable(s string, max int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			continue
+		}
+		if b.Len() >= max {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() == 0 {
+		return "(unknown)"
+	}
+	return b.String()
 }

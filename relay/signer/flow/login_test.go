@@ -86,7 +86,9 @@ func TestLoginSignsTheDesktopIn(t *testing.T) {
 		t.Fatalf("asked %q, unlocked %d", p.asked, p.unlocked)
 	}
 	shown := s.Out.(*bytes.Buffer).String()
-	for _, want := range []string{"Sign in to: " + srv.URL, "Match code: " + ch.MatchCode, "As:         alice"} {
+	// Where the challenge was asked for (this test's HTTP client) is shown before confirming.
+	for _, want := range []string{"Sign in to: " + srv.URL, "Match code: " + ch.MatchCode, "As:         alice",
+		"Asked from: 127.0.0.1 at ", "Browser:    Go-http-client/"} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("output lacks %q:\n%s", want, shown)
 		}

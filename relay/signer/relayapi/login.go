@@ -18,6 +18,15 @@ type LoginInfo struct {
 	SHA256      string    `json:"sha256"`
 	CallbackURL string    `json:"callbackUrl"`
 	MSPID       string    `json:"mspId,omitempty"`
+	// Requester is where the sign-in was asked for (absent from older relays).
+	Requester *LoginRequester `json:"requester,omitempty"`
+}
+
+// LoginRequester is who asked for a sign-in challenge, as the relay saw it.
+type LoginRequester struct {
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"userAgent"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // LoginCallbackRequest is the body of POST /v1/callbacks/login.

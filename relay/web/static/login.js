@@ -39,6 +39,11 @@
     $("match-code").textContent = c.matchCode;
     $("relay-url").textContent = c.relayUrl;
     $("expires").textContent = QR.fmtLocal(c.expiresAt);
+    if (c.requester) { // where the sign-in was asked for: a phishing page can show a genuine QR, not hide this
+      $("expires").parentNode.append(el("dt", { text: "Asked from" }),
+        el("dd", { id: "requester-ip", text: c.requester.ip + " · " + QR.fmtLocal(c.requester.createdAt) }),
+        el("dt", { text: "Browser" }), el("dd", { id: "requester-ua", class: "break", text: c.requester.userAgent || "unknown" }));
+    }
     $("details").hidden = false;
     const own = (QR.meta("public-url") || location.origin).replace(/\/+$/, "");
     if (c.relayUrl.replace(/\/+$/, "") !== own || (await digest(c.relayUrl, c.challengeId)) !== c.sha256) {
@@ -50,7 +55,7 @@
       check("error", "This browser cannot sign in here", "The page must be opened over https. Use `qrsign login` instead.");
       return;
     }
-    check("info", "Check the match code", "Sign in only if the other screen shows the same code and you asked to sign in there.");
+    check("info", "Check the match code", "Sign in only if the other screen shows the same code, the address and browser above are yours, and you asked to sign in there.");
     $("login-section").hidden = false;
 
     let recs = [];

@@ -124,6 +124,10 @@
     }
   }
 
+  // The public view (no key) omits titles, owners, tags, signer identities
+  // and, for hash and transaction lookups, document ids: name records by what is there.
+  const label = (m) => m.title || (m.documentId ? "document " + m.documentId : "the registered document");
+
   function showMatches(res, pick) {
     const list = res.matches || [];
     const sec = $("matches-section");
@@ -134,7 +138,7 @@
     $("matches-help").textContent = what + (res.more ? " (the first " + list.length + " are listed)." : ". Choose one to see its record.");
     $("matches").replaceChildren(...list.map((m, i) => el("li", {},
       el("button", { type: "button", class: "secondary", "aria-current": i === pick ? "true" : "false", dataset: { doc: m.documentId } },
-        el("span", { text: m.title }), el("code", { text: m.documentId }), badge(m.status),
+        el("span", { text: m.title || "registered " + fmtTime(m.registration.at) + " UTC" }), el("code", { text: m.documentId }), badge(m.status),
         el("span", { class: m.verified ? "check-ok" : "check-bad", text: m.verified ? "verified" : "fails verification" })))));
     $("matches").querySelectorAll("button").forEach((b, i) => b.addEventListener("click", () => {
       $("matches").querySelectorAll("button").forEach((o) => o.setAttribute("aria-current", o === b ? "true" : "false"));
@@ -151,16 +155,16 @@
       m.registration.blockNumber + ".";
     const failed = (m.verification.checks || []).filter((c) => !c.ok);
     if (!m.verified) {
-      outcome("tampered", "Tampered: the ledger record of " + m.title + " fails verification",
-        failed.map((c) => c.name + ": " + c.detail).join("; ") || "VerifyRecord reported a failure.");
+      outcome("tampered", "Tampered: the ledger record of " + label(m) + " fails verification",
+        failed.map((c) => c.name + (c.detail ? ": " + c.detail : "")).join("; ") || "VerifyRecord reported a failure.");
     } else if (fileHash && fileHash === m.sha256) {
-      outcome("match", "Verified: " + fileName + " is the registered document " + m.documentId,
+      outcome("match", "Verified: " + fileName + " is " + label(m),
         "Its SHA-256 equals the hash on the ledger and the chaincode re-verified the record (" + m.verification.checks.length + " checks). " + summary);
     } else if (fileHash) {
-      outcome("mismatch", "Mismatch: " + fileName + " is not the registered document " + m.documentId,
+      outcome("mismatch", "Mismatch: " + fileName + " is not " + label(m),
         "Its SHA-256 " + fileHash + " differs from the ledger's " + m.sha256 + ": the file was changed (tampered) or is another document.");
     } else {
-      outcome("found", "Record found and verified: " + m.title,
+      outcome("found", "Record found and verified: " + label(m),
         summary + " The chaincode re-verified the record (" + m.verification.checks.length + " checks). Add the file to check it is this document.");
     }
   }
@@ -169,7 +173,7 @@
     const pos = (p) => fmtTime(p.at) + " UTC · tx " + p.txId + " · block " + p.blockNumber;
     const facts = [
       ["Title", m.title], ["Document id", m.documentId], ["SHA-256", m.sha256],
-      ["Type", m.docType + " · " + m.mediaType + " · " + QR.fmtSize(m.size)],
+      ["Type", (m.docType ? m.docType + " · " : "") + m.mediaType + " · " + QR.fmtSize(m.size)],
       ["Owner org", m.ownerMsp], ["Status", badge(m.status)],
       ["Registered", pos(m.registration)],
     ];
@@ -181,10 +185,11 @@
     }
     if (m.tags && m.tags.length) facts.push(["Tags", m.tags.join(", ")]);
     facts.push(["Ledger", "channel " + (res.channel || QR.meta("channel"))]);
-    $("record-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }),
+    if (m.view === "public") facts.push(["Shown", "public view: titles, owners, tags and signer identities need an API key with documents:read"]);
+    $("record-facts").replaceChildren(...facts.filter(([, v]) => v !== undefined && v !== "").flatMap(([k, v]) => [el("dt", { text: k }),
       typeof v === "string" ? el("dd", { class: k === "SHA-256" || k === "Document id" ? "mono break" : "", text: v }) : el("dd", {}, v)]));
-    $("signers-body").replaceChildren(...m.signers.map((s) => el("tr", { dataset: { signer: s.mspId + "/" + s.id } },
-      el("td", { text: s.id }), el("td", { text: s.mspId }), el("td", { text: String(s.routingOrder) }),
+    $("signers-body").replaceChildren(...m.signers.map((s) => el("tr", { dataset: { signer: s.id ? s.mspId + "/" + s.id : "" } },
+      el("td", { text: s.id || "—" }), el("td", { text: s.mspId || "—" }), el("td", { text: String(s.routingOrder) }),
       el("td", {}, badge(s.status)), el("td", { text: s.at ? fmtTime(s.at) : "—" }),
       el("td", {}, s.txId ? el("code", { class: "break", text: s.txId }) : "—"),
       el("td", { text: s.blockNumber !== undefined && s.blockNumber !== null ? String(s.blockNumber) : "—" }))));
@@ -199,9 +204,9 @@
   async function history_(id) {
     $("history").hidden = true;
     $("evidence").hidden = true;
-    if (!apiKey.get()) return;
+    if (!apiKey.get() || !id) return;
     evidenceFor = id;
-    $("evidence-cmd").textContent = "qrsign verify-evidence evidence-" + id + ".json [document] --ca <MSP>=<org CA>.pem … --orderer-ca <MSP>=<orderer CA>.pem";
+    $("evidence-cmd").textContent = "qrsign verify-evidence evidence-" + id + ".json [document] --ca <MSP>=<org CA>.pem … --orderer-ca <MSP>=<orderer CA>.pem --endorsing-orgs <N>";
     $("evidence-status").textContent = "";
     $("evidence").hidden = false;
     let prov;

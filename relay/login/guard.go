@@ -1,0 +1,131 @@
+package login
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/certchain"
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/login/proof"
+	"github.com/qrsign/qrsign/relay/problem"
+)
+
+// Codes of the guards in this file.
+const (
+	// CodeLoginLocked: the challenge took MaxFailures refused callbacks and
+	// is burned (409); the desktop asks for a new QR.
+	CodeLoginLocked model.Code = "LOGIN_LOCKED"
+	// CodeSessionRevoked: the certificate a session signed in with is on its
+	// org's latest ledger CRL (401); the session is ended.
+	CodeSessionRevoked model.Code = "SESSION_REVOKED"
+)
+
+func errLocked() *problem.Problem {
+	return fail(CodeLoginLocked, http.StatusConflict, "too many refused sign-in attempts on this QR; ask for a new one")
+}
+
+func unavailable(err error) bool {
+	var p *problem.Problem
+	return errors.As(err, &p) && p.Code == problem.CodeUnavailable
+}
+
+// verifyCallback checks a callback for challenge c: cheap checks first, then
+// the org's trust from the ledger (which also refreshes the trust cache).
+func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req CallbackRequest) (verified, error) {
+	msp := req.MSPID
+	if msp == "" {
+		msp = m.opt.MSPID
+	}
+	if !model.ValidID(msp) {
+		return verified{}, problem.Newf(model.CodeInvalidField, "mspId %q is not a valid MSP id", certchain.Clip(msp))
+	}
+	now := m.now()
+	pp, err := parseProof(now, Proof{MSPID: msp, CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm})
+	if err != nil {
+		return verified{}, problem.From(err)
+	}
+	trust, err := m.trust.GetOrgTrust(ctx, msp)
+	if err != nil {
+		return verified{}, ledgerProblem(err)
+	}
+	m.cacheTrust(msp, trust, now)
+	v, err := verifyProof(now, trust, pp, proof.Fields(m.opt.Channel, m.opt.PublicURL, c.id, c.nonce, ""))
+	if err != nil {
+		return verified{}, problem.From(err)
+	}
+	v.msp = msp
+	return v, nil
+}
+
+// failed counts a refused callback against a pending challenge and burns it
+// at MaxFailures.
+func (m *Manager) failed(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ch, ok := m.challenges[id]; ok && ch.state == pending {
+		ch.failures++
+		if ch.failures >= m.opt.MaxFailures {
+			ch.state = burned
+			m.opt.Log.Warn("sign-in challenge burned after refused callbacks", "challengeId", id, "failures", ch.failures)
+		}
+	}
+}
+
+type cachedTrust struct {
+	trust *model.OrgTrust
+	at    time.Time
+}
+
+func (m *Manager) cacheTrust(msp string, t *model.OrgTrust, now time.Time) {
+	m.trustMu.Lock()
+	m.trustCache[msp] = cachedTrust{trust: t, at: now}
+	m.trustMu.Unlock()
+}
+
+// orgTrust is msp's ledger trust, read again once older than TrustTTL.
+func (m *Manager) orgTrust(ctx context.Context, msp string, now time.Time) (*model.OrgTrust, error) {
+	m.trustMu.Lock()
+	c, ok := m.trustCache[msp]
+	m.trustMu.Unlock()
+	if ok && now.Sub(c.at) < m.opt.TrustTTL && !now.Before(c.at) {
+		return c.trust, nil
+	}
+	t, err := m.trust.GetOrgTrust(ctx, msp)
+	if err != nil {
+		return nil, ledgerProblem(err)
+	}
+	m.cacheTrust(msp, t, now)
+	return t, nil
+}
+
+// Check is Authenticate plus revocation: the certificate chain the session
+// signed in with is checked against its org's ledger CRLs (cached for
+// TrustTTL). Revoked → 401 SESSION_REVOKED and the session ends; the ledger
+// unreadable (and the cache stale) → 503, never a pass.
+func (m *Manager) Check(ctx context.Context, tok string) (Session, error) {
+	s, err := m.Authenticate(tok)
+	if err != nil {
+		return s, err
+	}
+	trust, err := m.orgTrust(ctx, s.Signer.MSPID, m.now())
+	if err != nil {
+		return Session{}, err
+	}
+	if err := checkRevocation(trust, s.links); err != nil {
+		m.mu.Lock()
+		delete(m.sessions, sha256.Sum256([]byte(tok)))
+		m.mu.Unlock()
+		m.opt.Log.Warn("sign-in session ended: certificate revoked", "signer", s.Signer.Key())
+		msg := err.Error()
+		var me *model.Error
+		if errors.As(err, &me) {
+			msg = me.Message
+		}
+		return Session{}, fail(CodeSessionRevoked, http.StatusUnauthorized,
+			"the certificate this session signed in with was revoked ("+msg+"); sign in again with a valid one").WithCause(err)
+	}
+	return s, nil
+}

@@ -1,0 +1,152 @@
+package login
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/relay/problem"
+)
+
+// counting is a Trust that counts ledger reads.
+type counting struct {
+	Trust
+	n atomic.Int32
+}
+
+func (c *counting) GetOrgTrust(ctx context.Context, msp string) (*model.OrgTrust, error) {
+	c.n.Add(1)
+	return c.Trust.GetOrgTrust(ctx, msp)
+}
+
+func TestDescribeShowsWhoAskedForTheChallenge(t *testing.T) {
+	f := newFixture(t)
+	ua := "Mozilla/5.0 (X11; Linux x86_64)\x1b[2J evil\n" + strings.Repeat("x", 300)
+	ch, err := f.m.CreateFor("203.0.113.7", ua)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.m.Describe(ch.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := info.Requester
+	if r.IP != "203.0.113.7" || !r.CreatedAt.Equal(f.clock().Truncate(time.Second)) || len(r.UserAgent) != MaxUserAgent ||
+		!strings.HasPrefix(r.UserAgent, "Mozilla/5.0 (X11; Linux x86_64)[2J evil") {
+		t.Fatalf("requester %+v", r)
+	}
+}
+
+// Malformed proofs are refused before the ledger is read, and every refused
+// proof counts: the fifth burns the challenge, even for a valid proof after it.
+func TestCallbacksParseFirstAndBurnTheChallengeAfterFiveRefusals(t *testing.T) {
+	f := newFixture(t)
+	c := &counting{Trust: f.trust}
+	f.m.trust = c
+	alice, mallory := f.org1.Issue("alice"), f.org2.Issue("alice")
+	ch, _ := f.m.Create()
+	good := f.proof(t, ch.Token, alice, nil)
+	for i, tc := range []struct {
+		mod  func(*CallbackRequest)
+		code model.Code
+	}{
+		{func(r *CallbackRequest) { r.CertChainPEM = "junk" }, model.CodeBadCertificate},
+		{func(r *CallbackRequest) { r.Signature = "not base64!" }, model.CodeBadSignature},
+		{func(r *CallbackRequest) { r.MSPID = "bad/msp" }, model.CodeInvalidField},
+		{func(r *CallbackRequest) { r.CertChainPEM = "" }, model.CodeInvalidField},
+	} {
+		r := good
+		tc.mod(&r)
+		if _, err := f.m.Approve(context.Background(), r); codeOf(err) != tc.code {
+			t.Fatalf("refusal %d: %v, want %s", i+1, err, tc.code)
+		}
+	}
+	if n := c.n.Load(); n != 0 {
+		t.Fatalf("malformed callbacks read the ledger %d times", n)
+	}
+	bad := f.proof(t, ch.Token, mallory, nil) // well-formed: needs the ledger, refused there
+	if _, err := f.m.Approve(context.Background(), bad); codeOf(err) != model.CodeUntrustedChain || c.n.Load() != 1 {
+		t.Fatalf("fifth refusal: %v, %d reads", err, c.n.Load())
+	}
+	_, err := f.m.Approve(context.Background(), good)
+	if codeOf(err) != CodeLoginLocked || err.Error() != "LOGIN_LOCKED: too many refused sign-in attempts on this QR; ask for a new one" {
+		t.Fatalf("a valid proof after five refusals: %v", err)
+	}
+	var p *problem.Problem
+	if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != CodeLoginLocked || !asProblem(err, &p) || p.Status != 409 {
+		t.Fatalf("poll of a burned challenge: %v", err)
+	}
+	if _, err := f.m.Describe(ch.Token); codeOf(err) != CodeLoginLocked {
+		t.Fatalf("describe of a burned challenge: %v", err)
+	}
+	// Another challenge is unaffected; the ledger being down does not count.
+	ch2, _ := f.m.Create()
+	f.m.trust = failing{}
+	for range 6 {
+		if _, err := f.m.Approve(context.Background(), f.proof(t, ch2.Token, alice, nil)); codeOf(err) != problem.CodeUnavailable {
+			t.Fatalf("ledger down: %v", err)
+		}
+	}
+	f.m.trust = c
+	if _, err := f.m.Approve(context.Background(), f.proof(t, ch2.Token, alice, nil)); err != nil {
+		t.Fatalf("after the ledger came back: %v", err)
+	}
+}
+
+// A session is re-checked against its org's ledger CRL on use, with the
+// org's trust cached for TrustTTL (30 s): revoked → 401 SESSION_REVOKED and
+// the session is gone.
+func TestSessionsEndWhenTheCertificateIsRevoked(t *testing.T) {
+	f := newFixture(t)
+	c := &counting{Trust: f.trust}
+	f.m.trust = c
+	alice := f.org1.Issue("alice")
+	ch, _ := f.m.Create()
+	if _, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.m.Poll(ch.ChallengeID, ch.PollToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := r.Session.Token
+	if _, err := f.m.Check(context.Background(), tok); err != nil || c.n.Load() != 1 {
+		t.Fatalf("fresh session: %v (%d reads: the callback's read is reused)", err, c.n.Load())
+	}
+	serial := alice.Cert.SerialNumber.Text(16)
+	f.trust["Org1MSP"].CRLs = []model.CRLInfo{{CAFingerprint: payload.Fingerprint(f.org1.Cert.Raw), Number: "8", RevokedSerials: []string{serial}}}
+	f.advance(29 * time.Second)
+	if _, err := f.m.Check(context.Background(), tok); err != nil || c.n.Load() != 1 {
+		t.Fatalf("within the cache time: %v, %d reads", err, c.n.Load())
+	}
+	f.advance(2 * time.Second)
+	_, err = f.m.Check(context.Background(), tok)
+	var p *problem.Problem
+	if codeOf(err) != CodeSessionRevoked || !asProblem(err, &p) || p.Status != 401 ||
+		p.Detail != "the certificate this session signed in with was revoked (certificate serial "+serial+" (alice) is on CRL 8 of Org1MSP); sign in again with a valid one" {
+		t.Fatalf("after the CRL: %v", err)
+	}
+	if _, err := f.m.Check(context.Background(), tok); codeOf(err) != problem.CodeUnauthorized {
+		t.Fatalf("the revoked session lives on: %v", err)
+	}
+	// The ledger unreadable with a stale cache: 503, never a pass.
+	ch, _ = f.m.Create()
+	bob := f.org1.Issue("bob")
+	f.m.Approve(context.Background(), f.proof(t, ch.Token, bob, nil))
+	r, _ = f.m.Poll(ch.ChallengeID, ch.PollToken)
+	f.m.trust = failing{}
+	f.advance(time.Minute)
+	if _, err := f.m.Check(context.Background(), r.Session.Token); codeOf(err) != problem.CodeUnavailable {
+		t.Fatalf("ledger down: %v", err)
+	}
+}
+
+func asProblem(err error, p **problem.Problem) bool {
+	q, ok := err.(*problem.Problem)
+	*p = q
+	return ok
+}

@@ -1,0 +1,90 @@
+package service
+
+import (
+	"strings"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+// Lookup views: what a caller of GET /v1/verify may see.
+const (
+	// ViewFull carries titles, owners, doc types, tags, document ids and
+	// signer identities: for API keys with documents:read, or a session token
+	// for that document.
+	ViewFull = "full"
+	// ViewPublic answers "was this file anchored, where, and does the record
+	// verify?" without saying who signed what: status, ledger positions (tx
+	// ids, blocks, times), signature counts, signer slots without identities
+	// and the verification verdict with its check names stripped of signer
+	// keys and without details. A hash lookup also hides document ids: the hash
+	// of a standard form is known to many, so knowing it proves nothing more.
+	ViewPublic = "public"
+)
+
+// SignatureCounts counts a document's signers by status.
+type SignatureCounts struct {
+	Required int `json:"required"`
+	Signed   int `json:"signed"`
+	Declined int `json:"declined"`
+	Pending  int `json:"pending"`
+}
+
+func (c *SignatureCounts) count(s model.SignerStatus) {
+	c.Required++
+	switch s {
+	case model.SignerSigned:
+		c.Signed++
+	case model.SignerDeclined:
+		c.Declined++
+	default:
+		c.Pending++
+	}
+}
+
+// Redact turns every match that full does not admit (by document id) into
+// the public view. full may be nil: everything becomes public.
+func (l *Lookup) Redact(full func(documentID string) bool) {
+	for i := range l.Matches {
+		m := &l.Matches[i]
+		if full != nil && full(m.DocumentID) {
+			continue
+		}
+		l.View = ViewPublic
+		m.redact(l.By == "doc")
+	}
+}
+
+func (m *LookupMatch) redact(keepID bool) {
+	m.View = ViewPublic
+	if !keepID { // the caller did not name it: ids may be meaningful and they key further lookups
+		m.DocumentID = ""
+	}
+	m.Title, m.DocType, m.OwnerMSP, m.Tags = "", "", "", nil
+	for i := range m.Signers {
+		m.Signers[i].ID, m.Signers[i].MSPID = "", ""
+	}
+	for i := range m.TxEvents {
+		m.TxEvents[i].Signer = ""
+	}
+	if m.Verification != nil {
+		r := &model.VerifyReport{OK: m.Verification.OK, AsOf: m.Verification.AsOf, Checks: []model.Check{}}
+		if keepID {
+			r.DocumentID = m.Verification.DocumentID
+		}
+		for _, c := range m.Verification.Checks {
+			r.Checks = append(r.Checks, model.Check{Name: publicCheckName(c.Name), OK: c.OK})
+		}
+		m.Verification = r
+	}
+}
+
+// publicCheckName drops the signer key from VerifyRecord's per-evidence check
+// names ("SignatureRecorded#1 Org1MSP/bob signature" → "SignatureRecorded#1
+// signature"); the other names ("events", "projection", "completion") hold none.
+func publicCheckName(name string) string {
+	i, j := strings.IndexByte(name, ' '), strings.LastIndexByte(name, ' ')
+	if i > 0 && j > i && strings.Contains(name[:i], "#") {
+		return name[:i] + name[j:]
+	}
+	return name
+}

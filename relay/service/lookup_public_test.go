@@ -1,0 +1,43 @@
+package service
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+func TestRedactStripsSignerKeysFromCheckNamesAndDropsDetails(t *testing.T) {
+	l := &Lookup{By: "sha256", View: ViewFull, Matches: []LookupMatch{{View: ViewFull, DocumentID: "hr-7", Title: "Termination J. Doe",
+		DocType: "letter", OwnerMSP: "Org1MSP", Tags: []string{"hr"},
+		Signers:  []LookupSigner{{ID: "jdoe", MSPID: "Org1MSP", RoutingOrder: 1, Status: model.SignerSigned, TxID: "t1"}},
+		TxEvents: []LookupEvent{{Seq: 1, Type: model.EventSignatureRecorded, Signer: "Org1MSP/jdoe"}},
+		Verification: &model.VerifyReport{DocumentID: "hr-7", Checks: []model.Check{
+			{Name: "events", OK: true, Detail: "2 events"},
+			{Name: "SignatureRecorded#1 Org1MSP/jdoe certificate", Detail: `certificate CN "jdoe" is not signer jdoe`},
+			{Name: "completion", Detail: "completed without signatures of [Org1MSP/jdoe]"},
+		}}}}}
+	l.Redact(nil)
+	b, _ := json.Marshal(l)
+	for _, secret := range []string{"jdoe", "hr-7", "Termination", "letter", "Org1MSP", `"hr"`, "2 events"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("redacted lookup holds %q: %s", secret, b)
+		}
+	}
+	got := []string{}
+	for _, c := range l.Matches[0].Verification.Checks {
+		got = append(got, c.Name)
+	}
+	if strings.Join(got, ",") != "events,SignatureRecorded#1 certificate,completion" || l.View != ViewPublic {
+		t.Fatalf("checks %v, view %s", got, l.View)
+	}
+}
+
+func TestRedactKeepsWhatTheCallerMaySee(t *testing.T) {
+	l := &Lookup{By: "doc", View: ViewFull, Matches: []LookupMatch{{View: ViewFull, DocumentID: "a", Title: "A"}, {View: ViewFull, DocumentID: "b", Title: "B"}}}
+	l.Redact(func(id string) bool { return id == "a" })
+	if a, b := l.Matches[0], l.Matches[1]; a.Title != "A" || a.View != ViewFull || b.Title != "" || b.DocumentID != "b" || b.View != ViewPublic || l.View != ViewPublic {
+		t.Fatalf("%+v", l)
+	}
+}
