@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,22 @@ func TestVerifyListsEveryDocumentWithTheBytesInPages(t *testing.T) {
 	next := decode[service.Lookup](t, h.do("GET", "/v1/verify?sha256="+reg.Document.SHA256+"&cursor="+first.NextCursor, nil, "X-API-Key", readKey))
 	if len(next.Matches) != 1 || next.More || next.Matches[0].DocumentID != fmt.Sprintf("dup-%02d", service.MaxLookupMatches) {
 		t.Fatalf("second page: %+v", next)
+	}
+	// In public the cursor is all an anonymous caller gets of the next
+	// document: it must not name it, and only cursors the relay sealed continue.
+	pub := decode[service.Lookup](t, h.do("GET", "/v1/verify?sha256="+reg.Document.SHA256, nil))
+	last := fmt.Sprintf("dup-%02d", service.MaxLookupMatches)
+	if pub.NextCursor == "" || strings.Contains(pub.NextCursor, last) {
+		t.Fatalf("public cursor %q", pub.NextCursor)
+	}
+	if more := decode[service.Lookup](t, h.do("GET", "/v1/verify?sha256="+reg.Document.SHA256+"&cursor="+pub.NextCursor, nil)); len(more.Matches) != 1 {
+		t.Fatalf("public second page: %+v", more)
+	}
+	for _, forged := range []string{last, "hash/" + reg.Document.SHA256 + "/" + last} {
+		rec := h.do("GET", "/v1/verify?sha256="+reg.Document.SHA256+"&cursor="+url.QueryEscape(forged), nil)
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "cursor was not issued by this relay for this sha256") {
+			t.Fatalf("forged cursor %q: %d %s", forged, rec.Code, rec.Body)
+		}
 	}
 }
 

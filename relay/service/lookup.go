@@ -122,14 +122,23 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 			return nil, problem.Newf(model.CodeInvalidField, "sha256 must be 64 hex characters, not %q", clip(p.SHA256))
 		}
 		out.By, out.Value = "sha256", h
-		page, err := s.Ledger.List(ctx, ledger.ListByHash, model.ListQuery{SHA256: h, PageSize: MaxLookupMatches, Bookmark: p.Cursor})
+		// Cursors are sealed (session.SealCursor): the ledger's bookmark names
+		// the next document, which a public answer must not show.
+		bookmark := ""
+		if p.Cursor != "" {
+			var err error
+			if bookmark, err = s.Sessions.OpenCursor("sha256:"+h, p.Cursor); err != nil {
+				return nil, problem.New(model.CodeInvalidField, "cursor was not issued by this relay for this sha256")
+			}
+		}
+		page, err := s.Ledger.List(ctx, ledger.ListByHash, model.ListQuery{SHA256: h, PageSize: MaxLookupMatches, Bookmark: bookmark})
 		if err != nil {
 			return nil, fromLedger(err)
 		}
 		if len(page.Records) == 0 && p.Cursor == "" {
 			return nil, problem.Newf(model.CodeDocumentNotFound, "no document on this ledger has SHA-256 %s", h)
 		}
-		docs, out.NextCursor, out.More = page.Records, page.Bookmark, page.Bookmark != ""
+		docs, out.NextCursor, out.More = page.Records, s.Sessions.SealCursor("sha256:"+h, page.Bookmark), page.Bookmark != ""
 	case p.TxID != "":
 		txID = strings.ToLower(p.TxID)
 		if !model.ValidSHA256(txID) { // a Fabric tx id is the hex SHA-256 of nonce and creator
