@@ -70,11 +70,11 @@ func csrFor(t *testing.T, cn string) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
 }
 
-// csrWith is a CSR for cn carrying tmpl's SANs and extra extensions.
+// csrWith is a CSR for cn carrying tmpl's subject fields, SANs and extra extensions.
 func csrWith(t *testing.T, cn string, tmpl x509.CertificateRequest) string {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl.Subject = pkix.Name{CommonName: cn}
+	tmpl.Subject.CommonName = cn
 	der, err := x509.CreateCertificateRequest(rand.Reader, &tmpl, key)
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +82,9 @@ func csrWith(t *testing.T, cn string, tmpl x509.CertificateRequest) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
 }
 
-// A CSR may ask for nothing but its subject: Fabric CA may copy requested SANs
-// into the certificate, so none of them reaches the CA.
+// A CSR may ask for nothing but its CN: Fabric CA copies requested SANs and
+// subject fields it does not set itself into the certificate, so none of them
+// reaches the CA.
 func TestEnrollRefusesCSRsWithSANsOrExtensions(t *testing.T) {
 	h := newHarness(t)
 	ca := &fakeCA{h: h, secrets: map[string]string{"alice": "s3cret-alice"}}
@@ -101,6 +102,8 @@ func TestEnrollRefusesCSRsWithSANsOrExtensions(t *testing.T) {
 		{"a URI", x509.CertificateRequest{URIs: []*url.URL{u}}, san},
 		{"a requested extension", x509.CertificateRequest{ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 19}, Critical: true, Value: []byte{0x30, 0x03, 0x01, 0x01, 0xff}}}},
 			"csrPem must not request extensions (found 2.5.29.19): the CA decides them"},
+		{"an organization beside the CN", x509.CertificateRequest{Subject: pkix.Name{Organization: []string{"Org2MSP"}}},
+			"csrPem's subject must be CN=<enrollmentId> alone: the CA decides the rest of the name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "alice", "secret": "s3cret-alice", "csrPem": csrWith(t, "alice", tc.tmpl)})

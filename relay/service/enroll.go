@@ -118,6 +118,11 @@ func (r EnrollRequest) Validate() (*x509.CertificateRequest, error) {
 	if csr.Subject.CommonName != r.EnrollmentID {
 		return nil, problem.Newf(model.CodeInvalidField, "csrPem's subject CN is %q, not the enrollmentId %q", csr.Subject.CommonName, r.EnrollmentID)
 	}
+	// The CA fills O, OU and the rest of the name; whatever the CSR names it
+	// may copy (an Org1 signer certificate saying O=Org2MSP).
+	if len(csr.Subject.Names) != 1 {
+		return nil, enrollProblem(CodeCSRExtensions, "csrPem's subject must be CN=<enrollmentId> alone: the CA decides the rest of the name")
+	}
 	return csr, nil
 }
 
