@@ -60,12 +60,34 @@ func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req Callback
 	return v, nil
 }
 
-// failed counts a refused callback against a pending challenge and burns it
-// at MaxFailures.
-func (m *Manager) failed(id string) {
+// attempt reserves one verification of a callback for challenge id: the
+// refused callbacks so far plus those being verified stay under MaxFailures,
+// so parallel bad callbacks cannot all reach the ledger past the cap.
+func (m *Manager) attempt(id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if ch, ok := m.challenges[id]; ok && ch.state == pending {
+	ch, ok := m.challenges[id]
+	if !ok {
+		return nil // lookup's answers (expired, unknown) come later
+	}
+	if ch.state == burned || ch.failures+ch.verifying >= m.opt.MaxFailures {
+		return errLocked()
+	}
+	ch.verifying++
+	return nil
+}
+
+// done ends a verification attempt; a refused one counts against the
+// challenge, which MaxFailures refusals burn.
+func (m *Manager) done(id string, refused bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ch, ok := m.challenges[id]
+	if !ok {
+		return
+	}
+	ch.verifying--
+	if refused && ch.state == pending {
 		ch.failures++
 		if ch.failures >= m.opt.MaxFailures {
 			ch.state = burned

@@ -150,3 +150,47 @@ func asProblem(err error, p **problem.Problem) bool {
 	*p = q
 	return ok
 }
+
+// gated is a Trust whose reads wait for release: callbacks pile up in
+// verification at once.
+type gated struct {
+	Trust
+	n       atomic.Int32
+	release chan struct{}
+}
+
+func (g *gated) GetOrgTrust(ctx context.Context, msp string) (*model.OrgTrust, error) {
+	g.n.Add(1)
+	<-g.release
+	return g.Trust.GetOrgTrust(ctx, msp)
+}
+
+// Parallel bad callbacks cannot all reach the ledger: refused ones plus
+// those being verified stay under the cap, the rest are refused at once.
+func TestParallelBadCallbacksReachTheLedgerAtMostTheCap(t *testing.T) {
+	f := newFixture(t)
+	g := &gated{Trust: f.trust, release: make(chan struct{})}
+	f.m.trust = g
+	ch, _ := f.m.Create()
+	bad := f.proof(t, ch.Token, f.org2.Issue("alice"), nil) // well-formed: needs the ledger, refused there
+	const n = 20
+	errs := make(chan error, n)
+	for range n {
+		go func() { _, err := f.m.Approve(context.Background(), bad); errs <- err }()
+	}
+	locked := 0
+	for range n - f.m.opt.MaxFailures { // those over the cap come back without waiting for the ledger
+		if err := <-errs; codeOf(err) == CodeLoginLocked {
+			locked++
+		}
+	}
+	close(g.release)
+	for range f.m.opt.MaxFailures {
+		if err := <-errs; codeOf(err) != model.CodeUntrustedChain {
+			t.Errorf("a verified bad callback: %v", err)
+		}
+	}
+	if reads := int(g.n.Load()); reads != f.m.opt.MaxFailures || locked != n-f.m.opt.MaxFailures {
+		t.Fatalf("%d ledger reads and %d locked of %d callbacks; want %d reads", reads, locked, n, f.m.opt.MaxFailures)
+	}
+}

@@ -74,6 +74,7 @@ type challenge struct {
 	links                []certchain.Link // of the approving certificate chain
 	requester            Requester
 	failures             int
+	verifying            int // callbacks being verified now (attempt/done)
 }
 
 // Requester is who asked for a challenge, shown to the scanner before it
@@ -280,11 +281,12 @@ func (m *Manager) Approve(ctx context.Context, req CallbackRequest) (*Approved, 
 	if err != nil {
 		return nil, err
 	}
+	if err := m.attempt(c.id); err != nil {
+		return nil, err
+	}
 	v, err := m.verifyCallback(ctx, c, req)
+	m.done(c.id, err != nil && !unavailable(err)) // the ledger's trouble is not the caller's attempt
 	if err != nil {
-		if !unavailable(err) { // the ledger's trouble is not the caller's attempt
-			m.failed(c.id)
-		}
 		return nil, err
 	}
 	signer := Signer{MSPID: v.msp, ID: v.leaf.Subject.CommonName}
