@@ -145,7 +145,9 @@ func TestEvidenceBundleVerifiesOfflineAndDetectsTampering(t *testing.T) {
 	t.Logf("measure: qrsign verify-evidence (process, 2 signatures, 3 transactions): %v", res.took)
 	t.Logf("verify-evidence report:\n%s", res.stdout)
 	for _, want := range []string{"ok   document file", "endorsements: 2 endorsement(s) verify", "block: entry", "ok   event 1 SignatureRecorded",
-		"ok   event 2 SignatureRecorded", "ok   projection", "revocation: serial", "VERIFIED"} {
+		"ok   event 2 SignatureRecorded", "ok   projection", "revocation: serial", "VERIFIED",
+		// The relay signs its witness: the creator's signature is checked and shown.
+		"created by " + e.org.MSPID + ` "`, `(envelope signed), dated `} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -106,26 +106,25 @@ func BuildWith(ctx context.Context, src Source, id string, opt Options) (*Bundle
 }
 
 // witnessPins tells whether the witness read doc/<id> where the bundle's
-// last transaction wrote it.
+// last transaction wrote it (witnessRead, as Verify checks it).
 func witnessPins(b *Bundle, env []byte) (bool, error) {
 	w, err := parseTx(env)
 	if err != nil {
 		return false, incomplete("witness: %v", err)
 	}
-	v, ok := w.read(docKey(b.DocumentID))
-	if !ok || v == nil {
-		return false, incomplete("witness did not read %s", docKey(b.DocumentID))
-	}
 	var last model.Event
 	if err := json.Unmarshal(b.Events[len(b.Events)-1], &last); err != nil {
 		return false, incomplete("last event: %v", err)
 	}
-	for _, t := range b.Transactions {
-		if t.TxID == last.TxID {
-			return v.GetBlockNum() == t.BlockNumber && v.GetTxNum() == uint64(t.TxIndex), nil
-		}
+	t := b.lastTransaction([]model.Event{last})
+	if t == nil {
+		return false, incomplete("the last event's transaction is not in the bundle")
 	}
-	return false, incomplete("the last event's transaction is not in the bundle")
+	v, pinned, err := witnessRead(b, w, t)
+	if err != nil || v == nil {
+		return false, incomplete("witness did not read %s", docKey(b.DocumentID))
+	}
+	return pinned, nil
 }
 
 func build(ctx context.Context, src Source, id string, opt Options, st *Stats) (*Bundle, error) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 )
@@ -35,8 +36,14 @@ func goldenTrust(tb testing.TB) Trust {
 		Orgs:             map[string][]*x509.Certificate{"Org1MSP": load("root-Org1MSP.pem"), "Org2MSP": load("root-Org2MSP.pem")},
 		Orderers:         map[string][]*x509.Certificate{"OrdererMSP": load("orderer-root-OrdererMSP.pem")},
 		MinEndorsingOrgs: 2,
+		Now:              goldenNow,
 	}
 }
+
+// goldenNow is the verifier's clock for the golden bundles (their witnesses
+// are dated 2026-11-24T19:47Z): fixed, so the tests do not depend on the day
+// they run. Regenerated goldens must be dated before it.
+var goldenNow = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
 func goldenBundle(tb testing.TB, name string) *Bundle {
 	tb.Helper()

@@ -33,6 +33,17 @@ type Trust struct {
 	// the committing peer's (unsigned) word that its last transaction is
 	// valid; the report says so. Without it such a bundle is not verified.
 	AcceptUnwitnessed bool
+	// Now is the verifier's clock: a freshness witness dated after Now +
+	// WitnessSkew is refused. Zero means time.Now(); set it to check an old
+	// bundle reproducibly (`verify-evidence --now`).
+	Now time.Time
+}
+
+func (t Trust) now() time.Time {
+	if t.Now.IsZero() {
+		return time.Now()
+	}
+	return t.Now
 }
 
 // ErrUntrusted wraps failures of a certificate to chain to the given roots.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"github.com/qrsign/qrsign/chaincode/model"
 )
 
@@ -19,6 +20,47 @@ func (b *Bundle) lastTransaction(events []model.Event) *Transaction {
 	return nil
 }
 
+// WitnessSkew is how far after the verifier's clock (Trust.Now) a witness
+// may be dated: endorsers sign the proposal's timestamp without checking it
+// against their clocks, so a witness dated in the future would claim "no
+// later event" for a time that has not come yet.
+const WitnessSkew = 5 * time.Minute
+
+// errWitnessRead: the witness did not read doc/<id> at all.
+var errWitnessRead = errors.New("did not read")
+
+// witnessRead is the version at which the witness w read doc/<id> and
+// whether it is the one the last transaction wrote (its {block, txIndex}).
+// Build (whether to start over) and Verify (the proof) share it.
+func witnessRead(b *Bundle, w *tx, last *Transaction) (*kvrwset.Version, bool, error) {
+	key := docKey(b.DocumentID)
+	v, ok := w.read(key)
+	if !ok {
+		return nil, false, fmt.Errorf("%w %s", errWitnessRead, key)
+	}
+	return v, v != nil && v.GetBlockNum() == last.BlockNumber && v.GetTxNum() == uint64(last.TxIndex), nil
+}
+
+// witnessCreator checks who made the witness proposal: a member chaining to
+// a given root of its MSP (at the witness's date). The endorsers checked the
+// proposal's signature when they endorsed it, and the creator is inside the
+// signature header their endorsements cover; when the envelope is signed too
+// (the relay signs its witnesses) that signature must verify.
+func witnessCreator(w *tx, trust Trust) (string, error) {
+	msp, cert, err := fabricIdentity(w.Creator, trust.Orgs, w.Timestamp)
+	if err != nil {
+		return "", fmt.Errorf("creator: %w", err)
+	}
+	who := fmt.Sprintf("%s %q", msp, cert.Subject.CommonName)
+	if len(w.Signature) == 0 {
+		return who + " (envelope unsigned)", nil
+	}
+	if err := fabricVerify(cert, w.Payload, w.Signature); err != nil {
+		return "", fmt.Errorf("creator's signature: %w", err)
+	}
+	return who + " (envelope signed)", nil
+}
+
 // checkWitness proves the last transaction valid with the freshness
 // witness. Validation codes are the committing peer's unsigned word, and
 // the read chain (checkReadChain) leaves the last transaction open: a relay
@@ -27,7 +69,10 @@ func (b *Bundle) lastTransaction(events []model.Event) *Transaction {
 // chaincode's policy) after the bundle's history was read: its read set
 // holds doc/<id> at the version the last transaction wrote, so that
 // transaction's write is in the endorsers' world state (it was valid) and
-// nothing later had written the document as of the witness's timestamp.
+// nothing later had written the document when it was endorsed. Its
+// timestamp is whatever its creator wrote (endorsers do not check it): it
+// must not be after the verifier's clock (plus WitnessSkew), and the
+// creator is checked and shown.
 func checkWitness(b *Bundle, last *Transaction, lastTime time.Time, trust Trust) (string, error) {
 	if last == nil {
 		return "", errors.New("the last event's transaction is not in the bundle")
@@ -49,6 +94,7 @@ func checkWitness(b *Bundle, last *Transaction, lastTime time.Time, trust Trust)
 	if err != nil {
 		return "", fmt.Errorf("witness: %w", err)
 	}
+	now := trust.now()
 	switch {
 	case computedTxID(w.Nonce, w.Creator) != w.TxID:
 		return "", fmt.Errorf("witness: transaction id %s is not SHA-256(nonce ‖ creator)", w.TxID)
@@ -61,22 +107,30 @@ func checkWitness(b *Bundle, last *Transaction, lastTime time.Time, trust Trust)
 	case w.Timestamp.Before(lastTime):
 		return "", fmt.Errorf("witness: dated %s, before the last transaction (%s)", w.Timestamp.Format(time.RFC3339Nano),
 			lastTime.Format(time.RFC3339Nano))
+	case w.Timestamp.After(now.Add(WitnessSkew)):
+		return "", fmt.Errorf("witness: dated %s, after the verifier's clock (%s) + %s: its creator chose that date, nobody checked it",
+			w.Timestamp.Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), WitnessSkew)
 	}
 	if err := checkProposal(w); err != nil {
+		return "", fmt.Errorf("witness: %w", err)
+	}
+	creator, err := witnessCreator(w, trust)
+	if err != nil {
 		return "", fmt.Errorf("witness: %w", err)
 	}
 	endorsed, err := checkEndorsements(w, trust)
 	if err != nil {
 		return "", fmt.Errorf("witness: %w", err)
 	}
-	v, ok := w.read(key)
+	v, pinned, err := witnessRead(b, w, last)
 	switch {
-	case !ok:
-		return "", fmt.Errorf("witness: did not read %s", key)
-	case v == nil || v.GetBlockNum() != last.BlockNumber || v.GetTxNum() != uint64(last.TxIndex):
+	case err != nil:
+		return "", fmt.Errorf("witness: %w", err)
+	case !pinned:
 		return "", fmt.Errorf("witness: read %s at %s, not at {%d, %d} where the last transaction %s wrote it", key, versionText(v),
 			last.BlockNumber, last.TxIndex, last.TxID)
 	}
-	return fmt.Sprintf("witness %.16s endorsed at %s read %s at {%d, %d}: the last transaction %.16s was valid and no later event existed "+
-		"as of then; %s", w.TxID, w.Timestamp.Format(time.RFC3339Nano), key, last.BlockNumber, last.TxIndex, last.TxID, endorsed), nil
+	return fmt.Sprintf("witness %.16s created by %s, dated %s by its creator, read %s at {%d, %d}: the last transaction %.16s was valid "+
+		"and no later event existed when it was endorsed; %s", w.TxID, creator, w.Timestamp.Format(time.RFC3339Nano), key,
+		last.BlockNumber, last.TxIndex, last.TxID, endorsed), nil
 }

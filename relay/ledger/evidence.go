@@ -3,8 +3,10 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/protobuf/proto"
 
@@ -58,7 +60,9 @@ func (g *Gateway) ChaincodeName() string { return g.opt.Chaincode }
 // doc/<id> at the version the document's last valid transaction wrote.
 // The gateway picks the endorsers by the chaincode's endorsement policy
 // (as for any Endorse), so the witness carries as many orgs as a write.
-// The envelope returned is the prepared (unsigned) transaction. Like a
+// The envelope returned is the prepared transaction signed with the
+// relay's identity (as Submit would sign it), so that a verifier checks its
+// creator's signature as for any transaction; it is never submitted. Like a
 // query, it is endorsed by the next peer when the current one is down.
 func (g *Gateway) Witness(ctx context.Context, id string) ([]byte, error) {
 	var txn *client.Transaction
@@ -85,5 +89,27 @@ func (g *Gateway) Witness(ctx context.Context, id string) ([]byte, error) {
 	if err := proto.Unmarshal(raw, &pt); err != nil {
 		return nil, fmt.Errorf("ledger: witness: %w", err)
 	}
-	return proto.Marshal(pt.GetEnvelope())
+	env := pt.GetEnvelope()
+	if env.Signature, err = g.signDigest(txn.Digest()); err != nil {
+		return nil, fmt.Errorf("ledger: witness: %w", err)
+	}
+	return proto.Marshal(env)
+}
+
+// signDigest signs a digest with the gateway's identity key (the gateway
+// client keeps its signer to itself; the key file is read again).
+func (g *Gateway) signDigest(digest []byte) ([]byte, error) {
+	keyPEM, err := os.ReadFile(g.opt.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("key: %w", err)
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", g.opt.KeyFile, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", g.opt.KeyFile, err)
+	}
+	return sign(digest)
 }

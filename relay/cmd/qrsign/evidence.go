@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/qrsign/qrsign/relay/evidence"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
@@ -14,7 +15,7 @@ import (
 
 // cmdVerifyEvidence checks an evidence bundle offline:
 //
-//	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--json]
+//	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--now RFC3339] [--json]
 //
 // It trusts only the roots given; exit 0 only when every check passes, 6 otherwise.
 func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
@@ -32,6 +33,7 @@ func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
 	minOrgs := fs.Int("endorsing-orgs", 0, "distinct member orgs that must endorse each transaction: the channel's endorsement policy (required)")
 	unwitnessed := fs.Bool("accept-unwitnessed", false, "accept a bundle without a freshness witness (assembled from peer CLI output), taking the peer's word that its last transaction is valid")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	nowText := fs.String("now", "", "the verifier's clock (RFC 3339; default: now): a witness dated after it + 5 min is refused; set it to re-check an old bundle reproducibly")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -46,6 +48,11 @@ func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
 		return usageError{"verify-evidence needs --endorsing-orgs N, the number of distinct orgs the channel's endorsement policy requires (a positive number; it is not derived from the --ca roots)"}
 	}
 	trust := evidence.Trust{MinEndorsingOrgs: *minOrgs, AcceptUnwitnessed: *unwitnessed}
+	if *nowText != "" {
+		if trust.Now, err = time.Parse(time.RFC3339Nano, *nowText); err != nil {
+			return usageError{fmt.Sprintf("verify-evidence --now wants an RFC 3339 time (2026-11-24T20:00:00Z), not %q", *nowText)}
+		}
+	}
 	if trust.Orgs, err = loadRoots(orgs); err != nil {
 		return err
 	}

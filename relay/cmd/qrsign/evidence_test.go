@@ -15,8 +15,12 @@ func golden(name string) string { return filepath.Join("..", "..", "evidence", "
 
 func goldenRoots() []string {
 	return []string{"--ca", "Org1MSP=" + golden("root-Org1MSP.pem"), "--ca", "Org2MSP=" + golden("root-Org2MSP.pem"),
-		"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2"}
+		"--orderer-ca", "OrdererMSP=" + golden("orderer-root-OrdererMSP.pem"), "--endorsing-orgs", "2", "--now", goldenNow}
 }
+
+// goldenNow is the verifier's clock for the golden bundles (witnesses dated
+// 2026-11-24T19:47Z): the checks do not depend on the day they run.
+const goldenNow = "2026-11-25T00:00:00Z"
 
 func TestVerifyEvidence(t *testing.T) {
 	tampered := filepath.Join(t.TempDir(), "tampered.json")
@@ -64,6 +68,12 @@ func TestVerifyEvidence(t *testing.T) {
 			"FAIL last transaction validity: no freshness witness", "verification FAILED: 1 of 32 checks failed"},
 		{"no witness, the peer's word accepted", append(append([]string{unwitnessed, doc}, goldenRoots()...), "--accept-unwitnessed"), exitOK,
 			"ok   last transaction validity: UNPROVEN (peer's word)", ""},
+		{"the witness's creator and date shown", append([]string{bundle, doc}, goldenRoots()...), exitOK,
+			`ok   last transaction validity: witness aab17a3d3b77502f created by Org1MSP "relay" (envelope unsigned), dated 2026-11-24T19:47:26.663400473Z by its creator`, ""},
+		{"a verifier's clock before the witness's date", append(append([]string{bundle, doc}, goldenRoots()...), "--now", "2026-11-24T19:40:00Z"), exitUnverified,
+			"FAIL last transaction validity: witness: dated 2026-11-24T19:47:26.663400473Z, after the verifier's clock (2026-11-24T19:40:00Z) + 5m0s", "verification FAILED: 1 of 32 checks failed"},
+		{"a clock that is not a time", append(append([]string{bundle}, goldenRoots()...), "--now", "tomorrow"), exitUsage, "",
+			`qrsign verify-evidence: verify-evidence --now wants an RFC 3339 time (2026-11-24T20:00:00Z), not "tomorrow"`},
 		{"an edited event", append([]string{tampered}, goldenRoots()...), exitUnverified, "FAIL events proven", "verification FAILED"},
 		{"not a bundle", append([]string{golden("root-Org1MSP.pem")}, goldenRoots()...), exitUnverified, "",
 			"qrsign verify-evidence: verification FAILED: " + golden("root-Org1MSP.pem") + ": evidence bundle: invalid character '-'"},
