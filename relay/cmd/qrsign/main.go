@@ -8,7 +8,7 @@
 //	qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--yes] [--json]
 //	qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--priority N] [--title-prefix P]
 //	qrsign whoami
-//	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE...
+//	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N
 //	qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]
 //	qrsign login <qr.png | url> [--yes] [--json] [--msp MSPID]
 //
@@ -78,7 +78,7 @@ func usage(w io.Writer) {
   qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
                  [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch)
   qrsign whoami  [--home DIR]
-  qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--json]
+  qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--now RFC3339] [--json]
   qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   (bundle from peer CLI outputs)
   qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   (sign a desktop in with its QR)
 `)
