@@ -15,7 +15,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,21 +29,15 @@ import (
 // origins, and localhost is a secure context for WebCrypto too.
 func (s *site) localURL() string { return strings.Replace(s.srv.URL, "127.0.0.1", "localhost", 1) }
 
-// registerSigner registers a new client identity with the org's real Fabric
-// CA and returns its id and secret. The secret is made one-time with
-// --id.maxenrollments 1: netinfo.RegisterUser (and `network register-signer`)
-// leave it at the CA's default (unlimited), under which a used secret
-// enrolls again. The arguments are RegisterUser's plus that flag.
+// registerSigner registers a new signer with the org's real Fabric CA (a
+// one-time secret, as `network register-signer` makes) and returns its id
+// and secret.
 func (s *site) registerSigner(t *testing.T, prefix string) (string, string) {
 	t.Helper()
 	id := unique(prefix)
 	secret := "otp-" + hex.EncodeToString([]byte(id))[:16]
-	home := s.org.CA.RegistrarHome
-	cmd := exec.Command(filepath.Join(s.info.BinDir, "fabric-ca-client"), "register", "--id.name", id, "--id.secret", secret,
-		"--id.type", "client", "--id.maxenrollments", "1", "-u", s.org.CA.URL, "--tls.certfiles", s.org.CA.TLSCertFile, "--home", home)
-	cmd.Env = append(os.Environ(), "FABRIC_CA_CLIENT_HOME="+home)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("register %s: %v\n%s", id, err, out)
+	if err := s.org.RegisterSigner(s.info.BinDir, id, secret); err != nil {
+		t.Fatalf("register %s: %v", id, err)
 	}
 	return id, secret
 }
