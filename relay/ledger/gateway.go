@@ -45,6 +45,12 @@ type Options struct {
 	SubmitTimeout       time.Duration
 	CommitStatusTimeout time.Duration
 	MVCCRetries         int // re-endorse and resubmit after MVCC_READ_CONFLICT
+	// ProbeTimeout bounds each health probe of Gateway.Watch (default 3s);
+	// ProbeMisses is how many probes in a row a peer may leave unanswered
+	// before the pool leaves it (default 3; a peer refusing connections is
+	// left at once).
+	ProbeTimeout time.Duration
+	ProbeMisses  int
 	// OnRetry, when set, is told of each transaction invalidated at commit
 	// (those invalidated by a read conflict are then retried).
 	OnRetry func(fn, txID, validationCode string)
@@ -66,6 +72,8 @@ type Gateway struct {
 
 	mu     sync.Mutex
 	blocks map[string]uint64 // tx id → block, learned from commit statuses and events
+	// misses probes of peer missPeer went unanswered in a row (checkPeers).
+	missPeer, misses int
 }
 
 // maxRecvBytes bounds one gateway answer (Fabric peers send up to 100 MiB).
@@ -156,6 +164,10 @@ func NewPeers(conns []PeerConn, opt Options) (*Gateway, error) {
 	def(&opt.EndorseTimeout, 15*time.Second)
 	def(&opt.SubmitTimeout, 5*time.Second)
 	def(&opt.CommitStatusTimeout, time.Minute)
+	def(&opt.ProbeTimeout, 3*time.Second)
+	if opt.ProbeMisses <= 0 {
+		opt.ProbeMisses = 3
+	}
 	g := &Gateway{opt: opt, blocks: map[string]uint64{}}
 	for _, c := range conns {
 		gw, err := client.Connect(id, client.WithSign(sign), client.WithHash(hashSHA256), client.WithClientConnection(c.Conn),
