@@ -353,3 +353,22 @@ func TestCallsWaitingOnALeftPeerGoOnWithTheNext(t *testing.T) {
 		t.Fatalf("%+v %v; peer 1 status %d submit %d; resumed %v", r.tx, r.err, ps[1].count("CommitStatus"), ps[1].count("Submit"), resumed)
 	}
 }
+
+func TestADuplicateTxIDStatusIsReadAgainForTheFirstCopy(t *testing.T) {
+	ps, _ := startPeers(t, 1)
+	g, _ := gatewayOver(t, ps)
+	ps[0].duplicates.Store(1) // a later copy of our resent envelope, then the id's own status
+	tx, _, err := g.Submit(context.Background(), "RecordSignature", "{}")
+	if err != nil || tx.ValidationCode != "VALID" || tx.BlockNumber != 7 {
+		t.Fatalf("%+v %v", tx, err)
+	}
+	ps[0].duplicates.Store(2) // no answer but DUPLICATE_TXID: outcome unknown, not "not recorded"
+	tx, _, err = g.Submit(context.Background(), "RecordSignature", "{}")
+	var le *Error
+	if !errors.As(err, &le) || !le.Submitted || !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("%+v %v", tx, err)
+	}
+	if want := "commit status DUPLICATE_TXID twice: the outcome of the first copy is unknown"; !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("%v, want suffix %q", err, want)
+	}
+}
