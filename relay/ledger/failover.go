@@ -226,13 +226,8 @@ func (g *Gateway) Failovers() uint64 { return g.pool.failovers.Load() }
 
 // probe evaluates Ping on peer i alone.
 func (g *Gateway) probe(ctx context.Context, i int, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	_, err := g.eps[i].contract.EvaluateWithContext(ctx, "Ping")
-	if err != nil {
-		return classify("Ping", "", err)
-	}
-	return nil
+	_, err := evaluateOn(ctx, g.eps[i].contract, timeout, "Ping", "Ping")
+	return err
 }
 
 // ready endorses Ping through peer i alone, without submitting it: a peer
@@ -240,16 +235,8 @@ func (g *Gateway) probe(ctx context.Context, i int, timeout time.Duration) error
 // once it has found the other orgs' peers again (gossip), and a relay moved
 // back to it before that would answer 503 "no combination of peers".
 func (g *Gateway) ready(ctx context.Context, i int, timeout time.Duration) error {
-	prop, err := g.eps[i].contract.NewProposal("Ping")
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if _, err := prop.EndorseWithContext(ctx); err != nil {
-		return classify("Ping", prop.TransactionID(), err)
-	}
-	return nil
+	_, _, err := endorseOn(ctx, g.eps[i].contract, timeout, "Ping", "Ping")
+	return err
 }
 
 // Watch probes the peers every interval until ctx ends: it moves off the

@@ -203,20 +203,7 @@ func (g *Gateway) Network() *client.Network { return g.eps[g.pool.current()].net
 // Evaluate runs a query and returns its raw result. A query has no effect,
 // so a peer that cannot be reached is simply replaced by the next.
 func (g *Gateway) Evaluate(ctx context.Context, fn string, args ...string) ([]byte, error) {
-	var out []byte
-	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
-		ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
-		defer cancel()
-		var err error
-		if out, err = g.eps[i].contract.EvaluateWithContext(ctx, fn, client.WithArguments(args...)); err != nil {
-			return classify(fn, "", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return g.evaluate(ctx, chaincodeOf, fn, fn, args...)
 }
 
 // Submit endorses, submits and waits for the commit status of fn. A
@@ -280,24 +267,7 @@ func endorsementsDiverged(err error) bool {
 func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx, []byte, error) {
 	// Endorsement writes nothing: a peer that cannot be reached is replaced
 	// by the next one, with a fresh proposal.
-	var txn *client.Transaction
-	var txID string
-	at := -1
-	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
-		prop, err := g.eps[i].contract.NewProposal(fn, client.WithArguments(args...))
-		if err != nil {
-			return fmt.Errorf("ledger: %s: proposal: %w", fn, err)
-		}
-		txID = prop.TransactionID()
-		ectx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
-		t, err := prop.EndorseWithContext(ectx)
-		cancel()
-		if err != nil {
-			return classify(fn, txID, err)
-		}
-		txn, at = t, i
-		return nil
-	})
+	txn, txID, at, err := g.endorse(ctx, fn, fn, args...)
 	if err != nil {
 		return Tx{TxID: txID}, nil, err
 	}
