@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/protobuf/proto"
@@ -24,16 +23,7 @@ type OrgHistory struct {
 // committed transaction, as qscc GetBlockByTxID answers it. Evidence bundles
 // carry the block so that inclusion can be checked offline.
 func (g *Gateway) BlockByTxID(ctx context.Context, txID string) ([]byte, error) {
-	var raw []byte
-	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
-		ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
-		defer cancel()
-		var err error
-		if raw, err = g.eps[i].qscc.EvaluateWithContext(ctx, "GetBlockByTxID", client.WithArguments(g.opt.Channel, txID)); err != nil {
-			return classify("qscc.GetBlockByTxID", "", err)
-		}
-		return nil
-	})
+	raw, err := g.evaluate(ctx, qsccOf, "qscc.GetBlockByTxID", "GetBlockByTxID", g.opt.Channel, txID)
 	if err != nil {
 		return nil, err
 	}
@@ -65,19 +55,7 @@ func (g *Gateway) ChaincodeName() string { return g.opt.Chaincode }
 // creator's signature as for any transaction; it is never submitted. Like a
 // query, it is endorsed by the next peer when the current one is down.
 func (g *Gateway) Witness(ctx context.Context, id string) ([]byte, error) {
-	var txn *client.Transaction
-	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
-		prop, err := g.eps[i].contract.NewProposal("GetDocument", client.WithArguments(id))
-		if err != nil {
-			return fmt.Errorf("ledger: witness: proposal: %w", err)
-		}
-		ctx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
-		defer cancel()
-		if txn, err = prop.EndorseWithContext(ctx); err != nil {
-			return classify("GetDocument (witness)", prop.TransactionID(), err)
-		}
-		return nil
-	})
+	txn, _, _, err := g.endorse(ctx, "GetDocument (witness)", "GetDocument", id)
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,9 @@ type pool struct {
 	// onSwitch is told of every change of the current peer (reason nil: the
 	// probe found a more preferred peer answering again).
 	onSwitch func(from, to int, reason error)
+	// picked, when set (tests), is told of each peer a call binds to, just
+	// before the call starts there.
+	picked func(i int)
 }
 
 // current is the index of the peer in use.
@@ -60,11 +63,17 @@ func (p *pool) current() int { return int(p.cur.Load()) }
 // found it hung), with the following ones. f gets a context cancelled when
 // the pool leaves its peer. It returns the last error.
 func (p *pool) run(ctx context.Context, f func(ctx context.Context, i int) error) error {
-	start := p.current()
+	tried := make([]bool, p.n)
 	var err error
+	i := -1
 	for k := 0; k < p.n; k++ {
-		i := (start + k) % p.n
-		bctx, cancel := p.bind(ctx, i)
+		var bctx context.Context
+		var cancel context.CancelFunc
+		i, bctx, cancel = p.bindNext(ctx, i, tried)
+		if i < 0 {
+			break
+		}
+		tried[i] = true
 		err = f(bctx, i)
 		left := context.Cause(bctx) == errLeft
 		cancel()
@@ -84,10 +93,36 @@ func (p *pool) run(ctx context.Context, f func(ctx context.Context, i int) error
 // errLeft cancels the calls still waiting on a peer the pool moved off.
 var errLeft = errors.New("ledger: the peer was left for another")
 
-// bind is ctx, also cancelled (cause errLeft) when the pool moves off peer i.
-func (p *pool) bind(ctx context.Context, i int) (context.Context, context.CancelFunc) {
+// bindNext picks the peer for the next attempt of a call that tried the
+// peers marked in tried (prev the last one, -1 before the first) and binds
+// ctx to it: cancelled (cause errLeft) when the pool moves off that peer.
+// The current peer is read under the lock moveOff closes leave[i] under, so
+// a call can never bind to a peer the pool already left (it would wait on
+// a hung peer for its own timeout while the next one is healthy). When the
+// current peer was tried already (the probe moved back to it meanwhile) it
+// is the next untried one after prev, as before. i < 0: none left.
+func (p *pool) bindNext(ctx context.Context, prev int, tried []bool) (int, context.Context, context.CancelFunc) {
+	p.mu.Lock()
+	i := p.current()
+	if tried[i] {
+		i = -1
+		for k := 1; k <= p.n; k++ {
+			if j := (prev + k) % p.n; !tried[j] {
+				i = j
+				break
+			}
+		}
+	}
+	if i < 0 {
+		p.mu.Unlock()
+		return -1, nil, nil
+	}
+	left := p.leavingLocked(i)
+	p.mu.Unlock()
+	if p.picked != nil {
+		p.picked(i)
+	}
 	bctx, cancel := context.WithCancelCause(ctx)
-	left := p.leaving(i)
 	go func() {
 		select {
 		case <-left:
@@ -95,13 +130,11 @@ func (p *pool) bind(ctx context.Context, i int) (context.Context, context.Cancel
 		case <-bctx.Done():
 		}
 	}()
-	return bctx, func() { cancel(context.Canceled) }
+	return i, bctx, func() { cancel(context.Canceled) }
 }
 
-// leaving is closed when the pool next moves off peer i.
-func (p *pool) leaving(i int) <-chan struct{} {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+// leavingLocked is closed when the pool next moves off peer i; p.mu held.
+func (p *pool) leavingLocked(i int) <-chan struct{} {
 	if p.leave == nil {
 		p.leave = make([]chan struct{}, p.n)
 	}
@@ -193,13 +226,8 @@ func (g *Gateway) Failovers() uint64 { return g.pool.failovers.Load() }
 
 // probe evaluates Ping on peer i alone.
 func (g *Gateway) probe(ctx context.Context, i int, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	_, err := g.eps[i].contract.EvaluateWithContext(ctx, "Ping")
-	if err != nil {
-		return classify("Ping", "", err)
-	}
-	return nil
+	_, err := evaluateOn(ctx, g.eps[i].contract, timeout, "Ping", "Ping")
+	return err
 }
 
 // ready endorses Ping through peer i alone, without submitting it: a peer
@@ -207,26 +235,19 @@ func (g *Gateway) probe(ctx context.Context, i int, timeout time.Duration) error
 // once it has found the other orgs' peers again (gossip), and a relay moved
 // back to it before that would answer 503 "no combination of peers".
 func (g *Gateway) ready(ctx context.Context, i int, timeout time.Duration) error {
-	prop, err := g.eps[i].contract.NewProposal("Ping")
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if _, err := prop.EndorseWithContext(ctx); err != nil {
-		return classify("Ping", prop.TransactionID(), err)
-	}
-	return nil
+	_, _, err := endorseOn(ctx, g.eps[i].contract, timeout, "Ping", "Ping")
+	return err
 }
 
 // Watch probes the peers every interval until ctx ends: it moves off the
 // current peer when it cannot be reached (before a request has to find out)
-// and back to the most preferred peer that can endorse again.
+// and back to the most preferred peer that can endorse again. Each probe
+// has its own timeout (Options.ProbeTimeout), not the interval: a peer slow
+// under load is not a dead one.
 func (g *Gateway) Watch(ctx context.Context, every time.Duration) {
 	if len(g.eps) < 2 {
 		return
 	}
-	timeout := min(every, g.opt.EvaluateTimeout)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -235,11 +256,15 @@ func (g *Gateway) Watch(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		g.checkPeers(ctx, timeout)
+		g.checkPeers(ctx, g.opt.ProbeTimeout)
 	}
 }
 
-// checkPeers is one round of Watch.
+// checkPeers is one round of Watch. A current peer that refuses connections
+// is left at once; one that only does not answer in time is left after
+// Options.ProbeMisses rounds in a row, since leaving cancels every call in
+// flight there (endorsements redone, submits resent) and one late answer
+// under load would make the pool flap.
 func (g *Gateway) checkPeers(ctx context.Context, timeout time.Duration) {
 	cur := g.pool.current()
 	for i := 0; i < cur; i++ {
@@ -248,12 +273,37 @@ func (g *Gateway) checkPeers(ctx context.Context, timeout time.Duration) {
 		g.eps[i].conn.ResetConnectBackoff()
 		if g.ready(ctx, i, timeout) == nil {
 			g.pool.moveBack(cur, i)
+			g.missed(cur, false)
 			return
 		}
 	}
-	if err := g.probe(ctx, cur, timeout); peerDown(err) || (ctx.Err() == nil && hung(err)) {
+	err := g.probe(ctx, cur, timeout)
+	switch {
+	case peerDown(err):
 		g.pool.moveOff(cur, err)
+		g.missed(cur, false)
+	case ctx.Err() == nil && hung(err):
+		if g.missed(cur, true) >= g.opt.ProbeMisses {
+			g.pool.moveOff(cur, err)
+			g.missed(cur, false)
+		}
+	default:
+		g.missed(cur, false)
 	}
+}
+
+// missed counts the probes of peer i unanswered in a row (miss false: it
+// answered, or the pool moves on) and returns the count.
+func (g *Gateway) missed(i int, miss bool) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !miss || g.missPeer != i {
+		g.missPeer, g.misses = i, 0
+	}
+	if miss {
+		g.misses++
+	}
+	return g.misses
 }
 
 // hung tells whether a probe got no answer in time (a stopped or wedged peer

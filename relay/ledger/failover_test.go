@@ -265,13 +265,66 @@ func TestARestartedPeerIsReturnedToOnlyOnceItCanEndorse(t *testing.T) {
 	}
 }
 
-func TestAProbeUnansweredInTimeMovesOffThePeer(t *testing.T) {
+func TestAProbeUnansweredInTimeMovesOffThePeerOnlyAfterMissesInARow(t *testing.T) {
 	ps, _ := startPeers(t, 2)
 	g, log := gatewayOver(t, ps)
-	ps[0].hang.Store(true)
-	g.checkPeers(context.Background(), 200*time.Millisecond)
-	if i, _ := g.Current(); i != 1 || len(log.get()) != 1 {
-		t.Fatalf("current %d switches %v", i, log.get())
+	round := func(hang bool, wantCur int, wantSwitches int) {
+		t.Helper()
+		ps[0].hang.Store(hang)
+		g.checkPeers(context.Background(), 200*time.Millisecond)
+		if i, _ := g.Current(); i != wantCur || len(log.get()) != wantSwitches {
+			t.Fatalf("current %d switches %v, want current %d after %d switches", i, log.get(), wantCur, wantSwitches)
+		}
+	}
+	round(true, 0, 0)  // one late answer (CPU load): stays
+	round(true, 0, 0)  // two
+	round(false, 0, 0) // answers again: the count starts over
+	round(true, 0, 0)
+	round(true, 0, 0)
+	round(true, 1, 1) // the third in a row: hung, left
+}
+
+func TestProbeTimeoutDefaultsApart(t *testing.T) {
+	ps, _ := startPeers(t, 2)
+	g, _ := gatewayOver(t, ps)
+	if g.opt.ProbeTimeout != 3*time.Second || g.opt.ProbeMisses != 3 {
+		t.Fatalf("probe timeout %v misses %d", g.opt.ProbeTimeout, g.opt.ProbeMisses)
+	}
+}
+
+func TestACallNeverStartsOnAPeerThePoolAlreadyLeft(t *testing.T) {
+	p := &pool{n: 2}
+	// The pool leaves peer 0 (the probe found it hung) right after a call
+	// picked it: the call must not wait on peer 0 but go on with peer 1.
+	p.picked = func(i int) {
+		if i == 0 {
+			p.moveOff(0, errors.New("probe: no answer"))
+		}
+	}
+	var tried []int
+	err := p.run(context.Background(), func(ctx context.Context, i int) error {
+		tried = append(tried, i)
+		if i == 0 {
+			select { // hung peer: only the caller's own timeout would end it
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Second):
+				return status.Error(codes.DeadlineExceeded, "hung")
+			}
+		}
+		return nil
+	})
+	if err != nil || !reflect.DeepEqual(tried, []int{0, 1}) || p.current() != 1 {
+		t.Fatalf("err %v tried %v current %d", err, tried, p.current())
+	}
+}
+
+func TestASinglePeerCallIsNeverLeft(t *testing.T) {
+	p := &pool{n: 1}
+	p.picked = func(i int) { p.moveOff(0, errors.New("probe")) } // no other peer: a no-op
+	err := p.run(context.Background(), func(ctx context.Context, i int) error { return ctx.Err() })
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -298,5 +351,24 @@ func TestCallsWaitingOnALeftPeerGoOnWithTheNext(t *testing.T) {
 	if r.err != nil || r.tx.ValidationCode != "VALID" || orderer.times(r.tx.TxID) != 1 || ps[1].count("CommitStatus") != 1 ||
 		ps[1].count("Submit") != 0 || !reflect.DeepEqual(resumed, []string{"RecordSignature status"}) {
 		t.Fatalf("%+v %v; peer 1 status %d submit %d; resumed %v", r.tx, r.err, ps[1].count("CommitStatus"), ps[1].count("Submit"), resumed)
+	}
+}
+
+func TestADuplicateTxIDStatusIsReadAgainForTheFirstCopy(t *testing.T) {
+	ps, _ := startPeers(t, 1)
+	g, _ := gatewayOver(t, ps)
+	ps[0].duplicates.Store(1) // a later copy of our resent envelope, then the id's own status
+	tx, _, err := g.Submit(context.Background(), "RecordSignature", "{}")
+	if err != nil || tx.ValidationCode != "VALID" || tx.BlockNumber != 7 {
+		t.Fatalf("%+v %v", tx, err)
+	}
+	ps[0].duplicates.Store(2) // no answer but DUPLICATE_TXID: outcome unknown, not "not recorded"
+	tx, _, err = g.Submit(context.Background(), "RecordSignature", "{}")
+	var le *Error
+	if !errors.As(err, &le) || !le.Submitted || !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("%+v %v", tx, err)
+	}
+	if want := "commit status DUPLICATE_TXID twice: the outcome of the first copy is unknown"; !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("%v, want suffix %q", err, want)
 	}
 }

@@ -57,12 +57,13 @@ type fakePeer struct {
 	orderer         *fakeOrderer
 	srv             *grpc.Server
 	down            atomic.Bool
-	loseOrder       atomic.Bool // orders the transaction, then the answer is lost
-	downAfterSubmit atomic.Bool // goes down once a submit was answered
-	noPlan          atomic.Bool // answers queries but cannot endorse (restarted, other orgs not found yet)
-	hang            atomic.Bool // answers nothing until the caller gives up (SIGSTOP)
-	hangStatus      atomic.Bool // commit status requests wait until the caller gives up
-	calls           sync.Map    // method → *atomic.Int64
+	loseOrder       atomic.Bool  // orders the transaction, then the answer is lost
+	downAfterSubmit atomic.Bool  // goes down once a submit was answered
+	noPlan          atomic.Bool  // answers queries but cannot endorse (restarted, other orgs not found yet)
+	hang            atomic.Bool  // answers nothing until the caller gives up (SIGSTOP)
+	hangStatus      atomic.Bool  // commit status requests wait until the caller gives up
+	duplicates      atomic.Int32 // the next commit statuses answered DUPLICATE_TXID (a later copy's)
+	calls           sync.Map     // method → *atomic.Int64
 }
 
 func (p *fakePeer) count(m string) int64 {
@@ -128,6 +129,9 @@ func (p *fakePeer) CommitStatus(ctx context.Context, r *gateway.SignedCommitStat
 	}
 	if p.orderer.times(req.GetTransactionId()) == 0 {
 		return nil, status.Error(codes.DeadlineExceeded, "never ordered")
+	}
+	if p.duplicates.Add(-1) >= 0 {
+		return &gateway.CommitStatusResponse{Result: peer.TxValidationCode_DUPLICATE_TXID, BlockNumber: 8}, nil
 	}
 	return &gateway.CommitStatusResponse{Result: peer.TxValidationCode_VALID, BlockNumber: 7}, nil
 }

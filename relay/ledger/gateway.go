@@ -45,6 +45,12 @@ type Options struct {
 	SubmitTimeout       time.Duration
 	CommitStatusTimeout time.Duration
 	MVCCRetries         int // re-endorse and resubmit after MVCC_READ_CONFLICT
+	// ProbeTimeout bounds each health probe of Gateway.Watch (default 3s);
+	// ProbeMisses is how many probes in a row a peer may leave unanswered
+	// before the pool leaves it (default 3; a peer refusing connections is
+	// left at once).
+	ProbeTimeout time.Duration
+	ProbeMisses  int
 	// OnRetry, when set, is told of each transaction invalidated at commit
 	// (those invalidated by a read conflict are then retried).
 	OnRetry func(fn, txID, validationCode string)
@@ -66,6 +72,8 @@ type Gateway struct {
 
 	mu     sync.Mutex
 	blocks map[string]uint64 // tx id → block, learned from commit statuses and events
+	// misses probes of peer missPeer went unanswered in a row (checkPeers).
+	missPeer, misses int
 }
 
 // maxRecvBytes bounds one gateway answer (Fabric peers send up to 100 MiB).
@@ -156,6 +164,10 @@ func NewPeers(conns []PeerConn, opt Options) (*Gateway, error) {
 	def(&opt.EndorseTimeout, 15*time.Second)
 	def(&opt.SubmitTimeout, 5*time.Second)
 	def(&opt.CommitStatusTimeout, time.Minute)
+	def(&opt.ProbeTimeout, 3*time.Second)
+	if opt.ProbeMisses <= 0 {
+		opt.ProbeMisses = 3
+	}
 	g := &Gateway{opt: opt, blocks: map[string]uint64{}}
 	for _, c := range conns {
 		gw, err := client.Connect(id, client.WithSign(sign), client.WithHash(hashSHA256), client.WithClientConnection(c.Conn),
@@ -191,20 +203,7 @@ func (g *Gateway) Network() *client.Network { return g.eps[g.pool.current()].net
 // Evaluate runs a query and returns its raw result. A query has no effect,
 // so a peer that cannot be reached is simply replaced by the next.
 func (g *Gateway) Evaluate(ctx context.Context, fn string, args ...string) ([]byte, error) {
-	var out []byte
-	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
-		ctx, cancel := context.WithTimeout(ctx, g.opt.EvaluateTimeout)
-		defer cancel()
-		var err error
-		if out, err = g.eps[i].contract.EvaluateWithContext(ctx, fn, client.WithArguments(args...)); err != nil {
-			return classify(fn, "", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return g.evaluate(ctx, chaincodeOf, fn, fn, args...)
 }
 
 // Submit endorses, submits and waits for the commit status of fn. A
@@ -268,24 +267,7 @@ func endorsementsDiverged(err error) bool {
 func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx, []byte, error) {
 	// Endorsement writes nothing: a peer that cannot be reached is replaced
 	// by the next one, with a fresh proposal.
-	var txn *client.Transaction
-	var txID string
-	at := -1
-	err := g.pool.run(ctx, func(ctx context.Context, i int) error {
-		prop, err := g.eps[i].contract.NewProposal(fn, client.WithArguments(args...))
-		if err != nil {
-			return fmt.Errorf("ledger: %s: proposal: %w", fn, err)
-		}
-		txID = prop.TransactionID()
-		ectx, cancel := context.WithTimeout(ctx, g.opt.EndorseTimeout)
-		t, err := prop.EndorseWithContext(ectx)
-		cancel()
-		if err != nil {
-			return classify(fn, txID, err)
-		}
-		txn, at = t, i
-		return nil
-	})
+	txn, txID, at, err := g.endorse(ctx, fn, fn, args...)
 	if err != nil {
 		return Tx{TxID: txID}, nil, err
 	}

@@ -2,9 +2,11 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 )
 
 // order submits an endorsed transaction (endorsed through peer at) and reads
@@ -57,8 +59,17 @@ func (g *Gateway) order(ctx context.Context, fn string, txn *client.Transaction,
 			g.resumed(fn, txID, "status")
 		}
 		cctx, cancel := context.WithTimeout(ctx, g.opt.CommitStatusTimeout)
+		defer cancel()
 		s, err := commit.StatusWithContext(cctx)
-		cancel()
+		if err == nil && s.Code == peer.TxValidationCode_DUPLICATE_TXID {
+			// We may have sent this very envelope twice (resubmitted above):
+			// that status is a later copy's, and the first copy may be on
+			// the ledger. The status of a committed id is its first copy's;
+			// read it again rather than report "nothing was recorded".
+			if s, err = commit.StatusWithContext(cctx); err == nil && s.Code == peer.TxValidationCode_DUPLICATE_TXID {
+				return submitted(Unavailable(fn, txID, errors.New("commit status DUPLICATE_TXID twice: the outcome of the first copy is unknown")))
+			}
+		}
 		if err != nil {
 			return submitted(classify(fn, txID, err))
 		}

@@ -25,6 +25,16 @@ func fromLedger(err error) error {
 		p := problem.New(le.Code, me.Message).WithCause(err)
 		p.TxID = le.TxID
 		return p
+	case errors.Is(err, ledger.ErrInvalidated) && le.ValidationCode == "DUPLICATE_TXID", le.Submitted:
+		// Endorsed (maybe submitted) but the commit status was not read: the
+		// outcome is unknown. DUPLICATE_TXID is the same: the ledger resends
+		// the same envelope on another peer, so an earlier copy of this very
+		// transaction may be the one recorded. The nonce / document id make a
+		// retry safe.
+		p := problem.New(problem.CodeUnavailable, "the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)").WithCause(err)
+		p.TxID = le.TxID
+		p.RetryAfter = 2
+		return p
 	case errors.Is(err, ledger.ErrInvalidated) && retryable(le.ValidationCode):
 		p := problem.Newf(problem.CodeUnavailable, "the transaction was invalidated at commit (%s) by concurrent writes; nothing was recorded, retry", le.ValidationCode).WithCause(err)
 		p.TxID = le.TxID
@@ -34,13 +44,6 @@ func fromLedger(err error) error {
 		// Permanent: the same transaction would be invalidated again.
 		p := problem.Newf(problem.CodeNotCommitted, "the transaction was invalidated at commit (%s); nothing was recorded and retrying will not help", le.ValidationCode).WithCause(err)
 		p.TxID = le.TxID
-		return p
-	case le.Submitted:
-		// Endorsed (maybe submitted) but the commit status was not read: the
-		// outcome is unknown. The nonce / document id make a retry safe.
-		p := problem.New(problem.CodeUnavailable, "the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)").WithCause(err)
-		p.TxID = le.TxID
-		p.RetryAfter = 2
 		return p
 	default:
 		p := problem.New(problem.CodeUnavailable, "the network cannot take the transaction now; nothing was recorded, retry").WithCause(err)
@@ -54,7 +57,7 @@ func fromLedger(err error) error {
 // concurrent writers, past the gateway's own retries).
 func retryable(validationCode string) bool {
 	switch validationCode {
-	case "MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT", "DUPLICATE_TXID":
+	case "MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT":
 		return true
 	}
 	return false

@@ -25,6 +25,8 @@ func TestLedgerFailuresBecomeProblemsThatSayWhetherToRetry(t *testing.T) {
 			"the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)", 2},
 		{"read conflict past retries: transient", ledger.Invalidated("RecordSignature", "tx1", "MVCC_READ_CONFLICT"), 503, "UNAVAILABLE",
 			"the transaction was invalidated at commit (MVCC_READ_CONFLICT) by concurrent writes; nothing was recorded, retry", 1},
+		{"duplicate tx id: an earlier copy may be recorded, outcome unknown", ledger.Invalidated("RecordSignature", "tx1", "DUPLICATE_TXID"), 503, "UNAVAILABLE",
+			"the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)", 2},
 		{"policy failure: permanent", ledger.Invalidated("RecordSignature", "tx1", "ENDORSEMENT_POLICY_FAILURE"), 502, "NOT_COMMITTED",
 			"the transaction was invalidated at commit (ENDORSEMENT_POLICY_FAILURE); nothing was recorded and retrying will not help", 0},
 	} {
