@@ -92,6 +92,11 @@ type Gateway struct {
 	// ProbeInterval is how often the peers are probed (to leave a dead one
 	// early and to return to the preferred one).
 	ProbeInterval Duration `yaml:"probeInterval"`
+	// ProbeTimeout bounds one probe (default 3s); ProbeMisses probes in a row
+	// left unanswered make a peer that still accepts connections count as
+	// down (default 3): a slow peer is not a dead one.
+	ProbeTimeout  Duration `yaml:"probeTimeout"`
+	ProbeMisses   int      `yaml:"probeMisses"`
 	TLSCACertFile string   `yaml:"tlsCACertFile"`
 	MSPID         string   `yaml:"mspId"`
 	CertFile      string   `yaml:"certFile"`
@@ -194,6 +199,8 @@ func Default() Config {
 			},
 			MVCCRetries:   5,
 			ProbeInterval: Duration(2 * time.Second),
+			ProbeTimeout:  Duration(3 * time.Second),
+			ProbeMisses:   3,
 		},
 		QRCacheEntries: 512,
 		Login: Login{ChallengeTTL: Duration(2 * time.Minute), SessionTTL: Duration(15 * time.Minute), MaxPending: 10000,

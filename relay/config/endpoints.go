@@ -43,6 +43,12 @@ func (g Gateway) validateEndpoints(bad func(field, format string, args ...any)) 
 	if g.ProbeInterval != 0 && g.ProbeInterval < Duration(100*time.Millisecond) {
 		bad("gateway.probeInterval", "must be at least 100ms")
 	}
+	if g.ProbeTimeout != 0 && g.ProbeTimeout < Duration(time.Second) {
+		bad("gateway.probeTimeout", "must be at least 1s")
+	}
+	if g.ProbeMisses < 0 || g.ProbeMisses > 100 {
+		bad("gateway.probeMisses", "must be 1..100 (0: the default, 3)")
+	}
 	if len(g.Endpoints) == 0 {
 		if _, _, err := net.SplitHostPort(g.Endpoint); err != nil {
 			bad("gateway.endpoint", "%q is not host:port", g.Endpoint)

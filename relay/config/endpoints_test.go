@@ -65,6 +65,12 @@ func TestEndpointsValidationNamesTheBadEntry(t *testing.T) {
 		{"probe too often", `  endpoint: "127.0.0.1:7051"
   probeInterval: 10ms
 `, `gateway.probeInterval: must be at least 100ms`},
+		{"probe timeout too short", `  endpoint: "127.0.0.1:7051"
+  probeTimeout: 200ms
+`, `gateway.probeTimeout: must be at least 1s`},
+		{"negative probe misses", `  endpoint: "127.0.0.1:7051"
+  probeMisses: -1
+`, `gateway.probeMisses: must be 1..100 (0: the default, 3)`},
 		{"unknown key in an entry", `  endpoints:
     - endpoint: "127.0.0.1:7051"
       host: "x"

@@ -80,6 +80,7 @@ func run(path string) error {
 		MSPID: g.MSPID, CertFile: g.CertFile, KeyFile: g.KeyFile, Channel: cfg.Channel, Chaincode: cfg.Chaincode,
 		EvaluateTimeout: g.Timeouts.Evaluate.D(), EndorseTimeout: g.Timeouts.Endorse.D(), SubmitTimeout: g.Timeouts.Submit.D(),
 		CommitStatusTimeout: g.Timeouts.CommitStatus.D(), MVCCRetries: g.MVCCRetries,
+		ProbeTimeout: g.ProbeTimeout.D(), ProbeMisses: g.ProbeMisses,
 		OnRetry: func(fn, txID, code string) {
 			reg.Add("qrsign_relay_invalidated_total", metrics.Labels("fn", fn, "code", code), 1)
 			log.Info("transaction invalidated at commit", "fn", fn, "tx", txID, "code", code)
