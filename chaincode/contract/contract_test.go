@@ -100,7 +100,7 @@ func TestMetadataListsExactlyTheTransactions(t *testing.T) {
 		got = append(got, tx.Name+":"+kind)
 	}
 	sort.Strings(got)
-	want := "Annotate:submit DeclineSignature:submit GetDocument:evaluate GetHistory:evaluate GetNonce:evaluate " +
+	want := "Annotate:submit BackfillLookupIndexes:submit DeclineSignature:submit GetDocument:evaluate GetHistory:evaluate GetNonce:evaluate " +
 		"GetOrgHistory:evaluate GetOrgTrust:evaluate ListBatch:evaluate ListByHash:evaluate ListByOwner:evaluate ListBySigner:evaluate ListByTag:evaluate ListByTx:evaluate ListPending:evaluate " +
 		"Ping:submit PublishCRL:submit RecordBatchSignature:submit RecordSignature:submit RegisterDocument:submit RegisterSignerCA:submit " +
 		"VerifyRecord:evaluate VoidDocument:submit"
