@@ -194,13 +194,31 @@ func WaitPort(s *Spec, port int, timeout time.Duration) error {
 			return nil
 		}
 		if s.PID() == 0 {
-			return fmt.Errorf("%s exited; see %s", s.Name, s.LogFile)
+			return fmt.Errorf("%s exited; see %s, which ends:\n%s", s.Name, s.LogFile, s.LogTail(40))
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: port %d not open after %s; see %s", s.Name, port, timeout, s.LogFile)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// LogTail returns the last n lines the node logged since its latest start,
+// so an error about a node that died says why without a trip to its log (CI
+// keeps only the test output).
+func (s *Spec) LogTail(n int) string {
+	b, err := os.ReadFile(s.LogFile)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	if i := bytes.LastIndex(b, []byte("\n==== ")); i >= 0 {
+		b = b[i+1:]
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "  | " + strings.Join(lines, "\n  | ")
 }
 
 // PortFree reports whether nothing listens on 127.0.0.1:port.

@@ -113,3 +113,33 @@ func TestHolderNamesListeningProcess(t *testing.T) {
 		t.Fatalf("Holder = %q, want prefix %q", got, want)
 	}
 }
+
+// A node that dies at start is reported with what it logged in its latest
+// run only, so CI output says why without the log file.
+func TestWaitPortReportsLogTailOfLatestRun(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	s := sleepSpec(t)
+	s.Path, s.Args = sh, []string{"-c", "echo old run; exit 1"}
+	if _, err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	s.Args = []string{"-c", "echo panic: wal is torn; exit 2"}
+	if _, err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	err = WaitPort(s, 1, 10*time.Second)
+	if err == nil {
+		t.Fatal("WaitPort succeeded for a process that exited")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "sleeper exited; see "+s.LogFile) || !strings.Contains(msg, "  | panic: wal is torn") {
+		t.Fatalf("error does not carry the latest run's log:\n%s", msg)
+	}
+	if strings.Contains(msg, "old run") {
+		t.Fatalf("error carries an earlier run's log:\n%s", msg)
+	}
+}
