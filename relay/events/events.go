@@ -21,6 +21,8 @@ import (
 type Hub struct {
 	mu   sync.Mutex
 	subs map[string]map[chan []byte]struct{}
+	// watch holds Watch's change signals per document.
+	watch map[string]map[chan struct{}]struct{}
 	// OnCommit is told where each transaction with events committed.
 	OnCommit func(txID string, block uint64)
 	// Durable, when set, gets every qrsign event before its position is
@@ -45,7 +47,35 @@ func (h *Hub) FirstBlock() (uint64, bool) {
 func (h *Hub) Stats() (events, lastBlock uint64) { return h.seen.Load(), h.lastBlock.Load() }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: map[string]map[chan []byte]struct{}{}, Log: slog.Default()} }
+func NewHub() *Hub {
+	return &Hub{subs: map[string]map[chan []byte]struct{}{}, watch: map[string]map[chan struct{}]struct{}{}, Log: slog.Default()}
+}
+
+// Watch returns a channel that signals when any of docIDs gets an event. It
+// carries no events, only "something changed": signals coalesce (buffer 1),
+// so a watcher of a 500-document batch that one transaction signs wakes once
+// and is never dropped. The watcher re-reads the state it shows.
+func (h *Hub) Watch(docIDs []string) (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	h.mu.Lock()
+	for _, id := range docIDs {
+		if h.watch[id] == nil {
+			h.watch[id] = map[chan struct{}]struct{}{}
+		}
+		h.watch[id][ch] = struct{}{}
+	}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		for _, id := range docIDs {
+			delete(h.watch[id], ch)
+			if len(h.watch[id]) == 0 {
+				delete(h.watch, id)
+			}
+		}
+		h.mu.Unlock()
+	}
+}
 
 // Subscribe returns a channel of JSON messages {"event","blockNumber"} for docID.
 // A subscriber whose buffer is full is dropped and its channel closed rather
@@ -100,6 +130,12 @@ func (h *Hub) Publish(block uint64, txID string, payload []byte) {
 		}
 		if len(h.subs[ev.DocumentID]) == 0 {
 			delete(h.subs, ev.DocumentID)
+		}
+		for ch := range h.watch[ev.DocumentID] {
+			select {
+			case ch <- struct{}{}:
+			default: // already signalled
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -63,5 +64,47 @@ func TestSlowSubscriberIsDroppedAndClosedNotStallingTheHub(t *testing.T) {
 	h.mu.Unlock()
 	if left != 1 {
 		t.Fatalf("%d subscribers left, want the fast one", left)
+	}
+}
+
+// A watcher of many documents wakes once for a transaction that touches all
+// of them, is never dropped however slow, hears nothing of other documents,
+// and is gone from every document after cancel.
+func TestWatchCoalescesAcrossDocumentsAndIsNeverDropped(t *testing.T) {
+	h := NewHub()
+	ids := make([]string, 500)
+	evs := make([]model.Event, len(ids))
+	for i := range ids {
+		ids[i] = fmt.Sprintf("doc-%03d", i)
+		evs[i] = model.Event{Type: model.EventSignatureRecorded, DocumentID: ids[i], Seq: 1}
+	}
+	w, cancel := h.Watch(ids)
+	other, _ := json.Marshal([]model.Event{{Type: model.EventAnnotated, DocumentID: "doc-elsewhere"}})
+	h.Publish(1, "t0", other)
+	if len(w) != 0 {
+		t.Fatal("a watcher was signalled for a document it does not watch")
+	}
+	payload, _ := json.Marshal(evs)
+	for i := 0; i < 100; i++ {
+		h.Publish(uint64(2+i), "t", payload) // never read in between: must not block or drop
+	}
+	select {
+	case _, ok := <-w:
+		if !ok {
+			t.Fatal("watch channel closed: the watcher was dropped")
+		}
+	default:
+		t.Fatal("no signal after 100 transactions on watched documents")
+	}
+	if len(w) != 0 {
+		t.Fatal("signals did not coalesce into one")
+	}
+	cancel()
+	if len(h.watch) != 0 {
+		t.Fatalf("%d documents still have watchers after cancel", len(h.watch))
+	}
+	h.Publish(200, "t", payload)
+	if len(w) != 0 {
+		t.Fatal("a cancelled watcher was signalled")
 	}
 }

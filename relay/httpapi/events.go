@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -34,14 +33,7 @@ func (s *Server) streamEvents(c echo.Context) error {
 			last = n
 		}
 	}
-	// SSE streams outlive the server's write timeout.
-	rc := http.NewResponseController(c.Response().Writer)
-	_ = rc.SetWriteDeadline(time.Time{})
-	w := c.Response()
-	w.Header().Set(echo.HeaderContentType, "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
+	w := startSSE(c)
 	send := func(ev model.Event, block uint64) error {
 		if ev.Seq <= last {
 			return nil

@@ -27,6 +27,8 @@ import (
 // Events streams a document's committed events (relay/events implements it).
 type Events interface {
 	Subscribe(docID string) (ch <-chan []byte, cancel func())
+	// Watch signals (coalesced) when any of docIDs gets an event.
+	Watch(docIDs []string) (changed <-chan struct{}, cancel func())
 }
 
 // Server is the HTTP API.
@@ -136,6 +138,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/batches/:id/sheet.pdf", s.batchSheetPDF, read)
 	api.GET("/v1/batches/:id/sheet.html", s.batchSheetHTML, read)
 	api.GET("/v1/batches/:id/qr.png", s.batchQR, read)
+	api.GET("/v1/batches/:id/events", s.streamBatch, read)
 	api.POST("/v1/enroll", s.enroll(opt.Enroll), strictLimit(enrollPerSecond, enrollBurst), jsonLimit)
 	if opt.Webhooks != nil {
 		webhook.Register(e, opt.Webhooks, caller, s.requireScope(config.ScopeWrite), jsonLimit)

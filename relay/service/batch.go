@@ -74,6 +74,25 @@ type BatchDoc struct {
 	TxID        string       `json:"txId,omitempty"`
 	BlockNumber uint64       `json:"blockNumber,omitempty"`
 	Error       *DocError    `json:"error,omitempty"`
+	// Signers are the document's signers with their answers, when
+	// registered: a batch page shows who signed what from the batch alone.
+	Signers []BatchSigner `json:"signers,omitempty"`
+}
+
+// setLedger records what the ledger holds of d.
+func (d *BatchDoc) setLedger(v *model.DocumentView) {
+	d.Registered, d.Status, d.TxID = true, effective(v), v.CreatedTxID
+	d.Signers = make([]BatchSigner, len(v.Signers))
+	for i, sg := range v.Signers {
+		d.Signers[i] = BatchSigner{MSPID: sg.MSPID, ID: sg.ID, Status: sg.Status}
+	}
+}
+
+// BatchSigner is one signer's answer on one document of a batch.
+type BatchSigner struct {
+	MSPID  string             `json:"mspId"`
+	ID     string             `json:"id"`
+	Status model.SignerStatus `json:"status"`
 }
 
 // Batch is a batch manifest and the state of its documents.
@@ -240,7 +259,7 @@ func (s *Service) registerAll(ctx context.Context, b *Batch, reqs []model.Regist
 				// Registered by an earlier attempt: the same bytes count as registered.
 				v, gerr := s.Ledger.GetDocument(ctx, d.ID)
 				if gerr == nil && v.SHA256 == d.SHA256 && v.BatchID == b.ID {
-					d.Registered, d.Status, d.TxID = true, effective(v), v.CreatedTxID
+					d.setLedger(v)
 					d.BlockNumber, _ = s.Ledger.BlockOfTx(ctx, v.CreatedTxID)
 					return
 				}
@@ -292,7 +311,11 @@ func (s *Service) GetBatch(ctx context.Context, id string) (*Batch, error) {
 				mu.Unlock()
 				return
 			}
-			d.Registered, d.Status, d.TxID = true, effective(v), v.CreatedTxID
+			d.setLedger(v)
+			d.Signers = make([]BatchSigner, len(v.Signers))
+			for i, sg := range v.Signers {
+				d.Signers[i] = BatchSigner{MSPID: sg.MSPID, ID: sg.ID, Status: sg.Status}
+			}
 		}(&b.Documents[i])
 	}
 	wg.Wait()
@@ -371,6 +394,23 @@ func sameBatch(a, b *Batch) bool {
 	return true
 }
 
+// BatchDocumentIDs lists a batch's document ids from this relay's manifest
+// alone (no ledger read): what a live view of the batch watches.
+func (s *Service) BatchDocumentIDs(id string) ([]string, error) {
+	if !model.ValidID(id) {
+		return nil, problem.Newf(problem.CodeNotFound, "no batch %q", clip(id))
+	}
+	b, err := s.readManifest(id)
+	if err != nil {
+		return nil, problem.Newf(problem.CodeNotFound, "no batch %q at this relay", clip(id))
+	}
+	ids := make([]string, len(b.Documents))
+	for i, d := range b.Documents {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
 func (s *Service) readManifest(id string) (*Batch, error) {
 	raw, err := os.ReadFile(s.manifestPath(id))
 	if err != nil {
@@ -381,7 +421,7 @@ func (s *Service) readManifest(id string) (*Batch, error) {
 		return nil, err
 	}
 	for i := range b.Documents {
-		b.Documents[i].Registered, b.Documents[i].Status, b.Documents[i].TxID, b.Documents[i].BlockNumber, b.Documents[i].Error = false, "", "", 0, nil
+		b.Documents[i].Registered, b.Documents[i].Status, b.Documents[i].TxID, b.Documents[i].BlockNumber, b.Documents[i].Error, b.Documents[i].Signers = false, "", "", 0, nil, nil
 	}
 	return &b, nil
 }

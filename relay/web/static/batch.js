@@ -90,7 +90,7 @@
       sheetStatus);
     results.prepend(card);
     const entry = { batch: b, card, statusBox, onView, rows: new Map(rows.map((r) => [r.dataset.doc, r])) };
-    apply(entry, b, new Map());
+    apply(entry, b);
     follow(entry);
     return card;
   }
@@ -124,27 +124,27 @@
     }
   }
 
-  // apply shows the batch's documents; views (doc id -> DocumentView) add
-  // each signer's answer.
-  function apply(entry, b, views) {
+  // apply shows the batch's documents and each signer's answers (the batch
+  // carries them per document once registered).
+  function apply(entry, b) {
     entry.batch = b;
     const signers = new Map(b.signers.map((s) => [s.mspId + "/" + s.id, { signed: 0, declined: 0 }]));
     let done = 0;
+    let known = false;
     for (const d of b.documents) {
       const row = entry.rows.get(d.id);
       if (!row) continue;
-      const v = views.get(d.id);
-      const st = v ? (v.effectiveStatus || v.status) : (d.registered ? d.status : "UNREGISTERED");
+      const st = d.registered ? d.status : "UNREGISTERED";
       if (row.dataset.status !== st) {
         row.dataset.status = st;
         row.querySelector(".doc-state").replaceChildren(badge(st));
       }
-      if (v) {
-        if (entry.onView) entry.onView(v);
-        const ss = v.signers || [];
-        const n = ss.filter((s) => s.status === "SIGNED").length;
-        row.querySelector(".doc-signed").textContent = n + " of " + ss.length;
-        for (const s of ss) {
+      if (d.signers) {
+        known = true;
+        if (entry.onView) entry.onView({ id: d.id, title: d.title, createdAt: b.createdAt, priority: b.priority, status: st, signers: d.signers });
+        const n = d.signers.filter((s) => s.status === "SIGNED").length;
+        row.querySelector(".doc-signed").textContent = n + " of " + d.signers.length;
+        for (const s of d.signers) {
           const c = signers.get(s.mspId + "/" + s.id);
           if (c && s.status === "SIGNED") c.signed++;
           if (c && s.status === "DECLINED") c.declined++;
@@ -155,9 +155,10 @@
     entry.statusBox.replaceChildren(el("span", { class: "muted", text: done + " of " + b.total + " closed " }),
       badge(done === b.total ? "COMPLETED" : "PENDING"));
     entry.card.dataset.status = done === b.total ? "DONE" : "PENDING";
+    if (!known) return;
     for (const sc of entry.card.querySelectorAll(".signer-card")) {
       const c = signers.get(sc.dataset.signer);
-      if (!c || (views.size === 0)) continue;
+      if (!c) continue;
       const p = sc._parts;
       if (c.signed === b.total) {
         if (sc.dataset.status !== "SIGNED") {
@@ -172,73 +173,42 @@
     }
   }
 
-  // refresh reads the batch and the views of its open documents (at most 4
-  // requests in flight).
-  async function refresh(entry) {
-    const b = await apiJSON("/v1/batches/" + encodeURIComponent(entry.batch.id));
-    const views = new Map();
-    const todo = b.documents.filter((d) => d.registered);
-    let i = 0;
-    await Promise.all([0, 1, 2, 3].map(async () => {
-      while (i < todo.length) {
-        const d = todo[i++];
-        try { views.set(d.id, await apiJSON("/v1/documents/" + encodeURIComponent(d.id))); } catch (e) { /* shown from the batch */ }
-      }
-    }));
-    apply(entry, b, views);
-    return entry.card.dataset.status;
-  }
-
-  // follow keeps the batch live: a server-sent event stream of its first
-  // document (read with fetch, which can send the API key; EventSource
-  // cannot) triggers a refresh on every committed event — a batch signature
-  // is one transaction touching every document — and a slow poll covers
-  // answers to other documents and a dropped stream.
+  // follow keeps the batch live through its server-sent event stream
+  // (GET /v1/batches/{id}/events, read with fetch, which can send the API
+  // key; EventSource cannot): every message is the whole batch, so a
+  // reconnect after a drop misses nothing. "done" ends it: every document
+  // is closed.
   function follow(entry) {
-    let stop = false;
-    const first = entry.batch.documents[0];
-    let pending = null;
-    let reader = null;
-    const kick = () => {
-      if (pending) return;
-      pending = QR.sleep(150).then(() => refresh(entry)).catch(() => "PENDING").then((st) => {
-        pending = null;
-        if (st === "DONE") {
-          stop = true;
-          if (reader) reader.cancel().catch(() => {}); // every document is closed: end the stream
-        }
-      });
-    };
     (async () => {
-      while (!stop && first) {
+      for (;;) {
         try {
-          const res = await api("/v1/documents/" + encodeURIComponent(first.id) + "/events");
-          const rd = reader = res.body.getReader();
+          const res = await api("/v1/batches/" + encodeURIComponent(entry.batch.id) + "/events");
+          const rd = res.body.getReader();
           const dec = new TextDecoder();
           let buf = "";
           for (;;) {
             const { value, done } = await rd.read();
-            if (done || stop) break;
+            if (done) break;
             buf += dec.decode(value, { stream: true });
             let k;
             while ((k = buf.indexOf("\n\n")) >= 0) {
               const msg = buf.slice(0, k);
               buf = buf.slice(k + 2);
               const ev = /^event: (.*)$/m.exec(msg);
-              if (ev) { entry.card.dataset.lastEvent = ev[1]; kick(); }
+              const data = /^data: (.*)$/m.exec(msg);
+              if (!ev) continue;
+              entry.card.dataset.lastEvent = ev[1];
+              if (ev[1] === "done") { rd.cancel().catch(() => {}); return; }
+              if (ev[1] === "batch" && data) apply(entry, JSON.parse(data[1]));
             }
           }
-          try { rd.cancel(); } catch (e) { /* closed */ }
         } catch (e) {
-          if (e.status === 401 || e.status === 403 || e.status === 404) break; // the poll below still runs
+          if (e.status === 401 || e.status === 403 || e.status === 404) {
+            entry.statusBox.append(el("span", { class: "error-text", text: " Live status stopped: " + describe(e) }));
+            return;
+          }
         }
-        if (!stop) await QR.sleep(3000);
-      }
-    })();
-    (async () => {
-      while (!stop) {
-        kick();
-        await QR.sleep(10000);
+        await QR.sleep(3000);
       }
     })();
   }
