@@ -479,8 +479,8 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		if got := desk.text(`[...document.querySelectorAll(".batch-docs tbody tr")].map((r) => r.dataset.status).join(",") + "|" + ` + sc(second) + `.dataset.status`); got != "PENDING,PENDING|PENDING" {
 			t.Errorf("documents and second signer: %q, want all still pending", got)
 		}
-		if got := desk.text(card + `.dataset.lastEvent`); got != "SignatureRecorded" {
-			t.Errorf("the last streamed event is %q", got)
+		if got := desk.text(card + `.dataset.lastEvent`); got != "batch" {
+			t.Errorf("the last message of the batch stream is %q, want batch (open documents: no done)", got)
 		}
 		desk.screenshot("batch-two-signers-first-signed")
 		desk.clean()
