@@ -69,7 +69,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, bin)
 		}
 	case "up":
-		err = up(o, stdout)
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if err = o.asBefore(set); err == nil {
+			err = up(o, stdout)
+		}
 	case "down":
 		err = down(o, *purge, stdout)
 	case "status":

@@ -63,3 +63,41 @@ func TestUnknownCommandAndUsage(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, errOut.String())
 	}
 }
+
+// `up` on a state that holds a network reuses the port offset and profile it
+// was made with when the flags leave them out, and refuses flags that
+// contradict them before touching anything (the ports live in the state).
+func TestUpAgainKeepsTheStatesOffsetAndProfile(t *testing.T) {
+	state := t.TempDir()
+	os.WriteFile(filepath.Join(state, "network.json"), []byte(`{"profile":"redundant","portOffset":4000}`), 0o644)
+
+	o := Options{Profile: "default", State: state}
+	if err := o.asBefore(map[string]bool{}); err != nil || o.PortOffset != 4000 || o.Profile != "redundant" {
+		t.Fatalf("flags left out: %+v, %v", o, err)
+	}
+	o = Options{Profile: "redundant", State: state, PortOffset: 4000}
+	if err := o.asBefore(map[string]bool{"profile": true, "port-offset": true}); err != nil {
+		t.Fatalf("the same flags given: %v", err)
+	}
+	if err := (&Options{State: t.TempDir(), PortOffset: 7}).asBefore(map[string]bool{"port-offset": true}); err != nil {
+		t.Fatalf("a new state: %v", err)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--port-offset", "0"}, "holds a network made with --port-offset 4000, not 0: leave the flag out (or give 4000), " +
+			"or start over with `network down --purge --state " + state + "`"},
+		{[]string{"--profile", "default"}, "holds a network made with --profile redundant, not default"},
+	} {
+		var out, errOut bytes.Buffer
+		code := Main(append([]string{"up", "--state", state}, c.args...), &out, &errOut)
+		if code != 1 || !strings.Contains(errOut.String(), "network up: "+state+" "+c.want) {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, errOut.String())
+		}
+		if out.Len() != 0 {
+			t.Errorf("%v: up went ahead: %s", c.args, out.String())
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,40 @@ import (
 )
 
 func (o Options) stateDir() (string, error) { return filepath.Abs(o.State) }
+
+// asBefore makes `up` on a state directory that already holds a network
+// bring that same network up again: the profile and port offset it was made
+// with apply when the flags leave them out, and a flag that contradicts them
+// is refused, because the ports live in the state's crypto and node configs
+// (starting over is `down --purge`).
+func (o *Options) asBefore(set map[string]bool) error {
+	state, err := o.stateDir()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(state, netinfo.FileName)); errors.Is(err, fs.ErrNotExist) {
+		return nil // a new network
+	}
+	in, err := netinfo.Load(state)
+	if err != nil {
+		return err
+	}
+	conflict := func(flag string, was, asked any) error {
+		return fmt.Errorf("%s holds a network made with --%s %v, not %v: leave the flag out (or give %v), "+
+			"or start over with `network down --purge --state %s`", state, flag, was, asked, was, o.State)
+	}
+	if set["port-offset"] && o.PortOffset != in.PortOffset {
+		return conflict("port-offset", in.PortOffset, o.PortOffset)
+	}
+	o.PortOffset = in.PortOffset
+	if in.Profile != "" {
+		if set["profile"] && o.Profile != in.Profile {
+			return conflict("profile", in.Profile, o.Profile)
+		}
+		o.Profile = in.Profile
+	}
+	return nil
+}
 
 func up(o Options, w io.Writer) error {
 	start := time.Now()

@@ -21,10 +21,15 @@ const batchStreamMinInterval = 500 * time.Millisecond
 // batchStreamPoll is how often a relay without an event hub re-reads.
 const batchStreamPoll = 5 * time.Second
 
+// batchStreamSweep is how often a stream re-reads with a hub: expiries come
+// without events (and a retried upload may register documents with a later
+// expiry than the manifest's).
+const batchStreamSweep = time.Minute
+
 // streamBatch serves a batch's state as server-sent events: "batch" with the
 // GET /v1/batches/{id} body at once and again whenever one of its documents
 // commits an event (or its expiry passes), only when it changed; "done" once
-// every document is registered and closed, and the stream ends. State, not
+// nothing can change (batchClosed), and the stream ends. State, not
 // events, so a reconnect needs no Last-Event-ID: its first message is
 // current.
 func (s *Server) streamBatch(c echo.Context) error {
@@ -36,16 +41,14 @@ func (s *Server) streamBatch(c echo.Context) error {
 	}
 	// Watch before the first read so no commit falls between the two.
 	var changed <-chan struct{}
-	var poll <-chan time.Time
+	every := batchStreamPoll
 	if s.events != nil {
 		ch, cancel := s.events.Watch(ids)
 		defer cancel()
-		changed = ch
-	} else {
-		t := time.NewTicker(batchStreamPoll)
-		defer t.Stop()
-		poll = t.C
+		changed, every = ch, batchStreamSweep
 	}
+	sweep := time.NewTicker(every)
+	defer sweep.Stop()
 	b, err := s.svc.GetBatch(ctx, id)
 	if err != nil {
 		return err
@@ -78,7 +81,7 @@ func (s *Server) streamBatch(c echo.Context) error {
 		expiry = t.C
 	}
 	lastRead := time.Now()
-	for !batchClosed(b) {
+	for !batchClosed(b, s.svc.Now()) {
 		select {
 		case <-ctx.Done():
 			return nil
@@ -91,7 +94,7 @@ func (s *Server) streamBatch(c echo.Context) error {
 			w.Flush()
 			continue
 		case <-changed:
-		case <-poll:
+		case <-sweep.C:
 		case <-expiry:
 		}
 		if wait := batchStreamMinInterval - time.Since(lastRead); wait > 0 {
@@ -104,8 +107,10 @@ func (s *Server) streamBatch(c echo.Context) error {
 		lastRead = time.Now()
 		nb, err := s.svc.GetBatch(ctx, id)
 		if err != nil {
-			// The client reconnects; its first message will be current.
-			s.log(c).Warn("batch stream re-read failed", "batch", id, "err", err)
+			if ctx.Err() == nil { // not just the client leaving
+				// The client reconnects; its first message will be current.
+				s.log(c).Warn("batch stream re-read failed", "batch", id, "err", err)
+			}
 			return nil
 		}
 		b = nb
@@ -118,14 +123,15 @@ func (s *Server) streamBatch(c echo.Context) error {
 	return nil
 }
 
-// batchClosed reports whether every document of b is on the ledger and
-// closed: nothing about it can change any more.
-func batchClosed(b *service.Batch) bool {
-	if !b.Complete {
+// batchClosed reports whether nothing about b will change: every registered
+// document is closed, and either all are registered or the batch expired (a
+// registration cut short and never retried leaves the rest unregistered).
+func batchClosed(b *service.Batch, now time.Time) bool {
+	if !b.Complete && now.Before(b.ExpiresAt) {
 		return false
 	}
 	for _, d := range b.Documents {
-		if d.Status == model.StatusPending || d.Status == "" {
+		if d.Registered && d.Status == model.StatusPending {
 			return false
 		}
 	}

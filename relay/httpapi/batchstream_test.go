@@ -125,9 +125,27 @@ func TestBatchStreamPushesEachCommittedAnswerAndEndsWhenEveryDocumentIsClosed(t 
 	}
 }
 
-// A stream of a closed batch says so at once; an unknown batch is a 404 and a
-// caller without the read scope a 401, both before any stream starts.
-func TestBatchStreamRefusalsAndClosedBatch(t *testing.T) {
+// streamOnce reads a whole batch stream through the router, failing (not
+// hanging) if it does not end within 10 s.
+func (h *harness) streamOnce(path string) *httptest.ResponseRecorder {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := httptest.NewRequest("GET", path, nil).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+readKey)
+	rec := httptest.NewRecorder()
+	h.srv.Handler().ServeHTTP(rec, req)
+	if ctx.Err() != nil {
+		h.t.Fatalf("%s did not end: %s", path, rec.Body)
+	}
+	return rec
+}
+
+// A stream of a batch where nothing can change any more says so at once: all
+// expired, or registration cut short and the batch expired with the rest
+// closed. An unknown batch is a 404 and a caller without the read scope a
+// 401, both before any stream starts.
+func TestBatchStreamRefusalsAndClosedBatches(t *testing.T) {
 	h := newHarness(t)
 	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Events: events.NewHub()})
 	wantProblem(t, h.do("GET", "/v1/batches/nope/events", nil, "Authorization", "Bearer "+readKey), 404, "NOT_FOUND")
@@ -135,11 +153,36 @@ func TestBatchStreamRefusalsAndClosedBatch(t *testing.T) {
 	if rec := h.postBatch(batchMeta("b1"), 2); rec.Code != 201 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	h.advance(8 * 24 * time.Hour) // past the batch's expiry: every document EXPIRED
-	rec := h.do("GET", "/v1/batches/b1/events", nil, "Authorization", "Bearer "+readKey)
-	body := rec.Body.String()
-	if rec.Code != 200 || strings.Count(body, "event: batch\n") != 1 || !strings.HasSuffix(body, "event: done\ndata: {}\n\n") ||
-		!strings.Contains(body, `"status":"EXPIRED"`) {
-		t.Fatalf("%d %s", rec.Code, body)
+	h.ledger.FailRegisterAfter = 2 + 1 // b2: one document registered, then the ledger fails
+	if rec := h.postBatch(batchMeta("b2"), 3); rec.Code != 503 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	h.advance(8 * 24 * time.Hour) // past both batches' expiry: every registered document EXPIRED
+	for _, c := range []struct{ id, want string }{
+		{"b1", `"registered":2,"complete":true`},
+		{"b2", `"registered":1,"complete":false`},
+	} {
+		body := h.streamOnce("/v1/batches/" + c.id + "/events").Body.String()
+		if strings.Count(body, "event: batch\n") != 1 || !strings.HasSuffix(body, "event: done\ndata: {}\n\n") ||
+			!strings.Contains(body, `"status":"EXPIRED"`) || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %s", c.id, body)
+		}
+	}
+}
+
+// Before expiry, a batch cut short is still open (a retry may register the
+// rest): its stream does not say done.
+func TestBatchStreamOfABatchCutShortStaysOpenUntilExpiry(t *testing.T) {
+	h := newHarness(t)
+	h.ledger.FailRegisterAfter = 1
+	if rec := h.postBatch(batchMeta("b1"), 3); rec.Code != 503 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	b, err := h.svc.GetBatch(context.Background(), "b1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if batchClosed(b, h.clock()) {
+		t.Fatalf("closed before expiry with %d of %d registered", b.Registered, b.Total)
 	}
 }

@@ -312,10 +312,6 @@ func (s *Service) GetBatch(ctx context.Context, id string) (*Batch, error) {
 				return
 			}
 			d.setLedger(v)
-			d.Signers = make([]BatchSigner, len(v.Signers))
-			for i, sg := range v.Signers {
-				d.Signers[i] = BatchSigner{MSPID: sg.MSPID, ID: sg.ID, Status: sg.Status}
-			}
 		}(&b.Documents[i])
 	}
 	wg.Wait()

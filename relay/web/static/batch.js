@@ -141,7 +141,11 @@
       }
       if (d.signers) {
         known = true;
-        if (entry.onView) entry.onView({ id: d.id, title: d.title, createdAt: b.createdAt, priority: b.priority, status: st, signers: d.signers });
+        const answers = st + " " + d.signers.map((s) => s.status).join(",");
+        if (entry.onView && row.dataset.answers !== answers) { // this tab's records hear changes only
+          row.dataset.answers = answers;
+          entry.onView({ id: d.id, title: d.title, createdAt: b.createdAt, priority: b.priority, status: st, signers: d.signers });
+        }
         const n = d.signers.filter((s) => s.status === "SIGNED").length;
         row.querySelector(".doc-signed").textContent = n + " of " + d.signers.length;
         for (const s of d.signers) {
@@ -181,25 +185,24 @@
   function follow(entry) {
     (async () => {
       for (;;) {
+        let rd = null;
         try {
           const res = await api("/v1/batches/" + encodeURIComponent(entry.batch.id) + "/events");
-          const rd = res.body.getReader();
+          rd = res.body.getReader();
           const dec = new TextDecoder();
           let buf = "";
           for (;;) {
             const { value, done } = await rd.read();
             if (done) break;
-            buf += dec.decode(value, { stream: true });
+            buf += dec.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
             let k;
             while ((k = buf.indexOf("\n\n")) >= 0) {
-              const msg = buf.slice(0, k);
+              const msg = sse(buf.slice(0, k));
               buf = buf.slice(k + 2);
-              const ev = /^event: (.*)$/m.exec(msg);
-              const data = /^data: (.*)$/m.exec(msg);
-              if (!ev) continue;
-              entry.card.dataset.lastEvent = ev[1];
-              if (ev[1] === "done") { rd.cancel().catch(() => {}); return; }
-              if (ev[1] === "batch" && data) apply(entry, JSON.parse(data[1]));
+              if (!msg.event) continue;
+              entry.card.dataset.lastEvent = msg.event;
+              if (msg.event === "done") return;
+              if (msg.event === "batch") apply(entry, JSON.parse(msg.data));
             }
           }
         } catch (e) {
@@ -207,10 +210,24 @@
             entry.statusBox.append(el("span", { class: "error-text", text: " Live status stopped: " + describe(e) }));
             return;
           }
+        } finally {
+          if (rd) rd.cancel().catch(() => {});
         }
         await QR.sleep(3000);
       }
     })();
+  }
+
+  // sse parses one server-sent event block: its event name and its data
+  // lines joined by newlines.
+  function sse(block) {
+    let event = "";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event:")) event = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+    }
+    return { event, data: data.join("\n") };
   }
 
   // openSheet fetches the batch sheet with the API key and opens it from a
