@@ -62,6 +62,10 @@ type Config struct {
 	// PublicVerify serves GET /v1/verify (lookup by hash, tx id or document
 	// id) without an API key; false makes it need documents:read.
 	PublicVerify bool `yaml:"publicVerify"`
+	// PublicSigners is what GET /v1/verify's public view says about who
+	// signed: "none", "org" (each signer's organisation; default) or
+	// "identity" (organisation and signer id, for signatures public by policy).
+	PublicSigners string `yaml:"publicSigners"`
 	// Login configures sign-in with QR (relay/login).
 	Login Login `yaml:"login"`
 }
@@ -205,9 +209,10 @@ func Default() Config {
 		QRCacheEntries: 512,
 		Login: Login{ChallengeTTL: Duration(2 * time.Minute), SessionTTL: Duration(15 * time.Minute), MaxPending: 10000,
 			ChallengesPerMinute: 30, ChallengeBurst: 10},
-		LogLevel:     "info",
-		Events:       true,
-		PublicVerify: true,
+		LogLevel:      "info",
+		Events:        true,
+		PublicVerify:  true,
+		PublicSigners: "org",
 	}
 }
 
@@ -385,6 +390,11 @@ func (c *Config) Validate() error {
 	}
 	if c.BatchConcurrency < 1 || c.BatchConcurrency > 256 {
 		bad("batchConcurrency", "must be 1..256")
+	}
+	switch c.PublicSigners {
+	case "none", "org", "identity":
+	default:
+		bad("publicSigners", "must be none, org or identity, not %q", c.PublicSigners)
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		bad("metricsToken", "must be at least 16 characters")

@@ -30,7 +30,7 @@ func (s *Server) lookup(c echo.Context) error {
 	if n := res.LedgerCalls; n > 1 {
 		s.limiter.charge(c.RealIP(), float64(n-1))
 	}
-	res.Redact(full)
+	res.Redact(full, service.SignerDisclosure(s.cfg.PublicSigners))
 	c.Response().Header().Set("Cache-Control", "no-store") // statuses change as people sign
 	return c.JSON(http.StatusOK, res)
 }

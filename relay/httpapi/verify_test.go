@@ -240,47 +240,63 @@ func TestVerifyChargesEveryBlockFetchAndEvaluation(t *testing.T) {
 	}
 }
 
-// Without credentials nobody learns who signed what: the body of every public
-// answer is free of titles, owners, doc types, tags and signer identities, and
-// hash and transaction lookups do not name the document either.
-func TestVerifyPublicViewHidesWhoSignedWhat(t *testing.T) {
-	h := newHarness(t)
-	reg, sig := signedDoc(t, h, "pv1")
-	sha := reg.Document.SHA256
-	for _, c := range []struct {
-		name, query string
-		showsID     bool
+// Without credentials nobody learns what a document is or (beyond what the
+// relay's publicSigners allows) who signed it: every public answer is free of
+// titles, owners, doc types and tags; signer ids appear only with
+// "identity", organisations with "org" (the default) or "identity"; hash and
+// transaction lookups do not name the document either.
+func TestVerifyPublicViewDisclosesSignersOnlyAsConfigured(t *testing.T) {
+	for _, level := range []struct {
+		publicSigners string
+		shown, hidden []string
 	}{
-		{"by hash", "sha256=" + sha, false},
-		{"by signature tx", "txId=" + sig.TxID, false},
-		{"by document id", "doc=pv1", true},
+		{"none", nil, []string{"bob", "carol", "Org1MSP"}},
+		{"org", []string{`"mspId":"Org1MSP"`}, []string{"bob", "carol"}},
+		{"identity", []string{`"mspId":"Org1MSP"`, `"id":"bob"`, `"id":"carol"`}, nil},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			rec := h.do("GET", "/v1/verify?"+c.query, nil)
-			if rec.Code != 200 {
-				t.Fatalf("%d %s", rec.Code, rec.Body)
-			}
-			body := rec.Body.String()
-			for _, secret := range []string{"bob", "carol", "alice", "Org1MSP", "Contract", "contract", `"tags"`, `"title"`, `"ownerMsp"`} {
-				if strings.Contains(body, secret) {
-					t.Errorf("public answer holds %q: %s", secret, body)
+		h := newHarness(t, func(c *config.Config) { c.PublicSigners = level.publicSigners })
+		reg, sig := signedDoc(t, h, "pv1")
+		sha := reg.Document.SHA256
+		for _, c := range []struct {
+			name, query string
+			showsID     bool
+		}{
+			{"by hash", "sha256=" + sha, false},
+			{"by signature tx", "txId=" + sig.TxID, false},
+			{"by document id", "doc=pv1", true},
+		} {
+			t.Run(level.publicSigners+" "+c.name, func(t *testing.T) {
+				rec := h.do("GET", "/v1/verify?"+c.query, nil)
+				if rec.Code != 200 {
+					t.Fatalf("%d %s", rec.Code, rec.Body)
 				}
-			}
-			if strings.Contains(body, "pv1") != c.showsID {
-				t.Errorf("document id shown: %v, want %v: %s", !c.showsID, c.showsID, body)
-			}
-			got := decode[service.Lookup](t, rec)
-			m := got.Matches[0]
-			if got.View != "public" || m.View != "public" || m.SHA256 != sha || m.Status != model.StatusPending ||
-				m.Registration.TxID != reg.TxID || m.Registration.BlockNumber != reg.BlockNumber ||
-				m.Signatures != (service.SignatureCounts{Required: 2, Signed: 1, Pending: 1}) || !m.Verified {
-				t.Fatalf("%+v", m)
-			}
-			if s := m.Signers[0]; s.RoutingOrder != 1 || s.Status != model.SignerSigned || s.TxID != sig.TxID ||
-				s.BlockNumber == nil || *s.BlockNumber != sig.BlockNumber {
-				t.Fatalf("signer slot %+v", s)
-			}
-		})
+				body := rec.Body.String()
+				for _, secret := range append([]string{"alice", "Contract", "contract", `"tags"`, `"title"`, `"ownerMsp"`}, level.hidden...) {
+					if strings.Contains(body, secret) {
+						t.Errorf("public answer holds %q: %s", secret, body)
+					}
+				}
+				for _, want := range level.shown {
+					if !strings.Contains(body, want) {
+						t.Errorf("public answer lacks %s: %s", want, body)
+					}
+				}
+				if strings.Contains(body, "pv1") != c.showsID {
+					t.Errorf("document id shown: %v, want %v: %s", !c.showsID, c.showsID, body)
+				}
+				got := decode[service.Lookup](t, rec)
+				m := got.Matches[0]
+				if got.View != "public" || m.View != "public" || m.SHA256 != sha || m.Status != model.StatusPending ||
+					m.Registration.TxID != reg.TxID || m.Registration.BlockNumber != reg.BlockNumber ||
+					m.Signatures != (service.SignatureCounts{Required: 2, Signed: 1, Pending: 1}) || !m.Verified {
+					t.Fatalf("%+v", m)
+				}
+				if s := m.Signers[0]; s.RoutingOrder != 1 || s.Status != model.SignerSigned || s.TxID != sig.TxID ||
+					s.BlockNumber == nil || *s.BlockNumber != sig.BlockNumber {
+					t.Fatalf("signer slot %+v", s)
+				}
+			})
+		}
 	}
 }
 

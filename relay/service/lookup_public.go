@@ -41,30 +41,60 @@ func (c *SignatureCounts) count(s model.SignerStatus) {
 	}
 }
 
+// SignerDisclosure is what the public view says about who signed, beyond
+// each slot's status, time and ledger position (relay config publicSigners).
+type SignerDisclosure string
+
+const (
+	// DiscloseNone shows no signer's organisation or id.
+	DiscloseNone SignerDisclosure = "none"
+	// DiscloseOrg shows each signer's organisation (MSP id), which the
+	// channel's members know anyway, but not who in it signed.
+	DiscloseOrg SignerDisclosure = "org"
+	// DiscloseIdentity shows organisation and signer id: for consortia whose
+	// signatures are public by policy.
+	DiscloseIdentity SignerDisclosure = "identity"
+)
+
 // Redact turns every match that full does not admit (by document id) into
-// the public view. full may be nil: everything becomes public.
-func (l *Lookup) Redact(full func(documentID string) bool) {
+// the public view, disclosing signers as signers says. full may be nil:
+// everything becomes public.
+func (l *Lookup) Redact(full func(documentID string) bool, signers SignerDisclosure) {
 	for i := range l.Matches {
 		m := &l.Matches[i]
 		if full != nil && full(m.DocumentID) {
 			continue
 		}
 		l.View = ViewPublic
-		m.redact(l.By == "doc")
+		m.redact(l.By == "doc", signers)
 	}
 }
 
-func (m *LookupMatch) redact(keepID bool) {
+func (m *LookupMatch) redact(keepID bool, signers SignerDisclosure) {
 	m.View = ViewPublic
 	if !keepID { // the caller did not name it: ids may be meaningful and they key further lookups
 		m.DocumentID = ""
 	}
 	m.Title, m.DocType, m.OwnerMSP, m.Tags = "", "", "", nil
 	for i := range m.Signers {
-		m.Signers[i].ID, m.Signers[i].MSPID = "", ""
+		s := &m.Signers[i]
+		switch signers {
+		case DiscloseIdentity:
+		case DiscloseOrg:
+			s.ID = ""
+		default:
+			s.ID, s.MSPID = "", ""
+		}
 	}
 	for i := range m.TxEvents {
-		m.TxEvents[i].Signer = ""
+		e := &m.TxEvents[i]
+		switch msp, _, _ := strings.Cut(e.Signer, "/"); signers {
+		case DiscloseIdentity:
+		case DiscloseOrg:
+			e.Signer = msp
+		default:
+			e.Signer = ""
+		}
 	}
 	if m.Verification != nil {
 		r := &model.VerifyReport{OK: m.Verification.OK, AsOf: m.Verification.AsOf, Checks: []model.Check{}}
@@ -72,7 +102,11 @@ func (m *LookupMatch) redact(keepID bool) {
 			r.DocumentID = m.Verification.DocumentID
 		}
 		for _, c := range m.Verification.Checks {
-			r.Checks = append(r.Checks, model.Check{Name: publicCheckName(c.Name), OK: c.OK})
+			name := c.Name
+			if signers != DiscloseIdentity {
+				name = publicCheckName(name)
+			}
+			r.Checks = append(r.Checks, model.Check{Name: name, OK: c.OK})
 		}
 		m.Verification = r
 	}

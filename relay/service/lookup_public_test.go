@@ -18,7 +18,7 @@ func TestRedactStripsSignerKeysFromCheckNamesAndDropsDetails(t *testing.T) {
 			{Name: "SignatureRecorded#1 Org1MSP/jdoe certificate", Detail: `certificate CN "jdoe" is not signer jdoe`},
 			{Name: "completion", Detail: "completed without signatures of [Org1MSP/jdoe]"},
 		}}}}}
-	l.Redact(nil)
+	l.Redact(nil, DiscloseNone)
 	b, _ := json.Marshal(l)
 	for _, secret := range []string{"jdoe", "hr-7", "Termination", "letter", "Org1MSP", `"hr"`, "2 events"} {
 		if strings.Contains(string(b), secret) {
@@ -36,8 +36,34 @@ func TestRedactStripsSignerKeysFromCheckNamesAndDropsDetails(t *testing.T) {
 
 func TestRedactKeepsWhatTheCallerMaySee(t *testing.T) {
 	l := &Lookup{By: "doc", View: ViewFull, Matches: []LookupMatch{{View: ViewFull, DocumentID: "a", Title: "A"}, {View: ViewFull, DocumentID: "b", Title: "B"}}}
-	l.Redact(func(id string) bool { return id == "a" })
+	l.Redact(func(id string) bool { return id == "a" }, DiscloseNone)
 	if a, b := l.Matches[0], l.Matches[1]; a.Title != "A" || a.View != ViewFull || b.Title != "" || b.DocumentID != "b" || b.View != ViewPublic || l.View != ViewPublic {
 		t.Fatalf("%+v", l)
+	}
+}
+
+// The disclosure levels: a signature transaction's signer and the slots keep
+// the organisation with "org", everything with "identity", where the check
+// names keep their signer keys too; details are dropped at every level.
+func TestRedactDisclosesSignersByLevel(t *testing.T) {
+	for _, c := range []struct {
+		level                     SignerDisclosure
+		slot, txSigner, checkName string
+	}{
+		{DiscloseNone, "/", "", "SignatureRecorded#1 certificate"},
+		{DiscloseOrg, "Org1MSP/", "Org1MSP", "SignatureRecorded#1 certificate"},
+		{DiscloseIdentity, "Org1MSP/jdoe", "Org1MSP/jdoe", "SignatureRecorded#1 Org1MSP/jdoe certificate"},
+	} {
+		l := &Lookup{By: "txId", Matches: []LookupMatch{{DocumentID: "hr-7",
+			Signers:  []LookupSigner{{ID: "jdoe", MSPID: "Org1MSP", RoutingOrder: 1, Status: model.SignerSigned}},
+			TxEvents: []LookupEvent{{Seq: 1, Type: model.EventSignatureRecorded, Signer: "Org1MSP/jdoe"}},
+			Verification: &model.VerifyReport{Checks: []model.Check{
+				{Name: "SignatureRecorded#1 Org1MSP/jdoe certificate", OK: true, Detail: `CN "jdoe"`}}}}}}
+		l.Redact(nil, c.level)
+		m := l.Matches[0]
+		got := []string{m.Signers[0].MSPID + "/" + m.Signers[0].ID, m.TxEvents[0].Signer, m.Verification.Checks[0].Name, m.Verification.Checks[0].Detail}
+		if want := []string{c.slot, c.txSigner, c.checkName, ""}; strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: got %q, want %q", c.level, got, want)
+		}
 	}
 }

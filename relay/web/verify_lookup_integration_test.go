@@ -75,6 +75,9 @@ func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
 		if strings.Contains(signers, signer.spec.ID) || !strings.Contains(signers, sigTx) || !strings.Contains(strings.ToLower(signers), "signed") {
 			t.Errorf("signers table %q lacks the signature tx %s", signers, sigTx)
 		}
+		if !strings.Contains(signers, signer.spec.MSPID) { // publicSigners: org, the default
+			t.Errorf("signers table %q lacks the signer's organisation %s", signers, signer.spec.MSPID)
+		}
 		if got := p.text(`location.search`); got != "?sha256="+reg.Document.SHA256 {
 			t.Errorf("URL query %q", got)
 		}

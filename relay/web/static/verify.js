@@ -185,7 +185,11 @@
     }
     if (m.tags && m.tags.length) facts.push(["Tags", m.tags.join(", ")]);
     facts.push(["Ledger", "channel " + (res.channel || QR.meta("channel"))]);
-    if (m.view === "public") facts.push(["Shown", "public view: titles, owners, tags and signer identities need an API key with documents:read"]);
+    if (m.view === "public") {
+      const hidden = ["titles", "owners", "tags"];
+      if (m.signers.some((s) => !s.id)) hidden.push(m.signers.some((s) => s.mspId) ? "who in each organisation signed" : "who signed");
+      facts.push(["Shown", "public view: " + hidden.slice(0, -1).join(", ") + " and " + hidden[hidden.length - 1] + " need an API key with documents:read"]);
+    }
     $("record-facts").replaceChildren(...facts.filter(([, v]) => v !== undefined && v !== "").flatMap(([k, v]) => [el("dt", { text: k }),
       typeof v === "string" ? el("dd", { class: k === "SHA-256" || k === "Document id" ? "mono break" : "", text: v }) : el("dd", {}, v)]));
     $("signers-body").replaceChildren(...m.signers.map((s) => el("tr", { dataset: { signer: s.id ? s.mspId + "/" + s.id : "" } },
