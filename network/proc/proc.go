@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -29,6 +30,11 @@ type Spec struct {
 	LogFile string   `json:"logFile"`
 	PIDFile string   `json:"pidFile"`
 	Ports   []int    `json:"ports"` // TCP ports it listens on (first = main)
+
+	// exit is how the process this Spec started ended ("exit status 1",
+	// "signal: killed"), once it has: what an error about a node that died
+	// at start says besides its log.
+	exit atomic.Pointer[string]
 }
 
 // SpecFile is where the spec of name is saved under runDir.
@@ -93,7 +99,12 @@ func (s *Spec) Start() (int, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("start %s: %w", s.Name, err)
 	}
-	go cmd.Wait()
+	s.exit.Store(nil)
+	go func() {
+		cmd.Wait()
+		st := cmd.ProcessState.String()
+		s.exit.Store(&st)
+	}()
 	pid := cmd.Process.Pid
 	if err := os.MkdirAll(filepath.Dir(s.PIDFile), 0o755); err != nil {
 		return 0, err
@@ -194,13 +205,25 @@ func WaitPort(s *Spec, port int, timeout time.Duration) error {
 			return nil
 		}
 		if s.PID() == 0 {
-			return fmt.Errorf("%s exited; see %s, which ends:\n%s", s.Name, s.LogFile, s.LogTail(40))
+			return fmt.Errorf("%s exited%s; see %s, which ends:\n%s", s.Name, s.exitNote(), s.LogFile, s.LogTail(40))
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: port %d not open after %s; see %s", s.Name, port, timeout, s.LogFile)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// exitNote is " (exit status 1)" when this process started the node and
+// saw it end, else "" (a node started by another process: its parent reaps it).
+func (s *Spec) exitNote() string {
+	for i := 0; i < 10; i++ { // Wait may lag PID() by a moment
+		if e := s.exit.Load(); e != nil {
+			return " (" + *e + ")"
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return ""
 }
 
 // LogTail returns the last n lines the node logged since its latest start,

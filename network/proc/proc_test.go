@@ -114,8 +114,8 @@ func TestHolderNamesListeningProcess(t *testing.T) {
 	}
 }
 
-// A node that dies at start is reported with what it logged in its latest
-// run only, so CI output says why without the log file.
+// A node that dies at start is reported with how it ended and what it logged
+// in its latest run only, so CI output says why without the log file.
 func TestWaitPortReportsLogTailOfLatestRun(t *testing.T) {
 	sh, err := exec.LookPath("sh")
 	if err != nil {
@@ -136,7 +136,7 @@ func TestWaitPortReportsLogTailOfLatestRun(t *testing.T) {
 		t.Fatal("WaitPort succeeded for a process that exited")
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, "sleeper exited; see "+s.LogFile) || !strings.Contains(msg, "  | panic: wal is torn") {
+	if !strings.Contains(msg, "sleeper exited (exit status 2); see "+s.LogFile) || !strings.Contains(msg, "  | panic: wal is torn") {
 		t.Fatalf("error does not carry the latest run's log:\n%s", msg)
 	}
 	if strings.Contains(msg, "old run") {
