@@ -25,15 +25,32 @@ import (
 // signature), exactly as RecordSignature would record it; any failing
 // document fails the whole transaction. The nonce is used once for the batch.
 func (c *Contract) RecordBatchSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	out, err := recordBatchSignature(ctx, request)
+	out, err := recordBatch(ctx, request, false)
 	return out, asError(err)
 }
 
-func recordBatchSignature(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+// RecordBatchDecline records one scan's refusal of a whole batch: the signer
+// signed the batch-decline payload (batch-sign's fields and the reason), and
+// every listed document gets a SignatureDeclined event that closes it as
+// DECLINED, exactly as DeclineSignature would; as there, a signer may decline
+// before their turn. Checks and atomicity are RecordBatchSignature's.
+func (c *Contract) RecordBatchDecline(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	out, err := recordBatch(ctx, request, true)
+	return out, asError(err)
+}
+
+func recordBatch(ctx contractapi.TransactionContextInterface, request string, decline bool) (string, error) {
 	var req model.BatchSignatureRequest
-	t, err := beginWrite(ctx, "record signatures", request, model.MaxBatchRequestBytes, &req)
+	verb, purpose, evType := "record signatures", payload.PurposeBatchSign, model.EventSignatureRecorded
+	if decline {
+		verb, purpose, evType = "record declines", payload.PurposeBatchDecline, model.EventSignatureDeclined
+	}
+	t, err := beginWrite(ctx, verb, request, model.MaxBatchRequestBytes, &req)
 	if err != nil {
 		return "", err
+	}
+	if !decline && req.Reason != "" {
+		return "", model.Errorf(model.CodeInvalidField, "reason is bound only for RecordBatchDecline")
 	}
 	// The checks run in RecordSignature's order (README), each over every document.
 	docs := make([]*model.Document, len(req.Items))
@@ -88,8 +105,8 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 		}
 	}
 	fp := payload.Fingerprint(leaf.Raw)
-	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: t.channel, DocumentID: req.BatchID,
-		DocumentSHA256: req.Root, Nonce: req.Nonce, SignerFingerprint: fp, Size: req.Size})
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: t.channel, DocumentID: req.BatchID,
+		DocumentSHA256: req.Root, Nonce: req.Nonce, SignerFingerprint: fp, Size: req.Size, Reason: req.Reason})
 	if err != nil {
 		return "", model.Errorf(model.CodeInvalidField, "%v", err)
 	}
@@ -125,7 +142,7 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 			return "", model.Errorf(model.CodeAlreadySigned, "%s already %s document %s", signer.Key(),
 				strings.ToLower(string(signer.Status)), doc.ID)
 		}
-		if signer.RoutingOrder != doc.CurrentOrder {
+		if !decline && signer.RoutingOrder != doc.CurrentOrder {
 			return "", model.Errorf(model.CodeOutOfTurn, "%s has routing order %d; order %d has not finished",
 				signer.Key(), signer.RoutingOrder, doc.CurrentOrder)
 		}
@@ -135,6 +152,7 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 			PayloadSHA256: hex.EncodeToString(sum[:]), CertChainPEM: chainPEM(chain), CertFingerprint: fp,
 			CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: certchain.SerialHex(leaf),
 			CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: verdicts[i].Anchor.Fingerprint,
+			Reason: req.Reason,
 			Batch: &model.BatchEvidence{BatchID: req.BatchID, Root: req.Root, Size: req.Size, Index: p.Index,
 				Proof: append([]string{}, p.Path...)},
 		}
@@ -145,7 +163,11 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 	var first model.Event
 	for i, doc := range docs {
 		signer := doc.Signers[idxs[i]]
-		e := t.event(model.EventSignatureRecorded, doc.ID, doc.EventCount)
+		done := []model.SignerSpec{signer.SignerSpec}
+		if decline { // closes the document: nobody is waited for any more
+			done = pendingSigners(doc)
+		}
+		e := t.event(evType, doc.ID, doc.EventCount)
 		e.Signature = &evidence[i]
 		if err := t.apply(doc, e); err != nil {
 			return "", err
@@ -153,20 +175,20 @@ func recordBatchSignature(ctx contractapi.TransactionContextInterface, request s
 		if i == 0 {
 			first = e
 		}
-		if doc.CurrentOrder == 0 {
+		if !decline && doc.CurrentOrder == 0 {
 			c := t.event(model.EventDocumentCompleted, doc.ID, doc.EventCount)
 			c.Completed = &model.Completed{Signatures: len(doc.Signers)}
 			if err := t.apply(doc, c); err != nil {
 				return "", err
 			}
 		}
-		if err := t.dropPending(doc, []model.SignerSpec{signer.SignerSpec}); err != nil {
+		if err := t.dropPending(doc, done); err != nil {
 			return "", err
 		}
 	}
 	ts := first.Timestamp
 	if err := t.putJSON(nonceKey(req.Nonce), model.NonceRecord{Nonce: req.Nonce, Used: true, TxID: t.id,
-		BatchID: req.BatchID, EventType: model.EventSignatureRecorded, Timestamp: &ts}); err != nil {
+		BatchID: req.BatchID, EventType: evType, Timestamp: &ts}); err != nil {
 		return "", err
 	}
 	return t.emitDocs(docs, true)

@@ -34,6 +34,18 @@ func batchDoc(batch string, i int) string { return fmt.Sprintf("%s-%03d", batch,
 // positions idx (all when idx is nil).
 func (w *world) batchRequest(s *signer, id string, hashes [][32]byte, idx []int) model.BatchSignatureRequest {
 	w.tb.Helper()
+	return w.batchAnswer(s, id, hashes, idx, payload.PurposeBatchSign, "")
+}
+
+// batchDecline is batchRequest for RecordBatchDecline: the batch-decline
+// payload binds the reason.
+func (w *world) batchDecline(s *signer, id string, hashes [][32]byte, idx []int, reason string) model.BatchSignatureRequest {
+	w.tb.Helper()
+	return w.batchAnswer(s, id, hashes, idx, payload.PurposeBatchDecline, reason)
+}
+
+func (w *world) batchAnswer(s *signer, id string, hashes [][32]byte, idx []int, purpose payload.Purpose, reason string) model.BatchSignatureRequest {
+	w.tb.Helper()
 	root, proofs, err := merkle.Proofs(hashes)
 	if err != nil {
 		w.tb.Fatal(err)
@@ -44,8 +56,9 @@ func (w *world) batchRequest(s *signer, id string, hashes [][32]byte, idx []int)
 		}
 	}
 	nonce := w.nextNonce()
-	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: testChannel, DocumentID: id,
-		DocumentSHA256: merkle.Hex(root), Nonce: nonce, SignerFingerprint: payload.Fingerprint(s.cert.Raw), Size: len(hashes)})
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: testChannel, DocumentID: id,
+		DocumentSHA256: merkle.Hex(root), Nonce: nonce, SignerFingerprint: payload.Fingerprint(s.cert.Raw), Size: len(hashes),
+		Reason: reason})
 	if err != nil {
 		w.tb.Fatal(err)
 	}
@@ -54,7 +67,7 @@ func (w *world) batchRequest(s *signer, id string, hashes [][32]byte, idx []int)
 		w.tb.Fatal(err)
 	}
 	req := model.BatchSignatureRequest{BatchID: id, MSPID: s.spec.MSPID, Nonce: nonce, CertChainPEM: s.chain,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: s.alg, Root: merkle.Hex(root), Size: len(hashes)}
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: s.alg, Root: merkle.Hex(root), Size: len(hashes), Reason: reason}
 	for _, i := range idx {
 		req.Items = append(req.Items, model.BatchItem{DocumentID: batchDoc(id, i), Proof: proofs[i]})
 	}
@@ -99,6 +112,82 @@ func TestRecordBatchSignature300(t *testing.T) {
 	if _, err := w.invoke(w.orgs["Org1MSP"].client, "RecordBatchSignature", js(req)); err == nil ||
 		err.Error() != fmt.Sprintf("NONCE_REUSED: nonce %s was used by transaction %s", req.Nonce, nr.TxID) {
 		t.Fatalf("replay: %v", err)
+	}
+}
+
+// A batch decline records what DeclineSignature would on every listed
+// document: a SignatureDeclined event with the reason and the batch evidence,
+// the document closed DECLINED and nobody waited for any more; a signer may
+// decline before their turn; VerifyRecord re-verifies it; the nonce is spent.
+func TestRecordBatchDeclineClosesEveryListedDocument(t *testing.T) {
+	w := newWorld(t)
+	alice, bob := w.signer("Org1MSP", "alice", 1), w.signer("Org2MSP", "bob", 2)
+	hashes := w.registerBatch("bd", 3, alice, bob)
+	req := w.batchDecline(bob, "bd", hashes, []int{0, 2}, "Salary wrong in both")
+	res := decode[model.WriteResult](t, w.must(w.orgs["Org2MSP"].client, "RecordBatchDecline", js(req)))
+	if len(res.Events) != 2 || len(res.Documents) != 2 || w.last.EventCount() != 1 {
+		t.Fatalf("%d events, %d documents", len(res.Events), len(res.Documents))
+	}
+	for i, d := range res.Documents {
+		e := res.Events[i]
+		if d.Status != model.StatusDeclined || d.CurrentOrder != 0 || e.Type != model.EventSignatureDeclined ||
+			e.Signature.Reason != "Salary wrong in both" || e.Signature.Batch == nil || e.Signature.Batch.Root != req.Root ||
+			e.Signature.Batch.Index != []int{0, 2}[i] {
+			t.Fatalf("document %d: %+v / %+v", i, d, e)
+		}
+		if rep := decode[model.VerifyReport](t, w.must(nil, "VerifyRecord", d.ID)); !rep.OK {
+			t.Fatalf("VerifyRecord %s: %+v", d.ID, rep)
+		}
+	}
+	for _, who := range []*signer{alice, bob} { // nothing waits for either signer on the declined documents
+		page := decode[model.Page](t, w.must(nil, "ListPending", js(model.ListQuery{MSPID: who.spec.MSPID, SignerID: who.spec.ID})))
+		if len(page.Records) != 1 || page.Records[0].ID != "bd-001" {
+			t.Fatalf("%s pending: %+v", who.spec.ID, page.Records)
+		}
+	}
+	nr := decode[model.NonceRecord](t, w.must(nil, "GetNonce", req.Nonce))
+	if nr.BatchID != "bd" || nr.EventType != model.EventSignatureDeclined {
+		t.Fatalf("nonce record %+v", nr)
+	}
+	// The documents are closed: signing or declining them again is refused.
+	if _, err := w.invoke(w.orgs["Org1MSP"].client, "RecordBatchSignature", js(w.batchRequest(alice, "bd", hashes, []int{0}))); err == nil ||
+		err.Error() != "DOCUMENT_CLOSED: document bd-000 is DECLINED" {
+		t.Fatalf("signing a declined document: %v", err)
+	}
+}
+
+// Each refusal names its cause: a reason is bound only for declines, the
+// signature must be over the batch-decline payload (a batch-sign signature,
+// or another reason, is a bad signature), and the checks of
+// RecordBatchSignature apply.
+func TestRecordBatchDeclineRefusals(t *testing.T) {
+	w := newWorld(t)
+	alice := w.signer("Org1MSP", "alice", 1)
+	hashes := w.registerBatch("bx", 2, alice)
+	client := w.orgs["Org1MSP"].client
+	withReason := w.batchRequest(alice, "bx", hashes, nil)
+	withReason.Reason = "no"
+	signed := w.batchRequest(alice, "bx", hashes, nil)
+	otherReason := w.batchDecline(alice, "bx", hashes, nil, "no")
+	otherReason.Reason = "yes"
+	for _, c := range []struct {
+		name, fn string
+		req      model.BatchSignatureRequest
+		want     string
+	}{
+		{"a reason on a batch signature", "RecordBatchSignature", withReason, "INVALID_FIELD: reason is bound only for RecordBatchDecline"},
+		{"a batch-sign signature as a decline", "RecordBatchDecline", signed, "BAD_SIGNATURE: "},
+		{"another reason than the one signed", "RecordBatchDecline", otherReason, "BAD_SIGNATURE: "},
+	} {
+		_, err := w.invoke(client, c.fn, js(c.req))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %s…", c.name, err, c.want)
+		}
+	}
+	for i := range 2 {
+		if v := decode[model.DocumentView](t, w.must(nil, "GetDocument", batchDoc("bx", i))); v.Status != model.StatusPending || v.EventCount != 1 {
+			t.Fatalf("a refused decline wrote: %+v", v)
+		}
 	}
 }
 

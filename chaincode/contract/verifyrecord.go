@@ -157,8 +157,9 @@ func (t *txn) recheckSignature(doc *model.Document, ev *model.SignatureEvidence,
 		DocumentSHA256: doc.SHA256, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Reason: ev.Reason,
 		Tags: tags, Note: note}
 	if b := ev.Batch; b != nil {
-		// A batch signature covers the batch payload; the document is in it by its proof.
-		if purpose != payload.PurposeSign || doc.BatchID != b.BatchID || doc.BatchOrder != b.Index {
+		// A batch signature (or decline) covers the batch payload; the document is in it by its proof.
+		batched, ok := purpose.Batched()
+		if !ok || doc.BatchID != b.BatchID || doc.BatchOrder != b.Index {
 			return fmt.Errorf("batch evidence %s/%d does not match document batch %s/%d", b.BatchID, b.Index, doc.BatchID, doc.BatchOrder)
 		}
 		batch, err := merkle.ParseBatch(b.Root, b.Size)
@@ -168,8 +169,8 @@ func (t *txn) recheckSignature(doc *model.Document, ev *model.SignatureEvidence,
 		if err := verifyLeaf(batch, doc, merkle.Proof{Index: b.Index, Size: b.Size, Path: b.Proof}); err != nil {
 			return err
 		}
-		f = payload.Fields{Purpose: payload.PurposeBatchSign, Channel: t.channel, DocumentID: b.BatchID,
-			DocumentSHA256: b.Root, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Size: b.Size}
+		f = payload.Fields{Purpose: batched, Channel: t.channel, DocumentID: b.BatchID,
+			DocumentSHA256: b.Root, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Size: b.Size, Reason: ev.Reason}
 	}
 	msg, err := payload.Build(f)
 	if err != nil {

@@ -197,6 +197,7 @@ type BatchSignatureRequest struct {
 	Root         string      `json:"root"` // Merkle root of the batch's document hashes, lowercase hex
 	Size         int         `json:"size"` // documents in the batch (the tree's leaves)
 	Items        []BatchItem `json:"items"`
+	Reason       string      `json:"reason,omitempty"` // RecordBatchDecline only
 }
 
 // BatchItem is one document of a batch signature and its inclusion proof
@@ -209,7 +210,7 @@ type BatchItem struct {
 // Validate checks the request's shape.
 func (r *BatchSignatureRequest) Validate() error {
 	sr := SignatureRequest{DocumentID: r.BatchID, Nonce: r.Nonce, CertChainPEM: r.CertChainPEM, Signature: r.Signature,
-		Algorithm: r.Algorithm, MSPID: r.MSPID}
+		Algorithm: r.Algorithm, MSPID: r.MSPID, Reason: r.Reason}
 	switch {
 	case !reID.MatchString(r.BatchID):
 		return Errorf(CodeInvalidField, "batchId %q must match %s", clip(r.BatchID), reID)

@@ -29,18 +29,40 @@ const (
 	PurposeAnnotate  Purpose = "annotate"
 	PurposeLogin     Purpose = "login"
 	PurposeBatchSign Purpose = "batch-sign"
+	// PurposeBatchDecline declines every document of a batch that awaits the
+	// signer with one signature: batch-sign's fields plus the reason.
+	PurposeBatchDecline Purpose = "batch-decline"
 )
 
-// Fields are the inputs of a payload. Reason is bound for decline; Tags and
-// Note for annotate; they must be empty otherwise.
+// IsBatch reports whether p signs a batch (its id, Merkle root and size).
+func (p Purpose) IsBatch() bool { return p == PurposeBatchSign || p == PurposeBatchDecline }
+
+// Batched is the purpose that does p for a whole batch with one signature
+// (sign → batch-sign, decline → batch-decline); false for the others.
+func (p Purpose) Batched() (Purpose, bool) {
+	switch p {
+	case PurposeSign:
+		return PurposeBatchSign, true
+	case PurposeDecline:
+		return PurposeBatchDecline, true
+	}
+	return "", false
+}
+
+// IsDecline reports whether p binds a reason.
+func (p Purpose) IsDecline() bool { return p == PurposeDecline || p == PurposeBatchDecline }
+
+// Fields are the inputs of a payload. Size is bound for the batch purposes,
+// Reason for the declines, Tags and Note for annotate; they must be empty
+// otherwise.
 type Fields struct {
 	Purpose           Purpose  `json:"purpose"`
 	Channel           string   `json:"channel"`
-	DocumentID        string   `json:"documentId"`     // the batch id for batch-sign, the challenge id for login
-	DocumentSHA256    string   `json:"documentSha256"` // the batch's Merkle root (hex) for batch-sign
+	DocumentID        string   `json:"documentId"`     // the batch id for batch purposes, the challenge id for login
+	DocumentSHA256    string   `json:"documentSha256"` // the batch's Merkle root (hex) for batch purposes
 	Nonce             string   `json:"nonce"`
 	SignerFingerprint string   `json:"signerFingerprint"` // SHA-256 hex of the signer certificate's DER
-	Size              int      `json:"size,omitempty"`    // batch-sign only: the number of documents (1..MaxBatchSize)
+	Size              int      `json:"size,omitempty"`    // batch purposes only: the number of documents (1..MaxBatchSize)
 	Reason            string   `json:"reason,omitempty"`
 	Tags              []string `json:"tags,omitempty"`
 	Note              string   `json:"note,omitempty"`
@@ -61,8 +83,8 @@ func Fingerprint(der []byte) string {
 //	sha256=<len>:<value>\n
 //	nonce=<len>:<value>\n
 //	signer=<len>:<value>\n
-//	size=<len>:<decimal>\n            (batch-sign only)
-//	reason=<len>:<value>\n            (decline only)
+//	size=<len>:<decimal>\n            (batch-sign and batch-decline only)
+//	reason=<len>:<value>\n            (decline and batch-decline only)
 //	tags=<len>:<t1,t2,...>\n          (annotate only)
 //	note=<len>:<value>\n              (annotate only)
 //
@@ -88,12 +110,13 @@ func Build(f Fields) ([]byte, error) {
 	put("sha256", f.DocumentSHA256)
 	put("nonce", f.Nonce)
 	put("signer", f.SignerFingerprint)
-	switch f.Purpose {
-	case PurposeBatchSign:
+	if f.Purpose.IsBatch() {
 		put("size", strconv.Itoa(f.Size))
-	case PurposeDecline:
+	}
+	if f.Purpose.IsDecline() {
 		put("reason", f.Reason)
-	case PurposeAnnotate:
+	}
+	if f.Purpose == PurposeAnnotate {
 		put("tags", strings.Join(f.Tags, ","))
 		put("note", f.Note)
 	}
@@ -102,7 +125,7 @@ func Build(f Fields) ([]byte, error) {
 
 func (f Fields) check() error {
 	switch f.Purpose {
-	case PurposeSign, PurposeDecline, PurposeAnnotate, PurposeLogin, PurposeBatchSign:
+	case PurposeSign, PurposeDecline, PurposeAnnotate, PurposeLogin, PurposeBatchSign, PurposeBatchDecline:
 	default:
 		return fmt.Errorf("payload: unknown purpose %q", f.Purpose)
 	}
@@ -112,14 +135,14 @@ func (f Fields) check() error {
 	if !isHex64(f.DocumentSHA256) || !isHex64(f.SignerFingerprint) {
 		return errors.New("payload: sha256 and signer must be 64 lowercase hex characters")
 	}
-	if f.Purpose == PurposeBatchSign && (f.Size < 1 || f.Size > MaxBatchSize) {
+	if f.Purpose.IsBatch() && (f.Size < 1 || f.Size > MaxBatchSize) {
 		return fmt.Errorf("payload: batch size must be 1..%d", MaxBatchSize)
 	}
-	if f.Purpose != PurposeBatchSign && f.Size != 0 {
-		return errors.New("payload: size is bound only for batch-sign")
+	if !f.Purpose.IsBatch() && f.Size != 0 {
+		return errors.New("payload: size is bound only for batch-sign and batch-decline")
 	}
-	if f.Purpose != PurposeDecline && f.Reason != "" {
-		return errors.New("payload: reason is bound only for decline")
+	if !f.Purpose.IsDecline() && f.Reason != "" {
+		return errors.New("payload: reason is bound only for decline and batch-decline")
 	}
 	if f.Purpose != PurposeAnnotate && (len(f.Tags) > 0 || f.Note != "") {
 		return errors.New("payload: tags and note are bound only for annotate")
@@ -168,8 +191,7 @@ func Parse(p []byte) (Fields, error) {
 		}
 	}
 	f.Purpose = Purpose(purpose)
-	switch f.Purpose {
-	case PurposeBatchSign:
+	if f.Purpose.IsBatch() {
 		var size string
 		if size, err = next("size"); err != nil {
 			return Fields{}, err
@@ -178,11 +200,13 @@ func Parse(p []byte) (Fields, error) {
 			return Fields{}, errors.New("payload: size is not a positive decimal without leading zeros")
 		}
 		f.Size, _ = strconv.Atoi(size)
-	case PurposeDecline:
+	}
+	if f.Purpose.IsDecline() {
 		if f.Reason, err = next("reason"); err != nil {
 			return Fields{}, err
 		}
-	case PurposeAnnotate:
+	}
+	if f.Purpose == PurposeAnnotate {
 		var tags string
 		if tags, err = next("tags"); err != nil {
 			return Fields{}, err

@@ -106,7 +106,7 @@ func TestVectors(t *testing.T) {
 		})
 	}
 	if len(seen) != 3 || !purposes[payload.PurposeSign] || !purposes[payload.PurposeDecline] || !purposes[payload.PurposeAnnotate] ||
-		!purposes[payload.PurposeBatchSign] {
+		!purposes[payload.PurposeBatchSign] || !purposes[payload.PurposeBatchDecline] {
 		t.Fatalf("vectors cover algorithms %v purposes %v", seen, purposes)
 	}
 }
@@ -205,9 +205,9 @@ func TestWriteVectors(t *testing.T) {
 			mk("annotate-ecdsa-raw-note-only", "ecdsa-p256", model.AlgECDSAP256Raw, with(payload.PurposeAnnotate, func(f *payload.Fields) {
 				f.Note = "no tags: tags=0: is still present"
 			})),
-			batchVector(mk),
 		},
 	}
+	v.Cases = append(v.Cases, batchVectors(mk)...)
 	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -217,9 +217,10 @@ func TestWriteVectors(t *testing.T) {
 	}
 }
 
-// batchVector is the batch-sign case: three documents, the Merkle root
-// (RFC 9162) of their SHA-256 hashes, size 3.
-func batchVector(mk func(name, key string, alg model.Algorithm, f payload.Fields) VectorCase) VectorCase {
+// batchVectors are the batch cases, added after the file was first written:
+// batch-sign and batch-decline over three documents, the Merkle root (RFC
+// 9162) of their SHA-256 hashes, size 3.
+func batchVectors(mk func(name, key string, alg model.Algorithm, f payload.Fields) VectorCase) []VectorCase {
 	var leaves [][32]byte
 	for _, d := range []string{"batch document 1\n", "batch document 2\n", "batch document 3\n"} {
 		leaves = append(leaves, sha256.Sum256([]byte(d)))
@@ -228,16 +229,21 @@ func batchVector(mk func(name, key string, alg model.Algorithm, f payload.Fields
 	if err != nil {
 		panic(err)
 	}
-	return mk("batch-sign-ed25519-3-documents", "ed25519", model.AlgEd25519, payload.Fields{Purpose: payload.PurposeBatchSign,
-		Channel: "qrsign", DocumentID: "batch-2026-001", DocumentSHA256: merkle.Hex(root),
-		Nonce: "ffeeddccbbaa99887766554433221100", Size: len(leaves)})
+	f := payload.Fields{Purpose: payload.PurposeBatchSign, Channel: "qrsign", DocumentID: "batch-2026-001",
+		DocumentSHA256: merkle.Hex(root), Nonce: "ffeeddccbbaa99887766554433221100", Size: len(leaves)}
+	d := f
+	d.Purpose, d.Nonce, d.Reason = payload.PurposeBatchDecline, "0123456789abcdef0123456789abcdef", "Salary wrong in all three — à revoir"
+	return []VectorCase{
+		mk("batch-sign-ed25519-3-documents", "ed25519", model.AlgEd25519, f),
+		mk("batch-decline-ed25519-3-documents-utf8-reason", "ed25519", model.AlgEd25519, d),
+	}
 }
 
-// TestAppendBatchVector adds the batch-sign vector to the existing file
-// without regenerating the others (their keys and certificates stay).
-func TestAppendBatchVector(t *testing.T) {
-	if os.Getenv("QRSIGN_APPEND_BATCH_VECTOR") != "1" {
-		t.Skip("set QRSIGN_APPEND_BATCH_VECTOR=1 to append the batch-sign vector to " + vectorsFile)
+// TestAppendVectors adds the batch vectors the file lacks without
+// regenerating the others (their keys, certificates and ECDSA signatures stay).
+func TestAppendVectors(t *testing.T) {
+	if os.Getenv("QRSIGN_APPEND_VECTORS") != "1" {
+		t.Skip("set QRSIGN_APPEND_VECTORS=1 to append missing batch vectors to " + vectorsFile)
 	}
 	b, err := os.ReadFile(vectorsFile)
 	if err != nil {
@@ -267,7 +273,15 @@ func TestAppendBatchVector(t *testing.T) {
 			PayloadHex: hex.EncodeToString(msg), PayloadSHA256: hex.EncodeToString(sum[:]),
 			Signature: base64.StdEncoding.EncodeToString(sig)}
 	}
-	v.Cases = append(v.Cases, batchVector(mk))
+	have := map[string]bool{}
+	for _, c := range v.Cases {
+		have[c.Name] = true
+	}
+	for _, c := range batchVectors(mk) {
+		if !have[c.Name] {
+			v.Cases = append(v.Cases, c)
+		}
+	}
 	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)

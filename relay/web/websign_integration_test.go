@@ -166,7 +166,7 @@ func TestMobileSignerInChromium(t *testing.T) {
 		// Checks as in Go: the same error texts.
 		for expr, want := range map[string]string{
 			`{purpose: "sign", channel: "c", documentId: "d", documentSha256: "AB", nonce: "n", signerFingerprint: "x"}`:                                                                         "payload: sha256 and signer must be 64 lowercase hex characters",
-			`{purpose: "sign", channel: "c", documentId: "d", documentSha256: "` + strings.Repeat("a", 64) + `", nonce: "n", signerFingerprint: "` + strings.Repeat("b", 64) + `", reason: "r"}`: "payload: reason is bound only for decline",
+			`{purpose: "sign", channel: "c", documentId: "d", documentSha256: "` + strings.Repeat("a", 64) + `", nonce: "n", signerFingerprint: "` + strings.Repeat("b", 64) + `", reason: "r"}`: "payload: reason is bound only for decline and batch-decline",
 			`{purpose: "vote", channel: "c", documentId: "d", nonce: "n"}`:                                                                                                                       `payload: unknown purpose "vote"`,
 		} {
 			if got := p.text(`(() => { try { QRPayload.build(` + expr + `); return "built"; } catch (e) { return e.message; } })()`); got != want {

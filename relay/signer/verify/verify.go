@@ -193,7 +193,8 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 	if b := ev.Batch; b != nil {
 		// One signature over the batch (id, root, size); this document is
 		// leaf b.Index of that tree: its registered hash must prove in.
-		if purpose != payload.PurposeSign {
+		batched, ok := purpose.Batched()
+		if !ok {
 			return "", fmt.Errorf("batch evidence on a %s event", e.Type)
 		}
 		batch, err := merkle.ParseBatch(b.Root, b.Size)
@@ -207,8 +208,8 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 		if err := batch.Verify(docLeaf, merkle.Proof{Index: b.Index, Size: b.Size, Path: b.Proof}); err != nil {
 			return "", fmt.Errorf("the document is not leaf %d of batch %s's Merkle tree: %w", b.Index, b.BatchID, err)
 		}
-		f = payload.Fields{Purpose: payload.PurposeBatchSign, Channel: v.Channel, DocumentID: b.BatchID, DocumentSHA256: b.Root,
-			Nonce: ev.Nonce, SignerFingerprint: fp, Size: b.Size}
+		f = payload.Fields{Purpose: batched, Channel: v.Channel, DocumentID: b.BatchID, DocumentSHA256: b.Root,
+			Nonce: ev.Nonce, SignerFingerprint: fp, Size: b.Size, Reason: ev.Reason}
 		batchNote = fmt.Sprintf("; leaf %d of %d of batch %s (root %.12s…) proves in", b.Index, b.Size, b.BatchID, b.Root)
 	}
 	msg, err := payload.Build(f)

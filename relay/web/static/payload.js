@@ -7,7 +7,9 @@
 (function () {
   const HEADER = "QRSIGN-PAYLOAD/1";
   const MAX_BATCH = 1 << 16;
-  const PURPOSES = ["sign", "decline", "annotate", "login", "batch-sign"];
+  const PURPOSES = ["sign", "decline", "annotate", "login", "batch-sign", "batch-decline"];
+  const isBatch = (p) => p === "batch-sign" || p === "batch-decline";
+  const isDecline = (p) => p === "decline" || p === "batch-decline";
   const enc = new TextEncoder();
   const isHex64 = (s) => typeof s === "string" && /^[0-9a-f]{64}$/.test(s);
 
@@ -16,9 +18,9 @@
     if (!f.channel || !f.documentId || !f.nonce) throw new Error("payload: channel, document and nonce are required");
     if (!isHex64(f.documentSha256) || !isHex64(f.signerFingerprint)) throw new Error("payload: sha256 and signer must be 64 lowercase hex characters");
     const size = f.size || 0;
-    if (f.purpose === "batch-sign" && !(Number.isInteger(size) && size >= 1 && size <= MAX_BATCH)) throw new Error("payload: batch size must be 1.." + MAX_BATCH);
-    if (f.purpose !== "batch-sign" && size !== 0) throw new Error("payload: size is bound only for batch-sign");
-    if (f.purpose !== "decline" && f.reason) throw new Error("payload: reason is bound only for decline");
+    if (isBatch(f.purpose) && !(Number.isInteger(size) && size >= 1 && size <= MAX_BATCH)) throw new Error("payload: batch size must be 1.." + MAX_BATCH);
+    if (!isBatch(f.purpose) && size !== 0) throw new Error("payload: size is bound only for batch-sign and batch-decline");
+    if (!isDecline(f.purpose) && f.reason) throw new Error("payload: reason is bound only for decline and batch-decline");
     const tags = f.tags || [];
     if (f.purpose !== "annotate" && (tags.length > 0 || f.note)) throw new Error("payload: tags and note are bound only for annotate");
     for (const t of tags) if (!t || t.includes(",")) throw new Error('payload: tag "' + t + '" is empty or holds a comma');
@@ -40,8 +42,8 @@
     put("sha256", f.documentSha256);
     put("nonce", f.nonce);
     put("signer", f.signerFingerprint);
-    if (f.purpose === "batch-sign") put("size", String(f.size));
-    if (f.purpose === "decline") put("reason", f.reason || "");
+    if (isBatch(f.purpose)) put("size", String(f.size));
+    if (isDecline(f.purpose)) put("reason", f.reason || "");
     if (f.purpose === "annotate") { put("tags", (f.tags || []).join(",")); put("note", f.note || ""); }
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
