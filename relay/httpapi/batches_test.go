@@ -185,6 +185,13 @@ func TestBatchSheetPDFAndHTMLCarryEachSignersQR(t *testing.T) {
 // batchCallback signs the batch-sign payload of a batch session.
 func (h *harness) batchCallback(tok string, s *testpki.Signer) service.ScanRequest {
 	h.t.Helper()
+	return h.batchAnswer(tok, s, payload.PurposeBatchSign, "")
+}
+
+// batchAnswer signs the batch-sign or batch-decline payload of a batch
+// session, as a signer does after checking every document.
+func (h *harness) batchAnswer(tok string, s *testpki.Signer, purpose payload.Purpose, reason string) service.ScanRequest {
+	h.t.Helper()
 	sess := decode[service.SessionInfo](h.t, h.do("GET", "/v1/sessions/"+tok, nil))
 	if sess.Batch == nil {
 		h.t.Fatalf("not a batch session: %+v", sess)
@@ -203,14 +210,81 @@ func (h *harness) batchCallback(tok string, s *testpki.Signer) service.ScanReque
 	if merkle.Hex(root) != sess.Batch.Root || sess.Batch.Size != len(leaves) {
 		h.t.Fatal("root does not match the documents")
 	}
-	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: "qrsign", DocumentID: sess.Batch.ID,
-		DocumentSHA256: sess.Batch.Root, Nonce: sess.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Size: sess.Batch.Size})
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: "qrsign", DocumentID: sess.Batch.ID,
+		DocumentSHA256: sess.Batch.Root, Nonce: sess.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Size: sess.Batch.Size,
+		Reason: reason})
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
-	return service.ScanRequest{Token: tok, Action: "batch-sign", CertChainPEM: s.CertPEM,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER}
+	return service.ScanRequest{Token: tok, Action: string(purpose), CertChainPEM: s.CertPEM,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Reason: reason}
+}
+
+// One batch-decline scan declines every open document of the batch that
+// awaits the signer, before their turn too, with the reason recorded on
+// each; a retry is a replay; a second batch session finds nothing open.
+func TestBatchDeclineOneScanDeclinesEveryDocumentAwaitingTheSigner(t *testing.T) {
+	h := newHarness(t)
+	if rec := h.postBatch(batchMeta("b1"), 4); rec.Code != 201 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	// bob (order 1) signs document 2 on its own first: it stays open for carol.
+	bobSess, _ := h.svc.SignerSession(context.Background(), "b1.0002", "Org1MSP/bob")
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(bobSess.Token, h.ca.Issue("bob"), "sign", "")); rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	csess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/carol")
+	carol := h.ca.Issue("carol")
+	req := h.batchAnswer(csess.Token, carol, payload.PurposeBatchDecline, "Salary wrong in all four")
+	rec := h.doJSON("POST", "/v1/callbacks/scan", req)
+	res := decode[service.ScanResult](t, rec)
+	if rec.Code != 200 || len(res.Documents) != 4 || res.EventType != model.EventSignatureDeclined || res.DocumentStatus != model.StatusDeclined {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	for i := 1; i <= 4; i++ {
+		v, _ := h.ledger.GetDocument(context.Background(), fmt.Sprintf("b1.%04d", i))
+		if v.Status != model.StatusDeclined || v.Signers[1].Status != model.SignerDeclined {
+			t.Fatalf("%s: %s %+v", v.ID, v.Status, v.Signers)
+		}
+	}
+	if again := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", req)); !again.Replayed || again.TxID != res.TxID {
+		t.Fatalf("retry: %+v", again)
+	}
+	b := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
+	if b.Documents[1].Status != model.StatusDeclined || b.Documents[1].Signers[0].Status != model.SignerSigned {
+		t.Fatalf("%+v", b.Documents[1])
+	}
+	bsess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.batchAnswer(bsess.Token, h.ca.Issue("bob"), payload.PurposeBatchDecline, "late")),
+		409, "DOCUMENT_CLOSED")
+}
+
+// A reason on a batch signature is refused before anything reaches the
+// ledger, and an unknown action names the four there are.
+func TestBatchAnswerRefusals(t *testing.T) {
+	h := newHarness(t)
+	if rec := h.postBatch(batchMeta("b1"), 2); rec.Code != 201 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
+	req := h.batchCallback(sess.Token, h.ca.Issue("bob"))
+	req.Reason = "no"
+	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", req), 400, "INVALID_FIELD")
+	if p.Detail != "reason is only for actions decline and batch-decline" {
+		t.Fatal(p.Detail)
+	}
+	req.Reason, req.Action = "", "batch-void"
+	p = wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", req), 400, "INVALID_FIELD")
+	if p.Detail != `action must be sign, decline, batch-sign or batch-decline, not "batch-void"` {
+		t.Fatal(p.Detail)
+	}
+	before := h.ledger.Submits
+	req.Action = "batch-decline" // signed as batch-sign: the relay's pre-check refuses it
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", req), 422, "BAD_SIGNATURE")
+	if h.ledger.Submits != before {
+		t.Fatal("a refused answer reached the ledger")
+	}
 }
 
 func TestBatchSignOneScanSignsEveryDocumentAwaitingTheSigner(t *testing.T) {

@@ -461,6 +461,11 @@ func (g *Gateway) RecordBatchSignature(ctx context.Context, req model.BatchSigna
 	return g.write(ctx, "RecordBatchSignature", req)
 }
 
+// RecordBatchDecline submits RecordBatchDecline.
+func (g *Gateway) RecordBatchDecline(ctx context.Context, req model.BatchSignatureRequest) (*Written, error) {
+	return g.write(ctx, "RecordBatchDecline", req)
+}
+
 // List evaluates one of the list queries.
 func (g *Gateway) List(ctx context.Context, fn ListFunc, q model.ListQuery) (*model.Page, error) {
 	arg, err := json.Marshal(q)

@@ -45,6 +45,9 @@ type Ledger interface {
 	// RecordBatchSignature records one signature over a batch's Merkle root
 	// on each listed document (one transaction).
 	RecordBatchSignature(ctx context.Context, req model.BatchSignatureRequest) (*Written, error)
+	// RecordBatchDecline records one decline (with its reason) over a
+	// batch's Merkle root on each listed document (one transaction).
+	RecordBatchDecline(ctx context.Context, req model.BatchSignatureRequest) (*Written, error)
 	// List evaluates ListBySigner, ListByOwner, ListPending, ListByTag or ListByHash.
 	List(ctx context.Context, fn ListFunc, q model.ListQuery) (*model.Page, error)
 	// ListByTx is the documents a transaction appended events to.

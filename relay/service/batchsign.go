@@ -107,8 +107,11 @@ func (s *Service) batchSession(ctx context.Context, tok string, c token.Claims, 
 }
 
 // scanBatch turns a batch-sign callback into one RecordBatchSignature over
-// the batch's documents that await this signer now, each with its proof.
-func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRequest) (*ScanResult, error) {
+// the batch's documents that await this signer now, each with its proof; a
+// batch-decline callback into one RecordBatchDecline over those that await
+// this signer at all (a signer may decline before their turn).
+func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRequest, want model.EventType, purpose payload.Purpose) (*ScanResult, error) {
+	decline := purpose == payload.PurposeBatchDecline
 	b, ok := s.batchOfToken(claims)
 	if !ok {
 		return nil, problem.New(problem.CodeTokenInvalid, "the token is not a session of a batch at this relay")
@@ -135,39 +138,51 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRe
 			continue
 		}
 		for _, sg := range v.Signers {
-			if sg.Key() == key && sg.Status == model.SignerPending && sg.RoutingOrder == v.CurrentOrder {
+			if sg.Key() == key && sg.Status == model.SignerPending && (decline || sg.RoutingOrder == v.CurrentOrder) {
 				items = append(items, model.BatchItem{DocumentID: d.ID, Proof: proofs[i]})
 			}
 		}
+	}
+	if len(items) == 0 && decline {
+		return nil, problem.Newf(model.CodeDocumentClosed, "no open document of batch %s awaits %s", b.ID, key)
 	}
 	if len(items) == 0 {
 		return nil, problem.Newf(model.CodeOutOfTurn, "no document of batch %s awaits %s's signature now", b.ID, key)
 	}
 	sr := model.SignatureRequest{DocumentID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm}
-	f := payload.Fields{Purpose: payload.PurposeBatchSign, Channel: s.Channel, DocumentID: b.ID, DocumentSHA256: b.Root,
-		Nonce: claims.Nonce, Size: len(leaves)}
+	f := payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: b.ID, DocumentSHA256: b.Root,
+		Nonce: claims.Nonce, Size: len(leaves), Reason: req.Reason}
 	if err := s.preVerify(ctx, claims.MSPID, claims.SignerID, &sr, f); err != nil {
 		return nil, err
 	}
 	breq := model.BatchSignatureRequest{BatchID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
-		Signature: req.Signature, Algorithm: req.Algorithm, Root: b.Root, Size: len(leaves), Items: items}
+		Signature: req.Signature, Algorithm: req.Algorithm, Root: b.Root, Size: len(leaves), Items: items, Reason: req.Reason}
 	if err := breq.Validate(); err != nil {
 		return nil, problem.From(err)
 	}
 	t0 := time.Now()
-	w, err := s.Ledger.RecordBatchSignature(ctx, breq)
-	s.observe("RecordBatchSignature", t0)
+	var w *ledger.Written
+	if decline {
+		w, err = s.Ledger.RecordBatchDecline(ctx, breq)
+		s.observe("RecordBatchDecline", t0)
+	} else {
+		w, err = s.Ledger.RecordBatchSignature(ctx, breq)
+		s.observe("RecordBatchSignature", t0)
+	}
 	if err != nil {
 		if _, rejected := ledger.CodeOf(err); rejected {
-			if r, rerr := s.fromNonce(ctx, claims, model.EventSignatureRecorded); rerr != nil || r != nil {
+			if r, rerr := s.fromNonce(ctx, claims, want); rerr != nil || r != nil {
 				return r, rerr
 			}
 		}
 		return nil, fromLedger(err)
 	}
 	res := &ScanResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: b.ID,
-		EventType: model.EventSignatureRecorded, DocumentStatus: model.StatusPending}
+		EventType: want, DocumentStatus: model.StatusPending}
+	if decline {
+		res.DocumentStatus = model.StatusDeclined // every document it names
+	}
 	for _, it := range items {
 		res.Documents = append(res.Documents, it.DocumentID)
 	}

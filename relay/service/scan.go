@@ -31,14 +31,14 @@ type SessionInfo struct {
 	MatchCode      string           `json:"matchCode"`
 	CallbackURL    string           `json:"callbackUrl"`
 	DocumentStatus model.Status     `json:"documentStatus"`
-	// Batch is set for a batch session token (action batch-sign).
+	// Batch is set for a batch session token (action batch-sign or batch-decline).
 	Batch *BatchSession `json:"batch,omitempty"`
 }
 
 // ScanRequest is the body of POST /v1/callbacks/scan.
 type ScanRequest struct {
 	Token        string          `json:"token"`
-	Action       string          `json:"action"` // sign | decline | batch-sign
+	Action       string          `json:"action"` // sign | decline | batch-sign | batch-decline
 	CertChainPEM string          `json:"certChainPem"`
 	Signature    string          `json:"signature"` // standard base64
 	Algorithm    model.Algorithm `json:"algorithm"`
@@ -54,7 +54,7 @@ type ScanResult struct {
 	EventType      model.EventType `json:"eventType"`
 	DocumentStatus model.Status    `json:"documentStatus"`
 	Replayed       bool            `json:"replayed"`
-	// Documents are the documents a batch-sign signed.
+	// Documents are the documents a batch-sign signed (or a batch-decline declined).
 	Documents []string `json:"documents,omitempty"`
 }
 
@@ -119,7 +119,8 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 	started := time.Now()
 	claims, err := s.VerifyToken(req.Token)
 	op := "scan"
-	if req.Action == "sign" || req.Action == "decline" || req.Action == "batch-sign" {
+	switch req.Action {
+	case "sign", "decline", "batch-sign", "batch-decline":
 		op = req.Action
 	}
 	c.Who = claims.MSPID + "/" + claims.SignerID
@@ -142,17 +143,19 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 	switch req.Action {
 	case "sign":
 		if req.Reason != "" {
-			return nil, problem.New(model.CodeInvalidField, "reason is only for action decline")
+			return nil, problem.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
 		}
 	case "decline":
 		want, purpose = model.EventSignatureDeclined, payload.PurposeDecline
 	case "batch-sign":
 		if req.Reason != "" {
-			return nil, problem.New(model.CodeInvalidField, "reason is only for action decline")
+			return nil, problem.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
 		}
 		purpose = payload.PurposeBatchSign
+	case "batch-decline":
+		want, purpose = model.EventSignatureDeclined, payload.PurposeBatchDecline
 	default:
-		return nil, problem.Newf(model.CodeInvalidField, "action must be sign, decline or batch-sign, not %q", clip(req.Action))
+		return nil, problem.Newf(model.CodeInvalidField, "action must be sign, decline, batch-sign or batch-decline, not %q", clip(req.Action))
 	}
 	if r := s.recalledResult(claims.Nonce); r != nil {
 		return s.replayOf(r, claims.DocID, want)
@@ -192,8 +195,8 @@ func (s *Service) replayOf(r *ScanResult, doc string, want model.EventType) (*Sc
 }
 
 func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest, want model.EventType, purpose payload.Purpose) (*ScanResult, error) {
-	if purpose == payload.PurposeBatchSign {
-		return s.scanBatch(ctx, claims, req)
+	if purpose.IsBatch() {
+		return s.scanBatch(ctx, claims, req, want, purpose)
 	}
 	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/websocket"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/service"
 )
 
 // newTab opens a second tab in the browser (a phone next to the desktop).
@@ -101,10 +102,10 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		contents[n] = []byte(n + " " + tag + "\nThe parties agree.\n")
 		paths = append(paths, writeFile(t, n, contents[n]))
 	}
-	fill := func(p *page) {
+	fillTitled := func(p *page, title string) {
 		p.eval(`(() => {
 			const set = (el, v) => { el.value = v; el.dispatchEvent(new Event("input", {bubbles: true})); };
-			set(document.getElementById("title"), "Flat move-in "+`+jsString(tag)+`);
+			set(document.getElementById("title"), `+jsString(title)+`);
 			document.getElementById("as-batch").checked = true;
 			const row = document.querySelector("#signer-rows tr");
 			set(row.querySelector('[name="mspId"]'), `+jsString(s.org.MSPID)+`);
@@ -112,6 +113,7 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 			document.getElementById("upload-submit").click();
 		})()`, nil)
 	}
+	fill := func(p *page) { fillTitled(p, "Flat move-in "+tag) }
 
 	t.Run("a batch with one invalid document is refused whole and the error stands next to that file", func(t *testing.T) {
 		desk.t = t
@@ -201,7 +203,7 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		if got := phone.text(`document.getElementById("match-code").textContent`); got != code {
 			t.Errorf("phone match code %q, desktop %q", got, code)
 		}
-		if got := phone.text(`document.getElementById("sign-btn").textContent + "|" + document.getElementById("decline-btn").hidden`); got != "Sign all 3 documents|true" {
+		if got := phone.text(`document.getElementById("sign-btn").textContent + "|" + document.getElementById("decline-btn").hidden`); got != "Sign all 3 documents|false" {
 			t.Errorf("sign controls %q", got)
 		}
 		phone.fill("enroll-secret", secret)
@@ -520,5 +522,71 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		desk.fits()
 		desk.screenshot("verify-evidence-375")
 		desk.clean()
+	})
+
+	t.Run("a second batch declined as a whole from the phone: every document DECLINED with the reason, re-verified, shown live", func(t *testing.T) {
+		desk.t = t
+		desk.navigate(s.srv.URL + "/app/") // the key stays in this tab's session storage
+		desk.setFiles("#files", paths...)
+		fillTitled(desk, "Flat move-in, second offer "+tag) // another batch (the same request again would be the same batch)
+		card := `document.querySelector(".batch-card")`     // the newest card comes first
+		sc := card + `.querySelector('[data-signer="` + s.org.MSPID + "/" + id + `"]')`
+		desk.waitFor(card+`.dataset.batch !== `+jsString(batchID)+` && `+sc+` && `+sc+`.querySelector(".qr-box img") && `+
+			sc+`.querySelector(".qr-box img").naturalWidth > 0`, "second batch QR")
+		var declined []string
+		desk.eval(`[...`+card+`.querySelectorAll(".batch-docs tbody tr")].map((r) => r.dataset.doc)`, &declined)
+		u, err := url.Parse(desk.shownQR(sc + `.querySelector(".qr-box img")`))
+		if err != nil || len(declined) != 3 {
+			t.Fatalf("QR %v, documents %v", err, declined)
+		}
+		phone := b.newTab(t)
+		phone.phone(true)
+		phone.navigate(s.localURL() + u.Path) // the key enrolled above is in this browser
+		phone.waitFor(`document.getElementById("check").dataset.state === "verified" && !document.getElementById("decline-btn").disabled`, "batch verified, key ready")
+		if got := phone.text(`document.getElementById("decline-btn").textContent + "|" + document.getElementById("decline-btn").hidden`); got != "Decline all 3|false" {
+			t.Errorf("decline control %q", got)
+		}
+		phone.click("decline-btn")
+		phone.waitFor(`!document.getElementById("reason-field").hidden`, "reason asked")
+		reason := "Rent differs from the offer — " + tag
+		phone.fill("reason", reason)
+		phone.fill("passphrase", "batch horse battery")
+		phone.click("decline-btn")
+		phone.waitFor(`document.getElementById("check").dataset.state === "declined"`, "batch declined")
+		if got := phone.text(`document.querySelector("#check .big").textContent + "|" + document.getElementById("res-event").textContent`); got != "Declined 3 of 3 documents|SignatureDeclined" {
+			t.Errorf("phone says %q", got)
+		}
+		phone.fits()
+		phone.screenshot("batch-phone-declined")
+		phone.clean()
+		desk.call("Page.bringToFront", nil, nil)
+
+		// Live on the desktop: the batch stream pushes every document DECLINED, then done.
+		desk.waitFor(`[...`+card+`.querySelectorAll(".batch-docs tbody tr")].every((r) => r.dataset.status === "DECLINED") && `+
+			card+`.dataset.lastEvent === "done"`, "every document DECLINED")
+		desk.screenshot("batch-declined")
+		desk.clean()
+
+		// On the ledger: one chaincode-verified decline per document with the
+		// reason and the batch evidence, and VerifyRecord re-verifies each.
+		for i, d := range declined {
+			ev := s.answered(t, d, id, model.SignerDeclined, model.EventSignatureDeclined)
+			if ev.Reason != reason || ev.Batch == nil || ev.Batch.Index != i || ev.Batch.Size != 3 {
+				t.Errorf("document %s: reason %q, batch evidence %+v", d, ev.Reason, ev.Batch)
+			}
+			if v := s.document(t, d); v.Status != model.StatusDeclined {
+				t.Errorf("document %s is %s", d, v.Status)
+			}
+		}
+		var lk service.Lookup
+		res, err := http.Get(s.srv.URL + "/v1/verify?doc=" + url.QueryEscape(declined[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(res.Body).Decode(&lk)
+		res.Body.Close()
+		if len(lk.Matches) != 1 || !lk.Matches[0].Verified || lk.Matches[0].Status != model.StatusDeclined {
+			t.Errorf("verify of a declined batch document: %+v", lk)
+		}
 	})
 }

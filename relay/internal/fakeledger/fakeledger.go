@@ -182,7 +182,7 @@ func (l *Ledger) sign(ctx context.Context, op string, req model.SignatureRequest
 	if s.Status != model.SignerPending {
 		return rej(model.CodeAlreadySigned, "%s already %s", s.Key(), s.Status)
 	}
-	if s.RoutingOrder != d.CurrentOrder {
+	if typ == model.EventSignatureRecorded && s.RoutingOrder != d.CurrentOrder { // a decline may come before its turn, as in the chaincode
 		return rej(model.CodeOutOfTurn, "routing order %d has not finished", d.CurrentOrder)
 	}
 	tx := l.newTx()
@@ -424,7 +424,16 @@ func contains(ss []string, s string) bool {
 // each document's signature (in one fake transaction per document; the
 // chaincode writes them in one).
 func (l *Ledger) RecordBatchSignature(ctx context.Context, req model.BatchSignatureRequest) (*ledger.Written, error) {
-	const op = "RecordBatchSignature"
+	return l.recordBatch(ctx, "RecordBatchSignature", req, model.EventSignatureRecorded)
+}
+
+// RecordBatchDecline implements ledger.Ledger as RecordBatchSignature does,
+// declining each listed document with the request's reason.
+func (l *Ledger) RecordBatchDecline(ctx context.Context, req model.BatchSignatureRequest) (*ledger.Written, error) {
+	return l.recordBatch(ctx, "RecordBatchDecline", req, model.EventSignatureDeclined)
+}
+
+func (l *Ledger) recordBatch(ctx context.Context, op string, req model.BatchSignatureRequest, typ model.EventType) (*ledger.Written, error) {
 	if l.down() {
 		return nil, ledger.Unavailable(op, "", fmt.Errorf("fake: down"))
 	}
@@ -467,7 +476,7 @@ func (l *Ledger) RecordBatchSignature(ctx context.Context, req model.BatchSignat
 	for i, it := range req.Items {
 		sub := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", req.Nonce, i)))
 		w, err := l.sign(ctx, op, model.SignatureRequest{DocumentID: it.DocumentID, MSPID: req.MSPID, Nonce: hex.EncodeToString(sub[:16]),
-			CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm}, model.EventSignatureRecorded)
+			CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}, typ)
 		if err != nil {
 			return nil, err
 		}
@@ -477,7 +486,7 @@ func (l *Ledger) RecordBatchSignature(ctx context.Context, req model.BatchSignat
 	l.mu.Lock()
 	now := l.Now().UTC()
 	l.nonces[req.Nonce] = model.NonceRecord{Nonce: req.Nonce, Used: true, TxID: out.TxID, DocumentID: req.BatchID,
-		EventType: model.EventSignatureRecorded, Timestamp: &now}
+		EventType: typ, Timestamp: &now}
 	l.mu.Unlock()
 	return out, nil
 }

@@ -21,14 +21,20 @@ import (
 var ErrBatchMismatch = errors.New("REFUSED: the batch does not match the QR code; nothing was signed")
 
 // runBatch is a scan of a batch session: one signature over (batch id,
-// Merkle root, size) signs every document. Before anything is asked or
-// signed, every document is downloaded and hashed, and the root recomputed
-// from those hashes in order must equal the QR's (the relay signed it in the
-// token) and the session's; the size signed is the number of documents.
+// Merkle root, size) signs every document, or with the reason declines every
+// one. Before anything is asked or signed, every document is downloaded and
+// hashed, and the root recomputed from those hashes in order must equal the
+// QR's (the relay signed it in the token) and the session's; the size signed
+// is the number of documents.
 func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string, claims token.Claims, sess *relayapi.Session, req Request) (*Outcome, error) {
 	b := sess.Batch
-	if req.Action != relayapi.ActionSign {
-		return nil, fmt.Errorf("a batch session can only be signed (batch-sign), not %s; decline its documents one by one", req.Action)
+	purpose, action, verb := payload.PurposeBatchSign, relayapi.ActionBatchSign, "Sign"
+	switch req.Action {
+	case relayapi.ActionSign:
+	case relayapi.ActionDecline:
+		purpose, action, verb = payload.PurposeBatchDecline, relayapi.ActionBatchDecline, "Decline"
+	default:
+		return nil, fmt.Errorf("a batch session is signed or declined as a whole, not %q", req.Action)
 	}
 	n := len(b.Documents)
 	switch {
@@ -78,7 +84,10 @@ func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string,
 	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", sess.Signer.ID, sess.Signer.MSPID, sess.Signer.RoutingOrder)
 	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", sess.MatchCode)
 	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
-	if err := s.confirm(fmt.Sprintf("Sign all %d documents of %q as %s?", n, sess.Title, sess.Signer.ID)); err != nil {
+	if purpose == payload.PurposeBatchDecline {
+		fmt.Fprintf(w, "Reason:     %s\n", req.Reason)
+	}
+	if err := s.confirm(fmt.Sprintf("%s all %d documents of %q as %s?", verb, n, sess.Title, sess.Signer.ID)); err != nil {
 		return nil, err
 	}
 
@@ -93,8 +102,8 @@ func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string,
 	if err != nil {
 		return nil, err
 	}
-	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: sess.Channel, DocumentID: b.ID,
-		DocumentSHA256: root, Nonce: claims.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Size: n})
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: sess.Channel, DocumentID: b.ID,
+		DocumentSHA256: root, Nonce: claims.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Size: n, Reason: req.Reason})
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +111,9 @@ func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string,
 	if err != nil {
 		return nil, err
 	}
-	res, err := rc.Callback(ctx, "/v1/callbacks/scan", relayapi.CallbackRequest{Token: tok, Action: relayapi.ActionBatchSign,
-		CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER)})
+	res, err := rc.Callback(ctx, "/v1/callbacks/scan", relayapi.CallbackRequest{Token: tok, Action: action,
+		CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER),
+		Reason: req.Reason})
 	if err != nil {
 		return nil, err
 	}

@@ -83,15 +83,20 @@ func newBatchRelay(t *testing.T, n int) *batchRelay {
 		c, _ := token.Verify(f.key, req.Token, time.Now())
 		blk, _ := pem.Decode([]byte(req.CertChainPEM))
 		cert, _ := x509.ParseCertificate(blk.Bytes)
-		msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: "qrsign", DocumentID: c.DocID,
-			DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Size: len(f.docs)})
+		purpose, event := payload.PurposeBatchSign, "SignatureRecorded"
+		if req.Action == "batch-decline" {
+			purpose, event = payload.PurposeBatchDecline, "SignatureDeclined"
+		}
+		msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: "qrsign", DocumentID: c.DocID,
+			DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Size: len(f.docs),
+			Reason: req.Reason})
 		sig, _ := base64.StdEncoding.DecodeString(req.Signature)
-		if err != nil || req.Action != "batch-sign" || sigalg.Verify(model.Algorithm(req.Algorithm), cert.PublicKey, msg, sig) != nil {
+		if err != nil || !purpose.IsBatch() || sigalg.Verify(model.Algorithm(req.Algorithm), cert.PublicKey, msg, sig) != nil {
 			problem(w, 422, "BAD_SIGNATURE", fmt.Sprintf("action %q: %v", req.Action, err))
 			return
 		}
 		res := relayapi.CallbackResult{TxID: "tx-batch", BlockNumber: 8, ValidationCode: "VALID", DocumentID: c.DocID,
-			EventType: "SignatureRecorded", DocumentStatus: "PENDING"}
+			EventType: event, DocumentStatus: "PENDING"}
 		for i := range f.docs {
 			res.Documents = append(res.Documents, fmt.Sprintf("%s.%04d", c.DocID, i+1))
 		}
@@ -143,6 +148,30 @@ func TestBatchScanSignsTheRoot(t *testing.T) {
 	}
 }
 
+// `qrsign decline` of a batch QR checks the batch exactly as a signature
+// does, shows the reason, and sends one batch-decline over the root with it.
+func TestBatchDeclineSignsTheRootWithTheReason(t *testing.T) {
+	relay := newBatchRelay(t, 3)
+	p := &recordingPrompt{yes: true, secret: "pw"}
+	s := newScanner(t, "alice", p, &sleeps{})
+	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr(t, relay.root()), Action: relayapi.ActionDecline, Reason: "Wrong rates"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Result.EventType != "SignatureDeclined" || len(out.Result.Documents) != 3 {
+		t.Fatalf("outcome %+v", out.Result)
+	}
+	if len(p.asked) != 1 || p.asked[0] != `Decline all 3 documents of "Q4 contracts" as alice?` {
+		t.Fatalf("asked %q", p.asked)
+	}
+	if cb := relay.callbacks; len(cb) != 1 || cb[0].Action != "batch-decline" || cb[0].Reason != "Wrong rates" {
+		t.Fatalf("callbacks %+v", cb)
+	}
+	if shown := s.Out.(interface{ String() string }).String(); !strings.Contains(shown, "Reason:     Wrong rates\n") {
+		t.Errorf("output lacks the reason:\n%s", shown)
+	}
+}
+
 func TestBatchScanRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -174,8 +203,10 @@ func TestBatchScanRefuses(t *testing.T) {
 			f.session = func(s *relayapi.Session) { s.Batch.Documents = s.Batch.Documents[:2]; s.Batch.Size = 2 }
 			return root
 		}, "sign", "REFUSED: the batch's Merkle root (recomputed from the documents)'s SHA-256 ", flow.ErrHashMismatch},
-		{"declining a batch", func(f *batchRelay) string { return f.root() }, "decline",
-			"a batch session can only be signed (batch-sign), not decline; decline its documents one by one", nil},
+		{"declining a batch whose document was swapped", func(f *batchRelay) string {
+			f.served[0] = []byte("%PDF-1.7 not what the QR names")
+			return f.root()
+		}, "decline", `REFUSED: the batch document 1 "Contract 1" (batch-1.0001)'s SHA-256 `, flow.ErrHashMismatch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			relay := newBatchRelay(t, 3)

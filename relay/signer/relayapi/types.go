@@ -51,9 +51,10 @@ type BatchSessionEntry struct {
 
 // Actions of a scan callback.
 const (
-	ActionSign      = "sign"
-	ActionDecline   = "decline"
-	ActionBatchSign = "batch-sign" // sent for a batch session
+	ActionSign         = "sign"
+	ActionDecline      = "decline"
+	ActionBatchSign    = "batch-sign"    // sent for a batch session
+	ActionBatchDecline = "batch-decline" // sent for a batch session
 )
 
 // CallbackRequest is the body of POST /v1/callbacks/scan.

@@ -130,19 +130,21 @@
       $("sign-btn").disabled = $("decline-btn").disabled = true;
       const t0 = performance.now();
       try {
-        // A batch session signs the batch's Merkle root and size (batch-sign);
-        // the chaincode checks each document's inclusion proof against it.
+        // A batch session signs (or declines) the batch's Merkle root and
+        // size (batch-sign, batch-decline); the chaincode checks each
+        // document's inclusion proof against it.
+        const purpose = s.batch ? "batch-" + action : action;
         const msg = s.batch
-          ? QRPayload.build({ purpose: "batch-sign", channel: s.channel, documentId: s.batch.id, documentSha256: s.batch.root,
-            nonce: s.nonce, signerFingerprint: rec.fingerprint, size: s.batch.size })
-          : QRPayload.build({ purpose: action, channel: s.channel, documentId: s.documentId, documentSha256: s.sha256,
+          ? QRPayload.build({ purpose, channel: s.channel, documentId: s.batch.id, documentSha256: s.batch.root,
+            nonce: s.nonce, signerFingerprint: rec.fingerprint, size: s.batch.size, reason })
+          : QRPayload.build({ purpose, channel: s.channel, documentId: s.documentId, documentSha256: s.sha256,
             nonce: s.nonce, signerFingerprint: rec.fingerprint, reason });
         QRSetup.status(st, "working", rec.mode === "webauthn" ? "Confirm with your fingerprint, face or screen lock…" : "Unlocking the key…");
         const signature = await QRSetup.signWith(rec, msg);
         QRSetup.status(st, "working", "Recording on the ledger…");
         const t1 = performance.now();
         const res = await QR.apiJSON("/v1/callbacks/scan", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ token, action: s.batch ? "batch-sign" : action, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW", reason }),
+          body: JSON.stringify({ token, action: purpose, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW", reason }),
           onWait: (sec) => QRSetup.status(st, "working", "The network is busy; retrying in " + sec + " s…") });
         window.QRSign = { result: res, timings: { totalMs: Math.round(performance.now() - t0), callbackMs: Math.round(performance.now() - t1) } };
         done(action, res, s);
@@ -160,8 +162,9 @@
     $("sign-section").hidden = true;
     if (s && s.batch) {
       const n = (res.documents || []).length;
-      check("signed", "Signed " + n + " of " + s.batch.size + " documents",
-        "One signature over the batch's Merkle root, recorded for each document in block " + res.blockNumber + ".");
+      const signed = action === "sign";
+      check(signed ? "signed" : "declined", (signed ? "Signed " : "Declined ") + n + " of " + s.batch.size + " documents",
+        "One " + (signed ? "signature" : "decline") + " over the batch's Merkle root, recorded for each document in block " + res.blockNumber + ".");
       const titles = new Map(s.batch.documents.map((d) => [d.id, d.title]));
       $("check").append(el("ol", { id: "signed-docs" }, ...(res.documents || []).map((id) =>
         el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: (titles.get(id) || id) + " (" + id + ")" })))));
@@ -202,7 +205,7 @@
   // root the signer would sign is recomputed from those hashes.
   async function batch(s) {
     $("doc-id").textContent = s.batch.id;
-    $("doc-type").textContent = s.batch.size + " documents (one signature signs them all)";
+    $("doc-type").textContent = s.batch.size + " documents (one signature signs or declines them all)";
     $("doc-hash").textContent = s.batch.root + " (Merkle root)";
     $("cli").textContent = "qrsign sign '" + location.href + "'";
     check("checking", "Checking " + s.batch.size + " documents…", "Downloading each and computing its SHA-256 on this device.");
@@ -235,10 +238,9 @@
       check("closed", "This batch is " + s.documentStatus.toLowerCase(), "It can no longer be signed.");
       return;
     }
-    // One signature signs them all; a batch is not declined as a whole
-    // (decline its documents one by one from their own QR codes).
+    // One signature signs them all, or declines them all with one reason.
     $("sign-btn").textContent = "Sign all " + leaves.length + " documents";
-    $("decline-btn").hidden = true;
+    $("decline-btn").textContent = "Decline all " + leaves.length;
     $("sign-section").hidden = false;
     await signer(s);
   }
