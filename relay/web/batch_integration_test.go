@@ -8,10 +8,12 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,6 +86,22 @@ func (p *page) shownQR(imgExpr string) string {
 		p.t.Fatalf("zbarimg on the page's QR: %v", err)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// auditorTrust is what an auditor of the test network passes to
+// verify-evidence: each org's CA root, the orderer org's, and how many orgs
+// must endorse (the network's policy is a majority of its orgs).
+func auditorTrust(t *testing.T, s *site) []string {
+	t.Helper()
+	var args []string
+	for _, o := range s.info.Orgs {
+		args = append(args, "--ca", o.MSPID+"="+o.CA.CACertFile)
+	}
+	cacerts, _ := filepath.Glob(filepath.Join(s.info.Orderers[0].MSPDir, "cacerts", "*.pem"))
+	if len(cacerts) != 1 {
+		t.Fatalf("orderer cacerts %v", cacerts)
+	}
+	return append(args, "--orderer-ca", "OrdererMSP="+cacerts[0], "--endorsing-orgs", strconv.Itoa(len(s.info.Orgs)/2+1))
 }
 
 // The desktop page's batches, records search and evidence download, and the
@@ -409,16 +427,7 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		desk.screenshot("verify-evidence")
 		bf := writeFile(t, "evidence.json", bundle)
 		df := writeFile(t, "lease.txt", contents["lease.txt"])
-		args := []string{"verify-evidence", bf, df}
-		for _, o := range s.info.Orgs {
-			args = append(args, "--ca", o.MSPID+"="+o.CA.CACertFile)
-		}
-		cacerts, _ := filepath.Glob(filepath.Join(s.info.Orderers[0].MSPDir, "cacerts", "*.pem"))
-		if len(cacerts) != 1 {
-			t.Fatalf("orderer cacerts %v", cacerts)
-		}
-		// The test network's endorsement policy is a majority of its orgs.
-		args = append(args, "--orderer-ca", "OrdererMSP="+cacerts[0], "--endorsing-orgs", strconv.Itoa(len(s.info.Orgs)/2+1))
+		args := append([]string{"verify-evidence", bf, df}, auditorTrust(t, s)...)
 		code, stdout, stderr := qrsignRun(t, bin, "", args...)
 		if code != 0 || !strings.Contains(stdout, "VERIFIED") {
 			t.Fatalf("verify-evidence: exit %d\n%s%s", code, stdout, stderr)
@@ -587,6 +596,24 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		res.Body.Close()
 		if len(lk.Matches) != 1 || !lk.Matches[0].Verified || lk.Matches[0].Status != model.StatusDeclined {
 			t.Errorf("verify of a declined batch document: %+v", lk)
+		}
+		// And an auditor verifies the decline offline from the evidence bundle.
+		req, _ := http.NewRequest("GET", s.srv.URL+"/v1/documents/"+url.PathEscape(declined[2])+"/evidence", nil)
+		req.Header.Set("Authorization", "Bearer "+s.org.Relay.APIKey)
+		res, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bundle, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("evidence: %d %s", res.StatusCode, bundle)
+		}
+		args := append([]string{"verify-evidence", writeFile(t, "declined-evidence.json", bundle), writeFile(t, "house-rules.txt", contents["house-rules.txt"])},
+			auditorTrust(t, s)...)
+		code, stdout, stderr := qrsignRun(t, qrsignBinary(t), "", args...)
+		if code != 0 || !strings.Contains(stdout, "VERIFIED") || !regexp.MustCompile(`event 1 SignatureDeclined by .*leaf 2 of 3 of batch`).MatchString(stdout) {
+			t.Fatalf("verify-evidence of a batch decline: exit %d\n%s%s", code, stdout, stderr)
 		}
 	})
 }
