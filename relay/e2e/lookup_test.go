@@ -136,13 +136,17 @@ func TestPublicLookupByHashAndTxID(t *testing.T) {
 	check(t, e.lookup(t, "doc="+id), "doc", id, nil)
 	t.Logf("lookup by hash: %d checks by VerifyRecord, all ok: %v", len(m.Verification.Checks), m.Verification.OK)
 
-	// Without a key: positions, counts and the verdict, nobody's name.
+	// Without a key: positions, counts and the verdict, each signer's
+	// organisation (the relay's default publicSigners: org), nobody's name.
 	for _, q := range []string{"sha256=" + sha, "txId=" + doc.TxID, "txId=" + cb.TxID, "doc=" + id} {
 		l, body := e.publicLookup(t, q)
-		for _, secret := range []string{alice.id, bob.id, "Lookup contract", alice.msp, `"title"`, `"tags"`} {
+		for _, secret := range []string{alice.id, bob.id, "Lookup contract", `"title"`, `"tags"`} {
 			if strings.Contains(body, secret) {
 				t.Errorf("public ?%s holds %q: %s", q, secret, body)
 			}
+		}
+		if !strings.Contains(body, `"mspId":"`+alice.msp+`"`) {
+			t.Errorf("public ?%s lacks the signers' organisation: %s", q, body)
 		}
 		if showsID := strings.Contains(body, id); showsID != strings.HasPrefix(q, "doc=") {
 			t.Errorf("public ?%s shows the document id: %v", q, showsID)
