@@ -88,10 +88,9 @@ func (s *Server) streamBatch(c echo.Context) error {
 		case <-s.closing:
 			return nil
 		case <-ping.C:
-			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+			if keepAlive(w) != nil {
 				return nil
 			}
-			w.Flush()
 			continue
 		case <-changed:
 		case <-sweep.C:
@@ -136,6 +135,16 @@ func batchClosed(b *service.Batch, now time.Time) bool {
 		}
 	}
 	return true
+}
+
+// keepAlive sends an SSE comment so proxies keep an idle stream open; an
+// error means the client has gone.
+func keepAlive(w *echo.Response) error {
+	if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+		return err
+	}
+	w.Flush()
+	return nil
 }
 
 // startSSE sends the headers of a server-sent event stream, which outlives

@@ -73,10 +73,9 @@ func (s *Server) streamEvents(c echo.Context) error {
 		case <-s.closing:
 			return nil
 		case <-ping.C:
-			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+			if keepAlive(w) != nil {
 				return nil
 			}
-			w.Flush()
 		case raw, ok := <-live:
 			if !ok {
 				// The hub dropped this slow subscriber: end the stream; the
