@@ -260,6 +260,59 @@ func TestBatchDeclineOneScanDeclinesEveryDocumentAwaitingTheSigner(t *testing.T)
 		409, "DOCUMENT_CLOSED")
 }
 
+// A relay that restarted (or another replica) answers a retried batch
+// answer from the ledger's nonce record, which names the batch: the same
+// transaction, every document it answered, replayed; the other action with
+// the same session is NONCE_REUSED.
+func TestBatchAnswerRetriedAfterARestartIsReplayedFromTheLedger(t *testing.T) {
+	for _, c := range []struct {
+		purpose payload.Purpose
+		reason  string
+		event   model.EventType
+		status  model.Status
+		other   payload.Purpose
+	}{
+		{payload.PurposeBatchSign, "", model.EventSignatureRecorded, model.StatusPending, payload.PurposeBatchDecline},
+		{payload.PurposeBatchDecline, "no", model.EventSignatureDeclined, model.StatusDeclined, payload.PurposeBatchSign},
+	} {
+		t.Run(string(c.purpose), func(t *testing.T) {
+			h := newHarness(t)
+			if rec := h.postBatch(batchMeta("b1"), 3); rec.Code != 201 {
+				t.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+			sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
+			bob := h.ca.Issue("bob")
+			req := h.batchAnswer(sess.Token, bob, c.purpose, c.reason)
+			first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", req))
+			other := h.batchAnswerNoSession(sess.Token, bob, c.other, 3)
+			fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
+			fresh.Now, fresh.BatchDir = h.clock, h.svc.BatchDir
+			h.srv = New(h.cfg, fresh, Options{Logger: quiet})
+			rec := h.doJSON("POST", "/v1/callbacks/scan", req)
+			got := decode[service.ScanResult](t, rec)
+			if rec.Code != 200 || !got.Replayed || got.TxID != first.TxID || got.DocumentID != "b1" || got.EventType != c.event ||
+				got.DocumentStatus != c.status || strings.Join(got.Documents, ",") != "b1.0001,b1.0002,b1.0003" {
+				t.Fatalf("retry after a restart: %d %s\nfirst %+v", rec.Code, rec.Body, first)
+			}
+			wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", other), 409, "NONCE_REUSED")
+		})
+	}
+}
+
+// batchAnswerNoSession signs a batch answer without reading the (used) session.
+func (h *harness) batchAnswerNoSession(tok string, s *testpki.Signer, purpose payload.Purpose, size int) service.ScanRequest {
+	c, _ := token.Peek(tok)
+	reason := ""
+	if purpose == payload.PurposeBatchDecline {
+		reason = "no"
+	}
+	msg, _ := payload.Build(payload.Fields{Purpose: purpose, Channel: "qrsign", DocumentID: c.DocID,
+		DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Size: size, Reason: reason})
+	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
+	return service.ScanRequest{Token: tok, Action: string(purpose), CertChainPEM: s.CertPEM,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Reason: reason}
+}
+
 // A reason on a batch signature is refused before anything reaches the
 // ledger, and an unknown action names the four there are.
 func TestBatchAnswerRefusals(t *testing.T) {

@@ -143,6 +143,13 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRe
 			}
 		}
 	}
+	if len(items) == 0 {
+		// Nothing left to answer: perhaps because this very session answered
+		// it (a retry this relay does not remember), as the nonce record says.
+		if r, err := s.fromNonce(ctx, claims, want); err != nil || r != nil {
+			return r, err
+		}
+	}
 	if len(items) == 0 && decline {
 		return nil, problem.Newf(model.CodeDocumentClosed, "no open document of batch %s awaits %s", b.ID, key)
 	}

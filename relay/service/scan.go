@@ -275,15 +275,32 @@ func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model
 	if err != nil || !nr.Used {
 		return nil, nil
 	}
-	if nr.DocumentID != claims.DocID || nr.EventType != want {
+	answered := nr.DocumentID
+	if nr.BatchID != "" { // a batch answer's record names the batch, not a document
+		answered = nr.BatchID
+	}
+	if answered != claims.DocID || nr.EventType != want {
 		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", nr.EventType, nr.TxID)
 	}
 	block, err := s.Ledger.BlockOfTx(ctx, nr.TxID)
 	if err != nil {
 		return nil, fromLedger(err)
 	}
-	res := &ScanResult{TxID: nr.TxID, BlockNumber: block, ValidationCode: "VALID", DocumentID: nr.DocumentID, EventType: nr.EventType}
-	if d, err := s.Ledger.GetDocument(ctx, claims.DocID); err == nil {
+	res := &ScanResult{TxID: nr.TxID, BlockNumber: block, ValidationCode: "VALID", DocumentID: claims.DocID, EventType: nr.EventType}
+	if nr.BatchID != "" {
+		// The documents it answered are those its transaction appended to.
+		page, err := s.Ledger.ListByTx(ctx, nr.TxID)
+		if err != nil {
+			return nil, fromLedger(err)
+		}
+		for _, r := range page.Records {
+			res.Documents = append(res.Documents, r.ID)
+		}
+		res.DocumentStatus = model.StatusPending
+		if want == model.EventSignatureDeclined {
+			res.DocumentStatus = model.StatusDeclined
+		}
+	} else if d, err := s.Ledger.GetDocument(ctx, claims.DocID); err == nil {
 		res.DocumentStatus = d.Status
 	}
 	s.rememberResult(claims.Nonce, res)

@@ -145,6 +145,12 @@ func (l *Ledger) DeclineSignature(ctx context.Context, req model.SignatureReques
 }
 
 func (l *Ledger) sign(ctx context.Context, op string, req model.SignatureRequest, typ model.EventType) (*ledger.Written, error) {
+	return l.signIn(ctx, op, req, typ, nil)
+}
+
+// signIn is sign within tx (nil: a transaction of its own), so that a batch's
+// documents share one transaction as they do on the ledger.
+func (l *Ledger) signIn(ctx context.Context, op string, req model.SignatureRequest, typ model.EventType, in *ledger.Tx) (*ledger.Written, error) {
 	if l.down() {
 		return nil, ledger.Unavailable(op, "", fmt.Errorf("fake: down"))
 	}
@@ -185,7 +191,12 @@ func (l *Ledger) sign(ctx context.Context, op string, req model.SignatureRequest
 	if typ == model.EventSignatureRecorded && s.RoutingOrder != d.CurrentOrder { // a decline may come before its turn, as in the chaincode
 		return rej(model.CodeOutOfTurn, "routing order %d has not finished", d.CurrentOrder)
 	}
-	tx := l.newTx()
+	var tx ledger.Tx
+	if in != nil {
+		tx = *in
+	} else {
+		tx = l.newTx()
+	}
 	now := l.Now().UTC()
 	ev := model.Event{Type: typ, DocumentID: d.ID, TxID: tx.TxID, Timestamp: now, CreatorMSP: l.MSPID, CreatorSubject: "CN=relay",
 		Signature: &model.SignatureEvidence{Signer: s.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
@@ -421,8 +432,8 @@ func contains(ss []string, s string) bool {
 
 // RecordBatchSignature implements ledger.Ledger: it checks the nonce and
 // every item's Merkle proof against the signed root and size, then records
-// each document's signature (in one fake transaction per document; the
-// chaincode writes them in one).
+// each document's signature in one transaction (not atomically: a document
+// refused after others leaves them signed, which the chaincode never does).
 func (l *Ledger) RecordBatchSignature(ctx context.Context, req model.BatchSignatureRequest) (*ledger.Written, error) {
 	return l.recordBatch(ctx, "RecordBatchSignature", req, model.EventSignatureRecorded)
 }
@@ -439,6 +450,9 @@ func (l *Ledger) recordBatch(ctx context.Context, op string, req model.BatchSign
 	}
 	rej := func(c model.Code, f string, a ...any) (*ledger.Written, error) {
 		return nil, ledger.Rejected(op, "", c, fmt.Sprintf(f, a...))
+	}
+	if typ == model.EventSignatureRecorded && req.Reason != "" {
+		return rej(model.CodeInvalidField, "reason is bound only for RecordBatchDecline")
 	}
 	if err := req.Validate(); err != nil {
 		me := err.(*model.Error)
@@ -471,12 +485,13 @@ func (l *Ledger) recordBatch(ctx context.Context, op string, req model.BatchSign
 			return rej(model.CodeBadSignature, "items[%d]: %v", i, err)
 		}
 	}
+	tx := l.newTx()
 	l.mu.Unlock()
 	out := &ledger.Written{}
 	for i, it := range req.Items {
 		sub := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", req.Nonce, i)))
-		w, err := l.sign(ctx, op, model.SignatureRequest{DocumentID: it.DocumentID, MSPID: req.MSPID, Nonce: hex.EncodeToString(sub[:16]),
-			CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}, typ)
+		w, err := l.signIn(ctx, op, model.SignatureRequest{DocumentID: it.DocumentID, MSPID: req.MSPID, Nonce: hex.EncodeToString(sub[:16]),
+			CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}, typ, &tx)
 		if err != nil {
 			return nil, err
 		}
@@ -485,7 +500,7 @@ func (l *Ledger) recordBatch(ctx context.Context, op string, req model.BatchSign
 	}
 	l.mu.Lock()
 	now := l.Now().UTC()
-	l.nonces[req.Nonce] = model.NonceRecord{Nonce: req.Nonce, Used: true, TxID: out.TxID, DocumentID: req.BatchID,
+	l.nonces[req.Nonce] = model.NonceRecord{Nonce: req.Nonce, Used: true, TxID: out.TxID, BatchID: req.BatchID, // as the chaincode: no documentId
 		EventType: typ, Timestamp: &now}
 	l.mu.Unlock()
 	return out, nil
