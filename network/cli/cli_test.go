@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/qrsign/qrsign/network/cluster"
 )
 
 // A bad file stops `up` with the field named, before the state dir exists.
@@ -67,10 +69,37 @@ func TestUnknownCommandAndUsage(t *testing.T) {
 // `up` on a state that holds a network reuses the port offset and profile it
 // was made with when the flags leave them out, and refuses flags that
 // contradict them before touching anything (the ports live in the state).
+// States older than origin.json answer from network.json.
 func TestUpAgainKeepsTheStatesOffsetAndProfile(t *testing.T) {
 	state := t.TempDir()
 	os.WriteFile(filepath.Join(state, "network.json"), []byte(`{"profile":"redundant","portOffset":4000}`), 0o644)
+	testUpAgain(t, state)
+}
 
+// The origin is recorded before anything that carries ports is made, so a
+// state whose first `up` failed half-way (no network.json) is kept too, and
+// its config file as well.
+func TestUpAgainAfterAFailedFirstUpKeepsItsOrigin(t *testing.T) {
+	state := t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "net.yaml")
+	os.WriteFile(cfg, []byte("profiles: {}\n"), 0o644)
+	if err := cluster.SaveOrigin(state, cluster.Origin{Profile: "redundant", ConfigFile: cfg, PortOffset: 4000}); err != nil {
+		t.Fatal(err)
+	}
+	testUpAgain(t, state)
+	o := Options{Config: "test-network.yaml", State: state}
+	if err := o.asBefore(map[string]bool{}); err != nil || o.Config != cfg {
+		t.Fatalf("config left out: %+v, %v", o, err)
+	}
+	var out, errOut bytes.Buffer
+	code := Main([]string{"up", "--state", state, "--config", "other.yaml"}, &out, &errOut)
+	if want := "holds a network made with --config " + cfg + ", not "; code != 1 || !strings.Contains(errOut.String(), want) || out.Len() != 0 {
+		t.Fatalf("another config: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+func testUpAgain(t *testing.T, state string) {
+	t.Helper()
 	o := Options{Profile: "default", State: state}
 	if err := o.asBefore(map[string]bool{}); err != nil || o.PortOffset != 4000 || o.Profile != "redundant" {
 		t.Fatalf("flags left out: %+v, %v", o, err)

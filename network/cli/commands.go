@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,36 +18,46 @@ import (
 
 func (o Options) stateDir() (string, error) { return filepath.Abs(o.State) }
 
-// asBefore makes `up` on a state directory that already holds a network
-// bring that same network up again: the profile and port offset it was made
-// with apply when the flags leave them out, and a flag that contradicts them
-// is refused, because the ports live in the state's crypto and node configs
-// (starting over is `down --purge`).
+// asBefore makes `up` on a state directory that was brought up before (even
+// if that up failed half-way) bring the same network up again: the profile,
+// config file and port offset it was made with apply when the flags leave
+// them out, and a flag that contradicts them is refused, because the ports
+// live in the state's crypto, node configs and genesis block (starting over
+// is `down --purge`).
 func (o *Options) asBefore(set map[string]bool) error {
 	state, err := o.stateDir()
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(state, netinfo.FileName)); errors.Is(err, fs.ErrNotExist) {
-		return nil // a new network
-	}
-	in, err := netinfo.Load(state)
-	if err != nil {
+	was, ok, err := cluster.LoadOrigin(state)
+	if err != nil || !ok {
 		return err
 	}
-	conflict := func(flag string, was, asked any) error {
+	conflict := func(flag string, before, asked any) error {
 		return fmt.Errorf("%s holds a network made with --%s %v, not %v: leave the flag out (or give %v), "+
-			"or start over with `network down --purge --state %s`", state, flag, was, asked, was, o.State)
+			"or start over with `network down --purge --state %s`", state, flag, before, asked, before, o.State)
 	}
-	if set["port-offset"] && o.PortOffset != in.PortOffset {
-		return conflict("port-offset", in.PortOffset, o.PortOffset)
+	if set["port-offset"] && o.PortOffset != was.PortOffset {
+		return conflict("port-offset", was.PortOffset, o.PortOffset)
 	}
-	o.PortOffset = in.PortOffset
-	if in.Profile != "" {
-		if set["profile"] && o.Profile != in.Profile {
-			return conflict("profile", in.Profile, o.Profile)
+	o.PortOffset = was.PortOffset
+	if was.Profile != "" {
+		if set["profile"] && o.Profile != was.Profile {
+			return conflict("profile", was.Profile, o.Profile)
 		}
-		o.Profile = in.Profile
+		o.Profile = was.Profile
+	}
+	if was.ConfigFile != "" {
+		asked, err := filepath.Abs(o.Config)
+		if err != nil {
+			return err
+		}
+		if set["config"] && asked != was.ConfigFile {
+			return conflict("config", was.ConfigFile, asked)
+		}
+		if _, err := os.Stat(was.ConfigFile); err == nil { // a moved checkout keeps its own file
+			o.Config = was.ConfigFile
+		}
 	}
 	return nil
 }

@@ -65,6 +65,11 @@ func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, err
 			return nil, err
 		}
 	}
+	// Before any crypto or config carries ports: a later `up` of this state,
+	// even after this one failed, must make the same network.
+	if err := SaveOrigin(n.State, Origin{Profile: profile, ConfigFile: configFile, PortOffset: portOffset}); err != nil {
+		return nil, err
+	}
 	done := n.phase("config and crypto material (cryptogen, configtxgen)")
 	if err := n.Config(); err != nil {
 		return nil, err

@@ -134,3 +134,33 @@ func TestBatchWithATamperedDocumentIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// `qrsign decline` of a batch QR declines every document in one
+// RecordBatchDecline: each closes DECLINED with the reason and the batch
+// evidence, and `qrsign verify` re-verifies the batch-decline signature.
+func TestBatchDeclinedByOneScan(t *testing.T) {
+	e := setup(t)
+	alice := e.enroll(t, "alice")
+	b := e.uploadBatch(t, batchDir(t, "decline", 3, 0), alice)
+	link := e.scanQR(t, "/v1/batches/"+b.ID+"/qr.png?signer="+url.QueryEscape(alice.msp+"/"+alice.id))
+	res := run(t, alice.pass+"\n", "decline", link, "--reason", "Rates differ from the offer", "--yes", "--passphrase-stdin", "--home", alice.home)
+	if res.code != 0 || !strings.Contains(res.stdout, "Declined batch "+b.ID+": 3 of its 3 documents in tx ") ||
+		!strings.Contains(res.stderr, "Reason:     Rates differ from the offer") {
+		t.Fatalf("qrsign decline of a batch: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for i, d := range b.Documents {
+		p := e.provenance(t, d.ID)
+		if got := eventTypes(p); !slices.Equal(got, []string{"DocumentRegistered", "SignatureDeclined"}) || p.Document.Status != model.StatusDeclined {
+			t.Fatalf("%s: events %v, status %s", d.ID, got, p.Document.Status)
+		}
+		if ev := p.Events[1].Event.Signature; ev.Reason != "Rates differ from the offer" || ev.Batch == nil || ev.Batch.Index != i ||
+			ev.Batch.Root != b.Root {
+			t.Fatalf("%s: evidence %+v", d.ID, ev)
+		}
+	}
+	v := runEnv(t, []string{"QRSIGN_API_KEY=" + e.org.Relay.APIKey}, "", "verify", b.Documents[1].ID, "--relay", e.org.Relay.URL,
+		"--ca-cert", e.org.MSPID+"="+e.org.CA.CACertFile, "--channel", e.info.Channel)
+	if v.code != 0 || !strings.Contains(v.stdout, "leaf 1 of 3 of batch "+b.ID) || !strings.Contains(v.stdout, "VERIFIED") {
+		t.Fatalf("qrsign verify of a batch-declined document: exit %d\n%s%s", v.code, v.stdout, v.stderr)
+	}
+}

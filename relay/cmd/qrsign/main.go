@@ -308,7 +308,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 		replay = " (already recorded; this is the first result again)"
 	}
 	if out.Session.Batch != nil {
-		fmt.Fprintf(stdout, "Signed batch %s: %d of its %d documents in tx %s, block %d, %s%s\n", r.DocumentID, len(r.Documents),
+		fmt.Fprintf(stdout, "%s batch %s: %d of its %d documents in tx %s, block %d, %s%s\n", verb, r.DocumentID, len(r.Documents),
 			len(out.Session.Batch.Documents), r.TxID, r.BlockNumber, r.ValidationCode, replay)
 		for _, d := range r.Documents {
 			fmt.Fprintf(stdout, "  %s\n", d)
