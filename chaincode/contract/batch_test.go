@@ -170,6 +170,11 @@ func TestRecordBatchDeclineRefusals(t *testing.T) {
 	signed := w.batchRequest(alice, "bx", hashes, nil)
 	otherReason := w.batchDecline(alice, "bx", hashes, nil, "no")
 	otherReason.Reason = "yes"
+	declineNoReason := w.batchDecline(alice, "bx", hashes, nil, "")
+	// A document of another batch listed under bx, with its own (valid) proof.
+	w.registerBatch("by", 2, alice)
+	foreign := w.batchDecline(alice, "bx", hashes, []int{0}, "no")
+	foreign.Items[0].DocumentID = batchDoc("by", 0)
 	for _, c := range []struct {
 		name, fn string
 		req      model.BatchSignatureRequest
@@ -177,7 +182,9 @@ func TestRecordBatchDeclineRefusals(t *testing.T) {
 	}{
 		{"a reason on a batch signature", "RecordBatchSignature", withReason, "INVALID_FIELD: reason is bound only for RecordBatchDecline"},
 		{"a batch-sign signature as a decline", "RecordBatchDecline", signed, "BAD_SIGNATURE: "},
+		{"a batch-decline signature as a batch signature", "RecordBatchSignature", declineNoReason, "BAD_SIGNATURE: "},
 		{"another reason than the one signed", "RecordBatchDecline", otherReason, "BAD_SIGNATURE: "},
+		{"a document of another batch", "RecordBatchDecline", foreign, "INVALID_FIELD: items[0]: document by-000 is not in batch bx"},
 	} {
 		_, err := w.invoke(client, c.fn, js(c.req))
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
@@ -188,6 +195,13 @@ func TestRecordBatchDeclineRefusals(t *testing.T) {
 		if v := decode[model.DocumentView](t, w.must(nil, "GetDocument", batchDoc("bx", i))); v.Status != model.StatusPending || v.EventCount != 1 {
 			t.Fatalf("a refused decline wrote: %+v", v)
 		}
+	}
+	// A document the signer already signed (on its own) cannot be declined by
+	// the batch: the whole transaction is refused.
+	mustOK(t)(w.sign(alice, batchDoc("bx", 1)))
+	if _, err := w.invoke(client, "RecordBatchDecline", js(w.batchDecline(alice, "bx", hashes, nil, "no"))); err == nil ||
+		!strings.HasPrefix(err.Error(), "DOCUMENT_CLOSED: document bx-001 is COMPLETED") {
+		t.Fatalf("declining a signed document: %v", err)
 	}
 }
 

@@ -64,9 +64,10 @@ type SignatureEvidence struct {
 	CRLThisUpdate   *time.Time `json:"crlThisUpdate,omitempty"`
 	CRLStale        bool       `json:"crlStale,omitempty"` // the tx time was past that CRL's nextUpdate (it was still applied)
 	Reason          string     `json:"reason,omitempty"`   // declines
-	// Batch is set when the signature covered a batch (RecordBatchSignature):
-	// the payload signed was the batch-sign payload of Batch, and this
-	// document's SHA-256 is leaf Index of its Merkle tree.
+	// Batch is set when the signature covered a batch (RecordBatchSignature,
+	// RecordBatchDecline): the payload signed was the batch-sign (or
+	// batch-decline) payload of Batch, and this document's SHA-256 is leaf
+	// Index of its Merkle tree.
 	Batch *BatchEvidence `json:"batch,omitempty"`
 }
 

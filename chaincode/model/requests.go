@@ -184,9 +184,10 @@ func (r *SignatureRequest) Validate() error {
 	return nil
 }
 
-// BatchSignatureRequest is the argument of RecordBatchSignature: one
-// signature over the batch-sign payload (batch id, Merkle root, size) that
-// signs every listed document of the batch, each with its inclusion proof.
+// BatchSignatureRequest is the argument of RecordBatchSignature and
+// RecordBatchDecline: one signature over the batch-sign (or batch-decline,
+// with the reason) payload (batch id, Merkle root, size) that answers for
+// every listed document of the batch, each with its inclusion proof.
 type BatchSignatureRequest struct {
 	BatchID      string      `json:"batchId"`
 	MSPID        string      `json:"mspId,omitempty"` // the signer's org, as in SignatureRequest

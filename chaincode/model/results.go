@@ -11,8 +11,8 @@ const ChaincodeEventName = "qrsign.events"
 type WriteResult struct {
 	Events   []Event       `json:"events"`
 	Document *DocumentView `json:"document,omitempty"`
-	// Documents are the documents a batch transaction (RecordBatchSignature)
-	// wrote, in request order; Document is then empty.
+	// Documents are the documents a batch transaction (RecordBatchSignature,
+	// RecordBatchDecline) wrote, in request order; Document is then empty.
 	Documents []DocumentView `json:"documents,omitempty"`
 }
 

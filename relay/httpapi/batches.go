@@ -145,8 +145,9 @@ func (s *Server) batchSheetHTML(c echo.Context) error {
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
-// batchQR is the batch session QR of one signer: one scan signs every
-// document of the batch awaiting that signer (action batch-sign).
+// batchQR is the batch session QR of one signer: one scan signs (action
+// batch-sign) or declines (batch-decline) every document of the batch
+// awaiting that signer.
 func (s *Server) batchQR(c echo.Context) error {
 	return s.sessionQR(c, s.svc.BatchSignerSession)
 }

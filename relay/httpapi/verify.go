@@ -12,8 +12,8 @@ import (
 // lookup serves GET /v1/verify?sha256=|txId=|doc= (and &cursor= for more
 // documents with one hash): what the public verification page shows. Without
 // credentials the answer is the public view (service.ViewPublic: status,
-// ledger positions, counts and verdict, no titles, owners, tags or signer
-// identities); an API key with documents:read sees everything, a session
+// ledger positions, counts and verdict, no titles, owners or tags, signers
+// as far as publicSigners says); an API key with documents:read sees everything, a session
 // token (?token=) its own document. Rate-limited like every route and charged
 // one more token per further ledger call the lookup made.
 func (s *Server) lookup(c echo.Context) error {

@@ -20,7 +20,7 @@ import (
 )
 
 // MaxBatchDocuments bounds the documents of one batch: as many as one
-// RecordBatchSignature may sign.
+// RecordBatchSignature (or RecordBatchDecline) may answer for.
 const MaxBatchDocuments = model.MaxBatchItems
 
 // BatchMeta is the "batch" part of POST /v1/batches.

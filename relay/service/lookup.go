@@ -58,7 +58,8 @@ type LookupMatch struct {
 	Closed *LedgerPosition `json:"closed,omitempty"`
 	// Signatures counts the signers by status: what a public verifier may know.
 	Signatures SignatureCounts `json:"signatures"`
-	// Signers in routing order; in the public view without id and mspId.
+	// Signers in routing order; in the public view with id and mspId as the
+	// SignerDisclosure allows.
 	Signers []LookupSigner `json:"signers"`
 	Tags    []string       `json:"tags,omitzero"`
 	// TxEvents are, for a txId lookup, the events that transaction appended to this document.

@@ -13,11 +13,11 @@ const (
 	// for that document.
 	ViewFull = "full"
 	// ViewPublic answers "was this file anchored, where, and does the record
-	// verify?" without saying who signed what: status, ledger positions (tx
-	// ids, blocks, times), signature counts, signer slots without identities
-	// and the verification verdict with its check names stripped of signer
-	// keys and without details. A hash lookup also hides document ids: the hash
-	// of a standard form is known to many, so knowing it proves nothing more.
+	// verify?" without saying what it is: status, ledger positions (tx ids,
+	// blocks, times), signature counts, signer slots (as much of who signed
+	// as a SignerDisclosure allows) and the verification verdict without
+	// details. A hash lookup also hides document ids: the hash of a standard
+	// form is known to many, so knowing it proves nothing more.
 	ViewPublic = "public"
 )
 

@@ -76,7 +76,7 @@ type CallbackResult struct {
 	EventType      string `json:"eventType"`
 	DocumentStatus string `json:"documentStatus"`
 	Replayed       bool   `json:"replayed"`
-	// Documents are the documents a batch-sign signed.
+	// Documents are the documents a batch-sign signed (or a batch-decline declined).
 	Documents []string `json:"documents,omitempty"`
 }
 
