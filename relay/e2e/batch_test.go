@@ -145,7 +145,7 @@ func TestBatchDeclinedByOneScan(t *testing.T) {
 	link := e.scanQR(t, "/v1/batches/"+b.ID+"/qr.png?signer="+url.QueryEscape(alice.msp+"/"+alice.id))
 	res := run(t, alice.pass+"\n", "decline", link, "--reason", "Rates differ from the offer", "--yes", "--passphrase-stdin", "--home", alice.home)
 	if res.code != 0 || !strings.Contains(res.stdout, "Declined batch "+b.ID+": 3 of its 3 documents in tx ") ||
-		!strings.Contains(res.stderr, "Reason:     Rates differ from the offer") {
+		!strings.Contains(res.stdout+res.stderr, "Reason:     Rates differ from the offer") {
 		t.Fatalf("qrsign decline of a batch: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	for i, d := range b.Documents {
