@@ -210,15 +210,22 @@ func (h *harness) batchAnswer(tok string, s *testpki.Signer, purpose payload.Pur
 	if merkle.Hex(root) != sess.Batch.Root || sess.Batch.Size != len(leaves) {
 		h.t.Fatal("root does not match the documents")
 	}
-	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: "qrsign", DocumentID: sess.Batch.ID,
-		DocumentSHA256: sess.Batch.Root, Nonce: sess.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Size: sess.Batch.Size,
-		Reason: reason})
+	return h.batchScan(tok, s, payload.Fields{Purpose: purpose, DocumentID: sess.Batch.ID, DocumentSHA256: sess.Batch.Root,
+		Nonce: sess.Nonce, Size: sess.Batch.Size, Reason: reason})
+}
+
+// batchScan is the callback of a batch answer over f (channel and signer
+// fingerprint filled in), signed with s's key.
+func (h *harness) batchScan(tok string, s *testpki.Signer, f payload.Fields) service.ScanRequest {
+	h.t.Helper()
+	f.Channel, f.SignerFingerprint = "qrsign", payload.Fingerprint(s.Cert.Raw)
+	msg, err := payload.Build(f)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
-	return service.ScanRequest{Token: tok, Action: string(purpose), CertChainPEM: s.CertPEM,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Reason: reason}
+	return service.ScanRequest{Token: tok, Action: string(f.Purpose), CertChainPEM: s.CertPEM,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Reason: f.Reason}
 }
 
 // One batch-decline scan declines every open document of the batch that
@@ -301,16 +308,14 @@ func TestBatchAnswerRetriedAfterARestartIsReplayedFromTheLedger(t *testing.T) {
 
 // batchAnswerNoSession signs a batch answer without reading the (used) session.
 func (h *harness) batchAnswerNoSession(tok string, s *testpki.Signer, purpose payload.Purpose, size int) service.ScanRequest {
+	h.t.Helper()
 	c, _ := token.Peek(tok)
 	reason := ""
 	if purpose == payload.PurposeBatchDecline {
 		reason = "no"
 	}
-	msg, _ := payload.Build(payload.Fields{Purpose: purpose, Channel: "qrsign", DocumentID: c.DocID,
-		DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Size: size, Reason: reason})
-	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
-	return service.ScanRequest{Token: tok, Action: string(purpose), CertChainPEM: s.CertPEM,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Reason: reason}
+	return h.batchScan(tok, s, payload.Fields{Purpose: purpose, DocumentID: c.DocID, DocumentSHA256: c.SHA256, Nonce: c.Nonce,
+		Size: size, Reason: reason})
 }
 
 // A reason on a batch signature is refused before anything reaches the
@@ -380,12 +385,8 @@ func TestBatchSignOneScanSignsEveryDocumentAwaitingTheSigner(t *testing.T) {
 
 // batchCallbackNoSession re-signs without reading the (now used) session.
 func (h *harness) batchCallbackNoSession(tok string, s *testpki.Signer) service.ScanRequest {
-	c, _ := token.Peek(tok)
-	msg, _ := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: "qrsign", DocumentID: c.DocID,
-		DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), Size: 5})
-	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
-	return service.ScanRequest{Token: tok, Action: "batch-sign", CertChainPEM: s.CertPEM,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER}
+	h.t.Helper()
+	return h.batchAnswerNoSession(tok, s, payload.PurposeBatchSign, 5)
 }
 
 func TestBatchSignRefusals(t *testing.T) {
