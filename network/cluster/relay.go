@@ -166,8 +166,8 @@ func waitHTTP(s *proc.Spec, url string, timeout time.Duration) error {
 				return nil
 			}
 		}
-		if s.PID() == 0 {
-			return fmt.Errorf("%s exited; see %s, which ends:\n%s", s.Name, s.LogFile, s.LogTail(40))
+		if s.Exited() {
+			return s.ExitedError()
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: %s not healthy after %s; see %s", s.Name, url, timeout, s.LogFile)

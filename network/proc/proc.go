@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -31,10 +32,8 @@ type Spec struct {
 	PIDFile string   `json:"pidFile"`
 	Ports   []int    `json:"ports"` // TCP ports it listens on (first = main)
 
-	// exit is how the process this Spec started ended ("exit status 1",
-	// "signal: killed"), once it has: what an error about a node that died
-	// at start says besides its log.
-	exit atomic.Pointer[string]
+	// last is the process this Spec started most recently, if any.
+	last atomic.Pointer[run]
 }
 
 // SpecFile is where the spec of name is saved under runDir.
@@ -99,11 +98,12 @@ func (s *Spec) Start() (int, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("start %s: %w", s.Name, err)
 	}
-	s.exit.Store(nil)
+	r := &run{}
+	s.last.Store(r)
 	go func() {
 		cmd.Wait()
 		st := cmd.ProcessState.String()
-		s.exit.Store(&st)
+		r.exit.Store(&st)
 	}()
 	pid := cmd.Process.Pid
 	if err := os.MkdirAll(filepath.Dir(s.PIDFile), 0o755); err != nil {
@@ -123,20 +123,52 @@ func (s *Spec) PID() int {
 	if err != nil || pid <= 0 {
 		return 0
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
+	if zombie(pid) {
 		return 0
+	}
+	var cmdline []byte
+	for try := 0; ; try++ {
+		cmdline, err = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			return 0
+		}
+		// A process in the middle of exec (Start has returned: the exec
+		// succeeded) shows no arguments until the kernel has set them up.
+		if len(cmdline) > 0 || try == 20 || zombie(pid) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	argv0, _, _ := bytes.Cut(cmdline, []byte{0})
 	if string(argv0) != s.Path {
 		return 0
 	}
-	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-			return 0
-		}
-	}
 	return pid
+}
+
+// zombie reports whether pid has exited and awaits its parent's wait.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	return i > 0 && i+2 < len(stat) && stat[i+2] == 'Z'
+}
+
+// run is one process a Spec started: exit is how it ended ("exit status 1",
+// "signal: killed"), once it has, which an error about a node that died at
+// start says besides its log.
+type run struct{ exit atomic.Pointer[string] }
+
+// Exited reports whether the node is not running. For a process this Spec
+// started, its Wait is the authority (whatever /proc shows mid-exec);
+// otherwise PID.
+func (s *Spec) Exited() bool {
+	if r := s.last.Load(); r != nil {
+		return r.exit.Load() != nil
+	}
+	return s.PID() == 0
 }
 
 // Signal sends sig to the running process.
@@ -194,8 +226,12 @@ func (s *Spec) RSS() int {
 	return 0
 }
 
+// ErrExited is wrapped by WaitPort's error when the process died before its
+// port opened.
+var ErrExited = errors.New("exited")
+
 // WaitPort waits until port on 127.0.0.1 accepts TCP connections, failing
-// early when the process has exited (its log says why).
+// early (ErrExited) when the process has exited (its log says why).
 func WaitPort(s *Spec, port int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -204,8 +240,8 @@ func WaitPort(s *Spec, port int, timeout time.Duration) error {
 			c.Close()
 			return nil
 		}
-		if s.PID() == 0 {
-			return fmt.Errorf("%s exited%s; see %s, which ends:\n%s", s.Name, s.exitNote(), s.LogFile, s.LogTail(40))
+		if s.Exited() {
+			return s.ExitedError()
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: port %d not open after %s; see %s", s.Name, port, timeout, s.LogFile)
@@ -214,11 +250,33 @@ func WaitPort(s *Spec, port int, timeout time.Duration) error {
 	}
 }
 
+// WaitPortRestarting is WaitPort for a node just started, starting it once
+// more if it dies before the port opens, as a supervisor (systemd
+// Restart=on-failure) would, and saying so on log with why it died: a node
+// that cannot come up twice in a row is an error.
+func WaitPortRestarting(s *Spec, port int, timeout time.Duration, log io.Writer) error {
+	err := WaitPort(s, port, timeout)
+	if !errors.Is(err, ErrExited) {
+		return err
+	}
+	fmt.Fprintf(log, "    %v\n    starting %s once more\n", err, s.Name)
+	if _, err := s.Start(); err != nil {
+		return err
+	}
+	return WaitPort(s, port, timeout)
+}
+
+// ExitedError says that the node died (ErrExited), how, and what it logged.
+func (s *Spec) ExitedError() error {
+	return fmt.Errorf("%s %w%s; see %s, which ends:\n%s", s.Name, ErrExited, s.exitNote(), s.LogFile, s.LogTail(40))
+}
+
 // exitNote is " (exit status 1)" when this process started the node and
 // saw it end, else "" (a node started by another process: its parent reaps it).
 func (s *Spec) exitNote() string {
-	for i := 0; i < 10; i++ { // Wait may lag PID() by a moment
-		if e := s.exit.Load(); e != nil {
+	r := s.last.Load()
+	for i := 0; r != nil && i < 10; i++ { // Wait may lag PID() by a moment
+		if e := r.exit.Load(); e != nil {
 			return " (" + *e + ")"
 		}
 		time.Sleep(10 * time.Millisecond)
