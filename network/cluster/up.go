@@ -96,7 +96,7 @@ func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, err
 	}
 	for _, s := range specs {
 		for _, p := range s.Ports {
-			if err := proc.WaitPortRestarting(s, p, 60*time.Second, n.Log); err != nil {
+			if err := proc.WaitPort(s, p, 60*time.Second); err != nil {
 				return nil, err
 			}
 		}

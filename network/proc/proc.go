@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -128,7 +127,7 @@ func (s *Spec) PID() int {
 	}
 	var cmdline []byte
 	for try := 0; ; try++ {
-		cmdline, err = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		cmdline, err = os.ReadFile(procFile(pid, "cmdline"))
 		if err != nil {
 			return 0
 		}
@@ -146,9 +145,14 @@ func (s *Spec) PID() int {
 	return pid
 }
 
+// procRoot is where the process table is read (a test points it elsewhere).
+var procRoot = "/proc"
+
+func procFile(pid int, name string) string { return filepath.Join(procRoot, strconv.Itoa(pid), name) }
+
 // zombie reports whether pid has exited and awaits its parent's wait.
 func zombie(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	stat, err := os.ReadFile(procFile(pid, "stat"))
 	if err != nil {
 		return false
 	}
@@ -210,7 +214,7 @@ func (s *Spec) RSS() int {
 	if pid == 0 {
 		return 0
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := os.ReadFile(procFile(pid, "status"))
 	if err != nil {
 		return 0
 	}
@@ -248,22 +252,6 @@ func WaitPort(s *Spec, port int, timeout time.Duration) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// WaitPortRestarting is WaitPort for a node just started, starting it once
-// more if it dies before the port opens, as a supervisor (systemd
-// Restart=on-failure) would, and saying so on log with why it died: a node
-// that cannot come up twice in a row is an error.
-func WaitPortRestarting(s *Spec, port int, timeout time.Duration, log io.Writer) error {
-	err := WaitPort(s, port, timeout)
-	if !errors.Is(err, ErrExited) {
-		return err
-	}
-	fmt.Fprintf(log, "    %v\n    starting %s once more\n", err, s.Name)
-	if _, err := s.Start(); err != nil {
-		return err
-	}
-	return WaitPort(s, port, timeout)
 }
 
 // ExitedError says that the node died (ErrExited), how, and what it logged.

@@ -145,66 +145,6 @@ func TestWaitPortReportsLogTailOfLatestRun(t *testing.T) {
 	}
 }
 
-// A node that dies on its first start is started once more, and the log says
-// how it died; one that dies twice is an error carrying the second death.
-func TestWaitPortRestartingStartsADeadNodeOnce(t *testing.T) {
-	// The interpreter itself, not a wrapper (pyenv's shim) that execs it:
-	// PID() knows a node by the binary it started.
-	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
-	if err != nil {
-		t.Skip("no python3")
-	}
-	py := strings.TrimSpace(string(out))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	for _, c := range []struct {
-		name     string
-		deaths   int // how many starts die before listening
-		wantErr  bool
-		wantLogs string
-	}{
-		{"dies once, then listens", 1, false, "starting sleeper once more"},
-		{"dies twice", 2, true, "starting sleeper once more"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			s := sleepSpec(t)
-			marker := filepath.Join(s.Dir, "starts")
-			// Each start appends to the marker; the first `deaths` starts exit 3.
-			s.Path, s.Args = py, []string{"-c", `
-import socket, sys, time
-with open(sys.argv[1], "a") as f: f.write("x")
-if len(open(sys.argv[1]).read()) <= int(sys.argv[2]):
-    print("panic: torn write", flush=True); sys.exit(3)
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[3]))); s.listen(); time.sleep(30)`, marker, strconv.Itoa(c.deaths), strconv.Itoa(port)}
-			pid, err := s.Start()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Stop(time.Second); syscall.Kill(pid, syscall.SIGKILL) })
-			var log strings.Builder
-			err = WaitPortRestarting(s, port, 10*time.Second, &log)
-			if (err != nil) != c.wantErr {
-				t.Fatalf("err = %v, want error: %v", err, c.wantErr)
-			}
-			if c.wantErr && (!errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "(exit status 3)")) {
-				t.Fatalf("the second death: %v", err)
-			}
-			if got := log.String(); !strings.Contains(got, "sleeper exited (exit status 3); see ") || !strings.Contains(got, "  | panic: torn write") ||
-				!strings.Contains(got, c.wantLogs) {
-				t.Fatalf("log:\n%s", got)
-			}
-			if b, _ := os.ReadFile(marker); len(b) != 2 {
-				t.Fatalf("started %d times, want 2", len(b))
-			}
-		})
-	}
-}
-
 // A process this Spec started is running until its Wait says otherwise,
 // whatever /proc shows: here `sh -c "exec sleep"` no longer has the spec's
 // binary as argv[0] (as a process in the middle of exec has no arguments at
@@ -229,5 +169,42 @@ func TestWaitPortTrustsWaitForAProcessItStarted(t *testing.T) {
 	syscall.Kill(pid, syscall.SIGKILL)
 	if err := WaitPort(s, 1, 5*time.Second); !errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "(signal: killed)") {
 		t.Fatalf("after the kill: %v", err)
+	}
+}
+
+// Right after Start, PID() knows the process: Start returns once the exec
+// succeeded, a moment before the kernel shows the new arguments in /proc (an
+// empty cmdline; measured: 4% of starts on a loaded 2-core machine), which
+// used to read as "not running": a node reported dead at start. An empty
+// cmdline that fills in is the process; one that stays empty (a kernel
+// thread that reused the pid) is not.
+func TestPIDWaitsOutAnEmptyCmdlineMidExec(t *testing.T) {
+	s := sleepSpec(t)
+	root := t.TempDir()
+	defer func(old string) { procRoot = old }(procRoot)
+	procRoot = root
+	os.MkdirAll(filepath.Dir(s.PIDFile), 0o755)
+	os.WriteFile(s.PIDFile, []byte("4242\n"), 0o644)
+	dir := filepath.Join(root, "4242")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "stat"), []byte("4242 (sleep) S 1"), 0o644)
+	cmdline := filepath.Join(dir, "cmdline")
+
+	os.WriteFile(cmdline, nil, 0o644)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		os.WriteFile(cmdline, []byte(s.Path+"\x0030\x00"), 0o644)
+	}()
+	if got := s.PID(); got != 4242 {
+		t.Fatalf("mid-exec: PID() = %d, want 4242", got)
+	}
+	os.WriteFile(cmdline, nil, 0o644)
+	if got := s.PID(); got != 0 {
+		t.Fatalf("a cmdline that stays empty: PID() = %d, want 0", got)
+	}
+	os.WriteFile(cmdline, []byte(s.Path+"\x00"), 0o644)
+	os.WriteFile(filepath.Join(dir, "stat"), []byte("4242 (sleep) Z 1"), 0o644)
+	if got := s.PID(); got != 0 {
+		t.Fatalf("a zombie: PID() = %d, want 0", got)
 	}
 }
