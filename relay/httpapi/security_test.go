@@ -124,9 +124,9 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 
 func TestOpenAPIDocumentDescribesEveryRoute(t *testing.T) {
 	h := newHarness(t)
-	st, _ := webhook.OpenFileStore(filepath.Join(t.TempDir(), "wh"))
+	st, _ := webhook.OpenFileStore(filepath.Join(t.TempDir(), "wh"), webhook.StoreOptions{Now: h.clock})
 	defer st.Close()
-	wh, _ := webhook.New(webhook.Config{Store: st, Log: quiet})
+	wh, _ := webhook.New(webhook.Config{Store: st, Now: h.clock, Log: quiet})
 	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Webhooks: wh})
 	rec := h.do("GET", "/v1/openapi.json", nil)
 	var doc struct {

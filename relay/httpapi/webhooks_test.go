@@ -9,12 +9,12 @@ import (
 
 func TestWebhooksAreMountedForWriteKeys(t *testing.T) {
 	h := newHarness(t)
-	st, err := webhook.OpenFileStore(filepath.Join(t.TempDir(), "webhooks"))
+	st, err := webhook.OpenFileStore(filepath.Join(t.TempDir(), "webhooks"), webhook.StoreOptions{Now: h.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	wh, err := webhook.New(webhook.Config{Store: st, AllowLoopback: true, Log: quiet})
+	wh, err := webhook.New(webhook.Config{Store: st, AllowLoopback: true, Now: h.clock, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestRunDeliversEverythingWithBoundedConcurrency(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), time.Now) // real time: delivery runs on real timers here
 	defer st.Close()
 	s := newService(t, Config{Store: st, AllowLoopback: true, BaseBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
 		MaxInFlight: maxInFlight, Timeout: 5 * time.Second, Poll: 5 * time.Millisecond,
@@ -142,7 +142,7 @@ func TestAHangingReceiverDoesNotHoldUpOthers(t *testing.T) {
 	}))
 	defer fast.Close()
 
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), time.Now) // real time: delivery runs on real timers here
 	defer st.Close()
 	s := newService(t, Config{Store: st, AllowLoopback: true, MaxInFlight: 2, Timeout: time.Minute,
 		Log: slog.New(slog.DiscardHandler)})

@@ -10,7 +10,7 @@ import (
 
 func TestFlakyReceiverGetsTheEventOnceAcknowledgedAfterBackoff(t *testing.T) {
 	c := newClock()
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), c.Now)
 	defer st.Close()
 	s := newService(t, testConfig(st, c))
 	r := newReceiver(t, c.Now, 500, 500, 0, 200)
@@ -74,7 +74,7 @@ func TestBackoffDoublesUpToTheCapWithJitterInTheUpperHalf(t *testing.T) {
 		{0, 2, 10 * time.Second}, {0, 3, 20 * time.Second}, {0, 30, 30 * time.Minute}, {1, 30, time.Hour},
 	} {
 		c := newClock()
-		cfg := testConfig(openStore(t, t.TempDir()), c)
+		cfg := testConfig(openStore(t, t.TempDir(), c.Now), c)
 		cfg.Jitter = func() float64 { return tc.jitter }
 		if got := newService(t, cfg).backoff(tc.attempts); got != tc.want {
 			t.Errorf("jitter %v attempts %d: %s, want %s", tc.jitter, tc.attempts, got, tc.want)
@@ -84,7 +84,7 @@ func TestBackoffDoublesUpToTheCapWithJitterInTheUpperHalf(t *testing.T) {
 
 func TestExhaustedRetriesBecomeADeadLetterThatReplayDelivers(t *testing.T) {
 	c := newClock()
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), c.Now)
 	defer st.Close()
 	cfg := testConfig(st, c)
 	cfg.MaxAttempts = 3
@@ -131,7 +131,7 @@ func TestExhaustedRetriesBecomeADeadLetterThatReplayDelivers(t *testing.T) {
 
 func TestADeliveryPastMaxAgeDiesAtItsNextFailure(t *testing.T) {
 	c := newClock()
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), c.Now)
 	defer st.Close()
 	cfg := testConfig(st, c)
 	cfg.MaxAge = time.Minute
@@ -153,7 +153,7 @@ func TestADeliveryPastMaxAgeDiesAtItsNextFailure(t *testing.T) {
 func TestRestartMidRetryDeliversThePendingEvent(t *testing.T) {
 	dir := t.TempDir()
 	c := newClock()
-	st := openStore(t, dir)
+	st := openStore(t, dir, c.Now)
 	s := newService(t, testConfig(st, c))
 	r := newReceiver(t, c.Now, 500, 0, 200)
 	subscribe(t, s, r)
@@ -172,7 +172,7 @@ func TestRestartMidRetryDeliversThePendingEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	st2 := openStore(t, dir)
+	st2 := openStore(t, dir, c.Now)
 	defer st2.Close()
 	s2 := newService(t, testConfig(st2, c))
 	d := onlyDelivery(t, st2)
@@ -184,7 +184,7 @@ func TestRestartMidRetryDeliversThePendingEvent(t *testing.T) {
 	}
 	// And the outcome survives another restart.
 	st2.Close()
-	st3 := openStore(t, dir)
+	st3 := openStore(t, dir, c.Now)
 	defer st3.Close()
 	if d := onlyDelivery(t, st3); d.State != StateDelivered {
 		t.Fatalf("%+v", d)

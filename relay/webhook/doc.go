@@ -7,7 +7,7 @@
 //
 // # Wiring (relay/cmd/relay and relay/httpapi)
 //
-//	st, err := webhook.OpenFileStore(filepath.Join(cfg.DataDir, "webhooks")) // journal.jsonl, 0600 (holds secrets)
+//	st, err := webhook.OpenFileStore(filepath.Join(cfg.DataDir, "webhooks"), webhook.StoreOptions{Now: time.Now}) // journal.jsonl, 0600 (holds secrets)
 //	defer st.Close()
 //	wh, err := webhook.New(webhook.Config{
 //		Store:         st,

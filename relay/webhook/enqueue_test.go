@@ -11,7 +11,7 @@ import (
 func TestReFedEventsAreDeduplicatedAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
 	c := newClock()
-	st := openStore(t, dir)
+	st := openStore(t, dir, c.Now)
 	s := newService(t, testConfig(st, c))
 	r := newReceiver(t, c.Now, 200)
 	subscribe(t, s, r)
@@ -36,7 +36,7 @@ func TestReFedEventsAreDeduplicatedAcrossRestarts(t *testing.T) {
 	st.Close()
 
 	// The relay restarts and its event stream resumes before tx9: re-fed, nothing new.
-	st2 := openStore(t, dir)
+	st2 := openStore(t, dir, c.Now)
 	defer st2.Close()
 	s2 := newService(t, testConfig(st2, c))
 	if n, err := s2.Enqueue([]model.Event{completed("doc-1", "tx9", 3, c.Now())}, nil); n != 0 || err != nil {
@@ -57,7 +57,7 @@ func TestReFedEventsAreDeduplicatedAcrossRestarts(t *testing.T) {
 
 func TestEventsMapToWebhookTypesAndRespectTheSubscription(t *testing.T) {
 	c := newClock()
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), c.Now)
 	defer st.Close()
 	s := newService(t, testConfig(st, c))
 	r := newReceiver(t, c.Now, 200)
@@ -91,7 +91,7 @@ func TestEventsMapToWebhookTypesAndRespectTheSubscription(t *testing.T) {
 
 func TestExpirySweepSendsDocumentExpiredOncePerDocument(t *testing.T) {
 	c := newClock()
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), c.Now)
 	defer st.Close()
 	cfg := testConfig(st, c)
 	now := c.Now()
@@ -131,7 +131,7 @@ func registered(doc, tx string, at, expires time.Time) model.Event {
 func TestRegisteredDocumentsThatNobodyClosesExpireOnceAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
 	c := newClock()
-	st := openStore(t, dir)
+	st := openStore(t, dir, c.Now)
 	s := newService(t, testConfig(st, c))
 	r := newReceiver(t, c.Now, 200)
 	subscribe(t, s, r, EventExpired)
@@ -145,7 +145,7 @@ func TestRegisteredDocumentsThatNobodyClosesExpireOnceAcrossRestarts(t *testing.
 	}
 	st.Close()
 
-	st2 := openStore(t, dir) // the watches are durable
+	st2 := openStore(t, dir, c.Now) // the watches are durable
 	defer st2.Close()
 	cfg := testConfig(st2, c)
 	lookups := 0

@@ -56,7 +56,7 @@ func call(t *testing.T, e *echo.Echo, key, method, path, body string) (int, map[
 
 func TestRoutesCreateListReadDeadLettersAndDeletePerAPIKey(t *testing.T) {
 	c := newClock()
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), c.Now)
 	defer st.Close()
 	cfg := testConfig(st, c)
 	cfg.MaxAttempts = 1

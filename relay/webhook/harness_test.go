@@ -94,9 +94,9 @@ func testConfig(st Store, c *clock) Config {
 		Jitter: func() float64 { return 0 }, Log: slog.New(slog.DiscardHandler)}
 }
 
-func openStore(t *testing.T, dir string) *FileStore {
+func openStore(t *testing.T, dir string, now func() time.Time) *FileStore {
 	t.Helper()
-	st, err := OpenFileStore(dir)
+	st, err := OpenFileStore(dir, StoreOptions{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 
 // Config configures a Service. Zero values take the defaults in brackets.
 type Config struct {
-	Store         Store    // required; OpenFileStore(filepath.Join(dataDir, "webhooks"))
+	Store         Store    // required; OpenFileStore(filepath.Join(dataDir, "webhooks"), StoreOptions{Now: time.Now})
 	AllowedHosts  []string // callback hosts admitted ("hooks.example.com", "*.example.com")
 	AllowLoopback bool     // also admit localhost / 127.0.0.0/8 / ::1 (development, tests)
 
@@ -421,9 +421,9 @@ func (s *Service) EnqueueExpired(docs []model.DocumentView) (int, error) {
 		return 0, err
 	}
 	now := s.cfg.Now().UTC()
-	retention := 7 * 24 * time.Hour
+	retention := DefaultRetention
 	if fs, ok := s.st.(*FileStore); ok {
-		retention = fs.Retention
+		retention = fs.retention
 	}
 	var ds []Delivery
 	for i := range docs {

@@ -46,8 +46,8 @@ type Store interface {
 // at compaction.
 type FileStore struct {
 	dir       string
-	Retention time.Duration // default 7 days
-	Now       func() time.Time
+	retention time.Duration
+	now       func() time.Time
 
 	mu      sync.Mutex
 	f       *os.File
@@ -71,12 +71,34 @@ type record struct {
 
 const journalName = "journal.jsonl"
 
+// StoreOptions are what a FileStore judges age by. The clock is required and
+// set before the journal is read: opening compacts, and compaction drops
+// delivered entries by age, so a store opened with one clock and read with
+// another would have already judged by the wrong one.
+type StoreOptions struct {
+	Now       func() time.Time // required (time.Now in the relay, a fixed clock in tests)
+	Retention time.Duration    // how long delivered entries stay for deduplication [DefaultRetention]
+}
+
+// DefaultRetention keeps delivered entries a week: longer than any re-feed of
+// events a relay restart can cause.
+const DefaultRetention = 7 * 24 * time.Hour
+
 // OpenFileStore opens (creating 0700) dir, e.g. filepath.Join(dataDir, "webhooks").
-func OpenFileStore(dir string) (*FileStore, error) {
+func OpenFileStore(dir string, opt StoreOptions) (*FileStore, error) {
+	if opt.Now == nil {
+		return nil, errors.New("webhook store: StoreOptions.Now is required")
+	}
+	if opt.Retention < 0 {
+		return nil, fmt.Errorf("webhook store: negative retention %v", opt.Retention)
+	}
+	if opt.Retention == 0 {
+		opt.Retention = DefaultRetention
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	s := &FileStore{dir: dir, Retention: 7 * 24 * time.Hour, Now: time.Now, subs: map[string]Subscription{},
+	s := &FileStore{dir: dir, retention: opt.Retention, now: opt.Now, subs: map[string]Subscription{},
 		dels: map[string]Delivery{}, keys: map[string]string{}, seq: map[string]int{}, watches: map[string]time.Time{}}
 	b, err := os.ReadFile(filepath.Join(dir, journalName))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -175,9 +197,9 @@ func (s *FileStore) Compact() error {
 
 // compact rewrites the journal with the live records only.
 func (s *FileStore) compact() error {
-	now := s.Now()
+	now := s.now()
 	for id, d := range s.dels {
-		if d.State == StateDelivered && d.DeliveredAt != nil && now.Sub(*d.DeliveredAt) > s.Retention {
+		if d.State == StateDelivered && d.DeliveredAt != nil && now.Sub(*d.DeliveredAt) > s.retention {
 			s.drop(id)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 func TestJournalSurvivesATornLastLineAndIsPrivate(t *testing.T) {
 	dir := t.TempDir()
 	c := newClock()
-	st := openStore(t, dir)
+	st := openStore(t, dir, c.Now)
 	s := newService(t, testConfig(st, c))
 	r := newReceiver(t, c.Now, 200)
 	subscribe(t, s, r)
@@ -23,7 +23,7 @@ func TestJournalSurvivesATornLastLineAndIsPrivate(t *testing.T) {
 	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	f.WriteString(`{"op":"del","delivery":{"id":"dlv_torn`) // crash mid-append
 	f.Close()
-	st2 := openStore(t, dir)
+	st2 := openStore(t, dir, c.Now)
 	defer st2.Close()
 	if d := onlyDelivery(t, st2); d.EventKey != "t/1" || d.State != StatePending {
 		t.Fatalf("%+v", d)
@@ -48,8 +48,7 @@ func lines(t *testing.T, dir string) int {
 func TestCompactionBoundsTheJournalAndDropsDeliveredEntriesAfterRetention(t *testing.T) {
 	dir := t.TempDir()
 	c := newClock()
-	st := openStore(t, dir)
-	st.Now = c.Now
+	st := openStore(t, dir, c.Now)
 	cfg := testConfig(st, c)
 	cfg.Timeout = time.Minute // a loaded machine must not turn slowness into failures here
 	s := newService(t, cfg)
@@ -71,21 +70,59 @@ func TestCompactionBoundsTheJournalAndDropsDeliveredEntriesAfterRetention(t *tes
 	r.setScript(200)
 	s.DeliverDue(bg)
 	st.Close()
-	st2 := openStore(t, dir) // within retention: kept, one line each
-	st2.Now = c.Now
+	st2 := openStore(t, dir, c.Now) // within retention: kept, one line each
 	if ds, _ := st2.Deliveries("", StateDelivered); len(ds) != n || lines(t, dir) != 1+n {
 		t.Fatalf("%d delivered, %d lines", len(ds), lines(t, dir))
 	}
 	st2.Close()
 	c.Advance(8 * 24 * time.Hour)
-	st3 := openStore(t, dir)
+	st3 := openStore(t, dir, c.Now)
 	defer st3.Close()
-	st3.Now = c.Now
 	if err := st3.Compact(); err != nil {
 		t.Fatal(err)
 	}
 	subs, _ := st3.Subscriptions()
 	if ds, _ := st3.Deliveries("", ""); len(ds) != 0 || len(subs) != 1 || lines(t, dir) != 1 {
 		t.Fatalf("%d deliveries, %d subscriptions after retention", len(ds), len(subs))
+	}
+}
+
+// The store judges age only by the clock it is opened with: delivered entries
+// stamped at that clock's "now" survive opening whatever the wall clock says,
+// and go once that clock passes the retention.
+func TestOpeningJudgesAgeByTheInjectedClockNotTheWallClock(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(1999, 12, 31, 23, 0, 0, 0, time.UTC), // long before any wall clock this runs on
+		time.Date(2199, 1, 1, 0, 0, 0, 0, time.UTC),    // long after
+	} {
+		t.Run(at.Format("2006"), func(t *testing.T) {
+			dir := t.TempDir()
+			c := &clock{t: at}
+			st := openStore(t, dir, c.Now)
+			s := newService(t, testConfig(st, c))
+			r := newReceiver(t, c.Now, 200)
+			subscribe(t, s, r)
+			s.Enqueue([]model.Event{completed("d", "t", 1, c.Now())}, nil)
+			s.DeliverDue(bg)
+			st.Close()
+			c.Advance(DefaultRetention - time.Minute)
+			st2 := openStore(t, dir, c.Now)
+			if ds, _ := st2.Deliveries("", StateDelivered); len(ds) != 1 {
+				t.Fatalf("within retention by the injected clock: %d delivered entries kept, want 1", len(ds))
+			}
+			st2.Close()
+			c.Advance(2 * time.Minute)
+			st3 := openStore(t, dir, c.Now)
+			defer st3.Close()
+			if ds, _ := st3.Deliveries("", ""); len(ds) != 0 {
+				t.Fatalf("past retention by the injected clock: %d entries kept, want 0", len(ds))
+			}
+		})
+	}
+}
+
+func TestOpenFileStoreRefusesAMissingClock(t *testing.T) {
+	if _, err := OpenFileStore(t.TempDir(), StoreOptions{}); err == nil {
+		t.Fatal("opened without a clock")
 	}
 }

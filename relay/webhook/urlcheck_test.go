@@ -8,7 +8,7 @@ import (
 
 func TestSubscribeAdmitsOnlyAllowedHTTPURLs(t *testing.T) {
 	c := newClock()
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), c.Now)
 	defer st.Close()
 	for _, tc := range []struct {
 		url      string
@@ -55,7 +55,7 @@ func TestSubscribeAdmitsOnlyAllowedHTTPURLs(t *testing.T) {
 
 func TestSubscribeRejectsUnknownEventsAndTooManyWebhooks(t *testing.T) {
 	c := newClock()
-	st := openStore(t, t.TempDir())
+	st := openStore(t, t.TempDir(), c.Now)
 	defer st.Close()
 	cfg := testConfig(st, c)
 	cfg.MaxPerKey = 2

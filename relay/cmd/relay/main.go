@@ -99,7 +99,7 @@ func run(path string) error {
 	defer stop()
 	go gw.Watch(ctx, g.ProbeEvery())
 
-	whStore, err := webhook.OpenFileStore(filepath.Join(cfg.DataDir, "webhooks"))
+	whStore, err := webhook.OpenFileStore(filepath.Join(cfg.DataDir, "webhooks"), webhook.StoreOptions{Now: time.Now})
 	if err != nil {
 		return fmt.Errorf("webhooks: %w", err)
 	}
