@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // The package holds metadata.json (type ccaas) and code.tar.gz with
