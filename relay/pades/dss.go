@@ -1,0 +1,136 @@
+package pades
+
+import (
+	"bytes"
+	"crypto/x509"
+	"fmt"
+
+	"github.com/qrsign/qrsign/relay/cms"
+)
+
+// Attributes are the signed attributes of a PAdES signature over a prepared
+// digest: no signing-time attribute, as ETSI EN 319 142-1 keeps the claimed
+// time in the signature dictionary's /M.
+func Attributes(digest [32]byte, signer *x509.Certificate) cms.Attributes {
+	return cms.Attributes{Digest: digest[:], Signer: signer}
+}
+
+// Validation is the material a verifier needs later (PAdES B-LT): DER
+// certificates (signers' chains, TSA chains) and DER CRLs.
+type Validation struct {
+	Certs [][]byte
+	CRLs  [][]byte
+}
+
+// AppendDSS returns prev plus an increment adding the validation material to
+// the document security store (ISO 32000-2 12.8.4.3): one stream per item
+// not yet in it, the catalog's /DSS /Certs and /CRLs extended. Signatures
+// before it stay valid: they cover their own revisions only.
+func AppendDSS(prev []byte, v Validation) ([]byte, error) {
+	e, err := newEditor(prev)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := e.catalog()
+	if err != nil {
+		return nil, err
+	}
+	cat = cat.clone()
+	var dss *dict
+	dssRef, dssIndirect := cat.get("DSS").(ref)
+	switch d := cat.get("DSS").(type) {
+	case nil:
+		dss = newDict()
+	case *dict:
+		dss = d.clone()
+	case ref:
+		if dss, err = e.dictAt(d, "/DSS"); err != nil {
+			return nil, err
+		}
+		dss = dss.clone()
+	default:
+		return nil, errf(CodeNotPDF, "/DSS is not a dictionary")
+	}
+	var added []indirect
+	changed := false
+	for _, kind := range []struct {
+		key   name
+		items [][]byte
+	}{{"Certs", v.Certs}, {"CRLs", v.CRLs}} {
+		have, err := e.streams(dss.get(kind.key))
+		if err != nil {
+			return nil, errf(CodeNotPDF, "/DSS /%s: %v", kind.key, err)
+		}
+		var refs []ref
+		for _, item := range kind.items {
+			if n, err := derLength(item); err != nil || n != len(item) {
+				return nil, errf(CodeBadSignature, "a /%s item is not one DER value", kind.key)
+			}
+			if have[string(item)] {
+				continue
+			}
+			have[string(item)] = true
+			r := e.alloc()
+			var body bytes.Buffer
+			fmt.Fprintf(&body, "<</Length %d>>\nstream\n", len(item))
+			body.Write(item)
+			body.WriteString("\nendstream")
+			added = append(added, indirect{r, body.Bytes()})
+			refs = append(refs, r)
+		}
+		if len(refs) == 0 {
+			continue
+		}
+		c, err := e.appendRefs(dss, kind.key, refs...)
+		if err != nil {
+			return nil, err
+		}
+		changed = changed || c
+	}
+	if len(added) == 0 {
+		return prev, nil
+	}
+	if changed {
+		if dssIndirect {
+			err = e.edit(dssRef, dss)
+		} else {
+			cat.set("DSS", dss)
+			err = e.edit(e.root(), cat)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	inc, _ := e.write(added)
+	return append(prev[:len(prev):len(prev)], inc...), nil
+}
+
+// streams reads the contents of an array of stream references, as a set.
+func (e *editor) streams(v any) (map[string]bool, error) {
+	arr, err := e.f.resolve(v)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	items, _ := arr.(array)
+	for _, item := range items {
+		r, ok := item.(ref)
+		if !ok {
+			return nil, fmt.Errorf("an entry is not a stream reference")
+		}
+		obj, err := e.f.object(r)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := obj.(*stream)
+		if !ok {
+			return nil, fmt.Errorf("object %d is not a stream", r.num)
+		}
+		data, err := decode(s)
+		if err != nil {
+			return nil, fmt.Errorf("object %d: %v", r.num, err)
+		}
+		have[string(data)] = true
+	}
+	return have, nil
+}
