@@ -91,6 +91,13 @@ type Attributes struct {
 	SigningTime time.Time             // zero: no signing-time (PAdES keeps the time in /M)
 }
 
+// ForContent are the attributes of a detached CAdES signature (.p7s) over
+// content, with the claimed signing time (zero: none).
+func ForContent(content []byte, signer *x509.Certificate, signingTime time.Time) Attributes {
+	h := sha256.Sum256(content)
+	return Attributes{Digest: h[:], Signer: signer, SigningTime: signingTime}
+}
+
 // Marshal returns the DER SET of the signed attributes: the message the
 // signer's key signs (ECDSA over its SHA-256).
 func (a Attributes) Marshal() ([]byte, error) {
