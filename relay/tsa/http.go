@@ -113,7 +113,7 @@ func (c *Client) StampDigest(ctx context.Context, imprint [32]byte) (*Token, err
 		return nil, errors.New("tsa: reply is not one DER TimeStampResp")
 	}
 	if resp.Status.Status != statusGranted && resp.Status.Status != 1 { // 1: grantedWithMods
-		return nil, fmt.Errorf("tsa: rejected (status %d): %s", resp.Status.Status, strings.Join(resp.Status.StatusString, "; "))
+		return nil, fmt.Errorf("tsa: rejected (status %d): %s", resp.Status.Status, resp.Status.text())
 	}
 	tok, err := Verify(resp.Token.FullBytes, imprint[:], c.Verify)
 	if err != nil {

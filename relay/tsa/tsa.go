@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/qrsign/qrsign/relay/cms"
@@ -48,8 +49,17 @@ type request struct {
 
 type statusInfo struct {
 	Status       int
-	StatusString []string       `asn1:"optional,utf8"`
-	FailInfo     asn1.BitString `asn1:"optional"`
+	StatusString []asn1.RawValue `asn1:"optional"` // PKIFreeText: UTF8Strings, which encoding/asn1 cannot tag inside a slice
+	FailInfo     asn1.BitString  `asn1:"optional"`
+}
+
+// text joins a PKIFreeText.
+func (s statusInfo) text() string {
+	var parts []string
+	for _, v := range s.StatusString {
+		parts = append(parts, string(v.Bytes))
+	}
+	return strings.Join(parts, "; ")
 }
 
 type response struct {
@@ -170,7 +180,8 @@ func reject(bit int, text string) ([]byte, error) {
 	fail := asn1.BitString{Bytes: make([]byte, 3), BitLength: bit + 1}
 	fail.Bytes[bit/8] |= 0x80 >> (bit % 8)
 	fail.Bytes = fail.Bytes[:bit/8+1]
-	return asn1.Marshal(response{Status: statusInfo{Status: statusRejection, StatusString: []string{text}, FailInfo: fail}})
+	msg := asn1.RawValue{Tag: asn1.TagUTF8String, Bytes: []byte(text)}
+	return asn1.Marshal(response{Status: statusInfo{Status: statusRejection, StatusString: []asn1.RawValue{msg}, FailInfo: fail}})
 }
 
 // Token is a verified time-stamp token.
