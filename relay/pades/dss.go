@@ -36,20 +36,9 @@ func AppendDSS(prev []byte, v Validation) ([]byte, error) {
 		return nil, err
 	}
 	cat = cat.clone()
-	var dss *dict
-	dssRef, dssIndirect := cat.get("DSS").(ref)
-	switch d := cat.get("DSS").(type) {
-	case nil:
-		dss = newDict()
-	case *dict:
-		dss = d.clone()
-	case ref:
-		if dss, err = e.dictAt(d, "/DSS"); err != nil {
-			return nil, err
-		}
-		dss = dss.clone()
-	default:
-		return nil, errf(CodeNotPDF, "/DSS is not a dictionary")
+	dss, err := e.holder(cat, "DSS")
+	if err != nil {
+		return nil, err
 	}
 	var added []indirect
 	changed := false
@@ -57,7 +46,7 @@ func AppendDSS(prev []byte, v Validation) ([]byte, error) {
 		key   name
 		items [][]byte
 	}{{"Certs", v.Certs}, {"CRLs", v.CRLs}} {
-		have, err := e.streams(dss.get(kind.key))
+		have, err := e.streams(dss.dict.get(kind.key))
 		if err != nil {
 			return nil, errf(CodeNotPDF, "/DSS /%s: %v", kind.key, err)
 		}
@@ -81,7 +70,7 @@ func AppendDSS(prev []byte, v Validation) ([]byte, error) {
 		if len(refs) == 0 {
 			continue
 		}
-		c, err := e.appendRefs(dss, kind.key, refs...)
+		c, err := e.appendRefs(dss.dict, kind.key, refs...)
 		if err != nil {
 			return nil, err
 		}
@@ -91,13 +80,7 @@ func AppendDSS(prev []byte, v Validation) ([]byte, error) {
 		return prev, nil
 	}
 	if changed {
-		if dssIndirect {
-			err = e.edit(dssRef, dss)
-		} else {
-			cat.set("DSS", dss)
-			err = e.edit(e.root(), cat)
-		}
-		if err != nil {
+		if err := e.storeInCatalog(cat, "DSS", dss); err != nil {
 			return nil, err
 		}
 	}

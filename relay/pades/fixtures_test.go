@@ -31,12 +31,15 @@ func handmade(bodies ...string) []byte {
 const pageContent = "BT /F1 24 Tf 72 720 Td (Contract to sign) Tj ET"
 
 // simplePDF is one page of text: no form, no annotations.
-func simplePDF() []byte {
+func simplePDF() []byte { return textPDF(pageContent) }
+
+// textPDF is one page with the given content stream.
+func textPDF(content string) []byte {
 	return handmade(
 		"<</Type /Catalog /Pages 2 0 R>>",
 		"<</Type /Pages /Kids [3 0 R] /Count 1>>",
 		"<</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>>",
-		fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", len(pageContent), pageContent),
+		fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", len(content), content),
 		"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>",
 	)
 }

@@ -99,6 +99,40 @@ func (e *editor) appendRefs(owner *dict, key name, items ...ref) (bool, error) {
 	return false, errf(CodeNotPDF, "/%s is not an array", key)
 }
 
+// holder is a dictionary kept in owner[key], directly or by reference.
+type holder struct {
+	dict     *dict // a copy to edit
+	ref      ref
+	indirect bool
+}
+
+// holder reads owner[key]; absent, it is a new direct dictionary.
+func (e *editor) holder(owner *dict, key name) (holder, error) {
+	switch v := owner.get(key).(type) {
+	case nil:
+		return holder{dict: newDict()}, nil
+	case *dict:
+		return holder{dict: v.clone()}, nil
+	case ref:
+		d, err := e.dictAt(v, "/"+string(key))
+		if err != nil {
+			return holder{}, err
+		}
+		return holder{dict: d.clone(), ref: v, indirect: true}, nil
+	}
+	return holder{}, errf(CodeNotPDF, "/%s is not a dictionary", key)
+}
+
+// storeInCatalog writes back a holder read from the catalog: an indirect
+// one is rewritten on its own, a direct one rewrites the catalog.
+func (e *editor) storeInCatalog(cat *dict, key name, h holder) error {
+	if h.indirect {
+		return e.edit(h.ref, h.dict)
+	}
+	cat.set(key, h.dict)
+	return e.edit(e.root(), cat)
+}
+
 // write lays out the increment: new objects first, then the rewritten ones in
 // object order, then a cross-reference section of the previous revision's
 // kind. It returns the increment and each object's offset in the whole file.

@@ -177,45 +177,23 @@ func (e *editor) addField(field string, fieldRef ref) (ref, error) {
 		return ref{}, err
 	}
 	cat = cat.clone()
-	catChanged := false
-	var form *dict
-	formRef, formIndirect := cat.get("AcroForm").(ref)
-	switch v := cat.get("AcroForm").(type) {
-	case nil:
-		form = newDict()
-	case *dict:
-		form = v.clone()
-	case ref:
-		if form, err = e.dictAt(v, "/AcroForm"); err != nil {
-			return ref{}, err
-		}
-		form = form.clone()
-	default:
-		return ref{}, errf(CodeNotPDF, "/AcroForm is not a dictionary")
-	}
-	if err := e.checkFieldName(form, field); err != nil {
-		return ref{}, err
-	}
-	formChanged, err := e.appendRefs(form, "Fields", fieldRef)
+	form, err := e.holder(cat, "AcroForm")
 	if err != nil {
 		return ref{}, err
 	}
-	if flags, _ := form.get("SigFlags").(int64); flags&3 != 3 {
-		form.set("SigFlags", flags|3)
+	if err := e.checkFieldName(form.dict, field); err != nil {
+		return ref{}, err
+	}
+	formChanged, err := e.appendRefs(form.dict, "Fields", fieldRef)
+	if err != nil {
+		return ref{}, err
+	}
+	if flags, _ := form.dict.get("SigFlags").(int64); flags&3 != 3 {
+		form.dict.set("SigFlags", flags|3)
 		formChanged = true
 	}
 	if formChanged {
-		if formIndirect {
-			if err := e.edit(formRef, form); err != nil {
-				return ref{}, err
-			}
-		} else {
-			cat.set("AcroForm", form)
-			catChanged = true
-		}
-	}
-	if catChanged {
-		if err := e.edit(e.root(), cat); err != nil {
+		if err := e.storeInCatalog(cat, "AcroForm", form); err != nil {
 			return ref{}, err
 		}
 	}

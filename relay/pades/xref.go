@@ -29,7 +29,7 @@ type file struct {
 
 const (
 	maxXrefSections = 1000
-	maxObjects      = 8 << 20
+	maxObjects      = 1 << 20 // far above real documents; bounds what hostile input makes us allocate
 	maxInflated     = 64 << 20
 )
 
@@ -339,7 +339,8 @@ func (f *file) objectStream(num int) ([]any, error) {
 	}
 	n, _ := s.dict.get("N").(int64)
 	first, _ := s.dict.get("First").(int64)
-	if n < 0 || n > maxObjects || first < 0 || first > int64(len(data)) {
+	// Each header pair takes at least 4 bytes, which bounds /N by /First.
+	if first < 0 || first > int64(len(data)) || n < 0 || n > first/4+1 {
 		return nil, fmt.Errorf("bad /N or /First")
 	}
 	hdr := &lexer{b: data[:first]}
