@@ -2,6 +2,7 @@ package pades
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 	"net/http/httptest"
@@ -63,6 +64,12 @@ func BenchmarkSignedRevision(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(next)-len(prev)), "bytes-added")
 			b.ReportMetric(float64(len(cmsDER)), "cms-bytes")
+		})
+		// The yardstick: one SHA-256 pass over the previous revision.
+		b.Run(fmt.Sprintf("sha256-only/pdf=%dKiB", size>>10), func(b *testing.B) {
+			for b.Loop() {
+				sha256.Sum256(prev)
+			}
 		})
 		b.Run(fmt.Sprintf("prepare-only/pdf=%dKiB", size>>10), func(b *testing.B) {
 			for b.Loop() {

@@ -8,14 +8,14 @@ import (
 
 // The PDF object model: just enough to read a revision's trailer, catalog,
 // form and pages, and to write the few objects an increment rewrites.
-// Values are: null (nil), bool, int64, real, name, []byte (string),
+// Values are: null (nil), bool, int64, decimal, name, []byte (string),
 // array, *dict, ref and *stream.
 type (
-	name  string
-	real  string // kept as written: an increment never does arithmetic on it
-	array []any
-	ref   struct{ num, gen int }
-	dict  struct {
+	name    string
+	decimal string // kept as written: an increment never does arithmetic on it
+	array   []any
+	ref     struct{ num, gen int }
+	dict    struct {
 		keys []name // written back in the order read, so a rewrite stays recognisable
 		vals map[name]any
 	}
@@ -150,7 +150,7 @@ func (l *lexer) object(depth int) (any, error) {
 	n, err := strconv.ParseInt(tok, 10, 64)
 	if err != nil {
 		if _, ferr := strconv.ParseFloat(tok, 64); ferr == nil {
-			return real(tok), nil
+			return decimal(tok), nil
 		}
 		return nil, fmt.Errorf("unexpected token %q at byte %d", tok, start)
 	}
@@ -301,7 +301,7 @@ func writeObj(buf *bytes.Buffer, v any) {
 		buf.WriteString(strconv.FormatInt(v, 10))
 	case int:
 		buf.WriteString(strconv.Itoa(v))
-	case real:
+	case decimal:
 		buf.WriteString(string(v))
 	case name:
 		buf.WriteByte('/')
