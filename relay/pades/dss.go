@@ -117,3 +117,95 @@ func (e *editor) streams(v any) (map[string]bool, error) {
 	}
 	return have, nil
 }
+
+// CheckDSS verifies that next is prev plus exactly the DSS increment
+// AppendDSS writes for the items it adds, and returns those items.
+func CheckDSS(prev, next []byte) (Validation, error) {
+	if len(next) <= len(prev) || !bytes.Equal(next[:len(prev)], prev) {
+		return Validation{}, errf(CodeNotAppended, "the revision does not start with the previous revision's %d bytes", len(prev))
+	}
+	v, err := statedValidation(prev, next)
+	if err != nil {
+		return Validation{}, err
+	}
+	want, err := AppendDSS(prev, v)
+	if err != nil {
+		return Validation{}, errf(CodeIncrement, "the increment states items AppendDSS refuses: %v", err)
+	}
+	if !bytes.Equal(want, next) {
+		return Validation{}, errf(CodeIncrement, "the increment is not a DSS increment for the items it adds")
+	}
+	return v, nil
+}
+
+// statedValidation reads the DSS items of next that are new objects (numbers
+// from prev's /Size on), in the order of /Certs then /CRLs.
+func statedValidation(prev, next []byte) (Validation, error) {
+	pf, err := readFile(prev)
+	if err != nil {
+		return Validation{}, err
+	}
+	nf, err := readFile(next)
+	if err != nil {
+		return Validation{}, errf(CodeIncrement, "the revision is unreadable: %v", err)
+	}
+	size, _ := pf.trailer.get("Size").(int64)
+	cat, err := nf.resolve(nf.trailer.get("Root"))
+	catDict, ok := cat.(*dict)
+	if err != nil || !ok {
+		return Validation{}, errf(CodeIncrement, "the revision has no catalog")
+	}
+	dss, err := nf.resolve(catDict.get("DSS"))
+	dssDict, ok := dss.(*dict)
+	if err != nil || !ok {
+		return Validation{}, errf(CodeIncrement, "the revision has no /DSS")
+	}
+	var v Validation
+	for _, kind := range []struct {
+		key name
+		out *[][]byte
+	}{{"Certs", &v.Certs}, {"CRLs", &v.CRLs}} {
+		arr, err := nf.resolve(dssDict.get(kind.key))
+		if err != nil {
+			return Validation{}, errf(CodeIncrement, "/DSS /%s: %v", kind.key, err)
+		}
+		items, _ := arr.(array)
+		for _, item := range items {
+			r, ok := item.(ref)
+			if !ok || int64(r.num) < size {
+				continue
+			}
+			obj, err := nf.object(r)
+			s, ok := obj.(*stream)
+			if err != nil || !ok {
+				return Validation{}, errf(CodeIncrement, "/DSS /%s: object %d is not a stream", kind.key, r.num)
+			}
+			*kind.out = append(*kind.out, s.raw)
+		}
+	}
+	return v, nil
+}
+
+// Revisions returns where the revisions b holds may end: right after each
+// "%%EOF" and, when they differ, after the line ends and spaces that follow
+// it (writers differ; Prepare adds no EOL after one already there). A match
+// inside binary data gives a false candidate, harmless to a caller that looks
+// each prefix's hash up: the ledger holds only real revisions.
+func Revisions(b []byte) []int {
+	var ends []int
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("%%EOF"))
+		if j < 0 {
+			return ends
+		}
+		end := i + j + len("%%EOF")
+		ends = append(ends, end)
+		for end < len(b) && isWhite(b[end]) {
+			end++
+		}
+		if end != ends[len(ends)-1] {
+			ends = append(ends, end)
+		}
+		i = end
+	}
+}

@@ -3,6 +3,7 @@ package pades
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -178,6 +179,37 @@ func TestCheckIncrementRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := CheckIncrement(tc.prev, tc.next)
+			wantCode(t, err, tc.code, tc.msg)
+		})
+	}
+}
+
+func TestCheckDSSRefuses(t *testing.T) {
+	prev := simplePDF()
+	v := Validation{Certs: [][]byte{{0x30, 0x01, 0x01}}, CRLs: [][]byte{{0x30, 0x00}}}
+	next, err := AppendDSS(prev, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := CheckDSS(prev, next); err != nil || !reflect.DeepEqual(got, v) {
+		t.Fatalf("CheckDSS of a DSS increment: %v %v", got, err)
+	}
+	if again, _ := AppendDSS(next, v); !bytes.Equal(again, next) {
+		t.Fatal("adding items the DSS already holds wrote an increment")
+	}
+	tampered := append(bytes.Clone(prev), bytes.Replace(next[len(prev):], []byte("/Pages 2 0 R"), []byte("/Pages 9 0 R"), 1)...)
+	for _, tc := range []struct {
+		name       string
+		prev, next []byte
+		code       Code
+		msg        string
+	}{
+		{"not appended", next, prev, CodeNotAppended, "does not start with the previous revision"},
+		{"a signature increment", prev, prepared(t, prev, sig("S")), CodeIncrement, "the revision has no /DSS"},
+		{"catalog rewritten", prev, tampered, CodeIncrement, "not a DSS increment for the items it adds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := CheckDSS(tc.prev, tc.next)
 			wantCode(t, err, tc.code, tc.msg)
 		})
 	}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +177,15 @@ func TestValidators(t *testing.T) {
 				if err != nil || !strings.Contains(out, "No syntax or stream encoding errors found") {
 					t.Errorf("qpdf --check revision %d: %v\n%s", i, err, out)
 				}
+			}
+			ends := Revisions(c.revs[4])
+			for i, rev := range c.revs {
+				if !slices.Contains(ends, len(rev)) {
+					t.Errorf("Revisions %v misses revision %d ending at %d", ends, i, len(rev))
+				}
+			}
+			if v, err := CheckDSS(c.revs[2], c.revs[3]); err != nil || !reflect.DeepEqual(v, w.validation) {
+				t.Errorf("CheckDSS: %v", err)
 			}
 			final := w.write(t, name+"-final.pdf", c.revs[4])
 			w.expectPdfsig(t, final, map[int]bool{1: true, 2: true})
