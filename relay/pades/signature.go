@@ -60,6 +60,7 @@ func (s *Signature) validate() error {
 		if s.Time.IsZero() {
 			return errf(CodeBadSignature, "signing time missing")
 		}
+		s.Time = s.Time.UTC().Truncate(time.Second) // as /M states it, so CheckIncrement gives it back equal
 		for _, f := range [][2]string{{"name", s.Name}, {"reason", s.Reason}} {
 			what, t := f[0], f[1]
 			if !utf8.ValidString(t) || utf8.RuneCountInString(t) > maxTextRunes || strings.ContainsFunc(t, unicode.IsControl) {
@@ -139,9 +140,7 @@ func Prepare(prev []byte, sig Signature) (*Prepared, error) {
 	return p, nil
 }
 
-const (
-	byteRangeFormat = "[0 %010d %010d %010d]"
-)
+const byteRangeFormat = "[0 %010d %010d %010d]"
 
 var byteRangePlaceholder = fmt.Sprintf(byteRangeFormat, 0, 0, 0)
 

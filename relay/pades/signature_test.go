@@ -104,6 +104,7 @@ func TestCheckIncrementRoundTrip(t *testing.T) {
 	prev := simplePDF()
 	s := sig("Signature1")
 	s.ContentsSize = 4000
+	s.Time = at.Add(700 * time.Millisecond).In(time.FixedZone("CET", 3600))
 	p, err := Prepare(prev, s)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +113,8 @@ func TestCheckIncrementRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Signature != s || c.Digest != p.Digest || c.ByteRange != p.ByteRange || c.CMS != nil {
+	s.Time = at // /M holds seconds in UTC
+	if c.Signature != s || p.Signature != s || c.Digest != p.Digest || c.ByteRange != p.ByteRange || c.CMS != nil {
 		t.Fatalf("checked %+v, prepared %+v", c, p)
 	}
 	signed, err := Embed(p, []byte{0x30, 0x03, 0x02, 0x01, 0x07})
