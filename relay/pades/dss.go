@@ -121,10 +121,11 @@ func (e *editor) streams(v any) (map[string]bool, error) {
 // CheckDSS verifies that next is prev plus exactly the DSS increment
 // AppendDSS writes for the items it adds, and returns those items.
 func CheckDSS(prev, next []byte) (Validation, error) {
-	if len(next) <= len(prev) || !bytes.Equal(next[:len(prev)], prev) {
-		return Validation{}, errf(CodeNotAppended, "the revision does not start with the previous revision's %d bytes", len(prev))
+	nf, size, err := appended(prev, next)
+	if err != nil {
+		return Validation{}, err
 	}
-	v, err := statedValidation(prev, next)
+	v, err := statedValidation(nf, size)
 	if err != nil {
 		return Validation{}, err
 	}
@@ -138,18 +139,9 @@ func CheckDSS(prev, next []byte) (Validation, error) {
 	return v, nil
 }
 
-// statedValidation reads the DSS items of next that are new objects (numbers
-// from prev's /Size on), in the order of /Certs then /CRLs.
-func statedValidation(prev, next []byte) (Validation, error) {
-	pf, err := readFile(prev)
-	if err != nil {
-		return Validation{}, err
-	}
-	nf, err := readFile(next)
-	if err != nil {
-		return Validation{}, errf(CodeIncrement, "the revision is unreadable: %v", err)
-	}
-	size, _ := pf.trailer.get("Size").(int64)
+// statedValidation reads the DSS items that are new objects (numbers from
+// size on), in the order of /Certs then /CRLs.
+func statedValidation(nf *file, size int) (Validation, error) {
 	cat, err := nf.resolve(nf.trailer.get("Root"))
 	catDict, ok := cat.(*dict)
 	if err != nil || !ok {
@@ -172,7 +164,7 @@ func statedValidation(prev, next []byte) (Validation, error) {
 		items, _ := arr.(array)
 		for _, item := range items {
 			r, ok := item.(ref)
-			if !ok || int64(r.num) < size {
+			if !ok || r.num < size {
 				continue
 			}
 			obj, err := nf.object(r)

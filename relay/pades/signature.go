@@ -330,10 +330,11 @@ type Checked struct {
 // and recomputes the digest. /Contents may be the placeholder or a DER value
 // followed by zeros (a signed revision), nothing else.
 func CheckIncrement(prev, next []byte) (*Checked, error) {
-	if len(next) <= len(prev) || !bytes.Equal(next[:len(prev)], prev) {
-		return nil, errf(CodeNotAppended, "the revision does not start with the previous revision's %d bytes", len(prev))
+	nf, size, err := appended(prev, next)
+	if err != nil {
+		return nil, err
 	}
-	sig, err := statedSignature(prev, next)
+	sig, err := statedSignature(nf, size)
 	if err != nil {
 		return nil, err
 	}
@@ -371,20 +372,30 @@ func CheckIncrement(prev, next []byte) (*Checked, error) {
 	return c, nil
 }
 
-// statedSignature reads the metadata the increment's signature dictionary
-// and field state. It may be lenient: Prepare re-derives every byte from it.
-func statedSignature(prev, next []byte) (Signature, error) {
+// appended checks that next starts with prev and reads next; it returns
+// prev's /Size, the first object number an increment adds.
+func appended(prev, next []byte) (*file, int, error) {
+	if len(next) <= len(prev) || !bytes.Equal(next[:len(prev)], prev) {
+		return nil, 0, errf(CodeNotAppended, "the revision does not start with the previous revision's %d bytes", len(prev))
+	}
 	pf, err := readFile(prev)
 	if err != nil {
-		return Signature{}, err
+		return nil, 0, err
 	}
 	nf, err := readFile(next)
 	if err != nil {
-		return Signature{}, errf(CodeIncrement, "the revision is unreadable: %v", err)
+		return nil, 0, errf(CodeIncrement, "the revision is unreadable: %v", err)
 	}
 	size, _ := pf.trailer.get("Size").(int64)
-	sigObj, err1 := nf.object(ref{int(size), 0})
-	fieldObj, err2 := nf.object(ref{int(size) + 1, 0})
+	return nf, int(size), nil
+}
+
+// statedSignature reads the metadata the signature dictionary and field
+// (objects size and size+1) state. It may be lenient: Prepare re-derives
+// every byte from it.
+func statedSignature(nf *file, size int) (Signature, error) {
+	sigObj, err1 := nf.object(ref{size, 0})
+	fieldObj, err2 := nf.object(ref{size + 1, 0})
 	sd, ok1 := sigObj.(*dict)
 	fd, ok2 := fieldObj.(*dict)
 	if err1 != nil || err2 != nil || !ok1 || !ok2 {
@@ -401,6 +412,7 @@ func statedSignature(prev, next []byte) (Signature, error) {
 	r, _ := sd.get("Reason").([]byte)
 	m, _ := sd.get("M").([]byte)
 	sig.Name, sig.Reason = decodeText(n), decodeText(r)
+	var err error
 	if sig.Time, err = parsePDFDate(string(m)); err != nil {
 		return Signature{}, errf(CodeIncrement, "/M: %v", err)
 	}
