@@ -216,3 +216,19 @@ func TestCheckDSSRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestPrevWithoutEOL: a file ending right after %%EOF gets an EOL before the
+// increment, and its revision end is still found.
+func TestPrevWithoutEOL(t *testing.T) {
+	prev := bytes.TrimRight(simplePDF(), "\n")
+	next := prepared(t, prev, sig("Signature1"))
+	if next[len(prev)] != '\n' {
+		t.Fatalf("increment starts with %q", next[len(prev)])
+	}
+	if _, err := CheckIncrement(prev, next); err != nil {
+		t.Fatal(err)
+	}
+	if ends := Revisions(next); !slices.Equal(ends, []int{len(prev), len(prev) + 1, len(next) - 1, len(next)}) {
+		t.Fatalf("Revisions %v, want each %%%%EOF end and the EOL after it", ends)
+	}
+}
