@@ -100,6 +100,7 @@ func TestCORSAllowsOnlyConfiguredOrigins(t *testing.T) {
 func TestUnknownRouteAndMethodAreProblems(t *testing.T) {
 	h := newHarness(t)
 	wantProblem(t, h.do("GET", "/v2/nothing", nil), 404, "NOT_FOUND")
+	wantProblem(t, h.do("GET", "/", nil), 404, "NOT_FOUND") // no pages configured: no desktop app to open
 	wantProblem(t, h.do("DELETE", "/v1/callbacks/scan", nil), 405, "METHOD_NOT_ALLOWED")
 }
 
@@ -188,7 +189,7 @@ func TestWebPagesAreMountedWhenConfigured(t *testing.T) {
 	h := newHarness(t)
 	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("page " + r.URL.Path)) })
 	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Web: pages})
-	for _, p := range []string{"/app", "/app/assets/app.js", "/verify", "/s/abc.def"} {
+	for _, p := range []string{"/", "/app", "/app/assets/app.js", "/verify", "/s/abc.def"} {
 		if rec := h.do("GET", p, nil); rec.Code != 200 || rec.Body.String() != "page "+p {
 			t.Errorf("%s: %d %q", p, rec.Code, rec.Body)
 		}
