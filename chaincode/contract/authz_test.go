@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/internal/fakestub"
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 )

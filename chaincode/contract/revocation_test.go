@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 )

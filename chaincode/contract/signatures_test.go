@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 )

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 )

@@ -151,7 +151,7 @@ func TestOpenAPIDocumentDescribesEveryRoute(t *testing.T) {
 func TestSSEStreamsHistoryFromLastEventID(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", ""))
+	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", ""))
 	srv := httptest.NewServer(h.srv.Handler())
 	defer srv.Close()
 	req, _ := http.NewRequest("GET", srv.URL+"/v1/documents/doc-1/events", nil)

@@ -15,7 +15,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/problem"
@@ -45,7 +45,9 @@ func caPEM(c *x509.Certificate) string {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{org1: testpki.NewCA("Org1 CA"), org2: testpki.NewCA("Org2 CA"), now: time.Now().UTC()}
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) // the test's clock, the CAs' validity around it
+	f := &fixture{org1: testpki.NewCA("Org1 CA", now.Add(-time.Hour), now.Add(24*time.Hour)),
+		org2: testpki.NewCA("Org2 CA", now.Add(-time.Hour), now.Add(24*time.Hour)), now: now}
 	f.trust = trustMap{
 		"Org1MSP": {MSPID: "Org1MSP", CAs: []model.SignerCA{{Fingerprint: payload.Fingerprint(f.org1.Cert.Raw), CertPEM: caPEM(f.org1.Cert)}}},
 		"Org2MSP": {MSPID: "Org2MSP", CAs: []model.SignerCA{{Fingerprint: payload.Fingerprint(f.org2.Cert.Raw), CertPEM: caPEM(f.org2.Cert)}}},
@@ -100,11 +102,11 @@ func codeOf(err error) model.Code {
 
 func TestApproveRefuses(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice")
-	revoked := f.org1.Issue("rob")
+	alice := f.org1.Signer("alice")
+	revoked := f.org1.Signer("rob")
 	f.trust["Org1MSP"].CRLs = []model.CRLInfo{{CAFingerprint: payload.Fingerprint(f.org1.Cert.Raw), Number: "7",
 		RevokedSerials: []string{revoked.Cert.SerialNumber.Text(16)}}}
-	mallory := f.org2.Issue("alice") // right CN, another org's CA
+	mallory := f.org2.Signer("alice") // right CN, another org's CA
 	tests := []struct {
 		name   string
 		req    func(tok string) CallbackRequest
@@ -185,8 +187,8 @@ func TestApproveRefuses(t *testing.T) {
 
 func TestExpiredCertificateIsRefused(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice") // valid now-1h .. now+24h
-	f.advance(25 * time.Hour)      // past the leaf's NotAfter
+	alice := f.org1.Signer("alice") // valid now-1h .. now+24h
+	f.advance(25 * time.Hour)       // past the leaf's NotAfter
 	ch, err := f.m.Create()
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +201,7 @@ func TestExpiredCertificateIsRefused(t *testing.T) {
 
 func TestChallengeLifecycle(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice")
+	alice := f.org1.Signer("alice")
 	ch, err := f.m.Create()
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +260,7 @@ func TestChallengeLifecycle(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice")
+	alice := f.org1.Signer("alice")
 	t.Run("an expired challenge is TOKEN_EXPIRED to scanner and desktop", func(t *testing.T) {
 		ch, _ := f.m.Create()
 		req := f.proof(t, ch.Token, alice, nil)
@@ -299,7 +301,7 @@ func TestExpiry(t *testing.T) {
 
 func TestConcurrentCallbacksApproveOnce(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice")
+	alice := f.org1.Signer("alice")
 	ch, _ := f.m.Create()
 	req := f.proof(t, ch.Token, alice, nil)
 	const n = 32
@@ -333,7 +335,7 @@ func TestLedgerTroubleIsUnavailable(t *testing.T) {
 	f := newFixture(t)
 	f.m.trust = failing{}
 	ch, _ := f.m.Create()
-	_, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, f.org1.Issue("alice"), nil))
+	_, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, f.org1.Signer("alice"), nil))
 	if codeOf(err) != problem.CodeUnavailable {
 		t.Fatalf("got %v", err)
 	}

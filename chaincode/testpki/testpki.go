@@ -1,6 +1,17 @@
-// Package testpki makes real X.509 material for tests: CAs, signer
-// certificates (valid, expired, wrong curve, RSA, Ed25519), intermediates and
-// CRLs, all with crypto/x509. Serial numbers count up per CA so runs repeat.
+// Package testpki makes real X.509 material for the tests of every part of
+// qrsign: CAs, signer certificates (valid, expired, wrong curve, RSA,
+// Ed25519), TLS server certificates, intermediates and CRLs, all with
+// crypto/x509. Serial numbers count up per CA so runs repeat.
+//
+// Every validity window comes from the caller (NewCA's notBefore/notAfter,
+// which leaves inherit unless Leaf says otherwise): a test passes its own
+// clock, so a test that pins a clock never meets the wall clock. Only tests
+// whose certificates meet a real TLS handshake (which checks the wall clock)
+// pass time.Now.
+//
+// It is not internal because the chaincode's tests and the relay's both use
+// it (an internal package is importable only below its parent, and the top
+// level holds no packages); no program imports it.
 package testpki
 
 import (
@@ -16,6 +27,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"time"
 )
 
@@ -89,6 +101,8 @@ type Leaf struct {
 	KeyUsage    x509.KeyUsage
 	ExtKeyUsage []x509.ExtKeyUsage
 	IsCA        bool
+	DNSNames    []string // for TLS server certificates
+	IPAddresses []net.IP
 	// Attrs are Fabric CA attributes (e.g. qrsign.role=relay), written as
 	// Fabric CA does: extension 1.2.3.4.5.6.7.8.1 holding {"attrs":{...}}.
 	Attrs map[string]string
@@ -115,6 +129,12 @@ func (ca *CA) Issue(l Leaf) (*x509.Certificate, crypto.Signer) {
 	if l.Key == nil {
 		l.Key = P256()
 	}
+	return ca.IssueFor(l, l.Key.Public()), l.Key
+}
+
+// IssueFor signs a certificate for l's fields and the public key pub (a CSR's,
+// as a Fabric CA does); l.Key is ignored.
+func (ca *CA) IssueFor(l Leaf, pub crypto.PublicKey) *x509.Certificate {
 	if l.OUs == nil {
 		l.OUs = []string{"client"}
 	}
@@ -135,12 +155,36 @@ func (ca *CA) Issue(l Leaf) (*x509.Certificate, crypto.Signer) {
 		SerialNumber: big.NewInt(ca.serial), Subject: pkix.Name{CommonName: l.CN, OrganizationalUnit: l.OUs},
 		NotBefore: l.NotBefore, NotAfter: l.NotAfter, KeyUsage: l.KeyUsage, ExtKeyUsage: l.ExtKeyUsage,
 		BasicConstraintsValid: true, IsCA: l.IsCA, ExtraExtensions: attrsExtension(l.Attrs),
+		DNSNames: l.DNSNames, IPAddresses: l.IPAddresses,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, l.Key.Public(), ca.Key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
 		panic(err)
 	}
-	return mustKey(x509.ParseCertificate(der)), l.Key
+	return mustKey(x509.ParseCertificate(der))
+}
+
+// Signer is a P-256 client identity, the shape a Fabric CA enrolls.
+type Signer struct {
+	Cert    *x509.Certificate
+	Key     *ecdsa.PrivateKey
+	CertPEM string
+}
+
+// Signer issues a P-256 client certificate with common name cn, valid for the
+// CA's window.
+func (ca *CA) Signer(cn string) *Signer {
+	key := P256()
+	cert, _ := ca.Issue(Leaf{CN: cn, Key: key})
+	return &Signer{Cert: cert, Key: key, CertPEM: PEM(cert)}
+}
+
+// TLSServer issues a server certificate for 127.0.0.1 and localhost (both
+// server and client auth, as Fabric's TLS CAs issue them).
+func (ca *CA) TLSServer(cn string) (*x509.Certificate, crypto.Signer) {
+	return ca.Issue(Leaf{CN: cn, OUs: []string{}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}})
 }
 
 // Intermediate issues a CA certificate under ca.
