@@ -45,7 +45,13 @@ func caPEM(c *x509.Certificate) string {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) // the test's clock, the CAs' validity around it
+	return newFixtureAt(t, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+}
+
+// newFixtureAt starts the test's clock at now, the CAs valid from an hour
+// before it to a day after.
+func newFixtureAt(t *testing.T, now time.Time) *fixture {
+	t.Helper()
 	f := &fixture{org1: testpki.NewCA("Org1 CA", now.Add(-time.Hour), now.Add(24*time.Hour)),
 		org2: testpki.NewCA("Org2 CA", now.Add(-time.Hour), now.Add(24*time.Hour)), now: now}
 	f.trust = trustMap{
@@ -196,6 +202,32 @@ func TestExpiredCertificateIsRefused(t *testing.T) {
 	_, err = f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil))
 	if codeOf(err) != model.CodeCertExpired {
 		t.Fatalf("got %v, want CERT_EXPIRED", err)
+	}
+}
+
+// Sign-in judges certificates and tokens at the manager's clock alone: the
+// same steps give the same answers in 1999 and in 2199, whatever today is.
+func TestSignInIsTheSameOnAnyDate(t *testing.T) {
+	for _, now := range []time.Time{time.Date(1999, 3, 1, 8, 0, 0, 0, time.UTC), time.Date(2199, 3, 1, 8, 0, 0, 0, time.UTC)} {
+		t.Run(now.Format("2006"), func(t *testing.T) {
+			f := newFixtureAt(t, now)
+			alice := f.org1.Signer("alice")
+			ch, err := f.m.Create()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil)); err != nil || got.Signer.ID != "alice" {
+				t.Fatalf("approve: %+v, %v", got, err)
+			}
+			f.advance(25 * time.Hour) // past the certificate's NotAfter
+			ch, err = f.m.Create()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil)); codeOf(err) != model.CodeCertExpired {
+				t.Fatalf("a day later: %v, want CERT_EXPIRED", err)
+			}
+		})
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
@@ -51,6 +52,10 @@ func loginRelay(t *testing.T, ca *testpki.CA) (*httptest.Server, *relayapi.Clien
 	iss, _ := session.NewIssuer(key, cfg.SessionTTL.D())
 	blobs, _ := blob.NewFS(filepath.Join(dir, "blobs"), cfg.MaxDocumentBytes)
 	svc := service.New(led, blobs, iss, cfg.Channel, cfg.PublicURL)
+	// The relay's clock (sign-in checks the certificates at it): an hour into the CA's validity.
+	now := ca.Cert.NotBefore.Add(time.Hour)
+	led.Now = func() time.Time { return now }
+	svc.Now = led.Now
 	h = httpapi.New(&cfg, svc, httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
 	rc, _ := relayapi.New(srv.URL)
 	return srv, rc
