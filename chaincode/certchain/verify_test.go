@@ -1,38 +1,20 @@
 package certchain_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
-	"math/big"
 	"testing"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
-func selfSigned(t *testing.T, curve elliptic.Curve, mod func(*x509.Certificate)) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(curve, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "x"},
-		NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
-	if mod != nil {
-		mod(tmpl)
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+// selfSigned is a certificate for l valid through 2026 (these tests pass
+// their own times to ValidAnchors; CheckLeaf reads none).
+func selfSigned(l testpki.Leaf) *x509.Certificate {
+	l.CN, l.NotBefore, l.NotAfter = "x", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	c, _ := testpki.SelfSigned(l)
 	return c
 }
 
@@ -42,27 +24,22 @@ func TestCheckLeafAcceptsOnlySigningKeys(t *testing.T) {
 	docSigning := asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}
 	for _, tc := range []struct {
 		name string
-		mod  func(*x509.Certificate)
-		p384 bool
+		leaf testpki.Leaf
 		want string
 	}{
 		{name: "plain P-256 is accepted"},
-		{name: "P-384 is refused", p384: true, want: "BAD_CERTIFICATE: signer key is ECDSA P-384; only P-256 is accepted"},
-		{name: "a CA certificate is refused", mod: func(c *x509.Certificate) { c.IsCA, c.BasicConstraintsValid = true, true },
+		{name: "P-384 is refused", leaf: testpki.Leaf{Key: testpki.P384()}, want: "BAD_CERTIFICATE: signer key is ECDSA P-384; only P-256 is accepted"},
+		{name: "a CA certificate is refused", leaf: testpki.Leaf{IsCA: true},
 			want: "BAD_CERTIFICATE: signer certificate is a CA certificate"},
-		{name: "key usage without digitalSignature is refused", mod: func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageKeyEncipherment },
+		{name: "key usage without digitalSignature is refused", leaf: testpki.Leaf{KeyUsage: x509.KeyUsageKeyEncipherment},
 			want: "BAD_CERTIFICATE: signer certificate key usage does not allow digitalSignature"},
-		{name: "serverAuth alone is refused", mod: func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} },
+		{name: "serverAuth alone is refused", leaf: testpki.Leaf{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}},
 			want: "BAD_CERTIFICATE: signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any"},
-		{name: "clientAuth is accepted", mod: func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} }},
-		{name: "document signing is accepted", mod: func(c *x509.Certificate) { c.UnknownExtKeyUsage = []asn1.ObjectIdentifier{docSigning} }},
+		{name: "clientAuth is accepted", leaf: testpki.Leaf{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}},
+		{name: "document signing is accepted", leaf: testpki.Leaf{UnknownExtKeyUsage: []asn1.ObjectIdentifier{docSigning}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			curve := elliptic.P256()
-			if tc.p384 {
-				curve = elliptic.P384()
-			}
-			err := certchain.CheckLeaf(selfSigned(t, curve, tc.mod))
+			err := certchain.CheckLeaf(selfSigned(tc.leaf))
 			got := ""
 			if err != nil {
 				got = err.Error()
@@ -76,7 +53,7 @@ func TestCheckLeafAcceptsOnlySigningKeys(t *testing.T) {
 
 // An anchor outside its validity cannot anchor a chain; the error names when.
 func TestValidAnchorsDropsExpiredCAs(t *testing.T) {
-	ca := selfSigned(t, elliptic.P256(), func(c *x509.Certificate) { c.IsCA, c.BasicConstraintsValid = true, true })
+	ca := selfSigned(testpki.Leaf{IsCA: true})
 	a := certchain.NewAnchor(ca)
 	if v, err := certchain.ValidAnchors(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), []certchain.Anchor{a}); err != nil || len(v) != 1 {
 		t.Fatalf("inside validity: %v %v", v, err)
@@ -86,7 +63,7 @@ func TestValidAnchorsDropsExpiredCAs(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("got  %v\nwant %s", err, want)
 	}
-	if _, err := certchain.ValidAnchors(time.Now(), nil); err == nil || err.Error() != "UNTRUSTED_CHAIN: the org has registered no signer CA" {
+	if _, err := certchain.ValidAnchors(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), nil); err == nil || err.Error() != "UNTRUSTED_CHAIN: the org has registered no signer CA" {
 		t.Fatalf("no anchors: %v", err)
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/internal/fakestub"
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // Document writes need a relay identity (Fabric CA attribute

@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/internal/fakestub"
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // Peers do not bound proposal timestamps: a document write may not be dated

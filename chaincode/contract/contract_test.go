@@ -75,7 +75,7 @@ func TestWriteResultIsCanonicalJSON(t *testing.T) {
 	}
 }
 
-// The contract exposes exactly the brief's transactions, queries tagged
+// The contract exposes exactly the transactions chaincode/README.md lists, queries tagged
 // EVALUATE (what `peer chaincode query … GetMetadata` shows).
 func TestMetadataListsExactlyTheTransactions(t *testing.T) {
 	w := newWorld(t)

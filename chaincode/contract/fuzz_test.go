@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // FuzzParseChain: the chain parser never panics, fails only with

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // Every link of a verified chain whose issuer is a registered CA is checked

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // fixture: alice (Org1, order 1) then bob (Org2, order 2) on document d1.

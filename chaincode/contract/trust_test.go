@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 func TestRegisterSignerCARejects(t *testing.T) {

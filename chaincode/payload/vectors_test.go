@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 const vectorsFile = "testdata/vectors.json"

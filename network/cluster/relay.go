@@ -17,7 +17,7 @@ import (
 	"github.com/qrsign/qrsign/network/proc"
 )
 
-// relayConfig is the relay's config file (format in the team brief).
+// relayConfig is the relay's config file (the format is relay/config.Config's YAML).
 type relayConfig struct {
 	Org          string       `yaml:"org"`
 	Listen       string       `yaml:"listen"`

@@ -1,5 +1,5 @@
 // Package config is the relay's configuration: the YAML file the network tool
-// writes per org (see the team brief), defaults for everything optional, and
+// writes per org (network/cluster/relay.go), defaults for everything optional, and
 // QRSIGN_RELAY_<UPPER_SNAKE> environment overrides for top-level scalars.
 package config
 

@@ -5,16 +5,12 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,6 +19,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
@@ -70,12 +67,10 @@ func callback(t *testing.T, e *env, s *signer, url, action, variant string) (int
 	case "wrong-payload":
 		docSHA = strings.Repeat("0", 64)
 	case "self-signed":
-		key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: s.id},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
-		der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		cert, _ = x509.ParseCertificate(der)
-		chain = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+		// Valid at the wall clock: the real chaincode judges it at the transaction's time.
+		var k crypto.Signer
+		cert, k = testpki.SelfSigned(testpki.Leaf{CN: s.id, Serial: 7, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)})
+		key, chain = k.(*ecdsa.PrivateKey), testpki.PEM(cert)
 	}
 	purpose := payload.PurposeSign
 	if action == "decline" {

@@ -2,12 +2,6 @@ package events
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"path/filepath"
 	"sync"
@@ -18,6 +12,8 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // deadNetwork is a channel through a peer address nothing listens on.
@@ -34,11 +30,8 @@ func deadNetwork(t *testing.T) *client.Network {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "relay"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	cert, _ := x509.ParseCertificate(der)
+	// The gateway client only presents this identity; nothing here checks its dates.
+	cert, key := testpki.SelfSigned(testpki.Leaf{CN: "relay", NotBefore: time.Unix(0, 0), NotAfter: time.Unix(0, 0).AddDate(100, 0, 0)})
 	id, err := identity.NewX509Identity("Org1MSP", cert)
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,10 @@
 package evidence
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"strings"
@@ -20,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // The last event's transaction is proven valid only by the freshness
@@ -253,39 +251,26 @@ func TestAWriteProvesOnlyTheEventThatNamesItsTransaction(t *testing.T) {
 // Every link of the signer's chain that the frozen CA issued is checked
 // against the frozen CRL: a revoked intermediate fails, not only a revoked leaf.
 func TestRevocationChecksEveryLinkTheFrozenCAIssued(t *testing.T) {
-	now := time.Now()
-	key := func() *ecdsa.PrivateKey { k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader); return k }
-	rootKey, interKey, leafKey := key(), key(), key()
-	tmpl := func(serial int64, cn string, ca bool) *x509.Certificate {
-		return &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn}, NotBefore: now.Add(-time.Hour),
-			NotAfter: now.Add(time.Hour), IsCA: ca, BasicConstraintsValid: true,
-			KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature}
-	}
-	cert := func(t0, parent *x509.Certificate, pub, priv any) *x509.Certificate {
-		der, err := x509.CreateCertificate(rand.Reader, t0, parent, pub, priv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, _ := x509.ParseCertificate(der)
-		return c
-	}
-	root := cert(tmpl(1, "root", true), tmpl(1, "root", true), &rootKey.PublicKey, rootKey)
-	inter := cert(tmpl(0x2a, "inter", true), root, &interKey.PublicKey, rootKey)
-	leaf := cert(tmpl(0x99, "leaf", false), inter, &leafKey.PublicKey, interKey)
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	ca := testpki.NewCA("root", now.Add(-time.Hour), now.Add(time.Hour))
+	interCert, interKey := ca.Issue(testpki.Leaf{CN: "inter", IsCA: true, Serial: 0x2a})
+	inter := &testpki.CA{Cert: interCert, Key: interKey}
+	leaf, _ := inter.Issue(testpki.Leaf{CN: "leaf", Serial: 0x99})
+	root := ca.Cert
 	crl := func(serials ...int64) *x509.RevocationList {
 		var entries []x509.RevocationListEntry
 		for _, s := range serials {
 			entries = append(entries, x509.RevocationListEntry{SerialNumber: big.NewInt(s), RevocationTime: now})
 		}
-		der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: now,
-			NextUpdate: now.Add(time.Hour), RevokedCertificateEntries: entries}, root, rootKey)
+		blk, _ := pem.Decode([]byte(ca.CRLWith(x509.RevocationList{Number: big.NewInt(1), ThisUpdate: now,
+			NextUpdate: now.Add(time.Hour), RevokedCertificateEntries: entries})))
+		l, err := x509.ParseRevocationList(blk.Bytes)
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, _ := x509.ParseRevocationList(der)
 		return l
 	}
-	chain := []*x509.Certificate{leaf, inter}
+	chain := []*x509.Certificate{leaf, interCert}
 	if got, err := revokedLinks(now, chain, root, crl(0x99)); err != nil || got != "serial(s) 2a" {
 		t.Fatalf("a CRL of the root that lists a serial the root did not issue: %q, %v", got, err)
 	}
@@ -299,7 +284,7 @@ func TestRevocationChecksEveryLinkTheFrozenCAIssued(t *testing.T) {
 func TestAWitnessMustPostdateTheLastTransaction(t *testing.T) {
 	b := goldenBundle(t, "two-signers.json")
 	last := &b.Transactions[len(b.Transactions)-1]
-	later := time.Now().Add(time.Hour).UTC()
+	later := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) // after the golden witness, whatever today is
 	_, err := checkWitness(b, last, later, goldenTrust(t))
 	if err == nil || !strings.HasPrefix(err.Error(), "witness: dated ") ||
 		!strings.HasSuffix(err.Error(), ", before the last transaction ("+later.Format(time.RFC3339Nano)+")") {

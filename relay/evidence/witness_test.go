@@ -2,14 +2,10 @@ package evidence
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +13,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // goldenWitness is the parsed witness of a golden bundle.
@@ -98,16 +96,11 @@ func TestAWitnessSignatureMustBeItsCreators(t *testing.T) {
 // witnessCreator: the creator chains to a given root of its MSP; a signed
 // envelope verifies with the creator's key.
 func TestWitnessCreator(t *testing.T) {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key := testpki.P256()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "someone", OrganizationalUnit: []string{"client"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	must(t, err)
-	cert, err := x509.ParseCertificate(der)
-	must(t, err)
-	creator := marshal(t, &msp.SerializedIdentity{Mspid: "Org3MSP", IdBytes: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})})
+	cert, _ := testpki.SelfSigned(testpki.Leaf{CN: "someone", Key: key, Serial: 7, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		IsCA: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature})
+	creator := marshal(t, &msp.SerializedIdentity{Mspid: "Org3MSP", IdBytes: []byte(testpki.PEM(cert))})
 	payload := []byte("witness payload")
 	sum := sha256.Sum256(payload)
 	sig, err := ecdsa.SignASN1(rand.Reader, key, sum[:])

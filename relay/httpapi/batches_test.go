@@ -20,8 +20,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/config"
-	"github.com/qrsign/qrsign/relay/internal/testpki"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -238,11 +238,11 @@ func TestBatchDeclineOneScanDeclinesEveryDocumentAwaitingTheSigner(t *testing.T)
 	}
 	// bob (order 1) signs document 2 on its own first: it stays open for carol.
 	bobSess, _ := h.svc.SignerSession(context.Background(), "b1.0002", "Org1MSP/bob")
-	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(bobSess.Token, h.ca.Issue("bob"), "sign", "")); rec.Code != 200 {
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(bobSess.Token, h.ca.Signer("bob"), "sign", "")); rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	csess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/carol")
-	carol := h.ca.Issue("carol")
+	carol := h.ca.Signer("carol")
 	req := h.batchAnswer(csess.Token, carol, payload.PurposeBatchDecline, "Salary wrong in all four")
 	rec := h.doJSON("POST", "/v1/callbacks/scan", req)
 	res := decode[service.ScanResult](t, rec)
@@ -263,7 +263,7 @@ func TestBatchDeclineOneScanDeclinesEveryDocumentAwaitingTheSigner(t *testing.T)
 		t.Fatalf("%+v", b.Documents[1])
 	}
 	bsess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
-	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.batchAnswer(bsess.Token, h.ca.Issue("bob"), payload.PurposeBatchDecline, "late")),
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.batchAnswer(bsess.Token, h.ca.Signer("bob"), payload.PurposeBatchDecline, "late")),
 		409, "DOCUMENT_CLOSED")
 }
 
@@ -288,7 +288,7 @@ func TestBatchAnswerRetriedAfterARestartIsReplayedFromTheLedger(t *testing.T) {
 				t.Fatalf("%d %s", rec.Code, rec.Body)
 			}
 			sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
-			bob := h.ca.Issue("bob")
+			bob := h.ca.Signer("bob")
 			req := h.batchAnswer(sess.Token, bob, c.purpose, c.reason)
 			first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", req))
 			other := h.batchAnswerNoSession(sess.Token, bob, c.other, 3)
@@ -326,7 +326,7 @@ func TestBatchAnswerRefusals(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
-	req := h.batchCallback(sess.Token, h.ca.Issue("bob"))
+	req := h.batchCallback(sess.Token, h.ca.Signer("bob"))
 	req.Reason = "no"
 	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", req), 400, "INVALID_FIELD")
 	if p.Detail != "reason is only for actions decline and batch-decline" {
@@ -355,7 +355,7 @@ func TestBatchSignOneScanSignsEveryDocumentAwaitingTheSigner(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
-	bob := h.ca.Issue("bob")
+	bob := h.ca.Signer("bob")
 	rec = h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(sess.Token, bob))
 	res := decode[service.ScanResult](t, rec)
 	if rec.Code != 200 || len(res.Documents) != 5 || res.DocumentID != "b1" || res.TxID == "" {
@@ -374,7 +374,7 @@ func TestBatchSignOneScanSignsEveryDocumentAwaitingTheSigner(t *testing.T) {
 	wantProblem(t, h.do("GET", "/v1/sessions/"+sess.Token, nil), 409, "NONCE_REUSED")
 	// carol is next: her batch scan signs all five and completes them.
 	csess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/carol")
-	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(csess.Token, h.ca.Issue("carol"))); rec.Code != 200 {
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(csess.Token, h.ca.Signer("carol"))); rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	b := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
@@ -393,13 +393,13 @@ func TestBatchSignRefusals(t *testing.T) {
 	h := newHarness(t)
 	h.postBatch(batchMeta("b1"), 3)
 	sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/carol")
-	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(sess.Token, h.ca.Issue("carol"))), 409, "OUT_OF_TURN")
+	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(sess.Token, h.ca.Signer("carol"))), 409, "OUT_OF_TURN")
 	if p.Detail != "no document of batch b1 awaits Org1MSP/carol's signature now" {
 		t.Fatal(p.Detail)
 	}
 	bsess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
-	body := h.batchCallback(bsess.Token, h.ca.Issue("bob"))
-	body.Signature = h.batchCallback(sess.Token, h.ca.Issue("bob")).Signature // signed over another nonce
+	body := h.batchCallback(bsess.Token, h.ca.Signer("bob"))
+	body.Signature = h.batchCallback(sess.Token, h.ca.Signer("bob")).Signature // signed over another nonce
 	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", body), 422, "BAD_SIGNATURE")
 	wantProblem(t, h.do("GET", "/v1/batches/b1/qr.png?signer=Org1MSP/zed", nil, "Authorization", "Bearer "+readKey), 404, "NOT_FOUND")
 	// A batch token reads only its own documents.

@@ -101,7 +101,7 @@ func TestBatchStreamPushesEachCommittedAnswerAndEndsWhenEveryDocumentIsClosed(t 
 	ids := []string{"b1.0001", "b1.0002", "b1.0003"}
 
 	bob, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
-	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(bob.Token, h.ca.Issue("bob"))); rec.Code != 200 {
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(bob.Token, h.ca.Signer("bob"))); rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	publishFor(hub, 10, model.EventSignatureRecorded, ids...)
@@ -110,7 +110,7 @@ func TestBatchStreamPushesEachCommittedAnswerAndEndsWhenEveryDocumentIsClosed(t 
 	}
 
 	carol, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/carol")
-	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(carol.Token, h.ca.Issue("carol"))); rec.Code != 200 {
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(carol.Token, h.ca.Signer("carol"))); rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	publishFor(hub, 11, model.EventDocumentCompleted, ids...)

@@ -157,7 +157,7 @@ func TestSessionRefusals(t *testing.T) {
 	wantProblem(t, h.do("GET", "/v1/sessions/garbage", nil), 401, "TOKEN_INVALID")
 	wantProblem(t, h.do("GET", "/v1/documents/doc-2/content?token="+tok, nil), 401, "TOKEN_INVALID")
 	wantProblem(t, h.do("GET", "/v1/documents/doc-1/content", nil), 401, "UNAUTHORIZED")
-	h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, h.ca.Issue("bob"), "sign", ""))
+	h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, h.ca.Signer("bob"), "sign", ""))
 	wantProblem(t, h.do("GET", "/v1/sessions/"+tok, nil), 409, "NONCE_REUSED")
 	h.advance(72 * time.Hour)
 	wantProblem(t, h.do("GET", "/v1/sessions/"+reg.Signing[1].Token, nil), 410, "TOKEN_EXPIRED")
@@ -204,7 +204,7 @@ func TestQRRefusals(t *testing.T) {
 func TestProvenanceListsEventsWithBlocksSubmitterAndSignerSubject(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	res := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", "")))
+	res := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", "")))
 	rec := h.do("GET", "/v1/documents/doc-1/provenance", nil, "X-API-Key", readKey)
 	p := decode[service.Provenance](t, rec)
 	if rec.Code != 200 || len(p.Events) != 3 || p.Document.Status != model.StatusCompleted {

@@ -13,14 +13,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/signer/enroll"
 )
@@ -49,15 +48,8 @@ func (f *fakeCA) EnrollCSR(_ context.Context, id, secret string, csrPEM []byte) 
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: id, OrganizationalUnit: []string{"client"}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, f.h.ca.Cert, csr.PublicKey, f.h.ca.Key)
-	if err != nil {
-		return nil, err
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &enroll.Issued{Cert: cert, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		ChainPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.h.ca.Cert.Raw})}, nil
+	cert := f.h.ca.IssueFor(testpki.Leaf{CN: id}, csr.PublicKey)
+	return &enroll.Issued{Cert: cert, CertPEM: []byte(testpki.PEM(cert)), ChainPEM: []byte(f.h.ca.PEM())}, nil
 }
 
 func csrFor(t *testing.T, cn string) string {

@@ -19,10 +19,10 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/internal/fakeledger"
-	"github.com/qrsign/qrsign/relay/internal/testpki"
 	"github.com/qrsign/qrsign/relay/oplog"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/session"
@@ -66,8 +66,9 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, cfg: &cfg, ledger: fakeledger.New(), ca: testpki.NewCA("Org1 CA"), ops: &bytes.Buffer{},
-		now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) // the test's clock: the fake ledger, the service and the CA
+	h := &harness{t: t, cfg: &cfg, ledger: fakeledger.New(), ca: testpki.NewCA("Org1 CA", now.Add(-time.Hour), now.Add(24*time.Hour)),
+		ops: &bytes.Buffer{}, now: now}
 	h.ledger.Now = h.clock
 	h.ledger.Trust = map[string]*model.OrgTrust{"Org1MSP": {MSPID: "Org1MSP", CAs: []model.SignerCA{{Subject: "CN=Org1 CA",
 		CertPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.ca.Cert.Raw}))}}}}

@@ -33,11 +33,10 @@ func (h *harness) loginProof(tok string, cert []byte, sign func([]byte) []byte, 
 func TestLoginScopesSessionToItsSigner(t *testing.T) {
 	var logs bytes.Buffer
 	h := newHarness(t)
-	h.now = time.Now().UTC() // the test certificates are valid around the real time
 	h.srv = New(h.cfg, h.svc, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	h.register("d1", model.SignerSpec{ID: "alice", MSPID: "Org1MSP", RoutingOrder: 1})
 	h.register("d2", model.SignerSpec{ID: "bob", MSPID: "Org1MSP", RoutingOrder: 1})
-	alice := h.ca.Issue("alice")
+	alice := h.ca.Signer("alice")
 
 	rec := h.do("POST", "/v1/login/challenges", nil)
 	if rec.Code != http.StatusCreated {
@@ -153,9 +152,8 @@ func TestLoginRefusals(t *testing.T) {
 // the 30 s trust cache) with 401 SESSION_REVOKED.
 func TestLoginShowsTheRequesterAndEndsRevokedSessions(t *testing.T) {
 	h := newHarness(t)
-	h.now = time.Now().UTC()
 	h.srv = New(h.cfg, h.svc, Options{Logger: quiet})
-	alice := h.ca.Issue("alice")
+	alice := h.ca.Signer("alice")
 	ch := decode[login.Challenge](t, h.do("POST", "/v1/login/challenges", nil, "User-Agent", "Mozilla/5.0 (phish\x01ing)"))
 	info := decode[login.Info](t, h.do("GET", "/v1/login/"+ch.Token, nil))
 	if r := info.Requester; r.IP != "192.0.2.1" || r.UserAgent != "Mozilla/5.0 (phishing)" || !r.CreatedAt.Equal(h.clock().Truncate(time.Second)) {

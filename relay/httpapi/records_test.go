@@ -11,7 +11,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -135,7 +135,7 @@ func (h *harness) annotation(docID string, s *testpki.Signer, nonce string, tags
 func TestAnnotationBySignerCommitsAndItsTagIsSearchable(t *testing.T) {
 	h := newHarness(t)
 	h.register("doc-1", signer("bob", 1))
-	bob := h.ca.Issue("bob")
+	bob := h.ca.Signer("bob")
 	nonce := strings.Repeat("1f", 16)
 	rec := h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", bob, nonce, []string{"hr"}, "filed"))
 	if rec.Code != http.StatusCreated {
@@ -162,17 +162,17 @@ func TestAnnotationRefusals(t *testing.T) {
 	h := newHarness(t)
 	h.register("doc-1", signer("bob", 1))
 	nonce := strings.Repeat("2e", 16)
-	carol := h.ca.Issue("carol")
+	carol := h.ca.Signer("carol")
 	p := wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", carol, nonce, []string{"hr"}, "")), 403, "NOT_A_SIGNER")
 	if p.Detail != `"carol" is not a signer of document doc-1` {
 		t.Fatal(p.Detail)
 	}
-	impostor := testpki.NewCA("Other CA").Issue("bob")
+	impostor := testpki.NewCA("Other CA", h.ca.Cert.NotBefore, h.ca.Cert.NotAfter).Signer("bob")
 	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", impostor, nonce, []string{"hr"}, "")), 422, "UNTRUSTED_CHAIN")
-	bad := h.annotation("doc-1", h.ca.Issue("bob"), nonce, []string{"hr"}, "")
+	bad := h.annotation("doc-1", h.ca.Signer("bob"), nonce, []string{"hr"}, "")
 	bad.Note = "changed after signing"
 	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", bad), 422, "BAD_SIGNATURE")
-	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", h.ca.Issue("bob"), "short", []string{"hr"}, "")), 400, "INVALID_FIELD")
+	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", h.ca.Signer("bob"), "short", []string{"hr"}, "")), 400, "INVALID_FIELD")
 	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-404/annotations", bad), 404, "DOCUMENT_NOT_FOUND")
 	if h.ledger.EventCount("doc-1") != 1 {
 		t.Fatal("a refused annotation reached the ledger")

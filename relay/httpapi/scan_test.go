@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -18,7 +18,7 @@ import (
 func TestScanSignCommitsAndReportsTxBlockAndValidationCode(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	bob := h.ca.Issue("bob")
+	bob := h.ca.Signer("bob")
 	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
@@ -39,7 +39,7 @@ func TestScanSignCommitsAndReportsTxBlockAndValidationCode(t *testing.T) {
 func TestScanRetryAfterSuccessReturnsFirstResultReplayedWithoutSecondSubmit(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
-	bob := h.ca.Issue("bob")
+	bob := h.ca.Signer("bob")
 	body := h.callback(reg.Signing[0].Token, bob, "sign", "")
 	first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", body))
 	submits, events := h.ledger.Submits, h.ledger.EventCount("doc-1")
@@ -59,7 +59,7 @@ func TestScanRetryAfterSuccessReturnsFirstResultReplayedWithoutSecondSubmit(t *t
 func TestScanRetryAfterRestartIsAnsweredFromTheNonceRecord(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
-	bob := h.ca.Issue("bob")
+	bob := h.ca.Signer("bob")
 	first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", "")))
 	// A new relay process (empty memory) over the same ledger.
 	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
@@ -80,7 +80,7 @@ func TestScanRetryAfterRestartIsAnsweredFromTheNonceRecord(t *testing.T) {
 func TestScanConcurrentDuplicatesSubmitOnceAndShareTheResult(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
-	bob := h.ca.Issue("bob")
+	bob := h.ca.Signer("bob")
 	h.ledger.Delay = 50 * time.Millisecond
 	submits := h.ledger.Submits
 	const n = 8
@@ -115,7 +115,7 @@ func TestScanConcurrentDuplicatesSubmitOnceAndShareTheResult(t *testing.T) {
 func TestScanRefusalsLeaveTheLedgerUnchanged(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 2))
-	bob, carol, mallory := h.ca.Issue("bob"), h.ca.Issue("carol"), h.ca.Issue("mallory")
+	bob, carol, mallory := h.ca.Signer("bob"), h.ca.Signer("carol"), h.ca.Signer("mallory")
 	bobTok, carolTok := reg.Signing[0].Token, reg.Signing[1].Token
 	forged := func() string { // claims edited, tag kept
 		c, _ := token.Peek(bobTok)
@@ -160,7 +160,7 @@ func TestScanRefusalsLeaveTheLedgerUnchanged(t *testing.T) {
 func TestScanExpiredTokenIs410AndLedgerUnchanged(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	body := h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", "")
+	body := h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", "")
 	h.advance(49 * time.Hour) // past 2×sessionTTL
 	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", body), 410, "TOKEN_EXPIRED")
 	if h.ledger.EventCount("doc-1") != 1 {
@@ -171,7 +171,7 @@ func TestScanExpiredTokenIs410AndLedgerUnchanged(t *testing.T) {
 func TestScanDeclineAfterSignWithSameNonceIs409NonceReused(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
-	bob := h.ca.Issue("bob")
+	bob := h.ca.Signer("bob")
 	tok := reg.Signing[0].Token
 	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "sign", "")); rec.Code != 200 {
 		t.Fatal(rec.Body)
@@ -191,7 +191,7 @@ func TestScanDeclineAfterSignWithSameNonceIs409NonceReused(t *testing.T) {
 func TestScanDeclineClosesTheDocument(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "decline", "wrong amount"))
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "decline", "wrong amount"))
 	res := decode[service.ScanResult](t, rec)
 	if rec.Code != 200 || res.EventType != model.EventSignatureDeclined || res.DocumentStatus != model.StatusDeclined {
 		t.Fatalf("%d %+v", rec.Code, res)
@@ -202,7 +202,7 @@ func TestScanWhenNetworkIsDownIs503WithRetryAfterAndNothingRecorded(t *testing.T
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
 	h.ledger.Down = true
-	body := h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", "")
+	body := h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", "")
 	rec := h.doJSON("POST", "/v1/callbacks/scan", body)
 	wantProblem(t, rec, 503, "UNAVAILABLE")
 	if rec.Header().Get("Retry-After") == "" {
@@ -221,7 +221,7 @@ func TestScanWhenNetworkIsDownIs503WithRetryAfterAndNothingRecorded(t *testing.T
 func TestOperationLogMarksReplays(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
-	bob := h.ca.Issue("bob")
+	bob := h.ca.Signer("bob")
 	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
 	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
 	if !contains(h.ops.String(), `"who":"Org1MSP/bob"`) || !contains(h.ops.String(), `"op":"sign","documentId":"doc-1","result":"replayed"`) {
@@ -232,7 +232,7 @@ func TestOperationLogMarksReplays(t *testing.T) {
 func TestScanCertificateFromAnotherOrgsCAWithTheRightCNIsUntrustedChain(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	impostor := testpki.NewCA("Org2 CA").Issue("bob")
+	impostor := testpki.NewCA("Org2 CA", h.ca.Cert.NotBefore, h.ca.Cert.NotAfter).Signer("bob")
 	submits := h.ledger.Submits
 	p := wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, impostor, "sign", "")), 422, "UNTRUSTED_CHAIN")
 	if p.Detail != `the certificate of "bob" is not issued by a signer CA of Org1MSP, the org this session is for` {
@@ -246,7 +246,7 @@ func TestScanCertificateFromAnotherOrgsCAWithTheRightCNIsUntrustedChain(t *testi
 func TestScanSendsTheTokensMSPToTheChaincode(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", ""))
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", ""))
 	if rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -259,7 +259,7 @@ func TestScanSendsTheTokensMSPToTheChaincode(t *testing.T) {
 func TestScanNonStrictBase64SignatureIs422(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	body := h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", "")
+	body := h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", "")
 	// Flip the unused low bits of the last character before the padding.
 	sig := []byte(body.Signature)
 	i := len(sig) - 1
@@ -283,7 +283,7 @@ func TestScanGarbageRacingTheRealSignerDoesNotFailIt(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
 	tok := reg.Signing[0].Token
-	good := h.callback(tok, h.ca.Issue("bob"), "sign", "")
+	good := h.callback(tok, h.ca.Signer("bob"), "sign", "")
 	bad := good
 	bad.Signature = base64.StdEncoding.EncodeToString([]byte("garbage garbage garbage garbage"))
 	var wg sync.WaitGroup

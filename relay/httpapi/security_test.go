@@ -100,6 +100,7 @@ func TestCORSAllowsOnlyConfiguredOrigins(t *testing.T) {
 func TestUnknownRouteAndMethodAreProblems(t *testing.T) {
 	h := newHarness(t)
 	wantProblem(t, h.do("GET", "/v2/nothing", nil), 404, "NOT_FOUND")
+	wantProblem(t, h.do("GET", "/", nil), 404, "NOT_FOUND") // no pages configured: no desktop app to open
 	wantProblem(t, h.do("DELETE", "/v1/callbacks/scan", nil), 405, "METHOD_NOT_ALLOWED")
 }
 
@@ -150,7 +151,7 @@ func TestOpenAPIDocumentDescribesEveryRoute(t *testing.T) {
 func TestSSEStreamsHistoryFromLastEventID(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", ""))
+	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", ""))
 	srv := httptest.NewServer(h.srv.Handler())
 	defer srv.Close()
 	req, _ := http.NewRequest("GET", srv.URL+"/v1/documents/doc-1/events", nil)
@@ -188,7 +189,7 @@ func TestWebPagesAreMountedWhenConfigured(t *testing.T) {
 	h := newHarness(t)
 	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("page " + r.URL.Path)) })
 	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Web: pages})
-	for _, p := range []string{"/app", "/app/assets/app.js", "/verify", "/s/abc.def"} {
+	for _, p := range []string{"/", "/app", "/app/assets/app.js", "/verify", "/s/abc.def"} {
 		if rec := h.do("GET", p, nil); rec.Code != 200 || rec.Body.String() != "page "+p {
 			t.Errorf("%s: %d %q", p, rec.Code, rec.Body)
 		}

@@ -109,7 +109,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	if opt.Web != nil {
 		web := echo.WrapHandler(opt.Web)
 		get := []string{http.MethodGet, http.MethodHead}
-		for _, p := range []string{"/app", "/app/*", "/verify", "/s/*", "/l/*"} {
+		for _, p := range []string{"/", "/app", "/app/*", "/verify", "/s/*", "/l/*"} {
 			api.Match(get, p, web)
 		}
 	} else {

@@ -19,7 +19,7 @@ import (
 func signedDoc(t *testing.T, h *harness, id string) (service.Registered, service.ScanResult) {
 	t.Helper()
 	reg := h.register(id, signer("bob", 1), signer("carol", 2))
-	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", ""))
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", ""))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("sign: %d %s", rec.Code, rec.Body)
 	}
@@ -83,7 +83,7 @@ func TestVerifyLooksUpByHashTxIDAndDocumentInFullWithAReadKey(t *testing.T) {
 func TestVerifyShowsTheClosingTransaction(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("v2", signer("bob", 1))
-	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Issue("bob"), "sign", ""))
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", ""))
 	sig := decode[service.ScanResult](t, rec)
 	m := decode[service.Lookup](t, h.do("GET", "/v1/verify?txId="+sig.TxID, nil)).Matches[0]
 	if m.Status != model.StatusCompleted || m.Closed == nil || m.Closed.TxID != sig.TxID || m.Closed.BlockNumber != sig.BlockNumber {

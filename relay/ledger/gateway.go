@@ -120,11 +120,6 @@ func Dial(opt Options) (*Gateway, error) {
 	return g, nil
 }
 
-// New uses an existing connection (owned by the Gateway afterwards).
-func New(conn *grpc.ClientConn, opt Options) (*Gateway, error) {
-	return NewPeers([]PeerConn{{Address: opt.Endpoint, Conn: conn}}, opt)
-}
-
 // NewPeers uses existing connections to the org's peers, in order of
 // preference (owned by the Gateway afterwards).
 func NewPeers(conns []PeerConn, opt Options) (*Gateway, error) {

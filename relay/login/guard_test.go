@@ -47,7 +47,7 @@ func TestCallbacksParseFirstAndBurnTheChallengeAfterFiveRefusals(t *testing.T) {
 	f := newFixture(t)
 	c := &counting{Trust: f.trust}
 	f.m.trust = c
-	alice, mallory := f.org1.Issue("alice"), f.org2.Issue("alice")
+	alice, mallory := f.org1.Signer("alice"), f.org2.Signer("alice")
 	ch, _ := f.m.Create()
 	good := f.proof(t, ch.Token, alice, nil)
 	for i, tc := range []struct {
@@ -104,7 +104,7 @@ func TestSessionsEndWhenTheCertificateIsRevoked(t *testing.T) {
 	f := newFixture(t)
 	c := &counting{Trust: f.trust}
 	f.m.trust = c
-	alice := f.org1.Issue("alice")
+	alice := f.org1.Signer("alice")
 	ch, _ := f.m.Create()
 	if _, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil)); err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestSessionsEndWhenTheCertificateIsRevoked(t *testing.T) {
 	}
 	// The ledger unreadable with a stale cache: 503, never a pass.
 	ch, _ = f.m.Create()
-	bob := f.org1.Issue("bob")
+	bob := f.org1.Signer("bob")
 	f.m.Approve(context.Background(), f.proof(t, ch.Token, bob, nil))
 	r, _ = f.m.Poll(ch.ChallengeID, ch.PollToken)
 	f.m.trust = failing{}
@@ -172,7 +172,7 @@ func TestParallelBadCallbacksReachTheLedgerAtMostTheCap(t *testing.T) {
 	g := &gated{Trust: f.trust, release: make(chan struct{})}
 	f.m.trust = g
 	ch, _ := f.m.Create()
-	bad := f.proof(t, ch.Token, f.org2.Issue("alice"), nil) // well-formed: needs the ledger, refused there
+	bad := f.proof(t, ch.Token, f.org2.Signer("alice"), nil) // well-formed: needs the ledger, refused there
 	const n = 20
 	errs := make(chan error, n)
 	for range n {

@@ -15,7 +15,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/problem"
@@ -45,7 +45,15 @@ func caPEM(c *x509.Certificate) string {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{org1: testpki.NewCA("Org1 CA"), org2: testpki.NewCA("Org2 CA"), now: time.Now().UTC()}
+	return newFixtureAt(t, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+}
+
+// newFixtureAt starts the test's clock at now, the CAs valid from an hour
+// before it to a day after.
+func newFixtureAt(t *testing.T, now time.Time) *fixture {
+	t.Helper()
+	f := &fixture{org1: testpki.NewCA("Org1 CA", now.Add(-time.Hour), now.Add(24*time.Hour)),
+		org2: testpki.NewCA("Org2 CA", now.Add(-time.Hour), now.Add(24*time.Hour)), now: now}
 	f.trust = trustMap{
 		"Org1MSP": {MSPID: "Org1MSP", CAs: []model.SignerCA{{Fingerprint: payload.Fingerprint(f.org1.Cert.Raw), CertPEM: caPEM(f.org1.Cert)}}},
 		"Org2MSP": {MSPID: "Org2MSP", CAs: []model.SignerCA{{Fingerprint: payload.Fingerprint(f.org2.Cert.Raw), CertPEM: caPEM(f.org2.Cert)}}},
@@ -100,11 +108,11 @@ func codeOf(err error) model.Code {
 
 func TestApproveRefuses(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice")
-	revoked := f.org1.Issue("rob")
+	alice := f.org1.Signer("alice")
+	revoked := f.org1.Signer("rob")
 	f.trust["Org1MSP"].CRLs = []model.CRLInfo{{CAFingerprint: payload.Fingerprint(f.org1.Cert.Raw), Number: "7",
 		RevokedSerials: []string{revoked.Cert.SerialNumber.Text(16)}}}
-	mallory := f.org2.Issue("alice") // right CN, another org's CA
+	mallory := f.org2.Signer("alice") // right CN, another org's CA
 	tests := []struct {
 		name   string
 		req    func(tok string) CallbackRequest
@@ -185,8 +193,8 @@ func TestApproveRefuses(t *testing.T) {
 
 func TestExpiredCertificateIsRefused(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice") // valid now-1h .. now+24h
-	f.advance(25 * time.Hour)      // past the leaf's NotAfter
+	alice := f.org1.Signer("alice") // valid now-1h .. now+24h
+	f.advance(25 * time.Hour)       // past the leaf's NotAfter
 	ch, err := f.m.Create()
 	if err != nil {
 		t.Fatal(err)
@@ -197,9 +205,35 @@ func TestExpiredCertificateIsRefused(t *testing.T) {
 	}
 }
 
+// Sign-in judges certificates and tokens at the manager's clock alone: the
+// same steps give the same answers in 1999 and in 2199, whatever today is.
+func TestSignInIsTheSameOnAnyDate(t *testing.T) {
+	for _, now := range []time.Time{time.Date(1999, 3, 1, 8, 0, 0, 0, time.UTC), time.Date(2199, 3, 1, 8, 0, 0, 0, time.UTC)} {
+		t.Run(now.Format("2006"), func(t *testing.T) {
+			f := newFixtureAt(t, now)
+			alice := f.org1.Signer("alice")
+			ch, err := f.m.Create()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil)); err != nil || got.Signer.ID != "alice" {
+				t.Fatalf("approve: %+v, %v", got, err)
+			}
+			f.advance(25 * time.Hour) // past the certificate's NotAfter
+			ch, err = f.m.Create()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, alice, nil)); codeOf(err) != model.CodeCertExpired {
+				t.Fatalf("a day later: %v, want CERT_EXPIRED", err)
+			}
+		})
+	}
+}
+
 func TestChallengeLifecycle(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice")
+	alice := f.org1.Signer("alice")
 	ch, err := f.m.Create()
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +292,7 @@ func TestChallengeLifecycle(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice")
+	alice := f.org1.Signer("alice")
 	t.Run("an expired challenge is TOKEN_EXPIRED to scanner and desktop", func(t *testing.T) {
 		ch, _ := f.m.Create()
 		req := f.proof(t, ch.Token, alice, nil)
@@ -299,7 +333,7 @@ func TestExpiry(t *testing.T) {
 
 func TestConcurrentCallbacksApproveOnce(t *testing.T) {
 	f := newFixture(t)
-	alice := f.org1.Issue("alice")
+	alice := f.org1.Signer("alice")
 	ch, _ := f.m.Create()
 	req := f.proof(t, ch.Token, alice, nil)
 	const n = 32
@@ -333,7 +367,7 @@ func TestLedgerTroubleIsUnavailable(t *testing.T) {
 	f := newFixture(t)
 	f.m.trust = failing{}
 	ch, _ := f.m.Create()
-	_, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, f.org1.Issue("alice"), nil))
+	_, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, f.org1.Signer("alice"), nil))
 	if codeOf(err) != problem.CodeUnavailable {
 		t.Fatalf("got %v", err)
 	}

@@ -70,7 +70,7 @@ func Newf(code model.Code, format string, args ...any) *Problem {
 // WithCause attaches an internal cause.
 func (p *Problem) WithCause(err error) *Problem { p.cause = err; return p }
 
-// Status maps a code to its HTTP status (team brief's table).
+// Status maps a code to its HTTP status.
 func Status(code model.Code) int {
 	switch code {
 	case model.CodeInvalidField, model.CodeBadRequest, CodeBatchInvalid:

@@ -18,7 +18,7 @@ func ExampleHandler() {
 	for _, route := range web.Routes {
 		mux.Handle(route, pages)
 	}
-	for _, path := range []string{"/app", "/app/", "/verify?doc=contract-7", "/s/not-a-token"} {
+	for _, path := range []string{"/", "/app", "/app/", "/verify?doc=contract-7", "/s/not-a-token"} {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		if loc := rec.Header().Get("Location"); loc != "" {
@@ -28,6 +28,7 @@ func ExampleHandler() {
 		fmt.Println(path, rec.Code, rec.Header().Get("Cache-Control"))
 	}
 	// Output:
+	// / 302 -> /app/
 	// /app 301 -> /app/
 	// /app/ 200 no-cache
 	// /verify?doc=contract-7 200 no-cache

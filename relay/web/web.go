@@ -7,6 +7,7 @@
 //
 // Mount Handler on the relay for the paths in Routes:
 //
+//	/                redirects to /app/ (the relay's root URL opens the desktop app)
 //	/app/            desktop app (and /app/assets/* for scripts, styles, icons)
 //	/verify          public verification page (?doc=<id>, ?sha256=<hex> or ?txId=<id> preselects a lookup)
 //	/s/{token}       mobile signer page (the URL carried by the QR code)
@@ -16,7 +17,7 @@
 // prefixes is 404; methods other than GET and HEAD are 405. With Echo:
 //
 //	h := echo.WrapHandler(web.Handler(cfg))
-//	for _, p := range []string{"/app", "/app/*", "/verify", "/s/:token", "/l/:token"} {
+//	for _, p := range []string{"/", "/app", "/app/*", "/verify", "/s/:token", "/l/:token"} {
 //		e.Match([]string{http.MethodGet, http.MethodHead}, p, h)
 //	}
 //
@@ -39,8 +40,8 @@ import (
 )
 
 // Routes are the path patterns (net/http ServeMux syntax) the relay must route
-// to Handler. Prefix patterns end in "/".
-var Routes = []string{"/app", "/app/", "/verify", "/s/", "/l/"}
+// to Handler. Prefix patterns end in "/"; "/{$}" is the root alone.
+var Routes = []string{"/{$}", "/app", "/app/", "/verify", "/s/", "/l/"}
 
 // Config is what the pages need to know about the relay serving them.
 type Config struct {
@@ -155,6 +156,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := r.URL.Path
 	switch {
+	case p == "/":
+		// Found, not Moved Permanently: the root may one day serve a page of its own.
+		http.Redirect(w, r, "/app/", http.StatusFound)
 	case p == "/app":
 		http.Redirect(w, r, "/app/", http.StatusMovedPermanently)
 	case p == "/app/":

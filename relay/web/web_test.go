@@ -91,6 +91,15 @@ func TestAppWithoutSlashRedirects(t *testing.T) {
 	}
 }
 
+func TestRootRedirectsToTheApp(t *testing.T) {
+	for _, method := range []string{"GET", "HEAD"} {
+		rec := serve(t, method, "/", nil)
+		if rec.Code != http.StatusFound || rec.Header().Get("Location") != "/app/" {
+			t.Errorf("%s /: got %d Location %q, want 302 to /app/", method, rec.Code, rec.Header().Get("Location"))
+		}
+	}
+}
+
 func TestAssetETagRevalidates(t *testing.T) {
 	rec := serve(t, "GET", "/app/assets/common.js", nil)
 	etag := rec.Header().Get("ETag")

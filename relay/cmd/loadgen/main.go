@@ -270,18 +270,13 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 
 	fmt.Printf("transactions invalidated at commit (retried when read conflicts): %d\n", invalidated.Load())
 
-	ratio := sign.tps() / ping.tps()
-	fmt.Printf("RESULT throughput relay/gateway = %.1f / %.1f tx/s = %.2f× (goal ≥ 0.90×)\n", sign.tps(), ping.tps(), ratio)
-	fmt.Printf("RESULT throughput relay/raw RecordSignature = %.1f / %.1f tx/s = %.2f× (the relay's own overhead)\n",
-		sign.tps(), raw.tps(), sign.tps()/raw.tps())
+	fmt.Printf("RESULT throughput relay/gateway = %.1f / %.1f tx/s = %s (goal ≥ 0.90×)\n", sign.tps(), ping.tps(), ratio(sign, ping))
+	fmt.Printf("RESULT throughput relay/raw RecordSignature = %.1f / %.1f tx/s = %s (the relay's own overhead)\n",
+		sign.tps(), raw.tps(), ratio(sign, raw))
 	if batchTimeout > 0 {
 		goal := batchTimeout + 100*time.Millisecond
-		verdict := "met"
-		if sign.pct(50) > goal {
-			verdict = "NOT met"
-		}
 		fmt.Printf("RESULT latency relay p50 %v p99 %v at %d signers; BatchTimeout %v; goal p50 ≤ %v: %s\n",
-			sign.pct(50), sign.pct(99), conc, batchTimeout, goal, verdict)
+			sign.pct(50), sign.pct(99), conc, batchTimeout, goal, latencyVerdict(sign, goal))
 	}
 	return nil
 }
@@ -447,6 +442,25 @@ func (r *result) add(o *result) {
 	}
 	r.elapsed += o.elapsed
 	r.exhausted = r.exhausted || o.exhausted
+}
+
+// ratio is num's throughput over den's; without a commit in den there is no ratio.
+func ratio(num, den *result) string {
+	if len(den.lat) == 0 {
+		return "not measured (nothing committed)"
+	}
+	return fmt.Sprintf("%.2f×", num.tps()/den.tps())
+}
+
+// latencyVerdict says whether r's p50 meets goal; a p50 of no commits is no measurement.
+func latencyVerdict(r *result, goal time.Duration) string {
+	switch {
+	case len(r.lat) == 0:
+		return "not measured (nothing committed)"
+	case r.pct(50) > goal:
+		return "NOT met"
+	}
+	return "met"
 }
 
 func (r *result) tps() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }

@@ -37,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/buildinfo"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/enroll"
 	"github.com/qrsign/qrsign/relay/signer/flow"
@@ -81,6 +82,7 @@ func usage(w io.Writer) {
   qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--now RFC3339] [--json]
   qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   (bundle from peer CLI outputs)
   qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   (sign a desktop in with its QR)
+  qrsign version                 (also --version; COMMAND --help prints that command's flags)
 `)
 }
 
@@ -90,6 +92,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if (cmd == "batch" || cmd == "evidence") && len(rest) > 0 && slices.Contains([]string{"-h", "-help", "--help"}, rest[0]) {
+		usage(stdout) // these take a subcommand first; "qrsign batch upload --help" lists its flags
+		return exitOK
+	}
 	var err error
 	switch cmd {
 	case "enroll":
@@ -115,12 +121,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
+	case "version", "-version", "--version":
+		fmt.Fprint(stdout, buildinfo.Read().Format("qrsign"))
+		return exitOK
 	default:
 		fmt.Fprintf(stderr, "qrsign: unknown command %q\n", cmd)
 		usage(stderr)
 		return exitUsage
 	}
-	if err == nil {
+	var help helpRequest
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &help): // asked for: the flags on stdout, success
+		help.fs.SetOutput(stdout)
+		help.fs.Usage()
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "qrsign %s: %v\n", cmd, err)
@@ -137,7 +152,7 @@ func exitCode(err error) int {
 	var ue usageError
 	var p *relayapi.Problem
 	switch {
-	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &ue):
 		return exitUsage
 	case errors.Is(err, flow.ErrHashMismatch), errors.Is(err, flow.ErrSessionMismatch),
 		errors.Is(err, flow.ErrWrongSigner), errors.Is(err, flow.ErrNotConfirmed), errors.Is(err, flow.ErrBatchMismatch):
@@ -155,14 +170,25 @@ func exitCode(err error) int {
 	return exitError
 }
 
+// helpRequest is -h/--help on a command: run prints fs's usage on stdout.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (helpRequest) Error() string { return "help requested" }
+
 // parse parses flags that may come before or after positional arguments.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
+		out := fs.Output()
+		fs.SetOutput(io.Discard) // the flag package would print the usage on stderr even for --help
+		err := fs.Parse(args)
+		fs.SetOutput(out)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, helpRequest{fs}
+		}
+		if err != nil {
+			fmt.Fprintln(out, err)
+			fs.Usage()
 			return nil, usageError{err.Error()} // a bad flag is a usage error (exit 2)
 		}
 		args = fs.Args()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qrsign/qrsign/chaincode/buildinfo"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
@@ -70,6 +71,51 @@ func TestUsageErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errb.String(), exitUsage, tc.want)
 			}
 		})
+	}
+}
+
+func TestHelpIsSuccessOnStdout(t *testing.T) {
+	for _, args := range [][]string{
+		{"enroll", "--help"}, {"scan", "--help"}, {"scan", "qr.png", "-h"}, {"decline", "-help"}, {"verify", "--help"},
+		{"annotate", "--help"}, {"batch", "upload", "--help"}, {"whoami", "--help"}, {"verify-evidence", "--help"},
+		{"evidence", "assemble", "--help"}, {"login", "--help"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+			if code != exitOK || errb.Len() != 0 || !strings.HasPrefix(out.String(), "Usage of qrsign ") || !strings.Contains(out.String(), "\n  -") {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and the flags on stdout only", code, out.String(), errb.String())
+			}
+		})
+	}
+	for _, args := range [][]string{{"help"}, {"--help"}, {"batch", "--help"}, {"evidence", "-h"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+			if code != exitOK || errb.Len() != 0 || !strings.HasPrefix(out.String(), "usage:\n  qrsign enroll") {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and the command list on stdout", code, out.String(), errb.String())
+			}
+		})
+	}
+}
+
+func TestBadFlagIsAUsageErrorOnStderr(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"scan", "--frobnicate"}, strings.NewReader(""), &out, &errb)
+	want := "flag provided but not defined: -frobnicate\nUsage of qrsign scan:\n"
+	if code != exitUsage || out.Len() != 0 || !strings.HasPrefix(errb.String(), want) ||
+		!strings.HasSuffix(errb.String(), "qrsign scan: flag provided but not defined: -frobnicate\n") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want %d and %q... on stderr", code, out.String(), errb.String(), exitUsage, want)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"version", "--version", "-version"} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{arg}, strings.NewReader(""), &out, &errb)
+		if code != exitOK || errb.Len() != 0 || out.String() != buildinfo.Read().Format("qrsign") {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q", arg, code, out.String(), errb.String())
+		}
 	}
 }
 

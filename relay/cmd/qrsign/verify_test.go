@@ -27,7 +27,7 @@ func fakeTrustRelay(t *testing.T, p *relayapi.Provenance, cas ...*signertest.CA)
 	mux.HandleFunc("GET /v1/orgs/{msp}/trust", func(w http.ResponseWriter, r *http.Request) {
 		ot := model.OrgTrust{MSPID: r.PathValue("msp")}
 		for _, c := range cas {
-			ot.CAs = append(ot.CAs, model.SignerCA{Fingerprint: payload.Fingerprint(c.Cert.Raw), CertPEM: string(c.CertPEM)})
+			ot.CAs = append(ot.CAs, model.SignerCA{Fingerprint: payload.Fingerprint(c.Cert.Raw), CertPEM: c.PEM()})
 		}
 		json.NewEncoder(w).Encode(ot)
 	})
@@ -52,7 +52,7 @@ func TestVerifyNeedsEachSignersOrgCA(t *testing.T) {
 		os.WriteFile(p, b, 0o644)
 		return p
 	}
-	org2PEM, org1PEM := write("org2.pem", org2.CertPEM), write("org1.pem", signertest.NewCA("ca-org1").CertPEM)
+	org2PEM, org1PEM := write("org2.pem", []byte(org2.PEM())), write("org1.pem", []byte(signertest.NewCA("ca-org1").PEM()))
 	honest := fakeTrustRelay(t, genuine, org2)
 	lying := fakeTrustRelay(t, forged, forger)
 	witness := fakeTrustRelay(t, genuine, org2)

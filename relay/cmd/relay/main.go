@@ -2,6 +2,7 @@
 // committed Fabric transactions and answers provenance queries.
 //
 //	relay --config relay.yaml
+//	relay --version
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/buildinfo"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/events"
@@ -32,7 +34,12 @@ import (
 
 func main() {
 	cfgPath := flag.String("config", "", "relay configuration file (YAML)")
+	version := flag.Bool("version", false, "print the build's version, revision and Go version, then exit")
 	flag.Parse()
+	if *version {
+		fmt.Print(buildinfo.Read().Format("relay"))
+		return
+	}
 	if *cfgPath == "" {
 		fmt.Fprintln(os.Stderr, "relay: --config FILE is required")
 		os.Exit(2)

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/relay/signer/enroll"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
 func csrPEM(t *testing.T, cn string) (*ecdsa.PrivateKey, []byte) {
@@ -27,7 +27,7 @@ func csrPEM(t *testing.T, cn string) (*ecdsa.PrivateKey, []byte) {
 // EnrollCSR is the call for keys made elsewhere (a browser): the CSR goes
 // as is, and the certificate comes back checked against it.
 func TestEnrollCSRCertifiesTheCSRsKey(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	srv := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "")
 	defer srv.Close()
 	key, csr := csrPEM(t, "alice")
@@ -35,13 +35,13 @@ func TestEnrollCSRCertifiesTheCSRsKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !key.PublicKey.Equal(got.Cert.PublicKey) || got.Cert.Subject.CommonName != "alice" || string(got.ChainPEM) != string(ca.CertPEM) {
+	if !key.PublicKey.Equal(got.Cert.PublicKey) || got.Cert.Subject.CommonName != "alice" || string(got.ChainPEM) != ca.PEM() {
 		t.Fatalf("issued %+v", got.Cert.Subject)
 	}
 }
 
 func TestEnrollCSRRefusals(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	good := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "")
 	defer good.Close()
 	liar := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "mallory")

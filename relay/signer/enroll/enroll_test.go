@@ -2,7 +2,6 @@ package enroll_test
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -11,8 +10,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/signer/enroll"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
 // fakeCA answers POST /api/v1/enroll the way fabric-ca-server does, issuing
@@ -49,13 +49,13 @@ func fakeCA(t *testing.T, ca *testpki.CA, secrets map[string]string, cnOverride 
 		if cnOverride != "" {
 			cn = cnOverride
 		}
-		cert := ca.Issue(cn, csr.PublicKey.(*ecdsa.PublicKey))
+		cert := []byte(testpki.PEM(ca.IssueFor(testpki.Leaf{CN: cn}, csr.PublicKey)))
 		w.WriteHeader(http.StatusCreated) // as fabric-ca-server 1.5 answers an enrollment
 		json.NewEncoder(w).Encode(map[string]any{
 			"success": true,
 			"result": map[string]any{
 				"Cert":       base64.StdEncoding.EncodeToString(cert),
-				"ServerInfo": map[string]any{"CAName": "ca-org1", "CAChain": base64.StdEncoding.EncodeToString(ca.CertPEM), "Version": "1.5.15"},
+				"ServerInfo": map[string]any{"CAName": "ca-org1", "CAChain": base64.StdEncoding.EncodeToString([]byte(ca.PEM())), "Version": "1.5.15"},
 			},
 			"errors": []any{}, "messages": []any{},
 		})
@@ -63,7 +63,7 @@ func fakeCA(t *testing.T, ca *testpki.CA, secrets map[string]string, cnOverride 
 }
 
 func TestEnrollGetsACertificateForALocalKey(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	srv := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "")
 	defer srv.Close()
 	e := &enroll.Enroller{URL: srv.URL, HTTP: srv.Client()}
@@ -77,13 +77,13 @@ func TestEnrollGetsACertificateForALocalKey(t *testing.T) {
 	if !res.Key.PublicKey.Equal(res.Cert.PublicKey) {
 		t.Fatal("certificate is not for the generated key")
 	}
-	if string(res.ChainPEM) != string(ca.CertPEM) {
+	if string(res.ChainPEM) != ca.PEM() {
 		t.Fatal("chain is not the CA's")
 	}
 }
 
 func TestEnrollRefusals(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	good := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "")
 	defer good.Close()
 	liar := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "mallory")

@@ -10,9 +10,9 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/flow"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
 // recordingPrompt answers like a person and records what was asked.
@@ -42,10 +42,11 @@ func (s *sleeps) sleep(_ context.Context, d time.Duration) error {
 
 func newScanner(t *testing.T, id string, p *recordingPrompt, sl *sleeps) *flow.Scanner {
 	t.Helper()
-	ca := testpki.NewCA("ca-org1")
-	key, cert := ca.NewSigner(id)
+	ca := signertest.NewCA("ca-org1")
+	ident := ca.Signer(id)
+	key, cert := ident.Key, []byte(ident.CertPEM)
 	ks := &keystore.Keystore{Dir: t.TempDir(), KDF: keystore.KDF{N: 1 << 14, R: 8, P: 1}}
-	if err := ks.Save(keystore.Identity{ID: id}, key, cert, ca.CertPEM, []byte("pw"), false); err != nil {
+	if err := ks.Save(keystore.Identity{ID: id}, key, cert, []byte(ca.PEM()), []byte("pw"), false); err != nil {
 		t.Fatal(err)
 	}
 	return &flow.Scanner{Keystore: ks, Prompt: p, Out: &bytes.Buffer{},

@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/httpapi"
@@ -21,9 +23,9 @@ import (
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/session"
 	"github.com/qrsign/qrsign/relay/signer/flow"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
 // loginRelay is the real relay HTTP API over a fake ledger that trusts ca for Org1MSP.
@@ -42,7 +44,7 @@ func loginRelay(t *testing.T, ca *testpki.CA) (*httptest.Server, *relayapi.Clien
 	}
 	led := fakeledger.New()
 	led.Trust = map[string]*model.OrgTrust{"Org1MSP": {MSPID: "Org1MSP", CAs: []model.SignerCA{{
-		Fingerprint: payload.Fingerprint(ca.Cert.Raw), CertPEM: string(ca.CertPEM)}}}}
+		Fingerprint: payload.Fingerprint(ca.Cert.Raw), CertPEM: ca.PEM()}}}}
 	key, err := cfg.LoadTokenKey()
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +52,10 @@ func loginRelay(t *testing.T, ca *testpki.CA) (*httptest.Server, *relayapi.Clien
 	iss, _ := session.NewIssuer(key, cfg.SessionTTL.D())
 	blobs, _ := blob.NewFS(filepath.Join(dir, "blobs"), cfg.MaxDocumentBytes)
 	svc := service.New(led, blobs, iss, cfg.Channel, cfg.PublicURL)
+	// The relay's clock (sign-in checks the certificates at it): an hour into the CA's validity.
+	now := ca.Cert.NotBefore.Add(time.Hour)
+	led.Now = func() time.Time { return now }
+	svc.Now = led.Now
 	h = httpapi.New(&cfg, svc, httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
 	rc, _ := relayapi.New(srv.URL)
 	return srv, rc
@@ -57,16 +63,17 @@ func loginRelay(t *testing.T, ca *testpki.CA) (*httptest.Server, *relayapi.Clien
 
 func loginScanner(t *testing.T, ca *testpki.CA, id string, p *recordingPrompt) *flow.Scanner {
 	t.Helper()
-	key, cert := ca.NewSigner(id)
+	ident := ca.Signer(id)
+	key, cert := ident.Key, []byte(ident.CertPEM)
 	ks := &keystore.Keystore{Dir: t.TempDir(), KDF: keystore.KDF{N: 1 << 14, R: 8, P: 1}}
-	if err := ks.Save(keystore.Identity{ID: id}, key, cert, ca.CertPEM, []byte("pw"), false); err != nil {
+	if err := ks.Save(keystore.Identity{ID: id}, key, cert, []byte(ca.PEM()), []byte("pw"), false); err != nil {
 		t.Fatal(err)
 	}
 	return &flow.Scanner{Keystore: ks, Prompt: p, Out: &bytes.Buffer{}}
 }
 
 func TestLoginSignsTheDesktopIn(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	srv, rc := loginRelay(t, ca)
 	ctx := context.Background()
 	ch, err := rc.CreateLoginChallenge(ctx)
@@ -106,7 +113,7 @@ func TestLoginSignsTheDesktopIn(t *testing.T) {
 }
 
 func TestLoginRefusesBeforeSigning(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	srv, rc := loginRelay(t, ca)
 	ctx := context.Background()
 	ch, err := rc.CreateLoginChallenge(ctx)

@@ -7,18 +7,19 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
 // BenchmarkUnlock measures what the passphrase costs a person (and an
 // attacker per guess) at the default scrypt parameters, as a ratio to the
 // ECDSA signature it unlocks.
 func BenchmarkUnlock(b *testing.B) {
-	ca := testpki.NewCA("ca-org1")
-	key, cert := ca.NewSigner("alice")
+	ca := signertest.NewCA("ca-org1")
+	ident := ca.Signer("alice")
+	key, cert := ident.Key, []byte(ident.CertPEM)
 	ks := &keystore.Keystore{Dir: b.TempDir()}
-	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("pw"), false); err != nil {
+	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("pw"), false); err != nil {
 		b.Fatal(err)
 	}
 	msg := sha256.Sum256([]byte("payload"))

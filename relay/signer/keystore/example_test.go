@@ -7,20 +7,21 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
 // A key is stored encrypted beside its certificate; only the passphrase opens it.
 func Example() {
 	dir, _ := os.MkdirTemp("", "qrsign-home-")
 	defer os.RemoveAll(dir)
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	cert := ca.Issue("alice", &key.PublicKey) // in real life: enroll.Enroller
+	cert := []byte(testpki.PEM(ca.IssueFor(testpki.Leaf{CN: "alice"}, &key.PublicKey))) // in real life: enroll.Enroller
 
 	ks := keystore.New(dir)
-	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("correct horse"), false); err != nil {
+	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("correct horse"), false); err != nil {
 		panic(err)
 	}
 	_, err := ks.Unlock([]byte("battery staple"))

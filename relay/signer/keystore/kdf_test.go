@@ -7,16 +7,17 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
 // A key file edited to ask for cheap scrypt parameters is refused before any
 // work: otherwise a stolen ciphertext re-encrypted (or a careless tool) with
 // N=2 would be guessable at millions of passphrases per second.
 func TestKeyFileKDFBounds(t *testing.T) {
-	ca := testpki.NewCA("Org1 CA")
-	key, cert := ca.NewSigner("alice")
+	ca := signertest.NewCA("Org1 CA")
+	ident := ca.Signer("alice")
+	key, cert := ident.Key, []byte(ident.CertPEM)
 	for _, tc := range []struct {
 		name    string
 		n, r, p int
@@ -33,7 +34,7 @@ func TestKeyFileKDFBounds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ks := &keystore.Keystore{Dir: t.TempDir(), KDF: fastKDF}
-			if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("correct horse"), false); err != nil {
+			if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("correct horse"), false); err != nil {
 				t.Fatal(err)
 			}
 			p := filepath.Join(ks.Dir, keystore.KeyFile)
@@ -53,7 +54,7 @@ func TestKeyFileKDFBounds(t *testing.T) {
 			}
 			// Save refuses the same parameters.
 			weak := &keystore.Keystore{Dir: t.TempDir(), KDF: keystore.KDF{N: tc.n, R: tc.r, P: tc.p}}
-			if err := weak.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("pw"), false); err == nil || err.Error() != tc.want {
+			if err := weak.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("pw"), false); err == nil || err.Error() != tc.want {
 				t.Fatalf("Save err = %v", err)
 			}
 		})

@@ -7,17 +7,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
 var fastKDF = keystore.KDF{N: 1 << 14, R: 8, P: 1}
 
 func TestRoundTripUnlocksTheSameKey(t *testing.T) {
-	ca := testpki.NewCA("Org1 CA")
-	key, cert := ca.NewSigner("alice")
+	ca := signertest.NewCA("Org1 CA")
+	ident := ca.Signer("alice")
+	key, cert := ident.Key, []byte(ident.CertPEM)
 	ks := &keystore.Keystore{Dir: filepath.Join(t.TempDir(), "home"), KDF: fastKDF}
-	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("correct horse"), false); err != nil {
+	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("correct horse"), false); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ks.Unlock([]byte("correct horse"))
@@ -52,10 +53,11 @@ func TestRoundTripUnlocksTheSameKey(t *testing.T) {
 }
 
 func TestWrongPassphraseIsRefused(t *testing.T) {
-	ca := testpki.NewCA("Org1 CA")
-	key, cert := ca.NewSigner("alice")
+	ca := signertest.NewCA("Org1 CA")
+	ident := ca.Signer("alice")
+	key, cert := ident.Key, []byte(ident.CertPEM)
 	ks := &keystore.Keystore{Dir: t.TempDir(), KDF: fastKDF}
-	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("right"), false); err != nil {
+	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("right"), false); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ks.Unlock([]byte("wrong"))
@@ -68,9 +70,10 @@ func TestWrongPassphraseIsRefused(t *testing.T) {
 }
 
 func TestSaveRefuses(t *testing.T) {
-	ca := testpki.NewCA("Org1 CA")
-	key, cert := ca.NewSigner("alice")
-	other, _ := ca.NewSigner("bob")
+	ca := signertest.NewCA("Org1 CA")
+	ident := ca.Signer("alice")
+	key, cert := ident.Key, []byte(ident.CertPEM)
+	other := ca.Signer("bob").Key
 	dir := t.TempDir()
 	ks := &keystore.Keystore{Dir: dir, KDF: fastKDF}
 	for _, tc := range []struct {
@@ -79,16 +82,16 @@ func TestSaveRefuses(t *testing.T) {
 		want string
 	}{
 		{"an empty passphrase", func() error {
-			return ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, nil, false)
+			return ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), nil, false)
 		}, "keystore: empty passphrase"},
 		{"a certificate of another key", func() error {
-			return ks.Save(keystore.Identity{ID: "alice"}, other, cert, ca.CertPEM, []byte("p"), false)
+			return ks.Save(keystore.Identity{ID: "alice"}, other, cert, []byte(ca.PEM()), []byte("p"), false)
 		}, "keystore: the certificate is not for this key"},
 		{"overwriting an identity", func() error {
-			if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("p"), false); err != nil {
+			if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("p"), false); err != nil {
 				return err
 			}
-			return ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("p"), false)
+			return ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("p"), false)
 		}, "keystore: an identity already exists here"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,10 +111,11 @@ func TestUnlockWithoutIdentity(t *testing.T) {
 }
 
 func TestAKeyFileOthersCanReadIsRefused(t *testing.T) {
-	ca := testpki.NewCA("Org1 CA")
-	key, cert := ca.NewSigner("alice")
+	ca := signertest.NewCA("Org1 CA")
+	ident := ca.Signer("alice")
+	key, cert := ident.Key, []byte(ident.CertPEM)
 	ks := &keystore.Keystore{Dir: t.TempDir(), KDF: fastKDF}
-	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, ca.CertPEM, []byte("pw"), false); err != nil {
+	if err := ks.Save(keystore.Identity{ID: "alice"}, key, cert, []byte(ca.PEM()), []byte("pw"), false); err != nil {
 		t.Fatal(err)
 	}
 	p := filepath.Join(ks.Dir, keystore.KeyFile)

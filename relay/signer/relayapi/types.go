@@ -1,5 +1,5 @@
-// Package relayapi is the relay's HTTP API (team brief, "Relay HTTP API
-// contract") as the signer client consumes it: wire types, RFC 9457 problems,
+// Package relayapi is the relay's HTTP API (relay/httpapi/openapi.json,
+// relay/README.md) as the signer client consumes it: wire types, RFC 9457 problems,
 // and a client that retries what is safe to retry.
 package relayapi
 

@@ -11,27 +11,34 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
 
-// CA is a self-signed test CA.
+// CA is a self-signed test CA (chaincode/testpki).
 type CA = testpki.CA
 
-// NewCA makes a CA named cn.
-func NewCA(cn string) *CA { return testpki.NewCA(cn) }
+// Epoch starts the validity of every CA NewCA makes. The signer client never
+// judges a certificate by the wall clock (verify checks chains at each
+// event's ledger time), so its tests share one fixed year and never meet
+// today's date.
+var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// NewCA makes a P-256 CA named cn, valid for the year from Epoch; the
+// certificates it issues inherit that window.
+func NewCA(cn string) *CA { return testpki.NewCA(cn, Epoch, Epoch.AddDate(1, 0, 0)) }
 
 // DocSHA is the sha256 of the fixture document.
 const DocSHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // Provenance is what a relay serves for document doc-1 signed by alice of
 // msp (certificate issued by ca) on channel "qrsign": registered, signed,
-// completed, the document being the fold of its events.
+// completed, the document being the fold of its events. It all happens an
+// hour into the CA's validity: the fixture's clock comes from the CA.
 func Provenance(ca *CA, msp string) (*relayapi.Provenance, error) {
-	key, certPEM := ca.NewSigner("alice")
-	cert, _ := keystore.ParseCert(certPEM)
-	now := time.Now().UTC().Truncate(time.Second)
+	alice := ca.Signer("alice")
+	key, certPEM, cert := alice.Key, []byte(alice.CertPEM), alice.Cert
+	now := ca.Cert.NotBefore.Add(time.Hour).UTC()
 	signer := model.SignerSpec{ID: "alice", MSPID: msp, RoutingOrder: 1}
 	reg := model.RegisterDocumentRequest{ID: "doc-1", SHA256: DocSHA, MediaType: "application/pdf", Title: "Lease",
 		DocType: "contract", Owner: "app", Signers: []model.SignerSpec{signer}, ExpiresAt: now.Add(time.Hour)}

@@ -11,9 +11,10 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 	"github.com/qrsign/qrsign/relay/signer/verify"
 )
 
@@ -22,12 +23,13 @@ import (
 func batchSigned(t *testing.T, ca *testpki.CA) *relayapi.Provenance {
 	p := provenance(t, ca)
 	leaves := [][32]byte{sha256.Sum256([]byte("one")), {}, sha256.Sum256([]byte("three"))}
-	leaves[1], _ = merkle.ParseHash(docSHA)
+	leaves[1], _ = merkle.ParseHash(signertest.DocSHA)
 	root, proofs, err := merkle.Proofs(leaves)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, certPEM := ca.NewSigner("alice")
+	ident := ca.Signer("alice")
+	key, certPEM := ident.Key, []byte(ident.CertPEM)
 	cert, _ := keystore.ParseCert(certPEM)
 	ev := p.Events[1].Event.Signature
 	msg, _ := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: "qrsign", DocumentID: "batch-7",
@@ -46,7 +48,7 @@ func batchSigned(t *testing.T, ca *testpki.CA) *relayapi.Provenance {
 }
 
 func TestABatchSignatureVerifies(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	r := (&verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}).Provenance(batchSigned(t, ca))
 	if !r.OK() {
 		t.Fatalf("%+v", r.Checks)
@@ -57,7 +59,7 @@ func TestABatchSignatureVerifies(t *testing.T) {
 }
 
 func TestABatchSignatureOverOtherDocumentsFails(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	for _, tc := range []struct {
 		name   string
 		tamper func(b *model.BatchEvidence)

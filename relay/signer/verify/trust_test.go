@@ -8,7 +8,8 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
+	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 	"github.com/qrsign/qrsign/relay/signer/verify"
 )
 
@@ -22,13 +23,13 @@ func (t trustOf) Origin() string { return t.origin }
 func (t trustOf) OrgTrust(_ context.Context, msp string) (*model.OrgTrust, error) {
 	ot := &model.OrgTrust{MSPID: msp}
 	for _, c := range t.cas {
-		ot.CAs = append(ot.CAs, model.SignerCA{Fingerprint: payload.Fingerprint(c.Cert.Raw), CertPEM: string(c.CertPEM)})
+		ot.CAs = append(ot.CAs, model.SignerCA{Fingerprint: payload.Fingerprint(c.Cert.Raw), CertPEM: c.PEM()})
 	}
 	return ot, nil
 }
 
 func TestLedgerRootsNeedSomethingBesidesTheCheckedRelay(t *testing.T) {
-	real, forged := testpki.NewCA("ca-org2"), testpki.NewCA("ca-org2")
+	real, forged := signertest.NewCA("ca-org2"), signertest.NewCA("ca-org2")
 	honest := trustOf{"http://relay-org2", []*testpki.CA{real}}
 	lying := trustOf{"http://relay-org1", []*testpki.CA{forged}}
 	realFP := payload.Fingerprint(real.Cert.Raw)

@@ -1,67 +1,31 @@
 package verify_test
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/signer/signertest"
 	"github.com/qrsign/qrsign/relay/signer/verify"
 )
 
-const docSHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-// provenance builds what the relay would serve for a one-signer document
-// signed by alice: registered, signed, completed; the document is the fold.
+// provenance is what the relay would serve for a one-signer document
+// signed by alice of Org1MSP: registered, signed, completed.
 func provenance(t *testing.T, ca *testpki.CA) *relayapi.Provenance {
 	t.Helper()
-	key, certPEM := ca.NewSigner("alice")
-	cert, _ := keystore.ParseCert(certPEM)
-	now := time.Now().UTC().Truncate(time.Second)
-	signer := model.SignerSpec{ID: "alice", MSPID: "Org1MSP", RoutingOrder: 1}
-	reg := model.RegisterDocumentRequest{ID: "doc-1", SHA256: docSHA, MediaType: "application/pdf", Title: "Lease",
-		DocType: "contract", Owner: "app", Signers: []model.SignerSpec{signer}, ExpiresAt: now.Add(time.Hour)}
-	nonce := "0123456789abcdef0123456789abcdef"
-	msg, _ := payload.Build(payload.Fields{Purpose: payload.PurposeSign, Channel: "qrsign", DocumentID: "doc-1",
-		DocumentSHA256: docSHA, Nonce: nonce, SignerFingerprint: payload.Fingerprint(cert.Raw)})
-	sig, err := sigalg.Sign(model.AlgECDSAP256DER, key, msg)
+	p, err := signertest.Provenance(ca, "Org1MSP")
 	if err != nil {
 		t.Fatal(err)
-	}
-	ph := sha256.Sum256(msg)
-	events := []model.Event{
-		{Type: model.EventDocumentRegistered, DocumentID: "doc-1", Seq: 0, TxID: "tx0", Timestamp: now, CreatorMSP: "Org1MSP",
-			Registered: &model.DocumentRegistered{RegisterDocumentRequest: reg, OwnerMSP: "Org1MSP"}},
-		{Type: model.EventSignatureRecorded, DocumentID: "doc-1", Seq: 1, TxID: "tx1", Timestamp: now, CreatorMSP: "Org1MSP",
-			Signature: &model.SignatureEvidence{Signer: signer, Nonce: nonce, Algorithm: model.AlgECDSAP256DER,
-				Signature: base64.StdEncoding.EncodeToString(sig), PayloadSHA256: hex.EncodeToString(ph[:]),
-				CertChainPEM: string(certPEM), CertFingerprint: payload.Fingerprint(cert.Raw),
-				CAFingerprint: payload.Fingerprint(ca.Cert.Raw)}},
-		{Type: model.EventDocumentCompleted, DocumentID: "doc-1", Seq: 2, TxID: "tx1", Timestamp: now, CreatorMSP: "Org1MSP",
-			Completed: &model.Completed{Signatures: 1}},
-	}
-	doc, err := model.Fold(events)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &relayapi.Provenance{DocumentID: "doc-1", Document: model.DocumentView{Document: *doc, EffectiveStatus: doc.Status, AsOf: now}}
-	for i, e := range events {
-		p.Events = append(p.Events, relayapi.ProvenanceEvent{Event: e, BlockNumber: uint64(5 + i/2), ValidationCode: "VALID"})
 	}
 	return p
 }
 
 func TestAGenuineRecordVerifies(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
+	ca := signertest.NewCA("ca-org1")
 	v := &verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}
 	r := v.Provenance(provenance(t, ca))
 	if !r.OK() || r.Signatures != 1 {
@@ -70,8 +34,8 @@ func TestAGenuineRecordVerifies(t *testing.T) {
 }
 
 func TestTamperingIsFound(t *testing.T) {
-	ca := testpki.NewCA("ca-org1")
-	other := testpki.NewCA("ca-elsewhere")
+	ca := signertest.NewCA("ca-org1")
+	other := signertest.NewCA("ca-elsewhere")
 	for _, tc := range []struct {
 		name   string
 		v      verify.Verifier
@@ -98,7 +62,7 @@ func TestTamperingIsFound(t *testing.T) {
 		{"the right CA given for another org only", verify.Verifier{Channel: "qrsign", Roots: roots("Org2MSP", ca)}, func(*relayapi.Provenance) {},
 			"event 1 SignatureRecorded by Org1MSP/alice", "UNVERIFIED: no trusted CA for Org1MSP"},
 		{"a self-issued certificate (a relay fabricating history)", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
-			*p = *provenance(t, testpki.NewCA("ca-org1")) // same names, the relay's own CA
+			*p = *provenance(t, signertest.NewCA("ca-org1")) // same names, the relay's own CA
 		}, "event 1 SignatureRecorded by Org1MSP/alice", "chain at "},
 		{"a projection that is not the fold", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
 			p.Document.Status = model.StatusPending

@@ -1,6 +1,6 @@
 //go:build integration && faults
 
-package itest
+package integration
 
 import (
 	"context"

@@ -1,6 +1,17 @@
-// Package testpki makes real X.509 material for tests: CAs, signer
-// certificates (valid, expired, wrong curve, RSA, Ed25519), intermediates and
-// CRLs, all with crypto/x509. Serial numbers count up per CA so runs repeat.
+// Package testpki makes real X.509 material for the tests of every part of
+// qrsign: CAs, signer certificates (valid, expired, wrong curve, RSA,
+// Ed25519), self-signed certificates, intermediates and CRLs, all with
+// crypto/x509. Serial numbers count up per CA so runs repeat.
+//
+// Every validity window comes from the caller (NewCA's notBefore/notAfter,
+// which leaves inherit unless Leaf says otherwise): a test passes its own
+// clock, so a test that pins a clock never meets the wall clock. Only tests
+// whose certificates meet a real network (a peer checks them at its own
+// time) pass time.Now.
+//
+// It is not internal because the chaincode's tests and the relay's both use
+// it (an internal package is importable only below its parent, and the top
+// level holds no packages); no program imports it.
 package testpki
 
 import (
@@ -89,6 +100,10 @@ type Leaf struct {
 	KeyUsage    x509.KeyUsage
 	ExtKeyUsage []x509.ExtKeyUsage
 	IsCA        bool
+	// UnknownExtKeyUsage are extended key usages crypto/x509 has no name for
+	// (e.g. document signing).
+	UnknownExtKeyUsage []asn1.ObjectIdentifier
+	Serial             int64 // 0: the issuer's next serial number
 	// Attrs are Fabric CA attributes (e.g. qrsign.role=relay), written as
 	// Fabric CA does: extension 1.2.3.4.5.6.7.8.1 holding {"attrs":{...}}.
 	Attrs map[string]string
@@ -115,14 +130,47 @@ func (ca *CA) Issue(l Leaf) (*x509.Certificate, crypto.Signer) {
 	if l.Key == nil {
 		l.Key = P256()
 	}
-	if l.OUs == nil {
-		l.OUs = []string{"client"}
-	}
+	return ca.IssueFor(l, l.Key.Public()), l.Key
+}
+
+// IssueFor signs a certificate for l's fields and the public key pub (a CSR's,
+// as a Fabric CA does); l.Key is ignored.
+func (ca *CA) IssueFor(l Leaf, pub crypto.PublicKey) *x509.Certificate {
 	if l.NotBefore.IsZero() {
 		l.NotBefore = ca.Cert.NotBefore
 	}
 	if l.NotAfter.IsZero() {
 		l.NotAfter = ca.Cert.NotAfter
+	}
+	if l.Serial == 0 {
+		ca.serial++
+		l.Serial = ca.serial
+	}
+	return create(template(l), ca.Cert, pub, ca.Key)
+}
+
+// SelfSigned makes a certificate for l signed by its own key (a fresh P-256
+// key when l.Key is nil). There is no issuer to inherit a window from:
+// l.NotBefore and l.NotAfter are required.
+func SelfSigned(l Leaf) (*x509.Certificate, crypto.Signer) {
+	if l.NotBefore.IsZero() || l.NotAfter.IsZero() {
+		panic("testpki: a self-signed certificate needs its validity window")
+	}
+	if l.Key == nil {
+		l.Key = P256()
+	}
+	if l.Serial == 0 {
+		l.Serial = 1
+	}
+	tmpl := template(l)
+	return create(tmpl, tmpl, l.Key.Public(), l.Key), l.Key
+}
+
+// template is the certificate l describes (defaults: OU client,
+// digitalSignature, plus certSign and CRLSign for a CA).
+func template(l Leaf) *x509.Certificate {
+	if l.OUs == nil {
+		l.OUs = []string{"client"}
 	}
 	if l.KeyUsage == 0 {
 		l.KeyUsage = x509.KeyUsageDigitalSignature
@@ -130,17 +178,35 @@ func (ca *CA) Issue(l Leaf) (*x509.Certificate, crypto.Signer) {
 			l.KeyUsage |= x509.KeyUsageCertSign | x509.KeyUsageCRLSign
 		}
 	}
-	ca.serial++
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(ca.serial), Subject: pkix.Name{CommonName: l.CN, OrganizationalUnit: l.OUs},
+	return &x509.Certificate{
+		SerialNumber: big.NewInt(l.Serial), Subject: pkix.Name{CommonName: l.CN, OrganizationalUnit: l.OUs},
 		NotBefore: l.NotBefore, NotAfter: l.NotAfter, KeyUsage: l.KeyUsage, ExtKeyUsage: l.ExtKeyUsage,
-		BasicConstraintsValid: true, IsCA: l.IsCA, ExtraExtensions: attrsExtension(l.Attrs),
+		UnknownExtKeyUsage: l.UnknownExtKeyUsage, BasicConstraintsValid: true, IsCA: l.IsCA,
+		ExtraExtensions: attrsExtension(l.Attrs),
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, l.Key.Public(), ca.Key)
+}
+
+func create(tmpl, parent *x509.Certificate, pub crypto.PublicKey, priv crypto.Signer) *x509.Certificate {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, priv)
 	if err != nil {
 		panic(err)
 	}
-	return mustKey(x509.ParseCertificate(der)), l.Key
+	return mustKey(x509.ParseCertificate(der))
+}
+
+// Signer is a P-256 client identity, the shape a Fabric CA enrolls.
+type Signer struct {
+	Cert    *x509.Certificate
+	Key     *ecdsa.PrivateKey
+	CertPEM string
+}
+
+// Signer issues a P-256 client certificate with common name cn, valid for the
+// CA's window.
+func (ca *CA) Signer(cn string) *Signer {
+	key := P256()
+	cert, _ := ca.Issue(Leaf{CN: cn, Key: key})
+	return &Signer{Cert: cert, Key: key, CertPEM: PEM(cert)}
 }
 
 // Intermediate issues a CA certificate under ca.
