@@ -22,11 +22,12 @@ func TestWebhookDeliversACompletionFromTheLedger(t *testing.T) {
 	type got struct {
 		body []byte
 		sig  string
+		hdr  http.Header
 	}
 	ch := make(chan got, 16)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		ch <- got{b, r.Header.Get(webhook.SignatureHeader)}
+		ch <- got{b, r.Header.Get(webhook.SignatureHeader), r.Header.Clone()}
 	}))
 	defer recv.Close()
 	b, _ := json.Marshal(map[string]any{"url": recv.URL + "/hook", "events": []string{"document.completed"}})
@@ -56,6 +57,9 @@ func TestWebhookDeliversACompletionFromTheLedger(t *testing.T) {
 				t.Fatalf("%s", g.body)
 			}
 			if err := webhook.Verify(sub.Secret, g.sig, g.body, time.Now(), 5*time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if err := api.CheckWebhook(string(p.Type), g.hdr, g.body); err != nil {
 				t.Fatal(err)
 			}
 			return
