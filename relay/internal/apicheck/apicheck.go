@@ -17,6 +17,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -254,16 +256,38 @@ func (c *Checker) Report() (summary string, mismatches []string) {
 	return head + b.String(), append([]string(nil), c.bad...)
 }
 
-// Finish prints the report and turns a passing exit code into 1 if any
-// response disagreed with the document: for TestMain's os.Exit.
+// Finish prints the report (and appends it to $QRSIGN_OPENAPI_REPORT when
+// set: go test shows a passing package's output only with -v) and turns a
+// passing exit code into 1 if any response disagreed with the document: for
+// TestMain's os.Exit.
 func (c *Checker) Finish(code int) int {
 	summary, bad := c.Report()
-	fmt.Print(summary)
+	var b strings.Builder
+	b.WriteString(summary)
 	for _, m := range bad {
-		fmt.Println("openapi mismatch:", m)
+		fmt.Fprintln(&b, "openapi mismatch:", m)
+	}
+	fmt.Print(b.String())
+	if path := os.Getenv("QRSIGN_OPENAPI_REPORT"); path != "" {
+		if err := appendFile(path, filepath.Base(os.Args[0])+": "+b.String()); err != nil {
+			fmt.Fprintln(os.Stderr, "apicheck:", err)
+			return 1
+		}
 	}
 	if len(bad) > 0 && code == 0 {
 		return 1
 	}
 	return code
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
