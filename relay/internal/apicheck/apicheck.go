@@ -177,7 +177,11 @@ func opaque(mt string) {
 }
 
 func (c *Checker) fail(req *http.Request, status int, err error) error {
-	msg := fmt.Sprintf("%s %s → %d disagrees with openapi.json: %v", req.Method, req.URL.Path, status, err)
+	return c.record(fmt.Sprintf("%s %s → %d disagrees with openapi.json: %v", req.Method, req.URL.Path, status, err))
+}
+
+// record keeps a mismatch for Finish and returns it as the caller's error.
+func (c *Checker) record(msg string) error {
 	c.mu.Lock()
 	c.bad = append(c.bad, msg)
 	c.mu.Unlock()
@@ -188,11 +192,7 @@ func (c *Checker) fail(req *http.Request, status int, err error) error {
 // headers and body) against the document's webhook of that name.
 func (c *Checker) CheckWebhook(name string, h http.Header, body []byte) error {
 	if err := c.webhook(name, h, body); err != nil {
-		msg := fmt.Sprintf("webhook %q disagrees with openapi.json: %v", name, err)
-		c.mu.Lock()
-		c.bad = append(c.bad, msg)
-		c.mu.Unlock()
-		return fmt.Errorf("apicheck: %s", msg)
+		return c.record(fmt.Sprintf("webhook %q disagrees with openapi.json: %v", name, err))
 	}
 	return nil
 }
