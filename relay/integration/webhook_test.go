@@ -62,9 +62,35 @@ func TestWebhookDeliversACompletionFromTheLedger(t *testing.T) {
 			if err := api.CheckWebhook(string(p.Type), g.hdr, g.body); err != nil {
 				t.Fatal(err)
 			}
+			e.wantDelivered(t, sub.ID, p.ID)
 			return
 		case <-deadline:
 			t.Fatal("no document.completed delivery within 60 s")
 		}
+	}
+}
+
+// wantDelivered: the subscription is listed and its deliveries show id
+// delivered (the 2xx is recorded just after the receiver answers).
+func (e *env) wantDelivered(t *testing.T, subID, id string) {
+	t.Helper()
+	code, body, _ := e.do(t, "GET", "/v1/webhooks", nil, "X-API-Key", e.key)
+	if code != 200 || !bytes.Contains(body, []byte(`"id":"`+subID+`"`)) {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	deadline := time.Now().Add(30 * time.Second) // a bound on a hang, not an assertion on speed
+	for {
+		code, body, _ = e.do(t, "GET", "/v1/webhooks/"+subID+"/deliveries?state=delivered", nil, "X-API-Key", e.key)
+		var got struct{ Deliveries []webhook.Delivery }
+		json.Unmarshal(body, &got)
+		for _, d := range got.Deliveries {
+			if d.ID == id {
+				return
+			}
+		}
+		if code != 200 || time.Now().After(deadline) {
+			t.Fatalf("deliveries: %d %s, want %s delivered", code, body, id)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
