@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI runs: apt packages the tests need, the Fabric tools (cached),
+# the OpenAPI lint (@redocly/cli from npm, cached in var/),
 # go vet, unit tests with -race, then integration tests against a real,
 # isolated network (profile default, ports +OFFSET, state var/test/default)
 # and the fault tests against the redundant profile. Each network is torn
@@ -38,6 +39,19 @@ step "network tool and pinned Fabric tools (built once, cached)"
 mkdir -p var/bin
 go build -o "$NET" ./network || die "building ./network failed"
 "$NET" tools || die "building the Fabric tools failed"
+
+# The OpenAPI linter, installed from npm into var/ once per version (no global install).
+REDOCLY_VERSION=2.77.0
+step "OpenAPI lint (@redocly/cli $REDOCLY_VERSION, recommended rules)"
+REDOCLY_DIR=$ROOT/var/tools/redocly-$REDOCLY_VERSION
+REDOCLY=$REDOCLY_DIR/node_modules/.bin/redocly
+command -v npm >/dev/null || die "missing tool: npm (Node.js and npm are needed for the OpenAPI lint: apt-get install npm)"
+if [ ! -x "$REDOCLY" ]; then
+	npm install --prefix "$REDOCLY_DIR" --save-exact --no-audit --no-fund --loglevel=error "@redocly/cli@$REDOCLY_VERSION" ||
+		die "npm install @redocly/cli@$REDOCLY_VERSION failed"
+fi
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	"$REDOCLY" lint --extends recommended relay/httpapi/openapi.json || failed+=("openapi lint")
 
 step "go vet"
 go vet ./... || failed+=("go vet")

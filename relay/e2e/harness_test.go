@@ -26,6 +26,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/relay/internal/apicheck"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
@@ -35,9 +36,15 @@ import (
 var (
 	qrsignBin  string // built once by TestMain
 	buildError error
+	api        *apicheck.Checker // validates every relay response against openapi.json
 )
 
 func TestMain(m *testing.M) {
+	var err error
+	if api, err = apicheck.Install(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "qrsign-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -50,7 +57,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(api.Finish(code))
 }
 
 // env is one org's view of the running network.
@@ -75,6 +82,11 @@ func setup(t *testing.T) *env {
 	org := &info.Orgs[0]
 	if org.Relay == nil {
 		t.Fatalf("network.json has no relay for %s: `network up` must start one relay per org", org.Name)
+	}
+	for _, o := range info.Orgs {
+		if o.Relay != nil {
+			api.Watch(o.Relay.URL)
+		}
 	}
 	return &env{info: info, org: org, http: &http.Client{Timeout: 2 * time.Minute}}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/login"
-	"github.com/qrsign/qrsign/relay/metrics"
 	"github.com/qrsign/qrsign/relay/oplog"
 	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/qr"
@@ -32,7 +31,6 @@ func (s *Server) mountLogin(e *echo.Echo, opt Options, jsonLimit echo.Middleware
 			s.logger.Warn("sign-in with QR is off: no token key", "err", err)
 		}
 	}
-	s.metrics.Help("qrsign_relay_login_total", "Sign-in with QR by step (challenge, callback) and result (ok or problem code).")
 	s.loginLimit = newLimiter(s.cfg.Login.ChallengesPerMinute/60, s.cfg.Login.ChallengeBurst, time.Now)
 	e.POST("/v1/login/challenges", s.createLoginChallenge)
 	e.GET("/v1/login/challenges/:challengeId", s.pollLogin)
@@ -63,7 +61,7 @@ func (s *Server) createLoginChallenge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.Add("qrsign_relay_login_total", metrics.Labels("step", "challenge", "result", "ok"), 1)
+	s.metrics.Login.WithLabelValues("challenge", "ok").Inc()
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusCreated, ch)
 }
@@ -123,7 +121,7 @@ func (s *Server) loginCallback(c echo.Context) error {
 		e.Who, e.DocumentID = res.Signer.Key(), res.ChallengeID
 	}
 	s.svc.Ops.Write(e)
-	s.metrics.Add("qrsign_relay_login_total", metrics.Labels("step", "callback", "result", e.Result), 1)
+	s.metrics.Login.WithLabelValues("callback", e.Result).Inc()
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 	rec := h.do("GET", "/metrics", nil)
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain; version=0.0.4") ||
-		!strings.Contains(rec.Body.String(), `qrsign_relay_http_requests_total{route="/readyz",method="GET",status="503"} 1`) {
+		!strings.Contains(rec.Body.String(), `qrsign_relay_http_requests_total{method="GET",route="/readyz",status="503"} 1`) {
 		t.Fatalf("%s", rec.Body)
 	}
 }

@@ -203,8 +203,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		s.metrics.Add("qrsign_relay_http_requests_total", metrics.Labels("route", route, "method", c.Request().Method,
-			"status", strconv.Itoa(st)), 1)
+		s.metrics.HTTPRequests.WithLabelValues(route, c.Request().Method, strconv.Itoa(st)).Inc()
 		lvl := slog.LevelInfo
 		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 			lvl = slog.LevelDebug

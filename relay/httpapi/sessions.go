@@ -7,7 +7,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/qrsign/qrsign/relay/metrics"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -57,12 +56,12 @@ func (s *Server) scan(c echo.Context) error {
 	case res.Replayed:
 		result = "replayed"
 	}
-	s.metrics.Add("qrsign_relay_scan_callbacks_total", metrics.Labels("result", result), 1)
+	s.metrics.ScanCallbacks.WithLabelValues(result).Inc()
 	if err != nil {
 		return err
 	}
 	if !res.Replayed {
-		s.metrics.Observe("qrsign_relay_scan_commit_seconds", "", time.Since(start))
+		s.metrics.ScanCommit.Observe(time.Since(start).Seconds())
 	}
 	return c.JSON(http.StatusOK, res)
 }

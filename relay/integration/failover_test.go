@@ -171,7 +171,7 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 			}
 		}
 	}
-	failovers := e.series(t, `qrsign_relay_gateway_failovers_total{from="`+e.org.Peers[0].Address+`",to="`+e.org.Peers[1].Address+`",reason="down"}`)
+	failovers := e.series(t, `qrsign_relay_gateway_failovers_total{from="`+e.org.Peers[0].Address+`",reason="down",to="`+e.org.Peers[1].Address+`"}`)
 	cur := e.series(t, "qrsign_relay_gateway_endpoint")
 	reread := e.series(t, `qrsign_relay_gateway_resumed_total{fn="RecordSignature",how="status"}`)
 	resubmitted := e.series(t, `qrsign_relay_gateway_resumed_total{fn="RecordSignature",how="resubmitted"}`)
@@ -245,7 +245,7 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 	}
 	t.Logf("FAILOVER: back on the preferred peer %v after its restart (probe every 2s); back-switches %v",
 		back.Round(time.Millisecond),
-		e.series(t, `qrsign_relay_gateway_failovers_total{from="`+e.org.Peers[1].Address+`",to="`+e.org.Peers[0].Address+`",reason="back"}`))
+		e.series(t, `qrsign_relay_gateway_failovers_total{from="`+e.org.Peers[1].Address+`",reason="back",to="`+e.org.Peers[0].Address+`"}`))
 }
 
 func seq(a, b int) []int {
@@ -276,7 +276,8 @@ func signatures(t *testing.T, c *client.Contract, id string) []string {
 	return txs
 }
 
-// series reads one sample of the relay's /metrics (0 when absent).
+// series reads one sample of the relay's /metrics (0 when absent); labels
+// are in the order the exposition sorts them (by name).
 func (e *env) series(t *testing.T, series string) float64 {
 	t.Helper()
 	_, body, _ := e.do(t, "GET", "/metrics", nil)

@@ -37,6 +37,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/network/netinfo"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/internal/apicheck"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
@@ -54,8 +55,16 @@ type env struct {
 	dir      string
 }
 
+// api validates every response of the relay this package starts against openapi.json.
+var api *apicheck.Checker
+
 // TestMain stops the relay this package started.
 func TestMain(m *testing.M) {
+	var err error
+	if api, err = apicheck.Install(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	if shared != nil {
 		shared.proc.Kill()
@@ -66,7 +75,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "relay dir kept:", shared.dir)
 		}
 	}
-	os.Exit(code)
+	os.Exit(api.Finish(code))
 }
 
 var (
@@ -126,6 +135,7 @@ func start() (*env, error) {
 		return nil, fmt.Errorf("build relay: %v\n%s", err, out)
 	}
 	e := &env{info: info, org: org, url: cfg.PublicURL, key: cfg.APIKeys[0].Key, run: randHex(3), dir: dir}
+	api.Watch(e.url)
 	if err := e.launch(); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -141,6 +143,9 @@ func TestBatchOnTheRealNetwork(t *testing.T) {
 	if out, err := exec.Command("pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", filepath.Join(dir, "s.pdf"), filepath.Join(dir, "p")).CombinedOutput(); code != 200 || err != nil {
 		t.Fatalf("sheet: %d %v %s", code, err, out)
 	}
+	if code, body, _ := e.do(t, "GET", "/v1/batches/"+id+"/sheet.html", nil, "X-API-Key", e.key); code != 200 || !strings.Contains(string(body), "data:image/png;base64,") {
+		t.Fatalf("sheet.html: %d %.300s", code, body)
+	}
 	pages, _ := filepath.Glob(filepath.Join(dir, "p*.png"))
 	if out, err := exec.Command("zbarimg", append([]string{"-q", "--raw"}, pages...)...).Output(); err != nil || !strings.Contains(string(out), e.url+"/s/") {
 		t.Fatalf("no signing link decoded from the sheet: %v %s", err, out)
@@ -194,5 +199,16 @@ func TestBatchOnTheRealNetwork(t *testing.T) {
 		if d.Status != model.StatusCompleted {
 			t.Fatalf("%s is %s after the batch signature", d.ID, d.Status)
 		}
+	}
+	// Every document closed: the stream says so once and ends.
+	req, _ := http.NewRequest("GET", e.url+"/v1/batches/"+id+"/events", nil)
+	req.Header.Set("X-API-Key", e.key)
+	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req) // a bound on a hang
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, err := io.ReadAll(resp.Body); err != nil || resp.StatusCode != 200 || !strings.Contains(string(b), "event: done") {
+		t.Fatalf("events of a closed batch: %d %v %.300s", resp.StatusCode, err, b)
 	}
 }

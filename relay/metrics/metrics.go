@@ -1,167 +1,104 @@
-// Package metrics keeps the relay's counters and histograms and writes them in
-// the Prometheus text exposition format (version 0.0.4), without a client
-// library: the relay needs a handful of series, not a dependency tree.
+// Package metrics declares every series the relay exports, with its help
+// text, on a private Prometheus registry (client_golang) that also carries the
+// Go runtime and process collectors. One file lists them all, so a unit test
+// can lint every name the relay serves.
 package metrics
 
 import (
-	"fmt"
-	"io"
-	"sort"
-	"strings"
-	"sync"
-	"time"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Registry holds every series.
+const ns = "qrsign_relay"
+
+// Buckets are latency buckets in seconds: ledger writes take 0.1–2 s.
+var Buckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10, 30}
+
+// Registry is the relay's series and the registry that serves them.
 type Registry struct {
-	mu       sync.Mutex
-	counters map[string]*family
-	hists    map[string]*histFamily
-	gauges   map[string]func() float64
-	help     map[string]string
+	reg     *prometheus.Registry
+	handler http.Handler
+	own     []prometheus.Collector // the relay's series, without go_* and process_*
+
+	HTTPRequests     *prometheus.CounterVec   // route, method, status
+	ScanCallbacks    *prometheus.CounterVec   // result
+	ScanCommit       prometheus.Histogram     // scan callback to committed transaction
+	LedgerWrite      *prometheus.HistogramVec // op
+	Login            *prometheus.CounterVec   // step, result
+	Invalidated      *prometheus.CounterVec   // fn, code
+	GatewayFailovers *prometheus.CounterVec   // from, to, reason
+	GatewayResumed   *prometheus.CounterVec   // fn, how
 }
 
-type family struct{ vals map[string]float64 } // label string → value
-
-type histFamily struct {
-	buckets []float64
-	series  map[string]*hist
-}
-
-type hist struct {
-	counts []uint64
-	sum    float64
-	n      uint64
-}
-
-// New returns an empty registry.
+// New returns a registry holding the relay's series (at zero) and the Go and
+// process collectors.
 func New() *Registry {
-	return &Registry{counters: map[string]*family{}, hists: map[string]*histFamily{}, gauges: map[string]func() float64{}, help: map[string]string{}}
+	r := &Registry{reg: prometheus.NewRegistry()}
+	r.handler = promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	r.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	r.HTTPRequests = counter(r, "http_requests_total", "HTTP requests by route, method and status.", "route", "method", "status")
+	r.ScanCallbacks = counter(r, "scan_callbacks_total", "Scan callbacks by result (ok, replayed, or problem code).", "result")
+	r.ScanCommit = register(r, prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "scan_commit_seconds",
+		Help: "Scan callback to committed transaction, seconds.", Buckets: Buckets}))
+	r.LedgerWrite = register(r, prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "ledger_write_seconds",
+		Help: "Ledger writes, endorsement to commit status, seconds, by chaincode function.", Buckets: Buckets}, []string{"op"}))
+	r.Login = counter(r, "login_total", "Sign-in with QR by step (challenge, callback) and result (ok or problem code).", "step", "result")
+	r.Invalidated = counter(r, "invalidated_total", "Transactions invalidated at commit, by validation code (read conflicts are retried).", "fn", "code")
+	r.GatewayFailovers = counter(r, "gateway_failovers_total", "Changes of the peer gateway in use: reason down (it could not be reached) or back (the more preferred peer answers again).", "from", "to", "reason")
+	r.GatewayResumed = counter(r, "gateway_resumed_total", "Transactions carried to another peer after they may have been ordered: how resubmitted (same envelope) or status (commit status read there).", "fn", "how")
+	return r
 }
 
-// Labels renders label pairs k1, v1, k2, v2... as {k1="v1",k2="v2"}.
-func Labels(kv ...string) string {
-	if len(kv) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	for i := 0; i+1 < len(kv); i += 2 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		v := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(kv[i+1])
-		fmt.Fprintf(&b, "%s=\"%s\"", kv[i], v)
-	}
-	b.WriteByte('}')
-	return b.String()
+// QRCache exports the QR PNG cache's counts.
+func (r *Registry) QRCache(stats func() (hits, misses uint64)) {
+	counterFunc(r, "qr_cache_hits_total", "QR PNGs served from the cache.", func() uint64 { h, _ := stats(); return h })
+	counterFunc(r, "qr_cache_misses_total", "QR PNGs rendered because the cache did not hold them.", func() uint64 { _, m := stats(); return m })
 }
 
-// Help documents a metric.
-func (r *Registry) Help(name, text string) {
-	r.mu.Lock()
-	r.help[name] = text
-	r.mu.Unlock()
-}
-
-// Add adds v to the counter name with the given labels (from Labels).
-func (r *Registry) Add(name, labels string, v float64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f := r.counters[name]
-	if f == nil {
-		f = &family{vals: map[string]float64{}}
-		r.counters[name] = f
-	}
-	f.vals[labels] += v
-}
-
-// Gauge registers a function sampled at exposition time.
-func (r *Registry) Gauge(name string, fn func() float64) {
-	r.mu.Lock()
-	r.gauges[name] = fn
-	r.mu.Unlock()
-}
-
-// DefBuckets are latency buckets in seconds.
-var DefBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10, 30}
-
-// Observe records d in the histogram name (seconds).
-func (r *Registry) Observe(name, labels string, d time.Duration) {
-	v := d.Seconds()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	hf := r.hists[name]
-	if hf == nil {
-		hf = &histFamily{buckets: DefBuckets, series: map[string]*hist{}}
-		r.hists[name] = hf
-	}
-	h := hf.series[labels]
-	if h == nil {
-		h = &hist{counts: make([]uint64, len(hf.buckets))}
-		hf.series[labels] = h
-	}
-	for i, b := range hf.buckets {
-		if v <= b {
-			h.counts[i]++
-		}
-	}
-	h.sum += v
-	h.n++
-}
-
-// ContentType is the exposition media type.
-const ContentType = "text/plain; version=0.0.4; charset=utf-8"
-
-// Write writes every series, sorted, in the text format.
-func (r *Registry) Write(w io.Writer) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var b strings.Builder
-	head := func(name, typ string) {
-		if h, ok := r.help[name]; ok {
-			fmt.Fprintf(&b, "# HELP %s %s\n", name, h)
-		}
-		fmt.Fprintf(&b, "# TYPE %s %s\n", name, typ)
-	}
-	for _, name := range sortedKeys(r.counters) {
-		head(name, "counter")
-		f := r.counters[name]
-		for _, l := range sortedKeys(f.vals) {
-			fmt.Fprintf(&b, "%s%s %g\n", name, l, f.vals[l])
-		}
-	}
-	for _, name := range sortedKeys(r.gauges) {
-		head(name, "gauge")
-		fmt.Fprintf(&b, "%s %g\n", name, r.gauges[name]())
-	}
-	for _, name := range sortedKeys(r.hists) {
-		head(name, "histogram")
-		hf := r.hists[name]
-		for _, l := range sortedKeys(hf.series) {
-			h := hf.series[l]
-			inner := strings.TrimSuffix(strings.TrimPrefix(l, "{"), "}")
-			sep := ""
-			if inner != "" {
-				sep = ","
+// ChaincodeEvents exports the event listener's progress; first reports the
+// block of the first event handled since start, if any.
+func (r *Registry) ChaincodeEvents(stats func() (events, lastBlock uint64), first func() (uint64, bool)) {
+	counterFunc(r, "chaincode_events_total", "Chaincode events handled since start (resumed from the checkpoint).", func() uint64 { n, _ := stats(); return n })
+	gaugeFunc(r, "chaincode_event_block", "Block of the last chaincode event handled.", func() float64 { _, b := stats(); return float64(b) })
+	if first != nil {
+		gaugeFunc(r, "chaincode_event_first_block", "Block of the first chaincode event handled since start (-1 = none).", func() float64 {
+			if b, ok := first(); ok {
+				return float64(b)
 			}
-			for i, bk := range hf.buckets {
-				fmt.Fprintf(&b, "%s_bucket{%s%sle=\"%g\"} %d\n", name, inner, sep, bk, h.counts[i])
-			}
-			fmt.Fprintf(&b, "%s_bucket{%s%sle=\"+Inf\"} %d\n", name, inner, sep, h.n)
-			fmt.Fprintf(&b, "%s_sum%s %g\n", name, l, h.sum)
-			fmt.Fprintf(&b, "%s_count%s %d\n", name, l, h.n)
-		}
+			return -1
+		})
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
+// Gateway exports which of the configured peer gateways is in use.
+func (r *Registry) Gateway(current func() int, endpoints int) {
+	gaugeFunc(r, "gateway_endpoint", "Index in gateway.endpoints of the peer gateway in use (0 = preferred).", func() float64 { return float64(current()) })
+	gaugeFunc(r, "gateway_endpoints", "Number of peer gateways configured.", func() float64 { return float64(endpoints) })
+}
+
+// Handler serves every series in the format the scraper negotiates.
+func (r *Registry) Handler() http.Handler { return r.handler }
+
+// Gatherer is the whole registry, for tests and the handler.
+func (r *Registry) Gatherer() prometheus.Gatherer { return r.reg }
+
+func register[C prometheus.Collector](r *Registry, c C) C {
+	r.reg.MustRegister(c)
+	r.own = append(r.own, c)
+	return c
+}
+
+func counter(r *Registry, name, help string, labels ...string) *prometheus.CounterVec {
+	return register(r, prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: name, Help: help}, labels))
+}
+
+func counterFunc(r *Registry, name, help string, fn func() uint64) {
+	register(r, prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: ns, Name: name, Help: help}, func() float64 { return float64(fn()) }))
+}
+
+func gaugeFunc(r *Registry, name, help string, fn func() float64) {
+	register(r, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: name, Help: help}, fn))
 }

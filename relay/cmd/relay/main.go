@@ -82,14 +82,13 @@ func run(path string) error {
 	defer ops.Close()
 	g := cfg.Gateway
 	reg := metrics.New()
-	reg.Help("qrsign_relay_invalidated_total", "Transactions invalidated at commit, by validation code (read conflicts are retried).")
 	gw, err := ledger.Dial(ledger.Options{Endpoint: g.Endpoint, ServerName: g.ServerName, TLSCACertFile: g.TLSCACertFile,
 		MSPID: g.MSPID, CertFile: g.CertFile, KeyFile: g.KeyFile, Channel: cfg.Channel, Chaincode: cfg.Chaincode,
 		EvaluateTimeout: g.Timeouts.Evaluate.D(), EndorseTimeout: g.Timeouts.Endorse.D(), SubmitTimeout: g.Timeouts.Submit.D(),
 		CommitStatusTimeout: g.Timeouts.CommitStatus.D(), MVCCRetries: g.MVCCRetries,
 		ProbeTimeout: g.ProbeTimeout.D(), ProbeMisses: g.ProbeMisses,
 		OnRetry: func(fn, txID, code string) {
-			reg.Add("qrsign_relay_invalidated_total", metrics.Labels("fn", fn, "code", code), 1)
+			reg.Invalidated.WithLabelValues(fn, code).Inc()
 			log.Info("transaction invalidated at commit", "fn", fn, "tx", txID, "code", code)
 		},
 		Peers: peerEndpoints(g), OnSwitch: onPeerSwitch(reg, log), OnResume: onResume(reg, log)})
