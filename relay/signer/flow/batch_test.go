@@ -34,13 +34,14 @@ type batchRelay struct {
 	docs    [][]byte // what the QR's root was made of
 	served  [][]byte // what GET content serves (tamper here)
 	session func(*relayapi.Session)
+	signer  string // the QR's
 
 	mu        sync.Mutex
 	callbacks []relayapi.CallbackRequest
 }
 
 func newBatchRelay(t *testing.T, n int) *batchRelay {
-	f := &batchRelay{key: []byte("0123456789abcdef0123456789abcdef"), session: func(*relayapi.Session) {}}
+	f := &batchRelay{key: []byte("0123456789abcdef0123456789abcdef"), session: func(*relayapi.Session) {}, signer: "alice"}
 	for i := range n {
 		d := []byte(fmt.Sprintf("%%PDF-1.7 batch document %d", i+1))
 		f.docs, f.served = append(f.docs, d), append(f.served, d)
@@ -117,7 +118,7 @@ func (f *batchRelay) root() string {
 }
 
 func (f *batchRelay) qr(t *testing.T, root string) string {
-	tok, err := token.Sign(f.key, token.Claims{DocID: "batch-1", SHA256: root, MSPID: "Org1MSP", SignerID: "alice",
+	tok, err := token.Sign(f.key, token.Claims{DocID: "batch-1", SHA256: root, MSPID: "Org1MSP", SignerID: f.signer,
 		Nonce: "fedcba9876543210fedcba9876543210", Expiry: time.Now().Add(time.Hour).Unix()})
 	if err != nil {
 		t.Fatal(err)

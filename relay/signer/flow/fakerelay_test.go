@@ -41,6 +41,8 @@ type fakeRelay struct {
 	result    *relayapi.CallbackResult
 	forgetful bool
 	recorded  *model.Event
+	// tamper, if set, changes the session before it is served.
+	tamper func(*relayapi.Session)
 }
 
 func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
@@ -73,12 +75,16 @@ func (f *fakeRelay) session(w http.ResponseWriter, r *http.Request) {
 		problem(w, 401, "TOKEN_INVALID", err.Error())
 		return
 	}
-	json.NewEncoder(w).Encode(relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
+	s := relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
 		Size: int64(len(f.content)), MediaType: "application/pdf",
 		ContentURL: "/v1/documents/" + c.DocID + "/content?token=" + tok,
 		Signer:     model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID, RoutingOrder: 1},
 		Nonce:      c.Nonce, Channel: f.channel, ExpiresAt: time.Unix(c.Expiry, 0), MatchCode: "42-17",
-		CallbackURL: "/v1/callbacks/scan", DocumentStatus: "PENDING"})
+		CallbackURL: "/v1/callbacks/scan", DocumentStatus: "PENDING"}
+	if f.tamper != nil {
+		f.tamper(&s)
+	}
+	json.NewEncoder(w).Encode(s)
 }
 
 func (f *fakeRelay) serveContent(w http.ResponseWriter, r *http.Request) {
