@@ -68,32 +68,18 @@ type scanReq struct {
 	batch  *model.BatchSignatureRequest
 }
 
-func (r scanReq) nonce() *string {
-	if r.batch != nil {
-		return &r.batch.Nonce
-	}
-	return &r.single.Nonce
+// sharedFields points at the fields both request shapes have.
+type sharedFields struct {
+	nonce, chain, signature *string
+	algorithm               *model.Algorithm
 }
 
-func (r scanReq) signature() *string {
-	if r.batch != nil {
-		return &r.batch.Signature
+func (r scanReq) fields() sharedFields {
+	if b := r.batch; b != nil {
+		return sharedFields{&b.Nonce, &b.CertChainPEM, &b.Signature, &b.Algorithm}
 	}
-	return &r.single.Signature
-}
-
-func (r scanReq) algorithm() *model.Algorithm {
-	if r.batch != nil {
-		return &r.batch.Algorithm
-	}
-	return &r.single.Algorithm
-}
-
-func (r scanReq) chain() *string {
-	if r.batch != nil {
-		return &r.batch.CertChainPEM
-	}
-	return &r.single.CertChainPEM
+	s := r.single
+	return sharedFields{&s.Nonce, &s.CertChainPEM, &s.Signature, &s.Algorithm}
 }
 
 func (r scanReq) json() string {
@@ -163,7 +149,7 @@ var proofChecks = []struct {
 	{"replayed nonce", func(f *pathFixture) (scanReq, string) {
 		r := f.scan(f.alice)
 		mustOK(f.tb.(*testing.T))(f.submit(r))
-		return r, fmt.Sprintf("NONCE_REUSED: nonce %s was used by transaction %s", *r.nonce(), f.last.TxID)
+		return r, fmt.Sprintf("NONCE_REUSED: nonce %s was used by transaction %s", *r.fields().nonce, f.last.TxID)
 	}},
 	{"document voided", func(f *pathFixture) (scanReq, string) {
 		f.must(f.orgs["Org1MSP"].client, "VoidDocument", js(model.VoidRequest{DocumentID: f.path.target, Reason: "wrong file"}))
@@ -175,7 +161,7 @@ var proofChecks = []struct {
 	}},
 	{"chain is not PEM", func(f *pathFixture) (scanReq, string) {
 		r := f.scan(f.alice)
-		*r.chain() = "MIIB..."
+		*r.fields().chain = "MIIB..."
 		return r, "BAD_CERTIFICATE: certChainPem holds data outside PEM blocks"
 	}},
 	{"CA certificate as leaf", func(f *pathFixture) (scanReq, string) {
@@ -195,17 +181,17 @@ var proofChecks = []struct {
 	}},
 	{"signature over another nonce", func(f *pathFixture) (scanReq, string) {
 		r := f.scan(f.alice)
-		*r.nonce() = f.nextNonce()
+		*r.fields().nonce = f.nextNonce()
 		return r, "BAD_SIGNATURE: signature does not verify"
 	}},
 	{"signature not base64", func(f *pathFixture) (scanReq, string) {
 		r := f.scan(f.alice)
-		*r.signature() = strings.TrimRight(*r.signature(), "=") + "!"
+		*r.fields().signature = strings.TrimRight(*r.fields().signature, "=") + "!"
 		return r, "BAD_SIGNATURE: signature is not standard base64"
 	}},
 	{"algorithm does not fit the key", func(f *pathFixture) (scanReq, string) {
 		r := f.scan(f.alice)
-		*r.algorithm() = model.AlgEd25519
+		*r.fields().algorithm = model.AlgEd25519
 		return r, "BAD_CERTIFICATE: algorithm ED25519 needs an Ed25519 key"
 	}},
 	{"revoked certificate", func(f *pathFixture) (scanReq, string) {
@@ -277,7 +263,7 @@ func TestEveryProofPathFreezesTheEvidence(t *testing.T) {
 			}
 			if ev.CRLNumber != "7" || ev.CRLThisUpdate == nil || !ev.CRLThisUpdate.Equal(t0) || !ev.CRLStale ||
 				ev.CAFingerprint != fp || ev.CertFingerprint != payload.Fingerprint(f.alice.cert.Raw) ||
-				ev.Nonce != *req.nonce() || ev.Reason != wantReason || (ev.Batch != nil) != p.purpose.IsBatch() ||
+				ev.Nonce != *req.fields().nonce || ev.Reason != wantReason || (ev.Batch != nil) != p.purpose.IsBatch() ||
 				ev.Signer != f.alice.spec {
 				t.Fatalf("evidence %+v", ev)
 			}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/qrsign/qrsign/relay/signer/flow"
@@ -23,15 +24,25 @@ type scanPath interface {
 	posted() int
 }
 
-type documentPath struct{ *fakeRelay }
+// postCount counts a fake relay's callbacks.
+type postCount struct {
+	lock  *sync.Mutex
+	posts *[]relayapi.CallbackRequest
+}
+
+func (c postCount) posted() int {
+	c.lock.Lock()
+	defer c.lock.Unlock()
+	return len(*c.posts)
+}
+
+type documentPath struct {
+	*fakeRelay
+	postCount
+}
 
 func (p documentPath) qr(_ *testing.T, signer string) string    { return p.fakeRelay.qr(signer) }
 func (p documentPath) tamperSession(fn func(*relayapi.Session)) { p.tamper = fn }
-func (p documentPath) posted() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.callbacks)
-}
 
 func (p documentPath) serveOther() string {
 	p.content = []byte("%PDF-1.7 lease, rent doubled")
@@ -39,18 +50,16 @@ func (p documentPath) serveOther() string {
 	return (&flow.HashMismatchError{Source: "content", Want: p.sha, Got: hex.EncodeToString(sum[:])}).Error()
 }
 
-type batchPath struct{ *batchRelay }
+type batchPath struct {
+	*batchRelay
+	postCount
+}
 
 func (p batchPath) qr(t *testing.T, signer string) string {
 	p.signer = signer
 	return p.batchRelay.qr(t, p.root())
 }
 func (p batchPath) tamperSession(fn func(*relayapi.Session)) { p.session = fn }
-func (p batchPath) posted() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.callbacks)
-}
 
 func (p batchPath) serveOther() string {
 	want, got := sha256.Sum256(p.docs[1]), sha256.Sum256([]byte("%PDF-1.7 a substituted page"))
@@ -63,8 +72,14 @@ var scanPaths = []struct {
 	name string
 	new  func(t *testing.T) scanPath
 }{
-	{"document", func(t *testing.T) scanPath { return documentPath{newFakeRelay(t, []byte("%PDF-1.7 lease"))} }},
-	{"batch", func(t *testing.T) scanPath { return batchPath{newBatchRelay(t, 3)} }},
+	{"document", func(t *testing.T) scanPath {
+		f := newFakeRelay(t, []byte("%PDF-1.7 lease"))
+		return documentPath{f, postCount{&f.mu, &f.callbacks}}
+	}},
+	{"batch", func(t *testing.T) scanPath {
+		f := newBatchRelay(t, 3)
+		return batchPath{f, postCount{&f.mu, &f.callbacks}}
+	}},
 }
 
 // Every client-side check gives the same refusal on a document's QR and a
