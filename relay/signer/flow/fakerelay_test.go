@@ -50,7 +50,7 @@ func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
 	f := &fakeRelay{t: t, key: []byte("0123456789abcdef0123456789abcdef"), content: content,
 		sha: hex.EncodeToString(sum[:]), channel: "qrsign"}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/sessions/{token}", f.session)
+	mux.HandleFunc("GET /v1/sessions/{token}", serveSession(f.key, f.session))
 	mux.HandleFunc("GET /v1/documents/{id}/content", f.serveContent)
 	mux.HandleFunc("POST /v1/callbacks/scan", f.callback)
 	mux.HandleFunc("GET /v1/documents/{id}/provenance", f.provenance)
@@ -68,13 +68,21 @@ func (f *fakeRelay) qr(signer string) string {
 	return f.srv.URL + "/s/" + tok
 }
 
-func (f *fakeRelay) session(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("token")
-	c, err := token.Verify(f.key, tok, time.Now())
-	if err != nil {
-		problem(w, 401, "TOKEN_INVALID", err.Error())
-		return
+// serveSession answers GET /v1/sessions/{token}: build's session for a
+// token signed with key.
+func serveSession(key []byte, build func(tok string, c token.Claims) relayapi.Session) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok := r.PathValue("token")
+		c, err := token.Verify(key, tok, time.Now())
+		if err != nil {
+			problem(w, 401, "TOKEN_INVALID", err.Error())
+			return
+		}
+		json.NewEncoder(w).Encode(build(tok, c))
 	}
+}
+
+func (f *fakeRelay) session(tok string, c token.Claims) relayapi.Session {
 	s := relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
 		Size: int64(len(f.content)), MediaType: "application/pdf",
 		ContentURL: "/v1/documents/" + c.DocID + "/content?token=" + tok,
@@ -84,7 +92,7 @@ func (f *fakeRelay) session(w http.ResponseWriter, r *http.Request) {
 	if f.tamper != nil {
 		f.tamper(&s)
 	}
-	json.NewEncoder(w).Encode(s)
+	return s
 }
 
 func (f *fakeRelay) serveContent(w http.ResponseWriter, r *http.Request) {

@@ -82,50 +82,54 @@ var scanPaths = []struct {
 	}},
 }
 
+// scanChecks are the client-side checks every scan path runs, each with the
+// exact refusal it gives ("" = the scan succeeds).
+var scanChecks = []struct {
+	name    string
+	holder  string           // the stored identity
+	prompt  *recordingPrompt // nil: yes, the right passphrase
+	action  string
+	reason  string
+	arrange func(p scanPath) (want string) // "" = the scan succeeds
+	is      error
+}{
+	{name: "unknown action", action: "approve",
+		arrange: func(scanPath) string { return `unknown action "approve"` }},
+	{name: "a reason on a signature", reason: "because",
+		arrange: func(scanPath) string { return "a reason is given only when declining" }},
+	{name: "a decline without a reason", action: relayapi.ActionDecline, reason: "  ",
+		arrange: func(scanPath) string { return "declining needs a reason" }},
+	{name: "a session for another nonce", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
+		p.tamperSession(func(s *relayapi.Session) { s.Nonce = strings.Repeat("0", 32) })
+		return "the relay's session does not match the QR code: nonce differs"
+	}},
+	{name: "a session for another signer", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
+		p.tamperSession(func(s *relayapi.Session) { s.Signer.ID = "mallory" })
+		return "the relay's session does not match the QR code: signer Org1MSP/mallory, QR says Org1MSP/alice"
+	}},
+	{name: "a session without a channel", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
+		p.tamperSession(func(s *relayapi.Session) { s.Channel = "" })
+		return "the relay's session does not match the QR code: no channel"
+	}},
+	{name: "bytes other than the QR names", is: flow.ErrHashMismatch, arrange: scanPath.serveOther},
+	{name: "a QR for another signer", holder: "bob", is: flow.ErrWrongSigner, arrange: func(scanPath) string {
+		return `this QR code is for another signer: it names Org1MSP/alice, this client holds "bob"`
+	}},
+	{name: "a person saying no", prompt: &recordingPrompt{yes: false, secret: "pw"}, is: flow.ErrNotConfirmed,
+		arrange: func(scanPath) string { return "not confirmed; nothing was signed" }},
+	{name: "a wrong passphrase", prompt: &recordingPrompt{yes: true, secret: "nope"},
+		arrange: func(scanPath) string { return "keystore: wrong passphrase" }},
+	{name: "control characters in the relay's text", arrange: func(p scanPath) string {
+		p.tamperSession(func(s *relayapi.Session) { s.Title += "\x1b[2J"; s.MatchCode += "\x07" })
+		return ""
+	}},
+	{name: "a decline", action: relayapi.ActionDecline, reason: "wrong rent", arrange: func(scanPath) string { return "" }},
+}
+
 // Every client-side check gives the same refusal on a document's QR and a
 // batch's, before anything is posted; what is shown is escaped on both.
 func TestEveryScanPathRunsEveryCheck(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		holder  string           // the stored identity
-		prompt  *recordingPrompt // nil: yes, the right passphrase
-		action  string
-		reason  string
-		arrange func(p scanPath) (want string) // "" = the scan succeeds
-		is      error
-	}{
-		{name: "unknown action", action: "approve",
-			arrange: func(scanPath) string { return `unknown action "approve"` }},
-		{name: "a reason on a signature", reason: "because",
-			arrange: func(scanPath) string { return "a reason is given only when declining" }},
-		{name: "a decline without a reason", action: relayapi.ActionDecline, reason: "  ",
-			arrange: func(scanPath) string { return "declining needs a reason" }},
-		{name: "a session for another nonce", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
-			p.tamperSession(func(s *relayapi.Session) { s.Nonce = strings.Repeat("0", 32) })
-			return "the relay's session does not match the QR code: nonce differs"
-		}},
-		{name: "a session for another signer", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
-			p.tamperSession(func(s *relayapi.Session) { s.Signer.ID = "mallory" })
-			return "the relay's session does not match the QR code: signer Org1MSP/mallory, QR says Org1MSP/alice"
-		}},
-		{name: "a session without a channel", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
-			p.tamperSession(func(s *relayapi.Session) { s.Channel = "" })
-			return "the relay's session does not match the QR code: no channel"
-		}},
-		{name: "bytes other than the QR names", is: flow.ErrHashMismatch, arrange: scanPath.serveOther},
-		{name: "a QR for another signer", holder: "bob", is: flow.ErrWrongSigner, arrange: func(scanPath) string {
-			return `this QR code is for another signer: it names Org1MSP/alice, this client holds "bob"`
-		}},
-		{name: "a person saying no", prompt: &recordingPrompt{yes: false, secret: "pw"}, is: flow.ErrNotConfirmed,
-			arrange: func(scanPath) string { return "not confirmed; nothing was signed" }},
-		{name: "a wrong passphrase", prompt: &recordingPrompt{yes: true, secret: "nope"},
-			arrange: func(scanPath) string { return "keystore: wrong passphrase" }},
-		{name: "control characters in the relay's text", arrange: func(p scanPath) string {
-			p.tamperSession(func(s *relayapi.Session) { s.Title += "\x1b[2J"; s.MatchCode += "\x07" })
-			return ""
-		}},
-		{name: "a decline", action: relayapi.ActionDecline, reason: "wrong rent", arrange: func(scanPath) string { return "" }},
-	} {
+	for _, tc := range scanChecks {
 		for _, path := range scanPaths {
 			t.Run(path.name+"/"+tc.name, func(t *testing.T) {
 				p := path.new(t)
