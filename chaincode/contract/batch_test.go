@@ -320,17 +320,12 @@ var batchRejects = []struct {
 }
 
 func TestRecordBatchSignatureRejects(t *testing.T) {
-	cases := batchRejects
-	for _, c := range cases {
+	for _, c := range batchRejects {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
 			alice := w.signer("Org1MSP", "alice", 1)
-			hashes := w.registerBatch("b", 6, alice)
-			req, want := c.run(w, alice, hashes)
-			_, err := w.invoke(w.orgs["Org1MSP"].client, "RecordBatchSignature", js(req))
-			if err == nil || err.Error() != want {
-				t.Fatalf("got  %v\nwant %s", err, want)
-			}
+			req, want := c.run(w, alice, w.registerBatch("b", 6, alice))
+			wantError(t, want)(w.invoke(w.orgs["Org1MSP"].client, "RecordBatchSignature", js(req)))
 		})
 	}
 }

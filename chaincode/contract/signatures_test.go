@@ -192,15 +192,11 @@ var signatureRejects = []struct {
 }
 
 func TestRecordSignatureRejects(t *testing.T) {
-	cases := signatureRejects
-	for _, c := range cases {
+	for _, c := range signatureRejects {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			req, want := c.run(f)
-			_, err := f.invoke(f.orgs["Org1MSP"].client, "RecordSignature", js(req))
-			if err == nil || err.Error() != want {
-				t.Fatalf("got  %v\nwant %s", err, want)
-			}
+			wantError(t, want)(f.invoke(f.orgs["Org1MSP"].client, "RecordSignature", js(req)))
 		})
 	}
 }
