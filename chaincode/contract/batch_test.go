@@ -231,103 +231,101 @@ func TestRecordBatchSignatureRouting(t *testing.T) {
 	}
 }
 
+// batchRejects: each request RecordBatchSignature refuses, with the exact error.
+var batchRejects = []struct {
+	name string
+	run  func(w *world, alice *signer, hashes [][32]byte) (model.BatchSignatureRequest, string)
+}{
+	{"tampered proof", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, nil)
+		r.Items[1].Proof.Path[0] = strings.Repeat("0", 64)
+		return r, "BAD_SIGNATURE: items[1]: document b-001 is not leaf 1 of the signed batch: merkle: proof does not lead to the root: leaf 1 of 6"
+	}},
+	{"proof of another document", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, nil)
+		r.Items[2].Proof.Path = r.Items[3].Proof.Path
+		return r, "BAD_SIGNATURE: items[2]: document b-002 is not leaf 2 of the signed batch: merkle: proof does not lead to the root: leaf 2 of 6"
+	}},
+	{"tampered root", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, nil)
+		r.Root = strings.Repeat("ab", 32)
+		return r, "BAD_SIGNATURE: signature does not verify"
+	}},
+	{"root of a tree without one document, signed", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		other := append([][32]byte{}, h...)
+		other[4] = sha256.Sum256([]byte("something else"))
+		r := w.batchRequest(a, "b", other, nil)
+		return r, "BAD_SIGNATURE: items[4]: document b-004 is not leaf 4 of the signed batch: merkle: proof does not lead to the root: leaf 4 of 6"
+	}},
+	{"tampered size", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, nil)
+		r.Size = 7
+		return r, "INVALID_FIELD: items[0].proof.size 6 is not the batch size 7"
+	}},
+	{"size and proofs tampered together", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, []int{0})
+		r.Size, r.Items[0].Proof.Size = 8, 8 // leaf 0's path of a 6-tree is as long as in an 8-tree
+		return r, "BAD_SIGNATURE: signature does not verify"
+	}},
+	{"malformed proof", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, nil)
+		r.Items[0].Proof.Path = r.Items[0].Proof.Path[1:]
+		return r, "INVALID_FIELD: items[0].proof: merkle: malformed: path has 2 hashes, index 0 of size 6 needs 3"
+	}},
+	{"proof index is not the batchOrder", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, nil)
+		r.Items[0].DocumentID, r.Items[1].DocumentID = r.Items[1].DocumentID, r.Items[0].DocumentID
+		return r, "INVALID_FIELD: items[0]: proof index 0 is not document b-001's batchOrder 1"
+	}},
+	{"document of another batch", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		w.registerBatch("c", 1, a)
+		r := w.batchRequest(a, "b", h, []int{0})
+		r.Items[0].DocumentID = "c-000"
+		return r, "INVALID_FIELD: items[0]: document c-000 is not in batch b"
+	}},
+	{"one document already signed", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		mustOK(w.tb.(*testing.T))(w.sign(a, "b-003"))
+		return w.batchRequest(a, "b", h, nil), "DOCUMENT_CLOSED: document b-003 is COMPLETED"
+	}},
+	{"one document voided", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		w.must(w.orgs["Org1MSP"].client, "VoidDocument", js(model.VoidRequest{DocumentID: "b-005", Reason: "x"}))
+		return w.batchRequest(a, "b", h, nil), "DOCUMENT_CLOSED: document b-005 is VOIDED"
+	}},
+	{"unknown document", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, nil)
+		r.Items[5].DocumentID = "nope"
+		return r, "DOCUMENT_NOT_FOUND: document nope not found"
+	}},
+	{"listed twice", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, []int{1, 1})
+		return r, "INVALID_FIELD: items[1] document b-001 is listed twice"
+	}},
+	{"not a signer", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		m := w.signer("Org1MSP", "mallory", 1)
+		return w.batchRequest(m, "b", h, nil), "NOT_A_SIGNER: Org1MSP/mallory is not a signer of document b-000"
+	}},
+	{"signature over a single-document payload", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, []int{0})
+		r.Signature = w.sigRequest(a, "b-000", payload.PurposeSign, "", nil, "").Signature
+		return r, "BAD_SIGNATURE: signature does not verify"
+	}},
+	{"too many items", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
+		r := w.batchRequest(a, "b", h, nil)
+		r.Size = 600
+		for len(r.Items) <= model.MaxBatchItems {
+			r.Items = append(r.Items, r.Items[0])
+		}
+		return r, "INVALID_FIELD: items must list 1..500 documents"
+	}},
+}
+
 func TestRecordBatchSignatureRejects(t *testing.T) {
-	cases := []struct {
-		name string
-		run  func(w *world, alice *signer, hashes [][32]byte) (model.BatchSignatureRequest, string)
-	}{
-		{"tampered proof", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, nil)
-			r.Items[1].Proof.Path[0] = strings.Repeat("0", 64)
-			return r, "BAD_SIGNATURE: items[1]: document b-001 is not leaf 1 of the signed batch: merkle: proof does not lead to the root: leaf 1 of 6"
-		}},
-		{"proof of another document", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, nil)
-			r.Items[2].Proof.Path = r.Items[3].Proof.Path
-			return r, "BAD_SIGNATURE: items[2]: document b-002 is not leaf 2 of the signed batch: merkle: proof does not lead to the root: leaf 2 of 6"
-		}},
-		{"tampered root", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, nil)
-			r.Root = strings.Repeat("ab", 32)
-			return r, "BAD_SIGNATURE: signature does not verify"
-		}},
-		{"root of a tree without one document, signed", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			other := append([][32]byte{}, h...)
-			other[4] = sha256.Sum256([]byte("something else"))
-			r := w.batchRequest(a, "b", other, nil)
-			return r, "BAD_SIGNATURE: items[4]: document b-004 is not leaf 4 of the signed batch: merkle: proof does not lead to the root: leaf 4 of 6"
-		}},
-		{"tampered size", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, nil)
-			r.Size = 7
-			return r, "INVALID_FIELD: items[0].proof.size 6 is not the batch size 7"
-		}},
-		{"size and proofs tampered together", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, []int{0})
-			r.Size, r.Items[0].Proof.Size = 8, 8 // leaf 0's path of a 6-tree is as long as in an 8-tree
-			return r, "BAD_SIGNATURE: signature does not verify"
-		}},
-		{"malformed proof", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, nil)
-			r.Items[0].Proof.Path = r.Items[0].Proof.Path[1:]
-			return r, "INVALID_FIELD: items[0].proof: merkle: malformed: path has 2 hashes, index 0 of size 6 needs 3"
-		}},
-		{"proof index is not the batchOrder", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, nil)
-			r.Items[0].DocumentID, r.Items[1].DocumentID = r.Items[1].DocumentID, r.Items[0].DocumentID
-			return r, "INVALID_FIELD: items[0]: proof index 0 is not document b-001's batchOrder 1"
-		}},
-		{"document of another batch", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			w.registerBatch("c", 1, a)
-			r := w.batchRequest(a, "b", h, []int{0})
-			r.Items[0].DocumentID = "c-000"
-			return r, "INVALID_FIELD: items[0]: document c-000 is not in batch b"
-		}},
-		{"one document already signed", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			mustOK(w.tb.(*testing.T))(w.sign(a, "b-003"))
-			return w.batchRequest(a, "b", h, nil), "DOCUMENT_CLOSED: document b-003 is COMPLETED"
-		}},
-		{"one document voided", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			w.must(w.orgs["Org1MSP"].client, "VoidDocument", js(model.VoidRequest{DocumentID: "b-005", Reason: "x"}))
-			return w.batchRequest(a, "b", h, nil), "DOCUMENT_CLOSED: document b-005 is VOIDED"
-		}},
-		{"unknown document", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, nil)
-			r.Items[5].DocumentID = "nope"
-			return r, "DOCUMENT_NOT_FOUND: document nope not found"
-		}},
-		{"listed twice", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, []int{1, 1})
-			return r, "INVALID_FIELD: items[1] document b-001 is listed twice"
-		}},
-		{"not a signer", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			m := w.signer("Org1MSP", "mallory", 1)
-			return w.batchRequest(m, "b", h, nil), "NOT_A_SIGNER: Org1MSP/mallory is not a signer of document b-000"
-		}},
-		{"signature over a single-document payload", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, []int{0})
-			r.Signature = w.sigRequest(a, "b-000", payload.PurposeSign, "", nil, "").Signature
-			return r, "BAD_SIGNATURE: signature does not verify"
-		}},
-		{"too many items", func(w *world, a *signer, h [][32]byte) (model.BatchSignatureRequest, string) {
-			r := w.batchRequest(a, "b", h, nil)
-			r.Size = 600
-			for len(r.Items) <= model.MaxBatchItems {
-				r.Items = append(r.Items, r.Items[0])
-			}
-			return r, "INVALID_FIELD: items must list 1..500 documents"
-		}},
-	}
-	for _, c := range cases {
+	for _, c := range batchRejects {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
 			alice := w.signer("Org1MSP", "alice", 1)
-			hashes := w.registerBatch("b", 6, alice)
-			req, want := c.run(w, alice, hashes)
-			_, err := w.invoke(w.orgs["Org1MSP"].client, "RecordBatchSignature", js(req))
-			if err == nil || err.Error() != want {
-				t.Fatalf("got  %v\nwant %s", err, want)
-			}
+			req, want := c.run(w, alice, w.registerBatch("b", 6, alice))
+			wantError(t, want)(w.invoke(w.orgs["Org1MSP"].client, "RecordBatchSignature", js(req)))
 		})
 	}
 }

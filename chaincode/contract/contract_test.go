@@ -47,6 +47,16 @@ func TestRegisterAndSignHappyPath(t *testing.T) {
 	}
 }
 
+// wantError fails t unless a transaction failed with exactly want.
+func wantError(t *testing.T, want string) func(string, error) {
+	return func(_ string, err error) {
+		t.Helper()
+		if err == nil || err.Error() != want {
+			t.Fatalf("got  %v\nwant %s", err, want)
+		}
+	}
+}
+
 func mustOK(t *testing.T) func(string, error) string {
 	return func(s string, err error) string {
 		t.Helper()

@@ -78,9 +78,12 @@ func (w *world) newOrg(msp string) *org {
 	return o
 }
 
+// tickStep is how far each transaction's timestamp is after the last.
+const tickStep = time.Second + 1234567*time.Nanosecond
+
 // tick advances the clock so every transaction has its own timestamp.
 func (w *world) tick() time.Time {
-	w.now = w.now.Add(time.Second + 1234567*time.Nanosecond)
+	w.now = w.now.Add(tickStep)
 	return w.now
 }
 

@@ -31,159 +31,201 @@ func TestProjectionIsFoldOfEvents(t *testing.T) {
 	}
 }
 
+// randomOps is one seeded run: a pool of signers, a stranger, six
+// document ids (all in batch bx) and a random source.
+type randomOps struct {
+	w       *world
+	rng     *rand.Rand
+	pool    []*signer
+	mallory *signer
+	docIDs  []string
+}
+
+// op is one transaction to submit.
+type op struct {
+	fn      string
+	creator []byte
+	arg     string
+}
+
 func runRandomOps(t *testing.T, seed uint64, steps int) {
-	rng := rand.New(rand.NewPCG(seed, 7))
 	w := newWorld(t)
-	pool := []*signer{
-		w.signer("Org1MSP", "a1", 1), w.signer("Org1MSP", "a2", 1),
-		w.signer("Org2MSP", "b1", 1), w.signer("Org2MSP", "b2", 1),
-	}
-	mallory := w.signer("Org1MSP", "mallory", 1)
-	docIDs := []string{"x0", "x1", "x2", "x3", "x4", "x5"}
-	pick := func() *signer { return pool[rng.IntN(len(pool))] }
-	anyDoc := func() string { return docIDs[rng.IntN(len(docIDs))] }
-	// onDoc mostly picks a signer of doc (preferring the current turn), so
-	// that many operations get past the first checks.
-	onDoc := func(doc string) *signer {
-		var d model.Document
-		if b := w.L.State[docKey(doc)]; b != nil && rng.IntN(5) > 0 {
-			_ = json.Unmarshal(b, &d)
-			for _, st := range d.Signers {
-				if st.RoutingOrder == d.CurrentOrder || rng.IntN(4) == 0 {
-					for _, s := range pool {
-						if s.spec.ID == st.ID && s.spec.MSPID == st.MSPID {
-							return s
-						}
-					}
-				}
-			}
-		}
-		return pick()
+	r := &randomOps{w: w, rng: rand.New(rand.NewPCG(seed, 7)),
+		pool: []*signer{
+			w.signer("Org1MSP", "a1", 1), w.signer("Org1MSP", "a2", 1),
+			w.signer("Org2MSP", "b1", 1), w.signer("Org2MSP", "b2", 1),
+		},
+		mallory: w.signer("Org1MSP", "mallory", 1),
+		docIDs:  []string{"x0", "x1", "x2", "x3", "x4", "x5"},
 	}
 	ok, failed := 0, 0
 	seen := map[string]int{} // outcome counts, to see the run is not degenerate
 	for step := range steps {
-		var fn string
-		var creator []byte
-		var arg string
-		switch op := rng.IntN(10); {
-		case op < 3: // register, sometimes a duplicate
-			n := 1 + rng.IntN(3)
-			perm := rng.Perm(len(pool))[:n]
-			var ss []*signer
-			for _, i := range perm {
-				s := *pool[i]
-				s.spec.RoutingOrder = 1 + rng.IntN(3)
-				ss = append(ss, &s)
-			}
-			id := anyDoc()
-			req := docRequest(id, ss...)
-			req.BatchID, req.BatchOrder = "bx", int(id[1]-'0') // every document is in batch bx, at its number
-			req.Priority = rng.IntN(10)
-			req.ExpiresAt = w.now.Add(time.Duration(60+rng.IntN(600)) * time.Second)
-			fn, creator, arg = "RegisterDocument", w.orgs[[]string{"Org1MSP", "Org2MSP"}[rng.IntN(2)]].client, js(req)
-		case op < 7 && rng.IntN(4) == 0: // a batch signature over some documents of bx
-			hashes := make([][32]byte, len(docIDs))
-			for i := range hashes {
-				hashes[i], _ = merkle.ParseHash(fmt.Sprintf("%064x", 2)) // docRequest's sha256 of a 2-letter id
-			}
-			// Mostly documents where s may sign now, so that batches succeed too.
-			s := onDoc(anyDoc())
-			var idx []int
-			for _, i := range rng.Perm(len(docIDs)) {
-				var d model.Document
-				if b := w.L.State[docKey(docIDs[i])]; b != nil {
-					_ = json.Unmarshal(b, &d)
-				}
-				j := d.SignerIndex(s.spec.MSPID, s.spec.ID)
-				if rng.IntN(8) == 0 || j >= 0 && d.Signers[j].Status == model.SignerPending && d.Signers[j].RoutingOrder == d.CurrentOrder {
-					idx = append(idx, i)
-				}
-				if len(idx) == 3 {
-					break
-				}
-			}
-			if len(idx) == 0 {
-				idx = []int{rng.IntN(len(docIDs))}
-			}
-			if rng.IntN(10) == 0 {
-				s = mallory
-			}
-			req := w.batchRequest(s, "bx", hashes, idx)
-			for k, i := range idx {
-				req.Items[k].DocumentID = docIDs[i]
-			}
-			if rng.IntN(10) == 0 {
-				req.Items[0].Proof.Index = (req.Items[0].Proof.Index + 1) % len(docIDs)
-			}
-			fn, creator, arg = "RecordBatchSignature", w.orgs["Org1MSP"].client, js(req)
-		case op < 7: // sign, sometimes by a stranger or with a reused nonce
-			doc := anyDoc()
-			s := onDoc(doc)
-			if rng.IntN(10) == 0 {
-				s = mallory
-			}
-			req := w.sigRequest(s, doc, payload.PurposeSign, "", nil, "")
-			if rng.IntN(10) == 0 {
-				req.Nonce = fmt.Sprintf("%032x", 1+rng.IntN(w.nonce))
-			}
-			fn, creator, arg = "RecordSignature", w.orgs["Org1MSP"].client, js(req)
-		case op < 8 && rng.IntN(2) == 0:
-			doc := anyDoc()
-			req := w.sigRequest(onDoc(doc), doc, payload.PurposeDecline, "no", nil, "")
-			fn, creator, arg = "DeclineSignature", w.orgs["Org2MSP"].client, js(req)
-		case op < 8:
-			fn, creator, arg = "VoidDocument", w.orgs[[]string{"Org1MSP", "Org2MSP"}[rng.IntN(2)]].client,
-				js(model.VoidRequest{DocumentID: anyDoc(), Reason: "r"})
-		case op < 9:
-			tags := []string{[]string{"red", "green", "blue"}[rng.IntN(3)]}
-			doc := anyDoc()
-			req := w.sigRequest(onDoc(doc), doc, payload.PurposeAnnotate, "", tags, "n")
-			fn, creator, arg = "Annotate", w.orgs["Org1MSP"].client, js(model.AnnotateRequest{SignatureRequest: req, Tags: tags, Note: "n"})
-		default: // revoke a random signer's certificate, or let time pass
-			if rng.IntN(2) == 0 {
-				o := w.orgs["Org1MSP"]
-				crl := o.ca.CRL(int64(step+1), w.now, pool[rng.IntN(2)].cert.SerialNumber, big.NewInt(99))
-				fn, creator, arg = "PublishCRL", o.admin, js(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(o.ca.Cert.Raw), CRLPEM: crl})
-			} else {
-				w.now = w.now.Add(time.Duration(rng.IntN(60)) * time.Second)
-				continue
-			}
+		o, submit := r.next(step)
+		if !submit {
+			continue
 		}
 		before := snapshot(w)
-		out, err := w.invoke(creator, fn, arg)
+		out, err := w.invoke(o.creator, o.fn, o.arg)
 		if err != nil {
 			failed++
 			code, known := model.CodeOf(err)
 			seen[string(code)]++
 			if !known {
-				t.Fatalf("step %d %s: error without a code: %v", step, fn, err)
+				t.Fatalf("step %d %s: error without a code: %v", step, o.fn, err)
 			}
 			if snapshot(w) != before {
-				t.Fatalf("step %d %s failed (%v) but changed the ledger", step, fn, err)
+				t.Fatalf("step %d %s failed (%v) but changed the ledger", step, o.fn, err)
 			}
 		} else {
 			ok++
-			seen[fn]++
-			res := decode[model.WriteResult](t, out)
-			if res.Document != nil {
-				stored := w.L.State[docKey(res.Document.ID)]
-				if got, _ := json.Marshal(res.Document.Document); !bytes.Equal(got, stored) {
-					t.Fatalf("step %d %s: result document differs from the stored projection", step, fn)
-				}
-			}
-			for _, d := range res.Documents {
-				if got, _ := json.Marshal(d.Document); !bytes.Equal(got, w.L.State[docKey(d.ID)]) {
-					t.Fatalf("step %d %s: result document %s differs from the stored projection", step, fn, d.ID)
-				}
-			}
+			seen[o.fn]++
+			checkResult(t, w, step, o.fn, out)
 		}
-		checkInvariants(t, w, docIDs, step)
+		checkInvariants(t, w, r.docIDs, step)
 	}
 	t.Logf("outcomes: %v", seen)
 	if ok == 0 || failed == 0 {
 		t.Fatalf("degenerate run: %d ok, %d failed", ok, failed)
 	}
+}
+
+// checkResult: every document a write result returns is the stored projection.
+func checkResult(t *testing.T, w *world, step int, fn, out string) {
+	res := decode[model.WriteResult](t, out)
+	if res.Document != nil {
+		stored := w.L.State[docKey(res.Document.ID)]
+		if got, _ := json.Marshal(res.Document.Document); !bytes.Equal(got, stored) {
+			t.Fatalf("step %d %s: result document differs from the stored projection", step, fn)
+		}
+	}
+	for _, d := range res.Documents {
+		if got, _ := json.Marshal(d.Document); !bytes.Equal(got, w.L.State[docKey(d.ID)]) {
+			t.Fatalf("step %d %s: result document %s differs from the stored projection", step, fn, d.ID)
+		}
+	}
+}
+
+// next picks the step's operation; false: time passed instead.
+func (r *randomOps) next(step int) (op, bool) {
+	w, rng := r.w, r.rng
+	switch n := rng.IntN(10); {
+	case n < 3:
+		return r.register(), true
+	case n < 7 && rng.IntN(4) == 0:
+		return r.batch(), true
+	case n < 7: // sign, sometimes by a stranger or with a reused nonce
+		doc := r.anyDoc()
+		s := r.onDoc(doc)
+		if rng.IntN(10) == 0 {
+			s = r.mallory
+		}
+		req := w.sigRequest(s, doc, payload.PurposeSign, "", nil, "")
+		if rng.IntN(10) == 0 {
+			req.Nonce = fmt.Sprintf("%032x", 1+rng.IntN(w.nonce))
+		}
+		return op{"RecordSignature", w.orgs["Org1MSP"].client, js(req)}, true
+	case n < 8 && rng.IntN(2) == 0:
+		doc := r.anyDoc()
+		req := w.sigRequest(r.onDoc(doc), doc, payload.PurposeDecline, "no", nil, "")
+		return op{"DeclineSignature", w.orgs["Org2MSP"].client, js(req)}, true
+	case n < 8:
+		return op{"VoidDocument", w.orgs[[]string{"Org1MSP", "Org2MSP"}[rng.IntN(2)]].client,
+			js(model.VoidRequest{DocumentID: r.anyDoc(), Reason: "r"})}, true
+	case n < 9:
+		tags := []string{[]string{"red", "green", "blue"}[rng.IntN(3)]}
+		doc := r.anyDoc()
+		req := w.sigRequest(r.onDoc(doc), doc, payload.PurposeAnnotate, "", tags, "n")
+		return op{"Annotate", w.orgs["Org1MSP"].client, js(model.AnnotateRequest{SignatureRequest: req, Tags: tags, Note: "n"})}, true
+	case rng.IntN(2) == 0: // revoke a random signer's certificate
+		o := w.orgs["Org1MSP"]
+		crl := o.ca.CRL(int64(step+1), w.now, r.pool[rng.IntN(2)].cert.SerialNumber, big.NewInt(99))
+		return op{"PublishCRL", o.admin, js(model.PublishCRLRequest{CAFingerprint: payload.Fingerprint(o.ca.Cert.Raw), CRLPEM: crl})}, true
+	default: // let time pass
+		w.now = w.now.Add(time.Duration(rng.IntN(60)) * time.Second)
+		return op{}, false
+	}
+}
+
+func (r *randomOps) anyDoc() string { return r.docIDs[r.rng.IntN(len(r.docIDs))] }
+
+// onDoc mostly picks a signer of doc (preferring the current turn), so
+// that many operations get past the first checks.
+func (r *randomOps) onDoc(doc string) *signer {
+	var d model.Document
+	if b := r.w.L.State[docKey(doc)]; b != nil && r.rng.IntN(5) > 0 {
+		_ = json.Unmarshal(b, &d)
+		for _, st := range d.Signers {
+			if st.RoutingOrder == d.CurrentOrder || r.rng.IntN(4) == 0 {
+				for _, s := range r.pool {
+					if s.spec.ID == st.ID && s.spec.MSPID == st.MSPID {
+						return s
+					}
+				}
+			}
+		}
+	}
+	return r.pool[r.rng.IntN(len(r.pool))]
+}
+
+// register registers one of the ids (sometimes a duplicate) in batch bx at its number.
+func (r *randomOps) register() op {
+	w, rng := r.w, r.rng
+	n := 1 + rng.IntN(3)
+	var ss []*signer
+	for _, i := range rng.Perm(len(r.pool))[:n] {
+		s := *r.pool[i]
+		s.spec.RoutingOrder = 1 + rng.IntN(3)
+		ss = append(ss, &s)
+	}
+	id := r.anyDoc()
+	req := docRequest(id, ss...)
+	req.BatchID, req.BatchOrder = "bx", int(id[1]-'0')
+	req.Priority = rng.IntN(10)
+	req.ExpiresAt = w.now.Add(time.Duration(60+rng.IntN(600)) * time.Second)
+	return op{"RegisterDocument", w.orgs[[]string{"Org1MSP", "Org2MSP"}[rng.IntN(2)]].client, js(req)}
+}
+
+// batch signs (or, one time in three, declines) some documents of bx with
+// one scan: mostly ones the signer may sign now, so that batches succeed too.
+func (r *randomOps) batch() op {
+	w, rng := r.w, r.rng
+	hashes := make([][32]byte, len(r.docIDs))
+	for i := range hashes {
+		hashes[i], _ = merkle.ParseHash(fmt.Sprintf("%064x", 2)) // docRequest's sha256 of a 2-letter id
+	}
+	s := r.onDoc(r.anyDoc())
+	var idx []int
+	for _, i := range rng.Perm(len(r.docIDs)) {
+		var d model.Document
+		if b := w.L.State[docKey(r.docIDs[i])]; b != nil {
+			_ = json.Unmarshal(b, &d)
+		}
+		j := d.SignerIndex(s.spec.MSPID, s.spec.ID)
+		if rng.IntN(8) == 0 || j >= 0 && d.Signers[j].Status == model.SignerPending && d.Signers[j].RoutingOrder == d.CurrentOrder {
+			idx = append(idx, i)
+		}
+		if len(idx) == 3 {
+			break
+		}
+	}
+	if len(idx) == 0 {
+		idx = []int{rng.IntN(len(r.docIDs))}
+	}
+	if rng.IntN(10) == 0 {
+		s = r.mallory
+	}
+	fn, req := "RecordBatchSignature", w.batchRequest(s, "bx", hashes, idx)
+	if rng.IntN(3) == 0 {
+		fn, req = "RecordBatchDecline", w.batchDecline(s, "bx", hashes, idx, "no")
+	}
+	for k, i := range idx {
+		req.Items[k].DocumentID = r.docIDs[i]
+	}
+	if rng.IntN(10) == 0 {
+		req.Items[0].Proof.Index = (req.Items[0].Proof.Index + 1) % len(r.docIDs)
+	}
+	return op{fn, w.orgs["Org1MSP"].client, js(req)}
 }
 
 func snapshot(w *world) string {

@@ -18,7 +18,9 @@ func ids(p model.Page) string {
 	return strings.Join(out, ",")
 }
 
-func TestListQueries(t *testing.T) {
+// queryWorld: q0 completed, q1..q3 pending (q3 an invoice, alice second),
+// q4 voided, q2 tagged vip; it returns when each was created.
+func queryWorld(t *testing.T) (*world, map[string]time.Time) {
 	w := newWorld(t)
 	alice, bob := w.signer("Org1MSP", "alice", 1), w.signer("Org2MSP", "bob", 1)
 	created := map[string]time.Time{}
@@ -37,7 +39,11 @@ func TestListQueries(t *testing.T) {
 	w.must(w.orgs["Org1MSP"].client, "VoidDocument", js(model.VoidRequest{DocumentID: "q4", Reason: "dup"}))
 	r := w.sigRequest(bob, "q2", payload.PurposeAnnotate, "", []string{"vip"}, "")
 	w.must(w.orgs["Org2MSP"].client, "Annotate", js(model.AnnotateRequest{SignatureRequest: r, Tags: []string{"vip"}}))
+	return w, created
+}
 
+func TestListQueries(t *testing.T) {
+	w, created := queryWorld(t)
 	list := func(fn string, q model.ListQuery) model.Page {
 		t.Helper()
 		return decode[model.Page](t, w.must(nil, fn, js(q)))

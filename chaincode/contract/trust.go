@@ -58,20 +58,7 @@ func registerSignerCA(ctx contractapi.TransactionContextInterface, request strin
 	} else if found {
 		return "", model.Errorf(model.CodeCAExists, "CA %s is already registered for %s", info.Fingerprint, t.msp)
 	}
-	seq, err := t.orgEventCount(t.msp)
-	if err != nil {
-		return "", err
-	}
-	if err := t.setOrgEventCount(t.msp, seq+1); err != nil {
-		return "", err
-	}
-	e := t.event(model.EventSignerCARegistered, "", seq)
-	e.MSPID, e.CA = t.msp, &info
-	t.events = append(t.events, e)
-	if err := t.putJSON(caKey(t.msp, info.Fingerprint), info); err != nil {
-		return "", err
-	}
-	return t.emit(nil)
+	return t.emitOrgEvent(model.EventSignerCARegistered, func(e *model.Event) { e.CA = &info }, caKey(t.msp, info.Fingerprint), info)
 }
 
 // PublishCRL records the latest CRL of one of the submitter's org's
@@ -106,27 +93,47 @@ func publishCRL(ctx contractapi.TransactionContextInterface, request string) (st
 	if err != nil {
 		return "", err
 	}
-	der, err := parseOnePEM(req.CRLPEM, "X509 CRL", model.CodeBadCRL)
+	info, err := t.parseCRL(req, ca)
 	if err != nil {
 		return "", err
 	}
+	var cur model.CRLInfo
+	found, err := t.getJSON(crlKey(t.msp, req.CAFingerprint), &cur)
+	if err != nil {
+		return "", err
+	}
+	if found {
+		if err := newerCRL(&cur, &info); err != nil {
+			return "", err
+		}
+	}
+	return t.emitOrgEvent(model.EventCRLPublished, func(e *model.Event) { e.CRL = &info }, crlKey(t.msp, req.CAFingerprint), info)
+}
+
+// parseCRL accepts one PEM CRL signed by ca, dated plausibly against the
+// tx time, and returns what the ledger records of it.
+func (t *txn) parseCRL(req model.PublishCRLRequest, ca certchain.Anchor) (model.CRLInfo, error) {
+	der, err := parseOnePEM(req.CRLPEM, "X509 CRL", model.CodeBadCRL)
+	if err != nil {
+		return model.CRLInfo{}, err
+	}
 	crl, err := x509.ParseRevocationList(der)
 	if err != nil {
-		return "", model.Errorf(model.CodeBadCRL, "crlPem: %v", err)
+		return model.CRLInfo{}, model.Errorf(model.CodeBadCRL, "crlPem: %v", err)
 	}
 	if err := crl.CheckSignatureFrom(ca.Cert); err != nil {
-		return "", model.Errorf(model.CodeBadCRL, "CRL is not signed by CA %s: %v", req.CAFingerprint, err)
+		return model.CRLInfo{}, model.Errorf(model.CodeBadCRL, "CRL is not signed by CA %s: %v", req.CAFingerprint, err)
 	}
 	if crl.ThisUpdate.After(t.now.Add(MaxCRLClockSkew)) {
-		return "", model.Errorf(model.CodeBadCRL, "CRL thisUpdate %s is more than %v after the transaction time %s",
+		return model.CRLInfo{}, model.Errorf(model.CodeBadCRL, "CRL thisUpdate %s is more than %v after the transaction time %s",
 			crl.ThisUpdate.UTC().Format(time.RFC3339), MaxCRLClockSkew, t.now.Format(time.RFC3339))
 	}
 	if !crl.NextUpdate.IsZero() && !crl.NextUpdate.After(crl.ThisUpdate) {
-		return "", model.Errorf(model.CodeBadCRL, "CRL nextUpdate %s is not after its thisUpdate %s",
+		return model.CRLInfo{}, model.Errorf(model.CodeBadCRL, "CRL nextUpdate %s is not after its thisUpdate %s",
 			crl.NextUpdate.UTC().Format(time.RFC3339), crl.ThisUpdate.UTC().Format(time.RFC3339))
 	}
 	if crl.Number != nil && crl.Number.Sign() < 0 {
-		return "", model.Errorf(model.CodeBadCRL, "CRL number %s is negative", crl.Number)
+		return model.CRLInfo{}, model.Errorf(model.CodeBadCRL, "CRL number %s is negative", crl.Number)
 	}
 	info := model.CRLInfo{CAFingerprint: req.CAFingerprint, ThisUpdate: crl.ThisUpdate.UTC(),
 		NextUpdate: crl.NextUpdate.UTC(), RevokedSerials: []string{},
@@ -139,30 +146,7 @@ func publishCRL(ctx contractapi.TransactionContextInterface, request string) (st
 	}
 	sort.Strings(info.RevokedSerials)
 	info.RevokedSerials = dedupSorted(info.RevokedSerials)
-	var cur model.CRLInfo
-	found, err := t.getJSON(crlKey(t.msp, req.CAFingerprint), &cur)
-	if err != nil {
-		return "", err
-	}
-	if found {
-		if err := newerCRL(&cur, &info); err != nil {
-			return "", err
-		}
-	}
-	seq, err := t.orgEventCount(t.msp)
-	if err != nil {
-		return "", err
-	}
-	if err := t.setOrgEventCount(t.msp, seq+1); err != nil {
-		return "", err
-	}
-	e := t.event(model.EventCRLPublished, "", seq)
-	e.MSPID, e.CRL = t.msp, &info
-	t.events = append(t.events, e)
-	if err := t.putJSON(crlKey(t.msp, req.CAFingerprint), info); err != nil {
-		return "", err
-	}
-	return t.emit(nil)
+	return info, nil
 }
 
 // MaxCRLClockSkew is how far a CRL's thisUpdate may be ahead of the
@@ -243,6 +227,26 @@ func (t *txn) orgEventCount(msp string) (int, error) {
 
 func (t *txn) setOrgEventCount(msp string, n int) error {
 	return t.put(orgSeqKey(msp), []byte(strconv.Itoa(n)))
+}
+
+// emitOrgEvent appends the next event of the submitter's org stream (fill
+// sets its CA or CRL), writes key = value, and emits.
+func (t *txn) emitOrgEvent(typ model.EventType, fill func(*model.Event), key string, value any) (string, error) {
+	seq, err := t.orgEventCount(t.msp)
+	if err != nil {
+		return "", err
+	}
+	if err := t.setOrgEventCount(t.msp, seq+1); err != nil {
+		return "", err
+	}
+	e := t.event(typ, "", seq)
+	e.MSPID = t.msp
+	fill(&e)
+	t.events = append(t.events, e)
+	if err := t.putJSON(key, value); err != nil {
+		return "", err
+	}
+	return t.emit(nil)
 }
 
 // orgCAs loads the org's registered signer CAs in fingerprint order.

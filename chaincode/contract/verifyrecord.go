@@ -42,59 +42,12 @@ func verifyRecord(ctx contractapi.TransactionContextInterface, id string) (strin
 	if err != nil {
 		return "", err
 	}
-	rep := model.VerifyReport{DocumentID: id, OK: true, Checks: []model.Check{}, AsOf: t.now}
-	check := func(name string, err error, okDetail string) {
-		c := model.Check{Name: name, OK: err == nil, Detail: okDetail}
-		if err != nil {
-			c.Detail = err.Error()
-			rep.OK = false
-		}
-		rep.Checks = append(rep.Checks, c)
-	}
-
-	seqErr := error(nil)
-	for i, e := range events {
-		if e.Seq != i || e.DocumentID != id {
-			seqErr = fmt.Errorf("event %d has seq %d document %q", i, e.Seq, e.DocumentID)
-			break
-		}
-	}
-	check("events", seqErr, fmt.Sprintf("%d events, seq 0..%d contiguous", len(events), len(events)-1))
-
-	folded, ferr := model.Fold(events)
-	if ferr == nil {
-		a, _ := json.Marshal(folded)
-		b, _ := json.Marshal(doc)
-		if !bytes.Equal(a, b) {
-			ferr = fmt.Errorf("stored projection differs from fold(events)")
-		}
-	}
-	check("projection", ferr, "stored projection equals fold(events)")
-
+	rep := &report{VerifyReport: model.VerifyReport{DocumentID: id, OK: true, Checks: []model.Check{}, AsOf: t.now}}
+	rep.check("events", contiguous(id, events), fmt.Sprintf("%d events, seq 0..%d contiguous", len(events), len(events)-1))
+	rep.check("projection", matchesFold(doc, events), "stored projection equals fold(events)")
 	for _, e := range events {
-		var ev *model.SignatureEvidence
-		var purpose payload.Purpose
-		var tags []string
-		var note string
-		switch e.Type {
-		case model.EventSignatureRecorded:
-			ev, purpose = e.Signature, payload.PurposeSign
-		case model.EventSignatureDeclined:
-			ev, purpose = e.Signature, payload.PurposeDecline
-		case model.EventAnnotated:
-			ev, purpose, tags, note = &e.Annotation.Evidence, payload.PurposeAnnotate, e.Annotation.Tags, e.Annotation.Note
-		default:
-			continue
-		}
-		name := fmt.Sprintf("%s#%d %s", e.Type, e.Seq, ev.Signer.Key())
-		check(name+" certificate", t.recheckChain(e, ev),
-			fmt.Sprintf("chain verifies to CA %s of %s at %s", short(ev.CAFingerprint), ev.Signer.MSPID,
-				e.Timestamp.Format("2006-01-02T15:04:05Z")))
-		check(name+" signature", t.recheckSignature(doc, ev, purpose, tags, note),
-			fmt.Sprintf("%s signature over payload %s", ev.Algorithm, short(ev.PayloadSHA256)))
-		check(name+" nonce", t.recheckNonce(e, ev), "nonce "+ev.Nonce+" recorded for this transaction")
+		t.recheckEvidence(rep, doc, e)
 	}
-
 	if doc.Status == model.StatusCompleted {
 		var missing []string
 		for _, s := range doc.Signers {
@@ -106,9 +59,71 @@ func verifyRecord(ctx contractapi.TransactionContextInterface, id string) (strin
 		if len(missing) > 0 {
 			err = fmt.Errorf("completed without signatures of %v", missing)
 		}
-		check("completion", err, fmt.Sprintf("all %d signers signed", len(doc.Signers)))
+		rep.check("completion", err, fmt.Sprintf("all %d signers signed", len(doc.Signers)))
 	}
-	return jsonResult(rep)
+	return jsonResult(rep.VerifyReport)
+}
+
+// report collects VerifyRecord's checks; one failed check fails the record.
+type report struct{ model.VerifyReport }
+
+func (r *report) check(name string, err error, okDetail string) {
+	c := model.Check{Name: name, OK: err == nil, Detail: okDetail}
+	if err != nil {
+		c.Detail = err.Error()
+		r.OK = false
+	}
+	r.Checks = append(r.Checks, c)
+}
+
+// contiguous: the document's events are numbered 0..n-1 and all its own.
+func contiguous(id string, events []model.Event) error {
+	for i, e := range events {
+		if e.Seq != i || e.DocumentID != id {
+			return fmt.Errorf("event %d has seq %d document %q", i, e.Seq, e.DocumentID)
+		}
+	}
+	return nil
+}
+
+// matchesFold: the stored projection is byte for byte fold(events).
+func matchesFold(doc *model.Document, events []model.Event) error {
+	folded, err := model.Fold(events)
+	if err != nil {
+		return err
+	}
+	a, _ := json.Marshal(folded)
+	b, _ := json.Marshal(doc)
+	if !bytes.Equal(a, b) {
+		return fmt.Errorf("stored projection differs from fold(events)")
+	}
+	return nil
+}
+
+// recheckEvidence re-verifies the evidence a signature, decline or
+// annotation event froze: chain, signature, nonce.
+func (t *txn) recheckEvidence(rep *report, doc *model.Document, e model.Event) {
+	var ev *model.SignatureEvidence
+	var purpose payload.Purpose
+	var tags []string
+	var note string
+	switch e.Type {
+	case model.EventSignatureRecorded:
+		ev, purpose = e.Signature, payload.PurposeSign
+	case model.EventSignatureDeclined:
+		ev, purpose = e.Signature, payload.PurposeDecline
+	case model.EventAnnotated:
+		ev, purpose, tags, note = &e.Annotation.Evidence, payload.PurposeAnnotate, e.Annotation.Tags, e.Annotation.Note
+	default:
+		return
+	}
+	name := fmt.Sprintf("%s#%d %s", e.Type, e.Seq, ev.Signer.Key())
+	rep.check(name+" certificate", t.recheckChain(e, ev),
+		fmt.Sprintf("chain verifies to CA %s of %s at %s", short(ev.CAFingerprint), ev.Signer.MSPID,
+			e.Timestamp.Format("2006-01-02T15:04:05Z")))
+	rep.check(name+" signature", t.recheckSignature(doc, ev, purpose, tags, note),
+		fmt.Sprintf("%s signature over payload %s", ev.Algorithm, short(ev.PayloadSHA256)))
+	rep.check(name+" nonce", t.recheckNonce(e, ev), "nonce "+ev.Nonce+" recorded for this transaction")
 }
 
 func short(h string) string {

@@ -32,67 +32,29 @@ type Annotation struct {
 
 // Annotate signs the annotate payload for a and posts it.
 func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotated, error) {
-	if len(a.Tags) == 0 && a.Note == "" {
-		return nil, errors.New("an annotation needs --tag or --note")
+	if err := a.check(); err != nil {
+		return nil, err
 	}
-	if len(a.Tags) > model.MaxTags {
-		return nil, fmt.Errorf("at most %d tags", model.MaxTags)
-	}
-	for _, t := range a.Tags {
-		if !model.ValidTag(t) {
-			return nil, fmt.Errorf("tag %q: lowercase letters, digits and '-', 1..32 characters, starting with a letter or digit", t)
-		}
-	}
-	if len(a.Note) > model.MaxTextLen {
-		return nil, fmt.Errorf("the note is %d bytes, at most %d", len(a.Note), model.MaxTextLen)
-	}
-	rc, err := relayapi.New(a.Relay)
+	rc, err := s.client(a.Relay)
 	if err != nil {
 		return nil, err
 	}
-	rc.HTTP, rc.Retry, rc.APIKey, rc.Token = s.HTTP, s.Retry, a.APIKey, a.Token
-	if s.Configure != nil {
-		s.Configure(rc)
-	}
-	prov, err := rc.Provenance(ctx, a.DocumentID)
+	rc.APIKey, rc.Token = a.APIKey, a.Token
+	doc, channel, err := a.read(ctx, rc)
 	if err != nil {
-		return nil, fmt.Errorf("reading the document: %w", err)
+		return nil, err
 	}
-	doc := prov.Document
-	if doc.ID != a.DocumentID || prov.DocumentID != a.DocumentID {
-		return nil, fmt.Errorf("%w: asked for document %q, got %q", ErrSessionMismatch, a.DocumentID, doc.ID)
-	}
-	channel := prov.Channel
-	switch {
-	case channel == "" && a.Channel == "":
-		return nil, errors.New("the relay does not state the document's channel; give --channel")
-	case channel == "":
-		channel = a.Channel
-	case a.Channel != "" && a.Channel != channel:
-		return nil, fmt.Errorf("%w: the relay says channel %q, --channel says %q", ErrSessionMismatch, channel, a.Channel)
-	}
-
 	cert, err := s.Keystore.Cert()
 	if err != nil {
 		return nil, err
 	}
 	cn := cert.Subject.CommonName
-	var msps []string
-	for _, sg := range doc.Signers {
-		if sg.ID == cn && (a.MSPID == "" || sg.MSPID == a.MSPID) {
-			msps = append(msps, sg.MSPID)
-		}
+	msp, err := signerOrg(doc, cn, a.MSPID)
+	if err != nil {
+		return nil, err
 	}
-	switch len(msps) {
-	case 0:
-		return nil, fmt.Errorf("%w: %q is not a signer of document %s", ErrWrongSigner, cn, doc.ID)
-	case 1:
-	default:
-		return nil, fmt.Errorf("%q signs document %s in %s; say which with --msp", cn, doc.ID, strings.Join(msps, " and "))
-	}
-
 	w := s.out()
-	fmt.Fprintf(w, "Document:   %s (%s), %s\n", doc.Title, doc.ID, doc.Status)
+	fmt.Fprintf(w, "Document:   %s (%s), %s\n", printable(doc.Title, maxShown), printable(doc.ID, maxShown), doc.Status)
 	fmt.Fprintf(w, "SHA-256:    %s\n", doc.SHA256)
 	fmt.Fprintf(w, "Tags now:   %s\n", strings.Join(doc.Tags, ", "))
 	if len(a.Tags) > 0 {
@@ -101,7 +63,7 @@ func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotat
 	if a.Note != "" {
 		fmt.Fprintf(w, "Note:       %s\n", a.Note)
 	}
-	fmt.Fprintf(w, "Signer:     %s (%s)\n", cn, msps[0])
+	fmt.Fprintf(w, "Signer:     %s (%s)\n", cn, msp)
 	if err := s.confirm(fmt.Sprintf("Annotate %q as %s?", doc.Title, cn)); err != nil {
 		return nil, err
 	}
@@ -122,9 +84,67 @@ func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotat
 	if err != nil {
 		return nil, err
 	}
-	return rc.Annotate(ctx, doc.ID, relayapi.AnnotationRequest{MSPID: msps[0], Nonce: nonce, CertChainPEM: chain,
+	return rc.Annotate(ctx, doc.ID, relayapi.AnnotationRequest{MSPID: msp, Nonce: nonce, CertChainPEM: chain,
 		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER),
 		Tags: append([]string{}, a.Tags...), Note: a.Note})
+}
+
+// check refuses an annotation the chaincode would refuse, before asking anything.
+func (a *Annotation) check() error {
+	if len(a.Tags) == 0 && a.Note == "" {
+		return errors.New("an annotation needs --tag or --note")
+	}
+	if len(a.Tags) > model.MaxTags {
+		return fmt.Errorf("at most %d tags", model.MaxTags)
+	}
+	for _, t := range a.Tags {
+		if !model.ValidTag(t) {
+			return fmt.Errorf("tag %q: lowercase letters, digits and '-', 1..32 characters, starting with a letter or digit", t)
+		}
+	}
+	if len(a.Note) > model.MaxTextLen {
+		return fmt.Errorf("the note is %d bytes, at most %d", len(a.Note), model.MaxTextLen)
+	}
+	return nil
+}
+
+// read fetches the document to annotate and the channel its payload binds.
+func (a *Annotation) read(ctx context.Context, rc *relayapi.Client) (model.DocumentView, string, error) {
+	prov, err := rc.Provenance(ctx, a.DocumentID)
+	if err != nil {
+		return model.DocumentView{}, "", fmt.Errorf("reading the document: %w", err)
+	}
+	doc := prov.Document
+	if doc.ID != a.DocumentID || prov.DocumentID != a.DocumentID {
+		return doc, "", fmt.Errorf("%w: asked for document %q, got %q", ErrSessionMismatch, a.DocumentID, doc.ID)
+	}
+	switch channel := prov.Channel; {
+	case channel == "" && a.Channel == "":
+		return doc, "", errors.New("the relay does not state the document's channel; give --channel")
+	case channel == "":
+		return doc, a.Channel, nil
+	case a.Channel != "" && a.Channel != channel:
+		return doc, "", fmt.Errorf("%w: the relay says channel %q, --channel says %q", ErrSessionMismatch, channel, a.Channel)
+	default:
+		return doc, channel, nil
+	}
+}
+
+// signerOrg is the org in which cn signs doc (msp, if given, narrows it).
+func signerOrg(doc model.DocumentView, cn, msp string) (string, error) {
+	var msps []string
+	for _, sg := range doc.Signers {
+		if sg.ID == cn && (msp == "" || sg.MSPID == msp) {
+			msps = append(msps, sg.MSPID)
+		}
+	}
+	switch len(msps) {
+	case 0:
+		return "", fmt.Errorf("%w: %q is not a signer of document %s", ErrWrongSigner, cn, doc.ID)
+	case 1:
+		return msps[0], nil
+	}
+	return "", fmt.Errorf("%q signs document %s in %s; say which with --msp", cn, doc.ID, strings.Join(msps, " and "))
 }
 
 // NewNonce is a fresh 128-bit nonce, 32 lowercase hex characters.

@@ -34,25 +34,20 @@ type batchRelay struct {
 	docs    [][]byte // what the QR's root was made of
 	served  [][]byte // what GET content serves (tamper here)
 	session func(*relayapi.Session)
+	signer  string // the QR's
 
 	mu        sync.Mutex
 	callbacks []relayapi.CallbackRequest
 }
 
 func newBatchRelay(t *testing.T, n int) *batchRelay {
-	f := &batchRelay{key: []byte("0123456789abcdef0123456789abcdef"), session: func(*relayapi.Session) {}}
+	f := &batchRelay{key: []byte("0123456789abcdef0123456789abcdef"), session: func(*relayapi.Session) {}, signer: "alice"}
 	for i := range n {
 		d := []byte(fmt.Sprintf("%%PDF-1.7 batch document %d", i+1))
 		f.docs, f.served = append(f.docs, d), append(f.served, d)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/sessions/{token}", func(w http.ResponseWriter, r *http.Request) {
-		tok := r.PathValue("token")
-		c, err := token.Verify(f.key, tok, time.Now())
-		if err != nil {
-			problem(w, 401, "TOKEN_INVALID", err.Error())
-			return
-		}
+	mux.HandleFunc("GET /v1/sessions/{token}", serveSession(f.key, func(tok string, c token.Claims) relayapi.Session {
 		s := relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Q4 contracts", SHA256: c.SHA256,
 			MediaType: "application/vnd.qrsign.batch", Signer: model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID, RoutingOrder: 1},
 			Nonce: c.Nonce, Channel: "qrsign", ExpiresAt: time.Unix(c.Expiry, 0), MatchCode: "11-22",
@@ -64,8 +59,8 @@ func newBatchRelay(t *testing.T, n int) *batchRelay {
 				ContentURL: f.srv.URL + fmt.Sprintf("/v1/documents/%s.%04d/content?token=%s", c.DocID, i+1, tok)})
 		}
 		f.session(&s)
-		json.NewEncoder(w).Encode(s)
-	})
+		return s
+	}))
 	mux.HandleFunc("GET /v1/documents/{id}/content", func(w http.ResponseWriter, r *http.Request) {
 		var i int
 		if _, err := fmt.Sscanf(r.PathValue("id")[len("batch-1."):], "%04d", &i); err != nil || i < 1 || i > len(f.served) {
@@ -117,7 +112,7 @@ func (f *batchRelay) root() string {
 }
 
 func (f *batchRelay) qr(t *testing.T, root string) string {
-	tok, err := token.Sign(f.key, token.Claims{DocID: "batch-1", SHA256: root, MSPID: "Org1MSP", SignerID: "alice",
+	tok, err := token.Sign(f.key, token.Claims{DocID: "batch-1", SHA256: root, MSPID: "Org1MSP", SignerID: f.signer,
 		Nonce: "fedcba9876543210fedcba9876543210", Expiry: time.Now().Add(time.Hour).Unix()})
 	if err != nil {
 		t.Fatal(err)

@@ -41,6 +41,8 @@ type fakeRelay struct {
 	result    *relayapi.CallbackResult
 	forgetful bool
 	recorded  *model.Event
+	// tamper, if set, changes the session before it is served.
+	tamper func(*relayapi.Session)
 }
 
 func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
@@ -48,7 +50,7 @@ func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
 	f := &fakeRelay{t: t, key: []byte("0123456789abcdef0123456789abcdef"), content: content,
 		sha: hex.EncodeToString(sum[:]), channel: "qrsign"}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/sessions/{token}", f.session)
+	mux.HandleFunc("GET /v1/sessions/{token}", serveSession(f.key, f.session))
 	mux.HandleFunc("GET /v1/documents/{id}/content", f.serveContent)
 	mux.HandleFunc("POST /v1/callbacks/scan", f.callback)
 	mux.HandleFunc("GET /v1/documents/{id}/provenance", f.provenance)
@@ -66,19 +68,31 @@ func (f *fakeRelay) qr(signer string) string {
 	return f.srv.URL + "/s/" + tok
 }
 
-func (f *fakeRelay) session(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("token")
-	c, err := token.Verify(f.key, tok, time.Now())
-	if err != nil {
-		problem(w, 401, "TOKEN_INVALID", err.Error())
-		return
+// serveSession answers GET /v1/sessions/{token}: build's session for a
+// token signed with key.
+func serveSession(key []byte, build func(tok string, c token.Claims) relayapi.Session) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok := r.PathValue("token")
+		c, err := token.Verify(key, tok, time.Now())
+		if err != nil {
+			problem(w, 401, "TOKEN_INVALID", err.Error())
+			return
+		}
+		json.NewEncoder(w).Encode(build(tok, c))
 	}
-	json.NewEncoder(w).Encode(relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
+}
+
+func (f *fakeRelay) session(tok string, c token.Claims) relayapi.Session {
+	s := relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
 		Size: int64(len(f.content)), MediaType: "application/pdf",
 		ContentURL: "/v1/documents/" + c.DocID + "/content?token=" + tok,
 		Signer:     model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID, RoutingOrder: 1},
 		Nonce:      c.Nonce, Channel: f.channel, ExpiresAt: time.Unix(c.Expiry, 0), MatchCode: "42-17",
-		CallbackURL: "/v1/callbacks/scan", DocumentStatus: "PENDING"})
+		CallbackURL: "/v1/callbacks/scan", DocumentStatus: "PENDING"}
+	if f.tamper != nil {
+		f.tamper(&s)
+	}
+	return s
 }
 
 func (f *fakeRelay) serveContent(w http.ResponseWriter, r *http.Request) {
@@ -99,61 +113,11 @@ func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
 		problem(w, 400, "BAD_REQUEST", err.Error())
 		return
 	}
-	f.mu.Lock()
-	f.callbacks = append(f.callbacks, req)
-	n := len(f.callbacks)
-	var fail string
-	if n <= len(f.failures) {
-		fail = f.failures[n-1]
-	}
-	f.mu.Unlock()
-	switch fail {
-	case "503":
-		w.Header().Set("Retry-After", "2")
-		problem(w, 503, "UNAVAILABLE", "no endorsement")
-		return
-	case "503-noheader":
-		problem(w, 503, "UNAVAILABLE", "no endorsement")
-		return
-	case "drop":
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
-		return
-	case "forgetful":
-		f.mu.Lock()
-		f.forgetful = true
-		f.mu.Unlock()
-	}
-	f.mu.Lock()
-	forgetful, recorded := f.forgetful, f.recorded != nil
-	f.mu.Unlock()
-	if forgetful && recorded {
-		problem(w, 409, "NONCE_REUSED", "this signing session was already used")
+	if f.injectFailure(w, req) {
 		return
 	}
-	c, err := token.Verify(f.key, req.Token, time.Now())
-	if err != nil {
-		problem(w, 401, "TOKEN_INVALID", err.Error())
-		return
-	}
-	blk, _ := pem.Decode([]byte(req.CertChainPEM))
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		problem(w, 422, "BAD_CERTIFICATE", err.Error())
-		return
-	}
-	purpose := payload.Purpose(req.Action)
-	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: f.channel, DocumentID: c.DocID,
-		DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Reason: req.Reason})
-	if err != nil {
-		problem(w, 400, "BAD_REQUEST", err.Error())
-		return
-	}
-	sig, _ := base64.StdEncoding.DecodeString(req.Signature)
-	if err := sigalg.Verify(model.Algorithm(req.Algorithm), cert.PublicKey, msg, sig); err != nil {
-		problem(w, 422, "BAD_SIGNATURE", err.Error())
+	c, cert, ok := f.verify(w, req)
+	if !ok {
 		return
 	}
 	f.mu.Lock()
@@ -165,7 +129,7 @@ func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := "SignatureRecorded"
-	if purpose == payload.PurposeDecline {
+	if payload.Purpose(req.Action) == payload.PurposeDecline {
 		ev = "SignatureDeclined"
 	}
 	f.result = &relayapi.CallbackResult{TxID: "tx-" + c.Nonce[:8], BlockNumber: 7, ValidationCode: "VALID",
@@ -173,13 +137,75 @@ func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
 	f.recorded = &model.Event{Type: model.EventType(ev), DocumentID: c.DocID, Seq: 1, TxID: f.result.TxID,
 		Signature: &model.SignatureEvidence{Nonce: c.Nonce, CertFingerprint: payload.Fingerprint(cert.Raw)}}
 	if f.forgetful {
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
+		drop(w)
 		return
 	}
 	json.NewEncoder(w).Encode(f.result)
+}
+
+// injectFailure records the callback and answers it as failures says (and
+// a forgetful relay's retries NONCE_REUSED); false: handle it for real.
+func (f *fakeRelay) injectFailure(w http.ResponseWriter, req relayapi.CallbackRequest) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.callbacks = append(f.callbacks, req)
+	var fail string
+	if n := len(f.callbacks); n <= len(f.failures) {
+		fail = f.failures[n-1]
+	}
+	switch fail {
+	case "503":
+		w.Header().Set("Retry-After", "2")
+		problem(w, 503, "UNAVAILABLE", "no endorsement")
+		return true
+	case "503-noheader":
+		problem(w, 503, "UNAVAILABLE", "no endorsement")
+		return true
+	case "drop":
+		drop(w)
+		return true
+	case "forgetful":
+		f.forgetful = true
+	}
+	if f.forgetful && f.recorded != nil {
+		problem(w, 409, "NONCE_REUSED", "this signing session was already used")
+		return true
+	}
+	return false
+}
+
+// verify checks the callback's token and its signature over the rebuilt payload.
+func (f *fakeRelay) verify(w http.ResponseWriter, req relayapi.CallbackRequest) (token.Claims, *x509.Certificate, bool) {
+	c, err := token.Verify(f.key, req.Token, time.Now())
+	if err != nil {
+		problem(w, 401, "TOKEN_INVALID", err.Error())
+		return c, nil, false
+	}
+	blk, _ := pem.Decode([]byte(req.CertChainPEM))
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		problem(w, 422, "BAD_CERTIFICATE", err.Error())
+		return c, nil, false
+	}
+	msg, err := payload.Build(payload.Fields{Purpose: payload.Purpose(req.Action), Channel: f.channel, DocumentID: c.DocID,
+		DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Reason: req.Reason})
+	if err != nil {
+		problem(w, 400, "BAD_REQUEST", err.Error())
+		return c, nil, false
+	}
+	sig, _ := base64.StdEncoding.DecodeString(req.Signature)
+	if err := sigalg.Verify(model.Algorithm(req.Algorithm), cert.PublicKey, msg, sig); err != nil {
+		problem(w, 422, "BAD_SIGNATURE", err.Error())
+		return c, nil, false
+	}
+	return c, cert, true
+}
+
+// drop closes the connection without an answer (a lost response).
+func drop(w http.ResponseWriter) {
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		conn.Close()
+	}
 }
 
 func (f *fakeRelay) provenance(w http.ResponseWriter, r *http.Request) {

@@ -78,23 +78,59 @@ func (s *Scanner) out() io.Writer {
 	return s.Out
 }
 
-// Run performs one scan.
+// Run performs one scan. The QR and the relay's session are checked against
+// each other, then what the session names (one document, or a batch by its
+// Merkle root) against the QR, before anything is shown, asked or signed;
+// then one signature is made and posted.
 func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
-	var purpose payload.Purpose
+	decline, err := checkAction(req)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.open(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var sub *subject
+	if sc.sess.Batch != nil {
+		sub, err = s.checkBatch(ctx, sc, decline)
+	} else {
+		sub, err = s.checkDocument(ctx, sc, decline)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.signSubject(ctx, sc, sub, req.Reason)
+}
+
+// checkAction: sign without a reason, or decline with one.
+func checkAction(req Request) (decline bool, err error) {
 	switch req.Action {
 	case relayapi.ActionSign:
-		purpose = payload.PurposeSign
 		if req.Reason != "" {
-			return nil, errors.New("a reason is given only when declining")
+			return false, errors.New("a reason is given only when declining")
 		}
+		return false, nil
 	case relayapi.ActionDecline:
-		purpose = payload.PurposeDecline
 		if strings.TrimSpace(req.Reason) == "" {
-			return nil, errors.New("declining needs a reason")
+			return false, errors.New("declining needs a reason")
 		}
-	default:
-		return nil, fmt.Errorf("unknown action %q", req.Action)
+		return true, nil
 	}
+	return false, fmt.Errorf("unknown action %q", req.Action)
+}
+
+// scan is a QR's session as the relay states it, matched to the QR's claims.
+type scan struct {
+	rc     *relayapi.Client
+	tok    string
+	claims token.Claims
+	sess   *relayapi.Session
+}
+
+// open reads the QR's token, asks its relay for the session and checks that
+// the session says what the QR (which the relay signed) says.
+func (s *Scanner) open(ctx context.Context, req Request) (*scan, error) {
 	tok := token.FromURL(req.QR)
 	claims, err := token.Peek(tok)
 	if err != nil {
@@ -107,6 +143,22 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	if origin == "" {
 		return nil, errors.New("a bare token needs the relay's URL (--relay)")
 	}
+	rc, err := s.client(origin)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := rc.Session(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	if err := matchSession(claims, sess); err != nil {
+		return nil, err
+	}
+	return &scan{rc: rc, tok: tok, claims: claims, sess: sess}, nil
+}
+
+// client is a relay client configured as this scanner's.
+func (s *Scanner) client(origin string) (*relayapi.Client, error) {
 	rc, err := relayapi.New(origin)
 	if err != nil {
 		return nil, err
@@ -115,21 +167,25 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	if s.Configure != nil {
 		s.Configure(rc)
 	}
+	return rc, nil
+}
 
-	sess, err := rc.Session(ctx, tok)
-	if err != nil {
-		return nil, err
-	}
-	if err := matchSession(claims, sess); err != nil {
-		return nil, err
-	}
-	if sess.Batch != nil {
-		return s.runBatch(ctx, rc, tok, claims, sess, req)
-	}
+// subject is what a scan signs, already checked against the QR: one
+// document, or a batch by its Merkle root and size.
+type subject struct {
+	purpose  payload.Purpose
+	action   string // the callback's
+	id       string // the document's or the batch's
+	sha256   string // the document's hash or the batch's root
+	size     int    // documents in the batch; 0 for one document
+	question string // what the person confirms
+}
 
-	// The document's hash is checked against the QR before anything is shown,
-	// asked or signed.
-	content, err := rc.Content(ctx, contentRef(rc, sess.ContentURL, claims.DocID, tok), s.maxBytes())
+// checkDocument downloads the session's document and checks its SHA-256
+// (and size) against the QR before anything is shown, asked or signed.
+func (s *Scanner) checkDocument(ctx context.Context, sc *scan, decline bool) (*subject, error) {
+	sess, claims := sc.sess, sc.claims
+	content, err := sc.rc.Content(ctx, contentRef(sc.rc, sess.ContentURL, claims.DocID, sc.tok), s.maxBytes())
 	if err != nil {
 		return nil, fmt.Errorf("downloading the document: %w", err)
 	}
@@ -141,27 +197,35 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	if sess.Size != 0 && int64(len(content)) != sess.Size {
 		return nil, fmt.Errorf("%w: size %d announced, %d served", ErrSessionMismatch, sess.Size, len(content))
 	}
-
 	w := s.out()
-	fmt.Fprintf(w, "Document:   %s (%s)\n", sess.Title, sess.DocumentID)
+	fmt.Fprintf(w, "Document:   %s (%s)\n", printable(sess.Title, maxShown), printable(sess.DocumentID, maxShown))
 	fmt.Fprintf(w, "SHA-256:    %s  (matches the QR code)\n", got)
-	fmt.Fprintf(w, "Size:       %d bytes, %s\n", len(content), sess.MediaType)
-	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", sess.Signer.ID, sess.Signer.MSPID, sess.Signer.RoutingOrder)
-	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", sess.MatchCode)
-	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
-	if purpose == payload.PurposeDecline {
-		fmt.Fprintf(w, "Declining:  %s\n", req.Reason)
+	fmt.Fprintf(w, "Size:       %d bytes, %s\n", len(content), printable(sess.MediaType, maxShown))
+	sub := &subject{purpose: payload.PurposeSign, action: relayapi.ActionSign, id: claims.DocID, sha256: got}
+	verb := "Sign"
+	if decline {
+		sub.purpose, sub.action, verb = payload.PurposeDecline, relayapi.ActionDecline, "Decline"
 	}
-	if !s.Yes {
-		verb := "Sign"
-		if purpose == payload.PurposeDecline {
-			verb = "Decline"
-		}
-		if err := s.confirm(fmt.Sprintf("%s %q as %s?", verb, sess.Title, sess.Signer.ID)); err != nil {
-			return nil, err
-		}
-	}
+	sub.question = fmt.Sprintf("%s %q as %s?", verb, sess.Title, sess.Signer.ID)
+	return sub, nil
+}
 
+// signSubject shows who signs and when the session ends, confirms, checks
+// the stored identity is the QR's signer, unlocks the key, signs the
+// subject's payload and posts it (retrying safely).
+func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reason string) (*Outcome, error) {
+	sess, claims := sc.sess, sc.claims
+	w := s.out()
+	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", printable(sess.Signer.ID, maxShown), printable(sess.Signer.MSPID, maxShown),
+		sess.Signer.RoutingOrder)
+	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", printable(sess.MatchCode, maxShown))
+	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
+	if sub.purpose.IsDecline() {
+		fmt.Fprintf(w, "Reason:     %s\n", reason)
+	}
+	if err := s.confirm(sub.question); err != nil {
+		return nil, err
+	}
 	cert, err := s.Keystore.Cert()
 	if err != nil {
 		return nil, err
@@ -173,18 +237,9 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields := payload.Fields{
-		Purpose:           purpose,
-		Channel:           sess.Channel,
-		DocumentID:        claims.DocID,
-		DocumentSHA256:    claims.SHA256,
-		Nonce:             claims.Nonce,
-		SignerFingerprint: payload.Fingerprint(cert.Raw),
-	}
-	if purpose == payload.PurposeDecline {
-		fields.Reason = req.Reason
-	}
-	msg, err := payload.Build(fields)
+	fp := payload.Fingerprint(cert.Raw)
+	msg, err := payload.Build(payload.Fields{Purpose: sub.purpose, Channel: sess.Channel, DocumentID: sub.id,
+		DocumentSHA256: sub.sha256, Nonce: claims.Nonce, SignerFingerprint: fp, Size: sub.size, Reason: reason})
 	if err != nil {
 		return nil, err
 	}
@@ -192,27 +247,24 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := rc.Callback(ctx, "/v1/callbacks/scan", relayapi.CallbackRequest{
-		Token:        tok,
-		Action:       req.Action,
-		CertChainPEM: chain,
-		Signature:    base64.StdEncoding.EncodeToString(sig),
-		Algorithm:    string(model.AlgECDSAP256DER),
-		Reason:       fields.Reason,
-	})
+	res, err := sc.rc.Callback(ctx, "/v1/callbacks/scan", relayapi.CallbackRequest{Token: sc.tok, Action: sub.action,
+		CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER),
+		Reason: reason})
 	var p *relayapi.Problem
-	if errors.As(err, &p) && p.Code == string(model.CodeNonceReused) {
+	if errors.As(err, &p) && p.Code == string(model.CodeNonceReused) && !sub.purpose.IsBatch() {
 		// The nonce was used after the session check: by an earlier try of
 		// this very callback whose answer was lost (a relay that forgot it
-		// answered)? The ledger says; only our own signature counts.
-		if mine, lerr := s.findOwn(ctx, rc, tok, claims, payload.Fingerprint(cert.Raw), purpose); lerr == nil && mine != nil {
-			return &Outcome{Session: sess, ContentSHA256: got, Result: mine}, nil
+		// answered)? The ledger says; only our own signature counts. (A
+		// batch's answer names every document; one document's provenance
+		// cannot rebuild it.)
+		if mine, lerr := s.findOwn(ctx, sc, fp, sub.purpose); lerr == nil && mine != nil {
+			return &Outcome{Session: sess, ContentSHA256: sub.sha256, Result: mine}, nil
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &Outcome{Session: sess, ContentSHA256: got, Result: res}, nil
+	return &Outcome{Session: sess, ContentSHA256: sub.sha256, Result: res}, nil
 }
 
 func (s *Scanner) maxBytes() int64 {
@@ -239,9 +291,10 @@ func contentRef(rc *relayapi.Client, ref, docID, tok string) string {
 
 // findOwn looks for the event this client's signature produced for the
 // session's nonce in the document's provenance (read with the session token).
-func (s *Scanner) findOwn(ctx context.Context, rc *relayapi.Client, tok string, c token.Claims, fp string, purpose payload.Purpose) (*relayapi.CallbackResult, error) {
-	prc := *rc
-	prc.Token, prc.APIKey = tok, ""
+func (s *Scanner) findOwn(ctx context.Context, sc *scan, fp string, purpose payload.Purpose) (*relayapi.CallbackResult, error) {
+	c := sc.claims
+	prc := *sc.rc
+	prc.Token, prc.APIKey = sc.tok, ""
 	prov, err := prc.Provenance(ctx, c.DocID)
 	if err != nil {
 		return nil, err

@@ -43,13 +43,9 @@ func (s *Scanner) Login(ctx context.Context, req LoginRequest) (*LoginOutcome, e
 		return nil, fmt.Errorf("%w: %q is not an http(s) URL", ErrNotLoginQR, clipText(req.QR))
 	}
 	tok := proof.FromURL(req.QR)
-	rc, err := relayapi.New(u.Scheme + "://" + u.Host)
+	rc, err := s.client(u.Scheme + "://" + u.Host)
 	if err != nil {
 		return nil, err
-	}
-	rc.HTTP, rc.Retry = s.HTTP, s.Retry
-	if s.Configure != nil {
-		s.Configure(rc)
 	}
 	info, err := rc.LoginInfo(ctx, tok)
 	if err != nil {
@@ -107,6 +103,9 @@ func clipText(s string) string {
 	}
 	return s
 }
+
+// maxShown clips a relay's text shown to a person (titles, ids).
+const maxShown = model.MaxTitleLen
 
 // printable drops control characters (a relay's text reaches a terminal) and clips.
 func printable(s string, max int) string {
