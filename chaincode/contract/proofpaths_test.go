@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qrsign/qrsign/chaincode/internal/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // proofPath is one way a signer's scan reaches the ledger. Per-document

@@ -16,6 +16,10 @@ import (
 //go:embed openapi.json
 var openapiJSON []byte
 
+// OpenAPI is the embedded OpenAPI 3.1 description of the API (the contract
+// relay/internal/apicheck validates every integration-test response against).
+func OpenAPI() []byte { return openapiJSON }
+
 func (s *Server) openapi(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/json", openapiJSON)
 }
