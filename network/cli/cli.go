@@ -20,8 +20,9 @@ commands:
   register-signer ORG ID
                      register a signer with ORG's Fabric CA (ORG as org1 or Org1MSP) and print how to enroll it
   tools              build the pinned Fabric tools into the cache and print the bin directory
+  --version          print the network tool's version, VCS revision and time, Go version
 
-flags (all commands):
+flags (all commands; before or after the arguments):
   --config FILE      network description (default test-network.yaml)
   --profile NAME     profile in it (default "default")
   --state DIR        state directory (default var/net/<profile>)
@@ -37,6 +38,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "version" {
+		fmt.Fprintln(stdout, Version())
+		return 0
+	}
 	cmd, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("network "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,7 +51,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.State, "state", "", "state directory (default var/net/<profile>)")
 	fs.IntVar(&o.PortOffset, "port-offset", 0, "added to every port")
 	purge := fs.Bool("purge", false, "down: delete the state directory too")
-	if err := fs.Parse(rest); err != nil {
+	args, perr := parseInterspersed(fs, rest)
+	if perr != nil {
 		return 2
 	}
 	if o.State == "" {
@@ -79,23 +85,23 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "status":
 		err = status(o, stdout)
 	case "logs":
-		if fs.NArg() != 1 {
+		if len(args) != 1 {
 			fmt.Fprintln(stderr, "usage: network logs NODE")
 			return 2
 		}
-		err = logs(o, fs.Arg(0), stdout)
+		err = logs(o, args[0], stdout)
 	case "start-node":
-		if fs.NArg() != 1 {
+		if len(args) != 1 {
 			fmt.Fprintln(stderr, "usage: network start-node NODE")
 			return 2
 		}
-		err = startNode(o, fs.Arg(0), stdout)
+		err = startNode(o, args[0], stdout)
 	case "register-signer":
-		if fs.NArg() != 2 {
+		if len(args) != 2 {
 			fmt.Fprintln(stderr, "usage: network register-signer ORG ID")
 			return 2
 		}
-		err = registerSigner(o, fs.Arg(0), fs.Arg(1), stdout)
+		err = registerSigner(o, args[0], args[1], stdout)
 	default:
 		fmt.Fprintf(stderr, "network: unknown command %q\n\n%s", cmd, usage)
 		return 2
