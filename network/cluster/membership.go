@@ -1,0 +1,61 @@
+package cluster
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"slices"
+
+	"github.com/qrsign/qrsign/network/config"
+)
+
+// Membership is how the channel's members differ from the profile's
+// founding orgs: orgs `org add` brought in and orgs `org remove` took out,
+// in the order it happened (<state>/channel/membership.json).
+type Membership struct {
+	Joined  []string `json:"joined"`
+	Removed []string `json:"removed"`
+}
+
+func (n *Net) membershipFile() string { return n.path("channel", "membership.json") }
+
+// LoadMembership reads the membership record (empty for a network never changed).
+func (n *Net) LoadMembership() (Membership, error) {
+	var m Membership
+	b, err := os.ReadFile(n.membershipFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	return m, json.Unmarshal(b, &m)
+}
+
+func (n *Net) saveMembership(m Membership) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(n.membershipFile(), append(b, '\n'), 0o644)
+}
+
+// members are the channel's current member orgs: the founding orgs and the
+// joined ones, less the removed ones (per n.M, loaded by Up and the org
+// commands).
+func (n *Net) members() []*config.Org {
+	m := n.M
+	var out []*config.Org
+	for _, g := range n.P.Orgs {
+		if !slices.Contains(m.Removed, g.Name) {
+			out = append(out, g)
+		}
+	}
+	for _, name := range m.Joined {
+		if g, ok := n.P.Member(name); ok && !slices.Contains(m.Removed, name) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
