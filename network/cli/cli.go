@@ -17,6 +17,9 @@ commands:
   status             each process up or down, its ports, block height per peer
   logs NODE          print a node's log (NODE as in status, e.g. peer0.org1, orderer0, ca.org1, chaincode)
   start-node NODE    start one stopped node again from its saved command line
+  org add ORG        bring ORG (from the profile's joining orgs) into the running channel: its keys, a
+                     channel update signed by a majority of member admins, its peers, chaincode, relay
+  org remove ORG     take ORG out of the channel by a signed channel update
   register-signer ORG ID
                      register a signer with ORG's Fabric CA (ORG as org1 or Org1MSP) and print how to enroll it
   tools              build the pinned Fabric tools into the cache and print the bin directory
@@ -59,7 +62,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		o.State = "var/net/" + o.Profile
 	}
 	var err error
-	if cmd == "up" || cmd == "down" || cmd == "start-node" {
+	if cmd == "up" || cmd == "down" || cmd == "start-node" || cmd == "org" {
 		unlock, lerr := lock(o.State, stderr)
 		if lerr != nil {
 			fmt.Fprintln(stderr, "network "+cmd+":", lerr)
@@ -96,6 +99,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = startNode(o, args[0], stdout)
+	case "org":
+		if len(args) != 2 || (args[0] != "add" && args[0] != "remove") {
+			fmt.Fprintln(stderr, "usage: network org add|remove ORG")
+			return 2
+		}
+		err = orgChange(o, args[0], args[1], stdout)
 	case "register-signer":
 		if len(args) != 2 {
 			fmt.Fprintln(stderr, "usage: network register-signer ORG ID")
