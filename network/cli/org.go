@@ -11,12 +11,38 @@ import (
 	"github.com/qrsign/qrsign/network/fabricbin"
 )
 
-// orgChange runs `org add ORG` or `org remove ORG` on the running network
-// of the state directory, with the profile, config and port offset it was
+// orgCommand runs `org add|remove|init|join|leave ORG` on the network of
+// the state directory, with the profile, config and port offset it was
 // brought up with.
-func orgChange(o Options, verb, org string, w io.Writer) error {
+func orgCommand(o Options, verb, org string, w io.Writer) error {
 	n, was, err := openNet(o, w)
 	if err != nil {
+		return err
+	}
+	switch verb {
+	case "init":
+		if err := n.OrgInit(was.Profile, org); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s: definition published in %s (send it to the members)\n", org, n.ExchangeDir(org))
+		return nil
+	case "join":
+		in, err := n.OrgJoin(was.Profile, was.ConfigFile, was.PortOffset, org)
+		if err != nil {
+			return err
+		}
+		g, err := in.Org(org)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s joined %s with %d peer(s)\n", org, in.Channel, len(g.Peers))
+		if g.Relay != nil {
+			fmt.Fprintf(w, "  relay %s (API key in %s)\n", g.Relay.URL, g.Relay.ConfigFile)
+		}
+		return nil
+	case "leave":
+		stopped, err := n.OrgLeave(org)
+		fmt.Fprintf(w, "%s: stopped %v\n", org, stopped)
 		return err
 	}
 	change := n.OrgAdd
@@ -29,6 +55,38 @@ func orgChange(o Options, verb, org string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\n%s: org %s %s at configuration block %d (signed by %v) in %s\n", n.P.Channel, ch.Org,
 		map[string]string{"add": "added", "remove": "removed"}[verb], ch.Block, ch.Signed, ch.Took.Round(100*time.Millisecond))
+	return nil
+}
+
+// updateCommand runs `update propose|sign|submit` as member as's admin.
+func updateCommand(o Options, as string, args []string, w io.Writer) error {
+	n, _, err := openNet(o, w)
+	if err != nil {
+		return err
+	}
+	m, ok := n.P.Member(as)
+	if !ok {
+		return fmt.Errorf("--as %s: no such org in the profile", as)
+	}
+	switch args[0] {
+	case "propose":
+		file := n.UpdateFile(args[1], args[2])
+		if err := n.Propose(m, args[1], args[2], file); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\n", file)
+	case "sign":
+		if err := n.SignUpdate(m, args[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s signed %s\n", m.Name, args[1])
+	case "submit":
+		block, err := n.SubmitUpdate(m, args[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "submitted by %s: took effect at configuration block %d\n", m.Name, block)
+	}
 	return nil
 }
 

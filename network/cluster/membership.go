@@ -11,8 +11,9 @@ import (
 )
 
 // Membership is how the channel's members differ from the profile's
-// founding orgs: orgs `org add` brought in and orgs `org remove` took out,
-// in the order it happened (<state>/channel/membership.json).
+// founding orgs, as of the last configuration update submitted from this
+// state (<state>/channel/membership.json): joining orgs the channel has,
+// founding orgs it no longer has.
 type Membership struct {
 	Joined  []string `json:"joined"`
 	Removed []string `json:"removed"`
@@ -53,7 +54,7 @@ func (n *Net) members() []*config.Org {
 		}
 	}
 	for _, name := range m.Joined {
-		if g, ok := n.P.Member(name); ok && !slices.Contains(m.Removed, name) {
+		if g, ok := n.P.Member(name); ok {
 			out = append(out, g)
 		}
 	}

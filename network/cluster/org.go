@@ -9,6 +9,7 @@ import (
 
 	"github.com/qrsign/qrsign/network/config"
 	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/network/proc"
 )
 
 // Change is what `org add` or `org remove` did: when and at which
@@ -21,36 +22,61 @@ type Change struct {
 }
 
 // OrgAdd brings org name (from the profile's joining orgs) into the running
-// channel, playing each party in turn: the new org makes its keys and
-// publishes its definition; a member proposes the update, enough member
-// admins sign it and one submits it; the new org starts its CA and peers,
-// joins them from the genesis block (they catch up from the ordering
-// service), approves the committed chaincode definition for its own
-// chaincode server, enrolls its relay identity, registers its Fabric CA as
-// its signer CA on the ledger and starts its relay. Run again after a
+// channel, playing each party in turn through the steps each runs on its own
+// host: the new org makes its keys and publishes its definition (OrgInit); a
+// member proposes the update, enough member admins sign it and one submits
+// it (ChangeMembers); the new org joins (OrgJoin). Run again after a
 // failure, it resumes: steps already done are skipped.
 func (n *Net) OrgAdd(profile, configFile string, portOffset int, name string) (*Change, *netinfo.Info, error) {
 	start := time.Now()
-	var err error
-	if n.M, err = n.LoadMembership(); err != nil {
+	g, err := n.open(name)
+	if err != nil {
 		return nil, nil, err
-	}
-	g, ok := n.P.Member(name)
-	if !ok {
-		return nil, nil, fmt.Errorf("no org %q in the profile (orgs or joining)", name)
 	}
 	ch := &Change{Org: g.Name}
 	if slices.Contains(n.members(), g) {
-		// Resuming an add that failed after the update: the channel has it.
-		if ch.Block, _, err = n.FetchConfig(n.members()[0]); err != nil {
+		fmt.Fprintf(n.Log, "==> %s is a member already: resuming its side\n", g.Name)
+	} else {
+		if err := n.OrgInit(profile, g.Name); err != nil {
 			return nil, nil, err
 		}
-		fmt.Fprintf(n.Log, "==> %s is a member already (configuration block %d): resuming its side\n", g.Name, ch.Block)
-	} else if err := n.admit(profile, g, ch); err != nil {
+		if err := n.ChangeMembers(ch, "add", g); err != nil {
+			return nil, nil, err
+		}
+	}
+	in, err := n.OrgJoin(profile, configFile, portOffset, g.Name)
+	if err != nil {
 		return nil, nil, err
 	}
+	if ch.Block == 0 {
+		if ch.Block, _, err = n.FetchConfig(g); err != nil {
+			return nil, nil, err
+		}
+	}
+	ch.Took = time.Since(start)
+	return ch, in, nil
+}
 
-	in, err := n.joinAsMember(profile, configFile, portOffset, g, ch.Block)
+// OrgRemove takes org name out of the channel (ChangeMembers). The org's
+// own processes are its own: they keep running until it stops them
+// (OrgLeave), but the channel no longer admits its peers, clients or relay.
+func (n *Net) OrgRemove(profile, configFile string, portOffset int, name string) (*Change, *netinfo.Info, error) {
+	start := time.Now()
+	g, err := n.open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slices.Contains(n.members(), g) {
+		return nil, nil, fmt.Errorf("%s is not a member of %s", name, n.P.Channel)
+	}
+	if len(n.members()) < 2 {
+		return nil, nil, fmt.Errorf("%s is the channel's last member", g.Name)
+	}
+	ch := &Change{Org: g.Name}
+	if err := n.ChangeMembers(ch, "remove", g); err != nil {
+		return nil, nil, err
+	}
+	in, err := n.saveInfo(profile, configFile, portOffset)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -58,22 +84,49 @@ func (n *Net) OrgAdd(profile, configFile string, portOffset int, name string) (*
 	return ch, in, nil
 }
 
-// admit is the members' side of OrgAdd: the new org's keys and definition,
-// then the signed channel update.
-func (n *Net) admit(profile string, g *config.Org, ch *Change) error {
+// open loads the membership record and finds org name in the profile.
+func (n *Net) open(name string) (*config.Org, error) {
+	var err error
+	if n.M, err = n.LoadMembership(); err != nil {
+		return nil, err
+	}
+	g, ok := n.P.Member(name)
+	if !ok {
+		return nil, fmt.Errorf("no org %q in the profile (orgs or joining)", name)
+	}
+	return g, nil
+}
+
+// OrgInit is a joining org's first step on its own host: its own keys and
+// its published definition (exchange/<org>), which it sends the members.
+func (n *Net) OrgInit(profile, name string) error {
+	g, err := n.open(name)
+	if err != nil {
+		return err
+	}
 	if err := n.CheckPorts("profiles."+profile+".", n.P.OrgAddrs(g)); err != nil {
 		return err
 	}
 	done := n.phase(g.Name + ": make its own keys and publish its definition")
-	if err := n.OrgCrypto(g); err != nil {
-		return err
-	}
-	done()
+	defer done()
+	return n.OrgCrypto(g)
+}
 
-	done = n.phase("channel update adding " + g.MSPID + ": proposed, signed by a majority of member admins, submitted")
-	quorum := n.adminQuorum("")
-	file := n.path("channel", "add-"+g.Name+".update")
-	if err := n.ProposeAdd(quorum[0], g.Name, file); err != nil {
+// UpdateFile is where a proposed membership change of org is kept.
+func (n *Net) UpdateFile(verb, org string) string { return n.path("channel", verb+"-"+org+".update") }
+
+// ChangeMembers plays the members' side of adding or removing g: the first
+// of a majority of member admins (preferring others than g) proposes the
+// update, each of them signs it, the first submits it.
+func (n *Net) ChangeMembers(ch *Change, verb string, g *config.Org) error {
+	done := n.phase(fmt.Sprintf("channel update: %s %s, proposed, signed by a majority of member admins, submitted", verb, g.MSPID))
+	skip := ""
+	if verb == "remove" {
+		skip = g.Name
+	}
+	quorum := n.adminQuorum(skip)
+	file := n.UpdateFile(verb, g.Name)
+	if err := n.Propose(quorum[0], verb, g.Name, file); err != nil {
 		return err
 	}
 	for _, s := range quorum {
@@ -86,22 +139,37 @@ func (n *Net) admit(profile string, g *config.Org, ch *Change) error {
 	if ch.Block, err = n.SubmitUpdate(quorum[0], file); err != nil {
 		return err
 	}
-	if !slices.Contains(n.M.Joined, g.Name) {
-		n.M.Joined = append(n.M.Joined, g.Name)
-	}
-	n.M.Removed = slices.DeleteFunc(n.M.Removed, func(s string) bool { return s == g.Name })
-	if err := n.saveMembership(n.M); err != nil {
-		return err
-	}
 	fmt.Fprintf(n.Log, "    took effect at configuration block %d\n", ch.Block)
 	done()
 	return nil
 }
 
-// joinAsMember is the new member's side once the channel lists it.
-func (n *Net) joinAsMember(profile, configFile string, portOffset int, g *config.Org, configBlock uint64) (*netinfo.Info, error) {
-	done := n.phase(g.Name + ": start its Fabric CA and peers; join them from the genesis block and catch up")
-	if err := n.StartSpecs(append(n.orgSpecs(g), n.caSpec(g))); err != nil {
+// OrgJoin is the new member's side once the channel lists it: start its CA
+// and peers, join them from the genesis block fetched from the ordering
+// service and wait until they pass the latest configuration block; approve
+// the committed chaincode definition for its own chaincode server; enroll
+// its relay identity; Ping through its gateway; register its Fabric CA as
+// its signer CA; start its relay.
+func (n *Net) OrgJoin(profile, configFile string, portOffset int, name string) (*netinfo.Info, error) {
+	g, err := n.open(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.StartSpecs([]*proc.Spec{n.caSpec(g)}); err != nil {
+		return nil, err
+	}
+	configBlock, cfg, err := n.FetchConfig(g)
+	if err != nil {
+		return nil, fmt.Errorf("%s cannot read the channel's configuration (is it a member yet?): %w", g.Name, err)
+	}
+	if err := n.recordMembers(cfg); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(n.members(), g) {
+		return nil, fmt.Errorf("%s is not a member of %s yet", g.Name, n.P.Channel)
+	}
+	done := n.phase(g.Name + ": start its peers; join them from the genesis block and catch up")
+	if err := n.StartSpecs(n.orgSpecs(g)); err != nil {
 		return nil, err
 	}
 	genesis := filepath.Join(n.OrgHome(g.Name), "channel", "genesis.block")
@@ -184,6 +252,55 @@ func (n *Net) joinAsMember(profile, configFile string, portOffset int, g *config
 	return in, in.Save()
 }
 
+// OrgLeave is a removed org's last step on its own host: it stops its
+// relay, chaincode server, peers and Fabric CA (its state stays its own).
+func (n *Net) OrgLeave(name string) ([]string, error) {
+	g, err := n.open(name)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(n.members(), g) {
+		return nil, fmt.Errorf("%s is still a member of %s: remove it from the channel first", g.Name, n.P.Channel)
+	}
+	var stopped []string
+	for _, name := range append([]string{relayName(g), chaincodeName(g)}, append(specNames(n.orgSpecs(g)), caName(g))...) {
+		s, err := proc.Load(n.RunDir(), name)
+		if err != nil {
+			continue // never started on this host
+		}
+		if s.PID() != 0 {
+			stopped = append(stopped, name)
+		}
+		if err := s.Stop(10 * time.Second); err != nil {
+			return stopped, err
+		}
+	}
+	return stopped, nil
+}
+
+func specNames(specs []*proc.Spec) []string {
+	var out []string
+	for _, s := range specs {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// saveInfo rewrites network.json for the current members, keeping the
+// relays it lists.
+func (n *Net) saveInfo(profile, configFile string, portOffset int) (*netinfo.Info, error) {
+	d, err := n.loadDeployed()
+	if err != nil {
+		return nil, err
+	}
+	in := n.Info(profile, &d)
+	in.ConfigFile, in.PortOffset = configFile, portOffset
+	if err := n.keepRelays(in); err != nil {
+		return nil, err
+	}
+	return in, in.Save()
+}
+
 // keepRelays copies the relays of network.json into in for orgs that have
 // one running (in is rebuilt from the profile, which does not know them).
 func (n *Net) keepRelays(in *netinfo.Info) error {
@@ -200,58 +317,4 @@ func (n *Net) keepRelays(in *netinfo.Info) error {
 		}
 	}
 	return nil
-}
-
-// OrgRemove takes org name out of the channel: a remaining member proposes
-// the update, a majority of member admins (the leaving org's only if the
-// others are too few) sign it, one submits it. The org's own processes are
-// its own: they keep running until it stops them, but the channel no longer
-// admits its peers, clients or relay.
-func (n *Net) OrgRemove(profile, configFile string, portOffset int, name string) (*Change, *netinfo.Info, error) {
-	start := time.Now()
-	var err error
-	if n.M, err = n.LoadMembership(); err != nil {
-		return nil, nil, err
-	}
-	g, ok := n.P.Member(name)
-	if !ok || !slices.Contains(n.members(), g) {
-		return nil, nil, fmt.Errorf("%s is not a member of %s", name, n.P.Channel)
-	}
-	if len(n.members()) < 2 {
-		return nil, nil, fmt.Errorf("%s is the channel's last member", g.Name)
-	}
-	ch := &Change{Org: g.Name}
-	done := n.phase("channel update removing " + g.MSPID + ": proposed, signed by a majority of member admins, submitted")
-	quorum := n.adminQuorum(g.Name)
-	proposer := quorum[0]
-	file := n.path("channel", "remove-"+g.Name+".update")
-	if err := n.ProposeRemove(proposer, g.MSPID, file); err != nil {
-		return nil, nil, err
-	}
-	for _, s := range quorum {
-		if err := n.SignUpdate(s, file); err != nil {
-			return nil, nil, err
-		}
-		ch.Signed = append(ch.Signed, s.Name)
-	}
-	if ch.Block, err = n.SubmitUpdate(proposer, file); err != nil {
-		return nil, nil, err
-	}
-	n.M.Removed = append(n.M.Removed, g.Name)
-	if err := n.saveMembership(n.M); err != nil {
-		return nil, nil, err
-	}
-	fmt.Fprintf(n.Log, "    took effect at configuration block %d\n", ch.Block)
-	done()
-	d, err := n.loadDeployed()
-	if err != nil {
-		return nil, nil, err
-	}
-	in := n.Info(profile, &d)
-	in.ConfigFile, in.PortOffset = configFile, portOffset
-	if err := n.keepRelays(in); err != nil {
-		return nil, nil, err
-	}
-	ch.Took = time.Since(start)
-	return ch, in, in.Save()
 }

@@ -124,6 +124,22 @@ func readCert(file string) (*x509.Certificate, error) {
 	return x509.ParseCertificate(blk.Bytes)
 }
 
+// Propose is a member's step: the update adding (verb "add") or removing
+// (verb "remove") org name, written to file unsigned.
+func (n *Net) Propose(by *config.Org, verb, name, file string) error {
+	switch verb {
+	case "add":
+		return n.ProposeAdd(by, name, file)
+	case "remove":
+		g, ok := n.P.Member(name)
+		if !ok {
+			return fmt.Errorf("no org %q in the profile (orgs or joining)", name)
+		}
+		return n.ProposeRemove(by, g.MSPID, file)
+	}
+	return fmt.Errorf("unknown change %q (add or remove)", verb)
+}
+
 // ProposeAdd is an existing member's step: from the latest config it makes
 // the update adding the org whose definition is published as name, and
 // writes it to file (unsigned).
@@ -201,8 +217,9 @@ func (n *Net) SignUpdate(g *config.Org, file string) error {
 }
 
 // SubmitUpdate is the submitting admin's step: it signs the envelope as g's
-// admin and broadcasts it to the ordering service, then waits until g's
-// peer has the new configuration block and returns its number.
+// admin and broadcasts it to the ordering service, then waits until the
+// ordering service has the new configuration block, records the channel's
+// members from it and returns its number.
 func (n *Net) SubmitUpdate(g *config.Org, file string) (uint64, error) {
 	before, _, err := n.FetchConfig(g)
 	if err != nil {
@@ -223,15 +240,41 @@ func (n *Net) SubmitUpdate(g *config.Org, file string) (uint64, error) {
 		return 0, err
 	}
 	var at uint64
+	var cfg *cb.Config
 	err = retry(60*time.Second, func() error {
-		num, _, err := n.FetchConfig(g)
+		num, c, err := n.FetchConfig(g)
 		if err == nil && num <= before {
 			err = fmt.Errorf("the configuration block is still %d", num)
 		}
-		at = num
+		at, cfg = num, c
 		return err
 	})
-	return at, err
+	if err != nil {
+		return 0, err
+	}
+	return at, n.recordMembers(cfg)
+}
+
+// recordMembers writes membership.json from the application orgs of cfg:
+// founding orgs it lacks are removed, joining orgs it has are joined.
+func (n *Net) recordMembers(cfg *cb.Config) error {
+	in := map[string]bool{}
+	for msp := range cfg.GetChannelGroup().GetGroups()["Application"].GetGroups() {
+		in[msp] = true
+	}
+	var m Membership
+	for _, g := range n.P.Orgs {
+		if !in[g.MSPID] {
+			m.Removed = append(m.Removed, g.Name)
+		}
+	}
+	for _, g := range n.P.Joining {
+		if in[g.MSPID] {
+			m.Joined = append(m.Joined, g.Name)
+		}
+	}
+	n.M = m
+	return n.saveMembership(m)
 }
 
 // broadcast sends env to the first orderer of the orderer org's definition.
