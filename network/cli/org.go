@@ -60,7 +60,7 @@ func orgCommand(o Options, verb, org string, w io.Writer) error {
 
 // updateCommand runs `update propose|sign|submit` as member as's admin.
 func updateCommand(o Options, as string, args []string, w io.Writer) error {
-	n, _, err := openNet(o, w)
+	n, was, err := openNet(o, w)
 	if err != nil {
 		return err
 	}
@@ -83,6 +83,9 @@ func updateCommand(o Options, as string, args []string, w io.Writer) error {
 	case "submit":
 		block, err := n.SubmitUpdate(m, args[1])
 		if err != nil {
+			return err
+		}
+		if _, err := n.SaveInfo(was.Profile, was.ConfigFile, was.PortOffset); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "submitted by %s: took effect at configuration block %d\n", m.Name, block)

@@ -76,7 +76,7 @@ func (n *Net) OrgRemove(profile, configFile string, portOffset int, name string)
 	if err := n.ChangeMembers(ch, "remove", g); err != nil {
 		return nil, nil, err
 	}
-	in, err := n.saveInfo(profile, configFile, portOffset)
+	in, err := n.SaveInfo(profile, configFile, portOffset)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -286,9 +286,9 @@ func specNames(specs []*proc.Spec) []string {
 	return out
 }
 
-// saveInfo rewrites network.json for the current members, keeping the
+// SaveInfo rewrites network.json for the current members, keeping the
 // relays it lists.
-func (n *Net) saveInfo(profile, configFile string, portOffset int) (*netinfo.Info, error) {
+func (n *Net) SaveInfo(profile, configFile string, portOffset int) (*netinfo.Info, error) {
 	d, err := n.loadDeployed()
 	if err != nil {
 		return nil, err
