@@ -112,22 +112,33 @@ func (n *Net) chaincodeSpec(g *config.Org, packageID string) *proc.Spec {
 
 func (n *Net) loadDeployed() (Deployed, error) {
 	var d Deployed
-	b, err := os.ReadFile(n.deployedFile())
-	if errors.Is(err, fs.ErrNotExist) {
-		return d, nil
-	}
-	if err != nil {
-		return d, err
-	}
-	return d, json.Unmarshal(b, &d)
+	err := readJSON(n.deployedFile(), &d)
+	return d, err
 }
 
-func (n *Net) saveDeployed(d *Deployed) error {
-	b, err := json.MarshalIndent(d, "", "  ")
+func (n *Net) saveDeployed(d *Deployed) error { return writeJSON(n.deployedFile(), d) }
+
+// readJSON decodes file into v; a missing file leaves v as it is.
+func readJSON(file string, v any) error {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(n.deployedFile(), b, 0o644)
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
+}
+
+func writeJSON(file string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, append(b, '\n'), 0o644)
 }
 
 // DeployChaincode builds the chaincode, and when its binary or the policy

@@ -1,10 +1,6 @@
 package cluster
 
 import (
-	"encoding/json"
-	"errors"
-	"io/fs"
-	"os"
 	"slices"
 
 	"github.com/qrsign/qrsign/network/config"
@@ -24,23 +20,11 @@ func (n *Net) membershipFile() string { return n.path("channel", "membership.jso
 // LoadMembership reads the membership record (empty for a network never changed).
 func (n *Net) LoadMembership() (Membership, error) {
 	var m Membership
-	b, err := os.ReadFile(n.membershipFile())
-	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil
-	}
-	if err != nil {
-		return m, err
-	}
-	return m, json.Unmarshal(b, &m)
+	err := readJSON(n.membershipFile(), &m)
+	return m, err
 }
 
-func (n *Net) saveMembership(m Membership) error {
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(n.membershipFile(), append(b, '\n'), 0o644)
-}
+func (n *Net) saveMembership(m Membership) error { return writeJSON(n.membershipFile(), m) }
 
 // members are the channel's current member orgs: the founding orgs and the
 // joined ones, less the removed ones (per n.M, loaded by Up and the org
