@@ -253,7 +253,8 @@ func (n *Net) OrgJoin(profile, configFile string, portOffset int, name string) (
 }
 
 // OrgLeave is a removed org's last step on its own host: it stops its
-// relay, chaincode server, peers and Fabric CA (its state stays its own).
+// relay, chaincode server, peers and Fabric CA and forgets their command
+// lines (its directory stays its own; `org join` starts them again).
 func (n *Net) OrgLeave(name string) ([]string, error) {
 	g, err := n.open(name)
 	if err != nil {
@@ -272,6 +273,10 @@ func (n *Net) OrgLeave(name string) ([]string, error) {
 			stopped = append(stopped, name)
 		}
 		if err := s.Stop(10 * time.Second); err != nil {
+			return stopped, err
+		}
+		// No longer a process of this network: status and up leave it out.
+		if err := os.Remove(proc.SpecFile(n.RunDir(), name)); err != nil {
 			return stopped, err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/network/cli"
+	"github.com/qrsign/qrsign/network/proc"
 )
 
 // network/README.md's operator guide, run exactly as written: org3 joins
@@ -32,15 +33,26 @@ func TestOperatorGuideJoinAndLeave(t *testing.T) {
 	if err := ping(contract(t, joined, org3, 0)); err != nil {
 		t.Fatalf("Ping through org3's gateway after it joined: %v", err)
 	}
+	var procs []*proc.Spec // org3's processes, as saved while it was a member
+	for _, name := range []string{org3.Peers[0].Name, org3.CA.Name, "relay.org3"} {
+		s, err := joined.Process(name)
+		if err != nil || s.PID() == 0 {
+			t.Fatalf("%s is not running after org3 joined (%v)", name, err)
+		}
+		procs = append(procs, s)
+	}
 
 	runGuide(t, in.StateDir, guideBlock(t, string(guide), "leave"))
 	left := mustInfo(t)
 	if _, err := left.Org("org3"); err == nil {
 		t.Fatal("network.json lists org3 after the leave block")
 	}
-	for _, p := range org3.Peers {
-		if s, err := left.Process(p.Name); err != nil || s.PID() != 0 {
-			t.Errorf("%s still runs after org3 left (%v)", p.Name, err)
+	for _, s := range procs {
+		if s.PID() != 0 {
+			t.Errorf("%s still runs after org3 left", s.Name)
+		}
+		if _, err := left.Process(s.Name); err == nil {
+			t.Errorf("%s is still a process of the network after org3 left", s.Name)
 		}
 	}
 	if err := ping(contract(t, left, &left.Orgs[0], 0)); err != nil {
