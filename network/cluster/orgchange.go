@@ -360,10 +360,7 @@ func writeProto(file string, m proto.Message) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(file, b, 0o644)
+	return writeFile(file, b)
 }
 
 // adminQuorum are the members whose admins sign an update: enough for the
