@@ -54,3 +54,31 @@ func TestVersionShape(t *testing.T) {
 		t.Fatalf("%q", out.String())
 	}
 }
+
+// org and update refuse malformed calls with their usage, before any state is read.
+func TestOrgAndUpdateUsage(t *testing.T) {
+	const orgUsage = "usage: network org add|remove|init|join|leave ORG\n"
+	const updUsage = "usage: network update propose add|remove ORG --as MEMBER | update sign|submit FILE --as MEMBER\n"
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"org", "add"}, orgUsage},
+		{[]string{"org", "evict", "org3"}, orgUsage},
+		{[]string{"update", "sign", "f.update"}, updUsage},
+		{[]string{"update", "propose", "add", "--as", "org1"}, updUsage},
+		{[]string{"update", "vote", "f.update", "--as", "org1"}, updUsage},
+	} {
+		var out, errOut bytes.Buffer
+		code := Main(append(tc.args, "--state", dir+"/s"), &out, &errOut)
+		if code != 2 || errOut.String() != tc.want {
+			t.Errorf("%v: exit %d %q, want 2 %q", tc.args, code, errOut.String(), tc.want)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"org", "add", "org3", "--state", dir + "/s"}, &out, &errOut); code != 1 ||
+		errOut.String() != "network org: no network in "+dir+"/s (bring it up first)\n" {
+		t.Errorf("org add without a network: exit %d %q", code, errOut.String())
+	}
+}
