@@ -1,6 +1,8 @@
-// Command network brings the qrsign Fabric test network up and down as native
-// processes on 127.0.0.1: `go run ./network up|down|status|logs|start-node|tools`.
-// See network/cli for the flags and test-network.yaml for the layouts.
+// Command network brings the qrsign Fabric consortium up and down as native
+// processes, each org on its own address with its own keys, and changes its
+// membership by signed channel updates: `go run ./network up|down|status|
+// logs|start-node|org|update|tools`. See network/README.md and
+// test-network.yaml for the layouts.
 package main
 
 import (

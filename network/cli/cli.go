@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/qrsign/qrsign/network/fabricbin"
 )
@@ -17,11 +18,24 @@ commands:
   status             each process up or down, its ports, block height per peer
   logs NODE          print a node's log (NODE as in status, e.g. peer0.org1, orderer0, ca.org1, chaincode)
   start-node NODE    start one stopped node again from its saved command line
+  org add ORG        bring ORG (from the profile's joining orgs) into the running channel, playing every
+                     party: org init, update propose/sign/submit by a majority of member admins, org join
+  org remove ORG     take ORG out of the channel: update propose/sign/submit by a majority of member admins
+  org init ORG       ORG makes its own keys and publishes its definition (exchange/ORG)
+  org join ORG       ORG, once the channel lists it: its CA and peers join, chaincode approved, relay started
+  org leave ORG      ORG, once removed: stops its relay, chaincode server, peers and CA
+  update propose add|remove ORG --as MEMBER
+                     MEMBER's admin writes the channel update adding/removing ORG (prints the file)
+  update sign FILE --as MEMBER
+                     MEMBER's admin adds its signature to the update in FILE
+  update submit FILE --as MEMBER
+                     MEMBER's admin submits it; prints the configuration block it took effect at
   register-signer ORG ID
                      register a signer with ORG's Fabric CA (ORG as org1 or Org1MSP) and print how to enroll it
   tools              build the pinned Fabric tools into the cache and print the bin directory
+  --version          print the network tool's version, VCS revision and time, Go version
 
-flags (all commands):
+flags (all commands; before or after the arguments):
   --config FILE      network description (default test-network.yaml)
   --profile NAME     profile in it (default "default")
   --state DIR        state directory (default var/net/<profile>)
@@ -37,6 +51,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "version" {
+		fmt.Fprintln(stdout, Version())
+		return 0
+	}
 	cmd, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("network "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,14 +64,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.State, "state", "", "state directory (default var/net/<profile>)")
 	fs.IntVar(&o.PortOffset, "port-offset", 0, "added to every port")
 	purge := fs.Bool("purge", false, "down: delete the state directory too")
-	if err := fs.Parse(rest); err != nil {
+	as := fs.String("as", "", "update: the member org whose admin acts")
+	args, perr := parseInterspersed(fs, rest)
+	if perr != nil {
 		return 2
 	}
 	if o.State == "" {
 		o.State = "var/net/" + o.Profile
 	}
 	var err error
-	if cmd == "up" || cmd == "down" || cmd == "start-node" {
+	if cmd == "up" || cmd == "down" || cmd == "start-node" || cmd == "org" || cmd == "update" {
 		unlock, lerr := lock(o.State, stderr)
 		if lerr != nil {
 			fmt.Fprintln(stderr, "network "+cmd+":", lerr)
@@ -79,23 +99,35 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "status":
 		err = status(o, stdout)
 	case "logs":
-		if fs.NArg() != 1 {
+		if len(args) != 1 {
 			fmt.Fprintln(stderr, "usage: network logs NODE")
 			return 2
 		}
-		err = logs(o, fs.Arg(0), stdout)
+		err = logs(o, args[0], stdout)
 	case "start-node":
-		if fs.NArg() != 1 {
+		if len(args) != 1 {
 			fmt.Fprintln(stderr, "usage: network start-node NODE")
 			return 2
 		}
-		err = startNode(o, fs.Arg(0), stdout)
+		err = startNode(o, args[0], stdout)
+	case "org":
+		if len(args) != 2 || !slices.Contains([]string{"add", "remove", "init", "join", "leave"}, args[0]) {
+			fmt.Fprintln(stderr, "usage: network org add|remove|init|join|leave ORG")
+			return 2
+		}
+		err = orgCommand(o, args[0], args[1], stdout)
+	case "update":
+		if *as == "" || !(len(args) == 3 && args[0] == "propose" || len(args) == 2 && (args[0] == "sign" || args[0] == "submit")) {
+			fmt.Fprintln(stderr, "usage: network update propose add|remove ORG --as MEMBER | update sign|submit FILE --as MEMBER")
+			return 2
+		}
+		err = updateCommand(o, *as, args, stdout)
 	case "register-signer":
-		if fs.NArg() != 2 {
+		if len(args) != 2 {
 			fmt.Fprintln(stderr, "usage: network register-signer ORG ID")
 			return 2
 		}
-		err = registerSigner(o, fs.Arg(0), fs.Arg(1), stdout)
+		err = registerSigner(o, args[0], args[1], stdout)
 	default:
 		fmt.Fprintf(stderr, "network: unknown command %q\n\n%s", cmd, usage)
 		return 2

@@ -31,7 +31,8 @@ func TestUpRejectsBadConfigBeforeStarting(t *testing.T) {
 
 // A port held by another program is named with its field before anything starts.
 func TestUpNamesBusyPort(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	// org1's own address in the shipped file.
+	l, err := net.Listen("tcp", "127.0.0.3:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestUpNamesBusyPort(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := Main([]string{"up", "--config", "../../test-network.yaml", "--state", state,
 		"--port-offset", strconv.Itoa(offset)}, &out, &errOut)
-	want := "port " + strconv.Itoa(port) + " (profiles.default.chaincode.serverPort) is already in use"
+	want := "127.0.0.3:" + strconv.Itoa(port) + " (profiles.default.chaincode.serverPort) is already in use"
 	if code != 1 || !strings.Contains(errOut.String(), want) {
 		if strings.Contains(errOut.String(), "is not a port") {
 			t.Skipf("offset %d moves other ports out of range", offset)

@@ -77,7 +77,7 @@ func up(o Options, w io.Writer) error {
 		return err
 	}
 	n := &cluster.Net{P: p, Repo: filepath.Dir(cfgPath), State: state, Log: w}
-	if err := n.CheckPorts("profiles." + o.Profile + "."); err != nil {
+	if err := n.CheckPorts("profiles."+o.Profile+".", p.Addrs()); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "==> Fabric tools (%s, fabric-ca %s)\n", fabricbin.FabricVersion, fabricbin.CAVersion)
@@ -156,7 +156,7 @@ func status(o Options, w io.Writer) error {
 		return fmt.Errorf("no network in %s", state)
 	}
 	in, _ := netinfo.Load(state)
-	fmt.Fprintf(w, "%-14s %-5s %-8s %-9s %-20s %s\n", "NODE", "STATE", "PID", "RSS", "PORTS", "HEIGHT")
+	fmt.Fprintf(w, "%-14s %-5s %-8s %-9s %-30s %s\n", "NODE", "STATE", "PID", "RSS", "ADDRESS", "HEIGHT")
 	allUp := true
 	for _, s := range specs {
 		st, pid, rss := "down", "-", "-"
@@ -177,7 +177,7 @@ func status(o Options, w io.Writer) error {
 				height = "?"
 			}
 		}
-		fmt.Fprintf(w, "%-14s %-5s %-8s %-9s %-20s %s\n", s.Name, st, pid, rss, strings.Join(ports, ","), height)
+		fmt.Fprintf(w, "%-14s %-5s %-8s %-9s %-30s %s\n", s.Name, st, pid, rss, s.Addr(0)[:len(s.Addr(0))-1]+strings.Join(ports, ","), height)
 	}
 	if !allUp {
 		return errors.New("some processes are down")

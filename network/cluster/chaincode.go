@@ -7,22 +7,29 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/qrsign/qrsign/network/config"
 	"github.com/qrsign/qrsign/network/proc"
 )
 
 // Deployed is what <state>/chaincode/deployed.json remembers of the last
 // committed definition, so `up` only upgrades when the binary changed.
 type Deployed struct {
-	Hash      string `json:"hash"` // sha256 of the chaincode binary
-	PackageID string `json:"packageId"`
-	Sequence  int64  `json:"sequence"`
-	Policy    string `json:"policy"`
+	Hash     string `json:"hash"` // sha256 of the chaincode binary
+	Sequence int64  `json:"sequence"`
+	Policy   string `json:"policy"`
+	// PackageIDs are per org: each org runs its own chaincode server on its
+	// own host, so its package (connection.json) and package id are its own.
+	PackageIDs map[string]string `json:"packageIds"`
 }
 
 func (n *Net) deployedFile() string { return n.path("chaincode", "deployed.json") }
@@ -97,15 +104,48 @@ func targz(files map[string][]byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (n *Net) chaincodeSpec(packageID string) *proc.Spec {
-	env := append(n.baseEnv(), "CHAINCODE_ID="+packageID, "CHAINCODE_SERVER_ADDRESS="+addr(n.P.Chaincode.ServerPort))
-	return n.spec("chaincode", n.path("bin", "chaincode"), nil, env, n.P.Chaincode.ServerPort)
+func (n *Net) chaincodeSpec(g *config.Org, packageID string) *proc.Spec {
+	port := n.P.Chaincode.ServerPort
+	env := append(n.baseEnv(), "CHAINCODE_ID="+packageID, "CHAINCODE_SERVER_ADDRESS="+hostPort(g.Host, port))
+	return n.spec(chaincodeName(g), g.Host, n.path("bin", "chaincode"), nil, env, port)
+}
+
+func (n *Net) loadDeployed() (Deployed, error) {
+	var d Deployed
+	err := readJSON(n.deployedFile(), &d)
+	return d, err
+}
+
+func (n *Net) saveDeployed(d *Deployed) error { return writeJSON(n.deployedFile(), d) }
+
+// readJSON decodes file into v; a missing file leaves v as it is.
+func readJSON(file string, v any) error {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
+}
+
+func writeJSON(file string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, append(b, '\n'), 0o644)
 }
 
 // DeployChaincode builds the chaincode, and when its binary or the policy
-// changed (or nothing is committed yet) packages it, installs it on every
-// peer, (re)starts the chaincode server, approves for every org and commits
-// the next sequence. Otherwise it only makes sure the server runs.
+// changed (or nothing is committed yet) has every member package it
+// for its own chaincode server, install it on its peers, (re)start that
+// server and approve the next sequence; then the first org commits it.
+// Otherwise it only makes sure each org's server runs.
 func (n *Net) DeployChaincode() (*Deployed, error) {
 	done := n.phase("chaincode: build ./chaincode")
 	hash, err := n.BuildChaincode()
@@ -114,79 +154,127 @@ func (n *Net) DeployChaincode() (*Deployed, error) {
 	}
 	done()
 	policy := n.P.EndorsementPolicy()
-	var prev Deployed
-	if b, err := os.ReadFile(n.deployedFile()); err == nil {
-		json.Unmarshal(b, &prev)
+	prev, err := n.loadDeployed()
+	if err != nil {
+		return nil, err
 	}
-	committed, err := n.committedSequence()
+	g0 := n.members()[0]
+	committed, err := n.committedSequence(g0)
 	if err != nil {
 		return nil, err
 	}
 	if prev.Hash == hash && prev.Policy == policy && committed == prev.Sequence && committed > 0 {
 		fmt.Fprintf(n.Log, "    chaincode unchanged (sequence %d)\n", committed)
-		if err := n.ensureRunning(n.chaincodeSpec(prev.PackageID)); err != nil {
-			return nil, err
+		for _, g := range n.members() {
+			if id, ok := prev.PackageIDs[g.Name]; ok {
+				if err := n.ensureRunning(n.chaincodeSpec(g, id)); err != nil {
+					return nil, err
+				}
+			}
 		}
 		return &prev, nil
 	}
 	seq := committed + 1
-	done = n.phase(fmt.Sprintf("chaincode: package, install, approve, commit %s sequence %d", n.P.Chaincode.Name, seq))
-	label := n.P.Chaincode.Name + "_" + hash[:12]
-	pkg := n.path("chaincode", label+".tar.gz")
-	if err := packageCCaaS(pkg, label, addr(n.P.Chaincode.ServerPort)); err != nil {
-		return nil, err
-	}
-	g0 := n.P.Orgs[0]
-	out, err := n.output(n.peerCLIEnv(g0, firstPeer(g0)), "peer", "lifecycle", "chaincode", "calculatepackageid", pkg)
-	if err != nil {
-		return nil, err
-	}
-	pkgID := strings.TrimSpace(string(out))
-	for _, g := range n.P.Orgs {
-		for _, p := range g.Peers {
-			out, err := n.output(n.peerCLIEnv(g, p), "peer", "lifecycle", "chaincode", "install", pkg)
-			if err != nil && !strings.Contains(string(out), "already successfully installed") {
-				return nil, fmt.Errorf("install on %s: %w", peerName(g, p), err)
-			}
+	done = n.phase(fmt.Sprintf("chaincode: each org packages, installs, approves %s sequence %d; %s commits", n.P.Chaincode.Name, seq, g0.Name))
+	d := &Deployed{Hash: hash, Sequence: seq, Policy: policy, PackageIDs: map[string]string{}}
+	for _, g := range n.members() {
+		if d.PackageIDs[g.Name], err = n.ApproveChaincode(g, hash, seq); err != nil {
+			return nil, err
 		}
 	}
-	// The peer dials the chaincode right after commit: start it first.
-	old, _ := proc.Load(n.RunDir(), "chaincode")
-	if old != nil {
-		old.Stop(5 * time.Second)
-	}
-	if err := n.ensureRunning(n.chaincodeSpec(pkgID)); err != nil {
+	if err := n.commitChaincode(g0, seq); err != nil {
 		return nil, err
 	}
-	ord := n.P.OrdererOrg.Orderers[0]
-	common := []string{"-o", addr(ord.Port), "--tls", "--cafile", n.ordererTLSCA(),
-		"--channelID", n.P.Channel, "--name", n.P.Chaincode.Name, "--version", n.P.Chaincode.Version,
-		"--sequence", fmt.Sprint(seq), "--signature-policy", policy}
-	for _, g := range n.P.Orgs {
-		args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", pkgID}, common...)
-		if err := retry(20*time.Second, func() error { return n.run(n.peerCLIEnv(g, firstPeer(g)), "peer", args...) }); err != nil {
-			return nil, fmt.Errorf("approve for %s: %w", g.MSPID, err)
-		}
-	}
-	args := append([]string{"lifecycle", "chaincode", "commit"}, common...)
-	for _, g := range n.P.Orgs {
-		args = append(args, "--peerAddresses", addr(firstPeer(g).Port), "--tlsRootCertFiles", n.orgTLSCA(g))
-	}
-	if err := retry(20*time.Second, func() error { return n.run(n.peerCLIEnv(g0, firstPeer(g0)), "peer", args...) }); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	d := &Deployed{Hash: hash, PackageID: pkgID, Sequence: seq, Policy: policy}
-	b, _ := json.MarshalIndent(d, "", "  ")
-	if err := os.WriteFile(n.deployedFile(), b, 0o644); err != nil {
+	if err := n.saveDeployed(d); err != nil {
 		return nil, err
 	}
 	done()
 	return d, nil
 }
 
-// committedSequence is the committed definition's sequence, 0 if none.
-func (n *Net) committedSequence() (int64, error) {
-	g := n.P.Orgs[0]
+// ApproveChaincode is one org's step for a chaincode definition: package the
+// chaincode for its own server, install it on its peers, (re)start its
+// server (the peer dials it right after commit) and approve sequence seq
+// with its package id.
+func (n *Net) ApproveChaincode(g *config.Org, hash string, seq int64) (string, error) {
+	label := n.P.Chaincode.Name + "_" + hash[:12]
+	pkg := filepath.Join(n.OrgHome(g.Name), "chaincode", label+".tar.gz")
+	if err := os.MkdirAll(filepath.Dir(pkg), 0o755); err != nil {
+		return "", err
+	}
+	if err := packageCCaaS(pkg, label, hostPort(g.Host, n.P.Chaincode.ServerPort)); err != nil {
+		return "", err
+	}
+	out, err := n.output(n.peerCLIEnv(g, firstPeer(g)), "peer", "lifecycle", "chaincode", "calculatepackageid", pkg)
+	if err != nil {
+		return "", err
+	}
+	pkgID := strings.TrimSpace(string(out))
+	for _, p := range g.Peers {
+		out, err := n.output(n.peerCLIEnv(g, p), "peer", "lifecycle", "chaincode", "install", pkg)
+		if err != nil && !strings.Contains(string(out), "already successfully installed") {
+			return "", fmt.Errorf("install on %s: %w", peerName(g, p), err)
+		}
+	}
+	s := n.chaincodeSpec(g, pkgID)
+	if old, _ := proc.Load(n.RunDir(), s.Name); old != nil && !slices.Equal(old.Env, s.Env) {
+		old.Stop(5 * time.Second)
+	}
+	if err := n.ensureRunning(s); err != nil {
+		return "", err
+	}
+	common, err := n.definitionFlags(seq)
+	if err != nil {
+		return "", err
+	}
+	args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", pkgID}, common...)
+	if err := retry(20*time.Second, func() error { return n.run(n.peerCLIEnv(g, firstPeer(g)), "peer", args...) }); err != nil {
+		return "", fmt.Errorf("approve for %s: %w", g.MSPID, err)
+	}
+	return pkgID, nil
+}
+
+// definitionFlags name the chaincode definition of sequence seq and the
+// ordering service.
+func (n *Net) definitionFlags(seq int64) ([]string, error) {
+	ord, err := n.ordererFlags()
+	if err != nil {
+		return nil, err
+	}
+	policy := n.P.EndorsementPolicy()
+	policyFlag := "--signature-policy"
+	if policy == config.ChannelEndorsement {
+		policyFlag = "--channel-config-policy"
+	}
+	return append(ord, "--channelID", n.P.Channel, "--name", n.P.Chaincode.Name, "--version", n.P.Chaincode.Version,
+		"--sequence", fmt.Sprint(seq), policyFlag, policy), nil
+}
+
+// commitChaincode is g's step: it commits the definition, collecting the
+// endorsements of every member's anchor peer at the address and with the
+// TLS root that member published.
+func (n *Net) commitChaincode(g *config.Org, seq int64) error {
+	common, err := n.definitionFlags(seq)
+	if err != nil {
+		return err
+	}
+	args := append([]string{"lifecycle", "chaincode", "commit"}, common...)
+	for _, m := range n.members() {
+		d, err := n.Definition(m.Name)
+		if err != nil {
+			return err
+		}
+		args = append(args, "--peerAddresses", d.Peers[0].Address, "--tlsRootCertFiles", d.TLSCACert)
+	}
+	if err := retry(20*time.Second, func() error { return n.run(n.peerCLIEnv(g, firstPeer(g)), "peer", args...) }); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// committedSequence is the committed definition's sequence, 0 if none, as
+// org g's peer sees it.
+func (n *Net) committedSequence(g *config.Org) (int64, error) {
 	out, err := n.output(n.peerCLIEnv(g, firstPeer(g)), "peer", "lifecycle", "chaincode", "querycommitted",
 		"--channelID", n.P.Channel, "--name", n.P.Chaincode.Name, "-O", "json")
 	if err != nil {
@@ -213,8 +301,8 @@ func (n *Net) ensureRunning(s *proc.Spec) error {
 	if s.PID() != 0 {
 		return nil
 	}
-	if len(s.Ports) > 0 && !proc.WaitPortFree(s.Ports[0], 5*time.Second) {
-		return &BusyPortError{Port: s.Ports[0], Field: s.Name, Holder: proc.Holder(s.Ports[0])}
+	if len(s.Ports) > 0 && !proc.WaitPortFree(s.Addr(s.Ports[0]), 5*time.Second) {
+		return &BusyPortError{Addr: s.Addr(s.Ports[0]), Field: s.Name, Holder: proc.Holder(s.Ports[0])}
 	}
 	if _, err := s.Start(); err != nil {
 		return err
@@ -225,9 +313,9 @@ func (n *Net) ensureRunning(s *proc.Spec) error {
 	return proc.WaitPort(s, s.Ports[0], 60*time.Second)
 }
 
-// BusyPortError names a port something else already listens on.
+// BusyPortError names an address something else already listens on.
 type BusyPortError struct {
-	Port   int
+	Addr   string // host:port
 	Field  string
 	Holder string // the listening process, when it can be found
 }
@@ -237,5 +325,5 @@ func (e *BusyPortError) Error() string {
 	if e.Holder != "" {
 		by = e.Holder
 	}
-	return fmt.Sprintf("port %d (%s) is already in use by %s; stop it or use --port-offset", e.Port, e.Field, by)
+	return fmt.Sprintf("%s (%s) is already in use by %s; stop it or use --port-offset", e.Addr, e.Field, by)
 }

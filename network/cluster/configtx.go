@@ -1,8 +1,10 @@
 package cluster
 
 import (
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -12,48 +14,70 @@ type m = map[string]any
 func sig(rule string) m      { return m{"Type": "Signature", "Rule": rule} }
 func implicit(rule string) m { return m{"Type": "ImplicitMeta", "Rule": rule} }
 
-// Genesis writes configtx.yaml and the channel's genesis block (Raft, no
-// system channel: orderers join it through channel participation).
+// orgPolicies are a member org's own policies in the channel config (the
+// same for founding members and orgs added later).
+func orgPolicies(id string) map[string]string {
+	return map[string]string{
+		"Readers":     "OR('" + id + ".admin','" + id + ".peer','" + id + ".client')",
+		"Writers":     "OR('" + id + ".admin','" + id + ".client')",
+		"Admins":      "OR('" + id + ".admin')",
+		"Endorsement": "OR('" + id + ".peer')",
+	}
+}
+
+// Genesis is the orderer org's step: configtx.yaml and the channel's
+// genesis block (Raft, no system channel: orderers join it through channel
+// participation), made only from the published definitions of the orderer
+// org and the founding members.
 func (n *Net) Genesis() error {
 	if _, err := os.Stat(n.blockFile()); err == nil {
 		return nil
 	}
 	p := n.P
-	oo := p.OrdererOrg
+	od, err := n.Definition(p.OrdererOrg.Name)
+	if err != nil {
+		return err
+	}
 	var endpoints, consenters []any
-	for _, o := range oo.Orderers {
-		endpoints = append(endpoints, addr(o.Port))
-		crt := filepath.Join(n.ordererDir(o), "tls", "server.crt")
-		consenters = append(consenters, m{"Host": "127.0.0.1", "Port": o.Port, "ClientTLSCert": crt, "ServerTLSCert": crt})
+	for _, o := range od.Orderers {
+		host, port, err := splitHostPort(o.Address)
+		if err != nil {
+			return err
+		}
+		endpoints = append(endpoints, o.Address)
+		consenters = append(consenters, m{"Host": host, "Port": port, "ClientTLSCert": o.TLSCert, "ServerTLSCert": o.TLSCert})
 	}
 	ordererOrg := m{
-		"Name": oo.MSPID, "ID": oo.MSPID, "MSPDir": filepath.Join(n.ordererOrgDir(), "msp"),
+		"Name": od.MSPID, "ID": od.MSPID, "MSPDir": od.MSPDir,
 		"Policies": m{
-			"Readers": sig("OR('" + oo.MSPID + ".member')"),
-			"Writers": sig("OR('" + oo.MSPID + ".member')"),
-			"Admins":  sig("OR('" + oo.MSPID + ".admin')"),
+			"Readers": sig("OR('" + od.MSPID + ".member')"),
+			"Writers": sig("OR('" + od.MSPID + ".member')"),
+			"Admins":  sig("OR('" + od.MSPID + ".admin')"),
 		},
 		"OrdererEndpoints": endpoints,
 	}
 	var orgs []any
 	for _, g := range p.Orgs {
-		id := g.MSPID
-		var anchors []any
-		anchors = append(anchors, m{"Host": "127.0.0.1", "Port": g.Peers[0].Port})
-		orgs = append(orgs, m{
-			"Name": id, "ID": id, "MSPDir": filepath.Join(n.orgDir(g), "msp"),
-			"Policies": m{
-				"Readers":     sig("OR('" + id + ".admin','" + id + ".peer','" + id + ".client')"),
-				"Writers":     sig("OR('" + id + ".admin','" + id + ".client')"),
-				"Admins":      sig("OR('" + id + ".admin')"),
-				"Endorsement": sig("OR('" + id + ".peer')"),
-			},
-			"AnchorPeers": anchors,
-		})
+		d, err := n.Definition(g.Name)
+		if err != nil {
+			return err
+		}
+		host, port, err := splitHostPort(d.Peers[0].Address)
+		if err != nil {
+			return err
+		}
+		pol := m{}
+		for k, v := range orgPolicies(d.MSPID) {
+			pol[k] = sig(v)
+		}
+		orgs = append(orgs, m{"Name": d.MSPID, "ID": d.MSPID, "MSPDir": d.MSPDir, "Policies": pol,
+			"AnchorPeers": []any{m{"Host": host, "Port": port}}})
 	}
 	std := m{"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins")}
 	ordererPolicies := m{"BlockValidation": implicit("ANY Writers")}
-	appPolicies := m{"LifecycleEndorsement": implicit("MAJORITY Endorsement"), "Endorsement": implicit("MAJORITY Endorsement")}
+	// The chaincode's "majority", "all" or "any" is this policy: it counts
+	// the members of the moment, so joining and leaving need no new definition.
+	appPolicies := m{"LifecycleEndorsement": implicit("MAJORITY Endorsement"), "Endorsement": implicit(p.EndorsementRule() + " Endorsement")}
 	for k, v := range std {
 		ordererPolicies[k], appPolicies[k] = v, v
 	}
@@ -95,4 +119,13 @@ func (n *Net) Genesis() error {
 		return err
 	}
 	return os.Rename(tmp, n.blockFile())
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	return h, port, err
 }

@@ -8,11 +8,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-)
 
-// sans lets clients dial every node at 127.0.0.1 or localhost without host
-// name overrides.
-var sans = []string{"localhost", "127.0.0.1"}
+	"github.com/qrsign/qrsign/network/config"
+)
 
 type cgSpec struct {
 	Hostname string   `yaml:"Hostname"`
@@ -29,36 +27,58 @@ type cgOrg struct {
 	} `yaml:"Users"`
 }
 
-// Crypto runs cryptogen once per state directory: node identities and TLS
-// certs, the org admins (OU admin with NodeOUs) and each org's CA key, which
-// its Fabric CA then uses so that CA-enrolled identities are org members.
-func (n *Net) Crypto() error {
-	if _, err := os.Stat(n.orgCACert(n.P.Orgs[len(n.P.Orgs)-1])); err == nil {
+// sans names a node's TLS certificate for its org's address (and localhost).
+func sans(host string) []string { return []string{"localhost", host} }
+
+// OrdererOrgCrypto makes the orderer org's CA, MSP, orderer and admin keys
+// in its own directory (once) and publishes its definition.
+func (n *Net) OrdererOrgCrypto() error {
+	oo := n.P.OrdererOrg
+	org := cgOrg{Name: oo.Name, Domain: oo.Domain, EnableNodeOUs: true}
+	for _, o := range oo.Orderers {
+		org.Specs = append(org.Specs, cgSpec{o.Name, sans(oo.Host)})
+	}
+	if err := n.cryptogen(oo.Name, filepath.Join(n.ordererAdminDir(), "msp", "signcerts", "Admin@"+oo.Domain+"-cert.pem"), "OrdererOrgs", org); err != nil {
+		return err
+	}
+	return n.PublishOrdererOrg()
+}
+
+// OrgCrypto makes a member org's CA (whose key its Fabric CA then signs
+// with, so CA-enrolled identities are org members), MSP, peer, admin and
+// Fabric CA TLS keys in its own directory (once) and publishes its definition.
+func (n *Net) OrgCrypto(g *config.Org) error {
+	org := cgOrg{Name: g.Name, Domain: g.Domain, EnableNodeOUs: true}
+	for _, p := range g.Peers {
+		org.Specs = append(org.Specs, cgSpec{p.Name, sans(g.Host)})
+	}
+	org.Specs = append(org.Specs, cgSpec{"ca", sans(g.Host)}) // TLS server cert of the Fabric CA
+	if err := n.cryptogen(g.Name, filepath.Join(n.orgAdminMSP(g), "signcerts", "Admin@"+g.Domain+"-cert.pem"), "PeerOrgs", org); err != nil {
+		return err
+	}
+	return n.PublishOrg(g)
+}
+
+// cryptogen runs cryptogen for one org into <org home>/crypto unless the file
+// done exists (the admin's certificate: cryptogen makes it last).
+func (n *Net) cryptogen(name, done, kind string, org cgOrg) error {
+	if exists(done) {
 		return nil
 	}
-	oo := cgOrg{Name: n.P.OrdererOrg.Name, Domain: n.P.OrdererOrg.Domain, EnableNodeOUs: true}
-	for _, o := range n.P.OrdererOrg.Orderers {
-		oo.Specs = append(oo.Specs, cgSpec{o.Name, sans})
+	home := n.OrgHome(name)
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
 	}
-	var peerOrgs []cgOrg
-	for _, g := range n.P.Orgs {
-		po := cgOrg{Name: g.Name, Domain: g.Domain, EnableNodeOUs: true}
-		for _, p := range g.Peers {
-			po.Specs = append(po.Specs, cgSpec{p.Name, sans})
-		}
-		po.Specs = append(po.Specs, cgSpec{"ca", sans}) // TLS server cert of the Fabric CA
-		peerOrgs = append(peerOrgs, po)
-	}
-	b, err := yaml.Marshal(map[string]any{"OrdererOrgs": []cgOrg{oo}, "PeerOrgs": peerOrgs})
+	b, err := yaml.Marshal(map[string]any{kind: []cgOrg{org}})
 	if err != nil {
 		return err
 	}
-	cfg := filepath.Join(n.cfgDir(), "crypto-config.yaml")
+	cfg := filepath.Join(home, "crypto-config.yaml")
 	if err := os.WriteFile(cfg, b, 0o644); err != nil {
 		return err
 	}
-	os.RemoveAll(n.cryptoDir())
-	return n.run(nil, "cryptogen", "generate", "--config", cfg, "--output", n.cryptoDir())
+	os.RemoveAll(filepath.Join(home, "crypto"))
+	return n.run(nil, "cryptogen", "generate", "--config", cfg, "--output", filepath.Join(home, "crypto"))
 }
 
 // run runs a Fabric tool from the bin dir and names it when it fails.

@@ -48,47 +48,52 @@ func hasRelayRole(file string) bool {
 	return false
 }
 
-// Enroll enrolls each org's bootstrap registrar and the relay's client
-// identity from the org's Fabric CA (once; kept in the state directory).
+// Enroll has each member enroll its bootstrap registrar and its relay's
+// client identity from its own Fabric CA (once; kept in its own directory).
 func (n *Net) Enroll(in *netinfo.Info) error {
-	for i, g := range n.P.Orgs {
-		o := &in.Orgs[i]
-		if !exists(filepath.Join(n.registrarHome(g), "msp", "signcerts", "cert.pem")) {
-			if _, err := o.Enroll(n.Bin, "admin", "adminpw", n.registrarHome(g)); err != nil {
-				return err
-			}
-		}
-		cert := filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")
-		if exists(cert) {
-			if hasRelayRole(cert) {
-				continue
-			}
-			// State from before the chaincode required the role: grant it and
-			// enroll again (the relay restarts because its identity changed).
-			if err := o.SetUserAttrs(n.Bin, "relay", RelayRoleAttr); err != nil {
-				return err
-			}
-			if err := os.RemoveAll(n.relayIDHome(g)); err != nil {
-				return err
-			}
-		}
-		secret, err := n.secret(g)
-		if err != nil {
-			return err
-		}
-		if err := o.RegisterUser(n.Bin, "relay", secret, RelayRoleAttr); err != nil && !strings.Contains(err.Error(), "already registered") {
-			return err
-		}
-		if _, err := o.Enroll(n.Bin, "relay", secret, n.relayIDHome(g)); err != nil {
+	for i, g := range n.members() {
+		if err := n.EnrollOrg(g, &in.Orgs[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// EnrollOrg is Enroll for one org.
+func (n *Net) EnrollOrg(g *config.Org, o *netinfo.Org) error {
+	if !exists(filepath.Join(n.registrarHome(g), "msp", "signcerts", "cert.pem")) {
+		if _, err := o.Enroll(n.Bin, "admin", "adminpw", n.registrarHome(g)); err != nil {
+			return err
+		}
+	}
+	cert := filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")
+	if exists(cert) {
+		if hasRelayRole(cert) {
+			return nil
+		}
+		// State from before the chaincode required the role: grant it and
+		// enroll again (the relay restarts because its identity changed).
+		if err := o.SetUserAttrs(n.Bin, "relay", RelayRoleAttr); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(n.relayIDHome(g)); err != nil {
+			return err
+		}
+	}
+	secret, err := n.secret(g)
+	if err != nil {
+		return err
+	}
+	if err := o.RegisterUser(n.Bin, "relay", secret, RelayRoleAttr); err != nil && !strings.Contains(err.Error(), "already registered") {
+		return err
+	}
+	_, err = o.Enroll(n.Bin, "relay", secret, n.relayIDHome(g))
+	return err
+}
+
 // secret is the relay identity's enrollment secret, created once.
 func (n *Net) secret(g *config.Org) (string, error) {
-	f := n.path("orgs", g.Name, "relay.secret")
+	f := filepath.Join(n.OrgHome(g.Name), "relay.secret")
 	if b, err := os.ReadFile(f); err == nil {
 		return strings.TrimSpace(string(b)), nil
 	}

@@ -23,10 +23,12 @@ func list(files ...string) string { return "[" + strings.Join(files, ",") + "]" 
 func (n *Net) ordererSpec(o *config.Orderer) *proc.Spec {
 	d := n.ordererDir(o)
 	tls := func(f string) string { return filepath.Join(d, "tls", f) }
-	data := n.path("nodes", o.Name)
+	h := n.P.OrdererOrg.Host
+	addr := func(port int) string { return hostPort(h, port) }
+	data := n.nodeData(n.ordererName(), o.Name)
 	env := append(n.baseEnv(),
 		"FABRIC_CFG_PATH="+n.cfgDir(),
-		"ORDERER_GENERAL_LISTENADDRESS=127.0.0.1",
+		"ORDERER_GENERAL_LISTENADDRESS="+h,
 		fmt.Sprintf("ORDERER_GENERAL_LISTENPORT=%d", o.Port),
 		"ORDERER_GENERAL_LOCALMSPID="+n.P.OrdererOrg.MSPID,
 		"ORDERER_GENERAL_LOCALMSPDIR="+filepath.Join(d, "msp"),
@@ -52,12 +54,13 @@ func (n *Net) ordererSpec(o *config.Orderer) *proc.Spec {
 		"ORDERER_CONSENSUS_WALDIR="+filepath.Join(data, "etcdraft", "wal"),
 		"ORDERER_CONSENSUS_SNAPDIR="+filepath.Join(data, "etcdraft", "snapshot"),
 	)
-	return n.spec(o.Name, filepath.Join(n.Bin, "orderer"), nil, env, o.Port, o.AdminPort, o.OpsPort)
+	return n.spec(o.Name, h, filepath.Join(n.Bin, "orderer"), nil, env, o.Port, o.AdminPort, o.OpsPort)
 }
 
 // peerSpec is a peer with the gateway on, gossip bootstrapped from the org's
 // other peers and a short reconnect interval (readiness in seconds, not 30 s).
 func (n *Net) peerSpec(g *config.Org, p *config.Peer) *proc.Spec {
+	addr := func(port int) string { return hostPort(g.Host, port) }
 	d := n.peerDir(g, p)
 	tls := func(f string) string { return filepath.Join(d, "tls", f) }
 	var boot []string
@@ -69,7 +72,7 @@ func (n *Net) peerSpec(g *config.Org, p *config.Peer) *proc.Spec {
 	if len(boot) == 0 {
 		boot = []string{addr(p.Port)}
 	}
-	data := n.path("nodes", peerName(g, p))
+	data := n.nodeData(g.Name, peerName(g, p))
 	env := append(n.baseEnv(),
 		"FABRIC_CFG_PATH="+n.cfgDir(),
 		"CORE_PEER_ID="+peerHost(g, p),
@@ -94,7 +97,7 @@ func (n *Net) peerSpec(g *config.Org, p *config.Peer) *proc.Spec {
 		"CORE_PEER_GATEWAY_ENABLED=true",
 		"CORE_PEER_PROFILE_ENABLED=false",
 	)
-	return n.spec(peerName(g, p), filepath.Join(n.Bin, "peer"), []string{"node", "start"}, env,
+	return n.spec(peerName(g, p), g.Host, filepath.Join(n.Bin, "peer"), []string{"node", "start"}, env,
 		p.Port, p.ChaincodePort, p.OpsPort)
 }
 
@@ -104,14 +107,14 @@ func (n *Net) caSpec(g *config.Org) *proc.Spec {
 	tls := n.caTLSDir(g)
 	args := []string{"start", "-b", "admin:adminpw",
 		"--home", n.caHome(g),
-		"--address", "127.0.0.1", "--port", fmt.Sprint(g.CA.Port),
+		"--address", g.Host, "--port", fmt.Sprint(g.CA.Port),
 		"--ca.name", caName(g),
 		"--ca.certfile", n.orgCACert(g), "--ca.keyfile", n.orgCAKey(g),
 		"--tls.enabled", "--tls.certfile", filepath.Join(tls, "server.crt"), "--tls.keyfile", filepath.Join(tls, "server.key"),
-		"--operations.listenaddress", addr(g.CA.OpsPort),
-		"--csr.hosts", "localhost,127.0.0.1",
+		"--operations.listenaddress", hostPort(g.Host, g.CA.OpsPort),
+		"--csr.hosts", strings.Join(sans(g.Host), ","),
 	}
-	return n.spec(caName(g), filepath.Join(n.Bin, "fabric-ca-server"), args, n.baseEnv(), g.CA.Port, g.CA.OpsPort)
+	return n.spec(caName(g), g.Host, filepath.Join(n.Bin, "fabric-ca-server"), args, n.baseEnv(), g.CA.Port, g.CA.OpsPort)
 }
 
 // peerCLIEnv is the peer CLI acting as the org admin against peer p.
@@ -122,7 +125,17 @@ func (n *Net) peerCLIEnv(g *config.Org, p *config.Peer) []string {
 		"CORE_PEER_TLS_ENABLED=true",
 		"CORE_PEER_LOCALMSPID=" + g.MSPID,
 		"CORE_PEER_MSPCONFIGPATH=" + n.orgAdminMSP(g),
-		"CORE_PEER_ADDRESS=" + addr(p.Port),
+		"CORE_PEER_ADDRESS=" + hostPort(g.Host, p.Port),
 		"CORE_PEER_TLS_ROOTCERT_FILE=" + n.orgTLSCA(g),
 	}
+}
+
+// ordererFlags are the peer CLI's flags to reach the ordering service, from
+// the orderer org's published definition.
+func (n *Net) ordererFlags() ([]string, error) {
+	od, err := n.Definition(n.ordererName())
+	if err != nil {
+		return nil, err
+	}
+	return []string{"-o", od.Orderers[0].Address, "--tls", "--cafile", od.TLSCACert}, nil
 }

@@ -21,18 +21,20 @@ func TestCheckPortsNamesBusyPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Move every port to one that is free right now, then hold peer0.org2's.
+	// Move every port to one that is free right now, then hold peer0.org2's
+	// on org2's own address.
 	for _, ref := range portRefs(p) {
 		*ref = freePort(t)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p.Orgs[1].Peers[0].Port))
+	at := net.JoinHostPort(p.Orgs[1].Host, strconv.Itoa(p.Orgs[1].Peers[0].Port))
+	l, err := net.Listen("tcp", at)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	n := &Net{P: p, State: t.TempDir()}
-	err = n.CheckPorts("profiles.default.")
-	want := "port " + strconv.Itoa(p.Orgs[1].Peers[0].Port) + " (profiles.default.orgs[1].peers[0].port) is already in use by pid " +
+	err = n.CheckPorts("profiles.default.", p.Addrs())
+	want := at + " (profiles.default.orgs[1].peers[0].port) is already in use by pid " +
 		strconv.Itoa(os.Getpid()) + " ("
 	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "); stop it or use --port-offset") {
 		t.Fatalf("got %v\nwant %s...); stop it or use --port-offset", err, want)

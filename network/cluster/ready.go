@@ -23,20 +23,27 @@ import (
 // is up the gateway may not yet know the other orgs (gossip), hence retries.
 func Ready(in *netinfo.Info, timeout time.Duration) error {
 	for i := range in.Orgs {
-		o := &in.Orgs[i]
-		err := retry(timeout, func() error {
-			conn, gw, err := o.Dial(o.Client, 0)
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			defer gw.Close()
-			_, err = gw.GetNetwork(in.Channel).GetContract(in.Chaincode).Submit("Ping")
+		if err := ReadyOrg(in, &in.Orgs[i], timeout); err != nil {
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("readiness: Ping through %s's gateway: %w", o.Name, flat(err))
 		}
+	}
+	return nil
+}
+
+// ReadyOrg is Ready through one org's gateway.
+func ReadyOrg(in *netinfo.Info, o *netinfo.Org, timeout time.Duration) error {
+	err := retry(timeout, func() error {
+		conn, gw, err := o.Dial(o.Client, 0)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		defer gw.Close()
+		_, err = gw.GetNetwork(in.Channel).GetContract(in.Chaincode).Submit("Ping")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("readiness: Ping through %s's gateway: %w", o.Name, flat(err))
 	}
 	return nil
 }
@@ -45,46 +52,47 @@ func Ready(in *netinfo.Info, timeout time.Duration) error {
 // (as the org admin) unless GetOrgTrust already lists its fingerprint.
 func RegisterSignerCAs(in *netinfo.Info) error {
 	for i := range in.Orgs {
-		o := &in.Orgs[i]
-		certPEM, err := os.ReadFile(o.CA.CACertFile)
-		if err != nil {
+		if err := RegisterSignerCA(in, &in.Orgs[i]); err != nil {
 			return err
 		}
-		blk, _ := pem.Decode(certPEM)
-		if blk == nil {
-			return fmt.Errorf("%s: no PEM certificate", o.CA.CACertFile)
-		}
-		fp := payload.Fingerprint(blk.Bytes)
-		conn, gw, err := o.Dial(o.Admin, 0)
-		if err != nil {
-			return err
-		}
-		err = func() error {
-			defer conn.Close()
-			defer gw.Close()
-			c := gw.GetNetwork(in.Channel).GetContract(in.Chaincode)
-			res, err := c.Evaluate("GetOrgTrust", client.WithArguments(o.MSPID))
-			if err != nil {
-				return fmt.Errorf("GetOrgTrust(%s): %w", o.MSPID, flat(err))
-			}
-			var trust model.OrgTrust
-			if err := json.Unmarshal(res, &trust); err != nil {
-				return fmt.Errorf("GetOrgTrust(%s): %w", o.MSPID, err)
-			}
-			for _, ca := range trust.CAs {
-				if ca.Fingerprint == fp {
-					return nil
-				}
-			}
-			arg, _ := json.Marshal(model.RegisterSignerCARequest{CertPEM: string(certPEM)})
-			if _, err := c.Submit("RegisterSignerCA", client.WithArguments(string(arg))); err != nil {
-				return fmt.Errorf("RegisterSignerCA(%s): %w", o.MSPID, flat(err))
-			}
+	}
+	return nil
+}
+
+// RegisterSignerCA is one org's step of RegisterSignerCAs.
+func RegisterSignerCA(in *netinfo.Info, o *netinfo.Org) error {
+	certPEM, err := os.ReadFile(o.CA.CACertFile)
+	if err != nil {
+		return err
+	}
+	blk, _ := pem.Decode(certPEM)
+	if blk == nil {
+		return fmt.Errorf("%s: no PEM certificate", o.CA.CACertFile)
+	}
+	fp := payload.Fingerprint(blk.Bytes)
+	conn, gw, err := o.Dial(o.Admin, 0)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	defer gw.Close()
+	c := gw.GetNetwork(in.Channel).GetContract(in.Chaincode)
+	res, err := c.Evaluate("GetOrgTrust", client.WithArguments(o.MSPID))
+	if err != nil {
+		return fmt.Errorf("GetOrgTrust(%s): %w", o.MSPID, flat(err))
+	}
+	var trust model.OrgTrust
+	if err := json.Unmarshal(res, &trust); err != nil {
+		return fmt.Errorf("GetOrgTrust(%s): %w", o.MSPID, err)
+	}
+	for _, ca := range trust.CAs {
+		if ca.Fingerprint == fp {
 			return nil
-		}()
-		if err != nil {
-			return err
 		}
+	}
+	arg, _ := json.Marshal(model.RegisterSignerCARequest{CertPEM: string(certPEM)})
+	if _, err := c.Submit("RegisterSignerCA", client.WithArguments(string(arg))); err != nil {
+		return fmt.Errorf("RegisterSignerCA(%s): %w", o.MSPID, flat(err))
 	}
 	return nil
 }

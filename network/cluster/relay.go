@@ -62,39 +62,41 @@ type relayKey struct {
 // HasRelay reports whether the repository has the relay command.
 func (n *Net) HasRelay() bool { return exists(filepath.Join(n.Repo, "relay", "cmd", "relay")) }
 
-// StartRelays builds the relay and runs one per org with its config,
+// StartRelays builds the relay and runs one per member org with its config,
 // waiting for /healthz. It fills in.Orgs[i].Relay.
 func (n *Net) StartRelays(in *netinfo.Info) error {
-	bin := n.path("bin", "relay")
-	if err := goBuild(n.Repo, bin, "./relay/cmd/relay"); err != nil {
+	if err := n.BuildRelay(); err != nil {
 		return err
 	}
-	var specs []*proc.Spec
-	for i, g := range n.P.Orgs {
-		o := &in.Orgs[i]
-		r, s, err := n.relayFiles(g, o, bin)
-		if err != nil {
-			return err
-		}
-		o.Relay = r
-		specs = append(specs, s)
-	}
-	for i, s := range specs {
-		if err := n.restartIfChanged(s, filepath.Join(n.relayIDHome(n.P.Orgs[i]), "msp", "signcerts", "cert.pem")); err != nil {
-			return err
-		}
-	}
-	for i, s := range specs {
-		url := in.Orgs[i].Relay.URL + "/healthz"
-		if err := waitHTTP(s, url, 60*time.Second); err != nil {
+	for i, g := range n.members() {
+		if err := n.StartRelay(g, &in.Orgs[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// BuildRelay builds ./relay/cmd/relay into <state>/bin/relay.
+func (n *Net) BuildRelay() error { return goBuild(n.Repo, n.relayBin(), "./relay/cmd/relay") }
+
+func (n *Net) relayBin() string { return n.path("bin", "relay") }
+
+// StartRelay is one org's step: write its relay config, (re)start its relay
+// when something changed, wait for /healthz and set o.Relay.
+func (n *Net) StartRelay(g *config.Org, o *netinfo.Org) error {
+	r, s, err := n.relayFiles(g, o, n.relayBin())
+	if err != nil {
+		return err
+	}
+	o.Relay = r
+	if err := n.restartIfChanged(s, filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")); err != nil {
+		return err
+	}
+	return waitHTTP(s, r.URL+"/healthz", 60*time.Second)
+}
+
 func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Relay, *proc.Spec, error) {
-	data := n.path("relay-" + g.Name)
+	data := n.relayData(g)
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, nil, err
 	}
@@ -110,9 +112,10 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 			return nil, nil, err
 		}
 	}
-	url := "http://" + addr(g.Relay.Port)
+	listen := hostPort(g.Host, g.Relay.Port)
+	url := "http://" + listen
 	peer := o.Peers[0]
-	cfg := relayConfig{Org: g.Name, Listen: addr(g.Relay.Port), PublicURL: url, DataDir: data,
+	cfg := relayConfig{Org: g.Name, Listen: listen, PublicURL: url, DataDir: data,
 		Channel: n.P.Channel, Chaincode: n.P.Chaincode.Name,
 		Gateway: relayGateway{Endpoint: peer.Address, ServerName: peer.HostName, TLSCACertFile: peer.TLSCACert,
 			MSPID: o.MSPID, CertFile: o.Client.CertFile, KeyFile: o.Client.KeyFile, Endpoints: relayPeers(o.Peers)},
@@ -124,12 +127,12 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 	if err != nil {
 		return nil, nil, err
 	}
-	cfgFile := n.path("config", "relay-"+g.Name+".yaml")
+	cfgFile := filepath.Join(n.OrgHome(g.Name), "relay-"+g.Name+".yaml")
 	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
 		return nil, nil, err
 	}
 	name := relayName(g)
-	s := n.spec(name, bin, []string{"--config", cfgFile}, n.baseEnv(), g.Relay.Port)
+	s := n.spec(name, g.Host, bin, []string{"--config", cfgFile}, n.baseEnv(), g.Relay.Port)
 	return &netinfo.Relay{URL: url, ConfigFile: cfgFile, APIKey: key, PIDFile: s.PIDFile, LogFile: s.LogFile}, s, nil
 }
 

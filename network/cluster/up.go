@@ -4,49 +4,81 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/qrsign/qrsign/network/config"
 	"github.com/qrsign/qrsign/network/netinfo"
 	"github.com/qrsign/qrsign/network/proc"
 )
 
-// Specs are the Fabric processes of the network (CAs, orderers, peers).
+// Specs are the Fabric processes of the network (CAs, orderers, peers)
+// of the orderer org and the current members.
 func (n *Net) Specs() []*proc.Spec {
 	var s []*proc.Spec
-	for _, g := range n.P.Orgs {
+	for _, g := range n.members() {
 		s = append(s, n.caSpec(g))
 	}
 	for _, o := range n.P.OrdererOrg.Orderers {
 		s = append(s, n.ordererSpec(o))
 	}
-	for _, g := range n.P.Orgs {
-		for _, p := range g.Peers {
-			s = append(s, n.peerSpec(g, p))
-		}
+	for _, g := range n.members() {
+		s = append(s, n.orgSpecs(g)...)
 	}
 	return s
 }
 
-// CheckPorts fails, naming the port and its config field, when a port of a
-// process that is not running already is taken: before anything starts.
-func (n *Net) CheckPorts(fieldPrefix string) error {
-	running := map[int]bool{}
-	all := n.Specs()
-	all = append(all, n.chaincodeSpec(""))
-	for _, g := range n.P.Orgs {
-		all = append(all, n.spec(relayName(g), n.path("bin", "relay"), nil, nil, g.Relay.Port))
+// orgSpecs are an org's peers.
+func (n *Net) orgSpecs(g *config.Org) []*proc.Spec {
+	var s []*proc.Spec
+	for _, p := range g.Peers {
+		s = append(s, n.peerSpec(g, p))
 	}
-	for _, s := range all {
-		if saved, err := proc.Load(n.RunDir(), s.Name); err == nil && saved.PID() != 0 {
-			for _, p := range saved.Ports {
-				running[p] = true
+	return s
+}
+
+// CheckPorts fails, naming the address and its config field, when an
+// address of a process that is not running already is taken: before
+// anything starts. addrs are the profile's (Profile.Addrs, OrgAddrs).
+func (n *Net) CheckPorts(fieldPrefix string, addrs []config.Addr) error {
+	running := map[string]bool{}
+	saved, err := proc.LoadAll(n.RunDir())
+	if err != nil {
+		return err
+	}
+	for _, s := range saved {
+		if s.PID() != 0 {
+			for _, p := range s.Ports {
+				running[s.Addr(p)] = true
 			}
 		}
 	}
-	fields, ports := n.P.PortList()
-	for i, p := range ports {
-		if !running[p] && !proc.PortFree(p) {
-			return &BusyPortError{Port: p, Field: fieldPrefix + fields[i], Holder: proc.Holder(p)}
+	for _, a := range addrs {
+		at := hostPort(a.Host, a.Port)
+		if !running[at] && !proc.PortFree(at) {
+			return &BusyPortError{Addr: at, Field: fieldPrefix + a.Field, Holder: proc.Holder(a.Port)}
+		}
+	}
+	return nil
+}
+
+// StartSpecs saves and starts every spec not running and waits for their ports.
+func (n *Net) StartSpecs(specs []*proc.Spec) error {
+	for _, s := range specs {
+		if err := s.Save(n.RunDir()); err != nil {
+			return err
+		}
+		if s.PID() == 0 {
+			if _, err := s.Start(); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range specs {
+		for _, p := range s.Ports {
+			if err := proc.WaitPort(s, p, 60*time.Second); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -60,22 +92,31 @@ func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, err
 		in.ConfigFile, in.PortOffset = configFile, portOffset
 		return in
 	}
-	for _, d := range []string{"config", "run", "log", "nodes", "bin", "chaincode", "channel"} {
+	for _, d := range []string{"config", "run", "log", "bin", "chaincode", "channel"} {
 		if err := os.MkdirAll(n.path(d), 0o755); err != nil {
 			return nil, err
 		}
+	}
+	var err error
+	if n.M, err = n.LoadMembership(); err != nil {
+		return nil, err
 	}
 	// Before any crypto or config carries ports: a later `up` of this state,
 	// even after this one failed, must make the same network.
 	if err := SaveOrigin(n.State, Origin{Profile: profile, ConfigFile: configFile, PortOffset: portOffset}); err != nil {
 		return nil, err
 	}
-	done := n.phase("config and crypto material (cryptogen, configtxgen)")
+	done := n.phase("each org makes its own keys and publishes its definition (cryptogen); the orderer org makes the genesis block (configtxgen)")
 	if err := n.Config(); err != nil {
 		return nil, err
 	}
-	if err := n.Crypto(); err != nil {
+	if err := n.OrdererOrgCrypto(); err != nil {
 		return nil, err
+	}
+	for _, g := range n.P.Orgs {
+		if err := n.OrgCrypto(g); err != nil {
+			return nil, err
+		}
 	}
 	if err := n.Genesis(); err != nil {
 		return nil, err
@@ -83,23 +124,8 @@ func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, err
 	done()
 
 	done = n.phase("start Fabric CAs, orderers, peers")
-	specs := n.Specs()
-	for _, s := range specs {
-		if err := s.Save(n.RunDir()); err != nil {
-			return nil, err
-		}
-		if s.PID() == 0 {
-			if _, err := s.Start(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, s := range specs {
-		for _, p := range s.Ports {
-			if err := proc.WaitPort(s, p, 60*time.Second); err != nil {
-				return nil, err
-			}
-		}
+	if err := n.StartSpecs(n.Specs()); err != nil {
+		return nil, err
 	}
 	done()
 
@@ -161,7 +187,7 @@ func Down(runDir string, grace time.Duration) ([]string, error) {
 		switch {
 		case len(s.Name) > 6 && s.Name[:6] == "relay.":
 			return 0
-		case s.Name == "chaincode":
+		case strings.HasPrefix(s.Name, "chaincode"):
 			return 1
 		case len(s.Name) > 4 && s.Name[:4] == "peer":
 			return 2

@@ -27,6 +27,9 @@ type Profile struct {
 	BlockCutting BlockCutting `yaml:"blockCutting"`
 	OrdererOrg   OrdererOrg   `yaml:"ordererOrg"`
 	Orgs         []*Org       `yaml:"orgs"`
+	// Joining are orgs that are not founding members: `network org add ORG`
+	// brings one into the running channel.
+	Joining []*Org `yaml:"joining,omitempty"`
 }
 
 // Chaincode is the chaincode definition. The sequence is not configured: it
@@ -34,8 +37,10 @@ type Profile struct {
 type Chaincode struct {
 	Name    string `yaml:"name"`
 	Version string `yaml:"version"`
-	// Endorsement is "majority" (more than half of the orgs), "all", "any",
-	// or a literal Fabric signature policy such as "OR('Org1MSP.peer')".
+	// Endorsement is "majority" (more than half of the orgs), "all" or
+	// "any" of the channel's current members (the channel's
+	// Application/Endorsement policy, so it follows membership), or a
+	// literal Fabric signature policy such as "OR('Org1MSP.peer')".
 	Endorsement string `yaml:"endorsement"`
 	// ServerPort is where the chaincode server (chaincode as a service) listens.
 	ServerPort int `yaml:"serverPort"`
@@ -49,9 +54,12 @@ type BlockCutting struct {
 
 // OrdererOrg is the ordering service organisation.
 type OrdererOrg struct {
-	Name     string     `yaml:"name"`
-	MSPID    string     `yaml:"mspId"`
-	Domain   string     `yaml:"domain"`
+	Name   string `yaml:"name"`
+	MSPID  string `yaml:"mspId"`
+	Domain string `yaml:"domain"`
+	// Host is the IP address every node of the org listens on (its own
+	// host; on one machine its own loopback address).
+	Host     string     `yaml:"host"`
 	Orderers []*Orderer `yaml:"orderers"`
 }
 
@@ -65,12 +73,14 @@ type Orderer struct {
 
 // Org is a member org: peers, a Fabric CA, a relay.
 type Org struct {
-	Name   string  `yaml:"name"`
-	MSPID  string  `yaml:"mspId"`
-	Domain string  `yaml:"domain"`
-	CA     CA      `yaml:"ca"`
-	Peers  []*Peer `yaml:"peers"`
-	Relay  Relay   `yaml:"relay"`
+	Name   string `yaml:"name"`
+	MSPID  string `yaml:"mspId"`
+	Domain string `yaml:"domain"`
+	// Host is the IP address the org's nodes listen on (see OrdererOrg.Host).
+	Host  string  `yaml:"host"`
+	CA    CA      `yaml:"ca"`
+	Peers []*Peer `yaml:"peers"`
+	Relay Relay   `yaml:"relay"`
 }
 
 // CA is the org's Fabric CA server.
@@ -172,60 +182,95 @@ func (p *Profile) AddOffset(n int) {
 	if n == 0 {
 		return
 	}
-	for _, pp := range p.ports() {
-		if *pp.port != 0 {
-			*pp.port += n
+	done := map[*int]bool{}
+	for _, a := range p.addrs() {
+		if *a.port != 0 && !done[a.port] {
+			*a.port += n
+			done[a.port] = true
 		}
 	}
 }
 
-type portRef struct {
-	field string
-	port  *int
+// Addr is one listening address of the profile and the field naming its port.
+type Addr struct {
+	Field string // relative to the profile, e.g. orgs[0].peers[0].port
+	Host  string
+	Port  int
 }
 
-// ports lists every port with its field path (relative to the profile).
-func (p *Profile) ports() []portRef {
-	r := []portRef{{"chaincode.serverPort", &p.Chaincode.ServerPort}}
-	for i, o := range p.OrdererOrg.Orderers {
+type addrRef struct {
+	field, host string
+	port        *int
+	joining     bool // of an org in Joining
+}
+
+// addrs lists every listener with its field path (relative to the profile).
+// The chaincode server listens on chaincode.serverPort on every member's host.
+func (p *Profile) addrs() []addrRef {
+	var r []addrRef
+	oo := p.OrdererOrg
+	for i, o := range oo.Orderers {
 		if o == nil {
 			continue
 		}
 		f := fmt.Sprintf("ordererOrg.orderers[%d].", i)
-		r = append(r, portRef{f + "port", &o.Port}, portRef{f + "adminPort", &o.AdminPort}, portRef{f + "opsPort", &o.OpsPort})
+		r = append(r, addrRef{f + "port", oo.Host, &o.Port, false}, addrRef{f + "adminPort", oo.Host, &o.AdminPort, false},
+			addrRef{f + "opsPort", oo.Host, &o.OpsPort, false})
 	}
-	for i, g := range p.Orgs {
-		if g == nil {
-			continue
-		}
-		f := fmt.Sprintf("orgs[%d].", i)
-		r = append(r, portRef{f + "ca.port", &g.CA.Port}, portRef{f + "ca.opsPort", &g.CA.OpsPort})
-		for j, pe := range g.Peers {
-			if pe == nil {
+	member := func(list string, orgs []*Org) {
+		joining := list == "joining"
+		for i, g := range orgs {
+			if g == nil {
 				continue
 			}
-			pf := fmt.Sprintf("%speers[%d].", f, j)
-			r = append(r, portRef{pf + "port", &pe.Port}, portRef{pf + "chaincodePort", &pe.ChaincodePort}, portRef{pf + "opsPort", &pe.OpsPort})
+			at := func(field string, port *int) addrRef { return addrRef{field, g.Host, port, joining} }
+			f := fmt.Sprintf("%s[%d].", list, i)
+			r = append(r, at("chaincode.serverPort", &p.Chaincode.ServerPort),
+				at(f+"ca.port", &g.CA.Port), at(f+"ca.opsPort", &g.CA.OpsPort))
+			for j, pe := range g.Peers {
+				if pe == nil {
+					continue
+				}
+				pf := fmt.Sprintf("%speers[%d].", f, j)
+				r = append(r, at(pf+"port", &pe.Port), at(pf+"chaincodePort", &pe.ChaincodePort), at(pf+"opsPort", &pe.OpsPort))
+			}
+			r = append(r, at(f+"relay.port", &g.Relay.Port))
 		}
-		r = append(r, portRef{f + "relay.port", &g.Relay.Port})
 	}
+	member("orgs", p.Orgs)
+	member("joining", p.Joining)
 	return r
 }
 
-// Ports returns every port of the profile by field path (for the busy-port check).
-func (p *Profile) Ports() map[string]int {
-	m := map[string]int{}
-	for _, r := range p.ports() {
-		m[r.field] = *r.port
+// Addrs returns every listener of the founding members and the orderer
+// org in declaration order (for the busy-port check).
+func (p *Profile) Addrs() []Addr {
+	var out []Addr
+	for _, a := range p.addrs() {
+		if !a.joining {
+			out = append(out, Addr{a.field, a.host, *a.port})
+		}
 	}
-	return m
+	return out
 }
 
-// PortList returns the ports in declaration order with their field names.
-func (p *Profile) PortList() (fields []string, ports []int) {
-	for _, r := range p.ports() {
-		fields = append(fields, r.field)
-		ports = append(ports, *r.port)
+// OrgAddrs returns the listeners of one member org (founding or joining).
+func (p *Profile) OrgAddrs(g *Org) []Addr {
+	var out []Addr
+	for _, a := range p.addrs() {
+		if a.host == g.Host {
+			out = append(out, Addr{a.field, a.host, *a.port})
+		}
 	}
-	return fields, ports
+	return out
+}
+
+// Member returns the founding or joining org with that name or MSP id.
+func (p *Profile) Member(nameOrMSP string) (*Org, bool) {
+	for _, g := range append(append([]*Org{}, p.Orgs...), p.Joining...) {
+		if g != nil && (g.Name == nameOrMSP || g.MSPID == nameOrMSP) {
+			return g, true
+		}
+	}
+	return nil, false
 }

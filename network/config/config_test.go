@@ -16,12 +16,23 @@ profiles:
       name: orderer
       mspId: OrdererMSP
       domain: example.com
+      host: 127.0.0.2
       orderers:
         - {name: orderer0, port: 7050, adminPort: 7053, opsPort: 9440}
     orgs:
       - name: org1
         mspId: Org1MSP
         domain: org1.example.com
+        host: 127.0.0.3
+        ca: {port: 7054, opsPort: 9450}
+        peers:
+          - {name: peer0, port: 7051, chaincodePort: 7052, opsPort: 9443}
+        relay: {port: 7080}
+    joining:
+      - name: org3
+        mspId: Org3MSP
+        domain: org3.example.com
+        host: 127.0.0.5
         ca: {port: 7054, opsPort: 9450}
         peers:
           - {name: peer0, port: 7051, chaincodePort: 7052, opsPort: 9443}
@@ -35,9 +46,21 @@ func TestParseRejectsBadFilesNamingTheField(t *testing.T) {
 		{"unknown key", "channel: qrsign", "channel: qrsign\n    colour: blue",
 			"f.yaml: line 5: field colour not found in type config.Profile"},
 		{"unknown nested key", "ca: {port: 7054", "ca: {prot: 1, port: 7054",
-			"f.yaml: line 17: field prot not found in type config.CA"},
+			"f.yaml: line 19: field prot not found in type config.CA"},
 		{"duplicate port", "relay: {port: 7080}", "relay: {port: 7051}",
-			"f.yaml: profiles.p.orgs[0].relay.port: port 7051 is also profiles.p.orgs[0].peers[0].port"},
+			"f.yaml: profiles.p.orgs[0].relay.port: port 7051 is also profiles.p.orgs[0].peers[0].port (both on 127.0.0.3)"},
+		{"chaincode server port on a member's host", "relay: {port: 7080}", "relay: {port: 9999}",
+			"f.yaml: profiles.p.orgs[0].relay.port: port 9999 is also profiles.p.chaincode.serverPort (both on 127.0.0.3)"},
+		{"missing host", "\n        host: 127.0.0.3", "",
+			"f.yaml: profiles.p.orgs[0].host: required (the IP address the org's nodes listen on, e.g. 127.0.0.3)"},
+		{"host not an IP", "host: 127.0.0.3", "host: org1.example.com",
+			`f.yaml: profiles.p.orgs[0].host: "org1.example.com" is not an IP address`},
+		{"host shared with the orderer org", "host: 127.0.0.3", "host: 127.0.0.2",
+			"f.yaml: profiles.p.orgs[0].host: 127.0.0.2 is also profiles.p.ordererOrg.host: each org has its own address"},
+		{"joining org on a member's host", "host: 127.0.0.5", "host: 127.0.0.3",
+			"f.yaml: profiles.p.joining[0].host: 127.0.0.3 is also profiles.p.orgs[0].host: each org has its own address"},
+		{"joining org repeats a member's MSP id", "mspId: Org3MSP", "mspId: Org1MSP",
+			`f.yaml: profiles.p.joining[0].mspId: "Org1MSP" is also profiles.p.orgs[0].mspId`},
 		{"missing port", "adminPort: 7053, ", "",
 			"f.yaml: profiles.p.ordererOrg.orderers[0].adminPort: required"},
 		{"missing channel", "channel: qrsign", "",
@@ -80,32 +103,63 @@ func TestParseNamesMissingProfile(t *testing.T) {
 	}
 }
 
-func TestOffsetMovesEveryPort(t *testing.T) {
+func TestOffsetMovesEveryPortOnce(t *testing.T) {
 	p, err := Parse("f.yaml", []byte(good), "p", 20000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for f, port := range p.Ports() {
-		if port < 27000 {
-			t.Errorf("%s = %d, not offset", f, port)
+	for _, a := range p.Addrs() {
+		if a.Port < 27000 {
+			t.Errorf("%s = %d, not offset", a.Field, a.Port)
 		}
 	}
-	if got := p.Orgs[0].Peers[0].Port; got != 27051 {
-		t.Errorf("peer port %d, want 27051", got)
+	// The chaincode server port is listed once per member host, offset once.
+	if got := p.Chaincode.ServerPort; got != 29999 {
+		t.Errorf("chaincode server port %d, want 29999", got)
+	}
+	if got := p.Joining[0].Peers[0].Port; got != 27051 {
+		t.Errorf("joining peer port %d, want 27051", got)
+	}
+}
+
+// Addrs are the founding members' and the orderer org's listeners on their
+// own hosts; OrgAddrs one org's, joining or not.
+func TestAddrsAreOnEachOrgsHost(t *testing.T) {
+	p, err := Parse("f.yaml", []byte(good), "p", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range p.Addrs() {
+		got[a.Field] = a.Host
+	}
+	want := map[string]string{"ordererOrg.orderers[0].port": "127.0.0.2", "orgs[0].peers[0].port": "127.0.0.3",
+		"chaincode.serverPort": "127.0.0.3", "orgs[0].relay.port": "127.0.0.3"}
+	for f, h := range want {
+		if got[f] != h {
+			t.Errorf("%s on %q, want %q", f, got[f], h)
+		}
+	}
+	if _, ok := got["joining[0].peers[0].port"]; ok {
+		t.Error("Addrs lists a joining org")
+	}
+	j := p.OrgAddrs(p.Joining[0])
+	if len(j) != 7 || j[0].Host != "127.0.0.5" || j[0].Field != "chaincode.serverPort" {
+		t.Errorf("OrgAddrs(org3) = %+v", j)
 	}
 }
 
 func TestEndorsementPolicy(t *testing.T) {
 	p := &Profile{Orgs: []*Org{{MSPID: "A"}, {MSPID: "B"}, {MSPID: "C"}}}
-	for _, tc := range []struct{ in, want string }{
-		{"majority", "OutOf(2,'A.peer','B.peer','C.peer')"},
-		{"all", "OutOf(3,'A.peer','B.peer','C.peer')"},
-		{"any", "OutOf(1,'A.peer','B.peer','C.peer')"},
-		{"OR('A.member')", "OR('A.member')"},
+	for _, tc := range []struct{ in, policy, rule string }{
+		{"majority", "/Channel/Application/Endorsement", "MAJORITY"},
+		{"all", "/Channel/Application/Endorsement", "ALL"},
+		{"any", "/Channel/Application/Endorsement", "ANY"},
+		{"OR('A.member')", "OR('A.member')", "MAJORITY"},
 	} {
 		p.Chaincode.Endorsement = tc.in
-		if got := p.EndorsementPolicy(); got != tc.want {
-			t.Errorf("%s: got %s want %s", tc.in, got, tc.want)
+		if got, rule := p.EndorsementPolicy(), p.EndorsementRule(); got != tc.policy || rule != tc.rule {
+			t.Errorf("%s: got %s %s want %s %s", tc.in, got, rule, tc.policy, tc.rule)
 		}
 	}
 }

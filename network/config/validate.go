@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 )
@@ -72,6 +73,8 @@ func (v *validator) check(p *Profile) {
 	v.match("ordererOrg.name", oo.Name, reName, "org name")
 	v.match("ordererOrg.mspId", oo.MSPID, reMSPID, "MSP id")
 	v.match("ordererOrg.domain", oo.Domain, reDomain, "domain")
+	hosts := map[string]string{}
+	v.host("ordererOrg.host", oo.Host, hosts)
 	if len(oo.Orderers) == 0 {
 		v.fail("ordererOrg.orderers", "at least one orderer required")
 	}
@@ -97,8 +100,44 @@ func (v *validator) check(p *Profile) {
 		v.fail("orgs", "at least one member org required")
 	}
 	msps := map[string]string{oo.MSPID: v.prefix + ".ordererOrg.mspId"}
-	for i, g := range p.Orgs {
-		f := fmt.Sprintf("orgs[%d]", i)
+	v.orgs("orgs", p.Orgs, msps, hosts, unique)
+	v.orgs("joining", p.Joining, msps, hosts, unique)
+
+	seen := map[string]string{}
+	for _, r := range p.addrs() {
+		switch n := *r.port; {
+		case n == 0:
+			v.fail(r.field, "required")
+		case n < 1 || n > 65535:
+			v.fail(r.field, "%d is not a port (1-65535)", n)
+		default:
+			at := net.JoinHostPort(r.host, fmt.Sprint(n))
+			if prev, ok := seen[at]; ok {
+				v.fail(r.field, "port %d is also %s (both on %s)", n, prev, r.host)
+			}
+			seen[at] = v.prefix + "." + r.field
+		}
+	}
+}
+
+// host checks that an org's host is an IP address no other org uses.
+func (v *validator) host(field, h string, hosts map[string]string) {
+	switch {
+	case h == "":
+		v.fail(field, "required (the IP address the org's nodes listen on, e.g. 127.0.0.3)")
+	case net.ParseIP(h) == nil:
+		v.fail(field, "%q is not an IP address", h)
+	default:
+		if prev, ok := hosts[h]; ok {
+			v.fail(field, "%s is also %s: each org has its own address", h, prev)
+		}
+		hosts[h] = v.prefix + "." + field
+	}
+}
+
+func (v *validator) orgs(list string, orgs []*Org, msps, hosts map[string]string, unique func(field, name string)) {
+	for i, g := range orgs {
+		f := fmt.Sprintf("%s[%d]", list, i)
 		if g == nil {
 			v.fail(f, "empty")
 			continue
@@ -111,6 +150,7 @@ func (v *validator) check(p *Profile) {
 		}
 		msps[g.MSPID] = v.prefix + "." + f + ".mspId"
 		v.match(f+".domain", g.Domain, reDomain, "domain")
+		v.host(f+".host", g.Host, hosts)
 		if len(g.Peers) == 0 {
 			v.fail(f+".peers", "at least one peer required")
 		}
@@ -128,37 +168,33 @@ func (v *validator) check(p *Profile) {
 			peerNames[pe.Name] = true
 		}
 	}
-
-	seen := map[int]string{}
-	for _, r := range p.ports() {
-		switch n := *r.port; {
-		case n == 0:
-			v.fail(r.field, "required")
-		case n < 1 || n > 65535:
-			v.fail(r.field, "%d is not a port (1-65535)", n)
-		default:
-			if prev, ok := seen[n]; ok {
-				v.fail(r.field, "port %d is also %s", n, prev)
-			}
-			seen[n] = v.prefix + "." + r.field
-		}
-	}
 }
 
-// EndorsementPolicy returns the Fabric signature policy for the chaincode.
-func (p *Profile) EndorsementPolicy() string {
-	var members []string
-	for _, g := range p.Orgs {
-		members = append(members, "'"+g.MSPID+".peer'")
-	}
-	n := len(members)
+// ChannelEndorsement is the channel policy a chaincode definition names
+// when the profile's endorsement is majority, all or any: the Application
+// group's Endorsement policy, an ImplicitMeta over the members' own
+// Endorsement policies, so it follows membership with no new definition.
+const ChannelEndorsement = "/Channel/Application/Endorsement"
+
+// EndorsementRule is the ImplicitMeta rule of the channel's
+// Application/Endorsement policy (MAJORITY, ALL or ANY; MAJORITY when the
+// chaincode names a literal signature policy instead).
+func (p *Profile) EndorsementRule() string {
 	switch p.Chaincode.Endorsement {
-	case "majority":
-		return fmt.Sprintf("OutOf(%d,%s)", n/2+1, strings.Join(members, ","))
 	case "all":
-		return fmt.Sprintf("OutOf(%d,%s)", n, strings.Join(members, ","))
+		return "ALL"
 	case "any":
-		return fmt.Sprintf("OutOf(1,%s)", strings.Join(members, ","))
+		return "ANY"
+	}
+	return "MAJORITY"
+}
+
+// EndorsementPolicy is the chaincode definition's policy: ChannelEndorsement,
+// or the literal signature policy of the profile.
+func (p *Profile) EndorsementPolicy() string {
+	switch p.Chaincode.Endorsement {
+	case "majority", "all", "any":
+		return ChannelEndorsement
 	}
 	return p.Chaincode.Endorsement
 }

@@ -44,15 +44,6 @@ var sets = []set{
 	{"ca", CAModule, CAVersion, []string{"fabric-ca-server", "fabric-ca-client"}},
 }
 
-// Tools lists every binary the network needs.
-func Tools() []string {
-	var t []string
-	for _, s := range sets {
-		t = append(t, s.tools...)
-	}
-	return t
-}
-
 // CacheRoot is ${QRSIGN_CACHE:-$HOME/.cache/qrsign}.
 func CacheRoot() string {
 	if d := os.Getenv("QRSIGN_CACHE"); d != "" {

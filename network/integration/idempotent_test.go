@@ -32,9 +32,13 @@ func TestUpAgainIsIdempotent(t *testing.T) {
 		}
 	}
 	again := mustInfo(t)
-	if again.ChaincodeSequence != in.ChaincodeSequence || again.PackageID != in.PackageID {
-		t.Errorf("chaincode %s seq %d -> %s seq %d without a change", in.PackageID, in.ChaincodeSequence,
-			again.PackageID, again.ChaincodeSequence)
+	if again.ChaincodeSequence != in.ChaincodeSequence {
+		t.Errorf("chaincode sequence %d -> %d without a change", in.ChaincodeSequence, again.ChaincodeSequence)
+	}
+	for i := range again.Orgs {
+		if again.Orgs[i].PackageID != in.Orgs[i].PackageID {
+			t.Errorf("%s: package %s -> %s without a change", in.Orgs[i].Name, in.Orgs[i].PackageID, again.Orgs[i].PackageID)
+		}
 	}
 	for i := range again.Orgs {
 		if err := ping(contract(t, again, &again.Orgs[i], 0)); err != nil {

@@ -35,12 +35,12 @@ func TestStatusReportsEveryProcessUp(t *testing.T) {
 	if code := cli.Main([]string{"status", "--state", in.StateDir}, &out, &errOut); code != 0 {
 		t.Fatalf("status exited %d: %s\n%s", code, errOut.String(), out.String())
 	}
-	want := []string{"chaincode"}
+	var want []string
 	for _, o := range in.Orderers {
 		want = append(want, o.Name)
 	}
 	for _, g := range in.Orgs {
-		want = append(want, g.CA.Name)
+		want = append(want, g.CA.Name, g.ChaincodeServer.Name)
 		for _, p := range g.Peers {
 			want = append(want, p.Name)
 		}

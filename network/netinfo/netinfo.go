@@ -33,9 +33,9 @@ type Info struct {
 	RunDir            string `json:"runDir,omitempty"`            // saved command lines (see network/proc)
 	ChaincodeVersion  string `json:"chaincodeVersion,omitempty"`  // definition version
 	ChaincodeSequence int64  `json:"chaincodeSequence,omitempty"` // committed definition sequence
-	PackageID         string `json:"packageId,omitempty"`         // chaincode-as-a-service package id
-	EndorsementPolicy string `json:"endorsementPolicy,omitempty"` // signature policy of the definition
-	ChaincodeServer   *Node  `json:"chaincodeServer,omitempty"`   // the chaincode server process (plain gRPC)
+	// EndorsementPolicy is the definition's policy: /Channel/Application/Endorsement
+	// (a majority, all or any of the current members) or a signature policy.
+	EndorsementPolicy string `json:"endorsementPolicy,omitempty"`
 	// OrdererAdminTLS is the orderer org admin's TLS client certificate, which
 	// the orderers' admin endpoints (osnadmin) require.
 	OrdererAdminTLS *Identity `json:"ordererAdminTls,omitempty"`
@@ -48,7 +48,7 @@ type Info struct {
 // Node is an orderer or a peer process.
 type Node struct {
 	Name      string `json:"name"`                // e.g. orderer0, peer0.org1
-	Address   string `json:"address"`             // 127.0.0.1:port of the gRPC listener
+	Address   string `json:"address"`             // host:port of the gRPC listener (the org's own address)
 	TLSCACert string `json:"tlsCaCert"`           // PEM file of the TLS CA that signed its server cert
 	HostName  string `json:"hostName"`            // TLS server name to dial with (a SAN of its cert)
 	AdminAddr string `json:"adminAddr,omitempty"` // orderer admin (osnadmin) listener
@@ -69,7 +69,7 @@ type Identity struct {
 // CA is an org's Fabric CA server.
 type CA struct {
 	Name          string `json:"name"`
-	URL           string `json:"url"`           // https://127.0.0.1:port
+	URL           string `json:"url"`           // https://<org host>:port
 	TLSCertFile   string `json:"tlsCertFile"`   // PEM trusted for the CA's TLS
 	CACertFile    string `json:"caCertFile"`    // the CA certificate that signs enrollment certs (= the signer CA)
 	RegistrarHome string `json:"registrarHome"` // fabric-ca-client home enrolled as the bootstrap registrar
@@ -79,7 +79,7 @@ type CA struct {
 
 // Relay is one org's relay process.
 type Relay struct {
-	URL        string `json:"url"` // http://127.0.0.1:port
+	URL        string `json:"url"` // http://<org host>:port
 	ConfigFile string `json:"configFile"`
 	APIKey     string `json:"apiKey"` // the org's uploading-app key written into its config
 	PIDFile    string `json:"pidFile"`
@@ -90,11 +90,17 @@ type Relay struct {
 type Org struct {
 	Name   string   `json:"name"`  // e.g. org1
 	MSPID  string   `json:"mspId"` // e.g. Org1MSP
+	Host   string   `json:"host"`  // the IP address its nodes listen on
+	Home   string   `json:"home"`  // the directory holding everything the org keeps to itself
 	Peers  []Node   `json:"peers"`
 	CA     CA       `json:"ca"`
 	Admin  Identity `json:"admin"`  // admin OU: may register signer CAs and publish CRLs
 	Client Identity `json:"client"` // the relay's identity, enrolled from the org's Fabric CA
 	Relay  *Relay   `json:"relay,omitempty"`
+	// ChaincodeServer is the org's own chaincode server (plain gRPC, on its
+	// host), PackageID the package its peers run it as.
+	ChaincodeServer *Node  `json:"chaincodeServer,omitempty"`
+	PackageID       string `json:"packageId,omitempty"`
 }
 
 // Load reads <stateDir>/network.json.

@@ -26,9 +26,9 @@ func (in *Info) Node(name string) (*Node, error) {
 				return &in.Orgs[i].Peers[j], nil
 			}
 		}
-	}
-	if in.ChaincodeServer != nil && in.ChaincodeServer.Name == name {
-		return in.ChaincodeServer, nil
+		if cs := in.Orgs[i].ChaincodeServer; cs != nil && cs.Name == name {
+			return cs, nil
+		}
 	}
 	return nil, fmt.Errorf("netinfo: no node %q", name)
 }

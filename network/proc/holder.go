@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Holder describes the process listening on 127.0.0.1:port (or any address),
+// Holder describes the process listening on port (on any address),
 // e.g. "pid 1234 (/path/to/peer node start)", or "" when it cannot be found
 // (another user's process, or no /proc). It makes a busy-port error actionable.
 func Holder(port int) string {

@@ -29,7 +29,8 @@ type Spec struct {
 	Dir     string   `json:"dir"`
 	LogFile string   `json:"logFile"`
 	PIDFile string   `json:"pidFile"`
-	Ports   []int    `json:"ports"` // TCP ports it listens on (first = main)
+	Host    string   `json:"host,omitempty"` // IP address it listens on (its org's host; default 127.0.0.1)
+	Ports   []int    `json:"ports"`          // TCP ports it listens on (first = main)
 
 	// last is the process this Spec started most recently, if any.
 	last atomic.Pointer[run]
@@ -234,12 +235,21 @@ func (s *Spec) RSS() int {
 // port opened.
 var ErrExited = errors.New("exited")
 
-// WaitPort waits until port on 127.0.0.1 accepts TCP connections, failing
-// early (ErrExited) when the process has exited (its log says why).
+// Addr is host:port on the node's host.
+func (s *Spec) Addr(port int) string {
+	h := s.Host
+	if h == "" {
+		h = "127.0.0.1"
+	}
+	return net.JoinHostPort(h, strconv.Itoa(port))
+}
+
+// WaitPort waits until port on the node's host accepts TCP connections,
+// failing early (ErrExited) when the process has exited (its log says why).
 func WaitPort(s *Spec, port int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		c, err := net.DialTimeout("tcp", s.Addr(port), time.Second)
 		if err == nil {
 			c.Close()
 			return nil
@@ -248,7 +258,7 @@ func WaitPort(s *Spec, port int, timeout time.Duration) error {
 			return s.ExitedError()
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: port %d not open after %s; see %s", s.Name, port, timeout, s.LogFile)
+			return fmt.Errorf("%s: %s not open after %s; see %s", s.Name, s.Addr(port), timeout, s.LogFile)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -290,9 +300,9 @@ func (s *Spec) LogTail(n int) string {
 	return "  | " + strings.Join(lines, "\n  | ")
 }
 
-// PortFree reports whether nothing listens on 127.0.0.1:port.
-func PortFree(port int) bool {
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+// PortFree reports whether nothing listens on addr (host:port).
+func PortFree(addr string) bool {
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return false
 	}
@@ -300,11 +310,11 @@ func PortFree(port int) bool {
 	return true
 }
 
-// WaitPortFree waits until nothing listens on port: a stopped process may
+// WaitPortFree waits until nothing listens on addr: a stopped process may
 // release its sockets a moment after it stops being listed as running.
-func WaitPortFree(port int, timeout time.Duration) bool {
+func WaitPortFree(addr string, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
-	for !PortFree(port) {
+	for !PortFree(addr) {
 		if time.Now().After(deadline) {
 			return false
 		}

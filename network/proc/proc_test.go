@@ -91,13 +91,13 @@ func TestPortFreeAndWaitPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if PortFree(port) {
-		t.Fatalf("port %d reported free while listening", port)
+	addr := l.Addr().String()
+	if PortFree(addr) {
+		t.Fatalf("%s reported free while listening", addr)
 	}
 	l.Close()
-	if !WaitPortFree(port, 5*time.Second) {
-		t.Fatalf("port %d not free after close", port)
+	if !WaitPortFree(addr, 5*time.Second) {
+		t.Fatalf("%s not free after close", addr)
 	}
 }
 
@@ -163,7 +163,7 @@ func TestWaitPortTrustsWaitForAProcessItStarted(t *testing.T) {
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 	time.Sleep(100 * time.Millisecond) // the exec has happened: PID() no longer knows it
 	err = WaitPort(s, 1, 300*time.Millisecond)
-	if err == nil || errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "port 1 not open after 300ms") {
+	if err == nil || errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "127.0.0.1:1 not open after 300ms") {
 		t.Fatalf("WaitPort = %v, want the timeout", err)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)

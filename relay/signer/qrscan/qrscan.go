@@ -91,7 +91,9 @@ func Zbarimg(ctx context.Context, path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("qrscan: zbarimg not installed (apt-get install zbar-tools): %w", err)
 	}
-	out, err := exec.CommandContext(ctx, bin, "--raw", "-q", path).Output()
+	// QR codes only: with every symbology on, zbar may also "find" a 1-D
+	// barcode in the QR's modules and print it as a second line.
+	out, err := exec.CommandContext(ctx, bin, "--raw", "-q", "-Sdisable", "-Sqrcode.enable", path).Output()
 	if err != nil {
 		return "", fmt.Errorf("qrscan: zbarimg %s: %w", path, err)
 	}

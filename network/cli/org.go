@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/qrsign/qrsign/network/cluster"
+	"github.com/qrsign/qrsign/network/config"
+	"github.com/qrsign/qrsign/network/fabricbin"
+)
+
+// orgCommand runs `org add|remove|init|join|leave ORG` on the network of
+// the state directory, with the profile, config and port offset it was
+// brought up with.
+func orgCommand(o Options, verb, org string, w io.Writer) error {
+	n, was, err := openNet(o, w)
+	if err != nil {
+		return err
+	}
+	switch verb {
+	case "init":
+		if err := n.OrgInit(was.Profile, org); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s: definition published in %s (send it to the members)\n", org, n.ExchangeDir(org))
+		return nil
+	case "join":
+		in, err := n.OrgJoin(was.Profile, was.ConfigFile, was.PortOffset, org)
+		if err != nil {
+			return err
+		}
+		g, err := in.Org(org)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s joined %s with %d peer(s)\n", org, in.Channel, len(g.Peers))
+		if g.Relay != nil {
+			fmt.Fprintf(w, "  relay %s (API key in %s)\n", g.Relay.URL, g.Relay.ConfigFile)
+		}
+		return nil
+	case "leave":
+		stopped, err := n.OrgLeave(org)
+		fmt.Fprintf(w, "%s: stopped %v\n", org, stopped)
+		return err
+	}
+	change := n.OrgAdd
+	if verb == "remove" {
+		change = n.OrgRemove
+	}
+	ch, _, err := change(was.Profile, was.ConfigFile, was.PortOffset, org)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%s: org %s %s at configuration block %d (signed by %v) in %s\n", n.P.Channel, ch.Org,
+		map[string]string{"add": "added", "remove": "removed"}[verb], ch.Block, ch.Signed, ch.Took.Round(100*time.Millisecond))
+	return nil
+}
+
+// updateCommand runs `update propose|sign|submit` as member as's admin.
+func updateCommand(o Options, as string, args []string, w io.Writer) error {
+	n, was, err := openNet(o, w)
+	if err != nil {
+		return err
+	}
+	m, ok := n.P.Member(as)
+	if !ok {
+		return fmt.Errorf("--as %s: no such org in the profile", as)
+	}
+	switch args[0] {
+	case "propose":
+		file := n.UpdateFile(args[1], args[2])
+		if err := n.Propose(m, args[1], args[2], file); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\n", file)
+	case "sign":
+		if err := n.SignUpdate(m, args[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s signed %s\n", m.Name, args[1])
+	case "submit":
+		block, err := n.SubmitUpdate(m, args[1])
+		if err != nil {
+			return err
+		}
+		if _, err := n.SaveInfo(was.Profile, was.ConfigFile, was.PortOffset); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "submitted by %s: took effect at configuration block %d\n", m.Name, block)
+	}
+	return nil
+}
+
+// openNet opens the network a state directory holds, as `up` made it.
+func openNet(o Options, w io.Writer) (*cluster.Net, cluster.Origin, error) {
+	state, err := o.stateDir()
+	if err != nil {
+		return nil, cluster.Origin{}, err
+	}
+	was, ok, err := cluster.LoadOrigin(state)
+	if err != nil {
+		return nil, was, err
+	}
+	if !ok {
+		return nil, was, fmt.Errorf("no network in %s (bring it up first)", state)
+	}
+	p, err := config.Load(was.ConfigFile, was.Profile, was.PortOffset)
+	if err != nil {
+		return nil, was, err
+	}
+	bin, cfg, err := fabricbin.Ensure(w)
+	if err != nil {
+		return nil, was, err
+	}
+	return &cluster.Net{P: p, Repo: filepath.Dir(was.ConfigFile), State: state, Bin: bin, CfgSrc: cfg, Log: w}, was, nil
+}
