@@ -56,6 +56,12 @@ func TestCheckLeafAcceptsOnlySigningKeys(t *testing.T) {
 			want: "BAD_CERTIFICATE: signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any"},
 		{name: "clientAuth is accepted", mod: func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} }},
 		{name: "document signing is accepted", mod: func(c *x509.Certificate) { c.UnknownExtKeyUsage = []asn1.ObjectIdentifier{docSigning} }},
+		{name: "RFC 9336 document signing is accepted", mod: func(c *x509.Certificate) { c.UnknownExtKeyUsage = []asn1.ObjectIdentifier{docSig} }},
+		{name: "emailProtection is accepted", mod: func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection} }},
+		{name: "anyExtendedKeyUsage is accepted", mod: func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageAny} }},
+		{name: "codeSigning and an unknown usage are refused", mod: func(c *x509.Certificate) {
+			c.ExtKeyUsage, c.UnknownExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}, []asn1.ObjectIdentifier{{1, 2, 3}}
+		}, want: "BAD_CERTIFICATE: signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			curve := elliptic.P256()

@@ -110,12 +110,9 @@ func publishCRL(ctx contractapi.TransactionContextInterface, request string) (st
 	if err != nil {
 		return "", err
 	}
-	crl, err := x509.ParseRevocationList(der)
+	crl, err := certchain.ParseCRL(der, ca)
 	if err != nil {
-		return "", model.Errorf(model.CodeBadCRL, "crlPem: %v", err)
-	}
-	if err := crl.CheckSignatureFrom(ca.Cert); err != nil {
-		return "", model.Errorf(model.CodeBadCRL, "CRL is not signed by CA %s: %v", req.CAFingerprint, err)
+		return "", err
 	}
 	if crl.ThisUpdate.After(t.now.Add(MaxCRLClockSkew)) {
 		return "", model.Errorf(model.CodeBadCRL, "CRL thisUpdate %s is more than %v after the transaction time %s",

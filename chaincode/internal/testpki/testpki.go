@@ -88,7 +88,10 @@ type Leaf struct {
 	NotAfter    time.Time
 	KeyUsage    x509.KeyUsage
 	ExtKeyUsage []x509.ExtKeyUsage
-	IsCA        bool
+	// UnknownExtKeyUsage are usages crypto/x509 has no constant for
+	// (document signing).
+	UnknownExtKeyUsage []asn1.ObjectIdentifier
+	IsCA               bool
 	// Attrs are Fabric CA attributes (e.g. qrsign.role=relay), written as
 	// Fabric CA does: extension 1.2.3.4.5.6.7.8.1 holding {"attrs":{...}}.
 	Attrs map[string]string
@@ -134,6 +137,7 @@ func (ca *CA) Issue(l Leaf) (*x509.Certificate, crypto.Signer) {
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(ca.serial), Subject: pkix.Name{CommonName: l.CN, OrganizationalUnit: l.OUs},
 		NotBefore: l.NotBefore, NotAfter: l.NotAfter, KeyUsage: l.KeyUsage, ExtKeyUsage: l.ExtKeyUsage,
+		UnknownExtKeyUsage:    l.UnknownExtKeyUsage,
 		BasicConstraintsValid: true, IsCA: l.IsCA, ExtraExtensions: attrsExtension(l.Attrs),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, l.Key.Public(), ca.Key)
@@ -145,7 +149,13 @@ func (ca *CA) Issue(l Leaf) (*x509.Certificate, crypto.Signer) {
 
 // Intermediate issues a CA certificate under ca.
 func (ca *CA) Intermediate(cn string) *CA {
-	c, k := ca.Issue(Leaf{CN: cn, OUs: []string{}, IsCA: true})
+	return ca.IntermediateWith(Leaf{CN: cn, OUs: []string{}})
+}
+
+// IntermediateWith issues a CA certificate under ca as l describes (IsCA is set).
+func (ca *CA) IntermediateWith(l Leaf) *CA {
+	l.IsCA = true
+	c, k := ca.Issue(l)
 	return &CA{Cert: c, Key: k, serial: 1}
 }
 
