@@ -12,6 +12,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -46,9 +47,9 @@ func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string,
 		return nil, fmt.Errorf("%w: the session says %d documents and lists %d", ErrBatchMismatch, b.Size, n)
 	}
 	w := s.out()
-	fmt.Fprintf(w, "Batch:      %s (%s), %d documents\n", sess.Title, b.ID, n)
+	fmt.Fprintf(w, "Batch:      %s (%s), %d documents\n", text.Escape(sess.Title), text.Escape(b.ID), n)
 	for i, d := range b.Documents {
-		fmt.Fprintf(w, "  %3d. %s (%s)\n", i+1, d.Title, d.ID)
+		fmt.Fprintf(w, "  %3d. %s (%s)\n", i+1, text.Escape(d.Title), text.Escape(d.ID))
 	}
 
 	// Each document's bytes must hash to its listed sha256; the listed
@@ -81,11 +82,11 @@ func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string,
 		return nil, &HashMismatchError{Source: "session's batch root", Want: root, Got: b.Root}
 	}
 	fmt.Fprintf(w, "Root:       %s  (recomputed from the %d documents; matches the QR code)\n", root, n)
-	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", sess.Signer.ID, sess.Signer.MSPID, sess.Signer.RoutingOrder)
-	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", sess.MatchCode)
+	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", text.Escape(sess.Signer.ID), text.Escape(sess.Signer.MSPID), sess.Signer.RoutingOrder)
+	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", text.Escape(sess.MatchCode))
 	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
 	if purpose == payload.PurposeBatchDecline {
-		fmt.Fprintf(w, "Reason:     %s\n", req.Reason)
+		fmt.Fprintf(w, "Reason:     %s\n", text.Escape(req.Reason))
 	}
 	if err := s.confirm(fmt.Sprintf("%s all %d documents of %q as %s?", verb, n, sess.Title, sess.Signer.ID)); err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
@@ -143,14 +144,14 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	}
 
 	w := s.out()
-	fmt.Fprintf(w, "Document:   %s (%s)\n", sess.Title, sess.DocumentID)
+	fmt.Fprintf(w, "Document:   %s (%s)\n", text.Escape(sess.Title), text.Escape(sess.DocumentID))
 	fmt.Fprintf(w, "SHA-256:    %s  (matches the QR code)\n", got)
-	fmt.Fprintf(w, "Size:       %d bytes, %s\n", len(content), sess.MediaType)
-	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", sess.Signer.ID, sess.Signer.MSPID, sess.Signer.RoutingOrder)
-	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", sess.MatchCode)
+	fmt.Fprintf(w, "Size:       %d bytes, %s\n", len(content), text.Escape(sess.MediaType))
+	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", text.Escape(sess.Signer.ID), text.Escape(sess.Signer.MSPID), sess.Signer.RoutingOrder)
+	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", text.Escape(sess.MatchCode))
 	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
 	if purpose == payload.PurposeDecline {
-		fmt.Fprintf(w, "Declining:  %s\n", req.Reason)
+		fmt.Fprintf(w, "Declining:  %s\n", text.Escape(req.Reason))
 	}
 	if !s.Yes {
 		verb := "Sign"

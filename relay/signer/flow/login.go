@@ -11,6 +11,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
@@ -108,21 +109,14 @@ func clipText(s string) string {
 	return s
 }
 
-// printable drops control characters (a relay's text reaches a terminal) and clips.
+// printable escapes a relay's text (package text: it reaches a terminal) and clips it.
 func printable(s string, max int) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			continue
-		}
-		if b.Len() >= max {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
+	s, cut := text.EscapeClip(s, max)
+	if cut {
+		s += "…"
 	}
-	if b.Len() == 0 {
+	if s == "" {
 		return "(unknown)"
 	}
-	return b.String()
+	return s
 }
