@@ -39,7 +39,13 @@ func decodeJSON(c echo.Context, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return problem.New(model.CodeBadRequest, "request JSON: trailing data after the object")
 	}
-	// encoding/json turned invalid UTF-8 and lone surrogates into U+FFFD.
+	return jsonText(b)
+}
+
+// jsonText refuses, with 400 INVALID_FIELD naming the field, what
+// encoding/json silently turned into U+FFFD: invalid UTF-8 and lone
+// surrogate escapes (package text). Call it after a successful decode.
+func jsonText(b []byte) error {
 	if err := text.CheckJSON(b); err != nil {
 		return problem.New(model.CodeInvalidField, err.Error())
 	}
