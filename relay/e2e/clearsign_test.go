@@ -65,19 +65,13 @@ func TestMisleadingTitlesAreRefusedByTheRelay(t *testing.T) {
 // Fabric gateway, endorsed by a real peer).
 func TestForgedTitleIsRefusedByTheChaincode(t *testing.T) {
 	e := setup(t)
-	conn, gw, err := e.org.Dial(e.org.Admin, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	defer gw.Close()
-	contract := gw.GetNetwork(e.info.Channel).GetContract(e.info.Chaincode)
+	contract := e.adminContract(t)
 	id := unique("forged-cc")
 	req := model.RegisterDocumentRequest{ID: id, SHA256: strings.Repeat("ab", 32), Size: 3, MediaType: "application/pdf",
 		Title: forgedTitle, DocType: "contract", Owner: "e2e-app", Priority: 1, ExpiresAt: time.Now().Add(time.Hour).UTC(),
 		Signers: []model.SignerSpec{{ID: "alice", MSPID: e.org.MSPID, RoutingOrder: 1}}}
 	arg, _ := json.Marshal(req)
-	_, err = contract.SubmitTransaction("RegisterDocument", string(arg))
+	_, err := contract.SubmitTransaction("RegisterDocument", string(arg))
 	const want = "INVALID_FIELD: title: U+000A at byte 25 is a control character"
 	if code, _ := model.CodeOf(err); err == nil || code != model.CodeInvalidField || !strings.Contains(err.Error(), want) {
 		t.Fatalf("RegisterDocument with the forged title: %v\nwant the chaincode's %q", err, want)

@@ -21,7 +21,6 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
 )
 
 // A signer revoked by the org's complete CRL (Fabric CA's gencrl) cannot
@@ -36,25 +35,11 @@ func TestScopedCRLCannotUnrevokeOnTheLedger(t *testing.T) {
 	url := e.scanQR(t, qr)
 	e.revoke(t, carol.id)
 
-	caPEM, err := os.ReadFile(e.org.CA.CACertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := keystore.ParseCert(caPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, contract := e.signerCA(t), e.adminContract(t)
 	key := caKey(t, e.info.StateDir, ca)
 	onlyCA, _ := asn1.Marshal(struct {
 		OnlyCA bool `asn1:"optional,tag:2"`
 	}{true})
-	conn, gw, err := e.org.Dial(e.org.Admin, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	defer gw.Close()
-	contract := gw.GetNetwork(e.info.Channel).GetContract(e.info.Chaincode)
 	for i, tc := range []struct {
 		ext  pkix.Extension
 		want string
