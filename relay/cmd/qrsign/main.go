@@ -37,6 +37,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/signer/enroll"
@@ -288,7 +290,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	s := newScanner(*home, stdin, *fromStdin, *yes, *asJSON, stdout, stderr)
 	req := flow.Request{QR: qr, Relay: *relay, Action: action}
 	if reason != nil {
-		req.Reason = *reason
+		req.Reason = norm.NFC.String(*reason) // the ledger takes NFC only (chaincode/text)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -491,7 +493,7 @@ func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if len(tags) == 0 && *note == "" {
 		return usageError{"annotate needs --tag or --note"}
 	}
-	a := flow.Annotation{Relay: *relay, DocumentID: pos[0], Tags: tags, Note: *note, MSPID: *msp,
+	a := flow.Annotation{Relay: *relay, DocumentID: pos[0], Tags: tags, Note: norm.NFC.String(*note), MSPID: *msp,
 		APIKey: os.Getenv("QRSIGN_API_KEY"), Channel: *channel}
 	if *tokenArg != "" {
 		a.Token = token.FromURL(*tokenArg)

@@ -123,7 +123,7 @@
           $("reason").focus();
           return;
         }
-        reason = $("reason").value.trim();
+        reason = $("reason").value.trim().normalize("NFC"); // the ledger takes NFC only (chaincode/text)
         if (!reason) { QRSetup.status(st, "error", "Say why you decline: the reason is recorded."); $("reason").focus(); return; }
       }
       busy = true;
