@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -20,14 +21,58 @@ import (
 // endorsement and the relay can run the very same code before it submits
 // or when it signs a desktop in.
 
-// oidDocumentSigning is Microsoft's document-signing extended key usage, which
-// some CAs issue for signing keys.
-var oidDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}
+// Document-signing extended key usages: Microsoft's, which some CAs issue
+// for signing keys, and RFC 9336's id-kp-documentSigning.
+var (
+	oidMSDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}
+	oidDocumentSigning   = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
+)
+
+// uses is a set of the extended key usages that count as signing documents.
+type uses uint8
+
+const (
+	useClientAuth uses = 1 << iota
+	useEmailProtection
+	useMSDocumentSigning
+	useDocumentSigning
+	anySigningUse = useClientAuth | useEmailProtection | useMSDocumentSigning | useDocumentSigning
+)
+
+// signingUses is what c's extended key usage allows of signing: every use
+// when it has none or anyExtendedKeyUsage (RFC 5280 §4.2.1.12), else the
+// signing ones it lists (clientAuth: Fabric and TLS-client identities;
+// emailProtection: S/MIME signing keys; the two document-signing OIDs).
+func signingUses(c *x509.Certificate) uses {
+	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		return anySigningUse
+	}
+	var u uses
+	for _, e := range c.ExtKeyUsage {
+		switch e {
+		case x509.ExtKeyUsageAny:
+			return anySigningUse
+		case x509.ExtKeyUsageClientAuth:
+			u |= useClientAuth
+		case x509.ExtKeyUsageEmailProtection:
+			u |= useEmailProtection
+		}
+	}
+	for _, o := range c.UnknownExtKeyUsage {
+		switch {
+		case o.Equal(oidMSDocumentSigning):
+			u |= useMSDocumentSigning
+		case o.Equal(oidDocumentSigning):
+			u |= useDocumentSigning
+		}
+	}
+	return u
+}
 
 // CheckLeaf checks what the signer's certificate may be used for: an
 // end-entity ECDSA P-256 or Ed25519 key; KeyUsage (when present) must allow
-// digitalSignature; ExtKeyUsage (when present) must include clientAuth,
-// emailProtection, document signing or any.
+// digitalSignature; ExtKeyUsage (when present) must include a signing use
+// (signingUses). Verify applies the same uses to every CA above the leaf.
 func CheckLeaf(leaf *x509.Certificate) error {
 	switch k := leaf.PublicKey.(type) {
 	case *ecdsa.PublicKey:
@@ -44,21 +89,10 @@ func CheckLeaf(leaf *x509.Certificate) error {
 	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return model.Errorf(model.CodeBadCertificate, "signer certificate key usage does not allow digitalSignature")
 	}
-	if len(leaf.ExtKeyUsage) == 0 && len(leaf.UnknownExtKeyUsage) == 0 {
-		return nil
+	if signingUses(leaf) == 0 {
+		return model.Errorf(model.CodeBadCertificate, "signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any")
 	}
-	for _, u := range leaf.ExtKeyUsage {
-		switch u {
-		case x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection, x509.ExtKeyUsageAny:
-			return nil
-		}
-	}
-	for _, u := range leaf.UnknownExtKeyUsage {
-		if u.Equal(oidDocumentSigning) {
-			return nil
-		}
-	}
-	return model.Errorf(model.CodeBadCertificate, "signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any")
+	return nil
 }
 
 // CheckValidity fails with CERT_EXPIRED unless every certificate is valid at.
@@ -118,6 +152,7 @@ type Link struct {
 type Verdict struct {
 	Anchor Anchor
 	Links  []Link
+	Paths  [][]*x509.Certificate // every accepted path, leaf first, the chosen one first
 }
 
 // ValidAnchors keeps the anchors valid at; when none is, the error says why.
@@ -171,8 +206,13 @@ func Verify(at time.Time, chain []*x509.Certificate, anchors []Anchor) (Verdict,
 		key  string
 	}
 	var ps []scored
+	var usageErr error
 	for _, p := range paths {
 		if _, ok := byRaw[string(p[len(p)-1].Raw)]; !ok {
+			continue
+		}
+		if err := checkPathUses(p); err != nil {
+			usageErr = err
 			continue
 		}
 		var k strings.Builder
@@ -180,6 +220,9 @@ func Verify(at time.Time, chain []*x509.Certificate, anchors []Anchor) (Verdict,
 			k.WriteString(payload.Fingerprint(p[i].Raw))
 		}
 		ps = append(ps, scored{p, k.String()})
+	}
+	if len(ps) == 0 && usageErr != nil {
+		return Verdict{}, usageErr
 	}
 	if len(ps) == 0 {
 		return Verdict{}, model.Errorf(model.CodeUntrustedChain, "chain verified to an unregistered anchor")
@@ -193,6 +236,7 @@ func Verify(at time.Time, chain []*x509.Certificate, anchors []Anchor) (Verdict,
 	v := Verdict{Anchor: byRaw[string(ps[0].path[len(ps[0].path)-1].Raw)]}
 	seen := map[Link]bool{}
 	for _, s := range ps {
+		v.Paths = append(v.Paths, s.path)
 		for i := 0; i+1 < len(s.path); i++ {
 			a, ok := byRaw[string(s.path[i+1].Raw)]
 			if !ok {
@@ -206,6 +250,47 @@ func Verify(at time.Time, chain []*x509.Certificate, anchors []Anchor) (Verdict,
 		}
 	}
 	return v, nil
+}
+
+// checkPathUses refuses a path on which no signing use is allowed by every
+// certificate, the registered CA included: the extended key usage of a CA
+// constrains what it certifies (as crypto/x509 and browsers read it), so a
+// CA limited to serverAuth cannot issue signers, while a CA without the
+// extension or with anyExtendedKeyUsage constrains nothing.
+func checkPathUses(path []*x509.Certificate) error {
+	u := anySigningUse
+	for i := len(path) - 1; i >= 0; i-- {
+		if u &= signingUses(path[i]); u != 0 {
+			continue
+		}
+		if i == 0 {
+			return model.Errorf(model.CodeUntrustedChain, "the signer certificate's extended key usage (%s) has no signing use its CAs allow",
+				usageNames(path[0]))
+		}
+		return model.Errorf(model.CodeUntrustedChain, "CA %q limits the extended key usage of what it certifies to %s: it cannot issue signer certificates (clientAuth, emailProtection, documentSigning)",
+			Clip(path[i].Subject.CommonName), usageNames(path[i]))
+	}
+	return nil
+}
+
+var usageName = map[x509.ExtKeyUsage]string{x509.ExtKeyUsageServerAuth: "serverAuth", x509.ExtKeyUsageClientAuth: "clientAuth",
+	x509.ExtKeyUsageCodeSigning: "codeSigning", x509.ExtKeyUsageEmailProtection: "emailProtection",
+	x509.ExtKeyUsageTimeStamping: "timeStamping", x509.ExtKeyUsageOCSPSigning: "OCSPSigning"}
+
+// usageNames lists c's extended key usages for a message.
+func usageNames(c *x509.Certificate) string {
+	var s []string
+	for _, e := range c.ExtKeyUsage {
+		if n, ok := usageName[e]; ok {
+			s = append(s, n)
+		} else {
+			s = append(s, fmt.Sprintf("usage %d", e))
+		}
+	}
+	for _, o := range c.UnknownExtKeyUsage {
+		s = append(s, o.String())
+	}
+	return strings.Join(s, ", ")
 }
 
 // SerialHex is how serials are written on the ledger: lowercase hex.

@@ -37,6 +37,11 @@ func TestCheckLeafAcceptsOnlySigningKeys(t *testing.T) {
 			want: "BAD_CERTIFICATE: signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any"},
 		{name: "clientAuth is accepted", leaf: testpki.Leaf{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}},
 		{name: "document signing is accepted", leaf: testpki.Leaf{UnknownExtKeyUsage: []asn1.ObjectIdentifier{docSigning}}},
+		{name: "RFC 9336 document signing is accepted", leaf: testpki.Leaf{UnknownExtKeyUsage: []asn1.ObjectIdentifier{docSig}}},
+		{name: "emailProtection is accepted", leaf: testpki.Leaf{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}}},
+		{name: "anyExtendedKeyUsage is accepted", leaf: testpki.Leaf{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}},
+		{name: "codeSigning and an unknown usage are refused", leaf: testpki.Leaf{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+			UnknownExtKeyUsage: []asn1.ObjectIdentifier{{1, 2, 3}}}, want: "BAD_CERTIFICATE: signer certificate extended key usage allows none of clientAuth, emailProtection, documentSigning, any"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := certchain.CheckLeaf(selfSigned(tc.leaf))

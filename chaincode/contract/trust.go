@@ -117,12 +117,9 @@ func (t *txn) parseCRL(req model.PublishCRLRequest, ca certchain.Anchor) (model.
 	if err != nil {
 		return model.CRLInfo{}, err
 	}
-	crl, err := x509.ParseRevocationList(der)
+	crl, err := certchain.ParseCRL(der, ca)
 	if err != nil {
-		return model.CRLInfo{}, model.Errorf(model.CodeBadCRL, "crlPem: %v", err)
-	}
-	if err := crl.CheckSignatureFrom(ca.Cert); err != nil {
-		return model.CRLInfo{}, model.Errorf(model.CodeBadCRL, "CRL is not signed by CA %s: %v", req.CAFingerprint, err)
+		return model.CRLInfo{}, err
 	}
 	if crl.ThisUpdate.After(t.now.Add(MaxCRLClockSkew)) {
 		return model.CRLInfo{}, model.Errorf(model.CodeBadCRL, "CRL thisUpdate %s is more than %v after the transaction time %s",

@@ -8,9 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/qrsign/qrsign/chaincode/merkle"
+	"github.com/qrsign/qrsign/chaincode/text"
 )
 
 // Field limits. They bound what one transaction can write.
@@ -68,6 +68,10 @@ func DecodeLimit(data []byte, v any, limit int) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return Errorf(CodeBadRequest, "request JSON: trailing data after the object")
 	}
+	// encoding/json turned invalid UTF-8 and lone surrogates into U+FFFD.
+	if err := text.CheckJSON(data); err != nil {
+		return Errorf(CodeInvalidField, "%v", err)
+	}
 	return strictKeys(data, reflect.TypeOf(v))
 }
 
@@ -109,8 +113,8 @@ func (r *RegisterDocumentRequest) Validate(now time.Time) error {
 		return Errorf(CodeInvalidField, "size must not be negative")
 	case !reMedia.MatchString(r.MediaType):
 		return Errorf(CodeInvalidField, "mediaType %q is not a media type", clip(r.MediaType))
-	case !textOK(r.Title, MaxTitleLen) || strings.TrimSpace(r.Title) == "":
-		return Errorf(CodeInvalidField, "title must be 1..%d bytes of printable UTF-8", MaxTitleLen)
+	case strings.TrimSpace(r.Title) == "" || len(r.Title) > MaxTitleLen:
+		return Errorf(CodeInvalidField, "title must be 1..%d bytes, not blank", MaxTitleLen)
 	case !reDocTyp.MatchString(r.DocType):
 		return Errorf(CodeInvalidField, "docType %q must match %s", clip(r.DocType), reDocTyp)
 	case !reSigner.MatchString(r.Owner):
@@ -127,6 +131,9 @@ func (r *RegisterDocumentRequest) Validate(now time.Time) error {
 		return Errorf(CodeInvalidField, "batchOrder must be 0..%d", merkle.MaxLeaves-1)
 	case r.BatchID == "" && r.BatchOrder != 0:
 		return Errorf(CodeInvalidField, "batchOrder needs a batchId")
+	}
+	if err := CheckText("title", r.Title, MaxTitleLen, text.Line); err != nil {
+		return err
 	}
 	seen := make(map[string]bool, len(r.Signers))
 	for i, s := range r.Signers {
@@ -170,10 +177,11 @@ func (r *SignatureRequest) Validate() error {
 		return Errorf(CodeInvalidField, "certChainPem must be 1..%d bytes", MaxChainPEMLen)
 	case r.Signature == "" || len(r.Signature) > 256:
 		return Errorf(CodeInvalidField, "signature must be 1..256 base64 characters")
-	case !textOK(r.Reason, MaxTextLen):
-		return Errorf(CodeInvalidField, "reason must be at most %d bytes of printable UTF-8", MaxTextLen)
 	case r.MSPID != "" && !reID.MatchString(r.MSPID):
 		return Errorf(CodeInvalidField, "mspId %q must match %s", clip(r.MSPID), reID)
+	}
+	if err := CheckText("reason", r.Reason, MaxTextLen, text.Lines); err != nil {
+		return err
 	}
 	switch r.Algorithm {
 	case AlgECDSAP256DER, AlgECDSAP256Raw, AlgEd25519:
@@ -269,8 +277,8 @@ func (r *AnnotateRequest) Validate() error {
 			return Errorf(CodeInvalidField, "tags[%d] %q must match %s", i, clip(t), reTag)
 		}
 	}
-	if !textOK(r.Note, MaxTextLen) {
-		return Errorf(CodeInvalidField, "note must be at most %d bytes of printable UTF-8", MaxTextLen)
+	if err := CheckText("note", r.Note, MaxTextLen, text.Lines); err != nil {
+		return err
 	}
 	if len(r.Tags) == 0 && r.Note == "" {
 		return Errorf(CodeInvalidField, "an annotation needs tags or a note")
@@ -289,10 +297,10 @@ func (r *VoidRequest) Validate() error {
 	if !reID.MatchString(r.DocumentID) {
 		return Errorf(CodeInvalidField, "documentId %q must match %s", clip(r.DocumentID), reID)
 	}
-	if !textOK(r.Reason, MaxTextLen) || strings.TrimSpace(r.Reason) == "" {
-		return Errorf(CodeInvalidField, "reason must be 1..%d bytes of printable UTF-8", MaxTextLen)
+	if strings.TrimSpace(r.Reason) == "" || len(r.Reason) > MaxTextLen {
+		return Errorf(CodeInvalidField, "reason must be 1..%d bytes, not blank", MaxTextLen)
 	}
-	return nil
+	return CheckText("reason", r.Reason, MaxTextLen, text.Lines)
 }
 
 // RegisterSignerCARequest is the argument of RegisterSignerCA. The org is the submitter's MSP.
@@ -329,16 +337,17 @@ func ValidSignerID(id string) bool { return reSigner.MatchString(id) }
 // ValidSHA256 reports whether h is 64 lowercase hex characters.
 func ValidSHA256(h string) bool { return reHex64.MatchString(h) }
 
-func textOK(s string, max int) bool {
-	if len(s) > max || !utf8.ValidString(s) {
-		return false
+// CheckText applies a length limit and the clear-signing rule (package
+// text) to a field a person is shown: INVALID_FIELD naming the field and
+// what is wrong with it.
+func CheckText(field, s string, max int, k text.Kind) error {
+	if len(s) > max {
+		return Errorf(CodeInvalidField, "%s must be at most %d bytes", field, max)
 	}
-	for _, r := range s {
-		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
-			return false
-		}
+	if err := text.Check(s, k); err != nil {
+		return Errorf(CodeInvalidField, "%s: %v", field, err)
 	}
-	return true
+	return nil
 }
 
 // clip keeps error messages short when echoing hostile input.

@@ -211,7 +211,13 @@ func (ca *CA) Signer(cn string) *Signer {
 
 // Intermediate issues a CA certificate under ca.
 func (ca *CA) Intermediate(cn string) *CA {
-	c, k := ca.Issue(Leaf{CN: cn, OUs: []string{}, IsCA: true})
+	return ca.IntermediateWith(Leaf{CN: cn, OUs: []string{}})
+}
+
+// IntermediateWith issues a CA certificate under ca as l describes (IsCA is set).
+func (ca *CA) IntermediateWith(l Leaf) *CA {
+	l.IsCA = true
+	c, k := ca.Issue(l)
 	return &CA{Cert: c, Key: k, serial: 1}
 }
 

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -420,21 +422,7 @@ func (e *env) revoke(t *testing.T, id string) {
 	if err := e.org.RevokeUser(e.info.BinDir, id); err != nil {
 		t.Fatal(err)
 	}
-	caPEM, err := os.ReadFile(e.org.CA.CACertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := keystore.ParseCert(caPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, gw, err := e.org.Dial(e.org.Admin, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	defer gw.Close()
-	contract := gw.GetNetwork(e.info.Channel).GetContract(e.info.Chaincode)
+	ca, contract := e.signerCA(t), e.adminContract(t)
 	for try := 0; ; try++ {
 		crl, err := e.org.GenCRL(e.info.BinDir)
 		if err != nil {
@@ -450,4 +438,30 @@ func (e *env) revoke(t *testing.T, id string) {
 		}
 		time.Sleep(1100 * time.Millisecond)
 	}
+}
+
+// signerCA is the org's Fabric CA certificate, its registered signer CA.
+func (e *env) signerCA(t *testing.T) *x509.Certificate {
+	t.Helper()
+	caPEM, err := os.ReadFile(e.org.CA.CACertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := keystore.ParseCert(caPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca
+}
+
+// adminContract is the qrsign contract as the org's admin, through its first
+// peer's gateway (closed when the test ends).
+func (e *env) adminContract(t *testing.T) *client.Contract {
+	t.Helper()
+	conn, gw, err := e.org.Dial(e.org.Admin, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close(); conn.Close() })
+	return gw.GetNetwork(e.info.Channel).GetContract(e.info.Chaincode)
 }

@@ -64,6 +64,9 @@ func (s *Server) createBatch(c echo.Context) error {
 			if _, err := dec.Token(); err != io.EOF {
 				return problem.New(model.CodeBadRequest, "batch JSON: trailing data after the object")
 			}
+			if err := jsonText(b); err != nil {
+				return err
+			}
 			m.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 			meta = &m
 		case name == "":

@@ -96,6 +96,9 @@ func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
 			if _, err := dec.Token(); err != io.EOF {
 				return nil, problem.New(model.CodeBadRequest, "metadata JSON: trailing data after the object")
 			}
+			if err := jsonText(b); err != nil {
+				return nil, err
+			}
 			m.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 			meta = &m
 		case "file":

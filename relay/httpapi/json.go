@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/problem"
 )
 
@@ -37,6 +38,16 @@ func decodeJSON(c echo.Context, v any) error {
 	// More() would let a stray '}' or ']' through; only the end may follow.
 	if _, err := dec.Token(); err != io.EOF {
 		return problem.New(model.CodeBadRequest, "request JSON: trailing data after the object")
+	}
+	return jsonText(b)
+}
+
+// jsonText refuses, with 400 INVALID_FIELD naming the field, what
+// encoding/json silently turned into U+FFFD: invalid UTF-8 and lone
+// surrogate escapes (package text). Call it after a successful decode.
+func jsonText(b []byte) error {
+	if err := text.CheckJSON(b); err != nil {
+		return problem.New(model.CodeInvalidField, err.Error())
 	}
 	return nil
 }

@@ -156,7 +156,7 @@ func TestLoginShowsTheRequesterAndEndsRevokedSessions(t *testing.T) {
 	alice := h.ca.Signer("alice")
 	ch := decode[login.Challenge](t, h.do("POST", "/v1/login/challenges", nil, "User-Agent", "Mozilla/5.0 (phish\x01ing)"))
 	info := decode[login.Info](t, h.do("GET", "/v1/login/"+ch.Token, nil))
-	if r := info.Requester; r.IP != "192.0.2.1" || r.UserAgent != "Mozilla/5.0 (phishing)" || !r.CreatedAt.Equal(h.clock().Truncate(time.Second)) {
+	if r := info.Requester; r.IP != "192.0.2.1" || r.UserAgent != `Mozilla/5.0 (phish\u0001ing)` || !r.CreatedAt.Equal(h.clock().Truncate(time.Second)) {
 		t.Fatalf("requester %+v", r)
 	}
 	req := h.loginProof(ch.Token, alice.Cert.Raw, func(m []byte) []byte {

@@ -25,7 +25,7 @@ func (c *counting) GetOrgTrust(ctx context.Context, msp string) (*model.OrgTrust
 
 func TestDescribeShowsWhoAskedForTheChallenge(t *testing.T) {
 	f := newFixture(t)
-	ua := "Mozilla/5.0 (X11; Linux x86_64)\x1b[2J evil\n" + strings.Repeat("x", 300)
+	ua := "Mozilla/5.0 (X11; Linux x86_64)\x1b[2J evil\u202e\n" + strings.Repeat("x", 300)
 	ch, err := f.m.CreateFor("203.0.113.7", ua)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestDescribeShowsWhoAskedForTheChallenge(t *testing.T) {
 	}
 	r := info.Requester
 	if r.IP != "203.0.113.7" || !r.CreatedAt.Equal(f.clock().Truncate(time.Second)) || len(r.UserAgent) != MaxUserAgent ||
-		!strings.HasPrefix(r.UserAgent, "Mozilla/5.0 (X11; Linux x86_64)[2J evil") {
+		!strings.HasPrefix(r.UserAgent, `Mozilla/5.0 (X11; Linux x86_64)\u001b[2J evil\u202e\nxxx`) {
 		t.Fatalf("requester %+v", r)
 	}
 }

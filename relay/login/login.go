@@ -10,13 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/problem"
@@ -79,7 +78,7 @@ type challenge struct {
 
 // Requester is who asked for a challenge, shown to the scanner before it
 // signs: a phishing page can show a genuine QR, but not hide where it asked
-// from. UserAgent is clipped and stripped of control characters.
+// from. UserAgent is escaped (package text) and clipped.
 type Requester struct {
 	IP        string    `json:"ip"`
 	UserAgent string    `json:"userAgent"`
@@ -89,17 +88,12 @@ type Requester struct {
 // MaxUserAgent is how much of a requester's User-Agent is kept.
 const MaxUserAgent = 160
 
+// clipUserAgent keeps what the scanner is shown: a browser's header is not
+// refused, but every control, bidi or invisible character in it is written
+// visibly (\u202e), so it can neither forge a line nor hide its end.
 func clipUserAgent(ua string) string {
-	var b strings.Builder
-	for _, r := range ua {
-		if b.Len() >= MaxUserAgent {
-			break
-		}
-		if r >= 0x20 && r != 0x7f && r != utf8.RuneError {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	ua, _ = text.EscapeClip(ua, MaxUserAgent)
+	return ua
 }
 
 // New returns a manager signing challenge tokens with a key derived from

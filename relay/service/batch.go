@@ -15,6 +15,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/problem"
 )
@@ -142,6 +143,9 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta BatchMeta, fil
 	n := len(meta.Documents)
 	if n == 0 || n > MaxBatchDocuments {
 		return nil, problem.Newf(model.CodeInvalidField, "a batch holds 1..%d documents", MaxBatchDocuments)
+	}
+	if err := model.CheckText("title", meta.Title, model.MaxTitleLen, text.Line); err != nil {
+		return nil, problem.From(err)
 	}
 	if meta.ID == "" {
 		meta.ID = batchID(c.Who, meta, files)

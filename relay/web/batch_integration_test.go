@@ -146,7 +146,7 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		var items []string
 		desk.eval(`[...document.querySelectorAll("#file-list li")].map((li) => li.textContent)`, &items)
 		if len(items) != 2 || strings.Contains(items[0], "INVALID") ||
-			!strings.Contains(items[1], "scan") || !strings.HasSuffix(items[1], "documents[1]: title must be 1..256 bytes of printable UTF-8 (INVALID_FIELD)") {
+			!strings.Contains(items[1], "scan") || !strings.HasSuffix(items[1], "documents[1]: title: U+0007 at byte 4 is a control character (INVALID_FIELD)") {
 			t.Errorf("file list %q: want the error next to the second file only", items)
 		}
 		if desk.text(`String(document.getElementById("results-section").hidden)`) != "true" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 )
 
@@ -42,6 +43,6 @@ func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return json.NewEncoder(stdout).Encode(out.Result)
 	}
 	fmt.Fprintf(stdout, "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
-		out.Result.Signer.MSPID, out.Result.Signer.ID, out.Info.RelayURL, out.Result.ChallengeID)
+		text.Escape(out.Result.Signer.MSPID), text.Escape(out.Result.Signer.ID), out.Info.RelayURL, text.Escape(out.Result.ChallengeID))
 	return nil
 }

@@ -38,7 +38,10 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/buildinfo"
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/signer/enroll"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
@@ -313,7 +316,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	s := newScanner(*home, stdin, *fromStdin, *yes, *asJSON, stdout, stderr)
 	req := flow.Request{QR: qr, Relay: *relay, Action: action}
 	if reason != nil {
-		req.Reason = *reason
+		req.Reason = norm.NFC.String(*reason) // the ledger takes NFC only (chaincode/text)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -337,12 +340,12 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 		fmt.Fprintf(stdout, "%s batch %s: %d of its %d documents in tx %s, block %d, %s%s\n", verb, r.DocumentID, len(r.Documents),
 			len(out.Session.Batch.Documents), r.TxID, r.BlockNumber, r.ValidationCode, replay)
 		for _, d := range r.Documents {
-			fmt.Fprintf(stdout, "  %s\n", d)
+			fmt.Fprintf(stdout, "  %s\n", text.Escape(d))
 		}
 		return nil
 	}
 	fmt.Fprintf(stdout, "%s: %s recorded in tx %s, block %d, %s; document %s is %s%s\n",
-		verb, r.EventType, r.TxID, r.BlockNumber, r.ValidationCode, r.DocumentID, r.DocumentStatus, replay)
+		verb, r.EventType, r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(r.DocumentID), r.DocumentStatus, replay)
 	return nil
 }
 
@@ -462,16 +465,16 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			Trust     []string          `json:",omitempty"`
 		}{rep, rep.OK(), v.Delegated, trustNotes})
 	} else {
-		fmt.Fprintf(stdout, "document %s: %s, %d events, %d signatures\n", p.DocumentID, p.Document.Status, len(p.Events), rep.Signatures)
+		fmt.Fprintf(stdout, "document %s: %s, %d events, %d signatures\n", text.Escape(p.DocumentID), text.Escape(string(p.Document.Status)), len(p.Events), rep.Signatures)
 		for _, n := range trustNotes {
-			fmt.Fprintf(stdout, "  note %s\n", n)
+			fmt.Fprintf(stdout, "  note %s\n", text.Escape(n))
 		}
 		for _, c := range rep.Checks {
 			mark := "ok  "
 			if !c.OK {
 				mark = "FAIL"
 			}
-			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, c.Name, c.Detail)
+			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, text.Escape(c.Name), text.Escape(c.Detail))
 		}
 		switch {
 		case !rep.OK():
@@ -516,7 +519,7 @@ func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if len(tags) == 0 && *note == "" {
 		return usageError{"annotate needs --tag or --note"}
 	}
-	a := flow.Annotation{Relay: *relay, DocumentID: pos[0], Tags: tags, Note: *note, MSPID: *msp,
+	a := flow.Annotation{Relay: *relay, DocumentID: pos[0], Tags: tags, Note: norm.NFC.String(*note), MSPID: *msp,
 		APIKey: os.Getenv("QRSIGN_API_KEY"), Channel: *channel}
 	if *tokenArg != "" {
 		a.Token = token.FromURL(*tokenArg)
@@ -544,7 +547,7 @@ func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return json.NewEncoder(stdout).Encode(r)
 	}
 	fmt.Fprintf(stdout, "Annotated: document %s recorded in tx %s, block %d, %s; tags now: %s\n",
-		r.DocumentID, r.TxID, r.BlockNumber, r.ValidationCode, strings.Join(r.Tags, ", "))
+		text.Escape(r.DocumentID), r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(strings.Join(r.Tags, ", ")))
 	return nil
 }
 
@@ -628,7 +631,7 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var prob *relayapi.Problem
 	if errors.As(err, &prob) {
 		for _, e := range prob.Errors {
-			fmt.Fprintf(stderr, "  %s: %s: %s\n", e.File, e.Code, e.Detail)
+			fmt.Fprintf(stderr, "  %s: %s: %s\n", text.Escape(e.File), e.Code, text.Escape(e.Detail))
 		}
 	}
 	if err != nil {
@@ -643,7 +646,7 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !d.Registered {
 			state = "NOT registered"
 			if d.Error != nil {
-				state += ": " + d.Error.Code + " " + d.Error.Detail
+				state += ": " + d.Error.Code + " " + text.Escape(d.Error.Detail)
 			}
 		}
 		fmt.Fprintf(stdout, "  %4d  %-40s  %s  (%s)\n", d.Order, d.ID, d.File, state)

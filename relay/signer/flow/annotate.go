@@ -12,6 +12,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
 
@@ -55,15 +56,15 @@ func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotat
 	}
 	w := s.out()
 	fmt.Fprintf(w, "Document:   %s (%s), %s\n", printable(doc.Title, maxShown), printable(doc.ID, maxShown), doc.Status)
-	fmt.Fprintf(w, "SHA-256:    %s\n", doc.SHA256)
-	fmt.Fprintf(w, "Tags now:   %s\n", strings.Join(doc.Tags, ", "))
+	fmt.Fprintf(w, "SHA-256:    %s\n", text.Escape(doc.SHA256))
+	fmt.Fprintf(w, "Tags now:   %s\n", text.Escape(strings.Join(doc.Tags, ", ")))
 	if len(a.Tags) > 0 {
-		fmt.Fprintf(w, "Adding:     %s\n", strings.Join(a.Tags, ", "))
+		fmt.Fprintf(w, "Adding:     %s\n", text.Escape(strings.Join(a.Tags, ", ")))
 	}
 	if a.Note != "" {
-		fmt.Fprintf(w, "Note:       %s\n", a.Note)
+		fmt.Fprintf(w, "Note:       %s\n", text.Escape(a.Note))
 	}
-	fmt.Fprintf(w, "Signer:     %s (%s)\n", cn, msp)
+	fmt.Fprintf(w, "Signer:     %s (%s)\n", text.Escape(cn), text.Escape(msp))
 	if err := s.confirm(fmt.Sprintf("Annotate %q as %s?", doc.Title, cn)); err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ type fakeRelay struct {
 	content []byte // what GET content serves (tamper by changing it)
 	sha     string // what the QR and session claim
 	channel string
+	title   string // the session's title (old ledger data may hold anything)
 
 	mu          sync.Mutex
 	callbacks   []relayapi.CallbackRequest
@@ -48,7 +49,7 @@ type fakeRelay struct {
 func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
 	sum := sha256.Sum256(content)
 	f := &fakeRelay{t: t, key: []byte("0123456789abcdef0123456789abcdef"), content: content,
-		sha: hex.EncodeToString(sum[:]), channel: "qrsign"}
+		sha: hex.EncodeToString(sum[:]), channel: "qrsign", title: "Lease"}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/sessions/{token}", serveSession(f.key, f.session))
 	mux.HandleFunc("GET /v1/documents/{id}/content", f.serveContent)
@@ -83,7 +84,7 @@ func serveSession(key []byte, build func(tok string, c token.Claims) relayapi.Se
 }
 
 func (f *fakeRelay) session(tok string, c token.Claims) relayapi.Session {
-	s := relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
+	s := relayapi.Session{Token: tok, DocumentID: c.DocID, Title: f.title, SHA256: c.SHA256,
 		Size: int64(len(f.content)), MediaType: "application/pdf",
 		ContentURL: "/v1/documents/" + c.DocID + "/content?token=" + tok,
 		Signer:     model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID, RoutingOrder: 1},

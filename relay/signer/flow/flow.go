@@ -20,6 +20,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
@@ -221,7 +222,7 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", printable(sess.MatchCode, maxShown))
 	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
 	if sub.purpose.IsDecline() {
-		fmt.Fprintf(w, "Reason:     %s\n", reason)
+		fmt.Fprintf(w, "Reason:     %s\n", text.Escape(reason))
 	}
 	if err := s.confirm(sub.question); err != nil {
 		return nil, err

@@ -79,6 +79,25 @@ func TestSignHappyPath(t *testing.T) {
 	}
 }
 
+// A title that would forge a "Document:" line and reverse its end (issue
+// 11; the relay and the ledger refuse it now, old ledger data may hold it)
+// is shown escaped on one line: the prompt's lines are the client's own.
+func TestForgedTitleIsShownEscaped(t *testing.T) {
+	relay := newFakeRelay(t, []byte("%PDF-1.7 lease"))
+	relay.title = "Loan guarantee 500000 EUR\nSHA-256:    (looks fine)\nDocument:   Newsletter subscription\u202e fdp.txt"
+	p := &recordingPrompt{yes: false, secret: "pw"}
+	s := newScanner(t, "alice", p, &sleeps{})
+	_, _ = s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	shown := s.Out.(*bytes.Buffer).String()
+	want := `Document:   Loan guarantee 500000 EUR\nSHA-256:    (looks fine)\nDocument:   Newsletter subscription\u202e fdp.txt (contract-1)` + "\n"
+	if !strings.HasPrefix(shown, want) || strings.Count(shown, "Document:") != 2 || strings.Count(shown, "\nDocument:") != 0 {
+		t.Fatalf("shown:\n%s\nwant it to start with\n%s", shown, want)
+	}
+	if strings.ContainsRune(shown, '\u202e') || len(p.asked) != 1 || strings.ContainsAny(p.asked[0], "\n\u202e") {
+		t.Fatalf("a raw control reached the terminal: shown %q, asked %q", shown, p.asked)
+	}
+}
+
 func TestTamperedContentIsRefusedBeforeAnythingElse(t *testing.T) {
 	relay := newFakeRelay(t, []byte("%PDF-1.7 lease"))
 	relay.content = []byte("%PDF-1.7 lease, rent doubled") // the server's bytes changed after the QR was issued

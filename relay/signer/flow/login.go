@@ -11,6 +11,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
@@ -64,9 +65,9 @@ func (s *Scanner) Login(ctx context.Context, req LoginRequest) (*LoginOutcome, e
 		return nil, err
 	}
 	w := s.out()
-	fmt.Fprintf(w, "Sign in to: %s\n", info.RelayURL)
+	fmt.Fprintf(w, "Sign in to: %s\n", printable(info.RelayURL, maxShown))
 	fmt.Fprintf(w, "As:         %s\n", cert.Subject.CommonName)
-	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", info.MatchCode)
+	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", printable(info.MatchCode, maxShown))
 	fmt.Fprintf(w, "Expires:    %s\n", info.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
 	// A phishing page can show a genuine QR: where it was asked for is the tell.
 	if r := info.Requester; r != nil {
@@ -107,21 +108,14 @@ func clipText(s string) string {
 // maxShown clips a relay's text shown to a person (titles, ids).
 const maxShown = model.MaxTitleLen
 
-// printable drops control characters (a relay's text reaches a terminal) and clips.
+// printable escapes a relay's text (package text: it reaches a terminal) and clips it.
 func printable(s string, max int) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			continue
-		}
-		if b.Len() >= max {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
+	s, cut := text.EscapeClip(s, max)
+	if cut {
+		s += "…"
 	}
-	if b.Len() == 0 {
+	if s == "" {
 		return "(unknown)"
 	}
-	return b.String()
+	return s
 }

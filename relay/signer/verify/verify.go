@@ -15,11 +15,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
 
@@ -172,7 +172,7 @@ func evidenceOf(e model.Event) (*model.SignatureEvidence, payload.Purpose, []str
 
 // signature verifies one evidence record.
 func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose payload.Purpose, tags []string, note, docSHA string) (string, error) {
-	certs, err := keystore.ParseCerts([]byte(ev.CertChainPEM))
+	certs, err := certchain.Parse(ev.CertChainPEM)
 	if err != nil {
 		return "", err
 	}
@@ -232,18 +232,20 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 	if len(mine) == 0 {
 		return "", fmt.Errorf("%w %s (its signature verifies, but nothing says the certificate is one %s issued)", ErrNoTrustedCA, ev.Signer.MSPID, ev.Signer.MSPID)
 	}
-	roots, inter := x509.NewCertPool(), x509.NewCertPool()
-	for _, c := range mine {
-		roots.AddCert(c)
+	// The chaincode's path rules (leaf use, path, CA key usages), at the event's time.
+	anchors := make([]certchain.Anchor, len(mine))
+	for i, c := range mine {
+		anchors[i] = certchain.NewAnchor(c)
 	}
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
+	err = certchain.CheckLeaf(leaf)
+	var verdict certchain.Verdict
+	if err == nil {
+		verdict, err = certchain.Verify(e.Timestamp, certs, anchors)
 	}
-	chains, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: e.Timestamp,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
 		return "", fmt.Errorf("chain at %s: %w", e.Timestamp.Format("2006-01-02T15:04:05Z"), err)
 	}
+	chains := verdict.Paths
 	anchor := chains[0][len(chains[0])-1]
 	if ev.CAFingerprint != "" {
 		found := false

@@ -161,7 +161,7 @@
     const card = el("article", { class: "doc-card", "aria-labelledby": "t-" + d.id, dataset: { doc: d.id } },
       el("div", { class: "doc-head" },
         el("div", {},
-          el("h3", { id: "t-" + d.id, text: d.title }),
+          el("h3", { id: "t-" + d.id, text: QR.showText(d.title) }),
           el("p", { class: "doc-meta" },
             "Document ", el("code", { text: d.id }), " · SHA-256 ", el("code", { title: d.sha256, text: QR.short(d.sha256, 16) }),
             " · registered in tx ", el("code", { title: reg.txId, text: QR.short(reg.txId, 12) }), " (block " + reg.blockNumber + ")")),
@@ -312,7 +312,7 @@
     const all = loadDocs();
     const rows = all.filter((d) => (!q || d.title.toLowerCase().includes(q) || d.id.toLowerCase().includes(q)) && (!st || d.status === st));
     $("records-body").replaceChildren(...rows.map((d) => el("tr", {},
-      el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: d.title })),
+      el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: QR.showText(d.title) })),
       el("td", {}, el("code", { text: d.id })),
       el("td", { text: QR.fmtLocal(d.createdAt) }),
       el("td", { text: String(d.priority) }),
@@ -412,7 +412,7 @@
       const rows = (page.records || []).map((d) => {
         const me = (d.signers || []).find((s) => s.mspId === who.mspId && s.id === who.id);
         return el("tr", { dataset: { doc: d.id } },
-          el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: d.title })),
+          el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: QR.showText(d.title) })),
           el("td", {}, el("code", { text: d.id })),
           el("td", { text: QR.fmtLocal(d.createdAt) }),
           el("td", {}, badge(d.effectiveStatus || d.status)),

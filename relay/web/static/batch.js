@@ -61,7 +61,7 @@
     const statusBox = el("span", { class: "doc-status", "aria-live": "polite" });
     const rows = b.documents.map((d) => el("tr", { dataset: { doc: d.id, status: d.status || "" } },
       el("td", { text: String(d.order) }),
-      el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: d.title || d.file })),
+      el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: QR.showText(d.title || d.file) })),
       el("td", {}, el("code", { text: d.id })),
       el("td", { class: "doc-state" }, badge(d.registered ? d.status : "UNREGISTERED")),
       el("td", { class: "doc-signed", text: "" })));
@@ -74,7 +74,7 @@
     const card = el("article", { class: "doc-card batch-card", "aria-labelledby": sid, dataset: { batch: b.id } },
       el("div", { class: "doc-head" },
         el("div", {},
-          el("h3", { id: sid, text: b.title }),
+          el("h3", { id: sid, text: QR.showText(b.title) }),
           el("p", { class: "doc-meta" },
             "Batch ", el("code", { text: b.id }), " · " + b.total + " documents · Merkle root ",
             el("code", { title: b.root, text: QR.short(b.root, 16) }))),

@@ -150,6 +150,20 @@
     return (n / (1 << 20)).toFixed(1) + " MiB";
   }
 
+  // showText is how a page shows untrusted text (titles, ids, reasons, user
+  // agents from the relay or the ledger), as chaincode/text.Escape does:
+  // controls, line separators and invisible formatting characters (bidi
+  // overrides and isolates, zero-width, BOM, tags) are written visibly
+  // (\n, \u202e), so no text can reorder or hide what stands around it.
+  function showText(s) {
+    return String(s == null ? "" : s).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, (c) => {
+      const named = { "\n": "\\n", "\r": "\\r", "\t": "\\t" }[c];
+      if (named) return named;
+      const cp = c.codePointAt(0);
+      return cp > 0xffff ? "\\U" + cp.toString(16).padStart(8, "0") : "\\u" + cp.toString(16).padStart(4, "0");
+    });
+  }
+
   function short(s, n) { n = n || 12; return s && s.length > n ? s.slice(0, n) + "…" : (s || ""); }
 
   function badge(status) {
@@ -184,5 +198,5 @@
     input.addEventListener("blur", () => zone.classList.remove("focus"));
   }
 
-  window.QR = { meta, apiKey, api, apiJSON, ApiError, sha256Hex, sha256Fallback, el, fmtTime, fmtLocal, fmtSize, short, badge, describe, dropzone, sleep };
+  window.QR = { meta, apiKey, api, apiJSON, ApiError, sha256Hex, sha256Fallback, el, fmtTime, fmtLocal, fmtSize, short, showText, badge, describe, dropzone, sleep };
 })();

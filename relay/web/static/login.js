@@ -42,7 +42,7 @@
     if (c.requester) { // where the sign-in was asked for: a phishing page can show a genuine QR, not hide this
       $("expires").parentNode.append(el("dt", { text: "Asked from" }),
         el("dd", { id: "requester-ip", text: c.requester.ip + " · " + QR.fmtLocal(c.requester.createdAt) }),
-        el("dt", { text: "Browser" }), el("dd", { id: "requester-ua", class: "break", text: c.requester.userAgent || "unknown" }));
+        el("dt", { text: "Browser" }), el("dd", { id: "requester-ua", class: "break", text: QR.showText(c.requester.userAgent) || "unknown" }));
     }
     $("details").hidden = false;
     const own = (QR.meta("public-url") || location.origin).replace(/\/+$/, "");

@@ -57,10 +57,10 @@
   function row(d) {
     const signed = (d.signers || []).filter((s) => s.status === "SIGNED").length;
     return el("tr", { dataset: { doc: d.id } },
-      el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: d.title })),
+      el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: QR.showText(d.title) })),
       el("td", {}, el("code", { text: d.id })),
       el("td", { text: d.docType || "" }),
-      el("td", { text: d.owner || "" }),
+      el("td", { text: QR.showText(d.owner) }),
       el("td", { text: QR.fmtLocal(d.createdAt) }),
       el("td", {}, badge(d.effectiveStatus || d.status)),
       el("td", { text: signed + " of " + (d.signers || []).length }));

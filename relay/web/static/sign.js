@@ -31,12 +31,12 @@
       check("error", m[0], (m[1] ? m[1] + " " : "") + "(" + describe(err) + ")");
       return;
     }
-    document.title = s.title + " · qrsign";
-    $("doc-title").textContent = s.title;
+    document.title = QR.showText(s.title) + " · qrsign";
+    $("doc-title").textContent = QR.showText(s.title);
     $("match-code").textContent = s.matchCode;
-    $("signer").textContent = s.signer.id + " (" + s.signer.mspId + ")";
-    $("doc-id").textContent = s.documentId;
-    $("doc-type").textContent = s.mediaType + " · " + QR.fmtSize(s.size);
+    $("signer").textContent = QR.showText(s.signer.id + " (" + s.signer.mspId + ")");
+    $("doc-id").textContent = QR.showText(s.documentId);
+    $("doc-type").textContent = QR.showText(s.mediaType) + " · " + QR.fmtSize(s.size);
     $("doc-hash").textContent = s.sha256;
     $("expires").textContent = QR.fmtLocal(s.expiresAt);
     $("cli").textContent = "qrsign sign '" + location.href + "'";
@@ -123,7 +123,7 @@
           $("reason").focus();
           return;
         }
-        reason = $("reason").value.trim();
+        reason = $("reason").value.trim().normalize("NFC"); // the ledger takes NFC only (chaincode/text)
         if (!reason) { QRSetup.status(st, "error", "Say why you decline: the reason is recorded."); $("reason").focus(); return; }
       }
       busy = true;
@@ -165,9 +165,9 @@
       const signed = action === "sign";
       check(signed ? "signed" : "declined", (signed ? "Signed " : "Declined ") + n + " of " + s.batch.size + " documents",
         "One " + (signed ? "signature" : "decline") + " over the batch's Merkle root, recorded for each document in block " + res.blockNumber + ".");
-      const titles = new Map(s.batch.documents.map((d) => [d.id, d.title]));
+      const titles = new Map(s.batch.documents.map((d) => [d.id, QR.showText(d.title)]));
       $("check").append(el("ol", { id: "signed-docs" }, ...(res.documents || []).map((id) =>
-        el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: (titles.get(id) || id) + " (" + id + ")" })))));
+        el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: (titles.get(id) || QR.showText(id)) + " (" + QR.showText(id) + ")" })))));
     } else {
       check(action === "sign" ? "signed" : "declined", action === "sign" ? "Signed" : "Declined",
         "Your " + (action === "sign" ? "signature" : "decline") + " is recorded on the ledger in block " + res.blockNumber + ".");
@@ -204,7 +204,7 @@
   // A batch session: every document is downloaded and hashed, and the Merkle
   // root the signer would sign is recomputed from those hashes.
   async function batch(s) {
-    $("doc-id").textContent = s.batch.id;
+    $("doc-id").textContent = QR.showText(s.batch.id);
     $("doc-type").textContent = s.batch.size + " documents (one signature signs or declines them all)";
     $("doc-hash").textContent = s.batch.root + " (Merkle root)";
     $("cli").textContent = "qrsign sign '" + location.href + "'";
@@ -221,11 +221,11 @@
         return;
       }
       if (got !== d.sha256) {
-        check("mismatch", "Do not sign: " + d.title + " does not match", "Its SHA-256 is " + got + ", the batch names " + d.sha256 + ".");
+        check("mismatch", "Do not sign: " + QR.showText(d.title) + " does not match", "Its SHA-256 is " + got + ", the batch names " + d.sha256 + ".");
         return;
       }
       leaves.push(unhex(got));
-      list.append(el("li", { text: d.title + " (" + d.id + ")" }));
+      list.append(el("li", { text: QR.showText(d.title + " (" + d.id + ")") }));
     }
     if (leaves.length !== s.batch.size || hex(await mth(leaves)) !== s.batch.root) {
       check("mismatch", "Do not sign: the batch does not match its root", "The documents received do not make up the batch the signature would cover.");

@@ -138,7 +138,7 @@
     $("matches-help").textContent = what + (res.more ? " (the first " + list.length + " are listed)." : ". Choose one to see its record.");
     $("matches").replaceChildren(...list.map((m, i) => el("li", {},
       el("button", { type: "button", class: "secondary", "aria-current": i === pick ? "true" : "false", dataset: { doc: m.documentId } },
-        el("span", { text: m.title || "registered " + fmtTime(m.registration.at) + " UTC" }), el("code", { text: m.documentId }), badge(m.status),
+        el("span", { text: QR.showText(m.title) || "registered " + fmtTime(m.registration.at) + " UTC" }), el("code", { text: m.documentId }), badge(m.status),
         el("span", { class: m.verified ? "check-ok" : "check-bad", text: m.verified ? "verified" : "fails verification" })))));
     $("matches").querySelectorAll("button").forEach((b, i) => b.addEventListener("click", () => {
       $("matches").querySelectorAll("button").forEach((o) => o.setAttribute("aria-current", o === b ? "true" : "false"));
@@ -172,7 +172,7 @@
   function show(res, m) {
     const pos = (p) => fmtTime(p.at) + " UTC · tx " + p.txId + " · block " + p.blockNumber;
     const facts = [
-      ["Title", m.title], ["Document id", m.documentId], ["SHA-256", m.sha256],
+      ["Title", QR.showText(m.title)], ["Document id", m.documentId], ["SHA-256", m.sha256],
       ["Type", (m.docType ? m.docType + " · " : "") + m.mediaType + " · " + QR.fmtSize(m.size)],
       ["Owner org", m.ownerMsp], ["Status", badge(m.status)],
       ["Registered", pos(m.registration)],
