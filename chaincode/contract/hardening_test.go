@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/testpki"
 )
 
 // A certificate revoked by the CA's complete CRL stays revoked when a CRL
