@@ -30,7 +30,7 @@ func thousand() []export.Record {
 // code each. Reports bytes/op (the PDF's size) and the time per document.
 func BenchmarkPDF1000(b *testing.B) {
 	recs := thousand()
-	o := export.Options{PublicURL: "https://sign.example.com"}
+	o := export.Options{PublicURL: "https://sign.example.com", Fonts: fonts(b)}
 	var size int64
 	cpu0 := cpuTime()
 	start := time.Now()
