@@ -122,10 +122,12 @@ func (s *Server) exportOptions(c echo.Context, f export.Format) (export.Options,
 	}
 	o := export.Options{PublicURL: s.cfg.PublicURL, GeneratedAt: s.svc.Now().UTC(), Issuer: s.cfg.Org + " relay",
 		Lang: lang, BOM: lang == i18n.Zh}
-	if v := c.QueryParam("bom"); v != "" {
-		if o.BOM, err = strconv.ParseBool(v); err != nil {
-			return export.Options{}, problem.Newf(model.CodeInvalidField, "bom must be 1 or 0, not %q", v)
-		}
+	switch v := c.QueryParam("bom"); v {
+	case "":
+	case "1", "0":
+		o.BOM = v == "1"
+	default:
+		return export.Options{}, problem.Newf(model.CodeInvalidField, "bom must be 1 or 0, not %q", v)
 	}
 	if f == export.PDF {
 		if o.Fonts, err = export.LoadFonts(s.cfg.PDFFont); err != nil {
