@@ -12,7 +12,8 @@
   function check(state, title, detail) {
     const c = $("check");
     c.dataset.state = state;
-    c.replaceChildren(el("span", { class: "big", text: title }), detail ? el("p", { text: detail }) : null);
+    c.replaceChildren(el("span", { class: "big", text: title }));
+    if (detail) c.append(el("p", { text: detail }));
   }
 
   const errors = {
