@@ -41,7 +41,7 @@ func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(out.Result)
 	}
-	fmt.Fprintf(stdout, "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
-		out.Result.Signer.MSPID, out.Result.Signer.ID, out.Info.RelayURL, out.Result.ChallengeID)
+	fmt.Fprint(stdout, tr("signedIn",
+		out.Result.Signer.MSPID, out.Result.Signer.ID, out.Info.RelayURL, out.Result.ChallengeID))
 	return nil
 }
