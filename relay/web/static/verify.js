@@ -194,8 +194,8 @@
       el("td", {}, s.txId ? el("code", { class: "break", text: s.txId }) : "—"),
       el("td", { text: s.blockNumber !== undefined && s.blockNumber !== null ? String(s.blockNumber) : "—" }))));
     $("checks-body").replaceChildren(...(m.verification.checks || []).map((c) => el("tr", {},
-      el("td", { text: c.name }), el("td", { class: c.ok ? "check-ok" : "check-bad", text: t(c.ok ? "verify.checkOk" : "verify.checkFailed") }),
-      el("td", { class: "break", text: c.detail }))));
+      el("td", { class: "mono", text: c.name }), el("td", { class: c.ok ? "check-ok" : "check-bad", text: t(c.ok ? "verify.checkOk" : "verify.checkFailed") }),
+      el("td", { class: "mono break", text: c.detail })))); // the chaincode's check names and details: data, not page text
     $("record").hidden = false;
     history_(m.documentId);
   }
