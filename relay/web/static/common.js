@@ -155,12 +155,14 @@
     return el("span", { class: "badge " + s, text: QRI18N.t("status." + s) });
   }
 
-  // describe turns an error into a sentence for a status line: the
-  // sentence of its stable code in the page's language (the relay's detail
-  // when it has none), then the code itself, which stays as it is.
+  // describe turns an error into a sentence for a status line, then the
+  // stable code itself, which stays as it is. The relay's detail is English
+  // and more specific: English pages show it; other languages show the
+  // code's sentence from the catalogue (the detail where the code has none).
   function describe(err) {
     if (err instanceof ApiError) {
-      let m = QRI18N.errorText(err.code) || err.message;
+      const coded = QRI18N.errorText(err.code);
+      let m = QRI18N.lang === "en" ? (err.problem && err.problem.detail) || coded || err.message : coded || err.message;
       if (err.code) m += " (" + err.code + ")";
       return m;
     }
