@@ -201,7 +201,15 @@ func (c *canvas) finish(w io.Writer) error {
 	if err := c.p.Output(&buf); err != nil {
 		return err
 	}
-	_, err := w.Write(bytes.ReplaceAll(buf.Bytes(), []byte(fpdfPrefix), []byte(subsetTag)))
+	b := buf.Bytes()
+	for i := 0; ; { // in place: the tag has the prefix's length, and a long export is tens of MB
+		j := bytes.Index(b[i:], []byte(fpdfPrefix))
+		if j < 0 {
+			break
+		}
+		i += j + copy(b[i+j:], subsetTag)
+	}
+	_, err := w.Write(b)
 	return err
 }
 
