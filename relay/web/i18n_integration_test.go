@@ -32,9 +32,9 @@ var hexRE = regexp.MustCompile(`\b[0-9a-f]{16,}\b`)
 
 var allowEnglish = map[string]bool{
 	"qrsign": true, "SHA": true, "Hyperledger": true, "Fabric": true, "Merkle": true, "API": true, "UTC": true,
-	"VerifyRecord": true, "documents": true, "read": true, "https": true, "localhost": true, "login": true,
-	"verify": true, "evidence": true, "bundle": true, "json": true, "document": true, "orderer": true, "pem": true,
-	"English": true, "MSP": true, "Org": true, "CSV": true, "PDF": true, "TXT": true, "HTML": true, "QR": true,
+	"VerifyRecord": true, "https": true,
+	"documents": true, "read": true, // the scope documents:read
+	"login": true, // the command `qrsign login`
 }
 
 // visibleEnglish lists the English words a page shows outside values the

@@ -174,7 +174,7 @@
         t(signed ? "sign.signedd" : "sign.declinedd", { block: res.blockNumber }));
     }
     $("res-event").textContent = res.eventType + (res.replayed ? " " + t("sign.replayed") : "");
-    $("res-status").textContent = t("status." + res.documentStatus) + " (" + res.documentStatus + ")";
+    $("res-status").textContent = res.documentStatus; // a code, as the ledger records it
     $("res-tx").textContent = res.txId;
     $("res-block").textContent = String(res.blockNumber);
     $("res-valid").textContent = res.validationCode;
