@@ -88,7 +88,7 @@ func TestPagesInChineseAndEnglishInChromium(t *testing.T) {
 			}{
 				{"app", "/app/", `true`, false, nil},
 				{"verify", "/verify?doc=" + doc.Document.ID, `document.getElementById("record").hidden === false`, false,
-					[]string{doc.Document.ID, doc.Document.SHA256, titles[0], s.info.Channel, "application/octet-stream"}},
+					[]string{doc.Document.ID, doc.Document.SHA256, titles[0], s.info.Channel, signer.MSPID, "application/octet-stream"}},
 				{"sign", "/s/" + doc.Signing[0].Token, `document.getElementById("check").dataset.state !== "checking"`, true,
 					[]string{doc.Document.ID, doc.Document.SHA256, titles[0], signer.ID, signer.MSPID, "application/octet-stream"}},
 				{"login", "/l/" + ch.Token, `document.getElementById("details").hidden === false`, true,
