@@ -19,11 +19,12 @@ die() { echo "test.sh: $*" >&2; exit 1; }
 
 command -v go >/dev/null || die "missing tool: go (Go 1.26 is needed)"
 
-step "apt packages (zbar-tools, poppler-utils, chromium)"
+step "apt packages (zbar-tools, poppler-utils, chromium, fonts-wqy-microhei)"
 need=()
 command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) # the relay's PDF font (pdfFont)
 if ((${#need[@]})); then
 	SUDO=""
 	[ "$(id -u)" = 0 ] || SUDO=sudo

@@ -9,6 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v go >/dev/null || { echo "up.sh: missing tool: go (Go 1.26 is needed)" >&2; exit 1; }
+# The relay embeds a subset of this font in every PDF and will not start without it.
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+	echo "==> apt-get install fonts-wqy-microhei (the relay's PDF font)"
+	SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null </dev/null ||
+		{ echo "up.sh: could not install fonts-wqy-microhei (PDF_FONT_MISSING); install it or set pdfFont" >&2; exit 1; }
+fi
 mkdir -p var/bin
 echo "==> network tool (go build ./network)"
 go build -o var/bin/network ./network

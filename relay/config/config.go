@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qrsign/qrsign/relay/export"
+	"github.com/qrsign/qrsign/relay/i18n"
 )
 
 // Scopes an API key may hold. documents:write implies documents:read.
@@ -68,6 +71,12 @@ type Config struct {
 	PublicSigners string `yaml:"publicSigners"`
 	// Login configures sign-in with QR (relay/login).
 	Login Login `yaml:"login"`
+	// DefaultLang is the language of PDFs, exports and pages when a request
+	// names none (no ?lang=, no Accept-Language we speak): "en" or "zh-CN".
+	DefaultLang string `yaml:"defaultLang"`
+	// PDFFont is the TrueType font (.ttf or .ttc) every PDF embeds a subset
+	// of; the relay refuses to start without it (PDF_FONT_MISSING).
+	PDFFont string `yaml:"pdfFont"`
 }
 
 // Login configures sign-in with QR. Challenges and sessions live in memory.
@@ -213,6 +222,8 @@ func Default() Config {
 		Events:        true,
 		PublicVerify:  true,
 		PublicSigners: "org",
+		DefaultLang:   string(i18n.En),
+		PDFFont:       export.DefaultFontPath,
 	}
 }
 
@@ -395,6 +406,12 @@ func (c *Config) Validate() error {
 	case "none", "org", "identity":
 	default:
 		bad("publicSigners", "must be none, org or identity, not %q", c.PublicSigners)
+	}
+	if c.DefaultLang != string(i18n.En) && c.DefaultLang != string(i18n.Zh) {
+		bad("defaultLang", "must be %s or %s, not %q", i18n.En, i18n.Zh, c.DefaultLang)
+	}
+	if !filepath.IsAbs(c.PDFFont) {
+		bad("pdfFont", "%q must be an absolute path", c.PDFFont)
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		bad("metricsToken", "must be at least 16 characters")

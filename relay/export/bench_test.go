@@ -30,7 +30,7 @@ func thousand() []export.Record {
 // code each. Reports bytes/op (the PDF's size) and the time per document.
 func BenchmarkPDF1000(b *testing.B) {
 	recs := thousand()
-	o := export.Options{PublicURL: "https://sign.example.com"}
+	o := export.Options{PublicURL: "https://sign.example.com", Fonts: fonts(b)}
 	var size int64
 	cpu0 := cpuTime()
 	start := time.Now()
@@ -53,6 +53,26 @@ func BenchmarkPDF1000(b *testing.B) {
 	b.ReportMetric(float64(cpu.Milliseconds()), "cpu-ms/op")
 	b.Logf("1,000 documents: %d bytes (%.1f KiB/page); wall %v per export, CPU %v (%v per document; CPU is the figure to trust on a shared machine)",
 		size, float64(size)/1000/1024, per.Round(time.Millisecond), cpu.Round(time.Millisecond), (cpu / 1000).Round(time.Microsecond))
+}
+
+// BenchmarkPDFOne is the fixed cost of a PDF: one certificate, with the
+// font parsed by fpdf and its subset written (the font file itself is read
+// once per process, by LoadFonts).
+func BenchmarkPDFOne(b *testing.B) {
+	recs := []export.Record{completedRecord()}
+	recs[0].Document.Title = "劳动合同 2026"
+	o := export.Options{PublicURL: "https://sign.example.com", Fonts: fonts(b), Lang: "zh-CN"}
+	var size int64
+	cpu0 := cpuTime()
+	for b.Loop() {
+		cw := &countWriter{}
+		if err := export.Write(export.PDF, cw, recs, o); err != nil {
+			b.Fatal(err)
+		}
+		size = cw.n
+	}
+	b.ReportMetric(float64(size), "bytes/op")
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 func BenchmarkCSV1000(b *testing.B) {

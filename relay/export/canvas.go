@@ -2,7 +2,12 @@ package export
 
 import (
 	"bytes"
-	"strconv"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-pdf/fpdf"
 )
 
 // rgb is a fill colour, components 0..1.
@@ -18,6 +23,10 @@ var (
 	paleWhite = rgb{0.78, 0.84, 0.93}
 )
 
+func (c rgb) ints() (int, int, int) {
+	return int(c.r*255 + 0.5), int(c.g*255 + 0.5), int(c.b*255 + 0.5)
+}
+
 // statusColor gives each status the colour a reader expects of it.
 func statusColor(s string) rgb {
 	switch s {
@@ -31,56 +40,201 @@ func statusColor(s string) rgb {
 	return muted
 }
 
-// canvas accumulates one page's content stream. Coordinates are PDF points,
-// origin bottom left.
-type canvas struct{ b bytes.Buffer }
+// font is how text is set. There is one typeface (a CJK font with Latin,
+// Greek and Cyrillic); bold is the same outlines filled and stroked, which
+// costs no second font in every file.
+type font int
 
-func num(v float64) string {
-	return strconv.FormatFloat(float64(int64(v*100+0.5*sign(v)))/100, 'f', -1, 64)
+const (
+	regular font = iota
+	bold
+	code // hashes and ids: regular, named apart so a monospaced face can come back
+)
+
+// The family's name becomes the embedded font's name: fpdf writes it as
+// "utf8"+family, and named rewrites that 7-byte prefix to a subset tag.
+const (
+	family     = "qs+WenQuanYi"
+	fpdfPrefix = "/utf8qs+"
+	subsetTag  = "/QRSGNA+" // ISO 32000 9.6.4: a subset's name is tag+name
+)
+
+// canvas draws pages with fpdf in the PDF's own coordinates (points, origin
+// bottom left), so layouts read like the page they make.
+type canvas struct {
+	p    *fpdf.Fpdf
+	font font
+	size float64
 }
 
-func sign(v float64) float64 {
-	if v < 0 {
-		return -1
-	}
-	return 1
+func newCanvas(fonts *Fonts, title string) *canvas {
+	p := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: pageW, Ht: pageH}})
+	p.SetAutoPageBreak(false, 0)
+	p.SetMargins(0, 0, 0)
+	p.SetCompression(true)
+	p.SetCatalogSort(true) // images and fonts in name order, not map order: the same input gives the same bytes
+	p.SetProducer("qrsign export", false)
+	p.SetCreator("qrsign", false)
+	p.SetTitle(title, true)
+	p.AddUTF8FontFromBytes(family, "", fonts.regular)
+	p.SetFont(family, "", 10)
+	return &canvas{p: p, size: 10}
 }
 
-func (c *canvas) ops(parts ...string) {
-	for i, p := range parts {
-		if i > 0 {
-			c.b.WriteByte(' ')
-		}
-		c.b.WriteString(p)
-	}
-	c.b.WriteByte('\n')
+// page starts a page and returns its number.
+func (c *canvas) page() int {
+	c.p.AddPage()
+	c.p.SetFont(family, "", c.size)
+	return c.p.PageNo()
 }
 
 func (c *canvas) rect(x, y, w, h float64, col rgb) {
-	c.ops(num(col.r), num(col.g), num(col.b), "rg", num(x), num(y), num(w), num(h), "re f")
+	c.p.SetFillColor(col.ints())
+	c.p.Rect(x, pageH-y-h, w, h, "F")
 }
 
 // hline is a thin rule, drawn as a rectangle to avoid stroke state.
 func (c *canvas) hline(x, y, w float64, col rgb) { c.rect(x, y, w, 0.6, col) }
 
-// text draws encoded text with its baseline at y.
-func (c *canvas) text(f font, size, x, y float64, b []byte, col rgb) {
-	c.ops("BT", num(col.r), num(col.g), num(col.b), "rg", fontRes(f), num(size), "Tf", num(x), num(y), "Td", pdfString(b), "Tj ET")
+func (c *canvas) use(f font, size float64) {
+	if size != c.size {
+		c.p.SetFontSize(size)
+		c.size = size
+	}
+	c.font = f
+}
+
+// text draws s with its baseline at y.
+func (c *canvas) text(f font, size, x, y float64, s string, col rgb) {
+	c.use(f, size)
+	c.p.SetTextColor(col.ints())
+	if f == bold {
+		c.p.SetDrawColor(col.ints())
+		c.p.SetLineWidth(size * 0.045)
+		c.p.SetTextRenderingMode(2)
+		defer c.p.SetTextRenderingMode(0)
+	}
+	c.p.Text(x, pageH-y, pdfText(s))
 }
 
 // textRight draws text ending at x.
-func (c *canvas) textRight(f font, size, x, y float64, b []byte, col rgb) {
-	c.text(f, size, x-f.width(b, size), y, b, col)
+func (c *canvas) textRight(f font, size, x, y float64, s string, col rgb) {
+	c.text(f, size, x-c.width(f, s, size), y, s, col)
 }
 
 // textCenter draws text centred on x.
-func (c *canvas) textCenter(f font, size, x, y float64, b []byte, col rgb) {
-	c.text(f, size, x-f.width(b, size)/2, y, b, col)
+func (c *canvas) textCenter(f font, size, x, y float64, s string, col rgb) {
+	c.text(f, size, x-c.width(f, s, size)/2, y, s, col)
 }
 
-// image paints image resource name into the square (x, y, side).
+// width is the width in points of s at size.
+func (c *canvas) width(f font, s string, size float64) float64 {
+	c.use(f, size)
+	w := c.p.GetStringWidth(pdfText(s))
+	if f == bold {
+		w += size * 0.045 // the stroke's overhang
+	}
+	return w
+}
+
+// fitText cuts s to fit width, ending in an ellipsis when it had to cut.
+func (c *canvas) fitText(f font, s string, size, width float64) string {
+	if c.width(f, s, size) <= width {
+		return s
+	}
+	rs := []rune(s)
+	for n := len(rs) - 1; n > 0; n-- {
+		if t := string(rs[:n]) + "…"; c.width(f, t, size) <= width {
+			return t
+		}
+	}
+	return "…"
+}
+
+// wrap breaks s into lines no wider than width: after spaces or commas or
+// before a URL's query when possible, anywhere when not (hashes, and
+// Chinese, which breaks between any two characters).
+func (c *canvas) wrap(f font, s string, size, width float64) []string {
+	var lines []string
+	rs := []rune(s)
+	for len(rs) > 0 {
+		if c.width(f, string(rs), size) <= width {
+			return append(lines, string(rs))
+		}
+		n := 1
+		for n < len(rs) && c.width(f, string(rs[:n+1]), size) <= width {
+			n++
+		}
+		cut := n
+		for i := n; i > n/2; i-- {
+			if rs[i-1] == ',' || rs[i-1] == ' ' || rs[i] == '?' {
+				cut = i
+				break
+			}
+		}
+		lines = append(lines, strings.TrimSpace(string(rs[:cut])))
+		rs = []rune(strings.TrimLeft(string(rs[cut:]), " "))
+	}
+	return lines
+}
+
+// image paints a registered image into the square (x, y, side).
 func (c *canvas) image(name string, x, y, side float64) {
-	c.ops("q", num(side), "0 0", num(side), num(x), num(y), "cm", "/"+name, "Do Q")
+	c.p.ImageOptions(name, x, pageH-y-side, side, side, false, fpdf.ImageOptions{}, 0, "")
 }
 
-func fontRes(f font) string { return "/F" + strconv.Itoa(int(f)+1) }
+// qr registers the QR code of content as image name.
+func (c *canvas) qr(name, content string) error {
+	png, err := qrPNG(content)
+	if err != nil {
+		return err
+	}
+	c.p.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "png"}, bytes.NewReader(png))
+	return c.p.Error()
+}
+
+// finish writes the document to w. fpdf names an embedded font "utf8<family>"
+// with no subset tag although it embeds only the glyphs used; the names
+// (font dictionaries, never in compressed streams) are rewritten to carry a
+// tag of the same length, so offsets hold and readers see a subset.
+func (c *canvas) finish(w io.Writer) error {
+	var buf bytes.Buffer
+	if err := c.p.Output(&buf); err != nil {
+		return err
+	}
+	b := buf.Bytes()
+	for i := 0; ; { // in place: the tag has the prefix's length, and a long export is tens of MB
+		j := bytes.Index(b[i:], []byte(fpdfPrefix))
+		if j < 0 {
+			break
+		}
+		i += j + copy(b[i+j:], subsetTag)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// pdfText makes s drawable: fpdf encodes text as UTF-16 without surrogates
+// and panics beyond U+FFFF, so such runes (and invalid bytes) become U+FFFD;
+// control characters become spaces.
+func pdfText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r > 0xFFFF || r == utf8.RuneError || unicode.IsControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r > 0xFFFF:
+			return utf8.RuneError
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -13,35 +13,50 @@ var CSVHeader = []string{"id", "title", "docType", "status", "sha256", "owner", 
 
 // CSVWriter writes one row per document after a header row.
 type CSVWriter struct {
+	out    io.Writer
 	w      *csv.Writer
+	bom    bool
 	header bool
 }
 
-// NewCSV starts a CSV export with CRLF line ends, as RFC 4180 says.
-func NewCSV(w io.Writer) *CSVWriter {
+// bom is the UTF-8 byte-order mark: Excel reads a CSV as UTF-8 only after
+// it, and encoding/csv readers must strip it.
+const bom = "\ufeff"
+
+// NewCSV starts a CSV export with CRLF line ends, as RFC 4180 says; withBOM
+// starts it with a UTF-8 byte-order mark.
+func NewCSV(w io.Writer, withBOM bool) *CSVWriter {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	return &CSVWriter{w: cw}
+	return &CSVWriter{out: w, w: cw, bom: withBOM}
 }
 
 func (c *CSVWriter) Write(r Record) error {
-	if !c.header {
-		c.header = true
-		if err := c.w.Write(CSVHeader); err != nil {
+	if err := c.start(); err != nil {
+		return err
+	}
+	return c.w.Write(csvRow(r.Document))
+}
+
+// start writes the BOM and header once.
+func (c *CSVWriter) start() error {
+	if c.header {
+		return nil
+	}
+	c.header = true
+	if c.bom {
+		if _, err := io.WriteString(c.out, bom); err != nil {
 			return err
 		}
 	}
-	return c.w.Write(csvRow(r.Document))
+	return c.w.Write(CSVHeader)
 }
 
 // Close writes the header if no record came, so an empty export still
 // names its columns, and flushes.
 func (c *CSVWriter) Close() error {
-	if !c.header {
-		c.header = true
-		if err := c.w.Write(CSVHeader); err != nil {
-			return err
-		}
+	if err := c.start(); err != nil {
+		return err
 	}
 	c.w.Flush()
 	return c.w.Error()

@@ -81,3 +81,33 @@ func TestEmptyCSVExportStillHasItsHeader(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// With a byte-order mark, the export starts with EF BB BF and, the mark
+// stripped, parses back to the same rows, Chinese intact.
+func TestCSVWithBOMParsesBack(t *testing.T) {
+	r := pendingRecord()
+	r.Document.Title = "劳动合同 2026"
+	var plain, marked bytes.Buffer
+	export.Write(export.CSV, &plain, []export.Record{r}, export.Options{})
+	if err := export.Write(export.CSV, &marked, []export.Record{r}, export.Options{BOM: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(marked.Bytes(), []byte{0xEF, 0xBB, 0xBF}) || bytes.HasPrefix(plain.Bytes(), []byte{0xEF}) {
+		t.Fatalf("BOM wrong: marked % x, plain % x", marked.Bytes()[:4], plain.Bytes()[:4])
+	}
+	if !bytes.Equal(marked.Bytes()[3:], plain.Bytes()) {
+		t.Fatal("the BOM changed more than the first three bytes")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(marked.Bytes(), []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0][0] != "id" || rows[1][1] != "劳动合同 2026" {
+		t.Fatalf("rows %q", rows)
+	}
+	var empty bytes.Buffer
+	export.Write(export.CSV, &empty, nil, export.Options{BOM: true})
+	if want := "\ufeff" + strings.Join(export.CSVHeader, ",") + "\r\n"; empty.String() != want {
+		t.Fatalf("empty export %q", empty.String())
+	}
+}

@@ -29,9 +29,13 @@ func Example() {
 // Certificates of completion: one page per document, each with a QR code
 // of its verification link.
 func Example_pdf() {
+	fonts, err := export.LoadFonts(export.DefaultFontPath) // once per process
+	if err != nil {
+		panic(err)
+	}
 	var buf bytes.Buffer
-	err := export.Write(export.PDF, &buf, []export.Record{completedRecord()}, export.Options{PublicURL: "https://sign.example.com"})
-	fmt.Println(err, bytes.HasPrefix(buf.Bytes(), []byte("%PDF-1.4")))
+	err = export.Write(export.PDF, &buf, []export.Record{completedRecord()}, export.Options{PublicURL: "https://sign.example.com", Fonts: fonts})
+	fmt.Println(err, bytes.HasPrefix(buf.Bytes(), []byte("%PDF-1.")))
 	fmt.Println(export.VerifyURL("https://sign.example.com/", "contract-42"))
 	// Output:
 	// <nil> true

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"testing"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -68,4 +69,14 @@ func pendingRecord() export.Record {
 	d.Signers[1] = model.SignerState{SignerSpec: d.Signers[1].SignerSpec, Status: model.SignerPending}
 	d.ClosedAt, d.ClosedTxID, d.Tags = nil, "", nil
 	return export.Record{Document: d}
+}
+
+// fonts are the relay's default PDF font; the test machine must have it.
+func fonts(t testing.TB) *export.Fonts {
+	t.Helper()
+	f, err := export.LoadFonts(export.DefaultFontPath)
+	if err != nil {
+		t.Fatalf("%v (apt-get install -y fonts-wqy-microhei): this test must not be skipped", err)
+	}
+	return f
 }

@@ -47,7 +47,7 @@ type Writer interface {
 func New(f Format, w io.Writer, o Options) (Writer, error) {
 	switch f {
 	case CSV:
-		return NewCSV(w), nil
+		return NewCSV(w, o.BOM), nil
 	case TXT:
 		return NewTXT(w, o), nil
 	case PDF:

@@ -23,8 +23,13 @@ func TestFormatErrorsAreExact(t *testing.T) {
 			`export: unknown format "doc" (want csv, txt or pdf)`},
 		{"PDFWithoutPublicURL", func() error { _, err := export.NewPDF(&bytes.Buffer{}, export.Options{}); return err },
 			"export: PDF needs Options.PublicURL for the verification QR code"},
+		{"PDFWithoutFonts", func() error {
+			_, err := export.NewPDF(&bytes.Buffer{}, export.Options{PublicURL: publicURL})
+			return err
+		},
+			"export: PDF needs Options.Fonts (LoadFonts)"},
 		{"PDFWriteAfterClose", func() error {
-			w, _ := export.NewPDF(&bytes.Buffer{}, export.Options{PublicURL: publicURL})
+			w, _ := export.NewPDF(&bytes.Buffer{}, export.Options{PublicURL: publicURL, Fonts: fonts(t)})
 			w.Close()
 			return w.Write(pendingRecord())
 		}, "export: write after Close"},
@@ -55,10 +60,10 @@ func TestProvenanceJSONDecodesIntoARecord(t *testing.T) {
 
 func TestEmptyPDFExportIsOneExplanatoryPage(t *testing.T) {
 	var buf bytes.Buffer
-	if err := export.Write(export.PDF, &buf, nil, export.Options{PublicURL: publicURL}); err != nil {
+	if err := export.Write(export.PDF, &buf, nil, export.Options{PublicURL: publicURL, Fonts: fonts(t)}); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(buf.Bytes(), []byte("/Count 1 ")) {
+	if !bytes.Contains(buf.Bytes(), []byte("/Count 1\n")) {
 		t.Error("empty export is not a one-page PDF")
 	}
 }
@@ -68,7 +73,7 @@ func TestEmptyPDFExportIsOneExplanatoryPage(t *testing.T) {
 func TestExportsAreByteForByteReproducible(t *testing.T) {
 	for _, f := range []export.Format{export.CSV, export.TXT, export.PDF} {
 		var a, b bytes.Buffer
-		o := export.Options{PublicURL: publicURL}
+		o := export.Options{PublicURL: publicURL, Fonts: fonts(t)}
 		recs := []export.Record{completedRecord(), pendingRecord()}
 		export.Write(f, &a, recs, o)
 		export.Write(f, &b, recs, o)

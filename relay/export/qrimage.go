@@ -1,40 +1,52 @@
 package export
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/png"
+	"sync"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-// qrImage is a QR code as a 1-bit DeviceGray image: one sample per module,
-// 0 = dark. Scaled up by the page's transform with interpolation off, it
-// stays crisp at any zoom and costs a few hundred bytes, where drawing each
-// module as a rectangle costs kilobytes.
-type qrImage struct {
-	side int    // modules per side, quiet zone excluded
-	rows []byte // rows padded to whole bytes
-}
-
-func newQRImage(content string) (qrImage, error) {
+// qrPNG is a QR code as a grayscale PNG, one pixel per module and no quiet
+// zone (the page's white margin is one). Scaled up by the page with
+// interpolation off, it stays crisp at any zoom and costs a few hundred
+// bytes, where drawing each module as a rectangle costs kilobytes. Gray,
+// not a two-colour palette: fpdf would compress each palette with a fresh
+// zlib writer, which doubled the CPU of a long export.
+func qrPNG(content string) ([]byte, error) {
 	q, err := qrcode.New(content, qrcode.Medium)
 	if err != nil {
-		return qrImage{}, fmt.Errorf("export: QR code for %q: %w", content, err)
+		return nil, fmt.Errorf("export: QR code for %q: %w", content, err)
 	}
-	q.DisableBorder = true // the page's white margin is the quiet zone
+	q.DisableBorder = true
 	bm := q.Bitmap()
 	n := len(bm)
-	stride := (n + 7) / 8
-	rows := make([]byte, stride*n)
+	img := image.NewGray(image.Rect(0, 0, n, n))
 	for y, row := range bm {
-		for x := 0; x < n; x++ {
-			if !row[x] {
-				rows[y*stride+x/8] |= 0x80 >> (x % 8) // light module = 1 (white)
+		for x, dark := range row {
+			if !dark {
+				img.Pix[y*img.Stride+x] = 0xff
 			}
 		}
 	}
-	return qrImage{side: n, rows: rows}, nil
+	var buf bytes.Buffer
+	if err := qrEncoder.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
-func (q qrImage) dict() string {
-	return fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 /Interpolate false", q.side, q.side)
+// qrEncoder reuses its compressor: a new one allocates about 1 MB.
+var qrEncoder = png.Encoder{CompressionLevel: png.BestCompression, BufferPool: &encoderPool{}}
+
+type encoderPool struct{ p sync.Pool }
+
+func (e *encoderPool) Get() *png.EncoderBuffer {
+	b, _ := e.p.Get().(*png.EncoderBuffer)
+	return b
 }
+
+func (e *encoderPool) Put(b *png.EncoderBuffer) { e.p.Put(b) }

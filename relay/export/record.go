@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/i18n"
 )
 
 // Record is one document to export.
@@ -35,6 +36,14 @@ type Options struct {
 	GeneratedAt time.Time
 	// Issuer names who produced the export (e.g. "Org1 relay"); optional.
 	Issuer string
+	// Lang is the language of TXT and PDF words; zero is English. Data
+	// (titles, ids, codes) is never translated.
+	Lang i18n.Lang
+	// Fonts draw PDFs (LoadFonts). Required for PDF.
+	Fonts *Fonts
+	// BOM starts a CSV with a UTF-8 byte-order mark, which Excel needs to
+	// read UTF-8 (Chinese-locale Windows guesses GBK otherwise).
+	BOM bool
 }
 
 // VerifyURL is the public verification link of a document.

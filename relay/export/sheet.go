@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qrsign/qrsign/relay/i18n"
 )
 
 // SheetDoc is one document of a batch signing sheet.
@@ -32,6 +35,8 @@ type SheetSigner struct {
 type SheetOptions struct {
 	BatchID, Title string
 	GeneratedAt    time.Time // zero leaves it out
+	Lang           i18n.Lang // the sheet's words; zero is English
+	Fonts          *Fonts    // required for PDF
 }
 
 // HashPrefix is what a sheet prints of a hash: its first 12 hex digits.
@@ -53,47 +58,27 @@ const (
 // order with its title, hash prefix and one QR per signer, several documents
 // to a page. Each QR is a 1-bit image, so pages stay small.
 func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
-	f := newPDFFile(w)
-	catalog, pages, info := f.alloc(), f.alloc(), f.alloc()
-	var fonts [len(fontNames)]int
-	for i, name := range fontNames {
-		fonts[i] = f.alloc()
-		f.object(fonts[i], fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>", name))
+	if o.Fonts == nil {
+		return errors.New("export: sheet PDF needs SheetOptions.Fonts (LoadFonts)")
 	}
-	var kids []int
-	var c *canvas
-	var imgs []int
-	y := 0.0
-	flush := func() {
-		if c == nil {
-			return
-		}
-		content, page := f.alloc(), f.alloc()
-		f.stream(content, "", c.b.Bytes())
-		var xo strings.Builder
-		for i, im := range imgs {
-			fmt.Fprintf(&xo, " /Q%d %d 0 R", i, im)
-		}
-		f.object(page, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R /F3 %d 0 R >> /XObject <<%s >> >> /Contents %d 0 R >>",
-			pages, num(pageW), num(pageH), fonts[0], fonts[1], fonts[2], xo.String(), content))
-		kids = append(kids, page)
-		c, imgs = nil, nil
-	}
+	t := func(key string, args ...any) string { return msgs.T(o.Lang, key, args...) }
+	c := newCanvas(o.Fonts, t("sheetTitle", o.BatchID))
+	y, pages, imgs := 0.0, 0, 0
 	newPage := func() {
-		flush()
-		c = &canvas{}
+		c.page()
+		pages++
 		c.rect(0, pageH-sheetHeadH, pageW, sheetHeadH, navy)
-		head := "Signing sheet"
+		head := t("sheet")
 		if o.Title != "" {
-			head += ": " + oneLine(o.Title)
+			head = t("sheetTitle", oneLine(o.Title))
 		}
-		c.text(helveticaBold, 12, margin, pageH-26, helveticaBold.fitText(winAnsi(head), 12, contentW-150), white)
-		c.textRight(helvetica, 9, pageW-margin, pageH-26, winAnsi("batch "+o.BatchID), paleWhite)
+		c.text(bold, 12, margin, pageH-26, c.fitText(bold, head, 12, contentW-150), white)
+		c.textRight(regular, 9, pageW-margin, pageH-26, t("sheetBatch", o.BatchID), paleWhite)
 		y = pageH - sheetHeadH - 20
 		if !o.GeneratedAt.IsZero() {
-			c.text(helvetica, 8, margin, 30, winAnsi("Generated "+human(o.GeneratedAt)), muted)
+			c.text(regular, 8, margin, 30, t("sheetGenerated", human(o.GeneratedAt)), muted)
 		}
-		c.textRight(helvetica, 8, pageW-margin, 30, winAnsi(fmt.Sprintf("page %d", len(kids)+1)), muted)
+		c.textRight(regular, 8, pageW-margin, 30, t("sheetPage", pages), muted)
 	}
 	newPage()
 	for _, d := range docs {
@@ -105,8 +90,8 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 		if y-h < 48 {
 			newPage()
 		}
-		c.text(helveticaBold, 11, margin, y-12, helveticaBold.fitText(winAnsi(fmt.Sprintf("%d. %s", d.Order, oneLine(d.Title))), 11, contentW), ink)
-		c.text(courier, 8.5, margin, y-25, winAnsi(fmt.Sprintf("%s  sha256 %s...  %s", d.ID, HashPrefix(d.SHA256), d.Status)), muted)
+		c.text(bold, 11, margin, y-12, c.fitText(bold, fmt.Sprintf("%d. %s", d.Order, oneLine(d.Title)), 11, contentW), ink)
+		c.text(code, 8.5, margin, y-25, fmt.Sprintf("%s  sha256 %s...  %s", d.ID, HashPrefix(d.SHA256), t(d.Status)), muted)
 		y -= 30
 		for i, s := range d.Signers {
 			if i > 0 && i%sheetPerRow == 0 {
@@ -114,40 +99,28 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 			}
 			x := margin + float64(i%sheetPerRow)*(contentW/sheetPerRow)
 			if s.URL != "" {
-				q, err := newQRImage(s.URL)
-				if err != nil {
+				imgs++
+				name := "q" + strconv.Itoa(imgs)
+				if err := c.qr(name, s.URL); err != nil {
 					return err
 				}
-				im := f.alloc()
-				f.stream(im, q.dict(), q.rows)
 				// 8 pt of white all round: the quiet zone the code itself omits.
-				c.image(fmt.Sprintf("Q%d", len(imgs)), x+8, y-sheetQR+4, sheetQR-16)
-				imgs = append(imgs, im)
+				c.image(name, x+8, y-sheetQR+4, sheetQR-16)
 			} else {
 				c.rect(x+8, y-sheetQR+4, sheetQR-16, sheetQR-16, panel)
-				c.textCenter(helvetica, 9, x+sheetQR/2, y-sheetQR/2-4, winAnsi(s.Status), statusColor(s.Status))
+				c.textCenter(regular, 9, x+sheetQR/2, y-sheetQR/2-4, t(s.Status), statusColor(s.Status))
 			}
 			label := fmt.Sprintf("%d. %s", s.Order, s.Label)
-			c.text(helvetica, 8, x+8, y-sheetQR-8, helvetica.fitText(winAnsi(label), 8, contentW/sheetPerRow-12), ink)
+			c.text(regular, 8, x+8, y-sheetQR-8, c.fitText(regular, label, 8, contentW/sheetPerRow-12), ink)
 		}
 		y -= sheetQR + 30
 		c.hline(margin, y+6, contentW, hairline)
 	}
 	if len(docs) == 0 {
-		c.text(helvetica, 11, margin, y-20, winAnsi("This batch has no documents to sign."), ink)
+		c.text(regular, 11, margin, y-20, t("sheetEmpty"), ink)
 	}
-	flush()
-	ks := make([]string, len(kids))
-	for i, k := range kids {
-		ks[i] = fmt.Sprintf("%d 0 R", k)
-	}
-	f.object(pages, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(ks, " "), len(kids)))
-	f.object(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	f.object(info, "<< /Title "+pdfString(winAnsi("Signing sheet "+o.BatchID))+" /Producer (qrsign export) >>")
-	if f.err != nil {
-		return f.err
-	}
-	return f.finish(catalog, info)
+	stampDates(c, o.GeneratedAt)
+	return c.finish(w)
 }
 
 // WriteSheetHTML writes the same sheet as one HTML page; qrDataURL renders a
@@ -181,12 +154,17 @@ func WriteSheetHTML(w io.Writer, o SheetOptions, docs []SheetDoc, qrDataURL func
 		}
 		ds = append(ds, x)
 	}
-	return sheetTmpl.Execute(w, map[string]any{"O": o, "Docs": ds})
+	t := func(key string, args ...any) string { return msgs.T(o.Lang, key, args...) }
+	lang := o.Lang
+	if lang == "" {
+		lang = i18n.En
+	}
+	return template.Must(sheetTmpl.Clone()).Funcs(template.FuncMap{"t": t}).Execute(w, map[string]any{"O": o, "Docs": ds, "Lang": lang})
 }
 
-var sheetTmpl = template.Must(template.New("sheet").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Signing sheet {{.O.BatchID}}</title>
+var sheetTmpl = template.Must(template.New("sheet").Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{t "sheetTitle" .O.BatchID}}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;color:#212529;margin:2rem}
 h1{font-size:1.3rem;color:#173461}
@@ -198,11 +176,11 @@ li{width:160px;text-align:center}
 img{width:150px;height:150px;image-rendering:pixelated}
 .done{display:flex;align-items:center;justify-content:center;width:150px;height:150px;background:#f3f6fa}
 </style></head><body>
-<h1>Signing sheet{{if .O.Title}}: {{.O.Title}}{{end}}</h1>
-<p>Batch <code>{{.O.BatchID}}</code>. Scan the QR code of your name, document by document, in this order.</p>
+<h1>{{if .O.Title}}{{t "sheetTitle" .O.Title}}{{else}}{{t "sheet"}}{{end}}</h1>
+<p>{{t "sheetBatch" .O.BatchID}} · {{t "sheetIntro"}}</p>
 {{range .Docs}}<section><h2>{{.Order}}. {{.Title}}</h2>
-<p><code>{{.ID}}</code> · sha256 <code>{{.Prefix}}…</code> · {{.Status}}</p>
-<ul>{{range .Signers}}<li>{{if .QR}}<a href="{{.URL}}"><img src="{{.QR}}" alt="QR code to sign as {{.Label}}"></a>{{else}}<div class="done">{{.Status}}</div>{{end}}
+<p><code>{{.ID}}</code> · sha256 <code>{{.Prefix}}…</code> · {{t .Status}}</p>
+<ul>{{range .Signers}}<li>{{if .QR}}<a href="{{.URL}}"><img src="{{.QR}}" alt="{{t "sheetQRAlt" .Label}}"></a>{{else}}<div class="done">{{t .Status}}</div>{{end}}
 <div>{{.Order}}. {{.Label}}</div></li>{{end}}</ul></section>
 {{end}}</body></html>
 `))

@@ -8,10 +8,13 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/width"
+
 	"github.com/qrsign/qrsign/chaincode/model"
 )
 
-// txtWidth is the report's line width: fits a terminal and a printed page.
+// txtWidth is the report's line width in terminal columns: fits a terminal
+// and a printed page. Chinese characters take two columns each.
 const txtWidth = 80
 
 // TXTWriter writes a fixed-width, human-readable report.
@@ -27,6 +30,8 @@ func NewTXT(w io.Writer, o Options) *TXTWriter {
 	return &TXTWriter{w: bufio.NewWriter(w), o: o, counts: map[model.Status]int{}}
 }
 
+func (t *TXTWriter) tr(key string, args ...any) string { return msgs.T(t.o.Lang, key, args...) }
+
 func (t *TXTWriter) Write(r Record) error {
 	if t.n == 0 {
 		t.banner()
@@ -40,24 +45,25 @@ func (t *TXTWriter) Write(r Record) error {
 	ix := indexEvents(r.Events)
 
 	head := fmt.Sprintf("[%d] %s", t.n, clean(d.ID))
-	t.line(head + pad(txtWidth-utf8.RuneCountInString(head)-len(st)) + string(st))
-	t.wrapped("Title", d.Title)
-	t.field("Type", d.DocType)
-	t.field("Owner", fmt.Sprintf("%s (%s)", d.Owner, d.OwnerMSP))
+	word := t.tr(string(st))
+	t.line(head + pad(txtWidth-cols(head)-cols(word)) + word)
+	t.wrapped(t.tr("txtTitle"), d.Title)
+	t.field(t.tr("type"), d.DocType)
+	t.field(t.tr("owner"), fmt.Sprintf("%s (%s)", d.Owner, d.OwnerMSP))
 	t.field("SHA-256", d.SHA256)
-	t.field("Size", fmt.Sprintf("%d bytes, %s", d.Size, d.MediaType))
-	t.field("Expires", stamp(d.ExpiresAt))
-	t.txField("Created", stamp(d.CreatedAt), d.CreatedTxID, ix)
+	t.field(t.tr("size"), t.tr("txtSize", d.Size, d.MediaType))
+	t.field(t.tr("txtExpires"), stamp(d.ExpiresAt))
+	t.txField(t.tr("txtCreated"), stamp(d.CreatedAt), d.CreatedTxID, ix)
 	if d.ClosedAt != nil {
-		t.txField(closedLabel(d.Status), stampPtr(d.ClosedAt), d.ClosedTxID, ix)
+		t.txField(t.tr(closedKey(d.Status)), stampPtr(d.ClosedAt), d.ClosedTxID, ix)
 	}
 	if len(d.Tags) > 0 {
-		t.field("Tags", strings.Join(d.Tags, ", "))
+		t.field(t.tr("txtTags"), strings.Join(d.Tags, ", "))
 	}
 	if t.o.PublicURL != "" {
-		t.field("Verify", VerifyURL(t.o.PublicURL, d.ID))
+		t.field(t.tr("txtVerify"), VerifyURL(t.o.PublicURL, d.ID))
 	}
-	t.line("    Signers")
+	t.line("    " + t.tr("txtSigners"))
 	for i, s := range signerRows(r) {
 		at := stampPtr(s.At)
 		if at == "" {
@@ -65,16 +71,16 @@ func (t *TXTWriter) Write(r Record) error {
 		}
 		blk := ""
 		if s.HasBlock {
-			blk = fmt.Sprintf("block %d", s.Block)
+			blk = t.tr("block", s.Block)
 		}
 		who := fmt.Sprintf("%2d. %s", i+1, clean(s.Key()))
-		t.line(fmt.Sprintf("    %-34s %-8s  %-20s  %s", fit(who, 34), s.Status, at, blk))
-		t.sub("order", fmt.Sprint(s.RoutingOrder))
-		t.sub("tx", s.TxID)
-		t.sub("subject", s.Subject)
-		t.sub("issuer", s.Issuer)
-		t.sub("serial", s.Serial)
-		t.sub("reason", s.Reason)
+		t.line("    " + padRight(fit(who, 34), 34) + " " + padRight(t.tr(string(s.Status)), 8) + "  " + padRight(at, 20) + "  " + blk)
+		t.sub(t.tr("txtOrder"), fmt.Sprint(s.RoutingOrder))
+		t.sub(t.tr("txtTx"), s.TxID)
+		t.sub(t.tr("txtSubject"), s.Subject)
+		t.sub(t.tr("txtIssuer"), s.Issuer)
+		t.sub(t.tr("txtSerial"), s.Serial)
+		t.sub(t.tr("reason"), s.Reason)
 	}
 	return t.w.Flush()
 }
@@ -88,25 +94,28 @@ func (t *TXTWriter) Close() error {
 	parts := []string{}
 	for _, s := range []model.Status{model.StatusPending, model.StatusCompleted, model.StatusDeclined, model.StatusVoided, model.StatusExpired} {
 		if c := t.counts[s]; c > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c, strings.ToLower(string(s))))
+			parts = append(parts, t.tr("txtCount", c, t.tr("txt"+string(s))))
 		}
 	}
-	sum := fmt.Sprintf("%d document%s", t.n, plural(t.n))
+	sum := t.tr("txtDocuments", t.n)
+	if t.n == 1 {
+		sum = t.tr("txtDocument")
+	}
 	if len(parts) > 0 {
-		sum += ": " + strings.Join(parts, ", ")
+		sum += t.tr("txtColon") + strings.Join(parts, t.tr("txtComma"))
 	}
 	t.line(sum)
 	return t.w.Flush()
 }
 
 func (t *TXTWriter) banner() {
-	t.line("QRSIGN DOCUMENT HISTORY")
+	t.line(t.tr("history"))
 	var by []string
 	if !t.o.GeneratedAt.IsZero() {
-		by = append(by, "Generated "+stamp(t.o.GeneratedAt))
+		by = append(by, t.tr("txtGenerated", stamp(t.o.GeneratedAt)))
 	}
 	if t.o.Issuer != "" {
-		by = append(by, "by "+clean(t.o.Issuer))
+		by = append(by, t.tr("txtBy", clean(t.o.Issuer)))
 	}
 	if len(by) > 0 {
 		t.line(strings.Join(by, " "))
@@ -120,17 +129,17 @@ func (t *TXTWriter) field(label, value string) {
 	if value == "" {
 		return
 	}
-	t.line(fmt.Sprintf("    %-10s %s", label, clean(value)))
+	t.line("    " + padRight(label, 10) + " " + clean(value))
 }
 
 func (t *TXTWriter) txField(label, at, tx string, ix ledgerIndex) {
 	v := at
 	if b, ok := ix.block(tx); ok {
-		v += fmt.Sprintf("  block %d", b)
+		v += "  " + t.tr("block", b)
 	}
 	t.field(label, v)
 	if tx != "" {
-		t.line("      tx       " + clean(tx))
+		t.line("      " + padRight(t.tr("txtTx"), 8) + " " + clean(tx))
 	}
 }
 
@@ -154,20 +163,8 @@ func (t *TXTWriter) sub(label, value string) {
 		if i > 0 {
 			label = ""
 		}
-		t.line(fmt.Sprintf("        %-7s %s", label, l))
+		t.line("        " + padRight(label, 7) + " " + l)
 	}
-}
-
-func closedLabel(s model.Status) string {
-	switch s {
-	case model.StatusCompleted:
-		return "Completed"
-	case model.StatusDeclined:
-		return "Declined"
-	case model.StatusVoided:
-		return "Voided"
-	}
-	return "Closed"
 }
 
 // clean drops control characters (a title must not move the cursor or
@@ -184,11 +181,50 @@ func clean(s string) string {
 	}, s)
 }
 
+// runeCols is how many terminal columns r takes: two for East Asian wide
+// and fullwidth characters (UAX #11), none for combining marks.
+func runeCols(r rune) int {
+	switch {
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		return 0
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
+}
+
+// cols is the display width of s.
+func cols(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeCols(r)
+	}
+	return n
+}
+
+// padRight pads s with spaces to n columns.
+func padRight(s string, n int) string {
+	if c := cols(s); c < n {
+		return s + strings.Repeat(" ", n-c)
+	}
+	return s
+}
+
+// fit cuts s to n columns, ending in "..." when it had to cut.
 func fit(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if cols(s) <= n {
 		return s
 	}
-	return string([]rune(s)[:n-3]) + "..."
+	w := 0
+	for i, r := range s {
+		if w+runeCols(r) > n-3 {
+			return s[:i] + "..."
+		}
+		w += runeCols(r)
+	}
+	return s
 }
 
 func pad(n int) string {
@@ -198,21 +234,19 @@ func pad(n int) string {
 	return strings.Repeat(" ", n)
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// wrapText breaks s into lines of at most n runes, after a space or a comma
-// where it can (titles, certificate names), mid-word where it must.
+// wrapText breaks s into lines of at most n columns, after a space or a
+// comma where it can (titles, certificate names), anywhere where it must
+// (between Chinese characters is a normal place to break).
 func wrapText(s string, n int) []string {
 	rs := []rune(strings.TrimSpace(s))
 	var out []string
-	for len(rs) > n {
-		cut := n
-		for i := n; i > n/2; i-- {
+	for cols(string(rs)) > n {
+		cut, w := 0, 0
+		for cut < len(rs) && w+runeCols(rs[cut]) <= n {
+			w += runeCols(rs[cut])
+			cut++
+		}
+		for i := cut; i > cut/2; i-- {
 			if rs[i-1] == ',' || rs[i] == ' ' {
 				cut = i
 				break

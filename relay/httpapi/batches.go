@@ -118,6 +118,12 @@ func (s *Server) batchSheetPDF(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if o.Lang, err = s.requestLang(c); err != nil {
+		return err
+	}
+	if o.Fonts, err = export.LoadFonts(s.cfg.PDFFont); err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := export.WriteSheetPDF(&buf, o, docs); err != nil {
 		return err
@@ -129,6 +135,9 @@ func (s *Server) batchSheetPDF(c echo.Context) error {
 func (s *Server) batchSheetHTML(c echo.Context) error {
 	o, docs, err := s.svc.Sheet(c.Request().Context(), c.Param("id"))
 	if err != nil {
+		return err
+	}
+	if o.Lang, err = s.requestLang(c); err != nil {
 		return err
 	}
 	var buf bytes.Buffer

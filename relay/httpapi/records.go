@@ -9,6 +9,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/export"
+	"github.com/qrsign/qrsign/relay/i18n"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/service"
@@ -60,6 +61,10 @@ func (s *Server) records(fn ledger.ListFunc) echo.HandlerFunc {
 
 func (s *Server) exportRecords(c echo.Context, fn ledger.ListFunc, q model.ListQuery, f export.Format) error {
 	ctx := c.Request().Context()
+	o, err := s.exportOptions(c, f)
+	if err != nil {
+		return err
+	}
 	// Fail before the 200 if the query is refused: read the first page now.
 	first := q
 	first.PageSize = 1
@@ -75,7 +80,7 @@ func (s *Server) exportRecords(c echo.Context, fn ledger.ListFunc, q model.ListQ
 	rc := http.NewResponseController(w.Writer)
 	_ = rc.SetWriteDeadline(timeZero)
 	w.WriteHeader(http.StatusOK)
-	ew, err := export.New(f, w, export.Options{PublicURL: s.cfg.PublicURL, GeneratedAt: s.svc.Now().UTC(), Issuer: s.cfg.Org + " relay"})
+	ew, err := export.New(f, w, o)
 	if err != nil {
 		return nil // headers are sent; the format was checked above
 	}
@@ -105,6 +110,41 @@ func (s *Server) exportRecords(c echo.Context, fn ledger.ListFunc, q model.ListQ
 	h.Set("X-Export-Records", strconv.Itoa(n))
 	h.Set("X-Export-Truncated", strconv.FormatBool(truncated))
 	return nil
+}
+
+// exportOptions reads an export's ?lang= (else Accept-Language, else the
+// relay's defaultLang) and ?bom= (CSV; default on for Chinese, whose readers
+// open CSVs in Excel), and loads the PDF font.
+func (s *Server) exportOptions(c echo.Context, f export.Format) (export.Options, error) {
+	lang, err := s.requestLang(c)
+	if err != nil {
+		return export.Options{}, err
+	}
+	o := export.Options{PublicURL: s.cfg.PublicURL, GeneratedAt: s.svc.Now().UTC(), Issuer: s.cfg.Org + " relay",
+		Lang: lang, BOM: lang == i18n.Zh}
+	switch v := c.QueryParam("bom"); v {
+	case "":
+	case "1", "0":
+		o.BOM = v == "1"
+	default:
+		return export.Options{}, problem.Newf(model.CodeInvalidField, "bom must be 1 or 0, not %q", v)
+	}
+	if f == export.PDF {
+		if o.Fonts, err = export.LoadFonts(s.cfg.PDFFont); err != nil {
+			return export.Options{}, err
+		}
+	}
+	return o, nil
+}
+
+// requestLang is the language a request asks for: ?lang=, else
+// Accept-Language, else the relay's defaultLang.
+func (s *Server) requestLang(c echo.Context) (i18n.Lang, error) {
+	l, err := i18n.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"), i18n.Lang(s.cfg.DefaultLang))
+	if err != nil {
+		return "", problem.Newf(model.CodeInvalidField, "lang must be en or zh-CN, not %q", c.QueryParam("lang"))
+	}
+	return l, nil
 }
 
 // annotate records a signer's tags and note on a document.

@@ -77,6 +77,8 @@ func TestRecordsRefusals(t *testing.T) {
 		{"/v1/owners/alice/records?from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z", "INVALID_FIELD", "from must be before to"},
 		{"/v1/owners/alice/records?format=xml", "INVALID_FIELD", `format must be json, csv, txt or pdf, not "xml"`},
 		{"/v1/tags/Bad%20Tag/records", "INVALID_FIELD", `tag "Bad Tag" is not a valid tag`},
+		{"/v1/owners/alice/records?format=pdf&lang=fr", "INVALID_FIELD", `lang must be en or zh-CN, not "fr"`},
+		{"/v1/owners/alice/records?format=csv&bom=yes", "INVALID_FIELD", `bom must be 1 or 0, not "yes"`},
 	} {
 		p := wantProblem(t, h.do("GET", tc.path, nil, auth...), 400, tc.code)
 		if p.Detail != tc.detail {
@@ -112,6 +114,29 @@ func TestRecordsExportPDFIsACertificatePerDocument(t *testing.T) {
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF-")) ||
 		!bytes.Contains(rec.Body.Bytes(), []byte("%%EOF")) {
 		t.Fatalf("%d %s %.40q", rec.Code, rec.Header(), rec.Body.Bytes())
+	}
+}
+
+// A CSV starts with a UTF-8 BOM when asked, and by default when the request
+// is Chinese (by ?lang= or Accept-Language); ?bom=0 turns it off.
+func TestRecordsExportCSVByteOrderMark(t *testing.T) {
+	h := newHarness(t)
+	h.registerJSON("doc-a", 0, signer("bob", 1))
+	for _, tc := range []struct {
+		query, accept string
+		bom           bool
+	}{
+		{"", "", false},
+		{"&bom=1", "", true},
+		{"&lang=zh-CN", "", true},
+		{"", "zh-CN,zh;q=0.9", true},
+		{"&lang=en", "zh-CN", false},
+		{"&lang=zh-CN&bom=0", "", false},
+	} {
+		rec := h.do("GET", "/v1/signers/Org1MSP/bob/records?format=csv"+tc.query, nil, "Authorization", "Bearer "+readKey, "Accept-Language", tc.accept)
+		if rec.Code != 200 || bytes.HasPrefix(rec.Body.Bytes(), []byte("\ufeff")) != tc.bom {
+			t.Errorf("%q %q: %d, starts % x", tc.query, tc.accept, rec.Code, rec.Body.Bytes()[:3])
+		}
 	}
 }
 

@@ -112,8 +112,14 @@ type registered struct {
 // upload registers content through the relay's API (not the page).
 func (s *site) upload(t *testing.T, title string, content []byte, signers ...model.SignerSpec) *registered {
 	t.Helper()
+	return s.uploadAs(t, "web-test", title, content, signers...)
+}
+
+// uploadAs is upload with the document's owner named.
+func (s *site) uploadAs(t *testing.T, owner, title string, content []byte, signers ...model.SignerSpec) *registered {
+	t.Helper()
 	meta, _ := json.Marshal(map[string]any{"id": unique("web"), "title": title, "docType": "contract",
-		"owner": "web-test", "signers": signers, "priority": 2})
+		"owner": owner, "signers": signers, "priority": 2})
 	for try := 0; ; try++ {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)

@@ -29,8 +29,9 @@ type browser struct {
 
 var devtoolsRE = regexp.MustCompile(`DevTools listening on ws://127\.0\.0\.1:(\d+)/`)
 
-// launchChromium starts headless Chromium with a throwaway profile.
-func launchChromium(t *testing.T) *browser {
+// launchChromium starts headless Chromium with a throwaway profile; extra
+// flags (e.g. --lang=zh-CN) are added to the command line.
+func launchChromium(t *testing.T, extra ...string) *browser {
 	t.Helper()
 	bin := "/usr/bin/chromium"
 	if _, err := os.Stat(bin); err != nil {
@@ -45,7 +46,8 @@ func launchChromium(t *testing.T) *browser {
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+profile, "--remote-debugging-port=0", "--remote-allow-origins=*",
-		"--window-size=1280,900", "--hide-scrollbars", "about:blank")
+		"--window-size=1280,900", "--hide-scrollbars")
+	cmd.Args = append(append(cmd.Args, extra...), "about:blank")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

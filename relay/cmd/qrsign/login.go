@@ -42,7 +42,7 @@ func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(out.Result)
 	}
-	fmt.Fprintf(stdout, "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
-		text.Escape(out.Result.Signer.MSPID), text.Escape(out.Result.Signer.ID), out.Info.RelayURL, text.Escape(out.Result.ChallengeID))
+	fmt.Fprint(stdout, tr("signedIn",
+		text.Escape(out.Result.Signer.MSPID), text.Escape(out.Result.Signer.ID), text.Escape(out.Info.RelayURL), text.Escape(out.Result.ChallengeID)))
 	return nil
 }

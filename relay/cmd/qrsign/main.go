@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, buildinfo.Read().Format("qrsign"))
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "qrsign: unknown command %q\n", cmd)
+		fmt.Fprint(stderr, tr("unknownCommand", cmd))
 		usage(stderr)
 		return exitUsage
 	}
@@ -257,21 +257,21 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	p := prompter(stdin, *fromStdin, true, stderr)
-	pass, err := p.Passphrase("New passphrase for the key: ")
+	pass, err := p.Passphrase(tr("newPass"))
 	if err != nil {
 		return err
 	}
 	if _, isTerm := p.(prompt.Mixed).Secrets.(prompt.Terminal); isTerm {
-		again, err := p.Passphrase("Repeat the passphrase: ")
+		again, err := p.Passphrase(tr("repeatPass"))
 		if err != nil {
 			return err
 		}
 		if string(again) != string(pass) {
-			return errors.New("the passphrases differ")
+			return errors.New(tr("passDiffer"))
 		}
 	}
 	if len(pass) < 8 {
-		return errors.New("the passphrase must be at least 8 characters")
+		return errors.New(tr("passShort"))
 	}
 	res, err := (&enroll.Enroller{URL: *caURL, CAName: *caName, HTTP: hc}).Enroll(ctx, *id, *secret)
 	if err != nil {
@@ -281,9 +281,9 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := ks.Save(ident, res.Key, res.CertPEM, res.ChainPEM, pass, *force); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "enrolled %s: certificate %q issued by %q, serial %s, valid until %s\nstored in %s (key encrypted, mode 0600)\n",
+	fmt.Fprint(stdout, tr("enrolled",
 		*id, res.Cert.Subject.String(), res.Cert.Issuer.String(), res.Cert.SerialNumber.Text(16),
-		res.Cert.NotAfter.UTC().Format(time.RFC3339), *home)
+		res.Cert.NotAfter.UTC().Format(time.RFC3339), *home))
 	return nil
 }
 
@@ -328,24 +328,24 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(r)
 	}
-	verb := "Signed"
+	verb := tr("signed")
 	if action == relayapi.ActionDecline {
-		verb = "Declined"
+		verb = tr("declined")
 	}
 	replay := ""
 	if r.Replayed {
-		replay = " (already recorded; this is the first result again)"
+		replay = tr("replayed")
 	}
 	if out.Session.Batch != nil {
-		fmt.Fprintf(stdout, "%s batch %s: %d of its %d documents in tx %s, block %d, %s%s\n", verb, r.DocumentID, len(r.Documents),
-			len(out.Session.Batch.Documents), r.TxID, r.BlockNumber, r.ValidationCode, replay)
+		fmt.Fprint(stdout, tr("batchResult", verb, r.DocumentID, len(r.Documents),
+			len(out.Session.Batch.Documents), r.TxID, r.BlockNumber, r.ValidationCode, replay))
 		for _, d := range r.Documents {
 			fmt.Fprintf(stdout, "  %s\n", text.Escape(d))
 		}
 		return nil
 	}
-	fmt.Fprintf(stdout, "%s: %s recorded in tx %s, block %d, %s; document %s is %s%s\n",
-		verb, r.EventType, r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(r.DocumentID), r.DocumentStatus, replay)
+	fmt.Fprint(stdout, tr("result",
+		verb, r.EventType, r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(r.DocumentID), r.DocumentStatus, replay))
 	return nil
 }
 
@@ -465,9 +465,9 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			Trust     []string          `json:",omitempty"`
 		}{rep, rep.OK(), v.Delegated, trustNotes})
 	} else {
-		fmt.Fprintf(stdout, "document %s: %s, %d events, %d signatures\n", text.Escape(p.DocumentID), text.Escape(string(p.Document.Status)), len(p.Events), rep.Signatures)
+		fmt.Fprint(stdout, tr("verifySummary", text.Escape(p.DocumentID), text.Escape(string(p.Document.Status)), len(p.Events), rep.Signatures))
 		for _, n := range trustNotes {
-			fmt.Fprintf(stdout, "  note %s\n", text.Escape(n))
+			fmt.Fprint(stdout, tr("note", text.Escape(n)))
 		}
 		for _, c := range rep.Checks {
 			mark := "ok  "
@@ -478,11 +478,11 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		switch {
 		case !rep.OK():
-			fmt.Fprintln(stdout, "UNVERIFIED")
+			fmt.Fprintln(stdout, tr("unverified"))
 		case len(delegated) > 0:
-			fmt.Fprintf(stdout, "VERIFIED (trust delegated to the ledger's CAs for %s)\n", strings.Join(delegated, ", "))
+			fmt.Fprint(stdout, tr("verifiedDeleg", strings.Join(delegated, ", ")))
 		default:
-			fmt.Fprintln(stdout, "VERIFIED")
+			fmt.Fprintln(stdout, tr("verified"))
 		}
 	}
 	if !rep.OK() {
@@ -534,7 +534,7 @@ func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	s := &flow.Scanner{Keystore: keystore.New(*home), Prompt: prompter(stdin, *fromStdin, *yes, stderr), Out: show, Yes: *yes,
 		Configure: func(c *relayapi.Client) {
 			c.OnRetry = func(n int, wait time.Duration, cause error) {
-				fmt.Fprintf(stderr, "relay busy (%v); try %d again in %s\n", cause, n+1, wait.Round(time.Millisecond))
+				fmt.Fprint(stderr, tr("busy", cause, n+1, wait.Round(time.Millisecond)))
 			}
 		}}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -546,8 +546,8 @@ func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(r)
 	}
-	fmt.Fprintf(stdout, "Annotated: document %s recorded in tx %s, block %d, %s; tags now: %s\n",
-		text.Escape(r.DocumentID), r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(strings.Join(r.Tags, ", ")))
+	fmt.Fprint(stdout, tr("annotated",
+		text.Escape(r.DocumentID), r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(strings.Join(r.Tags, ", "))))
 	return nil
 }
 
@@ -617,7 +617,7 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rc.HTTP = &http.Client{} // no overall timeout: a big batch takes long; ctx bounds it
 	rc.Retry = relayapi.Retry{Attempts: 4, Base: time.Second, Max: 10 * time.Second}
 	rc.OnRetry = func(n int, wait time.Duration, cause error) {
-		fmt.Fprintf(stderr, "\nrelay busy (%v); sending the batch again (try %d) in %s\n", cause, n+1, wait.Round(time.Millisecond))
+		fmt.Fprint(stderr, tr("busyBatch", cause, n+1, wait.Round(time.Millisecond)))
 	}
 	var total int64
 	for _, d := range docs {
@@ -640,18 +640,18 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(b)
 	}
-	fmt.Fprintf(stdout, "batch %s: %d of %d documents registered, Merkle root %s\n", b.ID, b.Registered, b.Total, b.Root)
+	fmt.Fprint(stdout, tr("batchUploaded", b.ID, b.Registered, b.Total, b.Root))
 	for _, d := range b.Documents {
-		state := "registered"
+		state := tr("registered")
 		if !d.Registered {
-			state = "NOT registered"
+			state = tr("notRegistered")
 			if d.Error != nil {
 				state += ": " + d.Error.Code + " " + text.Escape(d.Error.Detail)
 			}
 		}
 		fmt.Fprintf(stdout, "  %4d  %-40s  %s  (%s)\n", d.Order, d.ID, d.File, state)
 	}
-	fmt.Fprintf(stdout, "signing sheet: %s\n", upload.SheetURL(rc, b.ID))
+	fmt.Fprint(stdout, tr("sheet", upload.SheetURL(rc, b.ID)))
 	return nil
 }
 
@@ -669,8 +669,8 @@ func cmdWhoami(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %s, issued by %s, valid %s..%s (CA %s)\n", id.ID, c.Subject, c.Issuer,
-		c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), id.CAURL)
+	fmt.Fprint(stdout, tr("whoami", id.ID, c.Subject, c.Issuer,
+		c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), id.CAURL))
 	return nil
 }
 
@@ -688,7 +688,7 @@ func newScanner(home string, stdin io.Reader, fromStdin, yes, asJSON bool, stdou
 		Yes:      yes,
 		Configure: func(c *relayapi.Client) {
 			c.OnRetry = func(n int, wait time.Duration, cause error) {
-				fmt.Fprintf(stderr, "relay busy (%v); try %d again in %s\n", cause, n+1, wait.Round(time.Millisecond))
+				fmt.Fprint(stderr, tr("busy", cause, n+1, wait.Round(time.Millisecond)))
 			}
 		},
 	}

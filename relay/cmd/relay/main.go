@@ -22,6 +22,7 @@ import (
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/events"
+	"github.com/qrsign/qrsign/relay/export"
 	"github.com/qrsign/qrsign/relay/httpapi"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/metrics"
@@ -60,6 +61,9 @@ func run(path string) error {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("org", cfg.Org)
 	slog.SetDefault(log)
 
+	if _, err := export.LoadFonts(cfg.PDFFont); err != nil { // PDFs need it: refuse to start without
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("dataDir: %w", err)
 	}

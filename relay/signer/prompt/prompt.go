@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"golang.org/x/term"
+
+	"github.com/qrsign/qrsign/relay/i18n"
 )
 
 // Prompter asks questions.
@@ -65,13 +67,27 @@ func (t Terminal) Confirm(q string) (bool, error) {
 		return false, err
 	}
 	defer tty.Close()
-	fmt.Fprintf(out, "%s [y/N] ", q)
+	fmt.Fprintf(out, "%s %s ", q, msgs.T(i18n.FromEnv(os.Getenv), "yesNo"))
 	line, err := bufio.NewReader(tty).ReadString('\n')
 	if err != nil && line == "" {
 		return false, err
 	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
+	return isYes(line), nil
+}
+
+// msgs are what the prompts add to a question, by the terminal's language.
+var msgs = i18n.Catalog{
+	i18n.En: {"yesNo": "[y/N]"},
+	i18n.Zh: {"yesNo": "[y/N，是/否]"},
+}
+
+// isYes: only an explicit yes, in either language, is a yes.
+func isYes(answer string) bool {
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes", "是", "是的":
+		return true
+	}
+	return false
 }
 
 func (t Terminal) Passphrase(p string) ([]byte, error) {

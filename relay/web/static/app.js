@@ -398,7 +398,7 @@
   function minePath(format) {
     const s = session.signer;
     return "/v1/signers/" + encodeURIComponent(s.mspId) + "/" + encodeURIComponent(s.id) + "/" + $("my-view").value +
-      "?limit=100" + (format ? "&format=" + format : "");
+      "?limit=100" + (format ? "&format=" + format + "&lang=" + encodeURIComponent(QRI18N.lang) : "");
   }
   function sessionEnded(err) {
     if (err && err.status === 401) { showLoggedOut("Your session ended. Sign in again.", true); return true; }

@@ -236,7 +236,7 @@
     statusLine.textContent = "Preparing the batch sheet…";
     statusLine.classList.remove("error");
     try {
-      const res = await api("/v1/batches/" + encodeURIComponent(id) + "/sheet." + fmt);
+      const res = await api("/v1/batches/" + encodeURIComponent(id) + "/sheet." + fmt + "?lang=" + encodeURIComponent(QRI18N.lang));
       const blob = await res.blob();
       const url = URL.createObjectURL(blob);
       window.QRBatch.lastSheet = { format: fmt, type: blob.type, size: blob.size, url, blob };

@@ -138,10 +138,8 @@
     return d.toISOString().replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "");
   }
 
-  function fmtLocal(iso) {
-    const d = new Date(iso);
-    return isNaN(d) ? String(iso || "") : d.toLocaleString();
-  }
+  // fmtLocal is a time in the page's language and the reader's time zone.
+  function fmtLocal(iso) { return QRI18N.fmtDate(iso); }
 
   function fmtSize(n) {
     if (!(n >= 0)) return "";
@@ -168,18 +166,25 @@
 
   function badge(status) {
     const s = String(status || "UNKNOWN").toUpperCase();
-    return el("span", { class: "badge " + s, text: s.charAt(0) + s.slice(1).toLowerCase() });
+    return el("span", { class: "badge " + s, text: QRI18N.t("status." + s) });
   }
 
-  // describe turns an error into a sentence for a status line.
+  // describe turns an error into a sentence for a status line, then the
+  // stable code itself, which stays as it is. The relay's detail is English
+  // and more specific: English pages show it; other languages show the
+  // code's sentence from the catalogue (the detail where the code has none).
   function describe(err) {
     if (err instanceof ApiError) {
-      let m = err.message;
+      const coded = QRI18N.errorText(err.code);
+      let m = QRI18N.lang === "en" ? (err.problem && err.problem.detail) || coded || err.message : coded || err.message;
       if (err.code) m += " (" + err.code + ")";
       return m;
     }
-    return "Could not reach the relay: " + (err && err.message ? err.message : String(err));
+    return QRI18N.t("net.unreachable", { detail: err && err.message ? err.message : String(err) });
   }
+
+  const foot = document.getElementById("footer-ledger");
+  if (foot) foot.textContent = QRI18N.t("footer.ledger", { channel: foot.dataset.channel || QRI18N.t("footer.unnamed") });
 
   // dropzone wires drag-and-drop onto a file input's label.
   function dropzone(zone, input, onFiles) {

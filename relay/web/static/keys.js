@@ -85,7 +85,7 @@
       authenticatorSelection: { authenticatorAttachment: "platform", userVerification: "required", residentKey: "discouraged" },
       attestation: "none", timeout: 120000,
     } });
-    if (!cred) throw new KeyError("UV_FAILED", "No credential was created.");
+    if (!cred) throw new KeyError("UV_FAILED", QRI18N.t("key.noCred"));
     return new Uint8Array(cred.rawId);
   }
 
@@ -119,20 +119,20 @@
           userVerification: "required", timeout: 120000,
         } });
       } catch (e) {
-        throw new KeyError("UV_FAILED", "User verification was cancelled or failed (" + e.name + ").");
+        throw new KeyError("UV_FAILED", QRI18N.t("key.uvFailed", { name: e.name }));
       }
       const flags = a && new Uint8Array(a.response.authenticatorData)[32];
-      if (!a || !(flags & 0x01) || !(flags & 0x04)) throw new KeyError("UV_FAILED", "The authenticator did not verify the user.");
+      if (!a || !(flags & 0x01) || !(flags & 0x04)) throw new KeyError("UV_FAILED", QRI18N.t("key.uvNot"));
       return rec.privateKey;
     }
-    if (!opts.passphrase) throw new KeyError("PASSPHRASE_REQUIRED", "Enter the passphrase that protects this phone's key.");
+    if (!opts.passphrase) throw new KeyError("PASSPHRASE_REQUIRED", QRI18N.t("key.needPass"));
     const w = rec.wrapped;
     const wk = await passphraseKey(opts.passphrase, w.salt, w.iterations);
     try {
       return await crypto.subtle.unwrapKey("pkcs8", w.data, wk, { name: "AES-GCM", iv: w.iv, additionalData: aad(rec.mspId, rec.enrollmentId) },
         ECDSA, false, ["sign"]);
     } catch (e) {
-      throw new KeyError("WRONG_PASSPHRASE", "Wrong passphrase: the key did not unlock.");
+      throw new KeyError("WRONG_PASSPHRASE", QRI18N.t("key.wrongPass"));
     }
   }
 

@@ -5,6 +5,7 @@
 "use strict";
 (function () {
   const { el, apiJSON, describe } = window.QR;
+  const t = QRI18N.t;
   const $ = (id) => document.getElementById(id);
   const token = decodeURIComponent(location.pathname.replace(/^\/l\//, ""));
   const enc = new TextEncoder();
@@ -12,14 +13,15 @@
   function check(state, title, detail) {
     const c = $("check");
     c.dataset.state = state;
-    c.replaceChildren(el("span", { class: "big", text: title }), detail ? el("p", { text: detail }) : null);
+    c.replaceChildren(el("span", { class: "big", text: title }));
+    if (detail) c.append(el("p", { text: detail }));
   }
 
   const errors = {
-    401: ["This sign-in link is not valid", "It may have been mistyped or altered. Reload the sign-in screen for a new QR code."],
-    409: ["This sign-in request was already used", "Reload the sign-in screen for a new QR code."],
-    410: ["This sign-in request has expired", "Reload the sign-in screen for a new QR code."],
-    404: ["No such sign-in request", "Reload the sign-in screen for a new QR code."],
+    401: ["login.e401", "login.e401d"],
+    409: ["login.e409", "login.reload"],
+    410: ["login.e410", "login.reload"],
+    404: ["login.e404", "login.reload"],
   };
 
   // digest is relay/login's binding of the relay URL and challenge id.
@@ -32,30 +34,29 @@
     try {
       c = await apiJSON("/v1/login/" + encodeURIComponent(token), { noKey: true });
     } catch (err) {
-      const m = errors[err.status] || ["The sign-in request could not be loaded", ""];
-      check("error", m[0], (m[1] ? m[1] + " " : "") + "(" + describe(err) + ")");
+      const m = errors[err.status] || ["login.eLoad", ""];
+      check("error", t(m[0]), (m[1] ? t(m[1]) + " " : "") + "(" + describe(err) + ")");
       return;
     }
     $("match-code").textContent = c.matchCode;
     $("relay-url").textContent = c.relayUrl;
     $("expires").textContent = QR.fmtLocal(c.expiresAt);
     if (c.requester) { // where the sign-in was asked for: a phishing page can show a genuine QR, not hide this
-      $("expires").parentNode.append(el("dt", { text: "Asked from" }),
+      $("expires").parentNode.append(el("dt", { text: t("login.from") }),
         el("dd", { id: "requester-ip", text: c.requester.ip + " · " + QR.fmtLocal(c.requester.createdAt) }),
-        el("dt", { text: "Browser" }), el("dd", { id: "requester-ua", class: "break", text: QR.showText(c.requester.userAgent) || "unknown" }));
+        el("dt", { text: t("login.browser") }), el("dd", { id: "requester-ua", class: "break", text: QR.showText(c.requester.userAgent) || t("login.unknown") }));
     }
     $("details").hidden = false;
     const own = (QR.meta("public-url") || location.origin).replace(/\/+$/, "");
     if (c.relayUrl.replace(/\/+$/, "") !== own || (await digest(c.relayUrl, c.challengeId)) !== c.sha256) {
-      check("mismatch", "Do not sign in: this request is not for this relay",
-        "It names " + c.relayUrl + " but this page is served by " + own + ", or its digest does not bind that relay.");
+      check("mismatch", t("login.notThis"), t("login.notThisd", { named: c.relayUrl, own }));
       return;
     }
     if (!QRKeys.supported()) {
-      check("error", "This browser cannot sign in here", "The page must be opened over https. Use `qrsign login` instead.");
+      check("error", t("login.insecure"), t("login.insecured"));
       return;
     }
-    check("info", "Check the match code", "Sign in only if the other screen shows the same code, the address and browser above are yours, and you asked to sign in there.");
+    check("info", t("login.checkCode"), t("login.checkCoded"));
     $("login-section").hidden = false;
 
     let recs = [];
@@ -82,7 +83,7 @@
     let busy = false;
     $("cancel-btn").addEventListener("click", () => {
       $("login-section").hidden = true;
-      check("closed", "Not signed in", "Nothing was sent. You can close this page.");
+      check("closed", t("login.notSigned"), t("login.notSignedd"));
     });
     $("login-btn").addEventListener("click", async () => {
       if (busy || !rec) return;
@@ -92,13 +93,13 @@
       try {
         const msg = QRPayload.build({ purpose: "login", channel: c.channel, documentId: c.challengeId, documentSha256: c.sha256,
           nonce: c.nonce, signerFingerprint: rec.fingerprint });
-        QRSetup.status(st, "working", rec.mode === "webauthn" ? "Confirm with your fingerprint, face or screen lock…" : "Unlocking the key…");
+        QRSetup.status(st, "working", rec.mode === "webauthn" ? t("sign.confirmUV") : t("sign.unlocking"));
         const signature = await QRSetup.signWith(rec, msg);
-        QRSetup.status(st, "working", "Sending…");
+        QRSetup.status(st, "working", t("login.sending"));
         const res = await apiJSON("/v1/callbacks/login", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ token, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW" }) });
         $("login-section").hidden = true;
-        check("approved", "Signed in", "The other screen is now signed in as " + res.signer.id + " (" + res.signer.mspId + ").");
+        check("approved", t("login.done"), t("login.doned", { id: res.signer.id, msp: res.signer.mspId }));
         window.QRLogin = { result: res };
       } catch (e) {
         busy = false;

@@ -108,6 +108,7 @@
     if (q.error) { status(q.error, true); q.focus.focus(); return; }
     const params = new URLSearchParams(q.params);
     params.set("format", fmt);
+    params.set("lang", QRI18N.lang); // PDF and TXT words, and the CSV BOM for Chinese
     status("Preparing the " + fmt.toUpperCase() + " export…");
     try {
       const res = await api(q.path + "?" + params);

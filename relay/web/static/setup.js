@@ -4,6 +4,7 @@
 "use strict";
 (function () {
   const { el, api, describe } = window.QR;
+  const t = QRI18N.t;
 
   function status(node, state, text) {
     node.dataset.state = state;
@@ -23,28 +24,28 @@
     box.replaceChildren();
     if (!QRKeys.supported()) {
       box.append(el("p", { class: "notice", id: "setup-unsupported",
-        text: "This browser cannot hold a signing key here: the page must be opened over https (or on this device's localhost). Use the qrsign app instead." }));
+        text: t("setup.insecure") }));
       return;
     }
     const uv = await QRKeys.uvAvailable();
     const mode = uv ? "webauthn" : "passphrase";
     const form = el("form", { id: "setup-form", class: "card", novalidate: true, dataset: { mode } });
     form.append(
-      el("h2", { id: "setup-h", text: "Set up this phone" }),
-      el("p", { class: "help", text: "Your organisation gave you an enrollment id and a one-time secret. A signing key is made in this browser and never leaves it; only a certificate request goes to your organisation's certificate authority." }),
-      field("enroll-id", "Enrollment id", { type: "text", autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true, value: opts.enrollmentId || "" }),
-      field("enroll-secret", "One-time enrollment secret", { type: "password", autocomplete: "one-time-code", required: true }),
+      el("h2", { id: "setup-h", text: t("setup.title") }),
+      el("p", { class: "help", text: t("setup.help") }),
+      field("enroll-id", t("setup.id"), { type: "text", autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true, value: opts.enrollmentId || "" }),
+      field("enroll-secret", t("setup.secret"), { type: "password", autocomplete: "one-time-code", required: true }),
     );
     if (mode === "webauthn") {
-      form.append(el("p", { class: "help", id: "setup-mode", text: "This phone can verify you (fingerprint, face or screen lock): it will ask before every signature." }));
+      form.append(el("p", { class: "help", id: "setup-mode", text: t("setup.uv") }));
     } else {
       form.append(
-        el("p", { class: "help", id: "setup-mode", text: "This browser offers no screen-lock check, so a passphrase protects the key: it is stored only encrypted under it, and you type it for every signature. It cannot be recovered." }),
-        field("new-pass", "New passphrase", { type: "password", autocomplete: "new-password", minlength: 8, required: true }, "At least 8 characters."),
-        field("new-pass2", "Repeat the passphrase", { type: "password", autocomplete: "new-password", required: true }),
+        el("p", { class: "help", id: "setup-mode", text: t("setup.pass") }),
+        field("new-pass", t("setup.newPass"), { type: "password", autocomplete: "new-password", minlength: 8, required: true }, t("setup.newPassHelp")),
+        field("new-pass2", t("setup.newPass2"), { type: "password", autocomplete: "new-password", required: true }),
       );
     }
-    const btn = el("button", { type: "submit", id: "enroll-btn", text: "Set up this phone" });
+    const btn = el("button", { type: "submit", id: "enroll-btn", text: t("setup.title") });
     const st = el("p", { id: "enroll-status", class: "status-line", role: "status", "aria-live": "polite" });
     form.append(el("div", { class: "actions" }, btn), st);
     box.append(form);
@@ -53,29 +54,29 @@
       ev.preventDefault();
       const id = form.querySelector("#enroll-id").value.trim();
       const secret = form.querySelector("#enroll-secret").value;
-      if (!id || !secret) { status(st, "error", "Enter the enrollment id and the one-time secret."); return; }
+      if (!id || !secret) { status(st, "error", t("setup.enterBoth")); return; }
       let pass = "";
       if (mode === "passphrase") {
         pass = form.querySelector("#new-pass").value;
-        if (pass.length < 8) { status(st, "error", "The passphrase must have at least 8 characters."); return; }
-        if (pass !== form.querySelector("#new-pass2").value) { status(st, "error", "The two passphrases differ."); return; }
+        if (pass.length < 8) { status(st, "error", t("setup.short")); return; }
+        if (pass !== form.querySelector("#new-pass2").value) { status(st, "error", t("setup.mismatch")); return; }
       }
       btn.disabled = true;
       const t0 = performance.now();
       try {
-        status(st, "working", "Making the signing key…");
+        status(st, "working", t("setup.making"));
         const kp = await QRKeys.create(mode);
         let credentialId = null;
         if (mode === "webauthn") {
           // Before the secret is spent: a cancelled check leaves it usable.
-          status(st, "working", "Confirm with your fingerprint, face or screen lock…");
+          status(st, "working", t("sign.confirmUV"));
           try {
             credentialId = await QRKeys.webauthnRegister(id);
           } catch (e) {
-            throw new QRKeys.KeyError("UV_FAILED", "The screen-lock check was cancelled or failed (" + e.name + "); nothing was enrolled.");
+            throw new QRKeys.KeyError("UV_FAILED", t("setup.uvFailed", { name: e.name }));
           }
         }
-        status(st, "working", "Asking your organisation's certificate authority…");
+        status(st, "working", t("setup.asking"));
         const csr = QRCsr.toPEM("CERTIFICATE REQUEST", await QRCsr.build(id, kp));
         const t1 = performance.now();
         const res = await (await api("/v1/enroll", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
@@ -87,21 +88,13 @@
           fingerprint: await QR.sha256Hex(leaf) }, pass);
         window.QRSetup.timings = { totalMs: Math.round(performance.now() - t0), enrollRequestMs: Math.round(t2 - t1) };
         form.querySelector("#enroll-secret").value = "";
-        status(st, "done", "This phone is set up as " + id + " (" + res.mspId + ").");
+        status(st, "done", t("setup.done", { id, msp: res.mspId }));
         opts.onDone(rec);
       } catch (e) {
         btn.disabled = false;
-        status(st, "error", e instanceof QR.ApiError ? enrollMessage(e) : (e.message || String(e)));
+        status(st, "error", e instanceof QR.ApiError ? describe(e) : (e.message || String(e)));
       }
     });
-  }
-
-  function enrollMessage(e) {
-    switch (e.code) {
-      case "ENROLL_REFUSED": return "Your organisation's certificate authority refused this id and secret: they are wrong, or the secret was already used. Ask your administrator for a new one. (" + e.code + ")";
-      case "RATE_LIMITED": return "Too many attempts: wait a minute and try again. (" + e.code + ")";
-      default: return describe(e);
-    }
   }
 
   // unlockControls draws what unlocking rec needs (a passphrase field, or a
@@ -109,22 +102,22 @@
   // button (for a revoked or replaced certificate) that deletes the identity
   // and calls onForget.
   function unlockControls(box, rec, onForget) {
-    const forget = el("button", { type: "button", id: "forget-btn", class: "link", text: "Forget this phone's key" });
+    const forget = el("button", { type: "button", id: "forget-btn", class: "link", text: t("setup.forget") });
     forget.addEventListener("click", async () => {
       if (forget.dataset.armed !== "1") {
         forget.dataset.armed = "1";
-        forget.textContent = "Press again to delete the key from this phone";
+        forget.textContent = t("setup.forgetAgain");
         return;
       }
       await QRKeys.remove(rec.key);
       if (onForget) onForget();
     });
     box.replaceChildren(el("p", { class: "help", id: "signing-as",
-      text: "Signing as " + rec.enrollmentId + " (" + rec.mspId + "), certificate " + rec.fingerprint.slice(0, 16) + "…" }), forget);
+      text: t("setup.signingAs", { id: rec.enrollmentId, msp: rec.mspId, fp: rec.fingerprint.slice(0, 16) }) }), forget);
     if (rec.mode === "passphrase") {
-      box.append(field("passphrase", "Passphrase", { type: "password", autocomplete: "current-password" }, "The passphrase you chose when setting up this phone."));
+      box.append(field("passphrase", t("setup.passphrase"), { type: "password", autocomplete: "current-password" }, t("setup.passphraseHelp")));
     } else {
-      box.append(el("p", { class: "help", text: "You will be asked for your fingerprint, face or screen lock." }));
+      box.append(el("p", { class: "help", text: t("setup.uvAsk") }));
     }
   }
 

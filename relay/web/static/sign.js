@@ -6,20 +6,22 @@
 "use strict";
 (function () {
   const { el, apiJSON, api, describe } = window.QR;
+  const t = QRI18N.t;
   const $ = (id) => document.getElementById(id);
   const token = decodeURIComponent(location.pathname.replace(/^\/s\//, ""));
 
   function check(state, title, detail) {
     const c = $("check");
     c.dataset.state = state;
-    c.replaceChildren(el("span", { class: "big", text: title }), detail ? el("p", { text: detail }) : null);
+    c.replaceChildren(el("span", { class: "big", text: title }));
+    if (detail) c.append(el("p", { text: detail }));
   }
 
   const sessionErrors = {
-    401: ["This signing link is not valid", "It may have been mistyped or altered. Ask the sender for a new QR code."],
-    409: ["This signing request was already answered", "The one-time session behind this QR code has been used."],
-    410: ["This signing link has expired", "Ask the sender for a new QR code."],
-    404: ["The document is not on the ledger", "Ask the sender for a new QR code."],
+    401: ["sign.e401", "sign.e401d"],
+    409: ["sign.e409", "sign.e409d"],
+    410: ["sign.e410", "sign.newQR"],
+    404: ["sign.e404", "sign.newQR"],
   };
 
   async function main() {
@@ -27,8 +29,8 @@
     try {
       s = await apiJSON("/v1/sessions/" + encodeURIComponent(token), { noKey: true });
     } catch (err) {
-      const m = sessionErrors[err.status] || ["The signing request could not be loaded", ""];
-      check("error", m[0], (m[1] ? m[1] + " " : "") + "(" + describe(err) + ")");
+      const m = sessionErrors[err.status] || ["sign.eLoad", ""];
+      check("error", t(m[0]), (m[1] ? t(m[1]) + " " : "") + "(" + describe(err) + ")");
       return;
     }
     document.title = QR.showText(s.title) + " · qrsign";
@@ -47,26 +49,25 @@
       return;
     }
     if (s.documentStatus && s.documentStatus !== "PENDING") {
-      check("closed", "This request is " + s.documentStatus.toLowerCase(), "It can no longer be signed.");
+      check("closed", t("sign.closed", { status: t("status." + s.documentStatus) }), t("sign.noLonger"));
       return;
     }
-    check("checking", "Checking the document…", "Downloading it and computing its SHA-256 on this device.");
+    check("checking", t("sign.checking"), t("sign.checkingd"));
     let bytes;
     try {
       // Same-origin path, not s.contentUrl: the page may be served under another name than the relay's public URL.
       const res = await api("/v1/documents/" + encodeURIComponent(s.documentId) + "/content?token=" + encodeURIComponent(token), { noKey: true });
       bytes = await res.arrayBuffer();
     } catch (err) {
-      check("error", "The document could not be downloaded", describe(err));
+      check("error", t("sign.eDownload"), describe(err));
       return;
     }
     const got = await QR.sha256Hex(bytes);
     if (got !== s.sha256 || bytes.byteLength !== s.size) {
-      check("mismatch", "Do not sign: the document does not match",
-        "The file received has SHA-256 " + got + " (" + bytes.byteLength + " bytes), but the signing request names " + s.sha256 + ". It was altered on the way or at the relay.");
+      check("mismatch", t("sign.mismatch"), t("sign.mismatchd", { got, bytes: QRI18N.fmtNumber(bytes.byteLength), want: s.sha256 }));
       return;
     }
-    check("verified", "Document verified", "The downloaded file's SHA-256 matches the signing request.");
+    check("verified", t("sign.verified"), t("sign.verifiedd"));
     const a = $("download");
     a.href = URL.createObjectURL(new Blob([bytes], { type: s.mediaType }));
     a.download = s.documentId;
@@ -96,13 +97,12 @@
       $("sign-btn").disabled = $("decline-btn").disabled = true;
       $("sign-why").hidden = false;
       if (QR.meta("msp") && s.signer.mspId !== QR.meta("msp")) {
-        $("sign-why-text").textContent = "This relay enrolls signers of " + QR.meta("msp") + " only; the request is for " +
-          s.signer.mspId + ". Sign with the qrsign app enrolled with your organisation.";
+        $("sign-why-text").textContent = t("sign.otherOrg", { msp: QR.meta("msp"), want: s.signer.mspId });
         return;
       }
       await QRSetup.render($("setup"), { enrollmentId: s.signer.id, onDone: (r) => {
         if (r.mspId !== s.signer.mspId || r.enrollmentId !== s.signer.id) {
-          QRSetup.status($("sign-status"), "error", "This phone is now set up as " + r.enrollmentId + " (" + r.mspId + "), but the request is for " + s.signer.id + " (" + s.signer.mspId + ").");
+          QRSetup.status($("sign-status"), "error", t("sign.wrongId", { id: r.enrollmentId, msp: r.mspId, wantId: s.signer.id, wantMsp: s.signer.mspId }));
           return;
         }
         ready(r);
@@ -119,12 +119,12 @@
       if (action === "decline") {
         if ($("reason-field").hidden) { // first press: ask why
           $("reason-field").hidden = false;
-          $("decline-btn").textContent = "Confirm decline";
+          $("decline-btn").textContent = t("sign.confirmDecline");
           $("reason").focus();
           return;
         }
         reason = $("reason").value.trim().normalize("NFC"); // the ledger takes NFC only (chaincode/text)
-        if (!reason) { QRSetup.status(st, "error", "Say why you decline: the reason is recorded."); $("reason").focus(); return; }
+        if (!reason) { QRSetup.status(st, "error", t("sign.sayWhy")); $("reason").focus(); return; }
       }
       busy = true;
       $("sign-btn").disabled = $("decline-btn").disabled = true;
@@ -139,13 +139,13 @@
             nonce: s.nonce, signerFingerprint: rec.fingerprint, size: s.batch.size, reason })
           : QRPayload.build({ purpose, channel: s.channel, documentId: s.documentId, documentSha256: s.sha256,
             nonce: s.nonce, signerFingerprint: rec.fingerprint, reason });
-        QRSetup.status(st, "working", rec.mode === "webauthn" ? "Confirm with your fingerprint, face or screen lock…" : "Unlocking the key…");
+        QRSetup.status(st, "working", rec.mode === "webauthn" ? t("sign.confirmUV") : t("sign.unlocking"));
         const signature = await QRSetup.signWith(rec, msg);
-        QRSetup.status(st, "working", "Recording on the ledger…");
+        QRSetup.status(st, "working", t("sign.recording"));
         const t1 = performance.now();
         const res = await QR.apiJSON("/v1/callbacks/scan", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ token, action: purpose, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW", reason }),
-          onWait: (sec) => QRSetup.status(st, "working", "The network is busy; retrying in " + sec + " s…") });
+          onWait: (sec) => QRSetup.status(st, "working", t("sign.busy", { s: sec })) });
         window.QRSign = { result: res, timings: { totalMs: Math.round(performance.now() - t0), callbackMs: Math.round(performance.now() - t1) } };
         done(action, res, s);
       } catch (e) {
@@ -163,17 +163,18 @@
     if (s && s.batch) {
       const n = (res.documents || []).length;
       const signed = action === "sign";
-      check(signed ? "signed" : "declined", (signed ? "Signed " : "Declined ") + n + " of " + s.batch.size + " documents",
-        "One " + (signed ? "signature" : "decline") + " over the batch's Merkle root, recorded for each document in block " + res.blockNumber + ".");
+      check(signed ? "signed" : "declined", t(signed ? "sign.signedN" : "sign.declinedN", { n, size: s.batch.size }),
+        t(signed ? "sign.batchSignedd" : "sign.batchDeclinedd", { block: res.blockNumber }));
       const titles = new Map(s.batch.documents.map((d) => [d.id, QR.showText(d.title)]));
       $("check").append(el("ol", { id: "signed-docs" }, ...(res.documents || []).map((id) =>
         el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: (titles.get(id) || QR.showText(id)) + " (" + QR.showText(id) + ")" })))));
     } else {
-      check(action === "sign" ? "signed" : "declined", action === "sign" ? "Signed" : "Declined",
-        "Your " + (action === "sign" ? "signature" : "decline") + " is recorded on the ledger in block " + res.blockNumber + ".");
+      const signed = action === "sign";
+      check(signed ? "signed" : "declined", t(signed ? "sign.signed" : "sign.declined"),
+        t(signed ? "sign.signedd" : "sign.declinedd", { block: res.blockNumber }));
     }
-    $("res-event").textContent = res.eventType + (res.replayed ? " (already recorded)" : "");
-    $("res-status").textContent = res.documentStatus;
+    $("res-event").textContent = res.eventType + (res.replayed ? " " + t("sign.replayed") : "");
+    $("res-status").textContent = res.documentStatus; // a code, as the ledger records it
     $("res-tx").textContent = res.txId;
     $("res-block").textContent = String(res.blockNumber);
     $("res-valid").textContent = res.validationCode;
@@ -205,10 +206,10 @@
   // root the signer would sign is recomputed from those hashes.
   async function batch(s) {
     $("doc-id").textContent = QR.showText(s.batch.id);
-    $("doc-type").textContent = s.batch.size + " documents (one signature signs or declines them all)";
-    $("doc-hash").textContent = s.batch.root + " (Merkle root)";
+    $("doc-type").textContent = t("sign.batchDocs", { n: s.batch.size });
+    $("doc-hash").textContent = s.batch.root + " " + t("sign.merkle");
     $("cli").textContent = "qrsign sign '" + location.href + "'";
-    check("checking", "Checking " + s.batch.size + " documents…", "Downloading each and computing its SHA-256 on this device.");
+    check("checking", t("sign.checkingN", { n: s.batch.size }), t("sign.checkingNd"));
     const leaves = [];
     const list = el("ol", {});
     for (const d of s.batch.documents) {
@@ -217,30 +218,30 @@
         const res = await api("/v1/documents/" + encodeURIComponent(d.id) + "/content?token=" + encodeURIComponent(token), { noKey: true });
         got = await QR.sha256Hex(await res.arrayBuffer());
       } catch (err) {
-        check("error", "Document " + d.id + " could not be downloaded", describe(err));
+        check("error", t("sign.eDownloadDoc", { id: d.id }), describe(err));
         return;
       }
       if (got !== d.sha256) {
-        check("mismatch", "Do not sign: " + QR.showText(d.title) + " does not match", "Its SHA-256 is " + got + ", the batch names " + d.sha256 + ".");
+        check("mismatch", t("sign.mismatchDoc", { title: QR.showText(d.title) }), t("sign.mismatchDocd", { got, want: d.sha256 }));
         return;
       }
       leaves.push(unhex(got));
       list.append(el("li", { text: QR.showText(d.title + " (" + d.id + ")") }));
     }
     if (leaves.length !== s.batch.size || hex(await mth(leaves)) !== s.batch.root) {
-      check("mismatch", "Do not sign: the batch does not match its root", "The documents received do not make up the batch the signature would cover.");
+      check("mismatch", t("sign.mismatchRoot"), t("sign.mismatchRootd"));
       return;
     }
-    check("verified", "All " + leaves.length + " documents verified", "Their hashes make up the Merkle root this signature covers.");
+    check("verified", t("sign.verifiedN", { n: leaves.length }), t("sign.verifiedNd"));
     list.id = "batch-docs";
     $("check").append(list);
     if (s.documentStatus && s.documentStatus !== "PENDING") {
-      check("closed", "This batch is " + s.documentStatus.toLowerCase(), "It can no longer be signed.");
+      check("closed", t("sign.batchClosed", { status: t("status." + s.documentStatus) }), t("sign.noLonger"));
       return;
     }
     // One signature signs them all, or declines them all with one reason.
-    $("sign-btn").textContent = "Sign all " + leaves.length + " documents";
-    $("decline-btn").textContent = "Decline all " + leaves.length;
+    $("sign-btn").textContent = t("sign.signAll", { n: leaves.length });
+    $("decline-btn").textContent = t("sign.declineAll", { n: leaves.length });
     $("sign-section").hidden = false;
     await signer(s);
   }

@@ -5,6 +5,7 @@
 "use strict";
 (function () {
   const { el, apiJSON, apiKey, badge, describe, fmtTime } = window.QR;
+  const t = QRI18N.t;
   const $ = (id) => document.getElementById(id);
   const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
   const HEX64 = /^[0-9a-fA-F]{64}$/;
@@ -18,7 +19,7 @@
     if (!f) return;
     fileName = f.name;
     fileHash = "";
-    $("file-hash").textContent = "Hashing " + f.name + "…";
+    $("file-hash").textContent = t("verify.hashing", { name: f.name });
     hashing = f.arrayBuffer().then(QR.sha256Hex).then((h) => {
       fileHash = h;
       $("file-hash").textContent = f.name + " · SHA-256 " + h;
@@ -30,7 +31,8 @@
     const o = $("outcome");
     o.hidden = false;
     o.dataset.state = state;
-    o.replaceChildren(el("span", { class: "big", text: title }), detail ? el("p", { text: detail }) : null);
+    o.replaceChildren(el("span", { class: "big", text: title })); // not replaceChildren(…, null): that shows "null"
+    if (detail) o.append(el("p", { text: detail }));
   }
 
   function hideResults() {
@@ -63,19 +65,18 @@
       else if (ID_RE.test(q)) { by = "doc"; value = q; }
       else {
         hideResults();
-        outcome("error", "That is not a hash, transaction id or document id",
-          "A SHA-256 or a transaction id is 64 hex characters; a document id is 1–64 letters, digits, dots, dashes or underscores.");
+        outcome("error", t("verify.badQuery"), t("verify.badQueryd"));
         return;
       }
     } else if (fileHash) {
       by = "sha256"; value = fileHash;
     } else {
       hideResults();
-      outcome("info", "Choose a file or enter a hash, transaction id or document id");
+      outcome("info", t("verify.choose"));
       $("query").focus();
       return;
     }
-    outcome("checking", "Reading the ledger…");
+    outcome("checking", QRI18N.t("verify.reading"));
     let res;
     try {
       res = await lookup(by, value);
@@ -84,14 +85,14 @@
       hideResults();
       if (err.status === 401 || err.status === 403) {
         $("access").open = true;
-        outcome("error", "This relay needs an access key to show records", describe(err));
+        outcome("error", t("verify.needKey"), describe(err));
         $("api-key").focus();
       } else if (err.status === 404) {
         notFound(by, value, err);
       } else if (err.status === 400) {
-        outcome("error", "The relay refused this lookup", describe(err));
+        outcome("error", t("verify.refused"), describe(err));
       } else {
-        outcome("error", "The record could not be read", describe(err));
+        outcome("error", t("verify.unreadable"), describe(err));
       }
       return;
     }
@@ -110,36 +111,33 @@
 
   function notFound(by, value, err) {
     if (by === "sha256" && !$("query").value.trim()) {
-      outcome("notfound", "Not found: " + fileName + " is not on this ledger",
-        "No document registered here has its SHA-256 " + value + ". It was never registered on this ledger, or it was changed after registration: if you know its document id, enter it to compare.");
+      outcome("notfound", t("verify.nfFile", { name: fileName }), t("verify.nfFiled", { sha: value }));
     } else if (by === "sha256") {
-      outcome("notfound", "Not found: no document on this ledger has this SHA-256", describe(err));
+      outcome("notfound", t("verify.nfSha"), describe(err));
     } else if (by === "txId") {
-      outcome("notfound", "Not found: this transaction recorded no document here", describe(err));
+      outcome("notfound", t("verify.nfTx"), describe(err));
     } else if (by === "auto") {
-      outcome("notfound", "Not found: no document has this hash and no transaction with this id wrote one",
-        value + " is neither the SHA-256 of a registered document nor the id of a transaction that recorded a document event here (ledgers from before hash and transaction lookups find older records only by document id).");
+      outcome("notfound", t("verify.nfAuto"), t("verify.nfAutod", { value }));
     } else {
-      outcome("notfound", "Not found: no document with this id is on the ledger", describe(err));
+      outcome("notfound", t("verify.nfId"), describe(err));
     }
   }
 
   // The public view (no key) omits titles, owners, tags, signer identities
   // and, for hash and transaction lookups, document ids: name records by what is there.
-  const label = (m) => m.title || (m.documentId ? "document " + m.documentId : "the registered document");
+  const label = (m) => m.title || (m.documentId ? t("verify.docNamed", { id: m.documentId }) : t("verify.theDoc"));
 
   function showMatches(res, pick) {
     const list = res.matches || [];
     const sec = $("matches-section");
     if (list.length < 2 && !res.more) { sec.hidden = true; return; }
     sec.hidden = false;
-    const what = res.by === "txId" ? "This transaction wrote events to " + list.length + " documents" :
-      list.length + " documents were registered with these bytes";
-    $("matches-help").textContent = what + (res.more ? " (the first " + list.length + " are listed)." : ". Choose one to see its record.");
+    const what = t(res.by === "txId" ? "verify.txDocs" : "verify.sameBytes", { n: list.length });
+    $("matches-help").textContent = what + t(res.more ? "verify.firstN" : "verify.chooseOne", { n: list.length });
     $("matches").replaceChildren(...list.map((m, i) => el("li", {},
       el("button", { type: "button", class: "secondary", "aria-current": i === pick ? "true" : "false", dataset: { doc: m.documentId } },
-        el("span", { text: QR.showText(m.title) || "registered " + fmtTime(m.registration.at) + " UTC" }), el("code", { text: m.documentId }), badge(m.status),
-        el("span", { class: m.verified ? "check-ok" : "check-bad", text: m.verified ? "verified" : "fails verification" })))));
+        el("span", { text: QR.showText(m.title) || t("verify.registeredAt", { at: fmtTime(m.registration.at) }) }), el("code", { text: m.documentId }), badge(m.status),
+        el("span", { class: m.verified ? "check-ok" : "check-bad", text: t(m.verified ? "verify.ok" : "verify.fails") })))));
     $("matches").querySelectorAll("button").forEach((b, i) => b.addEventListener("click", () => {
       $("matches").querySelectorAll("button").forEach((o) => o.setAttribute("aria-current", o === b ? "true" : "false"));
       select(res, i);
@@ -151,55 +149,53 @@
     const m = res.matches[i];
     show(res, m);
     const signed = m.signers.filter((s) => s.status === "SIGNED").length;
-    const summary = "Status " + m.status.toLowerCase() + ", " + signed + " of " + m.signers.length + " signatures; registered in block " +
-      m.registration.blockNumber + ".";
+    const summary = t("verify.summary", { status: t("status." + m.status), signed, n: m.signers.length, block: m.registration.blockNumber });
     const failed = (m.verification.checks || []).filter((c) => !c.ok);
     if (!m.verified) {
-      outcome("tampered", "Tampered: the ledger record of " + label(m) + " fails verification",
-        failed.map((c) => c.name + (c.detail ? ": " + c.detail : "")).join("; ") || "VerifyRecord reported a failure.");
+      outcome("tampered", t("verify.tampered", { doc: label(m) }),
+        failed.map((c) => c.name + (c.detail ? ": " + c.detail : "")).join("; ") || t("verify.tamperedd"));
     } else if (fileHash && fileHash === m.sha256) {
-      outcome("match", "Verified: " + fileName + " is " + label(m),
-        "Its SHA-256 equals the hash on the ledger and the chaincode re-verified the record (" + m.verification.checks.length + " checks). " + summary);
+      outcome("match", t("verify.match", { name: fileName, doc: label(m) }),
+        t("verify.matchd", { n: m.verification.checks.length }) + " " + summary);
     } else if (fileHash) {
-      outcome("mismatch", "Mismatch: " + fileName + " is not " + label(m),
-        "Its SHA-256 " + fileHash + " differs from the ledger's " + m.sha256 + ": the file was changed (tampered) or is another document.");
+      outcome("mismatch", t("verify.mismatch", { name: fileName, doc: label(m) }),
+        t("verify.mismatchd", { got: fileHash, want: m.sha256 }));
     } else {
-      outcome("found", "Record found and verified: " + label(m),
-        summary + " The chaincode re-verified the record (" + m.verification.checks.length + " checks). Add the file to check it is this document.");
+      outcome("found", t("verify.found1", { doc: label(m) }),
+        summary + " " + t("verify.found1d", { n: m.verification.checks.length }));
     }
   }
 
   function show(res, m) {
-    const pos = (p) => fmtTime(p.at) + " UTC · tx " + p.txId + " · block " + p.blockNumber;
+    const pos = (p) => t("verify.pos", { at: fmtTime(p.at), tx: p.txId, block: p.blockNumber });
     const facts = [
-      ["Title", QR.showText(m.title)], ["Document id", m.documentId], ["SHA-256", m.sha256],
-      ["Type", (m.docType ? m.docType + " · " : "") + m.mediaType + " · " + QR.fmtSize(m.size)],
-      ["Owner org", m.ownerMsp], ["Status", badge(m.status)],
-      ["Registered", pos(m.registration)],
+      ["verify.fTitle", QR.showText(m.title)], ["sign.docId", m.documentId, true], ["verify.fSha", m.sha256, true],
+      ["verify.fType", (m.docType ? m.docType + " · " : "") + m.mediaType + " · " + QR.fmtSize(m.size)],
+      ["verify.fOwner", m.ownerMsp], ["verify.colStatus", badge(m.status)],
+      ["verify.fRegistered", pos(m.registration)],
     ];
-    if (m.closed) facts.push(["Closed", pos(m.closed)]);
-    else facts.push(["Sign before", fmtTime(m.expiresAt) + " UTC"]);
+    if (m.closed) facts.push(["verify.fClosed", pos(m.closed)]);
+    else facts.push(["sign.before", fmtTime(m.expiresAt) + " UTC"]);
     if (res.by === "txId" && m.txEvents && m.txEvents.length) {
-      facts.push(["This transaction", res.value + " recorded " +
-        m.txEvents.map((e) => e.type + (e.signer ? " (" + e.signer + ")" : "")).join(", ")]);
+      facts.push(["verify.fThisTx", t("verify.recorded", { tx: res.value, events:
+        m.txEvents.map((e) => e.type + (e.signer ? " (" + e.signer + ")" : "")).join(", ") })]);
     }
-    if (m.tags && m.tags.length) facts.push(["Tags", m.tags.join(", ")]);
-    facts.push(["Ledger", "channel " + (res.channel || QR.meta("channel"))]);
+    if (m.tags && m.tags.length) facts.push(["verify.fTags", m.tags.join(", ")]);
+    facts.push(["verify.fLedger", t("verify.channel", { channel: res.channel || QR.meta("channel") })]);
     if (m.view === "public") {
-      const hidden = ["titles", "owners", "tags"];
-      if (m.signers.some((s) => !s.id)) hidden.push(m.signers.some((s) => s.mspId) ? "who in each organisation signed" : "who signed");
-      facts.push(["Shown", "public view: " + hidden.slice(0, -1).join(", ") + " and " + hidden[hidden.length - 1] + " need an API key with documents:read"]);
+      const view = m.signers.some((s) => !s.id) ? (m.signers.some((s) => s.mspId) ? "verify.publicViewWhoOrg" : "verify.publicViewWho") : "verify.publicView";
+      facts.push(["verify.fShown", t(view)]);
     }
-    $("record-facts").replaceChildren(...facts.filter(([, v]) => v !== undefined && v !== "").flatMap(([k, v]) => [el("dt", { text: k }),
-      typeof v === "string" ? el("dd", { class: k === "SHA-256" || k === "Document id" ? "mono break" : "", text: v }) : el("dd", {}, v)]));
+    $("record-facts").replaceChildren(...facts.filter(([, v]) => v !== undefined && v !== "").flatMap(([k, v, mono]) => [el("dt", { text: t(k) }),
+      typeof v === "string" ? el("dd", { class: mono ? "mono break" : "", text: v }) : el("dd", {}, v)]));
     $("signers-body").replaceChildren(...m.signers.map((s) => el("tr", { dataset: { signer: s.id ? s.mspId + "/" + s.id : "" } },
       el("td", { text: s.id || "—" }), el("td", { text: s.mspId || "—" }), el("td", { text: String(s.routingOrder) }),
       el("td", {}, badge(s.status)), el("td", { text: s.at ? fmtTime(s.at) : "—" }),
       el("td", {}, s.txId ? el("code", { class: "break", text: s.txId }) : "—"),
       el("td", { text: s.blockNumber !== undefined && s.blockNumber !== null ? String(s.blockNumber) : "—" }))));
     $("checks-body").replaceChildren(...(m.verification.checks || []).map((c) => el("tr", {},
-      el("td", { text: c.name }), el("td", { class: c.ok ? "check-ok" : "check-bad", text: c.ok ? "ok" : "FAILED" }),
-      el("td", { class: "break", text: c.detail }))));
+      el("td", { class: "mono", text: c.name }), el("td", { class: c.ok ? "check-ok" : "check-bad", text: t(c.ok ? "verify.checkOk" : "verify.checkFailed") }),
+      el("td", { class: "mono break", text: c.detail })))); // the chaincode's check names and details: data, not page text
     $("record").hidden = false;
     history_(m.documentId);
   }
@@ -237,7 +233,7 @@
     const id = evidenceFor;
     const st = $("evidence-status");
     st.classList.remove("error");
-    st.textContent = "Collecting the transactions and blocks from the ledger…";
+    st.textContent = t("verify.collecting");
     try {
       const blob = await (await QR.api("/v1/documents/" + encodeURIComponent(id) + "/evidence")).blob();
       const url = URL.createObjectURL(blob);
@@ -247,7 +243,7 @@
       document.body.append(a);
       a.click();
       a.remove();
-      st.replaceChildren("Saved " + name + " (" + QR.fmtSize(blob.size) + "). ", el("a", { href: url, download: name, text: "Save again" }));
+      st.replaceChildren(t("verify.saved", { name, size: QR.fmtSize(blob.size) }) + " ", el("a", { href: url, download: name, text: t("verify.saveAgain") }));
       setTimeout(() => URL.revokeObjectURL(url), 300e3);
     } catch (err) {
       st.textContent = describe(err);

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os"
+
+	"github.com/qrsign/qrsign/relay/i18n"
+)
+
+// tr is message key in the terminal's language (LC_ALL, LC_MESSAGES, LANG:
+// zh_CN.UTF-8 gives Chinese). Only human output goes through it: --json
+// output, error codes and ids stay as they are.
+func tr(key string, args ...any) string { return msgs.T(i18n.FromEnv(os.Getenv), key, args...) }
+
+var msgs = i18n.Catalog{
+	i18n.En: {
+		"unknownCommand": "qrsign: unknown command %q\n",
+		"newPass":        "New passphrase for the key: ",
+		"repeatPass":     "Repeat the passphrase: ",
+		"passDiffer":     "the passphrases differ",
+		"passShort":      "the passphrase must be at least 8 characters",
+		"enrolled":       "enrolled %s: certificate %q issued by %q, serial %s, valid until %s\nstored in %s (key encrypted, mode 0600)\n",
+		"signed":         "Signed",
+		"declined":       "Declined",
+		"replayed":       " (already recorded; this is the first result again)",
+		"batchResult":    "%s batch %s: %d of its %d documents in tx %s, block %d, %s%s\n",
+		"result":         "%s: %s recorded in tx %s, block %d, %s; document %s is %s%s\n",
+		"verifySummary":  "document %s: %s, %d events, %d signatures\n",
+		"note":           "  note %s\n",
+		"unverified":     "UNVERIFIED",
+		"verifiedDeleg":  "VERIFIED (trust delegated to the ledger's CAs for %s)\n",
+		"verified":       "VERIFIED",
+		"busy":           "relay busy (%v); try %d again in %s\n",
+		"busyBatch":      "\nrelay busy (%v); sending the batch again (try %d) in %s\n",
+		"annotated":      "Annotated: document %s recorded in tx %s, block %d, %s; tags now: %s\n",
+		"batchUploaded":  "batch %s: %d of %d documents registered, Merkle root %s\n",
+		"registered":     "registered",
+		"notRegistered":  "NOT registered",
+		"sheet":          "signing sheet: %s\n",
+		"whoami":         "%s: %s, issued by %s, valid %s..%s (CA %s)\n",
+		"signedIn":       "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
+	},
+	i18n.Zh: {
+		"unknownCommand": "qrsign：未知命令 %q\n",
+		"newPass":        "为密钥设置新口令：",
+		"repeatPass":     "再次输入口令：",
+		"passDiffer":     "两次输入的口令不同",
+		"passShort":      "口令至少要 8 个字符",
+		"enrolled":       "已登记 %s：证书 %q，签发者 %q，序列号 %s，有效期至 %s\n保存在 %s（密钥已加密，权限 0600）\n",
+		"signed":         "已签署",
+		"declined":       "已拒签",
+		"replayed":       "（之前已记录，这是第一次的结果）",
+		"batchResult":    "%s批次 %s：共 %[4]d 份中的 %[3]d 份，交易 %[5]s，区块 %[6]d，%[7]s%[8]s\n",
+		"result":         "%s：%s 已记录，交易 %s，区块 %d，%s；文件 %s 状态 %s%s\n",
+		"verifySummary":  "文件 %s：%s，%d 个事件，%d 个签名\n",
+		"note":           "  注意 %s\n",
+		"unverified":     "未通过验证（UNVERIFIED）",
+		"verifiedDeleg":  "验证通过（VERIFIED；%s 的信任委托给账本上的 CA）\n",
+		"verified":       "验证通过（VERIFIED）",
+		"busy":           "服务器繁忙（%v）；%[3]s 后第 %[2]d 次重试\n",
+		"busyBatch":      "\n服务器繁忙（%v）；%[3]s 后第 %[2]d 次重新发送批次\n",
+		"annotated":      "已添加标注：文件 %s，交易 %s，区块 %d，%s；当前标签：%s\n",
+		"batchUploaded":  "批次 %s：已登记 %d/%d 份文件，Merkle 根 %s\n",
+		"registered":     "已登记",
+		"notRegistered":  "未登记",
+		"sheet":          "签署单：%s\n",
+		"whoami":         "%s：%s，签发者 %s，有效期 %s..%s（CA %s）\n",
+		"signedIn":       "已以 %s/%s 身份登录 %s（挑战 %s）；桌面页面现在显示您的记录\n",
+	},
+}
