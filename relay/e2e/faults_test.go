@@ -22,6 +22,8 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // faultN is the number of callbacks (QRSIGN_FAULT_N, default 1000).
@@ -100,7 +102,7 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 
 	// Phase 2: n callbacks through retrying clients while the faults happen.
 	var acked, failed, replayed, retries, retried5xx, retried429, retriedConn atomic.Int64
-	acks := make([]*relayapi.CallbackResult, n)
+	acks := make([]*api.CallbackResult, n)
 	errs := make([]error, n)
 	scanner := &flow.Scanner{Keystore: ks, Prompt: prompt.Static{Secret: []byte(alice.pass), Yes: true}, Yes: true,
 		Retry: relayapi.Retry{Attempts: 60, Base: 200 * time.Millisecond, Max: 3 * time.Second},
@@ -161,7 +163,7 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	parallel(n, workers, func(i int) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		out, err := scanner.Run(ctx, flow.Request{QR: urls[i], Action: relayapi.ActionSign})
+		out, err := scanner.Run(ctx, flow.Request{QR: urls[i], Action: api.ActionSign})
 		if err != nil {
 			errs[i] = err
 			failed.Add(1)

@@ -30,6 +30,8 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 var (
@@ -153,14 +155,14 @@ func runEnv(t *testing.T, extraEnv []string, stdin string, args ...string) resul
 }
 
 // scan runs `qrsign scan|decline <qr> --yes --json` as s, passphrase on stdin.
-func (s *signer) scan(t *testing.T, action, qr string, extra ...string) (result, *relayapi.CallbackResult) {
+func (s *signer) scan(t *testing.T, action, qr string, extra ...string) (result, *api.CallbackResult) {
 	t.Helper()
 	args := append([]string{action, qr, "--yes", "--json", "--passphrase-stdin", "--home", s.home}, extra...)
 	res := run(t, s.pass+"\n", args...)
 	if res.code != 0 {
 		return res, nil
 	}
-	var cb relayapi.CallbackResult
+	var cb api.CallbackResult
 	if err := json.Unmarshal([]byte(res.stdout), &cb); err != nil {
 		t.Fatalf("qrsign %s output %q: %v", action, res.stdout, err)
 	}
@@ -318,7 +320,7 @@ func (e *env) scanQRFile(t *testing.T, qrURL string) (url, png string) {
 }
 
 // provenance reads the document's ledger record through the relay.
-func (e *env) provenance(t *testing.T, id string) *relayapi.Provenance {
+func (e *env) provenance(t *testing.T, id string) *api.Provenance {
 	t.Helper()
 	rc, err := relayapi.New(e.org.Relay.URL)
 	if err != nil {
@@ -333,7 +335,7 @@ func (e *env) provenance(t *testing.T, id string) *relayapi.Provenance {
 }
 
 // eventTypes lists the types of a provenance's events.
-func eventTypes(p *relayapi.Provenance) []string {
+func eventTypes(p *api.Provenance) []string {
 	var out []string
 	for _, e := range p.Events {
 		out = append(out, string(e.Event.Type))

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/export"
 	"github.com/qrsign/qrsign/relay/problem"
@@ -32,7 +33,7 @@ func (s *Server) createBatch(c echo.Context) error {
 		return problem.New(model.CodeBadRequest, "malformed multipart body")
 	}
 	ctx := c.Request().Context()
-	var meta *service.BatchMeta
+	var meta *api.BatchMeta
 	files := map[string]service.BatchFile{}
 	for {
 		part, err := mr.NextPart()
@@ -55,7 +56,7 @@ func (s *Server) createBatch(c echo.Context) error {
 			if int64(len(b)) > s.cfg.MaxJSONBytes {
 				return problem.New(problem.CodePayloadTooLarge, "the batch part is too large")
 			}
-			var m service.BatchMeta
+			var m api.BatchMeta
 			dec := json.NewDecoder(bytes.NewReader(b))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&m); err != nil {
@@ -64,7 +65,6 @@ func (s *Server) createBatch(c echo.Context) error {
 			if _, err := dec.Token(); err != io.EOF {
 				return problem.New(model.CodeBadRequest, "batch JSON: trailing data after the object")
 			}
-			m.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 			meta = &m
 		case name == "":
 			io.Copy(io.Discard, part)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/session"
 	"io"
 	"mime"
@@ -21,7 +22,8 @@ import (
 )
 
 func (s *Server) callerOf(c echo.Context) service.Caller {
-	return service.Caller{RequestID: requestID(c), Who: caller(c), ClientIP: c.RealIP()}
+	return service.Caller{RequestID: requestID(c), Who: caller(c), ClientIP: c.RealIP(),
+		IdempotencyKey: c.Request().Header.Get("Idempotency-Key")}
 }
 
 // upload registers a document: multipart (parts "metadata" and "file") or a
@@ -29,12 +31,12 @@ func (s *Server) callerOf(c echo.Context) service.Caller {
 func (s *Server) upload(c echo.Context) error {
 	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	var (
-		res *service.Registered
+		res *api.Registered
 		err error
 	)
 	switch ct {
 	case "application/json":
-		var meta service.UploadMeta
+		var meta api.UploadMeta
 		if err := limitJSON(c, s.cfg.MaxJSONBytes); err != nil {
 			return err
 		}
@@ -44,7 +46,6 @@ func (s *Server) upload(c echo.Context) error {
 		if meta.SHA256 == "" {
 			return problem.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
 		}
-		meta.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 		res, err = s.svc.Upload(c.Request().Context(), s.callerOf(c), meta, nil, "")
 	case "multipart/form-data":
 		res, err = s.uploadMultipart(c)
@@ -60,13 +61,13 @@ func (s *Server) upload(c echo.Context) error {
 	return c.JSON(http.StatusCreated, res)
 }
 
-func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
+func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 	mr, err := c.Request().MultipartReader()
 	if err != nil {
 		return nil, problem.New(model.CodeBadRequest, "malformed multipart body")
 	}
 	var (
-		meta     *service.UploadMeta
+		meta     *api.UploadMeta
 		content  io.Reader
 		fileType string
 	)
@@ -87,7 +88,7 @@ func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
 			if int64(len(b)) > s.cfg.MaxJSONBytes {
 				return nil, problem.New(problem.CodePayloadTooLarge, "the metadata part is too large")
 			}
-			var m service.UploadMeta
+			var m api.UploadMeta
 			dec := json.NewDecoder(bytes.NewReader(b))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&m); err != nil {
@@ -96,7 +97,6 @@ func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
 			if _, err := dec.Token(); err != io.EOF {
 				return nil, problem.New(model.CodeBadRequest, "metadata JSON: trailing data after the object")
 			}
-			m.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 			meta = &m
 		case "file":
 			if content != nil {

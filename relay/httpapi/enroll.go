@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/service"
 )
@@ -24,7 +25,7 @@ const (
 // org's Fabric CA under the signer's one-time enrollment secret.
 func (s *Server) enroll(e *service.Enrollment) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var req service.EnrollRequest
+		var req api.EnrollRequest
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/signer/enroll"
 )
@@ -135,7 +136,7 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("enroll: %d %s", rec.Code, rec.Body)
 	}
-	var res service.EnrollResult
+	var res api.EnrollResult
 	json.Unmarshal(rec.Body.Bytes(), &res)
 	blk, rest := pem.Decode([]byte(res.CertChainPEM))
 	if res.MSPID != "Org1MSP" || blk == nil || len(bytes.TrimSpace(rest)) != 0 {

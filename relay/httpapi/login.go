@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/login"
 	"github.com/qrsign/qrsign/relay/metrics"
@@ -111,7 +112,7 @@ func (s *Server) loginCallback(c echo.Context) error {
 		return err
 	}
 	start := time.Now()
-	var req login.CallbackRequest
+	var req api.LoginCallbackRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}

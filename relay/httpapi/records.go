@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/export"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/problem"
@@ -109,7 +110,7 @@ func (s *Server) exportRecords(c echo.Context, fn ledger.ListFunc, q model.ListQ
 
 // annotate records a signer's tags and note on a document.
 func (s *Server) annotate(c echo.Context) error {
-	var b service.AnnotateBody
+	var b api.AnnotationRequest
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}

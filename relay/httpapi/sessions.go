@@ -7,8 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/metrics"
-	"github.com/qrsign/qrsign/relay/service"
 )
 
 func (s *Server) getSession(c echo.Context) error {
@@ -45,7 +45,7 @@ func (s *Server) sessionPage(c echo.Context) error {
 
 func (s *Server) scan(c echo.Context) error {
 	start := time.Now()
-	var req service.ScanRequest
+	var req api.CallbackRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/problem"
 )
@@ -34,7 +35,7 @@ func unavailable(err error) bool {
 
 // verifyCallback checks a callback for challenge c: cheap checks first, then
 // the org's trust from the ledger (which also refreshes the trust cache).
-func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req CallbackRequest) (verified, error) {
+func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req api.LoginCallbackRequest) (verified, error) {
 	msp := req.MSPID
 	if msp == "" {
 		msp = m.opt.MSPID

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/problem"
 )
 
@@ -51,13 +52,13 @@ func TestCallbacksParseFirstAndBurnTheChallengeAfterFiveRefusals(t *testing.T) {
 	ch, _ := f.m.Create()
 	good := f.proof(t, ch.Token, alice, nil)
 	for i, tc := range []struct {
-		mod  func(*CallbackRequest)
+		mod  func(*api.LoginCallbackRequest)
 		code model.Code
 	}{
-		{func(r *CallbackRequest) { r.CertChainPEM = "junk" }, model.CodeBadCertificate},
-		{func(r *CallbackRequest) { r.Signature = "not base64!" }, model.CodeBadSignature},
-		{func(r *CallbackRequest) { r.MSPID = "bad/msp" }, model.CodeInvalidField},
-		{func(r *CallbackRequest) { r.CertChainPEM = "" }, model.CodeInvalidField},
+		{func(r *api.LoginCallbackRequest) { r.CertChainPEM = "junk" }, model.CodeBadCertificate},
+		{func(r *api.LoginCallbackRequest) { r.Signature = "not base64!" }, model.CodeBadSignature},
+		{func(r *api.LoginCallbackRequest) { r.MSPID = "bad/msp" }, model.CodeInvalidField},
+		{func(r *api.LoginCallbackRequest) { r.CertChainPEM = "" }, model.CodeInvalidField},
 	} {
 		r := good
 		tc.mod(&r)

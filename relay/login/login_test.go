@@ -15,6 +15,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/internal/testpki"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
@@ -67,7 +68,7 @@ func (f *fixture) advance(d time.Duration) {
 }
 
 // proof signs the challenge of tok as s would, with fields changed by mod.
-func (f *fixture) proof(t *testing.T, tok string, s *testpki.Signer, mod func(*payload.Fields)) CallbackRequest {
+func (f *fixture) proof(t *testing.T, tok string, s *testpki.Signer, mod func(*payload.Fields)) api.LoginCallbackRequest {
 	t.Helper()
 	info, err := f.m.Describe(tok)
 	if err != nil {
@@ -86,7 +87,7 @@ func (f *fixture) proof(t *testing.T, tok string, s *testpki.Signer, mod func(*p
 	if err != nil {
 		t.Fatal(err)
 	}
-	return CallbackRequest{Token: tok, CertChainPEM: s.CertPEM, Signature: base64.StdEncoding.EncodeToString(sig),
+	return api.LoginCallbackRequest{Token: tok, CertChainPEM: s.CertPEM, Signature: base64.StdEncoding.EncodeToString(sig),
 		Algorithm: model.AlgECDSAP256DER}
 }
 
@@ -107,12 +108,12 @@ func TestApproveRefuses(t *testing.T) {
 	mallory := f.org2.Issue("alice") // right CN, another org's CA
 	tests := []struct {
 		name   string
-		req    func(tok string) CallbackRequest
+		req    func(tok string) api.LoginCallbackRequest
 		status int
 		code   model.Code
 		detail string
 	}{
-		{"a forged token is TOKEN_INVALID", func(tok string) CallbackRequest {
+		{"a forged token is TOKEN_INVALID", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			// A character inside the tag (the last one carries padding bits).
 			i := len(tok) - 10
@@ -123,39 +124,39 @@ func TestApproveRefuses(t *testing.T) {
 			r.Token = tok[:i] + c + tok[i+1:]
 			return r
 		}, 401, problem.CodeTokenInvalid, "the sign-in token is not valid"},
-		{"a signature over the sign purpose is BAD_SIGNATURE", func(tok string) CallbackRequest {
+		{"a signature over the sign purpose is BAD_SIGNATURE", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, alice, func(p *payload.Fields) { p.Purpose = payload.PurposeSign })
 		}, 422, model.CodeBadSignature, ""},
-		{"a signature for another relay's digest is BAD_SIGNATURE", func(tok string) CallbackRequest {
+		{"a signature for another relay's digest is BAD_SIGNATURE", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, alice, func(p *payload.Fields) { p.DocumentSHA256 = proof.Digest("http://evil.test", p.DocumentID) })
 		}, 422, model.CodeBadSignature, ""},
-		{"a certificate from another org's CA is UNTRUSTED_CHAIN", func(tok string) CallbackRequest {
+		{"a certificate from another org's CA is UNTRUSTED_CHAIN", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, mallory, nil)
 		}, 422, model.CodeUntrustedChain, ""},
-		{"a revoked certificate is CERT_REVOKED", func(tok string) CallbackRequest {
+		{"a revoked certificate is CERT_REVOKED", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, revoked, nil)
 		}, 422, model.CodeCertRevoked, fmt.Sprintf("certificate serial %s (rob) is on CRL 7 of Org1MSP", revoked.Cert.SerialNumber.Text(16))},
-		{"a chain that is not PEM is BAD_CERTIFICATE", func(tok string) CallbackRequest {
+		{"a chain that is not PEM is BAD_CERTIFICATE", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.CertChainPEM = "junk"
 			return r
 		}, 422, model.CodeBadCertificate, "certChainPem holds data outside PEM blocks"},
-		{"a signature that is not base64 is BAD_SIGNATURE", func(tok string) CallbackRequest {
+		{"a signature that is not base64 is BAD_SIGNATURE", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.Signature = "***"
 			return r
 		}, 422, model.CodeBadSignature, "signature is not standard base64"},
-		{"an unknown algorithm is UNKNOWN_ALGORITHM", func(tok string) CallbackRequest {
+		{"an unknown algorithm is UNKNOWN_ALGORITHM", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.Algorithm = "RSA"
 			return r
 		}, 422, model.CodeUnknownAlgorithm, ""},
-		{"a bad mspId is INVALID_FIELD", func(tok string) CallbackRequest {
+		{"a bad mspId is INVALID_FIELD", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.MSPID = "no spaces"
 			return r
 		}, 400, model.CodeInvalidField, `mspId "no spaces" is not a valid MSP id`},
-		{"an org that registered no CA is UNTRUSTED_CHAIN", func(tok string) CallbackRequest {
+		{"an org that registered no CA is UNTRUSTED_CHAIN", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.MSPID = "Org9MSP"
 			return r
@@ -225,7 +226,7 @@ func TestChallengeLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Signer != (Signer{MSPID: "Org1MSP", ID: "alice"}) || got.ChallengeID != ch.ChallengeID {
+	if got.Signer != (api.LoginSigner{MSPID: "Org1MSP", ID: "alice"}) || got.ChallengeID != ch.ChallengeID {
 		t.Fatalf("approved %+v", got)
 	}
 	if _, err := f.m.Approve(context.Background(), req); codeOf(err) != model.CodeNonceReused {

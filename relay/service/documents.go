@@ -12,54 +12,15 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 )
 
-// UploadMeta is the metadata of an upload (multipart part "metadata", or the JSON body).
-type UploadMeta struct {
-	ID         string             `json:"id,omitempty"`
-	Title      string             `json:"title"`
-	DocType    string             `json:"docType"`
-	MediaType  string             `json:"mediaType,omitempty"`
-	Owner      string             `json:"owner"`
-	Signers    []model.SignerSpec `json:"signers"`
-	Priority   int                `json:"priority"`
-	ExpiresAt  *time.Time         `json:"expiresAt,omitempty"`
-	BatchID    string             `json:"batchId,omitempty"`
-	BatchOrder int                `json:"batchOrder,omitempty"`
-	// For documents stored elsewhere (JSON body only); for multipart, an
-	// optional expected hash of the file.
-	SHA256 string `json:"sha256,omitempty"`
-	Size   *int64 `json:"size,omitempty"`
-	// IdempotencyKey is the request's Idempotency-Key header (not JSON).
-	IdempotencyKey string `json:"-"`
-}
-
-// SigningLink is one signer's session on a freshly registered document.
-type SigningLink struct {
-	Signer    model.SignerSpec `json:"signer"`
-	URL       string           `json:"url"`
-	Token     string           `json:"token"`
-	QRURL     string           `json:"qrUrl"`
-	MatchCode string           `json:"matchCode"`
-	ExpiresAt time.Time        `json:"expiresAt"`
-}
-
-// Registered is the answer of Upload.
-type Registered struct {
-	Document    *model.DocumentView `json:"document"`
-	TxID        string              `json:"txId"`
-	BlockNumber uint64              `json:"blockNumber"`
-	Signing     []SigningLink       `json:"signing"`
-	// Replayed: a retry of an upload that already registered this document.
-	Replayed bool `json:"replayed,omitempty"`
-}
-
 // Upload stores content (when not nil) and registers the document on the ledger.
-func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content io.Reader, contentType string) (_ *Registered, err error) {
+func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, content io.Reader, contentType string) (_ *api.Registered, err error) {
 	started := time.Now()
 	var tx *ledger.Tx
 	defer func() { s.op(c, "register", meta.ID, started, tx, err) }()
@@ -109,7 +70,7 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 		}
 	}
 	if derived {
-		req.ID = uploadID(c.Who, meta.IdempotencyKey, req)
+		req.ID = uploadID(c.Who, c.IdempotencyKey, req)
 		meta.ID = req.ID
 	}
 	if err := req.Validate(now); err != nil {
@@ -133,7 +94,7 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 			return nil, fromLedger(err)
 		}
 	}
-	out := &Registered{Document: view, TxID: w.TxID, BlockNumber: w.BlockNumber}
+	out := &api.Registered{Document: view, TxID: w.TxID, BlockNumber: w.BlockNumber}
 	for _, sg := range req.Signers {
 		link, err := s.link(view, sg, now)
 		if err != nil {
@@ -160,7 +121,7 @@ func uploadID(who, key string, r model.RegisterDocumentRequest) string {
 	return "doc-" + hex.EncodeToString(h.Sum(nil))[:24]
 }
 
-func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRequest, now time.Time) (*Registered, error) {
+func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRequest, now time.Time) (*api.Registered, error) {
 	v, err := s.Ledger.GetDocument(ctx, req.ID)
 	if err != nil {
 		return nil, fromLedger(err)
@@ -172,7 +133,7 @@ func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRe
 	if !same {
 		return nil, problem.Newf(model.CodeDocumentExists, "document %s was registered by an earlier request with this Idempotency-Key but different content or metadata", req.ID)
 	}
-	out := &Registered{Document: v, TxID: v.CreatedTxID, Replayed: true}
+	out := &api.Registered{Document: v, TxID: v.CreatedTxID, Replayed: true}
 	if b, err := s.Ledger.BlockOfTx(ctx, v.CreatedTxID); err == nil {
 		out.BlockNumber = b
 	}
@@ -186,12 +147,12 @@ func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRe
 	return out, nil
 }
 
-func (s *Service) link(d *model.DocumentView, sg model.SignerSpec, now time.Time) (SigningLink, error) {
+func (s *Service) link(d *model.DocumentView, sg model.SignerSpec, now time.Time) (api.SigningLink, error) {
 	sess, err := s.Sessions.Issue(d.ID, d.SHA256, sg, d.ExpiresAt, now)
 	if err != nil {
-		return SigningLink{}, problem.From(err)
+		return api.SigningLink{}, problem.From(err)
 	}
-	return SigningLink{Signer: sg, URL: s.PublicURL + "/s/" + sess.Token, Token: sess.Token,
+	return api.SigningLink{Signer: sg, URL: s.PublicURL + "/s/" + sess.Token, Token: sess.Token,
 		QRURL:     "/v1/documents/" + url.PathEscape(d.ID) + "/qr.png?signer=" + url.QueryEscape(sg.Key()),
 		MatchCode: sess.MatchCode, ExpiresAt: sess.ExpiresAt}, nil
 }

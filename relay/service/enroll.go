@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/signer/enroll"
 )
@@ -62,27 +63,13 @@ type Enrollment struct {
 	Log   *slog.Logger
 }
 
-// EnrollRequest is the body of POST /v1/enroll.
-type EnrollRequest struct {
-	EnrollmentID string `json:"enrollmentId"`
-	Secret       string `json:"secret"`
-	CSRPEM       string `json:"csrPem"`
-}
-
-// EnrollResult is its answer: the signer's certificate followed by the CA's
-// intermediates (never the root), as the scan callback's certChainPem wants.
-type EnrollResult struct {
-	MSPID        string `json:"mspId"`
-	CertChainPEM string `json:"certChainPem"`
-}
-
 // enrollIDRE is what the relay accepts as an enrollment id: the CN of the
 // certificate and the signer id on the ledger (model's signer id rule is
 // checked again by the chaincode when the id is used).
 var enrollIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$`)
 
-// Validate checks the request before anything reaches the CA.
-func (r EnrollRequest) Validate() (*x509.CertificateRequest, error) {
+// validateEnroll checks the request before anything reaches the CA.
+func validateEnroll(r api.EnrollRequest) (*x509.CertificateRequest, error) {
 	switch {
 	case r.EnrollmentID == "":
 		return nil, problem.New(model.CodeInvalidField, "enrollmentId is required")
@@ -128,7 +115,7 @@ func (r EnrollRequest) Validate() (*x509.CertificateRequest, error) {
 
 // Enroll validates the CSR, has the CA issue the certificate and returns the
 // chain. Nothing is stored by the relay.
-func (e *Enrollment) Enroll(ctx context.Context, c Caller, req EnrollRequest) (*EnrollResult, error) {
+func (e *Enrollment) Enroll(ctx context.Context, c Caller, req api.EnrollRequest) (*api.EnrollResult, error) {
 	start := time.Now()
 	res, err := e.enroll(ctx, req)
 	log := slog.Default()
@@ -145,11 +132,11 @@ func (e *Enrollment) Enroll(ctx context.Context, c Caller, req EnrollRequest) (*
 	return res, err
 }
 
-func (e *Enrollment) enroll(ctx context.Context, req EnrollRequest) (*EnrollResult, error) {
+func (e *Enrollment) enroll(ctx context.Context, req api.EnrollRequest) (*api.EnrollResult, error) {
 	if e == nil || e.CA == nil {
 		return nil, enrollProblem(CodeEnrollOff, "this relay does not enroll signers (no Fabric CA configured)")
 	}
-	if _, err := req.Validate(); err != nil {
+	if _, err := validateEnroll(req); err != nil {
 		return nil, err
 	}
 	issued, err := e.CA.EnrollCSR(ctx, req.EnrollmentID, req.Secret, []byte(req.CSRPEM))
@@ -158,7 +145,7 @@ func (e *Enrollment) enroll(ctx context.Context, req EnrollRequest) (*EnrollResu
 	}
 	chain := append([]byte{}, issued.CertPEM...)
 	chain = append(chain, intermediatesPEM(issued.ChainPEM)...)
-	return &EnrollResult{MSPID: e.MSPID, CertChainPEM: string(chain)}, nil
+	return &api.EnrollResult{MSPID: e.MSPID, CertChainPEM: string(chain)}, nil
 }
 
 // enrollError maps what the CA said to a stable code. Fabric CA answers a

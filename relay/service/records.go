@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/problem"
 )
@@ -26,12 +27,6 @@ type ListParams struct {
 	Tag      string
 	Cursor   string // the chaincode's bookmark
 	Limit    string
-}
-
-// RecordsPage is one page of a list endpoint.
-type RecordsPage struct {
-	Records    []model.DocumentView `json:"records"`
-	NextCursor string               `json:"nextCursor,omitempty"` // empty on the last page
 }
 
 // ListQuery validates p and builds the chaincode query (400 INVALID_FIELD naming the parameter).
@@ -93,7 +88,7 @@ func atoi(s string) (int, bool) {
 }
 
 // Records runs one page of a list query.
-func (s *Service) Records(ctx context.Context, fn ledger.ListFunc, q model.ListQuery) (*RecordsPage, error) {
+func (s *Service) Records(ctx context.Context, fn ledger.ListFunc, q model.ListQuery) (*api.RecordsPage, error) {
 	switch fn {
 	case ledger.ListBySigner, ledger.ListPending:
 		if !model.ValidID(q.MSPID) {
@@ -118,7 +113,7 @@ func (s *Service) Records(ctx context.Context, fn ledger.ListFunc, q model.ListQ
 	if err != nil {
 		return nil, fromLedger(err)
 	}
-	out := &RecordsPage{Records: p.Records, NextCursor: p.Bookmark}
+	out := &api.RecordsPage{Records: p.Records, NextCursor: p.Bookmark}
 	if out.Records == nil {
 		out.Records = []model.DocumentView{}
 	}

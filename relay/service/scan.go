@@ -9,54 +9,12 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 	"github.com/qrsign/qrsign/relay/token"
 )
-
-// SessionInfo is the answer of GET /v1/sessions/{token}.
-type SessionInfo struct {
-	Token          string           `json:"token"`
-	DocumentID     string           `json:"documentId"`
-	Title          string           `json:"title"`
-	SHA256         string           `json:"sha256"`
-	Size           int64            `json:"size"`
-	MediaType      string           `json:"mediaType"`
-	ContentURL     string           `json:"contentUrl"`
-	Signer         model.SignerSpec `json:"signer"`
-	Nonce          string           `json:"nonce"`
-	Channel        string           `json:"channel"`
-	ExpiresAt      time.Time        `json:"expiresAt"`
-	MatchCode      string           `json:"matchCode"`
-	CallbackURL    string           `json:"callbackUrl"`
-	DocumentStatus model.Status     `json:"documentStatus"`
-	// Batch is set for a batch session token (action batch-sign or batch-decline).
-	Batch *BatchSession `json:"batch,omitempty"`
-}
-
-// ScanRequest is the body of POST /v1/callbacks/scan.
-type ScanRequest struct {
-	Token        string          `json:"token"`
-	Action       string          `json:"action"` // sign | decline | batch-sign | batch-decline
-	CertChainPEM string          `json:"certChainPem"`
-	Signature    string          `json:"signature"` // standard base64
-	Algorithm    model.Algorithm `json:"algorithm"`
-	Reason       string          `json:"reason,omitempty"`
-}
-
-// ScanResult is the answer of a scan callback.
-type ScanResult struct {
-	TxID           string          `json:"txId"`
-	BlockNumber    uint64          `json:"blockNumber"`
-	ValidationCode string          `json:"validationCode"`
-	DocumentID     string          `json:"documentId"`
-	EventType      model.EventType `json:"eventType"`
-	DocumentStatus model.Status    `json:"documentStatus"`
-	Replayed       bool            `json:"replayed"`
-	// Documents are the documents a batch-sign signed (or a batch-decline declined).
-	Documents []string `json:"documents,omitempty"`
-}
 
 // VerifyToken checks a session token: 401 TOKEN_INVALID when malformed or
 // forged, 410 TOKEN_EXPIRED when past its expiry.
@@ -73,7 +31,7 @@ func (s *Service) VerifyToken(tok string) (token.Claims, error) {
 }
 
 // Session describes the session a token grants.
-func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error) {
+func (s *Service) Session(ctx context.Context, tok string) (*api.Session, error) {
 	c, err := s.VerifyToken(tok)
 	if err != nil {
 		return nil, err
@@ -105,7 +63,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error)
 			signer = sg.SignerSpec
 		}
 	}
-	return &SessionInfo{Token: tok, DocumentID: v.ID, Title: v.Title, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
+	return &api.Session{Token: tok, DocumentID: v.ID, Title: v.Title, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
 		ContentURL: s.PublicURL + "/v1/documents/" + v.ID + "/content?token=" + tok, Signer: signer, Nonce: c.Nonce,
 		Channel: s.Channel, ExpiresAt: time.Unix(c.Expiry, 0).UTC(), MatchCode: session.MatchCode(tok),
 		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: st}, nil
@@ -115,7 +73,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error)
 // DeclineSignature. It is idempotent per nonce: a retry after success gets
 // the first result with Replayed set, concurrent duplicates share one
 // submission, and nothing is recorded twice.
-func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *ScanResult, err error) {
+func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (res *api.CallbackResult, err error) {
 	started := time.Now()
 	claims, err := s.VerifyToken(req.Token)
 	op := "scan"
@@ -161,7 +119,7 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 		return s.replayOf(r, claims.DocID, want)
 	}
 	var shared bool
-	res, err, shared = s.flight.do(claims.Nonce, func() (*ScanResult, error) {
+	res, err, shared = s.flight.do(claims.Nonce, func() (*api.CallbackResult, error) {
 		if r := s.recalledResult(claims.Nonce); r != nil {
 			return s.replayOf(r, claims.DocID, want) // a duplicate finished just before
 		}
@@ -185,7 +143,7 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 }
 
 // replayOf answers a retried callback from a remembered result.
-func (s *Service) replayOf(r *ScanResult, doc string, want model.EventType) (*ScanResult, error) {
+func (s *Service) replayOf(r *api.CallbackResult, doc string, want model.EventType) (*api.CallbackResult, error) {
 	if r.DocumentID != doc || r.EventType != want {
 		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", r.EventType, r.TxID)
 	}
@@ -194,7 +152,7 @@ func (s *Service) replayOf(r *ScanResult, doc string, want model.EventType) (*Sc
 	return &out, nil
 }
 
-func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest, want model.EventType, purpose payload.Purpose) (*ScanResult, error) {
+func (s *Service) scan(ctx context.Context, claims token.Claims, req api.CallbackRequest, want model.EventType, purpose payload.Purpose) (*api.CallbackResult, error) {
 	if purpose.IsBatch() {
 		return s.scanBatch(ctx, claims, req, want, purpose)
 	}
@@ -225,7 +183,7 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest
 		}
 		return nil, fromLedger(err)
 	}
-	res := &ScanResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: claims.DocID,
+	res := &api.CallbackResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: claims.DocID,
 		EventType: want}
 	if d := w.Result.Document; d != nil {
 		res.DocumentStatus = d.Status
@@ -270,7 +228,7 @@ func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *m
 // fromNonce answers from the ledger's nonce record: the first result
 // (replayed) if the nonce was used for this document and action, 409
 // NONCE_REUSED if for something else, nil if unused.
-func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model.EventType) (*ScanResult, error) {
+func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model.EventType) (*api.CallbackResult, error) {
 	nr, err := s.Ledger.GetNonce(ctx, claims.Nonce)
 	if err != nil || !nr.Used {
 		return nil, nil
@@ -286,7 +244,7 @@ func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model
 	if err != nil {
 		return nil, fromLedger(err)
 	}
-	res := &ScanResult{TxID: nr.TxID, BlockNumber: block, ValidationCode: "VALID", DocumentID: claims.DocID, EventType: nr.EventType}
+	res := &api.CallbackResult{TxID: nr.TxID, BlockNumber: block, ValidationCode: "VALID", DocumentID: claims.DocID, EventType: nr.EventType}
 	if nr.BatchID != "" {
 		// The documents it answered are those its transaction appended to.
 		page, err := s.Ledger.ListByTx(ctx, nr.TxID)

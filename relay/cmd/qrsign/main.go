@@ -46,6 +46,8 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/upload"
 	"github.com/qrsign/qrsign/relay/signer/verify"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 const (
@@ -95,9 +97,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "enroll":
 		err = cmdEnroll(ctx, rest, stdin, stdout, stderr)
 	case "scan":
-		err = cmdScan(ctx, relayapi.ActionSign, rest, stdin, stdout, stderr)
+		err = cmdScan(ctx, api.ActionSign, rest, stdin, stdout, stderr)
 	case "decline":
-		err = cmdScan(ctx, relayapi.ActionDecline, rest, stdin, stdout, stderr)
+		err = cmdScan(ctx, api.ActionDecline, rest, stdin, stdout, stderr)
 	case "verify":
 		err = cmdVerify(ctx, rest, stdout, stderr)
 	case "annotate":
@@ -135,7 +137,7 @@ var errUnverified = errors.New("verification FAILED")
 
 func exitCode(err error) int {
 	var ue usageError
-	var p *relayapi.Problem
+	var p *api.Problem
 	switch {
 	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
 		return exitUsage
@@ -260,7 +262,7 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	name := "scan"
-	if action == relayapi.ActionDecline {
+	if action == api.ActionDecline {
 		name = "decline"
 	}
 	fs, home := newFlags(name, stderr)
@@ -270,7 +272,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	relay := fs.String("relay", "", "the relay's URL, when the argument is a bare token")
 	timeout := fs.Duration("timeout", 3*time.Minute, "give up after this long")
 	var reason *string
-	if action == relayapi.ActionDecline {
+	if action == api.ActionDecline {
 		reason = fs.String("reason", "", "why you decline (bound into the signature)")
 	}
 	pos, err := parse(fs, args)
@@ -300,7 +302,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 		return json.NewEncoder(stdout).Encode(r)
 	}
 	verb := "Signed"
-	if action == relayapi.ActionDecline {
+	if action == api.ActionDecline {
 		verb = "Declined"
 	}
 	replay := ""
@@ -599,7 +601,7 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	b, err := upload.Upload(ctx, rc, upload.Batch{ID: *id, Title: *title, Priority: *priority, Signers: signers, Docs: docs}, p)
-	var prob *relayapi.Problem
+	var prob *api.Problem
 	if errors.As(err, &prob) {
 		for _, e := range prob.Errors {
 			fmt.Fprintf(stderr, "  %s: %s: %s\n", e.File, e.Code, e.Detail)
@@ -617,7 +619,7 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !d.Registered {
 			state = "NOT registered"
 			if d.Error != nil {
-				state += ": " + d.Error.Code + " " + d.Error.Detail
+				state += ": " + string(d.Error.Code) + " " + d.Error.Detail
 			}
 		}
 		fmt.Fprintf(stdout, "  %4d  %-40s  %s  (%s)\n", d.Order, d.ID, d.File, state)

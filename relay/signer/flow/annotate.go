@@ -13,6 +13,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Annotation is one annotate command: tags and/or a note a signer of the
@@ -31,7 +33,7 @@ type Annotation struct {
 }
 
 // Annotate signs the annotate payload for a and posts it.
-func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotated, error) {
+func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*api.Annotated, error) {
 	if len(a.Tags) == 0 && a.Note == "" {
 		return nil, errors.New("an annotation needs --tag or --note")
 	}
@@ -122,8 +124,8 @@ func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotat
 	if err != nil {
 		return nil, err
 	}
-	return rc.Annotate(ctx, doc.ID, relayapi.AnnotationRequest{MSPID: msps[0], Nonce: nonce, CertChainPEM: chain,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER),
+	return rc.Annotate(ctx, doc.ID, api.AnnotationRequest{MSPID: msps[0], Nonce: nonce, CertChainPEM: chain,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER,
 		Tags: append([]string{}, a.Tags...), Note: a.Note})
 }
 

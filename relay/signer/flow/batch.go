@@ -14,6 +14,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // ErrBatchMismatch: a batch session's documents do not make the root the QR
@@ -26,13 +28,13 @@ var ErrBatchMismatch = errors.New("REFUSED: the batch does not match the QR code
 // hashed, and the root recomputed from those hashes in order must equal the
 // QR's (the relay signed it in the token) and the session's; the size signed
 // is the number of documents.
-func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string, claims token.Claims, sess *relayapi.Session, req Request) (*Outcome, error) {
+func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string, claims token.Claims, sess *api.Session, req Request) (*Outcome, error) {
 	b := sess.Batch
-	purpose, action, verb := payload.PurposeBatchSign, relayapi.ActionBatchSign, "Sign"
+	purpose, action, verb := payload.PurposeBatchSign, api.ActionBatchSign, "Sign"
 	switch req.Action {
-	case relayapi.ActionSign:
-	case relayapi.ActionDecline:
-		purpose, action, verb = payload.PurposeBatchDecline, relayapi.ActionBatchDecline, "Decline"
+	case api.ActionSign:
+	case api.ActionDecline:
+		purpose, action, verb = payload.PurposeBatchDecline, api.ActionBatchDecline, "Decline"
 	default:
 		return nil, fmt.Errorf("a batch session is signed or declined as a whole, not %q", req.Action)
 	}
@@ -111,8 +113,8 @@ func (s *Scanner) runBatch(ctx context.Context, rc *relayapi.Client, tok string,
 	if err != nil {
 		return nil, err
 	}
-	res, err := rc.Callback(ctx, "/v1/callbacks/scan", relayapi.CallbackRequest{Token: tok, Action: action,
-		CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER),
+	res, err := rc.Callback(ctx, "/v1/callbacks/scan", api.CallbackRequest{Token: tok, Action: action,
+		CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER,
 		Reason: req.Reason})
 	if err != nil {
 		return nil, err

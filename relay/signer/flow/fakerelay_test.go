@@ -16,8 +16,9 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // fakeRelay implements the slice of the relay API a scan uses, and checks
@@ -31,14 +32,14 @@ type fakeRelay struct {
 	channel string
 
 	mu          sync.Mutex
-	callbacks   []relayapi.CallbackRequest
+	callbacks   []api.CallbackRequest
 	contentHits int
 	// failures answers the first len(failures) callbacks: "503" (with
 	// Retry-After 2), "503-noheader", "drop" (connection closed), or
 	// "forgetful" (records, then drops the connection and answers every
 	// later try 409 NONCE_REUSED, like a relay that lost its memory).
 	failures  []string
-	result    *relayapi.CallbackResult
+	result    *api.CallbackResult
 	forgetful bool
 	recorded  *model.Event
 }
@@ -73,7 +74,7 @@ func (f *fakeRelay) session(w http.ResponseWriter, r *http.Request) {
 		problem(w, 401, "TOKEN_INVALID", err.Error())
 		return
 	}
-	json.NewEncoder(w).Encode(relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
+	json.NewEncoder(w).Encode(api.Session{Token: tok, DocumentID: c.DocID, Title: "Lease", SHA256: c.SHA256,
 		Size: int64(len(f.content)), MediaType: "application/pdf",
 		ContentURL: "/v1/documents/" + c.DocID + "/content?token=" + tok,
 		Signer:     model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID, RoutingOrder: 1},
@@ -94,7 +95,7 @@ func (f *fakeRelay) serveContent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
-	var req relayapi.CallbackRequest
+	var req api.CallbackRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		problem(w, 400, "BAD_REQUEST", err.Error())
 		return
@@ -164,13 +165,13 @@ func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(res)
 		return
 	}
-	ev := "SignatureRecorded"
+	ev := model.EventSignatureRecorded
 	if purpose == payload.PurposeDecline {
-		ev = "SignatureDeclined"
+		ev = model.EventSignatureDeclined
 	}
-	f.result = &relayapi.CallbackResult{TxID: "tx-" + c.Nonce[:8], BlockNumber: 7, ValidationCode: "VALID",
+	f.result = &api.CallbackResult{TxID: "tx-" + c.Nonce[:8], BlockNumber: 7, ValidationCode: "VALID",
 		DocumentID: c.DocID, EventType: ev, DocumentStatus: "COMPLETED"}
-	f.recorded = &model.Event{Type: model.EventType(ev), DocumentID: c.DocID, Seq: 1, TxID: f.result.TxID,
+	f.recorded = &model.Event{Type: ev, DocumentID: c.DocID, Seq: 1, TxID: f.result.TxID,
 		Signature: &model.SignatureEvidence{Nonce: c.Nonce, CertFingerprint: payload.Fingerprint(cert.Raw)}}
 	if f.forgetful {
 		conn, _, err := w.(http.Hijacker).Hijack()
@@ -190,11 +191,11 @@ func (f *fakeRelay) provenance(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p := relayapi.Provenance{DocumentID: c.DocID}
+	p := api.Provenance{DocumentID: c.DocID, Document: &model.DocumentView{}}
 	p.Document.Status = model.StatusPending
 	if f.recorded != nil {
 		p.Document.Status = model.StatusCompleted
-		p.Events = append(p.Events, relayapi.ProvenanceEvent{Event: *f.recorded, BlockNumber: 7, ValidationCode: "VALID"})
+		p.Events = append(p.Events, api.ProvenanceEvent{Event: *f.recorded, BlockNumber: 7, ValidationCode: "VALID"})
 	}
 	json.NewEncoder(w).Encode(p)
 }
@@ -202,5 +203,5 @@ func (f *fakeRelay) provenance(w http.ResponseWriter, r *http.Request) {
 func problem(w http.ResponseWriter, status int, code, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(relayapi.Problem{Title: http.StatusText(status), Status: status, Detail: detail, Code: code})
+	json.NewEncoder(w).Encode(api.Problem{Title: http.StatusText(status), Status: status, Detail: detail, Code: model.Code(code)})
 }

@@ -25,6 +25,8 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Scanner runs scans for one stored identity.
@@ -45,15 +47,15 @@ type Scanner struct {
 type Request struct {
 	QR     string // the QR's text (URL "<relay>/s/<token>") or a bare token
 	Relay  string // the relay's origin, needed only for a bare token
-	Action string // relayapi.ActionSign or ActionDecline
+	Action string // api.ActionSign or ActionDecline
 	Reason string // declines
 }
 
 // Outcome is what a completed scan produced.
 type Outcome struct {
-	Session       *relayapi.Session
+	Session       *api.Session
 	ContentSHA256 string
-	Result        *relayapi.CallbackResult
+	Result        *api.CallbackResult
 }
 
 // ReadQR turns a command-line argument into the QR's text: an http(s) URL or
@@ -82,12 +84,12 @@ func (s *Scanner) out() io.Writer {
 func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	var purpose payload.Purpose
 	switch req.Action {
-	case relayapi.ActionSign:
+	case api.ActionSign:
 		purpose = payload.PurposeSign
 		if req.Reason != "" {
 			return nil, errors.New("a reason is given only when declining")
 		}
-	case relayapi.ActionDecline:
+	case api.ActionDecline:
 		purpose = payload.PurposeDecline
 		if strings.TrimSpace(req.Reason) == "" {
 			return nil, errors.New("declining needs a reason")
@@ -192,16 +194,16 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := rc.Callback(ctx, "/v1/callbacks/scan", relayapi.CallbackRequest{
+	res, err := rc.Callback(ctx, "/v1/callbacks/scan", api.CallbackRequest{
 		Token:        tok,
 		Action:       req.Action,
 		CertChainPEM: chain,
 		Signature:    base64.StdEncoding.EncodeToString(sig),
-		Algorithm:    string(model.AlgECDSAP256DER),
+		Algorithm:    model.AlgECDSAP256DER,
 		Reason:       fields.Reason,
 	})
-	var p *relayapi.Problem
-	if errors.As(err, &p) && p.Code == string(model.CodeNonceReused) {
+	var p *api.Problem
+	if errors.As(err, &p) && p.Code == model.CodeNonceReused {
 		// The nonce was used after the session check: by an earlier try of
 		// this very callback whose answer was lost (a relay that forgot it
 		// answered)? The ledger says; only our own signature counts.
@@ -239,7 +241,7 @@ func contentRef(rc *relayapi.Client, ref, docID, tok string) string {
 
 // findOwn looks for the event this client's signature produced for the
 // session's nonce in the document's provenance (read with the session token).
-func (s *Scanner) findOwn(ctx context.Context, rc *relayapi.Client, tok string, c token.Claims, fp string, purpose payload.Purpose) (*relayapi.CallbackResult, error) {
+func (s *Scanner) findOwn(ctx context.Context, rc *relayapi.Client, tok string, c token.Claims, fp string, purpose payload.Purpose) (*api.CallbackResult, error) {
 	prc := *rc
 	prc.Token, prc.APIKey = tok, ""
 	prov, err := prc.Provenance(ctx, c.DocID)
@@ -253,8 +255,8 @@ func (s *Scanner) findOwn(ctx context.Context, rc *relayapi.Client, tok string, 
 	for _, pe := range prov.Events {
 		ev := pe.Event
 		if ev.Type == want && ev.Signature != nil && ev.Signature.Nonce == c.Nonce && ev.Signature.CertFingerprint == fp {
-			return &relayapi.CallbackResult{TxID: ev.TxID, BlockNumber: pe.BlockNumber, ValidationCode: pe.ValidationCode,
-				DocumentID: c.DocID, EventType: string(ev.Type), DocumentStatus: string(prov.Document.Status), Replayed: true}, nil
+			return &api.CallbackResult{TxID: ev.TxID, BlockNumber: pe.BlockNumber, ValidationCode: pe.ValidationCode,
+				DocumentID: c.DocID, EventType: ev.Type, DocumentStatus: prov.Document.Status, Replayed: true}, nil
 		}
 	}
 	return nil, nil
@@ -262,7 +264,7 @@ func (s *Scanner) findOwn(ctx context.Context, rc *relayapi.Client, tok string, 
 
 // matchSession: what the relay says about the session must be what the QR
 // (which the relay signed) says.
-func matchSession(c token.Claims, s *relayapi.Session) error {
+func matchSession(c token.Claims, s *api.Session) error {
 	switch {
 	case s.SHA256 != c.SHA256:
 		return &HashMismatchError{Source: "session", Want: c.SHA256, Got: s.SHA256}

@@ -24,6 +24,8 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // loginRelay is the real relay HTTP API over a fake ledger that trusts ca for Org1MSP.
@@ -79,7 +81,7 @@ func TestLoginSignsTheDesktopIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Result.Signer != (relayapi.LoginSigner{MSPID: "Org1MSP", ID: "alice"}) || out.Result.ChallengeID != ch.ChallengeID {
+	if out.Result.Signer != (api.LoginSigner{MSPID: "Org1MSP", ID: "alice"}) || out.Result.ChallengeID != ch.ChallengeID {
 		t.Fatalf("result %+v", out.Result)
 	}
 	if len(p.asked) != 1 || p.asked[0] != "Sign in to "+srv.URL+" as alice?" || p.unlocked != 1 {
@@ -99,7 +101,7 @@ func TestLoginSignsTheDesktopIn(t *testing.T) {
 	}
 	// The same QR again: the relay approved it once.
 	_, err = s.Login(ctx, flow.LoginRequest{QR: ch.URL})
-	var pr *relayapi.Problem
+	var pr *api.Problem
 	if !errors.As(err, &pr) || pr.Code != "NONCE_REUSED" || pr.Status != 409 {
 		t.Fatalf("second login: %v", err)
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // CA is a self-signed test CA.
@@ -28,7 +29,7 @@ const DocSHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 // Provenance is what a relay serves for document doc-1 signed by alice of
 // msp (certificate issued by ca) on channel "qrsign": registered, signed,
 // completed, the document being the fold of its events.
-func Provenance(ca *CA, msp string) (*relayapi.Provenance, error) {
+func Provenance(ca *CA, msp string) (*api.Provenance, error) {
 	key, certPEM := ca.NewSigner("alice")
 	cert, _ := keystore.ParseCert(certPEM)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -58,9 +59,9 @@ func Provenance(ca *CA, msp string) (*relayapi.Provenance, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &relayapi.Provenance{DocumentID: "doc-1", Document: model.DocumentView{Document: *doc, EffectiveStatus: doc.Status, AsOf: now}}
+	p := &api.Provenance{DocumentID: "doc-1", Document: &model.DocumentView{Document: *doc, EffectiveStatus: doc.Status, AsOf: now}}
 	for i, e := range events {
-		p.Events = append(p.Events, relayapi.ProvenanceEvent{Event: e, BlockNumber: uint64(5 + i/2), ValidationCode: "VALID"})
+		p.Events = append(p.Events, api.ProvenanceEvent{Event: e, BlockNumber: uint64(5 + i/2), ValidationCode: "VALID"})
 	}
 	return p, nil
 }

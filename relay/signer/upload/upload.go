@@ -24,6 +24,8 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Doc is one file of a batch.
@@ -105,7 +107,7 @@ var ErrChanged = errors.New("upload: a file changed while it was being sent")
 // the same Idempotency-Key: the relay completes the batch, registering no
 // document twice. Every document's SHA-256 is computed while it is sent and
 // must equal what the relay registered.
-func Upload(ctx context.Context, c *relayapi.Client, b Batch, p *Progress) (*relayapi.Batch, error) {
+func Upload(ctx context.Context, c *relayapi.Client, b Batch, p *Progress) (*api.Batch, error) {
 	if len(b.Docs) == 0 {
 		return nil, errors.New("upload: no documents")
 	}
@@ -122,7 +124,7 @@ func Upload(ctx context.Context, c *relayapi.Client, b Batch, p *Progress) (*rel
 	idem := hex.EncodeToString(key)
 	var mu sync.Mutex
 	var sums map[string]string // of the attempt whose answer is read
-	res := &relayapi.Batch{}
+	res := &api.Batch{}
 	err = c.PostStream(ctx, "/v1/batches", map[string]string{"Idempotency-Key": idem}, func() (io.ReadCloser, string) {
 		if p != nil {
 			p.Reset()

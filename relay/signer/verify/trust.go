@@ -10,12 +10,13 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // SignerMSPs lists, sorted, the orgs of everyone whose signature p carries:
 // the orgs a verifier needs roots for.
-func SignerMSPs(p *relayapi.Provenance) []string {
+func SignerMSPs(p *api.Provenance) []string {
 	var out []string
 	for _, pe := range p.Events {
 		if ev, _, _, _ := evidenceOf(pe.Event); ev != nil && !slices.Contains(out, ev.Signer.MSPID) {

@@ -14,15 +14,16 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/signer/verify"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 const docSHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // provenance builds what the relay would serve for a one-signer document
 // signed by alice: registered, signed, completed; the document is the fold.
-func provenance(t *testing.T, ca *testpki.CA) *relayapi.Provenance {
+func provenance(t *testing.T, ca *testpki.CA) *api.Provenance {
 	t.Helper()
 	key, certPEM := ca.NewSigner("alice")
 	cert, _ := keystore.ParseCert(certPEM)
@@ -53,9 +54,9 @@ func provenance(t *testing.T, ca *testpki.CA) *relayapi.Provenance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &relayapi.Provenance{DocumentID: "doc-1", Document: model.DocumentView{Document: *doc, EffectiveStatus: doc.Status, AsOf: now}}
+	p := &api.Provenance{DocumentID: "doc-1", Document: &model.DocumentView{Document: *doc, EffectiveStatus: doc.Status, AsOf: now}}
 	for i, e := range events {
-		p.Events = append(p.Events, relayapi.ProvenanceEvent{Event: e, BlockNumber: uint64(5 + i/2), ValidationCode: "VALID"})
+		p.Events = append(p.Events, api.ProvenanceEvent{Event: e, BlockNumber: uint64(5 + i/2), ValidationCode: "VALID"})
 	}
 	return p
 }
@@ -75,35 +76,35 @@ func TestTamperingIsFound(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		v      verify.Verifier
-		tamper func(p *relayapi.Provenance)
+		tamper func(p *api.Provenance)
 		check  string // the failing check's name
 		want   string // its detail starts with this
 	}{
-		{"a signature over another document hash", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
+		{"a signature over another document hash", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *api.Provenance) {
 			p.Events[0].Event.Registered.SHA256 = strings.Repeat("a", 64)
 			p.Document.SHA256 = strings.Repeat("a", 64)
 		}, "event 1 SignatureRecorded by Org1MSP/alice", "rebuilt payload hashes to "},
-		{"a flipped signature", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
+		{"a flipped signature", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *api.Provenance) {
 			s := p.Events[1].Event.Signature
 			b, _ := base64.StdEncoding.DecodeString(s.Signature)
 			b[len(b)-1] ^= 1
 			s.Signature = base64.StdEncoding.EncodeToString(b)
 		}, "event 1 SignatureRecorded by Org1MSP/alice", "BAD_SIGNATURE: "},
-		{"the wrong channel", verify.Verifier{Channel: "other", Roots: roots("Org1MSP", ca)}, func(*relayapi.Provenance) {},
+		{"the wrong channel", verify.Verifier{Channel: "other", Roots: roots("Org1MSP", ca)}, func(*api.Provenance) {},
 			"event 1 SignatureRecorded by Org1MSP/alice", "rebuilt payload hashes to "},
-		{"a chain to an untrusted CA", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", other)}, func(*relayapi.Provenance) {},
+		{"a chain to an untrusted CA", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", other)}, func(*api.Provenance) {},
 			"event 1 SignatureRecorded by Org1MSP/alice", "chain at "},
-		{"no roots at all", verify.Verifier{Channel: "qrsign"}, func(*relayapi.Provenance) {},
+		{"no roots at all", verify.Verifier{Channel: "qrsign"}, func(*api.Provenance) {},
 			"event 1 SignatureRecorded by Org1MSP/alice", "UNVERIFIED: no trusted CA for Org1MSP (its signature verifies"},
-		{"the right CA given for another org only", verify.Verifier{Channel: "qrsign", Roots: roots("Org2MSP", ca)}, func(*relayapi.Provenance) {},
+		{"the right CA given for another org only", verify.Verifier{Channel: "qrsign", Roots: roots("Org2MSP", ca)}, func(*api.Provenance) {},
 			"event 1 SignatureRecorded by Org1MSP/alice", "UNVERIFIED: no trusted CA for Org1MSP"},
-		{"a self-issued certificate (a relay fabricating history)", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
+		{"a self-issued certificate (a relay fabricating history)", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *api.Provenance) {
 			*p = *provenance(t, testpki.NewCA("ca-org1")) // same names, the relay's own CA
 		}, "event 1 SignatureRecorded by Org1MSP/alice", "chain at "},
-		{"a projection that is not the fold", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
+		{"a projection that is not the fold", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *api.Provenance) {
 			p.Document.Status = model.StatusPending
 		}, "projection", "the document shown differs from the fold of its events"},
-		{"an invalid transaction", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *relayapi.Provenance) {
+		{"an invalid transaction", verify.Verifier{Channel: "qrsign", Roots: roots("Org1MSP", ca)}, func(p *api.Provenance) {
 			p.Events[1].ValidationCode = "MVCC_READ_CONFLICT"
 		}, "events", `event 1 (tx tx1) has validation code "MVCC_READ_CONFLICT"`},
 	} {
