@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/prompt"
@@ -72,11 +72,11 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	if err := e.org.RegisterUser(e.info.BinDir, alice.id, "fault-secret"); err != nil {
 		t.Fatal(err)
 	}
-	hc, err := enroll.HTTPClientTrusting(e.org.CA.TLSCertFile)
+	hc, err := fabricca.HTTPClientTrusting(e.org.CA.TLSCertFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := (&enroll.Enroller{URL: e.org.CA.URL, HTTP: hc}).Enroll(context.Background(), alice.id, "fault-secret")
+	res, err := (&fabricca.Enroller{URL: e.org.CA.URL, HTTP: hc}).Enroll(context.Background(), alice.id, "fault-secret")
 	if err != nil {
 		t.Fatal(err)
 	}

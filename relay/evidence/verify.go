@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/verify"
+	"github.com/qrsign/qrsign/relay/verify"
 
 	"github.com/qrsign/qrsign/relay/api"
 )

@@ -15,8 +15,8 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/problem"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
 )
 
 // Codes of the enrollment endpoint (added to problem's).
@@ -48,9 +48,9 @@ func enrollProblem(code model.Code, detail string) *problem.Problem {
 	return p
 }
 
-// CSREnroller is the org's Fabric CA as seen by the relay (enroll.Enroller).
+// CSREnroller is the org's Fabric CA as seen by the relay (fabricca.Enroller).
 type CSREnroller interface {
-	EnrollCSR(ctx context.Context, id, secret string, csrPEM []byte) (*enroll.Issued, error)
+	EnrollCSR(ctx context.Context, id, secret string, csrPEM []byte) (*fabricca.Issued, error)
 }
 
 // Enrollment forwards certificate signing requests from browsers to the
@@ -153,8 +153,8 @@ func (e *Enrollment) enroll(ctx context.Context, req api.EnrollRequest) (*api.En
 // with 401 "Authentication failure" (code 20), so the relay cannot tell them
 // apart either, and would not say which if it could.
 func enrollError(err error) error {
-	var ce *enroll.Error
-	var me *enroll.MismatchError
+	var ce *fabricca.Error
+	var me *fabricca.MismatchError
 	switch {
 	case errors.As(err, &ce) && (ce.Status == http.StatusUnauthorized || ce.Status == http.StatusForbidden):
 		return enrollProblem(CodeEnrollRefused, "the CA refused this enrollment id and secret: wrong, unknown, or already used").WithCause(err)

@@ -38,14 +38,14 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/signer/upload"
-	"github.com/qrsign/qrsign/relay/signer/verify"
 	"github.com/qrsign/qrsign/relay/token"
+	"github.com/qrsign/qrsign/relay/verify"
 
 	"github.com/qrsign/qrsign/relay/api"
 )
@@ -225,7 +225,7 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if ks.Exists() && !*force {
 		return fmt.Errorf("%w (%s); use --force to replace it", keystore.ErrExists, *home)
 	}
-	hc, err := enroll.HTTPClientTrusting(*caTLS)
+	hc, err := fabricca.HTTPClientTrusting(*caTLS)
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if len(pass) < 8 {
 		return errors.New("the passphrase must be at least 8 characters")
 	}
-	res, err := (&enroll.Enroller{URL: *caURL, CAName: *caName, HTTP: hc}).Enroll(ctx, *id, *secret)
+	res, err := (&fabricca.Enroller{URL: *caURL, CAName: *caName, HTTP: hc}).Enroll(ctx, *id, *secret)
 	if err != nil {
 		return err
 	}

@@ -45,13 +45,25 @@ var serial int64 = 100
 // Issue makes a signer certificate with CN id.
 func (ca *CA) Issue(id string) *Signer {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certPEM := ca.IssueFor(id, &key.PublicKey)
+	blk, _ := pem.Decode(certPEM)
+	cert, _ := x509.ParseCertificate(blk.Bytes)
+	return &Signer{Cert: cert, Key: key, CertPEM: string(certPEM)}
+}
+
+// IssueFor certifies a key made elsewhere (a CSR's) with CN id: the PEM.
+func (ca *CA) IssueFor(id string, pub *ecdsa.PublicKey) []byte {
 	serial++
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: id, OrganizationalUnit: []string{"client"}},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
 		panic(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
-	return &Signer{Cert: cert, Key: key, CertPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// PEM is the CA's certificate in PEM.
+func (ca *CA) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw})
 }

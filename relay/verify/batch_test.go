@@ -11,9 +11,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
-	"github.com/qrsign/qrsign/relay/signer/verify"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/relay/verify"
 
 	"github.com/qrsign/qrsign/relay/api"
 )
@@ -28,8 +27,8 @@ func batchSigned(t *testing.T, ca *testpki.CA) *api.Provenance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, certPEM := ca.NewSigner("alice")
-	cert, _ := keystore.ParseCert(certPEM)
+	s := ca.Issue("alice")
+	key, certPEM, cert := s.Key, s.CertPEM, s.Cert
 	ev := p.Events[1].Event.Signature
 	msg, _ := payload.Build(payload.Fields{Purpose: payload.PurposeBatchSign, Channel: "qrsign", DocumentID: "batch-7",
 		DocumentSHA256: merkle.Hex(root), Nonce: ev.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Size: 3})

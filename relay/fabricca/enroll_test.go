@@ -1,4 +1,4 @@
-package enroll_test
+package fabricca_test
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/qrsign/qrsign/relay/signer/enroll"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
+	"github.com/qrsign/qrsign/relay/fabricca"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
 )
 
 // fakeCA answers POST /api/v1/enroll the way fabric-ca-server does, issuing
@@ -49,13 +49,13 @@ func fakeCA(t *testing.T, ca *testpki.CA, secrets map[string]string, cnOverride 
 		if cnOverride != "" {
 			cn = cnOverride
 		}
-		cert := ca.Issue(cn, csr.PublicKey.(*ecdsa.PublicKey))
+		cert := ca.IssueFor(cn, csr.PublicKey.(*ecdsa.PublicKey))
 		w.WriteHeader(http.StatusCreated) // as fabric-ca-server 1.5 answers an enrollment
 		json.NewEncoder(w).Encode(map[string]any{
 			"success": true,
 			"result": map[string]any{
 				"Cert":       base64.StdEncoding.EncodeToString(cert),
-				"ServerInfo": map[string]any{"CAName": "ca-org1", "CAChain": base64.StdEncoding.EncodeToString(ca.CertPEM), "Version": "1.5.15"},
+				"ServerInfo": map[string]any{"CAName": "ca-org1", "CAChain": base64.StdEncoding.EncodeToString(ca.PEM()), "Version": "1.5.15"},
 			},
 			"errors": []any{}, "messages": []any{},
 		})
@@ -66,7 +66,7 @@ func TestEnrollGetsACertificateForALocalKey(t *testing.T) {
 	ca := testpki.NewCA("ca-org1")
 	srv := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "")
 	defer srv.Close()
-	e := &enroll.Enroller{URL: srv.URL, HTTP: srv.Client()}
+	e := &fabricca.Enroller{URL: srv.URL, HTTP: srv.Client()}
 	res, err := e.Enroll(context.Background(), "alice", "s3cret")
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func TestEnrollGetsACertificateForALocalKey(t *testing.T) {
 	if !res.Key.PublicKey.Equal(res.Cert.PublicKey) {
 		t.Fatal("certificate is not for the generated key")
 	}
-	if string(res.ChainPEM) != string(ca.CertPEM) {
+	if string(res.ChainPEM) != string(ca.PEM()) {
 		t.Fatal("chain is not the CA's")
 	}
 }
@@ -98,7 +98,7 @@ func TestEnrollRefusals(t *testing.T) {
 		{"an empty secret", "alice", "", good, "enroll: id and secret are required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := &enroll.Enroller{URL: tc.srv.URL, HTTP: tc.srv.Client()}
+			e := &fabricca.Enroller{URL: tc.srv.URL, HTTP: tc.srv.Client()}
 			_, err := e.Enroll(context.Background(), tc.id, tc.secret)
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("err = %v, want %q", err, tc.want)

@@ -1,7 +1,9 @@
-// Package enroll obtains a signer certificate from the org's Fabric CA over its
-// REST API (POST /api/v1/enroll, HTTP Basic id:secret). The key pair is made
-// here and only the CSR is sent: the private key never leaves the client.
-package enroll
+// Package fabricca enrolls with an org's Fabric CA over its REST API (POST
+// /api/v1/enroll, HTTP Basic id:secret). Shared by the signer client (Enroll:
+// the key pair is made here and only the CSR is sent, the private key never
+// leaves the client) and the relay (EnrollCSR: it forwards a browser's CSR).
+// It links no relay or signer package.
+package fabricca
 
 import (
 	"context"

@@ -15,11 +15,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
 
 	"github.com/qrsign/qrsign/relay/api"
 )
@@ -177,7 +177,7 @@ func evidenceOf(e model.Event) (*model.SignatureEvidence, payload.Purpose, []str
 
 // signature verifies one evidence record.
 func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose payload.Purpose, tags []string, note, docSHA string) (string, error) {
-	certs, err := keystore.ParseCerts([]byte(ev.CertChainPEM))
+	certs, err := certchain.Parse(ev.CertChainPEM)
 	if err != nil {
 		return "", err
 	}

@@ -12,9 +12,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
-	"github.com/qrsign/qrsign/relay/signer/verify"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/relay/verify"
 
 	"github.com/qrsign/qrsign/relay/api"
 )
@@ -25,8 +24,8 @@ const docSHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 // signed by alice: registered, signed, completed; the document is the fold.
 func provenance(t *testing.T, ca *testpki.CA) *api.Provenance {
 	t.Helper()
-	key, certPEM := ca.NewSigner("alice")
-	cert, _ := keystore.ParseCert(certPEM)
+	s := ca.Issue("alice")
+	key, certPEM, cert := s.Key, s.CertPEM, s.Cert
 	now := time.Now().UTC().Truncate(time.Second)
 	signer := model.SignerSpec{ID: "alice", MSPID: "Org1MSP", RoutingOrder: 1}
 	reg := model.RegisterDocumentRequest{ID: "doc-1", SHA256: docSHA, MediaType: "application/pdf", Title: "Lease",

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
 
 	"github.com/qrsign/qrsign/relay/api"
 )
@@ -63,11 +63,12 @@ func LedgerRoots(ctx context.Context, mspID string, checked TrustReader, pins []
 	var roots []*x509.Certificate
 	var why []string
 	for _, ca := range t.CAs {
-		c, err := keystore.ParseCert([]byte(ca.CertPEM))
-		if err != nil || payload.Fingerprint(c.Raw) != ca.Fingerprint {
+		cs, err := certchain.Parse(ca.CertPEM)
+		if err != nil || len(cs) != 1 || payload.Fingerprint(cs[0].Raw) != ca.Fingerprint {
 			why = append(why, fmt.Sprintf("CA %.12s… does not match its certificate", ca.Fingerprint))
 			continue
 		}
+		c := cs[0]
 		vouched := slices.Contains(pins, ca.Fingerprint)
 		if !vouched && len(witnesses) > 0 {
 			vouched = true

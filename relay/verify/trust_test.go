@@ -8,8 +8,8 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/internal/testpki"
-	"github.com/qrsign/qrsign/relay/signer/verify"
+	"github.com/qrsign/qrsign/relay/internal/testpki"
+	"github.com/qrsign/qrsign/relay/verify"
 )
 
 // trustOf is a relay's answer of GET /v1/orgs/{msp}/trust.
@@ -22,7 +22,7 @@ func (t trustOf) Origin() string { return t.origin }
 func (t trustOf) OrgTrust(_ context.Context, msp string) (*model.OrgTrust, error) {
 	ot := &model.OrgTrust{MSPID: msp}
 	for _, c := range t.cas {
-		ot.CAs = append(ot.CAs, model.SignerCA{Fingerprint: payload.Fingerprint(c.Cert.Raw), CertPEM: string(c.CertPEM)})
+		ot.CAs = append(ot.CAs, model.SignerCA{Fingerprint: payload.Fingerprint(c.Cert.Raw), CertPEM: string(c.PEM())})
 	}
 	return ot, nil
 }
