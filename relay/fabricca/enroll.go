@@ -48,6 +48,14 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("enroll: CA answered %d: %s", e.Status, strings.Join(e.Messages, "; "))
 }
 
+// Refused says the CA refused the id and secret (401 or 403).
+func (e *Error) Refused() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+}
+
+// BadRequest says the CA refused the request itself (400).
+func (e *Error) BadRequest() bool { return e.Status == http.StatusBadRequest }
+
 // HTTPClientTrusting returns an http.Client trusting only the PEM CA certificates in file.
 func HTTPClientTrusting(file string) (*http.Client, error) {
 	b, err := os.ReadFile(file)

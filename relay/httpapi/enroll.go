@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/relay/api"
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -44,7 +44,7 @@ func strictLimit(perSecond float64, burst int) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if ok, wait := l.allow(c.RealIP()); !ok {
-				p := problem.New(problem.CodeRateLimited, "too many attempts from this client; wait before trying again")
+				p := fault.New(fault.CodeRateLimited, "too many attempts from this client; wait before trying again")
 				p.RetryAfter = int(wait/time.Second) + 1
 				c.Response().Header().Set("X-RateLimit-Limit", strconv.FormatFloat(perSecond, 'g', -1, 64))
 				return p

@@ -10,8 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/metrics"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
 //go:embed openapi.json
@@ -60,7 +60,7 @@ func (s *Server) metricsHandler(c echo.Context) error {
 	if t := s.cfg.MetricsToken; t != "" {
 		got := strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 		if subtle.ConstantTimeCompare(sha(got), sha(t)) != 1 {
-			return problem.New(problem.CodeUnauthorized, "GET /metrics needs Authorization: Bearer <metricsToken>")
+			return fault.New(fault.CodeUnauthorized, "GET /metrics needs Authorization: Bearer <metricsToken>")
 		}
 	}
 	c.Response().Header().Set(echo.HeaderContentType, metrics.ContentType)

@@ -10,8 +10,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/export"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -47,7 +47,7 @@ func (s *Server) records(fn ledger.ListFunc) echo.HandlerFunc {
 		if f := c.QueryParam("format"); f != "" && f != "json" {
 			format, err := export.ParseFormat(f)
 			if err != nil {
-				return problem.Newf(model.CodeInvalidField, "format must be json, csv, txt or pdf, not %q", f)
+				return fault.Newf(model.CodeInvalidField, "format must be json, csv, txt or pdf, not %q", f)
 			}
 			return s.exportRecords(c, fn, q, format)
 		}

@@ -53,7 +53,7 @@ func (s *Server) scan(c echo.Context) error {
 	result := "ok"
 	switch {
 	case err != nil:
-		result = string(s.toProblem(err).Code)
+		result = string(s.toFault(err).Code)
 	case res.Replayed:
 		result = "replayed"
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -18,9 +17,9 @@ import (
 	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 )
 
@@ -136,7 +135,7 @@ func (m *Manager) CreateFor(ip, userAgent string) (*api.LoginChallenge, error) {
 	defer m.mu.Unlock()
 	m.sweepLocked(now)
 	if len(m.challenges) >= m.opt.MaxPending {
-		p := fail(CodeLoginBusy, http.StatusServiceUnavailable, "too many sign-in challenges are open on this relay; retry shortly")
+		p := fault.New(fault.CodeLoginBusy, "too many sign-in challenges are open on this relay; retry shortly")
 		p.RetryAfter = 5
 		return nil, p
 	}
@@ -170,11 +169,11 @@ func (m *Manager) QRContent(challengeID string) (url, matchCode string, err erro
 	ch, ok := m.challenges[challengeID]
 	switch {
 	case !ok || !now.Before(ch.expires):
-		return "", "", problem.New(problem.CodeNotFound, "no such open sign-in challenge on this relay (it may have expired)")
+		return "", "", fault.New(fault.CodeNotFound, "no such open sign-in challenge on this relay (it may have expired)")
 	case ch.state == burned:
 		return "", "", errLocked()
 	case ch.state != pending:
-		return "", "", problem.New(model.CodeNonceReused, "this sign-in QR was already used")
+		return "", "", fault.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
 	return ch.url, ch.matchCode, nil
 }
@@ -186,22 +185,22 @@ func (m *Manager) lookup(tok string) (*challenge, error) {
 	c, err := verifyToken(m.key, tok, m.now())
 	switch {
 	case errors.Is(err, errExpired):
-		return nil, problem.Newf(problem.CodeTokenExpired, "the sign-in QR expired at %s; ask for a new one",
+		return nil, fault.Newf(fault.CodeTokenExpired, "the sign-in QR expired at %s; ask for a new one",
 			time.Unix(c.Expiry, 0).UTC().Format(time.RFC3339))
 	case err != nil:
-		return nil, problem.New(problem.CodeTokenInvalid, "the sign-in token is not valid").WithCause(err)
+		return nil, fault.New(fault.CodeTokenInvalid, "the sign-in token is not valid").WithCause(err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ch, ok := m.challenges[c.Challenge]
 	if !ok || ch.nonce != c.Nonce {
-		return nil, problem.New(problem.CodeTokenExpired, "this relay no longer knows the sign-in challenge (it restarted or another replica issued it); ask for a new QR")
+		return nil, fault.New(fault.CodeTokenExpired, "this relay no longer knows the sign-in challenge (it restarted or another replica issued it); ask for a new QR")
 	}
 	if ch.state == burned {
 		return nil, errLocked()
 	}
 	if ch.state != pending {
-		return nil, problem.New(model.CodeNonceReused, "this sign-in QR was already used")
+		return nil, fault.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
 	cp := *ch
 	return &cp, nil
@@ -243,11 +242,11 @@ func (m *Manager) Approve(ctx context.Context, req api.LoginCallbackRequest) (*a
 	ch, ok := m.challenges[c.id]
 	switch {
 	case !ok || !m.now().Before(ch.expires):
-		return nil, problem.New(problem.CodeTokenExpired, "the sign-in challenge expired while it was being verified; ask for a new QR")
+		return nil, fault.New(fault.CodeTokenExpired, "the sign-in challenge expired while it was being verified; ask for a new QR")
 	case ch.state == burned:
 		return nil, errLocked()
 	case ch.state != pending:
-		return nil, problem.New(model.CodeNonceReused, "this sign-in QR was already used")
+		return nil, fault.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
 	ch.state, ch.signer, ch.links = approved, signer, v.links
 	return &api.LoginApproved{ChallengeID: c.id, Signer: signer}, nil
@@ -262,21 +261,21 @@ func (m *Manager) Poll(challengeID, pollToken string) (*api.LoginPoll, error) {
 	defer m.mu.Unlock()
 	ch, ok := m.challenges[challengeID]
 	if !ok {
-		return nil, problem.New(problem.CodeNotFound, "no such sign-in challenge on this relay (it may have expired)")
+		return nil, fault.New(fault.CodeNotFound, "no such sign-in challenge on this relay (it may have expired)")
 	}
 	h := sha256.Sum256([]byte(pollToken))
 	if pollToken == "" || h != ch.pollHash {
-		return nil, problem.New(problem.CodeUnauthorized, "the poll token of this challenge is required (Authorization: Bearer <pollToken>)")
+		return nil, fault.New(fault.CodeUnauthorized, "the poll token of this challenge is required (Authorization: Bearer <pollToken>)")
 	}
 	switch {
 	case ch.state == burned:
 		return nil, errLocked()
 	case ch.state == consumed:
-		return nil, problem.New(model.CodeNonceReused, "the session of this sign-in was already handed out")
+		return nil, fault.New(model.CodeNonceReused, "the session of this sign-in was already handed out")
 	case ch.state == approved:
 		// Handed out even when the challenge expired since approval: the signer did sign in time.
 	case !now.Before(ch.expires):
-		return nil, problem.Newf(problem.CodeTokenExpired, "the sign-in challenge expired at %s", ch.expires.Format(time.RFC3339))
+		return nil, fault.Newf(fault.CodeTokenExpired, "the sign-in challenge expired at %s", ch.expires.Format(time.RFC3339))
 	default:
 		return &api.LoginPoll{Status: api.LoginStatusPending}, nil
 	}
@@ -306,9 +305,9 @@ func ledgerProblem(err error) error {
 		if errors.As(err, &me) {
 			msg = me.Message
 		}
-		return problem.New(code, msg).WithCause(err)
+		return fault.New(code, msg).WithCause(err)
 	}
-	p := problem.New(problem.CodeUnavailable, "the ledger cannot be read now; retry").WithCause(err)
+	p := fault.New(fault.CodeUnavailable, "the ledger cannot be read now; retry").WithCause(err)
 	p.RetryAfter = 2
 	return p
 }

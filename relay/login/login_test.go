@@ -16,6 +16,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/internal/testpki"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
@@ -92,7 +93,7 @@ func (f *fixture) proof(t *testing.T, tok string, s *testpki.Signer, mod func(*p
 }
 
 func codeOf(err error) model.Code {
-	var p *problem.Problem
+	var p *fault.Error
 	if errors.As(err, &p) {
 		return p.Code
 	}
@@ -123,7 +124,7 @@ func TestApproveRefuses(t *testing.T) {
 			}
 			r.Token = tok[:i] + c + tok[i+1:]
 			return r
-		}, 401, problem.CodeTokenInvalid, "the sign-in token is not valid"},
+		}, 401, fault.CodeTokenInvalid, "the sign-in token is not valid"},
 		{"a signature over the sign purpose is BAD_SIGNATURE", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, alice, func(p *payload.Fields) { p.Purpose = payload.PurposeSign })
 		}, 422, model.CodeBadSignature, ""},
@@ -169,8 +170,8 @@ func TestApproveRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = f.m.Approve(context.Background(), tc.req(ch.Token))
-			var p *problem.Problem
-			if !errors.As(err, &p) || p.Code != tc.code || p.Status != tc.status {
+			var p *fault.Error
+			if !errors.As(err, &p) || p.Code != tc.code || problem.Status(p.Code) != tc.status {
 				t.Fatalf("got %v, want %s (%d)", err, tc.code, tc.status)
 			}
 			if tc.detail != "" && p.Detail != tc.detail {
@@ -211,7 +212,7 @@ func TestChallengeLifecycle(t *testing.T) {
 	if r, err := f.m.Poll(ch.ChallengeID, ch.PollToken); err != nil || r.Status != "pending" || r.Session != nil {
 		t.Fatalf("poll before signing: %+v, %v", r, err)
 	}
-	if _, err := f.m.Poll(ch.ChallengeID, "qlp_wrong"); codeOf(err) != problem.CodeUnauthorized {
+	if _, err := f.m.Poll(ch.ChallengeID, "qlp_wrong"); codeOf(err) != fault.CodeUnauthorized {
 		t.Fatalf("poll with a wrong token: %v", err)
 	}
 	info, err := f.m.Describe(ch.Token)
@@ -246,13 +247,13 @@ func TestChallengeLifecycle(t *testing.T) {
 	if err != nil || s.Scope("Org1MSP", "alice") != nil {
 		t.Fatalf("session: %+v %v", s, err)
 	}
-	if err := s.Scope("Org1MSP", "bob"); codeOf(err) != CodeSessionScope || err.Error() != "SESSION_SCOPE: this sign-in session reads only the records of Org1MSP/alice" {
+	if err := s.Scope("Org1MSP", "bob"); codeOf(err) != fault.CodeSessionScope || err.Error() != "SESSION_SCOPE: this sign-in session reads only the records of Org1MSP/alice" {
 		t.Fatalf("scope: %v", err)
 	}
 	if _, err := f.m.Logout(r.Session.Token); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != problem.CodeUnauthorized {
+	if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != fault.CodeUnauthorized {
 		t.Fatalf("after logout: %v", err)
 	}
 }
@@ -264,10 +265,10 @@ func TestExpiry(t *testing.T) {
 		ch, _ := f.m.Create()
 		req := f.proof(t, ch.Token, alice, nil)
 		f.advance(2 * time.Minute)
-		if _, err := f.m.Approve(context.Background(), req); codeOf(err) != problem.CodeTokenExpired {
+		if _, err := f.m.Approve(context.Background(), req); codeOf(err) != fault.CodeTokenExpired {
 			t.Fatalf("callback: %v", err)
 		}
-		if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != problem.CodeTokenExpired {
+		if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != fault.CodeTokenExpired {
 			t.Fatalf("poll: %v", err)
 		}
 	})
@@ -285,14 +286,14 @@ func TestExpiry(t *testing.T) {
 			t.Fatalf("before expiry: %v", err)
 		}
 		f.advance(time.Second)
-		if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != problem.CodeUnauthorized {
+		if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != fault.CodeUnauthorized {
 			t.Fatalf("after expiry: %v", err)
 		}
 	})
 	t.Run("a token of another relay key is TOKEN_INVALID", func(t *testing.T) {
 		other, _ := New([]byte(strings.Repeat("x", 32)), f.trust, f.m.opt)
 		ch, _ := other.Create()
-		if _, err := f.m.Describe(ch.Token); codeOf(err) != problem.CodeTokenInvalid {
+		if _, err := f.m.Describe(ch.Token); codeOf(err) != fault.CodeTokenInvalid {
 			t.Fatalf("describe: %v", err)
 		}
 	})
@@ -335,7 +336,7 @@ func TestLedgerTroubleIsUnavailable(t *testing.T) {
 	f.m.trust = failing{}
 	ch, _ := f.m.Create()
 	_, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, f.org1.Issue("alice"), nil))
-	if codeOf(err) != problem.CodeUnavailable {
+	if codeOf(err) != fault.CodeUnavailable {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -355,8 +356,8 @@ func TestChallengeCap(t *testing.T) {
 		}
 	}
 	_, err := f.m.Create()
-	var p *problem.Problem
-	if !errors.As(err, &p) || p.Code != CodeLoginBusy || p.Status != 503 || p.RetryAfter != 5 {
+	var p *fault.Error
+	if !errors.As(err, &p) || p.Code != fault.CodeLoginBusy || problem.Status(p.Code) != 503 || p.RetryAfter != 5 {
 		t.Fatalf("got %v", err)
 	}
 	f.advance(2 * time.Minute) // the two expire and are swept

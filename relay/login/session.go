@@ -3,12 +3,12 @@ package login
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 // SessionPrefix starts every session token, so the relay tells a session
@@ -31,7 +31,7 @@ func (m *Manager) newSessionLocked(signer api.LoginSigner, links []certchain.Lin
 	if len(m.sessions) >= m.opt.MaxPending {
 		m.sweepLocked(now)
 		if len(m.sessions) >= m.opt.MaxPending {
-			p := fail(CodeLoginBusy, http.StatusServiceUnavailable, "too many sign-in sessions are open on this relay; retry shortly")
+			p := fault.New(fault.CodeLoginBusy, "too many sign-in sessions are open on this relay; retry shortly")
 			p.RetryAfter = 5
 			return nil, p
 		}

@@ -7,8 +7,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
 // Annotate pre-verifies a signer's annotation (as a scan callback is) and
@@ -32,7 +32,7 @@ func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b api.An
 		for _, sg := range v.Signers {
 			if sg.ID == cn {
 				if msp != "" {
-					return nil, problem.Newf(model.CodeNotASigner, "%q is a signer of %s in more than one org; send mspId", clip(cn), docID)
+					return nil, fault.Newf(model.CodeNotASigner, "%q is a signer of %s in more than one org; send mspId", clip(cn), docID)
 				}
 				msp = sg.MSPID
 			}
@@ -43,12 +43,12 @@ func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b api.An
 		found = found || (sg.ID == cn && sg.MSPID == msp)
 	}
 	if !found {
-		return nil, problem.Newf(model.CodeNotASigner, "%q is not a signer of document %s", clip(cn), docID)
+		return nil, fault.Newf(model.CodeNotASigner, "%q is not a signer of document %s", clip(cn), docID)
 	}
 	req := model.AnnotateRequest{SignatureRequest: model.SignatureRequest{DocumentID: docID, MSPID: msp, Nonce: b.Nonce,
 		CertChainPEM: b.CertChainPEM, Signature: b.Signature, Algorithm: b.Algorithm}, Tags: b.Tags, Note: b.Note}
 	if err := req.Validate(); err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	f := payload.Fields{Purpose: payload.PurposeAnnotate, Channel: s.Channel, DocumentID: docID, DocumentSHA256: v.SHA256,
 		Nonce: b.Nonce, Tags: b.Tags, Note: b.Note}

@@ -16,8 +16,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
 // MaxBatchDocuments bounds the documents of one batch: as many as one
@@ -39,17 +39,6 @@ func setLedger(d *api.BatchDoc, v *model.DocumentView) {
 	}
 }
 
-// BatchProblem is a batch answer that is also an error: refused documents
-// (400 BATCH_INVALID, nothing written) or a registration cut short (503
-// UNAVAILABLE; the batch shows exactly which documents are registered).
-type BatchProblem struct {
-	*problem.Problem
-	Errors []api.DocError `json:"errors,omitempty"`
-	Batch  *api.Batch     `json:"batch,omitempty"`
-}
-
-func (b *BatchProblem) Unwrap() error { return b.Problem }
-
 func (s *Service) manifestPath(id string) string {
 	return filepath.Join(s.BatchDir, id+".json")
 }
@@ -67,12 +56,12 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta api.BatchMeta,
 	}
 	n := len(meta.Documents)
 	if n == 0 || n > MaxBatchDocuments {
-		return nil, problem.Newf(model.CodeInvalidField, "a batch holds 1..%d documents", MaxBatchDocuments)
+		return nil, fault.Newf(model.CodeInvalidField, "a batch holds 1..%d documents", MaxBatchDocuments)
 	}
 	if meta.ID == "" {
 		meta.ID = batchID(c.Who, c.IdempotencyKey, meta, files)
 	} else if !model.ValidID(meta.ID) || len(meta.ID) > 58 {
-		return nil, problem.Newf(model.CodeInvalidField, "batch id %q must match %s and be at most 58 characters", clip(meta.ID), "^[A-Za-z0-9][A-Za-z0-9._-]*$")
+		return nil, fault.Newf(model.CodeInvalidField, "batch id %q must match %s and be at most 58 characters", clip(meta.ID), "^[A-Za-z0-9][A-Za-z0-9._-]*$")
 	}
 	expires := now.Add(s.DefaultExpiry).Truncate(time.Second)
 	if meta.ExpiresAt != nil {
@@ -131,8 +120,9 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta api.BatchMeta,
 		for _, e := range errs {
 			bad[e.Index] = true
 		}
-		p := problem.Newf(problem.CodeBatchInvalid, "%d of %d documents are invalid; nothing was registered", len(bad), n)
-		return nil, &BatchProblem{Problem: p, Errors: errs}
+		p := fault.Newf(fault.CodeBatchInvalid, "%d of %d documents are invalid; nothing was registered", len(bad), n)
+		p.Errors = errs
+		return nil, p
 	}
 	sort.SliceStable(b.Documents, func(i, j int) bool { return b.Documents[i].Order < b.Documents[j].Order })
 	sort.SliceStable(reqs, func(i, j int) bool { return reqs[i].BatchOrder < reqs[j].BatchOrder })
@@ -143,24 +133,25 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta api.BatchMeta,
 	}
 	root, err := batchRoot(b.Documents)
 	if err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	b.Root = root
 	// The manifest is written before any ledger write, so GET /v1/batches/{id}
 	// can always say which of the planned documents the ledger holds.
 	if old, err := s.readManifest(meta.ID); err == nil {
 		if !sameBatch(old, b) {
-			return nil, problem.Newf(model.CodeDocumentExists, "batch %s exists with other documents", meta.ID)
+			return nil, fault.Newf(model.CodeDocumentExists, "batch %s exists with other documents", meta.ID)
 		}
 		b.CreatedAt = old.CreatedAt
 	} else if err := s.writeManifest(b); err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	s.registerAll(ctx, b, reqs)
 	if !b.Complete {
-		p := problem.Newf(problem.CodeUnavailable, "%d of %d documents are registered; retry the same request to register the rest (registered ones are not registered twice)", b.Registered, b.Total)
+		p := fault.Newf(fault.CodeUnavailable, "%d of %d documents are registered; retry the same request to register the rest (registered ones are not registered twice)", b.Registered, b.Total)
 		p.RetryAfter = 2
-		return b, &BatchProblem{Problem: p, Batch: b}
+		p.Batch = b
+		return b, p
 	}
 	return b, nil
 }
@@ -191,7 +182,7 @@ func (s *Service) registerAll(ctx context.Context, b *api.Batch, reqs []model.Re
 				}
 			}
 			if err != nil {
-				p := problem.From(fromLedger(err))
+				p := fault.From(fromLedger(err))
 				d.Error = &api.DocError{Index: i, File: d.File, Code: p.Code, Detail: p.Detail}
 				return
 			}
@@ -212,11 +203,11 @@ func (s *Service) registerAll(ctx context.Context, b *api.Batch, reqs []model.Re
 // registered or not, and its effective status.
 func (s *Service) GetBatch(ctx context.Context, id string) (*api.Batch, error) {
 	if !model.ValidID(id) {
-		return nil, problem.Newf(problem.CodeNotFound, "no batch %q", clip(id))
+		return nil, fault.Newf(fault.CodeNotFound, "no batch %q", clip(id))
 	}
 	b, err := s.readManifest(id)
 	if err != nil {
-		return nil, problem.Newf(problem.CodeNotFound, "no batch %q at this relay", clip(id))
+		return nil, fault.Newf(fault.CodeNotFound, "no batch %q at this relay", clip(id))
 	}
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
@@ -320,11 +311,11 @@ func sameBatch(a, b *api.Batch) bool {
 // alone (no ledger read): what a live view of the batch watches.
 func (s *Service) BatchDocumentIDs(id string) ([]string, error) {
 	if !model.ValidID(id) {
-		return nil, problem.Newf(problem.CodeNotFound, "no batch %q", clip(id))
+		return nil, fault.Newf(fault.CodeNotFound, "no batch %q", clip(id))
 	}
 	b, err := s.readManifest(id)
 	if err != nil {
-		return nil, problem.Newf(problem.CodeNotFound, "no batch %q at this relay", clip(id))
+		return nil, fault.Newf(fault.CodeNotFound, "no batch %q at this relay", clip(id))
 	}
 	ids := make([]string, len(b.Documents))
 	for i, d := range b.Documents {

@@ -8,8 +8,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -27,12 +27,12 @@ func (s *Service) BatchSignerSession(ctx context.Context, batchID, signer string
 		if sg.Key() == signer {
 			sess, err := s.Sessions.Issue(b.ID, b.Root, sg, b.ExpiresAt, s.now())
 			if err != nil {
-				return nil, problem.From(err)
+				return nil, fault.From(err)
 			}
 			return &sess, nil
 		}
 	}
-	return nil, problem.Newf(problem.CodeNotFound, "%q is not a signer of batch %s", clip(signer), b.ID)
+	return nil, fault.Newf(fault.CodeNotFound, "%q is not a signer of batch %s", clip(signer), b.ID)
 }
 
 // batchOfToken is the batch a token was issued for, if it is a batch token.
@@ -71,7 +71,7 @@ func (s *Service) batchSession(ctx context.Context, tok string, c token.Claims, 
 		return nil, fromLedger(err)
 	}
 	if nr.Used {
-		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
+		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
 	}
 	signer := model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}
 	for _, sg := range b.Signers {
@@ -97,15 +97,15 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 	decline := purpose == payload.PurposeBatchDecline
 	b, ok := s.batchOfToken(claims)
 	if !ok {
-		return nil, problem.New(problem.CodeTokenInvalid, "the token is not a session of a batch at this relay")
+		return nil, fault.New(fault.CodeTokenInvalid, "the token is not a session of a batch at this relay")
 	}
 	leaves, err := batchLeaves(b.Documents)
 	if err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	root, proofs, err := merkle.Proofs(leaves)
 	if err != nil || merkle.Hex(root) != b.Root {
-		return nil, problem.New(model.CodeInternal, "the batch manifest does not match its root")
+		return nil, fault.New(model.CodeInternal, "the batch manifest does not match its root")
 	}
 	key := claims.MSPID + "/" + claims.SignerID
 	var items []model.BatchItem
@@ -134,10 +134,10 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 		}
 	}
 	if len(items) == 0 && decline {
-		return nil, problem.Newf(model.CodeDocumentClosed, "no open document of batch %s awaits %s", b.ID, key)
+		return nil, fault.Newf(model.CodeDocumentClosed, "no open document of batch %s awaits %s", b.ID, key)
 	}
 	if len(items) == 0 {
-		return nil, problem.Newf(model.CodeOutOfTurn, "no document of batch %s awaits %s's signature now", b.ID, key)
+		return nil, fault.Newf(model.CodeOutOfTurn, "no document of batch %s awaits %s's signature now", b.ID, key)
 	}
 	sr := model.SignatureRequest{DocumentID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm}
@@ -149,7 +149,7 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 	breq := model.BatchSignatureRequest{BatchID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Root: b.Root, Size: len(leaves), Items: items, Reason: req.Reason}
 	if err := breq.Validate(); err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	t0 := time.Now()
 	var w *ledger.Written

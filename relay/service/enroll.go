@@ -9,44 +9,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"log/slog"
-	"net/http"
 	"regexp"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/fabricca"
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 )
-
-// Codes of the enrollment endpoint (added to problem's).
-const (
-	CodeEnrollRefused model.Code = "ENROLL_REFUSED"  // the CA refused the id/secret (wrong, used up, unknown id): 401
-	CodeEnrollFailed  model.Code = "ENROLL_FAILED"   // the CA answered something unusable: 502
-	CodeEnrollOff     model.Code = "ENROLL_DISABLED" // this relay has no Fabric CA configured: 404
-	// CodeCSRExtensions: the CSR names subject alternative names or requests
-	// extensions (400). Fabric CA (cfssl) may copy a CSR's SANs into the
-	// certificate, so a signer could obtain an org-CA certificate valid for a
-	// host name, mail address or URI of their choosing.
-	CodeCSRExtensions model.Code = "CSR_EXTENSIONS"
-)
-
-// enrollStatus is the HTTP status of the enrollment codes, which
-// problem.Status does not know.
-var enrollStatus = map[model.Code]int{
-	CodeEnrollRefused: http.StatusUnauthorized,
-	CodeEnrollFailed:  http.StatusBadGateway,
-	CodeEnrollOff:     http.StatusNotFound,
-	CodeCSRExtensions: http.StatusBadRequest,
-}
-
-func enrollProblem(code model.Code, detail string) *problem.Problem {
-	p := problem.New(code, detail)
-	if st, ok := enrollStatus[code]; ok {
-		p.Status, p.Title = st, http.StatusText(st)
-	}
-	return p
-}
 
 // CSREnroller is the org's Fabric CA as seen by the relay (fabricca.Enroller).
 type CSREnroller interface {
@@ -72,43 +42,43 @@ var enrollIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$`)
 func validateEnroll(r api.EnrollRequest) (*x509.CertificateRequest, error) {
 	switch {
 	case r.EnrollmentID == "":
-		return nil, problem.New(model.CodeInvalidField, "enrollmentId is required")
+		return nil, fault.New(model.CodeInvalidField, "enrollmentId is required")
 	case !enrollIDRE.MatchString(r.EnrollmentID):
-		return nil, problem.New(model.CodeInvalidField, "enrollmentId must be 1-128 characters: letters, digits and . _ @ + - (not first)")
+		return nil, fault.New(model.CodeInvalidField, "enrollmentId must be 1-128 characters: letters, digits and . _ @ + - (not first)")
 	case r.Secret == "":
-		return nil, problem.New(model.CodeInvalidField, "secret is required")
+		return nil, fault.New(model.CodeInvalidField, "secret is required")
 	case len(r.Secret) > 256:
-		return nil, problem.New(model.CodeInvalidField, "secret is longer than 256 characters")
+		return nil, fault.New(model.CodeInvalidField, "secret is longer than 256 characters")
 	case len(r.CSRPEM) > 8<<10:
-		return nil, problem.New(model.CodeInvalidField, "csrPem is longer than 8 KiB")
+		return nil, fault.New(model.CodeInvalidField, "csrPem is longer than 8 KiB")
 	}
 	blk, rest := pem.Decode([]byte(r.CSRPEM))
 	if blk == nil || blk.Type != "CERTIFICATE REQUEST" || len(bytes.TrimSpace(rest)) != 0 {
-		return nil, problem.New(model.CodeInvalidField, "csrPem must hold exactly one PEM CERTIFICATE REQUEST")
+		return nil, fault.New(model.CodeInvalidField, "csrPem must hold exactly one PEM CERTIFICATE REQUEST")
 	}
 	csr, err := x509.ParseCertificateRequest(blk.Bytes)
 	if err != nil {
-		return nil, problem.New(model.CodeInvalidField, "csrPem is not a PKCS#10 request: "+err.Error())
+		return nil, fault.New(model.CodeInvalidField, "csrPem is not a PKCS#10 certificate request").WithCause(err)
 	}
 	if err := csr.CheckSignature(); err != nil {
-		return nil, problem.New(model.CodeInvalidField, "csrPem is not signed by its own key: "+err.Error())
+		return nil, fault.New(model.CodeInvalidField, "csrPem is not signed by its own key").WithCause(err)
 	}
 	if pub, ok := csr.PublicKey.(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
-		return nil, problem.New(model.CodeInvalidField, "csrPem must hold an ECDSA P-256 public key")
+		return nil, fault.New(model.CodeInvalidField, "csrPem must hold an ECDSA P-256 public key")
 	}
 	if len(csr.DNSNames)+len(csr.EmailAddresses)+len(csr.IPAddresses)+len(csr.URIs) > 0 {
-		return nil, enrollProblem(CodeCSRExtensions, "csrPem must not name subject alternative names (DNS, email, IP or URI): the certificate is for the enrollment id alone")
+		return nil, fault.New(fault.CodeCSRExtensions, "csrPem must not name subject alternative names (DNS, email, IP or URI): the certificate is for the enrollment id alone")
 	}
 	if len(csr.Extensions) > 0 {
-		return nil, enrollProblem(CodeCSRExtensions, "csrPem must not request extensions (found "+csr.Extensions[0].Id.String()+"): the CA decides them")
+		return nil, fault.New(fault.CodeCSRExtensions, "csrPem must not request extensions (found "+csr.Extensions[0].Id.String()+"): the CA decides them")
 	}
 	if csr.Subject.CommonName != r.EnrollmentID {
-		return nil, problem.Newf(model.CodeInvalidField, "csrPem's subject CN is %q, not the enrollmentId %q", csr.Subject.CommonName, r.EnrollmentID)
+		return nil, fault.Newf(model.CodeInvalidField, "csrPem's subject CN is %q, not the enrollmentId %q", csr.Subject.CommonName, r.EnrollmentID)
 	}
 	// The CA fills O, OU and the rest of the name; whatever the CSR names it
 	// may copy (an Org1 signer certificate saying O=Org2MSP).
 	if len(csr.Subject.Names) != 1 {
-		return nil, enrollProblem(CodeCSRExtensions, "csrPem's subject must be CN=<enrollmentId> alone: the CA decides the rest of the name")
+		return nil, fault.New(fault.CodeCSRExtensions, "csrPem's subject must be CN=<enrollmentId> alone: the CA decides the rest of the name")
 	}
 	return csr, nil
 }
@@ -134,7 +104,7 @@ func (e *Enrollment) Enroll(ctx context.Context, c Caller, req api.EnrollRequest
 
 func (e *Enrollment) enroll(ctx context.Context, req api.EnrollRequest) (*api.EnrollResult, error) {
 	if e == nil || e.CA == nil {
-		return nil, enrollProblem(CodeEnrollOff, "this relay does not enroll signers (no Fabric CA configured)")
+		return nil, fault.New(fault.CodeEnrollOff, "this relay does not enroll signers (no Fabric CA configured)")
 	}
 	if _, err := validateEnroll(req); err != nil {
 		return nil, err
@@ -156,18 +126,18 @@ func enrollError(err error) error {
 	var ce *fabricca.Error
 	var me *fabricca.MismatchError
 	switch {
-	case errors.As(err, &ce) && (ce.Status == http.StatusUnauthorized || ce.Status == http.StatusForbidden):
-		return enrollProblem(CodeEnrollRefused, "the CA refused this enrollment id and secret: wrong, unknown, or already used").WithCause(err)
-	case errors.As(err, &ce) && ce.Status == http.StatusBadRequest:
-		return problem.New(model.CodeInvalidField, "the CA refused the certificate request").WithCause(err)
+	case errors.As(err, &ce) && ce.Refused():
+		return fault.New(fault.CodeEnrollRefused, "the CA refused this enrollment id and secret: wrong, unknown, or already used").WithCause(err)
+	case errors.As(err, &ce) && ce.BadRequest():
+		return fault.New(model.CodeInvalidField, "the CA refused the certificate request").WithCause(err)
 	case errors.As(err, &ce), errors.As(err, &me):
-		return enrollProblem(CodeEnrollFailed, "the CA's answer was unusable; nothing was issued to this device").WithCause(err)
+		return fault.New(fault.CodeEnrollFailed, "the CA's answer was unusable; nothing was issued to this device").WithCause(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		p := problem.New(problem.CodeUnavailable, "the CA did not answer in time; retry").WithCause(err)
+		p := fault.New(fault.CodeUnavailable, "the CA did not answer in time; retry").WithCause(err)
 		p.RetryAfter = 2
 		return p
 	default:
-		p := problem.New(problem.CodeUnavailable, "the CA cannot be reached now; retry").WithCause(err)
+		p := fault.New(fault.CodeUnavailable, "the CA cannot be reached now; retry").WithCause(err)
 		p.RetryAfter = 5
 		return p
 	}

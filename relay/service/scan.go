@@ -10,8 +10,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -22,10 +22,10 @@ func (s *Service) VerifyToken(tok string) (token.Claims, error) {
 	c, err := s.Sessions.Verify(tok, s.now())
 	switch {
 	case errors.Is(err, token.ErrExpired):
-		return c, problem.Newf(problem.CodeTokenExpired, "the signing session expired at %s; ask for a new QR code",
+		return c, fault.Newf(fault.CodeTokenExpired, "the signing session expired at %s; ask for a new QR code",
 			time.Unix(c.Expiry, 0).UTC().Format(time.RFC3339))
 	case err != nil:
-		return c, problem.New(problem.CodeTokenInvalid, "the signing session token is not valid").WithCause(err)
+		return c, fault.New(fault.CodeTokenInvalid, "the signing session token is not valid").WithCause(err)
 	}
 	return c, nil
 }
@@ -44,14 +44,14 @@ func (s *Service) Session(ctx context.Context, tok string) (*api.Session, error)
 		return nil, err
 	}
 	if v.SHA256 != c.SHA256 {
-		return nil, problem.New(problem.CodeTokenInvalid, "the token does not match the registered document")
+		return nil, fault.New(fault.CodeTokenInvalid, "the token does not match the registered document")
 	}
 	nr, err := s.Ledger.GetNonce(ctx, c.Nonce)
 	if err != nil {
 		return nil, fromLedger(err)
 	}
 	if nr.Used {
-		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
+		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
 	}
 	st := v.EffectiveStatus
 	if st == "" {
@@ -101,19 +101,19 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 	switch req.Action {
 	case "sign":
 		if req.Reason != "" {
-			return nil, problem.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
+			return nil, fault.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
 		}
 	case "decline":
 		want, purpose = model.EventSignatureDeclined, payload.PurposeDecline
 	case "batch-sign":
 		if req.Reason != "" {
-			return nil, problem.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
+			return nil, fault.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
 		}
 		purpose = payload.PurposeBatchSign
 	case "batch-decline":
 		want, purpose = model.EventSignatureDeclined, payload.PurposeBatchDecline
 	default:
-		return nil, problem.Newf(model.CodeInvalidField, "action must be sign, decline, batch-sign or batch-decline, not %q", clip(req.Action))
+		return nil, fault.Newf(model.CodeInvalidField, "action must be sign, decline, batch-sign or batch-decline, not %q", clip(req.Action))
 	}
 	if r := s.recalledResult(claims.Nonce); r != nil {
 		return s.replayOf(r, claims.DocID, want)
@@ -133,7 +133,7 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 	if shared && !res.Replayed {
 		// A concurrent duplicate submitted; this caller gets its result as a replay.
 		if res.DocumentID != claims.DocID || res.EventType != want {
-			return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", res.EventType, res.TxID)
+			return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", res.EventType, res.TxID)
 		}
 		out := *res
 		out.Replayed = true
@@ -145,7 +145,7 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 // replayOf answers a retried callback from a remembered result.
 func (s *Service) replayOf(r *api.CallbackResult, doc string, want model.EventType) (*api.CallbackResult, error) {
 	if r.DocumentID != doc || r.EventType != want {
-		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", r.EventType, r.TxID)
+		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", r.EventType, r.TxID)
 	}
 	out := *r
 	out.Replayed = true
@@ -204,23 +204,23 @@ func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *m
 	}
 	cert := chain[0]
 	if cert.Subject.CommonName != signerID {
-		return problem.Newf(model.CodeNotASigner, "the certificate is issued to %q, but this session is for %q",
+		return fault.Newf(model.CodeNotASigner, "the certificate is issued to %q, but this session is for %q",
 			clip(cert.Subject.CommonName), signerID)
 	}
 	if err := sreq.Validate(); err != nil {
-		return problem.From(err)
+		return fault.From(err)
 	}
 	sig, err := base64.StdEncoding.Strict().DecodeString(sreq.Signature)
 	if err != nil {
-		return problem.New(model.CodeBadSignature, "signature is not standard base64")
+		return fault.New(model.CodeBadSignature, "signature is not standard base64")
 	}
 	f.SignerFingerprint = payload.Fingerprint(cert.Raw)
 	msg, err := payload.Build(f)
 	if err != nil {
-		return problem.New(model.CodeInvalidField, err.Error())
+		return fault.New(model.CodeInvalidField, err.Error())
 	}
 	if err := sigalg.Verify(sreq.Algorithm, cert.PublicKey, msg, sig); err != nil {
-		return problem.From(err)
+		return fault.From(err)
 	}
 	return s.checkOrg(ctx, mspID, chain)
 }
@@ -238,7 +238,7 @@ func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model
 		answered = nr.BatchID
 	}
 	if answered != claims.DocID || nr.EventType != want {
-		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", nr.EventType, nr.TxID)
+		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", nr.EventType, nr.TxID)
 	}
 	block, err := s.Ledger.BlockOfTx(ctx, nr.TxID)
 	if err != nil {

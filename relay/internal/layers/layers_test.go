@@ -48,6 +48,9 @@ var rules = []rule{
 		forbid: func(p string) bool {
 			return strings.Contains(strings.Split(p, "/")[0], ".") && !slices.Contains(protocol, p)
 		}},
+	{name: "the domain returns coded errors and knows no HTTP", pkgs: []string{mod + "relay/service", mod + "relay/login", mod + "relay/fault"},
+		direct: true, describe: "an HTTP package",
+		forbid: prefixed("net/http", "github.com/labstack/echo/", mod+"relay/problem", mod+"relay/httpapi")},
 	{name: "the relay server never links the signer client library", pkgs: []string{mod + "relay/cmd/relay"},
 		describe: "a signer client package", forbid: prefixed(mod + "relay/signer/")},
 	{name: "the signer client and the offline verifiers link no fabric-gateway, gRPC, Echo or relay server package",
@@ -113,6 +116,7 @@ func TestRulesCatchAViolation(t *testing.T) {
 	bad := map[string]string{
 		"protocol packages import no I/O":                                                                        "net/http",
 		"protocol packages link only the standard library and each other":                                        "github.com/labstack/echo/v4",
+		"the domain returns coded errors and knows no HTTP":                                                      "net/http",
 		"the relay server never links the signer client library":                                                 mod + "relay/signer/flow",
 		"the signer client and the offline verifiers link no fabric-gateway, gRPC, Echo or relay server package": "google.golang.org/grpc",
 	}
