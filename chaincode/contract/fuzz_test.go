@@ -3,9 +3,10 @@ package contract
 import (
 	"bytes"
 	"crypto/x509"
-	"github.com/qrsign/qrsign/chaincode/certchain"
 	"testing"
 	"time"
+
+	"github.com/qrsign/qrsign/chaincode/certchain"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/testpki"

@@ -8,14 +8,6 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 )
 
-// orgHistory is the answer of GetOrgHistory: every CA and CRL event of one
-// org, in ledger key order (transaction time). Evidence bundles need the exact
-// CRL a signature froze, which GetOrgTrust (latest only) may no longer hold.
-type orgHistory struct {
-	MSPID  string        `json:"mspId"`
-	Events []model.Event `json:"events"`
-}
-
 // GetOrgHistory returns an org's SignerCARegistered and CRLPublished events.
 func (c *Contract) GetOrgHistory(ctx contractapi.TransactionContextInterface, mspID string) (string, error) {
 	out, err := getOrgHistory(ctx, mspID)
@@ -27,7 +19,7 @@ func getOrgHistory(ctx contractapi.TransactionContextInterface, mspID string) (s
 		return "", model.Errorf(model.CodeInvalidField, "mspId %q is not a valid MSP id", clip(mspID))
 	}
 	t := &txn{stub: ctx.GetStub()}
-	res := orgHistory{MSPID: mspID, Events: []model.Event{}}
+	res := model.OrgHistory{MSPID: mspID, Events: []model.Event{}}
 	err := t.scan(orgEventPrefix(mspID), func(k string, v []byte) error {
 		var e model.Event
 		if err := json.Unmarshal(v, &e); err != nil {

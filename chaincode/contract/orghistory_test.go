@@ -14,7 +14,7 @@ func TestGetOrgHistoryListsEveryCAAndCRLEventInOrder(t *testing.T) {
 	fp := payload.Fingerprint(o.ca.Cert.Raw)
 	w.must(o.admin, "PublishCRL", js(model.PublishCRLRequest{CAFingerprint: fp, CRLPEM: o.ca.CRL(1, w.now, big.NewInt(7))}))
 	w.must(o.admin, "PublishCRL", js(model.PublishCRLRequest{CAFingerprint: fp, CRLPEM: o.ca.CRL(2, w.now)}))
-	h := decode[orgHistory](t, w.must(nil, "GetOrgHistory", "Org1MSP"))
+	h := decode[model.OrgHistory](t, w.must(nil, "GetOrgHistory", "Org1MSP"))
 	if h.MSPID != "Org1MSP" || len(h.Events) != 3 {
 		t.Fatalf("history %+v", h)
 	}
@@ -48,7 +48,7 @@ func TestGetOrgHistoryRejects(t *testing.T) {
 			}
 		})
 	}
-	none := decode[orgHistory](t, w.must(nil, "GetOrgHistory", "Org9MSP"))
+	none := decode[model.OrgHistory](t, w.must(nil, "GetOrgHistory", "Org9MSP"))
 	if none.MSPID != "Org9MSP" || len(none.Events) != 0 {
 		t.Fatalf("unknown org %+v", none)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
 	"github.com/qrsign/qrsign/chaincode/certchain"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"

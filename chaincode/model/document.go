@@ -72,6 +72,15 @@ type History struct {
 	Events     []Event `json:"events"`
 }
 
+// OrgHistory is the answer of GetOrgHistory: every CA and CRL event of one
+// org, in ledger key order (transaction time). Evidence bundles need the
+// exact CRL a signature froze, which GetOrgTrust (latest only) may no longer
+// hold.
+type OrgHistory struct {
+	MSPID  string  `json:"mspId"`
+	Events []Event `json:"events"`
+}
+
 // ListQuery is the argument of the list queries. Which of MSPID/SignerID/Owner
 // is required depends on the query.
 type ListQuery struct {

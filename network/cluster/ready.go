@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"encoding/pem"
+
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/network/netinfo"

@@ -10,7 +10,8 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // A signer tags a document they signed with `qrsign annotate`: the ledger
@@ -34,7 +35,7 @@ func TestAnnotateTagsADocument(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("qrsign annotate: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	var a relayapi.Annotated
+	var a api.Annotated
 	if err := json.Unmarshal([]byte(res.stdout), &a); err != nil || a.ValidationCode != "VALID" || a.BlockNumber == 0 {
 		t.Fatalf("annotate answer %q: %v", res.stdout, err)
 	}

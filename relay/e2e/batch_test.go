@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // batchDir writes n distinct files of about kib KiB each (0: a few bytes).
@@ -42,20 +43,20 @@ func envInt(name string, def int) int {
 }
 
 // uploadBatch runs `qrsign batch upload` for signer s.
-func (e *env) uploadBatch(t *testing.T, dir string, s *signer) *relayapi.Batch {
+func (e *env) uploadBatch(t *testing.T, dir string, s *signer) *api.Batch {
 	t.Helper()
 	b, _ := e.uploadBatchRun(t, dir, s)
 	return b
 }
 
-func (e *env) uploadBatchRun(t *testing.T, dir string, s *signer) (*relayapi.Batch, result) {
+func (e *env) uploadBatchRun(t *testing.T, dir string, s *signer) (*api.Batch, result) {
 	t.Helper()
 	res := run(t, "", "batch", "upload", dir, "--relay", e.org.Relay.URL, "--api-key", e.org.Relay.APIKey,
 		"--signer", s.msp+"/"+s.id, "--title-prefix", "E2E ", "--priority", "3", "--doc-type", "contract", "--json")
 	if res.code != 0 {
 		t.Fatalf("qrsign batch upload: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	var b relayapi.Batch
+	var b api.Batch
 	if err := json.Unmarshal([]byte(res.stdout), &b); err != nil || !b.Complete {
 		t.Fatalf("batch answer %q: %v", res.stdout, err)
 	}

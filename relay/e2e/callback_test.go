@@ -23,6 +23,8 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // forge re-signs a session URL's claims with a key the relay does not hold.
@@ -85,8 +87,8 @@ func callback(t *testing.T, e *env, s *signer, url, action, variant string) (int
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := json.Marshal(relayapi.CallbackRequest{Token: tok, Action: action, CertChainPEM: chain,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER)})
+	body, _ := json.Marshal(api.CallbackRequest{Token: tok, Action: action, CertChainPEM: chain,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER})
 	resp, err := e.http.Post(e.org.Relay.URL+"/v1/callbacks/scan", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatalf("callback: %v", err)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // forgedTitle is issue 11's title: it would print a forged second
@@ -99,7 +99,7 @@ func TestLoginShowsTheRequesterEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ch relayapi.LoginChallenge
+	var ch api.LoginChallenge
 	err = json.NewDecoder(resp.Body).Decode(&ch)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated || err != nil {

@@ -15,7 +15,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/fabricca"
 )
 
 // sanCSR is a CSR for cn asking for a DNS name, a mail address, an IP and a URI.
@@ -44,11 +44,11 @@ func TestEnrollRefusesCSRSANsTheFabricCAWouldCopy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hc, err := enroll.HTTPClientTrusting(e.org.CA.TLSCertFile)
+	hc, err := fabricca.HTTPClientTrusting(e.org.CA.TLSCertFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := &enroll.Enroller{URL: e.org.CA.URL, HTTP: hc}
+	ca := &fabricca.Enroller{URL: e.org.CA.URL, HTTP: hc}
 	issued, err := ca.EnrollCSR(context.Background(), direct, "secret-"+direct, []byte(sanCSR(t, direct)))
 	if err != nil {
 		t.Fatalf("the Fabric CA itself: %v", err)

@@ -16,12 +16,14 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // faultN is the number of callbacks (QRSIGN_FAULT_N, default 1000).
@@ -70,11 +72,11 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	if err := e.org.RegisterUser(e.info.BinDir, alice.id, "fault-secret"); err != nil {
 		t.Fatal(err)
 	}
-	hc, err := enroll.HTTPClientTrusting(e.org.CA.TLSCertFile)
+	hc, err := fabricca.HTTPClientTrusting(e.org.CA.TLSCertFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := (&enroll.Enroller{URL: e.org.CA.URL, HTTP: hc}).Enroll(context.Background(), alice.id, "fault-secret")
+	res, err := (&fabricca.Enroller{URL: e.org.CA.URL, HTTP: hc}).Enroll(context.Background(), alice.id, "fault-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +102,7 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 
 	// Phase 2: n callbacks through retrying clients while the faults happen.
 	var acked, failed, replayed, retries, retried5xx, retried429, retriedConn atomic.Int64
-	acks := make([]*relayapi.CallbackResult, n)
+	acks := make([]*api.CallbackResult, n)
 	errs := make([]error, n)
 	scanner := &flow.Scanner{Keystore: ks, Prompt: prompt.Static{Secret: []byte(alice.pass), Yes: true}, Yes: true,
 		Retry: relayapi.Retry{Attempts: 60, Base: 200 * time.Millisecond, Max: 3 * time.Second},
@@ -161,7 +163,7 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	parallel(n, workers, func(i int) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		out, err := scanner.Run(ctx, flow.Request{QR: urls[i], Action: relayapi.ActionSign})
+		out, err := scanner.Run(ctx, flow.Request{QR: urls[i], Action: api.ActionSign})
 		if err != nil {
 			errs[i] = err
 			failed.Add(1)

@@ -28,6 +28,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/internal/apicheck"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
@@ -36,14 +37,14 @@ import (
 )
 
 var (
-	qrsignBin  string // built once by TestMain
-	buildError error
-	api        *apicheck.Checker // validates every relay response against openapi.json
+	qrsignBin    string // built once by TestMain
+	buildError   error
+	openapiCheck *apicheck.Checker // validates every relay response against openapi.json
 )
 
 func TestMain(m *testing.M) {
 	var err error
-	if api, err = apicheck.Install(); err != nil {
+	if openapiCheck, err = apicheck.Install(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -59,7 +60,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
-	os.Exit(api.Finish(code))
+	os.Exit(openapiCheck.Finish(code))
 }
 
 // env is one org's view of the running network.
@@ -87,7 +88,7 @@ func setup(t *testing.T) *env {
 	}
 	for _, o := range info.Orgs {
 		if o.Relay != nil {
-			api.Watch(o.Relay.URL)
+			openapiCheck.Watch(o.Relay.URL)
 		}
 	}
 	return &env{info: info, org: org, http: &http.Client{Timeout: 2 * time.Minute}}
@@ -167,14 +168,14 @@ func runEnv(t *testing.T, extraEnv []string, stdin string, args ...string) resul
 }
 
 // scan runs `qrsign scan|decline <qr> --yes --json` as s, passphrase on stdin.
-func (s *signer) scan(t *testing.T, action, qr string, extra ...string) (result, *relayapi.CallbackResult) {
+func (s *signer) scan(t *testing.T, action, qr string, extra ...string) (result, *api.CallbackResult) {
 	t.Helper()
 	args := append([]string{action, qr, "--yes", "--json", "--passphrase-stdin", "--home", s.home}, extra...)
 	res := run(t, s.pass+"\n", args...)
 	if res.code != 0 {
 		return res, nil
 	}
-	var cb relayapi.CallbackResult
+	var cb api.CallbackResult
 	if err := json.Unmarshal([]byte(res.stdout), &cb); err != nil {
 		t.Fatalf("qrsign %s output %q: %v", action, res.stdout, err)
 	}
@@ -332,7 +333,7 @@ func (e *env) scanQRFile(t *testing.T, qrURL string) (url, png string) {
 }
 
 // provenance reads the document's ledger record through the relay.
-func (e *env) provenance(t *testing.T, id string) *relayapi.Provenance {
+func (e *env) provenance(t *testing.T, id string) *api.Provenance {
 	t.Helper()
 	rc, err := relayapi.New(e.org.Relay.URL)
 	if err != nil {
@@ -347,7 +348,7 @@ func (e *env) provenance(t *testing.T, id string) *relayapi.Provenance {
 }
 
 // eventTypes lists the types of a provenance's events.
-func eventTypes(p *relayapi.Provenance) []string {
+func eventTypes(p *api.Provenance) []string {
 	var out []string
 	for _, e := range p.Events {
 		out = append(out, string(e.Event.Type))

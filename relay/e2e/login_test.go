@@ -19,6 +19,8 @@ import (
 	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // call sends a request to the org's relay with an optional bearer and returns status and body.
@@ -41,23 +43,23 @@ func (e *env) call(t *testing.T, method, path, bearer string, body []byte) (int,
 }
 
 // challenge starts a sign-in as the records page does.
-func (e *env) challenge(t *testing.T) *relayapi.LoginChallenge {
+func (e *env) challenge(t *testing.T) *api.LoginChallenge {
 	t.Helper()
 	st, b := e.call(t, "POST", "/v1/login/challenges", "", nil)
 	if st != http.StatusCreated {
 		t.Fatalf("create challenge: HTTP %d %s", st, b)
 	}
-	var ch relayapi.LoginChallenge
+	var ch api.LoginChallenge
 	if err := json.Unmarshal(b, &ch); err != nil {
 		t.Fatal(err)
 	}
 	return &ch
 }
 
-func (e *env) poll(t *testing.T, ch *relayapi.LoginChallenge) (int, *relayapi.LoginPoll, []byte) {
+func (e *env) poll(t *testing.T, ch *api.LoginChallenge) (int, *api.LoginPoll, []byte) {
 	t.Helper()
 	st, b := e.call(t, "GET", "/v1/login/challenges/"+ch.ChallengeID, ch.PollToken, nil)
-	var p relayapi.LoginPoll
+	var p api.LoginPoll
 	json.Unmarshal(b, &p)
 	return st, &p, b
 }
@@ -153,8 +155,8 @@ func TestLoginCallbackReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, key, msg)
-	body, _ := json.Marshal(relayapi.LoginCallbackRequest{Token: ch.Token, CertChainPEM: chain,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER)})
+	body, _ := json.Marshal(api.LoginCallbackRequest{Token: ch.Token, CertChainPEM: chain,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER})
 	// Two identical callbacks at once: exactly one signs in.
 	type answer struct {
 		st   int

@@ -36,7 +36,7 @@ func TestScanToSignRecordsOnTheLedger(t *testing.T) {
 	}
 	t.Logf("qrsign scan (process start to exit, incl. download, scrypt unlock, commit wait): %s; tx %s block %d",
 		time.Since(start).Round(time.Millisecond), cb.TxID, cb.BlockNumber)
-	if cb.ValidationCode != "VALID" || cb.EventType != string(model.EventSignatureRecorded) || cb.DocumentStatus != string(model.StatusCompleted) || cb.Replayed {
+	if cb.ValidationCode != "VALID" || cb.EventType != model.EventSignatureRecorded || cb.DocumentStatus != model.StatusCompleted || cb.Replayed {
 		t.Fatalf("callback result %+v", cb)
 	}
 	for _, want := range []string{"Lease 12 Main St", doc.Document.SHA256, "matches the QR code"} {
@@ -178,7 +178,7 @@ func TestDeclineBindsTheReason(t *testing.T) {
 	_, qr := doc.link(t, alice)
 	url := e.scanQR(t, qr)
 	res, cb := alice.scan(t, "decline", url, "--reason", "the rent is wrong")
-	if cb == nil || cb.EventType != string(model.EventSignatureDeclined) || cb.DocumentStatus != "DECLINED" {
+	if cb == nil || cb.EventType != model.EventSignatureDeclined || cb.DocumentStatus != "DECLINED" {
 		t.Fatalf("decline: exit %d %+v\n%s", res.code, cb, res.stderr)
 	}
 	p := e.provenance(t, doc.Document.ID)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/ledger"
 )
 
 // FromPeerOutputs assembles a bundle from what an auditor fetched with the
@@ -37,7 +36,7 @@ func FromPeerOutputs(history []byte, blocks [][]byte, orgHistories [][]byte) (*B
 	}
 	var orgEvents []model.Event
 	for i, raw := range orgHistories {
-		var oh ledger.OrgHistory
+		var oh model.OrgHistory
 		if err := json.Unmarshal(bytes.TrimSpace(raw), &oh); err != nil {
 			return nil, incomplete("org history %d: %v", i+1, err)
 		}

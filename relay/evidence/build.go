@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/ledger"
 )
 
 // Source is what Build reads from the ledger: a document's events, the block
@@ -23,7 +22,7 @@ import (
 type Source interface {
 	GetHistory(ctx context.Context, id string) (*model.History, error)
 	BlockByTxID(ctx context.Context, txID string) ([]byte, error)
-	GetOrgHistory(ctx context.Context, mspID string) (*ledger.OrgHistory, error)
+	GetOrgHistory(ctx context.Context, mspID string) (*model.OrgHistory, error)
 }
 
 // ErrIncomplete wraps every error of Assemble: the inputs do not make a

@@ -22,14 +22,14 @@ import (
 type goldenSource struct {
 	history model.History
 	blocks  map[string][]byte
-	orgs    map[string]*ledger.OrgHistory
+	orgs    map[string]*model.OrgHistory
 	err     error // returned by every call when set
 }
 
 func newGoldenSource(tb testing.TB, b *Bundle) *goldenSource {
 	tb.Helper()
 	s := &goldenSource{history: model.History{DocumentID: b.DocumentID}, blocks: map[string][]byte{},
-		orgs: map[string]*ledger.OrgHistory{}}
+		orgs: map[string]*model.OrgHistory{}}
 	for _, raw := range b.Events {
 		var e model.Event
 		if err := json.Unmarshal(raw, &e); err != nil {
@@ -40,9 +40,9 @@ func newGoldenSource(tb testing.TB, b *Bundle) *goldenSource {
 	for i, t := range b.Transactions {
 		s.blocks[t.TxID] = rawBlock(tb, blockOf(tb, b, i))
 	}
-	org := func(msp string) *ledger.OrgHistory {
+	org := func(msp string) *model.OrgHistory {
 		if s.orgs[msp] == nil {
-			s.orgs[msp] = &ledger.OrgHistory{MSPID: msp}
+			s.orgs[msp] = &model.OrgHistory{MSPID: msp}
 		}
 		return s.orgs[msp]
 	}
@@ -103,11 +103,11 @@ func (s *goldenSource) BlockByTxID(_ context.Context, txID string) ([]byte, erro
 	return b, nil
 }
 
-func (s *goldenSource) GetOrgHistory(_ context.Context, msp string) (*ledger.OrgHistory, error) {
+func (s *goldenSource) GetOrgHistory(_ context.Context, msp string) (*model.OrgHistory, error) {
 	if o := s.orgs[msp]; o != nil {
 		return o, nil
 	}
-	return &ledger.OrgHistory{MSPID: msp}, nil
+	return &model.OrgHistory{MSPID: msp}, nil
 }
 
 // witnessed is a goldenSource that also endorses the golden witness.

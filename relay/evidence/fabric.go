@@ -14,7 +14,6 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -31,7 +30,7 @@ type tx struct {
 	Chaincode      string // ChaincodeId.Name of the proposal response
 	ResponseStatus int32
 	PRP            []byte // proposal response payload, signed by each endorser
-	Endorsements   []*peer.Endorsement
+	Endorsements   []endorsement
 	Writes         []*kvrwset.KVWrite // of the chaincode's namespace
 	Reads          []*kvrwset.KVRead  // of the chaincode's namespace, with the versions endorsed
 
@@ -66,39 +65,15 @@ func parseTx(env []byte) (*tx, error) {
 	t := &tx{ChannelID: ch.GetChannelId(), TxID: ch.GetTxId(), Timestamp: ch.GetTimestamp().AsTime().UTC(),
 		Nonce: sh.GetNonce(), Creator: sh.GetCreator(), Payload: e.GetPayload(), Signature: e.GetSignature(),
 		ChannelHeader: p.GetHeader().GetChannelHeader(), SignatureHeader: p.GetHeader().GetSignatureHeader()}
-	var trx peer.Transaction
-	if err := proto.Unmarshal(p.GetData(), &trx); err != nil {
-		return nil, fmt.Errorf("transaction: %w", err)
+	a, err := parseAction(p.GetData())
+	if err != nil {
+		return nil, err
 	}
-	if len(trx.GetActions()) != 1 {
-		return nil, fmt.Errorf("transaction has %d actions, want 1", len(trx.GetActions()))
-	}
-	var cap peer.ChaincodeActionPayload
-	if err := proto.Unmarshal(trx.GetActions()[0].GetPayload(), &cap); err != nil {
-		return nil, fmt.Errorf("chaincode action payload: %w", err)
-	}
-	t.PRP = cap.GetAction().GetProposalResponsePayload()
-	t.Endorsements = cap.GetAction().GetEndorsements()
-	t.ActionHeader = trx.GetActions()[0].GetHeader()
-	t.ProposalPayload = cap.GetChaincodeProposalPayload()
-	var cpp peer.ChaincodeProposalPayload
-	if err := proto.Unmarshal(t.ProposalPayload, &cpp); err != nil {
-		return nil, fmt.Errorf("chaincode proposal payload: %w", err)
-	}
-	t.Transient = len(cpp.GetTransientMap()) > 0
-	var prp peer.ProposalResponsePayload
-	if err := proto.Unmarshal(t.PRP, &prp); err != nil {
-		return nil, fmt.Errorf("proposal response payload: %w", err)
-	}
-	t.ProposalHash = prp.GetProposalHash()
-	var act peer.ChaincodeAction
-	if err := proto.Unmarshal(prp.GetExtension(), &act); err != nil {
-		return nil, fmt.Errorf("chaincode action: %w", err)
-	}
-	t.Chaincode = act.GetChaincodeId().GetName()
-	t.ResponseStatus = act.GetResponse().GetStatus()
+	t.ActionHeader, t.ProposalPayload, t.Transient = a.Header, a.ProposalPayload, a.Transient
+	t.PRP, t.Endorsements, t.ProposalHash = a.PRP, a.Endorsements, a.ProposalHash
+	t.Chaincode, t.ResponseStatus = a.Chaincode, a.ResponseStatus
 	var rws rwset.TxReadWriteSet
-	if err := proto.Unmarshal(act.GetResults(), &rws); err != nil {
+	if err := proto.Unmarshal(a.Results, &rws); err != nil {
 		return nil, fmt.Errorf("read-write set: %w", err)
 	}
 	for _, ns := range rws.GetNsRwset() {
@@ -224,7 +199,7 @@ func (b *blockParts) validationCode(i int) string {
 	if i < 0 || i >= len(b.Filter) {
 		return "MISSING"
 	}
-	return peer.TxValidationCode(b.Filter[i]).String()
+	return txValidationName(b.Filter[i])
 }
 
 // findTx is the index of the envelope whose channel header names txID.

@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
-	"github.com/qrsign/qrsign/relay/signer/verify"
+	"github.com/qrsign/qrsign/relay/verify"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Verify checks a bundle against trust alone; document, when not nil, is the
@@ -85,8 +86,8 @@ func Verify(b *Bundle, trust Trust, document []byte) *Report {
 	// Signatures, chains to the given roots, projection = fold(events):
 	// the same checks as `qrsign verify`, on proven events.
 	v := &verify.Verifier{Channel: b.Channel, Roots: trust.Orgs}
-	rep := v.Provenance(&relayapi.Provenance{DocumentID: b.DocumentID, Channel: b.Channel,
-		Document: model.DocumentView{Document: *final}, Events: pe})
+	rep := v.Provenance(&api.Provenance{DocumentID: b.DocumentID, Channel: b.Channel,
+		Document: &model.DocumentView{Document: *final}, Events: pe})
 	for _, c := range rep.Checks {
 		r.Checks = append(r.Checks, Check{Name: c.Name, OK: c.OK, Detail: c.Detail})
 	}

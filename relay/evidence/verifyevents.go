@@ -11,12 +11,13 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // checkEvents proves each event by its transaction's write, and that the
 // bundle leaves out no event those transactions wrote.
-func checkEvents(b *Bundle, txs map[string]*tx) ([]model.Event, []relayapi.ProvenanceEvent, error) {
+func checkEvents(b *Bundle, txs map[string]*tx) ([]model.Event, []api.ProvenanceEvent, error) {
 	if len(b.Events) == 0 {
 		return nil, nil, errors.New("no events")
 	}
@@ -25,7 +26,7 @@ func checkEvents(b *Bundle, txs map[string]*tx) ([]model.Event, []relayapi.Prove
 		blockOf[bt.TxID] = bt.BlockNumber
 	}
 	var events []model.Event
-	var pe []relayapi.ProvenanceEvent
+	var pe []api.ProvenanceEvent
 	used := map[string]bool{}
 	for i, raw := range b.Events {
 		var compact bytes.Buffer
@@ -55,7 +56,7 @@ func checkEvents(b *Bundle, txs map[string]*tx) ([]model.Event, []relayapi.Prove
 		}
 		used[e.TxID] = true
 		events = append(events, e)
-		pe = append(pe, relayapi.ProvenanceEvent{Event: e, BlockNumber: blockOf[e.TxID], ValidationCode: "VALID",
+		pe = append(pe, api.ProvenanceEvent{Event: e, BlockNumber: blockOf[e.TxID], ValidationCode: "VALID",
 			SubmitterMSP: e.CreatorMSP})
 	}
 	for id, t := range txs {

@@ -80,7 +80,7 @@ func checkEndorsements(t *tx, trust Trust) (string, error) {
 	}
 	var orgs []string
 	for i, e := range t.Endorsements {
-		msp, cert, err := fabricIdentity(e.GetEndorser(), trust.Orgs, t.Timestamp)
+		msp, cert, err := fabricIdentity(e.Endorser, trust.Orgs, t.Timestamp)
 		if err != nil {
 			return "", fmt.Errorf("endorsement %d: %w", i, err)
 		}
@@ -89,8 +89,8 @@ func checkEndorsements(t *tx, trust Trust) (string, error) {
 		if !hasOU(cert, "peer") {
 			return "", fmt.Errorf("endorsement %d: %q of %s is not a peer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
 		}
-		msg := append(append([]byte{}, t.PRP...), e.GetEndorser()...)
-		if err := fabricVerify(cert, msg, e.GetSignature()); err != nil {
+		msg := append(append([]byte{}, t.PRP...), e.Endorser...)
+		if err := fabricVerify(cert, msg, e.Signature); err != nil {
 			return "", fmt.Errorf("endorsement %d by %s: %w", i, msp, err)
 		}
 		if !slices.Contains(orgs, msp) {

@@ -8,9 +8,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/login"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
 // keyring checks API keys in constant time: every configured key is
@@ -67,17 +68,17 @@ const ctxKeyName = "qrsign.apiKey"
 func (s *Server) authenticate(c echo.Context, scope string) error {
 	p := presentedKey(c)
 	if p == "" {
-		return problem.New(problem.CodeUnauthorized, "an API key is required (Authorization: Bearer <key> or X-API-Key)")
+		return fault.New(fault.CodeUnauthorized, "an API key is required (Authorization: Bearer <key> or X-API-Key)")
 	}
 	if login.IsSessionToken(p) {
 		return login.ErrScope("a sign-in session reads only its signer's records and pending list; this needs an API key")
 	}
 	k := s.keys.lookup(p)
 	if k == nil {
-		return problem.New(problem.CodeUnauthorized, "the API key is not valid")
+		return fault.New(fault.CodeUnauthorized, "the API key is not valid")
 	}
 	if !k.scopes[scope] {
-		return problem.Newf(problem.CodeForbiddenScope, "the API key %q lacks scope %s", k.name, scope)
+		return fault.Newf(model.CodeForbidden, "the API key %q lacks scope %s", k.name, scope)
 	}
 	c.Set(ctxKeyName, k.name)
 	return nil
@@ -106,7 +107,7 @@ func (s *Server) readAccess(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 			if !s.svc.TokenCoversDocument(claims, c.Param("id")) {
-				return problem.New(problem.CodeTokenInvalid, "the session token is for another document")
+				return fault.New(fault.CodeTokenInvalid, "the session token is for another document")
 			}
 			c.Set(ctxKeyName, "session:"+claims.MSPID+"/"+claims.SignerID)
 			c.Set(ctxKeyTokenExpiry, time.Unix(claims.Expiry, 0))

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -12,9 +11,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/export"
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -25,14 +25,14 @@ import (
 func (s *Server) createBatch(c echo.Context) error {
 	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if ct != "multipart/form-data" {
-		return problem.New(model.CodeBadRequest, "Content-Type must be multipart/form-data")
+		return fault.New(model.CodeBadRequest, "Content-Type must be multipart/form-data")
 	}
 	mr, err := c.Request().MultipartReader()
 	if err != nil {
-		return problem.New(model.CodeBadRequest, "malformed multipart body")
+		return fault.New(model.CodeBadRequest, "malformed multipart body")
 	}
 	ctx := c.Request().Context()
-	var meta *service.BatchMeta
+	var meta *api.BatchMeta
 	files := map[string]service.BatchFile{}
 	for {
 		part, err := mr.NextPart()
@@ -46,41 +46,32 @@ func (s *Server) createBatch(c echo.Context) error {
 		switch {
 		case name == "batch":
 			if meta != nil {
-				return problem.New(model.CodeBadRequest, "only one batch part is allowed")
+				return fault.New(model.CodeBadRequest, "only one batch part is allowed")
 			}
 			b, err := io.ReadAll(io.LimitReader(part, s.cfg.MaxJSONBytes+1))
 			if err != nil {
 				return multipartErr(err)
 			}
 			if int64(len(b)) > s.cfg.MaxJSONBytes {
-				return problem.New(problem.CodePayloadTooLarge, "the batch part is too large")
+				return fault.New(fault.CodePayloadTooLarge, "the batch part is too large")
 			}
-			var m service.BatchMeta
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&m); err != nil {
-				return problem.Newf(model.CodeBadRequest, "batch JSON: %v", err)
-			}
-			if _, err := dec.Token(); err != io.EOF {
-				return problem.New(model.CodeBadRequest, "batch JSON: trailing data after the object")
-			}
-			if err := jsonText(b); err != nil {
+			var m api.BatchMeta
+			if err := decodeStrict(b, &m, "batch JSON"); err != nil {
 				return err
 			}
-			m.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 			meta = &m
 		case name == "":
 			io.Copy(io.Discard, part)
 		default:
 			if _, dup := files[name]; dup {
-				return problem.Newf(model.CodeBadRequest, "file part %q appears twice", clipName(name))
+				return fault.Newf(model.CodeBadRequest, "file part %q appears twice", clipName(name))
 			}
 			if len(files) >= service.MaxBatchDocuments {
-				return problem.Newf(model.CodeInvalidField, "a batch holds at most %d files", service.MaxBatchDocuments)
+				return fault.Newf(model.CodeInvalidField, "a batch holds at most %d files", service.MaxBatchDocuments)
 			}
 			info, err := s.svc.Blobs.Put(ctx, part, "")
 			if errors.Is(err, blob.ErrTooLarge) {
-				return problem.Newf(problem.CodePayloadTooLarge, "file part %q is larger than this relay accepts", clipName(name))
+				return fault.Newf(fault.CodePayloadTooLarge, "file part %q is larger than this relay accepts", clipName(name))
 			}
 			if err != nil {
 				return multipartErr(err)
@@ -89,7 +80,7 @@ func (s *Server) createBatch(c echo.Context) error {
 		}
 	}
 	if meta == nil {
-		return problem.New(model.CodeBadRequest, "multipart body needs a batch part")
+		return fault.New(model.CodeBadRequest, "multipart body needs a batch part")
 	}
 	b, err := s.svc.CreateBatch(ctx, s.callerOf(c), *meta, files)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
@@ -63,7 +64,7 @@ func TestBatchRegistersEveryDocumentInOrderAndGetShowsThem(t *testing.T) {
 	if rec.Code != 201 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	b := decode[service.Batch](t, rec)
+	b := decode[api.Batch](t, rec)
 	if !b.Complete || b.Total != 20 || len(b.Root) != 64 || b.Registered != 20 || b.Documents[0].ID != "b1.0001" || b.Documents[19].ID != "b1.0020" ||
 		b.Documents[4].TxID == "" || b.Documents[4].BlockNumber == 0 {
 		t.Fatalf("%+v", b)
@@ -72,7 +73,7 @@ func TestBatchRegistersEveryDocumentInOrderAndGetShowsThem(t *testing.T) {
 	if v.BatchID != "b1" || v.BatchOrder != 6 || v.Priority != 2 || v.Title != "Doc 7" {
 		t.Fatalf("%+v", v)
 	}
-	got := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
+	got := decode[api.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
 	if !got.Complete || len(got.Documents) != 20 || got.Documents[2].Status != model.StatusPending || !got.Documents[2].Registered {
 		t.Fatalf("%+v", got)
 	}
@@ -90,7 +91,7 @@ func TestBatchWithAnInvalidDocumentWritesNothingAndListsEveryError(t *testing.T)
 	var p struct {
 		Code   string
 		Detail string
-		Errors []service.DocError
+		Errors []api.DocError
 	}
 	wantProblem(t, rec, 400, "BATCH_INVALID")
 	json.Unmarshal(rec.Body.Bytes(), &p)
@@ -115,19 +116,19 @@ func TestBatchCutShortShowsExactlyWhatIsRegisteredAndARetryCompletesIt(t *testin
 	h.ledger.FailRegisterAfter = 5
 	rec := h.postBatch(batchMeta("b1"), 8)
 	wantProblem(t, rec, 503, "UNAVAILABLE")
-	var p struct{ Batch service.Batch }
+	var p struct{ Batch api.Batch }
 	json.Unmarshal(rec.Body.Bytes(), &p)
 	if p.Batch.Registered != 5 || p.Batch.Complete || !p.Batch.Documents[4].Registered || p.Batch.Documents[5].Registered ||
 		p.Batch.Documents[5].Error == nil || p.Batch.Documents[5].Error.Code != "UNAVAILABLE" {
 		t.Fatalf("%+v", p.Batch)
 	}
-	got := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
+	got := decode[api.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
 	if got.Registered != 5 || got.Documents[5].Registered || got.Documents[5].Status != "" {
 		t.Fatalf("%+v", got)
 	}
 	h.ledger.FailRegisterAfter = 0
 	rec = h.postBatch(batchMeta("b1"), 8)
-	if b := decode[service.Batch](t, rec); rec.Code != 201 || !b.Complete || b.Registered != 8 {
+	if b := decode[api.Batch](t, rec); rec.Code != 201 || !b.Complete || b.Registered != 8 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	if h.ledger.Submits != 5+8 { // the retry met DOCUMENT_EXISTS for the first five
@@ -183,16 +184,16 @@ func TestBatchSheetPDFAndHTMLCarryEachSignersQR(t *testing.T) {
 }
 
 // batchCallback signs the batch-sign payload of a batch session.
-func (h *harness) batchCallback(tok string, s *testpki.Signer) service.ScanRequest {
+func (h *harness) batchCallback(tok string, s *testpki.Signer) api.CallbackRequest {
 	h.t.Helper()
 	return h.batchAnswer(tok, s, payload.PurposeBatchSign, "")
 }
 
 // batchAnswer signs the batch-sign or batch-decline payload of a batch
 // session, as a signer does after checking every document.
-func (h *harness) batchAnswer(tok string, s *testpki.Signer, purpose payload.Purpose, reason string) service.ScanRequest {
+func (h *harness) batchAnswer(tok string, s *testpki.Signer, purpose payload.Purpose, reason string) api.CallbackRequest {
 	h.t.Helper()
-	sess := decode[service.SessionInfo](h.t, h.do("GET", "/v1/sessions/"+tok, nil))
+	sess := decode[api.Session](h.t, h.do("GET", "/v1/sessions/"+tok, nil))
 	if sess.Batch == nil {
 		h.t.Fatalf("not a batch session: %+v", sess)
 	}
@@ -216,7 +217,7 @@ func (h *harness) batchAnswer(tok string, s *testpki.Signer, purpose payload.Pur
 
 // batchScan is the callback of a batch answer over f (channel and signer
 // fingerprint filled in), signed with s's key.
-func (h *harness) batchScan(tok string, s *testpki.Signer, f payload.Fields) service.ScanRequest {
+func (h *harness) batchScan(tok string, s *testpki.Signer, f payload.Fields) api.CallbackRequest {
 	h.t.Helper()
 	f.Channel, f.SignerFingerprint = "qrsign", payload.Fingerprint(s.Cert.Raw)
 	msg, err := payload.Build(f)
@@ -224,7 +225,7 @@ func (h *harness) batchScan(tok string, s *testpki.Signer, f payload.Fields) ser
 		h.t.Fatal(err)
 	}
 	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
-	return service.ScanRequest{Token: tok, Action: string(f.Purpose), CertChainPEM: s.CertPEM,
+	return api.CallbackRequest{Token: tok, Action: string(f.Purpose), CertChainPEM: s.CertPEM,
 		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Reason: f.Reason}
 }
 
@@ -245,7 +246,7 @@ func TestBatchDeclineOneScanDeclinesEveryDocumentAwaitingTheSigner(t *testing.T)
 	carol := h.ca.Signer("carol")
 	req := h.batchAnswer(csess.Token, carol, payload.PurposeBatchDecline, "Salary wrong in all four")
 	rec := h.doJSON("POST", "/v1/callbacks/scan", req)
-	res := decode[service.ScanResult](t, rec)
+	res := decode[api.CallbackResult](t, rec)
 	if rec.Code != 200 || len(res.Documents) != 4 || res.EventType != model.EventSignatureDeclined || res.DocumentStatus != model.StatusDeclined {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -255,10 +256,10 @@ func TestBatchDeclineOneScanDeclinesEveryDocumentAwaitingTheSigner(t *testing.T)
 			t.Fatalf("%s: %s %+v", v.ID, v.Status, v.Signers)
 		}
 	}
-	if again := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", req)); !again.Replayed || again.TxID != res.TxID {
+	if again := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", req)); !again.Replayed || again.TxID != res.TxID {
 		t.Fatalf("retry: %+v", again)
 	}
-	b := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
+	b := decode[api.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
 	if b.Documents[1].Status != model.StatusDeclined || b.Documents[1].Signers[0].Status != model.SignerSigned {
 		t.Fatalf("%+v", b.Documents[1])
 	}
@@ -290,13 +291,13 @@ func TestBatchAnswerRetriedAfterARestartIsReplayedFromTheLedger(t *testing.T) {
 			sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
 			bob := h.ca.Signer("bob")
 			req := h.batchAnswer(sess.Token, bob, c.purpose, c.reason)
-			first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", req))
+			first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", req))
 			other := h.batchAnswerNoSession(sess.Token, bob, c.other, 3)
 			fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
 			fresh.Now, fresh.BatchDir = h.clock, h.svc.BatchDir
 			h.srv = New(h.cfg, fresh, Options{Logger: quiet})
 			rec := h.doJSON("POST", "/v1/callbacks/scan", req)
-			got := decode[service.ScanResult](t, rec)
+			got := decode[api.CallbackResult](t, rec)
 			if rec.Code != 200 || !got.Replayed || got.TxID != first.TxID || got.DocumentID != "b1" || got.EventType != c.event ||
 				got.DocumentStatus != c.status || strings.Join(got.Documents, ",") != "b1.0001,b1.0002,b1.0003" {
 				t.Fatalf("retry after a restart: %d %s\nfirst %+v", rec.Code, rec.Body, first)
@@ -307,7 +308,7 @@ func TestBatchAnswerRetriedAfterARestartIsReplayedFromTheLedger(t *testing.T) {
 }
 
 // batchAnswerNoSession signs a batch answer without reading the (used) session.
-func (h *harness) batchAnswerNoSession(tok string, s *testpki.Signer, purpose payload.Purpose, size int) service.ScanRequest {
+func (h *harness) batchAnswerNoSession(tok string, s *testpki.Signer, purpose payload.Purpose, size int) api.CallbackRequest {
 	h.t.Helper()
 	c, _ := token.Peek(tok)
 	reason := ""
@@ -357,7 +358,7 @@ func TestBatchSignOneScanSignsEveryDocumentAwaitingTheSigner(t *testing.T) {
 	sess, _ := h.svc.BatchSignerSession(context.Background(), "b1", "Org1MSP/bob")
 	bob := h.ca.Signer("bob")
 	rec = h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(sess.Token, bob))
-	res := decode[service.ScanResult](t, rec)
+	res := decode[api.CallbackResult](t, rec)
 	if rec.Code != 200 || len(res.Documents) != 5 || res.DocumentID != "b1" || res.TxID == "" {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -367,7 +368,7 @@ func TestBatchSignOneScanSignsEveryDocumentAwaitingTheSigner(t *testing.T) {
 			t.Fatalf("%s: %+v", v.ID, v.Signers)
 		}
 	}
-	again := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.batchCallbackNoSession(sess.Token, bob)))
+	again := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.batchCallbackNoSession(sess.Token, bob)))
 	if !again.Replayed || again.TxID != res.TxID {
 		t.Fatalf("%+v", again)
 	}
@@ -377,14 +378,14 @@ func TestBatchSignOneScanSignsEveryDocumentAwaitingTheSigner(t *testing.T) {
 	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.batchCallback(csess.Token, h.ca.Signer("carol"))); rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	b := decode[service.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
+	b := decode[api.Batch](t, h.do("GET", "/v1/batches/b1", nil, "Authorization", "Bearer "+readKey))
 	if b.Documents[3].Status != model.StatusCompleted {
 		t.Fatalf("%+v", b.Documents[3])
 	}
 }
 
 // batchCallbackNoSession re-signs without reading the (now used) session.
-func (h *harness) batchCallbackNoSession(tok string, s *testpki.Signer) service.ScanRequest {
+func (h *harness) batchCallbackNoSession(tok string, s *testpki.Signer) api.CallbackRequest {
 	h.t.Helper()
 	return h.batchAnswerNoSession(tok, s, payload.PurposeBatchSign, 5)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Batch streams re-read the batch at most this often, however fast its
@@ -56,7 +56,7 @@ func (s *Server) streamBatch(c echo.Context) error {
 	w := startSSE(c)
 	seq := 0
 	var last []byte
-	send := func(b *service.Batch) error {
+	send := func(b *api.Batch) error {
 		body, err := json.Marshal(b)
 		if err != nil || bytes.Equal(body, last) {
 			return err
@@ -125,7 +125,7 @@ func (s *Server) streamBatch(c echo.Context) error {
 // batchClosed reports whether nothing about b will change: every registered
 // document is closed, and either all are registered or the batch expired (a
 // registration cut short and never retried leaves the rest unregistered).
-func batchClosed(b *service.Batch, now time.Time) bool {
+func batchClosed(b *api.Batch, now time.Time) bool {
 	if !b.Complete && now.Before(b.ExpiresAt) {
 		return false
 	}

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/events"
-	"github.com/qrsign/qrsign/relay/service"
 )
 
 // sseReader reads server-sent events as (event, data) pairs.
@@ -81,7 +81,7 @@ func TestBatchStreamPushesEachCommittedAnswerAndEndsWhenEveryDocumentIsClosed(t 
 		if ev != "batch" {
 			t.Fatalf("event %q, want batch", ev)
 		}
-		var b service.Batch
+		var b api.Batch
 		if err := json.Unmarshal([]byte(data), &b); err != nil {
 			t.Fatal(err)
 		}

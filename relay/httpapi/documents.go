@@ -1,27 +1,28 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"github.com/qrsign/qrsign/relay/session"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/session"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
 func (s *Server) callerOf(c echo.Context) service.Caller {
-	return service.Caller{RequestID: requestID(c), Who: caller(c), ClientIP: c.RealIP()}
+	return service.Caller{RequestID: requestID(c), Who: caller(c), ClientIP: c.RealIP(),
+		IdempotencyKey: c.Request().Header.Get("Idempotency-Key")}
 }
 
 // upload registers a document: multipart (parts "metadata" and "file") or a
@@ -29,12 +30,12 @@ func (s *Server) callerOf(c echo.Context) service.Caller {
 func (s *Server) upload(c echo.Context) error {
 	ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	var (
-		res *service.Registered
+		res *api.Registered
 		err error
 	)
 	switch ct {
 	case "application/json":
-		var meta service.UploadMeta
+		var meta api.UploadMeta
 		if err := limitJSON(c, s.cfg.MaxJSONBytes); err != nil {
 			return err
 		}
@@ -42,14 +43,13 @@ func (s *Server) upload(c echo.Context) error {
 			return err
 		}
 		if meta.SHA256 == "" {
-			return problem.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
+			return fault.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
 		}
-		meta.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 		res, err = s.svc.Upload(c.Request().Context(), s.callerOf(c), meta, nil, "")
 	case "multipart/form-data":
 		res, err = s.uploadMultipart(c)
 	default:
-		return problem.New(model.CodeBadRequest, "Content-Type must be multipart/form-data or application/json")
+		return fault.New(model.CodeBadRequest, "Content-Type must be multipart/form-data or application/json")
 	}
 	if err != nil {
 		return err
@@ -60,13 +60,13 @@ func (s *Server) upload(c echo.Context) error {
 	return c.JSON(http.StatusCreated, res)
 }
 
-func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
+func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 	mr, err := c.Request().MultipartReader()
 	if err != nil {
-		return nil, problem.New(model.CodeBadRequest, "malformed multipart body")
+		return nil, fault.New(model.CodeBadRequest, "malformed multipart body")
 	}
 	var (
-		meta     *service.UploadMeta
+		meta     *api.UploadMeta
 		content  io.Reader
 		fileType string
 	)
@@ -85,25 +85,16 @@ func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
 				return nil, multipartErr(err)
 			}
 			if int64(len(b)) > s.cfg.MaxJSONBytes {
-				return nil, problem.New(problem.CodePayloadTooLarge, "the metadata part is too large")
+				return nil, fault.New(fault.CodePayloadTooLarge, "the metadata part is too large")
 			}
-			var m service.UploadMeta
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&m); err != nil {
-				return nil, problem.Newf(model.CodeBadRequest, "metadata JSON: %v", err)
-			}
-			if _, err := dec.Token(); err != io.EOF {
-				return nil, problem.New(model.CodeBadRequest, "metadata JSON: trailing data after the object")
-			}
-			if err := jsonText(b); err != nil {
+			var m api.UploadMeta
+			if err := decodeStrict(b, &m, "metadata JSON"); err != nil {
 				return nil, err
 			}
-			m.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 			meta = &m
 		case "file":
 			if content != nil {
-				return nil, problem.New(model.CodeBadRequest, "only one file part is allowed")
+				return nil, fault.New(model.CodeBadRequest, "only one file part is allowed")
 			}
 			fileType = part.Header.Get(echo.HeaderContentType)
 			if meta != nil {
@@ -127,10 +118,10 @@ func (s *Server) uploadMultipart(c echo.Context) (*service.Registered, error) {
 		}
 	}
 	if meta == nil {
-		return nil, problem.New(model.CodeBadRequest, "multipart body needs a metadata part")
+		return nil, fault.New(model.CodeBadRequest, "multipart body needs a metadata part")
 	}
 	if content == nil {
-		return nil, problem.New(model.CodeBadRequest, "multipart body needs a file part")
+		return nil, fault.New(model.CodeBadRequest, "multipart body needs a file part")
 	}
 	return s.svc.Upload(c.Request().Context(), s.callerOf(c), *meta, content, fileType)
 }
@@ -140,14 +131,14 @@ func multipartErr(err error) error {
 	if errors.As(err, &mbe) {
 		return err
 	}
-	var p *problem.Problem
+	var p *fault.Error
 	if errors.As(err, &p) {
 		return p
 	}
 	if strings.Contains(err.Error(), "too large") {
-		return problem.New(problem.CodePayloadTooLarge, "the file is larger than this relay accepts")
+		return fault.New(fault.CodePayloadTooLarge, "the file is larger than this relay accepts")
 	}
-	return problem.New(model.CodeBadRequest, "malformed multipart body").WithCause(err)
+	return fault.New(model.CodeBadRequest, "malformed multipart body").WithCause(err)
 }
 
 func (s *Server) getDocument(c echo.Context) error {
@@ -184,13 +175,13 @@ func (s *Server) sessionQR(c echo.Context, open func(ctx context.Context, id, si
 	if v := c.QueryParam("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < qr.MinSize || n > qr.MaxSize {
-			return problem.Newf(model.CodeInvalidField, "size must be an integer %d..%d", qr.MinSize, qr.MaxSize)
+			return fault.Newf(model.CodeInvalidField, "size must be an integer %d..%d", qr.MinSize, qr.MaxSize)
 		}
 		size = n
 	}
 	signer := c.QueryParam("signer")
 	if signer == "" {
-		return problem.New(model.CodeInvalidField, "signer=mspId/id is required")
+		return fault.New(model.CodeInvalidField, "signer=mspId/id is required")
 	}
 	sess, err := open(c.Request().Context(), c.Param("id"), signer)
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
-	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/session"
 )
 
@@ -48,7 +48,7 @@ func TestUploadFilePartBeforeMetadataWorksToo(t *testing.T) {
 	if rec.Code != 201 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	if d := decode[service.Registered](t, rec).Document; d.MediaType != "text/plain" || d.Size != 5 {
+	if d := decode[api.Registered](t, rec).Document; d.MediaType != "text/plain" || d.Size != 5 {
 		t.Fatalf("%+v", d)
 	}
 }
@@ -56,7 +56,7 @@ func TestUploadFilePartBeforeMetadataWorksToo(t *testing.T) {
 func TestUploadJSONRegistersBytesStoredElsewhere(t *testing.T) {
 	h := newHarness(t)
 	size := int64(10)
-	rec := h.doJSON("POST", "/v1/documents", service.UploadMeta{ID: "ext-1", Title: "External", DocType: "contract", Owner: "alice",
+	rec := h.doJSON("POST", "/v1/documents", api.UploadMeta{ID: "ext-1", Title: "External", DocType: "contract", Owner: "alice",
 		Signers: []model.SignerSpec{signer("bob", 1)}, SHA256: strings.Repeat("ab", 32), Size: &size}, "X-API-Key", writeKey)
 	if rec.Code != 201 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
@@ -134,7 +134,7 @@ func TestSessionDescribesTheSigningSession(t *testing.T) {
 	reg := h.register("doc-1", signer("bob", 1))
 	tok := reg.Signing[0].Token
 	rec := h.do("GET", "/v1/sessions/"+tok, nil)
-	s := decode[service.SessionInfo](t, rec)
+	s := decode[api.Session](t, rec)
 	if rec.Code != 200 || s.DocumentID != "doc-1" || s.SHA256 != reg.Document.SHA256 || s.Signer != signer("bob", 1) ||
 		s.Channel != "qrsign" || s.MatchCode != reg.Signing[0].MatchCode || s.CallbackURL != "http://relay.test/v1/callbacks/scan" ||
 		s.ContentURL != "http://relay.test/v1/documents/doc-1/content?token="+tok || len(s.Nonce) != 32 || s.DocumentStatus != "PENDING" {
@@ -204,9 +204,9 @@ func TestQRRefusals(t *testing.T) {
 func TestProvenanceListsEventsWithBlocksSubmitterAndSignerSubject(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
-	res := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", "")))
+	res := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", "")))
 	rec := h.do("GET", "/v1/documents/doc-1/provenance", nil, "X-API-Key", readKey)
-	p := decode[service.Provenance](t, rec)
+	p := decode[api.Provenance](t, rec)
 	if rec.Code != 200 || len(p.Events) != 3 || p.Document.Status != model.StatusCompleted {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -244,7 +244,7 @@ func TestUploadRetriedWithIdempotencyKeyRegistersOnce(t *testing.T) {
 	first := send("k-1")
 	submits := h.ledger.Submits
 	second := send("k-1")
-	a, b := decode[service.Registered](t, first), decode[service.Registered](t, second)
+	a, b := decode[api.Registered](t, first), decode[api.Registered](t, second)
 	if first.Code != 201 || second.Code != 200 || !b.Replayed || a.Document.ID != b.Document.ID || a.TxID != b.TxID ||
 		b.BlockNumber != a.BlockNumber || len(b.Signing) != 1 {
 		t.Fatalf("%d %d %+v %+v", first.Code, second.Code, a, b)
@@ -266,7 +266,7 @@ func TestUploadRetriedWithoutKeyMapsToTheSameDocument(t *testing.T) {
 	first := h.do("POST", "/v1/documents", b1, "Content-Type", ct1, "Authorization", "Bearer "+writeKey)
 	b2, ct2 := multipartBody(t, meta, []byte("%PDF-1.7 lease"))
 	second := h.do("POST", "/v1/documents", b2, "Content-Type", ct2, "Authorization", "Bearer "+writeKey)
-	if first.Code != 201 || second.Code != 200 || decode[service.Registered](t, second).Document.ID != decode[service.Registered](t, first).Document.ID {
+	if first.Code != 201 || second.Code != 200 || decode[api.Registered](t, second).Document.ID != decode[api.Registered](t, first).Document.ID {
 		t.Fatalf("%d %d", first.Code, second.Code)
 	}
 }

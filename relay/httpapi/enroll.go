@@ -7,7 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -24,7 +25,7 @@ const (
 // org's Fabric CA under the signer's one-time enrollment secret.
 func (s *Server) enroll(e *service.Enrollment) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var req service.EnrollRequest
+		var req api.EnrollRequest
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
@@ -43,7 +44,7 @@ func strictLimit(perSecond float64, burst int) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if ok, wait := l.allow(c.RealIP()); !ok {
-				p := problem.New(problem.CodeRateLimited, "too many attempts from this client; wait before trying again")
+				p := fault.New(fault.CodeRateLimited, "too many attempts from this client; wait before trying again")
 				p.RetryAfter = int(wait/time.Second) + 1
 				c.Response().Header().Set("X-RateLimit-Limit", strconv.FormatFloat(perSecond, 'g', -1, 64))
 				return p

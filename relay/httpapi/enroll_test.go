@@ -20,8 +20,9 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/service"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
 )
 
 // fakeCA issues like Fabric CA: a one-time secret per id, 401 afterwards.
@@ -32,7 +33,7 @@ type fakeCA struct {
 	fail    error // returned instead of a certificate when set
 }
 
-func (f *fakeCA) EnrollCSR(_ context.Context, id, secret string, csrPEM []byte) (*enroll.Issued, error) {
+func (f *fakeCA) EnrollCSR(_ context.Context, id, secret string, csrPEM []byte) (*fabricca.Issued, error) {
 	if f.down {
 		return nil, errors.New("dial tcp 127.0.0.1:7054: connect: connection refused")
 	}
@@ -40,7 +41,7 @@ func (f *fakeCA) EnrollCSR(_ context.Context, id, secret string, csrPEM []byte) 
 		return nil, f.fail
 	}
 	if f.secrets[id] == "" || f.secrets[id] != secret {
-		return nil, &enroll.Error{Status: http.StatusUnauthorized, Messages: []string{"code 20: Authentication failure"}}
+		return nil, &fabricca.Error{Status: http.StatusUnauthorized, Messages: []string{"code 20: Authentication failure"}}
 	}
 	delete(f.secrets, id) // maxenrollments 1
 	blk, _ := pem.Decode(csrPEM)
@@ -49,7 +50,7 @@ func (f *fakeCA) EnrollCSR(_ context.Context, id, secret string, csrPEM []byte) 
 		return nil, err
 	}
 	cert := f.h.ca.IssueFor(testpki.Leaf{CN: id}, csr.PublicKey)
-	return &enroll.Issued{Cert: cert, CertPEM: []byte(testpki.PEM(cert)), ChainPEM: []byte(f.h.ca.PEM())}, nil
+	return &fabricca.Issued{Cert: cert, CertPEM: []byte(testpki.PEM(cert)), ChainPEM: []byte(f.h.ca.PEM())}, nil
 }
 
 func csrFor(t *testing.T, cn string) string {
@@ -127,7 +128,7 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("enroll: %d %s", rec.Code, rec.Body)
 	}
-	var res service.EnrollResult
+	var res api.EnrollResult
 	json.Unmarshal(rec.Body.Bytes(), &res)
 	blk, rest := pem.Decode([]byte(res.CertChainPEM))
 	if res.MSPID != "Org1MSP" || blk == nil || len(bytes.TrimSpace(rest)) != 0 {
@@ -180,9 +181,9 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"a CA that refuses the CSR is a bad request", &enroll.Error{Status: 400, Messages: []string{"code 0: bad CSR"}}, 400, "INVALID_FIELD"},
-		{"a CA that certifies the wrong name failed", &enroll.MismatchError{Detail: "the issued certificate's CN is \"x\", not \"carol\""}, 502, "ENROLL_FAILED"},
-		{"a CA answering 500 failed", &enroll.Error{Status: 500, Messages: []string{"code 0: db locked"}}, 502, "ENROLL_FAILED"},
+		{"a CA that refuses the CSR is a bad request", &fabricca.Error{Status: 400, Messages: []string{"code 0: bad CSR"}}, 400, "INVALID_FIELD"},
+		{"a CA that certifies the wrong name failed", &fabricca.MismatchError{Detail: "the issued certificate's CN is \"x\", not \"carol\""}, 502, "ENROLL_FAILED"},
+		{"a CA answering 500 failed", &fabricca.Error{Status: 500, Messages: []string{"code 0: db locked"}}, 502, "ENROLL_FAILED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ca.fail = tc.fail

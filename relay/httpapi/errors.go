@@ -10,8 +10,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/problem"
-	"github.com/qrsign/qrsign/relay/service"
 )
 
 var errPanic = errors.New("handler panicked")
@@ -22,62 +23,55 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// handleError renders every error as application/problem+json. The internal
-// cause is logged with the request id, never sent.
+// handleError renders every error as application/problem+json: the coded
+// error's code and detail, the status from relay/problem's table. The
+// internal cause is logged with the request id, never sent.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	var body any
-	p := s.toProblem(err)
-	p.RequestID = requestID(c)
-	body = p
-	var bp *service.BatchProblem
-	if errors.As(err, &bp) {
-		body = bp // the problem plus per-document errors or the batch's state
-	}
+	f := s.toFault(err)
+	p := problem.Of(f, requestID(c))
 	if p.Status >= 500 {
-		s.log(c).Error("request failed", "code", p.Code, "err", err, "cause", p.Cause())
-	} else if p.Cause() != nil {
-		s.log(c).Info("request refused", "code", p.Code, "cause", p.Cause())
+		s.log(c).Error("request failed", "code", p.Code, "err", err, "cause", f.Cause())
+	} else if f.Cause() != nil {
+		s.log(c).Info("request refused", "code", p.Code, "cause", f.Cause())
 	}
-	if p.RetryAfter > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	if f.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 	}
-	c.Response().Header().Set(echo.HeaderContentType, problem.ContentType)
+	c.Response().Header().Set(echo.HeaderContentType, api.ProblemContentType)
 	c.Response().WriteHeader(p.Status)
 	if c.Request().Method == http.MethodHead {
 		return
 	}
-	_ = jsonEncode(c.Response(), body)
+	_ = jsonEncode(c.Response(), p)
 }
 
-func (s *Server) toProblem(err error) *problem.Problem {
+// toFault gives the errors of the HTTP stack (body limits, Echo's router)
+// their codes; the domain's pass through.
+func (s *Server) toFault(err error) *fault.Error {
 	var he *echo.HTTPError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return problem.Newf(problem.CodePayloadTooLarge, "the request body is larger than %d bytes", mbe.Limit)
+		return fault.Newf(fault.CodePayloadTooLarge, "the request body is larger than %d bytes", mbe.Limit)
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
-			return problem.New(problem.CodeNotFound, "no such resource")
+			return fault.New(fault.CodeNotFound, "no such resource")
 		case http.StatusMethodNotAllowed:
-			return problem.New(problem.CodeMethodNotAllow, "method not allowed on this resource")
+			return fault.New(fault.CodeMethodNotAllow, "method not allowed on this resource")
 		case http.StatusRequestEntityTooLarge:
-			return problem.New(problem.CodePayloadTooLarge, "the request body is too large")
+			return fault.New(fault.CodePayloadTooLarge, "the request body is too large")
 		case http.StatusTooManyRequests:
-			return problem.New(problem.CodeRateLimited, "too many requests; slow down")
+			return fault.New(fault.CodeRateLimited, "too many requests; slow down")
 		case http.StatusUnauthorized:
-			return problem.New(problem.CodeUnauthorized, "an API key is required")
-		case http.StatusBadRequest:
-			return problem.New(model.CodeBadRequest, "bad request").WithCause(err)
+			return fault.New(fault.CodeUnauthorized, "an API key is required")
 		}
 		if he.Code < 500 {
-			p := problem.New(model.CodeBadRequest, http.StatusText(he.Code))
-			p.Status = he.Code
-			return p
+			return fault.New(model.CodeBadRequest, "bad request").WithCause(err)
 		}
 	}
-	return problem.From(err)
+	return fault.From(err)
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/internal/fakeledger"
-	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -59,8 +58,8 @@ func (b *blockLedger) BlockByTxID(context.Context, string) ([]byte, error) {
 	return []byte("not a block"), nil
 }
 
-func (b *blockLedger) GetOrgHistory(_ context.Context, msp string) (*ledger.OrgHistory, error) {
-	return &ledger.OrgHistory{MSPID: msp}, nil
+func (b *blockLedger) GetOrgHistory(_ context.Context, msp string) (*model.OrgHistory, error) {
+	return &model.OrgHistory{MSPID: msp}, nil
 }
 
 func TestEvidenceIsCappedAndChargedPerBlock(t *testing.T) {

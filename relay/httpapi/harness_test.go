@@ -20,6 +20,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/internal/fakeledger"
@@ -161,7 +162,7 @@ func multipartBody(t *testing.T, meta any, file []byte) (io.Reader, string) {
 }
 
 // register uploads a document with the given signers and returns the answer.
-func (h *harness) register(id string, signers ...model.SignerSpec) service.Registered {
+func (h *harness) register(id string, signers ...model.SignerSpec) api.Registered {
 	h.t.Helper()
 	meta := map[string]any{"id": id, "title": "Contract " + id, "docType": "contract", "owner": "alice",
 		"signers": signers, "priority": 1, "mediaType": "application/pdf"}
@@ -170,11 +171,11 @@ func (h *harness) register(id string, signers ...model.SignerSpec) service.Regis
 	if rec.Code != http.StatusCreated {
 		h.t.Fatalf("register: %d %s", rec.Code, rec.Body)
 	}
-	return decode[service.Registered](h.t, rec)
+	return decode[api.Registered](h.t, rec)
 }
 
 // callback builds a correctly signed scan callback for tok by signer.
-func (h *harness) callback(tok string, s *testpki.Signer, action, reason string) service.ScanRequest {
+func (h *harness) callback(tok string, s *testpki.Signer, action, reason string) api.CallbackRequest {
 	h.t.Helper()
 	c, err := token.Peek(tok)
 	if err != nil {
@@ -193,7 +194,7 @@ func (h *harness) callback(tok string, s *testpki.Signer, action, reason string)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return service.ScanRequest{Token: tok, Action: action, CertChainPEM: s.CertPEM,
+	return api.CallbackRequest{Token: tok, Action: action, CertChainPEM: s.CertPEM,
 		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Reason: reason}
 }
 

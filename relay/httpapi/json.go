@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/text"
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 func jsonEncode(w io.Writer, v any) error {
@@ -28,16 +32,22 @@ func decodeJSON(c echo.Context, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return problem.New(model.CodeBadRequest, "could not read the request body")
+		return fault.New(model.CodeBadRequest, "could not read the request body")
 	}
+	return decodeStrict(b, v, "request JSON")
+}
+
+// decodeStrict reads one JSON object from b: unknown fields, a second value
+// or trailing data are refused; what names the body or part in the detail.
+func decodeStrict(b []byte, v any, what string) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return problem.Newf(model.CodeBadRequest, "request JSON: %v", err)
+		return fault.New(model.CodeBadRequest, what+": "+jsonDetail(err)).WithCause(err)
 	}
 	// More() would let a stray '}' or ']' through; only the end may follow.
 	if _, err := dec.Token(); err != io.EOF {
-		return problem.New(model.CodeBadRequest, "request JSON: trailing data after the object")
+		return fault.New(model.CodeBadRequest, what+": trailing data after the object")
 	}
 	return jsonText(b)
 }
@@ -47,9 +57,55 @@ func decodeJSON(c echo.Context, v any) error {
 // surrogate escapes (package text). Call it after a successful decode.
 func jsonText(b []byte) error {
 	if err := text.CheckJSON(b); err != nil {
-		return problem.New(model.CodeInvalidField, err.Error())
+		return fault.New(model.CodeInvalidField, err.Error())
 	}
 	return nil
+}
+
+// jsonDetail says what is wrong with a JSON body in the API's terms (the
+// field and the JSON type it needs), never in Go's (struct and type names,
+// time layouts).
+func jsonDetail(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Sprintf("field %q must be %s, not %s", te.Field, jsonKind(te.Type), te.Value)
+	case errors.As(err, &te):
+		return fmt.Sprintf("the body must be %s, not %s", jsonKind(te.Type), te.Value)
+	case errors.As(err, &se):
+		return fmt.Sprintf("malformed JSON at byte %d", se.Offset)
+	case errors.As(err, &pe):
+		return fmt.Sprintf("%q is not an RFC 3339 time (like 2026-12-01T09:00:00Z)", pe.Value)
+	case errors.Is(err, io.EOF):
+		return "the body is empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends early"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return err.Error() // names the JSON field only
+	}
+	return "malformed JSON"
+}
+
+// jsonKind names the JSON type a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another JSON type"
 }
 
 // limitJSON applies the JSON body limit inside a handler whose route allows
@@ -57,7 +113,7 @@ func jsonText(b []byte) error {
 func limitJSON(c echo.Context, n int64) error {
 	r := c.Request()
 	if r.ContentLength > n {
-		return problem.Newf(problem.CodePayloadTooLarge, "the request body is larger than %d bytes", n)
+		return fault.Newf(fault.CodePayloadTooLarge, "the request body is larger than %d bytes", n)
 	}
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, n)
 	return nil
@@ -70,7 +126,7 @@ func bodyLimit(n int64) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			if r.ContentLength > n {
-				return problem.Newf(problem.CodePayloadTooLarge, "the request body is larger than %d bytes", n)
+				return fault.Newf(fault.CodePayloadTooLarge, "the request body is larger than %d bytes", n)
 			}
 			r.Body = http.MaxBytesReader(c.Response(), r.Body, n)
 			return next(c)

@@ -9,10 +9,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/login"
 	"github.com/qrsign/qrsign/relay/oplog"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/qr"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) mountLogin(e *echo.Echo, opt Options, jsonLimit echo.Middleware
 
 func (s *Server) loginOn() error {
 	if s.login == nil {
-		return problem.New(problem.CodeNotFound, "sign-in with QR is not enabled on this relay")
+		return fault.New(fault.CodeNotFound, "sign-in with QR is not enabled on this relay")
 	}
 	return nil
 }
@@ -53,7 +54,7 @@ func (s *Server) createLoginChallenge(c echo.Context) error {
 		return err
 	}
 	if ok, wait := s.loginLimit.allow(c.RealIP()); !ok {
-		p := problem.New(problem.CodeRateLimited, "too many sign-in challenges from this client; slow down")
+		p := fault.New(fault.CodeRateLimited, "too many sign-in challenges from this client; slow down")
 		p.RetryAfter = int(wait/time.Second) + 1
 		return p
 	}
@@ -74,7 +75,7 @@ func (s *Server) loginQR(c echo.Context) error {
 	if v := c.QueryParam("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < qr.MinSize || n > qr.MaxSize {
-			return problem.Newf(model.CodeInvalidField, "size must be an integer %d..%d", qr.MinSize, qr.MaxSize)
+			return fault.Newf(model.CodeInvalidField, "size must be an integer %d..%d", qr.MinSize, qr.MaxSize)
 		}
 		size = n
 	}
@@ -109,14 +110,14 @@ func (s *Server) loginCallback(c echo.Context) error {
 		return err
 	}
 	start := time.Now()
-	var req login.CallbackRequest
+	var req api.LoginCallbackRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	res, err := s.login.Approve(c.Request().Context(), req)
 	e := oplog.Entry{RequestID: requestID(c), ClientIP: c.RealIP(), Op: "login", Result: "ok", Millis: time.Since(start).Milliseconds()}
 	if err != nil {
-		e.Result = string(s.toProblem(err).Code)
+		e.Result = string(s.toFault(err).Code)
 	} else {
 		e.Who, e.DocumentID = res.Signer.Key(), res.ChallengeID
 	}

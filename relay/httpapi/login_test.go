@@ -12,21 +12,20 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
-	"github.com/qrsign/qrsign/relay/login"
-	"github.com/qrsign/qrsign/relay/service"
 )
 
 // loginProof signs the login challenge behind tok as s, over HTTP as a scanner would.
-func (h *harness) loginProof(tok string, cert []byte, sign func([]byte) []byte, chain string) login.CallbackRequest {
+func (h *harness) loginProof(tok string, cert []byte, sign func([]byte) []byte, chain string) api.LoginCallbackRequest {
 	h.t.Helper()
-	info := decode[login.Info](h.t, h.do("GET", "/v1/login/"+tok, nil))
+	info := decode[api.LoginInfo](h.t, h.do("GET", "/v1/login/"+tok, nil))
 	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeLogin, Channel: info.Channel, DocumentID: info.ChallengeID,
 		DocumentSHA256: info.SHA256, Nonce: info.Nonce, SignerFingerprint: payload.Fingerprint(cert)})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return login.CallbackRequest{Token: tok, CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sign(msg)),
+	return api.LoginCallbackRequest{Token: tok, CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sign(msg)),
 		Algorithm: model.AlgECDSAP256DER}
 }
 
@@ -42,7 +41,7 @@ func TestLoginScopesSessionToItsSigner(t *testing.T) {
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
-	ch := decode[login.Challenge](t, rec)
+	ch := decode[api.LoginChallenge](t, rec)
 	if !strings.HasPrefix(ch.URL, "http://relay.test/l/") || ch.QRURL != "/v1/login/challenges/"+ch.ChallengeID+"/qr.png" {
 		t.Fatalf("challenge %+v", ch)
 	}
@@ -64,13 +63,13 @@ func TestLoginScopesSessionToItsSigner(t *testing.T) {
 		t.Fatalf("callback: %d %s", rec.Code, rec.Body)
 	}
 	wantProblem(t, h.doJSON("POST", "/v1/callbacks/login", req), http.StatusConflict, "NONCE_REUSED")
-	var pr login.PollResult
-	pr = decode[login.PollResult](t, h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken))
+	var pr api.LoginPoll
+	pr = decode[api.LoginPoll](t, h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken))
 	if pr.Status != "approved" || pr.Session == nil {
 		t.Fatalf("poll: %+v", pr)
 	}
 	sess := "Bearer " + pr.Session.Token
-	page := decode[service.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess))
+	page := decode[api.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess))
 	if len(page.Records) != 1 || page.Records[0].ID != "d1" {
 		t.Fatalf("alice's records: %+v", page)
 	}
@@ -104,7 +103,7 @@ func TestLoginScopesSessionToItsSigner(t *testing.T) {
 
 func TestLoginRefusals(t *testing.T) {
 	h := newHarness(t, func(c *config.Config) { c.Login.ChallengeBurst = 2 })
-	ch := decode[login.Challenge](t, h.do("POST", "/v1/login/challenges", nil))
+	ch := decode[api.LoginChallenge](t, h.do("POST", "/v1/login/challenges", nil))
 	tests := []struct {
 		name, method, path, body string
 		hdr                      []string
@@ -154,8 +153,8 @@ func TestLoginShowsTheRequesterAndEndsRevokedSessions(t *testing.T) {
 	h := newHarness(t)
 	h.srv = New(h.cfg, h.svc, Options{Logger: quiet})
 	alice := h.ca.Signer("alice")
-	ch := decode[login.Challenge](t, h.do("POST", "/v1/login/challenges", nil, "User-Agent", "Mozilla/5.0 (phish\x01ing)"))
-	info := decode[login.Info](t, h.do("GET", "/v1/login/"+ch.Token, nil))
+	ch := decode[api.LoginChallenge](t, h.do("POST", "/v1/login/challenges", nil, "User-Agent", "Mozilla/5.0 (phish\x01ing)"))
+	info := decode[api.LoginInfo](t, h.do("GET", "/v1/login/"+ch.Token, nil))
 	if r := info.Requester; r.IP != "192.0.2.1" || r.UserAgent != `Mozilla/5.0 (phish\u0001ing)` || !r.CreatedAt.Equal(h.clock().Truncate(time.Second)) {
 		t.Fatalf("requester %+v", r)
 	}
@@ -166,7 +165,7 @@ func TestLoginShowsTheRequesterAndEndsRevokedSessions(t *testing.T) {
 	if rec := h.doJSON("POST", "/v1/callbacks/login", req); rec.Code != 200 {
 		t.Fatalf("callback: %d %s", rec.Code, rec.Body)
 	}
-	pr := decode[login.PollResult](t, h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken))
+	pr := decode[api.LoginPoll](t, h.do("GET", "/v1/login/challenges/"+ch.ChallengeID, nil, "Authorization", "Bearer "+ch.PollToken))
 	sess := "Bearer " + pr.Session.Token
 	if rec := h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess); rec.Code != 200 {
 		t.Fatalf("before revocation: %d %s", rec.Code, rec.Body)

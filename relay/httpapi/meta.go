@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 //go:embed openapi.json
@@ -46,7 +46,7 @@ func (s *Server) metricsHandler(c echo.Context) error {
 	if t := s.cfg.MetricsToken; t != "" {
 		got := strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 		if subtle.ConstantTimeCompare(sha(got), sha(t)) != 1 {
-			return problem.New(problem.CodeUnauthorized, "GET /metrics needs Authorization: Bearer <metricsToken>")
+			return fault.New(fault.CodeUnauthorized, "GET /metrics needs Authorization: Bearer <metricsToken>")
 		}
 	}
 	s.metrics.Handler().ServeHTTP(c.Response(), c.Request())

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 // limiter is a token bucket per client IP (as the IP extractor sees it).
@@ -65,7 +65,7 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if ok, wait := s.limiter.allow(c.RealIP()); !ok {
-			p := problem.New(problem.CodeRateLimited, "too many requests from this client; slow down")
+			p := fault.New(fault.CodeRateLimited, "too many requests from this client; slow down")
 			p.RetryAfter = int(wait/time.Second) + 1
 			c.Response().Header().Set("X-RateLimit-Limit", strconv.FormatFloat(s.limiter.rate, 'g', -1, 64))
 			return p

@@ -8,10 +8,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/export"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/i18n"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) records(fn ledger.ListFunc) echo.HandlerFunc {
 		if f := c.QueryParam("format"); f != "" && f != "json" {
 			format, err := export.ParseFormat(f)
 			if err != nil {
-				return problem.Newf(model.CodeInvalidField, "format must be json, csv, txt or pdf, not %q", f)
+				return fault.Newf(model.CodeInvalidField, "format must be json, csv, txt or pdf, not %q", f)
 			}
 			return s.exportRecords(c, fn, q, format)
 		}
@@ -127,7 +128,7 @@ func (s *Server) exportOptions(c echo.Context, f export.Format) (export.Options,
 	case "1", "0":
 		o.BOM = v == "1"
 	default:
-		return export.Options{}, problem.Newf(model.CodeInvalidField, "bom must be 1 or 0, not %q", v)
+		return export.Options{}, fault.Newf(model.CodeInvalidField, "bom must be 1 or 0, not %q", v)
 	}
 	if f == export.PDF {
 		if o.Fonts, err = export.LoadFonts(s.cfg.PDFFont); err != nil {
@@ -142,14 +143,14 @@ func (s *Server) exportOptions(c echo.Context, f export.Format) (export.Options,
 func (s *Server) requestLang(c echo.Context) (i18n.Lang, error) {
 	l, err := i18n.Negotiate(c.QueryParam("lang"), c.Request().Header.Get("Accept-Language"), i18n.Lang(s.cfg.DefaultLang))
 	if err != nil {
-		return "", problem.Newf(model.CodeInvalidField, "lang must be en or zh-CN, not %q", c.QueryParam("lang"))
+		return "", fault.Newf(model.CodeInvalidField, "lang must be en or zh-CN, not %q", c.QueryParam("lang"))
 	}
 	return l, nil
 }
 
 // annotate records a signer's tags and note on a document.
 func (s *Server) annotate(c echo.Context) error {
-	var b service.AnnotateBody
+	var b api.AnnotationRequest
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/testpki"
-	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // registerJSON registers a document stored elsewhere with a priority.
@@ -25,7 +25,7 @@ func (h *harness) registerJSON(id string, priority int, signers ...model.SignerS
 	}
 }
 
-func ids(p service.RecordsPage) string {
+func ids(p api.RecordsPage) string {
 	var out []string
 	for _, r := range p.Records {
 		out = append(out, r.ID)
@@ -41,15 +41,15 @@ func TestSignerRecordsArePagedWithTheChaincodeBookmarkAsCursor(t *testing.T) {
 	}
 	h.registerJSON("doc-x", 0, signer("carol", 1))
 	auth := []string{"Authorization", "Bearer " + readKey}
-	p1 := decode[service.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/records?limit=2", nil, auth...))
+	p1 := decode[api.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/records?limit=2", nil, auth...))
 	if ids(p1) != "doc-a,doc-b" || p1.NextCursor == "" {
 		t.Fatalf("%+v", p1)
 	}
-	p2 := decode[service.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/records?limit=2&cursor="+p1.NextCursor, nil, auth...))
+	p2 := decode[api.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/records?limit=2&cursor="+p1.NextCursor, nil, auth...))
 	if ids(p2) != "doc-c" || p2.NextCursor != "" {
 		t.Fatalf("%+v", p2)
 	}
-	own := decode[service.RecordsPage](t, h.do("GET", "/v1/owners/alice/records?type=contract", nil, auth...))
+	own := decode[api.RecordsPage](t, h.do("GET", "/v1/owners/alice/records?type=contract", nil, auth...))
 	if len(own.Records) != 4 {
 		t.Fatalf("%s", ids(own))
 	}
@@ -60,7 +60,7 @@ func TestPendingIsOrderedByPriorityThenRoutingOrder(t *testing.T) {
 	h.registerJSON("doc-low", 1, signer("bob", 1))
 	h.registerJSON("doc-high-late", 9, signer("carol", 1), signer("bob", 2))
 	h.registerJSON("doc-high-first", 9, signer("bob", 1))
-	p := decode[service.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/pending", nil, "Authorization", "Bearer "+readKey))
+	p := decode[api.RecordsPage](t, h.do("GET", "/v1/signers/Org1MSP/bob/pending", nil, "Authorization", "Bearer "+readKey))
 	if ids(p) != "doc-high-first,doc-high-late,doc-low" {
 		t.Fatal(ids(p))
 	}
@@ -141,7 +141,7 @@ func TestRecordsExportCSVByteOrderMark(t *testing.T) {
 }
 
 // annotation builds a signed annotation body.
-func (h *harness) annotation(docID string, s *testpki.Signer, nonce string, tags []string, note string) service.AnnotateBody {
+func (h *harness) annotation(docID string, s *testpki.Signer, nonce string, tags []string, note string) api.AnnotationRequest {
 	h.t.Helper()
 	v, err := h.ledger.GetDocument(nil, docID)
 	if err != nil {
@@ -153,7 +153,7 @@ func (h *harness) annotation(docID string, s *testpki.Signer, nonce string, tags
 		h.t.Fatal(err)
 	}
 	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
-	return service.AnnotateBody{Nonce: nonce, CertChainPEM: s.CertPEM, Signature: base64.StdEncoding.EncodeToString(sig),
+	return api.AnnotationRequest{Nonce: nonce, CertChainPEM: s.CertPEM, Signature: base64.StdEncoding.EncodeToString(sig),
 		Algorithm: model.AlgECDSAP256DER, Tags: tags, Note: note}
 }
 
@@ -166,17 +166,17 @@ func TestAnnotationBySignerCommitsAndItsTagIsSearchable(t *testing.T) {
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	res := decode[service.Annotated](t, rec)
+	res := decode[api.Annotated](t, rec)
 	if res.TxID == "" || res.BlockNumber == 0 || res.ValidationCode != "VALID" || strings.Join(res.Tags, ",") != "hr" {
 		t.Fatalf("%+v", res)
 	}
-	p := decode[service.RecordsPage](t, h.do("GET", "/v1/tags/hr/records", nil, "Authorization", "Bearer "+readKey))
+	p := decode[api.RecordsPage](t, h.do("GET", "/v1/tags/hr/records", nil, "Authorization", "Bearer "+readKey))
 	if ids(p) != "doc-1" {
 		t.Fatal(ids(p))
 	}
 	// The same annotation retried (lost answer): the first result, replayed.
 	rec = h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", bob, nonce, []string{"hr"}, "filed"))
-	if again := decode[service.Annotated](t, rec); rec.Code != 200 || !again.Replayed || again.TxID != res.TxID || again.BlockNumber != res.BlockNumber {
+	if again := decode[api.Annotated](t, rec); rec.Code != 200 || !again.Replayed || again.TxID != res.TxID || again.BlockNumber != res.BlockNumber {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	h.register("doc-2", signer("bob", 1))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
 )
@@ -23,7 +24,7 @@ func TestScanSignCommitsAndReportsTxBlockAndValidationCode(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	res := decode[service.ScanResult](t, rec)
+	res := decode[api.CallbackResult](t, rec)
 	if res.TxID == "" || res.BlockNumber == 0 || res.ValidationCode != "VALID" || res.DocumentID != "doc-1" ||
 		res.EventType != model.EventSignatureRecorded || res.DocumentStatus != model.StatusCompleted || res.Replayed {
 		t.Fatalf("result %+v", res)
@@ -41,13 +42,13 @@ func TestScanRetryAfterSuccessReturnsFirstResultReplayedWithoutSecondSubmit(t *t
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
 	bob := h.ca.Signer("bob")
 	body := h.callback(reg.Signing[0].Token, bob, "sign", "")
-	first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", body))
+	first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", body))
 	submits, events := h.ledger.Submits, h.ledger.EventCount("doc-1")
 
 	// Retry with a fresh signature (ECDSA is randomized), as a client would.
 	again := h.callback(reg.Signing[0].Token, bob, "sign", "")
 	rec := h.doJSON("POST", "/v1/callbacks/scan", again)
-	second := decode[service.ScanResult](t, rec)
+	second := decode[api.CallbackResult](t, rec)
 	if rec.Code != 200 || second.TxID != first.TxID || second.BlockNumber != first.BlockNumber || !second.Replayed {
 		t.Fatalf("retry: %d %+v, first %+v", rec.Code, second, first)
 	}
@@ -60,7 +61,7 @@ func TestScanRetryAfterRestartIsAnsweredFromTheNonceRecord(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
 	bob := h.ca.Signer("bob")
-	first := decode[service.ScanResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", "")))
+	first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", "")))
 	// A new relay process (empty memory) over the same ledger.
 	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
 	fresh.Now = h.clock
@@ -68,7 +69,7 @@ func TestScanRetryAfterRestartIsAnsweredFromTheNonceRecord(t *testing.T) {
 	h.srv = srv
 	events := h.ledger.EventCount("doc-1")
 	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
-	res := decode[service.ScanResult](t, rec)
+	res := decode[api.CallbackResult](t, rec)
 	if rec.Code != 200 || !res.Replayed || res.TxID != first.TxID || res.BlockNumber != first.BlockNumber {
 		t.Fatalf("%d %+v", rec.Code, res)
 	}
@@ -85,7 +86,7 @@ func TestScanConcurrentDuplicatesSubmitOnceAndShareTheResult(t *testing.T) {
 	submits := h.ledger.Submits
 	const n = 8
 	var wg sync.WaitGroup
-	results := make([]service.ScanResult, n)
+	results := make([]api.CallbackResult, n)
 	codes := make([]int, n)
 	for i := 0; i < n; i++ {
 		body := h.callback(reg.Signing[0].Token, bob, "sign", "")
@@ -94,7 +95,7 @@ func TestScanConcurrentDuplicatesSubmitOnceAndShareTheResult(t *testing.T) {
 			defer wg.Done()
 			rec := h.doJSON("POST", "/v1/callbacks/scan", body)
 			codes[i] = rec.Code
-			results[i] = decode[service.ScanResult](t, rec)
+			results[i] = decode[api.CallbackResult](t, rec)
 		}(i)
 	}
 	wg.Wait()
@@ -135,7 +136,7 @@ func TestScanRefusalsLeaveTheLedgerUnchanged(t *testing.T) {
 		code   string
 	}{
 		{"forged token is 401 TOKEN_INVALID", h.callback(forged, mallory, "sign", ""), 401, "TOKEN_INVALID"},
-		{"malformed token is 401 TOKEN_INVALID", service.ScanRequest{Token: "x.y", Action: "sign"}, 401, "TOKEN_INVALID"},
+		{"malformed token is 401 TOKEN_INVALID", api.CallbackRequest{Token: "x.y", Action: "sign"}, 401, "TOKEN_INVALID"},
 		{"certificate of another person is 403 NOT_A_SIGNER", h.callback(bobTok, mallory, "sign", ""), 403, "NOT_A_SIGNER"},
 		{"signer before their turn is 409 OUT_OF_TURN", h.callback(carolTok, carol, "sign", ""), 409, "OUT_OF_TURN"},
 		{"signature over another payload is 422 BAD_SIGNATURE", badSig, 422, "BAD_SIGNATURE"},
@@ -192,7 +193,7 @@ func TestScanDeclineClosesTheDocument(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("doc-1", signer("bob", 1))
 	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "decline", "wrong amount"))
-	res := decode[service.ScanResult](t, rec)
+	res := decode[api.CallbackResult](t, rec)
 	if rec.Code != 200 || res.EventType != model.EventSignatureDeclined || res.DocumentStatus != model.StatusDeclined {
 		t.Fatalf("%d %+v", rec.Code, res)
 	}
@@ -213,7 +214,7 @@ func TestScanWhenNetworkIsDownIs503WithRetryAfterAndNothingRecorded(t *testing.T
 		t.Fatal("ledger changed")
 	}
 	// The same callback succeeds once the network is back.
-	if rec := h.doJSON("POST", "/v1/callbacks/scan", body); rec.Code != 200 || decode[service.ScanResult](t, rec).Replayed {
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", body); rec.Code != 200 || decode[api.CallbackResult](t, rec).Replayed {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
-	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/webhook"
 )
 
@@ -245,7 +245,7 @@ func TestSSEStreamAuthorizedByATokenEndsWhenTheTokenExpires(t *testing.T) {
 	if rec.Code != 201 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	tok := decode[service.Registered](t, rec).Signing[0].Token // expires with the document, in 1 s
+	tok := decode[api.Registered](t, rec).Signing[0].Token // expires with the document, in 1 s
 	// The recorder returns only when the handler does: the stream ended by itself.
 	rec = h.do("GET", "/v1/documents/doc-1/events?token="+tok, nil)
 	if rec.Code != 200 || !strings.HasSuffix(rec.Body.String(), "event: expired\ndata: {}\n\n") {

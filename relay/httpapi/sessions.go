@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 func (s *Server) getSession(c echo.Context) error {
@@ -44,7 +44,7 @@ func (s *Server) sessionPage(c echo.Context) error {
 
 func (s *Server) scan(c echo.Context) error {
 	start := time.Now()
-	var req service.ScanRequest
+	var req api.CallbackRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Server) scan(c echo.Context) error {
 	result := "ok"
 	switch {
 	case err != nil:
-		result = string(s.toProblem(err).Code)
+		result = string(s.toFault(err).Code)
 	case res.Replayed:
 		result = "replayed"
 	}

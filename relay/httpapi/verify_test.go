@@ -10,20 +10,21 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
 // signedDoc registers id for bob then carol and has bob sign: the
 // registration and the signature are two transactions in two blocks.
-func signedDoc(t *testing.T, h *harness, id string) (service.Registered, service.ScanResult) {
+func signedDoc(t *testing.T, h *harness, id string) (api.Registered, api.CallbackResult) {
 	t.Helper()
 	reg := h.register(id, signer("bob", 1), signer("carol", 2))
 	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", ""))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("sign: %d %s", rec.Code, rec.Body)
 	}
-	return reg, decode[service.ScanResult](t, rec)
+	return reg, decode[api.CallbackResult](t, rec)
 }
 
 func TestVerifyLooksUpByHashTxIDAndDocumentInFullWithAReadKey(t *testing.T) {
@@ -84,7 +85,7 @@ func TestVerifyShowsTheClosingTransaction(t *testing.T) {
 	h := newHarness(t)
 	reg := h.register("v2", signer("bob", 1))
 	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", ""))
-	sig := decode[service.ScanResult](t, rec)
+	sig := decode[api.CallbackResult](t, rec)
 	m := decode[service.Lookup](t, h.do("GET", "/v1/verify?txId="+sig.TxID, nil)).Matches[0]
 	if m.Status != model.StatusCompleted || m.Closed == nil || m.Closed.TxID != sig.TxID || m.Closed.BlockNumber != sig.BlockNumber {
 		t.Fatalf("%+v", m)

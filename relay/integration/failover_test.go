@@ -21,7 +21,7 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // outcome is one scan callback attempt.
@@ -29,7 +29,7 @@ type outcome struct {
 	doc        int
 	code       int
 	sent, done time.Time
-	res        service.ScanResult
+	res        api.CallbackResult
 }
 
 // With two peers in the relay's org (the redundant profile), SIGKILL the
@@ -63,7 +63,7 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 		killDelay = v
 	}
 	signer := e.enroll(t, "fo")
-	var bodies []service.ScanRequest
+	var bodies []api.CallbackRequest
 	var ids []string
 	for i := 0; i < docs+1; i++ { // the last one is signed after the peer returns
 		reg := e.upload(t, signer.spec(e, 1))
@@ -238,7 +238,7 @@ func TestFaultGatewayPeerKilledCallbacksFailOver(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("after the return: %d %s", code, out)
 	}
-	var last service.ScanResult
+	var last api.CallbackResult
 	json.Unmarshal(out, &last)
 	if sigs := signatures(t, e.contract, ids[docs]); len(sigs) != 1 || sigs[0] != last.TxID { // e.contract reads peer 0
 		t.Fatalf("after the return, on the preferred peer: %v, acknowledged %s", sigs, last.TxID)

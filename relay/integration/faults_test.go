@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // With every peer of the second org down, no transaction can satisfy the
@@ -83,7 +83,7 @@ func faultThenRetry(t *testing.T, e *env, nodes []string) {
 	for {
 		code, out := e.post(t, "/v1/callbacks/scan", body)
 		if code == 200 {
-			var r service.ScanResult
+			var r api.CallbackResult
 			json.Unmarshal(out, &r)
 			if r.ValidationCode != "VALID" {
 				t.Fatalf("%s", out)

@@ -36,10 +36,10 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/internal/apicheck"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
 )
 
@@ -55,13 +55,13 @@ type env struct {
 	dir      string
 }
 
-// api validates every response of the relay this package starts against openapi.json.
-var api *apicheck.Checker
+// openapiCheck validates every response of the relay this package starts against openapi.json.
+var openapiCheck *apicheck.Checker
 
 // TestMain stops the relay this package started.
 func TestMain(m *testing.M) {
 	var err error
-	if api, err = apicheck.Install(); err != nil {
+	if openapiCheck, err = apicheck.Install(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -75,7 +75,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "relay dir kept:", shared.dir)
 		}
 	}
-	os.Exit(api.Finish(code))
+	os.Exit(openapiCheck.Finish(code))
 }
 
 var (
@@ -135,7 +135,7 @@ func start() (*env, error) {
 		return nil, fmt.Errorf("build relay: %v\n%s", err, out)
 	}
 	e := &env{info: info, org: org, url: cfg.PublicURL, key: cfg.APIKeys[0].Key, run: randHex(3), dir: dir}
-	api.Watch(e.url)
+	openapiCheck.Watch(e.url)
 	if err := e.launch(); err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func (p *person) spec(e *env, order int) model.SignerSpec {
 }
 
 // callback signs the session of tok as p.
-func (e *env) callback(t *testing.T, tok string, p *person, action, reason string) service.ScanRequest {
+func (e *env) callback(t *testing.T, tok string, p *person, action, reason string) api.CallbackRequest {
 	t.Helper()
 	c, err := token.Peek(tok)
 	if err != nil {
@@ -245,7 +245,7 @@ func (e *env) callback(t *testing.T, tok string, p *person, action, reason strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	return service.ScanRequest{Token: tok, Action: action, CertChainPEM: p.certPEM, Signature: base64.StdEncoding.EncodeToString(sig),
+	return api.CallbackRequest{Token: tok, Action: action, CertChainPEM: p.certPEM, Signature: base64.StdEncoding.EncodeToString(sig),
 		Algorithm: model.AlgECDSAP256DER, Reason: reason}
 }
 
@@ -271,7 +271,7 @@ func (e *env) post(t *testing.T, path string, v any) (int, []byte) {
 	return code, body
 }
 
-func (e *env) upload(t *testing.T, signers ...model.SignerSpec) service.Registered {
+func (e *env) upload(t *testing.T, signers ...model.SignerSpec) api.Registered {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -285,7 +285,7 @@ func (e *env) upload(t *testing.T, signers ...model.SignerSpec) service.Register
 	if code != 201 {
 		t.Fatalf("upload: %d %s", code, body)
 	}
-	var r service.Registered
+	var r api.Registered
 	json.Unmarshal(body, &r)
 	return r
 }
@@ -339,7 +339,7 @@ func TestUploadQRSignProvenanceOnTheRealNetwork(t *testing.T) {
 		t.Fatalf("/s/<token>: %d %s", code, hdr.Get("Content-Type"))
 	}
 	code, body, _ := e.do(t, "GET", "/v1/sessions/"+tok, nil)
-	var sess service.SessionInfo
+	var sess api.Session
 	json.Unmarshal(body, &sess)
 	if code != 200 || sess.SHA256 != reg.Document.SHA256 || sess.Channel != e.info.Channel {
 		t.Fatalf("session: %d %s", code, body)
@@ -350,14 +350,14 @@ func TestUploadQRSignProvenanceOnTheRealNetwork(t *testing.T) {
 	}
 
 	code, body = e.post(t, "/v1/callbacks/scan", e.callback(t, tok, bob, "sign", ""))
-	var res service.ScanResult
+	var res api.CallbackResult
 	json.Unmarshal(body, &res)
 	if code != 200 || res.TxID == "" || res.BlockNumber <= reg.BlockNumber || res.ValidationCode != "VALID" ||
 		res.DocumentStatus != model.StatusCompleted || res.Replayed {
 		t.Fatalf("scan: %d %s", code, body)
 	}
 	code, body, _ = e.do(t, "GET", "/v1/documents/"+reg.Document.ID+"/provenance", nil, "X-API-Key", e.key)
-	var prov service.Provenance
+	var prov api.Provenance
 	json.Unmarshal(body, &prov)
 	if code != 200 || len(prov.Events) != 3 {
 		t.Fatalf("provenance: %d %s", code, body)
@@ -387,7 +387,7 @@ func TestUploadQRSignProvenanceOnTheRealNetwork(t *testing.T) {
 	// A retried callback returns the first result and records nothing.
 	before := e.events(t, reg.Document.ID)
 	code, body = e.post(t, "/v1/callbacks/scan", e.callback(t, tok, bob, "sign", ""))
-	var again service.ScanResult
+	var again api.CallbackResult
 	json.Unmarshal(body, &again)
 	if code != 200 || !again.Replayed || again.TxID != res.TxID || again.BlockNumber != res.BlockNumber {
 		t.Fatalf("retry: %d %s", code, body)
@@ -417,7 +417,7 @@ func TestBadCallbacksLeaveTheLedgerUnchanged(t *testing.T) {
 
 	cases := []struct {
 		name   string
-		body   service.ScanRequest
+		body   api.CallbackRequest
 		status int
 		code   string
 	}{
@@ -438,7 +438,7 @@ func TestBadCallbacksLeaveTheLedgerUnchanged(t *testing.T) {
 	}
 	t.Run("replayed callback after success returns the first tx and adds nothing", func(t *testing.T) {
 		code, body := e.post(t, "/v1/callbacks/scan", e.callback(t, aliceTok, alice, "sign", ""))
-		var first service.ScanResult
+		var first api.CallbackResult
 		json.Unmarshal(body, &first)
 		if code != 200 || first.Replayed {
 			t.Fatalf("%d %s", code, body)
@@ -446,7 +446,7 @@ func TestBadCallbacksLeaveTheLedgerUnchanged(t *testing.T) {
 		before := e.events(t, id)
 		for i := 0; i < 2; i++ {
 			code, body = e.post(t, "/v1/callbacks/scan", e.callback(t, aliceTok, alice, "sign", ""))
-			var r service.ScanResult
+			var r api.CallbackResult
 			json.Unmarshal(body, &r)
 			if code != 200 || !r.Replayed || r.TxID != first.TxID {
 				t.Fatalf("%d %s", code, body)
@@ -459,7 +459,7 @@ func TestBadCallbacksLeaveTheLedgerUnchanged(t *testing.T) {
 	t.Run("concurrent duplicates commit once", func(t *testing.T) {
 		before := e.events(t, id)
 		var wg sync.WaitGroup
-		results := make([]service.ScanResult, 6)
+		results := make([]api.CallbackResult, 6)
 		codes := make([]int, 6)
 		for i := range results {
 			body := e.callback(t, carolTok, carol, "sign", "")
@@ -610,7 +610,7 @@ func TestParallelSignersOfOneDocumentAllCommit(t *testing.T) {
 		specs[i] = people[i].spec(e, 1)
 	}
 	reg := e.upload(t, specs...)
-	bodies := make([]service.ScanRequest, n)
+	bodies := make([]api.CallbackRequest, n)
 	for i := range people {
 		bodies[i] = e.callback(t, reg.Signing[i].Token, people[i], "sign", "")
 	}
@@ -627,7 +627,7 @@ func TestParallelSignersOfOneDocumentAllCommit(t *testing.T) {
 	wg.Wait()
 	completed := 0
 	for i := range codes {
-		var r service.ScanResult
+		var r api.CallbackResult
 		json.Unmarshal(outs[i], &r)
 		if codes[i] != 200 || r.Replayed || r.ValidationCode != "VALID" {
 			t.Fatalf("signer %d: %d %s", i, codes[i], outs[i])

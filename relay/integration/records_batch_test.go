@@ -24,7 +24,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 func TestRecordsExportAndAnnotationsOnTheRealNetwork(t *testing.T) {
@@ -35,25 +35,25 @@ func TestRecordsExportAndAnnotationsOnTheRealNetwork(t *testing.T) {
 	auth := []string{"X-API-Key", e.key}
 	path := "/v1/signers/" + e.org.MSPID + "/" + url.PathEscape(bob.id)
 	code, body, _ := e.do(t, "GET", path+"/records?limit=1", nil, auth...)
-	var p1 service.RecordsPage
+	var p1 api.RecordsPage
 	json.Unmarshal(body, &p1)
 	if code != 200 || len(p1.Records) != 1 || p1.NextCursor == "" {
 		t.Fatalf("%d %s", code, body)
 	}
 	code, body, _ = e.do(t, "GET", path+"/records?limit=1&cursor="+url.QueryEscape(p1.NextCursor), nil, auth...)
-	var p2 service.RecordsPage
+	var p2 api.RecordsPage
 	json.Unmarshal(body, &p2)
 	if code != 200 || len(p2.Records) != 1 || p2.Records[0].ID == p1.Records[0].ID {
 		t.Fatalf("page 2: %d %s", code, body)
 	}
 	code, body, _ = e.do(t, "GET", "/v1/owners/it/records?limit=1", nil, auth...)
-	var own service.RecordsPage
+	var own api.RecordsPage
 	json.Unmarshal(body, &own)
 	if code != 200 || len(own.Records) != 1 || own.Records[0].Owner != "it" {
 		t.Fatalf("owner: %d %.300s", code, body)
 	}
 	code, body, _ = e.do(t, "GET", path+"/pending", nil, auth...)
-	var pend service.RecordsPage
+	var pend api.RecordsPage
 	json.Unmarshal(body, &pend)
 	if code != 200 || len(pend.Records) != 2 {
 		t.Fatalf("pending: %d %s", code, body)
@@ -68,13 +68,13 @@ func TestRecordsExportAndAnnotationsOnTheRealNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, bob.key, msg)
-	code, body = e.post(t, "/v1/documents/"+a.Document.ID+"/annotations", service.AnnotateBody{MSPID: e.org.MSPID, Nonce: nonce,
+	code, body = e.post(t, "/v1/documents/"+a.Document.ID+"/annotations", api.AnnotationRequest{MSPID: e.org.MSPID, Nonce: nonce,
 		CertChainPEM: bob.certPEM, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, Tags: []string{tag}, Note: "filed"})
 	if code != 201 {
 		t.Fatalf("annotate: %d %s", code, body)
 	}
 	code, body, _ = e.do(t, "GET", "/v1/tags/"+tag+"/records", nil, auth...)
-	var tagged service.RecordsPage
+	var tagged api.RecordsPage
 	json.Unmarshal(body, &tagged)
 	if code != 200 || len(tagged.Records) != 1 || tagged.Records[0].ID != a.Document.ID {
 		t.Fatalf("tag: %d %s", code, body)
@@ -124,7 +124,7 @@ func TestBatchOnTheRealNetwork(t *testing.T) {
 	t0 := time.Now()
 	code, body, _ := e.do(t, "POST", "/v1/batches", &buf, "Content-Type", mw.FormDataContentType(), "X-API-Key", e.key)
 	wall := time.Since(t0)
-	var b service.Batch
+	var b api.Batch
 	json.Unmarshal(body, &b)
 	if code != 201 || !b.Complete || b.Registered != n {
 		t.Fatalf("%d %.600s", code, body)
@@ -132,7 +132,7 @@ func TestBatchOnTheRealNetwork(t *testing.T) {
 	t.Logf("batch of %d documents registered in %v: %.1f documents/s", n, wall.Round(time.Millisecond), float64(n)/wall.Seconds())
 
 	code, body, _ = e.do(t, "GET", "/v1/batches/"+id, nil, "X-API-Key", e.key)
-	var got service.Batch
+	var got api.Batch
 	json.Unmarshal(body, &got)
 	if code != 200 || got.Registered != n || got.Documents[n-1].Status != model.StatusPending {
 		t.Fatalf("%d %.300s", code, body)
@@ -164,7 +164,7 @@ func TestBatchOnTheRealNetwork(t *testing.T) {
 	link := strings.TrimSpace(string(out))
 	tok := link[strings.LastIndex(link, "/")+1:]
 	code, body, _ = e.do(t, "GET", "/v1/sessions/"+tok, nil)
-	var sess service.SessionInfo
+	var sess api.Session
 	json.Unmarshal(body, &sess)
 	if code != 200 || sess.Batch == nil || sess.Batch.Size != n {
 		t.Fatalf("session: %d %.300s", code, body)
@@ -185,9 +185,9 @@ func TestBatchOnTheRealNetwork(t *testing.T) {
 		DocumentSHA256: sess.Batch.Root, Nonce: sess.Nonce, SignerFingerprint: payload.Fingerprint(bob.cert.Raw), Size: n})
 	sig, _ := sigalg.Sign(model.AlgECDSAP256DER, bob.key, msg)
 	t1 := time.Now()
-	code, body = e.post(t, "/v1/callbacks/scan", service.ScanRequest{Token: tok, Action: "batch-sign", CertChainPEM: bob.certPEM,
+	code, body = e.post(t, "/v1/callbacks/scan", api.CallbackRequest{Token: tok, Action: "batch-sign", CertChainPEM: bob.certPEM,
 		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER})
-	var res service.ScanResult
+	var res api.CallbackResult
 	json.Unmarshal(body, &res)
 	if code != 200 || len(res.Documents) != n || res.ValidationCode != "VALID" || res.BlockNumber == 0 {
 		t.Fatalf("batch-sign: %d %.400s", code, body)

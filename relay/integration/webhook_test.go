@@ -59,7 +59,7 @@ func TestWebhookDeliversACompletionFromTheLedger(t *testing.T) {
 			if err := webhook.Verify(sub.Secret, g.sig, g.body, time.Now(), 5*time.Minute); err != nil {
 				t.Fatal(err)
 			}
-			if err := api.CheckWebhook(string(p.Type), g.hdr, g.body); err != nil {
+			if err := openapiCheck.CheckWebhook(string(p.Type), g.hdr, g.body); err != nil {
 				t.Fatal(err)
 			}
 			e.wantDelivered(t, sub.ID, p.ID)

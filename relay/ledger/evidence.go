@@ -12,13 +12,6 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 )
 
-// OrgHistory is the answer of the chaincode's GetOrgHistory: every CA and
-// CRL event of one org, oldest first.
-type OrgHistory struct {
-	MSPID  string        `json:"mspId"`
-	Events []model.Event `json:"events"`
-}
-
 // BlockByTxID returns the raw block (common.Block protobuf) holding a
 // committed transaction, as qscc GetBlockByTxID answers it. Evidence bundles
 // carry the block so that inclusion can be checked offline.
@@ -34,8 +27,8 @@ func (g *Gateway) BlockByTxID(ctx context.Context, txID string) ([]byte, error) 
 }
 
 // GetOrgHistory evaluates GetOrgHistory.
-func (g *Gateway) GetOrgHistory(ctx context.Context, mspID string) (*OrgHistory, error) {
-	var h OrgHistory
+func (g *Gateway) GetOrgHistory(ctx context.Context, mspID string) (*model.OrgHistory, error) {
+	var h model.OrgHistory
 	return &h, g.query(ctx, "GetOrgHistory", mspID, &h)
 }
 

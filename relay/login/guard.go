@@ -4,48 +4,38 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/login/proof"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
-// Codes of the guards in this file.
-const (
-	// CodeLoginLocked: the challenge took MaxFailures refused callbacks and
-	// is burned (409); the desktop asks for a new QR.
-	CodeLoginLocked model.Code = "LOGIN_LOCKED"
-	// CodeSessionRevoked: the certificate a session signed in with is on its
-	// org's latest ledger CRL (401); the session is ended.
-	CodeSessionRevoked model.Code = "SESSION_REVOKED"
-)
-
-func errLocked() *problem.Problem {
-	return fail(CodeLoginLocked, http.StatusConflict, "too many refused sign-in attempts on this QR; ask for a new one")
+func errLocked() *fault.Error {
+	return fault.New(fault.CodeLoginLocked, "too many refused sign-in attempts on this QR; ask for a new one")
 }
 
 func unavailable(err error) bool {
-	var p *problem.Problem
-	return errors.As(err, &p) && p.Code == problem.CodeUnavailable
+	var p *fault.Error
+	return errors.As(err, &p) && p.Code == fault.CodeUnavailable
 }
 
 // verifyCallback checks a callback for challenge c: cheap checks first, then
 // the org's trust from the ledger (which also refreshes the trust cache).
-func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req CallbackRequest) (verified, error) {
+func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req api.LoginCallbackRequest) (verified, error) {
 	msp := req.MSPID
 	if msp == "" {
 		msp = m.opt.MSPID
 	}
 	if !model.ValidID(msp) {
-		return verified{}, problem.Newf(model.CodeInvalidField, "mspId %q is not a valid MSP id", certchain.Clip(msp))
+		return verified{}, fault.Newf(model.CodeInvalidField, "mspId %q is not a valid MSP id", certchain.Clip(msp))
 	}
 	now := m.now()
 	pp, err := parseProof(now, Proof{MSPID: msp, CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm})
 	if err != nil {
-		return verified{}, problem.From(err)
+		return verified{}, fault.From(err)
 	}
 	trust, err := m.trust.GetOrgTrust(ctx, msp)
 	if err != nil {
@@ -54,7 +44,7 @@ func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req Callback
 	m.cacheTrust(msp, trust, now)
 	v, err := verifyProof(now, trust, pp, proof.Fields(m.opt.Channel, m.opt.PublicURL, c.id, c.nonce, ""))
 	if err != nil {
-		return verified{}, problem.From(err)
+		return verified{}, fault.From(err)
 	}
 	v.msp = msp
 	return v, nil
@@ -146,7 +136,7 @@ func (m *Manager) Check(ctx context.Context, tok string) (Session, error) {
 		if errors.As(err, &me) {
 			msg = me.Message
 		}
-		return Session{}, fail(CodeSessionRevoked, http.StatusUnauthorized,
+		return Session{}, fault.New(fault.CodeSessionRevoked,
 			"the certificate this session signed in with was revoked ("+msg+"); sign in again with a valid one").WithCause(err)
 	}
 	return s, nil

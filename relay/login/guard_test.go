@@ -9,6 +9,8 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/problem"
 )
 
@@ -51,13 +53,13 @@ func TestCallbacksParseFirstAndBurnTheChallengeAfterFiveRefusals(t *testing.T) {
 	ch, _ := f.m.Create()
 	good := f.proof(t, ch.Token, alice, nil)
 	for i, tc := range []struct {
-		mod  func(*CallbackRequest)
+		mod  func(*api.LoginCallbackRequest)
 		code model.Code
 	}{
-		{func(r *CallbackRequest) { r.CertChainPEM = "junk" }, model.CodeBadCertificate},
-		{func(r *CallbackRequest) { r.Signature = "not base64!" }, model.CodeBadSignature},
-		{func(r *CallbackRequest) { r.MSPID = "bad/msp" }, model.CodeInvalidField},
-		{func(r *CallbackRequest) { r.CertChainPEM = "" }, model.CodeInvalidField},
+		{func(r *api.LoginCallbackRequest) { r.CertChainPEM = "junk" }, model.CodeBadCertificate},
+		{func(r *api.LoginCallbackRequest) { r.Signature = "not base64!" }, model.CodeBadSignature},
+		{func(r *api.LoginCallbackRequest) { r.MSPID = "bad/msp" }, model.CodeInvalidField},
+		{func(r *api.LoginCallbackRequest) { r.CertChainPEM = "" }, model.CodeInvalidField},
 	} {
 		r := good
 		tc.mod(&r)
@@ -73,21 +75,21 @@ func TestCallbacksParseFirstAndBurnTheChallengeAfterFiveRefusals(t *testing.T) {
 		t.Fatalf("fifth refusal: %v, %d reads", err, c.n.Load())
 	}
 	_, err := f.m.Approve(context.Background(), good)
-	if codeOf(err) != CodeLoginLocked || err.Error() != "LOGIN_LOCKED: too many refused sign-in attempts on this QR; ask for a new one" {
+	if codeOf(err) != fault.CodeLoginLocked || err.Error() != "LOGIN_LOCKED: too many refused sign-in attempts on this QR; ask for a new one" {
 		t.Fatalf("a valid proof after five refusals: %v", err)
 	}
-	var p *problem.Problem
-	if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != CodeLoginLocked || !asProblem(err, &p) || p.Status != 409 {
+	var p *fault.Error
+	if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != fault.CodeLoginLocked || !asProblem(err, &p) || problem.Status(p.Code) != 409 {
 		t.Fatalf("poll of a burned challenge: %v", err)
 	}
-	if _, err := f.m.Describe(ch.Token); codeOf(err) != CodeLoginLocked {
+	if _, err := f.m.Describe(ch.Token); codeOf(err) != fault.CodeLoginLocked {
 		t.Fatalf("describe of a burned challenge: %v", err)
 	}
 	// Another challenge is unaffected; the ledger being down does not count.
 	ch2, _ := f.m.Create()
 	f.m.trust = failing{}
 	for range 6 {
-		if _, err := f.m.Approve(context.Background(), f.proof(t, ch2.Token, alice, nil)); codeOf(err) != problem.CodeUnavailable {
+		if _, err := f.m.Approve(context.Background(), f.proof(t, ch2.Token, alice, nil)); codeOf(err) != fault.CodeUnavailable {
 			t.Fatalf("ledger down: %v", err)
 		}
 	}
@@ -125,12 +127,12 @@ func TestSessionsEndWhenTheCertificateIsRevoked(t *testing.T) {
 	}
 	f.advance(2 * time.Second)
 	_, err = f.m.Check(context.Background(), tok)
-	var p *problem.Problem
-	if codeOf(err) != CodeSessionRevoked || !asProblem(err, &p) || p.Status != 401 ||
+	var p *fault.Error
+	if codeOf(err) != fault.CodeSessionRevoked || !asProblem(err, &p) || problem.Status(p.Code) != 401 ||
 		p.Detail != "the certificate this session signed in with was revoked (certificate serial "+serial+" (alice) is on CRL 8 of Org1MSP); sign in again with a valid one" {
 		t.Fatalf("after the CRL: %v", err)
 	}
-	if _, err := f.m.Check(context.Background(), tok); codeOf(err) != problem.CodeUnauthorized {
+	if _, err := f.m.Check(context.Background(), tok); codeOf(err) != fault.CodeUnauthorized {
 		t.Fatalf("the revoked session lives on: %v", err)
 	}
 	// The ledger unreadable with a stale cache: 503, never a pass.
@@ -140,13 +142,13 @@ func TestSessionsEndWhenTheCertificateIsRevoked(t *testing.T) {
 	r, _ = f.m.Poll(ch.ChallengeID, ch.PollToken)
 	f.m.trust = failing{}
 	f.advance(time.Minute)
-	if _, err := f.m.Check(context.Background(), r.Session.Token); codeOf(err) != problem.CodeUnavailable {
+	if _, err := f.m.Check(context.Background(), r.Session.Token); codeOf(err) != fault.CodeUnavailable {
 		t.Fatalf("ledger down: %v", err)
 	}
 }
 
-func asProblem(err error, p **problem.Problem) bool {
-	q, ok := err.(*problem.Problem)
+func asProblem(err error, p **fault.Error) bool {
+	q, ok := err.(*fault.Error)
 	*p = q
 	return ok
 }
@@ -180,7 +182,7 @@ func TestParallelBadCallbacksReachTheLedgerAtMostTheCap(t *testing.T) {
 	}
 	locked := 0
 	for range n - f.m.opt.MaxFailures { // those over the cap come back without waiting for the ledger
-		if err := <-errs; codeOf(err) == CodeLoginLocked {
+		if err := <-errs; codeOf(err) == fault.CodeLoginLocked {
 			locked++
 		}
 	}

@@ -9,16 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/text"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 )
 
@@ -69,20 +69,11 @@ type challenge struct {
 	expires              time.Time
 	pollHash             [32]byte
 	state                state
-	signer               Signer
+	signer               api.LoginSigner
 	links                []certchain.Link // of the approving certificate chain
-	requester            Requester
+	requester            api.LoginRequester
 	failures             int
 	verifying            int // callbacks being verified now (attempt/done)
-}
-
-// Requester is who asked for a challenge, shown to the scanner before it
-// signs: a phishing page can show a genuine QR, but not hide where it asked
-// from. UserAgent is escaped (package text) and clipped.
-type Requester struct {
-	IP        string    `json:"ip"`
-	UserAgent string    `json:"userAgent"`
-	CreatedAt time.Time `json:"createdAt"`
 }
 
 // MaxUserAgent is how much of a requester's User-Agent is kept.
@@ -123,38 +114,27 @@ func New(relayKey []byte, trust Trust, opt Options) (*Manager, error) {
 
 func (m *Manager) now() time.Time { return m.opt.Now().UTC() }
 
-// Challenge is the answer of POST /v1/login/challenges.
-type Challenge struct {
-	ChallengeID string    `json:"challengeId"`
-	Token       string    `json:"token"`
-	URL         string    `json:"url"`
-	QRURL       string    `json:"qrUrl"`
-	MatchCode   string    `json:"matchCode"`
-	ExpiresAt   time.Time `json:"expiresAt"`
-	PollToken   string    `json:"pollToken"`
-}
-
 // Create starts a challenge without a known requester.
-func (m *Manager) Create() (*Challenge, error) { return m.CreateFor("", "") }
+func (m *Manager) Create() (*api.LoginChallenge, error) { return m.CreateFor("", "") }
 
 // CreateFor starts a challenge asked for from ip with userAgent.
-func (m *Manager) CreateFor(ip, userAgent string) (*Challenge, error) {
+func (m *Manager) CreateFor(ip, userAgent string) (*api.LoginChallenge, error) {
 	now := m.now()
 	id, nonce, poll := randHex(16), randHex(16), "qlp_"+base64.RawURLEncoding.EncodeToString(randBytes(32))
 	exp := now.Add(m.opt.ChallengeTTL).Truncate(time.Second)
 	tok := signToken(m.key, claims{Challenge: id, Nonce: nonce, Expiry: exp.Unix()})
 	c := &challenge{id: id, nonce: nonce, matchCode: session.MatchCode(tok), url: m.opt.PublicURL + "/l/" + tok, expires: exp,
-		pollHash: sha256.Sum256([]byte(poll)), requester: Requester{IP: ip, UserAgent: clipUserAgent(userAgent), CreatedAt: now.Truncate(time.Second)}}
+		pollHash: sha256.Sum256([]byte(poll)), requester: api.LoginRequester{IP: ip, UserAgent: clipUserAgent(userAgent), CreatedAt: now.Truncate(time.Second)}}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweepLocked(now)
 	if len(m.challenges) >= m.opt.MaxPending {
-		p := fail(CodeLoginBusy, http.StatusServiceUnavailable, "too many sign-in challenges are open on this relay; retry shortly")
+		p := fault.New(fault.CodeLoginBusy, "too many sign-in challenges are open on this relay; retry shortly")
 		p.RetryAfter = 5
 		return nil, p
 	}
 	m.challenges[id] = c
-	return &Challenge{ChallengeID: id, Token: tok, URL: c.url,
+	return &api.LoginChallenge{ChallengeID: id, Token: tok, URL: c.url,
 		QRURL: "/v1/login/challenges/" + id + "/qr.png", MatchCode: c.matchCode, ExpiresAt: exp, PollToken: poll}, nil
 }
 
@@ -183,30 +163,13 @@ func (m *Manager) QRContent(challengeID string) (url, matchCode string, err erro
 	ch, ok := m.challenges[challengeID]
 	switch {
 	case !ok || !now.Before(ch.expires):
-		return "", "", problem.New(problem.CodeNotFound, "no such open sign-in challenge on this relay (it may have expired)")
+		return "", "", fault.New(fault.CodeNotFound, "no such open sign-in challenge on this relay (it may have expired)")
 	case ch.state == burned:
 		return "", "", errLocked()
 	case ch.state != pending:
-		return "", "", problem.New(model.CodeNonceReused, "this sign-in QR was already used")
+		return "", "", fault.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
 	return ch.url, ch.matchCode, nil
-}
-
-// Info is the answer of GET /v1/login/{token}: what a scanner needs to
-// build the payload it signs.
-type Info struct {
-	ChallengeID string    `json:"challengeId"`
-	Channel     string    `json:"channel"`
-	RelayURL    string    `json:"relayUrl"`
-	MatchCode   string    `json:"matchCode"`
-	ExpiresAt   time.Time `json:"expiresAt"`
-	Nonce       string    `json:"nonce"`
-	SHA256      string    `json:"sha256"`
-	CallbackURL string    `json:"callbackUrl"`
-	MSPID       string    `json:"mspId"` // the org whose signer CAs a proof must lead to unless it names another
-	// Requester is where the challenge was asked for: the scanner compares
-	// it with the screen in front of them before signing.
-	Requester Requester `json:"requester"`
 }
 
 // lookup verifies tok and finds its pending challenge: 401 TOKEN_INVALID,
@@ -216,52 +179,36 @@ func (m *Manager) lookup(tok string) (*challenge, error) {
 	c, err := verifyToken(m.key, tok, m.now())
 	switch {
 	case errors.Is(err, errExpired):
-		return nil, problem.Newf(problem.CodeTokenExpired, "the sign-in QR expired at %s; ask for a new one",
+		return nil, fault.Newf(fault.CodeTokenExpired, "the sign-in QR expired at %s; ask for a new one",
 			time.Unix(c.Expiry, 0).UTC().Format(time.RFC3339))
 	case err != nil:
-		return nil, problem.New(problem.CodeTokenInvalid, "the sign-in token is not valid").WithCause(err)
+		return nil, fault.New(fault.CodeTokenInvalid, "the sign-in token is not valid").WithCause(err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ch, ok := m.challenges[c.Challenge]
 	if !ok || ch.nonce != c.Nonce {
-		return nil, problem.New(problem.CodeTokenExpired, "this relay no longer knows the sign-in challenge (it restarted or another replica issued it); ask for a new QR")
+		return nil, fault.New(fault.CodeTokenExpired, "this relay no longer knows the sign-in challenge (it restarted or another replica issued it); ask for a new QR")
 	}
 	if ch.state == burned {
 		return nil, errLocked()
 	}
 	if ch.state != pending {
-		return nil, problem.New(model.CodeNonceReused, "this sign-in QR was already used")
+		return nil, fault.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
 	cp := *ch
 	return &cp, nil
 }
 
 // Describe answers GET /v1/login/{token}.
-func (m *Manager) Describe(tok string) (*Info, error) {
+func (m *Manager) Describe(tok string) (*api.LoginInfo, error) {
 	c, err := m.lookup(tok)
 	if err != nil {
 		return nil, err
 	}
-	return &Info{ChallengeID: c.id, Channel: m.opt.Channel, RelayURL: m.opt.PublicURL, MatchCode: c.matchCode,
+	return &api.LoginInfo{ChallengeID: c.id, Channel: m.opt.Channel, RelayURL: m.opt.PublicURL, MatchCode: c.matchCode,
 		ExpiresAt: c.expires, Nonce: c.nonce, SHA256: proof.Digest(m.opt.PublicURL, c.id),
 		CallbackURL: m.opt.PublicURL + "/v1/callbacks/login", MSPID: m.opt.MSPID, Requester: c.requester}, nil
-}
-
-// CallbackRequest is the body of POST /v1/callbacks/login. MSPID is
-// optional (default: the relay's org).
-type CallbackRequest struct {
-	Token        string          `json:"token"`
-	CertChainPEM string          `json:"certChainPem"`
-	Signature    string          `json:"signature"`
-	Algorithm    model.Algorithm `json:"algorithm"`
-	MSPID        string          `json:"mspId,omitempty"`
-}
-
-// Approved is the answer of a login callback.
-type Approved struct {
-	ChallengeID string `json:"challengeId"`
-	Signer      Signer `json:"signer"`
 }
 
 // Approve verifies a login proof and approves its challenge, once: of
@@ -270,7 +217,7 @@ type Approved struct {
 // encoding) is checked before the org's trust is read; every refused proof
 // counts against the challenge, which MaxFailures refusals burn (409
 // LOGIN_LOCKED).
-func (m *Manager) Approve(ctx context.Context, req CallbackRequest) (*Approved, error) {
+func (m *Manager) Approve(ctx context.Context, req api.LoginCallbackRequest) (*api.LoginApproved, error) {
 	c, err := m.lookup(req.Token)
 	if err != nil {
 		return nil, err
@@ -283,61 +230,55 @@ func (m *Manager) Approve(ctx context.Context, req CallbackRequest) (*Approved, 
 	if err != nil {
 		return nil, err
 	}
-	signer := Signer{MSPID: v.msp, ID: v.leaf.Subject.CommonName}
+	signer := api.LoginSigner{MSPID: v.msp, ID: v.leaf.Subject.CommonName}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ch, ok := m.challenges[c.id]
 	switch {
 	case !ok || !m.now().Before(ch.expires):
-		return nil, problem.New(problem.CodeTokenExpired, "the sign-in challenge expired while it was being verified; ask for a new QR")
+		return nil, fault.New(fault.CodeTokenExpired, "the sign-in challenge expired while it was being verified; ask for a new QR")
 	case ch.state == burned:
 		return nil, errLocked()
 	case ch.state != pending:
-		return nil, problem.New(model.CodeNonceReused, "this sign-in QR was already used")
+		return nil, fault.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
 	ch.state, ch.signer, ch.links = approved, signer, v.links
-	return &Approved{ChallengeID: c.id, Signer: signer}, nil
-}
-
-// PollResult is the answer of the desktop's poll.
-type PollResult struct {
-	Status  string   `json:"status"` // pending | approved
-	Session *Session `json:"session,omitempty"`
+	return &api.LoginApproved{ChallengeID: c.id, Signer: signer}, nil
 }
 
 // Poll answers the desktop holding pollToken: pending, or approved with a
 // new session (handed out once; 409 NONCE_REUSED after), 410 once expired,
 // 401 with a wrong poll token, 404 for an unknown challenge.
-func (m *Manager) Poll(challengeID, pollToken string) (*PollResult, error) {
+func (m *Manager) Poll(challengeID, pollToken string) (*api.LoginPoll, error) {
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ch, ok := m.challenges[challengeID]
 	if !ok {
-		return nil, problem.New(problem.CodeNotFound, "no such sign-in challenge on this relay (it may have expired)")
+		return nil, fault.New(fault.CodeNotFound, "no such sign-in challenge on this relay (it may have expired)")
 	}
 	h := sha256.Sum256([]byte(pollToken))
 	if pollToken == "" || h != ch.pollHash {
-		return nil, problem.New(problem.CodeUnauthorized, "the poll token of this challenge is required (Authorization: Bearer <pollToken>)")
+		return nil, fault.New(fault.CodeUnauthorized, "the poll token of this challenge is required (Authorization: Bearer <pollToken>)")
 	}
 	switch {
 	case ch.state == burned:
 		return nil, errLocked()
 	case ch.state == consumed:
-		return nil, problem.New(model.CodeNonceReused, "the session of this sign-in was already handed out")
+		return nil, fault.New(model.CodeNonceReused, "the session of this sign-in was already handed out")
 	case ch.state == approved:
 		// Handed out even when the challenge expired since approval: the signer did sign in time.
 	case !now.Before(ch.expires):
-		return nil, problem.Newf(problem.CodeTokenExpired, "the sign-in challenge expired at %s", ch.expires.Format(time.RFC3339))
+		return nil, fault.Newf(fault.CodeTokenExpired, "the sign-in challenge expired at %s", ch.expires.Format(time.RFC3339))
 	default:
-		return &PollResult{Status: "pending"}, nil
+		return &api.LoginPoll{Status: api.LoginStatusPending}, nil
 	}
 	ch.state = consumed
 	s, err := m.newSessionLocked(ch.signer, ch.links, now)
 	if err != nil {
 		return nil, err
 	}
-	return &PollResult{Status: "approved", Session: s}, nil
+	return &api.LoginPoll{Status: api.LoginStatusApproved, Session: &s.LoginSession}, nil
 }
 
 func randBytes(n int) []byte {
@@ -350,15 +291,6 @@ func randBytes(n int) []byte {
 
 func randHex(n int) string { return hex.EncodeToString(randBytes(n)) }
 
-// Signer is who signed in: the org and the CN of the certificate its CA issued.
-type Signer struct {
-	MSPID string `json:"mspId"`
-	ID    string `json:"id"`
-}
-
-// Key is "mspId/id".
-func (s Signer) Key() string { return s.MSPID + "/" + s.ID }
-
 // ledgerProblem: a chaincode refusal keeps its code; anything else is 503.
 func ledgerProblem(err error) error {
 	if code, ok := ledger.CodeOf(err); ok {
@@ -367,9 +299,9 @@ func ledgerProblem(err error) error {
 		if errors.As(err, &me) {
 			msg = me.Message
 		}
-		return problem.New(code, msg).WithCause(err)
+		return fault.New(code, msg).WithCause(err)
 	}
-	p := problem.New(problem.CodeUnavailable, "the ledger cannot be read now; retry").WithCause(err)
+	p := fault.New(fault.CodeUnavailable, "the ledger cannot be read now; retry").WithCause(err)
 	p.RetryAfter = 2
 	return p
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login/proof"
 	"github.com/qrsign/qrsign/relay/problem"
@@ -75,7 +77,7 @@ func (f *fixture) advance(d time.Duration) {
 }
 
 // proof signs the challenge of tok as s would, with fields changed by mod.
-func (f *fixture) proof(t *testing.T, tok string, s *testpki.Signer, mod func(*payload.Fields)) CallbackRequest {
+func (f *fixture) proof(t *testing.T, tok string, s *testpki.Signer, mod func(*payload.Fields)) api.LoginCallbackRequest {
 	t.Helper()
 	info, err := f.m.Describe(tok)
 	if err != nil {
@@ -94,12 +96,12 @@ func (f *fixture) proof(t *testing.T, tok string, s *testpki.Signer, mod func(*p
 	if err != nil {
 		t.Fatal(err)
 	}
-	return CallbackRequest{Token: tok, CertChainPEM: s.CertPEM, Signature: base64.StdEncoding.EncodeToString(sig),
+	return api.LoginCallbackRequest{Token: tok, CertChainPEM: s.CertPEM, Signature: base64.StdEncoding.EncodeToString(sig),
 		Algorithm: model.AlgECDSAP256DER}
 }
 
 func codeOf(err error) model.Code {
-	var p *problem.Problem
+	var p *fault.Error
 	if errors.As(err, &p) {
 		return p.Code
 	}
@@ -115,12 +117,12 @@ func TestApproveRefuses(t *testing.T) {
 	mallory := f.org2.Signer("alice") // right CN, another org's CA
 	tests := []struct {
 		name   string
-		req    func(tok string) CallbackRequest
+		req    func(tok string) api.LoginCallbackRequest
 		status int
 		code   model.Code
 		detail string
 	}{
-		{"a forged token is TOKEN_INVALID", func(tok string) CallbackRequest {
+		{"a forged token is TOKEN_INVALID", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			// A character inside the tag (the last one carries padding bits).
 			i := len(tok) - 10
@@ -130,40 +132,40 @@ func TestApproveRefuses(t *testing.T) {
 			}
 			r.Token = tok[:i] + c + tok[i+1:]
 			return r
-		}, 401, problem.CodeTokenInvalid, "the sign-in token is not valid"},
-		{"a signature over the sign purpose is BAD_SIGNATURE", func(tok string) CallbackRequest {
+		}, 401, fault.CodeTokenInvalid, "the sign-in token is not valid"},
+		{"a signature over the sign purpose is BAD_SIGNATURE", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, alice, func(p *payload.Fields) { p.Purpose = payload.PurposeSign })
 		}, 422, model.CodeBadSignature, ""},
-		{"a signature for another relay's digest is BAD_SIGNATURE", func(tok string) CallbackRequest {
+		{"a signature for another relay's digest is BAD_SIGNATURE", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, alice, func(p *payload.Fields) { p.DocumentSHA256 = proof.Digest("http://evil.test", p.DocumentID) })
 		}, 422, model.CodeBadSignature, ""},
-		{"a certificate from another org's CA is UNTRUSTED_CHAIN", func(tok string) CallbackRequest {
+		{"a certificate from another org's CA is UNTRUSTED_CHAIN", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, mallory, nil)
 		}, 422, model.CodeUntrustedChain, ""},
-		{"a revoked certificate is CERT_REVOKED", func(tok string) CallbackRequest {
+		{"a revoked certificate is CERT_REVOKED", func(tok string) api.LoginCallbackRequest {
 			return f.proof(t, tok, revoked, nil)
 		}, 422, model.CodeCertRevoked, fmt.Sprintf("certificate serial %s (rob) is on CRL 7 of Org1MSP", revoked.Cert.SerialNumber.Text(16))},
-		{"a chain that is not PEM is BAD_CERTIFICATE", func(tok string) CallbackRequest {
+		{"a chain that is not PEM is BAD_CERTIFICATE", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.CertChainPEM = "junk"
 			return r
 		}, 422, model.CodeBadCertificate, "certChainPem holds data outside PEM blocks"},
-		{"a signature that is not base64 is BAD_SIGNATURE", func(tok string) CallbackRequest {
+		{"a signature that is not base64 is BAD_SIGNATURE", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.Signature = "***"
 			return r
 		}, 422, model.CodeBadSignature, "signature is not standard base64"},
-		{"an unknown algorithm is UNKNOWN_ALGORITHM", func(tok string) CallbackRequest {
+		{"an unknown algorithm is UNKNOWN_ALGORITHM", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.Algorithm = "RSA"
 			return r
 		}, 422, model.CodeUnknownAlgorithm, ""},
-		{"a bad mspId is INVALID_FIELD", func(tok string) CallbackRequest {
+		{"a bad mspId is INVALID_FIELD", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.MSPID = "no spaces"
 			return r
 		}, 400, model.CodeInvalidField, `mspId "no spaces" is not a valid MSP id`},
-		{"an org that registered no CA is UNTRUSTED_CHAIN", func(tok string) CallbackRequest {
+		{"an org that registered no CA is UNTRUSTED_CHAIN", func(tok string) api.LoginCallbackRequest {
 			r := f.proof(t, tok, alice, nil)
 			r.MSPID = "Org9MSP"
 			return r
@@ -176,8 +178,8 @@ func TestApproveRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = f.m.Approve(context.Background(), tc.req(ch.Token))
-			var p *problem.Problem
-			if !errors.As(err, &p) || p.Code != tc.code || p.Status != tc.status {
+			var p *fault.Error
+			if !errors.As(err, &p) || p.Code != tc.code || problem.Status(p.Code) != tc.status {
 				t.Fatalf("got %v, want %s (%d)", err, tc.code, tc.status)
 			}
 			if tc.detail != "" && p.Detail != tc.detail {
@@ -244,7 +246,7 @@ func TestChallengeLifecycle(t *testing.T) {
 	if r, err := f.m.Poll(ch.ChallengeID, ch.PollToken); err != nil || r.Status != "pending" || r.Session != nil {
 		t.Fatalf("poll before signing: %+v, %v", r, err)
 	}
-	if _, err := f.m.Poll(ch.ChallengeID, "qlp_wrong"); codeOf(err) != problem.CodeUnauthorized {
+	if _, err := f.m.Poll(ch.ChallengeID, "qlp_wrong"); codeOf(err) != fault.CodeUnauthorized {
 		t.Fatalf("poll with a wrong token: %v", err)
 	}
 	info, err := f.m.Describe(ch.Token)
@@ -259,7 +261,7 @@ func TestChallengeLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Signer != (Signer{MSPID: "Org1MSP", ID: "alice"}) || got.ChallengeID != ch.ChallengeID {
+	if got.Signer != (api.LoginSigner{MSPID: "Org1MSP", ID: "alice"}) || got.ChallengeID != ch.ChallengeID {
 		t.Fatalf("approved %+v", got)
 	}
 	if _, err := f.m.Approve(context.Background(), req); codeOf(err) != model.CodeNonceReused {
@@ -279,13 +281,13 @@ func TestChallengeLifecycle(t *testing.T) {
 	if err != nil || s.Scope("Org1MSP", "alice") != nil {
 		t.Fatalf("session: %+v %v", s, err)
 	}
-	if err := s.Scope("Org1MSP", "bob"); codeOf(err) != CodeSessionScope || err.Error() != "SESSION_SCOPE: this sign-in session reads only the records of Org1MSP/alice" {
+	if err := s.Scope("Org1MSP", "bob"); codeOf(err) != fault.CodeSessionScope || err.Error() != "SESSION_SCOPE: this sign-in session reads only the records of Org1MSP/alice" {
 		t.Fatalf("scope: %v", err)
 	}
 	if _, err := f.m.Logout(r.Session.Token); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != problem.CodeUnauthorized {
+	if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != fault.CodeUnauthorized {
 		t.Fatalf("after logout: %v", err)
 	}
 }
@@ -297,10 +299,10 @@ func TestExpiry(t *testing.T) {
 		ch, _ := f.m.Create()
 		req := f.proof(t, ch.Token, alice, nil)
 		f.advance(2 * time.Minute)
-		if _, err := f.m.Approve(context.Background(), req); codeOf(err) != problem.CodeTokenExpired {
+		if _, err := f.m.Approve(context.Background(), req); codeOf(err) != fault.CodeTokenExpired {
 			t.Fatalf("callback: %v", err)
 		}
-		if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != problem.CodeTokenExpired {
+		if _, err := f.m.Poll(ch.ChallengeID, ch.PollToken); codeOf(err) != fault.CodeTokenExpired {
 			t.Fatalf("poll: %v", err)
 		}
 	})
@@ -318,14 +320,14 @@ func TestExpiry(t *testing.T) {
 			t.Fatalf("before expiry: %v", err)
 		}
 		f.advance(time.Second)
-		if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != problem.CodeUnauthorized {
+		if _, err := f.m.Authenticate(r.Session.Token); codeOf(err) != fault.CodeUnauthorized {
 			t.Fatalf("after expiry: %v", err)
 		}
 	})
 	t.Run("a token of another relay key is TOKEN_INVALID", func(t *testing.T) {
 		other, _ := New([]byte(strings.Repeat("x", 32)), f.trust, f.m.opt)
 		ch, _ := other.Create()
-		if _, err := f.m.Describe(ch.Token); codeOf(err) != problem.CodeTokenInvalid {
+		if _, err := f.m.Describe(ch.Token); codeOf(err) != fault.CodeTokenInvalid {
 			t.Fatalf("describe: %v", err)
 		}
 	})
@@ -368,7 +370,7 @@ func TestLedgerTroubleIsUnavailable(t *testing.T) {
 	f.m.trust = failing{}
 	ch, _ := f.m.Create()
 	_, err := f.m.Approve(context.Background(), f.proof(t, ch.Token, f.org1.Signer("alice"), nil))
-	if codeOf(err) != problem.CodeUnavailable {
+	if codeOf(err) != fault.CodeUnavailable {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -388,8 +390,8 @@ func TestChallengeCap(t *testing.T) {
 		}
 	}
 	_, err := f.m.Create()
-	var p *problem.Problem
-	if !errors.As(err, &p) || p.Code != CodeLoginBusy || p.Status != 503 || p.RetryAfter != 5 {
+	var p *fault.Error
+	if !errors.As(err, &p) || p.Code != fault.CodeLoginBusy || problem.Status(p.Code) != 503 || p.RetryAfter != 5 {
 		t.Fatalf("got %v", err)
 	}
 	f.advance(2 * time.Minute) // the two expire and are swept

@@ -3,11 +3,12 @@ package login
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 // SessionPrefix starts every session token, so the relay tells a session
@@ -17,9 +18,7 @@ const SessionPrefix = "qls_"
 // Session is a signed-in desktop's bearer token and whose records it reads.
 // Token is set only in the poll answer that hands the session out.
 type Session struct {
-	Token     string    `json:"token,omitempty"`
-	Signer    Signer    `json:"signer"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	api.LoginSession
 	// links are the serials and issuing CAs of the chain that signed in:
 	// each use re-checks them against the org's ledger CRLs (Check).
 	links []certchain.Link
@@ -28,17 +27,17 @@ type Session struct {
 // IsSessionToken says whether a bearer value is shaped like a session token.
 func IsSessionToken(s string) bool { return strings.HasPrefix(s, SessionPrefix) }
 
-func (m *Manager) newSessionLocked(signer Signer, links []certchain.Link, now time.Time) (*Session, error) {
+func (m *Manager) newSessionLocked(signer api.LoginSigner, links []certchain.Link, now time.Time) (*Session, error) {
 	if len(m.sessions) >= m.opt.MaxPending {
 		m.sweepLocked(now)
 		if len(m.sessions) >= m.opt.MaxPending {
-			p := fail(CodeLoginBusy, http.StatusServiceUnavailable, "too many sign-in sessions are open on this relay; retry shortly")
+			p := fault.New(fault.CodeLoginBusy, "too many sign-in sessions are open on this relay; retry shortly")
 			p.RetryAfter = 5
 			return nil, p
 		}
 	}
 	tok := SessionPrefix + base64.RawURLEncoding.EncodeToString(randBytes(32))
-	s := &Session{Signer: signer, ExpiresAt: now.Add(m.opt.SessionTTL).Truncate(time.Second), links: links}
+	s := &Session{LoginSession: api.LoginSession{Signer: signer, ExpiresAt: now.Add(m.opt.SessionTTL).Truncate(time.Second)}, links: links}
 	m.sessions[sha256.Sum256([]byte(tok))] = s
 	out := *s
 	out.Token = tok

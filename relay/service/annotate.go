@@ -6,38 +6,14 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 )
-
-// AnnotateBody is the body of POST /v1/documents/{id}/annotations: a signer
-// of the document proves itself without a session token, by signing the
-// annotate payload over a fresh nonce it generated (32 lowercase hex).
-type AnnotateBody struct {
-	MSPID        string          `json:"mspId,omitempty"`
-	Nonce        string          `json:"nonce"`
-	CertChainPEM string          `json:"certChainPem"`
-	Signature    string          `json:"signature"`
-	Algorithm    model.Algorithm `json:"algorithm"`
-	Tags         []string        `json:"tags"`
-	Note         string          `json:"note"`
-}
-
-// Annotated is the answer of an annotation.
-type Annotated struct {
-	TxID           string              `json:"txId"`
-	BlockNumber    uint64              `json:"blockNumber"`
-	ValidationCode string              `json:"validationCode"`
-	DocumentID     string              `json:"documentId"`
-	Tags           []string            `json:"tags"` // the document's tags after the annotation
-	Document       *model.DocumentView `json:"document,omitempty"`
-	// Replayed: a retry of an annotation that already committed (same nonce).
-	Replayed bool `json:"replayed,omitempty"`
-}
 
 // Annotate pre-verifies a signer's annotation (as a scan callback is) and
 // submits Annotate, answering after the commit status is VALID.
-func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b AnnotateBody) (res *Annotated, err error) {
+func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b api.AnnotationRequest) (res *api.Annotated, err error) {
 	started := time.Now()
 	var tx *ledger.Tx
 	defer func() { s.op(c, "annotate", docID, started, tx, err) }()
@@ -56,7 +32,7 @@ func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b Annota
 		for _, sg := range v.Signers {
 			if sg.ID == cn {
 				if msp != "" {
-					return nil, problem.Newf(model.CodeNotASigner, "%q is a signer of %s in more than one org; send mspId", clip(cn), docID)
+					return nil, fault.Newf(model.CodeNotASigner, "%q is a signer of %s in more than one org; send mspId", clip(cn), docID)
 				}
 				msp = sg.MSPID
 			}
@@ -67,12 +43,12 @@ func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b Annota
 		found = found || (sg.ID == cn && sg.MSPID == msp)
 	}
 	if !found {
-		return nil, problem.Newf(model.CodeNotASigner, "%q is not a signer of document %s", clip(cn), docID)
+		return nil, fault.Newf(model.CodeNotASigner, "%q is not a signer of document %s", clip(cn), docID)
 	}
 	req := model.AnnotateRequest{SignatureRequest: model.SignatureRequest{DocumentID: docID, MSPID: msp, Nonce: b.Nonce,
 		CertChainPEM: b.CertChainPEM, Signature: b.Signature, Algorithm: b.Algorithm}, Tags: b.Tags, Note: b.Note}
 	if err := req.Validate(); err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	f := payload.Fields{Purpose: payload.PurposeAnnotate, Channel: s.Channel, DocumentID: docID, DocumentSHA256: v.SHA256,
 		Nonce: b.Nonce, Tags: b.Tags, Note: b.Note}
@@ -85,7 +61,7 @@ func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b Annota
 	if code, _ := ledger.CodeOf(err); code == model.CodeNonceReused {
 		// A retry after a success (a lost answer, a 503 whose outcome was unknown).
 		if nr, nerr := s.Ledger.GetNonce(ctx, b.Nonce); nerr == nil && nr.Used && nr.DocumentID == docID && nr.EventType == model.EventAnnotated {
-			out := &Annotated{TxID: nr.TxID, ValidationCode: "VALID", DocumentID: docID, Replayed: true}
+			out := &api.Annotated{TxID: nr.TxID, ValidationCode: "VALID", DocumentID: docID, Replayed: true}
 			out.BlockNumber, _ = s.Ledger.BlockOfTx(ctx, nr.TxID)
 			if out.Document, err = s.Ledger.GetDocument(ctx, docID); err == nil {
 				out.Tags = out.Document.Tags
@@ -97,7 +73,7 @@ func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b Annota
 		return nil, fromLedger(err)
 	}
 	tx = &w.Tx
-	out := &Annotated{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: docID,
+	out := &api.Annotated{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: docID,
 		Document: w.Result.Document}
 	if out.Document != nil {
 		out.Tags = out.Document.Tags

@@ -16,35 +16,14 @@ import (
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/text"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
 // MaxBatchDocuments bounds the documents of one batch: as many as one
 // RecordBatchSignature (or RecordBatchDecline) may answer for.
 const MaxBatchDocuments = model.MaxBatchItems
-
-// BatchMeta is the "batch" part of POST /v1/batches.
-type BatchMeta struct {
-	ID        string             `json:"id,omitempty"`
-	Title     string             `json:"title"`
-	Owner     string             `json:"owner,omitempty"` // default: the API key's name
-	Priority  int                `json:"priority"`
-	Signers   []model.SignerSpec `json:"signers"`
-	ExpiresAt *time.Time         `json:"expiresAt,omitempty"`
-	Documents []BatchDocMeta     `json:"documents"`
-	// IdempotencyKey is the request's Idempotency-Key header (not JSON).
-	IdempotencyKey string `json:"-"`
-}
-
-// BatchDocMeta names one document of a batch and the file part holding it.
-type BatchDocMeta struct {
-	File      string `json:"file"`
-	Title     string `json:"title"`
-	DocType   string `json:"docType"`
-	MediaType string `json:"mediaType,omitempty"`
-	Order     int    `json:"order"`
-}
 
 // BatchFile is a file part already stored in the blob store.
 type BatchFile struct {
@@ -52,78 +31,14 @@ type BatchFile struct {
 	Size              int64
 }
 
-// DocError is why one document of a batch was refused or not registered.
-type DocError struct {
-	Index  int        `json:"index"`
-	File   string     `json:"file,omitempty"`
-	Code   model.Code `json:"code"`
-	Detail string     `json:"detail"`
-}
-
-// BatchDoc is one document of a batch and its state on the ledger.
-type BatchDoc struct {
-	ID          string       `json:"id"`
-	File        string       `json:"file"`
-	Title       string       `json:"title"`
-	DocType     string       `json:"docType"`
-	MediaType   string       `json:"mediaType"`
-	Order       int          `json:"order"`
-	SHA256      string       `json:"sha256"`
-	Size        int64        `json:"size"`
-	Registered  bool         `json:"registered"`
-	Status      model.Status `json:"status,omitempty"` // effective status, when registered
-	TxID        string       `json:"txId,omitempty"`
-	BlockNumber uint64       `json:"blockNumber,omitempty"`
-	Error       *DocError    `json:"error,omitempty"`
-	// Signers are the document's signers with their answers, when
-	// registered: a batch page shows who signed what from the batch alone.
-	Signers []BatchSigner `json:"signers,omitempty"`
-}
-
 // setLedger records what the ledger holds of d.
-func (d *BatchDoc) setLedger(v *model.DocumentView) {
+func setLedger(d *api.BatchDoc, v *model.DocumentView) {
 	d.Registered, d.Status, d.TxID = true, effective(v), v.CreatedTxID
-	d.Signers = make([]BatchSigner, len(v.Signers))
+	d.Signers = make([]api.BatchSigner, len(v.Signers))
 	for i, sg := range v.Signers {
-		d.Signers[i] = BatchSigner{MSPID: sg.MSPID, ID: sg.ID, Status: sg.Status}
+		d.Signers[i] = api.BatchSigner{MSPID: sg.MSPID, ID: sg.ID, Status: sg.Status}
 	}
 }
-
-// BatchSigner is one signer's answer on one document of a batch.
-type BatchSigner struct {
-	MSPID  string             `json:"mspId"`
-	ID     string             `json:"id"`
-	Status model.SignerStatus `json:"status"`
-}
-
-// Batch is a batch manifest and the state of its documents.
-type Batch struct {
-	ID        string             `json:"id"`
-	Title     string             `json:"title"`
-	Owner     string             `json:"owner"`
-	Priority  int                `json:"priority"`
-	Signers   []model.SignerSpec `json:"signers"`
-	ExpiresAt time.Time          `json:"expiresAt"`
-	CreatedAt time.Time          `json:"createdAt"`
-	// Root is the Merkle root (chaincode/merkle, RFC 9162) of the documents'
-	// SHA-256 hashes in signing order; Total is the tree's size.
-	Root       string     `json:"root"`
-	Documents  []BatchDoc `json:"documents"` // in order
-	Total      int        `json:"total"`
-	Registered int        `json:"registered"`
-	Complete   bool       `json:"complete"`
-}
-
-// BatchProblem is a batch answer that is also an error: refused documents
-// (400 BATCH_INVALID, nothing written) or a registration cut short (503
-// UNAVAILABLE; the batch shows exactly which documents are registered).
-type BatchProblem struct {
-	*problem.Problem
-	Errors []DocError `json:"errors,omitempty"`
-	Batch  *Batch     `json:"batch,omitempty"`
-}
-
-func (b *BatchProblem) Unwrap() error { return b.Problem }
 
 func (s *Service) manifestPath(id string) string {
 	return filepath.Join(s.BatchDir, id+".json")
@@ -133,7 +48,7 @@ func (s *Service) manifestPath(id string) string {
 // is invalid), writes the manifest, then registers the documents with at
 // most Concurrency RegisterDocument calls in flight. A retry of the same
 // request (same id, Idempotency-Key or content) completes a batch cut short.
-func (s *Service) CreateBatch(ctx context.Context, c Caller, meta BatchMeta, files map[string]BatchFile) (b *Batch, err error) {
+func (s *Service) CreateBatch(ctx context.Context, c Caller, meta api.BatchMeta, files map[string]BatchFile) (b *api.Batch, err error) {
 	started := time.Now()
 	defer func() { s.op(c, "batch", meta.ID, started, nil, err) }()
 	now := s.now()
@@ -142,28 +57,28 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta BatchMeta, fil
 	}
 	n := len(meta.Documents)
 	if n == 0 || n > MaxBatchDocuments {
-		return nil, problem.Newf(model.CodeInvalidField, "a batch holds 1..%d documents", MaxBatchDocuments)
+		return nil, fault.Newf(model.CodeInvalidField, "a batch holds 1..%d documents", MaxBatchDocuments)
 	}
 	if err := model.CheckText("title", meta.Title, model.MaxTitleLen, text.Line); err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	if meta.ID == "" {
-		meta.ID = batchID(c.Who, meta, files)
+		meta.ID = batchID(c.Who, c.IdempotencyKey, meta, files)
 	} else if !model.ValidID(meta.ID) || len(meta.ID) > 58 {
-		return nil, problem.Newf(model.CodeInvalidField, "batch id %q must match %s and be at most 58 characters", clip(meta.ID), "^[A-Za-z0-9][A-Za-z0-9._-]*$")
+		return nil, fault.Newf(model.CodeInvalidField, "batch id %q must match %s and be at most 58 characters", clip(meta.ID), "^[A-Za-z0-9][A-Za-z0-9._-]*$")
 	}
 	expires := now.Add(s.DefaultExpiry).Truncate(time.Second)
 	if meta.ExpiresAt != nil {
 		expires = meta.ExpiresAt.UTC()
 	}
-	b = &Batch{ID: meta.ID, Title: meta.Title, Owner: meta.Owner, Priority: meta.Priority, Signers: meta.Signers,
+	b = &api.Batch{ID: meta.ID, Title: meta.Title, Owner: meta.Owner, Priority: meta.Priority, Signers: meta.Signers,
 		ExpiresAt: expires, CreatedAt: now, Total: n}
-	var errs []DocError
+	var errs []api.DocError
 	seenFile, seenOrder := map[string]int{}, map[int]int{}
 	reqs := make([]model.RegisterDocumentRequest, n)
 	for i, d := range meta.Documents {
 		bad := func(code model.Code, f string, a ...any) {
-			errs = append(errs, DocError{Index: i, File: d.File, Code: code, Detail: fmt.Sprintf(f, a...)})
+			errs = append(errs, api.DocError{Index: i, File: d.File, Code: code, Detail: fmt.Sprintf(f, a...)})
 		}
 		f, ok := files[d.File]
 		switch {
@@ -201,7 +116,7 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta BatchMeta, fil
 			}
 		}
 		reqs[i] = r
-		b.Documents = append(b.Documents, BatchDoc{ID: r.ID, File: d.File, Title: d.Title, DocType: d.DocType,
+		b.Documents = append(b.Documents, api.BatchDoc{ID: r.ID, File: d.File, Title: d.Title, DocType: d.DocType,
 			MediaType: r.MediaType, Order: d.Order, SHA256: f.SHA256, Size: f.Size})
 	}
 	if len(errs) > 0 {
@@ -209,8 +124,9 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta BatchMeta, fil
 		for _, e := range errs {
 			bad[e.Index] = true
 		}
-		p := problem.Newf(problem.CodeBatchInvalid, "%d of %d documents are invalid; nothing was registered", len(bad), n)
-		return nil, &BatchProblem{Problem: p, Errors: errs}
+		p := fault.Newf(fault.CodeBatchInvalid, "%d of %d documents are invalid; nothing was registered", len(bad), n)
+		p.Errors = errs
+		return nil, p
 	}
 	sort.SliceStable(b.Documents, func(i, j int) bool { return b.Documents[i].Order < b.Documents[j].Order })
 	sort.SliceStable(reqs, func(i, j int) bool { return reqs[i].BatchOrder < reqs[j].BatchOrder })
@@ -221,29 +137,30 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta BatchMeta, fil
 	}
 	root, err := batchRoot(b.Documents)
 	if err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	b.Root = root
 	// The manifest is written before any ledger write, so GET /v1/batches/{id}
 	// can always say which of the planned documents the ledger holds.
 	if old, err := s.readManifest(meta.ID); err == nil {
 		if !sameBatch(old, b) {
-			return nil, problem.Newf(model.CodeDocumentExists, "batch %s exists with other documents", meta.ID)
+			return nil, fault.Newf(model.CodeDocumentExists, "batch %s exists with other documents", meta.ID)
 		}
 		b.CreatedAt = old.CreatedAt
 	} else if err := s.writeManifest(b); err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	s.registerAll(ctx, b, reqs)
 	if !b.Complete {
-		p := problem.Newf(problem.CodeUnavailable, "%d of %d documents are registered; retry the same request to register the rest (registered ones are not registered twice)", b.Registered, b.Total)
+		p := fault.Newf(fault.CodeUnavailable, "%d of %d documents are registered; retry the same request to register the rest (registered ones are not registered twice)", b.Registered, b.Total)
 		p.RetryAfter = 2
-		return b, &BatchProblem{Problem: p, Batch: b}
+		p.Batch = b
+		return b, p
 	}
 	return b, nil
 }
 
-func (s *Service) registerAll(ctx context.Context, b *Batch, reqs []model.RegisterDocumentRequest) {
+func (s *Service) registerAll(ctx context.Context, b *api.Batch, reqs []model.RegisterDocumentRequest) {
 	conc := s.BatchConcurrency
 	if conc < 1 {
 		conc = 16
@@ -263,14 +180,14 @@ func (s *Service) registerAll(ctx context.Context, b *Batch, reqs []model.Regist
 				// Registered by an earlier attempt: the same bytes count as registered.
 				v, gerr := s.Ledger.GetDocument(ctx, d.ID)
 				if gerr == nil && v.SHA256 == d.SHA256 && v.BatchID == b.ID {
-					d.setLedger(v)
+					setLedger(d, v)
 					d.BlockNumber, _ = s.Ledger.BlockOfTx(ctx, v.CreatedTxID)
 					return
 				}
 			}
 			if err != nil {
-				p := problem.From(fromLedger(err))
-				d.Error = &DocError{Index: i, File: d.File, Code: p.Code, Detail: p.Detail}
+				p := fault.From(fromLedger(err))
+				d.Error = &api.DocError{Index: i, File: d.File, Code: p.Code, Detail: p.Detail}
 				return
 			}
 			d.Registered, d.Status, d.TxID, d.BlockNumber = true, model.StatusPending, w.TxID, w.BlockNumber
@@ -288,13 +205,13 @@ func (s *Service) registerAll(ctx context.Context, b *Batch, reqs []model.Regist
 
 // GetBatch reads a batch's manifest and asks the ledger for each document:
 // registered or not, and its effective status.
-func (s *Service) GetBatch(ctx context.Context, id string) (*Batch, error) {
+func (s *Service) GetBatch(ctx context.Context, id string) (*api.Batch, error) {
 	if !model.ValidID(id) {
-		return nil, problem.Newf(problem.CodeNotFound, "no batch %q", clip(id))
+		return nil, fault.Newf(fault.CodeNotFound, "no batch %q", clip(id))
 	}
 	b, err := s.readManifest(id)
 	if err != nil {
-		return nil, problem.Newf(problem.CodeNotFound, "no batch %q at this relay", clip(id))
+		return nil, fault.Newf(fault.CodeNotFound, "no batch %q at this relay", clip(id))
 	}
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
@@ -303,7 +220,7 @@ func (s *Service) GetBatch(ctx context.Context, id string) (*Batch, error) {
 	for i := range b.Documents {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(d *BatchDoc) {
+		go func(d *api.BatchDoc) {
 			defer func() { <-sem; wg.Done() }()
 			v, err := s.Ledger.GetDocument(ctx, d.ID)
 			if code, _ := ledger.CodeOf(err); code == model.CodeDocumentNotFound {
@@ -315,7 +232,7 @@ func (s *Service) GetBatch(ctx context.Context, id string) (*Batch, error) {
 				mu.Unlock()
 				return
 			}
-			d.setLedger(v)
+			setLedger(d, v)
 		}(&b.Documents[i])
 	}
 	wg.Wait()
@@ -333,7 +250,7 @@ func (s *Service) GetBatch(ctx context.Context, id string) (*Batch, error) {
 }
 
 // batchRoot is the Merkle root of the documents' hashes in signing order.
-func batchRoot(docs []BatchDoc) (string, error) {
+func batchRoot(docs []api.BatchDoc) (string, error) {
 	leaves, err := batchLeaves(docs)
 	if err != nil {
 		return "", err
@@ -345,7 +262,7 @@ func batchRoot(docs []BatchDoc) (string, error) {
 	return merkle.Hex(r), nil
 }
 
-func batchLeaves(docs []BatchDoc) ([][32]byte, error) {
+func batchLeaves(docs []api.BatchDoc) ([][32]byte, error) {
 	leaves := make([][32]byte, len(docs))
 	for i, d := range docs {
 		b, err := hex.DecodeString(d.SHA256)
@@ -366,10 +283,10 @@ func effective(v *model.DocumentView) model.Status {
 
 // batchID names a batch the caller did not name: from the Idempotency-Key
 // when given, else from its content, so a retried upload is the same batch.
-func batchID(who string, m BatchMeta, files map[string]BatchFile) string {
+func batchID(who, key string, m api.BatchMeta, files map[string]BatchFile) string {
 	h := sha256.New()
-	if m.IdempotencyKey != "" {
-		fmt.Fprintf(h, "qrsign-batch-key/1\n%s\n%s", who, m.IdempotencyKey)
+	if key != "" {
+		fmt.Fprintf(h, "qrsign-batch-key/1\n%s\n%s", who, key)
 	} else {
 		fmt.Fprintf(h, "qrsign-batch/1\n%s\n%s\n%s\n%d", who, m.Title, m.Owner, m.Priority)
 		for _, sg := range m.Signers {
@@ -382,7 +299,7 @@ func batchID(who string, m BatchMeta, files map[string]BatchFile) string {
 	return "batch-" + hex.EncodeToString(h.Sum(nil))[:20]
 }
 
-func sameBatch(a, b *Batch) bool {
+func sameBatch(a, b *api.Batch) bool {
 	if len(a.Documents) != len(b.Documents) || a.Owner != b.Owner {
 		return false
 	}
@@ -398,11 +315,11 @@ func sameBatch(a, b *Batch) bool {
 // alone (no ledger read): what a live view of the batch watches.
 func (s *Service) BatchDocumentIDs(id string) ([]string, error) {
 	if !model.ValidID(id) {
-		return nil, problem.Newf(problem.CodeNotFound, "no batch %q", clip(id))
+		return nil, fault.Newf(fault.CodeNotFound, "no batch %q", clip(id))
 	}
 	b, err := s.readManifest(id)
 	if err != nil {
-		return nil, problem.Newf(problem.CodeNotFound, "no batch %q at this relay", clip(id))
+		return nil, fault.Newf(fault.CodeNotFound, "no batch %q at this relay", clip(id))
 	}
 	ids := make([]string, len(b.Documents))
 	for i, d := range b.Documents {
@@ -411,12 +328,12 @@ func (s *Service) BatchDocumentIDs(id string) ([]string, error) {
 	return ids, nil
 }
 
-func (s *Service) readManifest(id string) (*Batch, error) {
+func (s *Service) readManifest(id string) (*api.Batch, error) {
 	raw, err := os.ReadFile(s.manifestPath(id))
 	if err != nil {
 		return nil, err
 	}
-	var b Batch
+	var b api.Batch
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, err
 	}
@@ -427,7 +344,7 @@ func (s *Service) readManifest(id string) (*Batch, error) {
 }
 
 // writeManifest stores the plan (no ledger state) atomically: temp, fsync, link.
-func (s *Service) writeManifest(b *Batch) error {
+func (s *Service) writeManifest(b *api.Batch) error {
 	if s.BatchDir == "" {
 		return errors.New("service: BatchDir is not set")
 	}
@@ -435,7 +352,7 @@ func (s *Service) writeManifest(b *Batch) error {
 		return err
 	}
 	plan := *b
-	plan.Documents = append([]BatchDoc(nil), b.Documents...)
+	plan.Documents = append([]api.BatchDoc(nil), b.Documents...)
 	raw, err := json.Marshal(plan)
 	if err != nil {
 		return err

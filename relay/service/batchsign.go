@@ -7,29 +7,12 @@ import (
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 	"github.com/qrsign/qrsign/relay/token"
 )
-
-// BatchSession is the "batch" member of a batch session: what the signer
-// signs (root and size, bound by the batch-sign payload) and the documents
-// to fetch and hash, in signing order (leaf i = documents[i].sha256).
-type BatchSession struct {
-	ID        string              `json:"id"`
-	Root      string              `json:"root"`
-	Size      int                 `json:"size"`
-	Documents []BatchSessionEntry `json:"documents"`
-}
-
-// BatchSessionEntry is one document of a batch session.
-type BatchSessionEntry struct {
-	ID         string `json:"id"`
-	Title      string `json:"title"`
-	SHA256     string `json:"sha256"`
-	ContentURL string `json:"contentUrl"`
-}
 
 // BatchSignerSession issues a batch session token for signer ("mspId/id"):
 // token claims DocID = batch id, SHA256 = Merkle root. The size is not in
@@ -44,16 +27,16 @@ func (s *Service) BatchSignerSession(ctx context.Context, batchID, signer string
 		if sg.Key() == signer {
 			sess, err := s.Sessions.Issue(b.ID, b.Root, sg, b.ExpiresAt, s.now())
 			if err != nil {
-				return nil, problem.From(err)
+				return nil, fault.From(err)
 			}
 			return &sess, nil
 		}
 	}
-	return nil, problem.Newf(problem.CodeNotFound, "%q is not a signer of batch %s", clip(signer), b.ID)
+	return nil, fault.Newf(fault.CodeNotFound, "%q is not a signer of batch %s", clip(signer), b.ID)
 }
 
 // batchOfToken is the batch a token was issued for, if it is a batch token.
-func (s *Service) batchOfToken(c token.Claims) (*Batch, bool) {
+func (s *Service) batchOfToken(c token.Claims) (*api.Batch, bool) {
 	if s.BatchDir == "" || !model.ValidID(c.DocID) {
 		return nil, false
 	}
@@ -82,13 +65,13 @@ func (s *Service) TokenCoversDocument(c token.Claims, docID string) bool {
 	return false
 }
 
-func (s *Service) batchSession(ctx context.Context, tok string, c token.Claims, b *Batch) (*SessionInfo, error) {
+func (s *Service) batchSession(ctx context.Context, tok string, c token.Claims, b *api.Batch) (*api.Session, error) {
 	nr, err := s.Ledger.GetNonce(ctx, c.Nonce)
 	if err != nil {
 		return nil, fromLedger(err)
 	}
 	if nr.Used {
-		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
+		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
 	}
 	signer := model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}
 	for _, sg := range b.Signers {
@@ -96,12 +79,12 @@ func (s *Service) batchSession(ctx context.Context, tok string, c token.Claims, 
 			signer = sg
 		}
 	}
-	bs := &BatchSession{ID: b.ID, Root: b.Root, Size: len(b.Documents)}
+	bs := &api.BatchSession{ID: b.ID, Root: b.Root, Size: len(b.Documents)}
 	for _, d := range b.Documents {
-		bs.Documents = append(bs.Documents, BatchSessionEntry{ID: d.ID, Title: d.Title, SHA256: d.SHA256,
+		bs.Documents = append(bs.Documents, api.BatchSessionEntry{ID: d.ID, Title: d.Title, SHA256: d.SHA256,
 			ContentURL: s.PublicURL + "/v1/documents/" + d.ID + "/content?token=" + tok})
 	}
-	return &SessionInfo{Token: tok, DocumentID: b.ID, Title: b.Title, SHA256: b.Root, MediaType: "application/vnd.qrsign.batch",
+	return &api.Session{Token: tok, DocumentID: b.ID, Title: b.Title, SHA256: b.Root, MediaType: "application/vnd.qrsign.batch",
 		Signer: signer, Nonce: c.Nonce, Channel: s.Channel, ExpiresAt: time.Unix(c.Expiry, 0).UTC(), MatchCode: session.MatchCode(tok),
 		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: model.StatusPending, Batch: bs}, nil
 }
@@ -110,19 +93,19 @@ func (s *Service) batchSession(ctx context.Context, tok string, c token.Claims, 
 // the batch's documents that await this signer now, each with its proof; a
 // batch-decline callback into one RecordBatchDecline over those that await
 // this signer at all (a signer may decline before their turn).
-func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRequest, want model.EventType, purpose payload.Purpose) (*ScanResult, error) {
+func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.CallbackRequest, want model.EventType, purpose payload.Purpose) (*api.CallbackResult, error) {
 	decline := purpose == payload.PurposeBatchDecline
 	b, ok := s.batchOfToken(claims)
 	if !ok {
-		return nil, problem.New(problem.CodeTokenInvalid, "the token is not a session of a batch at this relay")
+		return nil, fault.New(fault.CodeTokenInvalid, "the token is not a session of a batch at this relay")
 	}
 	leaves, err := batchLeaves(b.Documents)
 	if err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	root, proofs, err := merkle.Proofs(leaves)
 	if err != nil || merkle.Hex(root) != b.Root {
-		return nil, problem.New(model.CodeInternal, "the batch manifest does not match its root")
+		return nil, fault.New(model.CodeInternal, "the batch manifest does not match its root")
 	}
 	key := claims.MSPID + "/" + claims.SignerID
 	var items []model.BatchItem
@@ -151,10 +134,10 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRe
 		}
 	}
 	if len(items) == 0 && decline {
-		return nil, problem.Newf(model.CodeDocumentClosed, "no open document of batch %s awaits %s", b.ID, key)
+		return nil, fault.Newf(model.CodeDocumentClosed, "no open document of batch %s awaits %s", b.ID, key)
 	}
 	if len(items) == 0 {
-		return nil, problem.Newf(model.CodeOutOfTurn, "no document of batch %s awaits %s's signature now", b.ID, key)
+		return nil, fault.Newf(model.CodeOutOfTurn, "no document of batch %s awaits %s's signature now", b.ID, key)
 	}
 	sr := model.SignatureRequest{DocumentID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm}
@@ -166,7 +149,7 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRe
 	breq := model.BatchSignatureRequest{BatchID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Root: b.Root, Size: len(leaves), Items: items, Reason: req.Reason}
 	if err := breq.Validate(); err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	t0 := time.Now()
 	var w *ledger.Written
@@ -185,7 +168,7 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req ScanRe
 		}
 		return nil, fromLedger(err)
 	}
-	res := &ScanResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: b.ID,
+	res := &api.CallbackResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: b.ID,
 		EventType: want, DocumentStatus: model.StatusPending}
 	if decline {
 		res.DocumentStatus = model.StatusDeclined // every document it names

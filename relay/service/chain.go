@@ -3,21 +3,22 @@ package service
 import (
 	"context"
 	"crypto/x509"
+
 	"github.com/qrsign/qrsign/chaincode/certchain"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 // parseChain parses a PEM chain, leaf first, with the chaincode's own parser,
 // so the relay refuses exactly what the ledger would.
 func parseChain(text string) ([]*x509.Certificate, error) {
 	if text == "" || len(text) > model.MaxChainPEMLen {
-		return nil, problem.Newf(model.CodeInvalidField, "certChainPem must be 1..%d bytes", model.MaxChainPEMLen)
+		return nil, fault.Newf(model.CodeInvalidField, "certChainPem must be 1..%d bytes", model.MaxChainPEMLen)
 	}
 	certs, err := certchain.Parse(text)
 	if err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	return certs, nil
 }
@@ -35,12 +36,12 @@ func (s *Service) checkOrg(ctx context.Context, mspID string, chain []*x509.Cert
 	}
 	anchors := certchain.Anchors(trust.CAs)
 	if len(anchors) == 0 {
-		return problem.Newf(model.CodeUntrustedChain, "%s has no signer CA registered on the ledger", mspID)
+		return fault.Newf(model.CodeUntrustedChain, "%s has no signer CA registered on the ledger", mspID)
 	}
 	leaf := chain[0]
 	_, err = certchain.Verify(leaf.NotBefore, chain, anchors)
 	if err != nil {
-		return problem.Newf(model.CodeUntrustedChain, "the certificate of %q is not issued by a signer CA of %s, the org this session is for",
+		return fault.Newf(model.CodeUntrustedChain, "the certificate of %q is not issued by a signer CA of %s, the org this session is for",
 			clip(leaf.Subject.CommonName), mspID).WithCause(err)
 	}
 	return nil

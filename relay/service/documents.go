@@ -12,54 +12,15 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 )
 
-// UploadMeta is the metadata of an upload (multipart part "metadata", or the JSON body).
-type UploadMeta struct {
-	ID         string             `json:"id,omitempty"`
-	Title      string             `json:"title"`
-	DocType    string             `json:"docType"`
-	MediaType  string             `json:"mediaType,omitempty"`
-	Owner      string             `json:"owner"`
-	Signers    []model.SignerSpec `json:"signers"`
-	Priority   int                `json:"priority"`
-	ExpiresAt  *time.Time         `json:"expiresAt,omitempty"`
-	BatchID    string             `json:"batchId,omitempty"`
-	BatchOrder int                `json:"batchOrder,omitempty"`
-	// For documents stored elsewhere (JSON body only); for multipart, an
-	// optional expected hash of the file.
-	SHA256 string `json:"sha256,omitempty"`
-	Size   *int64 `json:"size,omitempty"`
-	// IdempotencyKey is the request's Idempotency-Key header (not JSON).
-	IdempotencyKey string `json:"-"`
-}
-
-// SigningLink is one signer's session on a freshly registered document.
-type SigningLink struct {
-	Signer    model.SignerSpec `json:"signer"`
-	URL       string           `json:"url"`
-	Token     string           `json:"token"`
-	QRURL     string           `json:"qrUrl"`
-	MatchCode string           `json:"matchCode"`
-	ExpiresAt time.Time        `json:"expiresAt"`
-}
-
-// Registered is the answer of Upload.
-type Registered struct {
-	Document    *model.DocumentView `json:"document"`
-	TxID        string              `json:"txId"`
-	BlockNumber uint64              `json:"blockNumber"`
-	Signing     []SigningLink       `json:"signing"`
-	// Replayed: a retry of an upload that already registered this document.
-	Replayed bool `json:"replayed,omitempty"`
-}
-
 // Upload stores content (when not nil) and registers the document on the ledger.
-func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content io.Reader, contentType string) (_ *Registered, err error) {
+func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, content io.Reader, contentType string) (_ *api.Registered, err error) {
 	started := time.Now()
 	var tx *ledger.Tx
 	defer func() { s.op(c, "register", meta.ID, started, tx, err) }()
@@ -80,28 +41,28 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 			req.MediaType = mediaTypeOf(contentType)
 		}
 		if meta.SHA256 != "" && !model.ValidSHA256(meta.SHA256) {
-			return nil, problem.New(model.CodeInvalidField, "sha256 must be 64 lowercase hex characters")
+			return nil, fault.New(model.CodeInvalidField, "sha256 must be 64 lowercase hex characters")
 		}
 		// Validate the metadata before storing bytes (hash and size are placeholders).
 		probe := req
 		probe.SHA256, probe.Size = strings.Repeat("0", 64), 0
 		if err := probe.Validate(now); err != nil {
-			return nil, problem.From(err)
+			return nil, fault.From(err)
 		}
 		info, err := s.Blobs.Put(ctx, content, meta.SHA256)
 		var hm *blob.HashMismatchError
 		switch {
 		case errors.As(err, &hm):
-			return nil, problem.Newf(problem.CodeHashMismatch, "the file's sha256 is %s, metadata says %s", hm.Got, hm.Want)
+			return nil, fault.Newf(fault.CodeHashMismatch, "the file's sha256 is %s, metadata says %s", hm.Got, hm.Want)
 		case errors.Is(err, blob.ErrTooLarge):
-			return nil, problem.New(problem.CodePayloadTooLarge, "the file is larger than this relay accepts")
+			return nil, fault.New(fault.CodePayloadTooLarge, "the file is larger than this relay accepts")
 		case err != nil:
-			return nil, problem.From(err)
+			return nil, fault.From(err)
 		}
 		req.SHA256, req.Size = info.SHA256, info.Size
 	} else {
 		if meta.Size == nil {
-			return nil, problem.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
+			return nil, fault.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
 		}
 		req.SHA256, req.Size = meta.SHA256, *meta.Size
 		if req.MediaType == "" {
@@ -109,11 +70,11 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 		}
 	}
 	if derived {
-		req.ID = uploadID(c.Who, meta.IdempotencyKey, req)
+		req.ID = uploadID(c.Who, c.IdempotencyKey, req)
 		meta.ID = req.ID
 	}
 	if err := req.Validate(now); err != nil {
-		return nil, problem.From(err)
+		return nil, fault.From(err)
 	}
 	t0 := time.Now()
 	w, err := s.Ledger.RegisterDocument(ctx, req)
@@ -133,7 +94,7 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta UploadMeta, content
 			return nil, fromLedger(err)
 		}
 	}
-	out := &Registered{Document: view, TxID: w.TxID, BlockNumber: w.BlockNumber}
+	out := &api.Registered{Document: view, TxID: w.TxID, BlockNumber: w.BlockNumber}
 	for _, sg := range req.Signers {
 		link, err := s.link(view, sg, now)
 		if err != nil {
@@ -160,7 +121,7 @@ func uploadID(who, key string, r model.RegisterDocumentRequest) string {
 	return "doc-" + hex.EncodeToString(h.Sum(nil))[:24]
 }
 
-func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRequest, now time.Time) (*Registered, error) {
+func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRequest, now time.Time) (*api.Registered, error) {
 	v, err := s.Ledger.GetDocument(ctx, req.ID)
 	if err != nil {
 		return nil, fromLedger(err)
@@ -170,9 +131,9 @@ func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRe
 		same = v.Signers[i].SignerSpec == req.Signers[i]
 	}
 	if !same {
-		return nil, problem.Newf(model.CodeDocumentExists, "document %s was registered by an earlier request with this Idempotency-Key but different content or metadata", req.ID)
+		return nil, fault.Newf(model.CodeDocumentExists, "document %s was registered by an earlier request with this Idempotency-Key but different content or metadata", req.ID)
 	}
-	out := &Registered{Document: v, TxID: v.CreatedTxID, Replayed: true}
+	out := &api.Registered{Document: v, TxID: v.CreatedTxID, Replayed: true}
 	if b, err := s.Ledger.BlockOfTx(ctx, v.CreatedTxID); err == nil {
 		out.BlockNumber = b
 	}
@@ -186,12 +147,12 @@ func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRe
 	return out, nil
 }
 
-func (s *Service) link(d *model.DocumentView, sg model.SignerSpec, now time.Time) (SigningLink, error) {
+func (s *Service) link(d *model.DocumentView, sg model.SignerSpec, now time.Time) (api.SigningLink, error) {
 	sess, err := s.Sessions.Issue(d.ID, d.SHA256, sg, d.ExpiresAt, now)
 	if err != nil {
-		return SigningLink{}, problem.From(err)
+		return api.SigningLink{}, fault.From(err)
 	}
-	return SigningLink{Signer: sg, URL: s.PublicURL + "/s/" + sess.Token, Token: sess.Token,
+	return api.SigningLink{Signer: sg, URL: s.PublicURL + "/s/" + sess.Token, Token: sess.Token,
 		QRURL:     "/v1/documents/" + url.PathEscape(d.ID) + "/qr.png?signer=" + url.QueryEscape(sg.Key()),
 		MatchCode: sess.MatchCode, ExpiresAt: sess.ExpiresAt}, nil
 }
@@ -210,7 +171,7 @@ func mediaTypeOf(ct string) string {
 // Document returns the ledger's view of a document.
 func (s *Service) Document(ctx context.Context, id string) (*model.DocumentView, error) {
 	if !model.ValidID(id) {
-		return nil, problem.Newf(model.CodeDocumentNotFound, "no document %q", clip(id))
+		return nil, fault.Newf(model.CodeDocumentNotFound, "no document %q", clip(id))
 	}
 	v, err := s.Ledger.GetDocument(ctx, id)
 	if err != nil {
@@ -227,10 +188,10 @@ func (s *Service) Content(ctx context.Context, id string) (io.ReadSeekCloser, *m
 	}
 	r, _, err := s.Blobs.Open(ctx, v.SHA256)
 	if errors.Is(err, blob.ErrNotFound) {
-		return nil, nil, problem.Newf(problem.CodeNotFound, "the content of %s is not stored at this relay", id)
+		return nil, nil, fault.Newf(fault.CodeNotFound, "the content of %s is not stored at this relay", id)
 	}
 	if err != nil {
-		return nil, nil, problem.From(err)
+		return nil, nil, fault.From(err)
 	}
 	return r, v, nil
 }
@@ -244,19 +205,19 @@ func (s *Service) SignerSession(ctx context.Context, docID, signer string) (*ses
 	for _, st := range v.Signers {
 		if st.Key() == signer {
 			if v.Status != model.StatusPending {
-				return nil, problem.Newf(model.CodeDocumentClosed, "document %s is %s", v.ID, v.Status)
+				return nil, fault.Newf(model.CodeDocumentClosed, "document %s is %s", v.ID, v.Status)
 			}
 			if st.Status != model.SignerPending {
-				return nil, problem.Newf(model.CodeAlreadySigned, "%s already %s document %s", signer, strings.ToLower(string(st.Status)), v.ID)
+				return nil, fault.Newf(model.CodeAlreadySigned, "%s already %s document %s", signer, strings.ToLower(string(st.Status)), v.ID)
 			}
 			sess, err := s.Sessions.Issue(v.ID, v.SHA256, st.SignerSpec, v.ExpiresAt, s.now())
 			if err != nil {
-				return nil, problem.From(err)
+				return nil, fault.From(err)
 			}
 			return &sess, nil
 		}
 	}
-	return nil, problem.Newf(problem.CodeNotFound, "%q is not a signer of document %s", clip(signer), v.ID)
+	return nil, fault.Newf(fault.CodeNotFound, "%q is not a signer of document %s", clip(signer), v.ID)
 }
 
 func clip(s string) string {

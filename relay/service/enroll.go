@@ -9,47 +9,18 @@ import (
 	"encoding/pem"
 	"errors"
 	"log/slog"
-	"net/http"
 	"regexp"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/problem"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fabricca"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
-// Codes of the enrollment endpoint (added to problem's).
-const (
-	CodeEnrollRefused model.Code = "ENROLL_REFUSED"  // the CA refused the id/secret (wrong, used up, unknown id): 401
-	CodeEnrollFailed  model.Code = "ENROLL_FAILED"   // the CA answered something unusable: 502
-	CodeEnrollOff     model.Code = "ENROLL_DISABLED" // this relay has no Fabric CA configured: 404
-	// CodeCSRExtensions: the CSR names subject alternative names or requests
-	// extensions (400). Fabric CA (cfssl) may copy a CSR's SANs into the
-	// certificate, so a signer could obtain an org-CA certificate valid for a
-	// host name, mail address or URI of their choosing.
-	CodeCSRExtensions model.Code = "CSR_EXTENSIONS"
-)
-
-// enrollStatus is the HTTP status of the enrollment codes, which
-// problem.Status does not know.
-var enrollStatus = map[model.Code]int{
-	CodeEnrollRefused: http.StatusUnauthorized,
-	CodeEnrollFailed:  http.StatusBadGateway,
-	CodeEnrollOff:     http.StatusNotFound,
-	CodeCSRExtensions: http.StatusBadRequest,
-}
-
-func enrollProblem(code model.Code, detail string) *problem.Problem {
-	p := problem.New(code, detail)
-	if st, ok := enrollStatus[code]; ok {
-		p.Status, p.Title = st, http.StatusText(st)
-	}
-	return p
-}
-
-// CSREnroller is the org's Fabric CA as seen by the relay (enroll.Enroller).
+// CSREnroller is the org's Fabric CA as seen by the relay (fabricca.Enroller).
 type CSREnroller interface {
-	EnrollCSR(ctx context.Context, id, secret string, csrPEM []byte) (*enroll.Issued, error)
+	EnrollCSR(ctx context.Context, id, secret string, csrPEM []byte) (*fabricca.Issued, error)
 }
 
 // Enrollment forwards certificate signing requests from browsers to the
@@ -62,73 +33,59 @@ type Enrollment struct {
 	Log   *slog.Logger
 }
 
-// EnrollRequest is the body of POST /v1/enroll.
-type EnrollRequest struct {
-	EnrollmentID string `json:"enrollmentId"`
-	Secret       string `json:"secret"`
-	CSRPEM       string `json:"csrPem"`
-}
-
-// EnrollResult is its answer: the signer's certificate followed by the CA's
-// intermediates (never the root), as the scan callback's certChainPem wants.
-type EnrollResult struct {
-	MSPID        string `json:"mspId"`
-	CertChainPEM string `json:"certChainPem"`
-}
-
 // enrollIDRE is what the relay accepts as an enrollment id: the CN of the
 // certificate and the signer id on the ledger (model's signer id rule is
 // checked again by the chaincode when the id is used).
 var enrollIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$`)
 
-// Validate checks the request before anything reaches the CA.
-func (r EnrollRequest) Validate() (*x509.CertificateRequest, error) {
+// validateEnroll checks the request before anything reaches the CA.
+func validateEnroll(r api.EnrollRequest) (*x509.CertificateRequest, error) {
 	switch {
 	case r.EnrollmentID == "":
-		return nil, problem.New(model.CodeInvalidField, "enrollmentId is required")
+		return nil, fault.New(model.CodeInvalidField, "enrollmentId is required")
 	case !enrollIDRE.MatchString(r.EnrollmentID):
-		return nil, problem.New(model.CodeInvalidField, "enrollmentId must be 1-128 characters: letters, digits and . _ @ + - (not first)")
+		return nil, fault.New(model.CodeInvalidField, "enrollmentId must be 1-128 characters: letters, digits and . _ @ + - (not first)")
 	case r.Secret == "":
-		return nil, problem.New(model.CodeInvalidField, "secret is required")
+		return nil, fault.New(model.CodeInvalidField, "secret is required")
 	case len(r.Secret) > 256:
-		return nil, problem.New(model.CodeInvalidField, "secret is longer than 256 characters")
+		return nil, fault.New(model.CodeInvalidField, "secret is longer than 256 characters")
 	case len(r.CSRPEM) > 8<<10:
-		return nil, problem.New(model.CodeInvalidField, "csrPem is longer than 8 KiB")
+		return nil, fault.New(model.CodeInvalidField, "csrPem is longer than 8 KiB")
 	}
 	blk, rest := pem.Decode([]byte(r.CSRPEM))
 	if blk == nil || blk.Type != "CERTIFICATE REQUEST" || len(bytes.TrimSpace(rest)) != 0 {
-		return nil, problem.New(model.CodeInvalidField, "csrPem must hold exactly one PEM CERTIFICATE REQUEST")
+		return nil, fault.New(model.CodeInvalidField, "csrPem must hold exactly one PEM CERTIFICATE REQUEST")
 	}
 	csr, err := x509.ParseCertificateRequest(blk.Bytes)
 	if err != nil {
-		return nil, problem.New(model.CodeInvalidField, "csrPem is not a PKCS#10 request: "+err.Error())
+		return nil, fault.New(model.CodeInvalidField, "csrPem is not a PKCS#10 certificate request").WithCause(err)
 	}
 	if err := csr.CheckSignature(); err != nil {
-		return nil, problem.New(model.CodeInvalidField, "csrPem is not signed by its own key: "+err.Error())
+		return nil, fault.New(model.CodeInvalidField, "csrPem is not signed by its own key").WithCause(err)
 	}
 	if pub, ok := csr.PublicKey.(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
-		return nil, problem.New(model.CodeInvalidField, "csrPem must hold an ECDSA P-256 public key")
+		return nil, fault.New(model.CodeInvalidField, "csrPem must hold an ECDSA P-256 public key")
 	}
 	if len(csr.DNSNames)+len(csr.EmailAddresses)+len(csr.IPAddresses)+len(csr.URIs) > 0 {
-		return nil, enrollProblem(CodeCSRExtensions, "csrPem must not name subject alternative names (DNS, email, IP or URI): the certificate is for the enrollment id alone")
+		return nil, fault.New(fault.CodeCSRExtensions, "csrPem must not name subject alternative names (DNS, email, IP or URI): the certificate is for the enrollment id alone")
 	}
 	if len(csr.Extensions) > 0 {
-		return nil, enrollProblem(CodeCSRExtensions, "csrPem must not request extensions (found "+csr.Extensions[0].Id.String()+"): the CA decides them")
+		return nil, fault.New(fault.CodeCSRExtensions, "csrPem must not request extensions (found "+csr.Extensions[0].Id.String()+"): the CA decides them")
 	}
 	if csr.Subject.CommonName != r.EnrollmentID {
-		return nil, problem.Newf(model.CodeInvalidField, "csrPem's subject CN is %q, not the enrollmentId %q", csr.Subject.CommonName, r.EnrollmentID)
+		return nil, fault.Newf(model.CodeInvalidField, "csrPem's subject CN is %q, not the enrollmentId %q", csr.Subject.CommonName, r.EnrollmentID)
 	}
 	// The CA fills O, OU and the rest of the name; whatever the CSR names it
 	// may copy (an Org1 signer certificate saying O=Org2MSP).
 	if len(csr.Subject.Names) != 1 {
-		return nil, enrollProblem(CodeCSRExtensions, "csrPem's subject must be CN=<enrollmentId> alone: the CA decides the rest of the name")
+		return nil, fault.New(fault.CodeCSRExtensions, "csrPem's subject must be CN=<enrollmentId> alone: the CA decides the rest of the name")
 	}
 	return csr, nil
 }
 
 // Enroll validates the CSR, has the CA issue the certificate and returns the
 // chain. Nothing is stored by the relay.
-func (e *Enrollment) Enroll(ctx context.Context, c Caller, req EnrollRequest) (*EnrollResult, error) {
+func (e *Enrollment) Enroll(ctx context.Context, c Caller, req api.EnrollRequest) (*api.EnrollResult, error) {
 	start := time.Now()
 	res, err := e.enroll(ctx, req)
 	log := slog.Default()
@@ -145,11 +102,11 @@ func (e *Enrollment) Enroll(ctx context.Context, c Caller, req EnrollRequest) (*
 	return res, err
 }
 
-func (e *Enrollment) enroll(ctx context.Context, req EnrollRequest) (*EnrollResult, error) {
+func (e *Enrollment) enroll(ctx context.Context, req api.EnrollRequest) (*api.EnrollResult, error) {
 	if e == nil || e.CA == nil {
-		return nil, enrollProblem(CodeEnrollOff, "this relay does not enroll signers (no Fabric CA configured)")
+		return nil, fault.New(fault.CodeEnrollOff, "this relay does not enroll signers (no Fabric CA configured)")
 	}
-	if _, err := req.Validate(); err != nil {
+	if _, err := validateEnroll(req); err != nil {
 		return nil, err
 	}
 	issued, err := e.CA.EnrollCSR(ctx, req.EnrollmentID, req.Secret, []byte(req.CSRPEM))
@@ -158,7 +115,7 @@ func (e *Enrollment) enroll(ctx context.Context, req EnrollRequest) (*EnrollResu
 	}
 	chain := append([]byte{}, issued.CertPEM...)
 	chain = append(chain, intermediatesPEM(issued.ChainPEM)...)
-	return &EnrollResult{MSPID: e.MSPID, CertChainPEM: string(chain)}, nil
+	return &api.EnrollResult{MSPID: e.MSPID, CertChainPEM: string(chain)}, nil
 }
 
 // enrollError maps what the CA said to a stable code. Fabric CA answers a
@@ -166,21 +123,21 @@ func (e *Enrollment) enroll(ctx context.Context, req EnrollRequest) (*EnrollResu
 // with 401 "Authentication failure" (code 20), so the relay cannot tell them
 // apart either, and would not say which if it could.
 func enrollError(err error) error {
-	var ce *enroll.Error
-	var me *enroll.MismatchError
+	var ce *fabricca.Error
+	var me *fabricca.MismatchError
 	switch {
-	case errors.As(err, &ce) && (ce.Status == http.StatusUnauthorized || ce.Status == http.StatusForbidden):
-		return enrollProblem(CodeEnrollRefused, "the CA refused this enrollment id and secret: wrong, unknown, or already used").WithCause(err)
-	case errors.As(err, &ce) && ce.Status == http.StatusBadRequest:
-		return problem.New(model.CodeInvalidField, "the CA refused the certificate request").WithCause(err)
+	case errors.As(err, &ce) && ce.Refused():
+		return fault.New(fault.CodeEnrollRefused, "the CA refused this enrollment id and secret: wrong, unknown, or already used").WithCause(err)
+	case errors.As(err, &ce) && ce.BadRequest():
+		return fault.New(model.CodeInvalidField, "the CA refused the certificate request").WithCause(err)
 	case errors.As(err, &ce), errors.As(err, &me):
-		return enrollProblem(CodeEnrollFailed, "the CA's answer was unusable; nothing was issued to this device").WithCause(err)
+		return fault.New(fault.CodeEnrollFailed, "the CA's answer was unusable; nothing was issued to this device").WithCause(err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		p := problem.New(problem.CodeUnavailable, "the CA did not answer in time; retry").WithCause(err)
+		p := fault.New(fault.CodeUnavailable, "the CA did not answer in time; retry").WithCause(err)
 		p.RetryAfter = 2
 		return p
 	default:
-		p := problem.New(problem.CodeUnavailable, "the CA cannot be reached now; retry").WithCause(err)
+		p := fault.New(fault.CodeUnavailable, "the CA cannot be reached now; retry").WithCause(err)
 		p.RetryAfter = 5
 		return p
 	}

@@ -4,8 +4,8 @@ import (
 	"errors"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
 // fromLedger turns a ledger error into a problem: rejections keep the
@@ -16,13 +16,13 @@ func fromLedger(err error) error {
 	}
 	var le *ledger.Error
 	if !errors.As(err, &le) {
-		return problem.From(err)
+		return fault.From(err)
 	}
 	switch {
 	case errors.Is(err, ledger.ErrRejected):
 		var me *model.Error
 		errors.As(err, &me)
-		p := problem.New(le.Code, me.Message).WithCause(err)
+		p := fault.New(le.Code, me.Message).WithCause(err)
 		p.TxID = le.TxID
 		return p
 	case errors.Is(err, ledger.ErrInvalidated) && le.ValidationCode == "DUPLICATE_TXID", le.Submitted:
@@ -31,22 +31,22 @@ func fromLedger(err error) error {
 		// the same envelope on another peer, so an earlier copy of this very
 		// transaction may be the one recorded. The nonce / document id make a
 		// retry safe.
-		p := problem.New(problem.CodeUnavailable, "the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)").WithCause(err)
+		p := fault.New(fault.CodeUnavailable, "the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)").WithCause(err)
 		p.TxID = le.TxID
 		p.RetryAfter = 2
 		return p
 	case errors.Is(err, ledger.ErrInvalidated) && retryable(le.ValidationCode):
-		p := problem.Newf(problem.CodeUnavailable, "the transaction was invalidated at commit (%s) by concurrent writes; nothing was recorded, retry", le.ValidationCode).WithCause(err)
+		p := fault.Newf(fault.CodeUnavailable, "the transaction was invalidated at commit (%s) by concurrent writes; nothing was recorded, retry", le.ValidationCode).WithCause(err)
 		p.TxID = le.TxID
 		p.RetryAfter = 1
 		return p
 	case errors.Is(err, ledger.ErrInvalidated):
 		// Permanent: the same transaction would be invalidated again.
-		p := problem.Newf(problem.CodeNotCommitted, "the transaction was invalidated at commit (%s); nothing was recorded and retrying will not help", le.ValidationCode).WithCause(err)
+		p := fault.Newf(fault.CodeNotCommitted, "the transaction was invalidated at commit (%s); nothing was recorded and retrying will not help", le.ValidationCode).WithCause(err)
 		p.TxID = le.TxID
 		return p
 	default:
-		p := problem.New(problem.CodeUnavailable, "the network cannot take the transaction now; nothing was recorded, retry").WithCause(err)
+		p := fault.New(fault.CodeUnavailable, "the network cannot take the transaction now; nothing was recorded, retry").WithCause(err)
 		p.TxID = le.TxID
 		p.RetryAfter = 2
 		return p
@@ -64,7 +64,7 @@ func retryable(validationCode string) bool {
 }
 
 func codeOf(err error) model.Code {
-	var p *problem.Problem
+	var p *fault.Error
 	if errors.As(err, &p) {
 		return p.Code
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/problem"
 )
@@ -31,12 +32,12 @@ func TestLedgerFailuresBecomeProblemsThatSayWhetherToRetry(t *testing.T) {
 			"the transaction was invalidated at commit (ENDORSEMENT_POLICY_FAILURE); nothing was recorded and retrying will not help", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var p *problem.Problem
+			var p *fault.Error
 			if !errors.As(fromLedger(tc.err), &p) {
 				t.Fatal("not a problem")
 			}
-			if p.Status != tc.status || string(p.Code) != tc.code || p.Detail != tc.detail || p.RetryAfter != tc.retry || p.TxID != "tx1" {
-				t.Fatalf("%d %s %q retry %d tx %q", p.Status, p.Code, p.Detail, p.RetryAfter, p.TxID)
+			if problem.Status(p.Code) != tc.status || string(p.Code) != tc.code || p.Detail != tc.detail || p.RetryAfter != tc.retry || p.TxID != "tx1" {
+				t.Fatalf("%d %s %q retry %d tx %q", problem.Status(p.Code), p.Code, p.Detail, p.RetryAfter, p.TxID)
 			}
 		})
 	}

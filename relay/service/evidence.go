@@ -3,23 +3,9 @@ package service
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/qrsign/qrsign/relay/evidence"
-	"github.com/qrsign/qrsign/relay/problem"
-)
-
-// Codes of the evidence endpoint.
-const (
-	// CodeEvidenceIncomplete: the ledger's answers do not make a consistent
-	// bundle (an event its transaction did not write, a CA never
-	// registered); 502, the relay's peer is the problem.
-	CodeEvidenceIncomplete = "EVIDENCE_INCOMPLETE"
-	// CodeEvidenceUnsupported: this relay's ledger cannot read blocks; 501.
-	CodeEvidenceUnsupported = "EVIDENCE_UNSUPPORTED"
-	// CodeEvidenceTooLarge: the document's bundle would exceed
-	// MaxEvidenceEvents events or MaxEvidenceBytes bytes of blocks; 422.
-	CodeEvidenceTooLarge = "EVIDENCE_TOO_LARGE"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 // Caps of one evidence bundle: each block costs a qscc read and is carried
@@ -46,21 +32,15 @@ func (s *Service) EvidenceWith(ctx context.Context, id string, onBlock func()) (
 	}
 	src, ok := s.Ledger.(evidence.Source)
 	if !ok {
-		p := problem.New(CodeEvidenceUnsupported, "this relay's ledger connection cannot read blocks")
-		p.Status, p.Title = http.StatusNotImplemented, http.StatusText(http.StatusNotImplemented)
-		return nil, nil, p
+		return nil, nil, fault.New(fault.CodeEvidenceUnsupported, "this relay's ledger connection cannot read blocks")
 	}
 	b, st, err := evidence.BuildWith(ctx, src, id, evidence.Options{MaxEvents: MaxEvidenceEvents, MaxBytes: MaxEvidenceBytes,
 		OnBlock: onBlock})
 	if errors.Is(err, evidence.ErrTooLarge) {
-		p := problem.New(CodeEvidenceTooLarge, err.Error()).WithCause(err)
-		p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
-		return nil, nil, p
+		return nil, nil, fault.New(fault.CodeEvidenceTooLarge, err.Error()).WithCause(err)
 	}
 	if errors.Is(err, evidence.ErrIncomplete) {
-		p := problem.New(CodeEvidenceIncomplete, err.Error()).WithCause(err)
-		p.Status, p.Title = http.StatusBadGateway, http.StatusText(http.StatusBadGateway)
-		return nil, nil, p
+		return nil, nil, fault.New(fault.CodeEvidenceIncomplete, err.Error()).WithCause(err)
 	}
 	if err != nil {
 		return nil, st, fromLedger(err)

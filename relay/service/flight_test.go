@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 func TestFlightSharesOnlySuccessAWaiterOfAFailedLeaderRunsItsOwnAttempt(t *testing.T) {
@@ -14,7 +16,7 @@ func TestFlightSharesOnlySuccessAWaiterOfAFailedLeaderRunsItsOwnAttempt(t *testi
 	var leaderErr error
 	go func() {
 		defer wg.Done()
-		_, leaderErr, _ = f.do("n", func() (*ScanResult, error) {
+		_, leaderErr, _ = f.do("n", func() (*api.CallbackResult, error) {
 			close(started)
 			<-release
 			return nil, errors.New("garbage signature")
@@ -22,11 +24,11 @@ func TestFlightSharesOnlySuccessAWaiterOfAFailedLeaderRunsItsOwnAttempt(t *testi
 	}()
 	<-started
 	done := make(chan struct{})
-	var got *ScanResult
+	var got *api.CallbackResult
 	var err error
 	go func() {
 		defer close(done)
-		got, err, _ = f.do("n", func() (*ScanResult, error) { return &ScanResult{TxID: "real"}, nil })
+		got, err, _ = f.do("n", func() (*api.CallbackResult, error) { return &api.CallbackResult{TxID: "real"}, nil })
 	}()
 	close(release)
 	wg.Wait()
@@ -39,11 +41,15 @@ func TestFlightSharesOnlySuccessAWaiterOfAFailedLeaderRunsItsOwnAttempt(t *testi
 func TestFlightSharesASuccess(t *testing.T) {
 	var f flight
 	started, release := make(chan struct{}), make(chan struct{})
-	go f.do("n", func() (*ScanResult, error) { close(started); <-release; return &ScanResult{TxID: "first"}, nil })
+	go f.do("n", func() (*api.CallbackResult, error) {
+		close(started)
+		<-release
+		return &api.CallbackResult{TxID: "first"}, nil
+	})
 	<-started
 	close(release)
 	// Whether this call waited or came after, it must not fail.
-	got, err, _ := f.do("n", func() (*ScanResult, error) { return &ScanResult{TxID: "second"}, nil })
+	got, err, _ := f.do("n", func() (*api.CallbackResult, error) { return &api.CallbackResult{TxID: "second"}, nil })
 	if err != nil || got == nil {
 		t.Fatalf("%+v %v", got, err)
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
 // MaxLookupMatches bounds the documents one public lookup answers with: each
@@ -105,13 +105,13 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 		}
 	}
 	if given != 1 {
-		return nil, problem.New(model.CodeInvalidField, "give exactly one of sha256, txId or doc")
+		return nil, fault.New(model.CodeInvalidField, "give exactly one of sha256, txId or doc")
 	}
 	if p.Cursor != "" && p.SHA256 == "" {
-		return nil, problem.New(model.CodeInvalidField, "cursor continues only a sha256 lookup")
+		return nil, fault.New(model.CodeInvalidField, "cursor continues only a sha256 lookup")
 	}
 	if len(p.Cursor) > 512 {
-		return nil, problem.New(model.CodeInvalidField, "cursor is too long")
+		return nil, fault.New(model.CodeInvalidField, "cursor is too long")
 	}
 	out := &Lookup{Channel: s.Channel, Matches: []LookupMatch{}, View: ViewFull, LedgerCalls: 1}
 	var docs []model.DocumentView
@@ -120,7 +120,7 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 	case p.SHA256 != "":
 		h := strings.ToLower(p.SHA256)
 		if !model.ValidSHA256(h) {
-			return nil, problem.Newf(model.CodeInvalidField, "sha256 must be 64 hex characters, not %q", clip(p.SHA256))
+			return nil, fault.Newf(model.CodeInvalidField, "sha256 must be 64 hex characters, not %q", clip(p.SHA256))
 		}
 		out.By, out.Value = "sha256", h
 		// Cursors are sealed (session.SealCursor): the ledger's bookmark names
@@ -129,7 +129,7 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 		if p.Cursor != "" {
 			var err error
 			if bookmark, err = s.Sessions.OpenCursor("sha256:"+h, p.Cursor); err != nil {
-				return nil, problem.New(model.CodeInvalidField, "cursor was not issued by this relay for this sha256")
+				return nil, fault.New(model.CodeInvalidField, "cursor was not issued by this relay for this sha256")
 			}
 		}
 		page, err := s.Ledger.List(ctx, ledger.ListByHash, model.ListQuery{SHA256: h, PageSize: MaxLookupMatches, Bookmark: bookmark})
@@ -137,13 +137,13 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 			return nil, fromLedger(err)
 		}
 		if len(page.Records) == 0 && p.Cursor == "" {
-			return nil, problem.Newf(model.CodeDocumentNotFound, "no document on this ledger has SHA-256 %s", h)
+			return nil, fault.Newf(model.CodeDocumentNotFound, "no document on this ledger has SHA-256 %s", h)
 		}
 		docs, out.NextCursor, out.More = page.Records, s.Sessions.SealCursor("sha256:"+h, page.Bookmark), page.Bookmark != ""
 	case p.TxID != "":
 		txID = strings.ToLower(p.TxID)
 		if !model.ValidSHA256(txID) { // a Fabric tx id is the hex SHA-256 of nonce and creator
-			return nil, problem.Newf(model.CodeInvalidField, "txId must be a Fabric transaction id (64 hex characters), not %q", clip(p.TxID))
+			return nil, fault.Newf(model.CodeInvalidField, "txId must be a Fabric transaction id (64 hex characters), not %q", clip(p.TxID))
 		}
 		out.By, out.Value = "txId", txID
 		page, err := s.Ledger.ListByTx(ctx, txID)
@@ -151,7 +151,7 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 			return nil, fromLedger(err)
 		}
 		if len(page.Records) == 0 {
-			return nil, problem.Newf(model.CodeDocumentNotFound, "transaction %s wrote no document event on this ledger", txID)
+			return nil, fault.Newf(model.CodeDocumentNotFound, "transaction %s wrote no document event on this ledger", txID)
 		}
 		docs = page.Records
 		if len(docs) > MaxLookupMatches {
@@ -159,7 +159,7 @@ func (s *Service) Lookup(ctx context.Context, p LookupParams) (*Lookup, error) {
 		}
 	default:
 		if !model.ValidID(p.DocumentID) {
-			return nil, problem.Newf(model.CodeInvalidField, "document id %q is not valid", clip(p.DocumentID))
+			return nil, fault.Newf(model.CodeInvalidField, "document id %q is not valid", clip(p.DocumentID))
 		}
 		out.By, out.Value = "doc", p.DocumentID
 		v, err := s.Ledger.GetDocument(ctx, p.DocumentID)

@@ -3,30 +3,13 @@ package service
 import (
 	"context"
 
-	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 )
-
-// ProvenanceEvent is one ledger event and where it was committed.
-type ProvenanceEvent struct {
-	Event          model.Event `json:"event"`
-	BlockNumber    uint64      `json:"blockNumber"`
-	ValidationCode string      `json:"validationCode"`
-	SubmitterMSP   string      `json:"submitterMsp"`
-	SignerSubject  string      `json:"signerSubject,omitempty"`
-}
-
-// Provenance is a document and its full, committed history.
-type Provenance struct {
-	DocumentID string              `json:"documentId"`
-	Channel    string              `json:"channel"`
-	Document   *model.DocumentView `json:"document"`
-	Events     []ProvenanceEvent   `json:"events"`
-}
 
 // Provenance returns the document's events with their blocks. Events exist
 // on the ledger only for valid transactions, so each is VALID; its block
 // comes from the commit status the relay saw or from qscc.
-func (s *Service) Provenance(ctx context.Context, id string) (*Provenance, error) {
+func (s *Service) Provenance(ctx context.Context, id string) (*api.Provenance, error) {
 	v, err := s.Document(ctx, id)
 	if err != nil {
 		return nil, err
@@ -35,7 +18,7 @@ func (s *Service) Provenance(ctx context.Context, id string) (*Provenance, error
 	if err != nil {
 		return nil, fromLedger(err)
 	}
-	out := &Provenance{DocumentID: id, Channel: s.Channel, Document: v, Events: []ProvenanceEvent{}}
+	out := &api.Provenance{DocumentID: id, Channel: s.Channel, Document: v, Events: []api.ProvenanceEvent{}}
 	blocks := map[string]uint64{}
 	for _, ev := range h.Events {
 		b, ok := blocks[ev.TxID]
@@ -45,7 +28,7 @@ func (s *Service) Provenance(ctx context.Context, id string) (*Provenance, error
 			}
 			blocks[ev.TxID] = b
 		}
-		pe := ProvenanceEvent{Event: ev, BlockNumber: b, ValidationCode: "VALID", SubmitterMSP: ev.CreatorMSP}
+		pe := api.ProvenanceEvent{Event: ev, BlockNumber: b, ValidationCode: "VALID", SubmitterMSP: ev.CreatorMSP}
 		switch {
 		case ev.Signature != nil:
 			pe.SignerSubject = ev.Signature.CertSubject

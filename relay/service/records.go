@@ -6,8 +6,9 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 )
 
 // Page sizes of the list endpoints.
@@ -28,12 +29,6 @@ type ListParams struct {
 	Limit    string
 }
 
-// RecordsPage is one page of a list endpoint.
-type RecordsPage struct {
-	Records    []model.DocumentView `json:"records"`
-	NextCursor string               `json:"nextCursor,omitempty"` // empty on the last page
-}
-
 // ListQuery validates p and builds the chaincode query (400 INVALID_FIELD naming the parameter).
 func ListQuery(p ListParams) (model.ListQuery, error) {
 	q := model.ListQuery{DocType: p.Type, Tag: p.Tag, Bookmark: p.Cursor, PageSize: DefaultPageSize}
@@ -46,32 +41,32 @@ func ListQuery(p ListParams) (model.ListQuery, error) {
 		}
 		tm, err := time.Parse(time.RFC3339, t.v)
 		if err != nil {
-			return q, problem.Newf(model.CodeInvalidField, "%s must be an RFC 3339 time, e.g. 2026-11-24T00:00:00Z", t.name)
+			return q, fault.Newf(model.CodeInvalidField, "%s must be an RFC 3339 time, e.g. 2026-11-24T00:00:00Z", t.name)
 		}
 		tm = tm.UTC()
 		*t.dst = &tm
 	}
 	if q.From != nil && q.To != nil && !q.From.Before(*q.To) {
-		return q, problem.New(model.CodeInvalidField, "from must be before to")
+		return q, fault.New(model.CodeInvalidField, "from must be before to")
 	}
 	if p.Status != "" {
 		switch st := model.Status(strings.ToUpper(p.Status)); st {
 		case model.StatusPending, model.StatusCompleted, model.StatusDeclined, model.StatusVoided, model.StatusExpired:
 			q.Status = st
 		default:
-			return q, problem.Newf(model.CodeInvalidField, "status must be one of PENDING, COMPLETED, DECLINED, VOIDED, EXPIRED, not %q", clip(p.Status))
+			return q, fault.Newf(model.CodeInvalidField, "status must be one of PENDING, COMPLETED, DECLINED, VOIDED, EXPIRED, not %q", clip(p.Status))
 		}
 	}
 	if p.Tag != "" && !model.ValidTag(p.Tag) {
-		return q, problem.Newf(model.CodeInvalidField, "tag %q is not a valid tag", clip(p.Tag))
+		return q, fault.Newf(model.CodeInvalidField, "tag %q is not a valid tag", clip(p.Tag))
 	}
 	if len(p.Cursor) > 4096 {
-		return q, problem.New(model.CodeInvalidField, "cursor is too long")
+		return q, fault.New(model.CodeInvalidField, "cursor is too long")
 	}
 	if p.Limit != "" {
 		n, ok := atoi(p.Limit)
 		if !ok || n < 1 || n > MaxPageSize {
-			return q, problem.Newf(model.CodeInvalidField, "limit must be an integer 1..%d", MaxPageSize)
+			return q, fault.Newf(model.CodeInvalidField, "limit must be an integer 1..%d", MaxPageSize)
 		}
 		q.PageSize = n
 	}
@@ -93,32 +88,32 @@ func atoi(s string) (int, bool) {
 }
 
 // Records runs one page of a list query.
-func (s *Service) Records(ctx context.Context, fn ledger.ListFunc, q model.ListQuery) (*RecordsPage, error) {
+func (s *Service) Records(ctx context.Context, fn ledger.ListFunc, q model.ListQuery) (*api.RecordsPage, error) {
 	switch fn {
 	case ledger.ListBySigner, ledger.ListPending:
 		if !model.ValidID(q.MSPID) {
-			return nil, problem.Newf(model.CodeInvalidField, "mspId %q is not valid", clip(q.MSPID))
+			return nil, fault.Newf(model.CodeInvalidField, "mspId %q is not valid", clip(q.MSPID))
 		}
 		if !model.ValidSignerID(q.SignerID) {
-			return nil, problem.Newf(model.CodeInvalidField, "signer id %q is not valid", clip(q.SignerID))
+			return nil, fault.Newf(model.CodeInvalidField, "signer id %q is not valid", clip(q.SignerID))
 		}
 	case ledger.ListByOwner:
 		if !model.ValidID(q.MSPID) {
-			return nil, problem.Newf(model.CodeInvalidField, "mspId %q is not valid", clip(q.MSPID))
+			return nil, fault.Newf(model.CodeInvalidField, "mspId %q is not valid", clip(q.MSPID))
 		}
 		if !model.ValidSignerID(q.Owner) {
-			return nil, problem.Newf(model.CodeInvalidField, "owner %q is not valid", clip(q.Owner))
+			return nil, fault.Newf(model.CodeInvalidField, "owner %q is not valid", clip(q.Owner))
 		}
 	case ledger.ListByTag:
 		if !model.ValidTag(q.Tag) {
-			return nil, problem.Newf(model.CodeInvalidField, "tag %q is not a valid tag", clip(q.Tag))
+			return nil, fault.Newf(model.CodeInvalidField, "tag %q is not a valid tag", clip(q.Tag))
 		}
 	}
 	p, err := s.Ledger.List(ctx, fn, q)
 	if err != nil {
 		return nil, fromLedger(err)
 	}
-	out := &RecordsPage{Records: p.Records, NextCursor: p.Bookmark}
+	out := &api.RecordsPage{Records: p.Records, NextCursor: p.Bookmark}
 	if out.Records == nil {
 		out.Records = []model.DocumentView{}
 	}

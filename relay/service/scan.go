@@ -9,54 +9,12 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
-	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/session"
 	"github.com/qrsign/qrsign/relay/token"
 )
-
-// SessionInfo is the answer of GET /v1/sessions/{token}.
-type SessionInfo struct {
-	Token          string           `json:"token"`
-	DocumentID     string           `json:"documentId"`
-	Title          string           `json:"title"`
-	SHA256         string           `json:"sha256"`
-	Size           int64            `json:"size"`
-	MediaType      string           `json:"mediaType"`
-	ContentURL     string           `json:"contentUrl"`
-	Signer         model.SignerSpec `json:"signer"`
-	Nonce          string           `json:"nonce"`
-	Channel        string           `json:"channel"`
-	ExpiresAt      time.Time        `json:"expiresAt"`
-	MatchCode      string           `json:"matchCode"`
-	CallbackURL    string           `json:"callbackUrl"`
-	DocumentStatus model.Status     `json:"documentStatus"`
-	// Batch is set for a batch session token (action batch-sign or batch-decline).
-	Batch *BatchSession `json:"batch,omitempty"`
-}
-
-// ScanRequest is the body of POST /v1/callbacks/scan.
-type ScanRequest struct {
-	Token        string          `json:"token"`
-	Action       string          `json:"action"` // sign | decline | batch-sign | batch-decline
-	CertChainPEM string          `json:"certChainPem"`
-	Signature    string          `json:"signature"` // standard base64
-	Algorithm    model.Algorithm `json:"algorithm"`
-	Reason       string          `json:"reason,omitempty"`
-}
-
-// ScanResult is the answer of a scan callback.
-type ScanResult struct {
-	TxID           string          `json:"txId"`
-	BlockNumber    uint64          `json:"blockNumber"`
-	ValidationCode string          `json:"validationCode"`
-	DocumentID     string          `json:"documentId"`
-	EventType      model.EventType `json:"eventType"`
-	DocumentStatus model.Status    `json:"documentStatus"`
-	Replayed       bool            `json:"replayed"`
-	// Documents are the documents a batch-sign signed (or a batch-decline declined).
-	Documents []string `json:"documents,omitempty"`
-}
 
 // VerifyToken checks a session token: 401 TOKEN_INVALID when malformed or
 // forged, 410 TOKEN_EXPIRED when past its expiry.
@@ -64,16 +22,16 @@ func (s *Service) VerifyToken(tok string) (token.Claims, error) {
 	c, err := s.Sessions.Verify(tok, s.now())
 	switch {
 	case errors.Is(err, token.ErrExpired):
-		return c, problem.Newf(problem.CodeTokenExpired, "the signing session expired at %s; ask for a new QR code",
+		return c, fault.Newf(fault.CodeTokenExpired, "the signing session expired at %s; ask for a new QR code",
 			time.Unix(c.Expiry, 0).UTC().Format(time.RFC3339))
 	case err != nil:
-		return c, problem.New(problem.CodeTokenInvalid, "the signing session token is not valid").WithCause(err)
+		return c, fault.New(fault.CodeTokenInvalid, "the signing session token is not valid").WithCause(err)
 	}
 	return c, nil
 }
 
 // Session describes the session a token grants.
-func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error) {
+func (s *Service) Session(ctx context.Context, tok string) (*api.Session, error) {
 	c, err := s.VerifyToken(tok)
 	if err != nil {
 		return nil, err
@@ -86,14 +44,14 @@ func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error)
 		return nil, err
 	}
 	if v.SHA256 != c.SHA256 {
-		return nil, problem.New(problem.CodeTokenInvalid, "the token does not match the registered document")
+		return nil, fault.New(fault.CodeTokenInvalid, "the token does not match the registered document")
 	}
 	nr, err := s.Ledger.GetNonce(ctx, c.Nonce)
 	if err != nil {
 		return nil, fromLedger(err)
 	}
 	if nr.Used {
-		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
+		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
 	}
 	st := v.EffectiveStatus
 	if st == "" {
@@ -105,7 +63,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error)
 			signer = sg.SignerSpec
 		}
 	}
-	return &SessionInfo{Token: tok, DocumentID: v.ID, Title: v.Title, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
+	return &api.Session{Token: tok, DocumentID: v.ID, Title: v.Title, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
 		ContentURL: s.PublicURL + "/v1/documents/" + v.ID + "/content?token=" + tok, Signer: signer, Nonce: c.Nonce,
 		Channel: s.Channel, ExpiresAt: time.Unix(c.Expiry, 0).UTC(), MatchCode: session.MatchCode(tok),
 		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: st}, nil
@@ -115,7 +73,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*SessionInfo, error)
 // DeclineSignature. It is idempotent per nonce: a retry after success gets
 // the first result with Replayed set, concurrent duplicates share one
 // submission, and nothing is recorded twice.
-func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *ScanResult, err error) {
+func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (res *api.CallbackResult, err error) {
 	started := time.Now()
 	claims, err := s.VerifyToken(req.Token)
 	op := "scan"
@@ -143,25 +101,25 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 	switch req.Action {
 	case "sign":
 		if req.Reason != "" {
-			return nil, problem.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
+			return nil, fault.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
 		}
 	case "decline":
 		want, purpose = model.EventSignatureDeclined, payload.PurposeDecline
 	case "batch-sign":
 		if req.Reason != "" {
-			return nil, problem.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
+			return nil, fault.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
 		}
 		purpose = payload.PurposeBatchSign
 	case "batch-decline":
 		want, purpose = model.EventSignatureDeclined, payload.PurposeBatchDecline
 	default:
-		return nil, problem.Newf(model.CodeInvalidField, "action must be sign, decline, batch-sign or batch-decline, not %q", clip(req.Action))
+		return nil, fault.Newf(model.CodeInvalidField, "action must be sign, decline, batch-sign or batch-decline, not %q", clip(req.Action))
 	}
 	if r := s.recalledResult(claims.Nonce); r != nil {
 		return s.replayOf(r, claims.DocID, want)
 	}
 	var shared bool
-	res, err, shared = s.flight.do(claims.Nonce, func() (*ScanResult, error) {
+	res, err, shared = s.flight.do(claims.Nonce, func() (*api.CallbackResult, error) {
 		if r := s.recalledResult(claims.Nonce); r != nil {
 			return s.replayOf(r, claims.DocID, want) // a duplicate finished just before
 		}
@@ -175,7 +133,7 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 	if shared && !res.Replayed {
 		// A concurrent duplicate submitted; this caller gets its result as a replay.
 		if res.DocumentID != claims.DocID || res.EventType != want {
-			return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", res.EventType, res.TxID)
+			return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", res.EventType, res.TxID)
 		}
 		out := *res
 		out.Replayed = true
@@ -185,16 +143,16 @@ func (s *Service) Scan(ctx context.Context, c Caller, req ScanRequest) (res *Sca
 }
 
 // replayOf answers a retried callback from a remembered result.
-func (s *Service) replayOf(r *ScanResult, doc string, want model.EventType) (*ScanResult, error) {
+func (s *Service) replayOf(r *api.CallbackResult, doc string, want model.EventType) (*api.CallbackResult, error) {
 	if r.DocumentID != doc || r.EventType != want {
-		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", r.EventType, r.TxID)
+		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", r.EventType, r.TxID)
 	}
 	out := *r
 	out.Replayed = true
 	return &out, nil
 }
 
-func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest, want model.EventType, purpose payload.Purpose) (*ScanResult, error) {
+func (s *Service) scan(ctx context.Context, claims token.Claims, req api.CallbackRequest, want model.EventType, purpose payload.Purpose) (*api.CallbackResult, error) {
 	if purpose.IsBatch() {
 		return s.scanBatch(ctx, claims, req, want, purpose)
 	}
@@ -225,7 +183,7 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req ScanRequest
 		}
 		return nil, fromLedger(err)
 	}
-	res := &ScanResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: claims.DocID,
+	res := &api.CallbackResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: claims.DocID,
 		EventType: want}
 	if d := w.Result.Document; d != nil {
 		res.DocumentStatus = d.Status
@@ -246,23 +204,23 @@ func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *m
 	}
 	cert := chain[0]
 	if cert.Subject.CommonName != signerID {
-		return problem.Newf(model.CodeNotASigner, "the certificate is issued to %q, but this session is for %q",
+		return fault.Newf(model.CodeNotASigner, "the certificate is issued to %q, but this session is for %q",
 			clip(cert.Subject.CommonName), signerID)
 	}
 	if err := sreq.Validate(); err != nil {
-		return problem.From(err)
+		return fault.From(err)
 	}
 	sig, err := base64.StdEncoding.Strict().DecodeString(sreq.Signature)
 	if err != nil {
-		return problem.New(model.CodeBadSignature, "signature is not standard base64")
+		return fault.New(model.CodeBadSignature, "signature is not standard base64")
 	}
 	f.SignerFingerprint = payload.Fingerprint(cert.Raw)
 	msg, err := payload.Build(f)
 	if err != nil {
-		return problem.New(model.CodeInvalidField, err.Error())
+		return fault.New(model.CodeInvalidField, err.Error())
 	}
 	if err := sigalg.Verify(sreq.Algorithm, cert.PublicKey, msg, sig); err != nil {
-		return problem.From(err)
+		return fault.From(err)
 	}
 	return s.checkOrg(ctx, mspID, chain)
 }
@@ -270,7 +228,7 @@ func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *m
 // fromNonce answers from the ledger's nonce record: the first result
 // (replayed) if the nonce was used for this document and action, 409
 // NONCE_REUSED if for something else, nil if unused.
-func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model.EventType) (*ScanResult, error) {
+func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model.EventType) (*api.CallbackResult, error) {
 	nr, err := s.Ledger.GetNonce(ctx, claims.Nonce)
 	if err != nil || !nr.Used {
 		return nil, nil
@@ -280,13 +238,13 @@ func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model
 		answered = nr.BatchID
 	}
 	if answered != claims.DocID || nr.EventType != want {
-		return nil, problem.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", nr.EventType, nr.TxID)
+		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used for %s (tx %s)", nr.EventType, nr.TxID)
 	}
 	block, err := s.Ledger.BlockOfTx(ctx, nr.TxID)
 	if err != nil {
 		return nil, fromLedger(err)
 	}
-	res := &ScanResult{TxID: nr.TxID, BlockNumber: block, ValidationCode: "VALID", DocumentID: claims.DocID, EventType: nr.EventType}
+	res := &api.CallbackResult{TxID: nr.TxID, BlockNumber: block, ValidationCode: "VALID", DocumentID: claims.DocID, EventType: nr.EventType}
 	if nr.BatchID != "" {
 		// The documents it answered are those its transaction appended to.
 		page, err := s.Ledger.ListByTx(ctx, nr.TxID)

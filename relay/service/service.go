@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/oplog"
@@ -37,14 +38,14 @@ type Service struct {
 
 	flight  flight
 	mu      sync.Mutex
-	results map[string]*ScanResult // nonce → committed result, recent only
+	results map[string]*api.CallbackResult // nonce → committed result, recent only
 	order   []string
 }
 
 // New returns a service; fields may be adjusted before use.
 func New(l ledger.Ledger, b blob.Store, s *session.Issuer, channel, publicURL string) *Service {
 	return &Service{Ledger: l, Blobs: b, Sessions: s, Channel: channel, PublicURL: publicURL,
-		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, results: map[string]*ScanResult{}}
+		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, results: map[string]*api.CallbackResult{}}
 }
 
 // Ready is nil when the chaincode answers an evaluated Ping.
@@ -54,7 +55,7 @@ func (s *Service) now() time.Time { return s.Now().UTC() }
 
 // rememberResult keeps the last few thousand committed scan results so a
 // retried callback is answered without asking the ledger.
-func (s *Service) rememberResult(nonce string, r *ScanResult) {
+func (s *Service) rememberResult(nonce string, r *api.CallbackResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.results[nonce]; !ok {
@@ -67,7 +68,7 @@ func (s *Service) rememberResult(nonce string, r *ScanResult) {
 	}
 }
 
-func (s *Service) recalledResult(nonce string) *ScanResult {
+func (s *Service) recalledResult(nonce string) *api.CallbackResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.results[nonce]
@@ -79,11 +80,13 @@ func (s *Service) observe(op string, start time.Time) {
 	}
 }
 
-// Caller is who asks, for the operation log.
+// Caller is who asks, for the operation log, and the request's
+// Idempotency-Key header (upload and batch ids derive from it).
 type Caller struct {
-	RequestID string
-	Who       string
-	ClientIP  string
+	RequestID      string
+	Who            string
+	ClientIP       string
+	IdempotencyKey string
 }
 
 func (s *Service) op(c Caller, op, doc string, started time.Time, tx *ledger.Tx, err error) {
@@ -118,11 +121,11 @@ type flight struct {
 
 type call struct {
 	done chan struct{}
-	val  *ScanResult
+	val  *api.CallbackResult
 	err  error
 }
 
-func (f *flight) do(key string, fn func() (*ScanResult, error)) (*ScanResult, error, bool) {
+func (f *flight) do(key string, fn func() (*api.CallbackResult, error)) (*api.CallbackResult, error, bool) {
 	for {
 		f.mu.Lock()
 		if f.calls == nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/problem"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 // OrgTrust is mspID's signer CAs and CRLs as the ledger records them. It is
@@ -14,7 +14,7 @@ import (
 func (s *Service) OrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error) {
 	// Same check as the chaincode, so a bad id costs no evaluate.
 	if !model.ValidID(mspID) {
-		return nil, problem.Newf(model.CodeInvalidField, "mspId %q is not a valid MSP id", clip(mspID))
+		return nil, fault.Newf(model.CodeInvalidField, "mspId %q is not a valid MSP id", clip(mspID))
 	}
 	t, err := s.Ledger.GetOrgTrust(ctx, mspID)
 	if err != nil {

@@ -2,12 +2,15 @@
 // as a library. Its parts live in sub-packages named for what they hold:
 //
 //	keystore  the signer's private key, encrypted under a passphrase, and its certificates
-//	enroll    enrollment against the org's Fabric CA over its REST API
 //	qrscan    decoding a QR code PNG into the session URL it carries
-//	relayapi  the relay's HTTP API as the client sees it, with retries
+//	relayapi  a client of the relay's HTTP API (wire types: relay/api), with retries
 //	prompt    the questions the client asks a person (confirmation, passphrase)
 //	flow      scan → check the document hash → confirm → sign → call back
-//	verify    re-verifying a document's provenance locally
+//	upload    batch uploads with progress
 //
-// cmd/qrsign is a thin main over these.
+// Shared with the relay, outside this tree: relay/api (wire types),
+// relay/fabricca (enrollment against the org's Fabric CA), relay/verify
+// (re-verifying a provenance locally) and relay/evidence (offline evidence
+// bundles). None of it links fabric-gateway, gRPC or Echo
+// (relay/internal/layers). cmd/qrsign is a thin main over these.
 package signer

@@ -28,7 +28,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/network/netinfo"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/web"
 )
 
@@ -154,7 +154,7 @@ func (s *site) uploadAs(t *testing.T, owner, title string, content []byte, signe
 // enrolled is a signer with a key and certificate from the org's Fabric CA.
 type enrolled struct {
 	spec model.SignerSpec
-	res  *enroll.Result
+	res  *fabricca.Result
 }
 
 // enrollSigner registers a new identity with the org's Fabric CA and enrolls
@@ -166,11 +166,11 @@ func (s *site) enrollSigner(t *testing.T) *enrolled {
 	if err := s.org.RegisterUser(s.info.BinDir, id, secret); err != nil {
 		t.Fatalf("register %s: %v", id, err)
 	}
-	hc, err := enroll.HTTPClientTrusting(s.org.CA.TLSCertFile)
+	hc, err := fabricca.HTTPClientTrusting(s.org.CA.TLSCertFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := (&enroll.Enroller{URL: s.org.CA.URL, HTTP: hc}).Enroll(context.Background(), id, secret)
+	res, err := (&fabricca.Enroller{URL: s.org.CA.URL, HTTP: hc}).Enroll(context.Background(), id, secret)
 	if err != nil {
 		t.Fatalf("enroll %s: %v", id, err)
 	}

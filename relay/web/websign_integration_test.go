@@ -21,7 +21,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/web"
 )
 
@@ -43,7 +43,7 @@ func (s *site) registerSigner(t *testing.T, prefix string) (string, string) {
 }
 
 // provenance reads the document and its events from the ledger through the relay.
-func (s *site) provenance(t *testing.T, id string) *service.Provenance {
+func (s *site) provenance(t *testing.T, id string) *api.Provenance {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, s.org.Relay.URL+"/v1/documents/"+id+"/provenance", nil)
 	req.Header.Set("Authorization", "Bearer "+s.org.Relay.APIKey)
@@ -56,7 +56,7 @@ func (s *site) provenance(t *testing.T, id string) *service.Provenance {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("provenance %s: HTTP %d: %s", id, resp.StatusCode, b)
 	}
-	var p service.Provenance
+	var p api.Provenance
 	if err := json.Unmarshal(b, &p); err != nil {
 		t.Fatal(err)
 	}

@@ -34,11 +34,11 @@
 //	POST   /v1/webhooks/{id}/deliveries/{deliveryId}/replay   → 202 the delivery, pending again
 //
 // Another router can call Handlers' methods directly: each takes the API key
-// name and returns (status, value, error). Errors are *problem.Problem with
-// their status set (WEBHOOK_URL_INVALID 400, WEBHOOK_EVENTS_INVALID 400,
+// name and returns (status, value, error). Errors are *fault.Error; relay/problem's
+// table gives their statuses (WEBHOOK_URL_INVALID 400, WEBHOOK_EVENTS_INVALID 400,
 // WEBHOOK_STATE_INVALID 400, BAD_REQUEST 400, WEBHOOK_NOT_FOUND 404,
 // WEBHOOK_DELIVERY_NOT_FOUND 404, WEBHOOK_NOT_DEAD 409, WEBHOOK_LIMIT 409);
-// problem.From passes them through unchanged. A subscription of another API
+// fault.From passes them through unchanged. A subscription of another API
 // key is WEBHOOK_NOT_FOUND.
 //
 // Feeding chaincode events: in relay/events, for each "qrsign.events" event,

@@ -10,11 +10,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 // Handlers is the HTTP API without HTTP: each method takes the
 // authenticated API key name (and the request's parameters) and returns the
-// status and the value to render as JSON, or an error (a *problem.Problem
+// status and the value to render as JSON, or an error (a *fault.Error
 // with its status set; other errors are internal). Register mounts them on
 // Echo; another router can call them directly.
 type Handlers struct{ Svc *Service }
@@ -43,7 +44,7 @@ func (h Handlers) Create(apiKeyName string, body []byte) (int, any, error) {
 		if err != nil {
 			detail += ": " + err.Error()
 		}
-		return 0, nil, newProblem(model.CodeBadRequest, detail)
+		return 0, nil, fault.New(model.CodeBadRequest, detail)
 	}
 	sub, err := h.Svc.Subscribe(apiKeyName, req.URL, req.Events)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/problem"
 )
 
@@ -19,14 +20,14 @@ import (
 func echoFor(s *Service) *echo.Echo {
 	e := echo.New()
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
-		p := problem.From(err)
+		p := problem.Of(fault.From(err), "")
 		c.JSON(p.Status, p)
 	}
 	auth := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			k := c.Request().Header.Get("X-API-Key")
 			if k == "" {
-				return problem.New(problem.CodeUnauthorized, "no key")
+				return fault.New(fault.CodeUnauthorized, "no key")
 			}
 			c.Set("key", k)
 			return next(c)
@@ -124,10 +125,13 @@ func TestRoutesCreateListReadDeadLettersAndDeletePerAPIKey(t *testing.T) {
 	}
 }
 
-func TestProblemsKeepTheirStatusThroughProblemFrom(t *testing.T) {
-	err := newProblem(CodeNotFound, "x")
-	var p *problem.Problem
-	if !errors.As(error(err), &p) || problem.From(err).Status != http.StatusNotFound || p.Title != "Not Found" {
+func TestProblemsKeepTheirStatusThroughProblemOf(t *testing.T) {
+	err := fault.New(CodeNotFound, "x")
+	var e *fault.Error
+	if !errors.As(error(err), &e) {
+		t.Fatalf("%+v", err)
+	}
+	if p := problem.Of(fault.From(err), ""); p.Status != http.StatusNotFound || p.Title != "Not Found" {
 		t.Fatalf("%+v", p)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/fault"
 )
 
 // Config configures a Service. Zero values take the defaults in brackets.
@@ -138,7 +139,7 @@ func (s *Service) Subscribe(apiKeyName, url string, events []EventType) (Subscri
 		return Subscription{}, err
 	}
 	if len(mine) >= s.cfg.MaxPerKey {
-		return Subscription{}, newProblem(CodeLimit, fmt.Sprintf("API key %q already has %d webhooks (the limit)", apiKeyName, len(mine)))
+		return Subscription{}, fault.New(CodeLimit, fmt.Sprintf("API key %q already has %d webhooks (the limit)", apiKeyName, len(mine)))
 	}
 	sub := Subscription{ID: newID("wh_", 12), APIKeyName: apiKeyName, URL: url, Secret: newID("whsec_", 32),
 		Events: evs, CreatedAt: s.cfg.Now().UTC()}
@@ -164,7 +165,7 @@ func checkEvents(events []EventType) ([]EventType, error) {
 			for i, a := range AllEvents {
 				names[i] = string(a)
 			}
-			return nil, newProblem(CodeEventsInvalid, fmt.Sprintf("unknown event type %q (want %s)", e, strings.Join(names, ", ")))
+			return nil, fault.New(CodeEventsInvalid, fmt.Sprintf("unknown event type %q (want %s)", e, strings.Join(names, ", ")))
 		}
 		if !seen[e] {
 			seen[e] = true
@@ -186,7 +187,7 @@ func (s *Service) subscription(apiKeyName, id string) (Subscription, error) {
 			return sub, nil
 		}
 	}
-	return Subscription{}, newProblem(CodeNotFound, fmt.Sprintf("no webhook %q for this API key", id))
+	return Subscription{}, fault.New(CodeNotFound, fmt.Sprintf("no webhook %q for this API key", id))
 }
 
 // Unsubscribe deletes a subscription with its pending deliveries and dead letters.
@@ -218,7 +219,7 @@ func (s *Service) Deliveries(apiKeyName, subID string, state State) ([]Delivery,
 	switch state {
 	case "", StatePending, StateDelivered, StateDead:
 	default:
-		return nil, newProblem(CodeBadState, fmt.Sprintf("unknown state %q (want pending, delivered or dead)", state))
+		return nil, fault.New(CodeBadState, fmt.Sprintf("unknown state %q (want pending, delivered or dead)", state))
 	}
 	if _, err := s.subscription(apiKeyName, subID); err != nil {
 		return nil, err
@@ -238,10 +239,10 @@ func (s *Service) Replay(apiKeyName, subID, deliveryID string) (Delivery, error)
 		return Delivery{}, err
 	}
 	if !ok || d.SubscriptionID != subID {
-		return Delivery{}, newProblem(CodeDeliveryNotFound, fmt.Sprintf("no delivery %q for webhook %q", deliveryID, subID))
+		return Delivery{}, fault.New(CodeDeliveryNotFound, fmt.Sprintf("no delivery %q for webhook %q", deliveryID, subID))
 	}
 	if d.State != StateDead {
-		return Delivery{}, newProblem(CodeNotDead, fmt.Sprintf("delivery %q is %s, not dead", deliveryID, d.State))
+		return Delivery{}, fault.New(CodeNotDead, fmt.Sprintf("delivery %q is %s, not dead", deliveryID, d.State))
 	}
 	now := s.cfg.Now().UTC()
 	d.State, d.Attempts, d.CreatedAt, d.NextAttempt = StatePending, 0, now, now

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"github.com/qrsign/qrsign/relay/fault"
 	"net"
 	"net/url"
 	"strings"
@@ -14,24 +15,24 @@ const maxURLLen = 2048
 // follow redirects, so an allowed host cannot bounce a delivery elsewhere.
 func checkURL(raw string, allow []string, allowLoopback bool) error {
 	if len(raw) > maxURLLen {
-		return newProblem(CodeURLInvalid, "url is longer than 2048 characters")
+		return fault.New(CodeURLInvalid, "url is longer than 2048 characters")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || raw == "" {
-		return newProblem(CodeURLInvalid, "url is not a valid URL")
+		return fault.New(CodeURLInvalid, "url is not a valid URL")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return newProblem(CodeURLInvalid, "url must use http or https")
+		return fault.New(CodeURLInvalid, "url must use http or https")
 	}
 	if u.User != nil {
-		return newProblem(CodeURLInvalid, "url must not contain credentials")
+		return fault.New(CodeURLInvalid, "url must not contain credentials")
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return newProblem(CodeURLInvalid, "url must not have a fragment")
+		return fault.New(CodeURLInvalid, "url must not have a fragment")
 	}
 	host := strings.ToLower(u.Hostname())
 	if host == "" {
-		return newProblem(CodeURLInvalid, "url must have a host")
+		return fault.New(CodeURLInvalid, "url must have a host")
 	}
 	if allowLoopback && isLoopback(host) {
 		return nil
@@ -42,7 +43,7 @@ func checkURL(raw string, allow []string, allowLoopback bool) error {
 			return nil
 		}
 	}
-	return newProblem(CodeURLInvalid, "host \""+host+"\" is not in the webhook allowlist")
+	return fault.New(CodeURLInvalid, "host \""+host+"\" is not in the webhook allowlist")
 }
 
 func isLoopback(host string) bool {

@@ -48,6 +48,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	netconfig "github.com/qrsign/qrsign/network/config"
 	"github.com/qrsign/qrsign/network/netinfo"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/httpapi"
@@ -228,7 +229,7 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 		if resp.StatusCode != 200 {
 			return fmt.Errorf("%d %s", resp.StatusCode, b)
 		}
-		var res service.ScanResult
+		var res api.CallbackResult
 		if err := json.Unmarshal(b, &res); err != nil || res.ValidationCode != "VALID" || res.Replayed {
 			return fmt.Errorf("unexpected answer %s", b)
 		}
@@ -239,7 +240,7 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 		if i >= len(rawDocs) {
 			return errExhausted
 		}
-		var req service.ScanRequest
+		var req api.CallbackRequest
 		json.Unmarshal(rawDocs[i], &req)
 		c, _ := token.Peek(req.Token)
 		_, err := gw.RecordSignature(context.Background(), model.SignatureRequest{DocumentID: c.DocID, Nonce: c.Nonce,
@@ -338,7 +339,7 @@ func enroll(info *netinfo.Info, org *netinfo.Org, dir string) (*person, error) {
 func register(hc *http.Client, base, apiKey string, p *person, msp string) (string, error) {
 	sum := sha256.Sum256(randBytes(32))
 	size := int64(1000)
-	b, _ := json.Marshal(service.UploadMeta{Title: "load", DocType: "load", Owner: "loadgen", SHA256: hex.EncodeToString(sum[:]),
+	b, _ := json.Marshal(api.UploadMeta{Title: "load", DocType: "load", Owner: "loadgen", SHA256: hex.EncodeToString(sum[:]),
 		Size: &size, Signers: []model.SignerSpec{{ID: p.id, MSPID: msp, RoutingOrder: 1}}})
 	req, _ := http.NewRequest("POST", base+"/v1/documents", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
@@ -352,7 +353,7 @@ func register(hc *http.Client, base, apiKey string, p *person, msp string) (stri
 	if resp.StatusCode != 201 {
 		return "", fmt.Errorf("%d %s", resp.StatusCode, body)
 	}
-	var r service.Registered
+	var r api.Registered
 	if err := json.Unmarshal(body, &r); err != nil || len(r.Signing) != 1 {
 		return "", fmt.Errorf("unexpected answer %s", body)
 	}
@@ -377,7 +378,7 @@ func callback(tok string, p *person, channel string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(service.ScanRequest{Token: tok, Action: "sign", CertChainPEM: p.certPEM,
+	return json.Marshal(api.CallbackRequest{Token: tok, Action: "sign", CertChainPEM: p.certPEM,
 		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: alg})
 }
 

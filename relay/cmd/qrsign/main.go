@@ -37,19 +37,22 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/qrsign/qrsign/chaincode/buildinfo"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/qrsign/qrsign/chaincode/buildinfo"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/text"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/signer/upload"
-	"github.com/qrsign/qrsign/relay/signer/verify"
 	"github.com/qrsign/qrsign/relay/token"
+	"github.com/qrsign/qrsign/relay/verify"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 const (
@@ -104,9 +107,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "enroll":
 		err = cmdEnroll(ctx, rest, stdin, stdout, stderr)
 	case "scan":
-		err = cmdScan(ctx, relayapi.ActionSign, rest, stdin, stdout, stderr)
+		err = cmdScan(ctx, api.ActionSign, rest, stdin, stdout, stderr)
 	case "decline":
-		err = cmdScan(ctx, relayapi.ActionDecline, rest, stdin, stdout, stderr)
+		err = cmdScan(ctx, api.ActionDecline, rest, stdin, stdout, stderr)
 	case "verify":
 		err = cmdVerify(ctx, rest, stdout, stderr)
 	case "annotate":
@@ -153,7 +156,7 @@ var errUnverified = errors.New("verification FAILED")
 
 func exitCode(err error) int {
 	var ue usageError
-	var p *relayapi.Problem
+	var p *api.Problem
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage
@@ -252,7 +255,7 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if ks.Exists() && !*force {
 		return fmt.Errorf("%w (%s); use --force to replace it", keystore.ErrExists, *home)
 	}
-	hc, err := enroll.HTTPClientTrusting(*caTLS)
+	hc, err := fabricca.HTTPClientTrusting(*caTLS)
 	if err != nil {
 		return err
 	}
@@ -273,7 +276,7 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if len(pass) < 8 {
 		return errors.New(tr("passShort"))
 	}
-	res, err := (&enroll.Enroller{URL: *caURL, CAName: *caName, HTTP: hc}).Enroll(ctx, *id, *secret)
+	res, err := (&fabricca.Enroller{URL: *caURL, CAName: *caName, HTTP: hc}).Enroll(ctx, *id, *secret)
 	if err != nil {
 		return err
 	}
@@ -289,7 +292,7 @@ func cmdEnroll(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	name := "scan"
-	if action == relayapi.ActionDecline {
+	if action == api.ActionDecline {
 		name = "decline"
 	}
 	fs, home := newFlags(name, stderr)
@@ -299,7 +302,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	relay := fs.String("relay", "", "the relay's URL, when the argument is a bare token")
 	timeout := fs.Duration("timeout", 3*time.Minute, "give up after this long")
 	var reason *string
-	if action == relayapi.ActionDecline {
+	if action == api.ActionDecline {
 		reason = fs.String("reason", "", "why you decline (bound into the signature)")
 	}
 	pos, err := parse(fs, args)
@@ -329,7 +332,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 		return json.NewEncoder(stdout).Encode(r)
 	}
 	verb := tr("signed")
-	if action == relayapi.ActionDecline {
+	if action == api.ActionDecline {
 		verb = tr("declined")
 	}
 	replay := ""
@@ -628,7 +631,7 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	b, err := upload.Upload(ctx, rc, upload.Batch{ID: *id, Title: *title, Priority: *priority, Signers: signers, Docs: docs}, p)
-	var prob *relayapi.Problem
+	var prob *api.Problem
 	if errors.As(err, &prob) {
 		for _, e := range prob.Errors {
 			fmt.Fprintf(stderr, "  %s: %s: %s\n", text.Escape(e.File), e.Code, text.Escape(e.Detail))
@@ -646,7 +649,7 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !d.Registered {
 			state = tr("notRegistered")
 			if d.Error != nil {
-				state += ": " + d.Error.Code + " " + text.Escape(d.Error.Detail)
+				state += ": " + string(d.Error.Code) + " " + text.Escape(d.Error.Detail)
 			}
 		}
 		fmt.Fprintf(stdout, "  %4d  %-40s  %s  (%s)\n", d.Order, d.ID, d.File, state)

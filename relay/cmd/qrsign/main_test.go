@@ -13,7 +13,8 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/buildinfo"
 	"github.com/qrsign/qrsign/relay/signer/flow"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 func TestFlagsMayFollowTheArgument(t *testing.T) {
@@ -36,8 +37,8 @@ func TestExitCodes(t *testing.T) {
 		{"a hash mismatch is a refusal", &flow.HashMismatchError{Source: "content"}, exitRefused},
 		{"a wrong signer is a refusal", fmt.Errorf("%w: x", flow.ErrWrongSigner), exitRefused},
 		{"a batch that does not make the QR's root is a refusal", fmt.Errorf("%w: x", flow.ErrBatchMismatch), exitRefused},
-		{"a ledger rejection", &relayapi.Problem{Status: 409, Code: "OUT_OF_TURN"}, exitRejected},
-		{"an unavailable relay", &relayapi.Problem{Status: 503, Code: "UNAVAILABLE"}, exitUnavailable},
+		{"a ledger rejection", &api.Problem{Status: 409, Code: "OUT_OF_TURN"}, exitRejected},
+		{"an unavailable relay", &api.Problem{Status: 503, Code: "UNAVAILABLE"}, exitUnavailable},
 		{"retries ran out on connection errors", errors.New("relayapi: 12 tries: dial tcp: connection refused"), exitUnavailable},
 		{"a failed verification", errUnverified, exitUnverified},
 		{"bad usage", usageError{"x"}, exitUsage},

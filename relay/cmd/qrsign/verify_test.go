@@ -13,13 +13,14 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/signer/signertest"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // fakeTrustRelay serves a provenance and, for --trust-ledger-cas, the CAs
 // it claims the ledger registered.
-func fakeTrustRelay(t *testing.T, p *relayapi.Provenance, cas ...*signertest.CA) string {
+func fakeTrustRelay(t *testing.T, p *api.Provenance, cas ...*signertest.CA) string {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/documents/{id}/provenance", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(p)

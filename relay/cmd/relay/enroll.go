@@ -4,8 +4,8 @@ import (
 	"log/slog"
 
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/service"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
 )
 
 // enrollment is POST /v1/enroll's link to the org's Fabric CA (ca.url and
@@ -15,9 +15,9 @@ func enrollment(cfg *config.Config, log *slog.Logger) (*service.Enrollment, erro
 	if cfg.CA.URL == "" {
 		return e, nil
 	}
-	en := &enroll.Enroller{URL: cfg.CA.URL}
+	en := &fabricca.Enroller{URL: cfg.CA.URL}
 	if cfg.CA.TLSCertFile != "" {
-		hc, err := enroll.HTTPClientTrusting(cfg.CA.TLSCertFile)
+		hc, err := fabricca.HTTPClientTrusting(cfg.CA.TLSCertFile)
 		if err != nil {
 			return nil, err
 		}

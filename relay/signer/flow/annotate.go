@@ -14,6 +14,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Annotation is one annotate command: tags and/or a note a signer of the
@@ -32,7 +34,7 @@ type Annotation struct {
 }
 
 // Annotate signs the annotate payload for a and posts it.
-func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotated, error) {
+func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*api.Annotated, error) {
 	if err := a.check(); err != nil {
 		return nil, err
 	}
@@ -85,8 +87,8 @@ func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*relayapi.Annotat
 	if err != nil {
 		return nil, err
 	}
-	return rc.Annotate(ctx, doc.ID, relayapi.AnnotationRequest{MSPID: msp, Nonce: nonce, CertChainPEM: chain,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER),
+	return rc.Annotate(ctx, doc.ID, api.AnnotationRequest{MSPID: msp, Nonce: nonce, CertChainPEM: chain,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER,
 		Tags: append([]string{}, a.Tags...), Note: a.Note})
 }
 
@@ -115,7 +117,10 @@ func (a *Annotation) read(ctx context.Context, rc *relayapi.Client) (model.Docum
 	if err != nil {
 		return model.DocumentView{}, "", fmt.Errorf("reading the document: %w", err)
 	}
-	doc := prov.Document
+	if prov.Document == nil {
+		return model.DocumentView{}, "", fmt.Errorf("%w: the relay's answer holds no document", ErrSessionMismatch)
+	}
+	doc := *prov.Document
 	if doc.ID != a.DocumentID || prov.DocumentID != a.DocumentID {
 		return doc, "", fmt.Errorf("%w: asked for document %q, got %q", ErrSessionMismatch, a.DocumentID, doc.ID)
 	}

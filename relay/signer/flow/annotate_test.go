@@ -18,7 +18,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/signer/flow"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 const annotSHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -31,7 +32,7 @@ type annotRelay struct {
 	fail503 int // answer this many posts 503 first
 
 	mu    sync.Mutex
-	posts []relayapi.AnnotationRequest
+	posts []api.AnnotationRequest
 	tags  []string
 }
 
@@ -43,8 +44,7 @@ func newAnnotRelay(t *testing.T, signers ...model.SignerSpec) *annotRelay {
 			problem(w, 401, "UNAUTHORIZED", "no key")
 			return
 		}
-		var p relayapi.Provenance
-		p.DocumentID, p.Channel = r.PathValue("id"), "qrsign"
+		p := api.Provenance{DocumentID: r.PathValue("id"), Channel: "qrsign", Document: &model.DocumentView{}}
 		p.Document.ID, p.Document.Title, p.Document.SHA256, p.Document.Status = p.DocumentID, "Lease", annotSHA, model.StatusCompleted
 		f.mu.Lock()
 		p.Document.Tags = slices.Clone(f.tags)
@@ -55,7 +55,7 @@ func newAnnotRelay(t *testing.T, signers ...model.SignerSpec) *annotRelay {
 		json.NewEncoder(w).Encode(p)
 	})
 	mux.HandleFunc("POST /v1/documents/{id}/annotations", func(w http.ResponseWriter, r *http.Request) {
-		var req relayapi.AnnotationRequest
+		var req api.AnnotationRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			problem(w, 400, "BAD_REQUEST", err.Error())
 			return
@@ -88,7 +88,7 @@ func newAnnotRelay(t *testing.T, signers ...model.SignerSpec) *annotRelay {
 		}
 		f.mu.Lock()
 		f.tags = model.MergeTags(f.tags, req.Tags)
-		res := relayapi.Annotated{TxID: "tx-annot", BlockNumber: 9, ValidationCode: "VALID", DocumentID: r.PathValue("id"), Tags: slices.Clone(f.tags)}
+		res := api.Annotated{TxID: "tx-annot", BlockNumber: 9, ValidationCode: "VALID", DocumentID: r.PathValue("id"), Tags: slices.Clone(f.tags)}
 		f.mu.Unlock()
 		w.WriteHeader(http.StatusCreated)
 		json.NewEncoder(w).Encode(res)

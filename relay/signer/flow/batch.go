@@ -9,7 +9,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // ErrBatchMismatch: a batch session's documents do not make the root the QR
@@ -49,10 +49,10 @@ func (s *Scanner) checkBatch(ctx context.Context, sc *scan, decline bool) (*subj
 		return nil, &HashMismatchError{Source: "session's batch root", Want: root, Got: b.Root}
 	}
 	fmt.Fprintf(w, "Root:       %s  (recomputed from the %d documents; matches the QR code)\n", root, n)
-	sub := &subject{purpose: payload.PurposeBatchSign, action: relayapi.ActionBatchSign, id: b.ID, sha256: root, size: n}
+	sub := &subject{purpose: payload.PurposeBatchSign, action: api.ActionBatchSign, id: b.ID, sha256: root, size: n}
 	verb := "Sign"
 	if decline {
-		sub.purpose, sub.action, verb = payload.PurposeBatchDecline, relayapi.ActionBatchDecline, "Decline"
+		sub.purpose, sub.action, verb = payload.PurposeBatchDecline, api.ActionBatchDecline, "Decline"
 	}
 	sub.question = fmt.Sprintf("%s all %d documents of %q as %s?", verb, n, sess.Title, sess.Signer.ID)
 	return sub, nil

@@ -22,8 +22,9 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/signer/flow"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // batchRelay serves a batch session (token: doc = batch id, sha = Merkle
@@ -33,28 +34,28 @@ type batchRelay struct {
 	key     []byte
 	docs    [][]byte // what the QR's root was made of
 	served  [][]byte // what GET content serves (tamper here)
-	session func(*relayapi.Session)
+	session func(*api.Session)
 	signer  string // the QR's
 
 	mu        sync.Mutex
-	callbacks []relayapi.CallbackRequest
+	callbacks []api.CallbackRequest
 }
 
 func newBatchRelay(t *testing.T, n int) *batchRelay {
-	f := &batchRelay{key: []byte("0123456789abcdef0123456789abcdef"), session: func(*relayapi.Session) {}, signer: "alice"}
+	f := &batchRelay{key: []byte("0123456789abcdef0123456789abcdef"), session: func(*api.Session) {}, signer: "alice"}
 	for i := range n {
 		d := []byte(fmt.Sprintf("%%PDF-1.7 batch document %d", i+1))
 		f.docs, f.served = append(f.docs, d), append(f.served, d)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/sessions/{token}", serveSession(f.key, func(tok string, c token.Claims) relayapi.Session {
-		s := relayapi.Session{Token: tok, DocumentID: c.DocID, Title: "Q4 contracts", SHA256: c.SHA256,
+	mux.HandleFunc("GET /v1/sessions/{token}", serveSession(f.key, func(tok string, c token.Claims) api.Session {
+		s := api.Session{Token: tok, DocumentID: c.DocID, Title: "Q4 contracts", SHA256: c.SHA256,
 			MediaType: "application/vnd.qrsign.batch", Signer: model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID, RoutingOrder: 1},
 			Nonce: c.Nonce, Channel: "qrsign", ExpiresAt: time.Unix(c.Expiry, 0), MatchCode: "11-22",
-			Batch: &relayapi.BatchSession{ID: c.DocID, Root: c.SHA256, Size: len(f.docs)}}
+			Batch: &api.BatchSession{ID: c.DocID, Root: c.SHA256, Size: len(f.docs)}}
 		for i, d := range f.docs {
 			sum := sha256.Sum256(d)
-			s.Batch.Documents = append(s.Batch.Documents, relayapi.BatchSessionEntry{ID: fmt.Sprintf("%s.%04d", c.DocID, i+1),
+			s.Batch.Documents = append(s.Batch.Documents, api.BatchSessionEntry{ID: fmt.Sprintf("%s.%04d", c.DocID, i+1),
 				Title: fmt.Sprintf("Contract %d", i+1), SHA256: hex.EncodeToString(sum[:]),
 				ContentURL: f.srv.URL + fmt.Sprintf("/v1/documents/%s.%04d/content?token=%s", c.DocID, i+1, tok)})
 		}
@@ -70,7 +71,7 @@ func newBatchRelay(t *testing.T, n int) *batchRelay {
 		w.Write(f.served[i-1])
 	})
 	mux.HandleFunc("POST /v1/callbacks/scan", func(w http.ResponseWriter, r *http.Request) {
-		var req relayapi.CallbackRequest
+		var req api.CallbackRequest
 		json.NewDecoder(r.Body).Decode(&req)
 		f.mu.Lock()
 		f.callbacks = append(f.callbacks, req)
@@ -78,9 +79,9 @@ func newBatchRelay(t *testing.T, n int) *batchRelay {
 		c, _ := token.Verify(f.key, req.Token, time.Now())
 		blk, _ := pem.Decode([]byte(req.CertChainPEM))
 		cert, _ := x509.ParseCertificate(blk.Bytes)
-		purpose, event := payload.PurposeBatchSign, "SignatureRecorded"
+		purpose, event := payload.PurposeBatchSign, model.EventSignatureRecorded
 		if req.Action == "batch-decline" {
-			purpose, event = payload.PurposeBatchDecline, "SignatureDeclined"
+			purpose, event = payload.PurposeBatchDecline, model.EventSignatureDeclined
 		}
 		msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: "qrsign", DocumentID: c.DocID,
 			DocumentSHA256: c.SHA256, Nonce: c.Nonce, SignerFingerprint: payload.Fingerprint(cert.Raw), Size: len(f.docs),
@@ -90,7 +91,7 @@ func newBatchRelay(t *testing.T, n int) *batchRelay {
 			problem(w, 422, "BAD_SIGNATURE", fmt.Sprintf("action %q: %v", req.Action, err))
 			return
 		}
-		res := relayapi.CallbackResult{TxID: "tx-batch", BlockNumber: 8, ValidationCode: "VALID", DocumentID: c.DocID,
+		res := api.CallbackResult{TxID: "tx-batch", BlockNumber: 8, ValidationCode: "VALID", DocumentID: c.DocID,
 			EventType: event, DocumentStatus: "PENDING"}
 		for i := range f.docs {
 			res.Documents = append(res.Documents, fmt.Sprintf("%s.%04d", c.DocID, i+1))
@@ -124,7 +125,7 @@ func TestBatchScanSignsTheRoot(t *testing.T) {
 	relay := newBatchRelay(t, 3)
 	p := &recordingPrompt{yes: true, secret: "pw"}
 	s := newScanner(t, "alice", p, &sleeps{})
-	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr(t, relay.root()), Action: relayapi.ActionSign})
+	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr(t, relay.root()), Action: api.ActionSign})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestBatchDeclineSignsTheRootWithTheReason(t *testing.T) {
 	relay := newBatchRelay(t, 3)
 	p := &recordingPrompt{yes: true, secret: "pw"}
 	s := newScanner(t, "alice", p, &sleeps{})
-	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr(t, relay.root()), Action: relayapi.ActionDecline, Reason: "Wrong rates"})
+	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr(t, relay.root()), Action: api.ActionDecline, Reason: "Wrong rates"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,16 +187,16 @@ func TestBatchScanRefuses(t *testing.T) {
 			return root
 		}, "sign", "REFUSED: the batch's Merkle root (recomputed from the documents)'s SHA-256 ", flow.ErrHashMismatch},
 		{"the session's root differs from the recomputed one", func(f *batchRelay) string {
-			f.session = func(s *relayapi.Session) { s.Batch.Root = strings.Repeat("ab", 32) }
+			f.session = func(s *api.Session) { s.Batch.Root = strings.Repeat("ab", 32) }
 			return f.root()
 		}, "sign", "REFUSED: the session's batch root's SHA-256 abab", flow.ErrHashMismatch},
 		{"a size that is not the document count", func(f *batchRelay) string {
-			f.session = func(s *relayapi.Session) { s.Batch.Size = 2 }
+			f.session = func(s *api.Session) { s.Batch.Size = 2 }
 			return f.root()
 		}, "sign", "REFUSED: the batch does not match the QR code; nothing was signed: the session says 2 documents and lists 3", flow.ErrBatchMismatch},
 		{"a document dropped from the list", func(f *batchRelay) string {
 			root := f.root()
-			f.session = func(s *relayapi.Session) { s.Batch.Documents = s.Batch.Documents[:2]; s.Batch.Size = 2 }
+			f.session = func(s *api.Session) { s.Batch.Documents = s.Batch.Documents[:2]; s.Batch.Size = 2 }
 			return root
 		}, "sign", "REFUSED: the batch's Merkle root (recomputed from the documents)'s SHA-256 ", flow.ErrHashMismatch},
 		{"declining a batch whose document was swapped", func(f *batchRelay) string {

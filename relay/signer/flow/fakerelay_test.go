@@ -16,8 +16,9 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // fakeRelay implements the slice of the relay API a scan uses, and checks
@@ -32,18 +33,18 @@ type fakeRelay struct {
 	title   string // the session's title (old ledger data may hold anything)
 
 	mu          sync.Mutex
-	callbacks   []relayapi.CallbackRequest
+	callbacks   []api.CallbackRequest
 	contentHits int
 	// failures answers the first len(failures) callbacks: "503" (with
 	// Retry-After 2), "503-noheader", "drop" (connection closed), or
 	// "forgetful" (records, then drops the connection and answers every
 	// later try 409 NONCE_REUSED, like a relay that lost its memory).
 	failures  []string
-	result    *relayapi.CallbackResult
+	result    *api.CallbackResult
 	forgetful bool
 	recorded  *model.Event
 	// tamper, if set, changes the session before it is served.
-	tamper func(*relayapi.Session)
+	tamper func(*api.Session)
 }
 
 func newFakeRelay(t *testing.T, content []byte) *fakeRelay {
@@ -71,7 +72,7 @@ func (f *fakeRelay) qr(signer string) string {
 
 // serveSession answers GET /v1/sessions/{token}: build's session for a
 // token signed with key.
-func serveSession(key []byte, build func(tok string, c token.Claims) relayapi.Session) http.HandlerFunc {
+func serveSession(key []byte, build func(tok string, c token.Claims) api.Session) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok := r.PathValue("token")
 		c, err := token.Verify(key, tok, time.Now())
@@ -83,8 +84,8 @@ func serveSession(key []byte, build func(tok string, c token.Claims) relayapi.Se
 	}
 }
 
-func (f *fakeRelay) session(tok string, c token.Claims) relayapi.Session {
-	s := relayapi.Session{Token: tok, DocumentID: c.DocID, Title: f.title, SHA256: c.SHA256,
+func (f *fakeRelay) session(tok string, c token.Claims) api.Session {
+	s := api.Session{Token: tok, DocumentID: c.DocID, Title: f.title, SHA256: c.SHA256,
 		Size: int64(len(f.content)), MediaType: "application/pdf",
 		ContentURL: "/v1/documents/" + c.DocID + "/content?token=" + tok,
 		Signer:     model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID, RoutingOrder: 1},
@@ -109,7 +110,7 @@ func (f *fakeRelay) serveContent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
-	var req relayapi.CallbackRequest
+	var req api.CallbackRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		problem(w, 400, "BAD_REQUEST", err.Error())
 		return
@@ -129,13 +130,13 @@ func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(res)
 		return
 	}
-	ev := "SignatureRecorded"
+	ev := model.EventSignatureRecorded
 	if payload.Purpose(req.Action) == payload.PurposeDecline {
-		ev = "SignatureDeclined"
+		ev = model.EventSignatureDeclined
 	}
-	f.result = &relayapi.CallbackResult{TxID: "tx-" + c.Nonce[:8], BlockNumber: 7, ValidationCode: "VALID",
+	f.result = &api.CallbackResult{TxID: "tx-" + c.Nonce[:8], BlockNumber: 7, ValidationCode: "VALID",
 		DocumentID: c.DocID, EventType: ev, DocumentStatus: "COMPLETED"}
-	f.recorded = &model.Event{Type: model.EventType(ev), DocumentID: c.DocID, Seq: 1, TxID: f.result.TxID,
+	f.recorded = &model.Event{Type: ev, DocumentID: c.DocID, Seq: 1, TxID: f.result.TxID,
 		Signature: &model.SignatureEvidence{Nonce: c.Nonce, CertFingerprint: payload.Fingerprint(cert.Raw)}}
 	if f.forgetful {
 		drop(w)
@@ -146,7 +147,7 @@ func (f *fakeRelay) callback(w http.ResponseWriter, r *http.Request) {
 
 // injectFailure records the callback and answers it as failures says (and
 // a forgetful relay's retries NONCE_REUSED); false: handle it for real.
-func (f *fakeRelay) injectFailure(w http.ResponseWriter, req relayapi.CallbackRequest) bool {
+func (f *fakeRelay) injectFailure(w http.ResponseWriter, req api.CallbackRequest) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.callbacks = append(f.callbacks, req)
@@ -176,7 +177,7 @@ func (f *fakeRelay) injectFailure(w http.ResponseWriter, req relayapi.CallbackRe
 }
 
 // verify checks the callback's token and its signature over the rebuilt payload.
-func (f *fakeRelay) verify(w http.ResponseWriter, req relayapi.CallbackRequest) (token.Claims, *x509.Certificate, bool) {
+func (f *fakeRelay) verify(w http.ResponseWriter, req api.CallbackRequest) (token.Claims, *x509.Certificate, bool) {
 	c, err := token.Verify(f.key, req.Token, time.Now())
 	if err != nil {
 		problem(w, 401, "TOKEN_INVALID", err.Error())
@@ -217,11 +218,11 @@ func (f *fakeRelay) provenance(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p := relayapi.Provenance{DocumentID: c.DocID}
+	p := api.Provenance{DocumentID: c.DocID, Document: &model.DocumentView{}}
 	p.Document.Status = model.StatusPending
 	if f.recorded != nil {
 		p.Document.Status = model.StatusCompleted
-		p.Events = append(p.Events, relayapi.ProvenanceEvent{Event: *f.recorded, BlockNumber: 7, ValidationCode: "VALID"})
+		p.Events = append(p.Events, api.ProvenanceEvent{Event: *f.recorded, BlockNumber: 7, ValidationCode: "VALID"})
 	}
 	json.NewEncoder(w).Encode(p)
 }
@@ -229,5 +230,5 @@ func (f *fakeRelay) provenance(w http.ResponseWriter, r *http.Request) {
 func problem(w http.ResponseWriter, status int, code, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(relayapi.Problem{Title: http.StatusText(status), Status: status, Detail: detail, Code: code})
+	json.NewEncoder(w).Encode(api.Problem{Title: http.StatusText(status), Status: status, Detail: detail, Code: model.Code(code)})
 }

@@ -26,6 +26,8 @@ import (
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/token"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Scanner runs scans for one stored identity.
@@ -46,15 +48,15 @@ type Scanner struct {
 type Request struct {
 	QR     string // the QR's text (URL "<relay>/s/<token>") or a bare token
 	Relay  string // the relay's origin, needed only for a bare token
-	Action string // relayapi.ActionSign or ActionDecline
+	Action string // api.ActionSign or ActionDecline
 	Reason string // declines
 }
 
 // Outcome is what a completed scan produced.
 type Outcome struct {
-	Session       *relayapi.Session
+	Session       *api.Session
 	ContentSHA256 string
-	Result        *relayapi.CallbackResult
+	Result        *api.CallbackResult
 }
 
 // ReadQR turns a command-line argument into the QR's text: an http(s) URL or
@@ -107,12 +109,12 @@ func (s *Scanner) Run(ctx context.Context, req Request) (*Outcome, error) {
 // checkAction: sign without a reason, or decline with one.
 func checkAction(req Request) (decline bool, err error) {
 	switch req.Action {
-	case relayapi.ActionSign:
+	case api.ActionSign:
 		if req.Reason != "" {
 			return false, errors.New("a reason is given only when declining")
 		}
 		return false, nil
-	case relayapi.ActionDecline:
+	case api.ActionDecline:
 		if strings.TrimSpace(req.Reason) == "" {
 			return false, errors.New("declining needs a reason")
 		}
@@ -126,7 +128,7 @@ type scan struct {
 	rc     *relayapi.Client
 	tok    string
 	claims token.Claims
-	sess   *relayapi.Session
+	sess   *api.Session
 }
 
 // open reads the QR's token, asks its relay for the session and checks that
@@ -202,10 +204,10 @@ func (s *Scanner) checkDocument(ctx context.Context, sc *scan, decline bool) (*s
 	fmt.Fprintf(w, "Document:   %s (%s)\n", printable(sess.Title, maxShown), printable(sess.DocumentID, maxShown))
 	fmt.Fprintf(w, "SHA-256:    %s  (matches the QR code)\n", got)
 	fmt.Fprintf(w, "Size:       %d bytes, %s\n", len(content), printable(sess.MediaType, maxShown))
-	sub := &subject{purpose: payload.PurposeSign, action: relayapi.ActionSign, id: claims.DocID, sha256: got}
+	sub := &subject{purpose: payload.PurposeSign, action: api.ActionSign, id: claims.DocID, sha256: got}
 	verb := "Sign"
 	if decline {
-		sub.purpose, sub.action, verb = payload.PurposeDecline, relayapi.ActionDecline, "Decline"
+		sub.purpose, sub.action, verb = payload.PurposeDecline, api.ActionDecline, "Decline"
 	}
 	sub.question = fmt.Sprintf("%s %q as %s?", verb, sess.Title, sess.Signer.ID)
 	return sub, nil
@@ -248,11 +250,11 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 	if err != nil {
 		return nil, err
 	}
-	res, err := sc.rc.Callback(ctx, "/v1/callbacks/scan", relayapi.CallbackRequest{Token: sc.tok, Action: sub.action,
-		CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER),
+	res, err := sc.rc.Callback(ctx, "/v1/callbacks/scan", api.CallbackRequest{Token: sc.tok, Action: sub.action,
+		CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER,
 		Reason: reason})
-	var p *relayapi.Problem
-	if errors.As(err, &p) && p.Code == string(model.CodeNonceReused) && !sub.purpose.IsBatch() {
+	var p *api.Problem
+	if errors.As(err, &p) && p.Code == model.CodeNonceReused && !sub.purpose.IsBatch() {
 		// The nonce was used after the session check: by an earlier try of
 		// this very callback whose answer was lost (a relay that forgot it
 		// answered)? The ledger says; only our own signature counts. (A
@@ -292,7 +294,7 @@ func contentRef(rc *relayapi.Client, ref, docID, tok string) string {
 
 // findOwn looks for the event this client's signature produced for the
 // session's nonce in the document's provenance (read with the session token).
-func (s *Scanner) findOwn(ctx context.Context, sc *scan, fp string, purpose payload.Purpose) (*relayapi.CallbackResult, error) {
+func (s *Scanner) findOwn(ctx context.Context, sc *scan, fp string, purpose payload.Purpose) (*api.CallbackResult, error) {
 	c := sc.claims
 	prc := *sc.rc
 	prc.Token, prc.APIKey = sc.tok, ""
@@ -307,8 +309,8 @@ func (s *Scanner) findOwn(ctx context.Context, sc *scan, fp string, purpose payl
 	for _, pe := range prov.Events {
 		ev := pe.Event
 		if ev.Type == want && ev.Signature != nil && ev.Signature.Nonce == c.Nonce && ev.Signature.CertFingerprint == fp {
-			return &relayapi.CallbackResult{TxID: ev.TxID, BlockNumber: pe.BlockNumber, ValidationCode: pe.ValidationCode,
-				DocumentID: c.DocID, EventType: string(ev.Type), DocumentStatus: string(prov.Document.Status), Replayed: true}, nil
+			return &api.CallbackResult{TxID: ev.TxID, BlockNumber: pe.BlockNumber, ValidationCode: pe.ValidationCode,
+				DocumentID: c.DocID, EventType: ev.Type, DocumentStatus: prov.Document.Status, Replayed: true}, nil
 		}
 	}
 	return nil, nil
@@ -316,7 +318,7 @@ func (s *Scanner) findOwn(ctx context.Context, sc *scan, fp string, purpose payl
 
 // matchSession: what the relay says about the session must be what the QR
 // (which the relay signed) says.
-func matchSession(c token.Claims, s *relayapi.Session) error {
+func matchSession(c token.Claims, s *api.Session) error {
 	switch {
 	case s.SHA256 != c.SHA256:
 		return &HashMismatchError{Source: "session", Want: c.SHA256, Got: s.SHA256}

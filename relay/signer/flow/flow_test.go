@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
@@ -61,7 +62,7 @@ func TestSignHappyPath(t *testing.T) {
 	relay := newFakeRelay(t, []byte("%PDF-1.7 lease"))
 	p := &recordingPrompt{yes: true, secret: "pw"}
 	s := newScanner(t, "alice", p, &sleeps{})
-	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: api.ActionSign})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestForgedTitleIsShownEscaped(t *testing.T) {
 	relay.title = "Loan guarantee 500000 EUR\nSHA-256:    (looks fine)\nDocument:   Newsletter subscription\u202e fdp.txt"
 	p := &recordingPrompt{yes: false, secret: "pw"}
 	s := newScanner(t, "alice", p, &sleeps{})
-	_, _ = s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	_, _ = s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: api.ActionSign})
 	shown := s.Out.(*bytes.Buffer).String()
 	want := `Document:   Loan guarantee 500000 EUR\nSHA-256:    (looks fine)\nDocument:   Newsletter subscription\u202e fdp.txt (contract-1)` + "\n"
 	if !strings.HasPrefix(shown, want) || strings.Count(shown, "Document:") != 2 || strings.Count(shown, "\nDocument:") != 0 {
@@ -103,7 +104,7 @@ func TestTamperedContentIsRefusedBeforeAnythingElse(t *testing.T) {
 	relay.content = []byte("%PDF-1.7 lease, rent doubled") // the server's bytes changed after the QR was issued
 	p := &recordingPrompt{yes: true, secret: "pw"}
 	s := newScanner(t, "alice", p, &sleeps{})
-	_, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	_, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: api.ActionSign})
 	if !errors.Is(err, flow.ErrHashMismatch) {
 		t.Fatalf("err = %v, want a hash mismatch", err)
 	}
@@ -120,7 +121,7 @@ func TestRetryOn503HonoursRetryAfterWithTheSameToken(t *testing.T) {
 	relay.failures = []string{"503", "503", "503-noheader", "drop"}
 	sl := &sleeps{}
 	s := newScanner(t, "alice", &recordingPrompt{yes: true, secret: "pw"}, sl)
-	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: api.ActionSign})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +152,8 @@ func TestRetriesRunOut(t *testing.T) {
 	relay := newFakeRelay(t, []byte("doc"))
 	relay.failures = []string{"503", "503", "503", "503", "503", "503"}
 	s := newScanner(t, "alice", &recordingPrompt{yes: true, secret: "pw"}, &sleeps{})
-	_, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
-	var p *relayapi.Problem
+	_, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: api.ActionSign})
+	var p *api.Problem
 	if !errors.As(err, &p) || p.Code != "UNAVAILABLE" || p.Status != 503 {
 		t.Fatalf("err = %v", err)
 	}
@@ -215,7 +216,7 @@ func TestALostAnswerIsFoundOnTheLedger(t *testing.T) {
 	relay := newFakeRelay(t, []byte("doc"))
 	relay.failures = []string{"forgetful"}
 	s := newScanner(t, "alice", &recordingPrompt{yes: true, secret: "pw"}, &sleeps{})
-	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	out, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: api.ActionSign})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func TestANonceUsedByAnotherKeyStaysAnError(t *testing.T) {
 	relay.recorded = &model.Event{Type: model.EventSignatureRecorded, DocumentID: "contract-1", TxID: "tx-other",
 		Signature: &model.SignatureEvidence{Nonce: "0123456789abcdef0123456789abcdef", CertFingerprint: strings.Repeat("a", 64)}}
 	s := newScanner(t, "alice", &recordingPrompt{yes: true, secret: "pw"}, &sleeps{})
-	_, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: relayapi.ActionSign})
+	_, err := s.Run(context.Background(), flow.Request{QR: relay.qr("alice"), Action: api.ActionSign})
 	if err == nil || err.Error() != "relay: NONCE_REUSED: this signing session was already used (HTTP 409)" {
 		t.Fatalf("err = %v", err)
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/login/proof"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // ErrNotLoginQR: the QR is not a sign-in QR ("<relay>/l/<token>").
@@ -27,8 +28,8 @@ type LoginRequest struct {
 
 // LoginOutcome is a completed sign-in.
 type LoginOutcome struct {
-	Info   *relayapi.LoginInfo
-	Result *relayapi.LoginApproved
+	Info   *api.LoginInfo
+	Result *api.LoginApproved
 }
 
 // Login signs the desktop showing the QR in as this client's identity: it
@@ -70,7 +71,7 @@ func (s *Scanner) Login(ctx context.Context, req LoginRequest) (*LoginOutcome, e
 	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", printable(info.MatchCode, maxShown))
 	fmt.Fprintf(w, "Expires:    %s\n", info.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
 	// A phishing page can show a genuine QR: where it was asked for is the tell.
-	if r := info.Requester; r != nil {
+	if r := info.Requester; r != (api.LoginRequester{}) {
 		fmt.Fprintf(w, "Asked from: %s at %s\n", printable(r.IP, 64), r.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"))
 		fmt.Fprintf(w, "Browser:    %s\n", printable(r.UserAgent, 160))
 		fmt.Fprintf(w, "            (not your computer and browser, or not just now? do not sign in)\n")
@@ -90,8 +91,8 @@ func (s *Scanner) Login(ctx context.Context, req LoginRequest) (*LoginOutcome, e
 	if err != nil {
 		return nil, err
 	}
-	res, err := rc.LoginCallback(ctx, relayapi.LoginCallbackRequest{Token: tok, CertChainPEM: chain,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: string(model.AlgECDSAP256DER), MSPID: req.MSPID})
+	res, err := rc.LoginCallback(ctx, api.LoginCallbackRequest{Token: tok, CertChainPEM: chain,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, MSPID: req.MSPID})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/httpapi"
@@ -86,7 +87,7 @@ func TestLoginSignsTheDesktopIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Result.Signer != (relayapi.LoginSigner{MSPID: "Org1MSP", ID: "alice"}) || out.Result.ChallengeID != ch.ChallengeID {
+	if out.Result.Signer != (api.LoginSigner{MSPID: "Org1MSP", ID: "alice"}) || out.Result.ChallengeID != ch.ChallengeID {
 		t.Fatalf("result %+v", out.Result)
 	}
 	if len(p.asked) != 1 || p.asked[0] != "Sign in to "+srv.URL+" as alice?" || p.unlocked != 1 {
@@ -106,7 +107,7 @@ func TestLoginSignsTheDesktopIn(t *testing.T) {
 	}
 	// The same QR again: the relay approved it once.
 	_, err = s.Login(ctx, flow.LoginRequest{QR: ch.URL})
-	var pr *relayapi.Problem
+	var pr *api.Problem
 	if !errors.As(err, &pr) || pr.Code != "NONCE_REUSED" || pr.Status != 409 {
 		t.Fatalf("second login: %v", err)
 	}

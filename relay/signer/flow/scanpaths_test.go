@@ -10,14 +10,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/signer/flow"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
 )
 
 // scanPath is a relay serving one kind of QR: a document's or a batch's.
 type scanPath interface {
 	qr(t *testing.T, signer string) string
-	tamperSession(func(*relayapi.Session))
+	tamperSession(func(*api.Session))
 	// serveOther makes the relay serve bytes other than the QR names, and
 	// says the refusal that must follow.
 	serveOther() string
@@ -27,7 +28,7 @@ type scanPath interface {
 // postCount counts a fake relay's callbacks.
 type postCount struct {
 	lock  *sync.Mutex
-	posts *[]relayapi.CallbackRequest
+	posts *[]api.CallbackRequest
 }
 
 func (c postCount) posted() int {
@@ -41,8 +42,8 @@ type documentPath struct {
 	postCount
 }
 
-func (p documentPath) qr(_ *testing.T, signer string) string    { return p.fakeRelay.qr(signer) }
-func (p documentPath) tamperSession(fn func(*relayapi.Session)) { p.tamper = fn }
+func (p documentPath) qr(_ *testing.T, signer string) string { return p.fakeRelay.qr(signer) }
+func (p documentPath) tamperSession(fn func(*api.Session))   { p.tamper = fn }
 
 func (p documentPath) serveOther() string {
 	p.content = []byte("%PDF-1.7 lease, rent doubled")
@@ -59,7 +60,7 @@ func (p batchPath) qr(t *testing.T, signer string) string {
 	p.signer = signer
 	return p.batchRelay.qr(t, p.root())
 }
-func (p batchPath) tamperSession(fn func(*relayapi.Session)) { p.session = fn }
+func (p batchPath) tamperSession(fn func(*api.Session)) { p.session = fn }
 
 func (p batchPath) serveOther() string {
 	want, got := sha256.Sum256(p.docs[1]), sha256.Sum256([]byte("%PDF-1.7 a substituted page"))
@@ -97,18 +98,18 @@ var scanChecks = []struct {
 		arrange: func(scanPath) string { return `unknown action "approve"` }},
 	{name: "a reason on a signature", reason: "because",
 		arrange: func(scanPath) string { return "a reason is given only when declining" }},
-	{name: "a decline without a reason", action: relayapi.ActionDecline, reason: "  ",
+	{name: "a decline without a reason", action: api.ActionDecline, reason: "  ",
 		arrange: func(scanPath) string { return "declining needs a reason" }},
 	{name: "a session for another nonce", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
-		p.tamperSession(func(s *relayapi.Session) { s.Nonce = strings.Repeat("0", 32) })
+		p.tamperSession(func(s *api.Session) { s.Nonce = strings.Repeat("0", 32) })
 		return "the relay's session does not match the QR code: nonce differs"
 	}},
 	{name: "a session for another signer", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
-		p.tamperSession(func(s *relayapi.Session) { s.Signer.ID = "mallory" })
+		p.tamperSession(func(s *api.Session) { s.Signer.ID = "mallory" })
 		return "the relay's session does not match the QR code: signer Org1MSP/mallory, QR says Org1MSP/alice"
 	}},
 	{name: "a session without a channel", is: flow.ErrSessionMismatch, arrange: func(p scanPath) string {
-		p.tamperSession(func(s *relayapi.Session) { s.Channel = "" })
+		p.tamperSession(func(s *api.Session) { s.Channel = "" })
 		return "the relay's session does not match the QR code: no channel"
 	}},
 	{name: "bytes other than the QR names", is: flow.ErrHashMismatch, arrange: scanPath.serveOther},
@@ -120,10 +121,10 @@ var scanChecks = []struct {
 	{name: "a wrong passphrase", prompt: &recordingPrompt{yes: true, secret: "nope"},
 		arrange: func(scanPath) string { return "keystore: wrong passphrase" }},
 	{name: "control characters in the relay's text", arrange: func(p scanPath) string {
-		p.tamperSession(func(s *relayapi.Session) { s.Title += "\x1b[2J"; s.MatchCode += "\x07" })
+		p.tamperSession(func(s *api.Session) { s.Title += "\x1b[2J"; s.MatchCode += "\x07" })
 		return ""
 	}},
-	{name: "a decline", action: relayapi.ActionDecline, reason: "wrong rent", arrange: func(scanPath) string { return "" }},
+	{name: "a decline", action: api.ActionDecline, reason: "wrong rent", arrange: func(scanPath) string { return "" }},
 }
 
 // Every client-side check gives the same refusal on a document's QR and a
@@ -143,7 +144,7 @@ func TestEveryScanPathRunsEveryCheck(t *testing.T) {
 				}
 				prompt = &recordingPrompt{yes: prompt.yes, secret: prompt.secret} // each run its own
 				if action == "" {
-					action = relayapi.ActionSign
+					action = api.ActionSign
 				}
 				s := newScanner(t, holder, prompt, &sleeps{})
 				out, err := s.Run(context.Background(), flow.Request{QR: p.qr(t, "alice"), Action: action, Reason: tc.reason})
@@ -160,7 +161,7 @@ func TestEveryScanPathRunsEveryCheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				wantEvent := map[string]string{relayapi.ActionSign: "SignatureRecorded", relayapi.ActionDecline: "SignatureDeclined"}[action]
+				wantEvent := map[string]model.EventType{api.ActionSign: model.EventSignatureRecorded, api.ActionDecline: model.EventSignatureDeclined}[action]
 				if p.posted() != 1 || out.Result.EventType != wantEvent {
 					t.Fatalf("%d callbacks, result %+v", p.posted(), out.Result)
 				}

@@ -1,3 +1,6 @@
+// Package relayapi is a client of the relay's HTTP API (wire types in
+// relay/api) that retries what is safe to retry and turns error answers
+// into *api.Problem.
 package relayapi
 
 import (
@@ -14,6 +17,8 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Client calls one relay.
@@ -59,22 +64,27 @@ func (c *Client) Resolve(ref string) (*url.URL, error) {
 }
 
 // Session fetches the signing session of a token.
-func (c *Client) Session(ctx context.Context, token string) (*Session, error) {
-	var s Session
+func (c *Client) Session(ctx context.Context, token string) (*api.Session, error) {
+	var s api.Session
 	err := c.getJSON(ctx, "/v1/sessions/"+url.PathEscape(token), &s)
 	return &s, err
 }
 
 // Provenance fetches a document's events with their blocks, authorised by
 // c.APIKey or c.Token.
-func (c *Client) Provenance(ctx context.Context, docID string) (*Provenance, error) {
-	var p Provenance
+func (c *Client) Provenance(ctx context.Context, docID string) (*api.Provenance, error) {
+	var p api.Provenance
 	path := "/v1/documents/" + url.PathEscape(docID) + "/provenance"
 	if c.APIKey == "" && c.Token != "" {
 		path += "?token=" + url.QueryEscape(c.Token)
 	}
-	err := c.getJSON(ctx, path, &p)
-	return &p, err
+	if err := c.getJSON(ctx, path, &p); err != nil {
+		return nil, err
+	}
+	if p.Document == nil {
+		return nil, errors.New("relay: the provenance answer holds no document")
+	}
+	return &p, nil
 }
 
 // Origin is the relay's origin URL.
@@ -123,7 +133,7 @@ func (c *Client) Content(ctx context.Context, ref string, max int64) ([]byte, er
 // Callback posts a scan result. It is retried on 503/502/504/429 (honouring
 // Retry-After) and on connection errors with the same body: same token, same
 // nonce, so at most one signature is ever recorded.
-func (c *Client) Callback(ctx context.Context, path string, req CallbackRequest) (*CallbackResult, error) {
+func (c *Client) Callback(ctx context.Context, path string, req api.CallbackRequest) (*api.CallbackResult, error) {
 	if path == "" {
 		path = "/v1/callbacks/scan"
 	}
@@ -149,7 +159,7 @@ func (c *Client) Callback(ctx context.Context, path string, req CallbackRequest)
 	if resp.StatusCode != http.StatusOK {
 		return nil, problemOf(resp)
 	}
-	var res CallbackResult
+	var res api.CallbackResult
 	if err := decodeJSON(resp, &res); err != nil {
 		return nil, err
 	}
@@ -169,8 +179,8 @@ func (c *Client) Document(ctx context.Context, docID string) (*model.DocumentVie
 
 // Annotate posts a signed annotation of a document. Like a callback it is
 // retried with the same body: the nonce makes a repeat harmless.
-func (c *Client) Annotate(ctx context.Context, docID string, req AnnotationRequest) (*Annotated, error) {
-	var res Annotated
+func (c *Client) Annotate(ctx context.Context, docID string, req api.AnnotationRequest) (*api.Annotated, error) {
+	var res api.Annotated
 	if err := c.postJSON(ctx, "/v1/documents/"+url.PathEscape(docID)+"/annotations", req, &res); err != nil {
 		return nil, err
 	}
@@ -334,7 +344,7 @@ func (c *Client) do(ctx context.Context, mk func() (*http.Request, error)) (*htt
 // problemOf turns a non-2xx answer into a *Problem (RFC 9457 or whatever the body says).
 func problemOf(resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	p := &Problem{Status: resp.StatusCode}
+	p := &api.Problem{Status: resp.StatusCode}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if mt == "application/problem+json" || mt == "application/json" {
 		if json.Unmarshal(b, p) == nil {

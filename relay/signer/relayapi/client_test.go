@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 func TestRetryAfterForms(t *testing.T) {
@@ -80,7 +82,7 @@ func TestProblemsAreTyped(t *testing.T) {
 	c, _ := New(srv.URL)
 	c.Retry = Retry{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}
 	_, err := c.Session(context.Background(), "used")
-	var p *Problem
+	var p *api.Problem
 	if !errors.As(err, &p) || p.Code != "NONCE_REUSED" || err.Error() != "relay: NONCE_REUSED: session nonce already used (HTTP 409)" {
 		t.Fatalf("err = %v", err)
 	}

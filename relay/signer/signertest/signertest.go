@@ -12,7 +12,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/testpki"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // CA is a self-signed test CA (chaincode/testpki).
@@ -35,7 +35,7 @@ const DocSHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 // msp (certificate issued by ca) on channel "qrsign": registered, signed,
 // completed, the document being the fold of its events. It all happens an
 // hour into the CA's validity: the fixture's clock comes from the CA.
-func Provenance(ca *CA, msp string) (*relayapi.Provenance, error) {
+func Provenance(ca *CA, msp string) (*api.Provenance, error) {
 	alice := ca.Signer("alice")
 	key, certPEM, cert := alice.Key, []byte(alice.CertPEM), alice.Cert
 	now := ca.Cert.NotBefore.Add(time.Hour).UTC()
@@ -65,9 +65,9 @@ func Provenance(ca *CA, msp string) (*relayapi.Provenance, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &relayapi.Provenance{DocumentID: "doc-1", Document: model.DocumentView{Document: *doc, EffectiveStatus: doc.Status, AsOf: now}}
+	p := &api.Provenance{DocumentID: "doc-1", Document: &model.DocumentView{Document: *doc, EffectiveStatus: doc.Status, AsOf: now}}
 	for i, e := range events {
-		p.Events = append(p.Events, relayapi.ProvenanceEvent{Event: e, BlockNumber: uint64(5 + i/2), ValidationCode: "VALID"})
+		p.Events = append(p.Events, api.ProvenanceEvent{Event: e, BlockNumber: uint64(5 + i/2), ValidationCode: "VALID"})
 	}
 	return p, nil
 }

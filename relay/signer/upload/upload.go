@@ -24,6 +24,8 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Doc is one file of a batch.
@@ -79,24 +81,6 @@ func FromDir(dir, titlePrefix, docType string) ([]Doc, error) {
 	return docs, nil
 }
 
-// meta is the "batch" part (relay/service.BatchMeta).
-type meta struct {
-	ID        string             `json:"id,omitempty"`
-	Title     string             `json:"title"`
-	Priority  int                `json:"priority"`
-	Signers   []model.SignerSpec `json:"signers"`
-	ExpiresAt *time.Time         `json:"expiresAt,omitempty"`
-	Documents []docMeta          `json:"documents"`
-}
-
-type docMeta struct {
-	File      string `json:"file"`
-	Title     string `json:"title"`
-	DocType   string `json:"docType"`
-	MediaType string `json:"mediaType,omitempty"`
-	Order     int    `json:"order"`
-}
-
 // ErrChanged: a file changed while it was sent.
 var ErrChanged = errors.New("upload: a file changed while it was being sent")
 
@@ -105,13 +89,13 @@ var ErrChanged = errors.New("upload: a file changed while it was being sent")
 // the same Idempotency-Key: the relay completes the batch, registering no
 // document twice. Every document's SHA-256 is computed while it is sent and
 // must equal what the relay registered.
-func Upload(ctx context.Context, c *relayapi.Client, b Batch, p *Progress) (*relayapi.Batch, error) {
+func Upload(ctx context.Context, c *relayapi.Client, b Batch, p *Progress) (*api.Batch, error) {
 	if len(b.Docs) == 0 {
 		return nil, errors.New("upload: no documents")
 	}
-	m := meta{ID: b.ID, Title: b.Title, Priority: b.Priority, Signers: b.Signers, ExpiresAt: b.ExpiresAt}
+	m := api.BatchMeta{ID: b.ID, Title: b.Title, Priority: b.Priority, Signers: b.Signers, ExpiresAt: b.ExpiresAt}
 	for _, d := range b.Docs {
-		m.Documents = append(m.Documents, docMeta{File: d.File, Title: d.Title, DocType: d.DocType, MediaType: d.MediaType, Order: d.Order})
+		m.Documents = append(m.Documents, api.BatchDocMeta{File: d.File, Title: d.Title, DocType: d.DocType, MediaType: d.MediaType, Order: d.Order})
 	}
 	mj, err := json.Marshal(m)
 	if err != nil {
@@ -122,7 +106,7 @@ func Upload(ctx context.Context, c *relayapi.Client, b Batch, p *Progress) (*rel
 	idem := hex.EncodeToString(key)
 	var mu sync.Mutex
 	var sums map[string]string // of the attempt whose answer is read
-	res := &relayapi.Batch{}
+	res := &api.Batch{}
 	err = c.PostStream(ctx, "/v1/batches", map[string]string{"Idempotency-Key": idem}, func() (io.ReadCloser, string) {
 		if p != nil {
 			p.Reset()

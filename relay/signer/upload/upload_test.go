@@ -19,6 +19,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/signer/upload"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // fakeBatches reads POST /v1/batches part by part as the relay does and
@@ -90,13 +92,13 @@ func (f *fakeBatches) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"status":503,"code":"UNAVAILABLE","detail":"1 of 3 documents are registered"}`))
 		return
 	}
-	b := relayapi.Batch{ID: "b-1", Title: meta.Title, Total: len(meta.Documents), Registered: len(meta.Documents), Complete: true}
+	b := api.Batch{ID: "b-1", Title: meta.Title, Total: len(meta.Documents), Registered: len(meta.Documents), Complete: true}
 	for i, d := range meta.Documents {
 		sum := hashes[d.File]
 		if f.lie && i == 0 {
 			sum = strings.Repeat("0", 64)
 		}
-		b.Documents = append(b.Documents, relayapi.BatchDoc{ID: "b-1." + d.File, File: d.File, Title: d.Title, Order: d.Order,
+		b.Documents = append(b.Documents, api.BatchDoc{ID: "b-1." + d.File, File: d.File, Title: d.Title, Order: d.Order,
 			SHA256: sum, Registered: true})
 	}
 	w.WriteHeader(201)

@@ -1,4 +1,4 @@
-package enroll_test
+package fabricca_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/testpki"
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
@@ -66,7 +66,7 @@ func TestEnrollGetsACertificateForALocalKey(t *testing.T) {
 	ca := signertest.NewCA("ca-org1")
 	srv := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "")
 	defer srv.Close()
-	e := &enroll.Enroller{URL: srv.URL, HTTP: srv.Client()}
+	e := &fabricca.Enroller{URL: srv.URL, HTTP: srv.Client()}
 	res, err := e.Enroll(context.Background(), "alice", "s3cret")
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestEnrollRefusals(t *testing.T) {
 		{"an empty secret", "alice", "", good, "enroll: id and secret are required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := &enroll.Enroller{URL: tc.srv.URL, HTTP: tc.srv.Client()}
+			e := &fabricca.Enroller{URL: tc.srv.URL, HTTP: tc.srv.Client()}
 			_, err := e.Enroll(context.Background(), tc.id, tc.secret)
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("err = %v, want %q", err, tc.want)

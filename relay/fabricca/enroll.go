@@ -1,7 +1,9 @@
-// Package enroll obtains a signer certificate from the org's Fabric CA over its
-// REST API (POST /api/v1/enroll, HTTP Basic id:secret). The key pair is made
-// here and only the CSR is sent: the private key never leaves the client.
-package enroll
+// Package fabricca enrolls with an org's Fabric CA over its REST API (POST
+// /api/v1/enroll, HTTP Basic id:secret). Shared by the signer client (Enroll:
+// the key pair is made here and only the CSR is sent, the private key never
+// leaves the client) and the relay (EnrollCSR: it forwards a browser's CSR).
+// It links no relay or signer package.
+package fabricca
 
 import (
 	"context"
@@ -45,6 +47,14 @@ type Error struct {
 func (e *Error) Error() string {
 	return fmt.Sprintf("enroll: CA answered %d: %s", e.Status, strings.Join(e.Messages, "; "))
 }
+
+// Refused says the CA refused the id and secret (401 or 403).
+func (e *Error) Refused() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+}
+
+// BadRequest says the CA refused the request itself (400).
+func (e *Error) BadRequest() bool { return e.Status == http.StatusBadRequest }
 
 // HTTPClientTrusting returns an http.Client trusting only the PEM CA certificates in file.
 func HTTPClientTrusting(file string) (*http.Client, error) {

@@ -20,7 +20,8 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // Verifier holds what the checks trust.
@@ -75,8 +76,12 @@ func (r *Report) add(name string, err error, okDetail string) {
 }
 
 // Provenance checks p.
-func (v *Verifier) Provenance(p *relayapi.Provenance) *Report {
+func (v *Verifier) Provenance(p *api.Provenance) *Report {
 	r := &Report{DocumentID: p.DocumentID}
+	if p.Document == nil {
+		r.add("document", errors.New("the answer holds no document"), "")
+		return r
+	}
 	if len(p.Events) == 0 {
 		r.add("events", fmt.Errorf("no events"), "")
 		return r
@@ -131,7 +136,7 @@ func (v *Verifier) Provenance(p *relayapi.Provenance) *Report {
 	return r
 }
 
-func checkEvents(p *relayapi.Provenance) error {
+func checkEvents(p *api.Provenance) error {
 	for i, pe := range p.Events {
 		e := pe.Event
 		switch {
@@ -148,7 +153,7 @@ func checkEvents(p *relayapi.Provenance) error {
 	return nil
 }
 
-func blocks(es []relayapi.ProvenanceEvent) string {
+func blocks(es []api.ProvenanceEvent) string {
 	var b []string
 	for _, e := range es {
 		b = append(b, fmt.Sprint(e.BlockNumber))

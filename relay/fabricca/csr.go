@@ -1,4 +1,4 @@
-package enroll
+package fabricca
 
 import (
 	"bytes"

@@ -12,15 +12,15 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/signer/signertest"
-	"github.com/qrsign/qrsign/relay/signer/verify"
+	"github.com/qrsign/qrsign/relay/verify"
 )
 
 // batchSigned turns the fixture into the record of document 2 of a 3-document
 // batch signed by one batch-sign signature, as RecordBatchSignature writes it.
-func batchSigned(t *testing.T, ca *testpki.CA) *relayapi.Provenance {
+func batchSigned(t *testing.T, ca *testpki.CA) *api.Provenance {
 	p := provenance(t, ca)
 	leaves := [][32]byte{sha256.Sum256([]byte("one")), {}, sha256.Sum256([]byte("three"))}
 	leaves[1], _ = merkle.ParseHash(signertest.DocSHA)

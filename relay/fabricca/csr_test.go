@@ -1,4 +1,4 @@
-package enroll_test
+package fabricca_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"encoding/pem"
 	"testing"
 
-	"github.com/qrsign/qrsign/relay/signer/enroll"
+	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/signer/signertest"
 )
 
@@ -31,7 +31,7 @@ func TestEnrollCSRCertifiesTheCSRsKey(t *testing.T) {
 	srv := fakeCA(t, ca, map[string]string{"alice": "s3cret"}, "")
 	defer srv.Close()
 	key, csr := csrPEM(t, "alice")
-	got, err := (&enroll.Enroller{URL: srv.URL, HTTP: srv.Client()}).EnrollCSR(context.Background(), "alice", "s3cret", csr)
+	got, err := (&fabricca.Enroller{URL: srv.URL, HTTP: srv.Client()}).EnrollCSR(context.Background(), "alice", "s3cret", csr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestEnrollCSRRefusals(t *testing.T) {
 		{"an empty secret", "", alice, good.URL, "enroll: id and secret are required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := &enroll.Enroller{URL: tc.srv, HTTP: good.Client()}
+			e := &fabricca.Enroller{URL: tc.srv, HTTP: good.Client()}
 			_, err := e.EnrollCSR(context.Background(), "alice", tc.secret, tc.csr)
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("err = %v, want %q", err, tc.want)

@@ -10,7 +10,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/signer/signertest"
-	"github.com/qrsign/qrsign/relay/signer/verify"
+	"github.com/qrsign/qrsign/relay/verify"
 )
 
 // trustOf is a relay's answer of GET /v1/orgs/{msp}/trust.

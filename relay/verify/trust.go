@@ -7,15 +7,16 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/relay/signer/keystore"
-	"github.com/qrsign/qrsign/relay/signer/relayapi"
+
+	"github.com/qrsign/qrsign/relay/api"
 )
 
 // SignerMSPs lists, sorted, the orgs of everyone whose signature p carries:
 // the orgs a verifier needs roots for.
-func SignerMSPs(p *relayapi.Provenance) []string {
+func SignerMSPs(p *api.Provenance) []string {
 	var out []string
 	for _, pe := range p.Events {
 		if ev, _, _, _ := evidenceOf(pe.Event); ev != nil && !slices.Contains(out, ev.Signer.MSPID) {
@@ -62,11 +63,12 @@ func LedgerRoots(ctx context.Context, mspID string, checked TrustReader, pins []
 	var roots []*x509.Certificate
 	var why []string
 	for _, ca := range t.CAs {
-		c, err := keystore.ParseCert([]byte(ca.CertPEM))
-		if err != nil || payload.Fingerprint(c.Raw) != ca.Fingerprint {
+		cs, err := certchain.Parse(ca.CertPEM)
+		if err != nil || len(cs) != 1 || payload.Fingerprint(cs[0].Raw) != ca.Fingerprint {
 			why = append(why, fmt.Sprintf("CA %.12s… does not match its certificate", ca.Fingerprint))
 			continue
 		}
+		c := cs[0]
 		vouched := slices.Contains(pins, ca.Fingerprint)
 		if !vouched && len(witnesses) > 0 {
 			vouched = true

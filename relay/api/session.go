@@ -1,0 +1,77 @@
+package api
+
+import (
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+// Session is the answer of GET /v1/sessions/{token}.
+type Session struct {
+	Token          string           `json:"token"`
+	DocumentID     string           `json:"documentId"`
+	Title          string           `json:"title"`
+	SHA256         string           `json:"sha256"`
+	Size           int64            `json:"size"`
+	MediaType      string           `json:"mediaType"`
+	ContentURL     string           `json:"contentUrl"`
+	Signer         model.SignerSpec `json:"signer"`
+	Nonce          string           `json:"nonce"`
+	Channel        string           `json:"channel"`
+	ExpiresAt      time.Time        `json:"expiresAt"`
+	MatchCode      string           `json:"matchCode"`
+	CallbackURL    string           `json:"callbackUrl"`
+	DocumentStatus model.Status     `json:"documentStatus"`
+	// Batch is set for a batch session (one scan signs every document):
+	// DocumentID is then the batch id and SHA256 the batch's Merkle root.
+	Batch *BatchSession `json:"batch,omitempty"`
+}
+
+// BatchSession is what a batch signer signs: the root and size, bound by
+// the batch-sign payload, and the documents in signing order (leaf i is
+// documents[i].sha256).
+type BatchSession struct {
+	ID        string              `json:"id"`
+	Root      string              `json:"root"`
+	Size      int                 `json:"size"`
+	Documents []BatchSessionEntry `json:"documents"`
+}
+
+// BatchSessionEntry is one document of a batch session.
+type BatchSessionEntry struct {
+	ID         string `json:"id"`
+	Title      string `json:"title"`
+	SHA256     string `json:"sha256"`
+	ContentURL string `json:"contentUrl"`
+}
+
+// Actions of a scan callback.
+const (
+	ActionSign         = "sign"
+	ActionDecline      = "decline"
+	ActionBatchSign    = "batch-sign"    // for a batch session
+	ActionBatchDecline = "batch-decline" // for a batch session
+)
+
+// CallbackRequest is the body of POST /v1/callbacks/scan.
+type CallbackRequest struct {
+	Token        string          `json:"token"`
+	Action       string          `json:"action"` // Action*
+	CertChainPEM string          `json:"certChainPem"`
+	Signature    string          `json:"signature"` // standard base64
+	Algorithm    model.Algorithm `json:"algorithm"`
+	Reason       string          `json:"reason,omitempty"`
+}
+
+// CallbackResult is the answer of POST /v1/callbacks/scan.
+type CallbackResult struct {
+	TxID           string          `json:"txId"`
+	BlockNumber    uint64          `json:"blockNumber"`
+	ValidationCode string          `json:"validationCode"`
+	DocumentID     string          `json:"documentId"`
+	EventType      model.EventType `json:"eventType"`
+	DocumentStatus model.Status    `json:"documentStatus"`
+	Replayed       bool            `json:"replayed"`
+	// Documents are the documents a batch-sign signed (or a batch-decline declined).
+	Documents []string `json:"documents,omitempty"`
+}
