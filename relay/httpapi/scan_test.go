@@ -309,3 +309,42 @@ func TestScanGarbageRacingTheRealSignerDoesNotFailIt(t *testing.T) {
 		}
 	}
 }
+
+// Whoever saw the QR holds the token, not the signer's key: a replay is
+// answered with the first result only when it carries a proof that verifies
+// (issue: a replay with garbage got 200 "VALID" and an audit line in the
+// signer's name). From memory, and after a restart from the nonce record.
+func TestScanReplayWithoutTheSignersProofIsRefused(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
+	bob, mallory := h.ca.Signer("bob"), h.ca.Signer("mallory")
+	tok := reg.Signing[0].Token
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "sign", "")); rec.Code != 200 {
+		t.Fatal(rec.Body)
+	}
+	garbage := h.callback(tok, bob, "sign", "")
+	garbage.Signature = base64.StdEncoding.EncodeToString([]byte("not a signature at all"))
+	otherKey := h.callback(tok, mallory, "sign", "") // a real certificate, someone else's
+	otherKey.CertChainPEM = bob.CertPEM
+	events := h.ledger.EventCount("doc-1")
+	for _, name := range []string{"remembered", "after a restart"} {
+		if name == "after a restart" {
+			svc := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
+			svc.Now, svc.Ops = h.clock, h.svc.Ops
+			h.srv = New(h.cfg, svc, Options{Logger: quiet})
+		}
+		wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", garbage), 422, "BAD_SIGNATURE")
+		wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", otherKey), 422, "BAD_SIGNATURE")
+		wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, mallory, "sign", "")), 403, "NOT_A_SIGNER")
+		if rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "sign", "")); rec.Code != 200 ||
+			!decode[api.CallbackResult](t, rec).Replayed {
+			t.Fatalf("%s: the signer's own retry: %d %s", name, rec.Code, rec.Body)
+		}
+	}
+	if h.ledger.EventCount("doc-1") != events {
+		t.Fatal("a replay changed the ledger")
+	}
+	if log := h.ops.String(); strings.Count(log, `"result":"replayed"`) != 2 || strings.Count(log, `"result":"BAD_SIGNATURE"`) != 4 {
+		t.Fatalf("operation log: want the 2 real replays and 4 refusals logged as such:\n%s", log)
+	}
+}

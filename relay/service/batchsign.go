@@ -139,13 +139,6 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 	if len(items) == 0 {
 		return nil, fault.Newf(model.CodeOutOfTurn, "no document of batch %s awaits %s's signature now", b.ID, key)
 	}
-	sr := model.SignatureRequest{DocumentID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
-		Signature: req.Signature, Algorithm: req.Algorithm}
-	f := payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: b.ID, DocumentSHA256: b.Root,
-		Nonce: claims.Nonce, Size: len(leaves), Reason: req.Reason}
-	if err := s.preVerify(ctx, claims.MSPID, claims.SignerID, &sr, f); err != nil {
-		return nil, err
-	}
 	breq := model.BatchSignatureRequest{BatchID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Root: b.Root, Size: len(leaves), Items: items, Reason: req.Reason}
 	if err := breq.Validate(); err != nil {

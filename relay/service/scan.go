@@ -115,6 +115,11 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 	default:
 		return nil, fault.Newf(model.CodeInvalidField, "action must be sign, decline, batch-sign or batch-decline, not %q", clip(req.Action))
 	}
+	// Every answer, a replay included, needs the caller's own proof: whoever
+	// saw the QR holds the token, not the signer's key.
+	if err := s.proveCaller(ctx, claims, req, purpose); err != nil {
+		return nil, err
+	}
 	if r := s.recalledResult(claims.Nonce); r != nil {
 		return s.replayOf(r, claims.DocID, want)
 	}
@@ -158,11 +163,6 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 	}
 	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
-	msg := payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: claims.DocID,
-		DocumentSHA256: claims.SHA256, Nonce: claims.Nonce, Reason: req.Reason}
-	if err := s.preVerify(ctx, claims.MSPID, claims.SignerID, &sreq, msg); err != nil {
-		return nil, err
-	}
 	var w *ledger.Written
 	var err error
 	t0 := time.Now()
@@ -190,6 +190,28 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 	}
 	s.rememberResult(claims.Nonce, res)
 	return res, nil
+}
+
+// proveCaller checks the proof a scan callback carries (preVerify) over
+// the payload its session and action name: a document's hash, or a batch's
+// Merkle root and size. Scan runs it before any answer, so a replayed token
+// with another proof is refused like any bad callback, never answered with
+// the first result.
+func (s *Service) proveCaller(ctx context.Context, claims token.Claims, req api.CallbackRequest, purpose payload.Purpose) error {
+	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
+		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
+	f := payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: claims.DocID,
+		DocumentSHA256: claims.SHA256, Nonce: claims.Nonce, Reason: req.Reason}
+	if purpose.IsBatch() {
+		b, ok := s.batchOfToken(claims)
+		if !ok {
+			return fault.New(fault.CodeTokenInvalid, "the token is not a session of a batch at this relay")
+		}
+		// The batch request carries its reason beside the signature, not in it.
+		sreq.DocumentID, sreq.Reason = b.ID, ""
+		f.DocumentID, f.DocumentSHA256, f.Size = b.ID, b.Root, len(b.Documents)
+	}
+	return s.preVerify(ctx, claims.MSPID, claims.SignerID, &sreq, f)
 }
 
 // preVerify checks a signer proof before anything reaches the ledger: the
