@@ -348,3 +348,21 @@ func TestScanReplayWithoutTheSignersProofIsRefused(t *testing.T) {
 		t.Fatalf("operation log: want the 2 real replays and 4 refusals logged as such:\n%s", log)
 	}
 }
+
+// A retry the relay does not remember is answered from the nonce record even
+// when the peer evaluating GetNonce lags behind the one that refused the
+// resubmission (seen under load: a duplicate got 409 instead of its result).
+func TestScanRetryIsAnsweredWhenTheNonceRecordLags(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
+	bob := h.ca.Signer("bob")
+	first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", "")))
+	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
+	fresh.Now = h.clock
+	h.srv = New(h.cfg, fresh, Options{Logger: quiet})
+	h.ledger.NonceLag = 2
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
+	if res := decode[api.CallbackResult](t, rec); rec.Code != 200 || !res.Replayed || res.TxID != first.TxID {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}

@@ -154,8 +154,8 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 		s.observe("RecordBatchSignature", t0)
 	}
 	if err != nil {
-		if _, rejected := ledger.CodeOf(err); rejected {
-			if r, rerr := s.fromNonce(ctx, claims, want); rerr != nil || r != nil {
+		if code, rejected := ledger.CodeOf(err); rejected {
+			if r, rerr := s.fromNonceAfter(ctx, claims, want, code); rerr != nil || r != nil {
 				return r, rerr
 			}
 		}

@@ -174,10 +174,10 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 		s.observe("RecordSignature", t0)
 	}
 	if err != nil {
-		if _, rejected := ledger.CodeOf(err); rejected {
+		if code, rejected := ledger.CodeOf(err); rejected {
 			// Maybe the nonce was already used: a retry after a success this
 			// relay does not remember (restart, another replica).
-			if r, rerr := s.fromNonce(ctx, claims, want); rerr != nil || r != nil {
+			if r, rerr := s.fromNonceAfter(ctx, claims, want, code); rerr != nil || r != nil {
 				return r, rerr
 			}
 		}
@@ -255,6 +255,36 @@ func (s *Service) fromNonce(ctx context.Context, claims token.Claims, want model
 	if err != nil || !nr.Used {
 		return nil, nil
 	}
+	return s.answerFromNonce(ctx, claims, want, nr)
+}
+
+// fromNonceAfter is fromNonce after the chaincode refused a submission with
+// code: NONCE_REUSED and ALREADY_SIGNED say the answer is committed, yet the
+// peer that evaluates GetNonce may not have that block yet (it is not the
+// one that endorsed), so an unused record is read again for a moment before
+// the refusal stands.
+func (s *Service) fromNonceAfter(ctx context.Context, claims token.Claims, want model.EventType, code model.Code) (*api.CallbackResult, error) {
+	wait := 50 * time.Millisecond
+	for i := 0; ; i++ {
+		nr, err := s.Ledger.GetNonce(ctx, claims.Nonce)
+		if err == nil && nr.Used {
+			return s.answerFromNonce(ctx, claims, want, nr)
+		}
+		if (code != model.CodeNonceReused && code != model.CodeAlreadySigned) || i == 5 {
+			return nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(wait):
+			wait *= 2 // 50 ms … 1.6 s: a few blocks at the default batch timeout
+		}
+	}
+}
+
+// answerFromNonce answers from a used nonce record: the first result
+// (replayed), or NONCE_REUSED if it answered something else.
+func (s *Service) answerFromNonce(ctx context.Context, claims token.Claims, want model.EventType, nr *model.NonceRecord) (*api.CallbackResult, error) {
 	answered := nr.DocumentID
 	if nr.BatchID != "" { // a batch answer's record names the batch, not a document
 		answered = nr.BatchID

@@ -44,6 +44,9 @@ type Ledger struct {
 	// FailRegisterAfter, when > 0, makes RegisterDocument fail as unavailable
 	// once that many documents are registered (a network failure mid-batch).
 	FailRegisterAfter int
+	// NonceLag makes the next NonceLag GetNonce calls answer "unused", as a
+	// peer that has not committed the latest block yet would.
+	NonceLag int
 }
 
 // New returns an empty fake ledger.
@@ -254,6 +257,10 @@ func (l *Ledger) GetHistory(ctx context.Context, id string) (*model.History, err
 func (l *Ledger) GetNonce(ctx context.Context, nonce string) (*model.NonceRecord, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.NonceLag > 0 {
+		l.NonceLag--
+		return &model.NonceRecord{Nonce: nonce}, nil
+	}
 	if r, ok := l.nonces[nonce]; ok {
 		return &r, nil
 	}
