@@ -21,7 +21,7 @@ import (
 )
 
 func (s *Server) callerOf(c echo.Context) service.Caller {
-	return service.Caller{RequestID: requestID(c), Who: caller(c), ClientIP: c.RealIP(),
+	return service.Caller{RequestID: requestID(c), ClientRequestID: clientRequestID(c), Who: caller(c), ClientIP: c.RealIP(),
 		IdempotencyKey: c.Request().Header.Get("Idempotency-Key")}
 }
 

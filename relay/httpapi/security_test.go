@@ -252,3 +252,33 @@ func TestSSEStreamAuthorizedByATokenEndsWhenTheTokenExpires(t *testing.T) {
 		t.Fatalf("%d %q", rec.Code, rec.Body)
 	}
 }
+
+// A client's X-Request-Id is never the relay's: it could otherwise tie its
+// operation-log lines to somebody else's request. A well-formed one is
+// logged apart; a malformed one, and a malformed Idempotency-Key, are not
+// taken at all (the key derives document ids: 400 INVALID_FIELD).
+func TestClientRequestIDsAreLoggedApartAndKeysBounded(t *testing.T) {
+	h := newHarness(t)
+	reg := h.register("doc-1", signer("bob", 1))
+	body := h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", "")
+	rec := h.doJSON("POST", "/v1/callbacks/scan", body, "X-Request-Id", "victims-request")
+	ours := rec.Header().Get("X-Request-Id")
+	if rec.Code != 200 || ours == "" || ours == "victims-request" {
+		t.Fatalf("%d, X-Request-Id %q", rec.Code, ours)
+	}
+	if log := h.ops.String(); !strings.Contains(log, `"requestId":"`+ours+`","clientRequestId":"victims-request"`) ||
+		strings.Contains(log, `"requestId":"victims-request"`) {
+		t.Fatalf("%s", log)
+	}
+	h.doJSON("POST", "/v1/callbacks/scan", body, "X-Request-Id", strings.Repeat("x", 129))
+	h.doJSON("POST", "/v1/callbacks/scan", body, "X-Request-Id", "bad id\u202e")
+	if n := strings.Count(h.ops.String(), "clientRequestId"); n != 1 {
+		t.Fatalf("malformed client request ids logged: %d lines carry one\n%s", n, h.ops)
+	}
+	for _, key := range []string{strings.Repeat("k", 129), "two words", "ümlaut"} {
+		meta := map[string]any{"title": "Contract", "docType": "contract", "owner": "alice", "signers": []model.SignerSpec{signer("bob", 1)}}
+		mb, ct := multipartBody(t, meta, []byte("%PDF-1.7 keyed"))
+		wantProblem(t, h.do("POST", "/v1/documents", mb, "Content-Type", ct, "Authorization", "Bearer "+writeKey, "Idempotency-Key", key),
+			400, "INVALID_FIELD")
+	}
+}

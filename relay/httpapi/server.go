@@ -15,7 +15,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/login"
 	"github.com/qrsign/qrsign/relay/metrics"
@@ -85,7 +87,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
+	e.Use(requestIDs)
 	e.Use(s.accessLog, s.recoverer) // the log sees what the recoverer made of a panic
 	if len(cfg.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
@@ -187,6 +189,45 @@ func (s *Server) log(c echo.Context) *slog.Logger {
 
 func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// requestIDs gives every request an id of the relay's own (the answer's
+// X-Request-Id, the logs' requestId). A client's X-Request-Id is never
+// reused as ours: any client could then tie its log lines to somebody
+// else's request. A well-formed one is logged apart (clientRequestId); an
+// Idempotency-Key, which derives document ids, must be well-formed too.
+func requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderXRequestID, newRequestID())
+		if k := c.Request().Header.Get("Idempotency-Key"); k != "" && !headerToken(k) {
+			return fault.Newf(model.CodeInvalidField, "Idempotency-Key must be 1..%d printable ASCII characters", maxHeaderToken)
+		}
+		return next(c)
+	}
+}
+
+// clientRequestID is the client's X-Request-Id when well-formed, else "".
+func clientRequestID(c echo.Context) string {
+	if v := c.Request().Header.Get(echo.HeaderXRequestID); headerToken(v) {
+		return v
+	}
+	return ""
+}
+
+const maxHeaderToken = 128
+
+// headerToken reports whether v is 1..maxHeaderToken printable ASCII
+// characters without spaces (ids clients choose: request ids, idempotency keys).
+func headerToken(v string) bool {
+	if v == "" || len(v) > maxHeaderToken {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // accessLog logs every request with its id, client IP, status and duration.

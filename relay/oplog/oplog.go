@@ -13,16 +13,19 @@ import (
 
 // Entry is one operation.
 type Entry struct {
-	Time       time.Time `json:"time"`
-	RequestID  string    `json:"requestId"`
-	Who        string    `json:"who"` // API key name, or signer mspId/id for callbacks
-	ClientIP   string    `json:"clientIp,omitempty"`
-	Op         string    `json:"op"` // register, sign, decline
-	DocumentID string    `json:"documentId,omitempty"`
-	Result     string    `json:"result"` // ok, replayed, or the error code
-	TxID       string    `json:"txId,omitempty"`
-	Block      *uint64   `json:"block,omitempty"`
-	Millis     int64     `json:"ms"`
+	Time      time.Time `json:"time"`
+	RequestID string    `json:"requestId"`
+	// ClientRequestID is the X-Request-Id the client sent (well-formed ones
+	// only): its own correlation, never the relay's requestId.
+	ClientRequestID string  `json:"clientRequestId,omitempty"`
+	Who             string  `json:"who"` // API key name, or signer mspId/id for callbacks
+	ClientIP        string  `json:"clientIp,omitempty"`
+	Op              string  `json:"op"` // register, sign, decline
+	DocumentID      string  `json:"documentId,omitempty"`
+	Result          string  `json:"result"` // ok, replayed, or the error code
+	TxID            string  `json:"txId,omitempty"`
+	Block           *uint64 `json:"block,omitempty"`
+	Millis          int64   `json:"ms"`
 }
 
 // Log appends entries to a writer.

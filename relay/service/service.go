@@ -83,10 +83,11 @@ func (s *Service) observe(op string, start time.Time) {
 // Caller is who asks, for the operation log, and the request's
 // Idempotency-Key header (upload and batch ids derive from it).
 type Caller struct {
-	RequestID      string
-	Who            string
-	ClientIP       string
-	IdempotencyKey string
+	RequestID       string
+	ClientRequestID string // the client's own X-Request-Id, logged apart from ours
+	Who             string
+	ClientIP        string
+	IdempotencyKey  string
 }
 
 func (s *Service) op(c Caller, op, doc string, started time.Time, tx *ledger.Tx, err error) {
@@ -95,7 +96,7 @@ func (s *Service) op(c Caller, op, doc string, started time.Time, tx *ledger.Tx,
 
 // opResult logs an operation; result is used when err is nil ("ok", "replayed").
 func (s *Service) opResult(c Caller, op, doc string, started time.Time, tx *ledger.Tx, err error, result string) {
-	e := oplog.Entry{RequestID: c.RequestID, Who: c.Who, ClientIP: c.ClientIP, Op: op, DocumentID: doc,
+	e := oplog.Entry{RequestID: c.RequestID, ClientRequestID: c.ClientRequestID, Who: c.Who, ClientIP: c.ClientIP, Op: op, DocumentID: doc,
 		Result: result, Millis: time.Since(started).Milliseconds()}
 	if tx != nil && tx.TxID != "" {
 		e.TxID = tx.TxID
