@@ -49,7 +49,55 @@ func decodeStrict(b []byte, v any, what string) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return fault.New(model.CodeBadRequest, what+": trailing data after the object")
 	}
+	if key := duplicateKey(b); key != "" {
+		return fault.Newf(model.CodeBadRequest, "%s: key %q appears twice in one object", what, clipName(key))
+	}
 	return jsonText(b)
+}
+
+// duplicateKey is the first key repeated within one JSON object of b (which
+// decoded already), or "". encoding/json keeps the last of two, so what a
+// proxy or a log read as the first would not be what the relay used.
+func duplicateKey(b []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type frame struct {
+		keys     map[string]bool
+		isObject bool
+		wantKey  bool
+	}
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		top := len(stack) - 1
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				if top >= 0 && stack[top].isObject {
+					stack[top].wantKey = true // this value answers the pending key
+				}
+				stack = append(stack, frame{keys: map[string]bool{}, isObject: v == '{', wantKey: v == '{'})
+			default:
+				stack = stack[:top]
+			}
+			continue
+		case string:
+			if top >= 0 && stack[top].isObject && stack[top].wantKey {
+				if stack[top].keys[v] {
+					return v
+				}
+				stack[top].keys[v] = true
+				stack[top].wantKey = false
+				continue
+			}
+		}
+		if top >= 0 && stack[top].isObject {
+			stack[top].wantKey = true // a scalar value answered the key
+		}
+	}
 }
 
 // jsonText refuses, with 400 INVALID_FIELD naming the field, what
