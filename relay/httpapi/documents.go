@@ -160,6 +160,12 @@ func (s *Server) getContent(c echo.Context) error {
 	h.Set("ETag", `"`+v.SHA256+`"`)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Disposition", "attachment")
+	// Uploaded bytes are the uploader's: opened in a tab anyway, they run
+	// with no origin, no scripts, no forms.
+	h.Set("Content-Security-Policy", "sandbox")
+	if c.QueryParam("token") != "" {
+		h.Set("Cache-Control", "no-store") // read with a signer's session token: no shared cache keeps it
+	}
 	http.ServeContent(c.Response(), c.Request(), "", v.CreatedAt, r)
 	return nil
 }

@@ -146,6 +146,13 @@ func TestSessionDescribesTheSigningSession(t *testing.T) {
 		rec.Header().Get("Content-Type") != "application/pdf" {
 		t.Fatalf("content: %d %v %q", rec.Code, rec.Header(), rec.Body)
 	}
+	// Uploaded bytes never run as the relay's page, and a token read is not cached.
+	for k, want := range map[string]string{"Content-Security-Policy": "sandbox", "Content-Disposition": "attachment",
+		"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"} {
+		if got := rec.Header().Get(k); got != want {
+			t.Errorf("content %s: %q, want %q", k, got, want)
+		}
+	}
 }
 
 func TestSessionRefusals(t *testing.T) {
