@@ -23,7 +23,6 @@ import (
 	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
-	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
 )
 
@@ -293,9 +292,7 @@ func TestBatchAnswerRetriedAfterARestartIsReplayedFromTheLedger(t *testing.T) {
 			req := h.batchAnswer(sess.Token, bob, c.purpose, c.reason)
 			first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", req))
 			other := h.batchAnswerNoSession(sess.Token, bob, c.other, 3)
-			fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
-			fresh.Now, fresh.BatchDir = h.clock, h.svc.BatchDir
-			h.srv = New(h.cfg, fresh, Options{Logger: quiet})
+			h.restart()
 			rec := h.doJSON("POST", "/v1/callbacks/scan", req)
 			got := decode[api.CallbackResult](t, rec)
 			if rec.Code != 200 || !got.Replayed || got.TxID != first.TxID || got.DocumentID != "b1" || got.EventType != c.event ||

@@ -88,6 +88,14 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 	return h
 }
 
+// restart swaps in a new relay process (empty memory) over the same
+// ledger, blobs, session key, batch manifests and operation log.
+func (h *harness) restart() {
+	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
+	fresh.Now, fresh.BatchDir, fresh.Ops = h.clock, h.svc.BatchDir, h.svc.Ops
+	h.srv = New(h.cfg, fresh, Options{Logger: quiet})
+}
+
 func (h *harness) clock() time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -12,7 +12,6 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/api"
-	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/token"
 )
 
@@ -63,10 +62,7 @@ func TestScanRetryAfterRestartIsAnsweredFromTheNonceRecord(t *testing.T) {
 	bob := h.ca.Signer("bob")
 	first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", "")))
 	// A new relay process (empty memory) over the same ledger.
-	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
-	fresh.Now = h.clock
-	srv := New(h.cfg, fresh, Options{Logger: quiet})
-	h.srv = srv
+	h.restart()
 	events := h.ledger.EventCount("doc-1")
 	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
 	res := decode[api.CallbackResult](t, rec)
@@ -180,9 +176,7 @@ func TestScanDeclineAfterSignWithSameNonceIs409NonceReused(t *testing.T) {
 	events := h.ledger.EventCount("doc-1")
 	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "decline", "changed my mind")), 409, "NONCE_REUSED")
 	// Also after a restart (answer from the ledger's nonce record).
-	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
-	fresh.Now = h.clock
-	h.srv = New(h.cfg, fresh, Options{Logger: quiet})
+	h.restart()
 	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(tok, bob, "decline", "changed my mind")), 409, "NONCE_REUSED")
 	if h.ledger.EventCount("doc-1") != events {
 		t.Fatal("ledger changed")
@@ -329,9 +323,7 @@ func TestScanReplayWithoutTheSignersProofIsRefused(t *testing.T) {
 	events := h.ledger.EventCount("doc-1")
 	for _, name := range []string{"remembered", "after a restart"} {
 		if name == "after a restart" {
-			svc := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
-			svc.Now, svc.Ops = h.clock, h.svc.Ops
-			h.srv = New(h.cfg, svc, Options{Logger: quiet})
+			h.restart()
 		}
 		wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", garbage), 422, "BAD_SIGNATURE")
 		wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", otherKey), 422, "BAD_SIGNATURE")
@@ -357,9 +349,7 @@ func TestScanRetryIsAnsweredWhenTheNonceRecordLags(t *testing.T) {
 	reg := h.register("doc-1", signer("bob", 1), signer("carol", 1))
 	bob := h.ca.Signer("bob")
 	first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", "")))
-	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
-	fresh.Now = h.clock
-	h.srv = New(h.cfg, fresh, Options{Logger: quiet})
+	h.restart()
 	h.ledger.NonceLag = 2
 	rec := h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, bob, "sign", ""))
 	if res := decode[api.CallbackResult](t, rec); rec.Code != 200 || !res.Replayed || res.TxID != first.TxID {
