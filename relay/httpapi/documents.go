@@ -78,8 +78,11 @@ func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 		if err != nil {
 			return nil, multipartErr(err)
 		}
-		switch part.FormName() {
+		switch name := part.FormName(); name {
 		case "metadata":
+			if meta != nil {
+				return nil, fault.New(model.CodeBadRequest, "only one metadata part is allowed")
+			}
 			b, err := io.ReadAll(io.LimitReader(part, s.cfg.MaxJSONBytes+1))
 			if err != nil {
 				return nil, multipartErr(err)
@@ -97,12 +100,10 @@ func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 				return nil, fault.New(model.CodeBadRequest, "only one file part is allowed")
 			}
 			fileType = part.Header.Get(echo.HeaderContentType)
-			if meta != nil {
-				// Metadata first: stream the file straight into the store.
-				return s.svc.Upload(c.Request().Context(), s.callerOf(c), *meta, part, fileType)
-			}
-			// File first: store it now (content-addressed, harmless if the
-			// metadata then fails), register when the metadata arrives.
+			// Stored now (content-addressed, harmless if the request then
+			// fails) and registered only once the whole body was read, so a
+			// second file or a stray part is refused before anything is
+			// registered, whichever order the parts came in.
 			info, err := s.svc.Blobs.Put(c.Request().Context(), part, "")
 			if err != nil {
 				return nil, multipartErr(err)
@@ -114,7 +115,7 @@ func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 			defer r.Close()
 			content = r
 		default:
-			io.Copy(io.Discard, part)
+			return nil, fault.Newf(model.CodeBadRequest, "unknown multipart part %q: the parts are metadata and file", clipName(name))
 		}
 	}
 	if meta == nil {
