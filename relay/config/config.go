@@ -45,6 +45,7 @@ type Config struct {
 
 	// Optional; defaults in Default.
 	SessionTTL       Duration  `yaml:"sessionTTL"`       // how long a QR session token lives (at least, see relay/session)
+	MaxExpiry        Duration  `yaml:"maxExpiry"`        // how far ahead an upload's expiresAt may be
 	MaxDocumentBytes int64     `yaml:"maxDocumentBytes"` // upload limit
 	MaxJSONBytes     int64     `yaml:"maxJSONBytes"`     // limit of JSON bodies
 	RateLimit        RateLimit `yaml:"rateLimit"`
@@ -192,6 +193,7 @@ func Default() Config {
 		Channel:          "qrsign",
 		Chaincode:        "qrsign",
 		SessionTTL:       Duration(24 * time.Hour),
+		MaxExpiry:        Duration(366 * 24 * time.Hour),
 		MaxDocumentBytes: 32 << 20,
 		MaxJSONBytes:     256 << 10,
 		MaxBatchBytes:    1 << 30,
@@ -386,6 +388,9 @@ func (c *Config) Validate() error {
 				bad(fmt.Sprintf("%s.scopes[%d]", f, j), "%q is not one of %s, %s", s, ScopeRead, ScopeWrite)
 			}
 		}
+	}
+	if d := c.MaxExpiry.D(); d < 24*time.Hour || d > 10*366*24*time.Hour {
+		bad("maxExpiry", "must be between 24h and 87840h (10 years)")
 	}
 	if c.SessionTTL.D() < time.Minute {
 		bad("sessionTTL", "must be at least 1m")

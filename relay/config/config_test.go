@@ -88,6 +88,7 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"missing mspId", `mspId: "Org1MSP"`, `mspId: ""`, `gateway.mspId: is required`},
 		{"wildcard CORS", `tokenKeyFile:`, "corsOrigins: [\"*\"]\ntokenKeyFile:", `corsOrigins[0]: "*" must be an exact origin`},
 		{"bad proxy CIDR", `tokenKeyFile:`, "trustedProxies: [\"10.0.0.1\"]\ntokenKeyFile:", `trustedProxies[0]: "10.0.0.1" is not a CIDR`},
+		{"maxExpiry too short", `tokenKeyFile:`, "maxExpiry: 1h\ntokenKeyFile:", `maxExpiry: must be between 24h and 87840h (10 years)`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -315,3 +315,22 @@ func TestUploadRefusesExtraAndUnknownParts(t *testing.T) {
 		})
 	}
 }
+
+// An uploader cannot keep a session signable for years: expiresAt is bounded
+// by maxExpiry (default 366 days) from the relay's clock.
+func TestUploadExpiresAtIsBounded(t *testing.T) {
+	h := newHarness(t)
+	far := h.clock().Add(367 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	meta := map[string]any{"id": "doc-far", "title": "Contract", "docType": "contract", "owner": "alice",
+		"signers": []model.SignerSpec{signer("bob", 1)}, "expiresAt": far}
+	body, ct := multipartBody(t, meta, []byte("%PDF-1.7 far"))
+	p := wantProblem(t, h.do("POST", "/v1/documents", body, "Content-Type", ct, "Authorization", "Bearer "+writeKey), 400, "INVALID_FIELD")
+	if !strings.HasPrefix(p.Detail, "expiresAt "+far+" is more than 8784h0m0s ahead") || h.ledger.EventCount("doc-far") != 0 {
+		t.Fatalf("%q, %d events", p.Detail, h.ledger.EventCount("doc-far"))
+	}
+	meta["expiresAt"] = h.clock().Add(365 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	body, ct = multipartBody(t, meta, []byte("%PDF-1.7 far"))
+	if rec := h.do("POST", "/v1/documents", body, "Content-Type", ct, "Authorization", "Bearer "+writeKey); rec.Code != 201 {
+		t.Fatalf("within the bound: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -67,9 +67,9 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta api.BatchMeta,
 	} else if !model.ValidID(meta.ID) || len(meta.ID) > 58 {
 		return nil, fault.Newf(model.CodeInvalidField, "batch id %q must match %s and be at most 58 characters", clip(meta.ID), "^[A-Za-z0-9][A-Za-z0-9._-]*$")
 	}
-	expires := now.Add(s.DefaultExpiry).Truncate(time.Second)
-	if meta.ExpiresAt != nil {
-		expires = meta.ExpiresAt.UTC()
+	expires, err := s.expiry(meta.ExpiresAt, now)
+	if err != nil {
+		return nil, err
 	}
 	b = &api.Batch{ID: meta.ID, Title: meta.Title, Owner: meta.Owner, Priority: meta.Priority, Signers: meta.Signers,
 		ExpiresAt: expires, CreatedAt: now, Total: n}

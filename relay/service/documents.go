@@ -31,10 +31,8 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, con
 	}
 	req := model.RegisterDocumentRequest{ID: meta.ID, MediaType: meta.MediaType, Title: meta.Title, DocType: meta.DocType,
 		Owner: meta.Owner, Signers: meta.Signers, Priority: meta.Priority, BatchID: meta.BatchID, BatchOrder: meta.BatchOrder}
-	if meta.ExpiresAt != nil {
-		req.ExpiresAt = meta.ExpiresAt.UTC()
-	} else {
-		req.ExpiresAt = now.Add(s.DefaultExpiry).Truncate(time.Second)
+	if req.ExpiresAt, err = s.expiry(meta.ExpiresAt, now); err != nil {
+		return nil, err
 	}
 	if content != nil {
 		if req.MediaType == "" {

@@ -10,8 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/oplog"
 	"github.com/qrsign/qrsign/relay/session"
@@ -29,6 +31,9 @@ type Service struct {
 	Now       func() time.Time
 	// DefaultExpiry is how long a document stays signable when the upload names no expiry.
 	DefaultExpiry time.Duration
+	// MaxExpiry bounds an expiresAt an uploader names: a session must not
+	// stay signable for years because a client typed a far year.
+	MaxExpiry time.Duration
 	// Observe, when set, is told how long each ledger write took (endorse to commit status).
 	Observe func(op string, d time.Duration)
 	// BatchDir holds batch manifests (dataDir/batches).
@@ -45,7 +50,7 @@ type Service struct {
 // New returns a service; fields may be adjusted before use.
 func New(l ledger.Ledger, b blob.Store, s *session.Issuer, channel, publicURL string) *Service {
 	return &Service{Ledger: l, Blobs: b, Sessions: s, Channel: channel, PublicURL: publicURL,
-		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, results: map[string]*api.CallbackResult{}}
+		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, MaxExpiry: 366 * 24 * time.Hour, results: map[string]*api.CallbackResult{}}
 }
 
 // Ready is nil when the chaincode answers an evaluated Ping.
@@ -154,4 +159,17 @@ func (f *flight) do(key string, fn func() (*api.CallbackResult, error)) (*api.Ca
 		}()
 		return c.val, c.err, false
 	}
+}
+
+// expiry is when a document or batch uploaded at now stops being signable:
+// the named time, at most MaxExpiry ahead, else DefaultExpiry from now.
+func (s *Service) expiry(named *time.Time, now time.Time) (time.Time, error) {
+	if named == nil {
+		return now.Add(s.DefaultExpiry).Truncate(time.Second), nil
+	}
+	if limit := now.Add(s.MaxExpiry); named.After(limit) {
+		return time.Time{}, fault.Newf(model.CodeInvalidField, "expiresAt %s is more than %s ahead (at most %s)",
+			named.UTC().Format(time.RFC3339), s.MaxExpiry, limit.UTC().Truncate(time.Second).Format(time.RFC3339))
+	}
+	return named.UTC(), nil
 }

@@ -105,6 +105,7 @@ func run(path string) error {
 	svc := service.New(gw, blobs, issuer, cfg.Channel, cfg.PublicURL)
 	svc.Log, svc.Ops = log, ops
 	svc.BatchDir, svc.BatchConcurrency = filepath.Join(cfg.DataDir, "batches"), cfg.BatchConcurrency
+	svc.MaxExpiry = cfg.MaxExpiry.D()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go gw.Watch(ctx, g.ProbeEvery())
