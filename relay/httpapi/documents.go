@@ -78,11 +78,8 @@ func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 		if err != nil {
 			return nil, multipartErr(err)
 		}
-		switch name := part.FormName(); name {
+		switch part.FormName() {
 		case "metadata":
-			if meta != nil {
-				return nil, fault.New(model.CodeBadRequest, "only one metadata part is allowed")
-			}
 			b, err := io.ReadAll(io.LimitReader(part, s.cfg.MaxJSONBytes+1))
 			if err != nil {
 				return nil, multipartErr(err)
@@ -100,10 +97,12 @@ func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 				return nil, fault.New(model.CodeBadRequest, "only one file part is allowed")
 			}
 			fileType = part.Header.Get(echo.HeaderContentType)
-			// Stored now (content-addressed, harmless if the request then
-			// fails) and registered only once the whole body was read, so a
-			// second file or a stray part is refused before anything is
-			// registered, whichever order the parts came in.
+			if meta != nil {
+				// Metadata first: stream the file straight into the store.
+				return s.svc.Upload(c.Request().Context(), s.callerOf(c), *meta, part, fileType)
+			}
+			// File first: store it now (content-addressed, harmless if the
+			// metadata then fails), register when the metadata arrives.
 			info, err := s.svc.Blobs.Put(c.Request().Context(), part, "")
 			if err != nil {
 				return nil, multipartErr(err)
@@ -115,7 +114,7 @@ func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 			defer r.Close()
 			content = r
 		default:
-			return nil, fault.Newf(model.CodeBadRequest, "unknown multipart part %q: the parts are metadata and file", clipName(name))
+			io.Copy(io.Discard, part)
 		}
 	}
 	if meta == nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -276,43 +275,6 @@ func TestUploadRetriedWithoutKeyMapsToTheSameDocument(t *testing.T) {
 	second := h.do("POST", "/v1/documents", b2, "Content-Type", ct2, "Authorization", "Bearer "+writeKey)
 	if first.Code != 201 || second.Code != 200 || decode[api.Registered](t, second).Document.ID != decode[api.Registered](t, first).Document.ID {
 		t.Fatalf("%d %d", first.Code, second.Code)
-	}
-}
-
-// Every part of an upload is read before anything is registered: a second
-// metadata or file part, or a part of another name, is refused (400) and
-// no document is registered, whichever order the parts come in.
-func TestUploadRefusesExtraAndUnknownParts(t *testing.T) {
-	h := newHarness(t)
-	meta := `{"id":"doc-x","title":"Contract","docType":"contract","owner":"alice","signers":[{"id":"bob","mspId":"Org1MSP","routingOrder":1}]}`
-	for _, tc := range []struct {
-		name   string
-		parts  [][2]string // form name, content
-		detail string
-	}{
-		{"a second file after the metadata", [][2]string{{"metadata", meta}, {"file", "%PDF-1.7 a"}, {"file", "%PDF-1.7 b"}},
-			"only one file part is allowed"},
-		{"a second metadata", [][2]string{{"file", "%PDF-1.7 a"}, {"metadata", meta}, {"metadata", meta}},
-			"only one metadata part is allowed"},
-		{"an unknown part", [][2]string{{"metadata", meta}, {"file", "%PDF-1.7 a"}, {"signature", "x"}},
-			`unknown multipart part "signature": the parts are metadata and file`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			mw := multipart.NewWriter(&buf)
-			for _, p := range tc.parts {
-				w, _ := mw.CreateFormFile(p[0], "part")
-				w.Write([]byte(p[1]))
-			}
-			mw.Close()
-			rec := h.do("POST", "/v1/documents", &buf, "Content-Type", mw.FormDataContentType(), "Authorization", "Bearer "+writeKey)
-			if p := wantProblem(t, rec, 400, "BAD_REQUEST"); p.Detail != tc.detail {
-				t.Fatalf("detail %q, want %q", p.Detail, tc.detail)
-			}
-			if n := h.ledger.EventCount("doc-x"); n != 0 {
-				t.Fatalf("%d events registered", n)
-			}
-		})
 	}
 }
 
