@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/qrsign/qrsign/network/fabricbin"
+	"github.com/qrsign/qrsign/network/statelock"
 )
 
 const usage = `usage: network <command> [flags]
@@ -74,7 +75,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	if cmd == "up" || cmd == "down" || cmd == "start-node" || cmd == "org" || cmd == "update" {
-		unlock, lerr := lock(o.State, stderr)
+		unlock, lerr := statelock.Lock(o.State, stderr)
 		if lerr != nil {
 			fmt.Fprintln(stderr, "network "+cmd+":", lerr)
 			return 1

@@ -39,13 +39,24 @@ func (in *Info) Process(name string) (*proc.Spec, error) {
 	return proc.Load(in.RunDir, name)
 }
 
-// Kill sends sig (e.g. syscall.SIGKILL) to a running node.
+// Kill sends sig (e.g. syscall.SIGKILL) to a running node, as an operator:
+// a node it ends stays down, unsupervised, until StartNode (proc.Spec.Signal).
 func (in *Info) Kill(name string, sig syscall.Signal) error {
 	s, err := in.Process(name)
 	if err != nil {
 		return err
 	}
 	return s.Signal(sig)
+}
+
+// Crash SIGKILLs a running node as a fault would: the supervisor starts it
+// again by itself.
+func (in *Info) Crash(name string) error {
+	s, err := in.Process(name)
+	if err != nil {
+		return err
+	}
+	return s.Crash()
 }
 
 // StartNode starts a stopped node from its saved command line and waits until

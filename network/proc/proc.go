@@ -1,7 +1,12 @@
 // Package proc starts the network's native processes detached from the
 // caller (own session, log file, pid file) and saves each command line as a
 // Spec so a node can be stopped and started again later (`network start-node`,
-// fault tests) exactly as `up` started it.
+// the supervisor, fault tests) exactly as `up` started it.
+//
+// The pid file is also the node's wanted state: Start writes it, and an
+// operator's stop (Stop, a terminating Signal) removes it before the process
+// ends. A node whose pid file names a process that is gone has crashed, and
+// the supervisor starts it again; a node without one stays down.
 package proc
 
 import (
@@ -123,10 +128,23 @@ func (s *Spec) PID() int {
 	if err != nil || pid <= 0 {
 		return 0
 	}
+	return s.alive(pid)
+}
+
+// Wanted reports whether the node should be running: it was started and no
+// operator has stopped it since (its pid file is there).
+func (s *Spec) Wanted() bool {
+	_, err := os.Stat(s.PIDFile)
+	return err == nil
+}
+
+// alive returns pid if it is this node's running process, else 0.
+func (s *Spec) alive(pid int) int {
 	if zombie(pid) {
 		return 0
 	}
 	var cmdline []byte
+	var err error
 	for try := 0; ; try++ {
 		cmdline, err = os.ReadFile(procFile(pid, "cmdline"))
 		if err != nil {
@@ -176,36 +194,51 @@ func (s *Spec) Exited() bool {
 	return s.PID() == 0
 }
 
-// Signal sends sig to the running process.
+// Signal sends sig to the running process. A signal that ends it (SIGTERM,
+// SIGKILL, SIGINT) is an operator's stop: the pid file goes first, so the
+// supervisor leaves the node down until it is started again.
 func (s *Spec) Signal(sig syscall.Signal) error {
 	pid := s.PID()
 	if pid == 0 {
 		return fmt.Errorf("%s is not running", s.Name)
 	}
+	if sig == syscall.SIGTERM || sig == syscall.SIGKILL || sig == syscall.SIGINT {
+		os.Remove(s.PIDFile)
+	}
 	return syscall.Kill(pid, sig)
 }
 
-// Stop sends SIGTERM, waits up to grace, then SIGKILLs; removes the pid file.
-func (s *Spec) Stop(grace time.Duration) error {
+// Crash SIGKILLs the running process as a fault would: its pid file stays,
+// so the supervisor starts the node again.
+func (s *Spec) Crash() error {
 	pid := s.PID()
 	if pid == 0 {
-		os.Remove(s.PIDFile)
+		return fmt.Errorf("%s is not running", s.Name)
+	}
+	return syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// Stop removes the pid file (the node is no longer wanted: the supervisor
+// must not take the stop for a crash), sends SIGTERM, waits up to grace,
+// then SIGKILLs.
+func (s *Spec) Stop(grace time.Duration) error {
+	pid := s.PID()
+	os.Remove(s.PIDFile)
+	if pid == 0 {
 		return nil
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	deadline := time.Now().Add(grace)
 	for time.Now().Before(deadline) {
-		if s.PID() == 0 {
-			os.Remove(s.PIDFile)
+		if s.alive(pid) == 0 {
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	for i := 0; i < 100 && s.PID() != 0; i++ {
+	for i := 0; i < 100 && s.alive(pid) != 0; i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
-	os.Remove(s.PIDFile)
 	return nil
 }
 
@@ -272,12 +305,23 @@ func (s *Spec) ExitedError() error {
 // exitNote is " (exit status 1)" when this process started the node and
 // saw it end, else "" (a node started by another process: its parent reaps it).
 func (s *Spec) exitNote() string {
-	r := s.last.Load()
-	for i := 0; r != nil && i < 10; i++ { // Wait may lag PID() by a moment
-		if e := r.exit.Load(); e != nil {
-			return " (" + *e + ")"
+	for i := 0; s.last.Load() != nil && i < 10; i++ { // Wait may lag PID() by a moment
+		if e := s.ExitStatus(); e != "" {
+			return " (" + e + ")"
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	return ""
+}
+
+// ExitStatus is how the process this Spec started last ended ("exit status
+// 1", "signal: killed"), or "" while it runs or when another process
+// started it (only the parent learns how a process ended).
+func (s *Spec) ExitStatus() string {
+	if r := s.last.Load(); r != nil {
+		if e := r.exit.Load(); e != nil {
+			return *e
+		}
 	}
 	return ""
 }

@@ -208,3 +208,56 @@ func TestPIDWaitsOutAnEmptyCmdlineMidExec(t *testing.T) {
 		t.Fatalf("a zombie: PID() = %d, want 0", got)
 	}
 }
+
+// The pid file is the node's wanted state: a crash (or a freeze) leaves it,
+// so the supervisor restarts the node; an operator's stop removes it before
+// the process ends, so nothing does. How the process ended is known to the
+// Spec that started it.
+func TestWantedAfterCrashNotAfterAStop(t *testing.T) {
+	wait := func(s *Spec) {
+		for i := 0; i < 500 && s.ExitStatus() == ""; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	tests := []struct {
+		name     string
+		end      func(s *Spec) error
+		wanted   bool
+		exit     string
+		stillRun bool
+	}{
+		{"crash", (*Spec).Crash, true, "signal: killed", false},
+		{"SIGKILL by an operator", func(s *Spec) error { return s.Signal(syscall.SIGKILL) }, false, "signal: killed", false},
+		{"SIGTERM by an operator", func(s *Spec) error { return s.Signal(syscall.SIGTERM) }, false, "signal: terminated", false},
+		{"stop", func(s *Spec) error { return s.Stop(5 * time.Second) }, false, "signal: terminated", false},
+		{"freeze", func(s *Spec) error { return s.Signal(syscall.SIGSTOP) }, true, "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sleepSpec(t)
+			pid, err := s.Start()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+			if !s.Wanted() || s.ExitStatus() != "" {
+				t.Fatalf("running: Wanted %v, ExitStatus %q", s.Wanted(), s.ExitStatus())
+			}
+			if err := tc.end(s); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.stillRun {
+				wait(s)
+			}
+			if got := s.Wanted(); got != tc.wanted {
+				t.Errorf("Wanted() = %v, want %v", got, tc.wanted)
+			}
+			if got := s.ExitStatus(); got != tc.exit {
+				t.Errorf("ExitStatus() = %q, want %q", got, tc.exit)
+			}
+			if running := s.alive(pid) != 0; running != tc.stillRun {
+				t.Errorf("running = %v, want %v", running, tc.stillRun)
+			}
+		})
+	}
+}
