@@ -16,9 +16,12 @@ const usage = `usage: network <command> [flags]
 commands:
   up                 build what is missing, start the network, deploy the chaincode, write <state>/network.json
   down [--purge]     stop every process of the network (--purge also deletes the state directory)
-  status             each process up or down, its ports, block height per peer
+  status             each process up, down (crashed) or stopped, its ports, block height per peer,
+                     restarts by the supervisor and its last exit
   logs NODE          print a node's log (NODE as in status, e.g. peer0.org1, orderer0, ca.org1, chaincode)
   start-node NODE    start one stopped node again from its saved command line
+  stop-node NODE     stop one node; the supervisor leaves it down until start-node
+  supervise          restart crashed processes with back-off until SIGTERM (up starts it detached, down stops it)
   org add ORG        bring ORG (from the profile's joining orgs) into the running channel, playing every
                      party: org init, update propose/sign/submit by a majority of member admins, org join
   org remove ORG     take ORG out of the channel: update propose/sign/submit by a majority of member admins
@@ -74,7 +77,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		o.State = "var/net/" + o.Profile
 	}
 	var err error
-	if cmd == "up" || cmd == "down" || cmd == "start-node" || cmd == "org" || cmd == "update" {
+	if cmd == "up" || cmd == "down" || cmd == "start-node" || cmd == "stop-node" || cmd == "org" || cmd == "update" {
 		unlock, lerr := statelock.Lock(o.State, stderr)
 		if lerr != nil {
 			fmt.Fprintln(stderr, "network "+cmd+":", lerr)
@@ -111,6 +114,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = startNode(o, args[0], stdout)
+	case "stop-node":
+		if len(args) != 1 {
+			fmt.Fprintln(stderr, "usage: network stop-node NODE")
+			return 2
+		}
+		err = stopNode(o, args[0], stdout)
+	case "supervise":
+		err = superviseCommand(o, stdout)
 	case "org":
 		if len(args) != 2 || !slices.Contains([]string{"add", "remove", "init", "join", "leave"}, args[0]) {
 			fmt.Fprintln(stderr, "usage: network org add|remove|init|join|leave ORG")

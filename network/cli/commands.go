@@ -14,6 +14,7 @@ import (
 	"github.com/qrsign/qrsign/network/fabricbin"
 	"github.com/qrsign/qrsign/network/netinfo"
 	"github.com/qrsign/qrsign/network/proc"
+	"github.com/qrsign/qrsign/network/supervise"
 )
 
 func (o Options) stateDir() (string, error) { return filepath.Abs(o.State) }
@@ -90,7 +91,7 @@ func up(o Options, w io.Writer) error {
 		return err
 	}
 	summary(w, in, time.Since(start))
-	return nil
+	return startSupervisor(state, w)
 }
 
 func summary(w io.Writer, in *netinfo.Info, took time.Duration) {
@@ -122,6 +123,10 @@ func down(o Options, purge bool, w io.Writer) error {
 	if _, err := os.Stat(state); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(w, "nothing to stop: %s does not exist\n", state)
 		return nil
+	}
+	// The supervisor first: nothing it would restart is left when it goes.
+	if err := supervise.Stop(state); err != nil {
+		return err
 	}
 	stopped, err := cluster.Down(filepath.Join(state, "run"), 10*time.Second)
 	if err != nil {
@@ -156,14 +161,22 @@ func status(o Options, w io.Writer) error {
 		return fmt.Errorf("no network in %s", state)
 	}
 	in, _ := netinfo.Load(state)
-	fmt.Fprintf(w, "%-14s %-5s %-8s %-9s %-30s %s\n", "NODE", "STATE", "PID", "RSS", "ADDRESS", "HEIGHT")
+	sup, err := supervise.ReadStatus(state)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%-14s %-7s %-8s %-9s %-30s %-6s %-8s %s\n", "NODE", "STATE", "PID", "RSS", "ADDRESS", "HEIGHT", "RESTARTS", "LAST EXIT")
 	allUp := true
 	for _, s := range specs {
+		// down: crashed, the supervisor restarts it; stopped: by an operator.
 		st, pid, rss := "down", "-", "-"
 		if p := s.PID(); p != 0 {
 			st, pid, rss = "up", fmt.Sprint(p), fmt.Sprintf("%dMiB", s.RSS()/1024)
 		} else {
 			allUp = false
+			if !s.Wanted() {
+				st = "stopped"
+			}
 		}
 		var ports []string
 		for _, p := range s.Ports {
@@ -177,10 +190,21 @@ func status(o Options, w io.Writer) error {
 				height = "?"
 			}
 		}
-		fmt.Fprintf(w, "%-14s %-5s %-8s %-9s %-30s %s\n", s.Name, st, pid, rss, s.Addr(0)[:len(s.Addr(0))-1]+strings.Join(ports, ","), height)
+		ns := sup.Nodes[s.Name]
+		lastExit := "-"
+		if ns.LastExit != "" {
+			lastExit = fmt.Sprintf("%s (%s)", ns.LastExit, ns.LastExitAt.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintf(w, "%-14s %-7s %-8s %-9s %-30s %-6s %-8d %s\n", s.Name, st, pid, rss,
+			s.Addr(0)[:len(s.Addr(0))-1]+strings.Join(ports, ","), height, ns.Restarts, lastExit)
+	}
+	if p := supervise.Running(state); p != nil {
+		fmt.Fprintf(w, "supervisor: pid %d restarts crashed processes (log %s)\n", p.PID(), p.LogFile)
+	} else {
+		fmt.Fprintf(w, "supervisor: not running: a crashed process stays down (`network up` starts it)\n")
 	}
 	if !allUp {
-		return errors.New("some processes are down")
+		return errors.New("some processes are down or stopped")
 	}
 	return nil
 }
