@@ -2,6 +2,7 @@
 // network, real Fabric CAs, the real relay processes and the real qrsign
 // binary. They run with the build tag "integration" against the network named
 // by $QRSIGN_NETWORK_STATE (scripts/test.sh), and fail when it is missing.
-// The fault test (tags "integration faults") kills a relay and a peer of a
-// redundant network while many signers call back.
+// The fault test (tags "integration faults") crashes a relay, peers and a
+// chaincode server of a redundant network while many signers call back, and
+// the network's supervisor brings each back.
 package e2e

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/network/supervise"
 	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
@@ -39,8 +39,10 @@ func faultN(t *testing.T) int {
 }
 
 // While N signers call back through retrying clients, the relay is SIGKILLed
-// and restarted twice and a peer once. Every acknowledged signature must be
-// on the ledger exactly once, in the transaction the acknowledgement named.
+// twice, a peer of the other org, the org's chaincode server and the relay's
+// gateway peer once each; nobody starts them: the network's supervisor does,
+// and counts each restart. Every acknowledged signature must be on the ledger
+// exactly once, in the transaction the acknowledgement named.
 func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	e := setup(t)
 	n, workers := faultN(t), 16
@@ -54,6 +56,9 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	if victimPeer == "" {
 		t.Fatal("the fault test needs the redundant layout (two peers per org): run it against `network up --profile redundant`")
 	}
+	if e.org.ChaincodeServer == nil {
+		t.Fatalf("%s has no chaincode server of its own in network.json", e.org.Name)
+	}
 
 	// The peer the relay's gateway connection goes to.
 	var gatewayPeer string
@@ -64,7 +69,7 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("faults: %s, %s, %s again, then its gateway peer %q", relayProc, victimPeer, relayProc, gatewayPeer)
+	t.Logf("faults: %s, %s, %s, %s again, then its gateway peer %q", relayProc, victimPeer, e.org.ChaincodeServer.Name, relayProc, gatewayPeer)
 
 	// One signer, enrolled from the real Fabric CA through the library with a
 	// cheap KDF: n unlocks of the interactive-strength one would dominate the run.
@@ -119,7 +124,11 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 				}
 			}
 		}}
-	faultsDone := make(chan []string)
+	faultsDone, restarts := make(chan []string, 1), make(chan map[string]int, 1)
+	before, err := supervise.ReadStatus(e.info.StateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() {
 		var log []string
 		step := func(format string, args ...any) {
@@ -130,33 +139,43 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		}
-		crash := func(name string, down time.Duration) {
-			if err := e.info.Kill(name, syscall.SIGKILL); err != nil {
-				step("kill %s: %v", name, err)
+		crashes := map[string]int{}
+		crash := func(name string) {
+			p, err := e.info.Process(name)
+			if err != nil {
+				step("%s: %v", name, err)
 				return
 			}
-			step("SIGKILL %s", name)
-			time.Sleep(down)
-			for {
-				err := e.info.StartNode(name)
-				if err == nil {
-					break
-				}
-				step("start %s: %v (again)", name, err)
-				time.Sleep(500 * time.Millisecond)
+			old := p.PID()
+			if err := p.Crash(); err != nil {
+				step("crash %s: %v", name, err)
+				return
 			}
-			step("%s started again", name)
+			crashes[name]++
+			at := time.Now()
+			step("SIGKILL %s (pid %d)", name, old)
+			for pid := p.PID(); pid == 0 || pid == old; pid = p.PID() {
+				if time.Since(at) > 2*time.Minute {
+					t.Errorf("%s: not running again 2 min after its crash; the supervisor did not restart it", name)
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			step("%s running again (pid %d) %s after its crash, started by the supervisor", name, p.PID(), time.Since(at).Round(time.Millisecond))
 		}
-		waitAcks(int64(n) / 5)
-		crash(relayProc, time.Second)
-		waitAcks(int64(n) * 2 / 5)
-		crash(victimPeer, 3*time.Second)
-		waitAcks(int64(n) * 3 / 5)
-		crash(relayProc, 500*time.Millisecond)
+		waitAcks(int64(n) / 6)
+		crash(relayProc)
+		waitAcks(int64(n) * 2 / 6)
+		crash(victimPeer)
+		waitAcks(int64(n) * 3 / 6)
+		crash(e.org.ChaincodeServer.Name) // every endorsement needs it: callbacks get 503 until it is back
+		waitAcks(int64(n) * 4 / 6)
+		crash(relayProc)
 		if gatewayPeer != "" {
-			waitAcks(int64(n) * 4 / 5)
-			crash(gatewayPeer, 3*time.Second) // the relay's own gateway peer: it must answer 503, not fail
+			waitAcks(int64(n) * 5 / 6)
+			crash(gatewayPeer) // the relay's own gateway peer: it must answer 503, not fail
 		}
+		restarts <- crashes
 		faultsDone <- log
 	}()
 	start := time.Now()
@@ -184,6 +203,20 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	}
 	for _, l := range faultLog {
 		t.Log("fault: " + l)
+	}
+	// `network status` shows each crash as one restart by the supervisor.
+	if len(faultLog) > 0 {
+		after, err := supervise.ReadStatus(e.info.StateDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, k := range <-restarts {
+			got := after.Nodes[name].Restarts - before.Nodes[name].Restarts
+			t.Logf("%s: crashed %d times, restarted %d times by the supervisor, last exit %q", name, k, got, after.Nodes[name].LastExit)
+			if got != k {
+				t.Errorf("%s: crashed %d times, the supervisor's status counts %d restarts", name, k, got)
+			}
+		}
 	}
 	t.Logf("%d callbacks in %s: %d acknowledged (%d replayed answers), %d failed after retries, %d retries (%d on 5xx, %d on 429, %d on connection errors)",
 		n, elapsed.Round(time.Millisecond), acked.Load(), replayed.Load(), failed.Load(), retries.Load(), retried5xx.Load(), retried429.Load(), retriedConn.Load())
