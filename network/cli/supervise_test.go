@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/network/proc"
+	"github.com/qrsign/qrsign/network/supervise"
+)
+
+// `network status` tells a crashed node (down: the supervisor restarts it)
+// from one an operator stopped with `stop-node` (stopped), shows the
+// supervisor's restarts and last exit, and says when no supervisor runs.
+func TestStatusTellsCrashedFromStopped(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep binary")
+	}
+	state := t.TempDir()
+	run := filepath.Join(state, "run")
+	specs := map[string]*proc.Spec{}
+	for _, name := range []string{"peer0.org1", "peer1.org1", "relay.org1"} {
+		s := &proc.Spec{Name: name, Path: sleep, Args: []string{"30"}, Env: []string{"PATH=/usr/bin:/bin"}, Dir: state,
+			LogFile: filepath.Join(state, "log", name+".log"), PIDFile: filepath.Join(run, name+".pid")}
+		if err := s.Save(run); err != nil {
+			t.Fatal(err)
+		}
+		pid, err := s.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+		specs[name] = s
+	}
+	if err := specs["peer1.org1"].Crash(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500 && specs["peer1.org1"].PID() != 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	b, _ := json.Marshal(supervise.File{Nodes: map[string]supervise.NodeStatus{
+		"peer1.org1": {Restarts: 3, Failures: 3, LastExit: "signal: killed", LastExitAt: at}}})
+	os.MkdirAll(supervise.Dir(state), 0o755)
+	if err := os.WriteFile(supervise.StatusFile(state), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"stop-node", "relay.org1", "--state", state}, &out, &errOut); code != 0 || out.String() != "relay.org1 stopped\n" {
+		t.Fatalf("stop-node: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+
+	out.Reset()
+	errOut.Reset()
+	code := Main([]string{"status", "--state", state}, &out, &errOut)
+	if code != 1 || errOut.String() != "network status: some processes are down or stopped\n" {
+		t.Fatalf("status: exit %d, stderr %q", code, errOut.String())
+	}
+	want := map[string]string{
+		"peer0.org1": "up 0 -",
+		"peer1.org1": "down 3 signal: killed (2030-01-02T03:04:05Z)",
+		"relay.org1": "stopped 0 -",
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	for _, l := range lines[1 : len(lines)-1] {
+		f := strings.Fields(l)
+		got := strings.Join(append([]string{f[1]}, f[5:]...), " ") // pid, RSS, address between (no height: no network.json)
+		if got != want[f[0]] {
+			t.Errorf("%s: %q, want %q", f[0], got, want[f[0]])
+		}
+		delete(want, f[0])
+	}
+	if len(want) != 0 {
+		t.Errorf("not listed: %v\n%s", want, out.String())
+	}
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "supervisor: not running") {
+		t.Errorf("last line %q, want the supervisor not running", last)
+	}
+}
