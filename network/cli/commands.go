@@ -209,12 +209,17 @@ func status(o Options, w io.Writer) error {
 	return nil
 }
 
-func logs(o Options, node string, w io.Writer) error {
+// node is the saved command line of a node of the state directory.
+func (o Options) node(name string) (*proc.Spec, error) {
 	state, err := o.stateDir()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s, err := proc.Load(filepath.Join(state, "run"), node)
+	return proc.Load(filepath.Join(state, "run"), name)
+}
+
+func logs(o Options, node string, w io.Writer) error {
+	s, err := o.node(node)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/qrsign/qrsign/network/proc"
 	"github.com/qrsign/qrsign/network/statelock"
 	"github.com/qrsign/qrsign/network/supervise"
 )
@@ -49,11 +48,7 @@ func startSupervisor(state string, w io.Writer) error {
 // stopNode stops one node as an operator: the supervisor leaves it down
 // until `start-node`.
 func stopNode(o Options, node string, w io.Writer) error {
-	state, err := o.stateDir()
-	if err != nil {
-		return err
-	}
-	s, err := proc.Load(filepath.Join(state, "run"), node)
+	s, err := o.node(node)
 	if err != nil {
 		return err
 	}
