@@ -22,6 +22,7 @@ commands:
   start-node NODE    start one stopped node again from its saved command line
   stop-node NODE     stop one node; the supervisor leaves it down until start-node
   supervise          restart crashed processes with back-off until SIGTERM (up starts it detached, down stops it)
+  systemd-units DIR  write a systemd service per node into DIR (Restart=on-failure), for members on real hosts
   org add ORG        bring ORG (from the profile's joining orgs) into the running channel, playing every
                      party: org init, update propose/sign/submit by a majority of member admins, org join
   org remove ORG     take ORG out of the channel: update propose/sign/submit by a majority of member admins
@@ -122,6 +123,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = stopNode(o, args[0], stdout)
 	case "supervise":
 		err = superviseCommand(o, stdout)
+	case "systemd-units":
+		if len(args) != 1 {
+			fmt.Fprintln(stderr, "usage: network systemd-units DIR")
+			return 2
+		}
+		err = systemdUnits(o, args[0], stdout)
 	case "org":
 		if len(args) != 2 || !slices.Contains([]string{"add", "remove", "init", "join", "leave"}, args[0]) {
 			fmt.Fprintln(stderr, "usage: network org add|remove|init|join|leave ORG")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/qrsign/qrsign/network/statelock"
 	"github.com/qrsign/qrsign/network/supervise"
+	"github.com/qrsign/qrsign/network/systemd"
 )
 
 // superviseCommand runs the supervisor of the state directory in the
@@ -57,4 +58,17 @@ func stopNode(o Options, node string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "%s stopped\n", node)
 	return nil
+}
+
+// systemdUnits writes a unit per node of the state directory into dir.
+func systemdUnits(o Options, dir string, w io.Writer) error {
+	state, err := o.stateDir()
+	if err != nil {
+		return err
+	}
+	names, err := systemd.Write(filepath.Join(state, "run"), dir)
+	for _, n := range names {
+		fmt.Fprintln(w, filepath.Join(dir, n))
+	}
+	return err
 }
