@@ -84,3 +84,76 @@ func TestStatusTellsCrashedFromStopped(t *testing.T) {
 		t.Errorf("last line %q, want the supervisor not running", last)
 	}
 }
+
+// TestMain lets the test binary be the network command, as the supervisor
+// that `up` starts detached is.
+func TestMain(m *testing.M) {
+	if os.Getenv("QRSIGN_CLI_TEST_AS_NETWORK") == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// The supervisor, a process of its own, restarts a crashed node; `down`
+// stops it first and then the nodes, and nothing is started again after.
+func TestSupervisorRestartsACrashAndDownStopsIt(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep binary")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	run := filepath.Join(state, "run")
+	s := &proc.Spec{Name: "peer0.org1", Path: sleep, Args: []string{"30"}, Env: []string{"PATH=/usr/bin:/bin"}, Dir: state,
+		LogFile: filepath.Join(state, "log", "peer0.org1.log"), PIDFile: filepath.Join(run, "peer0.org1.pid")}
+	if err := s.Save(run); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(first, syscall.SIGKILL) })
+	t.Setenv("QRSIGN_CLI_TEST_AS_NETWORK", "1")
+	sup, err := supervise.Start(state, exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(sup, syscall.SIGKILL) })
+	if again, err := supervise.Start(state, exe); err != nil || again != sup {
+		t.Fatalf("a second Start: pid %d, %v; want the running supervisor %d", again, err, sup)
+	}
+
+	if err := s.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	// The new pid file comes a moment before the status file says so.
+	var second int
+	var st supervise.File
+	for i := 0; i < 3000 && (second == 0 || second == first || st.Nodes["peer0.org1"].Restarts == 0); i++ {
+		time.Sleep(10 * time.Millisecond)
+		second = s.PID()
+		if st, err = supervise.ReadStatus(state); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if second == 0 || second == first {
+		log, _ := os.ReadFile(filepath.Join(state, "log", "supervisor.log"))
+		t.Fatalf("not restarted 30 s after the crash; supervisor log:\n%s", log)
+	}
+	t.Cleanup(func() { syscall.Kill(second, syscall.SIGKILL) })
+	if n := st.Nodes["peer0.org1"]; n.Restarts != 1 || n.LastExit != "unknown (not started by the supervisor)" || st.PID != sup {
+		t.Fatalf("status %+v; want 1 restart by pid %d, the first exit unknown", st, sup)
+	}
+
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"down", "--state", state}, &out, &errOut); code != 0 || out.String() != "stopped 1 processes peer0.org1\n" {
+		t.Fatalf("down: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+	if supervise.Running(state) != nil || s.PID() != 0 || s.Wanted() {
+		t.Fatalf("after down: supervisor %v, node pid %d, wanted %v", supervise.Running(state) != nil, s.PID(), s.Wanted())
+	}
+}
