@@ -15,29 +15,35 @@ import (
 	"github.com/qrsign/qrsign/network/supervise"
 )
 
-// `network status` tells a crashed node (down: the supervisor restarts it)
-// from one an operator stopped with `stop-node` (stopped), shows the
-// supervisor's restarts and last exit, and says when no supervisor runs.
-func TestStatusTellsCrashedFromStopped(t *testing.T) {
+// sleepNode saves and starts a node of state that sleeps.
+func sleepNode(t *testing.T, state, name string) (*proc.Spec, int) {
+	t.Helper()
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
 		t.Skip("no sleep binary")
 	}
-	state := t.TempDir()
 	run := filepath.Join(state, "run")
+	s := &proc.Spec{Name: name, Path: sleep, Args: []string{"30"}, Env: []string{"PATH=/usr/bin:/bin"}, Dir: state,
+		LogFile: filepath.Join(state, "log", name+".log"), PIDFile: filepath.Join(run, name+".pid")}
+	if err := s.Save(run); err != nil {
+		t.Fatal(err)
+	}
+	pid, err := s.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	return s, pid
+}
+
+// `network status` tells a crashed node (down: the supervisor restarts it)
+// from one an operator stopped with `stop-node` (stopped), shows the
+// supervisor's restarts and last exit, and says when no supervisor runs.
+func TestStatusTellsCrashedFromStopped(t *testing.T) {
+	state := t.TempDir()
 	specs := map[string]*proc.Spec{}
 	for _, name := range []string{"peer0.org1", "peer1.org1", "relay.org1"} {
-		s := &proc.Spec{Name: name, Path: sleep, Args: []string{"30"}, Env: []string{"PATH=/usr/bin:/bin"}, Dir: state,
-			LogFile: filepath.Join(state, "log", name+".log"), PIDFile: filepath.Join(run, name+".pid")}
-		if err := s.Save(run); err != nil {
-			t.Fatal(err)
-		}
-		pid, err := s.Start()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-		specs[name] = s
+		specs[name], _ = sleepNode(t, state, name)
 	}
 	if err := specs["peer1.org1"].Crash(); err != nil {
 		t.Fatal(err)
@@ -97,26 +103,12 @@ func TestMain(m *testing.M) {
 // The supervisor, a process of its own, restarts a crashed node; `down`
 // stops it first and then the nodes, and nothing is started again after.
 func TestSupervisorRestartsACrashAndDownStopsIt(t *testing.T) {
-	sleep, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("no sleep binary")
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	state := t.TempDir()
-	run := filepath.Join(state, "run")
-	s := &proc.Spec{Name: "peer0.org1", Path: sleep, Args: []string{"30"}, Env: []string{"PATH=/usr/bin:/bin"}, Dir: state,
-		LogFile: filepath.Join(state, "log", "peer0.org1.log"), PIDFile: filepath.Join(run, "peer0.org1.pid")}
-	if err := s.Save(run); err != nil {
-		t.Fatal(err)
-	}
-	first, err := s.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(first, syscall.SIGKILL) })
+	s, first := sleepNode(t, state, "peer0.org1")
 	t.Setenv("QRSIGN_CLI_TEST_AS_NETWORK", "1")
 	sup, err := supervise.Start(state, exe)
 	if err != nil {
