@@ -186,6 +186,20 @@ func recorded(t *testing.T, a answer, tx string) {
 	}
 }
 
+// behindD0 keeps a transaction on d0 in flight until release, and queues
+// signatures on d1..dn behind it (in that order); first answers d0.
+func behindD0(t *testing.T, f *fakeGateway, c *Committer, n int) (release func(), first chan answer, rest []chan answer) {
+	t.Helper()
+	release = f.holdDoc("d0")
+	first = sign(c, "d0", 0)
+	f.awaitSent(t)
+	for i := 1; i <= n; i++ {
+		rest = append(rest, sign(c, fmt.Sprintf("d%d", i), i))
+		c.queued(t, i)
+	}
+	return release, first, rest
+}
+
 // Idle: the first signature leaves at once, alone, whatever the window.
 func TestIdleSignatureGoesAtOnce(t *testing.T) {
 	f := newFake()
@@ -201,14 +215,7 @@ func TestIdleSignatureGoesAtOnce(t *testing.T) {
 func TestSignaturesGatherWhileInFlight(t *testing.T) {
 	f := newFake()
 	c := newCommitter(t, f, 16, time.Hour)
-	release := f.holdDoc("d0")
-	first := sign(c, "d0", 0)
-	f.awaitSent(t)
-	var rest []chan answer
-	for i := 1; i <= 5; i++ {
-		rest = append(rest, sign(c, fmt.Sprintf("d%d", i), i))
-		c.queued(t, i)
-	}
+	release, first, rest := behindD0(t, f, c, 5)
 	release()
 	recorded(t, <-first, "tx1")
 	for _, ch := range rest {
@@ -290,11 +297,8 @@ func TestRefusedItemGetsItsOwnRefusal(t *testing.T) {
 	f := newFake()
 	f.refuse["d2"] = model.CodeOutOfTurn
 	c := newCommitter(t, f, 16, time.Hour)
-	release := f.holdDoc("d0")
-	sign(c, "d0", 0)
-	f.awaitSent(t)
-	a1, a2, a3 := sign(c, "d1", 1), sign(c, "d2", 2), sign(c, "d3", 3)
-	c.queued(t, 3)
+	release, _, rest := behindD0(t, f, c, 3)
+	a1, a2, a3 := rest[0], rest[1], rest[2]
 	release()
 	recorded(t, <-a1, "tx2")
 	recorded(t, <-a3, "tx2")
@@ -326,14 +330,7 @@ func TestFailedGroupsAreSplit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake()
 			c := newCommitter(t, f, 16, time.Hour)
-			release := f.holdDoc("d0")
-			first := sign(c, "d0", 0)
-			f.awaitSent(t)
-			var chs []chan answer
-			for i := 1; i <= 4; i++ {
-				chs = append(chs, sign(c, fmt.Sprintf("d%d", i), i))
-				c.queued(t, i)
-			}
+			release, first, chs := behindD0(t, f, c, 4)
 			tc.set(f)
 			release()
 			<-first
