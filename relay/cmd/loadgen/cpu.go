@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -10,37 +11,55 @@ import (
 	"github.com/qrsign/qrsign/network/netinfo"
 )
 
-// cpuUse is CPU time (user + system) spent so far: by the chaincode
-// servers, and by every process on a signature's path (chaincode servers,
-// peers, orderers, and this one: loadgen, its in-process relay and gateway
-// client). Fabric CAs are not on the path.
-type cpuUse struct{ chaincode, all time.Duration }
+// cpuUse is CPU time (user + system) spent so far by the processes on a
+// signature's path: the chaincode servers, the peers, the orderers, and this
+// process (loadgen, its in-process relay and gateway client). Fabric CAs are
+// not on the path.
+type cpuUse struct{ chaincode, peers, orderers, self time.Duration }
 
-func (a cpuUse) sub(b cpuUse) cpuUse { return cpuUse{a.chaincode - b.chaincode, a.all - b.all} }
-func (a cpuUse) add(b cpuUse) cpuUse { return cpuUse{a.chaincode + b.chaincode, a.all + b.all} }
+func (a cpuUse) all() time.Duration { return a.chaincode + a.peers + a.orderers + a.self }
 
-// processes lists the pid files of the network's chaincode servers and other nodes.
-func processes(info *netinfo.Info) (chaincode, nodes []string) {
-	for _, o := range info.Orderers {
-		nodes = append(nodes, o.PIDFile)
-	}
-	for _, org := range info.Orgs {
-		for _, p := range org.Peers {
-			nodes = append(nodes, p.PIDFile)
-		}
-		if cs := org.ChaincodeServer; cs != nil {
-			chaincode = append(chaincode, cs.PIDFile)
-		}
-	}
-	return chaincode, nodes
+func (a cpuUse) sub(b cpuUse) cpuUse {
+	return cpuUse{a.chaincode - b.chaincode, a.peers - b.peers, a.orderers - b.orderers, a.self - b.self}
 }
 
-func cpuNow(chaincode, nodes []string) cpuUse {
-	cc := procCPU(chaincode)
+func (a cpuUse) add(b cpuUse) cpuUse {
+	return cpuUse{a.chaincode + b.chaincode, a.peers + b.peers, a.orderers + b.orderers, a.self + b.self}
+}
+
+func (a cpuUse) per(n int) cpuUse {
+	d := func(x time.Duration) time.Duration { return (x / time.Duration(n)).Round(10 * time.Microsecond) }
+	return cpuUse{d(a.chaincode), d(a.peers), d(a.orderers), d(a.self)}
+}
+
+func (a cpuUse) String() string {
+	return fmt.Sprintf("%v (chaincode %v, peers %v, orderers %v, loadgen+relay %v)", a.all(), a.chaincode, a.peers, a.orderers, a.self)
+}
+
+// pidFiles lists the pid files of the network's processes by kind.
+type pidFiles struct{ chaincode, peers, orderers []string }
+
+func processes(info *netinfo.Info) pidFiles {
+	var p pidFiles
+	for _, o := range info.Orderers {
+		p.orderers = append(p.orderers, o.PIDFile)
+	}
+	for _, org := range info.Orgs {
+		for _, n := range org.Peers {
+			p.peers = append(p.peers, n.PIDFile)
+		}
+		if cs := org.ChaincodeServer; cs != nil {
+			p.chaincode = append(p.chaincode, cs.PIDFile)
+		}
+	}
+	return p
+}
+
+func cpuNow(p pidFiles) cpuUse {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	self := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return cpuUse{chaincode: cc, all: cc + procCPU(nodes) + self}
+	return cpuUse{chaincode: procCPU(p.chaincode), peers: procCPU(p.peers), orderers: procCPU(p.orderers),
+		self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
 }
 
 // procCPU sums utime and stime of the processes named by pid files, from

@@ -227,7 +227,7 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 	var relayNext, rawNext atomic.Int64
 	ping, sign, raw := &result{}, &result{}, &result{}
 	signTxs := &tally{sizes: map[string]int{}}
-	ccPIDs, nodePIDs := processes(info)
+	pids := processes(info)
 	slice := dur / time.Duration(rounds)
 	pingOp := func() error {
 		_, err := gw.SubmitPing(context.Background())
@@ -274,9 +274,9 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 		}{{ping, pingOp}, {sign, signOp}, {raw, rawOp}}
 		for k := 0; k < 3; k++ {
 			p := phases[(k+r)%3]
-			c0 := cpuNow(ccPIDs, nodePIDs)
+			c0 := cpuNow(pids)
 			m := measure(conc, slice, p.op)
-			m.cpu = cpuNow(ccPIDs, nodePIDs).sub(c0)
+			m.cpu = cpuNow(pids).sub(c0)
 			p.res.add(m)
 		}
 	}
@@ -296,8 +296,9 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 
 	fmt.Printf("RESULT throughput relay sig/s / gateway Ping tx/s = %.1f / %.1f = %s (goal at 50 signers ≥ 2×)\n", sign.tps(), ping.tps(), ratio(sign, ping))
 	fmt.Printf("RESULT throughput relay/raw RecordSignature = %.1f / %.1f sig/s = %s\n", sign.tps(), raw.tps(), ratio(sign, raw))
-	fmt.Printf("RESULT CPU per signature: chaincode %v relay / %v raw; all processes on the path %v relay / %v raw (Ping %v per tx)\n",
-		sign.cpuPer().chaincode, raw.cpuPer().chaincode, sign.cpuPer().all, raw.cpuPer().all, ping.cpuPer().all)
+	fmt.Printf("RESULT CPU per signature through the relay: %v\n", sign.cpuPer())
+	fmt.Printf("RESULT CPU per signature, raw RecordSignature: %v\n", raw.cpuPer())
+	fmt.Printf("RESULT CPU per Ping transaction: %v\n", ping.cpuPer())
 	if batchTimeout > 0 {
 		p50, p99 := latencyGoals(batchTimeout, conc)
 		fmt.Printf("RESULT latency relay p50 %v p99 %v at %d signers; BatchTimeout %v; goal p50 ≤ %v: %s",
@@ -505,13 +506,12 @@ func latencyGoals(batchTimeout time.Duration, signers int) (p50, p99 time.Durati
 	return batchTimeout + 100*time.Millisecond, 2 * (batchTimeout + 100*time.Millisecond)
 }
 
-// cpuPer is the CPU spent per commit (zero without one).
-func (r *result) cpuPer() cpuUse {
+// cpuPer is the CPU spent per commit.
+func (r *result) cpuPer() string {
 	if len(r.lat) == 0 {
-		return cpuUse{}
+		return "not measured (nothing committed)"
 	}
-	n := time.Duration(len(r.lat))
-	return cpuUse{(r.cpu.chaincode / n).Round(time.Microsecond), (r.cpu.all / n).Round(time.Microsecond)}
+	return r.cpu.per(len(r.lat)).String()
 }
 
 func (r *result) tps() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
