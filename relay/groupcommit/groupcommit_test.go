@@ -231,17 +231,9 @@ func TestSignaturesGatherWhileInFlight(t *testing.T) {
 func TestFullGroupsAndTheWindowDoNotWait(t *testing.T) {
 	f := newFake()
 	c := newCommitter(t, f, 3, time.Hour)
-	release := f.holdDoc("d0")
+	release, _, chs := behindD0(t, f, c, 2)
 	defer release()
-	sign(c, "d0", 0)
-	f.awaitSent(t)
-	var chs []chan answer
-	for i := 1; i <= 3; i++ {
-		chs = append(chs, sign(c, fmt.Sprintf("d%d", i), i))
-		if i < 3 {
-			c.queued(t, i)
-		}
-	}
+	chs = append(chs, sign(c, "d3", 3))
 	if got := f.awaitSent(t); got != "group d1,d2,d3" {
 		t.Fatalf("full group: %s", got)
 	}
@@ -251,10 +243,8 @@ func TestFullGroupsAndTheWindowDoNotWait(t *testing.T) {
 
 	f2 := newFake()
 	c2 := newCommitter(t, f2, 3, time.Millisecond)
-	release2 := f2.holdDoc("d0")
+	release2, _, _ := behindD0(t, f2, c2, 0)
 	defer release2()
-	sign(c2, "d0", 0)
-	f2.awaitSent(t)
 	a := sign(c2, "d1", 1)
 	if got := f2.awaitSent(t); got != "single d1" {
 		t.Fatalf("after the window: %s", got)
