@@ -429,7 +429,7 @@ func TestIntegrationPeerCLIMetadata(t *testing.T) {
 	}
 	for _, fn := range []string{"Ping", "RegisterSignerCA", "PublishCRL", "RegisterDocument", "RecordSignature", "DeclineSignature",
 		"VoidDocument", "Annotate", "GetDocument", "GetHistory", "ListBySigner", "ListByOwner", "ListPending", "ListByTag",
-		"VerifyRecord", "GetNonce", "GetOrgTrust", "RecordBatchSignature", "ListBatch", "ListByHash", "ListByTx", "GetOrgHistory", "BackfillLookupIndexes"} {
+		"VerifyRecord", "GetNonce", "GetOrgTrust", "RecordBatchSignature", "RecordSignatures", "ListBatch", "ListByHash", "ListByTx", "GetOrgHistory", "BackfillLookupIndexes"} {
 		if _, ok := tags[fn]; !ok {
 			t.Errorf("metadata lacks %s", fn)
 		}

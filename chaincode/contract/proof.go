@@ -325,34 +325,51 @@ type revocationResult struct {
 // registered CA against the latest CRL the org published for that CA.
 func (t *txn) checkRevocation(msp string, v certchain.Verdict) (revocationResult, error) {
 	var res revocationResult
-	crls := map[string]*model.CRLInfo{}
 	for _, l := range v.Links {
-		crl, ok := crls[l.CAFingerprint]
-		if !ok {
-			var c model.CRLInfo
-			found, err := t.getJSON(crlKey(msp, l.CAFingerprint), &c)
-			if err != nil {
-				return res, err
-			}
-			if found {
-				crl = &c
-				if !c.NextUpdate.IsZero() && t.now.After(c.NextUpdate) {
-					res.stale = true
-				}
-			}
-			crls[l.CAFingerprint] = crl
+		crl, err := t.latestCRL(msp, l.CAFingerprint)
+		if err != nil {
+			return res, err
 		}
-		if crl != nil && certchain.Revoked(crl, l.Serial) {
+		if crl == nil {
+			continue
+		}
+		if !crl.NextUpdate.IsZero() && t.now.After(crl.NextUpdate) {
+			res.stale = true
+		}
+		if certchain.Revoked(crl, l.Serial) {
 			return res, model.Errorf(model.CodeCertRevoked,
 				"certificate serial %s (%s) is on the CRL of %s published by %s (thisUpdate %s)",
 				l.Serial, clip(l.Subject), l.CAFingerprint[:16], msp, crl.ThisUpdate.Format("2006-01-02T15:04:05Z"))
 		}
 	}
 	// The anchor issued the top link, so its CRL was read above.
-	if c := crls[v.Anchor.Fingerprint]; c != nil {
+	c, err := t.latestCRL(msp, v.Anchor.Fingerprint)
+	if c != nil {
 		res.crl, res.found = *c, true
 	}
-	return res, nil
+	return res, err
+}
+
+// latestCRL is the latest CRL msp published for the CA, nil if none; read
+// once per transaction (a group's signers of one org share it).
+func (t *txn) latestCRL(msp, caFingerprint string) (*model.CRLInfo, error) {
+	k := crlKey(msp, caFingerprint)
+	if c, ok := t.crls[k]; ok {
+		return c, nil
+	}
+	var c model.CRLInfo
+	found, err := t.getJSON(k, &c)
+	if err != nil {
+		return nil, err
+	}
+	if t.crls == nil {
+		t.crls = map[string]*model.CRLInfo{}
+	}
+	t.crls[k] = nil
+	if found {
+		t.crls[k] = &c
+	}
+	return t.crls[k], nil
 }
 
 // chainPEM re-encodes the submitted chain canonically for the evidence.

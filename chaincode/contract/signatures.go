@@ -52,6 +52,19 @@ func (t *txn) record(c *claim) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	docs, err := t.settleClaim(c, proofs)
+	if err != nil {
+		return "", err
+	}
+	if c.batch == nil {
+		return t.finish(docs[0])
+	}
+	return t.emitDocs(docs, true)
+}
+
+// settleClaim writes a proven claim's events, pending keys and nonce, and
+// returns its documents; the projections are emit's.
+func (t *txn) settleClaim(c *claim, proofs []proof) ([]*model.Document, error) {
 	typ := model.EventSignatureRecorded
 	if c.purpose.IsDecline() {
 		typ = model.EventSignatureDeclined
@@ -61,7 +74,7 @@ func (t *txn) record(c *claim) (string, error) {
 	for i := range proofs {
 		e, err := t.settle(&proofs[i], typ)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if i == 0 {
 			first = e
@@ -72,13 +85,7 @@ func (t *txn) record(c *claim) (string, error) {
 	if c.batch != nil {
 		batchID = c.batch.BatchID
 	}
-	if err := t.useNonce(c.nonce, first, batchID); err != nil {
-		return "", err
-	}
-	if c.batch == nil {
-		return t.finish(docs[0])
-	}
-	return t.emitDocs(docs, true)
+	return docs, t.useNonce(c.nonce, first, batchID)
 }
 
 // settle applies one proven signature (typ SignatureRecorded) or decline

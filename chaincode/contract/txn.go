@@ -25,7 +25,8 @@ type txn struct {
 	cert    *x509.Certificate
 	role    string // the creator's Fabric CA attribute qrsign.role, if any
 	events  []model.Event
-	cas     map[string][]certchain.Anchor // per-transaction memo of orgCAs (batch signatures)
+	cas     map[string][]certchain.Anchor // per-transaction memo of orgCAs (batch and group signatures)
+	crls    map[string]*model.CRLInfo     // per-transaction memo of latestCRL, nil when none
 }
 
 func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
@@ -188,7 +189,8 @@ func (t *txn) emit(doc *model.Document) (string, error) {
 // WriteResult.documents instead of .document. Each event is marshalled once
 // and the bytes reused for its key, the chaincode event and the result.
 func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
-	all := []byte{'['}
+	encoded := make([][]byte, len(t.events))
+	size := 2
 	for i, e := range t.events {
 		b, err := json.Marshal(e)
 		if err != nil {
@@ -201,6 +203,12 @@ func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
 		if err := t.put(k, b); err != nil {
 			return "", err
 		}
+		encoded[i] = b
+		size += len(b) + 1
+	}
+	// Sized once: a group's events are tens of kilobytes.
+	all := append(make([]byte, 0, size), '[')
+	for i, b := range encoded {
 		if i > 0 {
 			all = append(all, ',')
 		}
@@ -212,7 +220,7 @@ func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
 	}
 	// The result is model.WriteResult's JSON, assembled from bytes already
 	// encoded: the events, and the projections as stored plus the view fields.
-	out := append([]byte(`{"events":`), all...)
+	out := append(append(make([]byte, 0, 2*len(all)+1024*len(docs)), `{"events":`...), all...)
 	if batch {
 		out = append(out, `,"documents":[`...)
 	}

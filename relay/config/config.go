@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qrsign/qrsign/relay/export"
+	"github.com/qrsign/qrsign/relay/groupcommit"
 	"github.com/qrsign/qrsign/relay/i18n"
 )
 
@@ -78,6 +79,21 @@ type Config struct {
 	// PDFFont is the TrueType font (.ttf or .ttc) every PDF embeds a subset
 	// of; the relay refuses to start without it (PDF_FONT_MISSING).
 	PDFFont string `yaml:"pdfFont"`
+	// GroupCommit records concurrent signatures in shared transactions (relay/groupcommit).
+	GroupCommit GroupCommit `yaml:"groupCommit"`
+}
+
+// GroupCommit configures relay/groupcommit: off, every signature is a
+// transaction of its own.
+type GroupCommit struct {
+	Enabled  bool     `yaml:"enabled"`
+	MaxItems int      `yaml:"maxItems"` // signatures per transaction
+	Window   Duration `yaml:"window"`   // longest a signature waits for others while transactions are in flight
+}
+
+// Config is what relay/groupcommit takes.
+func (g GroupCommit) Config() groupcommit.Config {
+	return groupcommit.Config{MaxItems: g.MaxItems, Window: g.Window.D()}
 }
 
 // Login configures sign-in with QR. Challenges and sessions live in memory.
@@ -226,6 +242,7 @@ func Default() Config {
 		PublicSigners: "org",
 		DefaultLang:   string(i18n.En),
 		PDFFont:       export.DefaultFontPath,
+		GroupCommit:   GroupCommit{Enabled: true, MaxItems: 32, Window: Duration(20 * time.Millisecond)},
 	}
 }
 
@@ -417,6 +434,9 @@ func (c *Config) Validate() error {
 	}
 	if !filepath.IsAbs(c.PDFFont) {
 		bad("pdfFont", "%q must be an absolute path", c.PDFFont)
+	}
+	if err := c.GroupCommit.Config().Validate(); c.GroupCommit.Enabled && err != nil {
+		bad("groupCommit", "%v", err)
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		bad("metricsToken", "must be at least 16 characters")

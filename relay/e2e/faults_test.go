@@ -277,6 +277,15 @@ func TestFaultAcknowledgedSignaturesSurviveCrashes(t *testing.T) {
 	})
 	t.Logf("ledger: %d acknowledged missing, %d duplicated, %d in another tx; %d unacknowledged but committed",
 		missing.Load(), dup.Load(), wrongTx.Load(), onLedgerUnacked.Load())
+	perTx := map[string]int{} // the relay's group commit: acknowledgements sharing a transaction
+	largest := 0
+	for _, a := range acks {
+		if a != nil {
+			perTx[a.TxID]++
+			largest = max(largest, perTx[a.TxID])
+		}
+	}
+	t.Logf("acknowledged in %d transactions (largest group %d)", len(perTx), largest)
 	if acked.Load() == 0 {
 		t.Fatal("nothing was acknowledged")
 	}

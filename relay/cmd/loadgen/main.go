@@ -4,15 +4,19 @@
 //     from C concurrent workers;
 //  2. relay: C concurrent signers post scan callbacks (each a real
 //     ECDSA signature by a CA-enrolled key over a fresh document and nonce)
-//     to an in-process relay built from this tree;
+//     to an in-process relay built from this tree, with group commit as its
+//     config says (--group=false turns it off);
 //  3. the same RecordSignature submitted straight through the gateway;
 //
 // interleaved in rounds (D split among them),
 //
-// and prints committed transactions per second of both, their ratio, and the
-// p50/p99 latency of scan callback → committed against the network's
-// BatchTimeout. One enrolled signer signs every document (each document gets
-// its own session nonce); documents are registered before the measurement.
+// and prints per phase what committed per second (signatures and
+// transactions: the relay groups signatures), the relay's group sizes, the
+// p50/p99 latency of scan callback → committed against goals derived from
+// the network's BatchTimeout, and CPU per signature (chaincode servers, and
+// every process on the path). One enrolled signer signs every document (each
+// document gets its own session nonce); documents are registered before the
+// measurement.
 //
 //	go run ./relay/cmd/loadgen --state var/net/default --concurrency 50 --duration 15s
 package main
@@ -51,6 +55,7 @@ import (
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/groupcommit"
 	"github.com/qrsign/qrsign/relay/httpapi"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/service"
@@ -67,6 +72,7 @@ func main() {
 	netCfg := flag.String("network-config", "test-network.yaml", "network config, for the profile's BatchTimeout")
 	flag.IntVar(&rounds, "rounds", 3, "interleaved rounds of the three phases (duration is split among them)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (loadgen + in-process relay)")
+	flag.BoolVar(&group, "group", true, "group commit in the relay (its config's maxItems and window)")
 	flag.Parse()
 	if *state == "" {
 		*state = "var/net/default"
@@ -89,7 +95,10 @@ func main() {
 	}
 }
 
-var rounds = 3
+var (
+	rounds = 3
+	group  = true
+)
 
 func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int) error {
 	info, err := netinfo.Load(state)
@@ -138,7 +147,14 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 	key, _ := cfg.LoadTokenKey()
 	iss, _ := session.NewIssuer(key, cfg.SessionTTL.D())
 	blobs, _ := blob.NewFS(filepath.Join(dir, "blobs"), cfg.MaxDocumentBytes)
-	svc := service.New(gw, blobs, iss, cfg.Channel, cfg.PublicURL)
+	var l ledger.Ledger = gw
+	cfg.GroupCommit.Enabled = group
+	if group {
+		if l, err = groupcommit.New(gw, cfg.GroupCommit.Config()); err != nil {
+			return err
+		}
+	}
+	svc := service.New(l, blobs, iss, cfg.Channel, cfg.PublicURL)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc.Log = quiet
 	srv := httpapi.New(cfg, svc, httpapi.Options{Logger: quiet}).HTTPServer()
@@ -148,8 +164,8 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc * 2}, Timeout: 2 * time.Minute}
 
 	// One signer from the org's Fabric CA.
-	fmt.Printf("network %s (profile %s), org %s, BatchTimeout %v, concurrency %d, phase %v\n",
-		state, info.Profile, org.MSPID, batchTimeout, conc, dur)
+	fmt.Printf("network %s (profile %s), org %s, BatchTimeout %v, concurrency %d, phase %v, group commit %v\n",
+		state, info.Profile, org.MSPID, batchTimeout, conc, dur, groupDesc(cfg))
 	signer, err := enroll(info, org, dir)
 	if err != nil {
 		return err
@@ -210,6 +226,8 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 	relayDocs, rawDocs := bodies[:half], bodies[half:]
 	var relayNext, rawNext atomic.Int64
 	ping, sign, raw := &result{}, &result{}, &result{}
+	signTxs := &tally{sizes: map[string]int{}}
+	pids := processes(info)
 	slice := dur / time.Duration(rounds)
 	pingOp := func() error {
 		_, err := gw.SubmitPing(context.Background())
@@ -233,6 +251,7 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 		if err := json.Unmarshal(b, &res); err != nil || res.ValidationCode != "VALID" || res.Replayed {
 			return fmt.Errorf("unexpected answer %s", b)
 		}
+		signTxs.add(res.TxID)
 		return nil
 	}
 	rawOp := func() error {
@@ -255,12 +274,16 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 		}{{ping, pingOp}, {sign, signOp}, {raw, rawOp}}
 		for k := 0; k < 3; k++ {
 			p := phases[(k+r)%3]
-			p.res.add(measure(conc, slice, p.op))
+			c0 := cpuNow(pids)
+			m := measure(conc, slice, p.op)
+			m.cpu = cpuNow(pids).sub(c0)
+			p.res.add(m)
 		}
 	}
-	ping.print("gateway Ping submit→commit")
-	sign.print("relay scan callback→commit")
-	raw.print("gateway RecordSignature")
+	ping.print("gateway Ping submit→commit", 0)
+	sign.print("relay scan callback→commit", signTxs.count())
+	fmt.Printf("%-28s %s\n", "relay group sizes", signTxs.distribution())
+	raw.print("gateway RecordSignature", 0)
 	if sign.exhausted || raw.exhausted {
 		fmt.Println("note: ran out of documents before the duration; raise --docs for full phases")
 	}
@@ -271,13 +294,19 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 
 	fmt.Printf("transactions invalidated at commit (retried when read conflicts): %d\n", invalidated.Load())
 
-	fmt.Printf("RESULT throughput relay/gateway = %.1f / %.1f tx/s = %s (goal ≥ 0.90×)\n", sign.tps(), ping.tps(), ratio(sign, ping))
-	fmt.Printf("RESULT throughput relay/raw RecordSignature = %.1f / %.1f tx/s = %s (the relay's own overhead)\n",
-		sign.tps(), raw.tps(), ratio(sign, raw))
+	fmt.Printf("RESULT throughput relay sig/s / gateway Ping tx/s = %.1f / %.1f = %s (goal at 50 signers ≥ 2×)\n", sign.tps(), ping.tps(), ratio(sign, ping))
+	fmt.Printf("RESULT throughput relay/raw RecordSignature = %.1f / %.1f sig/s = %s\n", sign.tps(), raw.tps(), ratio(sign, raw))
+	fmt.Printf("RESULT CPU per signature through the relay: %v\n", sign.cpuPer())
+	fmt.Printf("RESULT CPU per signature, raw RecordSignature: %v\n", raw.cpuPer())
+	fmt.Printf("RESULT CPU per Ping transaction: %v\n", ping.cpuPer())
 	if batchTimeout > 0 {
-		goal := batchTimeout + 100*time.Millisecond
-		fmt.Printf("RESULT latency relay p50 %v p99 %v at %d signers; BatchTimeout %v; goal p50 ≤ %v: %s\n",
-			sign.pct(50), sign.pct(99), conc, batchTimeout, goal, latencyVerdict(sign, goal))
+		p50, p99 := latencyGoals(batchTimeout, conc)
+		fmt.Printf("RESULT latency relay p50 %v p99 %v at %d signers; BatchTimeout %v; goal p50 ≤ %v: %s",
+			sign.pct(50), sign.pct(99), conc, batchTimeout, p50, latencyVerdict(sign, 50, p50))
+		if p99 > 0 {
+			fmt.Printf("; goal p99 ≤ %v: %s", p99, latencyVerdict(sign, 99, p99))
+		}
+		fmt.Println()
 	}
 	return nil
 }
@@ -383,6 +412,7 @@ func callback(tok string, p *person, channel string) ([]byte, error) {
 }
 
 type result struct {
+	cpu       cpuUse
 	lat       []time.Duration
 	errs      int64
 	firstErr  error
@@ -442,6 +472,7 @@ func (r *result) add(o *result) {
 		r.firstErr = o.firstErr
 	}
 	r.elapsed += o.elapsed
+	r.cpu = r.cpu.add(o.cpu)
 	r.exhausted = r.exhausted || o.exhausted
 }
 
@@ -453,15 +484,34 @@ func ratio(num, den *result) string {
 	return fmt.Sprintf("%.2f×", num.tps()/den.tps())
 }
 
-// latencyVerdict says whether r's p50 meets goal; a p50 of no commits is no measurement.
-func latencyVerdict(r *result, goal time.Duration) string {
+// latencyVerdict says whether r's p-th percentile meets goal; a percentile
+// of no commits is no measurement.
+func latencyVerdict(r *result, p int, goal time.Duration) string {
 	switch {
 	case len(r.lat) == 0:
 		return "not measured (nothing committed)"
-	case r.pct(50) > goal:
+	case r.pct(p) > goal:
 		return "NOT met"
 	}
 	return "met"
+}
+
+// latencyGoals are issue 15's: under load p50 ≤ BatchTimeout + 100 ms and
+// p99 ≤ twice that; one signer (an idle relay) p50 ≤ BatchTimeout + 60 ms,
+// no p99 goal (0).
+func latencyGoals(batchTimeout time.Duration, signers int) (p50, p99 time.Duration) {
+	if signers == 1 {
+		return batchTimeout + 60*time.Millisecond, 0
+	}
+	return batchTimeout + 100*time.Millisecond, 2 * (batchTimeout + 100*time.Millisecond)
+}
+
+// cpuPer is the CPU spent per commit.
+func (r *result) cpuPer() string {
+	if len(r.lat) == 0 {
+		return "not measured (nothing committed)"
+	}
+	return r.cpu.per(len(r.lat)).String()
 }
 
 func (r *result) tps() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
@@ -477,9 +527,14 @@ func (r *result) pct(p int) time.Duration {
 	return r.lat[i].Round(time.Millisecond)
 }
 
-func (r *result) print(name string) {
-	fmt.Printf("%-28s %5d committed in %v = %6.1f tx/s; p50 %v p99 %v; errors %d",
-		name, len(r.lat), r.elapsed.Round(time.Millisecond), r.tps(), r.pct(50), r.pct(99), r.errs)
+// print reports a phase; txs is how many transactions its commits took
+// (0: one each).
+func (r *result) print(name string, txs int) {
+	if txs == 0 {
+		txs = len(r.lat)
+	}
+	fmt.Printf("%-28s %5d committed in %v = %6.1f/s in %6.1f tx/s; p50 %v p99 %v; errors %d",
+		name, len(r.lat), r.elapsed.Round(time.Millisecond), r.tps(), float64(txs)/r.elapsed.Seconds(), r.pct(50), r.pct(99), r.errs)
 	if r.firstErr != nil {
 		fmt.Printf(" (first: %.200s)", r.firstErr)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/events"
 	"github.com/qrsign/qrsign/relay/export"
+	"github.com/qrsign/qrsign/relay/groupcommit"
 	"github.com/qrsign/qrsign/relay/httpapi"
 	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/metrics"
@@ -102,7 +103,13 @@ func run(path string) error {
 	defer gw.Close()
 	gatewayMetrics(reg, gw)
 
-	svc := service.New(gw, blobs, issuer, cfg.Channel, cfg.PublicURL)
+	var l ledger.Ledger = gw
+	if cfg.GroupCommit.Enabled {
+		if l, err = groupcommit.New(gw, cfg.GroupCommit.Config()); err != nil {
+			return err
+		}
+	}
+	svc := service.New(l, blobs, issuer, cfg.Channel, cfg.PublicURL)
 	svc.Log, svc.Ops = log, ops
 	svc.BatchDir, svc.BatchConcurrency = filepath.Join(cfg.DataDir, "batches"), cfg.BatchConcurrency
 	svc.MaxExpiry = cfg.MaxExpiry.D()
