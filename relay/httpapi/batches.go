@@ -142,9 +142,7 @@ func (s *Server) batchSheetHTML(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	pageHeaders(c.Response().Header(), "default-src 'none'; img-src data:; style-src 'unsafe-inline'")
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
