@@ -31,8 +31,9 @@ import (
 )
 
 const (
-	writeKey = "w-0123456789abcdef0123456789abcdef0123456789abcdef"
-	readKey  = "r-0123456789abcdef0123456789abcdef0123456789abcdef"
+	writeKey     = "w-0123456789abcdef0123456789abcdef0123456789abcdef"
+	readKey      = "r-0123456789abcdef0123456789abcdef0123456789abcdef"
+	metricsToken = "metrics-0123456789abcdef"
 )
 
 type harness struct {
@@ -61,6 +62,7 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 		{Name: "reader", Key: readKey, Scopes: []string{config.ScopeRead}}}
 	cfg.MaxDocumentBytes = 1 << 20
 	cfg.RateLimit.PerSecond = 0
+	cfg.MetricsToken = metricsToken
 	for _, m := range mod {
 		m(&cfg)
 	}

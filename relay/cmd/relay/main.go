@@ -64,6 +64,9 @@ func run(path string) error {
 	if _, err := export.LoadFonts(cfg.PDFFont); err != nil { // PDFs need it: refuse to start without
 		return err
 	}
+	if cfg.MetricsToken == "" {
+		log.Warn("no metricsToken configured: GET /metrics answers 401 to everyone")
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("dataDir: %w", err)
 	}
