@@ -17,6 +17,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/jsonbody"
 	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
 )
@@ -131,7 +132,7 @@ func (s *Server) readMetadataPart(part io.Reader) (*api.UploadMeta, error) {
 		return nil, fault.New(fault.CodePayloadTooLarge, "the metadata part is too large")
 	}
 	var m api.UploadMeta
-	if err := decodeStrict(b, &m, "metadata JSON"); err != nil {
+	if err := jsonbody.Decode(b, &m, "metadata JSON"); err != nil {
 		return nil, err
 	}
 	return &m, nil
