@@ -142,8 +142,9 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 	svc := service.New(gw, blobs, iss, cfg.Channel, cfg.PublicURL)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc.Log = quiet
-	srv := httpapi.New(cfg, svc, httpapi.Options{Logger: quiet}).HTTPServer()
-	go srv.Serve(ln)
+	relay := httpapi.New(cfg, svc, httpapi.Options{Logger: quiet})
+	srv := relay.HTTPServer()
+	go relay.Serve(srv, ln)
 	defer srv.Close()
 	base := cfg.PublicURL
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc * 2}, Timeout: 2 * time.Minute}

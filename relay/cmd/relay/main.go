@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -139,9 +140,14 @@ func run(path string) error {
 		opt.Events = hub
 		go hub.FollowSource(ctx, gw, cfg.Chaincode, filepath.Join(cfg.DataDir, "events.checkpoint"))
 	}
-	srv := httpapi.New(cfg, svc, opt).HTTPServer()
+	hapi := httpapi.New(cfg, svc, opt)
+	srv := hapi.HTTPServer()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- hapi.Serve(srv, ln) }()
 	log.Info("relay listening", "listen", cfg.Listen, "publicURL", cfg.PublicURL, "gateway", gw.Peers(), "mspId", g.MSPID)
 	select {
 	case err := <-errc:
