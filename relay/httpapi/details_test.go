@@ -2,11 +2,8 @@ package httpapi
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/qrsign/qrsign/relay/webhook"
 )
 
 // goisms are what Go's parsers say about bad input in Go's terms: type and
@@ -18,13 +15,7 @@ var goisms = []string{"Go struct", "Go value", "strconv.", "parsing time", "json
 // on: each answer is a 4xx problem whose detail speaks JSON and HTTP, not Go.
 func TestProblemDetailsNeverSpeakGo(t *testing.T) {
 	h := newHarness(t)
-	st, err := webhook.OpenFileStore(filepath.Join(t.TempDir(), "wh"), webhook.StoreOptions{Now: h.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	wh, _ := webhook.New(webhook.Config{Store: st, Now: h.clock, Log: quiet})
-	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Webhooks: wh})
+	h.mountWebhooks()
 	h.register("doc-1", signer("bob", 1))
 
 	// Bodies no JSON endpoint accepts, then per endpoint ones of the wrong types.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
-	"github.com/qrsign/qrsign/relay/webhook"
 )
 
 func TestRateLimitIsPerClientIPAndAnswers429WithRetryAfter(t *testing.T) {
@@ -125,10 +123,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 
 func TestOpenAPIDocumentDescribesEveryRoute(t *testing.T) {
 	h := newHarness(t)
-	st, _ := webhook.OpenFileStore(filepath.Join(t.TempDir(), "wh"), webhook.StoreOptions{Now: h.clock})
-	defer st.Close()
-	wh, _ := webhook.New(webhook.Config{Store: st, Now: h.clock, Log: quiet})
-	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Webhooks: wh})
+	h.mountWebhooks()
 	rec := h.do("GET", "/v1/openapi.json", nil)
 	var doc struct {
 		OpenAPI string                    `json:"openapi"`
