@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -138,10 +139,13 @@ func (s *Server) readMetadataPart(part io.Reader) (*api.UploadMeta, error) {
 	return &m, nil
 }
 
+// spoolPattern names upload spool files in the data directory.
+const spoolPattern = ".upload-*"
+
 // spool copies a file part (at most MaxDocumentBytes) to a temporary file
 // in the data directory; the caller removes it.
 func (s *Server) spool(part io.Reader) (*os.File, error) {
-	f, err := os.CreateTemp(s.cfg.DataDir, ".upload-*")
+	f, err := os.CreateTemp(s.cfg.DataDir, spoolPattern)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +159,17 @@ func (s *Server) spool(part io.Reader) (*os.File, error) {
 		return nil, multipartErr(err)
 	}
 	return f, nil
+}
+
+// RemoveSpools deletes the upload spool files a killed relay left in
+// dataDir (call it at start; a file another replica still writes stays
+// readable to it until closed).
+func RemoveSpools(dataDir string) error {
+	left, err := filepath.Glob(filepath.Join(dataDir, spoolPattern))
+	for _, f := range left {
+		err = errors.Join(err, os.Remove(f))
+	}
+	return err
 }
 
 func multipartErr(err error) error {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -345,5 +346,22 @@ func TestUploadPartsAreAllCheckedBeforeAnythingIsStored(t *testing.T) {
 				return nil
 			})
 		})
+	}
+}
+
+func TestRemoveSpoolsDeletesWhatAKilledRelayLeft(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{".upload-123", ".upload-abc", "token.key", "operations.jsonl"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveSpools(dir); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	more, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if got := strings.Join(append(left, more...), " "); got != filepath.Join(dir, "operations.jsonl")+" "+filepath.Join(dir, "token.key") {
+		t.Fatalf("left: %s", got)
 	}
 }

@@ -71,6 +71,9 @@ func run(path string) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("dataDir: %w", err)
 	}
+	if err := httpapi.RemoveSpools(cfg.DataDir); err != nil {
+		log.Warn("upload spool files left by an earlier run could not be removed", "err", err)
+	}
 	key, err := cfg.LoadTokenKey()
 	if err != nil {
 		return err
