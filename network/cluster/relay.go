@@ -29,6 +29,7 @@ type relayConfig struct {
 	CA           relayCA      `yaml:"ca"`
 	APIKeys      []relayKey   `yaml:"apiKeys"`
 	TokenKeyFile string       `yaml:"tokenKeyFile"`
+	MetricsToken string       `yaml:"metricsToken"` // GET /metrics needs it (the relay serves it to nobody without)
 }
 
 type relayGateway struct {
@@ -100,17 +101,13 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, nil, err
 	}
-	keyFile := filepath.Join(data, "api.key")
-	key := ""
-	if b, err := os.ReadFile(keyFile); err == nil {
-		key = strings.TrimSpace(string(b))
-	} else {
-		if key, err = randomHex(32); err != nil {
-			return nil, nil, err
-		}
-		if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
-			return nil, nil, err
-		}
+	key, err := secretFile(filepath.Join(data, "api.key"))
+	if err != nil {
+		return nil, nil, err
+	}
+	metricsToken, err := secretFile(filepath.Join(data, "metrics.token"))
+	if err != nil {
+		return nil, nil, err
 	}
 	listen := hostPort(g.Host, g.Relay.Port)
 	url := "http://" + listen
@@ -122,6 +119,7 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 		CA:           relayCA{URL: o.CA.URL, TLSCertFile: o.CA.TLSCertFile},
 		APIKeys:      []relayKey{{Name: g.Name + "-app", Key: key, Scopes: []string{"documents:write"}}},
 		TokenKeyFile: filepath.Join(data, "token.key"),
+		MetricsToken: metricsToken,
 	}
 	b, err := yaml.Marshal(cfg)
 	if err != nil {
@@ -134,6 +132,19 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 	name := relayName(g)
 	s := n.spec(name, g.Host, bin, []string{"--config", cfgFile}, n.baseEnv(), g.Relay.Port)
 	return &netinfo.Relay{URL: url, ConfigFile: cfgFile, APIKey: key, PIDFile: s.PIDFile, LogFile: s.LogFile}, s, nil
+}
+
+// secretFile is the secret kept in path (0600), made (32 random bytes, hex)
+// the first time, so a restarted network keeps its keys.
+func secretFile(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	v, err := randomHex(32)
+	if err != nil {
+		return "", err
+	}
+	return v, os.WriteFile(path, []byte(v+"\n"), 0o600)
 }
 
 // restartIfChanged starts s, restarting a running relay only when its binary,

@@ -58,7 +58,8 @@ type Config struct {
 	Events           bool      `yaml:"events"`   // follow chaincode events (SSE, block cache)
 	// Webhooks configures outcome callbacks to apps (relay/webhook).
 	Webhooks Webhooks `yaml:"webhooks"`
-	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	// MetricsToken is the bearer token GET /metrics requires; without one
+	// nobody may read the metrics.
 	MetricsToken string `yaml:"metricsToken"`
 	// MaxBatchBytes limits a POST /v1/batches body (all files together).
 	MaxBatchBytes int64 `yaml:"maxBatchBytes"`

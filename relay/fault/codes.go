@@ -18,6 +18,13 @@ const (
 	CodeNotCommitted    model.Code = "NOT_COMMITTED" // invalidated at commit for good (validation code in detail); do not retry
 	CodeBatchInvalid    model.Code = "BATCH_INVALID" // a batch upload with invalid documents (per-document errors listed)
 
+	// Requests refused at the HTTP edge, some before routing (relay/httpapi edge.go).
+	CodeURITooLong         model.Code = "URI_TOO_LONG"                  // request target over the relay's limit
+	CodeHeadersTooLarge    model.Code = "HEADERS_TOO_LARGE"             // request line and headers over the limit
+	CodeTransferEncoding   model.Code = "TRANSFER_ENCODING_UNSUPPORTED" // a transfer coding other than chunked
+	CodeHTTPVersion        model.Code = "HTTP_VERSION_UNSUPPORTED"      // not HTTP/1.x
+	CodeExpectationRefused model.Code = "EXPECTATION_FAILED"            // an Expect other than 100-continue
+
 	// Sign-in (relay/login).
 	CodeSessionScope   model.Code = "SESSION_SCOPE"   // a sign-in session used beyond its own signer's records
 	CodeLoginBusy      model.Code = "LOGIN_BUSY"      // too many challenges or sessions open on this relay

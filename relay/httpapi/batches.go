@@ -15,6 +15,7 @@ import (
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/export"
 	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/jsonbody"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -56,7 +57,7 @@ func (s *Server) createBatch(c echo.Context) error {
 				return fault.New(fault.CodePayloadTooLarge, "the batch part is too large")
 			}
 			var m api.BatchMeta
-			if err := decodeStrict(b, &m, "batch JSON"); err != nil {
+			if err := jsonbody.Decode(b, &m, "batch JSON"); err != nil {
 				return err
 			}
 			meta = &m
@@ -142,9 +143,7 @@ func (s *Server) batchSheetHTML(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	pageHeaders(c.Response().Header(), "default-src 'none'; img-src data:; style-src 'unsafe-inline'")
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 

@@ -404,3 +404,32 @@ func TestBatchSignRefusals(t *testing.T) {
 	h.registerJSON("other", 0, signer("bob", 1))
 	wantProblem(t, h.do("GET", "/v1/documents/other/content?token="+bsess.Token, nil), 401, "TOKEN_INVALID")
 }
+
+// The pages the relay renders itself (the batch sheet, the plain session
+// page) carry the headers of relay/web's pages: no framing, no sniffing, no
+// cache, no referrer, and a CSP that also locks base URI and forms.
+func TestRelayRenderedPagesCarryTheSecurityHeaders(t *testing.T) {
+	h := newHarness(t)
+	if rec := h.postBatch(batchMeta("b1"), 1); rec.Code != 201 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	sess, err := h.svc.SignerSession(nil, "b1.0001", "Org1MSP/bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, csp := range map[string]string{
+		"/v1/batches/b1/sheet.html": "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+		"/s/" + sess.Token:          "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+	} {
+		rec := h.do("GET", path, nil, "Authorization", "Bearer "+readKey)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+		}
+		for k, want := range map[string]string{"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
+			"Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY", "Cache-Control": "no-store"} {
+			if got := rec.Header().Get(k); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, k, got, want)
+			}
+		}
+	}
+}

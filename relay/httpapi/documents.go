@@ -6,6 +6,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/jsonbody"
 	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
 )
@@ -60,6 +63,11 @@ func (s *Server) upload(c echo.Context) error {
 	return c.JSON(http.StatusCreated, res)
 }
 
+// uploadMultipart reads the whole body before anything is stored: exactly
+// one metadata part and one file part, in either order, nothing else. The
+// file is spooled to a temporary file meanwhile, so a refused request
+// leaves no blob behind; Service.Upload then checks the metadata before it
+// stores the spooled bytes (the one upload path).
 func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 	mr, err := c.Request().MultipartReader()
 	if err != nil {
@@ -67,9 +75,15 @@ func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 	}
 	var (
 		meta     *api.UploadMeta
-		content  io.Reader
+		file     *os.File
 		fileType string
 	)
+	defer func() {
+		if file != nil {
+			file.Close()
+			os.Remove(file.Name())
+		}
+	}()
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -78,52 +92,84 @@ func (s *Server) uploadMultipart(c echo.Context) (*api.Registered, error) {
 		if err != nil {
 			return nil, multipartErr(err)
 		}
-		switch part.FormName() {
+		switch name := part.FormName(); name {
 		case "metadata":
-			b, err := io.ReadAll(io.LimitReader(part, s.cfg.MaxJSONBytes+1))
-			if err != nil {
-				return nil, multipartErr(err)
+			if meta != nil {
+				return nil, fault.New(model.CodeBadRequest, "only one metadata part is allowed")
 			}
-			if int64(len(b)) > s.cfg.MaxJSONBytes {
-				return nil, fault.New(fault.CodePayloadTooLarge, "the metadata part is too large")
-			}
-			var m api.UploadMeta
-			if err := decodeStrict(b, &m, "metadata JSON"); err != nil {
+			if meta, err = s.readMetadataPart(part); err != nil {
 				return nil, err
 			}
-			meta = &m
 		case "file":
-			if content != nil {
+			if file != nil {
 				return nil, fault.New(model.CodeBadRequest, "only one file part is allowed")
 			}
 			fileType = part.Header.Get(echo.HeaderContentType)
-			if meta != nil {
-				// Metadata first: stream the file straight into the store.
-				return s.svc.Upload(c.Request().Context(), s.callerOf(c), *meta, part, fileType)
-			}
-			// File first: store it now (content-addressed, harmless if the
-			// metadata then fails), register when the metadata arrives.
-			info, err := s.svc.Blobs.Put(c.Request().Context(), part, "")
-			if err != nil {
-				return nil, multipartErr(err)
-			}
-			r, _, err := s.svc.Blobs.Open(c.Request().Context(), info.SHA256)
-			if err != nil {
+			if file, err = s.spool(part); err != nil {
 				return nil, err
 			}
-			defer r.Close()
-			content = r
 		default:
-			io.Copy(io.Discard, part)
+			return nil, fault.Newf(model.CodeBadRequest, "unknown multipart part %q: the parts are metadata and file", clipName(name))
 		}
 	}
 	if meta == nil {
 		return nil, fault.New(model.CodeBadRequest, "multipart body needs a metadata part")
 	}
-	if content == nil {
+	if file == nil {
 		return nil, fault.New(model.CodeBadRequest, "multipart body needs a file part")
 	}
-	return s.svc.Upload(c.Request().Context(), s.callerOf(c), *meta, content, fileType)
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return s.svc.Upload(c.Request().Context(), s.callerOf(c), *meta, file, fileType)
+}
+
+func (s *Server) readMetadataPart(part io.Reader) (*api.UploadMeta, error) {
+	b, err := io.ReadAll(io.LimitReader(part, s.cfg.MaxJSONBytes+1))
+	if err != nil {
+		return nil, multipartErr(err)
+	}
+	if int64(len(b)) > s.cfg.MaxJSONBytes {
+		return nil, fault.New(fault.CodePayloadTooLarge, "the metadata part is too large")
+	}
+	var m api.UploadMeta
+	if err := jsonbody.Decode(b, &m, "metadata JSON"); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// spoolPattern names upload spool files in the data directory.
+const spoolPattern = ".upload-*"
+
+// spool copies a file part (at most MaxDocumentBytes) to a temporary file
+// in the data directory; the caller removes it.
+func (s *Server) spool(part io.Reader) (*os.File, error) {
+	f, err := os.CreateTemp(s.cfg.DataDir, spoolPattern)
+	if err != nil {
+		return nil, err
+	}
+	n, err := io.Copy(f, io.LimitReader(part, s.cfg.MaxDocumentBytes+1))
+	if err == nil && n > s.cfg.MaxDocumentBytes {
+		err = fault.New(fault.CodePayloadTooLarge, "the file is larger than this relay accepts")
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, multipartErr(err)
+	}
+	return f, nil
+}
+
+// RemoveSpools deletes the upload spool files a killed relay left in
+// dataDir (call it at start; a file another replica still writes stays
+// readable to it until closed).
+func RemoveSpools(dataDir string) error {
+	left, err := filepath.Glob(filepath.Join(dataDir, spoolPattern))
+	for _, f := range left {
+		err = errors.Join(err, os.Remove(f))
+	}
+	return err
 }
 
 func multipartErr(err error) error {

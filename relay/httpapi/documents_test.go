@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -294,5 +297,71 @@ func TestUploadExpiresAtIsBounded(t *testing.T) {
 	body, ct = multipartBody(t, meta, []byte("%PDF-1.7 far"))
 	if rec := h.do("POST", "/v1/documents", body, "Content-Type", ct, "Authorization", "Bearer "+writeKey); rec.Code != 201 {
 		t.Fatalf("within the bound: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// Every part of an upload is read before anything is stored: a second
+// metadata or file part, or a part of another name, is refused whichever
+// order the parts come in, and so is bad metadata after the file; none of
+// them stores a blob, leaves a spooled file or reaches the ledger.
+func TestUploadPartsAreAllCheckedBeforeAnythingIsStored(t *testing.T) {
+	h := newHarness(t)
+	const file = "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nrefused bytes\r\n"
+	meta := func(title string) string {
+		return "--B\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" +
+			`{"id":"doc-p","title":"` + title + `","docType":"note","owner":"alice","signers":[{"id":"bob","mspId":"Org1MSP","routingOrder":1}]}` + "\r\n"
+	}
+	const other = "--B\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\nhi\r\n"
+	good := meta("T")
+	for _, tc := range []struct {
+		name   string
+		parts  []string
+		code   string
+		detail string
+	}{
+		{"metadata, file, file", []string{good, file, file}, "BAD_REQUEST", "only one file part is allowed"},
+		{"file, metadata, file", []string{file, good, file}, "BAD_REQUEST", "only one file part is allowed"},
+		{"metadata, metadata, file", []string{good, good, file}, "BAD_REQUEST", "only one metadata part is allowed"},
+		{"file, metadata, metadata", []string{file, good, good}, "BAD_REQUEST", "only one metadata part is allowed"},
+		{"unknown part first", []string{other, good, file}, "BAD_REQUEST", `unknown multipart part "comment": the parts are metadata and file`},
+		{"unknown part last", []string{good, file, other}, "BAD_REQUEST", `unknown multipart part "comment": the parts are metadata and file`},
+		{"file, then a misleading title", []string{file, meta(`Loan\u202e fdp.txt`)}, "INVALID_FIELD",
+			"title: U+202E at byte 4 is an invisible formatting character (bidi control, zero-width, BOM, tag, …)"},
+		{"misleading title, then the file", []string{meta(`Loan\u202e fdp.txt`), file}, "INVALID_FIELD",
+			"title: U+202E at byte 4 is an invisible formatting character (bidi control, zero-width, BOM, tag, …)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := strings.Join(tc.parts, "") + "--B--\r\n"
+			rec := h.do("POST", "/v1/documents", strings.NewReader(body), "Content-Type", "multipart/form-data; boundary=B", "X-API-Key", writeKey)
+			if p := wantProblem(t, rec, 400, tc.code); p.Detail != tc.detail {
+				t.Fatalf("detail %q, want %q", p.Detail, tc.detail)
+			}
+			if h.ledger.Submits != 0 {
+				t.Fatal("reached the ledger")
+			}
+			filepath.WalkDir(h.cfg.DataDir, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && p != h.cfg.TokenKeyFile {
+					t.Errorf("left behind: %s", p)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func TestRemoveSpoolsDeletesWhatAKilledRelayLeft(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{".upload-123", ".upload-abc", "token.key", "operations.jsonl"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveSpools(dir); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	more, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if got := strings.Join(append(left, more...), " "); got != filepath.Join(dir, "operations.jsonl")+" "+filepath.Join(dir, "token.key") {
+		t.Fatalf("left: %s", got)
 	}
 }

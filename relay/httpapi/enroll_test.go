@@ -158,7 +158,7 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 			400, "INVALID_FIELD", "enrollmentId must be 1-128 characters: letters, digits and . _ @ + - (not first)"},
 		{"a missing secret is refused", `{"enrollmentId":"bob","csrPem":""}`, 400, "INVALID_FIELD", "secret is required"},
 		{"unknown fields are refused", `{"enrollmentId":"bob","secret":"x","csrPem":"","key":"x"}`,
-			400, "BAD_REQUEST", `request JSON: json: unknown field "key"`},
+			400, "BAD_REQUEST", `request JSON: unknown field "key"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := h.do(http.MethodPost, "/v1/enroll", strings.NewReader(tc.body), "Content-Type", "application/json")

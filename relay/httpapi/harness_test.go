@@ -28,11 +28,13 @@ import (
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/session"
 	"github.com/qrsign/qrsign/relay/token"
+	"github.com/qrsign/qrsign/relay/webhook"
 )
 
 const (
-	writeKey = "w-0123456789abcdef0123456789abcdef0123456789abcdef"
-	readKey  = "r-0123456789abcdef0123456789abcdef0123456789abcdef"
+	writeKey     = "w-0123456789abcdef0123456789abcdef0123456789abcdef"
+	readKey      = "r-0123456789abcdef0123456789abcdef0123456789abcdef"
+	metricsToken = "metrics-0123456789abcdef"
 )
 
 type harness struct {
@@ -61,6 +63,7 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 		{Name: "reader", Key: readKey, Scopes: []string{config.ScopeRead}}}
 	cfg.MaxDocumentBytes = 1 << 20
 	cfg.RateLimit.PerSecond = 0
+	cfg.MetricsToken = metricsToken
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -94,6 +97,22 @@ func (h *harness) restart() {
 	fresh := service.New(h.ledger, h.svc.Blobs, h.svc.Sessions, "qrsign", h.cfg.PublicURL)
 	fresh.Now, fresh.BatchDir, fresh.Ops = h.clock, h.svc.BatchDir, h.svc.Ops
 	h.srv = New(h.cfg, fresh, Options{Logger: quiet})
+}
+
+// mountWebhooks swaps in a relay serving /v1/webhooks (loopback callback
+// URLs allowed), its subscriptions in a fresh store.
+func (h *harness) mountWebhooks() {
+	h.t.Helper()
+	st, err := webhook.OpenFileStore(filepath.Join(h.t.TempDir(), "webhooks"), webhook.StoreOptions{Now: h.clock})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { st.Close() })
+	wh, err := webhook.New(webhook.Config{Store: st, AllowLoopback: true, Now: h.clock, Log: quiet})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Webhooks: wh})
 }
 
 func (h *harness) clock() time.Time {

@@ -116,7 +116,7 @@ func TestLoginRefusals(t *testing.T) {
 		{"an unknown challenge is not found", "GET", "/v1/login/challenges/nope", "", []string{"Authorization", "Bearer " + ch.PollToken}, 404, "NOT_FOUND",
 			"no such sign-in challenge on this relay (it may have expired)"},
 		{"an unknown field in the callback is refused", "POST", "/v1/callbacks/login", `{"token":"x","extra":1}`, nil, 400, "BAD_REQUEST",
-			`request JSON: json: unknown field "extra"`},
+			`request JSON: unknown field "extra"`},
 		{"logout without a session is refused", "POST", "/v1/login/logout", "", []string{"Authorization", "Bearer qls_nothing"}, 401, "UNAUTHORIZED",
 			"the sign-in session is not valid: it expired, was signed out, or the relay restarted; sign in again"},
 		{"a QR of an unknown challenge is not found", "GET", "/v1/login/challenges/nope/qr.png", "", nil, 404, "NOT_FOUND",

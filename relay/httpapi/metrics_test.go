@@ -17,7 +17,7 @@ func TestMetricsExpositionLintsCleanAndCountsQRCache(t *testing.T) {
 			t.Fatalf("qr.png: %d %s", rec.Code, rec.Body)
 		}
 	}
-	rec := h.do("GET", "/metrics", nil)
+	rec := h.do("GET", "/metrics", nil, "Authorization", "Bearer "+metricsToken)
 	if rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}

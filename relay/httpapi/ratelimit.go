@@ -74,6 +74,6 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// isProbe: health probes are never limited (/metrics is: it can be scraped
-// by anyone who can reach it unless metricsToken is set).
+// isProbe: health probes are never limited (/metrics is: guesses at its
+// token go at the API's rate).
 func isProbe(path string) bool { return path == "/healthz" || path == "/readyz" }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
-	"github.com/qrsign/qrsign/relay/webhook"
 )
 
 func TestRateLimitIsPerClientIPAndAnswers429WithRetryAfter(t *testing.T) {
@@ -116,7 +114,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	if rec := h.do("GET", "/readyz", nil); rec.Code != 503 {
 		t.Fatalf("readyz with the network down: %d", rec.Code)
 	}
-	rec := h.do("GET", "/metrics", nil)
+	rec := h.do("GET", "/metrics", nil, "Authorization", "Bearer "+metricsToken)
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain; version=0.0.4") ||
 		!strings.Contains(rec.Body.String(), `qrsign_relay_http_requests_total{method="GET",route="/readyz",status="503"} 1`) {
 		t.Fatalf("%s", rec.Body)
@@ -125,10 +123,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 
 func TestOpenAPIDocumentDescribesEveryRoute(t *testing.T) {
 	h := newHarness(t)
-	st, _ := webhook.OpenFileStore(filepath.Join(t.TempDir(), "wh"), webhook.StoreOptions{Now: h.clock})
-	defer st.Close()
-	wh, _ := webhook.New(webhook.Config{Store: st, Now: h.clock, Log: quiet})
-	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Webhooks: wh})
+	h.mountWebhooks()
 	rec := h.do("GET", "/v1/openapi.json", nil)
 	var doc struct {
 		OpenAPI string                    `json:"openapi"`
@@ -200,21 +195,28 @@ func TestWebPagesAreMountedWhenConfigured(t *testing.T) {
 }
 
 func TestMetricsNeedTheConfiguredBearerToken(t *testing.T) {
-	const tok = "metrics-0123456789abcdef"
-	h := newHarness(t, func(c *config.Config) { c.MetricsToken = tok })
+	h := newHarness(t)
 	wantProblem(t, h.do("GET", "/metrics", nil), 401, "UNAUTHORIZED")
 	wantProblem(t, h.do("GET", "/metrics", nil, "Authorization", "Bearer wrong-0123456789abcdef"), 401, "UNAUTHORIZED")
-	if rec := h.do("GET", "/metrics", nil, "Authorization", "Bearer "+tok); rec.Code != 200 {
+	if rec := h.do("GET", "/metrics", nil, "Authorization", "Bearer "+metricsToken); rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	// Without a metricsToken nobody reads them: not even with an empty bearer.
+	open := newHarness(t, func(c *config.Config) { c.MetricsToken = "" })
+	for _, hdr := range [][]string{nil, {"Authorization", "Bearer "}, {"Authorization", "Bearer " + writeKey}} {
+		p := wantProblem(t, open.do("GET", "/metrics", nil, hdr...), 401, "UNAUTHORIZED")
+		if p.Detail != "GET /metrics needs a metricsToken, and this relay has none configured" {
+			t.Fatal(p.Detail)
+		}
 	}
 }
 
 func TestMetricsAreRateLimited(t *testing.T) {
 	h := newHarness(t, func(c *config.Config) { c.RateLimit.PerSecond, c.RateLimit.Burst = 1, 1 })
-	if rec := h.do("GET", "/metrics", nil); rec.Code != 200 {
+	if rec := h.do("GET", "/metrics", nil, "Authorization", "Bearer "+metricsToken); rec.Code != 200 {
 		t.Fatal(rec.Code)
 	}
-	wantProblem(t, h.do("GET", "/metrics", nil), 429, "RATE_LIMITED")
+	wantProblem(t, h.do("GET", "/metrics", nil, "Authorization", "Bearer "+metricsToken), 429, "RATE_LIMITED")
 	if rec := h.do("GET", "/healthz", nil); rec.Code != 200 {
 		t.Fatal("probes are not limited", rec.Code)
 	}

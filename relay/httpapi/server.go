@@ -155,14 +155,16 @@ var timeZero time.Time
 // Handler is the root handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// HTTPServer wraps the handler with the configured timeouts. Its Shutdown
-// ends open event streams, which would otherwise hold it until its deadline.
+// HTTPServer wraps the handler with the configured timeouts; serve it with
+// Serve. Its Shutdown ends open event streams, which would otherwise hold it
+// until its deadline.
 func (s *Server) HTTPServer() *http.Server {
 	c := s.cfg.Server
 	hs := &http.Server{Addr: s.cfg.Listen, Handler: s.echo, ReadHeaderTimeout: c.ReadHeaderTimeout.D(),
 		ReadTimeout: c.ReadTimeout.D(), WriteTimeout: c.WriteTimeout.D(), IdleTimeout: c.IdleTimeout.D(),
-		MaxHeaderBytes: 64 << 10}
+		MaxHeaderBytes: netMaxHeaderBytes}
 	hs.RegisterOnShutdown(s.CloseStreams)
+	edgeHooks(hs)
 	return hs
 }
 
@@ -195,10 +197,14 @@ func requestID(c echo.Context) string {
 // X-Request-Id, the logs' requestId). A client's X-Request-Id is never
 // reused as ours: any client could then tie its log lines to somebody
 // else's request. A well-formed one is logged apart (clientRequestId); an
-// Idempotency-Key, which derives document ids, must be well-formed too.
+// Idempotency-Key, which derives document ids, must be well-formed too, and
+// the request head within the relay's limits (edge.go).
 func requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderXRequestID, newRequestID())
+		if err := checkHead(c.Request()); err != nil {
+			return err
+		}
 		if k := c.Request().Header.Get("Idempotency-Key"); k != "" && !headerToken(k) {
 			return fault.Newf(model.CodeInvalidField, "Idempotency-Key must be 1..%d printable ASCII characters", maxHeaderToken)
 		}

@@ -34,12 +34,22 @@ func (s *Server) sessionPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'")
-	h.Set(echo.HeaderContentType, "text/html; charset=utf-8")
+	pageHeaders(c.Response().Header(), "default-src 'none'")
+	c.Response().Header().Set(echo.HeaderContentType, "text/html; charset=utf-8")
 	c.Response().WriteHeader(http.StatusOK)
 	return pageTmpl.Execute(c.Response(), info)
+}
+
+// pageHeaders are the headers of every HTML page the relay renders itself
+// (the pages of relay/web set the same): csp names what the page loads; no
+// page may be framed, sniffed, cached or leak its URL (which may hold a
+// bearer token) as a referrer.
+func pageHeaders(h http.Header, csp string) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", csp+"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
 }
 
 func (s *Server) scan(c echo.Context) error {

@@ -280,7 +280,7 @@ func signatures(t *testing.T, c *client.Contract, id string) []string {
 // are in the order the exposition sorts them (by name).
 func (e *env) series(t *testing.T, series string) float64 {
 	t.Helper()
-	_, body, _ := e.do(t, "GET", "/metrics", nil)
+	_, body, _ := e.do(t, "GET", "/metrics", nil, "Authorization", "Bearer "+e.metrics)
 	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
 	m := re.FindSubmatch(body)
 	if m == nil {

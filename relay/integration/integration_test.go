@@ -48,6 +48,7 @@ type env struct {
 	org      *netinfo.Org
 	url      string
 	key      string // API key
+	metrics  string // metricsToken: GET /metrics needs it
 	tokenKey []byte
 	contract *client.Contract
 	run      string // unique suffix of this run
@@ -124,6 +125,7 @@ func start() (*env, error) {
 	cfg.RateLimit.PerSecond = 0
 	cfg.Webhooks.AllowLoopback = true // the webhook test's receiver listens on 127.0.0.1
 	cfg.APIKeys = []config.APIKey{{Name: "it", Key: randHex(32), Scopes: []string{config.ScopeWrite}}}
+	cfg.MetricsToken = randHex(16)
 	b, _ := yaml.Marshal(cfg)
 	cfgPath := filepath.Join(dir, "relay.yaml")
 	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
@@ -134,7 +136,7 @@ func start() (*env, error) {
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build relay: %v\n%s", err, out)
 	}
-	e := &env{info: info, org: org, url: cfg.PublicURL, key: cfg.APIKeys[0].Key, run: randHex(3), dir: dir}
+	e := &env{info: info, org: org, url: cfg.PublicURL, key: cfg.APIKeys[0].Key, metrics: cfg.MetricsToken, run: randHex(3), dir: dir}
 	openapiCheck.Watch(e.url)
 	if err := e.launch(); err != nil {
 		return nil, err
@@ -547,7 +549,7 @@ func TestEventsStreamLiveChaincodeEventsAndCheckpoint(t *testing.T) {
 // metric reads one unlabelled gauge from the relay's /metrics.
 func (e *env) metric(t *testing.T, name string) float64 {
 	t.Helper()
-	_, body, _ := e.do(t, "GET", "/metrics", nil)
+	_, body, _ := e.do(t, "GET", "/metrics", nil, "Authorization", "Bearer "+e.metrics)
 	for _, line := range strings.Split(string(body), "\n") {
 		var v float64
 		if n, _ := fmt.Sscanf(line, name+" %g", &v); n == 1 {
@@ -636,7 +638,7 @@ func TestParallelSignersOfOneDocumentAllCommit(t *testing.T) {
 			completed++
 		}
 	}
-	_, m, _ := e.do(t, "GET", "/metrics", nil)
+	_, m, _ := e.do(t, "GET", "/metrics", nil, "Authorization", "Bearer "+e.metrics)
 	for _, l := range strings.Split(string(m), "\n") {
 		if strings.HasPrefix(l, "qrsign_relay_invalidated_total{") {
 			t.Logf("relay so far: %s", l)

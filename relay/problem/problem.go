@@ -41,7 +41,9 @@ var statuses = map[model.Code]int{
 
 	model.CodeDocumentExpired: http.StatusGone, fault.CodeTokenExpired: http.StatusGone,
 
-	fault.CodePayloadTooLarge: http.StatusRequestEntityTooLarge,
+	fault.CodePayloadTooLarge: http.StatusRequestEntityTooLarge, fault.CodeURITooLong: http.StatusRequestURITooLong,
+
+	fault.CodeExpectationRefused: http.StatusExpectationFailed,
 
 	model.CodeBadSignature: http.StatusUnprocessableEntity, model.CodeBadCertificate: http.StatusUnprocessableEntity,
 	model.CodeUntrustedChain: http.StatusUnprocessableEntity, model.CodeCertExpired: http.StatusUnprocessableEntity,
@@ -49,14 +51,16 @@ var statuses = map[model.Code]int{
 	model.CodeBadCRL: http.StatusUnprocessableEntity, fault.CodeHashMismatch: http.StatusUnprocessableEntity,
 	fault.CodeEvidenceTooLarge: http.StatusUnprocessableEntity,
 
-	fault.CodeRateLimited: http.StatusTooManyRequests,
+	fault.CodeRateLimited: http.StatusTooManyRequests, fault.CodeHeadersTooLarge: http.StatusRequestHeaderFieldsTooLarge,
 
-	fault.CodeEvidenceUnsupported: http.StatusNotImplemented,
+	fault.CodeEvidenceUnsupported: http.StatusNotImplemented, fault.CodeTransferEncoding: http.StatusNotImplemented,
 
 	fault.CodeNotCommitted: http.StatusBadGateway, fault.CodeEnrollFailed: http.StatusBadGateway,
 	fault.CodeEvidenceIncomplete: http.StatusBadGateway,
 
 	fault.CodeUnavailable: http.StatusServiceUnavailable, fault.CodeLoginBusy: http.StatusServiceUnavailable,
+
+	fault.CodeHTTPVersion: http.StatusHTTPVersionNotSupported,
 }
 
 // Status is the HTTP status of a code.

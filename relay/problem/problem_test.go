@@ -26,6 +26,8 @@ func TestStatusFollowsTheContractTable(t *testing.T) {
 		fault.CodeEvidenceTooLarge: 422, fault.CodeRateLimited: 429, fault.CodeEvidenceUnsupported: 501,
 		fault.CodeNotCommitted: 502, fault.CodeEnrollFailed: 502, fault.CodeEvidenceIncomplete: 502,
 		fault.CodeUnavailable: 503, fault.CodeLoginBusy: 503, model.CodeInternal: 500, "NO_SUCH_CODE": 500,
+		fault.CodeURITooLong: 414, fault.CodeExpectationRefused: 417, fault.CodeHeadersTooLarge: 431,
+		fault.CodeTransferEncoding: 501, fault.CodeHTTPVersion: 505,
 	} {
 		if got := Status(code); got != want {
 			t.Errorf("Status(%s) = %d, want %d", code, got, want)

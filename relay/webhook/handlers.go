@@ -1,16 +1,13 @@
 package webhook
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/qrsign/qrsign/chaincode/model"
-	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/jsonbody"
 )
 
 // Handlers is the HTTP API without HTTP: each method takes the
@@ -37,14 +34,8 @@ type createRequest struct {
 // Create is POST /v1/webhooks {url, events?} → 201 Created.
 func (h Handlers) Create(apiKeyName string, body []byte) (int, any, error) {
 	var req createRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || dec.More() {
-		detail := "request body must be one JSON object {\"url\", \"events\"}"
-		if err != nil {
-			detail += ": " + err.Error()
-		}
-		return 0, nil, fault.New(model.CodeBadRequest, detail)
+	if err := jsonbody.Decode(body, &req, "request JSON"); err != nil {
+		return 0, nil, err
 	}
 	sub, err := h.Svc.Subscribe(apiKeyName, req.URL, req.Events)
 	if err != nil {

@@ -139,6 +139,7 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 	cfg.RateLimit.PerSecond = 0
 	apiKey := hex.EncodeToString(randBytes(32))
 	cfg.APIKeys = []config.APIKey{{Name: "loadgen", Key: apiKey, Scopes: []string{config.ScopeWrite}}}
+	cfg.MetricsToken = hex.EncodeToString(randBytes(16))
 	gw, err := dialGateway(cfg)
 	if err != nil {
 		return err
@@ -157,8 +158,9 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 	svc := service.New(l, blobs, iss, cfg.Channel, cfg.PublicURL)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc.Log = quiet
-	srv := httpapi.New(cfg, svc, httpapi.Options{Logger: quiet}).HTTPServer()
-	go srv.Serve(ln)
+	relay := httpapi.New(cfg, svc, httpapi.Options{Logger: quiet})
+	srv := relay.HTTPServer()
+	go relay.Serve(srv, ln)
 	defer srv.Close()
 	base := cfg.PublicURL
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc * 2}, Timeout: 2 * time.Minute}
@@ -288,7 +290,7 @@ func run(state, orgName, netCfg string, conc int, dur time.Duration, maxDocs int
 		fmt.Println("note: ran out of documents before the duration; raise --docs for full phases")
 	}
 
-	if h, l, ok := relayBreakdown(hc, base); ok {
+	if h, l, ok := relayBreakdown(hc, base, cfg.MetricsToken); ok {
 		fmt.Printf("relay inside: mean scan handling %v, of which the ledger write (endorse→commit status) %v\n", h, l)
 	}
 
@@ -543,8 +545,10 @@ func (r *result) print(name string, txs int) {
 
 // relayBreakdown reads the relay's own histograms: mean time handling a scan
 // callback and mean time of its RecordSignature ledger write.
-func relayBreakdown(hc *http.Client, base string) (handling, write time.Duration, ok bool) {
-	resp, err := hc.Get(base + "/metrics")
+func relayBreakdown(hc *http.Client, base, metricsToken string) (handling, write time.Duration, ok bool) {
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, 0, false
 	}

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -65,8 +66,14 @@ func run(path string) error {
 	if _, err := export.LoadFonts(cfg.PDFFont); err != nil { // PDFs need it: refuse to start without
 		return err
 	}
+	if cfg.MetricsToken == "" {
+		log.Warn("no metricsToken configured: GET /metrics answers 401 to everyone")
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("dataDir: %w", err)
+	}
+	if err := httpapi.RemoveSpools(cfg.DataDir); err != nil {
+		log.Warn("upload spool files left by an earlier run could not be removed", "err", err)
 	}
 	key, err := cfg.LoadTokenKey()
 	if err != nil {
@@ -143,9 +150,14 @@ func run(path string) error {
 		opt.Events = hub
 		go hub.FollowSource(ctx, gw, cfg.Chaincode, filepath.Join(cfg.DataDir, "events.checkpoint"))
 	}
-	srv := httpapi.New(cfg, svc, opt).HTTPServer()
+	hapi := httpapi.New(cfg, svc, opt)
+	srv := hapi.HTTPServer()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- hapi.Serve(srv, ln) }()
 	log.Info("relay listening", "listen", cfg.Listen, "publicURL", cfg.PublicURL, "gateway", gw.Peers(), "mspId", g.MSPID)
 	select {
 	case err := <-errc:

@@ -1,4 +1,4 @@
-package httpapi
+package jsonbody
 
 import (
 	"errors"
@@ -19,14 +19,31 @@ func TestDecodeStrictDetailsSpeakJSONNotGo(t *testing.T) {
 		{`{"title":`, `batch JSON: the JSON ends early`},
 		{`{"title" "x"}`, `batch JSON: malformed JSON at byte 10`},
 		{``, `batch JSON: the body is empty`},
-		{`{"extra":1}`, `batch JSON: json: unknown field "extra"`},
+		{`{"extra":1}`, `batch JSON: unknown field "extra"`},
 		{`{"title":"x"} {}`, `batch JSON: trailing data after the object`},
 	} {
 		var m api.BatchMeta
-		err := decodeStrict([]byte(tc.body), &m, "batch JSON")
+		err := Decode([]byte(tc.body), &m, "batch JSON")
 		var f *fault.Error
 		if !errors.As(err, &f) || f.Code != "BAD_REQUEST" || f.Detail != tc.detail {
 			t.Errorf("%s: %v, want BAD_REQUEST %q", tc.body, err, tc.detail)
+		}
+	}
+}
+
+func TestDuplicateKey(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"a":1,"b":2}`, ""},
+		{`{"a":1,"a":2}`, "a"},
+		{`{"a":{"b":1,"b":2}}`, "b"},
+		{`{"a":[{"x":1},{"x":2}],"b":"a"}`, ""},
+		{`{"a":[1,"a"],"a":0}`, "a"},
+		{`{"t":"x","s":[{"id":"a","id":"b"}]}`, "id"},
+		{`{"a":{},"b":[],"c":{"a":1}}`, ""},
+		{`{"title":"ok","title":"Loan guarantee"}`, "title"},
+	} {
+		if got := duplicateKey([]byte(tc.in)); got != tc.want {
+			t.Errorf("duplicateKey(%s) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
