@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -74,7 +75,10 @@ func TestEvidenceIsCappedAndChargedPerBlock(t *testing.T) {
 	}
 	// 3 transactions: 3 blocks read and charged, on top of the request's own token: 5 - 1 - 1 - 1 - 3 < 0.
 	bl.events = 3
-	wantProblem(t, h.do("GET", "/v1/documents/doc-1/evidence", nil, "X-API-Key", readKey), 502, "EVIDENCE_INCOMPLETE")
+	p = wantProblem(t, h.do("GET", "/v1/documents/doc-1/evidence", nil, "X-API-Key", readKey), 502, "EVIDENCE_INCOMPLETE")
+	if strings.Contains(p.Detail, "transaction") || strings.Contains(p.Detail, "doc-1") {
+		t.Errorf("detail %q carries the ledger's internals", p.Detail)
+	}
 	if bl.reads != 3 {
 		t.Fatalf("%d block reads, want 3", bl.reads)
 	}

@@ -40,7 +40,10 @@ func (s *Service) EvidenceWith(ctx context.Context, id string, onBlock func()) (
 		return nil, nil, fault.New(fault.CodeEvidenceTooLarge, err.Error()).WithCause(err)
 	}
 	if errors.Is(err, evidence.ErrIncomplete) {
-		return nil, nil, fault.New(fault.CodeEvidenceIncomplete, err.Error()).WithCause(err)
+		// The cause names keys, transactions and parse errors of peer messages:
+		// it goes to the log, the caller gets what it can act on.
+		return nil, nil, fault.New(fault.CodeEvidenceIncomplete,
+			"the ledger's answers did not make a consistent evidence bundle (the document may have changed while it was read); try again").WithCause(err)
 	}
 	if err != nil {
 		return nil, st, fromLedger(err)
