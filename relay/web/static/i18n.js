@@ -37,6 +37,24 @@
     return s;
   }
 
+  // nodes is message key split at its {name} placeholders, each filled
+  // from vars with a string or a DOM node (a <code> id inside a sentence):
+  // an array for el(...children) or append(...).
+  function nodes(key, vars) {
+    const msg = t(key);
+    const out = [];
+    let last = 0;
+    msg.replace(/\{(\w+)\}/g, (m, k, at) => {
+      if (!(k in vars)) return m;
+      if (at > last) out.push(msg.slice(last, at));
+      out.push(vars[k] instanceof Node ? vars[k] : String(vars[k]));
+      last = at + m.length;
+      return m;
+    });
+    if (last < msg.length) out.push(msg.slice(last));
+    return out;
+  }
+
   function apply(root) {
     for (const n of root.querySelectorAll("[data-i18n]")) n.textContent = t(n.dataset.i18n);
     for (const n of root.querySelectorAll("[data-i18n-attr]")) {
@@ -86,5 +104,5 @@
   const titleKey = document.body && document.body.dataset.title;
   if (titleKey) document.title = t(titleKey) + " · qrsign";
   addSwitch();
-  window.QRI18N = { lang, t, apply, errorText, fmtDate, fmtNumber };
+  window.QRI18N = { lang, t, nodes, apply, errorText, fmtDate, fmtNumber };
 })();
