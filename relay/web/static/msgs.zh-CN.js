@@ -300,7 +300,7 @@
  "app.h1": "发起文件签署",
  "app.access": "服务器访问",
  "app.apiKey": "API 密钥",
- "app.keyHelp": "只保存在本标签页（会话存储），并作为 Bearer 令牌发给服务器。",
+ "app.keyHelp": "只保存在本标签页（会话存储），作为访问令牌发给服务器。",
  "app.useKey": "使用密钥",
  "app.forgetKey": "清除密钥",
  "app.newRequest": "新建请求",

@@ -173,11 +173,12 @@
       check(signed ? "signed" : "declined", t(signed ? "sign.signed" : "sign.declined"),
         t(signed ? "sign.signedd" : "sign.declinedd", { block: res.blockNumber }));
     }
-    $("res-event").textContent = res.eventType + (res.replayed ? " " + t("sign.replayed") : "");
-    $("res-status").textContent = res.documentStatus; // a code, as the ledger records it
+    $("res-event").replaceChildren(el("code", { text: res.eventType }), res.replayed ? " " + t("sign.replayed") : ""); // the event type is a code
+    $("res-status").replaceChildren(QR.badge(res.documentStatus)); // in words; the code as the ledger records it in data-code
+    $("res-status").dataset.code = res.documentStatus;
     $("res-tx").textContent = res.txId;
     $("res-block").textContent = String(res.blockNumber);
-    $("res-valid").textContent = res.validationCode;
+    $("res-valid").replaceChildren(res.validationCode === "VALID" ? QR.badge("VALID") : el("code", { text: res.validationCode }));
     $("res-verify").href = "/verify?doc=" + encodeURIComponent(s && s.batch && res.documents && res.documents.length ? res.documents[0] : res.documentId);
     $("result").hidden = false;
     $("check").setAttribute("tabindex", "-1");
