@@ -9,7 +9,10 @@ import (
 // tr is message key in the terminal's language (LC_ALL, LC_MESSAGES, LANG:
 // zh_CN.UTF-8 gives Chinese). Only human output goes through it: --json
 // output, error codes and ids stay as they are.
-func tr(key string, args ...any) string { return msgs.T(i18n.FromEnv(os.Getenv), key, args...) }
+func tr(key string, args ...any) string { return msgs.T(termLang(), key, args...) }
+
+// termLang is the terminal's language, which the signer flow speaks too.
+func termLang() i18n.Lang { return i18n.FromEnv(os.Getenv) }
 
 var msgs = i18n.Catalog{
 	i18n.En: {
@@ -38,6 +41,7 @@ var msgs = i18n.Catalog{
 		"sheet":          "signing sheet: %s\n",
 		"whoami":         "%s: %s, issued by %s, valid %s..%s (CA %s)\n",
 		"signedIn":       "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
+		"wroteEvidence":  "wrote %s: %d events, %d transactions, %d bytes\n",
 	},
 	i18n.Zh: {
 		"unknownCommand": "qrsign：未知命令 %q\n",
@@ -65,5 +69,6 @@ var msgs = i18n.Catalog{
 		"sheet":          "签署单：%s\n",
 		"whoami":         "%s：%s，签发者 %s，有效期 %s..%s（CA %s）\n",
 		"signedIn":       "已以 %s/%s 身份登录 %s（挑战 %s）；桌面页面现在显示您的记录\n",
+		"wroteEvidence":  "已写入 %s：%d 个事件，%d 笔交易，%d 字节\n",
 	},
 }
