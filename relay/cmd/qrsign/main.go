@@ -144,7 +144,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		help.fs.Usage()
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "qrsign %s: %v\n", cmd, err)
+	fmt.Fprint(stderr, errorLine(cmd, err))
 	return exitCode(err)
 }
 
