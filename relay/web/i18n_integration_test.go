@@ -104,6 +104,9 @@ func TestPagesInChineseAndEnglishInChromium(t *testing.T) {
 				if got := p.text(`document.documentElement.lang`); got != lang {
 					t.Errorf("%s: <html lang=%q>, want %q", pg.name, got, lang)
 				}
+				if got := p.text(`(() => { const b = document.getElementById("lang-switch"); return b && b.offsetParent !== null ? b.lang : "none"; })()`); got != map[string]string{"zh-CN": "en", "en": "zh-CN"}[lang] {
+					t.Errorf("%s: the language switch offers %q", pg.name, got)
+				}
 				if strings.Contains(p.text(`document.body.innerText`), "null") {
 					t.Errorf("%s shows \"null\"", pg.name)
 				}
@@ -115,6 +118,19 @@ func TestPagesInChineseAndEnglishInChromium(t *testing.T) {
 				}
 			}
 			p.phone(false)
+
+			// The switch overrides the browser's language and is remembered
+			// on the next page; switching back restores it.
+			other := map[string]string{"zh-CN": "en", "en": "zh-CN"}[lang]
+			p.navigate(s.srv.URL + "/verify")
+			p.click("lang-switch")
+			p.waitFor(`document.readyState === "complete" && document.documentElement.lang === `+jsString(other), "switched page")
+			p.navigate(s.srv.URL + "/app/")
+			if got := p.text(`document.documentElement.lang + "|" + document.title`); got != other+"|"+map[string]string{"zh-CN": "发起签署 · qrsign", "en": "Send for signing · qrsign"}[other] {
+				t.Errorf("after switching to %s, /app/ is %q", other, got)
+			}
+			p.click("lang-switch")
+			p.waitFor(`document.readyState === "complete" && document.documentElement.lang === `+jsString(lang), "switched back")
 
 			// The batch sheet (HTML) follows Accept-Language; it needs the key.
 			p.call("Network.enable", nil, nil)
