@@ -5,29 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/i18n/i18ntest"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 )
 
 // Both languages have every message, and every message is used.
 func TestMessagesAreCompleteAndUsed(t *testing.T) {
-	if err := msgs.Check(); err != nil {
-		t.Fatal(err)
-	}
-	var src strings.Builder
-	for _, f := range []string{"main.go", "login.go", "evidence.go", "messages.go"} {
-		b, _ := os.ReadFile(f)
-		src.Write(b)
-	}
-	for k := range msgs["en"] {
-		if !strings.Contains(src.String(), `tr("`+k+`"`) {
-			t.Errorf("message %q is never used", k)
-		}
-	}
+	i18ntest.CheckCatalog(t, msgs, "tr(", "main.go", "login.go", "evidence.go", "messages.go")
 }
 
 // LC_ALL, then LANG, choose the language of human output.

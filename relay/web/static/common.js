@@ -131,12 +131,8 @@
     return n;
   }
 
-  function fmtTime(iso) {
-    if (!iso) return "";
-    const d = new Date(iso);
-    if (isNaN(d)) return iso;
-    return d.toISOString().replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "");
-  }
+  // fmtTime is a ledger time in UTC, with the zone named, in the page's language.
+  function fmtTime(iso) { return iso ? QRI18N.fmtUTC(iso) : ""; }
 
   // fmtLocal is a time in the page's language and the reader's time zone.
   function fmtLocal(iso) { return QRI18N.fmtDate(iso); }

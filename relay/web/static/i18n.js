@@ -72,10 +72,16 @@
   }
 
   const dateFmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "medium" });
+  const utcFmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "long", timeZone: "UTC" });
   const numFmt = new Intl.NumberFormat(lang);
   function fmtDate(iso) {
     const d = new Date(iso);
     return isNaN(d) ? String(iso || "") : dateFmt.format(d);
+  }
+  // fmtUTC is a ledger time as the ledger keeps it, in UTC (named), in the page's language.
+  function fmtUTC(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? String(iso || "") : utcFmt.format(d);
   }
   function fmtNumber(n) { return numFmt.format(n); }
 
@@ -104,5 +110,5 @@
   const titleKey = document.body && document.body.dataset.title;
   if (titleKey) document.title = t(titleKey) + " · qrsign";
   addSwitch();
-  window.QRI18N = { lang, t, nodes, apply, errorText, fmtDate, fmtNumber };
+  window.QRI18N = { lang, t, nodes, apply, errorText, fmtDate, fmtUTC, fmtNumber };
 })();

@@ -175,7 +175,7 @@
       ["verify.fRegistered", pos(m.registration)],
     ];
     if (m.closed) facts.push(["verify.fClosed", pos(m.closed)]);
-    else facts.push(["sign.before", fmtTime(m.expiresAt) + " UTC"]);
+    else facts.push(["sign.before", fmtTime(m.expiresAt)]);
     if (res.by === "txId" && m.txEvents && m.txEvents.length) {
       facts.push(["verify.fThisTx", t("verify.recorded", { tx: res.value, events:
         m.txEvents.map((e) => e.type + (e.signer ? " (" + e.signer + ")" : "")).join(", ") })]);
