@@ -4,7 +4,6 @@ package web_test
 
 import (
 	"bytes"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"regexp"
@@ -22,11 +21,8 @@ import (
 func TestQrsignSpeaksChineseOnTheRealNetwork(t *testing.T) {
 	s := newSite(t)
 	bin := qrsignBinary(t)
-	id, pass, home := unique("zhcli"), "correct horse battery", t.TempDir()
-	secret := "secret-" + hex.EncodeToString([]byte(id))[:12]
-	if err := s.org.RegisterUser(s.info.BinDir, id, secret); err != nil {
-		t.Fatal(err)
-	}
+	pass, home := "correct horse battery", t.TempDir()
+	id, secret := s.registerUser(t, "zhcli")
 	run := func(lang string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
@@ -43,7 +39,7 @@ func TestQrsignSpeaksChineseOnTheRealNetwork(t *testing.T) {
 	spec := model.SignerSpec{ID: id, MSPID: s.org.MSPID, RoutingOrder: 1}
 	var outs []string
 
-	out := run(zh, "enroll", "--ca", s.org.CA.URL, "--ca-tls", s.org.CA.TLSCertFile, "--id", id, "--secret", secret, "--home", home, "--passphrase-stdin")
+	out := run(zh, s.enrollArgs(id, secret, home)...)
 	if !strings.HasPrefix(out, "已登记 "+id+"：证书 ") || !strings.Contains(out, "（密钥已加密，权限 0600）") {
 		t.Errorf("enroll in Chinese:\n%s", out)
 	}
