@@ -160,6 +160,11 @@
     });
   }
 
+  // docType names a document type in words: the form's types from the
+  // catalogues (app.<type>), any other as the ledger has it, shown safely.
+  const DOC_TYPES = ["contract", "agreement", "invoice", "hr", "consent", "other"];
+  function docType(t) { return DOC_TYPES.includes(t) ? QRI18N.t("app." + t) : showText(t); }
+
   function short(s, n) { n = n || 12; return s && s.length > n ? s.slice(0, n) + "…" : (s || ""); }
 
   function badge(status) {
@@ -204,5 +209,5 @@
     input.addEventListener("blur", () => zone.classList.remove("focus"));
   }
 
-  window.QR = { meta, apiKey, api, apiJSON, ApiError, sha256Hex, sha256Fallback, el, fmtTime, fmtLocal, fmtSize, short, showText, badge, describe, problemText, dropzone, sleep };
+  window.QR = { meta, apiKey, api, apiJSON, ApiError, sha256Hex, sha256Fallback, el, fmtTime, fmtLocal, fmtSize, short, showText, docType, badge, describe, problemText, dropzone, sleep };
 })();

@@ -9,7 +9,6 @@
   const $ = (id) => document.getElementById(id);
   let current = null; // {path, params} of the search shown; "More" continues it
   let cursor = "";
-  const DOC_TYPES = ["contract", "agreement", "invoice", "hr", "consent", "other"]; // the form's types, named in the catalogues as app.<type>
 
   function status(msg, error) {
     const s = $("rs-status");
@@ -61,7 +60,7 @@
     return el("tr", { dataset: { doc: d.id } },
       el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: QR.showText(d.title) })),
       el("td", {}, el("code", { text: d.id })),
-      el("td", { text: DOC_TYPES.includes(d.docType) ? t("app." + d.docType) : QR.showText(d.docType) }),
+      el("td", { text: QR.docType(d.docType) }),
       el("td", { text: QR.showText(d.owner) }),
       el("td", { text: QR.fmtLocal(d.createdAt) }),
       el("td", {}, badge(d.effectiveStatus || d.status)),

@@ -170,7 +170,7 @@
     const pos = (p) => t("verify.pos", { at: fmtTime(p.at), tx: p.txId, block: p.blockNumber });
     const facts = [
       ["verify.fTitle", QR.showText(m.title)], ["sign.docId", m.documentId, true], ["verify.fSha", m.sha256, true],
-      ["verify.fType", (m.docType ? m.docType + " · " : "") + m.mediaType + " · " + QR.fmtSize(m.size)],
+      ["verify.fType", (m.docType ? QR.docType(m.docType) + " · " : "") + m.mediaType + " · " + QR.fmtSize(m.size)],
       ["verify.fOwner", m.ownerMsp], ["verify.colStatus", badge(m.status)],
       ["verify.fRegistered", pos(m.registration)],
     ];
