@@ -450,5 +450,6 @@
  "rec.saved": "Saved {name} ({size}).",
  "rec.again": "Save again",
  "setup.noCert": "The relay returned no certificate.",
- "key.dbAborted": "The browser could not store the key (IndexedDB transaction aborted)."
+ "key.dbAborted": "The browser could not store the key (IndexedDB transaction aborted).",
+ "nameOf": "{name} ({of})"
 };

@@ -450,5 +450,6 @@
  "rec.saved": "已保存 {name}（{size}）。",
  "rec.again": "再次保存",
  "setup.noCert": "服务器没有返回证书。",
- "key.dbAborted": "浏览器未能保存密钥（IndexedDB 事务中止）。"
+ "key.dbAborted": "浏览器未能保存密钥（IndexedDB 事务中止）。",
+ "nameOf": "{name}（{of}）"
 };

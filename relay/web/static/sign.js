@@ -36,7 +36,7 @@
     document.title = QR.showText(s.title) + " · qrsign";
     $("doc-title").textContent = QR.showText(s.title);
     $("match-code").textContent = s.matchCode;
-    $("signer").textContent = QR.showText(s.signer.id + " (" + s.signer.mspId + ")");
+    $("signer").textContent = t("nameOf", { name: QR.showText(s.signer.id), of: QR.showText(s.signer.mspId) });
     $("doc-id").textContent = QR.showText(s.documentId);
     $("doc-type").textContent = QR.showText(s.mediaType) + " · " + QR.fmtSize(s.size);
     $("doc-hash").textContent = s.sha256;
@@ -167,7 +167,7 @@
         t(signed ? "sign.batchSignedd" : "sign.batchDeclinedd", { block: res.blockNumber }));
       const titles = new Map(s.batch.documents.map((d) => [d.id, QR.showText(d.title)]));
       $("check").append(el("ol", { id: "signed-docs" }, ...(res.documents || []).map((id) =>
-        el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: (titles.get(id) || QR.showText(id)) + " (" + QR.showText(id) + ")" })))));
+        el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: t("nameOf", { name: titles.get(id) || QR.showText(id), of: QR.showText(id) }) })))));
     } else {
       const signed = action === "sign";
       check(signed ? "signed" : "declined", t(signed ? "sign.signed" : "sign.declined"),
@@ -227,7 +227,7 @@
         return;
       }
       leaves.push(unhex(got));
-      list.append(el("li", { text: QR.showText(d.title + " (" + d.id + ")") }));
+      list.append(el("li", { text: t("nameOf", { name: QR.showText(d.title), of: QR.showText(d.id) }) }));
     }
     if (leaves.length !== s.batch.size || hex(await mth(leaves)) !== s.batch.root) {
       check("mismatch", t("sign.mismatchRoot"), t("sign.mismatchRootd"));
