@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -444,13 +443,9 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 	t.Run("a two-signer batch signed by the qrsign app: the first signer's card turns signed live, the documents wait for the second", func(t *testing.T) {
 		desk.t = t
 		bin := qrsignBinary(t)
-		first, pass, home := unique("batchapp"), "app horse battery", t.TempDir()
-		sec := "secret-" + hex.EncodeToString([]byte(first))[:12]
-		if err := s.org.RegisterUser(s.info.BinDir, first, sec); err != nil {
-			t.Fatal(err)
-		}
-		if code, out, errs := qrsignRun(t, bin, pass, "enroll", "--ca", s.org.CA.URL, "--ca-tls", s.org.CA.TLSCertFile,
-			"--id", first, "--secret", sec, "--home", home, "--passphrase-stdin"); code != 0 {
+		pass, home := "app horse battery", t.TempDir()
+		first, sec := s.registerUser(t, "batchapp")
+		if code, out, errs := qrsignRun(t, bin, pass, s.enrollArgs(first, sec, home)...); code != 0 {
 			t.Fatalf("enroll: exit %d\n%s%s", code, out, errs)
 		}
 		second := unique("later")

@@ -157,15 +157,29 @@ type enrolled struct {
 	res  *fabricca.Result
 }
 
-// enrollSigner registers a new identity with the org's Fabric CA and enrolls
-// it (key made here, CSR sent), as `qrsign enroll` does.
-func (s *site) enrollSigner(t *testing.T) *enrolled {
+// registerUser registers a new identity (id from prefix) with the org's
+// Fabric CA and returns its id and enrollment secret.
+func (s *site) registerUser(t *testing.T, prefix string) (string, string) {
 	t.Helper()
-	id := unique("websigner")
+	id := unique(prefix)
 	secret := "secret-" + hex.EncodeToString([]byte(id))[:12]
 	if err := s.org.RegisterUser(s.info.BinDir, id, secret); err != nil {
 		t.Fatalf("register %s: %v", id, err)
 	}
+	return id, secret
+}
+
+// enrollArgs are the arguments of `qrsign enroll` for id into home.
+func (s *site) enrollArgs(id, secret, home string) []string {
+	return []string{"enroll", "--ca", s.org.CA.URL, "--ca-tls", s.org.CA.TLSCertFile, "--id", id, "--secret", secret,
+		"--home", home, "--passphrase-stdin"}
+}
+
+// enrollSigner registers a new identity with the org's Fabric CA and enrolls
+// it (key made here, CSR sent), as `qrsign enroll` does.
+func (s *site) enrollSigner(t *testing.T) *enrolled {
+	t.Helper()
+	id, secret := s.registerUser(t, "websigner")
 	hc, err := fabricca.HTTPClientTrusting(s.org.CA.TLSCertFile)
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,9 @@ var allowEnglish = map[string]bool{
 	"qrsign": true, "SHA": true, "Hyperledger": true, "Fabric": true, "Merkle": true, "API": true, "UTC": true,
 	"VerifyRecord": true, "https": true,
 	"documents": true, "read": true, // the scope documents:read
-	"login": true, // the command `qrsign login`
+	"login": true,              // the command `qrsign login`
+	"KiB":   true, "MiB": true, // IEC unit symbols
+	"PDF": true, "CSV": true, "TXT": true, "HTML": true,
 }
 
 // visibleEnglish lists the English words a page shows outside values the
@@ -102,17 +104,33 @@ func TestPagesInChineseAndEnglishInChromium(t *testing.T) {
 				if got := p.text(`document.documentElement.lang`); got != lang {
 					t.Errorf("%s: <html lang=%q>, want %q", pg.name, got, lang)
 				}
+				if got := p.text(`(() => { const b = document.getElementById("lang-switch"); return b && b.offsetParent !== null ? b.lang : "none"; })()`); got != map[string]string{"zh-CN": "en", "en": "zh-CN"}[lang] {
+					t.Errorf("%s: the language switch offers %q", pg.name, got)
+				}
 				if strings.Contains(p.text(`document.body.innerText`), "null") {
 					t.Errorf("%s shows \"null\"", pg.name)
 				}
 				p.screenshot("i18n-" + pg.name + "-" + lang)
-				if lang == "zh-CN" && pg.name != "app" { // the desktop app's scripts are not translated yet
+				if lang == "zh-CN" {
 					if bad := p.visibleEnglish(pg.data...); len(bad) > 0 {
 						t.Errorf("%s in Chinese shows English words %q", pg.name, bad)
 					}
 				}
 			}
 			p.phone(false)
+
+			// The switch overrides the browser's language and is remembered
+			// on the next page; switching back restores it.
+			other := map[string]string{"zh-CN": "en", "en": "zh-CN"}[lang]
+			p.navigate(s.srv.URL + "/verify")
+			p.click("lang-switch")
+			p.waitFor(`document.readyState === "complete" && document.documentElement.lang === `+jsString(other), "switched page")
+			p.navigate(s.srv.URL + "/app/")
+			if got := p.text(`document.documentElement.lang + "|" + document.title`); got != other+"|"+map[string]string{"zh-CN": "发起签署 · qrsign", "en": "Send for signing · qrsign"}[other] {
+				t.Errorf("after switching to %s, /app/ is %q", other, got)
+			}
+			p.click("lang-switch")
+			p.waitFor(`document.readyState === "complete" && document.documentElement.lang === `+jsString(lang), "switched back")
 
 			// The batch sheet (HTML) follows Accept-Language; it needs the key.
 			p.call("Network.enable", nil, nil)
@@ -231,4 +249,163 @@ func TestExportsCarryEveryScriptFromTheLedger(t *testing.T) {
 			t.Errorf("CSV row of %s has title %q, want %q", id, got[id], titles[i])
 		}
 	}
+}
+
+// zhClean fails the test when the page in view shows English words outside
+// the allow-list and the given data, and keeps a screenshot of it.
+func (p *page) zhClean(name string, data ...string) {
+	p.t.Helper()
+	p.screenshot("i18n-flow-" + name)
+	if bad := p.visibleEnglish(data...); len(bad) > 0 {
+		p.t.Errorf("%s in Chinese shows English words %q", name, bad)
+	}
+}
+
+// The main flows in Chromium with --lang=zh-CN on the real network, each
+// step checked for English left in view: on /app/, register a document
+// (QR card, signed live by a signer's key), a batch, search and export
+// records and start a QR sign-in; on the phone page, set up a key with the
+// org's Fabric CA and sign. Titles and the status lines are in Chinese.
+func TestMainFlowsInChineseInChromium(t *testing.T) {
+	s := newSite(t)
+	b := launchChromium(t, "--lang=zh-CN", "--accept-lang=zh-CN")
+	p := b.page(t)
+	signer := s.enrollSigner(t)
+	data := []string{signer.spec.ID, signer.spec.MSPID, "web-app"}
+
+	p.navigate(s.srv.URL + "/app/")
+	if got := p.text(`document.title`); got != "发起签署 · qrsign" {
+		t.Errorf("/app/ title %q", got)
+	}
+	p.zhClean("app-empty", data...)
+	p.fill("api-key", s.org.Relay.APIKey)
+	p.eval(`document.getElementById("key-form").requestSubmit()`, nil)
+	if got := p.text(`document.getElementById("key-state").textContent`); got != "本标签页已设置密钥。" {
+		t.Errorf("key state %q", got)
+	}
+
+	t.Run("register a document, see its QR and its signature live", func(t *testing.T) {
+		p.t = t
+		p.setFiles("#files", writeFile(t, "hetong.txt", []byte("劳动合同 "+unique("zh")+"\n")))
+		p.fill("title", titles[0])
+		p.eval(`(() => { document.querySelector('#signer-rows [name="signerId"]').value = `+jsString(signer.spec.ID)+`;
+			document.getElementById("upload-submit").click(); })()`, nil)
+		p.waitFor(`document.getElementById("upload-status").textContent === "已在账本上登记 1 份文件。" || document.getElementById("upload-status").classList.contains("error")`, "registration")
+		if got := p.text(`document.getElementById("upload-status").textContent`); got != "已在账本上登记 1 份文件。" {
+			t.Fatalf("upload status %q", got)
+		}
+		card := `document.querySelector(".doc-card [data-signer]")`
+		p.waitFor(card+`.querySelector(".qr-box img") && `+card+`.querySelector(".qr-box img").naturalWidth > 0`, "QR code")
+		var docID, link string
+		p.eval(`document.querySelector(".doc-card").dataset.doc`, &docID)
+		p.eval(card+`.dataset.url`, &link)
+		if got := p.text(`document.querySelector(".doc-card .doc-meta").textContent`); !strings.HasPrefix(got, "文件 "+docID+" · SHA-256 ") {
+			t.Errorf("document line %q", got)
+		}
+		data = append(data, docID, titles[0], "hetong.txt")
+		p.zhClean("app-registered", data...)
+		s.sign(t, signer, link[strings.LastIndex(link, "/")+1:], "sign")
+		p.waitFor(card+`.dataset.status === "SIGNED"`, "signed live")
+		if got := p.text(card + `.querySelector(".qr-box").textContent`); got != "✓ 已签署" {
+			t.Errorf("signed card shows %q", got)
+		}
+		p.waitFor(`document.querySelector("#records-body tr") && document.querySelector("#records-body tr").innerText.includes("1/1")`, "tab record signed")
+		p.zhClean("app-signed", data...)
+	})
+
+	t.Run("register a batch and open its sheet", func(t *testing.T) {
+		p.t = t
+		p.setFiles("#files", writeFile(t, "a.txt", []byte("甲 "+unique("a"))), writeFile(t, "b.txt", []byte("乙 "+unique("b"))))
+		p.eval(`document.getElementById("as-batch").click()`, nil)
+		p.fill("title", "入职文件")
+		p.click("upload-submit")
+		p.waitFor(`document.getElementById("upload-status").textContent === "已在账本上登记一个批次，共 2 份文件。" || document.getElementById("upload-status").classList.contains("error")`, "batch registration")
+		if got := p.text(`document.getElementById("upload-status").textContent`); got != "已在账本上登记一个批次，共 2 份文件。" {
+			t.Fatalf("batch upload status %q", got)
+		}
+		bc := `document.querySelector(".batch-card")`
+		p.waitFor(bc+`.querySelector(".qr-box img") && `+bc+`.querySelector(".qr-box img").naturalWidth > 0`, "batch QR code")
+		var batchID string
+		p.eval(bc+`.dataset.batch`, &batchID)
+		p.eval(bc+`.querySelector('[data-sheet="html"]').click()`, nil)
+		p.waitFor(bc+`.querySelector(".status-line a")`, "sheet saved")
+		if got := p.text(bc + `.querySelector(".status-line").textContent`); !strings.HasPrefix(got, "签署单已保存为 sheet-"+batchID+".html（HTML，") {
+			t.Errorf("sheet status %q", got)
+		}
+		data = append(data, "sheet-"+batchID+".html", batchID, "入职文件", "a.txt", "b.txt") // the file name before the id it holds
+		p.zhClean("app-batch", data...)
+	})
+
+	t.Run("search and export records", func(t *testing.T) {
+		p.t = t
+		p.fill("rs-who", signer.spec.ID)
+		p.eval(`document.getElementById("rs-form").requestSubmit()`, nil)
+		p.waitFor(`!document.getElementById("rs-results").hidden || document.getElementById("rs-status").classList.contains("error")`, "search answer")
+		if got := p.text(`document.getElementById("rs-status").textContent`); got != "3 条记录。" {
+			t.Errorf("search status %q", got)
+		}
+		var ids []string
+		p.eval(`[...document.querySelectorAll("#rs-body tr")].map((r) => r.dataset.doc)`, &ids)
+		p.click("rs-export-csv")
+		p.waitFor(`document.querySelector("#rs-status a")`, "export saved")
+		if got := p.text(`document.getElementById("rs-status").textContent`); !strings.HasPrefix(got, "已保存 records.csv（") {
+			t.Errorf("export status %q", got)
+		}
+		data = append(append(data, ids...), "records.csv")
+		p.zhClean("app-records", data...)
+		p.fill("rs-limit", "0")
+		p.eval(`document.getElementById("rs-form").requestSubmit()`, nil)
+		if got := p.text(`document.getElementById("rs-status").textContent`); got != "每页条数须在 1 到 100 之间。" {
+			t.Errorf("a bad page size says %q", got)
+		}
+	})
+
+	t.Run("start a QR sign-in", func(t *testing.T) {
+		p.t = t
+		p.click("login-start")
+		p.waitFor(`!document.getElementById("login-box").hidden && document.getElementById("login-expiry").textContent !== ""`, "sign-in QR")
+		if got := p.text(`document.getElementById("login-status").textContent`); got != "等待您扫码…" {
+			t.Errorf("sign-in status %q", got)
+		}
+		p.zhClean("app-login", data...)
+		p.click("login-cancel")
+		if got := p.text(`document.getElementById("login-status").textContent`); got != "已取消登录。" {
+			t.Errorf("cancelled sign-in says %q", got)
+		}
+	})
+
+	t.Run("phone: set up a key with the Fabric CA and sign", func(t *testing.T) {
+		p.t = t
+		id, secret := s.registerSigner(t, "zhphone")
+		spec := model.SignerSpec{ID: id, MSPID: s.org.MSPID, RoutingOrder: 1}
+		reg := s.upload(t, titles[0], []byte("劳动合同 "+unique("p")+"\n"), spec)
+		pdata := []string{id, s.org.MSPID, reg.Document.ID, reg.Document.SHA256, titles[0], "application/octet-stream"}
+		p.phone(true)
+		defer p.phone(false)
+		p.navigate(s.localURL() + "/s/" + reg.Signing[0].Token)
+		p.waitFor(`document.getElementById("check").dataset.state === "verified" && document.getElementById("setup-form")`, "set-up form")
+		if got := p.text(`document.title`); got != titles[0]+" · qrsign" { // the document's own title
+			t.Errorf("phone page title %q", got)
+		}
+		p.zhClean("phone-setup", pdata...)
+		p.fill("enroll-secret", secret)
+		p.fill("new-pass", "correct horse battery")
+		p.fill("new-pass2", "correct horse battery")
+		p.click("enroll-btn")
+		p.waitFor(`!document.getElementById("sign-btn").disabled`, "enrolled identity")
+		p.zhClean("phone-enrolled", pdata...)
+		p.fill("passphrase", "wrong horse battery")
+		p.click("sign-btn")
+		p.waitFor(`document.getElementById("sign-status").dataset.state === "error"`, "wrong passphrase refused")
+		p.zhClean("phone-wrong-passphrase", pdata...)
+		p.fill("passphrase", "correct horse battery")
+		p.click("sign-btn")
+		p.waitFor(`document.getElementById("check").dataset.state === "signed"`, "signed")
+		if got := p.text(`document.getElementById("res-status").textContent + "|" + document.getElementById("res-valid").textContent`); got != "已完成|有效" {
+			t.Errorf("the phone shows the outcome as %q", got)
+		}
+		tx := p.text(`document.getElementById("res-tx").textContent`)
+		p.zhClean("phone-signed", append(pdata, tx)...)
+		s.answered(t, reg.Document.ID, id, model.SignerSigned, model.EventSignatureRecorded)
+	})
 }

@@ -70,7 +70,7 @@ func TestCataloguesHaveTheSameKeysAllUsed(t *testing.T) {
 			t.Errorf("message %q is never used", k)
 		}
 	}
-	for _, re := range []*regexp.Regexp{regexp.MustCompile(`data-i18n="([^"]+)"`), regexp.MustCompile(`\bt\("([A-Za-z0-9.]+)"`)} {
+	for _, re := range []*regexp.Regexp{regexp.MustCompile(`data-i18n="([^"]+)"`), regexp.MustCompile(`\b(?:t|nodes)\("([A-Za-z0-9.]+)"`)} {
 		for _, m := range re.FindAllStringSubmatch(src, -1) {
 			if _, ok := en[m[1]]; !ok && !strings.HasSuffix(m[1], ".") { // "status." + code: a prefix
 				t.Errorf("page uses %q, which no catalogue has", m[1])
@@ -118,5 +118,51 @@ func TestEveryStableErrorCodeHasAMessage(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("codes without a message in msgs.en.js and msgs.zh-CN.js: %v", missing)
+	}
+}
+
+// jsLiteralRE finds a script's string literals; jsCommentRE its comments.
+var (
+	jsLiteralRE = regexp.MustCompile("\"(?:[^\"\\\\\n]|\\\\.)*\"|'(?:[^'\\\\\n]|\\\\.)*'|`[^`]*`")
+	jsCommentRE = regexp.MustCompile(`(?m)(?:^|\s)//\s.*$|^\s*//.*$`)
+	// A sentence (three words) or a capitalised word: text for a person.
+	proseRE = regexp.MustCompile(`[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}|^[A-Z][a-z]+(?:\s|$)`)
+)
+
+// Words a page shows come from the catalogues: no script holds a sentence
+// or a capitalised word of its own (the allow-list is protocol text, and
+// messages for developers that no page shows).
+func TestScriptsHoldNoEnglishOfTheirOwn(t *testing.T) {
+	allow := map[string]bool{
+		`"use strict"`: true, `"Bearer "`: true, `"Authorization"`: true, `"Retry-After"`: true,
+		`"CERTIFICATE REQUEST"`: true, `"Content-Type"`: true,
+		`"Annotated"`:                   true, // an event type
+		`"English"`:                     true, // the switch names each language in itself
+		`'" is empty or holds a comma'`: true, // payload.js, as below
+	}
+	devPrefixes := []string{`"payload: `, `'payload: `, `"der: `, `"ecdsa: `} // thrown on a programming error, not shown
+	entries, err := staticFS.ReadDir("static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".js") || strings.HasPrefix(name, "msgs.") {
+			continue
+		}
+		b, _ := staticFS.ReadFile("static/" + name)
+		src := jsCommentRE.ReplaceAllString(string(b), "")
+	literals:
+		for _, lit := range jsLiteralRE.FindAllString(src, -1) {
+			if allow[lit] || !proseRE.MatchString(lit[1:len(lit)-1]) {
+				continue
+			}
+			for _, p := range devPrefixes {
+				if strings.HasPrefix(lit, p) {
+					continue literals
+				}
+			}
+			t.Errorf("%s holds English of its own: %s (put it in msgs.en.js and msgs.zh-CN.js)", name, lit)
+		}
 	}
 }

@@ -5,7 +5,6 @@ package web_test
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,13 +71,9 @@ func (p *page) shootElement(selector, name string) string {
 func TestLoginOnRecordsPage(t *testing.T) {
 	s := newSite(t)
 	bin := qrsignBinary(t)
-	id, pass, home := unique("weblogin"), "correct horse battery", t.TempDir()
-	secret := "secret-" + hex.EncodeToString([]byte(id))[:12]
-	if err := s.org.RegisterUser(s.info.BinDir, id, secret); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := qrsignRun(t, bin, pass, "enroll", "--ca", s.org.CA.URL, "--ca-tls", s.org.CA.TLSCertFile,
-		"--id", id, "--secret", secret, "--home", home, "--passphrase-stdin"); code != 0 {
+	pass, home := "correct horse battery", t.TempDir()
+	id, secret := s.registerUser(t, "weblogin")
+	if code, out, errs := qrsignRun(t, bin, pass, s.enrollArgs(id, secret, home)...); code != 0 {
 		t.Fatalf("enroll: exit %d\n%s%s", code, out, errs)
 	}
 	mine := s.upload(t, "Lease for the QR sign-in test", []byte("lease "+unique("c")),

@@ -267,7 +267,7 @@ func TestMobileSignerInChromium(t *testing.T) {
 		var signT timings
 		p.eval(`QRSign.timings`, &signT)
 		t.Logf("sign round trip in the browser (UV assertion, ECDSA, callback, endorse, commit): %d ms, of which the callback %d ms", signT.TotalMs, signT.CallbackMs)
-		if got := p.text(`document.getElementById("res-status").textContent`); got != "COMPLETED" {
+		if got := p.text(`document.getElementById("res-status").dataset.code`); got != "COMPLETED" {
 			t.Errorf("the page shows document status %q", got)
 		}
 		txOnPage := p.text(`document.getElementById("res-tx").textContent`)

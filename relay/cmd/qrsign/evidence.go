@@ -165,6 +165,6 @@ func cmdEvidence(args []string, stdout, stderr io.Writer) error {
 	if err := os.WriteFile(*out, js, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s: %d events, %d transactions, %d bytes\n", *out, len(bundle.Events), len(bundle.Transactions), len(js))
+	fmt.Fprint(stderr, tr("wroteEvidence", *out, len(bundle.Events), len(bundle.Transactions), len(js)))
 	return nil
 }

@@ -144,7 +144,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		help.fs.Usage()
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "qrsign %s: %v\n", cmd, err)
+	fmt.Fprint(stderr, errorLine(cmd, err))
 	return exitCode(err)
 }
 
@@ -535,6 +535,7 @@ func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		show = stderr
 	}
 	s := &flow.Scanner{Keystore: keystore.New(*home), Prompt: prompter(stdin, *fromStdin, *yes, stderr), Out: show, Yes: *yes,
+		Lang: termLang(),
 		Configure: func(c *relayapi.Client) {
 			c.OnRetry = func(n int, wait time.Duration, cause error) {
 				fmt.Fprint(stderr, tr("busy", cause, n+1, wait.Round(time.Millisecond)))
@@ -689,6 +690,7 @@ func newScanner(home string, stdin io.Reader, fromStdin, yes, asJSON bool, stdou
 		Prompt:   prompter(stdin, fromStdin, yes, stderr),
 		Out:      show,
 		Yes:      yes,
+		Lang:     termLang(),
 		Configure: func(c *relayapi.Client) {
 			c.OnRetry = func(n int, wait time.Duration, cause error) {
 				fmt.Fprint(stderr, tr("busy", cause, n+1, wait.Round(time.Millisecond)))

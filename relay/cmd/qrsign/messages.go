@@ -1,15 +1,20 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"github.com/qrsign/qrsign/relay/i18n"
+	"github.com/qrsign/qrsign/relay/signer/flow"
 )
 
 // tr is message key in the terminal's language (LC_ALL, LC_MESSAGES, LANG:
 // zh_CN.UTF-8 gives Chinese). Only human output goes through it: --json
 // output, error codes and ids stay as they are.
-func tr(key string, args ...any) string { return msgs.T(i18n.FromEnv(os.Getenv), key, args...) }
+func tr(key string, args ...any) string { return msgs.T(termLang(), key, args...) }
+
+// termLang is the terminal's language, which the signer flow speaks too.
+func termLang() i18n.Lang { return i18n.FromEnv(os.Getenv) }
 
 var msgs = i18n.Catalog{
 	i18n.En: {
@@ -38,32 +43,87 @@ var msgs = i18n.Catalog{
 		"sheet":          "signing sheet: %s\n",
 		"whoami":         "%s: %s, issued by %s, valid %s..%s (CA %s)\n",
 		"signedIn":       "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
+		"wroteEvidence":  "wrote %s: %d events, %d transactions, %d bytes\n",
+		// A failed command: English says the error as it is (the kind, %[2]s, is for other languages).
+		"errorLine":       "qrsign %[1]s: %[3]v\n",
+		"errHash":         "refused: the document does not match the QR code; nothing was signed",
+		"errBatch":        "refused: the batch does not match the QR code; nothing was signed",
+		"errSession":      "refused: the relay's session does not match the QR code; nothing was signed",
+		"errWrongSigner":  "this QR code is for another signer",
+		"errNotConfirmed": "not confirmed; nothing was signed",
+		"errUnverified":   "verification failed",
+		"errUsage":        "wrong usage",
+		"errBusy":         "the relay or the network is busy; try again shortly",
+		"errRelay":        "the relay refused the request",
+		"errOther":        "the command failed",
 	},
 	i18n.Zh: {
-		"unknownCommand": "qrsign：未知命令 %q\n",
-		"newPass":        "为密钥设置新口令：",
-		"repeatPass":     "再次输入口令：",
-		"passDiffer":     "两次输入的口令不同",
-		"passShort":      "口令至少要 8 个字符",
-		"enrolled":       "已登记 %s：证书 %q，签发者 %q，序列号 %s，有效期至 %s\n保存在 %s（密钥已加密，权限 0600）\n",
-		"signed":         "已签署",
-		"declined":       "已拒签",
-		"replayed":       "（之前已记录，这是第一次的结果）",
-		"batchResult":    "%s批次 %s：共 %[4]d 份中的 %[3]d 份，交易 %[5]s，区块 %[6]d，%[7]s%[8]s\n",
-		"result":         "%s：%s 已记录，交易 %s，区块 %d，%s；文件 %s 状态 %s%s\n",
-		"verifySummary":  "文件 %s：%s，%d 个事件，%d 个签名\n",
-		"note":           "  注意 %s\n",
-		"unverified":     "未通过验证（UNVERIFIED）",
-		"verifiedDeleg":  "验证通过（VERIFIED；%s 的信任委托给账本上的 CA）\n",
-		"verified":       "验证通过（VERIFIED）",
-		"busy":           "服务器繁忙（%v）；%[3]s 后第 %[2]d 次重试\n",
-		"busyBatch":      "\n服务器繁忙（%v）；%[3]s 后第 %[2]d 次重新发送批次\n",
-		"annotated":      "已添加标注：文件 %s，交易 %s，区块 %d，%s；当前标签：%s\n",
-		"batchUploaded":  "批次 %s：已登记 %d/%d 份文件，Merkle 根 %s\n",
-		"registered":     "已登记",
-		"notRegistered":  "未登记",
-		"sheet":          "签署单：%s\n",
-		"whoami":         "%s：%s，签发者 %s，有效期 %s..%s（CA %s）\n",
-		"signedIn":       "已以 %s/%s 身份登录 %s（挑战 %s）；桌面页面现在显示您的记录\n",
+		"unknownCommand":  "qrsign：未知命令 %q\n",
+		"newPass":         "为密钥设置新口令：",
+		"repeatPass":      "再次输入口令：",
+		"passDiffer":      "两次输入的口令不同",
+		"passShort":       "口令至少要 8 个字符",
+		"enrolled":        "已登记 %s：证书 %q，签发者 %q，序列号 %s，有效期至 %s\n保存在 %s（密钥已加密，权限 0600）\n",
+		"signed":          "已签署",
+		"declined":        "已拒签",
+		"replayed":        "（之前已记录，这是第一次的结果）",
+		"batchResult":     "%s批次 %s：共 %[4]d 份中的 %[3]d 份，交易 %[5]s，区块 %[6]d，%[7]s%[8]s\n",
+		"result":          "%s：%s 已记录，交易 %s，区块 %d，%s；文件 %s 状态 %s%s\n",
+		"verifySummary":   "文件 %s：%s，%d 个事件，%d 个签名\n",
+		"note":            "  注意 %s\n",
+		"unverified":      "未通过验证（UNVERIFIED）",
+		"verifiedDeleg":   "验证通过（VERIFIED；%s 的信任委托给账本上的 CA）\n",
+		"verified":        "验证通过（VERIFIED）",
+		"busy":            "服务器繁忙（%v）；%[3]s 后第 %[2]d 次重试\n",
+		"busyBatch":       "\n服务器繁忙（%v）；%[3]s 后第 %[2]d 次重新发送批次\n",
+		"annotated":       "已添加标注：文件 %s，交易 %s，区块 %d，%s；当前标签：%s\n",
+		"batchUploaded":   "批次 %s：已登记 %d/%d 份文件，Merkle 根 %s\n",
+		"registered":      "已登记",
+		"notRegistered":   "未登记",
+		"sheet":           "签署单：%s\n",
+		"whoami":          "%s：%s，签发者 %s，有效期 %s..%s（CA %s）\n",
+		"signedIn":        "已以 %s/%s 身份登录 %s（挑战 %s）；桌面页面现在显示您的记录\n",
+		"wroteEvidence":   "已写入 %s：%d 个事件，%d 笔交易，%d 字节\n",
+		"errorLine":       "qrsign %s：%s。\n  原始信息：%v\n",
+		"errHash":         "拒绝签署：文件与二维码不符，可能已被篡改；没有签署任何内容",
+		"errBatch":        "拒绝签署：批次与二维码不符；没有签署任何内容",
+		"errSession":      "拒绝签署：服务器的会话与二维码不符；没有签署任何内容",
+		"errWrongSigner":  "此二维码是给另一位签署人的",
+		"errNotConfirmed": "未确认；没有签署任何内容",
+		"errUnverified":   "验证未通过",
+		"errUsage":        "用法有误",
+		"errBusy":         "服务器或网络繁忙，请稍后再试",
+		"errRelay":        "服务器拒绝了请求",
+		"errOther":        "命令执行失败",
 	},
+}
+
+// errorLine is how a failed command reports err: a sentence for its kind in
+// the terminal's language, then the message itself (ids, codes and the
+// relay's detail stay as they are). The kinds follow exitCode's.
+func errorLine(cmd string, err error) string {
+	var kind string
+	switch code := exitCode(err); {
+	case errors.Is(err, flow.ErrHashMismatch):
+		kind = tr("errHash")
+	case errors.Is(err, flow.ErrBatchMismatch):
+		kind = tr("errBatch")
+	case errors.Is(err, flow.ErrSessionMismatch):
+		kind = tr("errSession")
+	case errors.Is(err, flow.ErrWrongSigner):
+		kind = tr("errWrongSigner")
+	case errors.Is(err, flow.ErrNotConfirmed):
+		kind = tr("errNotConfirmed")
+	case code == exitUnverified:
+		kind = tr("errUnverified")
+	case code == exitUsage:
+		kind = tr("errUsage")
+	case code == exitUnavailable:
+		kind = tr("errBusy")
+	case code == exitRejected:
+		kind = tr("errRelay")
+	default:
+		kind = tr("errOther")
+	}
+	return tr("errorLine", cmd, kind, err)
 }

@@ -3,26 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/i18n/i18ntest"
+	"github.com/qrsign/qrsign/relay/signer/flow"
 )
 
 // Both languages have every message, and every message is used.
 func TestMessagesAreCompleteAndUsed(t *testing.T) {
-	if err := msgs.Check(); err != nil {
-		t.Fatal(err)
-	}
-	var src strings.Builder
-	for _, f := range []string{"main.go", "login.go", "evidence.go"} {
-		b, _ := os.ReadFile(f)
-		src.Write(b)
-	}
-	for k := range msgs["en"] {
-		if !strings.Contains(src.String(), `tr("`+k+`"`) {
-			t.Errorf("message %q is never used", k)
-		}
-	}
+	i18ntest.CheckCatalog(t, msgs, "tr(", "main.go", "login.go", "evidence.go", "messages.go")
 }
 
 // LC_ALL, then LANG, choose the language of human output.
@@ -40,6 +33,34 @@ func TestHumanOutputFollowsTheLocale(t *testing.T) {
 		run(context.Background(), []string{"frobnicate"}, strings.NewReader(""), &out, &errOut)
 		if first, _, _ := strings.Cut(errOut.String(), "\n"); first != c.want {
 			t.Errorf("LC_ALL=%q LANG=%q: %q, want %q", c.lcAll, c.lang, first, c.want)
+		}
+	}
+}
+
+// A failed command says what kind of failure it is in the terminal's
+// language, then the message itself; English prints the message as it is.
+func TestErrorLineFollowsTheLocale(t *testing.T) {
+	hash := &flow.HashMismatchError{Source: "content", Want: "aa", Got: "bb"}
+	for _, c := range []struct {
+		lang string
+		err  error
+		want string
+	}{
+		{"en_US.UTF-8", flow.ErrNotConfirmed, "qrsign scan: not confirmed; nothing was signed\n"},
+		{"zh_CN.UTF-8", flow.ErrNotConfirmed, "qrsign scan：未确认；没有签署任何内容。\n  原始信息：not confirmed; nothing was signed\n"},
+		{"zh_CN.UTF-8", hash, "qrsign scan：拒绝签署：文件与二维码不符，可能已被篡改；没有签署任何内容。\n  原始信息：" + hash.Error() + "\n"},
+		{"zh_CN.UTF-8", fmt.Errorf("%w: nonce differs", flow.ErrSessionMismatch), "qrsign scan：拒绝签署：服务器的会话与二维码不符；没有签署任何内容。\n  原始信息：the relay's session does not match the QR code: nonce differs\n"},
+		{"zh_CN.UTF-8", usageError{"scan needs exactly one QR image, URL or token"}, "qrsign scan：用法有误。\n  原始信息：scan needs exactly one QR image, URL or token\n"},
+		{"zh_CN.UTF-8", errUnverified, "qrsign scan：验证未通过。\n  原始信息：verification FAILED\n"},
+		{"zh_CN.UTF-8", &api.Problem{Status: 409, Code: "NONCE_REUSED", Detail: "used"}, "qrsign scan：服务器拒绝了请求。\n  原始信息：" + (&api.Problem{Status: 409, Code: "NONCE_REUSED", Detail: "used"}).Error() + "\n"},
+		{"zh_CN.UTF-8", &api.Problem{Status: 503, Code: "UNAVAILABLE"}, "qrsign scan：服务器或网络繁忙，请稍后再试。\n  原始信息：" + (&api.Problem{Status: 503, Code: "UNAVAILABLE"}).Error() + "\n"},
+		{"zh_CN.UTF-8", errors.New("disk full"), "qrsign scan：命令执行失败。\n  原始信息：disk full\n"},
+	} {
+		t.Setenv("LC_ALL", "")
+		t.Setenv("LC_MESSAGES", "")
+		t.Setenv("LANG", c.lang)
+		if got := errorLine("scan", c.err); got != c.want {
+			t.Errorf("LANG=%s %v:\n got %q\nwant %q", c.lang, c.err, got, c.want)
 		}
 	}
 }

@@ -57,17 +57,17 @@ func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*api.Annotated, e
 		return nil, err
 	}
 	w := s.out()
-	fmt.Fprintf(w, "Document:   %s (%s), %s\n", printable(doc.Title, maxShown), printable(doc.ID, maxShown), doc.Status)
-	fmt.Fprintf(w, "SHA-256:    %s\n", text.Escape(doc.SHA256))
-	fmt.Fprintf(w, "Tags now:   %s\n", text.Escape(strings.Join(doc.Tags, ", ")))
+	fmt.Fprint(w, s.tr("docStatus", printable(doc.Title, maxShown), printable(doc.ID, maxShown), doc.Status))
+	fmt.Fprint(w, s.tr("sha", text.Escape(doc.SHA256)))
+	fmt.Fprint(w, s.tr("tagsNow", text.Escape(strings.Join(doc.Tags, ", "))))
 	if len(a.Tags) > 0 {
-		fmt.Fprintf(w, "Adding:     %s\n", text.Escape(strings.Join(a.Tags, ", ")))
+		fmt.Fprint(w, s.tr("adding", text.Escape(strings.Join(a.Tags, ", "))))
 	}
 	if a.Note != "" {
-		fmt.Fprintf(w, "Note:       %s\n", text.Escape(a.Note))
+		fmt.Fprint(w, s.tr("note", text.Escape(a.Note)))
 	}
-	fmt.Fprintf(w, "Signer:     %s (%s)\n", text.Escape(cn), text.Escape(msp))
-	if err := s.confirm(fmt.Sprintf("Annotate %q as %s?", doc.Title, cn)); err != nil {
+	fmt.Fprint(w, s.tr("signerOrg", text.Escape(cn), text.Escape(msp)))
+	if err := s.confirm(s.tr("annotateQ", doc.Title, cn)); err != nil {
 		return nil, err
 	}
 	key, chain, err := s.unlock(cn)

@@ -34,9 +34,9 @@ func (s *Scanner) checkBatch(ctx context.Context, sc *scan, decline bool) (*subj
 		return nil, fmt.Errorf("%w: the session says %d documents and lists %d", ErrBatchMismatch, b.Size, n)
 	}
 	w := s.out()
-	fmt.Fprintf(w, "Batch:      %s (%s), %d documents\n", printable(sess.Title, maxShown), printable(b.ID, maxShown), n)
+	fmt.Fprint(w, s.tr("batch", printable(sess.Title, maxShown), printable(b.ID, maxShown), n))
 	for i, d := range b.Documents {
-		fmt.Fprintf(w, "  %3d. %s (%s)\n", i+1, printable(d.Title, maxShown), printable(d.ID, maxShown))
+		fmt.Fprint(w, s.tr("batchDoc", i+1, printable(d.Title, maxShown), printable(d.ID, maxShown)))
 	}
 	root, err := s.batchRoot(ctx, sc)
 	if err != nil {
@@ -48,13 +48,13 @@ func (s *Scanner) checkBatch(ctx context.Context, sc *scan, decline bool) (*subj
 	case b.Root != root:
 		return nil, &HashMismatchError{Source: "session's batch root", Want: root, Got: b.Root}
 	}
-	fmt.Fprintf(w, "Root:       %s  (recomputed from the %d documents; matches the QR code)\n", root, n)
+	fmt.Fprint(w, s.tr("root", root, n))
 	sub := &subject{purpose: payload.PurposeBatchSign, action: api.ActionBatchSign, id: b.ID, sha256: root, size: n}
-	verb := "Sign"
+	verb := s.tr("sign")
 	if decline {
-		sub.purpose, sub.action, verb = payload.PurposeBatchDecline, api.ActionBatchDecline, "Decline"
+		sub.purpose, sub.action, verb = payload.PurposeBatchDecline, api.ActionBatchDecline, s.tr("decline")
 	}
-	sub.question = fmt.Sprintf("%s all %d documents of %q as %s?", verb, n, sess.Title, sess.Signer.ID)
+	sub.question = s.tr("batchQ", verb, n, sess.Title, sess.Signer.ID)
 	return sub, nil
 }
 

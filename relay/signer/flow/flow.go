@@ -21,6 +21,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/text"
+	"github.com/qrsign/qrsign/relay/i18n"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/signer/prompt"
 	"github.com/qrsign/qrsign/relay/signer/qrscan"
@@ -37,8 +38,9 @@ type Scanner struct {
 	Out      io.Writer // what a person reads; nil = io.Discard
 	HTTP     *http.Client
 	Retry    relayapi.Retry
-	Yes      bool  // skip the confirmation
-	MaxBytes int64 // largest document accepted; 0 = 256 MiB
+	Yes      bool      // skip the confirmation
+	Lang     i18n.Lang // the language of Out and the questions; "" is English
+	MaxBytes int64     // largest document accepted; 0 = 256 MiB
 
 	// Configure, if set, adjusts each relay client (tests inject sleeps).
 	Configure func(*relayapi.Client)
@@ -201,15 +203,15 @@ func (s *Scanner) checkDocument(ctx context.Context, sc *scan, decline bool) (*s
 		return nil, fmt.Errorf("%w: size %d announced, %d served", ErrSessionMismatch, sess.Size, len(content))
 	}
 	w := s.out()
-	fmt.Fprintf(w, "Document:   %s (%s)\n", printable(sess.Title, maxShown), printable(sess.DocumentID, maxShown))
-	fmt.Fprintf(w, "SHA-256:    %s  (matches the QR code)\n", got)
-	fmt.Fprintf(w, "Size:       %d bytes, %s\n", len(content), printable(sess.MediaType, maxShown))
+	fmt.Fprint(w, s.tr("doc", printable(sess.Title, maxShown), printable(sess.DocumentID, maxShown)))
+	fmt.Fprint(w, s.tr("shaMatches", got))
+	fmt.Fprint(w, s.tr("size", len(content), printable(sess.MediaType, maxShown)))
 	sub := &subject{purpose: payload.PurposeSign, action: api.ActionSign, id: claims.DocID, sha256: got}
-	verb := "Sign"
+	verb := s.tr("sign")
 	if decline {
-		sub.purpose, sub.action, verb = payload.PurposeDecline, api.ActionDecline, "Decline"
+		sub.purpose, sub.action, verb = payload.PurposeDecline, api.ActionDecline, s.tr("decline")
 	}
-	sub.question = fmt.Sprintf("%s %q as %s?", verb, sess.Title, sess.Signer.ID)
+	sub.question = s.tr("question", verb, sess.Title, sess.Signer.ID)
 	return sub, nil
 }
 
@@ -219,12 +221,11 @@ func (s *Scanner) checkDocument(ctx context.Context, sc *scan, decline bool) (*s
 func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reason string) (*Outcome, error) {
 	sess, claims := sc.sess, sc.claims
 	w := s.out()
-	fmt.Fprintf(w, "Signer:     %s (%s), routing order %d\n", printable(sess.Signer.ID, maxShown), printable(sess.Signer.MSPID, maxShown),
-		sess.Signer.RoutingOrder)
-	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", printable(sess.MatchCode, maxShown))
-	fmt.Fprintf(w, "Expires:    %s\n", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
+	fmt.Fprint(w, s.tr("signer", printable(sess.Signer.ID, maxShown), printable(sess.Signer.MSPID, maxShown), sess.Signer.RoutingOrder))
+	fmt.Fprint(w, s.tr("matchCode", printable(sess.MatchCode, maxShown)))
+	fmt.Fprint(w, s.tr("expires", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z")))
 	if sub.purpose.IsDecline() {
-		fmt.Fprintf(w, "Reason:     %s\n", text.Escape(reason))
+		fmt.Fprint(w, s.tr("reason", text.Escape(reason)))
 	}
 	if err := s.confirm(sub.question); err != nil {
 		return nil, err

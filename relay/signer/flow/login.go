@@ -66,17 +66,17 @@ func (s *Scanner) Login(ctx context.Context, req LoginRequest) (*LoginOutcome, e
 		return nil, err
 	}
 	w := s.out()
-	fmt.Fprintf(w, "Sign in to: %s\n", printable(info.RelayURL, maxShown))
-	fmt.Fprintf(w, "As:         %s\n", cert.Subject.CommonName)
-	fmt.Fprintf(w, "Match code: %s  (must equal the code shown next to the QR)\n", printable(info.MatchCode, maxShown))
-	fmt.Fprintf(w, "Expires:    %s\n", info.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"))
+	fmt.Fprint(w, s.tr("signInTo", printable(info.RelayURL, maxShown)))
+	fmt.Fprint(w, s.tr("as", cert.Subject.CommonName))
+	fmt.Fprint(w, s.tr("matchCode", printable(info.MatchCode, maxShown)))
+	fmt.Fprint(w, s.tr("expires", info.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z")))
 	// A phishing page can show a genuine QR: where it was asked for is the tell.
 	if r := info.Requester; r != (api.LoginRequester{}) {
-		fmt.Fprintf(w, "Asked from: %s at %s\n", printable(r.IP, 64), r.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"))
-		fmt.Fprintf(w, "Browser:    %s\n", printable(r.UserAgent, 160))
-		fmt.Fprintf(w, "            (not your computer and browser, or not just now? do not sign in)\n")
+		fmt.Fprint(w, s.tr("askedFrom", printable(r.IP, 64), r.CreatedAt.UTC().Format("2006-01-02 15:04:05Z")))
+		fmt.Fprint(w, s.tr("browser", printable(r.UserAgent, 160)))
+		fmt.Fprint(w, s.tr("notYou"))
 	}
-	if err := s.confirm(fmt.Sprintf("Sign in to %s as %s?", info.RelayURL, cert.Subject.CommonName)); err != nil {
+	if err := s.confirm(s.tr("signInQ", info.RelayURL, cert.Subject.CommonName)); err != nil {
 		return nil, err
 	}
 	key, chain, err := s.unlock(cert.Subject.CommonName)

@@ -1,9 +1,6 @@
 package flow
 
-import (
-	"crypto/ecdsa"
-	"fmt"
-)
+import "crypto/ecdsa"
 
 // confirm asks question unless --yes was given; a "no" is ErrNotConfirmed.
 func (s *Scanner) confirm(question string) error {
@@ -23,7 +20,7 @@ func (s *Scanner) confirm(question string) error {
 // unlock asks cn's passphrase, unlocks the signing key (the passphrase is
 // wiped at once) and returns it with the certificate chain to submit.
 func (s *Scanner) unlock(cn string) (*ecdsa.PrivateKey, string, error) {
-	pass, err := s.Prompt.Passphrase(fmt.Sprintf("Passphrase for %s: ", cn))
+	pass, err := s.Prompt.Passphrase(s.tr("passphrase", cn))
 	if err != nil {
 		return nil, "", err
 	}

@@ -2,6 +2,7 @@
 "use strict";
 (function () {
   const { el, api, apiJSON, apiKey, badge, describe } = window.QR;
+  const { t, nodes } = window.QRI18N;
   const $ = (id) => document.getElementById(id);
   const DOCS = "qrsign.docs"; // this tab's registered documents, for the records table
   const live = new Map(); // document id -> {view, card, source, poll}
@@ -10,9 +11,9 @@
   function showKeyState() {
     const has = !!apiKey.get();
     $("key-forget").hidden = !has;
-    $("key-state").textContent = has ? "A key is set for this tab." : "No key set: uploads need one.";
+    $("key-state").textContent = t(has ? "app.keySet" : "app.keyUnset");
     $("api-key").value = "";
-    $("api-key").placeholder = has ? "•••••••• (set)" : "";
+    $("api-key").placeholder = has ? t("app.keyPlaceholder") : "";
   }
   $("key-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -26,6 +27,7 @@
   // ---- signers ----
   function addSigner(focus) {
     const row = $("signer-row-tpl").content.firstElementChild.cloneNode(true);
+    QRI18N.apply(row); // a template's content is not translated with the page
     row.querySelector('[name="mspId"]').value = QR.meta("msp");
     $("signer-rows").append(row);
     labelRows();
@@ -34,12 +36,12 @@
   function labelRows() {
     const rows = [...$("signer-rows").rows];
     rows.forEach((r, i) => {
-      const n = " of signer " + (i + 1);
-      r.querySelector('[name="mspId"]').setAttribute("aria-label", "Organisation (MSP id)" + n);
-      r.querySelector('[name="signerId"]').setAttribute("aria-label", "Signer id" + n);
-      r.querySelector('[name="order"]').setAttribute("aria-label", "Routing order" + n);
+      const n = { n: i + 1 };
+      r.querySelector('[name="mspId"]').setAttribute("aria-label", t("app.ariaMsp", n));
+      r.querySelector('[name="signerId"]').setAttribute("aria-label", t("app.ariaSigner", n));
+      r.querySelector('[name="order"]').setAttribute("aria-label", t("app.ariaOrder", n));
       const rm = r.querySelector(".remove-signer");
-      rm.setAttribute("aria-label", "Remove signer " + (i + 1));
+      rm.setAttribute("aria-label", t("app.ariaRemove", n));
       rm.hidden = rows.length === 1; // a request needs at least one signer
     });
   }
@@ -62,7 +64,7 @@
   const filesHelp = $("files-help").textContent;
   $("as-batch").addEventListener("change", () => {
     $("files-help").textContent = $("as-batch").checked
-      ? "All files go in one batch: each is registered by its SHA-256, and one QR code per signer signs them all."
+      ? t("app.batchFilesHelp")
       : filesHelp;
   });
 
@@ -84,13 +86,13 @@
   function collect() {
     const form = $("upload-form");
     form.querySelectorAll("input").forEach((i) => i.setAttribute("data-touched", ""));
-    if (!apiKey.get()) return { error: "Set an API key first (Relay access).", focus: $("api-key") };
+    if (!apiKey.get()) return { error: t("app.needKey"), focus: $("api-key") };
     const files = [...$("files").files];
-    if (!files.length) return { error: "Choose at least one document.", focus: $("files") };
+    if (!files.length) return { error: t("app.needFile"), focus: $("files") };
     for (const inp of form.querySelectorAll("input, select")) {
       if (inp.type !== "file" && !inp.checkValidity()) {
         const label = inp.getAttribute("aria-label") || (inp.labels && inp.labels[0] && inp.labels[0].textContent) || inp.name;
-        return { error: "Check “" + label.trim() + "”: " + inp.validationMessage, focus: inp };
+        return { error: t("app.checkField", { label: label.trim(), msg: inp.validationMessage }), focus: inp };
       }
     }
     const signers = [...$("signer-rows").rows].map((r) => ({
@@ -99,7 +101,7 @@
       routingOrder: parseInt(r.querySelector('[name="order"]').value, 10),
     }));
     const expires = new Date($("expires").value);
-    if (isNaN(expires) || expires <= new Date()) return { error: "The signing deadline must be in the future.", focus: $("expires") };
+    if (isNaN(expires) || expires <= new Date()) return { error: t("app.pastDeadline"), focus: $("expires") };
     return {
       files, signers,
       common: {
@@ -125,19 +127,19 @@
         done = c.files.length;
       }
       for (const f of $("as-batch").checked ? [] : c.files) {
-        setStatus("Registering " + f.name + " (" + (done + 1) + " of " + c.files.length + ")…");
+        setStatus(t("app.registering", { name: f.name, i: done + 1, n: c.files.length }));
         const title = ($("title").value.trim() || f.name).slice(0, 256);
         const fd = new FormData();
         fd.append("metadata", JSON.stringify(Object.assign({ title, signers: c.signers }, c.common)));
         fd.append("file", f, f.name); // after the metadata: the relay streams it straight to its store
         const reg = await apiJSON("/v1/documents", {
           method: "POST", body: fd,
-          onWait: (s) => setStatus("The relay is busy; retrying " + f.name + " in " + s + " s…"),
+          onWait: (s) => setStatus(t("app.busy", { name: f.name, s })),
         });
         showRegistered(reg);
         done++;
       }
-      setStatus($("as-batch").checked ? "Registered a batch of " + done + " documents on the ledger." : done === 1 ? "Registered 1 document on the ledger." : "Registered " + done + " documents on the ledger.");
+      setStatus(t($("as-batch").checked ? "app.registeredBatch" : done === 1 ? "app.registeredOne" : "app.registeredN", { n: done }));
       // Keep the signers and settings for the next request; clear the files and title.
       $("files").value = "";
       $("title").value = "";
@@ -145,7 +147,7 @@
       $("upload-form").querySelectorAll("[data-touched]").forEach((i) => i.removeAttribute("data-touched"));
       $("results-h").focus();
     } catch (err) {
-      setStatus((done ? "Registered " + done + ", then: " : "") + describe(err), true);
+      setStatus(done ? t("app.registeredThen", { n: done, err: describe(err) }) : describe(err), true);
     } finally {
       btn.disabled = false;
     }
@@ -162,13 +164,13 @@
       el("div", { class: "doc-head" },
         el("div", {},
           el("h3", { id: "t-" + d.id, text: QR.showText(d.title) }),
-          el("p", { class: "doc-meta" },
-            "Document ", el("code", { text: d.id }), " · SHA-256 ", el("code", { title: d.sha256, text: QR.short(d.sha256, 16) }),
-            " · registered in tx ", el("code", { title: reg.txId, text: QR.short(reg.txId, 12) }), " (block " + reg.blockNumber + ")")),
+          el("p", { class: "doc-meta" }, ...nodes("app.docMeta", {
+            id: el("code", { text: d.id }), sha: el("code", { title: d.sha256, text: QR.short(d.sha256, 16) }),
+            tx: el("code", { title: reg.txId, text: QR.short(reg.txId, 12) }), block: reg.blockNumber }))),
         statusBox),
       el("div", { class: "signer-cards" }, ...signerCards),
       el("div", { class: "doc-links" },
-        el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: "Provenance and verification" })));
+        el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: t("app.provenance") })));
     $("results").prepend(card);
     const entry = { view: d, card, statusBox, tokens: (reg.signing || []).map((l) => l.token) };
     live.set(d.id, entry);
@@ -179,15 +181,15 @@
 
   function signerCard(d, link) {
     const key = link.signer.mspId + "/" + link.signer.id;
-    const qr = el("div", { class: "qr-box" }, "Loading QR code…");
+    const qr = el("div", { class: "qr-box" }, t("app.loadingQR"));
     const code = el("strong", { text: link.matchCode });
     const status = el("div", { class: "status", "aria-live": "polite" }, badge("PENDING"));
-    const linkLine = el("div", { class: "code-line" }, el("a", { href: link.url, rel: "noreferrer", target: "_blank", text: "Signing link" }));
-    const card = el("section", { class: "signer-card", "aria-label": "Signer " + link.signer.id, dataset: { signer: key, url: link.url, status: "PENDING" } },
+    const linkLine = el("div", { class: "code-line" }, el("a", { href: link.url, rel: "noreferrer", target: "_blank", text: t("app.signingLink") }));
+    const card = el("section", { class: "signer-card", "aria-label": t("app.signerLabel", { id: link.signer.id }), dataset: { signer: key, url: link.url, status: "PENDING" } },
       el("div", { class: "who", text: link.signer.id }),
-      el("div", { class: "org", text: link.signer.mspId + " · routing order " + link.signer.routingOrder }),
+      el("div", { class: "org", text: t("app.orgOrder", { msp: link.signer.mspId, n: link.signer.routingOrder }) }),
       qr,
-      el("div", { class: "code-line" }, "Match code ", code),
+      el("div", { class: "code-line" }, ...nodes("app.matchCode", { code })),
       status,
       linkLine);
     card._parts = { qr, code, status, link, linkLine };
@@ -205,7 +207,7 @@
       const res = await api(p.link.qrUrl + "&size=384");
       const blob = await res.blob();
       const url = URL.createObjectURL(blob);
-      const img = el("img", { src: url, alt: "QR code for " + p.link.signer.id + " to sign " + docID, width: 192, height: 192 });
+      const img = el("img", { src: url, alt: t("app.qrAlt", { signer: p.link.signer.id, doc: docID }), width: 192, height: 192 });
       img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
       if (card.dataset.status !== "PENDING") return;
       p.qr.replaceChildren(img);
@@ -240,15 +242,15 @@
     if (status !== "PENDING" || (docStatus && docStatus !== "PENDING")) p.linkLine.hidden = true; // the session is spent
     if (status === "SIGNED") {
       p.qr.className = "qr-box done";
-      p.qr.replaceChildren("✓ Signed");
+      p.qr.replaceChildren("✓ " + t("status.SIGNED"));
       p.status.replaceChildren(badge("SIGNED"), el("div", { class: "code-line", text: when.trim() }));
     } else if (status === "DECLINED") {
       p.qr.className = "qr-box declined";
-      p.qr.replaceChildren("Declined");
+      p.qr.replaceChildren(t("status.DECLINED"));
       p.status.replaceChildren(badge("DECLINED"), el("div", { class: "code-line", text: when.trim() }));
     } else if (docStatus && docStatus !== "PENDING") {
       p.qr.className = "qr-box";
-      p.qr.replaceChildren("Closed: " + docStatus.toLowerCase());
+      p.qr.replaceChildren(t("app.closed", { status: t("status." + docStatus) }));
     }
   }
 
@@ -317,9 +319,9 @@
       el("td", { text: QR.fmtLocal(d.createdAt) }),
       el("td", { text: String(d.priority) }),
       el("td", {}, badge(d.status)),
-      el("td", { text: d.signed + " of " + d.total }))));
+      el("td", { text: t("app.nOfM", { n: d.signed, m: d.total }) }))));
     $("records-empty").hidden = rows.length > 0;
-    $("records-empty").textContent = all.length ? "No document matches the filter." : "No documents registered from this tab yet.";
+    $("records-empty").textContent = t(all.length ? "app.noFilterMatch" : "app.noneYet");
   }
   $("rec-q").addEventListener("input", renderRecords);
   $("rec-status").addEventListener("change", renderRecords);
@@ -354,20 +356,20 @@
   }
   $("login-start").addEventListener("click", async () => {
     const mine = ++attempt;
-    loginStatus("Asking the relay for a sign-in code…");
+    loginStatus(t("app.askingCode"));
     let ch;
     try {
       ch = await apiJSON("/v1/login/challenges", { method: "POST", noKey: true });
     } catch (err) { loginStatus(describe(err), true); return; }
     if (mine !== attempt) return;
     const img = el("img", { id: "login-qr", src: ch.qrUrl + "?size=384", width: 192, height: 192,
-      alt: "Sign-in QR code, match code " + ch.matchCode, dataset: { url: ch.url } });
+      alt: t("app.loginAlt", { code: ch.matchCode }), dataset: { url: ch.url } });
     $("login-qr-box").replaceChildren(img);
     $("login-code").textContent = ch.matchCode;
-    $("login-expiry").textContent = "Valid until " + QR.fmtLocal(ch.expiresAt) + ". Check that your app shows the same match code.";
+    $("login-expiry").textContent = t("app.loginExpiry", { time: QR.fmtLocal(ch.expiresAt) });
     $("login-start-box").hidden = true;
     $("login-box").hidden = false;
-    loginStatus("Waiting for you to scan the code…");
+    loginStatus(t("app.waitScan"));
     while (mine === attempt) {
       await QR.sleep(1500);
       if (mine !== attempt) return;
@@ -376,8 +378,8 @@
         r = await apiJSON("/v1/login/challenges/" + encodeURIComponent(ch.challengeId), { noKey: true, headers: { Authorization: "Bearer " + ch.pollToken } });
       } catch (err) {
         if (mine !== attempt) return;
-        if (err.status === 410 || err.status === 404) { showLoggedOut("The sign-in code expired. Ask for a new one.", true); return; }
-        loginStatus(describe(err) + " Still waiting…", true);
+        if (err.status === 410 || err.status === 404) { showLoggedOut(t("app.codeExpired"), true); return; }
+        loginStatus(t("app.stillWaiting", { err: describe(err) }), true);
         continue;
       }
       if (r.status === "approved" && r.session) {
@@ -385,15 +387,15 @@
         $("login-box").hidden = true;
         $("login-qr-box").replaceChildren();
         $("my-who").textContent = session.signer.id + " (" + session.signer.mspId + ")";
-        $("my-until").textContent = "· session until " + QR.fmtLocal(session.expiresAt);
+        $("my-until").textContent = t("app.sessionUntil", { time: QR.fmtLocal(session.expiresAt) });
         $("my-records").hidden = false;
-        loginStatus("Signed in as " + session.signer.id + ".");
+        loginStatus(t("app.signedInAsId", { id: session.signer.id }));
         loadMine();
         return;
       }
     }
   });
-  $("login-cancel").addEventListener("click", () => { showLoggedOut("Sign-in cancelled."); $("login-start").focus(); });
+  $("login-cancel").addEventListener("click", () => { showLoggedOut(t("app.cancelled")); $("login-start").focus(); });
 
   function minePath(format) {
     const s = session.signer;
@@ -401,7 +403,7 @@
       "?limit=100" + (format ? "&format=" + format + "&lang=" + encodeURIComponent(QRI18N.lang) : "");
   }
   function sessionEnded(err) {
-    if (err && err.status === 401) { showLoggedOut("Your session ended. Sign in again.", true); return true; }
+    if (err && err.status === 401) { showLoggedOut(t("app.sessionEnded"), true); return true; }
     return false;
   }
   async function loadMine() {
@@ -440,7 +442,7 @@
   });
   $("login-signout").addEventListener("click", async () => {
     try { await sessionFetch("/v1/login/logout", { method: "POST" }); } catch (e) { /* ended already */ }
-    showLoggedOut("Signed out.");
+    showLoggedOut(t("app.signedOut"));
     $("login-start").focus();
   });
 

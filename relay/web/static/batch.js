@@ -5,6 +5,7 @@
 "use strict";
 (function () {
   const { el, api, apiJSON, badge, describe } = window.QR;
+  const { t, nodes } = window.QRI18N;
   const FINAL = ["COMPLETED", "DECLINED", "VOIDED", "EXPIRED"];
 
   // upload registers c.files as one batch (c from app.js's collect()). It
@@ -12,7 +13,7 @@
   // list (the <ul> of chosen files): BATCH_INVALID names each document.
   async function upload(c, title, list, setStatus) {
     const docs = c.files.map((f, i) => ({ file: "file-" + (i + 1), title: clip(f.name), docType: c.common.docType, order: i + 1 }));
-    const meta = { title: clip(title || c.files.length + " documents"), owner: c.common.owner, priority: c.common.priority,
+    const meta = { title: clip(title || t("batch.defaultTitle", { n: c.files.length })), owner: c.common.owner, priority: c.common.priority,
       signers: c.signers, expiresAt: c.common.expiresAt, documents: docs };
     const fd = new FormData();
     fd.append("batch", JSON.stringify(meta));
@@ -20,10 +21,10 @@
     // the JSON, and a raw file name (quotes, control characters) could make
     // the whole multipart body unreadable.
     c.files.forEach((f, i) => fd.append(docs[i].file, f, docs[i].file));
-    setStatus("Uploading " + c.files.length + " files as one batch…");
+    setStatus(t("batch.uploading", { n: c.files.length }));
     try {
       return await apiJSON("/v1/batches", { method: "POST", body: fd,
-        onWait: (s) => setStatus("The relay is busy; retrying the batch in " + s + " s (registered documents are not registered twice)…") });
+        onWait: (s) => setStatus(t("batch.busy", { s })) });
     } catch (err) {
       markErrors(err, c.files, list);
       throw err;
@@ -50,7 +51,7 @@
       const li = items[e.index];
       if (!li || !files[e.index]) continue;
       li.classList.add("error-text");
-      li.append(el("span", { class: "file-error", text: " — " + e.detail + " (" + e.code + ")" }));
+      li.append(el("span", { class: "file-error", text: " — " + QR.problemText(e.code, e.detail) }));
     }
   }
 
@@ -75,18 +76,17 @@
       el("div", { class: "doc-head" },
         el("div", {},
           el("h3", { id: sid, text: QR.showText(b.title) }),
-          el("p", { class: "doc-meta" },
-            "Batch ", el("code", { text: b.id }), " · " + b.total + " documents · Merkle root ",
-            el("code", { title: b.root, text: QR.short(b.root, 16) }))),
+          el("p", { class: "doc-meta" }, ...nodes("batch.meta", {
+            id: el("code", { text: b.id }), n: b.total, root: el("code", { title: b.root, text: QR.short(b.root, 16) }) }))),
         statusBox),
-      el("p", { class: "help", text: "One scan per signer signs every document of the batch that awaits them." }),
+      el("p", { class: "help", text: t("batch.oneScan") }),
       el("div", { class: "signer-cards" }, ...b.signers.map((s) => signerCard(b, s))),
       el("div", { class: "table-wrap" },
         el("table", { class: "records batch-docs" },
-          el("caption", { class: "visually-hidden", text: "Documents of batch " + b.title }),
-          el("thead", {}, el("tr", {}, ...["#", "Title", "Document id", "Status", "Signed"].map((h) => el("th", { scope: "col", text: h })))),
+          el("caption", { class: "visually-hidden", text: t("batch.caption", { title: QR.showText(b.title) }) }),
+          el("thead", {}, el("tr", {}, ...["#", t("verify.fTitle"), t("sign.docId"), t("verify.colStatus"), t("app.signed")].map((h) => el("th", { scope: "col", text: h })))),
           el("tbody", {}, ...rows))),
-      el("div", { class: "actions" }, sheetBtn("pdf", "Open batch sheet (PDF)"), sheetBtn("html", "Open batch sheet (HTML)")),
+      el("div", { class: "actions" }, sheetBtn("pdf", t("batch.sheetPdf")), sheetBtn("html", t("batch.sheetHtml"))),
       sheetStatus);
     results.prepend(card);
     const entry = { batch: b, card, statusBox, onView, rows: new Map(rows.map((r) => [r.dataset.doc, r])) };
@@ -97,13 +97,13 @@
 
   function signerCard(b, s) {
     const key = s.mspId + "/" + s.id;
-    const qr = el("div", { class: "qr-box" }, "Loading QR code…");
+    const qr = el("div", { class: "qr-box" }, t("app.loadingQR"));
     const code = el("strong", {});
     const status = el("div", { class: "status", "aria-live": "polite" }, badge("PENDING"));
-    const card = el("section", { class: "signer-card", "aria-label": "Signer " + s.id + " (batch)", dataset: { signer: key, status: "PENDING" } },
+    const card = el("section", { class: "signer-card", "aria-label": t("batch.signerLabel", { id: s.id }), dataset: { signer: key, status: "PENDING" } },
       el("div", { class: "who", text: s.id }),
-      el("div", { class: "org", text: s.mspId + " · routing order " + s.routingOrder }),
-      qr, el("div", { class: "code-line" }, "Match code ", code), status);
+      el("div", { class: "org", text: t("app.orgOrder", { msp: s.mspId, n: s.routingOrder }) }),
+      qr, el("div", { class: "code-line" }, ...nodes("app.matchCode", { code })), status);
     card._parts = { qr, code, status };
     loadQR(card, b, key);
     return card;
@@ -114,7 +114,7 @@
     try {
       const res = await api("/v1/batches/" + encodeURIComponent(b.id) + "/qr.png?signer=" + encodeURIComponent(key) + "&size=384");
       const url = URL.createObjectURL(await res.blob());
-      const img = el("img", { src: url, alt: "QR code for " + key.split("/")[1] + " to sign all " + b.total + " documents of " + b.title, width: 192, height: 192 });
+      const img = el("img", { src: url, alt: t("batch.qrAlt", { signer: key.split("/")[1], n: b.total, title: QR.showText(b.title) }), width: 192, height: 192 });
       img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
       if (card.dataset.status !== "PENDING") return;
       p.qr.replaceChildren(img);
@@ -147,7 +147,7 @@
           entry.onView({ id: d.id, title: d.title, createdAt: b.createdAt, priority: b.priority, status: st, signers: d.signers });
         }
         const n = d.signers.filter((s) => s.status === "SIGNED").length;
-        row.querySelector(".doc-signed").textContent = n + " of " + d.signers.length;
+        row.querySelector(".doc-signed").textContent = t("app.nOfM", { n, m: d.signers.length });
         for (const s of d.signers) {
           const c = signers.get(s.mspId + "/" + s.id);
           if (c && s.status === "SIGNED") c.signed++;
@@ -156,7 +156,7 @@
       }
       if (FINAL.includes(st)) done++;
     }
-    entry.statusBox.replaceChildren(el("span", { class: "muted", text: done + " of " + b.total + " closed " }),
+    entry.statusBox.replaceChildren(el("span", { class: "muted", text: t("batch.closedN", { n: done, m: b.total }) + " " }),
       badge(done === b.total ? "COMPLETED" : "PENDING"));
     entry.card.dataset.status = done === b.total ? "DONE" : "PENDING";
     if (!known) return;
@@ -168,11 +168,11 @@
         if (sc.dataset.status !== "SIGNED") {
           sc.dataset.status = "SIGNED";
           p.qr.className = "qr-box done";
-          p.qr.replaceChildren("✓ Signed all " + b.total);
+          p.qr.replaceChildren(t("batch.signedAll", { n: b.total }));
         }
         p.status.replaceChildren(badge("SIGNED"));
       } else if (c.signed || c.declined) {
-        p.status.replaceChildren(badge("PENDING"), el("div", { class: "code-line", text: c.signed + " signed, " + c.declined + " declined of " + b.total }));
+        p.status.replaceChildren(badge("PENDING"), el("div", { class: "code-line", text: t("batch.progress", { signed: c.signed, declined: c.declined, n: b.total }) }));
       }
     }
   }
@@ -207,7 +207,7 @@
           }
         } catch (e) {
           if (e.status === 401 || e.status === 403 || e.status === 404) {
-            entry.statusBox.append(el("span", { class: "error-text", text: " Live status stopped: " + describe(e) }));
+            entry.statusBox.append(el("span", { class: "error-text", text: " " + t("batch.liveStopped", { err: describe(e) }) }));
             return;
           }
         } finally {
@@ -233,7 +233,7 @@
   // openSheet fetches the batch sheet with the API key and opens it from a
   // blob URL (a plain link could not send the key).
   async function openSheet(id, fmt, statusLine) {
-    statusLine.textContent = "Preparing the batch sheet…";
+    statusLine.textContent = t("batch.preparing");
     statusLine.classList.remove("error");
     try {
       const res = await api("/v1/batches/" + encodeURIComponent(id) + "/sheet." + fmt + "?lang=" + encodeURIComponent(QRI18N.lang));
@@ -255,8 +255,8 @@
         a.click();
         a.remove();
       }
-      statusLine.replaceChildren((w ? "Batch sheet opened in a new tab (" : "Batch sheet saved as " + name + " (") + fmt.toUpperCase() + ", " + QR.fmtSize(blob.size) + "). ",
-        el("a", { href: url, download: name, text: "Download again" }));
+      statusLine.replaceChildren(t(w ? "batch.opened" : "batch.saved", { name, fmt: fmt.toUpperCase(), size: QR.fmtSize(blob.size) }) + " ",
+        el("a", { href: url, download: name, text: t("batch.again") }));
       setTimeout(() => URL.revokeObjectURL(url), 60e3);
     } catch (err) {
       statusLine.textContent = describe(err);

@@ -131,21 +131,19 @@
     return n;
   }
 
-  function fmtTime(iso) {
-    if (!iso) return "";
-    const d = new Date(iso);
-    if (isNaN(d)) return iso;
-    return d.toISOString().replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "");
-  }
+  // fmtTime is a ledger time in UTC, with the zone named, in the page's language.
+  function fmtTime(iso) { return iso ? QRI18N.fmtUTC(iso) : ""; }
 
   // fmtLocal is a time in the page's language and the reader's time zone.
   function fmtLocal(iso) { return QRI18N.fmtDate(iso); }
 
+  // fmtSize is a byte count in the page's number format (units stay IEC symbols).
   function fmtSize(n) {
     if (!(n >= 0)) return "";
-    if (n < 1024) return n + " B";
-    if (n < 1 << 20) return (n / 1024).toFixed(1) + " KiB";
-    return (n / (1 << 20)).toFixed(1) + " MiB";
+    const one = (x) => QRI18N.fmtNumber(Math.round(x * 10) / 10);
+    if (n < 1024) return QRI18N.fmtNumber(n) + " B";
+    if (n < 1 << 20) return one(n / 1024) + " KiB";
+    return one(n / (1 << 20)) + " MiB";
   }
 
   // showText is how a page shows untrusted text (titles, ids, reasons, user
@@ -162,6 +160,11 @@
     });
   }
 
+  // docType names a document type in words: the form's types from the
+  // catalogues (app.<type>), any other as the ledger has it, shown safely.
+  const DOC_TYPES = ["contract", "agreement", "invoice", "hr", "consent", "other"];
+  function docType(t) { return DOC_TYPES.includes(t) ? QRI18N.t("app." + t) : showText(t); }
+
   function short(s, n) { n = n || 12; return s && s.length > n ? s.slice(0, n) + "…" : (s || ""); }
 
   function badge(status) {
@@ -174,13 +177,16 @@
   // and more specific: English pages show it; other languages show the
   // code's sentence from the catalogue (the detail where the code has none).
   function describe(err) {
-    if (err instanceof ApiError) {
-      const coded = QRI18N.errorText(err.code);
-      let m = QRI18N.lang === "en" ? (err.problem && err.problem.detail) || coded || err.message : coded || err.message;
-      if (err.code) m += " (" + err.code + ")";
-      return m;
-    }
+    if (err instanceof ApiError) return problemText(err.code, err.problem && err.problem.detail, err.message);
     return QRI18N.t("net.unreachable", { detail: err && err.message ? err.message : String(err) });
+  }
+
+  // problemText is the sentence for one coded problem (a whole answer's, or
+  // one document's in a batch), as describe says, then its code.
+  function problemText(code, detail, fallback) {
+    const coded = QRI18N.errorText(code);
+    const m = (QRI18N.lang === "en" ? detail || coded : coded || detail) || fallback || "";
+    return code ? m + " (" + code + ")" : m;
   }
 
   const foot = document.getElementById("footer-ledger");
@@ -203,5 +209,5 @@
     input.addEventListener("blur", () => zone.classList.remove("focus"));
   }
 
-  window.QR = { meta, apiKey, api, apiJSON, ApiError, sha256Hex, sha256Fallback, el, fmtTime, fmtLocal, fmtSize, short, showText, badge, describe, dropzone, sleep };
+  window.QR = { meta, apiKey, api, apiJSON, ApiError, sha256Hex, sha256Fallback, el, fmtTime, fmtLocal, fmtSize, short, showText, docType, badge, describe, problemText, dropzone, sleep };
 })();

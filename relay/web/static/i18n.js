@@ -37,6 +37,24 @@
     return s;
   }
 
+  // nodes is message key split at its {name} placeholders, each filled
+  // from vars with a string or a DOM node (a <code> id inside a sentence):
+  // an array for el(...children) or append(...).
+  function nodes(key, vars) {
+    const msg = t(key);
+    const out = [];
+    let last = 0;
+    msg.replace(/\{(\w+)\}/g, (m, k, at) => {
+      if (!(k in vars)) return m;
+      if (at > last) out.push(msg.slice(last, at));
+      out.push(vars[k] instanceof Node ? vars[k] : String(vars[k]));
+      last = at + m.length;
+      return m;
+    });
+    if (last < msg.length) out.push(msg.slice(last));
+    return out;
+  }
+
   function apply(root) {
     for (const n of root.querySelectorAll("[data-i18n]")) n.textContent = t(n.dataset.i18n);
     for (const n of root.querySelectorAll("[data-i18n-attr]")) {
@@ -54,10 +72,16 @@
   }
 
   const dateFmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "medium" });
+  const utcFmt = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "long", timeZone: "UTC" });
   const numFmt = new Intl.NumberFormat(lang);
   function fmtDate(iso) {
     const d = new Date(iso);
     return isNaN(d) ? String(iso || "") : dateFmt.format(d);
+  }
+  // fmtUTC is a ledger time as the ledger keeps it, in UTC (named), in the page's language.
+  function fmtUTC(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? String(iso || "") : utcFmt.format(d);
   }
   function fmtNumber(n) { return numFmt.format(n); }
 
@@ -86,5 +110,5 @@
   const titleKey = document.body && document.body.dataset.title;
   if (titleKey) document.title = t(titleKey) + " · qrsign";
   addSwitch();
-  window.QRI18N = { lang, t, apply, errorText, fmtDate, fmtNumber };
+  window.QRI18N = { lang, t, nodes, apply, errorText, fmtDate, fmtUTC, fmtNumber };
 })();

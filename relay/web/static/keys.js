@@ -39,7 +39,7 @@
         const req = fn(t.objectStore(STORE));
         t.oncomplete = () => resolve(req && req.result);
         t.onerror = () => reject(t.error);
-        t.onabort = () => reject(t.error || new Error("IndexedDB transaction aborted"));
+        t.onabort = () => reject(t.error || new Error(QRI18N.t("key.dbAborted")));
       });
     } finally { db.close(); }
   }

@@ -73,7 +73,7 @@
     } else {
       if (recs.length > 1) {
         const sel = $("identity");
-        sel.replaceChildren(...recs.map((r, i) => el("option", { value: String(i), text: r.enrollmentId + " (" + r.mspId + ")" })));
+        sel.replaceChildren(...recs.map((r, i) => el("option", { value: String(i), text: t("nameOf", { name: r.enrollmentId, of: r.mspId }) })));
         sel.addEventListener("change", () => ready(recs[Number(sel.value)]));
         $("identity-field").hidden = false;
       }

@@ -5,6 +5,7 @@
 "use strict";
 (function () {
   const { el, api, apiJSON, badge, describe } = window.QR;
+  const { t } = window.QRI18N;
   const $ = (id) => document.getElementById(id);
   let current = null; // {path, params} of the search shown; "More" continues it
   let cursor = "";
@@ -19,7 +20,7 @@
   function by() {
     const v = $("rs-by").value;
     $("rs-msp-field").hidden = v !== "signer" && v !== "pending";
-    $("rs-who-label").textContent = v === "tag" ? "Tag" : v === "owner" ? "Owner" : "Signer id";
+    $("rs-who-label").textContent = t(v === "tag" ? "rec.tag" : v === "owner" ? "app.owner" : "app.colSigner");
   }
   $("rs-by").addEventListener("change", by);
 
@@ -27,13 +28,13 @@
   function query() {
     const v = $("rs-by").value;
     const who = $("rs-who").value.trim();
-    if (!QR.apiKey.get()) return { error: "Set an API key first (Relay access).", focus: $("api-key") };
-    if (!who) return { error: "Enter the " + $("rs-who-label").textContent.toLowerCase() + " to list.", focus: $("rs-who") };
+    if (!QR.apiKey.get()) return { error: t("app.needKey"), focus: $("api-key") };
+    if (!who) return { error: t(v === "tag" ? "rec.needTag" : v === "owner" ? "rec.needOwner" : "rec.needSigner"), focus: $("rs-who") };
     const enc = encodeURIComponent;
     let path;
     if (v === "signer" || v === "pending") {
       const msp = $("rs-msp").value.trim();
-      if (!msp) return { error: "Enter the signer's organisation (MSP id).", focus: $("rs-msp") };
+      if (!msp) return { error: t("rec.needMsp"), focus: $("rs-msp") };
       path = "/v1/signers/" + enc(msp) + "/" + enc(who) + (v === "pending" ? "/pending" : "/records");
     } else if (v === "owner") {
       path = "/v1/owners/" + enc(who) + "/records";
@@ -41,14 +42,14 @@
       path = "/v1/tags/" + enc(who) + "/records";
     }
     const params = new URLSearchParams();
-    for (const [id, name] of [["rs-from", "from"], ["rs-to", "to"]]) {
+    for (const [id, name, bad] of [["rs-from", "from", "rec.badFrom"], ["rs-to", "to", "rec.badTo"]]) {
       const val = $(id).value;
       if (!val) continue;
       const d = new Date(val + (name === "to" ? "T23:59:59" : "T00:00:00"));
-      if (isNaN(d)) return { error: "Check the " + name + " date.", focus: $(id) };
+      if (isNaN(d)) return { error: t(bad), focus: $(id) };
       params.set(name, d.toISOString().replace(/\.\d+Z$/, "Z"));
     }
-    if (!$("rs-limit").checkValidity()) return { error: "Page size must be 1..100.", focus: $("rs-limit") };
+    if (!$("rs-limit").checkValidity()) return { error: t("rec.badLimit"), focus: $("rs-limit") };
     if ($("rs-type").value) params.set("type", $("rs-type").value);
     if ($("rs-state").value) params.set("status", $("rs-state").value);
     return { path, params };
@@ -59,11 +60,11 @@
     return el("tr", { dataset: { doc: d.id } },
       el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: QR.showText(d.title) })),
       el("td", {}, el("code", { text: d.id })),
-      el("td", { text: d.docType || "" }),
+      el("td", { text: QR.docType(d.docType) }),
       el("td", { text: QR.showText(d.owner) }),
       el("td", { text: QR.fmtLocal(d.createdAt) }),
       el("td", {}, badge(d.effectiveStatus || d.status)),
-      el("td", { text: signed + " of " + (d.signers || []).length }));
+      el("td", { text: t("app.nOfM", { n: signed, m: (d.signers || []).length }) }));
   }
 
   async function load(more) {
@@ -71,7 +72,7 @@
     params.set("limit", $("rs-limit").value);
     if (more && cursor) params.set("cursor", cursor);
     $("rs-search").disabled = $("rs-more").disabled = true;
-    status("Reading the ledger…");
+    status(t("verify.reading"));
     try {
       const page = await apiJSON(current.path + "?" + params);
       const rows = (page.records || []).map(row);
@@ -82,7 +83,7 @@
       $("rs-more").hidden = !cursor;
       $("rs-results").hidden = false;
       $("rs-empty").hidden = n > 0;
-      status(n === 1 ? "1 record." : n + " records" + (cursor ? " so far; more on the ledger." : "."));
+      status(t(n === 1 && !cursor ? "rec.one" : cursor ? "rec.nMore" : "rec.n", { n: QRI18N.fmtNumber(n) }));
     } catch (err) {
       if (!more) { $("rs-results").hidden = true; cursor = ""; } // no rows of another query under this error
       status(describe(err), true);
@@ -109,7 +110,7 @@
     const params = new URLSearchParams(q.params);
     params.set("format", fmt);
     params.set("lang", QRI18N.lang); // PDF and TXT words, and the CSV BOM for Chinese
-    status("Preparing the " + fmt.toUpperCase() + " export…");
+    status(t("rec.preparing", { fmt: fmt.toUpperCase() }));
     try {
       const res = await api(q.path + "?" + params);
       const blob = await res.blob();
@@ -120,7 +121,7 @@
       document.body.append(a);
       a.click();
       a.remove();
-      status(el("span", {}, "Saved " + name + " (" + QR.fmtSize(blob.size) + "). ", el("a", { href: url, download: name, text: "Save again" })));
+      status(el("span", {}, t("rec.saved", { name, size: QR.fmtSize(blob.size) }) + " ", el("a", { href: url, download: name, text: t("rec.again") })));
       setTimeout(() => URL.revokeObjectURL(url), 300e3);
     } catch (err) {
       status(describe(err), true);

@@ -83,7 +83,7 @@
           body: JSON.stringify({ enrollmentId: id, secret, csrPem: csr }) })).json();
         const t2 = performance.now();
         const leaf = QRCsr.pemBlocks(res.certChainPem, "CERTIFICATE")[0];
-        if (!leaf) throw new Error("the relay returned no certificate");
+        if (!leaf) throw new Error(t("setup.noCert"));
         const rec = await QRKeys.save(kp, { enrollmentId: id, mspId: res.mspId, certChainPem: res.certChainPem, mode, credentialId,
           fingerprint: await QR.sha256Hex(leaf) }, pass);
         window.QRSetup.timings = { totalMs: Math.round(performance.now() - t0), enrollRequestMs: Math.round(t2 - t1) };

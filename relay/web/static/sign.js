@@ -36,7 +36,7 @@
     document.title = QR.showText(s.title) + " · qrsign";
     $("doc-title").textContent = QR.showText(s.title);
     $("match-code").textContent = s.matchCode;
-    $("signer").textContent = QR.showText(s.signer.id + " (" + s.signer.mspId + ")");
+    $("signer").textContent = t("nameOf", { name: QR.showText(s.signer.id), of: QR.showText(s.signer.mspId) });
     $("doc-id").textContent = QR.showText(s.documentId);
     $("doc-type").textContent = QR.showText(s.mediaType) + " · " + QR.fmtSize(s.size);
     $("doc-hash").textContent = s.sha256;
@@ -167,17 +167,18 @@
         t(signed ? "sign.batchSignedd" : "sign.batchDeclinedd", { block: res.blockNumber }));
       const titles = new Map(s.batch.documents.map((d) => [d.id, QR.showText(d.title)]));
       $("check").append(el("ol", { id: "signed-docs" }, ...(res.documents || []).map((id) =>
-        el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: (titles.get(id) || QR.showText(id)) + " (" + QR.showText(id) + ")" })))));
+        el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: t("nameOf", { name: titles.get(id) || QR.showText(id), of: QR.showText(id) }) })))));
     } else {
       const signed = action === "sign";
       check(signed ? "signed" : "declined", t(signed ? "sign.signed" : "sign.declined"),
         t(signed ? "sign.signedd" : "sign.declinedd", { block: res.blockNumber }));
     }
-    $("res-event").textContent = res.eventType + (res.replayed ? " " + t("sign.replayed") : "");
-    $("res-status").textContent = res.documentStatus; // a code, as the ledger records it
+    $("res-event").replaceChildren(el("code", { text: res.eventType }), res.replayed ? " " + t("sign.replayed") : ""); // the event type is a code
+    $("res-status").replaceChildren(QR.badge(res.documentStatus)); // in words; the code as the ledger records it in data-code
+    $("res-status").dataset.code = res.documentStatus;
     $("res-tx").textContent = res.txId;
     $("res-block").textContent = String(res.blockNumber);
-    $("res-valid").textContent = res.validationCode;
+    $("res-valid").replaceChildren(res.validationCode === "VALID" ? QR.badge("VALID") : el("code", { text: res.validationCode }));
     $("res-verify").href = "/verify?doc=" + encodeURIComponent(s && s.batch && res.documents && res.documents.length ? res.documents[0] : res.documentId);
     $("result").hidden = false;
     $("check").setAttribute("tabindex", "-1");
@@ -226,7 +227,7 @@
         return;
       }
       leaves.push(unhex(got));
-      list.append(el("li", { text: QR.showText(d.title + " (" + d.id + ")") }));
+      list.append(el("li", { text: t("nameOf", { name: QR.showText(d.title), of: QR.showText(d.id) }) }));
     }
     if (leaves.length !== s.batch.size || hex(await mth(leaves)) !== s.batch.root) {
       check("mismatch", t("sign.mismatchRoot"), t("sign.mismatchRootd"));

@@ -170,12 +170,12 @@
     const pos = (p) => t("verify.pos", { at: fmtTime(p.at), tx: p.txId, block: p.blockNumber });
     const facts = [
       ["verify.fTitle", QR.showText(m.title)], ["sign.docId", m.documentId, true], ["verify.fSha", m.sha256, true],
-      ["verify.fType", (m.docType ? m.docType + " · " : "") + m.mediaType + " · " + QR.fmtSize(m.size)],
+      ["verify.fType", (m.docType ? QR.docType(m.docType) + " · " : "") + m.mediaType + " · " + QR.fmtSize(m.size)],
       ["verify.fOwner", m.ownerMsp], ["verify.colStatus", badge(m.status)],
       ["verify.fRegistered", pos(m.registration)],
     ];
     if (m.closed) facts.push(["verify.fClosed", pos(m.closed)]);
-    else facts.push(["sign.before", fmtTime(m.expiresAt) + " UTC"]);
+    else facts.push(["sign.before", fmtTime(m.expiresAt)]);
     if (res.by === "txId" && m.txEvents && m.txEvents.length) {
       facts.push(["verify.fThisTx", t("verify.recorded", { tx: res.value, events:
         m.txEvents.map((e) => e.type + (e.signer ? " (" + e.signer + ")" : "")).join(", ") })]);

@@ -1,0 +1,71 @@
+package flow
+
+import "github.com/qrsign/qrsign/relay/i18n"
+
+// tr is message key in the scanner's language (English when Lang is unset).
+// Labels are padded to 12 display columns in both languages, so the values
+// line up in a terminal.
+func (s *Scanner) tr(key string, args ...any) string { return msgs.T(s.Lang, key, args...) }
+
+var msgs = i18n.Catalog{
+	i18n.En: {
+		"doc":        "Document:   %s (%s)\n",
+		"docStatus":  "Document:   %s (%s), %s\n",
+		"shaMatches": "SHA-256:    %s  (matches the QR code)\n",
+		"sha":        "SHA-256:    %s\n",
+		"size":       "Size:       %d bytes, %s\n",
+		"sign":       "Sign",
+		"decline":    "Decline",
+		"question":   "%s %q as %s?",
+		"batchQ":     "%s all %d documents of %q as %s?",
+		"signer":     "Signer:     %s (%s), routing order %d\n",
+		"signerOrg":  "Signer:     %s (%s)\n",
+		"matchCode":  "Match code: %s  (must equal the code shown next to the QR)\n",
+		"expires":    "Expires:    %s\n",
+		"reason":     "Reason:     %s\n",
+		"tagsNow":    "Tags now:   %s\n",
+		"adding":     "Adding:     %s\n",
+		"note":       "Note:       %s\n",
+		"annotateQ":  "Annotate %q as %s?",
+		"batch":      "Batch:      %s (%s), %d documents\n",
+		"batchDoc":   "  %3d. %s (%s)\n",
+		"root":       "Root:       %s  (recomputed from the %d documents; matches the QR code)\n",
+		"signInTo":   "Sign in to: %s\n",
+		"as":         "As:         %s\n",
+		"askedFrom":  "Asked from: %s at %s\n",
+		"browser":    "Browser:    %s\n",
+		"notYou":     "            (not your computer and browser, or not just now? do not sign in)\n",
+		"signInQ":    "Sign in to %s as %s?",
+		"passphrase": "Passphrase for %s: ",
+	},
+	i18n.Zh: {
+		"doc":        "文件：      %s（%s）\n",
+		"docStatus":  "文件：      %s（%s），%s\n",
+		"shaMatches": "SHA-256：   %s（与二维码一致）\n",
+		"sha":        "SHA-256：   %s\n",
+		"size":       "大小：      %d 字节，%s\n",
+		"sign":       "签署",
+		"decline":    "拒签",
+		"question":   "以 %[3]s 的身份%[1]s %[2]q？",
+		"batchQ":     "以 %[4]s 的身份%[1]s %[3]q 的全部 %[2]d 份文件？",
+		"signer":     "签署人：    %s（%s），签署顺序 %d\n",
+		"signerOrg":  "签署人：    %s（%s）\n",
+		"matchCode":  "核对码：    %s（必须与二维码旁显示的核对码相同）\n",
+		"expires":    "截止时间：  %s\n",
+		"reason":     "拒签理由：  %s\n",
+		"tagsNow":    "现有标签：  %s\n",
+		"adding":     "添加标签：  %s\n",
+		"note":       "备注：      %s\n",
+		"annotateQ":  "以 %[2]s 的身份为 %[1]q 添加标注？",
+		"batch":      "批次：      %s（%s），共 %d 份文件\n",
+		"batchDoc":   "  %3d. %s（%s）\n",
+		"root":       "Merkle 根： %s（由 %d 份文件重新计算，与二维码一致）\n",
+		"signInTo":   "登录到：    %s\n",
+		"as":         "身份：      %s\n",
+		"askedFrom":  "请求来自：  %s，时间 %s\n",
+		"browser":    "浏览器：    %s\n",
+		"notYou":     "            （不是您的电脑和浏览器，或不是刚才发起的？请不要登录）\n",
+		"signInQ":    "以 %[2]s 的身份登录 %[1]s？",
+		"passphrase": "%s 的口令：",
+	},
+}
