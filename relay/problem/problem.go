@@ -37,7 +37,7 @@ var statuses = map[model.Code]int{
 	model.CodeAlreadySigned: http.StatusConflict, model.CodeDocumentClosed: http.StatusConflict,
 	model.CodeDocumentExists: http.StatusConflict, model.CodeCAExists: http.StatusConflict,
 	fault.CodeLoginLocked: http.StatusConflict, fault.CodeWebhookNotDead: http.StatusConflict,
-	fault.CodeWebhookLimit: http.StatusConflict,
+	fault.CodeWebhookLimit: http.StatusConflict, model.CodeRevisionStale: http.StatusConflict,
 
 	model.CodeDocumentExpired: http.StatusGone, fault.CodeTokenExpired: http.StatusGone,
 
