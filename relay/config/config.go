@@ -78,6 +78,18 @@ type Config struct {
 	// PDFFont is the TrueType font (.ttf or .ttc) every PDF embeds a subset
 	// of; the relay refuses to start without it (PDF_FONT_MISSING).
 	PDFFont string `yaml:"pdfFont"`
+	// TSA is the org's RFC 3161 time-stamping authority, which this relay
+	// runs (POST /v1/tsa) and stamps every PDF signature with (issue 13).
+	// Without it the relay makes no PDF signatures.
+	TSA TSA `yaml:"tsa"`
+}
+
+// TSA names the time-stamping certificate (PEM: the TSA certificate, issued
+// by the org's Fabric CA with extended key usage timeStamping, critical,
+// then its issuers) and its key (PEM PKCS#8 or SEC 1).
+type TSA struct {
+	CertFile string `yaml:"certFile"`
+	KeyFile  string `yaml:"keyFile"`
 }
 
 // Login configures sign-in with QR. Challenges and sessions live in memory.
@@ -341,6 +353,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Channel == "" {
 		bad("channel", "is required")
+	}
+	if (c.TSA.CertFile == "") != (c.TSA.KeyFile == "") {
+		bad("tsa", "certFile and keyFile go together")
 	}
 	if c.Chaincode == "" {
 		bad("chaincode", "is required")
