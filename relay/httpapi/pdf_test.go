@@ -71,7 +71,7 @@ func (h *harness) preparePDF(tok string) *flow.CheckedPDF {
 	if prev.Code != http.StatusOK {
 		h.t.Fatalf("previous revision: %d %s", prev.Code, prev.Body)
 	}
-	c, err := flow.CheckPDF(prev.Body.Bytes(), &inc)
+	c, err := flow.CheckPDF(padestest.SimplePDF(), prev.Body.Bytes(), &inc)
 	if err != nil {
 		h.t.Fatal(err)
 	}
