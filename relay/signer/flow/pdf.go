@@ -10,12 +10,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/api"
-	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/pades"
 )
 
@@ -117,13 +117,13 @@ const maxRePrepare = 3
 
 // pdfRevision fetches, checks and shows the PDF signature a PDF document's
 // sign session also makes; nil when the subject is not one or the relay
-// makes no PDF signatures (404).
+// makes no PDF signatures (any 404).
 func (s *Scanner) pdfRevision(ctx context.Context, sc *scan, sub *subject) (*CheckedPDF, error) {
 	if sub.content == nil {
 		return nil, nil
 	}
 	inc, err := sc.rc.PDFIncrement(ctx, sc.tok)
-	if isProblem(err, fault.CodeNotFound) {
+	if p := (*api.Problem)(nil); errors.As(err, &p) && p.Status == http.StatusNotFound { // no TSA, or a relay before PDF signatures
 		fmt.Fprintf(s.out(), "PDF:        this relay makes no PDF signatures; the ledger signature only\n")
 		return nil, nil
 	}
