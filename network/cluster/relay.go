@@ -29,6 +29,12 @@ type relayConfig struct {
 	CA           relayCA      `yaml:"ca"`
 	APIKeys      []relayKey   `yaml:"apiKeys"`
 	TokenKeyFile string       `yaml:"tokenKeyFile"`
+	TSA          relayTSA     `yaml:"tsa,omitempty"`
+}
+
+type relayTSA struct {
+	CertFile string `yaml:"certFile,omitempty"`
+	KeyFile  string `yaml:"keyFile,omitempty"`
 }
 
 type relayGateway struct {
@@ -122,6 +128,10 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 		CA:           relayCA{URL: o.CA.URL, TLSCertFile: o.CA.TLSCertFile},
 		APIKeys:      []relayKey{{Name: g.Name + "-app", Key: key, Scopes: []string{"documents:write"}}},
 		TokenKeyFile: filepath.Join(data, "token.key"),
+	}
+	var err error
+	if cfg.TSA.CertFile, cfg.TSA.KeyFile, err = n.relayTSA(g); err != nil {
+		return nil, nil, fmt.Errorf("%s: relay TSA certificate: %w", g.Name, err)
 	}
 	b, err := yaml.Marshal(cfg)
 	if err != nil {
