@@ -116,8 +116,9 @@ func checkSignedSince(orig, prev []byte) error {
 const maxRePrepare = 3
 
 // pdfRevision fetches, checks and shows the PDF signature a PDF document's
-// sign session also makes; nil when the subject is not one or the relay
-// makes no PDF signatures (any 404).
+// sign session also makes; nil when the subject is not one, the relay
+// makes no PDF signatures (any 404) or cannot write into this file
+// (PDF_UNREADABLE, PDF_UNSUPPORTED: encrypted, not really a PDF).
 func (s *Scanner) pdfRevision(ctx context.Context, sc *scan, sub *subject) (*CheckedPDF, error) {
 	if sub.content == nil {
 		return nil, nil
@@ -125,6 +126,10 @@ func (s *Scanner) pdfRevision(ctx context.Context, sc *scan, sub *subject) (*Che
 	inc, err := sc.rc.PDFIncrement(ctx, sc.tok)
 	if p := (*api.Problem)(nil); errors.As(err, &p) && p.Status == http.StatusNotFound { // no TSA, or a relay before PDF signatures
 		fmt.Fprintf(s.out(), "PDF:        this relay makes no PDF signatures; the ledger signature only\n")
+		return nil, nil
+	}
+	if isProblem(err, model.Code(pades.CodeNotPDF)) || isProblem(err, model.Code(pades.CodeUnsupported)) {
+		fmt.Fprintf(s.out(), "PDF:        the relay cannot add a signature to this file (%s); the ledger signature only\n", printable(err.Error(), maxShown))
 		return nil, nil
 	}
 	if err != nil {
