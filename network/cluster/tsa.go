@@ -34,18 +34,10 @@ func (n *Net) relayTSA(g *config.Org) (certFile, keyFile string, err error) {
 	if exists(certFile) && exists(keyFile) {
 		return certFile, keyFile, nil
 	}
-	caPEM, err := os.ReadFile(n.orgCACert(g))
+	ca, err := readCert(n.orgCACert(g))
 	if errors.Is(err, os.ErrNotExist) {
 		return "", "", nil
 	}
-	if err != nil {
-		return "", "", err
-	}
-	blk, _ := pem.Decode(caPEM)
-	if blk == nil {
-		return "", "", fmt.Errorf("%s: not PEM", n.orgCACert(g))
-	}
-	ca, err := x509.ParseCertificate(blk.Bytes)
 	if err != nil {
 		return "", "", err
 	}
@@ -75,13 +67,15 @@ func (n *Net) relayTSA(g *config.Org) (certFile, keyFile string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	certs := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), caPEM...)
+	certs := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})...)
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
 		return "", "", err
 	}
 	return certFile, keyFile, os.WriteFile(certFile, certs, 0o644)
 }
 
+// readKey reads a PKCS#8 PEM signing key (cryptogen's priv_sk).
 func readKey(file string) (crypto.Signer, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
@@ -89,7 +83,7 @@ func readKey(file string) (crypto.Signer, error) {
 	}
 	blk, _ := pem.Decode(b)
 	if blk == nil {
-		return nil, fmt.Errorf("%s: not PEM", file)
+		return nil, fmt.Errorf("%s: no PEM key", file)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {
