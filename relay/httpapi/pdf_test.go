@@ -229,3 +229,23 @@ func TestPDFIncrementRefusals(t *testing.T) {
 	h.svc.PDF = nil
 	wantProblem(t, h.do("GET", "/v1/sessions/"+reg.Signing[0].Token+"/pdf", nil), http.StatusNotFound, "NOT_FOUND")
 }
+
+// A PDF callback retried at a relay that forgot its answer (restart) is
+// answered from the nonce record: no second revision is made.
+func TestPDFCallbackRetryAfterRestartIsReplayed(t *testing.T) {
+	h := pdfHarness(t)
+	reg := h.registerPDF("pdf-1", signer("alice", 1))
+	req := h.pdfCallback(reg.Signing[0].Token, h.ca.Signer("alice"), h.preparePDF(reg.Signing[0].Token))
+	first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", req))
+	pdf := h.svc.PDF
+	h.restart()
+	h.srv.svc.PDF = pdf
+	rec := h.doJSON("POST", "/v1/callbacks/scan", req)
+	again := decode[api.CallbackResult](t, rec)
+	if rec.Code != http.StatusOK || !again.Replayed || again.TxID != first.TxID {
+		t.Fatalf("retry: %d %+v, first %+v", rec.Code, again, first)
+	}
+	if doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1"); doc.Revisions != 1 {
+		t.Fatalf("revisions %d", doc.Revisions)
+	}
+}

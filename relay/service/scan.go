@@ -168,6 +168,10 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
 	if req.PDF != nil { // action sign (decline refused it, batches returned above)
+		// A retry after a success this relay forgot: answer it, make no second revision.
+		if r, err := s.fromNonce(ctx, claims, want); err != nil || r != nil {
+			return r, err
+		}
 		rev, unlock, err := s.signPDF(ctx, claims, req)
 		if err != nil {
 			return nil, err
