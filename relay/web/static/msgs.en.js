@@ -164,6 +164,7 @@
  "err.SIGNATURE_INVALID": "The PDF signature is invalid or too large.",
  "err.REVISION_NOT_APPENDED": "The new revision does not extend the previous one.",
  "err.INCREMENT_REFUSED": "The new revision changes more than adding a signature: do not sign it.",
+ "err.REVISION_STALE": "Another signature was recorded first: the PDF revision must be prepared and signed again.",
  "err.PDF_FONT_MISSING": "The relay's PDF font is missing.",
  "err.PDF_FONT_UNSUPPORTED": "The relay's PDF font cannot be used.",
  "err.INVALID_LANG": "This language is not supported.",

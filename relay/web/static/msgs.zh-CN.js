@@ -164,6 +164,7 @@
  "err.SIGNATURE_INVALID": "PDF 签名无效或过大。",
  "err.REVISION_NOT_APPENDED": "新版本没有接在上一版本之后。",
  "err.INCREMENT_REFUSED": "新版本除了添加签名还改动了别的内容：请不要签署。",
+ "err.REVISION_STALE": "另一个签名已先记录：需要重新准备并签署 PDF 新版本。",
  "err.PDF_FONT_MISSING": "中继服务器缺少 PDF 字体。",
  "err.PDF_FONT_UNSUPPORTED": "中继服务器的 PDF 字体不可用。",
  "err.INVALID_LANG": "不支持此语言。",
