@@ -162,6 +162,13 @@ func (w *world) register(id string, signers ...*signer) model.Document {
 // sigRequest signs the canonical payload for purpose as s would.
 func (w *world) sigRequest(s *signer, docID string, purpose payload.Purpose, reason string, tags []string, note string) model.SignatureRequest {
 	w.tb.Helper()
+	return w.pdfSigRequest(s, docID, purpose, reason, tags, note, nil)
+}
+
+// pdfSigRequest is sigRequest also signing the PDF revision pdf (when set).
+func (w *world) pdfSigRequest(s *signer, docID string, purpose payload.Purpose, reason string, tags []string, note string,
+	pdf *model.PDFRevision) model.SignatureRequest {
+	w.tb.Helper()
 	doc := model.Document{SHA256: strings.Repeat("0", 64)} // for documents not on the ledger
 	if b := w.L.State[docKey(docID)]; b != nil {
 		_ = json.Unmarshal(b, &doc)
@@ -169,7 +176,7 @@ func (w *world) sigRequest(s *signer, docID string, purpose payload.Purpose, rea
 	nonce := w.nextNonce()
 	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: testChannel, DocumentID: docID,
 		DocumentSHA256: doc.SHA256, Nonce: nonce, SignerFingerprint: payload.Fingerprint(s.cert.Raw),
-		Reason: reason, Tags: tags, Note: note})
+		Reason: reason, Tags: tags, Note: note, PDF: pdf.Payload()})
 	if err != nil {
 		w.tb.Fatal(err)
 	}
@@ -178,7 +185,7 @@ func (w *world) sigRequest(s *signer, docID string, purpose payload.Purpose, rea
 		w.tb.Fatal(err)
 	}
 	return model.SignatureRequest{DocumentID: docID, Nonce: nonce, CertChainPEM: s.chain,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: s.alg, Reason: reason}
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: s.alg, Reason: reason, PDF: pdf}
 }
 
 func (w *world) sign(s *signer, docID string) (string, error) {

@@ -78,9 +78,13 @@ func pendingKey(d *model.Document, s model.SignerSpec) string {
 		key(fmt.Sprintf("%d", model.MaxPriority-d.Priority), fmt.Sprintf("%02d", s.RoutingOrder), tsKey(d.CreatedAt), d.ID)
 }
 
-func hashPrefix(sha string) string { return key(pHash, sha, "") }
-func hashKey(d *model.Document) string {
-	return hashPrefix(d.SHA256) + key(tsKey(d.CreatedAt), d.ID)
+func hashPrefix(sha string) string     { return key(pHash, sha, "") }
+func hashKey(d *model.Document) string { return revisionHashKey(d, d.SHA256) }
+
+// revisionHashKey indexes a PDF revision under its own hash, so the lookup
+// by content finds a document by any of its revisions.
+func revisionHashKey(d *model.Document, sha string) string {
+	return hashPrefix(sha) + key(tsKey(d.CreatedAt), d.ID)
 }
 func txPrefix(txID string) string     { return key(pTx, txID, "") }
 func txKey(txID, docID string) string { return txPrefix(txID) + docID }

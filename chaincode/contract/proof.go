@@ -30,6 +30,7 @@ type claim struct {
 	tags                                      []string // annotate
 	note                                      string   // annotate
 	batch                                     *model.BatchSignatureRequest
+	pdf                                       *model.PDFRevision // sign only: the PDF revision signed beside the payload
 }
 
 func singleClaim(r *model.SignatureRequest, purpose payload.Purpose, tags []string, note string) *claim {
@@ -78,6 +79,11 @@ func (t *txn) prove(c *claim) ([]proof, error) {
 			if err := t.checkOpen(doc); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if c.pdf != nil {
+		if err := docs[0].CheckNextRevision(c.pdf); err != nil {
+			return nil, err
 		}
 	}
 	chain, err := t.parseChain(c.chainPEM)
@@ -185,7 +191,7 @@ func (t *txn) parseChain(chainPEM string) ([]*x509.Certificate, error) {
 // the signed root.
 func (t *txn) checkSignature(c *claim, docs []*model.Document, leaf *x509.Certificate) ([]byte, error) {
 	f := payload.Fields{Purpose: c.purpose, Channel: t.channel, Nonce: c.nonce,
-		SignerFingerprint: payload.Fingerprint(leaf.Raw), Reason: c.reason, Tags: c.tags, Note: c.note}
+		SignerFingerprint: payload.Fingerprint(leaf.Raw), Reason: c.reason, Tags: c.tags, Note: c.note, PDF: c.pdf.Payload()}
 	if c.batch != nil {
 		f.DocumentID, f.DocumentSHA256, f.Size = c.batch.BatchID, c.batch.Root, c.batch.Size
 	} else {
@@ -244,7 +250,7 @@ func (c *claim) evidence(i int, signer model.SignerState, msg []byte, chain []*x
 		PayloadSHA256: hex.EncodeToString(sum[:]), CertChainPEM: chainPEM(chain), CertFingerprint: payload.Fingerprint(leaf.Raw),
 		CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: certchain.SerialHex(leaf),
 		CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: anchor.Fingerprint,
-		Reason: c.reason,
+		Reason: c.reason, PDF: c.pdf,
 	}
 	if b := c.batch; b != nil {
 		p := b.Items[i].Proof

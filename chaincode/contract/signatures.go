@@ -23,7 +23,9 @@ func recordSignature(ctx contractapi.TransactionContextInterface, request string
 	if req.Reason != "" {
 		return "", model.Errorf(model.CodeInvalidField, "reason is bound only for DeclineSignature")
 	}
-	return t.record(singleClaim(&req, payload.PurposeSign, nil, ""))
+	c := singleClaim(&req, payload.PurposeSign, nil, "")
+	c.pdf = req.PDF
+	return t.record(c)
 }
 
 // DeclineSignature records a signer's refusal, proven like a signature with
@@ -39,6 +41,9 @@ func declineSignature(ctx contractapi.TransactionContextInterface, request strin
 	t, err := beginWrite(ctx, "record declines", request, model.MaxRequestBytes, &req)
 	if err != nil {
 		return "", err
+	}
+	if req.PDF != nil {
+		return "", model.Errorf(model.CodeInvalidField, "pdf is bound only for RecordSignature")
 	}
 	return t.record(singleClaim(&req, payload.PurposeDecline, nil, ""))
 }
@@ -100,6 +105,9 @@ func (t *txn) settle(p *proof, typ model.EventType) (model.Event, error) {
 	e := t.event(typ, doc.ID, doc.EventCount)
 	e.Signature = &p.evidence
 	if err := t.apply(doc, e); err != nil {
+		return e, err
+	}
+	if err := t.indexRevision(doc, p.evidence.PDF); err != nil {
 		return e, err
 	}
 	if typ == model.EventSignatureRecorded && doc.CurrentOrder == 0 { // nobody left to sign: the same transaction completes it

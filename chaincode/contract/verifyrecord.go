@@ -171,7 +171,7 @@ func (t *txn) recheckChain(e model.Event, ev *model.SignatureEvidence) error {
 func (t *txn) recheckSignature(doc *model.Document, ev *model.SignatureEvidence, purpose payload.Purpose, tags []string, note string) error {
 	f := payload.Fields{Purpose: purpose, Channel: t.channel, DocumentID: doc.ID,
 		DocumentSHA256: doc.SHA256, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Reason: ev.Reason,
-		Tags: tags, Note: note}
+		Tags: tags, Note: note, PDF: ev.PDF.Payload()}
 	if b := ev.Batch; b != nil {
 		// A batch signature (or decline) covers the batch payload; the document is in it by its proof.
 		batched, ok := purpose.Batched()

@@ -57,6 +57,10 @@ type Document struct {
 	ClosedTxID   string        `json:"closedTxId,omitempty"`
 	EventCount   int           `json:"eventCount"` // next event's Seq
 	UpdatedAt    time.Time     `json:"updatedAt"`  // timestamp of the last event; later events may not be earlier
+
+	// PDF documents (issue 13): the PDF revisions recorded with signatures.
+	Revisions      int    `json:"revisions,omitempty"`
+	RevisionSHA256 string `json:"revisionSha256,omitempty"` // the latest revision's SHA-256
 }
 
 // DocumentView is a document as a query sees it at a given time.

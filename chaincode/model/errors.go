@@ -94,5 +94,5 @@ var knownCodes = map[Code]bool{
 	CodeOutOfTurn: true, CodeBadCertificate: true, CodeUntrustedChain: true, CodeCertExpired: true,
 	CodeCertRevoked: true, CodeBadSignature: true, CodeUnknownAlgorithm: true, CodeNonceReused: true,
 	CodeForbidden: true, CodeCAExists: true, CodeCANotFound: true, CodeBadCRL: true, CodeInternal: true,
-	CodeClockSkew: true,
+	CodeClockSkew: true, CodeRevisionStale: true,
 }

@@ -69,6 +69,8 @@ type SignatureEvidence struct {
 	// batch-decline) payload of Batch, and this document's SHA-256 is leaf
 	// Index of its Merkle tree.
 	Batch *BatchEvidence `json:"batch,omitempty"`
+	// PDF is set when the signature also signed a PDF revision (issue 13).
+	PDF *PDFRevision `json:"pdf,omitempty"`
 }
 
 // BatchEvidence freezes what tied one document to a batch signature.

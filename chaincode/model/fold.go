@@ -150,6 +150,9 @@ func (d *Document) applySigned(e Event) error {
 	if s.RoutingOrder != d.CurrentOrder {
 		return rejectf(e, "%s has routing order %d, current is %d", s.Key(), s.RoutingOrder, d.CurrentOrder)
 	}
+	if err := d.applyRevision(e); err != nil {
+		return err
+	}
 	at := e.Timestamp.UTC()
 	s.Status, s.At, s.TxID, s.CertFingerprint = SignerSigned, &at, e.TxID, e.Signature.CertFingerprint
 	d.CurrentOrder = d.nextOrder()

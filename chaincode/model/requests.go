@@ -164,6 +164,9 @@ type SignatureRequest struct {
 	// With it, only the signer (mspId, CN) is considered; without it, a CN
 	// that is a signer in two orgs whose CAs both verify the chain is refused.
 	MSPID string `json:"mspId,omitempty"`
+	// PDF is the PDF revision this signature adds (RecordSignature of a PDF
+	// document only); its revision, prevSha256 and digest are in the payload.
+	PDF *PDFRevision `json:"pdf,omitempty"`
 }
 
 // Validate checks the shape of the request; the cryptographic checks are the chaincode's.
@@ -182,6 +185,11 @@ func (r *SignatureRequest) Validate() error {
 	}
 	if err := CheckText("reason", r.Reason, MaxTextLen, text.Lines); err != nil {
 		return err
+	}
+	if r.PDF != nil {
+		if err := r.PDF.Validate(); err != nil {
+			return err
+		}
 	}
 	switch r.Algorithm {
 	case AlgECDSAP256DER, AlgECDSAP256Raw, AlgEd25519:

@@ -66,7 +66,22 @@ type Fields struct {
 	Reason            string   `json:"reason,omitempty"`
 	Tags              []string `json:"tags,omitempty"`
 	Note              string   `json:"note,omitempty"`
+	// PDF binds a sign payload to the PDF signature made in the same user
+	// action (issue 13); nil for every other signature.
+	PDF *PDF `json:"pdf,omitempty"`
 }
+
+// PDF is the PDF revision a signer signs beside the ledger payload: revision
+// Revision is the file whose SHA-256 is PrevSHA256 plus an increment whose
+// ByteRange digest is Digest (the CMS message-digest).
+type PDF struct {
+	Revision   int    `json:"revision"`   // 1 for the first signature over the registered file
+	PrevSHA256 string `json:"prevSha256"` // revision Revision-1; the registered file for 1
+	Digest     string `json:"digest"`     // SHA-256 over the increment's ByteRange, lowercase hex
+}
+
+// MaxRevision bounds PDF.Revision (a document has at most that many signers).
+const MaxRevision = 999
 
 // Fingerprint is the SHA-256 hex of a certificate's DER bytes.
 func Fingerprint(der []byte) string {
@@ -87,6 +102,9 @@ func Fingerprint(der []byte) string {
 //	reason=<len>:<value>\n            (decline and batch-decline only)
 //	tags=<len>:<t1,t2,...>\n          (annotate only)
 //	note=<len>:<value>\n              (annotate only)
+//	revision=<len>:<decimal>\n        (sign with a PDF signature only)
+//	prevsha256=<len>:<hex>\n          (idem)
+//	pdfdigest=<len>:<hex>\n           (idem)
 //
 // <len> is the value's length in bytes, decimal, so values may hold any byte.
 func Build(f Fields) ([]byte, error) {
@@ -120,6 +138,11 @@ func Build(f Fields) ([]byte, error) {
 		put("tags", strings.Join(f.Tags, ","))
 		put("note", f.Note)
 	}
+	if f.PDF != nil {
+		put("revision", strconv.Itoa(f.PDF.Revision))
+		put("prevsha256", f.PDF.PrevSHA256)
+		put("pdfdigest", f.PDF.Digest)
+	}
 	return b.Bytes(), nil
 }
 
@@ -150,6 +173,16 @@ func (f Fields) check() error {
 	for _, t := range f.Tags {
 		if t == "" || strings.Contains(t, ",") {
 			return fmt.Errorf("payload: tag %q is empty or holds a comma", t)
+		}
+	}
+	if p := f.PDF; p != nil {
+		switch {
+		case f.Purpose != PurposeSign:
+			return errors.New("payload: a PDF revision is bound only for sign")
+		case p.Revision < 1 || p.Revision > MaxRevision:
+			return fmt.Errorf("payload: PDF revision must be 1..%d", MaxRevision)
+		case !isHex64(p.PrevSHA256) || !isHex64(p.Digest):
+			return errors.New("payload: prevsha256 and pdfdigest must be 64 lowercase hex characters")
 		}
 	}
 	return nil
@@ -217,6 +250,24 @@ func Parse(p []byte) (Fields, error) {
 		if f.Note, err = next("note"); err != nil {
 			return Fields{}, err
 		}
+	}
+	if f.Purpose == PurposeSign && bytes.HasPrefix(rest, []byte("revision=")) {
+		p := &PDF{}
+		rev, err := next("revision")
+		if err != nil {
+			return Fields{}, err
+		}
+		if rev == "" || len(rev) > 3 || rev[0] == '0' || strings.Trim(rev, "0123456789") != "" {
+			return Fields{}, errors.New("payload: revision is not a positive decimal without leading zeros")
+		}
+		p.Revision, _ = strconv.Atoi(rev)
+		if p.PrevSHA256, err = next("prevsha256"); err != nil {
+			return Fields{}, err
+		}
+		if p.Digest, err = next("pdfdigest"); err != nil {
+			return Fields{}, err
+		}
+		f.PDF = p
 	}
 	if len(rest) != 0 {
 		return Fields{}, errors.New("payload: trailing bytes")

@@ -320,15 +320,7 @@ func (n *Net) adminSigner(g *config.Org) (*configtx.SigningIdentity, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "keystore", "priv_sk"))
-	if err != nil {
-		return nil, err
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil, fmt.Errorf("%s: no PEM key", dir)
-	}
-	key, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	key, err := readKey(filepath.Join(dir, "keystore", "priv_sk"))
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,12 @@ type relayConfig struct {
 	APIKeys      []relayKey   `yaml:"apiKeys"`
 	TokenKeyFile string       `yaml:"tokenKeyFile"`
 	MetricsToken string       `yaml:"metricsToken"` // GET /metrics needs it (the relay serves it to nobody without)
+	TSA          relayTSA     `yaml:"tsa,omitempty"`
+}
+
+type relayTSA struct {
+	CertFile string `yaml:"certFile,omitempty"`
+	KeyFile  string `yaml:"keyFile,omitempty"`
 }
 
 type relayGateway struct {
@@ -120,6 +126,9 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 		APIKeys:      []relayKey{{Name: g.Name + "-app", Key: key, Scopes: []string{"documents:write"}}},
 		TokenKeyFile: filepath.Join(data, "token.key"),
 		MetricsToken: metricsToken,
+	}
+	if cfg.TSA.CertFile, cfg.TSA.KeyFile, err = n.relayTSA(g); err != nil {
+		return nil, nil, fmt.Errorf("%s: relay TSA certificate: %w", g.Name, err)
 	}
 	b, err := yaml.Marshal(cfg)
 	if err != nil {

@@ -61,6 +61,8 @@ type CallbackRequest struct {
 	Signature    string          `json:"signature"` // standard base64
 	Algorithm    model.Algorithm `json:"algorithm"`
 	Reason       string          `json:"reason,omitempty"`
+	// PDF signs the session's PDF revision too (action sign, PDF documents).
+	PDF *PDFSignature `json:"pdf,omitempty"`
 }
 
 // CallbackResult is the answer of POST /v1/callbacks/scan.
@@ -74,4 +76,13 @@ type CallbackResult struct {
 	Replayed       bool            `json:"replayed"`
 	// Documents are the documents a batch-sign signed (or a batch-decline declined).
 	Documents []string `json:"documents,omitempty"`
+	// Revision is the PDF revision the signature added, when it carried one.
+	Revision *PDFRevisionResult `json:"revision,omitempty"`
+}
+
+// PDFRevisionResult names a recorded PDF revision and where to fetch it.
+type PDFRevisionResult struct {
+	Revision int    `json:"revision"`
+	SHA256   string `json:"sha256"`
+	URL      string `json:"url"` // GET /v1/documents/{id}/signed.pdf?revision=N
 }

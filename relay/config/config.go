@@ -82,6 +82,10 @@ type Config struct {
 	PDFFont string `yaml:"pdfFont"`
 	// GroupCommit records concurrent signatures in shared transactions (relay/groupcommit).
 	GroupCommit GroupCommit `yaml:"groupCommit"`
+	// TSA is the org's RFC 3161 time-stamping authority, which this relay
+	// runs (POST /v1/tsa) and stamps every PDF signature with (issue 13).
+	// Without it the relay makes no PDF signatures.
+	TSA TSA `yaml:"tsa"`
 }
 
 // GroupCommit configures relay/groupcommit: off, every signature is a
@@ -95,6 +99,14 @@ type GroupCommit struct {
 // Config is what relay/groupcommit takes.
 func (g GroupCommit) Config() groupcommit.Config {
 	return groupcommit.Config{MaxItems: g.MaxItems, Window: g.Window.D()}
+}
+
+// TSA names the time-stamping certificate (PEM: the TSA certificate, issued
+// by the org's Fabric CA with extended key usage timeStamping, critical,
+// then its issuers) and its key (PEM PKCS#8 or SEC 1).
+type TSA struct {
+	CertFile string `yaml:"certFile"`
+	KeyFile  string `yaml:"keyFile"`
 }
 
 // Login configures sign-in with QR. Challenges and sessions live in memory.
@@ -359,6 +371,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Channel == "" {
 		bad("channel", "is required")
+	}
+	if (c.TSA.CertFile == "") != (c.TSA.KeyFile == "") {
+		bad("tsa", "certFile and keyFile go together")
 	}
 	if c.Chaincode == "" {
 		bad("chaincode", "is required")

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/session"
@@ -201,19 +202,24 @@ func (s *Server) getContent(c echo.Context) error {
 		return err
 	}
 	defer r.Close()
+	serveStored(c, r, v.MediaType, v.SHA256, "attachment", v.CreatedAt)
+	return nil
+}
+
+// serveStored serves stored document bytes (ETag their SHA-256) as an attachment.
+func serveStored(c echo.Context, r io.ReadSeeker, mediaType, sha, disposition string, modified time.Time) {
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, v.MediaType)
-	h.Set("ETag", `"`+v.SHA256+`"`)
+	h.Set(echo.HeaderContentType, mediaType)
+	h.Set("ETag", `"`+sha+`"`)
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Disposition", "attachment")
+	h.Set("Content-Disposition", disposition)
 	// Uploaded bytes are the uploader's: opened in a tab anyway, they run
 	// with no origin, no scripts, no forms.
 	h.Set("Content-Security-Policy", "sandbox")
 	if c.QueryParam("token") != "" {
 		h.Set("Cache-Control", "no-store") // read with a signer's session token: no shared cache keeps it
 	}
-	http.ServeContent(c.Response(), c.Request(), "", v.CreatedAt, r)
-	return nil
+	http.ServeContent(c.Response(), c.Request(), "", modified, r)
 }
 
 func (s *Server) getQR(c echo.Context) error {

@@ -68,6 +68,8 @@ type Options struct {
 	Webhooks *webhook.Service
 	// Login, when set, is the sign-in manager; else one is made from the config (login.go).
 	Login *login.Manager
+	// TSA, when set, serves the org's RFC 3161 time-stamping authority at POST /v1/tsa.
+	TSA http.Handler
 }
 
 // New builds the router.
@@ -118,6 +120,11 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 		api.GET("/s/:token", s.sessionPage)
 	}
 	api.GET("/v1/sessions/:token", s.getSession)
+	api.GET("/v1/sessions/:token/pdf", s.getSessionPDF)
+	api.GET("/v1/documents/:id/signed.pdf", s.getSignedPDF, s.readAccess)
+	if opt.TSA != nil {
+		api.POST("/v1/tsa", echo.WrapHandler(opt.TSA), bodyLimit(64<<10))
+	}
 	api.POST("/v1/callbacks/scan", s.scan, jsonLimit)
 	api.POST("/v1/documents", s.upload, bodyLimit(cfg.MaxDocumentBytes+1<<20), s.requireScope(config.ScopeWrite))
 	api.GET("/v1/documents/:id", s.getDocument, s.readAccess)

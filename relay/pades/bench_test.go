@@ -12,12 +12,13 @@ import (
 
 	"github.com/qrsign/qrsign/relay/cms"
 	"github.com/qrsign/qrsign/relay/cms/cmstest"
+	"github.com/qrsign/qrsign/relay/pades/padestest"
 	"github.com/qrsign/qrsign/relay/tsa"
 )
 
 // bigPDF is simplePDF with a content stream padded to about size bytes.
 func bigPDF(size int) []byte {
-	return textPDF(pageContent + "\n%" + strings.Repeat("x", size))
+	return padestest.TextPDF(padestest.PageContent + "\n%" + strings.Repeat("x", size))
 }
 
 // BenchmarkSignedRevision measures one signed revision as the wiring will

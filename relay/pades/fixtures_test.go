@@ -1,58 +1,24 @@
 package pades
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/qrsign/qrsign/relay/pades/padestest"
 )
-
-// handmade writes a classic-xref PDF from object bodies (object i+1 is
-// bodies[i]; object 1 is the catalog).
-func handmade(bodies ...string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(bodies))
-	for i, body := range bodies {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, body)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", len(bodies)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n\r\n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<</Size %d /Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", len(bodies)+1, xref)
-	return b.Bytes()
-}
-
-const pageContent = "BT /F1 24 Tf 72 720 Td (Contract to sign) Tj ET"
-
-// simplePDF is one page of text: no form, no annotations.
-func simplePDF() []byte { return textPDF(pageContent) }
-
-// textPDF is one page with the given content stream.
-func textPDF(content string) []byte {
-	return handmade(
-		"<</Type /Catalog /Pages 2 0 R>>",
-		"<</Type /Pages /Kids [3 0 R] /Count 1>>",
-		"<</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>>",
-		fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", len(content), content),
-		"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>",
-	)
-}
 
 // formPDF already has an indirect form with a text field, an indirect
 // /Fields array and an indirect /Annots array: the increment must extend
 // those objects, not the catalog or the page.
 func formPDF() []byte {
-	return handmade(
+	return padestest.Handmade(
 		"<</Type /Catalog /Pages 2 0 R /AcroForm 6 0 R>>",
 		"<</Type /Pages /Kids [3 0 R] /Count 1>>",
 		"<</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>> /Annots 8 0 R>>",
-		fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", len(pageContent), pageContent),
+		fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", len(padestest.PageContent), padestest.PageContent),
 		"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>",
 		"<</Fields 7 0 R /DA (/Helv 0 Tf 0 g)>>",
 		"[9 0 R]",
@@ -84,7 +50,7 @@ func fixtures(t testing.TB) map[string][]byte {
 	need(t, "qpdf", "mutool")
 	dir := t.TempDir()
 	in := filepath.Join(dir, "simple.pdf")
-	if err := os.WriteFile(in, simplePDF(), 0o600); err != nil {
+	if err := os.WriteFile(in, padestest.SimplePDF(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	page := filepath.Join(dir, "page.txt")
@@ -95,7 +61,7 @@ func fixtures(t testing.TB) map[string][]byte {
 	if err := os.WriteFile(form, formPDF(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string][]byte{"handmade": simplePDF(), "handmade-form": formPDF()}
+	out := map[string][]byte{"handmade": padestest.SimplePDF(), "handmade-form": formPDF()}
 	for name, cmd := range map[string][]string{
 		"mutool-create":    {"mutool", "create", "-O", "compress", "-o", "OUT", page},
 		"mutool-clean":     {"mutool", "clean", "-gg", "-z", in, "OUT"},

@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/qrsign/qrsign/relay/pades/padestest"
 )
 
 // FuzzCheckIncrement feeds arbitrary revisions to the client's check and to
 // Prepare: they must answer with an *Error, never panic or accept a
 // revision that Prepare would not have written.
 func FuzzCheckIncrement(f *testing.F) {
-	prev := simplePDF()
+	prev := padestest.SimplePDF()
 	p, err := Prepare(prev, sig("Signature1"))
 	if err != nil {
 		f.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qrsign/qrsign/relay/pades/padestest"
 )
 
 var at = time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
@@ -35,7 +37,7 @@ func wantCode(t *testing.T, err error, code Code, msg string) {
 }
 
 func TestPrepareRefuses(t *testing.T) {
-	encrypted := bytes.Replace(simplePDF(), []byte("/Root 1 0 R>>"), []byte("/Root 1 0 R /Encrypt 9 0 R>>"), 1)
+	encrypted := bytes.Replace(padestest.SimplePDF(), []byte("/Root 1 0 R>>"), []byte("/Root 1 0 R /Encrypt 9 0 R>>"), 1)
 	for _, tc := range []struct {
 		name string
 		prev []byte
@@ -46,14 +48,14 @@ func TestPrepareRefuses(t *testing.T) {
 		{"not a PDF", []byte("hello"), nil, CodeNotPDF, "no startxref"},
 		{"startxref past the end", []byte("%PDF-1.7\nstartxref\n999\n%%EOF\n"), nil, CodeNotPDF, "startxref does not point into the file"},
 		{"encrypted", encrypted, nil, CodeUnsupported, "encrypted PDFs are not supported"},
-		{"field name with a dot", simplePDF(), func(s *Signature) { s.Field = "a.b" }, CodeBadSignature, `field name "a.b"`},
+		{"field name with a dot", padestest.SimplePDF(), func(s *Signature) { s.Field = "a.b" }, CodeBadSignature, `field name "a.b"`},
 		{"field already there", formPDF(), func(s *Signature) { s.Field = "Name" }, CodeBadSignature, `already has a field named "Name"`},
-		{"no signer name", simplePDF(), func(s *Signature) { s.Name = "" }, CodeBadSignature, "signer name missing"},
-		{"control character", simplePDF(), func(s *Signature) { s.Reason = "ok\x1b[2J" }, CodeBadSignature, "reason must be UTF-8 text"},
-		{"too long", simplePDF(), func(s *Signature) { s.Name = strings.Repeat("é", 257) }, CodeBadSignature, "name must be UTF-8 text of at most 256"},
-		{"no time", simplePDF(), func(s *Signature) { s.Time = time.Time{} }, CodeBadSignature, "signing time missing"},
-		{"timestamp with a name", simplePDF(), func(s *Signature) { s.Kind = DocTimestamp }, CodeBadSignature, "a document timestamp carries no name"},
-		{"tiny contents", simplePDF(), func(s *Signature) { s.ContentsSize = 100 }, CodeBadSignature, "contents size 100 outside"},
+		{"no signer name", padestest.SimplePDF(), func(s *Signature) { s.Name = "" }, CodeBadSignature, "signer name missing"},
+		{"control character", padestest.SimplePDF(), func(s *Signature) { s.Reason = "ok\x1b[2J" }, CodeBadSignature, "reason must be UTF-8 text"},
+		{"too long", padestest.SimplePDF(), func(s *Signature) { s.Name = strings.Repeat("é", 257) }, CodeBadSignature, "name must be UTF-8 text of at most 256"},
+		{"no time", padestest.SimplePDF(), func(s *Signature) { s.Time = time.Time{} }, CodeBadSignature, "signing time missing"},
+		{"timestamp with a name", padestest.SimplePDF(), func(s *Signature) { s.Kind = DocTimestamp }, CodeBadSignature, "a document timestamp carries no name"},
+		{"tiny contents", padestest.SimplePDF(), func(s *Signature) { s.ContentsSize = 100 }, CodeBadSignature, "contents size 100 outside"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sig("Signature1")
@@ -76,7 +78,7 @@ func TestIncrementShape(t *testing.T) {
 		want []string // object numbers written, in order
 	}{
 		// simple: 6 sig, 7 field, then catalog 1 (gains /AcroForm) and page 3 (gains /Annots)
-		{"no form", simplePDF(), []string{"6", "7", "1", "3"}},
+		{"no form", padestest.SimplePDF(), []string{"6", "7", "1", "3"}},
 		// form: /AcroForm 6 gains /SigFlags, /Fields array 7 and /Annots array 8 gain the field
 		{"indirect form and arrays", formPDF(), []string{"10", "11", "6", "7", "8"}},
 	} {
@@ -101,7 +103,7 @@ func TestIncrementShape(t *testing.T) {
 }
 
 func TestCheckIncrementRoundTrip(t *testing.T) {
-	prev := simplePDF()
+	prev := padestest.SimplePDF()
 	s := sig("Signature1")
 	s.ContentsSize = 4000
 	s.Time = at.Add(700 * time.Millisecond).In(time.FixedZone("CET", 3600))
@@ -128,7 +130,7 @@ func TestCheckIncrementRoundTrip(t *testing.T) {
 }
 
 func TestEmbedRefuses(t *testing.T) {
-	p, err := Prepare(simplePDF(), Signature{Field: "S", Name: "n", Time: at, ContentsSize: 1024})
+	p, err := Prepare(padestest.SimplePDF(), Signature{Field: "S", Name: "n", Time: at, ContentsSize: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +144,7 @@ func TestEmbedRefuses(t *testing.T) {
 // TestCheckIncrementRefuses tampers with a prepared revision the ways a
 // relay could, each of which a signer's client must refuse.
 func TestCheckIncrementRefuses(t *testing.T) {
-	prev := simplePDF()
+	prev := padestest.SimplePDF()
 	next := prepared(t, prev, sig("Signature1"))
 	p, _ := Prepare(prev, sig("Signature1"))
 	replace := func(old, new string) []byte {
@@ -187,7 +189,7 @@ func TestCheckIncrementRefuses(t *testing.T) {
 }
 
 func TestCheckDSSRefuses(t *testing.T) {
-	prev := simplePDF()
+	prev := padestest.SimplePDF()
 	v := Validation{Certs: [][]byte{{0x30, 0x01, 0x01}}, CRLs: [][]byte{{0x30, 0x00}}}
 	next, err := AppendDSS(prev, v)
 	if err != nil {
@@ -220,7 +222,7 @@ func TestCheckDSSRefuses(t *testing.T) {
 // TestPrevWithoutEOL: a file ending right after %%EOF gets an EOL before the
 // increment, and its revision end is still found.
 func TestPrevWithoutEOL(t *testing.T) {
-	prev := bytes.TrimRight(simplePDF(), "\n")
+	prev := bytes.TrimRight(padestest.SimplePDF(), "\n")
 	next := prepared(t, prev, sig("Signature1"))
 	if next[len(prev)] != '\n' {
 		t.Fatalf("increment starts with %q", next[len(prev)])

@@ -8,6 +8,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/pades"
 )
 
 // TypeBase prefixes the type URI of each code.
@@ -37,7 +38,7 @@ var statuses = map[model.Code]int{
 	model.CodeAlreadySigned: http.StatusConflict, model.CodeDocumentClosed: http.StatusConflict,
 	model.CodeDocumentExists: http.StatusConflict, model.CodeCAExists: http.StatusConflict,
 	fault.CodeLoginLocked: http.StatusConflict, fault.CodeWebhookNotDead: http.StatusConflict,
-	fault.CodeWebhookLimit: http.StatusConflict,
+	fault.CodeWebhookLimit: http.StatusConflict, model.CodeRevisionStale: http.StatusConflict,
 
 	model.CodeDocumentExpired: http.StatusGone, fault.CodeTokenExpired: http.StatusGone,
 
@@ -49,7 +50,10 @@ var statuses = map[model.Code]int{
 	model.CodeUntrustedChain: http.StatusUnprocessableEntity, model.CodeCertExpired: http.StatusUnprocessableEntity,
 	model.CodeCertRevoked: http.StatusUnprocessableEntity, model.CodeUnknownAlgorithm: http.StatusUnprocessableEntity,
 	model.CodeBadCRL: http.StatusUnprocessableEntity, fault.CodeHashMismatch: http.StatusUnprocessableEntity,
-	fault.CodeEvidenceTooLarge: http.StatusUnprocessableEntity,
+	fault.CodeEvidenceTooLarge:   http.StatusUnprocessableEntity,
+	model.Code(pades.CodeNotPDF): http.StatusUnprocessableEntity, model.Code(pades.CodeUnsupported): http.StatusUnprocessableEntity,
+	model.Code(pades.CodeBadSignature): http.StatusUnprocessableEntity, model.Code(pades.CodeNotAppended): http.StatusUnprocessableEntity,
+	model.Code(pades.CodeIncrement): http.StatusUnprocessableEntity,
 
 	fault.CodeRateLimited: http.StatusTooManyRequests, fault.CodeHeadersTooLarge: http.StatusRequestHeaderFieldsTooLarge,
 

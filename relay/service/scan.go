@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -105,6 +106,9 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 		}
 	case "decline":
 		want, purpose = model.EventSignatureDeclined, payload.PurposeDecline
+		if req.PDF != nil {
+			return nil, fault.New(model.CodeInvalidField, "pdf is only for action sign")
+		}
 	case "batch-sign":
 		if req.Reason != "" {
 			return nil, fault.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
@@ -163,6 +167,18 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 	}
 	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
+	if req.PDF != nil { // action sign (decline refused it, batches returned above)
+		// A retry after a success this relay forgot: answer it, make no second revision.
+		if r, err := s.fromNonce(ctx, claims, want); err != nil || r != nil {
+			return r, err
+		}
+		rev, unlock, err := s.signPDF(ctx, claims, req)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock() // the next revision of this document is made after this one is on the ledger
+		sreq.PDF = rev
+	}
 	var w *ledger.Written
 	var err error
 	t0 := time.Now()
@@ -188,6 +204,10 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 	if d := w.Result.Document; d != nil {
 		res.DocumentStatus = d.Status
 	}
+	if r := sreq.PDF; r != nil {
+		res.Revision = &api.PDFRevisionResult{Revision: r.Revision, SHA256: r.SHA256,
+			URL: fmt.Sprintf("%s/v1/documents/%s/signed.pdf?revision=%d", s.PublicURL, claims.DocID, r.Revision)}
+	}
 	s.rememberResult(claims.Nonce, res)
 	return res, nil
 }
@@ -201,7 +221,7 @@ func (s *Service) proveCaller(ctx context.Context, claims token.Claims, req api.
 	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
 	f := payload.Fields{Purpose: purpose, Channel: s.Channel, DocumentID: claims.DocID,
-		DocumentSHA256: claims.SHA256, Nonce: claims.Nonce, Reason: req.Reason}
+		DocumentSHA256: claims.SHA256, Nonce: claims.Nonce, Reason: req.Reason, PDF: pdfPayload(req.PDF)}
 	if purpose.IsBatch() {
 		b, ok := s.batchOfToken(claims)
 		if !ok {

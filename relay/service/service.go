@@ -40,6 +40,8 @@ type Service struct {
 	BatchDir string
 	// BatchConcurrency bounds parallel registrations of one batch (default 16).
 	BatchConcurrency int
+	// PDF, when set, makes PDF signatures (issue 13); nil: ledger signatures only.
+	PDF *PDFSigning
 
 	flight  flight
 	mu      sync.Mutex

@@ -207,7 +207,10 @@ func Verify(token, imprint []byte, opts x509.VerifyOptions) (*Token, error) {
 	if !info.MessageImprint.HashAlgorithm.Algorithm.Equal(oidSHA256) || string(info.MessageImprint.HashedMessage) != string(imprint) {
 		return nil, errors.New("tsa: token stamps another imprint")
 	}
-	opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}
+	// The leaf's usage is CheckCertificate's (timeStamping alone, critical);
+	// crypto/x509 would also demand it of every issuer, and the org CAs
+	// cryptogen makes list only clientAuth and serverAuth.
+	opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageAny}
 	if opts.CurrentTime.IsZero() {
 		opts.CurrentTime = info.GenTime
 	}

@@ -190,7 +190,7 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 		return "", fmt.Errorf("certificate CN %q is not the signer %q", leaf.Subject.CommonName, ev.Signer.ID)
 	}
 	f := payload.Fields{Purpose: purpose, Channel: v.Channel, DocumentID: e.DocumentID, DocumentSHA256: docSHA,
-		Nonce: ev.Nonce, SignerFingerprint: fp, Tags: tags, Note: note}
+		Nonce: ev.Nonce, SignerFingerprint: fp, Tags: tags, Note: note, PDF: ev.PDF.Payload()}
 	if purpose == payload.PurposeDecline {
 		f.Reason = ev.Reason
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/qrsign/qrsign/relay/oplog"
 	"github.com/qrsign/qrsign/relay/service"
 	"github.com/qrsign/qrsign/relay/session"
+	"github.com/qrsign/qrsign/relay/tsa"
 	"github.com/qrsign/qrsign/relay/web"
 	"github.com/qrsign/qrsign/relay/webhook"
 )
@@ -142,6 +143,14 @@ func run(path string) error {
 		Web: web.Handler(web.Config{PublicURL: cfg.PublicURL, Channel: cfg.Channel, MSPID: cfg.Gateway.MSPID})}
 	if opt.Enroll, err = enrollment(cfg, log); err != nil {
 		return err
+	}
+	if cfg.TSA.CertFile != "" { // PDF signatures (issue 13), stamped by the org's own TSA served here
+		auth, err := tsa.Load(cfg.TSA.CertFile, cfg.TSA.KeyFile, time.Now)
+		if err != nil {
+			return err
+		}
+		opt.TSA = auth
+		svc.PDF = &service.PDFSigning{TSA: tsa.ClientOf(auth, cfg.PublicURL+"/v1/tsa")}
 	}
 	if cfg.Events {
 		hub := events.NewHub()

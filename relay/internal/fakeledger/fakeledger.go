@@ -194,6 +194,12 @@ func (l *Ledger) signIn(ctx context.Context, op string, req model.SignatureReque
 	if typ == model.EventSignatureRecorded && s.RoutingOrder != d.CurrentOrder { // a decline may come before its turn, as in the chaincode
 		return rej(model.CodeOutOfTurn, "routing order %d has not finished", d.CurrentOrder)
 	}
+	if req.PDF != nil {
+		if err := d.CheckNextRevision(req.PDF); err != nil {
+			return rej(err.(*model.Error).Code, "%s", err.(*model.Error).Message)
+		}
+		d.Revisions, d.RevisionSHA256 = req.PDF.Revision, req.PDF.SHA256
+	}
 	var tx ledger.Tx
 	if in != nil {
 		tx = *in
@@ -203,7 +209,7 @@ func (l *Ledger) signIn(ctx context.Context, op string, req model.SignatureReque
 	now := l.Now().UTC()
 	ev := model.Event{Type: typ, DocumentID: d.ID, TxID: tx.TxID, Timestamp: now, CreatorMSP: l.MSPID, CreatorSubject: "CN=relay",
 		Signature: &model.SignatureEvidence{Signer: s.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
-			CertChainPEM: req.CertChainPEM, CertSubject: cert.Subject.String(), Reason: req.Reason}}
+			CertChainPEM: req.CertChainPEM, CertSubject: cert.Subject.String(), Reason: req.Reason, PDF: req.PDF}}
 	l.append(d, ev)
 	evs := []model.Event{ev}
 	if typ == model.EventSignatureRecorded {

@@ -184,6 +184,7 @@ type subject struct {
 	sha256   string // the document's hash or the batch's root
 	size     int    // documents in the batch; 0 for one document
 	question string // what the person confirms
+	content  []byte // a PDF document to sign: the original, checked against the QR
 }
 
 // checkDocument downloads the session's document and checks its SHA-256
@@ -212,6 +213,9 @@ func (s *Scanner) checkDocument(ctx context.Context, sc *scan, decline bool) (*s
 		sub.purpose, sub.action, verb = payload.PurposeDecline, api.ActionDecline, s.tr("decline")
 	}
 	sub.question = s.tr("question", verb, sess.Title, sess.Signer.ID)
+	if !decline && sess.MediaType == model.PDFMediaType {
+		sub.content = content
+	}
 	return sub, nil
 }
 
@@ -226,6 +230,10 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 	fmt.Fprint(w, s.tr("expires", sess.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z")))
 	if sub.purpose.IsDecline() {
 		fmt.Fprint(w, s.tr("reason", text.Escape(reason)))
+	}
+	pdf, err := s.pdfRevision(ctx, sc, sub)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.confirm(sub.question); err != nil {
 		return nil, err
@@ -242,18 +250,37 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 		return nil, err
 	}
 	fp := payload.Fingerprint(cert.Raw)
-	msg, err := payload.Build(payload.Fields{Purpose: sub.purpose, Channel: sess.Channel, DocumentID: sub.id,
-		DocumentSHA256: sub.sha256, Nonce: claims.Nonce, SignerFingerprint: fp, Size: sub.size, Reason: reason})
-	if err != nil {
-		return nil, err
+	post := func(pdf *CheckedPDF) (*api.CallbackResult, error) {
+		f := payload.Fields{Purpose: sub.purpose, Channel: sess.Channel, DocumentID: sub.id,
+			DocumentSHA256: sub.sha256, Nonce: claims.Nonce, SignerFingerprint: fp, Size: sub.size, Reason: reason}
+		req := api.CallbackRequest{Token: sc.tok, Action: sub.action, CertChainPEM: chain, Algorithm: model.AlgECDSAP256DER, Reason: reason}
+		if pdf != nil { // one user action signs both: the payload binds the PDF revision
+			ps, err := pdf.Sign(key, cert)
+			if err != nil {
+				return nil, err
+			}
+			f.PDF, req.PDF = pdf.Payload(), ps
+		}
+		msg, err := payload.Build(f)
+		if err != nil {
+			return nil, err
+		}
+		sig, err := sigalg.Sign(model.AlgECDSAP256DER, key, msg)
+		if err != nil {
+			return nil, err
+		}
+		req.Signature = base64.StdEncoding.EncodeToString(sig)
+		return sc.rc.Callback(ctx, "/v1/callbacks/scan", req)
 	}
-	sig, err := sigalg.Sign(model.AlgECDSAP256DER, key, msg)
-	if err != nil {
-		return nil, err
+	res, err := post(pdf)
+	for try := 0; pdf != nil && isProblem(err, model.CodeRevisionStale) && try < maxRePrepare; try++ {
+		// Another signer's revision landed first: the same statement over
+		// the new revision, checked again, signed without asking again.
+		fmt.Fprintf(w, "The PDF changed (another signature was recorded); signing the new revision.\n")
+		if pdf, err = s.pdfRevision(ctx, sc, sub); err == nil {
+			res, err = post(pdf)
+		}
 	}
-	res, err := sc.rc.Callback(ctx, "/v1/callbacks/scan", api.CallbackRequest{Token: sc.tok, Action: sub.action,
-		CertChainPEM: chain, Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER,
-		Reason: reason})
 	var p *api.Problem
 	if errors.As(err, &p) && p.Code == model.CodeNonceReused && !sub.purpose.IsBatch() {
 		// The nonce was used after the session check: by an earlier try of

@@ -70,6 +70,13 @@ func (c *Client) Session(ctx context.Context, token string) (*api.Session, error
 	return &s, err
 }
 
+// PDFIncrement fetches the PDF signature a PDF document's session signs.
+func (c *Client) PDFIncrement(ctx context.Context, token string) (*api.PDFIncrement, error) {
+	var inc api.PDFIncrement
+	err := c.getJSON(ctx, "/v1/sessions/"+url.PathEscape(token)+"/pdf", &inc)
+	return &inc, err
+}
+
 // Provenance fetches a document's events with their blocks, authorised by
 // c.APIKey or c.Token.
 func (c *Client) Provenance(ctx context.Context, docID string) (*api.Provenance, error) {

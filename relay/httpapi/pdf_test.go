@@ -1,0 +1,251 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/chaincode/testpki"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/cms"
+	"github.com/qrsign/qrsign/relay/cms/cmstest"
+	"github.com/qrsign/qrsign/relay/pades"
+	"github.com/qrsign/qrsign/relay/pades/padestest"
+	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/signer/flow"
+	"github.com/qrsign/qrsign/relay/token"
+	"github.com/qrsign/qrsign/relay/tsa"
+)
+
+// pdfHarness is a relay that makes PDF signatures, stamped by an org TSA
+// behind real HTTP (at the harness's clock).
+func pdfHarness(t *testing.T) *harness {
+	h := newHarness(t)
+	ca := cmstest.NewCA(t, "Org1 TSA CA", h.clock())
+	id := ca.TSA(t, "Org1 TSA")
+	auth, err := tsa.New([]*x509.Certificate{id.Cert, ca.Cert}, id.Key, tsa.Policy, h.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(auth)
+	t.Cleanup(srv.Close)
+	c := tsa.ClientOf(auth, srv.URL)
+	c.Verify.CurrentTime = h.clock()
+	h.svc.PDF = &service.PDFSigning{TSA: c}
+	return h
+}
+
+// registerPDF uploads a real PDF with the given signers.
+func (h *harness) registerPDF(id string, signers ...model.SignerSpec) api.Registered {
+	h.t.Helper()
+	meta := map[string]any{"id": id, "title": "Contract " + id, "docType": "contract", "owner": "alice",
+		"signers": signers, "priority": 1, "mediaType": model.PDFMediaType}
+	body, ct := multipartBody(h.t, meta, padestest.SimplePDF())
+	rec := h.do("POST", "/v1/documents", body, "Content-Type", ct, "Authorization", "Bearer "+writeKey)
+	if rec.Code != http.StatusCreated {
+		h.t.Fatalf("register: %d %s", rec.Code, rec.Body)
+	}
+	return decode[api.Registered](h.t, rec)
+}
+
+// preparePDF does what a signer's client does before signing: fetch the
+// increment and the previous revision, and judge them itself.
+func (h *harness) preparePDF(tok string) *flow.CheckedPDF {
+	h.t.Helper()
+	rec := h.do("GET", "/v1/sessions/"+tok+"/pdf", nil)
+	if rec.Code != http.StatusOK {
+		h.t.Fatalf("increment: %d %s", rec.Code, rec.Body)
+	}
+	inc := decode[api.PDFIncrement](h.t, rec)
+	prev := h.do("GET", strings.TrimPrefix(inc.PrevURL, h.cfg.PublicURL), nil)
+	if prev.Code != http.StatusOK {
+		h.t.Fatalf("previous revision: %d %s", prev.Code, prev.Body)
+	}
+	c, err := flow.CheckPDF(padestest.SimplePDF(), prev.Body.Bytes(), &inc)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// pdfCallback signs the ledger payload (binding the revision) and the PDF
+// signature's attributes with s's key, as one user action does.
+func (h *harness) pdfCallback(tok string, s *testpki.Signer, c *flow.CheckedPDF) api.CallbackRequest {
+	h.t.Helper()
+	claims, err := token.Peek(tok)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	msg, err := payload.Build(payload.Fields{Purpose: payload.PurposeSign, Channel: "qrsign", DocumentID: claims.DocID,
+		DocumentSHA256: claims.SHA256, Nonce: claims.Nonce, SignerFingerprint: payload.Fingerprint(s.Cert.Raw), PDF: c.Payload()})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sig, err := sigalg.Sign(model.AlgECDSAP256DER, s.Key, msg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ps, err := c.Sign(s.Key, s.Cert)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return api.CallbackRequest{Token: tok, Action: api.ActionSign, CertChainPEM: s.CertPEM,
+		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: model.AlgECDSAP256DER, PDF: ps}
+}
+
+// Two parallel signers: the one whose revision went stale is refused with
+// REVISION_STALE and signs the new increment; every revision is recorded,
+// served, appended to the one before and signed by its signer's key with a
+// TSA token.
+func TestPDFSignaturesMakeRecordedRevisions(t *testing.T) {
+	h := pdfHarness(t)
+	reg := h.registerPDF("pdf-1", signer("alice", 1), signer("bob", 1))
+	alice, bob := h.ca.Signer("alice"), h.ca.Signer("bob")
+	ta, tb := reg.Signing[0].Token, reg.Signing[1].Token
+
+	bobStale := h.preparePDF(tb)
+	rec := h.doJSON("POST", "/v1/callbacks/scan", h.pdfCallback(ta, alice, h.preparePDF(ta)))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("alice: %d %s", rec.Code, rec.Body)
+	}
+	if r := decode[api.CallbackResult](t, rec).Revision; r == nil || r.Revision != 1 ||
+		r.URL != "http://relay.test/v1/documents/pdf-1/signed.pdf?revision=1" {
+		t.Fatalf("alice's revision %+v", r)
+	}
+	wantProblem(t, h.doJSON("POST", "/v1/callbacks/scan", h.pdfCallback(tb, bob, bobStale)), http.StatusConflict, "REVISION_STALE")
+	rec = h.doJSON("POST", "/v1/callbacks/scan", h.pdfCallback(tb, bob, h.preparePDF(tb)))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("bob: %d %s", rec.Code, rec.Body)
+	}
+
+	revs := make([][]byte, 3)
+	for n := range revs {
+		rec := h.do("GET", "/v1/documents/pdf-1/signed.pdf?revision="+string(rune('0'+n)), nil, "Authorization", "Bearer "+readKey)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != model.PDFMediaType {
+			t.Fatalf("revision %d: %d %s", n, rec.Code, rec.Body)
+		}
+		revs[n] = rec.Body.Bytes()
+	}
+	latest := h.do("GET", "/v1/documents/pdf-1/signed.pdf", nil, "Authorization", "Bearer "+readKey)
+	if !bytes.Equal(latest.Body.Bytes(), revs[2]) {
+		t.Fatal("signed.pdf is not the latest revision")
+	}
+	doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1")
+	if sum := sha256.Sum256(revs[2]); doc.Revisions != 2 || doc.RevisionSHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("ledger: revisions %d %s", doc.Revisions, doc.RevisionSHA256)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(h.ca.Cert)
+	for n, who := range []*testpki.Signer{alice, bob} {
+		c, err := pades.CheckIncrement(revs[n], revs[n+1])
+		if err != nil {
+			t.Fatalf("revision %d: %v", n+1, err)
+		}
+		s, err := cms.Parse(c.CMS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := s.Verify(c.Digest[:], x509.VerifyOptions{Roots: roots, CurrentTime: h.clock(),
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		if err != nil || !cert.Equal(who.Cert) {
+			t.Fatalf("revision %d: signed by %v: %v", n+1, cert.Subject, err)
+		}
+		if c.Signature.Name != who.Cert.Subject.CommonName || c.Signature.Field != "qrsign-"+string(rune('1'+n)) {
+			t.Fatalf("revision %d states %+v", n+1, c.Signature)
+		}
+		if tok, err := s.Unsigned(cms.OIDSignatureTimeStamp); err != nil || len(tok) == 0 {
+			t.Fatalf("revision %d has no signature time-stamp: %v", n+1, err)
+		}
+	}
+}
+
+func TestPDFCallbackRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mk     func(h *harness, tok string, s *testpki.Signer) api.CallbackRequest
+		status int
+		code   string
+	}{
+		{"digest of another increment", func(h *harness, tok string, s *testpki.Signer) api.CallbackRequest {
+			c := h.preparePDF(tok)
+			c.Checked.Digest[0] ^= 1 // signed consistently, but not what the relay prepares
+			return h.pdfCallback(tok, s, c)
+		}, http.StatusUnprocessableEntity, "BAD_SIGNATURE"},
+		{"attributes signed by another key", func(h *harness, tok string, s *testpki.Signer) api.CallbackRequest {
+			c := h.preparePDF(tok)
+			req := h.pdfCallback(tok, s, c)
+			other, _ := c.Sign(testpki.P256(), s.Cert)
+			req.PDF.Signature = other.Signature
+			return req
+		}, http.StatusUnprocessableEntity, "BAD_SIGNATURE"},
+		{"revision not in the signed payload", func(h *harness, tok string, s *testpki.Signer) api.CallbackRequest {
+			req := h.pdfCallback(tok, s, h.preparePDF(tok))
+			req.PDF.Digest = strings.Repeat("0", 64)
+			return req
+		}, http.StatusUnprocessableEntity, "BAD_SIGNATURE"},
+		{"time far from the relay's clock", func(h *harness, tok string, s *testpki.Signer) api.CallbackRequest {
+			c := h.preparePDF(tok)
+			h.advance(2 * time.Hour)
+			return h.pdfCallback(tok, s, c)
+		}, http.StatusBadRequest, "INVALID_FIELD"},
+		{"pdf on a decline", func(h *harness, tok string, s *testpki.Signer) api.CallbackRequest {
+			req := h.pdfCallback(tok, s, h.preparePDF(tok))
+			req.Action, req.Reason = api.ActionDecline, "no"
+			return req
+		}, http.StatusBadRequest, "INVALID_FIELD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := pdfHarness(t)
+			reg := h.registerPDF("pdf-1", signer("alice", 1))
+			rec := h.doJSON("POST", "/v1/callbacks/scan", tc.mk(h, reg.Signing[0].Token, h.ca.Signer("alice")))
+			wantProblem(t, rec, tc.status, tc.code)
+			doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1")
+			if doc.Revisions != 0 || doc.Signers[0].Status != model.SignerPending {
+				t.Fatalf("a refused callback changed the ledger: %+v", doc.Document)
+			}
+		})
+	}
+}
+
+func TestPDFIncrementRefusals(t *testing.T) {
+	h := pdfHarness(t)
+	reg := h.register("txt-1", signer("alice", 1)) // application/pdf, but not a PDF
+	wantProblem(t, h.do("GET", "/v1/sessions/"+reg.Signing[0].Token+"/pdf", nil), http.StatusUnprocessableEntity, "PDF_UNREADABLE")
+	wantProblem(t, h.do("GET", "/v1/sessions/not-a-token/pdf", nil), http.StatusUnauthorized, "TOKEN_INVALID")
+	wantProblem(t, h.do("GET", "/v1/documents/txt-1/signed.pdf?revision=1", nil, "Authorization", "Bearer "+readKey),
+		http.StatusNotFound, "NOT_FOUND")
+	wantProblem(t, h.do("GET", "/v1/documents/txt-1/signed.pdf?revision=01", nil, "Authorization", "Bearer "+readKey),
+		http.StatusBadRequest, "INVALID_FIELD")
+	h.svc.PDF = nil
+	wantProblem(t, h.do("GET", "/v1/sessions/"+reg.Signing[0].Token+"/pdf", nil), http.StatusNotFound, "NOT_FOUND")
+}
+
+// A PDF callback retried at a relay that forgot its answer (restart) is
+// answered from the nonce record: no second revision is made.
+func TestPDFCallbackRetryAfterRestartIsReplayed(t *testing.T) {
+	h := pdfHarness(t)
+	reg := h.registerPDF("pdf-1", signer("alice", 1))
+	req := h.pdfCallback(reg.Signing[0].Token, h.ca.Signer("alice"), h.preparePDF(reg.Signing[0].Token))
+	first := decode[api.CallbackResult](t, h.doJSON("POST", "/v1/callbacks/scan", req))
+	pdf := h.svc.PDF
+	h.restart()
+	h.srv.svc.PDF = pdf
+	rec := h.doJSON("POST", "/v1/callbacks/scan", req)
+	again := decode[api.CallbackResult](t, rec)
+	if rec.Code != http.StatusOK || !again.Replayed || again.TxID != first.TxID {
+		t.Fatalf("retry: %d %+v, first %+v", rec.Code, again, first)
+	}
+	if doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1"); doc.Revisions != 1 {
+		t.Fatalf("revisions %d", doc.Revisions)
+	}
+}

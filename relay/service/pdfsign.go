@@ -1,0 +1,294 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/blob"
+	"github.com/qrsign/qrsign/relay/cms"
+	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/pades"
+	"github.com/qrsign/qrsign/relay/token"
+	"github.com/qrsign/qrsign/relay/tsa"
+)
+
+// PDFSigning makes the PDF revisions signers sign (issue 13): each signature
+// is an incremental update of the latest recorded revision, stamped by the
+// org's time-stamping authority (PAdES B-T). One document's revisions are
+// made one at a time, from the stale check to the ledger commit, so parallel
+// signers never sign over the same revision twice.
+type PDFSigning struct {
+	TSA *tsa.Client
+	// MaxSkew bounds how far a signature's stated time (/M) may lie from
+	// the relay's clock; 0 means DefaultPDFSkew.
+	MaxSkew time.Duration
+
+	mu    sync.Mutex
+	locks map[string]*docLock
+}
+
+// DefaultPDFSkew: a signer may take a while between reading the increment
+// and signing it; the time-stamp, not /M, is the proven time.
+const DefaultPDFSkew = time.Hour
+
+type docLock struct {
+	sync.Mutex
+	users int
+}
+
+// lock serialises the revisions of one document; it returns the unlock.
+func (p *PDFSigning) lock(id string) func() {
+	p.mu.Lock()
+	if p.locks == nil {
+		p.locks = map[string]*docLock{}
+	}
+	l := p.locks[id]
+	if l == nil {
+		l = &docLock{}
+		p.locks[id] = l
+	}
+	l.users++
+	p.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		p.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(p.locks, id)
+		}
+		p.mu.Unlock()
+	}
+}
+
+// pdfStatement is what revision rev states about signer's signature; a
+// function of the document, the signer, the revision and the time only, so
+// the callback's time lets the relay prepare the very same increment again.
+func pdfStatement(signer model.SignerSpec, rev int, at time.Time) pades.Signature {
+	return pades.Signature{Kind: pades.CAdES, Field: fmt.Sprintf("qrsign-%d", rev), Name: signer.ID,
+		Reason: "Signed with qrsign for " + signer.MSPID, Time: at}
+}
+
+// PreparePDF answers GET /v1/sessions/{token}/pdf: the increment a signer of
+// a PDF document signs over the latest recorded revision, stated now.
+func (s *Service) PreparePDF(ctx context.Context, tok string) (*api.PDFIncrement, error) {
+	c, v, err := s.pdfSession(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := s.revisionBytes(ctx, v.ID, v.LatestSHA256())
+	if err != nil {
+		return nil, err
+	}
+	rev := v.Revisions + 1
+	p, err := pades.Prepare(prev, pdfStatement(model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}, rev, s.now()))
+	if err != nil {
+		return nil, fromPades(err)
+	}
+	return &api.PDFIncrement{Revision: rev, PrevSHA256: v.LatestSHA256(),
+		PrevURL:   fmt.Sprintf("%s/v1/documents/%s/signed.pdf?revision=%d&token=%s", s.PublicURL, v.ID, v.Revisions, tok),
+		Increment: p.Increment, Field: p.Signature.Field, Name: p.Signature.Name, Reason: p.Signature.Reason,
+		Time: p.Signature.Time, Digest: hex.EncodeToString(p.Digest[:])}, nil
+}
+
+// pdfSession is the session's document, which must be a PDF this relay signs.
+func (s *Service) pdfSession(ctx context.Context, tok string) (token.Claims, *model.DocumentView, error) {
+	c, err := s.VerifyToken(tok)
+	if err != nil {
+		return c, nil, err
+	}
+	if s.PDF == nil {
+		return c, nil, fault.New(fault.CodeNotFound, "this relay does not make PDF signatures (no time-stamping authority configured)")
+	}
+	if _, ok := s.batchOfToken(c); ok {
+		return c, nil, fault.New(model.CodeInvalidField, "a batch session has no single PDF revision")
+	}
+	v, err := s.Document(ctx, c.DocID)
+	if err != nil {
+		return c, nil, err
+	}
+	if v.SHA256 != c.SHA256 {
+		return c, nil, fault.New(fault.CodeTokenInvalid, "the token does not match the registered document")
+	}
+	if v.MediaType != model.PDFMediaType {
+		return c, nil, fault.Newf(model.CodeInvalidField, "document %s is %s: only %s documents get PDF signatures", v.ID, v.MediaType, model.PDFMediaType)
+	}
+	return c, v, nil
+}
+
+// pdfPayload is the PDF part of the payload a sign callback's proof covers.
+func pdfPayload(p *api.PDFSignature) *payload.PDF {
+	if p == nil {
+		return nil
+	}
+	return &payload.PDF{Revision: p.Revision, PrevSHA256: p.PrevSHA256, Digest: p.Digest}
+}
+
+// signPDF makes the revision a sign callback's PDF signature adds: it holds
+// the document's lock (the caller unlocks after the ledger write), refuses a
+// stale revision with REVISION_STALE, prepares the increment again at the
+// stated time and demands the signed digest, checks the signature over the
+// CMS signed attributes, has the TSA stamp it, embeds it and stores the new
+// revision. Nothing reaches the ledger or the blob store before every check.
+func (s *Service) signPDF(ctx context.Context, claims token.Claims, req api.CallbackRequest) (*model.PDFRevision, func(), error) {
+	_, v, err := s.pdfSession(ctx, req.Token)
+	if err != nil {
+		return nil, nil, err
+	}
+	unlock := s.PDF.lock(v.ID)
+	rev, err := s.makeRevision(ctx, claims, req)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return rev, unlock, nil
+}
+
+func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api.CallbackRequest) (*model.PDFRevision, error) {
+	ps := req.PDF
+	v, err := s.Document(ctx, claims.DocID) // again, under the lock: another signer's revision may just have landed
+	if err != nil {
+		return nil, err
+	}
+	if ps.Revision != v.Revisions+1 || ps.PrevSHA256 != v.LatestSHA256() {
+		return nil, fault.Newf(model.CodeRevisionStale, "the PDF revision %d over %s is stale: the latest is revision %d (%s); fetch the increment again and sign it",
+			ps.Revision, clip(ps.PrevSHA256), v.Revisions, v.LatestSHA256())
+	}
+	skew := s.PDF.MaxSkew
+	if skew == 0 {
+		skew = DefaultPDFSkew
+	}
+	if d := s.now().Sub(ps.Time); d > skew || d < -time.Minute {
+		return nil, fault.Newf(model.CodeInvalidField, "pdf.time %s is more than %s from the relay's clock", ps.Time.UTC().Format(time.RFC3339), skew)
+	}
+	prev, err := s.revisionBytes(ctx, v.ID, ps.PrevSHA256)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pades.Prepare(prev, pdfStatement(model.SignerSpec{ID: claims.SignerID, MSPID: claims.MSPID}, ps.Revision, ps.Time))
+	if err != nil {
+		return nil, fromPades(err)
+	}
+	if hex.EncodeToString(p.Digest[:]) != ps.Digest {
+		return nil, fault.Newf(model.CodeBadSignature, "pdf.digest is not the digest of revision %d's increment at %s", ps.Revision, ps.Time.UTC().Format(time.RFC3339))
+	}
+	chain, err := parseChain(req.CertChainPEM)
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := pades.Attributes(p.Digest, chain[0]).Marshal()
+	if err != nil {
+		return nil, fault.From(err)
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(ps.Signature)
+	if err != nil {
+		return nil, fault.New(model.CodeBadSignature, "pdf.signature is not standard base64")
+	}
+	if err := sigalg.Verify(model.AlgECDSAP256DER, chain[0].PublicKey, attrs, sig); err != nil {
+		return nil, fault.Newf(model.CodeBadSignature, "pdf.signature does not verify over the signed attributes: %v", err)
+	}
+	signed, err := cms.Assemble(attrs, sig, chain[0], chain, nil)
+	if err != nil {
+		return nil, fault.From(err)
+	}
+	stamped, _, err := s.PDF.TSA.StampSignature(ctx, signed)
+	if err != nil {
+		return nil, fault.New(fault.CodeUnavailable, "the time-stamping authority did not stamp the signature; retry").WithCause(err)
+	}
+	next, err := pades.Embed(p, stamped)
+	if err != nil {
+		return nil, fromPades(err)
+	}
+	info, err := s.Blobs.Put(ctx, bytes.NewReader(next), "")
+	if err != nil {
+		return nil, fault.From(err)
+	}
+	return &model.PDFRevision{Revision: ps.Revision, PrevSHA256: ps.PrevSHA256, Digest: ps.Digest, SHA256: info.SHA256}, nil
+}
+
+// revisionBytes reads a stored revision of document id and checks its hash.
+func (s *Service) revisionBytes(ctx context.Context, id, sha string) ([]byte, error) {
+	r, _, err := s.Blobs.Open(ctx, sha)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, fault.Newf(fault.CodeNotFound, "revision %s of %s is not stored at this relay", clip(sha), id)
+	}
+	if err != nil {
+		return nil, fault.From(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fault.From(err)
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != sha {
+		return nil, fault.Newf(model.CodeInternal, "stored revision %s of %s does not hash to its name", clip(sha), id)
+	}
+	return b, nil
+}
+
+// SignedPDF opens revision n of a PDF document (0 is the registered file,
+// nil the latest recorded one) and says which revision it is.
+func (s *Service) SignedPDF(ctx context.Context, id string, n *int) (io.ReadSeekCloser, *model.PDFRevision, error) {
+	v, err := s.Document(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v.MediaType != model.PDFMediaType {
+		return nil, nil, fault.Newf(fault.CodeNotFound, "document %s is %s: it has no signed PDF", id, v.MediaType)
+	}
+	want := v.Revisions
+	if n != nil {
+		want = *n
+	}
+	if want < 0 || want > v.Revisions {
+		return nil, nil, fault.Newf(fault.CodeNotFound, "document %s has revisions 0..%d, not %d", id, v.Revisions, want)
+	}
+	rev := &model.PDFRevision{Revision: 0, SHA256: v.SHA256}
+	if want > 0 {
+		if rev, err = s.recordedRevision(ctx, id, want); err != nil {
+			return nil, nil, err
+		}
+	}
+	r, _, err := s.Blobs.Open(ctx, rev.SHA256)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, nil, fault.Newf(fault.CodeNotFound, "revision %d of %s is not stored at this relay", want, id)
+	}
+	if err != nil {
+		return nil, nil, fault.From(err)
+	}
+	return r, rev, nil
+}
+
+// recordedRevision is revision n as the document's events record it.
+func (s *Service) recordedRevision(ctx context.Context, id string, n int) (*model.PDFRevision, error) {
+	h, err := s.Ledger.GetHistory(ctx, id)
+	if err != nil {
+		return nil, fromLedger(err)
+	}
+	for _, e := range h.Events {
+		if e.Signature != nil && e.Signature.PDF != nil && e.Signature.PDF.Revision == n {
+			return e.Signature.PDF, nil
+		}
+	}
+	return nil, fault.Newf(fault.CodeNotFound, "document %s has no recorded revision %d", id, n)
+}
+
+// fromPades maps relay/pades's codes to problems (422 each).
+func fromPades(err error) error {
+	var pe *pades.Error
+	if errors.As(err, &pe) {
+		return fault.New(model.Code(pe.Code), pe.Msg).WithCause(err)
+	}
+	return fault.From(err)
+}
