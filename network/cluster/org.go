@@ -345,6 +345,9 @@ func (n *Net) SaveInfo(profile, configFile string, portOffset int) (*netinfo.Inf
 // keepRelays copies the relays of network.json into in for orgs that have
 // one running (in is rebuilt from the profile, which does not know them).
 func (n *Net) keepRelays(in *netinfo.Info) error {
+	if !exists(filepath.Join(n.State, netinfo.FileName)) {
+		return nil // founding: nothing written yet
+	}
 	old, err := netinfo.Load(n.State)
 	if err != nil {
 		return err
