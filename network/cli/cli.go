@@ -24,6 +24,8 @@ commands:
   org init ORG       ORG makes its own keys and publishes its definition (exchange/ORG)
   org join ORG       ORG, once the channel lists it: its CA and peers join, chaincode approved, relay started
   org leave ORG      ORG, once removed: stops its relay, chaincode server, peers and CA
+  org rotate-ca ORG  ORG replaces its signer CA: a new CA key, its Fabric CA restarted on it, the new CA
+                     registered on the ledger (RegisterSignerCA); the retired one stays registered
   orderer init       the orderer org makes its own keys and publishes its definition (exchange/ORDERERORG)
   channel create     the orderer org makes the genesis block from the founding members' definitions, starts
                      its orderers and joins them to the channel
@@ -117,8 +119,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		err = startNode(o, args[0], stdout)
 	case "org":
-		if len(args) != 2 || !slices.Contains([]string{"add", "remove", "init", "join", "leave"}, args[0]) {
-			fmt.Fprintln(stderr, "usage: network org add|remove|init|join|leave ORG")
+		if len(args) != 2 || !slices.Contains([]string{"add", "remove", "init", "join", "leave", "rotate-ca"}, args[0]) {
+			fmt.Fprintln(stderr, "usage: network org add|remove|init|join|leave|rotate-ca ORG")
 			return 2
 		}
 		err = orgCommand(o, args[0], args[1], stdout)

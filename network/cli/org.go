@@ -11,7 +11,7 @@ import (
 	"github.com/qrsign/qrsign/network/fabricbin"
 )
 
-// orgCommand runs `org add|remove|init|join|leave ORG` on the network of
+// orgCommand runs `org add|remove|init|join|leave|rotate-ca ORG` on the network of
 // the state directory, with the profile, config and port offset it was
 // brought up with.
 func orgCommand(o Options, verb, org string, w io.Writer) error {
@@ -50,6 +50,14 @@ func orgCommand(o Options, verb, org string, w io.Writer) error {
 		stopped, err := n.OrgLeave(org)
 		fmt.Fprintf(w, "%s: stopped %v\n", org, stopped)
 		return err
+	case "rotate-ca":
+		r, err := n.RotateCA(was.Profile, was.ConfigFile, was.PortOffset, org)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s: signer CA rotated in %s: new %s (generation %d, certificate in %s), retired %s\n", r.Org,
+			r.Took.Round(100*time.Millisecond), r.New, r.Gen, filepath.Join(n.ExchangeDir(org), "signer-cas"), r.Old)
+		return nil
 	}
 	change := n.OrgAdd
 	if verb == "remove" {
