@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/qrsign/qrsign/network/cli"
@@ -38,7 +37,7 @@ func TestOperatorGuideFounding(t *testing.T) {
 			t.Errorf("network down: exit %d\n%s", code, out.String())
 		}
 	})
-	guide, err := os.ReadFile("../README.md")
+	md, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +45,7 @@ func TestOperatorGuideFounding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := strings.NewReplacer("$CONFIG", cfg, "$OFFSET", strconv.Itoa(offset))
-	var cmds []string
-	for _, c := range guideBlock(t, string(guide), "found") {
-		cmds = append(cmds, vars.Replace(c))
-	}
-	runGuide(t, state, cmds)
+	runGuide(t, map[string]string{"STATE": state, "CONFIG": cfg, "OFFSET": strconv.Itoa(offset)}, guideBlock(t, string(md), "found"))
 
 	in, err := netinfo.Load(state)
 	if err != nil {
