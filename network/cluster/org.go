@@ -195,14 +195,28 @@ func (n *Net) OrgJoin(profile, configFile string, portOffset int, name string) (
 	if err != nil {
 		return nil, false, err
 	}
-	for _, p := range o.Peers {
-		if err := retry(60*time.Second, func() error {
+	for i, p := range o.Peers {
+		caughtUp := func() error {
 			h, err := in.BlockHeight(p.Name)
 			if err == nil && h <= configBlock {
 				err = fmt.Errorf("%s at height %d, not past configuration block %d yet", p.Name, h, configBlock)
 			}
 			return err
-		}); err != nil {
+		}
+		if retry(20*time.Second, caughtUp) == nil {
+			continue
+		}
+		// A peer left running since its org was removed backs off (up to an
+		// hour) from the ordering service that refused it: a restart reconnects.
+		fmt.Fprintf(n.Log, "    %s is not catching up: restarting it\n", p.Name)
+		s := n.orgSpecs(g)[i]
+		if err := s.Stop(10 * time.Second); err != nil {
+			return nil, false, err
+		}
+		if err := n.StartSpecs([]*proc.Spec{s}); err != nil {
+			return nil, false, err
+		}
+		if err := retry(60*time.Second, caughtUp); err != nil {
 			return nil, false, err
 		}
 	}
