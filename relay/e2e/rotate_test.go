@@ -13,6 +13,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/network/guide"
+	"github.com/qrsign/qrsign/relay/signer/keystore"
 )
 
 // network/README.md's rotate-ca block, run as written on the harness's org:
@@ -128,13 +129,9 @@ func readCertFile(t *testing.T, file string) *x509.Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		t.Fatalf("%s: no PEM", file)
-	}
-	c, err := x509.ParseCertificate(blk.Bytes)
+	c, err := keystore.ParseCert(b)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	return c
 }
