@@ -35,6 +35,8 @@ func checkCustody(t *testing.T, in *netinfo.Info) {
 	for _, h := range homes {
 		org := filepath.Base(h)
 		files, _ := filepath.Glob(filepath.Join(state, "exchange", org, "msp", "*certs", "*.pem"))
+		rotated, _ := filepath.Glob(filepath.Join(state, "exchange", org, "signer-cas", "*.pem")) // RotateCA's
+		files = append(files, rotated...)
 		for _, f := range files {
 			roots[org] = append(roots[org], certsIn(t, f)...)
 		}
