@@ -29,6 +29,13 @@ commands:
   org init ORG       ORG makes its own keys and publishes its definition (exchange/ORG)
   org join ORG       ORG, once the channel lists it: its CA and peers join, chaincode approved, relay started
   org leave ORG      ORG, once removed: stops its relay, chaincode server, peers and CA
+  org rotate-ca ORG  ORG replaces its signer CA: a new CA key, its Fabric CA restarted on it, the new CA
+                     registered on the ledger (RegisterSignerCA); the retired one stays registered
+  orderer init       the orderer org makes its own keys and publishes its definition (exchange/ORDERERORG)
+  channel create     the orderer org makes the genesis block from the founding members' definitions, starts
+                     its orderers and joins them to the channel
+  chaincode commit --as MEMBER
+                     MEMBER commits the chaincode definition every member approved (org join)
   update propose add|remove ORG --as MEMBER
                      MEMBER's admin writes the channel update adding/removing ORG (prints the file)
   update sign FILE --as MEMBER
@@ -78,7 +85,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		o.State = "var/net/" + o.Profile
 	}
 	var err error
-	if cmd == "up" || cmd == "down" || cmd == "start-node" || cmd == "stop-node" || cmd == "org" || cmd == "update" {
+	if cmd == "up" || cmd == "down" || cmd == "start-node" || cmd == "stop-node" || cmd == "org" || cmd == "update" ||
+		cmd == "orderer" || cmd == "channel" || cmd == "chaincode" {
 		unlock, lerr := statelock.Lock(o.State, stderr)
 		if lerr != nil {
 			fmt.Fprintln(stderr, "network "+cmd+":", lerr)
@@ -130,8 +138,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		err = systemdUnits(o, args[0], stdout)
 	case "org":
-		if len(args) != 2 || !slices.Contains([]string{"add", "remove", "init", "join", "leave"}, args[0]) {
-			fmt.Fprintln(stderr, "usage: network org add|remove|init|join|leave ORG")
+		if len(args) != 2 || !slices.Contains([]string{"add", "remove", "init", "join", "leave", "rotate-ca"}, args[0]) {
+			fmt.Fprintln(stderr, "usage: network org add|remove|init|join|leave|rotate-ca ORG")
 			return 2
 		}
 		err = orgCommand(o, args[0], args[1], stdout)
@@ -141,6 +149,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = updateCommand(o, *as, args, stdout)
+	case "orderer", "channel", "chaincode":
+		want := map[string]string{"orderer": "init", "channel": "create", "chaincode": "commit"}[cmd]
+		if len(args) != 1 || args[0] != want || (cmd == "chaincode") != (*as != "") {
+			fmt.Fprintln(stderr, "usage: network orderer init | channel create | chaincode commit --as MEMBER")
+			return 2
+		}
+		err = foundingCommand(o, cmd, *as, stdout)
 	case "register-signer":
 		if len(args) != 2 {
 			fmt.Fprintln(stderr, "usage: network register-signer ORG ID")

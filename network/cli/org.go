@@ -11,11 +11,11 @@ import (
 	"github.com/qrsign/qrsign/network/fabricbin"
 )
 
-// orgCommand runs `org add|remove|init|join|leave ORG` on the network of
+// orgCommand runs `org add|remove|init|join|leave|rotate-ca ORG` on the network of
 // the state directory, with the profile, config and port offset it was
 // brought up with.
 func orgCommand(o Options, verb, org string, w io.Writer) error {
-	n, was, err := openNet(o, w)
+	n, was, err := openNet(o, w, verb == "init")
 	if err != nil {
 		return err
 	}
@@ -27,13 +27,19 @@ func orgCommand(o Options, verb, org string, w io.Writer) error {
 		fmt.Fprintf(w, "%s: definition published in %s (send it to the members)\n", org, n.ExchangeDir(org))
 		return nil
 	case "join":
-		in, err := n.OrgJoin(was.Profile, was.ConfigFile, was.PortOffset, org)
+		in, committed, err := n.OrgJoin(was.Profile, was.ConfigFile, was.PortOffset, org)
 		if err != nil {
 			return err
 		}
 		g, err := in.Org(org)
 		if err != nil {
 			return err
+		}
+		if !committed {
+			fmt.Fprintf(w, "%s joined %s with %d peer(s) and approved %s sequence %d; once a member commits it "+
+				"(network chaincode commit --as MEMBER), run `network org join %s` again\n",
+				org, in.Channel, len(g.Peers), in.Chaincode, in.ChaincodeSequence, org)
+			return nil
 		}
 		fmt.Fprintf(w, "%s joined %s with %d peer(s)\n", org, in.Channel, len(g.Peers))
 		if g.Relay != nil {
@@ -44,6 +50,14 @@ func orgCommand(o Options, verb, org string, w io.Writer) error {
 		stopped, err := n.OrgLeave(org)
 		fmt.Fprintf(w, "%s: stopped %v\n", org, stopped)
 		return err
+	case "rotate-ca":
+		r, err := n.RotateCA(was.Profile, was.ConfigFile, was.PortOffset, org)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s: signer CA rotated in %s: new %s (generation %d, certificate in %s), retired %s\n", r.Org,
+			r.Took.Round(100*time.Millisecond), r.New, r.Gen, filepath.Join(n.ExchangeDir(org), "signer-cas"), r.Old)
+		return nil
 	}
 	change := n.OrgAdd
 	if verb == "remove" {
@@ -60,7 +74,7 @@ func orgCommand(o Options, verb, org string, w io.Writer) error {
 
 // updateCommand runs `update propose|sign|submit` as member as's admin.
 func updateCommand(o Options, as string, args []string, w io.Writer) error {
-	n, was, err := openNet(o, w)
+	n, was, err := openNet(o, w, false)
 	if err != nil {
 		return err
 	}
@@ -93,8 +107,38 @@ func updateCommand(o Options, as string, args []string, w io.Writer) error {
 	return nil
 }
 
-// openNet opens the network a state directory holds, as `up` made it.
-func openNet(o Options, w io.Writer) (*cluster.Net, cluster.Origin, error) {
+// foundingCommand runs the orderer org's `orderer init` and `channel
+// create`, and a member's `chaincode commit --as MEMBER`.
+func foundingCommand(o Options, cmd, as string, w io.Writer) error {
+	n, was, err := openNet(o, w, cmd == "orderer")
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "orderer":
+		if err := n.OrdererInit(was.Profile); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s: definition published in %s (send it to the members)\n", n.P.OrdererOrg.Name, n.ExchangeDir(n.P.OrdererOrg.Name))
+	case "channel":
+		if err := n.ChannelCreate(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "channel %s created; its orderers joined it\n", n.P.Channel)
+	case "chaincode":
+		seq, err := n.ChaincodeCommit(as)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s sequence %d committed on %s\n", n.P.Chaincode.Name, seq, n.P.Channel)
+	}
+	return nil
+}
+
+// openNet opens the network a state directory holds, as `up` (or the first
+// founding step) made it. found: a founding party's first step may make the
+// state directory, from the flags.
+func openNet(o Options, w io.Writer, found bool) (*cluster.Net, cluster.Origin, error) {
 	state, err := o.stateDir()
 	if err != nil {
 		return nil, cluster.Origin{}, err
@@ -103,8 +147,14 @@ func openNet(o Options, w io.Writer) (*cluster.Net, cluster.Origin, error) {
 	if err != nil {
 		return nil, was, err
 	}
-	if !ok {
+	if !ok && !found {
 		return nil, was, fmt.Errorf("no network in %s (bring it up first)", state)
+	}
+	if !ok {
+		if was.ConfigFile, err = filepath.Abs(o.Config); err != nil {
+			return nil, was, err
+		}
+		was.Profile, was.PortOffset = o.Profile, o.PortOffset
 	}
 	p, err := config.Load(was.ConfigFile, was.Profile, was.PortOffset)
 	if err != nil {
@@ -114,5 +164,9 @@ func openNet(o Options, w io.Writer) (*cluster.Net, cluster.Origin, error) {
 	if err != nil {
 		return nil, was, err
 	}
-	return &cluster.Net{P: p, Repo: filepath.Dir(was.ConfigFile), State: state, Bin: bin, CfgSrc: cfg, Log: w}, was, nil
+	n := &cluster.Net{P: p, Repo: filepath.Dir(was.ConfigFile), State: state, Bin: bin, CfgSrc: cfg, Log: w}
+	if !ok {
+		err = n.Prepare(was.Profile, was.ConfigFile, was.PortOffset)
+	}
+	return n, was, err
 }

@@ -57,7 +57,7 @@ func TestVersionShape(t *testing.T) {
 
 // org and update refuse malformed calls with their usage, before any state is read.
 func TestOrgAndUpdateUsage(t *testing.T) {
-	const orgUsage = "usage: network org add|remove|init|join|leave ORG\n"
+	const orgUsage = "usage: network org add|remove|init|join|leave|rotate-ca ORG\n"
 	const updUsage = "usage: network update propose add|remove ORG --as MEMBER | update sign|submit FILE --as MEMBER\n"
 	dir := t.TempDir()
 	for _, tc := range []struct {

@@ -61,8 +61,8 @@ func (n *Net) Enroll(in *netinfo.Info) error {
 
 // EnrollOrg is Enroll for one org.
 func (n *Net) EnrollOrg(g *config.Org, o *netinfo.Org) error {
-	if !exists(filepath.Join(n.registrarHome(g), "msp", "signcerts", "cert.pem")) {
-		if _, err := o.Enroll(n.Bin, "admin", "adminpw", n.registrarHome(g)); err != nil {
+	if reg := n.signerCA(g).Registrar; !exists(filepath.Join(reg, "msp", "signcerts", "cert.pem")) {
+		if _, err := o.Enroll(n.Bin, "admin", "adminpw", reg); err != nil {
 			return err
 		}
 	}

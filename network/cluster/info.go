@@ -32,7 +32,7 @@ func (n *Net) Info(profile string, d *Deployed) *netinfo.Info {
 	for _, g := range n.members() {
 		org := netinfo.Org{Name: g.Name, MSPID: g.MSPID, Host: g.Host, Home: n.OrgHome(g.Name),
 			CA: netinfo.CA{Name: caName(g), URL: "https://" + hostPort(g.Host, g.CA.Port), TLSCertFile: n.orgTLSCA(g),
-				CACertFile: n.orgCACert(g), RegistrarHome: n.registrarHome(g),
+				CACertFile: n.signerCA(g).Trust, RegistrarHome: n.signerCA(g).Registrar,
 				PIDFile: n.pidFile(caName(g)), LogFile: n.logFile(caName(g))},
 			ChaincodeServer: &netinfo.Node{Name: chaincodeName(g), Address: hostPort(g.Host, p.Chaincode.ServerPort),
 				PIDFile: n.pidFile(chaincodeName(g)), LogFile: n.logFile(chaincodeName(g))},

@@ -102,14 +102,15 @@ func (n *Net) peerSpec(g *config.Org, p *config.Peer) *proc.Spec {
 }
 
 // caSpec is the org's Fabric CA, signing with the org's MSP CA key so that
-// the identities it enrolls are members of the org.
+// the identities it enrolls are members of the org (after RotateCA, with its
+// current signer CA's).
 func (n *Net) caSpec(g *config.Org) *proc.Spec {
-	tls := n.caTLSDir(g)
+	tls, ca := n.caTLSDir(g), n.signerCA(g)
 	args := []string{"start", "-b", "admin:adminpw",
-		"--home", n.caHome(g),
+		"--home", ca.Home,
 		"--address", g.Host, "--port", fmt.Sprint(g.CA.Port),
 		"--ca.name", caName(g),
-		"--ca.certfile", n.orgCACert(g), "--ca.keyfile", n.orgCAKey(g),
+		"--ca.certfile", ca.Cert, "--ca.keyfile", ca.Key,
 		"--tls.enabled", "--tls.certfile", filepath.Join(tls, "server.crt"), "--tls.keyfile", filepath.Join(tls, "server.key"),
 		"--operations.listenaddress", hostPort(g.Host, g.CA.OpsPort),
 		"--csr.hosts", strings.Join(sans(g.Host), ","),

@@ -44,7 +44,7 @@ func (n *Net) OrgAdd(profile, configFile string, portOffset int, name string) (*
 			return nil, nil, err
 		}
 	}
-	in, err := n.OrgJoin(profile, configFile, portOffset, g.Name)
+	in, _, err := n.OrgJoin(profile, configFile, portOffset, g.Name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,112 +144,162 @@ func (n *Net) ChangeMembers(ch *Change, verb string, g *config.Org) error {
 	return nil
 }
 
-// OrgJoin is the new member's side once the channel lists it: start its CA
-// and peers, join them from the genesis block fetched from the ordering
-// service and wait until they pass the latest configuration block; approve
-// the committed chaincode definition for its own chaincode server; enroll
-// its relay identity; Ping through its gateway; register its Fabric CA as
-// its signer CA; start its relay.
-func (n *Net) OrgJoin(profile, configFile string, portOffset int, name string) (*netinfo.Info, error) {
+// OrgJoin is a member's side once the channel lists it (a founding member
+// once the channel is created, a new member once the update adding it took
+// effect): start its CA and peers, join them from the genesis block fetched
+// from the ordering service and wait until they pass the latest
+// configuration block; enroll its relay identity; approve the chaincode
+// definition (the committed one, or for a founding member the first) for its
+// own chaincode server. Once a definition is committed it goes on (OrgServe).
+// committed is false when the founding definition still awaits a member's
+// commit (ChaincodeCommit): running OrgJoin again then finishes.
+func (n *Net) OrgJoin(profile, configFile string, portOffset int, name string) (in *netinfo.Info, committed bool, err error) {
 	g, err := n.open(name)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := n.StartSpecs([]*proc.Spec{n.caSpec(g)}); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	configBlock, cfg, err := n.FetchConfig(g)
 	if err != nil {
-		return nil, fmt.Errorf("%s cannot read the channel's configuration (is it a member yet?): %w", g.Name, err)
+		return nil, false, fmt.Errorf("%s cannot read the channel's configuration (is it a member yet?): %w", g.Name, err)
 	}
 	if err := n.recordMembers(cfg); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !slices.Contains(n.members(), g) {
-		return nil, fmt.Errorf("%s is not a member of %s yet", g.Name, n.P.Channel)
+		return nil, false, fmt.Errorf("%s is not a member of %s yet", g.Name, n.P.Channel)
 	}
 	done := n.phase(g.Name + ": start its peers; join them from the genesis block and catch up")
 	if err := n.StartSpecs(n.orgSpecs(g)); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	genesis := filepath.Join(n.OrgHome(g.Name), "channel", "genesis.block")
 	if err := os.MkdirAll(filepath.Dir(genesis), 0o755); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := retry(30*time.Second, func() error { return n.fetchBlock(g, "oldest", genesis) }); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := n.JoinOrgPeers(g, genesis); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	d, err := n.loadDeployed()
+	d, err := n.definitionToApprove(g)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	in := n.Info(profile, &d)
+	in = n.Info(profile, &d)
 	in.ConfigFile, in.PortOffset = configFile, portOffset
 	o, err := in.Org(g.Name)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	for _, p := range o.Peers {
-		if err := retry(60*time.Second, func() error {
+	for i, p := range o.Peers {
+		caughtUp := func() error {
 			h, err := in.BlockHeight(p.Name)
 			if err == nil && h <= configBlock {
 				err = fmt.Errorf("%s at height %d, not past configuration block %d yet", p.Name, h, configBlock)
 			}
 			return err
-		}); err != nil {
-			return nil, err
+		}
+		if retry(20*time.Second, caughtUp) == nil {
+			continue
+		}
+		// A peer left running since its org was removed backs off (up to an
+		// hour) from the ordering service that refused it: a restart reconnects.
+		fmt.Fprintf(n.Log, "    %s is not catching up: restarting it\n", p.Name)
+		s := n.orgSpecs(g)[i]
+		if err := s.Stop(10 * time.Second); err != nil {
+			return nil, false, err
+		}
+		if err := n.StartSpecs([]*proc.Spec{s}); err != nil {
+			return nil, false, err
+		}
+		if err := retry(60*time.Second, caughtUp); err != nil {
+			return nil, false, err
 		}
 	}
 	done()
 
-	done = n.phase(g.Name + ": enroll its relay identity; approve the committed chaincode definition for its own chaincode server")
+	done = n.phase(g.Name + ": enroll its relay identity; approve the chaincode definition for its own chaincode server")
 	if err := n.EnrollOrg(g, o); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if o.Client, err = netinfo.IdentityFromMSPDir(g.MSPID, filepath.Join(n.relayIDHome(g), "msp")); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if _, ok := d.PackageIDs[g.Name]; !ok {
 		id, err := n.ApproveChaincode(g, d.Hash, d.Sequence)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		d.PackageIDs[g.Name] = id
 		if err := n.saveDeployed(&d); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		o.PackageID = id
 	} else if err := n.ensureRunning(n.chaincodeSpec(g, d.PackageIDs[g.Name])); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	done()
+	seq, err := n.committedSequence(g)
+	if err != nil {
+		return nil, false, err
+	}
+	if seq < d.Sequence {
+		if err := n.keepRelays(in); err != nil {
+			return nil, false, err
+		}
+		return in, false, in.Save()
+	}
+	return in, true, n.OrgServe(in, g, o)
+}
 
-	done = n.phase(g.Name + ": Ping committed through its gateway; its Fabric CA registered as its signer CA")
+// definitionToApprove is the chaincode definition g approves: the one
+// recorded here, or else (a founding member, or a member on a host of its
+// own) the chaincode built here at the committed sequence, 1 before any commit.
+func (n *Net) definitionToApprove(g *config.Org) (Deployed, error) {
+	d, err := n.loadDeployed()
+	if err != nil || d.Sequence > 0 {
+		return d, err
+	}
+	seq, err := n.committedSequence(g)
+	if err != nil {
+		return d, err
+	}
+	done := n.phase("chaincode: build ./chaincode")
+	defer done()
+	hash, err := n.BuildChaincode()
+	return Deployed{Hash: hash, Sequence: max(seq, 1), Policy: n.P.EndorsementPolicy(), PackageIDs: map[string]string{}}, err
+}
+
+// OrgServe is a member's last step once the chaincode definition is
+// committed: Ping committed through its gateway, its Fabric CA registered as
+// its signer CA, its relay started; network.json saved.
+func (n *Net) OrgServe(in *netinfo.Info, g *config.Org, o *netinfo.Org) error {
+	done := n.phase(g.Name + ": Ping committed through its gateway; its Fabric CA registered as its signer CA")
 	if err := ReadyOrg(in, o, 90*time.Second); err != nil {
-		return nil, err
+		return err
 	}
 	if err := RegisterSignerCA(in, o); err != nil {
-		return nil, err
+		return err
 	}
 	done()
-
 	if n.HasRelay() {
 		done = n.phase(g.Name + ": start its relay")
 		if err := n.BuildRelay(); err != nil {
-			return nil, err
+			return err
 		}
 		if err := n.StartRelay(g, o); err != nil {
-			return nil, err
+			return err
 		}
 		done()
 	}
 	if err := n.keepRelays(in); err != nil {
-		return nil, err
+		return err
 	}
-	return in, in.Save()
+	return in.Save()
 }
 
 // OrgLeave is a removed org's last step on its own host: it stops its
@@ -309,6 +359,9 @@ func (n *Net) SaveInfo(profile, configFile string, portOffset int) (*netinfo.Inf
 // keepRelays copies the relays of network.json into in for orgs that have
 // one running (in is rebuilt from the profile, which does not know them).
 func (n *Net) keepRelays(in *netinfo.Info) error {
+	if !exists(filepath.Join(n.State, netinfo.FileName)) {
+		return nil // founding: nothing written yet
+	}
 	old, err := netinfo.Load(n.State)
 	if err != nil {
 		return err

@@ -91,7 +91,8 @@ func RegisterSignerCA(in *netinfo.Info, o *netinfo.Org) error {
 			return nil
 		}
 	}
-	arg, _ := json.Marshal(model.RegisterSignerCARequest{CertPEM: string(certPEM)})
+	// The file may list retired CAs after the current one (RotateCA): register the first.
+	arg, _ := json.Marshal(model.RegisterSignerCARequest{CertPEM: string(pem.EncodeToMemory(blk))})
 	if _, err := c.Submit("RegisterSignerCA", client.WithArguments(string(arg))); err != nil {
 		return fmt.Errorf("RegisterSignerCA(%s): %w", o.MSPID, flat(err))
 	}

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -19,9 +18,7 @@ func (n *Net) Specs() []*proc.Spec {
 	for _, g := range n.members() {
 		s = append(s, n.caSpec(g))
 	}
-	for _, o := range n.P.OrdererOrg.Orderers {
-		s = append(s, n.ordererSpec(o))
-	}
+	s = append(s, n.ordererSpecs()...)
 	for _, g := range n.members() {
 		s = append(s, n.orgSpecs(g)...)
 	}
@@ -92,24 +89,10 @@ func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, err
 		in.ConfigFile, in.PortOffset = configFile, portOffset
 		return in
 	}
-	for _, d := range []string{"config", "run", "log", "bin", "chaincode", "channel"} {
-		if err := os.MkdirAll(n.path(d), 0o755); err != nil {
-			return nil, err
-		}
-	}
-	var err error
-	if n.M, err = n.LoadMembership(); err != nil {
-		return nil, err
-	}
-	// Before any crypto or config carries ports: a later `up` of this state,
-	// even after this one failed, must make the same network.
-	if err := SaveOrigin(n.State, Origin{Profile: profile, ConfigFile: configFile, PortOffset: portOffset}); err != nil {
+	if err := n.Prepare(profile, configFile, portOffset); err != nil {
 		return nil, err
 	}
 	done := n.phase("each org makes its own keys and publishes its definition (cryptogen); the orderer org makes the genesis block (configtxgen)")
-	if err := n.Config(); err != nil {
-		return nil, err
-	}
 	if err := n.OrdererOrgCrypto(); err != nil {
 		return nil, err
 	}

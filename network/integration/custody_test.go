@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/qrsign/qrsign/network/netinfo"
 )
 
 // Key custody: every private key under <state>/orgs/<org> belongs to that
@@ -18,7 +20,12 @@ import (
 // the exchange directory holds no private key at all, and nothing else in
 // the state directory does either.
 func TestNoOrgHoldsAnotherOrgsPrivateKey(t *testing.T) {
-	in := mustInfo(t)
+	checkCustody(t, mustInfo(t))
+}
+
+// checkCustody is TestNoOrgHoldsAnotherOrgsPrivateKey on the network in.
+func checkCustody(t *testing.T, in *netinfo.Info) {
+	t.Helper()
 	state := in.StateDir
 	homes, _ := filepath.Glob(filepath.Join(state, "orgs", "*"))
 	if len(homes) < len(in.Orgs)+1 {
@@ -28,6 +35,8 @@ func TestNoOrgHoldsAnotherOrgsPrivateKey(t *testing.T) {
 	for _, h := range homes {
 		org := filepath.Base(h)
 		files, _ := filepath.Glob(filepath.Join(state, "exchange", org, "msp", "*certs", "*.pem"))
+		rotated, _ := filepath.Glob(filepath.Join(state, "exchange", org, "signer-cas", "*.pem")) // RotateCA's
+		files = append(files, rotated...)
 		for _, f := range files {
 			roots[org] = append(roots[org], certsIn(t, f)...)
 		}

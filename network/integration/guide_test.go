@@ -3,12 +3,11 @@
 package integration
 
 import (
-	"bytes"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/qrsign/qrsign/network/cli"
+	"github.com/qrsign/qrsign/network/guide"
 	"github.com/qrsign/qrsign/network/proc"
 )
 
@@ -20,11 +19,11 @@ func TestOperatorGuideJoinAndLeave(t *testing.T) {
 	if _, err := in.Org("org3"); err == nil {
 		t.Fatal("org3 is a member already: run on a network brought up without it")
 	}
-	guide, err := os.ReadFile("../README.md")
+	md, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	runGuide(t, in.StateDir, guideBlock(t, string(guide), "join"))
+	runGuide(t, map[string]string{"STATE": in.StateDir}, guideBlock(t, string(md), "join"))
 	joined := mustInfo(t)
 	org3, err := joined.Org("org3")
 	if err != nil {
@@ -42,7 +41,7 @@ func TestOperatorGuideJoinAndLeave(t *testing.T) {
 		procs = append(procs, s)
 	}
 
-	runGuide(t, in.StateDir, guideBlock(t, string(guide), "leave"))
+	runGuide(t, map[string]string{"STATE": in.StateDir}, guideBlock(t, string(md), "leave"))
 	left := mustInfo(t)
 	if _, err := left.Org("org3"); err == nil {
 		t.Fatal("network.json lists org3 after the leave block")
@@ -60,39 +59,21 @@ func TestOperatorGuideJoinAndLeave(t *testing.T) {
 	}
 }
 
-// guideBlock returns the command lines of the ```sh block that follows
-// "<!-- guide: name -->" (comments and blank lines dropped).
+// guideBlock returns the command lines of the guide's block name.
 func guideBlock(t *testing.T, md, name string) []string {
 	t.Helper()
-	marker := "<!-- guide: " + name + " -->\n```sh\n"
-	i := strings.Index(md, marker)
-	if i < 0 {
-		t.Fatalf("README has no %q block", name)
-	}
-	body := md[i+len(marker):]
-	body = body[:strings.Index(body, "```")]
-	var cmds []string
-	for _, l := range strings.Split(body, "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			cmds = append(cmds, l)
-		}
+	cmds, err := guide.Block(md, name)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return cmds
 }
 
-// runGuide runs each `network ...` line with $STATE the state directory.
-func runGuide(t *testing.T, state string, cmds []string) {
+// runGuide runs each `network ...` line with vars (STATE: the state directory) replaced.
+func runGuide(t *testing.T, vars map[string]string, cmds []string) {
 	t.Helper()
-	for _, c := range cmds {
-		f := strings.Fields(strings.ReplaceAll(c, "$STATE", state))
-		if f[0] != "network" {
-			t.Fatalf("guide line %q is not a network command", c)
-		}
-		var out, errOut bytes.Buffer
-		if code := cli.Main(f[1:], &out, &errOut); code != 0 {
-			t.Fatalf("%s: exit %d\n%s%s", c, code, out.String(), errOut.String())
-		}
-		t.Logf("%s\n%s", c, lastLine(out.String()))
+	if err := guide.Run(cmds, vars, func(cmd, out string) { t.Logf("%s\n%s", cmd, lastLine(out)) }); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -69,8 +69,11 @@ func TestConsortiumAddSignAcrossRemoveVerify(t *testing.T) {
 	}
 
 	// org3's relay and peer still run, but the channel no longer admits them.
+	// The refusal is permanent and says so (403 ORG_NOT_MEMBER), not 503 retry-later.
 	if res, cb := alice.scan(t, "scan", pendingURL); cb != nil || res.code == 0 {
 		t.Fatalf("a callback through removed org3's relay was accepted: exit %d %+v", res.code, cb)
+	} else if !strings.Contains(res.stderr, "ORG_NOT_MEMBER") || !strings.Contains(res.stderr, "HTTP 403") || strings.Contains(res.stderr, "503") {
+		t.Fatalf("callback through org3's relay after removal: exit %d, want one 403 ORG_NOT_MEMBER:\n%s", res.code, res.stderr)
 	} else {
 		t.Logf("callback through org3's relay after removal: exit %d: %s", res.code, strings.TrimSpace(res.stderr))
 	}

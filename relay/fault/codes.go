@@ -15,8 +15,9 @@ const (
 	CodeNotFound        model.Code = "NOT_FOUND"         // no such route or resource
 	CodeHashMismatch    model.Code = "HASH_MISMATCH"     // uploaded bytes do not match the declared sha256
 	CodeMethodNotAllow  model.Code = "METHOD_NOT_ALLOWED"
-	CodeNotCommitted    model.Code = "NOT_COMMITTED" // invalidated at commit for good (validation code in detail); do not retry
-	CodeBatchInvalid    model.Code = "BATCH_INVALID" // a batch upload with invalid documents (per-document errors listed)
+	CodeNotCommitted    model.Code = "NOT_COMMITTED"  // invalidated at commit for good (validation code in detail); do not retry
+	CodeBatchInvalid    model.Code = "BATCH_INVALID"  // a batch upload with invalid documents (per-document errors listed)
+	CodeOrgNotMember    model.Code = "ORG_NOT_MEMBER" // the relay's org is not (any more) a member of the channel; do not retry here
 
 	// Requests refused at the HTTP edge, some before routing (relay/httpapi edge.go).
 	CodeURITooLong         model.Code = "URI_TOO_LONG"                  // request target over the relay's limit

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -69,6 +70,9 @@ type Gateway struct {
 	opt  Options
 	eps  []*endpoint
 	pool *pool
+
+	// refused: the channel last refused the org as not a member (membership).
+	refused atomic.Bool
 
 	mu     sync.Mutex
 	blocks map[string]uint64 // tx id → block, learned from commit statuses and events
@@ -263,7 +267,7 @@ func (g *Gateway) submitOnce(ctx context.Context, fn string, args []string) (Tx,
 	// Endorsement writes nothing: a peer that cannot be reached is replaced
 	// by the next one, with a fresh proposal.
 	txn, txID, at, err := g.endorse(ctx, fn, fn, args...)
-	if err != nil {
+	if err = g.membership(fn, txID, err); err != nil {
 		return Tx{TxID: txID}, nil, err
 	}
 	st, err := g.order(ctx, fn, txn, at)
@@ -292,6 +296,9 @@ func classify(op, txID string, err error) error {
 	if code, msg, ok := chaincodeMessage(err); ok {
 		return Rejected(op, txID, code, msg)
 	}
+	if peerSays(err, unknownOrg) {
+		return NotMember(op, txID, err)
+	}
 	var ce *client.CommitError
 	if errors.As(err, &ce) {
 		return Invalidated(op, ce.TransactionID, ce.Code.String())
@@ -306,6 +313,45 @@ func classify(op, txID string, err error) error {
 	// answer, timeouts, cancellations: the network did not take the transaction
 	// (or we cannot tell); the nonce makes a retry safe.
 	return Unavailable(op, txID, err)
+}
+
+// What a peer answers when a proposal's creator is of an org the channel
+// does not have, and what the gateway answers when it knows no peers that
+// would endorse for it (also while the network starts).
+const (
+	unknownOrg  = "creator org unknown"
+	noEndorsers = "no combination of peers can be derived"
+)
+
+// peerSays reports whether the gateway's error or a peer's answer attached
+// to it contains text.
+func peerSays(err error, text string) bool {
+	st, ok := status.FromError(err)
+	if !ok {
+		return false
+	}
+	for _, d := range st.Details() {
+		if ed, ok := d.(*gateway.ErrorDetail); ok && strings.Contains(ed.GetMessage(), text) {
+			return true
+		}
+	}
+	return strings.Contains(st.Message(), text)
+}
+
+// membership remembers whether the channel refused the org (ErrNotMember)
+// until a transaction goes through again; meanwhile a gateway that finds no
+// endorsers (the other orgs' peers have stopped talking to ours) is the same
+// refusal, not an outage.
+func (g *Gateway) membership(fn, txID string, err error) error {
+	switch {
+	case err == nil:
+		g.refused.Store(false)
+	case errors.Is(err, ErrNotMember):
+		g.refused.Store(true)
+	case g.refused.Load() && errors.Is(err, ErrUnavailable) && peerSays(err, noEndorsers):
+		return NotMember(fn, txID, err)
+	}
+	return err
 }
 
 // chaincodeMessage finds a chaincode "CODE: message" in the error or its

@@ -77,6 +77,10 @@ var (
 	ErrUnavailable = errors.New("network unavailable")
 	// ErrInvalidated: ordered but marked invalid at commit (Error.ValidationCode).
 	ErrInvalidated = errors.New("invalidated at commit")
+	// ErrNotMember: the channel no longer admits the relay's org (its
+	// identity is of an org the peers do not know: the org was removed).
+	// Nothing was written; retrying will not help while it is not a member.
+	ErrNotMember = errors.New("org not a member of the channel")
 )
 
 // Error is a failed ledger call. It unwraps to its kind (ErrRejected,
@@ -125,6 +129,12 @@ func Rejected(op, txID string, code model.Code, msg string) *Error {
 // Unavailable builds the error of a network failure.
 func Unavailable(op, txID string, cause error) *Error {
 	return &Error{Op: op, TxID: txID, Kind: ErrUnavailable, Cause: cause}
+}
+
+// NotMember builds the error of a transaction the channel refused because
+// the relay's org is not a member.
+func NotMember(op, txID string, cause error) *Error {
+	return &Error{Op: op, TxID: txID, Kind: ErrNotMember, Cause: cause}
 }
 
 // Invalidated builds the error of a transaction invalidated at commit.

@@ -44,6 +44,10 @@ func TestClassifyTellsRejectionsFromNetworkTrouble(t *testing.T) {
 			endorseFailure(t, codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy"),
 			ErrUnavailable, "", ""},
 		{"deadline is unavailable", context.DeadlineExceeded, ErrUnavailable, "", ""},
+		{"other orgs' peers not knowing our org is not being a member",
+			endorseFailure(t, codes.Aborted, "failed to collect enough transaction endorsements, see attached details for more info",
+				"rpc error: code = Unknown desc = error validating proposal: access denied: channel [qrsign] creator org unknown, creator is malformed"),
+			ErrNotMember, "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,5 +130,40 @@ func TestConflictsAreRetriedWithFreshTransactionsThenGiveUp(t *testing.T) {
 				t.Fatalf("error %v, want %s", err, tc.err)
 			}
 		})
+	}
+}
+
+// After the channel refused the org, a gateway finding no endorsers is the
+// same refusal until a transaction goes through again; before, it is an outage.
+func TestNoEndorsersAfterARefusalIsNotBeingAMember(t *testing.T) {
+	g := &Gateway{}
+	refused := classify("RecordSignature", "tx1", endorseFailure(t, codes.Aborted, "failed to collect enough transaction endorsements",
+		"access denied: channel [qrsign] creator org unknown, creator is malformed"))
+	noPlan := func() error {
+		return classify("RecordSignature", "tx2", endorseFailure(t, codes.FailedPrecondition,
+			"no combination of peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the endorsement policy"))
+	}
+	steps := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"no endorsers before any refusal: outage", noPlan(), ErrUnavailable},
+		{"the refusal", refused, ErrNotMember},
+		{"no endorsers after it: still refused", noPlan(), ErrNotMember},
+		{"a transaction goes through", nil, nil},
+		{"no endorsers again: outage", noPlan(), ErrUnavailable},
+	}
+	for _, s := range steps {
+		err := g.membership("RecordSignature", "tx", s.err)
+		if s.want == nil {
+			if err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, s.want) || (s.want == ErrUnavailable) == errors.Is(err, ErrNotMember) {
+			t.Fatalf("%s: %v, want %v", s.name, err, s.want)
+		}
 	}
 }

@@ -26,7 +26,7 @@ var statuses = map[model.Code]int{
 	fault.CodeEnrollRefused: http.StatusUnauthorized, fault.CodeSessionRevoked: http.StatusUnauthorized,
 
 	model.CodeNotASigner: http.StatusForbidden, model.CodeForbidden: http.StatusForbidden,
-	fault.CodeSessionScope: http.StatusForbidden,
+	fault.CodeSessionScope: http.StatusForbidden, fault.CodeOrgNotMember: http.StatusForbidden,
 
 	model.CodeDocumentNotFound: http.StatusNotFound, fault.CodeNotFound: http.StatusNotFound,
 	model.CodeCANotFound: http.StatusNotFound, fault.CodeEnrollOff: http.StatusNotFound,

@@ -45,6 +45,10 @@ func fromLedger(err error) error {
 		p := fault.Newf(fault.CodeNotCommitted, "the transaction was invalidated at commit (%s); nothing was recorded and retrying will not help", le.ValidationCode).WithCause(err)
 		p.TxID = le.TxID
 		return p
+	case errors.Is(err, ledger.ErrNotMember):
+		p := fault.New(fault.CodeOrgNotMember, "this relay's organisation is not a member of the channel (it left the consortium): nothing was recorded, and retrying through this relay will not help; use a member's relay").WithCause(err)
+		p.TxID = le.TxID
+		return p
 	default:
 		p := fault.New(fault.CodeUnavailable, "the network cannot take the transaction now; nothing was recorded, retry").WithCause(err)
 		p.TxID = le.TxID

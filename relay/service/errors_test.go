@@ -28,6 +28,8 @@ func TestLedgerFailuresBecomeProblemsThatSayWhetherToRetry(t *testing.T) {
 			"the transaction was invalidated at commit (MVCC_READ_CONFLICT) by concurrent writes; nothing was recorded, retry", 1},
 		{"duplicate tx id: an earlier copy may be recorded, outcome unknown", ledger.Invalidated("RecordSignature", "tx1", "DUPLICATE_TXID"), 503, "UNAVAILABLE",
 			"the network did not confirm the transaction in time; its outcome is unknown, and retrying is safe (it is never recorded twice)", 2},
+		{"org removed from the channel: permanent", ledger.NotMember("RecordSignature", "tx1", errors.New("creator org unknown")), 403, "ORG_NOT_MEMBER",
+			"this relay's organisation is not a member of the channel (it left the consortium): nothing was recorded, and retrying through this relay will not help; use a member's relay", 0},
 		{"policy failure: permanent", ledger.Invalidated("RecordSignature", "tx1", "ENDORSEMENT_POLICY_FAILURE"), 502, "NOT_COMMITTED",
 			"the transaction was invalidated at commit (ENDORSEMENT_POLICY_FAILURE); nothing was recorded and retrying will not help", 0},
 	} {

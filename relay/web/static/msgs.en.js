@@ -143,6 +143,7 @@
  "err.NONCE_REUSED": "This request was already used.",
  "err.NOT_A_SIGNER": "You are not a signer of this document.",
  "err.NOT_COMMITTED": "The ledger did not commit the transaction.",
+ "err.ORG_NOT_MEMBER": "This organisation is no longer a member of the consortium: nothing was recorded. Use a member's link.",
  "err.NOT_FOUND": "Not found.",
  "err.OUT_OF_TURN": "It is not your turn to sign yet.",
  "err.PAYLOAD_TOO_LARGE": "The upload is too large.",

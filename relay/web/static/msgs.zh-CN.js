@@ -143,6 +143,7 @@
  "err.NONCE_REUSED": "此请求已用过。",
  "err.NOT_A_SIGNER": "您不是此文件的签署人。",
  "err.NOT_COMMITTED": "账本未提交此交易。",
+ "err.ORG_NOT_MEMBER": "该组织已不再是联盟成员：未记录任何内容。请使用成员组织的链接。",
  "err.NOT_FOUND": "未找到。",
  "err.OUT_OF_TURN": "还没轮到您签署。",
  "err.PAYLOAD_TOO_LARGE": "上传内容太大。",

@@ -1,0 +1,191 @@
+package cluster
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/network/config"
+	"github.com/qrsign/qrsign/network/proc"
+)
+
+// SignerCA is the CA an org's Fabric CA signs with, which signers' (and
+// Fabric CA registrar's) certificates chain to: generation 1 is the org's
+// MSP CA (cryptogen); RotateCA makes generation 2, 3 … under
+// orgs/<org>/signer-ca/<gen>, each with a Fabric CA home of its own.
+type SignerCA struct {
+	Gen       int
+	Cert, Key string // PEM certificate, PKCS#8 key
+	// Trust holds the certificates of every generation, the current first:
+	// what a verifier of the org's signatures, old and new, trusts
+	// (network.json's caCertFile).
+	Trust     string
+	Home      string // Fabric CA server home (its database)
+	Registrar string // the registrar's enrollment from this CA
+}
+
+func (n *Net) signerCADir(g *config.Org) string { return filepath.Join(n.OrgHome(g.Name), "signer-ca") }
+
+// signerCA is g's current signer CA (the generation its signer-ca/current names).
+func (n *Net) signerCA(g *config.Org) SignerCA {
+	gen := 1
+	if b, err := os.ReadFile(filepath.Join(n.signerCADir(g), "current")); err == nil {
+		if v, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && v > 1 {
+			gen = v
+		}
+	}
+	if gen == 1 {
+		return SignerCA{Gen: 1, Cert: n.orgCACert(g), Key: n.orgCAKey(g), Trust: n.orgCACert(g), Home: n.caHome(g), Registrar: n.registrarHome(g)}
+	}
+	dir := filepath.Join(n.signerCADir(g), strconv.Itoa(gen))
+	return SignerCA{Gen: gen, Cert: filepath.Join(dir, "ca-cert.pem"), Key: filepath.Join(dir, "priv_sk"),
+		Trust: filepath.Join(dir, "trust.pem"), Home: filepath.Join(dir, "fabric-ca"), Registrar: filepath.Join(dir, "registrar")}
+}
+
+// Rotation is what RotateCA did.
+type Rotation struct {
+	Org      string
+	Old, New string // fingerprints of the retired and the new signer CA
+	Gen      int
+	Took     time.Duration
+}
+
+// RotateCA is an org's step on its own host to replace the CA its signers'
+// certificates come from: a new CA key and certificate (kept in its own
+// directory; the certificate published in exchange/<org>/signer-cas/), its
+// Fabric CA restarted to issue from the new CA (a new database: the retired
+// CA issues nothing more), the registrar enrolled from it, and the new CA
+// registered on the ledger as the org's signer CA (RegisterSignerCA, as the
+// org admin). The retired CA stays registered: the signatures made under it
+// keep verifying, and certificates it issued are revoked through its CRL as
+// before. The channel's MSP is unchanged (its peers, admins and relay keep
+// their MSP CA identities).
+func (n *Net) RotateCA(profile, configFile string, portOffset int, name string) (*Rotation, error) {
+	start := time.Now()
+	g, err := n.open(name)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(n.members(), g) {
+		return nil, fmt.Errorf("%s is not a member of %s", g.Name, n.P.Channel)
+	}
+	old := n.signerCA(g)
+	oldFP, err := certFingerprint(old.Cert)
+	if err != nil {
+		return nil, err
+	}
+	done := n.phase(fmt.Sprintf("%s: new signer CA (generation %d)", g.Name, old.Gen+1))
+	next := filepath.Join(n.signerCADir(g), strconv.Itoa(old.Gen+1))
+	if err := newCA(next, fmt.Sprintf("signer-ca%d.%s", old.Gen+1, g.Domain), g.Domain); err != nil {
+		return nil, err
+	}
+	// The new CA first, then every earlier one.
+	var trust []byte
+	for _, f := range []string{filepath.Join(next, "ca-cert.pem"), old.Trust} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		trust = append(trust, b...)
+	}
+	if err := os.WriteFile(filepath.Join(next, "trust.pem"), trust, 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(n.signerCADir(g), "current"), []byte(strconv.Itoa(old.Gen+1)+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	ca := n.signerCA(g)
+	if err := copyFile(ca.Cert, filepath.Join(n.ExchangeDir(g.Name), "signer-cas", strconv.Itoa(ca.Gen)+".pem")); err != nil {
+		return nil, err
+	}
+	done()
+
+	done = n.phase(g.Name + ": its Fabric CA restarted on the new CA; registrar enrolled from it")
+	if s, err := proc.Load(n.RunDir(), caName(g)); err == nil {
+		if err := s.Stop(10 * time.Second); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.StartSpecs([]*proc.Spec{n.caSpec(g)}); err != nil {
+		return nil, err
+	}
+	in, err := n.SaveInfo(profile, configFile, portOffset)
+	if err != nil {
+		return nil, err
+	}
+	o, err := in.Org(g.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.EnrollOrg(g, o); err != nil {
+		return nil, err
+	}
+	done()
+
+	done = n.phase(g.Name + ": the new CA registered as its signer CA on the ledger")
+	if err := RegisterSignerCA(in, o); err != nil {
+		return nil, err
+	}
+	done()
+	newFP, err := certFingerprint(ca.Cert)
+	return &Rotation{Org: g.Name, Old: oldFP, New: newFP, Gen: ca.Gen, Took: time.Since(start)}, err
+}
+
+// newCA writes a self-signed ECDSA P-256 CA (ca-cert.pem, priv_sk) into dir,
+// unless it is there already.
+func newCA(dir, cn, org string) error {
+	if exists(filepath.Join(dir, "ca-cert.pem")) {
+		return nil
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{org}},
+		NotBefore:    now.Add(-5 * time.Minute), NotAfter: now.AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "priv_sk"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "ca-cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+}
+
+func certFingerprint(file string) (string, error) {
+	c, err := readCert(file)
+	if err != nil {
+		return "", err
+	}
+	return payload.Fingerprint(c.Raw), nil
+}
