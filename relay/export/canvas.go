@@ -71,7 +71,7 @@ func newCanvas(fonts *Fonts, title string) *canvas {
 	p := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: pageW, Ht: pageH}})
 	p.SetAutoPageBreak(false, 0)
 	p.SetMargins(0, 0, 0)
-	p.SetCompression(true)
+	p.SetCompression(false) // deflatePages compresses the pages, faster
 	p.SetCatalogSort(true) // images and fonts in name order, not map order: the same input gives the same bytes
 	p.SetProducer("qrsign export", false)
 	p.SetCreator("qrsign", false)
@@ -193,7 +193,7 @@ func (c *canvas) qr(name, content string) error {
 	return c.p.Error()
 }
 
-// finish writes the document to w. fpdf names an embedded font "utf8<family>"
+// finish writes the document to w, its pages deflated. fpdf names an embedded font "utf8<family>"
 // with no subset tag although it embeds only the glyphs used; the names
 // (font dictionaries, never in compressed streams) are rewritten to carry a
 // tag of the same length, so offsets hold and readers see a subset.
@@ -210,8 +210,7 @@ func (c *canvas) finish(w io.Writer) error {
 		}
 		i += j + copy(b[i+j:], subsetTag)
 	}
-	_, err := w.Write(b)
-	return err
+	return deflatePages(w, b)
 }
 
 // pdfText makes s drawable: fpdf encodes text as UTF-16 without surrogates
