@@ -72,7 +72,7 @@ func newCanvas(fonts *Fonts, title string) *canvas {
 	p.SetAutoPageBreak(false, 0)
 	p.SetMargins(0, 0, 0)
 	p.SetCompression(false) // deflatePages compresses the pages, faster
-	p.SetCatalogSort(true) // images and fonts in name order, not map order: the same input gives the same bytes
+	p.SetCatalogSort(true)  // images and fonts in name order, not map order: the same input gives the same bytes
 	p.SetProducer("qrsign export", false)
 	p.SetCreator("qrsign", false)
 	p.SetTitle(title, true)
