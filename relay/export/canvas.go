@@ -65,31 +65,80 @@ type canvas struct {
 	p    *fpdf.Fpdf
 	font font
 	size float64
+	gs   gstate
 }
+
+// gstate is the graphics state the current page's content has set, so a
+// thousand pages of text do not repeat it before every string (fpdf writes
+// each setting, and wraps text whose colour is not the fill colour in its
+// own q/Q). It is forgotten whenever drawing moves to a page.
+type gstate struct {
+	fill, draw rgb
+	lineWidth  float64
+	mode       int // text rendering mode: 0 fill, 2 fill then stroke
+}
+
+// unknown is the state of a page drawing moves to: nothing matches it.
+var unknown = gstate{fill: rgb{-1, 0, 0}, draw: rgb{-1, 0, 0}, lineWidth: -1, mode: -1}
 
 func newCanvas(fonts *Fonts, title string) *canvas {
 	p := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: pageW, Ht: pageH}})
 	p.SetAutoPageBreak(false, 0)
 	p.SetMargins(0, 0, 0)
-	p.SetCompression(true)
-	p.SetCatalogSort(true) // images and fonts in name order, not map order: the same input gives the same bytes
+	p.SetCompression(false) // deflatePages compresses the pages, faster
+	p.SetCatalogSort(true)  // images and fonts in name order, not map order: the same input gives the same bytes
 	p.SetProducer("qrsign export", false)
 	p.SetCreator("qrsign", false)
 	p.SetTitle(title, true)
 	p.AddUTF8FontFromBytes(family, "", fonts.regular)
 	p.SetFont(family, "", 10)
-	return &canvas{p: p, size: 10}
+	return &canvas{p: p, size: 10, gs: unknown}
 }
 
 // page starts a page and returns its number.
 func (c *canvas) page() int {
 	c.p.AddPage()
 	c.p.SetFont(family, "", c.size)
+	c.gs = unknown
 	return c.p.PageNo()
 }
 
+// setPage goes back to page n, whose state is wherever its drawing ended.
+func (c *canvas) setPage(n int) {
+	c.p.SetPage(n)
+	c.gs = unknown
+}
+
+func (c *canvas) fill(col rgb) {
+	if c.gs.fill != col {
+		c.p.SetFillColor(col.ints())
+		c.gs.fill = col
+	}
+}
+
+// stroke sets the state of drawing text: bold is filled and stroked with a
+// line of width w in col; regular is filled only.
+func (c *canvas) stroke(on bool, col rgb, w float64) {
+	mode := 0
+	if on {
+		mode = 2
+		if c.gs.draw != col {
+			c.p.SetDrawColor(col.ints())
+			c.gs.draw = col
+		}
+		if c.gs.lineWidth != w {
+			c.p.SetLineWidth(w)
+			c.gs.lineWidth = w
+		}
+	}
+	if c.gs.mode != mode {
+		c.p.SetTextRenderingMode(mode)
+		c.gs.mode = mode
+	}
+}
+
 func (c *canvas) rect(x, y, w, h float64, col rgb) {
-	c.p.SetFillColor(col.ints())
+	c.fill(col)
 	c.p.Rect(x, pageH-y-h, w, h, "F")
 }
 
@@ -107,13 +156,9 @@ func (c *canvas) use(f font, size float64) {
 // text draws s with its baseline at y.
 func (c *canvas) text(f font, size, x, y float64, s string, col rgb) {
 	c.use(f, size)
+	c.fill(col) // text in the fill colour needs no q/Q of its own
 	c.p.SetTextColor(col.ints())
-	if f == bold {
-		c.p.SetDrawColor(col.ints())
-		c.p.SetLineWidth(size * 0.045)
-		c.p.SetTextRenderingMode(2)
-		defer c.p.SetTextRenderingMode(0)
-	}
+	c.stroke(f == bold, col, size*0.045)
 	c.p.Text(x, pageH-y, pdfText(s))
 }
 
@@ -193,7 +238,7 @@ func (c *canvas) qr(name, content string) error {
 	return c.p.Error()
 }
 
-// finish writes the document to w. fpdf names an embedded font "utf8<family>"
+// finish writes the document to w, its pages deflated. fpdf names an embedded font "utf8<family>"
 // with no subset tag although it embeds only the glyphs used; the names
 // (font dictionaries, never in compressed streams) are rewritten to carry a
 // tag of the same length, so offsets hold and readers see a subset.
@@ -210,8 +255,7 @@ func (c *canvas) finish(w io.Writer) error {
 		}
 		i += j + copy(b[i+j:], subsetTag)
 	}
-	_, err := w.Write(b)
-	return err
+	return deflatePages(w, b)
 }
 
 // pdfText makes s drawable: fpdf encodes text as UTF-16 without surrogates

@@ -277,13 +277,13 @@ func (l *certLayout) footers() {
 		by += l.t("on", human(l.o.GeneratedAt))
 	}
 	for i, pg := range l.pages {
-		c.p.SetPage(pg)
+		c.setPage(pg)
 		c.hline(margin, 56, contentW, hairline)
 		c.text(regular, 7, margin, 44, c.fitText(regular, by+l.t("period"), 7, contentW-90), muted)
 		c.text(regular, 7, margin, 34, c.fitText(regular, l.t("authoritative", l.url), 7, contentW-90), muted)
 		c.textRight(regular, 7, pageW-margin, 44, l.t("page", i+1, len(l.pages)), muted)
 	}
-	c.p.SetPage(l.pages[len(l.pages)-1])
+	c.setPage(l.pages[len(l.pages)-1])
 }
 
 // heading is the message key of the page's name: only a completed document

@@ -12,8 +12,8 @@ import (
 // DefaultFontPath is WenQuanYi Micro Hei as Debian's fonts-wqy-microhei
 // installs it: one TrueType (glyf) collection covering Latin with accents,
 // Greek, Cyrillic, kana and simplified and traditional Chinese, with a
-// monospaced second face (unused: one face per PDF keeps the per-export font
-// parse at ~0.15 s). Its licence (Apache-2.0, or GPLv3 with the
+// monospaced second face (unused: one face per PDF keeps fpdf's per-export font
+// parse at ~15 ms CPU). Its licence (Apache-2.0, or GPLv3 with the
 // font exception) allows embedding; every PDF embeds the subset it uses.
 const DefaultFontPath = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 

@@ -63,6 +63,15 @@ func TestPDFCrossReferenceOffsetsPointAtTheirObjects(t *testing.T) {
 	}
 }
 
+// fpdf leaves page streams raw for deflatePages: none may reach the file so.
+func TestPDFEveryStreamIsCompressed(t *testing.T) {
+	pdf := pdfOf(t, completedRecord(), pendingRecord())
+	streams := bytes.Count(pdf, []byte(">>\nstream\n"))
+	if raw := regexp.MustCompile(`<</Length \d+>>\nstream\n`).FindAll(pdf, -1); len(raw) > 0 || streams < 3 {
+		t.Errorf("%d streams, %d of them raw", streams, len(raw))
+	}
+}
+
 func needTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)

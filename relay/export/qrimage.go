@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"sync"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -39,14 +38,25 @@ func qrPNG(content string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// qrEncoder reuses its compressor: a new one allocates about 1 MB.
-var qrEncoder = png.Encoder{CompressionLevel: png.BestCompression, BufferPool: &encoderPool{}}
+// qrEncoder reuses its compressor: a new one allocates and clears about
+// 1 MB. The pool is a channel, not a sync.Pool, because a long export
+// collects garbage often and every collection would empty a sync.Pool.
+var qrEncoder = png.Encoder{CompressionLevel: png.BestCompression, BufferPool: encoderPool(make(chan *png.EncoderBuffer, 4))}
 
-type encoderPool struct{ p sync.Pool }
+type encoderPool chan *png.EncoderBuffer
 
-func (e *encoderPool) Get() *png.EncoderBuffer {
-	b, _ := e.p.Get().(*png.EncoderBuffer)
-	return b
+func (e encoderPool) Get() *png.EncoderBuffer {
+	select {
+	case b := <-e:
+		return b
+	default:
+		return nil
+	}
 }
 
-func (e *encoderPool) Put(b *png.EncoderBuffer) { e.p.Put(b) }
+func (e encoderPool) Put(b *png.EncoderBuffer) {
+	select {
+	case e <- b:
+	default:
+	}
+}
