@@ -71,26 +71,7 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `usage:
-  qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR] [--force]
-  qrsign scan    <qr.png | url> [--yes] [--json] [--home DIR]
-  qrsign decline <qr.png | url> --reason TEXT [--yes] [--json] [--home DIR]
-  qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert MSPID=FILE]... [--channel NAME] [--json]
-                 [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
-                 (read access: $QRSIGN_API_KEY, or --token with a session URL of the document;
-                 every signer's org needs a --ca-cert, else UNVERIFIED)
-  qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--channel NAME]
-                 [--yes] [--json] [--home DIR]   (read access as for verify)
-  qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
-                 [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch)
-  qrsign whoami  [--home DIR]
-  qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--now RFC3339] [--json]
-  qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   (bundle from peer CLI outputs)
-  qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   (sign a desktop in with its QR)
-  qrsign version                 (also --version; COMMAND --help prints that command's flags)
-`)
-}
+func usage(w io.Writer) { fmt.Fprint(w, tr("usage")) }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -473,9 +454,9 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprint(stdout, tr("note", text.Escape(n)))
 		}
 		for _, c := range rep.Checks {
-			mark := "ok  "
+			mark := tr("checkOK")
 			if !c.OK {
-				mark = "FAIL"
+				mark = tr("checkFail")
 			}
 			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, text.Escape(c.Name), text.Escape(c.Detail))
 		}

@@ -18,6 +18,24 @@ func termLang() i18n.Lang { return i18n.FromEnv(os.Getenv) }
 
 var msgs = i18n.Catalog{
 	i18n.En: {
+		"usage": `usage:
+  qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR] [--force]
+  qrsign scan    <qr.png | url> [--yes] [--json] [--home DIR]
+  qrsign decline <qr.png | url> --reason TEXT [--yes] [--json] [--home DIR]
+  qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert MSPID=FILE]... [--channel NAME] [--json]
+                 [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
+                 (read access: $QRSIGN_API_KEY, or --token with a session URL of the document;
+                 every signer's org needs a --ca-cert, else UNVERIFIED)
+  qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--channel NAME]
+                 [--yes] [--json] [--home DIR]   (read access as for verify)
+  qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
+                 [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch)
+  qrsign whoami  [--home DIR]
+  qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--now RFC3339] [--json]
+  qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   (bundle from peer CLI outputs)
+  qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   (sign a desktop in with its QR)
+  qrsign version                 (also --version; COMMAND --help prints that command's flags)
+`,
 		"unknownCommand": "qrsign: unknown command %q\n",
 		"newPass":        "New passphrase for the key: ",
 		"repeatPass":     "Repeat the passphrase: ",
@@ -32,6 +50,8 @@ var msgs = i18n.Catalog{
 		"verifySummary":  "document %s: %s, %d events, %d signatures\n",
 		"note":           "  note %s\n",
 		"unverified":     "UNVERIFIED",
+		"checkOK":        "ok  ",
+		"checkFail":      "FAIL",
 		"verifiedDeleg":  "VERIFIED (trust delegated to the ledger's CAs for %s)\n",
 		"verified":       "VERIFIED",
 		"busy":           "relay busy (%v); try %d again in %s\n",
@@ -58,6 +78,24 @@ var msgs = i18n.Catalog{
 		"errOther":        "the command failed",
 	},
 	i18n.Zh: {
+		"usage": `用法：
+  qrsign enroll  --ca URL --ca-tls FILE --id ID --secret S [--home DIR] [--force]
+  qrsign scan    <qr.png | url> [--yes] [--json] [--home DIR]
+  qrsign decline <qr.png | url> --reason TEXT [--yes] [--json] [--home DIR]
+  qrsign verify  <doc-id> --relay URL [--token URL] [--ca-cert MSPID=FILE]... [--channel NAME] [--json]
+                 [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
+                 （读取权限：$QRSIGN_API_KEY，或用 --token 传入该文件的会话网址；
+                 每位签署人的组织都需要一个 --ca-cert，否则结果为 UNVERIFIED）
+  qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--channel NAME]
+                 [--yes] [--json] [--home DIR]   （读取权限同 verify）
+  qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
+                 [--priority N] [--doc-type T] [--id ID] [--json]   （DIR 中的每个文件按名称排序，作为一个批次）
+  qrsign whoami  [--home DIR]
+  qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--now RFC3339] [--json]
+  qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   （由 peer CLI 的输出组装证据包）
+  qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   （扫描桌面页面的二维码为其登录）
+  qrsign version                 （也可用 --version；COMMAND --help 列出该命令的参数）
+`,
 		"unknownCommand":  "qrsign：未知命令 %q\n",
 		"newPass":         "为密钥设置新口令：",
 		"repeatPass":      "再次输入口令：",
@@ -72,6 +110,8 @@ var msgs = i18n.Catalog{
 		"verifySummary":   "文件 %s：%s，%d 个事件，%d 个签名\n",
 		"note":            "  注意 %s\n",
 		"unverified":      "未通过验证（UNVERIFIED）",
+		"checkOK":         "通过",
+		"checkFail":       "失败",
 		"verifiedDeleg":   "验证通过（VERIFIED；%s 的信任委托给账本上的 CA）\n",
 		"verified":        "验证通过（VERIFIED）",
 		"busy":            "服务器繁忙（%v）；%[3]s 后第 %[2]d 次重试\n",

@@ -64,3 +64,26 @@ func TestErrorLineFollowsTheLocale(t *testing.T) {
 		}
 	}
 }
+
+// The usage says the same commands and flags in both languages: only the
+// explanations in brackets are translated.
+func TestUsageIsTheSameCommandsInBothLanguages(t *testing.T) {
+	commands := func(lang string) []string {
+		t.Setenv("LC_ALL", lang)
+		var lines []string
+		for _, l := range strings.Split(tr("usage"), "\n") {
+			if c, _, _ := strings.Cut(l, "("); strings.HasPrefix(l, "  qrsign") {
+				lines = append(lines, strings.TrimSpace(strings.Split(c, "（")[0]))
+			}
+		}
+		return lines
+	}
+	en, zh := commands("en_US.UTF-8"), commands("zh_CN.UTF-8")
+	if len(en) < 10 || strings.Join(en, "\n") != strings.Join(zh, "\n") {
+		t.Fatalf("usage commands differ:\nen %q\nzh %q", en, zh)
+	}
+	if zhUsage := func() string { t.Setenv("LC_ALL", "zh_CN.UTF-8"); return tr("usage") }(); !strings.HasPrefix(zhUsage, "用法：") ||
+		strings.Contains(zhUsage, "read access") {
+		t.Fatalf("zh usage not translated:\n%s", zhUsage)
+	}
+}
