@@ -40,7 +40,11 @@ type Service struct {
 	BatchDir string
 	// BatchConcurrency bounds parallel registrations of one batch (default 16).
 	BatchConcurrency int
+	// TrustMaxAge bounds how long cached org trust serves scan pre-checks
+	// without a CA or CRL event (default DefaultTrustMaxAge).
+	TrustMaxAge time.Duration
 
+	trust   trustCache
 	flight  flight
 	mu      sync.Mutex
 	results map[string]*api.CallbackResult // nonce → committed result, recent only
@@ -50,7 +54,8 @@ type Service struct {
 // New returns a service; fields may be adjusted before use.
 func New(l ledger.Ledger, b blob.Store, s *session.Issuer, channel, publicURL string) *Service {
 	return &Service{Ledger: l, Blobs: b, Sessions: s, Channel: channel, PublicURL: publicURL,
-		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, MaxExpiry: 366 * 24 * time.Hour, results: map[string]*api.CallbackResult{}}
+		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, MaxExpiry: 366 * 24 * time.Hour, TrustMaxAge: DefaultTrustMaxAge,
+		results: map[string]*api.CallbackResult{}}
 }
 
 // Ready is nil when the chaincode answers an evaluated Ping.
