@@ -49,62 +49,54 @@ func (c *counting) take() map[string]int {
 	return out
 }
 
+// counted counts one call of fn and makes it.
+func counted[T any](c *counting, fn string, call func() (T, error)) (T, error) {
+	c.count(fn)
+	return call()
+}
+
 func (c *counting) Ping(ctx context.Context) error { c.count("Ping"); return c.Ledger.Ping(ctx) }
 func (c *counting) RegisterDocument(ctx context.Context, r model.RegisterDocumentRequest) (*ledger.Written, error) {
-	c.count("RegisterDocument")
-	return c.Ledger.RegisterDocument(ctx, r)
+	return counted(c, "RegisterDocument", func() (*ledger.Written, error) { return c.Ledger.RegisterDocument(ctx, r) })
 }
 func (c *counting) RecordSignature(ctx context.Context, r model.SignatureRequest) (*ledger.Written, error) {
-	c.count("RecordSignature")
-	return c.Ledger.RecordSignature(ctx, r)
+	return counted(c, "RecordSignature", func() (*ledger.Written, error) { return c.Ledger.RecordSignature(ctx, r) })
 }
 func (c *counting) DeclineSignature(ctx context.Context, r model.SignatureRequest) (*ledger.Written, error) {
-	c.count("DeclineSignature")
-	return c.Ledger.DeclineSignature(ctx, r)
+	return counted(c, "DeclineSignature", func() (*ledger.Written, error) { return c.Ledger.DeclineSignature(ctx, r) })
 }
 func (c *counting) GetDocument(ctx context.Context, id string) (*model.DocumentView, error) {
-	c.count("GetDocument")
-	return c.Ledger.GetDocument(ctx, id)
+	return counted(c, "GetDocument", func() (*model.DocumentView, error) { return c.Ledger.GetDocument(ctx, id) })
 }
 func (c *counting) GetHistory(ctx context.Context, id string) (*model.History, error) {
-	c.count("GetHistory")
-	return c.Ledger.GetHistory(ctx, id)
+	return counted(c, "GetHistory", func() (*model.History, error) { return c.Ledger.GetHistory(ctx, id) })
 }
 func (c *counting) GetNonce(ctx context.Context, n string) (*model.NonceRecord, error) {
-	c.count("GetNonce")
-	return c.Ledger.GetNonce(ctx, n)
+	return counted(c, "GetNonce", func() (*model.NonceRecord, error) { return c.Ledger.GetNonce(ctx, n) })
 }
 func (c *counting) BlockOfTx(ctx context.Context, tx string) (uint64, error) {
-	c.count("BlockOfTx")
-	return c.Ledger.BlockOfTx(ctx, tx)
+	return counted(c, "BlockOfTx", func() (uint64, error) { return c.Ledger.BlockOfTx(ctx, tx) })
 }
 func (c *counting) GetOrgTrust(ctx context.Context, msp string) (*model.OrgTrust, error) {
-	c.count("GetOrgTrust")
-	return c.Ledger.GetOrgTrust(ctx, msp)
+	return counted(c, "GetOrgTrust", func() (*model.OrgTrust, error) { return c.Ledger.GetOrgTrust(ctx, msp) })
 }
 func (c *counting) Annotate(ctx context.Context, r model.AnnotateRequest) (*ledger.Written, error) {
-	c.count("Annotate")
-	return c.Ledger.Annotate(ctx, r)
+	return counted(c, "Annotate", func() (*ledger.Written, error) { return c.Ledger.Annotate(ctx, r) })
 }
 func (c *counting) RecordBatchSignature(ctx context.Context, r model.BatchSignatureRequest) (*ledger.Written, error) {
-	c.count("RecordBatchSignature")
-	return c.Ledger.RecordBatchSignature(ctx, r)
+	return counted(c, "RecordBatchSignature", func() (*ledger.Written, error) { return c.Ledger.RecordBatchSignature(ctx, r) })
 }
 func (c *counting) RecordBatchDecline(ctx context.Context, r model.BatchSignatureRequest) (*ledger.Written, error) {
-	c.count("RecordBatchDecline")
-	return c.Ledger.RecordBatchDecline(ctx, r)
+	return counted(c, "RecordBatchDecline", func() (*ledger.Written, error) { return c.Ledger.RecordBatchDecline(ctx, r) })
 }
 func (c *counting) List(ctx context.Context, fn ledger.ListFunc, q model.ListQuery) (*model.Page, error) {
-	c.count(string(fn))
-	return c.Ledger.List(ctx, fn, q)
+	return counted(c, string(fn), func() (*model.Page, error) { return c.Ledger.List(ctx, fn, q) })
 }
 func (c *counting) ListByTx(ctx context.Context, tx string) (*model.Page, error) {
-	c.count("ListByTx")
-	return c.Ledger.ListByTx(ctx, tx)
+	return counted(c, "ListByTx", func() (*model.Page, error) { return c.Ledger.ListByTx(ctx, tx) })
 }
 func (c *counting) VerifyRecord(ctx context.Context, id string) (*model.VerifyReport, error) {
-	c.count("VerifyRecord")
-	return c.Ledger.VerifyRecord(ctx, id)
+	return counted(c, "VerifyRecord", func() (*model.VerifyReport, error) { return c.Ledger.VerifyRecord(ctx, id) })
 }
 
 var _ ledger.Ledger = (*counting)(nil)
