@@ -25,7 +25,8 @@ const DefaultTrustMaxAge = time.Minute
 type trustCache struct {
 	mu      sync.Mutex
 	entries map[string]trustEntry
-	gen     uint64 // bumped by each drop, so a load that raced one is not kept
+	loading map[string]*trustLoad // one evaluate per org at a time: callbacks arriving meanwhile wait for it
+	gen     uint64                // bumped by each drop, so a load that raced one is not kept
 }
 
 type trustEntry struct {
@@ -34,36 +35,67 @@ type trustEntry struct {
 	loaded  time.Time
 }
 
-// get returns mspID's entry if loaded at or after now-maxAge, else loads it.
+// trustLoad is one GetOrgTrust in flight.
+type trustLoad struct {
+	done    chan struct{}
+	waiters int // callers sharing it besides the first
+	e       trustEntry
+	err     error
+}
+
+// get returns mspID's entry if loaded at or after now-maxAge, else loads it
+// (or waits for the load already in flight).
 func (c *trustCache) get(ctx context.Context, mspID string, now time.Time, maxAge time.Duration,
 	load func(context.Context, string) (*model.OrgTrust, error)) (trustEntry, error) {
 	c.mu.Lock()
-	e, ok := c.entries[mspID]
-	gen := c.gen
-	c.mu.Unlock()
-	if ok && !now.Before(e.loaded) && now.Sub(e.loaded) < maxAge {
+	if e, ok := c.entries[mspID]; ok && !now.Before(e.loaded) && now.Sub(e.loaded) < maxAge {
+		c.mu.Unlock()
 		return e, nil
 	}
-	t, err := load(ctx, mspID)
-	if err != nil {
-		return trustEntry{}, err
+	if l, ok := c.loading[mspID]; ok {
+		l.waiters++
+		c.mu.Unlock()
+		select {
+		case <-l.done:
+			return l.e, l.err
+		case <-ctx.Done():
+			return trustEntry{}, ctx.Err()
+		}
 	}
-	e = trustEntry{trust: t, anchors: certchain.Anchors(t.CAs), loaded: now}
+	l := &trustLoad{done: make(chan struct{})}
+	if c.loading == nil {
+		c.loading = map[string]*trustLoad{}
+	}
+	c.loading[mspID] = l
+	gen := c.gen
+	c.mu.Unlock()
+
+	t, err := load(ctx, mspID)
+	if err == nil {
+		l.e = trustEntry{trust: t, anchors: certchain.Anchors(t.CAs), loaded: now}
+	}
+	l.err = err
 	c.mu.Lock()
-	if c.gen == gen {
+	if c.loading[mspID] == l {
+		delete(c.loading, mspID)
+	}
+	if err == nil && c.gen == gen {
 		if c.entries == nil {
 			c.entries = map[string]trustEntry{}
 		}
-		c.entries[mspID] = e
+		c.entries[mspID] = l.e
 	}
 	c.mu.Unlock()
-	return e, nil
+	close(l.done)
+	return l.e, l.err
 }
 
-// drop forgets mspID's entry.
+// drop forgets mspID's entry; a load in flight still answers its waiters
+// but is not kept, and the next caller loads afresh.
 func (c *trustCache) drop(mspID string) {
 	c.mu.Lock()
 	delete(c.entries, mspID)
+	delete(c.loading, mspID)
 	c.gen++
 	c.mu.Unlock()
 }
