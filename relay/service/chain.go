@@ -25,24 +25,35 @@ func parseChain(text string) ([]*x509.Certificate, error) {
 
 // checkOrg refuses a chain that does not lead to one of the signer CAs
 // registered on the ledger for mspID (422 UNTRUSTED_CHAIN, the code the
-// chaincode gives for the same chain): a certificate with the right CN from
-// another org's CA never reaches the ledger. Validity
-// periods and revocation stay the chaincode's checks (at the transaction's
-// time), so the path is built at a time inside the leaf's validity.
+// chaincode gives for the same chain), or whose leaf or intermediate is on
+// the latest CRL the org published for its issuer (422 CERT_REVOKED): such a
+// callback never reaches the ledger, nor a group of others' signatures. The
+// trust comes from the relay's cache (see trustCache: staleness can only
+// waste a pre-check or refuse what the chaincode refuses too). Validity
+// periods stay the chaincode's checks (at the transaction's time), so the
+// path is built at a time inside the leaf's validity.
 func (s *Service) checkOrg(ctx context.Context, mspID string, chain []*x509.Certificate) error {
-	trust, err := s.Ledger.GetOrgTrust(ctx, mspID)
+	trust, err := s.orgTrust(ctx, mspID)
 	if err != nil {
 		return fromLedger(err)
 	}
-	anchors := certchain.Anchors(trust.CAs)
-	if len(anchors) == 0 {
+	if len(trust.anchors) == 0 {
 		return fault.Newf(model.CodeUntrustedChain, "%s has no signer CA registered on the ledger", mspID)
 	}
 	leaf := chain[0]
-	_, err = certchain.Verify(leaf.NotBefore, chain, anchors)
+	v, err := certchain.Verify(leaf.NotBefore, chain, trust.anchors)
 	if err != nil {
 		return fault.Newf(model.CodeUntrustedChain, "the certificate of %q is not issued by a signer CA of %s, the org this session is for",
 			clip(leaf.Subject.CommonName), mspID).WithCause(err)
+	}
+	for _, l := range v.Links {
+		for i := range trust.trust.CRLs {
+			crl := &trust.trust.CRLs[i]
+			if crl.CAFingerprint == l.CAFingerprint && certchain.Revoked(crl, l.Serial) {
+				return fault.Newf(model.CodeCertRevoked, "certificate serial %s (%s) is on CRL number %s that %s published",
+					l.Serial, clip(l.Subject), crl.Number, mspID)
+			}
+		}
 	}
 	return nil
 }

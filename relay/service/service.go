@@ -42,7 +42,11 @@ type Service struct {
 	BatchConcurrency int
 	// PDF, when set, makes PDF signatures (issue 13); nil: ledger signatures only.
 	PDF *PDFSigning
+	// TrustMaxAge bounds how long cached org trust serves scan pre-checks
+	// without a CA or CRL event (default DefaultTrustMaxAge).
+	TrustMaxAge time.Duration
 
+	trust   trustCache
 	flight  flight
 	mu      sync.Mutex
 	results map[string]*api.CallbackResult // nonce → committed result, recent only
@@ -52,7 +56,8 @@ type Service struct {
 // New returns a service; fields may be adjusted before use.
 func New(l ledger.Ledger, b blob.Store, s *session.Issuer, channel, publicURL string) *Service {
 	return &Service{Ledger: l, Blobs: b, Sessions: s, Channel: channel, PublicURL: publicURL,
-		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, MaxExpiry: 366 * 24 * time.Hour, results: map[string]*api.CallbackResult{}}
+		Log: slog.Default(), Now: time.Now, DefaultExpiry: 7 * 24 * time.Hour, MaxExpiry: 366 * 24 * time.Hour, TrustMaxAge: DefaultTrustMaxAge,
+		results: map[string]*api.CallbackResult{}}
 }
 
 // Ready is nil when the chaincode answers an evaluated Ping.

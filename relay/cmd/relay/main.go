@@ -155,7 +155,12 @@ func run(path string) error {
 	if cfg.Events {
 		hub := events.NewHub()
 		hub.Log, hub.OnCommit = log, gw.RememberBlock
-		hub.Durable = wh.HandleChaincodeEvent // fsynced in the outbox before the checkpoint moves
+		// Webhooks are fsynced in the outbox before the checkpoint moves; an
+		// org's CA or CRL event drops its cached trust (scan pre-checks).
+		hub.Durable = func(ctx context.Context, txID string, payload []byte) error {
+			svc.TrustEvents(payload)
+			return wh.HandleChaincodeEvent(ctx, txID, payload)
+		}
 		opt.Events = hub
 		go hub.FollowSource(ctx, gw, cfg.Chaincode, filepath.Join(cfg.DataDir, "events.checkpoint"))
 	}
