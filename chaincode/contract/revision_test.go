@@ -101,7 +101,7 @@ func TestPDFRevisionRejects(t *testing.T) {
 			r := f.sigRequest(f.alice, "d1", payload.PurposeDecline, "no", nil, "")
 			r.PDF = rev(1, orig)
 			return "DeclineSignature", r
-		}, "INVALID_FIELD: pdf is bound only for RecordSignature"},
+		}, "INVALID_FIELD: pdf and p7s are bound only for RecordSignature"},
 		{"not a PDF", func(f *fixture) (string, model.SignatureRequest) {
 			req := docRequest("t1", f.alice)
 			req.MediaType = "text/plain"
