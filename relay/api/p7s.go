@@ -12,3 +12,9 @@ type P7SSignature struct {
 	Time      time.Time `json:"time"`      // the signing-time attribute
 	Signature string    `json:"signature"` // standard base64, ECDSA P-256 DER over SHA-256(signed attributes)
 }
+
+// P7SResult names a recorded .p7s and where to fetch it.
+type P7SResult struct {
+	SHA256 string `json:"sha256"`
+	URL    string `json:"url"` // GET /v1/documents/{id}/signatures/{n}.p7s
+}

@@ -63,6 +63,8 @@ type CallbackRequest struct {
 	Reason       string          `json:"reason,omitempty"`
 	// PDF signs the session's PDF revision too (action sign, PDF documents).
 	PDF *PDFSignature `json:"pdf,omitempty"`
+	// P7S signs a detached .p7s too (action sign, documents other than PDFs).
+	P7S *P7SSignature `json:"p7s,omitempty"`
 }
 
 // CallbackResult is the answer of POST /v1/callbacks/scan.
@@ -78,6 +80,8 @@ type CallbackResult struct {
 	Documents []string `json:"documents,omitempty"`
 	// Revision is the PDF revision the signature added, when it carried one.
 	Revision *PDFRevisionResult `json:"revision,omitempty"`
+	// P7S is the .p7s the signature came with, when it carried one.
+	P7S *P7SResult `json:"p7s,omitempty"`
 }
 
 // PDFRevisionResult names a recorded PDF revision and where to fetch it.
