@@ -25,6 +25,10 @@ type Session struct {
 	// Batch is set for a batch session (one scan signs every document):
 	// DocumentID is then the batch id and SHA256 the batch's Merkle root.
 	Batch *BatchSession `json:"batch,omitempty"`
+	// P7S says the relay makes a detached .p7s with a sign of this
+	// document (not a PDF, the relay has a TSA): the client sends one
+	// (CallbackRequest.P7S).
+	P7S bool `json:"p7s,omitempty"`
 }
 
 // BatchSession is what a batch signer signs: the root and size, bound by

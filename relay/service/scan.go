@@ -67,7 +67,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*api.Session, error)
 	return &api.Session{Token: tok, DocumentID: v.ID, Title: v.Title, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
 		ContentURL: s.PublicURL + "/v1/documents/" + v.ID + "/content?token=" + tok, Signer: signer, Nonce: c.Nonce,
 		Channel: s.Channel, ExpiresAt: time.Unix(c.Expiry, 0).UTC(), MatchCode: session.MatchCode(tok),
-		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: st}, nil
+		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: st, P7S: s.PDF != nil && v.MediaType != model.PDFMediaType}, nil
 }
 
 // Scan turns a scan callback into a committed RecordSignature or
