@@ -31,6 +31,7 @@ type claim struct {
 	note                                      string   // annotate
 	batch                                     *model.BatchSignatureRequest
 	pdf                                       *model.PDFRevision // sign only: the PDF revision signed beside the payload
+	p7s                                       *model.P7S         // sign only: the .p7s made beside the payload (not a PDF)
 }
 
 func singleClaim(r *model.SignatureRequest, purpose payload.Purpose, tags []string, note string) *claim {
@@ -83,6 +84,11 @@ func (t *txn) prove(c *claim) ([]proof, error) {
 	}
 	if c.pdf != nil {
 		if err := docs[0].CheckNextRevision(c.pdf); err != nil {
+			return nil, err
+		}
+	}
+	if c.p7s != nil {
+		if err := docs[0].CheckP7S(); err != nil {
 			return nil, err
 		}
 	}
@@ -250,7 +256,7 @@ func (c *claim) evidence(i int, signer model.SignerState, msg []byte, chain []*x
 		PayloadSHA256: hex.EncodeToString(sum[:]), CertChainPEM: chainPEM(chain), CertFingerprint: payload.Fingerprint(leaf.Raw),
 		CertSubject: leaf.Subject.String(), CertIssuer: leaf.Issuer.String(), CertSerial: certchain.SerialHex(leaf),
 		CertNotBefore: leaf.NotBefore.UTC(), CertNotAfter: leaf.NotAfter.UTC(), CAFingerprint: anchor.Fingerprint,
-		Reason: c.reason, PDF: c.pdf,
+		Reason: c.reason, PDF: c.pdf, P7S: c.p7s,
 	}
 	if b := c.batch; b != nil {
 		p := b.Items[i].Proof

@@ -51,6 +51,7 @@ func TestPDFRevisionsChain(t *testing.T) {
 	}
 }
 
+// TestPDFRevisionRejects covers the PDF revision and .p7s fields.
 func TestPDFRevisionRejects(t *testing.T) {
 	orig := docRequest("d1").SHA256
 	for _, tc := range []struct {
@@ -101,13 +102,36 @@ func TestPDFRevisionRejects(t *testing.T) {
 			r := f.sigRequest(f.alice, "d1", payload.PurposeDecline, "no", nil, "")
 			r.PDF = rev(1, orig)
 			return "DeclineSignature", r
-		}, "INVALID_FIELD: pdf is bound only for RecordSignature"},
+		}, "INVALID_FIELD: pdf and p7s are bound only for RecordSignature"},
 		{"not a PDF", func(f *fixture) (string, model.SignatureRequest) {
 			req := docRequest("t1", f.alice)
 			req.MediaType = "text/plain"
 			f.must(f.orgs["Org1MSP"].client, "RegisterDocument", js(req))
 			return "RecordSignature", f.pdfSigRequest(f.alice, "t1", payload.PurposeSign, "", nil, "", rev(1, req.SHA256))
 		}, "INVALID_FIELD: document t1 is text/plain, not application/pdf: it has no PDF revisions"},
+		{"PDF document", func(f *fixture) (string, model.SignatureRequest) {
+			r := f.sigRequest(f.alice, "d1", payload.PurposeSign, "", nil, "")
+			r.P7S = &model.P7S{SHA256: hexOf(0xa7)}
+			return "RecordSignature", r
+		}, "INVALID_FIELD: document d1 is application/pdf: its signatures are PDF revisions, not .p7s files"},
+		{"upper-case hash", func(f *fixture) (string, model.SignatureRequest) {
+			f.registerText("t1")
+			r := f.sigRequest(f.alice, "t1", payload.PurposeSign, "", nil, "")
+			r.P7S = &model.P7S{SHA256: strings.ToUpper(hexOf(0xa7))}
+			return "RecordSignature", r
+		}, "INVALID_FIELD: p7s.sha256 must be 64 lowercase hex"},
+		{"no hash", func(f *fixture) (string, model.SignatureRequest) {
+			f.registerText("t1")
+			r := f.sigRequest(f.alice, "t1", payload.PurposeSign, "", nil, "")
+			r.P7S = &model.P7S{}
+			return "RecordSignature", r
+		}, "INVALID_FIELD: p7s.sha256 must be 64 lowercase hex"},
+		{"decline with a p7s", func(f *fixture) (string, model.SignatureRequest) {
+			f.registerText("t1")
+			r := f.sigRequest(f.alice, "t1", payload.PurposeDecline, "no", nil, "")
+			r.P7S = &model.P7S{SHA256: hexOf(0xa7)}
+			return "DeclineSignature", r
+		}, "INVALID_FIELD: pdf and p7s are bound only for RecordSignature"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

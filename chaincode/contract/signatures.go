@@ -24,7 +24,7 @@ func recordSignature(ctx contractapi.TransactionContextInterface, request string
 		return "", model.Errorf(model.CodeInvalidField, "reason is bound only for DeclineSignature")
 	}
 	c := singleClaim(&req, payload.PurposeSign, nil, "")
-	c.pdf = req.PDF
+	c.pdf, c.p7s = req.PDF, req.P7S
 	return t.record(c)
 }
 
@@ -42,8 +42,8 @@ func declineSignature(ctx contractapi.TransactionContextInterface, request strin
 	if err != nil {
 		return "", err
 	}
-	if req.PDF != nil {
-		return "", model.Errorf(model.CodeInvalidField, "pdf is bound only for RecordSignature")
+	if req.PDF != nil || req.P7S != nil {
+		return "", model.Errorf(model.CodeInvalidField, "pdf and p7s are bound only for RecordSignature")
 	}
 	return t.record(singleClaim(&req, payload.PurposeDecline, nil, ""))
 }

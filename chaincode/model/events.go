@@ -71,6 +71,8 @@ type SignatureEvidence struct {
 	Batch *BatchEvidence `json:"batch,omitempty"`
 	// PDF is set when the signature also signed a PDF revision (issue 13).
 	PDF *PDFRevision `json:"pdf,omitempty"`
+	// P7S is set when the signature came with a detached .p7s (issue 13).
+	P7S *P7S `json:"p7s,omitempty"`
 }
 
 // BatchEvidence freezes what tied one document to a batch signature.

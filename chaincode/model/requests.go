@@ -167,6 +167,9 @@ type SignatureRequest struct {
 	// PDF is the PDF revision this signature adds (RecordSignature of a PDF
 	// document only); its revision, prevSha256 and digest are in the payload.
 	PDF *PDFRevision `json:"pdf,omitempty"`
+	// P7S is the .p7s this signature comes with (RecordSignature of a
+	// document other than a PDF only).
+	P7S *P7S `json:"p7s,omitempty"`
 }
 
 // Validate checks the shape of the request; the cryptographic checks are the chaincode's.
@@ -188,6 +191,11 @@ func (r *SignatureRequest) Validate() error {
 	}
 	if r.PDF != nil {
 		if err := r.PDF.Validate(); err != nil {
+			return err
+		}
+	}
+	if r.P7S != nil {
+		if err := r.P7S.Validate(); err != nil {
 			return err
 		}
 	}

@@ -25,6 +25,10 @@ type Session struct {
 	// Batch is set for a batch session (one scan signs every document):
 	// DocumentID is then the batch id and SHA256 the batch's Merkle root.
 	Batch *BatchSession `json:"batch,omitempty"`
+	// P7S says the relay makes a detached .p7s with a sign of this
+	// document (not a PDF, the relay has a TSA): the client sends one
+	// (CallbackRequest.P7S).
+	P7S bool `json:"p7s,omitempty"`
 }
 
 // BatchSession is what a batch signer signs: the root and size, bound by
@@ -63,6 +67,8 @@ type CallbackRequest struct {
 	Reason       string          `json:"reason,omitempty"`
 	// PDF signs the session's PDF revision too (action sign, PDF documents).
 	PDF *PDFSignature `json:"pdf,omitempty"`
+	// P7S signs a detached .p7s too (action sign, documents other than PDFs).
+	P7S *P7SSignature `json:"p7s,omitempty"`
 }
 
 // CallbackResult is the answer of POST /v1/callbacks/scan.
@@ -78,6 +84,8 @@ type CallbackResult struct {
 	Documents []string `json:"documents,omitempty"`
 	// Revision is the PDF revision the signature added, when it carried one.
 	Revision *PDFRevisionResult `json:"revision,omitempty"`
+	// P7S is the .p7s the signature came with, when it carried one.
+	P7S *P7SResult `json:"p7s,omitempty"`
 }
 
 // PDFRevisionResult names a recorded PDF revision and where to fetch it.

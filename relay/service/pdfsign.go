@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,10 +13,8 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
-	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
-	"github.com/qrsign/qrsign/relay/cms"
 	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/pades"
 	"github.com/qrsign/qrsign/relay/token"
@@ -165,12 +162,8 @@ func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api
 		return nil, fault.Newf(model.CodeRevisionStale, "the PDF revision %d over %s is stale: the latest is revision %d (%s); fetch the increment again and sign it",
 			ps.Revision, clip(ps.PrevSHA256), v.Revisions, v.LatestSHA256())
 	}
-	skew := s.PDF.MaxSkew
-	if skew == 0 {
-		skew = DefaultPDFSkew
-	}
-	if d := s.now().Sub(ps.Time); d > skew || d < -time.Minute {
-		return nil, fault.Newf(model.CodeInvalidField, "pdf.time %s is more than %s from the relay's clock", ps.Time.UTC().Format(time.RFC3339), skew)
+	if err := s.checkSignTime("pdf.time", ps.Time); err != nil {
+		return nil, err
 	}
 	prev, err := s.revisionBytes(ctx, v.ID, ps.PrevSHA256)
 	if err != nil {
@@ -191,20 +184,9 @@ func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api
 	if err != nil {
 		return nil, fault.From(err)
 	}
-	sig, err := base64.StdEncoding.Strict().DecodeString(ps.Signature)
+	stamped, err := s.sealCMS(ctx, attrs, ps.Signature, "pdf.signature", chain)
 	if err != nil {
-		return nil, fault.New(model.CodeBadSignature, "pdf.signature is not standard base64")
-	}
-	if err := sigalg.Verify(model.AlgECDSAP256DER, chain[0].PublicKey, attrs, sig); err != nil {
-		return nil, fault.Newf(model.CodeBadSignature, "pdf.signature does not verify over the signed attributes: %v", err)
-	}
-	signed, err := cms.Assemble(attrs, sig, chain[0], chain, nil)
-	if err != nil {
-		return nil, fault.From(err)
-	}
-	stamped, _, err := s.PDF.TSA.StampSignature(ctx, signed)
-	if err != nil {
-		return nil, fault.New(fault.CodeUnavailable, "the time-stamping authority did not stamp the signature; retry").WithCause(err)
+		return nil, err
 	}
 	next, err := pades.Embed(p, stamped)
 	if err != nil {

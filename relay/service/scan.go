@@ -67,7 +67,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*api.Session, error)
 	return &api.Session{Token: tok, DocumentID: v.ID, Title: v.Title, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
 		ContentURL: s.PublicURL + "/v1/documents/" + v.ID + "/content?token=" + tok, Signer: signer, Nonce: c.Nonce,
 		Channel: s.Channel, ExpiresAt: time.Unix(c.Expiry, 0).UTC(), MatchCode: session.MatchCode(tok),
-		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: st}, nil
+		CallbackURL: s.PublicURL + "/v1/callbacks/scan", DocumentStatus: st, P7S: s.PDF != nil && v.MediaType != model.PDFMediaType}, nil
 }
 
 // Scan turns a scan callback into a committed RecordSignature or
@@ -118,6 +118,9 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 		want, purpose = model.EventSignatureDeclined, payload.PurposeBatchDecline
 	default:
 		return nil, fault.Newf(model.CodeInvalidField, "action must be sign, decline, batch-sign or batch-decline, not %q", clip(req.Action))
+	}
+	if req.P7S != nil && req.Action != "sign" {
+		return nil, fault.New(model.CodeInvalidField, "p7s is only for action sign")
 	}
 	// Every answer, a replay included, needs the caller's own proof: whoever
 	// saw the QR holds the token, not the signer's key.
@@ -179,6 +182,16 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 		defer unlock() // the next revision of this document is made after this one is on the ledger
 		sreq.PDF = rev
 	}
+	if req.P7S != nil { // action sign of a document other than a PDF
+		if r, err := s.fromNonce(ctx, claims, want); err != nil || r != nil {
+			return r, err
+		}
+		sha, err := s.signP7S(ctx, claims, req)
+		if err != nil {
+			return nil, err
+		}
+		sreq.P7S = &model.P7S{SHA256: sha}
+	}
 	var w *ledger.Written
 	var err error
 	t0 := time.Now()
@@ -207,6 +220,10 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 	if r := sreq.PDF; r != nil {
 		res.Revision = &api.PDFRevisionResult{Revision: r.Revision, SHA256: r.SHA256,
 			URL: fmt.Sprintf("%s/v1/documents/%s/signed.pdf?revision=%d", s.PublicURL, claims.DocID, r.Revision)}
+	}
+	if p := sreq.P7S; p != nil && w.Result.Document != nil {
+		res.P7S = &api.P7SResult{SHA256: p.SHA256, URL: fmt.Sprintf("%s/v1/documents/%s/signatures/%d.p7s", s.PublicURL, claims.DocID,
+			signerNumber(w.Result.Document, model.SignerSpec{ID: claims.SignerID, MSPID: claims.MSPID}))}
 	}
 	s.rememberResult(claims.Nonce, res)
 	return res, nil

@@ -200,6 +200,11 @@ func (l *Ledger) signIn(ctx context.Context, op string, req model.SignatureReque
 		}
 		d.Revisions, d.RevisionSHA256 = req.PDF.Revision, req.PDF.SHA256
 	}
+	if req.P7S != nil {
+		if err := d.CheckP7S(); err != nil {
+			return rej(err.(*model.Error).Code, "%s", err.(*model.Error).Message)
+		}
+	}
 	var tx ledger.Tx
 	if in != nil {
 		tx = *in
@@ -209,7 +214,7 @@ func (l *Ledger) signIn(ctx context.Context, op string, req model.SignatureReque
 	now := l.Now().UTC()
 	ev := model.Event{Type: typ, DocumentID: d.ID, TxID: tx.TxID, Timestamp: now, CreatorMSP: l.MSPID, CreatorSubject: "CN=relay",
 		Signature: &model.SignatureEvidence{Signer: s.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
-			CertChainPEM: req.CertChainPEM, CertSubject: cert.Subject.String(), Reason: req.Reason, PDF: req.PDF}}
+			CertChainPEM: req.CertChainPEM, CertSubject: cert.Subject.String(), Reason: req.Reason, PDF: req.PDF, P7S: req.P7S}}
 	l.append(d, ev)
 	evs := []model.Event{ev}
 	if typ == model.EventSignatureRecorded {

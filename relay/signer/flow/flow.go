@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
@@ -44,6 +45,8 @@ type Scanner struct {
 
 	// Configure, if set, adjusts each relay client (tests inject sleeps).
 	Configure func(*relayapi.Client)
+	// Now is the clock of a .p7s's signing time; nil = time.Now.
+	Now func() time.Time
 }
 
 // Request is one scan.
@@ -185,6 +188,7 @@ type subject struct {
 	size     int    // documents in the batch; 0 for one document
 	question string // what the person confirms
 	content  []byte // a PDF document to sign: the original, checked against the QR
+	detached []byte // another document to sign with a .p7s too: the original, checked against the QR
 }
 
 // checkDocument downloads the session's document and checks its SHA-256
@@ -215,6 +219,8 @@ func (s *Scanner) checkDocument(ctx context.Context, sc *scan, decline bool) (*s
 	sub.question = s.tr("question", verb, sess.Title, sess.Signer.ID)
 	if !decline && sess.MediaType == model.PDFMediaType {
 		sub.content = content
+	} else if !decline && sess.P7S {
+		sub.detached = content
 	}
 	return sub, nil
 }
@@ -260,6 +266,11 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 				return nil, err
 			}
 			f.PDF, req.PDF = pdf.Payload(), ps
+		}
+		if sub.detached != nil { // one user action signs both: the same key signs the .p7s
+			if req.P7S, err = signP7S(key, cert, sub.detached, s.now()); err != nil {
+				return nil, err
+			}
 		}
 		msg, err := payload.Build(f)
 		if err != nil {
