@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"errors"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -61,4 +65,35 @@ func (s *Server) verifyAccess(next echo.HandlerFunc) echo.HandlerFunc {
 		return next
 	}
 	return s.requireScope(config.ScopeRead)(next)
+}
+
+// checkPDF serves POST /v1/verify/pdf: the body is a PDF in hand (at most
+// maxDocumentBytes, held in memory only while it is hashed, never stored or
+// logged); the answer says which of its revisions the ledger recorded. The
+// file is sent rather than its prefix hashes so that one implementation
+// (pdfrev, shared with qrsign verify-evidence) decides where revisions end.
+// Access, views and rate-limit charges as GET /v1/verify.
+func (s *Server) checkPDF(c echo.Context) error {
+	full, err := s.lookupAccess(c)
+	if err != nil {
+		return err
+	}
+	file, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return fault.New(model.CodeBadRequest, "could not read the request body")
+	}
+	res, err := s.svc.CheckPDF(c.Request().Context(), file)
+	if err != nil {
+		return err
+	}
+	if n := res.LedgerCalls; n > 1 {
+		s.limiter.charge(c.RealIP(), float64(n-1))
+	}
+	res.Redact(full, service.SignerDisclosure(s.cfg.PublicSigners))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, res)
 }
