@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -10,6 +11,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/pdfrev"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -67,26 +69,41 @@ func (s *Server) verifyAccess(next echo.HandlerFunc) echo.HandlerFunc {
 	return s.requireScope(config.ScopeRead)(next)
 }
 
-// checkPDF serves POST /v1/verify/pdf: the body is a PDF in hand (at most
-// maxDocumentBytes, held in memory only while it is hashed, never stored or
-// logged); the answer says which of its revisions the ledger recorded. The
-// file is sent rather than its prefix hashes so that one implementation
-// (pdfrev, shared with qrsign verify-evidence) decides where revisions end.
-// Access, views and rate-limit charges as GET /v1/verify.
+// checkPDF serves POST /v1/verify/pdf. The body is either the PDF in hand
+// (at most maxDocumentBytes, held in memory only while it is hashed, never
+// stored or logged: for scripts) or, as JSON {"prefixes":[{end, sha256}]},
+// the SHA-256 of its candidate prefixes (the /verify page hashes them in the
+// browser so the file is never uploaded). The answer says which revisions
+// the ledger recorded. Access, views and rate-limit charges as GET /v1/verify.
 func (s *Server) checkPDF(c echo.Context) error {
 	full, err := s.lookupAccess(c)
 	if err != nil {
 		return err
 	}
-	file, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+	var res *service.PDFCheck
+	ctx := c.Request().Context()
+	if ct, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type")); ct == "application/json" {
+		if err := limitJSON(c, s.cfg.MaxJSONBytes); err != nil {
 			return err
 		}
-		return fault.New(model.CodeBadRequest, "could not read the request body")
+		var req struct {
+			Prefixes []pdfrev.Prefix `json:"prefixes"`
+		}
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		res, err = s.svc.CheckPDFPrefixes(ctx, req.Prefixes)
+	} else {
+		file, rerr := io.ReadAll(c.Request().Body)
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(rerr, &mbe):
+			return rerr
+		case rerr != nil:
+			return fault.New(model.CodeBadRequest, "could not read the request body")
+		}
+		res, err = s.svc.CheckPDF(ctx, file)
 	}
-	res, err := s.svc.CheckPDF(c.Request().Context(), file)
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
+	"github.com/qrsign/qrsign/relay/pdfrev"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -81,6 +84,11 @@ func TestCheckPDFRecognisesRevisions(t *testing.T) {
 				t.Fatalf("%d %s", rec.Code, rec.Body)
 			}
 			got := decode[service.PDFCheck](t, rec)
+			// The page sends the prefixes' hashes instead: the same answer.
+			hashed := h.doJSON("POST", "/v1/verify/pdf", map[string]any{"prefixes": pdfrev.Prefixes(tc.file)}, hdr[2:]...)
+			if hashed.Code != http.StatusOK || !reflect.DeepEqual(decode[service.PDFCheck](t, hashed), got) {
+				t.Fatalf("hashed prefixes: %d %s", hashed.Code, hashed.Body)
+			}
 			if got.SHA256 != sum(tc.file) || got.Size != int64(len(tc.file)) || len(got.Matches) != 1 || got.More {
 				t.Fatalf("answer %+v", got)
 			}
@@ -122,6 +130,36 @@ func TestCheckPDFRefusals(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			wantProblem(t, h.do("POST", "/v1/verify/pdf", bytes.NewReader(tc.body), "Content-Type", "application/pdf"), tc.status, tc.code)
+		})
+	}
+}
+
+func TestCheckPDFPrefixRefusals(t *testing.T) {
+	h := newHarness(t)
+	hex := strings.Repeat("ab", 32)
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		code   string
+		detail string
+	}{
+		{"none", `{"prefixes":[]}`, http.StatusBadRequest, "INVALID_FIELD", "prefixes must hold 1..1000 entries"},
+		{"not increasing", `{"prefixes":[{"end":9,"sha256":"` + hex + `"},{"end":9,"sha256":"` + hex + `"}]}`, http.StatusBadRequest, "INVALID_FIELD",
+			"prefixes[1].end must be positive and greater than the one before"},
+		{"zero end", `{"prefixes":[{"end":0,"sha256":"` + hex + `"}]}`, http.StatusBadRequest, "INVALID_FIELD",
+			"prefixes[0].end must be positive and greater than the one before"},
+		{"bad hash", `{"prefixes":[{"end":1,"sha256":"` + strings.ToUpper(hex) + `"}]}`, http.StatusBadRequest, "INVALID_FIELD",
+			"prefixes[0].sha256 must be 64 lowercase hex characters"},
+		{"unknown", `{"prefixes":[{"end":1,"sha256":"` + hex + `"}]}`, http.StatusNotFound, "DOCUMENT_NOT_FOUND",
+			"no revision of this file is on this ledger (looked up the last 1 of 1 candidate revision ends)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := wantProblem(t, h.do("POST", "/v1/verify/pdf", strings.NewReader(tc.body), "Content-Type", "application/json"), tc.status, tc.code)
+			if p.Detail != tc.detail {
+				t.Fatalf("detail %q", p.Detail)
+			}
 		})
 	}
 }

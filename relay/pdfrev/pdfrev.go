@@ -18,8 +18,8 @@ import (
 
 // Prefix is a place a revision may end and the SHA-256 of the file up to it.
 type Prefix struct {
-	End    int64
-	SHA256 string
+	End    int64  `json:"end"`
+	SHA256 string `json:"sha256"`
 }
 
 // Prefixes lists a file's candidate revisions in file order: every end

@@ -41,7 +41,7 @@ type PDFMatch struct {
 	pdfrev.Result
 }
 
-// CheckPDF answers POST /v1/verify/pdf: it looks up the file's candidate
+// CheckPDF answers POST /v1/verify/pdf with the file: it looks up the file's candidate
 // revisions from the end (at most MaxPDFProbes) until the ledger knows one,
 // then matches every candidate against the history of each document found.
 // Nothing recognised is 404 DOCUMENT_NOT_FOUND.
@@ -49,8 +49,29 @@ func (s *Service) CheckPDF(ctx context.Context, file []byte) (*PDFCheck, error) 
 	if !bytes.Contains(file[:min(len(file), 1024)], []byte("%PDF-")) { // where PDF readers look for the header
 		return nil, fault.New(model.CodeInvalidField, "the file is not a PDF (no %PDF- header in its first 1024 bytes)")
 	}
-	cands := pdfrev.Prefixes(file)
-	out := &PDFCheck{SHA256: cands[len(cands)-1].SHA256, Size: int64(len(file)), Channel: s.Channel,
+	return s.CheckPDFPrefixes(ctx, pdfrev.Prefixes(file))
+}
+
+// MaxPDFPrefixes bounds the prefixes a client may send (a JSON body holds
+// at most about 2,500 anyway).
+const MaxPDFPrefixes = 1000
+
+// CheckPDFPrefixes is CheckPDF for a client that hashed the file's prefixes
+// itself (pdfrev.Prefixes: the /verify page, so the file never leaves the
+// browser): ends strictly increasing, the last one the whole file.
+func (s *Service) CheckPDFPrefixes(ctx context.Context, cands []pdfrev.Prefix) (*PDFCheck, error) {
+	if len(cands) == 0 || len(cands) > MaxPDFPrefixes {
+		return nil, fault.Newf(model.CodeInvalidField, "prefixes must hold 1..%d entries", MaxPDFPrefixes)
+	}
+	for i, c := range cands {
+		switch {
+		case c.End < 1 || i > 0 && c.End <= cands[i-1].End:
+			return nil, fault.Newf(model.CodeInvalidField, "prefixes[%d].end must be positive and greater than the one before", i)
+		case !model.ValidSHA256(c.SHA256):
+			return nil, fault.Newf(model.CodeInvalidField, "prefixes[%d].sha256 must be 64 lowercase hex characters", i)
+		}
+	}
+	out := &PDFCheck{SHA256: cands[len(cands)-1].SHA256, Size: cands[len(cands)-1].End, Channel: s.Channel,
 		Candidates: len(cands), Matches: []PDFMatch{}, View: ViewFull}
 	var page *model.Page
 	for i := len(cands) - 1; i >= 0 && out.Probed < MaxPDFProbes && page == nil; i-- {
