@@ -60,7 +60,9 @@
       i = b.indexOf(37, e);
     }
     const sorted = [...ends].sort((x, y) => x - y).filter((e) => e > 0).slice(-1000);
-    return Promise.all(sorted.map(async (end) => ({ end, sha256: await QR.sha256Hex(b.slice(0, end).buffer) })));
+    const out = [];
+    for (const end of sorted) out.push({ end, sha256: await QR.sha256Hex(b.subarray(0, end)) }); // one at a time: no copies
+    return out;
   }
 
   // checkRevisions asks which of the chosen PDF's revisions the ledger
