@@ -228,3 +228,7 @@ func (c *Committer) parallel(ctx context.Context, parts ...[]*item) {
 }
 
 var _ ledger.Ledger = (*Committer)(nil)
+
+// Unwrap is the ledger under the committer, for the reads beyond
+// ledger.Ledger it does not change (evidence: blocks, org histories, witness).
+func (c *Committer) Unwrap() ledger.Ledger { return c.Submitter }

@@ -137,6 +137,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.POST("/v1/documents/:id/annotations", s.annotate, jsonLimit)
 	api.GET("/v1/orgs/:mspId/trust", s.getOrgTrust)
 	api.GET("/v1/verify", s.lookup, s.verifyAccess)
+	api.POST("/v1/verify/pdf", s.checkPDF, bodyLimit(cfg.MaxDocumentBytes), s.verifyAccess)
 	read := s.requireScope(config.ScopeRead)
 	api.GET("/v1/signers/:mspId/:signerId/records", s.records(ledger.ListBySigner), s.signerRead)
 	api.GET("/v1/signers/:mspId/:signerId/pending", s.records(ledger.ListPending), s.signerRead)

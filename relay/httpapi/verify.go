@@ -1,11 +1,17 @@
 package httpapi
 
 import (
+	"errors"
+	"io"
+	"mime"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/pdfrev"
 	"github.com/qrsign/qrsign/relay/service"
 )
 
@@ -61,4 +67,50 @@ func (s *Server) verifyAccess(next echo.HandlerFunc) echo.HandlerFunc {
 		return next
 	}
 	return s.requireScope(config.ScopeRead)(next)
+}
+
+// checkPDF serves POST /v1/verify/pdf. The body is either the PDF in hand
+// (at most maxDocumentBytes, held in memory only while it is hashed, never
+// stored or logged: for scripts) or, as JSON {"prefixes":[{end, sha256}]},
+// the SHA-256 of its candidate prefixes (the /verify page hashes them in the
+// browser so the file is never uploaded). The answer says which revisions
+// the ledger recorded. Access, views and rate-limit charges as GET /v1/verify.
+func (s *Server) checkPDF(c echo.Context) error {
+	full, err := s.lookupAccess(c)
+	if err != nil {
+		return err
+	}
+	var res *service.PDFCheck
+	ctx := c.Request().Context()
+	if ct, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type")); ct == "application/json" {
+		if err := limitJSON(c, s.cfg.MaxJSONBytes); err != nil {
+			return err
+		}
+		var req struct {
+			Prefixes []pdfrev.Prefix `json:"prefixes"`
+		}
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		res, err = s.svc.CheckPDFPrefixes(ctx, req.Prefixes)
+	} else {
+		file, rerr := io.ReadAll(c.Request().Body)
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(rerr, &mbe):
+			return rerr
+		case rerr != nil:
+			return fault.New(model.CodeBadRequest, "could not read the request body")
+		}
+		res, err = s.svc.CheckPDF(ctx, file)
+	}
+	if err != nil {
+		return err
+	}
+	if n := res.LedgerCalls; n > 1 {
+		s.limiter.charge(c.RealIP(), float64(n-1))
+	}
+	res.Redact(full, service.SignerDisclosure(s.cfg.PublicSigners))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, res)
 }

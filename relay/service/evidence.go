@@ -6,6 +6,7 @@ import (
 
 	"github.com/qrsign/qrsign/relay/evidence"
 	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/ledger"
 )
 
 // Caps of one evidence bundle: each block costs a qscc read and is carried
@@ -30,7 +31,11 @@ func (s *Service) EvidenceWith(ctx context.Context, id string, onBlock func()) (
 	if _, err := s.Document(ctx, id); err != nil {
 		return nil, nil, err
 	}
-	src, ok := s.Ledger.(evidence.Source)
+	l := s.Ledger
+	if u, ok := l.(interface{ Unwrap() ledger.Ledger }); ok { // group commit
+		l = u.Unwrap()
+	}
+	src, ok := l.(evidence.Source)
 	if !ok {
 		return nil, nil, fault.New(fault.CodeEvidenceUnsupported, "this relay's ledger connection cannot read blocks")
 	}

@@ -87,14 +87,7 @@ func (m *LookupMatch) redact(keepID bool, signers SignerDisclosure) {
 		}
 	}
 	for i := range m.TxEvents {
-		e := &m.TxEvents[i]
-		switch msp, _, _ := strings.Cut(e.Signer, "/"); signers {
-		case DiscloseIdentity:
-		case DiscloseOrg:
-			e.Signer = msp
-		default:
-			e.Signer = ""
-		}
+		m.TxEvents[i].Signer = signers.disclose(m.TxEvents[i].Signer)
 	}
 	if m.Verification != nil {
 		r := &model.VerifyReport{OK: m.Verification.OK, AsOf: m.Verification.AsOf, Checks: []model.Check{}}
@@ -109,6 +102,18 @@ func (m *LookupMatch) redact(keepID bool, signers SignerDisclosure) {
 			r.Checks = append(r.Checks, model.Check{Name: name, OK: c.OK})
 		}
 		m.Verification = r
+	}
+}
+
+// disclose is what the public view shows of a signer key (mspId/id).
+func (d SignerDisclosure) disclose(key string) string {
+	switch msp, _, _ := strings.Cut(key, "/"); d {
+	case DiscloseIdentity:
+		return key
+	case DiscloseOrg:
+		return msp
+	default:
+		return ""
 	}
 }
 

@@ -387,8 +387,11 @@ func (l *Ledger) List(ctx context.Context, fn ledger.ListFunc, q model.ListQuery
 			for _, t := range d.Tags {
 				ok = ok || t == q.Tag
 			}
-		case ledger.ListByHash:
+		case ledger.ListByHash: // the registered file or any recorded PDF revision, as the chaincode indexes them
 			ok = d.SHA256 == q.SHA256
+			for _, e := range l.events[d.ID] {
+				ok = ok || e.Signature != nil && e.Signature.PDF != nil && e.Signature.PDF.SHA256 == q.SHA256
+			}
 		default:
 			return nil, ledger.Rejected(string(fn), "", model.CodeBadRequest, "unknown query")
 		}

@@ -458,5 +458,18 @@
  "rec.again": "Save again",
  "setup.noCert": "The relay returned no certificate.",
  "key.dbAborted": "The browser could not store the key (IndexedDB transaction aborted).",
- "nameOf": "{name} ({of})"
+ "nameOf": "{name} ({of})",
+ "verify.revs": "PDF revisions",
+ "verify.revsHelp": "Each revision of this PDF the ledger recorded: the registered file (revision 0) and every signature added to it. Found from hashes of the file's parts, computed in your browser.",
+ "verify.colRev": "Revision",
+ "verify.colEnd": "Ends at byte",
+ "verify.revOriginal": "0 (registered file)",
+ "verify.chainOk": "Complete chain: the registered file → … → revision {n}, each recorded over the one before.",
+ "verify.chainGap": "Incomplete chain: revisions before revision {n} are missing from this file or were recorded otherwise.",
+ "verify.notLatest": "The document has later revisions than this file holds.",
+ "verify.tail": "{n} bytes after revision {rev} are not on the ledger: whatever was added there (an edit, a later signature) is not vouched for.",
+ "verify.revsOf": "Revisions of {doc}",
+ "verify.pdfPartial": "Part of {name} is on the ledger",
+ "verify.pdfPartiald": "Revisions 0 to {rev} of a registered document are recorded; the {n} bytes after them are not.",
+ "verify.revsFailed": "The PDF revisions could not be checked"
 };

@@ -458,5 +458,18 @@
  "rec.again": "再次保存",
  "setup.noCert": "服务器没有返回证书。",
  "key.dbAborted": "浏览器未能保存密钥（IndexedDB 事务中止）。",
- "nameOf": "{name}（{of}）"
+ "nameOf": "{name}（{of}）",
+ "verify.revs": "PDF 修订版本",
+ "verify.revsHelp": "账本记录的此 PDF 的每个修订版本：登记的文件（修订 0）以及其后添加的每个签名。依据文件各部分的哈希查找，哈希在你的浏览器中计算。",
+ "verify.colRev": "修订",
+ "verify.colEnd": "结束字节",
+ "verify.revOriginal": "0（登记的文件）",
+ "verify.chainOk": "链完整：登记的文件 → … → 修订 {n}，每个修订都记录在前一个之上。",
+ "verify.chainGap": "链不完整：修订 {n} 之前的修订在此文件中缺失，或记录的顺序不同。",
+ "verify.notLatest": "该文档还有此文件未包含的更新修订。",
+ "verify.tail": "修订 {rev} 之后的 {n} 个字节不在账本上：其中添加的内容（修改或之后的签名）未经账本证明。",
+ "verify.revsOf": "{doc} 的修订",
+ "verify.pdfPartial": "{name} 的一部分在账本上",
+ "verify.pdfPartiald": "已登记文档的修订 0 至 {rev} 已记录；其后的 {n} 个字节未记录。",
+ "verify.revsFailed": "无法核验 PDF 修订"
 };

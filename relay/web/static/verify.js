@@ -1,7 +1,8 @@
 // Public verification: hash a file locally (never uploaded) or take a hash,
 // transaction id or document id, look it up with GET /v1/verify (no key
 // needed where the relay offers public verification) and say whether the
-// record is verified, not found or tampered.
+// record is verified, not found or tampered. A PDF's revisions are checked
+// too (POST /v1/verify/pdf with the hashes of its prefixes, computed here).
 "use strict";
 (function () {
   const { el, apiJSON, apiKey, badge, describe, fmtTime } = window.QR;
@@ -10,6 +11,7 @@
   const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
   const HEX64 = /^[0-9a-fA-F]{64}$/;
   let fileHash = "", fileName = "";
+  let filePrefixes = null; // a PDF's candidate revisions [{end, sha256}], else null
   let hashing = null; // the pending hash of the chosen file
   let seq = 0; // the latest run; older answers are dropped
   let hint = ""; // ?txId= or ?sha256= in the URL says what a 64-hex value is
@@ -19,13 +21,89 @@
     if (!f) return;
     fileName = f.name;
     fileHash = "";
+    filePrefixes = null;
     $("file-hash").textContent = t("verify.hashing", { name: f.name });
-    hashing = f.arrayBuffer().then(QR.sha256Hex).then((h) => {
-      fileHash = h;
-      $("file-hash").textContent = f.name + " · SHA-256 " + h;
+    hashing = f.arrayBuffer().then(async (buf) => {
+      const b = new Uint8Array(buf);
+      filePrefixes = isPDF(b) ? await pdfPrefixes(b) : null;
+      fileHash = filePrefixes ? filePrefixes[filePrefixes.length - 1].sha256 : await QR.sha256Hex(buf);
+      $("file-hash").textContent = f.name + " · SHA-256 " + fileHash;
     });
     hashing.then(run);
   });
+
+  // isPDF: "%PDF-" in the first 1024 bytes, where readers look for it.
+  function isPDF(b) {
+    const head = b.subarray(0, 1024);
+    for (let i = head.indexOf(37); i >= 0 && i + 5 <= head.length; i = head.indexOf(37, i + 1)) {
+      if (String.fromCharCode(...head.subarray(i, i + 5)) === "%PDF-") return true;
+    }
+    return false;
+  }
+
+  // pdfPrefixes lists where a revision may end — after each "%%EOF", after
+  // it and one end of line, after the white space following it, and the
+  // file's end — with the SHA-256 of the file up to there: relay/pdfrev's
+  // Prefixes, so the relay recognises revisions without the file. At most
+  // the last 1000 (the relay's bound).
+  const WHITE = new Set([0, 9, 10, 12, 13, 32]);
+  async function pdfPrefixes(b) {
+    const ends = new Set([b.length]);
+    for (let i = b.indexOf(37); i >= 0; ) {
+      if (String.fromCharCode(...b.subarray(i, i + 5)) !== "%%EOF") { i = b.indexOf(37, i + 1); continue; }
+      let e = i + 5;
+      ends.add(e);
+      if (b[e] === 13 && b[e + 1] === 10) ends.add(e + 2);
+      else if (b[e] === 10 || b[e] === 13) ends.add(e + 1);
+      while (e < b.length && WHITE.has(b[e])) e++;
+      ends.add(e);
+      i = b.indexOf(37, e);
+    }
+    const sorted = [...ends].sort((x, y) => x - y).filter((e) => e > 0).slice(-1000);
+    const out = [];
+    for (const end of sorted) out.push({ end, sha256: await QR.sha256Hex(b.subarray(0, end)) }); // one at a time: no copies
+    return out;
+  }
+
+  // checkRevisions asks which of the chosen PDF's revisions the ledger
+  // recorded and shows them; it answers the check (null when none is found).
+  async function checkRevisions(my) {
+    $("revisions").hidden = true;
+    if (!filePrefixes) return null;
+    let res;
+    try {
+      res = await apiJSON("/v1/verify/pdf", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ prefixes: filePrefixes }) });
+    } catch (err) {
+      if (err.status === 404 || my !== seq) return null;
+      $("revisions-list").replaceChildren(el("p", { class: "status-line error", text: t("verify.revsFailed") + ": " + describe(err) }));
+      $("revisions").hidden = false;
+      return null;
+    }
+    if (my !== seq) return null;
+    $("revisions-list").replaceChildren(...res.matches.map((m) => revisionsOf(m)));
+    $("revisions").hidden = false;
+    return res;
+  }
+
+  function revisionsOf(m) {
+    const revs = m.revisions;
+    const last = revs[revs.length - 1];
+    const notes = [t(m.complete ? "verify.chainOk" : "verify.chainGap", { n: last.revision })];
+    if (!m.latest) notes.push(t("verify.notLatest"));
+    if (m.unrecognisedBytes > 0) notes.push(t("verify.tail", { n: m.unrecognisedBytes, rev: last.revision }));
+    return el("div", { class: "card", dataset: { complete: String(m.complete), latest: String(m.latest), unrecognised: String(m.unrecognisedBytes) } },
+      el("h3", { text: t("verify.revsOf", { doc: m.documentId ? t("verify.docNamed", { id: m.documentId }) : t("verify.theDoc") }) }),
+      ...notes.map((n) => el("p", { class: m.complete && n === notes[0] ? "check-ok" : "help", text: n })),
+      el("div", { class: "table-wrap" }, el("table", {},
+        el("thead", {}, el("tr", {}, ...["verify.colRev", "verify.colSigner", "verify.colTime", "verify.colTx", "verify.colBlock", "verify.colEnd"]
+          .map((k) => el("th", { scope: "col", text: t(k) })))),
+        el("tbody", {}, ...revs.map((r) => el("tr", { dataset: { revision: String(r.revision) } },
+          el("td", { text: r.revision === 0 ? t("verify.revOriginal") : String(r.revision) }),
+          el("td", { text: QR.showText(r.signer) || "—" }), // ledger text
+          el("td", { text: fmtTime(r.at) }), el("td", {}, el("code", { class: "break", text: r.txId })),
+          el("td", { text: String(r.blockNumber) }), el("td", { text: String(r.end) })))))));
+  }
 
   function outcome(state, title, detail) {
     const o = $("outcome");
@@ -59,7 +137,8 @@
     if (key) { apiKey.set(key); $("api-key").value = ""; }
     if (hashing) await hashing;
     if (my !== seq) return;
-    let by, value;
+    let by, value, revisions = null;
+    $("revisions").hidden = true;
     if (q) {
       if (HEX64.test(q)) { by = hint || "auto"; value = q.toLowerCase(); }
       else if (ID_RE.test(q)) { by = "doc"; value = q; }
@@ -70,6 +149,7 @@
       }
     } else if (fileHash) {
       by = "sha256"; value = fileHash;
+      revisions = checkRevisions(my);
     } else {
       hideResults();
       outcome("info", t("verify.choose"));
@@ -88,7 +168,15 @@
         outcome("error", t("verify.needKey"), describe(err));
         $("api-key").focus();
       } else if (err.status === 404) {
-        notFound(by, value, err);
+        const revs = await revisions;
+        if (my !== seq) return;
+        const m = revs && revs.matches[0];
+        if (m && m.revisions.length) {
+          outcome("mismatch", t("verify.pdfPartial", { name: fileName }),
+            t("verify.pdfPartiald", { rev: m.revisions[m.revisions.length - 1].revision, n: m.unrecognisedBytes }));
+        } else {
+          notFound(by, value, err);
+        }
       } else if (err.status === 400) {
         outcome("error", t("verify.refused"), describe(err));
       } else {

@@ -1,0 +1,101 @@
+//go:build integration
+
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qrsign/qrsign/relay/pades/padestest"
+	"github.com/qrsign/qrsign/relay/service"
+)
+
+// A PDF signed by two signers of two orgs, in hand: POST /v1/verify/pdf
+// (no key) recognises revisions 0, 1, 2 with their transactions and says
+// when bytes were added after the last; qrsign verify-evidence ties each
+// revision to the bundle's proven events and refuses a file with an
+// unrecorded increment.
+func TestSignedPDFInHandIsRecognised(t *testing.T) {
+	e := setup(t)
+	other := &env{info: e.info, org: &e.info.Orgs[1], http: e.http}
+	alice, bob := e.enroll(t, "alice"), other.enroll(t, "bob")
+	orig := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("in-hand") + ") Tj ET")
+	doc := e.upload(t, "PDF in hand", orig, []*signer{alice, bob}, []int{1, 2})
+	id := doc.Document.ID
+	for _, s := range []*signer{alice, bob} {
+		link, _ := doc.link(t, s)
+		if res, cb := s.scan(t, "scan", link); cb == nil || cb.Revision == nil {
+			t.Fatalf("qrsign scan as %s: exit %d\n%s", s.id, res.code, res.stderr)
+		}
+	}
+	revs := make([][]byte, 3)
+	for n := range revs {
+		status, b := e.get(t, fmt.Sprintf("/v1/documents/%s/signed.pdf?revision=%d", id, n))
+		if status != http.StatusOK {
+			t.Fatalf("revision %d: HTTP %d %s", n, status, b)
+		}
+		revs[n] = b
+	}
+	edited := append(append([]byte{}, revs[2]...), "1 0 obj\n(edited)\nendobj\n%%EOF\n"...)
+
+	check := func(file []byte) service.PDFMatch {
+		t.Helper()
+		resp, err := e.http.Post(e.org.Relay.URL+"/v1/verify/pdf", "application/pdf", bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var c service.PDFCheck
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &c) != nil || len(c.Matches) != 1 || c.View != service.ViewPublic {
+			t.Fatalf("POST /v1/verify/pdf: HTTP %d %s", resp.StatusCode, b)
+		}
+		return c.Matches[0]
+	}
+	m := check(revs[2])
+	if !m.Complete || !m.Latest || m.UnrecognisedBytes != 0 || len(m.Revisions) != 3 || m.DocumentID != "" {
+		t.Fatalf("the signed file: %+v", m)
+	}
+	for n, r := range m.Revisions {
+		want := []string{"", alice.msp, bob.msp}[n] // publicSigners org: the MSP id only
+		if r.Revision != n || r.End != int64(len(revs[n])) || r.SHA256 != sha(revs[n]) || r.Signer != want || r.TxID == "" || r.BlockNumber == 0 {
+			t.Fatalf("revision %d: %+v", n, r)
+		}
+	}
+	if m := check(edited); !m.Complete || len(m.Revisions) != 3 || m.UnrecognisedBytes != int64(len(edited)-len(revs[2])) {
+		t.Fatalf("the edited file: %+v", m)
+	}
+
+	bundle, _ := e.fetchEvidence(t, id)
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bf := write("bundle.json", bundle)
+	args := e.roots(t).args()
+	res := run(t, "", append([]string{"verify-evidence", bf, write("signed.pdf", revs[2])}, args...)...)
+	if res.code != 0 {
+		t.Fatalf("verify-evidence with the signed PDF: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"ok   pdf revision 0: bytes 0..", "ok   pdf revision 1:", "the signature of " + alice.msp + "/" + alice.id,
+		"ok   pdf revision 2:", "the signature of " + bob.msp + "/" + bob.id, "ok   document file: SHA-256 " + sha(revs[2]) + " = revision 2", "VERIFIED"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	res = run(t, "", append([]string{"verify-evidence", bf, write("edited.pdf", edited)}, args...)...)
+	if res.code != 6 || !strings.Contains(res.stdout, fmt.Sprintf("FAIL document file: revisions 0..2 are recorded, but the %d bytes after revision 2 are not", len(edited)-len(revs[2]))) {
+		t.Fatalf("verify-evidence with an edited PDF: exit %d, want 6\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}

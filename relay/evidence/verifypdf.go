@@ -1,0 +1,54 @@
+package evidence
+
+import (
+	"fmt"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/pdfrev"
+)
+
+// checkPDFRevisions judges a document file that is not the registered one:
+// a signed PDF passes when it is, byte for byte, revisions the bundle's
+// proven events recorded — 0 (the registration) → 1 → … → n, none missing
+// and nothing after n — each tied to its event and transaction by its own
+// check, so an auditor needs no relay (pdfrev, as POST /v1/verify/pdf).
+func checkPDFRevisions(r *Report, b *Bundle, events []model.Event, document []byte, fileSHA256 string) {
+	res := pdfrev.Match(events, pdfrev.Prefixes(document))
+	for _, f := range res.Revisions {
+		by := "the registration"
+		if f.Revision > 0 {
+			by = "the signature of " + f.Signer
+		}
+		r.add(fmt.Sprintf("pdf revision %d", f.Revision), nil, fmt.Sprintf("bytes 0..%d hash to %s, recorded by %s (event %d, tx %.16s)",
+			f.End, f.SHA256, by, f.Seq, f.TxID))
+	}
+	var err error
+	switch n := len(res.Revisions); {
+	case n == 0:
+		err = fmt.Errorf("the file hashes to %s, the bundle's document to %s, and no revision of it is recorded", fileSHA256, b.DocumentSHA256)
+	case !res.Complete:
+		err = fmt.Errorf("the file holds recorded revisions %s but not the whole chain from the registered file", revisionList(res.Revisions))
+	case res.UnrecognisedBytes > 0:
+		err = fmt.Errorf("revisions 0..%d are recorded, but the %d bytes after revision %d are not", res.Revisions[n-1].Revision, res.UnrecognisedBytes, res.Revisions[n-1].Revision)
+	}
+	last := 0
+	if n := len(res.Revisions); n > 0 {
+		last = res.Revisions[n-1].Revision
+	}
+	latest := ""
+	if !res.Latest {
+		latest = " (the bundle records later revisions)"
+	}
+	r.add("document file", err, fmt.Sprintf("SHA-256 %s = revision %d of the bundle's document, chain 0 → %d complete%s", fileSHA256, last, last, latest))
+}
+
+func revisionList(fs []pdfrev.Found) string {
+	s := ""
+	for i, f := range fs {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(f.Revision)
+	}
+	return s
+}

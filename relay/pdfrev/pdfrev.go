@@ -1,0 +1,130 @@
+// Package pdfrev recognises the revisions of a signed PDF in hand: which of
+// its prefixes ending at a "%%EOF" (pades.Revisions) a document's ledger
+// events recorded, and whether the chain original → 1 → … → n is complete.
+// The relay's POST /v1/verify/pdf and the offline evidence verifier
+// (qrsign verify-evidence BUNDLE FILE.pdf) both judge a file with it.
+package pdfrev
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/pades"
+)
+
+// Prefix is a place a revision may end and the SHA-256 of the file up to it.
+type Prefix struct {
+	End    int64  `json:"end"`
+	SHA256 string `json:"sha256"`
+}
+
+// Prefixes lists a file's candidate revisions in file order: every end
+// pades.Revisions finds (after "%%EOF" and after the white space following
+// it), after "%%EOF" and one end of line (a writer may append an increment
+// starting with white space), and the whole file. One pass over the file.
+func Prefixes(file []byte) []Prefix {
+	var ends []int
+	for _, e := range pades.Revisions(file) {
+		ends = append(ends, e)
+		if bytes.HasSuffix(file[:e], []byte("%%EOF")) {
+			rest := file[e:]
+			switch {
+			case bytes.HasPrefix(rest, []byte("\r\n")):
+				ends = append(ends, e+2)
+			case bytes.HasPrefix(rest, []byte("\n")), bytes.HasPrefix(rest, []byte("\r")):
+				ends = append(ends, e+1)
+			}
+		}
+	}
+	ends = append(ends, len(file))
+	slices.Sort(ends)
+	ends = slices.Compact(ends)
+	h := sha256.New()
+	out := make([]Prefix, 0, len(ends))
+	at := 0
+	for _, e := range ends {
+		h.Write(file[at:e])
+		at = e
+		out = append(out, Prefix{End: int64(e), SHA256: hex.EncodeToString(h.Sum(nil))})
+	}
+	return out
+}
+
+// Found is one recognised prefix of the file and where the ledger recorded it.
+type Found struct {
+	Revision int    `json:"revision"` // 0 = the registered file
+	End      int64  `json:"end"`      // the prefix's length in bytes
+	SHA256   string `json:"sha256"`
+	// Signer is who added the revision (mspId/id; the relay's public view
+	// shows as much as its publicSigners allows); empty for revision 0.
+	Signer string    `json:"signer,omitempty"`
+	TxID   string    `json:"txId"` // the registration or the signature
+	At     time.Time `json:"at"`
+	Seq    int       `json:"seq"` // the event's position in the document's stream
+	// BlockNumber is the block of TxID: Match leaves it to the caller, who
+	// knows where to look.
+	BlockNumber uint64 `json:"blockNumber"`
+	prev        string
+}
+
+// Result is how a file relates to one document's recorded revisions.
+type Result struct {
+	// Revisions are the recognised prefixes of the file in file order.
+	Revisions []Found `json:"revisions"`
+	// Complete: the recognised revisions are 0 (the registered file), 1, …,
+	// n with none missing, each recorded over the one before, so the chain
+	// original → … → revision n is in the file.
+	Complete bool `json:"complete"`
+	// Latest: revision n is the document's latest recorded revision.
+	Latest bool `json:"latest"`
+	// UnrecognisedBytes follow the last recognised revision (all of the
+	// file when none is): what was added there (a later signature, an edit,
+	// trailing bytes) the ledger does not vouch for.
+	UnrecognisedBytes int64 `json:"unrecognisedBytes"`
+}
+
+// Match ties the file's prefixes to a document's events: revision 0 is its
+// DocumentRegistered file, revision n the PDF revision of a SignatureRecorded
+// event. events are the document's whole stream in order.
+func Match(events []model.Event, file []Prefix) Result {
+	known := map[string]Found{}
+	latest := ""
+	for _, e := range events {
+		switch {
+		case e.Type == model.EventDocumentRegistered && e.Registered != nil:
+			latest = e.Registered.SHA256
+			known[latest] = Found{SHA256: latest, TxID: e.TxID, At: e.Timestamp.UTC(), Seq: e.Seq}
+		case e.Type == model.EventSignatureRecorded && e.Signature != nil && e.Signature.PDF != nil:
+			r := e.Signature.PDF
+			latest = r.SHA256
+			known[latest] = Found{Revision: r.Revision, SHA256: latest, Signer: e.Signature.Signer.Key(),
+				TxID: e.TxID, At: e.Timestamp.UTC(), Seq: e.Seq, prev: r.PrevSHA256}
+		}
+	}
+	res := Result{Revisions: []Found{}}
+	last := int64(0)
+	ok := true
+	for _, p := range file {
+		f, hit := known[p.SHA256]
+		if !hit {
+			continue
+		}
+		if n := len(res.Revisions); f.Revision != n || (n > 0 && f.prev != res.Revisions[n-1].SHA256) {
+			ok = false
+		}
+		f.End, last = p.End, p.End
+		res.Revisions = append(res.Revisions, f)
+	}
+	if n := len(res.Revisions); n > 0 {
+		res.Complete = ok
+		res.Latest = res.Revisions[n-1].SHA256 == latest
+	}
+	if len(file) > 0 {
+		res.UnrecognisedBytes = file[len(file)-1].End - last
+	}
+	return res
+}

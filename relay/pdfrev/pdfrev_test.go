@@ -1,0 +1,85 @@
+package pdfrev
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+)
+
+func hash(b string) string {
+	s := sha256.Sum256([]byte(b))
+	return hex.EncodeToString(s[:])
+}
+
+func TestPrefixes(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		ends []int64
+	}{
+		{"no %%EOF", "%PDF-1.7 x", []int64{10}},
+		{"ends at %%EOF", "%PDF-1.7\n%%EOF", []int64{14}},
+		{"one end of line", "%PDF-1.7\n%%EOF\n", []int64{14, 15}},
+		{"CR LF then white space", "%PDF-1.7\n%%EOF\r\n \nx", []int64{14, 16, 18, 19}},
+		{"two revisions", "%PDF-1.7\n%%EOF\nx\n%%EOF\n", []int64{14, 15, 22, 23}},
+		{"adjacent markers", "%%EOF%%EOF", []int64{5, 10}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Prefixes([]byte(tc.file))
+			var want []Prefix
+			for _, e := range tc.ends {
+				want = append(want, Prefix{End: e, SHA256: hash(tc.file[:e])})
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestMatch(t *testing.T) {
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	r0 := "%PDF-1.7\n%%EOF\n"
+	r1 := r0 + "rev1\n%%EOF\n"
+	r2 := r1 + "rev2\n%%EOF\n"
+	reg := model.Event{Type: model.EventDocumentRegistered, Seq: 0, TxID: "tx0", Timestamp: at,
+		Registered: &model.DocumentRegistered{RegisterDocumentRequest: model.RegisterDocumentRequest{SHA256: hash(r0)}}}
+	sig := func(seq, n int, prev, file, who string) model.Event {
+		return model.Event{Type: model.EventSignatureRecorded, Seq: seq, TxID: "tx" + who, Timestamp: at.Add(time.Duration(seq) * time.Minute),
+			Signature: &model.SignatureEvidence{Signer: model.SignerSpec{MSPID: "Org1MSP", ID: who},
+				PDF: &model.PDFRevision{Revision: n, PrevSHA256: hash(prev), SHA256: hash(file)}}}
+	}
+	both := []model.Event{reg, sig(1, 1, r0, r1, "alice"), sig(2, 2, r1, r2, "bob")}
+	f0 := Found{Revision: 0, End: int64(len(r0)), SHA256: hash(r0), TxID: "tx0", At: at}
+	f1 := Found{Revision: 1, End: int64(len(r1)), SHA256: hash(r1), Signer: "Org1MSP/alice", TxID: "txalice", At: at.Add(time.Minute), Seq: 1, prev: hash(r0)}
+	f2 := Found{Revision: 2, End: int64(len(r2)), SHA256: hash(r2), Signer: "Org1MSP/bob", TxID: "txbob", At: at.Add(2 * time.Minute), Seq: 2, prev: hash(r1)}
+	forged := r0 + "forged\n%%EOF\n" + "rev2\n%%EOF\n"
+	tests := []struct {
+		name   string
+		events []model.Event
+		file   string
+		want   Result
+	}{
+		{"the latest revision", both, r2, Result{Revisions: []Found{f0, f1, f2}, Complete: true, Latest: true}},
+		{"an earlier revision", both, r1, Result{Revisions: []Found{f0, f1}, Complete: true}},
+		{"bytes after the last", both, r2 + "edit\n%%EOF\n", Result{Revisions: []Found{f0, f1, f2}, Complete: true, Latest: true, UnrecognisedBytes: 11}},
+		{"revision 1 replaced", both, forged, Result{Revisions: []Found{f0}, Complete: true, UnrecognisedBytes: int64(len(forged) - len(r0))}},
+		{"unknown", both, "%PDF-1.7 other", Result{Revisions: []Found{}, UnrecognisedBytes: 14}},
+		{"the registration missing", both[1:], r2, Result{Revisions: []Found{f1, f2}, Latest: true}},
+		{"a revision recorded over another file", []model.Event{reg, sig(1, 1, "x", r1, "alice")}, r1,
+			Result{Revisions: []Found{f0, {Revision: 1, End: int64(len(r1)), SHA256: hash(r1), Signer: "Org1MSP/alice", TxID: "txalice",
+				At: at.Add(time.Minute), Seq: 1, prev: hash("x")}}, Latest: true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Match(tc.events, Prefixes([]byte(tc.file))); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
