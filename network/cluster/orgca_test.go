@@ -16,7 +16,8 @@ import (
 func TestNewSignerCAAndGenerations(t *testing.T) {
 	n := &Net{State: t.TempDir()}
 	g := &config.Org{Name: "org1", Domain: "org1.example.com"}
-	if ca := n.signerCA(g); ca.Gen != 1 || ca.Cert != n.orgCACert(g) || ca.Trust != n.orgCACert(g) {
+	first := filepath.Join(n.signerCADir(g), "1")
+	if ca := n.signerCA(g); ca.Gen != 1 || ca.Cert != filepath.Join(first, "ca-cert.pem") || ca.Trust != filepath.Join(first, "trust.pem") {
 		t.Fatalf("before any rotation: %+v", ca)
 	}
 	dir := filepath.Join(n.signerCADir(g), "2")
@@ -53,7 +54,7 @@ func TestNewSignerCAAndGenerations(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ca := n.signerCA(g); ca.Gen != 2 || ca.Cert != filepath.Join(dir, "ca-cert.pem") || ca.Trust != filepath.Join(dir, "trust.pem") ||
-		ca.Home == n.caHome(g) || ca.Registrar == n.registrarHome(g) {
+		ca.Home != filepath.Join(dir, "fabric-ca") || ca.Registrar != filepath.Join(dir, "registrar") {
 		t.Fatalf("after rotation: %+v", ca)
 	}
 }
