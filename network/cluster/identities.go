@@ -11,7 +11,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/qrsign/qrsign/network/config"
 	"github.com/qrsign/qrsign/network/netinfo"
@@ -92,8 +91,9 @@ func (n *Net) relayIdentity(g *config.Org, certFile string) error {
 		return err
 	}
 	der, key, err := n.issueFromOrgCA(g, &x509.Certificate{
-		Subject:   pkix.Name{CommonName: "relay", Organization: ca.Subject.Organization, OrganizationalUnit: []string{"client"}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: ca.NotAfter, KeyUsage: x509.KeyUsageDigitalSignature,
+		Subject: pkix.Name{CommonName: "relay", Organization: ca.Subject.Organization, OrganizationalUnit: []string{"client"}},
+		// From the CA's own start: Fabric's MSP validates the chain at the leaf's NotBefore.
+		NotBefore: ca.NotBefore, NotAfter: ca.NotAfter, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtraExtensions: []pkix.Extension{{Id: fabricCAAttrsOID, Value: attrs}}})
 	if err != nil {
 		return err
