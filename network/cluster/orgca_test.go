@@ -58,3 +58,55 @@ func TestNewSignerCAAndGenerations(t *testing.T) {
 		t.Fatalf("after rotation: %+v", ca)
 	}
 }
+
+// OrgSignerCA makes generation 1 once: its trust bundle is its certificate
+// alone, current names it and exchange/<org>/signer-cas/1.pem publishes it.
+func TestOrgSignerCAFirstGeneration(t *testing.T) {
+	n := &Net{State: t.TempDir()}
+	g := &config.Org{Name: "org1", Domain: "org1.example.com"}
+	if err := n.OrgSignerCA(g); err != nil {
+		t.Fatal(err)
+	}
+	ca := n.signerCA(g)
+	cert, _ := os.ReadFile(ca.Cert)
+	if err := n.OrgSignerCA(g); err != nil { // again: kept
+		t.Fatal(err)
+	}
+	trust, _ := os.ReadFile(ca.Trust)
+	published, _ := os.ReadFile(filepath.Join(n.ExchangeDir(g.Name), "signer-cas", "1.pem"))
+	current, _ := os.ReadFile(filepath.Join(n.signerCADir(g), "current"))
+	if again, _ := os.ReadFile(ca.Cert); len(cert) == 0 || string(again) != string(cert) || string(trust) != string(cert) ||
+		string(published) != string(cert) || string(current) != "1\n" {
+		t.Fatalf("cert %q, trust %q, published %q, current %q", cert, trust, published, current)
+	}
+	if c, err := readCert(ca.Cert); err != nil || len(c.ExtKeyUsage) != 0 || c.CheckSignatureFrom(c) != nil {
+		t.Fatalf("not a self-signed CA without extended key usage: %v", err)
+	}
+}
+
+// The relay identity comes from the MSP CA (valid from the CA's own start,
+// as Fabric's MSP checks), carries qrsign.role=relay and its key.
+func TestRelayIdentityFromMSPCA(t *testing.T) {
+	n := &Net{State: t.TempDir()}
+	g := &config.Org{Name: "org1", Domain: "org1.example.com"}
+	mspCA := filepath.Dir(n.orgCACert(g))
+	if err := newCA(mspCA, "ca.org1.example.com", g.Domain); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(mspCA, "ca-cert.pem"), n.orgCACert(g)); err != nil {
+		t.Fatal(err)
+	}
+	certFile := filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")
+	if err := n.relayIdentity(g, certFile); err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := readCert(n.orgCACert(g))
+	c, err := readCert(certFile)
+	if err != nil || c.CheckSignatureFrom(ca) != nil || !c.NotBefore.Equal(ca.NotBefore) || !hasRelayRole(certFile) {
+		t.Fatalf("relay certificate: %v", err)
+	}
+	key, err := readKey(filepath.Join(n.relayIDHome(g), "msp", "keystore", "priv_sk"))
+	if err != nil || !key.Public().(*ecdsa.PublicKey).Equal(c.PublicKey) {
+		t.Fatalf("relay key: %v", err)
+	}
+}
