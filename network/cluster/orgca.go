@@ -32,9 +32,9 @@ import (
 type SignerCA struct {
 	Gen       int
 	Cert, Key string // PEM certificate, PKCS#8 key
-	// Trust holds the certificates of every generation, the current first:
-	// what a verifier of the org's signatures, old and new, trusts
-	// (network.json's caCertFile).
+	// Trust holds the certificates of every generation, the current first,
+	// then the MSP CA's: what a verifier of the org's signatures, old and
+	// new, and of its endorsements trusts (network.json's caCertFile).
 	Trust     string
 	Home      string // Fabric CA server home (its database)
 	Registrar string // the registrar's enrollment from this CA
@@ -62,13 +62,19 @@ func (n *Net) signerCAGen(g *config.Org, gen int) SignerCA {
 }
 
 // OrgSignerCA makes g's first signer CA (once, with its other keys at org
-// init), published in exchange/<org>/signer-cas/1.pem.
+// init), published in exchange/<org>/signer-cas/1.pem. Its trust bundle ends
+// with the MSP CA: a verifier of the org's evidence checks its peers'
+// endorsements too (verify-evidence --ca).
 func (n *Net) OrgSignerCA(g *config.Org) error {
 	ca := n.signerCA(g)
 	if ca.Gen != 1 || exists(ca.Trust) {
 		return nil
 	}
-	return n.newSignerCA(g, ca, nil)
+	msp, err := os.ReadFile(n.orgCACert(g))
+	if err != nil {
+		return err
+	}
+	return n.newSignerCA(g, ca, msp)
 }
 
 // newSignerCA makes the signer CA ca of g: its key and certificate, its

@@ -60,10 +60,12 @@ func TestNewSignerCAAndGenerations(t *testing.T) {
 }
 
 // OrgSignerCA makes generation 1 once: its trust bundle is its certificate
-// alone, current names it and exchange/<org>/signer-cas/1.pem publishes it.
+// then the MSP CA's, current names it and exchange/<org>/signer-cas/1.pem
+// publishes it.
 func TestOrgSignerCAFirstGeneration(t *testing.T) {
 	n := &Net{State: t.TempDir()}
 	g := &config.Org{Name: "org1", Domain: "org1.example.com"}
+	msp := mspCA(t, n, g)
 	if err := n.OrgSignerCA(g); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func TestOrgSignerCAFirstGeneration(t *testing.T) {
 	trust, _ := os.ReadFile(ca.Trust)
 	published, _ := os.ReadFile(filepath.Join(n.ExchangeDir(g.Name), "signer-cas", "1.pem"))
 	current, _ := os.ReadFile(filepath.Join(n.signerCADir(g), "current"))
-	if again, _ := os.ReadFile(ca.Cert); len(cert) == 0 || string(again) != string(cert) || string(trust) != string(cert) ||
+	if again, _ := os.ReadFile(ca.Cert); len(cert) == 0 || string(again) != string(cert) || string(trust) != string(cert)+string(msp) ||
 		string(published) != string(cert) || string(current) != "1\n" {
 		t.Fatalf("cert %q, trust %q, published %q, current %q", cert, trust, published, current)
 	}
@@ -89,13 +91,7 @@ func TestOrgSignerCAFirstGeneration(t *testing.T) {
 func TestRelayIdentityFromMSPCA(t *testing.T) {
 	n := &Net{State: t.TempDir()}
 	g := &config.Org{Name: "org1", Domain: "org1.example.com"}
-	mspCA := filepath.Dir(n.orgCACert(g))
-	if err := newCA(mspCA, "ca.org1.example.com", g.Domain); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(filepath.Join(mspCA, "ca-cert.pem"), n.orgCACert(g)); err != nil {
-		t.Fatal(err)
-	}
+	mspCA(t, n, g)
 	certFile := filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")
 	if err := n.relayIdentity(g, certFile); err != nil {
 		t.Fatal(err)
@@ -109,4 +105,22 @@ func TestRelayIdentityFromMSPCA(t *testing.T) {
 	if err != nil || !key.Public().(*ecdsa.PublicKey).Equal(c.PublicKey) {
 		t.Fatalf("relay key: %v", err)
 	}
+}
+
+// mspCA stands for cryptogen's org CA (certificate and key where it writes
+// them); it returns the certificate.
+func mspCA(t *testing.T, n *Net, g *config.Org) []byte {
+	t.Helper()
+	dir := filepath.Dir(n.orgCACert(g))
+	if err := newCA(dir, "ca."+g.Domain, g.Domain); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "ca-cert.pem"), n.orgCACert(g)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(n.orgCACert(g))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
