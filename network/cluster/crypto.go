@@ -56,6 +56,9 @@ func (n *Net) OrgCrypto(g *config.Org) error {
 	if err := n.cryptogen(g.Name, filepath.Join(n.orgAdminMSP(g), "signcerts", "Admin@"+g.Domain+"-cert.pem"), "PeerOrgs", org); err != nil {
 		return err
 	}
+	if err := n.OrgSignerCA(g); err != nil {
+		return err
+	}
 	return n.PublishOrg(g)
 }
 

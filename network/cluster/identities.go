@@ -3,6 +3,7 @@ package cluster
 import (
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
@@ -10,15 +11,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/qrsign/qrsign/network/config"
 	"github.com/qrsign/qrsign/network/netinfo"
 )
 
-// RelayRoleAttr is the Fabric CA attribute (in the enrollment certificate) by
+// The attribute (in the enrollment certificate, as Fabric CA writes it) by
 // which the chaincode recognises a relay: only relays and org admins may write.
-const RelayRoleAttr = "qrsign.role=relay:ecert"
+const relayRoleAttr, relayRole = "qrsign.role", "relay"
 
 // fabricCAAttrsOID is the extension in which Fabric CA puts ecert attributes.
 var fabricCAAttrsOID = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
@@ -42,14 +42,14 @@ func hasRelayRole(file string) bool {
 			var v struct {
 				Attrs map[string]string `json:"attrs"`
 			}
-			return json.Unmarshal(e.Value, &v) == nil && v.Attrs["qrsign.role"] == "relay"
+			return json.Unmarshal(e.Value, &v) == nil && v.Attrs[relayRoleAttr] == relayRole
 		}
 	}
 	return false
 }
 
-// Enroll has each member enroll its bootstrap registrar and its relay's
-// client identity from its own Fabric CA (once; kept in its own directory).
+// Enroll has each member enroll its bootstrap registrar from its own Fabric
+// CA and issue its relay's client identity (once; kept in its own directory).
 func (n *Net) Enroll(in *netinfo.Info) error {
 	for i, g := range n.members() {
 		if err := n.EnrollOrg(g, &in.Orgs[i]); err != nil {
@@ -67,44 +67,45 @@ func (n *Net) EnrollOrg(g *config.Org, o *netinfo.Org) error {
 		}
 	}
 	cert := filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")
-	if exists(cert) {
-		if hasRelayRole(cert) {
-			return nil
-		}
-		// State from before the chaincode required the role: grant it and
-		// enroll again (the relay restarts because its identity changed).
-		if err := o.SetUserAttrs(n.Bin, "relay", RelayRoleAttr); err != nil {
-			return err
-		}
-		if err := os.RemoveAll(n.relayIDHome(g)); err != nil {
-			return err
-		}
+	if exists(cert) && hasRelayRole(cert) {
+		return nil
 	}
-	secret, err := n.secret(g)
-	if err != nil {
+	// None yet, or one from before the chaincode required the role (the
+	// relay restarts because its identity changed).
+	if err := os.RemoveAll(n.relayIDHome(g)); err != nil {
 		return err
 	}
-	if err := o.RegisterUser(n.Bin, "relay", secret, RelayRoleAttr); err != nil && !strings.Contains(err.Error(), "already registered") {
-		return err
-	}
-	_, err = o.Enroll(n.Bin, "relay", secret, n.relayIDHome(g))
-	return err
+	return n.relayIdentity(g, cert)
 }
 
-// secret is the relay identity's enrollment secret, created once.
-func (n *Net) secret(g *config.Org) (string, error) {
-	f := filepath.Join(n.OrgHome(g.Name), "relay.secret")
-	if b, err := os.ReadFile(f); err == nil {
-		return strings.TrimSpace(string(b)), nil
-	}
-	s, err := randomHex(16)
+// relayIdentity issues the relay's client identity with g's MSP CA (not its
+// signer CA, whose identities the channel's MSP does not know), carrying
+// qrsign.role=relay as Fabric CA writes attributes, into an MSP directory.
+func (n *Net) relayIdentity(g *config.Org, certFile string) error {
+	ca, err := readCert(n.orgCACert(g))
 	if err != nil {
-		return "", err
+		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
-		return "", err
+	attrs, err := json.Marshal(map[string]map[string]string{"attrs": {relayRoleAttr: relayRole}})
+	if err != nil {
+		return err
 	}
-	return s, os.WriteFile(f, []byte(s+"\n"), 0o600)
+	der, key, err := n.issueFromOrgCA(g, &x509.Certificate{
+		Subject: pkix.Name{CommonName: "relay", Organization: ca.Subject.Organization, OrganizationalUnit: []string{"client"}},
+		// From the CA's own start: Fabric's MSP validates the chain at the leaf's NotBefore.
+		NotBefore: ca.NotBefore, NotAfter: ca.NotAfter, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: fabricCAAttrsOID, Value: attrs}}})
+	if err != nil {
+		return err
+	}
+	keystore := filepath.Join(n.relayIDHome(g), "msp", "keystore")
+	if err := os.MkdirAll(keystore, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(keystore, "priv_sk"), key, 0o600); err != nil {
+		return err
+	}
+	return writeFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 func randomHex(n int) (string, error) {

@@ -90,10 +90,6 @@ func (n *Net) caTLSDir(g *config.Org) string {
 func caName(g *config.Org) string               { return "ca." + g.Name }
 func chaincodeName(g *config.Org) string        { return "chaincode." + g.Name }
 func (n *Net) nodeData(org, node string) string { return filepath.Join(n.OrgHome(org), "nodes", node) }
-func (n *Net) caHome(g *config.Org) string      { return n.nodeData(g.Name, caName(g)) }
-func (n *Net) registrarHome(g *config.Org) string {
-	return filepath.Join(n.OrgHome(g.Name), "registrar")
-}
 func (n *Net) relayIDHome(g *config.Org) string { return filepath.Join(n.OrgHome(g.Name), "relay") }
 func (n *Net) relayData(g *config.Org) string   { return filepath.Join(n.OrgHome(g.Name), "relay-data") }
 func relayName(g *config.Org) string            { return "relay." + g.Name }

@@ -101,9 +101,9 @@ func (n *Net) peerSpec(g *config.Org, p *config.Peer) *proc.Spec {
 		p.Port, p.ChaincodePort, p.OpsPort)
 }
 
-// caSpec is the org's Fabric CA, signing with the org's MSP CA key so that
-// the identities it enrolls are members of the org (after RotateCA, with its
-// current signer CA's).
+// caSpec is the org's Fabric CA, signing with its current signer CA's key:
+// the identities it enrolls are signers, trusted through the CAs the org
+// registered on the ledger, not members of the channel's MSP.
 func (n *Net) caSpec(g *config.Org) *proc.Spec {
 	tls, ca := n.caTLSDir(g), n.signerCA(g)
 	args := []string{"start", "-b", "admin:adminpw",

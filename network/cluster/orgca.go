@@ -22,15 +22,19 @@ import (
 )
 
 // SignerCA is the CA an org's Fabric CA signs with, which signers' (and
-// Fabric CA registrar's) certificates chain to: generation 1 is the org's
-// MSP CA (cryptogen); RotateCA makes generation 2, 3 … under
-// orgs/<org>/signer-ca/<gen>, each with a Fabric CA home of its own.
+// Fabric CA registrar's) certificates chain to: a self-signed CA (newCA)
+// under orgs/<org>/signer-ca/<gen>, generation 1 made with the org's keys
+// (OrgSignerCA), RotateCA making 2, 3 …, each with a Fabric CA home of its
+// own. Not the MSP CA: cryptogen gives that one extended key usages
+// (clientAuth, serverAuth) for which PKIX verifiers such as NSS refuse it as
+// the root of a document signer. Peers, admins and the relay keep MSP CA
+// identities.
 type SignerCA struct {
 	Gen       int
 	Cert, Key string // PEM certificate, PKCS#8 key
-	// Trust holds the certificates of every generation, the current first:
-	// what a verifier of the org's signatures, old and new, trusts
-	// (network.json's caCertFile).
+	// Trust holds the certificates of every generation, the current first,
+	// then the MSP CA's: what a verifier of the org's signatures, old and
+	// new, and of its endorsements trusts (network.json's caCertFile).
 	Trust     string
 	Home      string // Fabric CA server home (its database)
 	Registrar string // the registrar's enrollment from this CA
@@ -38,7 +42,8 @@ type SignerCA struct {
 
 func (n *Net) signerCADir(g *config.Org) string { return filepath.Join(n.OrgHome(g.Name), "signer-ca") }
 
-// signerCA is g's current signer CA (the generation its signer-ca/current names).
+// signerCA is g's current signer CA (the generation its signer-ca/current
+// names, 1 until a rotation).
 func (n *Net) signerCA(g *config.Org) SignerCA {
 	gen := 1
 	if b, err := os.ReadFile(filepath.Join(n.signerCADir(g), "current")); err == nil {
@@ -46,12 +51,50 @@ func (n *Net) signerCA(g *config.Org) SignerCA {
 			gen = v
 		}
 	}
-	if gen == 1 {
-		return SignerCA{Gen: 1, Cert: n.orgCACert(g), Key: n.orgCAKey(g), Trust: n.orgCACert(g), Home: n.caHome(g), Registrar: n.registrarHome(g)}
-	}
+	return n.signerCAGen(g, gen)
+}
+
+// signerCAGen is generation gen of g's signer CA.
+func (n *Net) signerCAGen(g *config.Org, gen int) SignerCA {
 	dir := filepath.Join(n.signerCADir(g), strconv.Itoa(gen))
 	return SignerCA{Gen: gen, Cert: filepath.Join(dir, "ca-cert.pem"), Key: filepath.Join(dir, "priv_sk"),
 		Trust: filepath.Join(dir, "trust.pem"), Home: filepath.Join(dir, "fabric-ca"), Registrar: filepath.Join(dir, "registrar")}
+}
+
+// OrgSignerCA makes g's first signer CA (once, with its other keys at org
+// init), published in exchange/<org>/signer-cas/1.pem. Its trust bundle ends
+// with the MSP CA: a verifier of the org's evidence checks its peers'
+// endorsements too (verify-evidence --ca).
+func (n *Net) OrgSignerCA(g *config.Org) error {
+	ca := n.signerCA(g)
+	if ca.Gen != 1 || exists(ca.Trust) {
+		return nil
+	}
+	msp, err := os.ReadFile(n.orgCACert(g))
+	if err != nil {
+		return err
+	}
+	return n.newSignerCA(g, ca, msp)
+}
+
+// newSignerCA makes the signer CA ca of g: its key and certificate, its
+// trust bundle (ca's certificate, then the earlier generations' in trust),
+// signer-ca/current naming it and its certificate published.
+func (n *Net) newSignerCA(g *config.Org, ca SignerCA, trust []byte) error {
+	if err := newCA(filepath.Dir(ca.Cert), fmt.Sprintf("signer-ca%d.%s", ca.Gen, g.Domain), g.Domain); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(ca.Cert)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(ca.Trust, append(b, trust...), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(n.signerCADir(g), "current"), []byte(strconv.Itoa(ca.Gen)+"\n"), 0o644); err != nil {
+		return err
+	}
+	return copyFile(ca.Cert, filepath.Join(n.ExchangeDir(g.Name), "signer-cas", strconv.Itoa(ca.Gen)+".pem"))
 }
 
 // Rotation is what RotateCA did.
@@ -87,27 +130,12 @@ func (n *Net) RotateCA(profile, configFile string, portOffset int, name string) 
 		return nil, err
 	}
 	done := n.phase(fmt.Sprintf("%s: new signer CA (generation %d)", g.Name, old.Gen+1))
-	next := filepath.Join(n.signerCADir(g), strconv.Itoa(old.Gen+1))
-	if err := newCA(next, fmt.Sprintf("signer-ca%d.%s", old.Gen+1, g.Domain), g.Domain); err != nil {
+	trust, err := os.ReadFile(old.Trust)
+	if err != nil {
 		return nil, err
 	}
-	// The new CA first, then every earlier one.
-	var trust []byte
-	for _, f := range []string{filepath.Join(next, "ca-cert.pem"), old.Trust} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		trust = append(trust, b...)
-	}
-	if err := os.WriteFile(filepath.Join(next, "trust.pem"), trust, 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(n.signerCADir(g), "current"), []byte(strconv.Itoa(old.Gen+1)+"\n"), 0o644); err != nil {
-		return nil, err
-	}
-	ca := n.signerCA(g)
-	if err := copyFile(ca.Cert, filepath.Join(n.ExchangeDir(g.Name), "signer-cas", strconv.Itoa(ca.Gen)+".pem")); err != nil {
+	ca := n.signerCAGen(g, old.Gen+1)
+	if err := n.newSignerCA(g, ca, trust); err != nil {
 		return nil, err
 	}
 	done()

@@ -41,38 +41,48 @@ func (n *Net) relayTSA(g *config.Org) (certFile, keyFile string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	caKey, err := readKey(n.orgCAKey(g))
-	if err != nil {
-		return "", "", err
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", "", err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		return "", "", err
-	}
 	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{oidTimeStamping})
-	now := time.Now()
-	tmpl := &x509.Certificate{SerialNumber: serial,
+	der, key, err := n.issueFromOrgCA(g, &x509.Certificate{
 		Subject:   pkix.Name{CommonName: "tsa." + g.Domain, Organization: ca.Subject.Organization, OrganizationalUnit: []string{"client"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: ca.NotAfter, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsage, Critical: true, Value: eku}}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return "", "", err
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: ca.NotAfter, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsage, Critical: true, Value: eku}}})
 	if err != nil {
 		return "", "", err
 	}
 	certs := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})...)
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
 		return "", "", err
 	}
 	return certFile, keyFile, os.WriteFile(certFile, certs, 0o644)
+}
+
+// issueFromOrgCA issues tmpl (its serial drawn here) for a new P-256 key
+// with g's MSP CA: the certificate's DER and the key as PKCS#8 PEM.
+func (n *Net) issueFromOrgCA(g *config.Org, tmpl *x509.Certificate) (der, keyPEM []byte, err error) {
+	ca, err := readCert(n.orgCACert(g))
+	if err != nil {
+		return nil, nil, err
+	}
+	caKey, err := readKey(n.orgCAKey(g))
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tmpl.SerialNumber, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127)); err != nil {
+		return nil, nil, err
+	}
+	if der, err = x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey); err != nil {
+		return nil, nil, err
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return der, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), nil
 }
 
 // readKey reads a PKCS#8 PEM signing key (cryptogen's priv_sk).

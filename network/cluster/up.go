@@ -113,7 +113,7 @@ func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, err
 	done()
 
 	in := info(nil)
-	done = n.phase("enroll registrar and relay identities from each org's Fabric CA")
+	done = n.phase("each org: its registrar enrolled from its Fabric CA, its relay identity issued by its MSP CA")
 	if err := n.Enroll(in); err != nil {
 		return nil, err
 	}

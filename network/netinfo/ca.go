@@ -30,13 +30,6 @@ func (o *Org) RegisterSigner(binDir, id, secret string) error {
 	return err
 }
 
-// SetUserAttrs replaces the attributes of a registered identity; they reach
-// its certificates at the next enrollment.
-func (o *Org) SetUserAttrs(binDir, id string, attrs ...string) error {
-	_, err := o.caClient(binDir, o.CA.RegistrarHome, "identity", "modify", id, "--attrs", strings.Join(attrs, ","))
-	return err
-}
-
 // Enroll enrolls id/secret into home (an MSP folder at home/msp) and returns
 // the identity (certificate issued by the org's CA, PKCS#8 key).
 func (o *Org) Enroll(binDir, id, secret, home string) (Identity, error) {

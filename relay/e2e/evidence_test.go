@@ -21,8 +21,8 @@ import (
 // test uses) from this run.
 var updateGolden = flag.Bool("update", false, "rewrite relay/evidence/testdata from the real network")
 
-// roots are the PEM files verify-evidence trusts: each member org's MSP CA
-// (= its Fabric CA's signing certificate) and the orderer org's root.
+// roots are the PEM files verify-evidence trusts: each member org's
+// caCertFile (its signer CAs, then its MSP CA) and the orderer org's root.
 type roots struct {
 	orgs     map[string]string // MSP id → file
 	orderers map[string]string
