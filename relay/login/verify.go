@@ -12,7 +12,9 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 )
 
-// Trust reads an org's signer CAs and CRLs from the ledger (ledger.Ledger has it).
+// Trust reads an org's signer CAs and CRLs. The relay passes the service's
+// org-trust cache (service.SignInTrust), dropped on the org's CA and CRL
+// events, so sign-in and scans share one trust rule; the answer is read-only.
 type Trust interface {
 	GetOrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error)
 }

@@ -42,8 +42,8 @@ type Service struct {
 	BatchConcurrency int
 	// PDF, when set, makes PDF signatures (issue 13); nil: ledger signatures only.
 	PDF *PDFSigning
-	// TrustMaxAge bounds how long cached org trust serves scan pre-checks
-	// without a CA or CRL event (default DefaultTrustMaxAge).
+	// TrustMaxAge bounds how long cached org trust serves scan pre-checks and
+	// sign-in without a CA or CRL event (default DefaultTrustMaxAge).
 	TrustMaxAge time.Duration
 
 	trust   trustCache
