@@ -46,11 +46,12 @@ type Service struct {
 	// sign-in without a CA or CRL event (default DefaultTrustMaxAge).
 	TrustMaxAge time.Duration
 
-	trust   trustCache
-	flight  flight
-	mu      sync.Mutex
-	results map[string]*api.CallbackResult // nonce → committed result, recent only
-	order   []string
+	trust    trustCache
+	contents contentInfos
+	flight   flight
+	mu       sync.Mutex
+	results  map[string]*api.CallbackResult // nonce → committed result, recent only
+	order    []string
 }
 
 // New returns a service; fields may be adjusted before use.
