@@ -22,7 +22,7 @@ func unavailable(err error) bool {
 }
 
 // verifyCallback checks a callback for challenge c: cheap checks first, then
-// the org's trust.
+// the org's trust read from the ledger.
 func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req api.LoginCallbackRequest) (verified, error) {
 	msp := req.MSPID
 	if msp == "" {
@@ -85,7 +85,7 @@ func (m *Manager) done(id string, refused bool) {
 }
 
 // Check is Authenticate plus revocation: the certificate chain the session
-// signed in with is checked against its org's CRLs as Trust answers them.
+// signed in with is checked against its org's CRLs, cached (Trust).
 // Revoked → 401 SESSION_REVOKED and the session ends; the ledger unreadable
 // → 503, never a pass.
 func (m *Manager) Check(ctx context.Context, tok string) (Session, error) {
@@ -93,7 +93,7 @@ func (m *Manager) Check(ctx context.Context, tok string) (Session, error) {
 	if err != nil {
 		return s, err
 	}
-	trust, err := m.trust.GetOrgTrust(ctx, s.Signer.MSPID)
+	trust, err := m.trust.CachedOrgTrust(ctx, s.Signer.MSPID)
 	if err != nil {
 		return Session{}, ledgerProblem(err)
 	}

@@ -25,6 +25,11 @@ func (c *counting) GetOrgTrust(ctx context.Context, msp string) (*model.OrgTrust
 	return c.Trust.GetOrgTrust(ctx, msp)
 }
 
+func (c *counting) CachedOrgTrust(ctx context.Context, msp string) (*model.OrgTrust, error) {
+	c.n.Add(1)
+	return c.Trust.CachedOrgTrust(ctx, msp)
+}
+
 func TestDescribeShowsWhoAskedForTheChallenge(t *testing.T) {
 	f := newFixture(t)
 	ua := "Mozilla/5.0 (X11; Linux x86_64)\x1b[2J evil\u202e\n" + strings.Repeat("x", 300)
