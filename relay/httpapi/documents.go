@@ -197,12 +197,12 @@ func (s *Server) getDocument(c echo.Context) error {
 }
 
 func (s *Server) getContent(c echo.Context) error {
-	r, v, err := s.svc.Content(c.Request().Context(), c.Param("id"))
+	r, ci, err := s.svc.Content(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	serveStored(c, r, v.MediaType, v.SHA256, "attachment", v.CreatedAt)
+	serveStored(c, r, ci.MediaType, ci.SHA256, "attachment", ci.CreatedAt)
 	return nil
 }
 

@@ -25,7 +25,7 @@ func (s *Server) mountLogin(e *echo.Echo, opt Options, jsonLimit echo.Middleware
 	if s.login == nil {
 		if key, err := s.cfg.LoadTokenKey(); err == nil {
 			l := s.cfg.Login
-			s.login, _ = login.New(key, s.svc.Ledger, login.Options{PublicURL: s.cfg.PublicURL, Channel: s.cfg.Channel,
+			s.login, _ = login.New(key, s.svc.SignInTrust(), login.Options{PublicURL: s.cfg.PublicURL, Channel: s.cfg.Channel,
 				MSPID: s.cfg.Gateway.MSPID, ChallengeTTL: l.ChallengeTTL.D(), SessionTTL: l.SessionTTL.D(), MaxPending: l.MaxPending,
 				Now: func() time.Time { return s.svc.Now() }, Log: s.logger})
 		} else {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"time"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -23,7 +22,7 @@ func unavailable(err error) bool {
 }
 
 // verifyCallback checks a callback for challenge c: cheap checks first, then
-// the org's trust from the ledger (which also refreshes the trust cache).
+// the org's trust read from the ledger.
 func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req api.LoginCallbackRequest) (verified, error) {
 	msp := req.MSPID
 	if msp == "" {
@@ -41,7 +40,6 @@ func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req api.Logi
 	if err != nil {
 		return verified{}, ledgerProblem(err)
 	}
-	m.cacheTrust(msp, trust, now)
 	v, err := verifyProof(now, trust, pp, proof.Fields(m.opt.Channel, m.opt.PublicURL, c.id, c.nonce, ""))
 	if err != nil {
 		return verified{}, fault.From(err)
@@ -86,45 +84,18 @@ func (m *Manager) done(id string, refused bool) {
 	}
 }
 
-type cachedTrust struct {
-	trust *model.OrgTrust
-	at    time.Time
-}
-
-func (m *Manager) cacheTrust(msp string, t *model.OrgTrust, now time.Time) {
-	m.trustMu.Lock()
-	m.trustCache[msp] = cachedTrust{trust: t, at: now}
-	m.trustMu.Unlock()
-}
-
-// orgTrust is msp's ledger trust, read again once older than TrustTTL.
-func (m *Manager) orgTrust(ctx context.Context, msp string, now time.Time) (*model.OrgTrust, error) {
-	m.trustMu.Lock()
-	c, ok := m.trustCache[msp]
-	m.trustMu.Unlock()
-	if ok && now.Sub(c.at) < m.opt.TrustTTL && !now.Before(c.at) {
-		return c.trust, nil
-	}
-	t, err := m.trust.GetOrgTrust(ctx, msp)
-	if err != nil {
-		return nil, ledgerProblem(err)
-	}
-	m.cacheTrust(msp, t, now)
-	return t, nil
-}
-
 // Check is Authenticate plus revocation: the certificate chain the session
-// signed in with is checked against its org's ledger CRLs (cached for
-// TrustTTL). Revoked → 401 SESSION_REVOKED and the session ends; the ledger
-// unreadable (and the cache stale) → 503, never a pass.
+// signed in with is checked against its org's CRLs, cached (Trust).
+// Revoked → 401 SESSION_REVOKED and the session ends; the ledger unreadable
+// → 503, never a pass.
 func (m *Manager) Check(ctx context.Context, tok string) (Session, error) {
 	s, err := m.Authenticate(tok)
 	if err != nil {
 		return s, err
 	}
-	trust, err := m.orgTrust(ctx, s.Signer.MSPID, m.now())
+	trust, err := m.trust.CachedOrgTrust(ctx, s.Signer.MSPID)
 	if err != nil {
-		return Session{}, err
+		return Session{}, ledgerProblem(err)
 	}
 	if err := checkRevocation(trust, s.links); err != nil {
 		m.mu.Lock()

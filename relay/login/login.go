@@ -33,11 +33,8 @@ type Options struct {
 	// MaxFailures is how many refused callbacks burn a challenge (default 5):
 	// a challenge's proof cannot be guessed, but each try costs a ledger read.
 	MaxFailures int
-	// TrustTTL is how long an org's ledger trust (CAs, CRLs) is reused when a
-	// session is used (default 30 s): a revocation ends sessions within it.
-	TrustTTL time.Duration
-	Now      func() time.Time
-	Log      *slog.Logger
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // Manager holds challenges and sessions in memory (see the package comment).
@@ -49,9 +46,6 @@ type Manager struct {
 	mu         sync.Mutex
 	challenges map[string]*challenge // by id
 	sessions   map[[32]byte]*Session // by SHA-256 of the token
-
-	trustMu    sync.Mutex
-	trustCache map[string]cachedTrust // by mspId
 }
 
 type state int
@@ -105,11 +99,8 @@ func New(relayKey []byte, trust Trust, opt Options) (*Manager, error) {
 	if opt.MaxFailures <= 0 {
 		opt.MaxFailures = 5
 	}
-	if opt.TrustTTL <= 0 {
-		opt.TrustTTL = 30 * time.Second
-	}
 	return &Manager{opt: opt, key: tokenKey(relayKey), trust: trust,
-		challenges: map[string]*challenge{}, sessions: map[[32]byte]*Session{}, trustCache: map[string]cachedTrust{}}, nil
+		challenges: map[string]*challenge{}, sessions: map[[32]byte]*Session{}}, nil
 }
 
 func (m *Manager) now() time.Time { return m.opt.Now().UTC() }

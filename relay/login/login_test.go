@@ -33,6 +33,10 @@ func (t trustMap) GetOrgTrust(_ context.Context, msp string) (*model.OrgTrust, e
 	return &model.OrgTrust{MSPID: msp}, nil
 }
 
+func (t trustMap) CachedOrgTrust(ctx context.Context, msp string) (*model.OrgTrust, error) {
+	return t.GetOrgTrust(ctx, msp)
+}
+
 type fixture struct {
 	m          *Manager
 	org1, org2 *testpki.CA
@@ -379,6 +383,10 @@ type failing struct{}
 
 func (failing) GetOrgTrust(context.Context, string) (*model.OrgTrust, error) {
 	return nil, ledger.Unavailable("GetOrgTrust", "", errors.New("connection refused"))
+}
+
+func (f failing) CachedOrgTrust(ctx context.Context, msp string) (*model.OrgTrust, error) {
+	return f.GetOrgTrust(ctx, msp)
 }
 
 func TestChallengeCap(t *testing.T) {

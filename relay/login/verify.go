@@ -12,9 +12,16 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 )
 
-// Trust reads an org's signer CAs and CRLs from the ledger (ledger.Ledger has it).
+// Trust reads an org's signer CAs and CRLs; answers are read-only. The relay
+// passes the service's org-trust cache (service.SignInTrust), so sign-in and
+// scans share one trust rule and one invalidation by CA and CRL events.
 type Trust interface {
+	// GetOrgTrust reads the ledger now (and refreshes the cache): a sign-in
+	// callback, which no chaincode re-verifies, sees a CRL as soon as it is
+	// committed.
 	GetOrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error)
+	// CachedOrgTrust may answer from the cache (a session's every use).
+	CachedOrgTrust(ctx context.Context, mspID string) (*model.OrgTrust, error)
 }
 
 // Proof is what a scanner sends to sign in.

@@ -175,23 +175,28 @@ func (s *Service) Document(ctx context.Context, id string) (*model.DocumentView,
 	if err != nil {
 		return nil, fromLedger(err)
 	}
+	s.contents.keep(v)
 	return v, nil
 }
 
-// Content opens a document's bytes.
-func (s *Service) Content(ctx context.Context, id string) (io.ReadSeekCloser, *model.DocumentView, error) {
-	v, err := s.Document(ctx, id)
-	if err != nil {
-		return nil, nil, err
+// Content opens a document's original bytes, reading the ledger only when
+// its ContentInfo is not kept yet.
+func (s *Service) Content(ctx context.Context, id string) (io.ReadSeekCloser, ContentInfo, error) {
+	ci, ok := s.contents.get(id)
+	if !ok {
+		if _, err := s.Document(ctx, id); err != nil {
+			return nil, ContentInfo{}, err
+		}
+		ci, _ = s.contents.get(id)
 	}
-	r, _, err := s.Blobs.Open(ctx, v.SHA256)
+	r, _, err := s.Blobs.Open(ctx, ci.SHA256)
 	if errors.Is(err, blob.ErrNotFound) {
-		return nil, nil, fault.Newf(fault.CodeNotFound, "the content of %s is not stored at this relay", id)
+		return nil, ContentInfo{}, fault.Newf(fault.CodeNotFound, "the content of %s is not stored at this relay", id)
 	}
 	if err != nil {
-		return nil, nil, fault.From(err)
+		return nil, ContentInfo{}, fault.From(err)
 	}
-	return r, v, nil
+	return r, ci, nil
 }
 
 // SignerSession issues the current session of signer ("mspId/id") on a document.

@@ -42,15 +42,16 @@ type Service struct {
 	BatchConcurrency int
 	// PDF, when set, makes PDF signatures (issue 13); nil: ledger signatures only.
 	PDF *PDFSigning
-	// TrustMaxAge bounds how long cached org trust serves scan pre-checks
-	// without a CA or CRL event (default DefaultTrustMaxAge).
+	// TrustMaxAge bounds how long cached org trust serves scan pre-checks and
+	// sign-in without a CA or CRL event (default DefaultTrustMaxAge).
 	TrustMaxAge time.Duration
 
-	trust   trustCache
-	flight  flight
-	mu      sync.Mutex
-	results map[string]*api.CallbackResult // nonce → committed result, recent only
-	order   []string
+	trust    trustCache
+	contents contentInfos
+	flight   flight
+	mu       sync.Mutex
+	results  map[string]*api.CallbackResult // nonce → committed result, recent only
+	order    []string
 }
 
 // New returns a service; fields may be adjusted before use.

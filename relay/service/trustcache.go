@@ -10,18 +10,21 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 )
 
-// DefaultTrustMaxAge bounds how long a cached org trust answers scan
-// pre-checks when no CA or CRL event arrives (events off, stream down).
-const DefaultTrustMaxAge = time.Minute
+// DefaultTrustMaxAge bounds how long a cached org trust answers when no CA
+// or CRL event arrives (events off, stream down): the longest a revocation
+// takes to end sign-in sessions then.
+const DefaultTrustMaxAge = 30 * time.Second
 
 // trustCache keeps each org's signer CAs (parsed once) and latest CRLs so a
-// scan callback's pre-check costs no evaluate on a peer. It only serves the
-// pre-check: the chaincode re-verifies chain and revocation at the
+// scan callback's pre-check and a sign-in (SignInTrust) cost no evaluate on
+// a peer. For scans the chaincode re-verifies chain and revocation at the
 // transaction's time, so a stale entry can cause a wasted pre-check (a CRL
 // the cache has not seen yet: the chaincode refuses CERT_REVOKED) or a
 // refusal the chaincode would make too (a CA just registered: the signer
-// retries), never an acceptance the ledger would not make. Entries go on the
-// org's CA and CRL events (Service.TrustEvents) and after maxAge.
+// retries), never an acceptance the ledger would not make. Sign-in has no
+// chaincode behind it: a CRL counts there from its event, or after maxAge.
+// Entries go on the org's CA and CRL events (Service.TrustEvents) and after
+// maxAge.
 type trustCache struct {
 	mu      sync.Mutex
 	entries map[string]trustEntry
