@@ -128,13 +128,7 @@ func TestEvidenceBundleVerifiesOfflineAndDetectsTampering(t *testing.T) {
 	batchBundle, _ := e.fetchEvidence(t, batch.Documents[1].ID)
 
 	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name string, b []byte) string { return writeTemp(t, dir, name, b) }
 	bf, df := write("bundle.json", bundle), write("document.pdf", body)
 	r := e.roots(t)
 

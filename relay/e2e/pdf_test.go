@@ -54,17 +54,9 @@ func TestPDFSignedByEachSignerValidates(t *testing.T) {
 	t.Logf("qrsign scan with a PDF signature (process start to exit): %v", took)
 
 	dir := t.TempDir()
-	revs := make([][]byte, 3)
-	for n := range revs {
-		status, b := e.get(t, fmt.Sprintf("/v1/documents/%s/signed.pdf?revision=%d", id, n))
-		if status != http.StatusOK {
-			t.Fatalf("revision %d: HTTP %d %s", n, status, b)
-		}
-		revs[n] = b
-		path := filepath.Join(dir, fmt.Sprintf("rev%d.pdf", n))
-		if err := os.WriteFile(path, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	revs := e.signedRevisions(t, id, 3)
+	for n, b := range revs {
+		path := writeTemp(t, dir, fmt.Sprintf("rev%d.pdf", n), b)
 		if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
 			t.Errorf("qpdf --check revision %d: %v\n%s", n, err, out)
 		}
@@ -175,4 +167,28 @@ func checkMutool(t *testing.T, path string, signers []string, ok bool) {
 				strings.Contains(b, signers[n]), valid, ok, b)
 		}
 	}
+}
+
+// signedRevisions downloads revisions 0..n-1 of document id's signed PDF.
+func (e *env) signedRevisions(t *testing.T, id string, n int) [][]byte {
+	t.Helper()
+	revs := make([][]byte, n)
+	for i := range revs {
+		status, b := e.get(t, fmt.Sprintf("/v1/documents/%s/signed.pdf?revision=%d", id, i))
+		if status != http.StatusOK {
+			t.Fatalf("revision %d: HTTP %d %s", i, status, b)
+		}
+		revs[i] = b
+	}
+	return revs
+}
+
+// writeTemp writes b to dir/name and returns the path.
+func writeTemp(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -35,14 +33,7 @@ func TestSignedPDFInHandIsRecognised(t *testing.T) {
 			t.Fatalf("qrsign scan as %s: exit %d\n%s", s.id, res.code, res.stderr)
 		}
 	}
-	revs := make([][]byte, 3)
-	for n := range revs {
-		status, b := e.get(t, fmt.Sprintf("/v1/documents/%s/signed.pdf?revision=%d", id, n))
-		if status != http.StatusOK {
-			t.Fatalf("revision %d: HTTP %d %s", n, status, b)
-		}
-		revs[n] = b
-	}
+	revs := e.signedRevisions(t, id, 3)
 	edited := append(append([]byte{}, revs[2]...), "1 0 obj\n(edited)\nendobj\n%%EOF\n"...)
 
 	check := func(file []byte) service.PDFMatch {
@@ -75,13 +66,7 @@ func TestSignedPDFInHandIsRecognised(t *testing.T) {
 
 	bundle, _ := e.fetchEvidence(t, id)
 	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name string, b []byte) string { return writeTemp(t, dir, name, b) }
 	bf := write("bundle.json", bundle)
 	args := e.roots(t).args()
 	res := run(t, "", append([]string{"verify-evidence", bf, write("signed.pdf", revs[2])}, args...)...)
