@@ -27,6 +27,7 @@ type Registry struct {
 	ScanCallbacks    *prometheus.CounterVec   // result
 	ScanCommit       prometheus.Histogram     // scan callback to committed transaction
 	LedgerWrite      *prometheus.HistogramVec // op
+	SignatureGroup   prometheus.Histogram     // signatures per group-commit transaction
 	Login            *prometheus.CounterVec   // step, result
 	Invalidated      *prometheus.CounterVec   // fn, code
 	GatewayFailovers *prometheus.CounterVec   // from, to, reason
@@ -45,6 +46,8 @@ func New() *Registry {
 		Help: "Scan callback to committed transaction, seconds.", Buckets: Buckets}))
 	r.LedgerWrite = register(r, prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "ledger_write_seconds",
 		Help: "Ledger writes, endorsement to commit status, seconds, by chaincode function.", Buckets: Buckets}, []string{"op"}))
+	r.SignatureGroup = register(r, prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "signature_group_size",
+		Help: "Signatures per transaction submitted by group commit (1 when the relay is idle).", Buckets: []float64{1, 2, 4, 8, 16, 32, 64}}))
 	r.Login = counter(r, "login_total", "Sign-in with QR by step (challenge, callback) and result (ok or problem code).", "step", "result")
 	r.Invalidated = counter(r, "invalidated_total", "Transactions invalidated at commit, by validation code (read conflicts are retried).", "fn", "code")
 	r.GatewayFailovers = counter(r, "gateway_failovers_total", "Changes of the peer gateway in use: reason down (it could not be reached) or back (the more preferred peer answers again).", "from", "to", "reason")

@@ -58,6 +58,8 @@ func TestValuesMove(t *testing.T) {
 	r.HTTPRequests.WithLabelValues("/readyz", "GET", "503").Inc()
 	r.ScanCallbacks.WithLabelValues("ok").Inc()
 	r.ScanCommit.Observe((120 * time.Millisecond).Seconds())
+	r.SignatureGroup.Observe(1)
+	r.SignatureGroup.Observe(13)
 	r.LedgerWrite.WithLabelValues("RecordSignature").Observe(0.3)
 	r.Login.WithLabelValues("challenge", "ok").Inc()
 	r.Invalidated.WithLabelValues("RecordSignature", "MVCC_READ_CONFLICT").Inc()
@@ -111,7 +113,9 @@ qrsign_relay_gateway_endpoint 1
 		t.Errorf("scan_commit_seconds: %d series", n)
 	}
 	for _, line := range []string{`qrsign_relay_scan_commit_seconds_bucket{le="0.1"} 0`, `qrsign_relay_scan_commit_seconds_bucket{le="0.15"} 1`,
-		"qrsign_relay_scan_commit_seconds_count 1", `qrsign_relay_ledger_write_seconds_sum{op="RecordSignature"} 0.3`} {
+		"qrsign_relay_scan_commit_seconds_count 1", `qrsign_relay_ledger_write_seconds_sum{op="RecordSignature"} 0.3`,
+		`qrsign_relay_signature_group_size_bucket{le="1"} 1`, `qrsign_relay_signature_group_size_bucket{le="8"} 1`,
+		`qrsign_relay_signature_group_size_bucket{le="16"} 2`, "qrsign_relay_signature_group_size_sum 14"} {
 		if !strings.Contains(scrape(t, r), line+"\n") {
 			t.Errorf("missing %q", line)
 		}

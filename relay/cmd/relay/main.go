@@ -113,9 +113,12 @@ func run(path string) error {
 
 	var l ledger.Ledger = gw
 	if cfg.GroupCommit.Enabled {
-		if l, err = groupcommit.New(gw, cfg.GroupCommit.Config()); err != nil {
+		gc, err := groupcommit.New(gw, cfg.GroupCommit.Config())
+		if err != nil {
 			return err
 		}
+		gc.OnGroup = func(size int) { reg.SignatureGroup.Observe(float64(size)) }
+		l = gc
 	}
 	svc := service.New(l, blobs, issuer, cfg.Channel, cfg.PublicURL)
 	svc.Log, svc.Ops = log, ops
