@@ -511,15 +511,13 @@ func TestIntegrationBatchSignature(t *testing.T) {
 func TestIntegrationWriterNeedsRelayRole(t *testing.T) {
 	it := setup(t)
 	id := "itest-plain-" + randHex(4)
-	if err := it.org.RegisterUser(it.info.BinDir, id, "pw-"+id); err != nil {
-		t.Fatal(err)
+	// A member of the org's MSP (client OU) without qrsign.role=relay. Signers
+	// enrolled from the Fabric CA cannot even submit: their signer CA is not
+	// the channel MSP's.
+	if it.org.Member.CertFile == "" {
+		t.Fatal("network.json has no plain member identity for " + it.org.Name)
 	}
-	ident, err := it.org.Enroll(it.info.BinDir, id, "pw-"+id, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ident.MSPID = it.org.MSPID
-	conn, gw, err := it.org.Dial(ident, 0)
+	conn, gw, err := it.org.Dial(it.org.Member, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

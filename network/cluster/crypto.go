@@ -44,15 +44,16 @@ func (n *Net) OrdererOrgCrypto() error {
 	return n.PublishOrdererOrg()
 }
 
-// OrgCrypto makes a member org's CA (whose key its Fabric CA then signs
-// with, so CA-enrolled identities are org members), MSP, peer, admin and
-// Fabric CA TLS keys in its own directory (once) and publishes its definition.
+// OrgCrypto makes a member org's MSP CA, MSP, peer, admin, one plain member
+// and Fabric CA TLS keys, and its signer CA, in its own directory (once), and
+// publishes its definition.
 func (n *Net) OrgCrypto(g *config.Org) error {
 	org := cgOrg{Name: g.Name, Domain: g.Domain, EnableNodeOUs: true}
 	for _, p := range g.Peers {
 		org.Specs = append(org.Specs, cgSpec{p.Name, sans(g.Host)})
 	}
 	org.Specs = append(org.Specs, cgSpec{"ca", sans(g.Host)}) // TLS server cert of the Fabric CA
+	org.Users.Count = 1                                       // User1: a member with no role (tests that writing needs one)
 	if err := n.cryptogen(g.Name, filepath.Join(n.orgAdminMSP(g), "signcerts", "Admin@"+g.Domain+"-cert.pem"), "PeerOrgs", org); err != nil {
 		return err
 	}

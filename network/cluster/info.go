@@ -48,6 +48,7 @@ func (n *Net) Info(profile string, d *Deployed) *netinfo.Info {
 		}
 		org.Admin, _ = netinfo.IdentityFromMSPDir(g.MSPID, n.orgAdminMSP(g))
 		org.Client, _ = netinfo.IdentityFromMSPDir(g.MSPID, filepath.Join(n.relayIDHome(g), "msp"))
+		org.Member, _ = netinfo.IdentityFromMSPDir(g.MSPID, filepath.Join(n.orgDir(g), "users", "User1@"+g.Domain, "msp"))
 		in.Orgs = append(in.Orgs, org)
 	}
 	return in

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-config/configtx"
@@ -56,8 +57,22 @@ func (n *Net) fetchBlock(g *config.Org, which, file string) error {
 	if err != nil {
 		return err
 	}
-	return n.run(n.peerCLIEnv(g, firstPeer(g)), "peer", append([]string{"channel", "fetch", which, file, "-c", n.P.Channel}, ord...)...)
+	// A channel's orderers answer SERVICE_UNAVAILABLE until their Raft group
+	// has a leader (just after `channel create`, or a restart): wait for one.
+	deadline := time.Now().Add(fetchLeaderWait)
+	for {
+		err := n.run(n.peerCLIEnv(g, firstPeer(g)), "peer", append([]string{"channel", "fetch", which, file, "-c", n.P.Channel}, ord...)...)
+		var te *ToolError
+		if err == nil || !errors.As(err, &te) || !strings.Contains(te.Output, "SERVICE_UNAVAILABLE") || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(time.Second)
+	}
 }
+
+// fetchLeaderWait bounds how long a block fetch waits for the ordering
+// service to elect a leader.
+const fetchLeaderWait = 60 * time.Second
 
 func configOf(blk *cb.Block) (*cb.Config, error) {
 	if len(blk.GetData().GetData()) != 1 {

@@ -95,7 +95,8 @@ type Org struct {
 	Peers  []Node   `json:"peers"`
 	CA     CA       `json:"ca"`
 	Admin  Identity `json:"admin"`  // admin OU: may register signer CAs and publish CRLs
-	Client Identity `json:"client"` // the relay's identity, enrolled from the org's Fabric CA
+	Client Identity `json:"client"` // the relay's identity, issued by the org's MSP CA with qrsign.role=relay
+	Member Identity `json:"member"` // an org member (client OU) with no role: may not write documents
 	Relay  *Relay   `json:"relay,omitempty"`
 	// ChaincodeServer is the org's own chaincode server (plain gRPC, on its
 	// host), PackageID the package its peers run it as.
