@@ -19,10 +19,15 @@ die() { echo "test.sh: $*" >&2; exit 1; }
 
 command -v go >/dev/null || die "missing tool: go (Go 1.26 is needed)"
 
-step "apt packages (zbar-tools, poppler-utils, chromium, fonts-wqy-microhei)"
+step "apt packages (zbar-tools, poppler-utils, mupdf-tools, qpdf, libnss3-tools, openssl, chromium, fonts-wqy-microhei)"
 need=()
 command -v zbarimg >/dev/null || need+=(zbar-tools)
-command -v pdftotext >/dev/null || need+=(poppler-utils)
+command -v pdftotext >/dev/null || need+=(poppler-utils) # pdftotext, pdffonts, pdfsig, pdftoppm
+# The validators nobody here wrote, which the signed-PDF tests run: MuPDF, qpdf, NSS's certutil, OpenSSL.
+command -v mutool >/dev/null || need+=(mupdf-tools)
+command -v qpdf >/dev/null || need+=(qpdf)
+command -v certutil >/dev/null || need+=(libnss3-tools)
+command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) # the relay's PDF font (pdfFont)
 if ((${#need[@]})); then
