@@ -223,18 +223,13 @@ func (c *canvas) wrap(f font, s string, size, width float64) []string {
 	return lines
 }
 
-// image paints a registered image into the square (x, y, side).
-func (c *canvas) image(name string, x, y, side float64) {
-	c.p.ImageOptions(name, x, pageH-y-side, side, side, false, fpdf.ImageOptions{}, 0, "")
-}
-
-// qr registers the QR code of content as image name.
-func (c *canvas) qr(name, content string) error {
-	png, err := qrPNG(content)
+// qr paints the QR code of content into the square (x, y, side).
+func (c *canvas) qr(content string, x, y, side float64) error {
+	ops, err := qrInline(content, x, y, side)
 	if err != nil {
 		return err
 	}
-	c.p.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "png"}, bytes.NewReader(png))
+	c.p.RawWriteStr(ops)
 	return c.p.Error()
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +62,7 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 	}
 	t := func(key string, args ...any) string { return msgs.T(o.Lang, key, args...) }
 	c := newCanvas(o.Fonts, t("sheetTitle", o.BatchID))
-	y, pages, imgs := 0.0, 0, 0
+	y, pages := 0.0, 0
 	newPage := func() {
 		c.page()
 		pages++
@@ -99,13 +98,10 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 			}
 			x := margin + float64(i%sheetPerRow)*(contentW/sheetPerRow)
 			if s.URL != "" {
-				imgs++
-				name := "q" + strconv.Itoa(imgs)
-				if err := c.qr(name, s.URL); err != nil {
+				// 8 pt of white all round: the quiet zone the code itself omits.
+				if err := c.qr(s.URL, x+8, y-sheetQR+4, sheetQR-16); err != nil {
 					return err
 				}
-				// 8 pt of white all round: the quiet zone the code itself omits.
-				c.image(name, x+8, y-sheetQR+4, sheetQR-16)
 			} else {
 				c.rect(x+8, y-sheetQR+4, sheetQR-16, sheetQR-16, panel)
 				c.textCenter(regular, 9, x+sheetQR/2, y-sheetQR/2-4, t(s.Status), statusColor(s.Status))
