@@ -172,10 +172,10 @@ func (c *canvas) textCenter(f font, size, x, y float64, s string, col rgb) {
 	c.text(f, size, x-c.width(f, s, size)/2, y, s, col)
 }
 
-// width is the width in points of s at size.
+// width is the width in points of s at size: the width at the current size,
+// scaled, as setting the size would write a Tf operator to the page.
 func (c *canvas) width(f font, s string, size float64) float64 {
-	c.use(f, size)
-	w := c.p.GetStringWidth(pdfText(s))
+	w := c.p.GetStringWidth(pdfText(s)) * size / c.size
 	if f == bold {
 		w += size * 0.045 // the stroke's overhang
 	}
