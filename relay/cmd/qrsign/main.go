@@ -458,7 +458,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if !c.OK {
 				mark = tr("checkFail")
 			}
-			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, text.Escape(c.Name), text.Escape(c.Detail))
+			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, text.Escape(checkName(c)), text.Escape(checkDetail(c)))
 		}
 		switch {
 		case !rep.OK():
