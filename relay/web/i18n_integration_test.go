@@ -17,6 +17,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
+	"github.com/qrsign/qrsign/relay/pades/padestest"
 	"github.com/qrsign/qrsign/relay/signer/upload"
 )
 
@@ -431,5 +432,15 @@ func TestMainFlowsInChineseInChromium(t *testing.T) {
 			t.Errorf("history events %q", events)
 		}
 		p.zhClean("verify-checks", append(data, reg.Document.ID, reg.Document.SHA256, titles[0], "application/octet-stream")...)
+	})
+
+	t.Run("verify page: a PDF with bytes added after its recorded revision", func(t *testing.T) {
+		p.t = t
+		orig := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("zh-pdf") + ") Tj ET")
+		reg := s.upload(t, titles[0], orig, signer.spec)
+		p.navigate(s.srv.URL + "/verify")
+		p.setFiles("#file", writeFile(t, "hetong.pdf", append(append([]byte{}, orig...), "1 0 obj\n(added)\nendobj\n%%EOF\n"...)))
+		p.waitFor(`document.getElementById("outcome").dataset.state === "mismatch" && document.querySelector("#revisions-list .card") !== null`, "the recorded part")
+		p.zhClean("verify-pdf", append(data, reg.Document.ID, reg.Document.SHA256, titles[0], "hetong.pdf", "application/pdf")...)
 	})
 }
