@@ -52,7 +52,7 @@ func TestQrsignSpeaksChineseOnTheRealNetwork(t *testing.T) {
 		"SHA-256：   " + reg.Document.SHA256 + "（与二维码一致）\n",
 		"签署人：    " + id + "（" + s.org.MSPID + "），签署顺序 1\n",
 		"核对码：    ", "截止时间：  ",
-		"已签署：SignatureRecorded 已记录，交易 ", "；文件 " + reg.Document.ID + " 状态 COMPLETED",
+		"已签署：签署事件已记录，交易 ", "；文件 " + reg.Document.ID + " 状态 COMPLETED",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("scan in Chinese lacks %q:\n%s", want, out)

@@ -329,7 +329,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 		return nil
 	}
 	fmt.Fprint(stdout, tr("result",
-		verb, r.EventType, r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(r.DocumentID), r.DocumentStatus, replay))
+		verb, eventName(r.EventType), r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(r.DocumentID), r.DocumentStatus, replay))
 	return nil
 }
 

@@ -184,7 +184,7 @@ var msgs = i18n.Catalog{
 		"declined":           "已拒签",
 		"replayed":           "（之前已记录，这是第一次的结果）",
 		"batchResult":        "%s批次 %s：共 %[4]d 份中的 %[3]d 份，交易 %[5]s，区块 %[6]d，%[7]s%[8]s\n",
-		"result":             "%s：%s 已记录，交易 %s，区块 %d，%s；文件 %s 状态 %s%s\n",
+		"result":             "%s：%s事件已记录，交易 %s，区块 %d，%s；文件 %s 状态 %s%s\n",
 		"verifySummary":      "文件 %s：%s，%d 个事件，%d 个签名\n",
 		"note":               "  注意 %s\n",
 		"unverified":         "未通过验证（UNVERIFIED）",
