@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -116,5 +117,35 @@ func TestMetadataListsExactlyTheTransactions(t *testing.T) {
 		"VerifyRecord:evaluate VoidDocument:submit"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("transactions:\n got  %s\n want %s", strings.Join(got, " "), want)
+	}
+}
+
+// Every check VerifyRecord reports carries a stable code, and the evidence
+// checks the event they are about, so a page can name them in its language.
+func TestVerifyRecordChecksHaveCodes(t *testing.T) {
+	w := newWorld(t)
+	alice, bob := w.signer("Org1MSP", "alice", 1), w.signer("Org2MSP", "bob", 2)
+	w.register("doc-1", alice, bob)
+	mustOK(t)(w.sign(alice, "doc-1"))
+	mustOK(t)(w.sign(bob, "doc-1"))
+	rep := decode[model.VerifyReport](t, w.must(nil, "VerifyRecord", "doc-1"))
+	var got []string
+	for _, c := range rep.Checks {
+		s := c.Code
+		if c.Event != nil {
+			s += "@" + strconv.Itoa(c.Event.Seq) + ":" + string(c.Event.Type) + ":" + c.Event.Signer
+		}
+		got = append(got, s)
+		if !c.OK || c.Code == model.CheckCertificate && c.Params["msp"] != strings.SplitN(c.Event.Signer, "/", 2)[0] {
+			t.Errorf("check %+v", c)
+		}
+	}
+	want := "events projection certificate@1:SignatureRecorded:Org1MSP/alice signature@1:SignatureRecorded:Org1MSP/alice nonce@1:SignatureRecorded:Org1MSP/alice " +
+		"certificate@2:SignatureRecorded:Org2MSP/bob signature@2:SignatureRecorded:Org2MSP/bob nonce@2:SignatureRecorded:Org2MSP/bob completion"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("checks\n got  %s\n want %s", strings.Join(got, " "), want)
+	}
+	if rep.Checks[0].Params["n"] != "4" || rep.Checks[len(rep.Checks)-1].Params["n"] != "2" {
+		t.Fatalf("params %v %v", rep.Checks[0].Params, rep.Checks[len(rep.Checks)-1].Params)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 
@@ -44,8 +45,9 @@ func verifyRecord(ctx contractapi.TransactionContextInterface, id string) (strin
 		return "", err
 	}
 	rep := &report{VerifyReport: model.VerifyReport{DocumentID: id, OK: true, Checks: []model.Check{}, AsOf: t.now}}
-	rep.check("events", contiguous(id, events), fmt.Sprintf("%d events, seq 0..%d contiguous", len(events), len(events)-1))
-	rep.check("projection", matchesFold(doc, events), "stored projection equals fold(events)")
+	rep.check(model.Check{Name: "events", Code: model.CheckEvents, Detail: fmt.Sprintf("%d events, seq 0..%d contiguous", len(events), len(events)-1),
+		Params: map[string]string{"n": strconv.Itoa(len(events)), "last": strconv.Itoa(len(events) - 1)}}, contiguous(id, events))
+	rep.check(model.Check{Name: "projection", Code: model.CheckProjection, Detail: "stored projection equals fold(events)"}, matchesFold(doc, events))
 	for _, e := range events {
 		t.recheckEvidence(rep, doc, e)
 	}
@@ -60,7 +62,8 @@ func verifyRecord(ctx contractapi.TransactionContextInterface, id string) (strin
 		if len(missing) > 0 {
 			err = fmt.Errorf("completed without signatures of %v", missing)
 		}
-		rep.check("completion", err, fmt.Sprintf("all %d signers signed", len(doc.Signers)))
+		rep.check(model.Check{Name: "completion", Code: model.CheckCompletion, Detail: fmt.Sprintf("all %d signers signed", len(doc.Signers)),
+			Params: map[string]string{"n": strconv.Itoa(len(doc.Signers))}}, err)
 	}
 	return jsonResult(rep.VerifyReport)
 }
@@ -68,10 +71,11 @@ func verifyRecord(ctx contractapi.TransactionContextInterface, id string) (strin
 // report collects VerifyRecord's checks; one failed check fails the record.
 type report struct{ model.VerifyReport }
 
-func (r *report) check(name string, err error, okDetail string) {
-	c := model.Check{Name: name, OK: err == nil, Detail: okDetail}
+// check records c, whose Detail says what passed, as passed unless err.
+func (r *report) check(c model.Check, err error) {
+	c.OK = err == nil
 	if err != nil {
-		c.Detail = err.Error()
+		c.Detail, c.Params = err.Error(), nil
 		r.OK = false
 	}
 	r.Checks = append(r.Checks, c)
@@ -119,12 +123,16 @@ func (t *txn) recheckEvidence(rep *report, doc *model.Document, e model.Event) {
 		return
 	}
 	name := fmt.Sprintf("%s#%d %s", e.Type, e.Seq, ev.Signer.Key())
-	rep.check(name+" certificate", t.recheckChain(e, ev),
-		fmt.Sprintf("chain verifies to CA %s of %s at %s", short(ev.CAFingerprint), ev.Signer.MSPID,
-			e.Timestamp.Format("2006-01-02T15:04:05Z")))
-	rep.check(name+" signature", t.recheckSignature(doc, ev, purpose, tags, note),
-		fmt.Sprintf("%s signature over payload %s", ev.Algorithm, short(ev.PayloadSHA256)))
-	rep.check(name+" nonce", t.recheckNonce(e, ev), "nonce "+ev.Nonce+" recorded for this transaction")
+	at := e.Timestamp.Format("2006-01-02T15:04:05Z")
+	of := func() *model.CheckEvent { return &model.CheckEvent{Seq: e.Seq, Type: e.Type, Signer: ev.Signer.Key()} }
+	rep.check(model.Check{Name: name + " certificate", Code: model.CheckCertificate, Event: of(),
+		Detail: fmt.Sprintf("chain verifies to CA %s of %s at %s", short(ev.CAFingerprint), ev.Signer.MSPID, at),
+		Params: map[string]string{"ca": short(ev.CAFingerprint), "msp": ev.Signer.MSPID, "at": at}}, t.recheckChain(e, ev))
+	rep.check(model.Check{Name: name + " signature", Code: model.CheckSignature, Event: of(),
+		Detail: fmt.Sprintf("%s signature over payload %s", ev.Algorithm, short(ev.PayloadSHA256)),
+		Params: map[string]string{"alg": string(ev.Algorithm), "payload": short(ev.PayloadSHA256)}}, t.recheckSignature(doc, ev, purpose, tags, note))
+	rep.check(model.Check{Name: name + " nonce", Code: model.CheckNonce, Event: of(), Detail: "nonce " + ev.Nonce + " recorded for this transaction",
+		Params: map[string]string{"nonce": ev.Nonce}}, t.recheckNonce(e, ev))
 }
 
 func short(h string) string {

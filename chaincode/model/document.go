@@ -107,12 +107,40 @@ type Page struct {
 	Bookmark string         `json:"bookmark"` // empty on the last page
 }
 
-// Check is one thing VerifyRecord checked.
+// Check is one thing VerifyRecord checked. Name and Detail are English,
+// for a person reading the raw answer; Code, Event and Params are stable,
+// for pages and clients that say the check in the reader's language.
 type Check struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
+	Code   string `json:"code,omitempty"` // one of the Check* codes
+	// Event is the event whose evidence the check is about (certificate,
+	// signature, nonce).
+	Event *CheckEvent `json:"event,omitempty"`
+	// Params are the values a passed check's detail states, by name.
+	Params map[string]string `json:"params,omitempty"`
 }
+
+// CheckEvent names an event of the document being checked.
+type CheckEvent struct {
+	Seq    int       `json:"seq"`
+	Type   EventType `json:"type"`
+	Signer string    `json:"signer,omitempty"` // mspId/id
+}
+
+// Check codes. Params of a passed check: events n (events), last (last
+// seq); completion n (signers); certificate ca (CA fingerprint prefix), msp,
+// at (the event's time); signature alg, payload (payload hash prefix);
+// nonce nonce.
+const (
+	CheckEvents      = "events"
+	CheckProjection  = "projection"
+	CheckCompletion  = "completion"
+	CheckCertificate = "certificate"
+	CheckSignature   = "signature"
+	CheckNonce       = "nonce"
+)
 
 // VerifyReport is the answer of VerifyRecord.
 type VerifyReport struct {

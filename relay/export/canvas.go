@@ -172,10 +172,10 @@ func (c *canvas) textCenter(f font, size, x, y float64, s string, col rgb) {
 	c.text(f, size, x-c.width(f, s, size)/2, y, s, col)
 }
 
-// width is the width in points of s at size.
+// width is the width in points of s at size: the width at the current size,
+// scaled, as setting the size would write a Tf operator to the page.
 func (c *canvas) width(f font, s string, size float64) float64 {
-	c.use(f, size)
-	w := c.p.GetStringWidth(pdfText(s))
+	w := c.p.GetStringWidth(pdfText(s)) * size / c.size
 	if f == bold {
 		w += size * 0.045 // the stroke's overhang
 	}
@@ -223,18 +223,13 @@ func (c *canvas) wrap(f font, s string, size, width float64) []string {
 	return lines
 }
 
-// image paints a registered image into the square (x, y, side).
-func (c *canvas) image(name string, x, y, side float64) {
-	c.p.ImageOptions(name, x, pageH-y-side, side, side, false, fpdf.ImageOptions{}, 0, "")
-}
-
-// qr registers the QR code of content as image name.
-func (c *canvas) qr(name, content string) error {
-	png, err := qrPNG(content)
+// qr paints the QR code of content into the square (x, y, side).
+func (c *canvas) qr(content string, x, y, side float64) error {
+	ops, err := qrInline(content, x, y, side)
 	if err != nil {
 		return err
 	}
-	c.p.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "png"}, bytes.NewReader(png))
+	c.p.RawWriteStr(ops)
 	return c.p.Error()
 }
 

@@ -37,11 +37,9 @@ type certLayout struct {
 // layoutCertificate draws document number n of an export on new pages of c.
 func layoutCertificate(c *canvas, r Record, o Options, n int) error {
 	l := &certLayout{o: o, r: r, d: r.Document, url: VerifyURL(o.PublicURL, r.Document.ID), ix: indexEvents(r.Events), c: c}
-	qr := "qr" + strconv.Itoa(n)
-	if err := c.qr(qr, l.url); err != nil {
+	if err := l.firstPage(); err != nil {
 		return err
 	}
-	l.firstPage(qr)
 	l.signatures()
 	l.events()
 	l.footers()
@@ -67,7 +65,7 @@ func (l *certLayout) continuation() {
 	l.y = pageH - contBandH - 30
 }
 
-func (l *certLayout) firstPage(qr string) {
+func (l *certLayout) firstPage() error {
 	l.page()
 	c, d := l.c, l.d
 	st := string(status(d))
@@ -84,7 +82,9 @@ func (l *certLayout) firstPage(qr string) {
 	// Right column: the QR code that opens the public verification page.
 	top := pageH - bandH - 28
 	qx := pageW - margin - qrSide
-	c.image(qr, qx, top-qrSide, qrSide)
+	if err := c.qr(l.url, qx, top-qrSide, qrSide); err != nil {
+		return err
+	}
 	c.textCenter(bold, 9, qx+qrSide/2, top-qrSide-16, l.t("scan"), ink)
 	uy := top - qrSide - 27
 	for _, line := range c.wrap(code, l.url, 6.5, qrSide+20) {
@@ -144,6 +144,7 @@ func (l *certLayout) firstPage(qr string) {
 		l.txLine(l.t("in", l.t(closedKey(d.Status))), d.ClosedTxID)
 	}
 	l.y -= 10
+	return nil
 }
 
 // txLine is "Label  <tx id>  block N" in small type.

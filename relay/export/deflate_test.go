@@ -92,3 +92,14 @@ func TestDeflatePagesRejectsWhatFpdfDoesNotWrite(t *testing.T) {
 		})
 	}
 }
+
+func TestShortNamesRenameFontHashesOnly(t *testing.T) {
+	const h1, h2 = "a1f968b9493f8963daded73332ad9bcdaeb12e51", "0123456789abcdef0123456789abcdef01234567"
+	m := shortNames{}
+	got := string(m.shorten([]byte("BT /F" + h1 + " 7.00 Tf ET\n/Filter /FlateDecode /F" + h2 + "0 /F" + h1 + ">>")))
+	got += string(m.shorten([]byte("/Font <</F" + h2 + " 5 0 R /F" + h1 + " 4 0 R>>")))
+	want := "BT /F1 7.00 Tf ET\n/Filter /FlateDecode /F" + h2 + "0 /F1>>" + "/Font <</F2 5 0 R /F1 4 0 R>>"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}

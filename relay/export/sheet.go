@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +62,7 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 	}
 	t := func(key string, args ...any) string { return msgs.T(o.Lang, key, args...) }
 	c := newCanvas(o.Fonts, t("sheetTitle", o.BatchID))
-	y, pages, imgs := 0.0, 0, 0
+	y, pages := 0.0, 0
 	newPage := func() {
 		c.page()
 		pages++
@@ -91,7 +90,7 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 			newPage()
 		}
 		c.text(bold, 11, margin, y-12, c.fitText(bold, fmt.Sprintf("%d. %s", d.Order, oneLine(d.Title)), 11, contentW), ink)
-		c.text(code, 8.5, margin, y-25, fmt.Sprintf("%s  sha256 %s...  %s", d.ID, HashPrefix(d.SHA256), t(d.Status)), muted)
+		c.text(code, 8.5, margin, y-25, fmt.Sprintf("%s  SHA-256 %s...  %s", d.ID, HashPrefix(d.SHA256), t(d.Status)), muted)
 		y -= 30
 		for i, s := range d.Signers {
 			if i > 0 && i%sheetPerRow == 0 {
@@ -99,13 +98,10 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 			}
 			x := margin + float64(i%sheetPerRow)*(contentW/sheetPerRow)
 			if s.URL != "" {
-				imgs++
-				name := "q" + strconv.Itoa(imgs)
-				if err := c.qr(name, s.URL); err != nil {
+				// 8 pt of white all round: the quiet zone the code itself omits.
+				if err := c.qr(s.URL, x+8, y-sheetQR+4, sheetQR-16); err != nil {
 					return err
 				}
-				// 8 pt of white all round: the quiet zone the code itself omits.
-				c.image(name, x+8, y-sheetQR+4, sheetQR-16)
 			} else {
 				c.rect(x+8, y-sheetQR+4, sheetQR-16, sheetQR-16, panel)
 				c.textCenter(regular, 9, x+sheetQR/2, y-sheetQR/2-4, t(s.Status), statusColor(s.Status))
@@ -179,7 +175,7 @@ img{width:150px;height:150px;image-rendering:pixelated}
 <h1>{{if .O.Title}}{{t "sheetTitle" .O.Title}}{{else}}{{t "sheet"}}{{end}}</h1>
 <p>{{t "sheetBatch" .O.BatchID}} · {{t "sheetIntro"}}</p>
 {{range .Docs}}<section><h2>{{.Order}}. {{.Title}}</h2>
-<p><code>{{.ID}}</code> · sha256 <code>{{.Prefix}}…</code> · {{t .Status}}</p>
+<p><code>{{.ID}}</code> · SHA-256 <code>{{.Prefix}}…</code> · {{t .Status}}</p>
 <ul>{{range .Signers}}<li>{{if .QR}}<a href="{{.URL}}"><img src="{{.QR}}" alt="{{t "sheetQRAlt" .Label}}"></a>{{else}}<div class="done">{{t .Status}}</div>{{end}}
 <div>{{.Order}}. {{.Label}}</div></li>{{end}}</ul></section>
 {{end}}</body></html>

@@ -55,7 +55,7 @@ func TestSheetPDFOpensAndItsQRDecodesToTheSigningLink(t *testing.T) {
 		}
 	}
 	if txt, err := exec.Command("pdftotext", pdf, "-").Output(); err == nil {
-		for _, s := range []string{"1. Lease", "sha256 abababababab...", "Org2MSP/carol", "SIGNED"} {
+		for _, s := range []string{"1. Lease", "SHA-256 abababababab...", "Org2MSP/carol", "SIGNED"} {
 			if !strings.Contains(string(txt), s) {
 				t.Errorf("sheet text lacks %q", s)
 			}

@@ -99,7 +99,11 @@ func (m *LookupMatch) redact(keepID bool, signers SignerDisclosure) {
 			if signers != DiscloseIdentity {
 				name = publicCheckName(name)
 			}
-			r.Checks = append(r.Checks, model.Check{Name: name, OK: c.OK})
+			pc := model.Check{Name: name, OK: c.OK, Code: c.Code} // no details, no params
+			if e := c.Event; e != nil {
+				pc.Event = &model.CheckEvent{Seq: e.Seq, Type: e.Type, Signer: signers.disclose(e.Signer)}
+			}
+			r.Checks = append(r.Checks, pc)
 		}
 		m.Verification = r
 	}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,7 +45,8 @@ func TestRedactKeepsWhatTheCallerMaySee(t *testing.T) {
 
 // The disclosure levels: a signature transaction's signer and the slots keep
 // the organisation with "org", everything with "identity", where the check
-// names keep their signer keys too; details are dropped at every level.
+// names keep their signer keys too (and a check's event its signer as the
+// slots do); details and their params are dropped at every level, codes kept.
 func TestRedactDisclosesSignersByLevel(t *testing.T) {
 	for _, c := range []struct {
 		level                     SignerDisclosure
@@ -58,11 +60,15 @@ func TestRedactDisclosesSignersByLevel(t *testing.T) {
 			Signers:  []LookupSigner{{ID: "jdoe", MSPID: "Org1MSP", RoutingOrder: 1, Status: model.SignerSigned}},
 			TxEvents: []LookupEvent{{Seq: 1, Type: model.EventSignatureRecorded, Signer: "Org1MSP/jdoe"}},
 			Verification: &model.VerifyReport{Checks: []model.Check{
-				{Name: "SignatureRecorded#1 Org1MSP/jdoe certificate", OK: true, Detail: `CN "jdoe"`}}}}}}
+				{Name: "SignatureRecorded#1 Org1MSP/jdoe certificate", OK: true, Detail: `CN "jdoe"`, Code: model.CheckCertificate,
+					Event:  &model.CheckEvent{Seq: 1, Type: model.EventSignatureRecorded, Signer: "Org1MSP/jdoe"},
+					Params: map[string]string{"msp": "Org1MSP"}}}}}}}
 		l.Redact(nil, c.level)
 		m := l.Matches[0]
-		got := []string{m.Signers[0].MSPID + "/" + m.Signers[0].ID, m.TxEvents[0].Signer, m.Verification.Checks[0].Name, m.Verification.Checks[0].Detail}
-		if want := []string{c.slot, c.txSigner, c.checkName, ""}; strings.Join(got, "|") != strings.Join(want, "|") {
+		ch := m.Verification.Checks[0]
+		got := []string{m.Signers[0].MSPID + "/" + m.Signers[0].ID, m.TxEvents[0].Signer, ch.Name, ch.Detail,
+			ch.Code, fmt.Sprint(ch.Event.Seq, ch.Event.Type, ch.Event.Signer), fmt.Sprint(len(ch.Params))}
+		if want := []string{c.slot, c.txSigner, c.checkName, "", "certificate", fmt.Sprint(1, "SignatureRecorded", c.txSigner), "0"}; strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("%s: got %q, want %q", c.level, got, want)
 		}
 	}

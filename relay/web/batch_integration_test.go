@@ -557,7 +557,7 @@ func TestBatchRecordsAndEvidenceInChromium(t *testing.T) {
 		phone.fill("passphrase", "batch horse battery")
 		phone.click("decline-btn")
 		phone.waitFor(`document.getElementById("check").dataset.state === "declined"`, "batch declined")
-		if got := phone.text(`document.querySelector("#check .big").textContent + "|" + document.getElementById("res-event").textContent`); got != "Declined 3 of 3 documents|SignatureDeclined" {
+		if got := phone.text(`document.querySelector("#check .big").textContent + "|" + document.getElementById("res-event").textContent`); got != "Declined 3 of 3 documents|Declined" {
 			t.Errorf("phone says %q", got)
 		}
 		phone.fits()

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/pades/padestest"
 	"github.com/qrsign/qrsign/relay/signer/relayapi"
 	"github.com/qrsign/qrsign/relay/signer/upload"
 )
@@ -407,5 +408,39 @@ func TestMainFlowsInChineseInChromium(t *testing.T) {
 		tx := p.text(`document.getElementById("res-tx").textContent`)
 		p.zhClean("phone-signed", append(pdata, tx)...)
 		s.answered(t, reg.Document.ID, id, model.SignerSigned, model.EventSignatureRecorded)
+	})
+
+	t.Run("verify page: ledger checks and history", func(t *testing.T) {
+		p.t = t
+		reg := s.upload(t, titles[0], []byte("劳动合同 "+unique("v")+"\n"), signer.spec)
+		s.sign(t, signer, reg.Signing[0].Token, "sign")
+		p.navigate(s.srv.URL + "/verify?doc=" + reg.Document.ID)
+		p.waitFor(`document.querySelector("#checks-body tr[data-code=completion]") && !document.getElementById("history").hidden`, "checks and history")
+		var names, events []string
+		p.eval(`[...document.querySelectorAll("#checks-body tr")].map((r) => r.cells[0].textContent + "|" + r.cells[1].textContent)`, &names)
+		key := signer.spec.MSPID + "/" + signer.spec.ID
+		want := []string{"事件流|通过", "存储的记录|通过", key + " 在事件 1（签署）中的证书链|通过", key + " 在事件 1（签署）中的签名|通过",
+			key + " 在事件 1（签署）中的防重放随机数|通过", "签署完成|通过"}
+		if strings.Join(names, "\n") != strings.Join(want, "\n") {
+			t.Errorf("checks\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
+		}
+		if got := p.text(`document.querySelector("#checks-body tr[data-code=projection]").cells[2].textContent`); got != "存储的记录与由事件推演的结果一致" {
+			t.Errorf("projection detail %q", got)
+		}
+		p.eval(`[...document.querySelectorAll("#events-body tr")].map((r) => r.cells[1].textContent)`, &events)
+		if strings.Join(events, ",") != "登记,签署,完成" {
+			t.Errorf("history events %q", events)
+		}
+		p.zhClean("verify-checks", append(data, reg.Document.ID, reg.Document.SHA256, titles[0], "application/octet-stream")...)
+	})
+
+	t.Run("verify page: a PDF with bytes added after its recorded revision", func(t *testing.T) {
+		p.t = t
+		orig := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("zh-pdf") + ") Tj ET")
+		reg := s.upload(t, titles[0], orig, signer.spec)
+		p.navigate(s.srv.URL + "/verify")
+		p.setFiles("#file", writeFile(t, "hetong.pdf", append(append([]byte{}, orig...), "1 0 obj\n(added)\nendobj\n%%EOF\n"...)))
+		p.waitFor(`document.getElementById("outcome").dataset.state === "mismatch" && document.querySelector("#revisions-list .card") !== null`, "the recorded part")
+		p.zhClean("verify-pdf", append(data, reg.Document.ID, reg.Document.SHA256, titles[0], "hetong.pdf", "application/pdf")...)
 	})
 }

@@ -47,7 +47,8 @@ func pageSources(t *testing.T) string {
 
 // The two catalogues have the same keys; every key is used by a page (as
 // "key" in a script or page, or through a dynamic prefix the scripts
-// build: "status." + code, "err." + code); every key a page uses exists.
+// build: "status." + code, "err." + code, "check." + code, "event." +
+// type); every key a page uses exists.
 func TestCataloguesHaveTheSameKeysAllUsed(t *testing.T) {
 	en, zh := catalogue(t, "en"), catalogue(t, "zh-CN")
 	for k := range en {
@@ -63,7 +64,7 @@ func TestCataloguesHaveTheSameKeysAllUsed(t *testing.T) {
 	src := pageSources(t)
 	for k := range en {
 		used := strings.Contains(src, `"`+k+`"`) || strings.Contains(src, ":"+k+`"`) || strings.Contains(src, ":"+k+",")
-		for _, prefix := range []string{"status.", "err."} {
+		for _, prefix := range []string{"status.", "err.", "check.", "event."} {
 			used = used || (strings.HasPrefix(k, prefix) && strings.Contains(src, `"`+prefix+`" +`))
 		}
 		if !used {

@@ -52,7 +52,7 @@ func TestQrsignSpeaksChineseOnTheRealNetwork(t *testing.T) {
 		"SHA-256：   " + reg.Document.SHA256 + "（与二维码一致）\n",
 		"签署人：    " + id + "（" + s.org.MSPID + "），签署顺序 1\n",
 		"核对码：    ", "截止时间：  ",
-		"已签署：SignatureRecorded 已记录，交易 ", "；文件 " + reg.Document.ID + " 状态 COMPLETED",
+		"已签署：签署事件已记录，交易 ", "；文件 " + reg.Document.ID + " 状态 COMPLETED",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("scan in Chinese lacks %q:\n%s", want, out)
@@ -64,10 +64,14 @@ func TestQrsignSpeaksChineseOnTheRealNetwork(t *testing.T) {
 	if !strings.HasPrefix(out, "文件 "+reg.Document.ID+"：COMPLETED，") || !strings.Contains(out, "验证通过（VERIFIED）") {
 		t.Errorf("verify in Chinese:\n%s", out)
 	}
-	// The per-check lines come from relay/verify in English (not translated
-	// yet); the summary and the verdict are the client's own.
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	outs = append(outs, lines[0]+"\n"+lines[len(lines)-1])
+	// Every line, the per-check lines too (names and what passed, from the
+	// checks' codes and params).
+	for _, want := range []string{"  通过 事件流: 共 3 个事件，序号 0..2，", "  通过 事件 1（签署，" + s.org.MSPID + "/" + id + "）: 对载荷 ", "  通过 记录与事件一致: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify in Chinese lacks %q:\n%s", want, out)
+		}
+	}
+	outs = append(outs, out)
 
 	// Words of three or more Latin letters left once the data is taken out.
 	data := []string{id, reg.Document.ID, reg.Document.SHA256, s.org.MSPID, s.org.CA.URL, s.org.Relay.URL, home, s.org.CA.TLSCertFile}

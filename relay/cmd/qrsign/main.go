@@ -329,7 +329,7 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 		return nil
 	}
 	fmt.Fprint(stdout, tr("result",
-		verb, r.EventType, r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(r.DocumentID), r.DocumentStatus, replay))
+		verb, eventName(r.EventType), r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(r.DocumentID), r.DocumentStatus, replay))
 	return nil
 }
 
@@ -458,7 +458,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if !c.OK {
 				mark = tr("checkFail")
 			}
-			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, text.Escape(c.Name), text.Escape(c.Detail))
+			fmt.Fprintf(stdout, "  %s %s: %s\n", mark, text.Escape(checkName(c)), text.Escape(checkDetail(c)))
 		}
 		switch {
 		case !rep.OK():

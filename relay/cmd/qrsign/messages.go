@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 
+	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/i18n"
 	"github.com/qrsign/qrsign/relay/signer/flow"
+	"github.com/qrsign/qrsign/relay/verify"
 )
 
 // tr is message key in the terminal's language (LC_ALL, LC_MESSAGES, LANG:
@@ -15,6 +17,67 @@ func tr(key string, args ...any) string { return msgs.T(termLang(), key, args...
 
 // termLang is the terminal's language, which the signer flow speaks too.
 func termLang() i18n.Lang { return i18n.FromEnv(os.Getenv) }
+
+// checkName says a verify check in the terminal's language from its code.
+func checkName(c verify.Check) string {
+	name := c.Name
+	switch c.Code {
+	case verify.CheckDocument:
+		name = tr("check.document")
+	case verify.CheckEvents:
+		name = tr("check.events")
+	case verify.CheckDocumentHash:
+		name = tr("check.documentHash")
+	case verify.CheckProjection:
+		name = tr("check.projection")
+	case verify.CheckSignature:
+		name = tr("check.signature", c.Event.Seq, eventName(c.Event.Type), c.Event.Signer)
+	case verify.CheckNonce:
+		name = tr("check.nonce", c.Event.Seq, eventName(c.Event.Type), c.Event.Signer)
+	}
+	return name
+}
+
+// checkDetail says what a passed check found in the terminal's language; a
+// failure's diagnostics stay as the verifier wrote them (ids and hashes).
+func checkDetail(c verify.Check) string {
+	p := c.Params
+	if !c.OK || p == nil {
+		return c.Detail
+	}
+	switch c.Code {
+	case verify.CheckEvents:
+		return tr("check.eventsOK", p["n"], p["last"], p["blocks"])
+	case verify.CheckDocumentHash:
+		return p["sha256"]
+	case verify.CheckProjection:
+		return tr("check.projectionOK", p["status"])
+	case verify.CheckSignature:
+		d := tr("check.signatureOK", p["alg"], p["payload"], p["cn"], p["cert"])
+		if p["batch"] != "" {
+			d += tr("check.batchOK", p["leaf"], p["size"], p["batch"], p["root"])
+		}
+		d += tr("check.chainOK", p["msp"], p["ca"], p["at"])
+		if p["delegated"] != "" {
+			d += tr("check.delegated", p["delegated"])
+		}
+		return d
+	}
+	return c.Detail
+}
+
+// eventName is a ledger event type in the terminal's language.
+func eventName(t model.EventType) string {
+	switch t {
+	case model.EventSignatureRecorded:
+		return tr("event.signed")
+	case model.EventSignatureDeclined:
+		return tr("event.declined")
+	case model.EventAnnotated:
+		return tr("event.annotated")
+	}
+	return string(t)
+}
 
 var msgs = i18n.Catalog{
 	i18n.En: {
@@ -36,34 +99,49 @@ var msgs = i18n.Catalog{
   qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   (sign a desktop in with its QR)
   qrsign version                 (also --version; COMMAND --help prints that command's flags)
 `,
-		"unknownCommand": "qrsign: unknown command %q\n",
-		"newPass":        "New passphrase for the key: ",
-		"repeatPass":     "Repeat the passphrase: ",
-		"passDiffer":     "the passphrases differ",
-		"passShort":      "the passphrase must be at least 8 characters",
-		"enrolled":       "enrolled %s: certificate %q issued by %q, serial %s, valid until %s\nstored in %s (key encrypted, mode 0600)\n",
-		"signed":         "Signed",
-		"declined":       "Declined",
-		"replayed":       " (already recorded; this is the first result again)",
-		"batchResult":    "%s batch %s: %d of its %d documents in tx %s, block %d, %s%s\n",
-		"result":         "%s: %s recorded in tx %s, block %d, %s; document %s is %s%s\n",
-		"verifySummary":  "document %s: %s, %d events, %d signatures\n",
-		"note":           "  note %s\n",
-		"unverified":     "UNVERIFIED",
-		"checkOK":        "ok  ",
-		"checkFail":      "FAIL",
-		"verifiedDeleg":  "VERIFIED (trust delegated to the ledger's CAs for %s)\n",
-		"verified":       "VERIFIED",
-		"busy":           "relay busy (%v); try %d again in %s\n",
-		"busyBatch":      "\nrelay busy (%v); sending the batch again (try %d) in %s\n",
-		"annotated":      "Annotated: document %s recorded in tx %s, block %d, %s; tags now: %s\n",
-		"batchUploaded":  "batch %s: %d of %d documents registered, Merkle root %s\n",
-		"registered":     "registered",
-		"notRegistered":  "NOT registered",
-		"sheet":          "signing sheet: %s\n",
-		"whoami":         "%s: %s, issued by %s, valid %s..%s (CA %s)\n",
-		"signedIn":       "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
-		"wroteEvidence":  "wrote %s: %d events, %d transactions, %d bytes\n",
+		"unknownCommand":     "qrsign: unknown command %q\n",
+		"newPass":            "New passphrase for the key: ",
+		"repeatPass":         "Repeat the passphrase: ",
+		"passDiffer":         "the passphrases differ",
+		"passShort":          "the passphrase must be at least 8 characters",
+		"enrolled":           "enrolled %s: certificate %q issued by %q, serial %s, valid until %s\nstored in %s (key encrypted, mode 0600)\n",
+		"signed":             "Signed",
+		"declined":           "Declined",
+		"replayed":           " (already recorded; this is the first result again)",
+		"batchResult":        "%s batch %s: %d of its %d documents in tx %s, block %d, %s%s\n",
+		"result":             "%s: %s recorded in tx %s, block %d, %s; document %s is %s%s\n",
+		"verifySummary":      "document %s: %s, %d events, %d signatures\n",
+		"note":               "  note %s\n",
+		"unverified":         "UNVERIFIED",
+		"checkOK":            "ok  ",
+		"checkFail":          "FAIL",
+		"check.document":     "document",
+		"check.events":       "events",
+		"check.documentHash": "document hash",
+		"check.projection":   "projection",
+		"check.signature":    "event %d %s by %s",
+		"check.nonce":        "event %d %s by %s nonce",
+		"check.eventsOK":     "%s events, seq 0..%s, all VALID in blocks %s",
+		"check.projectionOK": "fold(events) equals the document (status %s)",
+		"check.signatureOK":  "%s signature over payload %s… verifies with %s (cert %s…)",
+		"check.batchOK":      "; leaf %s of %s of batch %s (root %s…) proves in",
+		"check.chainOK":      "; chain to %s's CA %q valid at %s",
+		"check.delegated":    " (trust DELEGATED: CA from %s)",
+		"event.signed":       "SignatureRecorded",
+		"event.declined":     "SignatureDeclined",
+		"event.annotated":    "Annotated",
+		"verifiedDeleg":      "VERIFIED (trust delegated to the ledger's CAs for %s)\n",
+		"verified":           "VERIFIED",
+		"busy":               "relay busy (%v); try %d again in %s\n",
+		"busyBatch":          "\nrelay busy (%v); sending the batch again (try %d) in %s\n",
+		"annotated":          "Annotated: document %s recorded in tx %s, block %d, %s; tags now: %s\n",
+		"batchUploaded":      "batch %s: %d of %d documents registered, Merkle root %s\n",
+		"registered":         "registered",
+		"notRegistered":      "NOT registered",
+		"sheet":              "signing sheet: %s\n",
+		"whoami":             "%s: %s, issued by %s, valid %s..%s (CA %s)\n",
+		"signedIn":           "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
+		"wroteEvidence":      "wrote %s: %d events, %d transactions, %d bytes\n",
 		// A failed command: English says the error as it is (the kind, %[2]s, is for other languages).
 		"errorLine":       "qrsign %[1]s: %[3]v\n",
 		"errHash":         "refused: the document does not match the QR code; nothing was signed",
@@ -96,45 +174,60 @@ var msgs = i18n.Catalog{
   qrsign login   <qr.png | url> [--yes] [--json] [--msp MSPID] [--home DIR]   （扫描桌面页面的二维码为其登录）
   qrsign version                 （也可用 --version；COMMAND --help 列出该命令的参数）
 `,
-		"unknownCommand":  "qrsign：未知命令 %q\n",
-		"newPass":         "为密钥设置新口令：",
-		"repeatPass":      "再次输入口令：",
-		"passDiffer":      "两次输入的口令不同",
-		"passShort":       "口令至少要 8 个字符",
-		"enrolled":        "已登记 %s：证书 %q，签发者 %q，序列号 %s，有效期至 %s\n保存在 %s（密钥已加密，权限 0600）\n",
-		"signed":          "已签署",
-		"declined":        "已拒签",
-		"replayed":        "（之前已记录，这是第一次的结果）",
-		"batchResult":     "%s批次 %s：共 %[4]d 份中的 %[3]d 份，交易 %[5]s，区块 %[6]d，%[7]s%[8]s\n",
-		"result":          "%s：%s 已记录，交易 %s，区块 %d，%s；文件 %s 状态 %s%s\n",
-		"verifySummary":   "文件 %s：%s，%d 个事件，%d 个签名\n",
-		"note":            "  注意 %s\n",
-		"unverified":      "未通过验证（UNVERIFIED）",
-		"checkOK":         "通过",
-		"checkFail":       "失败",
-		"verifiedDeleg":   "验证通过（VERIFIED；%s 的信任委托给账本上的 CA）\n",
-		"verified":        "验证通过（VERIFIED）",
-		"busy":            "服务器繁忙（%v）；%[3]s 后第 %[2]d 次重试\n",
-		"busyBatch":       "\n服务器繁忙（%v）；%[3]s 后第 %[2]d 次重新发送批次\n",
-		"annotated":       "已添加标注：文件 %s，交易 %s，区块 %d，%s；当前标签：%s\n",
-		"batchUploaded":   "批次 %s：已登记 %d/%d 份文件，Merkle 根 %s\n",
-		"registered":      "已登记",
-		"notRegistered":   "未登记",
-		"sheet":           "签署单：%s\n",
-		"whoami":          "%s：%s，签发者 %s，有效期 %s..%s（CA %s）\n",
-		"signedIn":        "已以 %s/%s 身份登录 %s（挑战 %s）；桌面页面现在显示您的记录\n",
-		"wroteEvidence":   "已写入 %s：%d 个事件，%d 笔交易，%d 字节\n",
-		"errorLine":       "qrsign %s：%s。\n  原始信息：%v\n",
-		"errHash":         "拒绝签署：文件与二维码不符，可能已被篡改；没有签署任何内容",
-		"errBatch":        "拒绝签署：批次与二维码不符；没有签署任何内容",
-		"errSession":      "拒绝签署：服务器的会话与二维码不符；没有签署任何内容",
-		"errWrongSigner":  "此二维码是给另一位签署人的",
-		"errNotConfirmed": "未确认；没有签署任何内容",
-		"errUnverified":   "验证未通过",
-		"errUsage":        "用法有误",
-		"errBusy":         "服务器或网络繁忙，请稍后再试",
-		"errRelay":        "服务器拒绝了请求",
-		"errOther":        "命令执行失败",
+		"unknownCommand":     "qrsign：未知命令 %q\n",
+		"newPass":            "为密钥设置新口令：",
+		"repeatPass":         "再次输入口令：",
+		"passDiffer":         "两次输入的口令不同",
+		"passShort":          "口令至少要 8 个字符",
+		"enrolled":           "已登记 %s：证书 %q，签发者 %q，序列号 %s，有效期至 %s\n保存在 %s（密钥已加密，权限 0600）\n",
+		"signed":             "已签署",
+		"declined":           "已拒签",
+		"replayed":           "（之前已记录，这是第一次的结果）",
+		"batchResult":        "%s批次 %s：共 %[4]d 份中的 %[3]d 份，交易 %[5]s，区块 %[6]d，%[7]s%[8]s\n",
+		"result":             "%s：%s事件已记录，交易 %s，区块 %d，%s；文件 %s 状态 %s%s\n",
+		"verifySummary":      "文件 %s：%s，%d 个事件，%d 个签名\n",
+		"note":               "  注意 %s\n",
+		"unverified":         "未通过验证（UNVERIFIED）",
+		"checkOK":            "通过",
+		"checkFail":          "失败",
+		"check.document":     "文件",
+		"check.events":       "事件流",
+		"check.documentHash": "文件哈希",
+		"check.projection":   "记录与事件一致",
+		"check.signature":    "事件 %d（%s，%s）",
+		"check.nonce":        "事件 %d（%s，%s）的防重放随机数",
+		"check.eventsOK":     "共 %s 个事件，序号 0..%s，均在区块 %s 中且有效（VALID）",
+		"check.projectionOK": "由事件推演的结果与文件记录一致（状态 %s）",
+		"check.signatureOK":  "对载荷 %[2]s… 的 %[1]s 签名经 %[3]s 的证书（%[4]s…）验证通过",
+		"check.batchOK":      "；是批次 %[3]s（根 %[4]s…）共 %[2]s 份中的第 %[1]s 份，Merkle 证明成立",
+		"check.chainOK":      "；证书链通向 %s 的 CA %q，在 %s 有效",
+		"check.delegated":    "（信任已委托：CA 来自 %s）",
+		"event.signed":       "签署",
+		"event.declined":     "拒签",
+		"event.annotated":    "批注",
+		"verifiedDeleg":      "验证通过（VERIFIED；%s 的信任委托给账本上的 CA）\n",
+		"verified":           "验证通过（VERIFIED）",
+		"busy":               "服务器繁忙（%v）；%[3]s 后第 %[2]d 次重试\n",
+		"busyBatch":          "\n服务器繁忙（%v）；%[3]s 后第 %[2]d 次重新发送批次\n",
+		"annotated":          "已添加标注：文件 %s，交易 %s，区块 %d，%s；当前标签：%s\n",
+		"batchUploaded":      "批次 %s：已登记 %d/%d 份文件，Merkle 根 %s\n",
+		"registered":         "已登记",
+		"notRegistered":      "未登记",
+		"sheet":              "签署单：%s\n",
+		"whoami":             "%s：%s，签发者 %s，有效期 %s..%s（CA %s）\n",
+		"signedIn":           "已以 %s/%s 身份登录 %s（挑战 %s）；桌面页面现在显示您的记录\n",
+		"wroteEvidence":      "已写入 %s：%d 个事件，%d 笔交易，%d 字节\n",
+		"errorLine":          "qrsign %s：%s。\n  原始信息：%v\n",
+		"errHash":            "拒绝签署：文件与二维码不符，可能已被篡改；没有签署任何内容",
+		"errBatch":           "拒绝签署：批次与二维码不符；没有签署任何内容",
+		"errSession":         "拒绝签署：服务器的会话与二维码不符；没有签署任何内容",
+		"errWrongSigner":     "此二维码是给另一位签署人的",
+		"errNotConfirmed":    "未确认；没有签署任何内容",
+		"errUnverified":      "验证未通过",
+		"errUsage":           "用法有误",
+		"errBusy":            "服务器或网络繁忙，请稍后再试",
+		"errRelay":           "服务器拒绝了请求",
+		"errOther":           "命令执行失败",
 	},
 }
 

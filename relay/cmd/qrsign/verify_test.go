@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -102,5 +103,42 @@ func TestVerifyNeedsEachSignersOrgCA(t *testing.T) {
 				t.Fatal("printed VERIFIED")
 			}
 		})
+	}
+}
+
+// With LANG=zh_CN.UTF-8 every check line is Chinese: names from the checks'
+// codes and events, what passed from their params; ids, hashes and codes
+// stay as they are.
+func TestVerifyChecksInChinese(t *testing.T) {
+	t.Setenv("QRSIGN_API_KEY", "k")
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "")
+	t.Setenv("LANG", "zh_CN.UTF-8")
+	org2 := signertest.NewCA("ca-org2")
+	p, err := signertest.Provenance(org2, "Org2MSP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem := filepath.Join(t.TempDir(), "org2.pem")
+	os.WriteFile(pem, []byte(org2.PEM()), 0o644)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"verify", p.DocumentID, "--relay", fakeTrustRelay(t, p, org2), "--ca-cert", "Org2MSP=" + pem}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{
+		"  通过 事件流: 共 3 个事件，序号 0..2，均在区块 5,5,6 中且有效（VALID）\n",
+		"  通过 文件哈希: " + p.Document.SHA256 + "\n",
+		"  通过 事件 1（签署，Org2MSP/alice）: 对载荷 ",
+		" 签名经 alice 的证书（", "）验证通过；证书链通向 Org2MSP 的 CA \"ca-org2\"，在 ",
+		"  通过 记录与事件一致: 由事件推演的结果与文件记录一致（状态 COMPLETED）\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, out.String())
+		}
+	}
+	text := strings.NewReplacer(p.DocumentID, " ", "alice", " ").Replace(out.String()) // data: the document and signer ids
+	text = regexp.MustCompile(`"[^"]*"|\b[0-9a-f]{12,}\b|\S*/\S*`).ReplaceAllString(text, " ")
+	if w := regexp.MustCompile(`[A-Za-z]*[a-z][A-Za-z]{2,}`).FindAllString(text, -1); len(w) > 0 {
+		t.Errorf("English words %q in:\n%s", w, out.String())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/ledger"
@@ -47,10 +48,11 @@ func (l *Ledger) VerifyRecord(ctx context.Context, id string) (*model.VerifyRepo
 		return nil, ledger.Rejected("VerifyRecord", "", model.CodeDocumentNotFound, "no document "+id)
 	}
 	rep := &model.VerifyReport{DocumentID: id, OK: true, AsOf: l.Now().UTC(), Checks: []model.Check{
-		{Name: "events", OK: true, Detail: fmt.Sprintf("%d events, seq 0..%d contiguous", len(evs), len(evs)-1)}}}
+		{Name: "events", Code: model.CheckEvents, OK: true, Detail: fmt.Sprintf("%d events, seq 0..%d contiguous", len(evs), len(evs)-1),
+			Params: map[string]string{"n": strconv.Itoa(len(evs)), "last": strconv.Itoa(len(evs) - 1)}}}}
 	for i, e := range evs {
 		if e.Seq != i {
-			rep.OK, rep.Checks[0].OK, rep.Checks[0].Detail = false, false, fmt.Sprintf("event %d has seq %d", i, e.Seq)
+			rep.OK, rep.Checks[0].OK, rep.Checks[0].Detail, rep.Checks[0].Params = false, false, fmt.Sprintf("event %d has seq %d", i, e.Seq), nil
 		}
 	}
 	if c, ok := l.Tampered[id]; ok {

@@ -287,7 +287,7 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 	for try := 0; pdf != nil && isProblem(err, model.CodeRevisionStale) && try < maxRePrepare; try++ {
 		// Another signer's revision landed first: the same statement over
 		// the new revision, checked again, signed without asking again.
-		fmt.Fprintf(w, "The PDF changed (another signature was recorded); signing the new revision.\n")
+		fmt.Fprint(w, s.tr("pdfChanged"))
 		if pdf, err = s.pdfRevision(ctx, sc, sub); err == nil {
 			res, err = post(pdf)
 		}

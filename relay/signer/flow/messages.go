@@ -37,6 +37,10 @@ var msgs = i18n.Catalog{
 		"notYou":     "            (not your computer and browser, or not just now? do not sign in)\n",
 		"signInQ":    "Sign in to %s as %s?",
 		"passphrase": "Passphrase for %s: ",
+		"pdfNone":    "PDF:        this relay makes no PDF signatures; the ledger signature only\n",
+		"pdfCannot":  "PDF:        the relay cannot add a signature to this file (%s); the ledger signature only\n",
+		"pdfSig":     "PDF:        signature %d (field %s) by %s, %s, at %s; digest %x (computed here)\n",
+		"pdfChanged": "The PDF changed (another signature was recorded); signing the new revision.\n",
 	},
 	i18n.Zh: {
 		"doc":        "文件：      %s（%s）\n",
@@ -67,5 +71,9 @@ var msgs = i18n.Catalog{
 		"notYou":     "            （不是您的电脑和浏览器，或不是刚才发起的？请不要登录）\n",
 		"signInQ":    "以 %[2]s 的身份登录 %[1]s？",
 		"passphrase": "%s 的口令：",
+		"pdfNone":    "PDF：       此中继服务器不制作 PDF 签名；只记录账本签名\n",
+		"pdfCannot":  "PDF：       中继服务器无法在此文件中加入签名（%s）；只记录账本签名\n",
+		"pdfSig":     "PDF：       第 %d 个签名（签名域 %s），签署人 %s，%s，时间 %s；摘要 %x（在本机计算）\n",
+		"pdfChanged": "PDF 已变更（又记录了一个签名）；改为签署新的修订版本。\n",
 	},
 }

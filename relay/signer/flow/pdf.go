@@ -125,11 +125,11 @@ func (s *Scanner) pdfRevision(ctx context.Context, sc *scan, sub *subject) (*Che
 	}
 	inc, err := sc.rc.PDFIncrement(ctx, sc.tok)
 	if p := (*api.Problem)(nil); errors.As(err, &p) && p.Status == http.StatusNotFound { // no TSA, or a relay before PDF signatures
-		fmt.Fprintf(s.out(), "PDF:        this relay makes no PDF signatures; the ledger signature only\n")
+		fmt.Fprint(s.out(), s.tr("pdfNone"))
 		return nil, nil
 	}
 	if isProblem(err, model.Code(pades.CodeNotPDF)) || isProblem(err, model.Code(pades.CodeUnsupported)) {
-		fmt.Fprintf(s.out(), "PDF:        the relay cannot add a signature to this file (%s); the ledger signature only\n", printable(err.Error(), maxShown))
+		fmt.Fprint(s.out(), s.tr("pdfCannot", printable(err.Error(), maxShown)))
 		return nil, nil
 	}
 	if err != nil {
@@ -146,9 +146,9 @@ func (s *Scanner) pdfRevision(ctx context.Context, sc *scan, sub *subject) (*Che
 		return nil, fmt.Errorf("the PDF signature the relay prepared is refused: %w", err)
 	}
 	st := c.Checked.Signature
-	fmt.Fprintf(s.out(), "PDF:        signature %d (field %s) by %s, %s, at %s; digest %x (computed here)\n", c.Revision,
+	fmt.Fprint(s.out(), s.tr("pdfSig", c.Revision,
 		printable(st.Field, maxShown), printable(st.Name, maxShown), printable(st.Reason, maxShown),
-		st.Time.UTC().Format("2006-01-02 15:04:05Z"), c.Checked.Digest)
+		st.Time.UTC().Format("2006-01-02 15:04:05Z"), c.Checked.Digest))
 	return c, nil
 }
 

@@ -173,7 +173,7 @@
       check(signed ? "signed" : "declined", t(signed ? "sign.signed" : "sign.declined"),
         t(signed ? "sign.signedd" : "sign.declinedd", { block: res.blockNumber }));
     }
-    $("res-event").replaceChildren(el("code", { text: res.eventType }), res.replayed ? " " + t("sign.replayed") : ""); // the event type is a code
+    $("res-event").replaceChildren(t("event." + res.eventType), res.replayed ? " " + t("sign.replayed") : "");
     $("res-status").replaceChildren(QR.badge(res.documentStatus)); // in words; the code as the ledger records it in data-code
     $("res-status").dataset.code = res.documentStatus;
     $("res-tx").textContent = res.txId;

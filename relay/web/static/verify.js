@@ -241,7 +241,7 @@
     const failed = (m.verification.checks || []).filter((c) => !c.ok);
     if (!m.verified) {
       outcome("tampered", t("verify.tampered", { doc: label(m) }),
-        failed.map((c) => c.name + (c.detail ? ": " + c.detail : "")).join("; ") || t("verify.tamperedd"));
+        failed.map((c) => checkName(c) + (c.detail ? ": " + c.detail : "")).join("; ") || t("verify.tamperedd"));
     } else if (fileHash && fileHash === m.sha256) {
       outcome("match", t("verify.match", { name: fileName, doc: label(m) }),
         t("verify.matchd", { n: m.verification.checks.length }) + " " + summary);
@@ -252,6 +252,26 @@
       outcome("found", t("verify.found1", { doc: label(m) }),
         summary + " " + t("verify.found1d", { n: m.verification.checks.length }));
     }
+  }
+
+  // eventName is a ledger event type in the page's language.
+  const eventName = (type) => t("event." + type);
+
+  // checkName names a VerifyRecord check in the page's language from its
+  // stable code and event; an answer without a code keeps the chaincode's name.
+  function checkName(c) {
+    if (!c.code) return c.name;
+    const e = c.event;
+    if (!e) return t("check." + c.code);
+    return t(e.signer ? "verify.checkOfEventBy" : "verify.checkOfEvent", { check: t("check." + c.code), seq: e.seq, event: eventName(e.type), signer: e.signer });
+  }
+
+  // checkDetail is a check's detail cell: a passed check's in the page's
+  // language from its params; a failure's diagnostics as the chaincode wrote
+  // them (data, like the hashes and ids in them).
+  function checkDetail(c) {
+    if (c.ok && c.code && c.detail) return el("td", { class: "break", text: t("check." + c.code + "OK", c.params || {}) });
+    return el("td", {}, c.detail ? el("code", { class: "break", text: c.detail }) : "");
   }
 
   function show(res, m) {
@@ -266,7 +286,7 @@
     else facts.push(["sign.before", fmtTime(m.expiresAt)]);
     if (res.by === "txId" && m.txEvents && m.txEvents.length) {
       facts.push(["verify.fThisTx", t("verify.recorded", { tx: res.value, events:
-        m.txEvents.map((e) => e.type + (e.signer ? " (" + e.signer + ")" : "")).join(", ") })]);
+        m.txEvents.map((e) => eventName(e.type) + (e.signer ? " (" + e.signer + ")" : "")).join(", ") })]);
     }
     if (m.tags && m.tags.length) facts.push(["verify.fTags", m.tags.join(", ")]);
     facts.push(["verify.fLedger", t("verify.channel", { channel: res.channel || QR.meta("channel") })]);
@@ -281,9 +301,9 @@
       el("td", {}, badge(s.status)), el("td", { text: s.at ? fmtTime(s.at) : "—" }),
       el("td", {}, s.txId ? el("code", { class: "break", text: s.txId }) : "—"),
       el("td", { text: s.blockNumber !== undefined && s.blockNumber !== null ? String(s.blockNumber) : "—" }))));
-    $("checks-body").replaceChildren(...(m.verification.checks || []).map((c) => el("tr", {},
-      el("td", { class: "mono", text: c.name }), el("td", { class: c.ok ? "check-ok" : "check-bad", text: t(c.ok ? "verify.checkOk" : "verify.checkFailed") }),
-      el("td", { class: "mono break", text: c.detail })))); // the chaincode's check names and details: data, not page text
+    $("checks-body").replaceChildren(...(m.verification.checks || []).map((c) => el("tr", { dataset: { code: c.code || "" } },
+      el("td", { text: checkName(c) }), el("td", { class: c.ok ? "check-ok" : "check-bad", text: t(c.ok ? "verify.checkOk" : "verify.checkFailed") }),
+      checkDetail(c))));
     $("record").hidden = false;
     history_(m.documentId);
   }
@@ -306,10 +326,10 @@
     $("events-body").replaceChildren(...prov.events.map((p) => {
       const e = p.event;
       return el("tr", {},
-        el("td", { text: String(e.seq) }), el("td", { text: e.type }), el("td", { text: fmtTime(e.timestamp) }),
+        el("td", { text: String(e.seq) }), el("td", { text: eventName(e.type) }), el("td", { text: fmtTime(e.timestamp) }),
         el("td", {}, el("code", { class: "break", text: e.txId })), el("td", { text: String(p.blockNumber) }),
         el("td", { text: p.validationCode }), el("td", { text: p.submitterMsp }),
-        el("td", { class: "break", text: p.signerSubject || "—" }));
+        el("td", { class: "mono break", text: p.signerSubject || "—" })); // an X.509 name: data
     }));
     $("history").hidden = false;
   }
