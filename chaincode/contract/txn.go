@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -252,11 +253,6 @@ func (t *txn) emitDocs(docs []*model.Document, shape resultShape) (string, error
 		if err := t.put(docKey(doc.ID), docJSON); err != nil {
 			return "", err
 		}
-		// Every projection written here got events from this transaction:
-		// index it by tx id (per document, so no two transactions share it).
-		if err := t.put(txKey(t.id, doc.ID), indexValue); err != nil {
-			return "", err
-		}
 		v := doc.View(t.now)
 		extra, err := json.Marshal(struct {
 			EffectiveStatus model.Status `json:"effectiveStatus"`
@@ -278,7 +274,46 @@ func (t *txn) emitDocs(docs []*model.Document, shape resultShape) (string, error
 	if shape != oneDocument {
 		out = append(out, ']')
 	}
+	if err := t.indexTx(docs); err != nil {
+		return "", err
+	}
 	return string(append(out, '}')), nil
+}
+
+// indexTx writes the transaction's lookup key: every projection written
+// here got events from it. One key per transaction, not per document (a
+// group or batch would pay a peer round trip, a state and a history entry
+// per document), and no two transactions share it.
+func (t *txn) indexTx(docs []*model.Document) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return t.putJSON(txListKey(t.id), ids)
+}
+
+// txDocs is the ids of the documents transaction txID appended events to,
+// sorted and each once, from either index form (txListKey, txKey).
+func (t *txn) txDocs(txID string) ([]string, error) {
+	var ids []string
+	prefix := txPrefix(txID)
+	err := t.scan(prefix, func(k string, v []byte) error {
+		if k != txListKey(txID) {
+			ids = append(ids, k[len(prefix):])
+			return nil
+		}
+		var list []string
+		if err := json.Unmarshal(v, &list); err != nil {
+			return internal("decode %s: %v", k, err)
+		}
+		ids = append(ids, list...)
+		return nil
+	})
+	slices.Sort(ids)
+	return slices.Compact(ids), err
 }
 
 func jsonResult(v any) (string, error) {
