@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -82,7 +83,10 @@ func backfill(ctx contractapi.TransactionContextInterface, request string) (stri
 }
 
 // backfillDoc writes doc's missing hash/ key and the missing tx/ keys of the
-// transactions that appended its events, and returns how many it wrote.
+// transactions that appended its events, and returns how many it wrote. A
+// transaction's documents are not all known from one of them, so a missing
+// tx key is written per document (txKey), the form ListByTx reads beside
+// the per-transaction one (txListKey) that writes have made since.
 func (t *txn) backfillDoc(doc *model.Document) (int, error) {
 	written := 0
 	putMissing := func(k string) error {
@@ -116,6 +120,13 @@ func (t *txn) backfillDoc(doc *model.Document) (int, error) {
 			return nil
 		}
 		seen[e.TxID] = true
+		// Point reads, not a range over the transaction's keys: a page
+		// must not conflict with another page writing the same
+		// transaction's key of another document.
+		var list []string
+		if _, err := t.getJSON(txListKey(e.TxID), &list); err != nil || slices.Contains(list, doc.ID) {
+			return err
+		}
 		return putMissing(txKey(e.TxID, doc.ID))
 	})
 	return written, err

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 	"testing"
@@ -42,8 +43,11 @@ func (w *world) backfill(creator []byte, after string, limit int) model.Backfill
 
 // oldLedger registers, signs and batches documents, then deletes the lookup
 // keys of "old" ones (ids starting with o or the batch), as a ledger from
-// before the indexes has them. It returns the full key set and the deleted keys.
-func oldLedger(t *testing.T) (w *world, all, deleted []string) {
+// before the indexes has them. It returns the keys a back-fill must write
+// (their hash keys, and a per-document tx key for each transaction that
+// appended their events: a back-fill cannot know a transaction's other
+// documents) and the lookup keys the ledger has after it.
+func oldLedger(t *testing.T) (w *world, after, missing []string) {
 	w = newWorld(t)
 	alice, bob := w.signer("Org1MSP", "alice", 1), w.signer("Org2MSP", "bob", 1)
 	for _, id := range []string{"o1", "o2", "n1", "o3"} {
@@ -54,18 +58,38 @@ func oldLedger(t *testing.T) (w *world, all, deleted []string) {
 	mustOK(t)(w.sign(alice, "n1"))
 	hashes := w.registerBatch("ob", 3, alice)
 	w.must(w.orgs["Org1MSP"].client, "RecordBatchSignature", js(w.batchRequest(alice, "ob", hashes, []int{0, 2})))
-	all = lookupKeys(w)
-	for _, k := range all {
-		if id := lastPart(k); strings.HasPrefix(id, "o") {
-			deleted = append(deleted, k)
+	var deleted []string
+	for _, k := range lookupKeys(w) {
+		if strings.HasPrefix(k, pHash+"/") {
+			if strings.HasPrefix(lastPart(k), "o") {
+				deleted, missing = append(deleted, k), append(missing, k)
+			} else {
+				after = append(after, k)
+			}
+			continue
+		}
+		var docs []string // a transaction's documents are all old or all new here
+		if err := json.Unmarshal(w.L.State[k], &docs); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(docs[0], "o") {
+			after = append(after, k)
+			continue
+		}
+		deleted = append(deleted, k)
+		for _, d := range docs {
+			missing = append(missing, k+d)
 		}
 	}
 	forget(w, deleted)
-	return w, all, deleted
+	after = append(after, missing...)
+	sort.Strings(after)
+	sort.Strings(missing)
+	return w, after, missing
 }
 
 func TestBackfillWritesExactlyTheMissingKeys(t *testing.T) {
-	w, all, deleted := oldLedger(t)
+	w, all, deleted := oldLedger(t) // deleted: the keys a back-fill writes
 	admin := w.orgs["Org2MSP"].admin
 	if len(deleted) < 10 {
 		t.Fatalf("only %d keys deleted: %v", len(deleted), deleted)

@@ -51,9 +51,9 @@ func recordSignatures(ctx contractapi.TransactionContextInterface, request strin
 		docs = append(docs, d...)
 	}
 	if len(docs) == 0 { // nothing to write: no event either
-		return jsonResult(model.GroupResult{WriteResult: model.WriteResult{Events: []model.Event{}}, Items: items})
+		return jsonResult(model.GroupResult{Documents: []model.DocumentView{}, Items: items})
 	}
-	out, err := t.emitDocs(docs, true)
+	out, err := t.emitDocs(docs, documentsOnly)
 	if err != nil {
 		return "", err
 	}
@@ -61,6 +61,6 @@ func recordSignatures(ctx contractapi.TransactionContextInterface, request strin
 	if err != nil {
 		return "", internal("encode items: %v", err)
 	}
-	// emitDocs' WriteResult object, with the items added before its closing brace.
+	// emitDocs' documents object, with the items added before its closing brace.
 	return out[:len(out)-1] + `,"items":` + string(b) + "}", nil
 }

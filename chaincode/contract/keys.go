@@ -29,7 +29,10 @@ const (
 	pOrgSeq  = "orgseq"  // orgseq/<msp> → decimal count of the org's events (next seq)
 	pBatch   = "batch"   // batch/<batchId>/<order:05>/<docId> → index
 	pHash    = "hash"    // hash/<sha256>/<createdAt>/<docId> → index (public lookup by content)
-	pTx      = "tx"      // tx/<txId>/<docId> → index, one per document a transaction appended events to
+	// tx/<txId>/ → the ids of the documents a transaction appended events to
+	// (JSON array, one key per transaction); ledgers written before it, and
+	// BackfillLookupIndexes, hold tx/<txId>/<docId> → index, one per document.
+	pTx = "tx"
 )
 
 // indexValue is what index keys hold: the peer treats an empty value as a delete.
@@ -88,6 +91,10 @@ func revisionHashKey(d *model.Document, sha string) string {
 }
 func txPrefix(txID string) string     { return key(pTx, txID, "") }
 func txKey(txID, docID string) string { return txPrefix(txID) + docID }
+
+// txListKey is the prefix itself: no document id is empty, so it is apart
+// from every per-document key and the prefix range reads both forms.
+func txListKey(txID string) string { return txPrefix(txID) }
 
 func tagKey(d *model.Document, tag string) string {
 	return tagPrefix(tag) + key(tsKey(d.CreatedAt), d.ID)

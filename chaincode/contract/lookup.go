@@ -42,5 +42,17 @@ func listByTx(ctx contractapi.TransactionContextInterface, txID string) (string,
 	if !reTxID.MatchString(txID) {
 		return "", model.Errorf(model.CodeInvalidField, "transaction id %q is not valid", clip(txID))
 	}
-	return t.indexPage(txPrefix(txID))
+	ids, err := t.txDocs(txID)
+	if err != nil {
+		return "", err
+	}
+	page := model.Page{Records: make([]model.DocumentView, 0, len(ids))}
+	for _, id := range ids {
+		doc, err := t.loadDoc(id)
+		if err != nil {
+			return "", internal("tx index %s: %v", txID, err)
+		}
+		page.Records = append(page.Records, doc.View(t.now))
+	}
+	return jsonResult(page)
 }

@@ -1,7 +1,9 @@
 package contract
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,9 +99,28 @@ func TestListByTxNamesTheDocumentsEachTransactionWrote(t *testing.T) {
 			}
 		})
 	}
-	// One key per (transaction, document) that appended events, nothing else.
-	if n := countPrefix(w, pTx+"/"); n != 3+3+2+1+1+2+1 {
+	// One key per transaction that appended events, nothing else.
+	if n := countPrefix(w, pTx+"/"); n != 3+3+2+1+1+1+1 {
 		t.Fatalf("%d tx index keys", n)
+	}
+
+	// Ledgers from before the per-transaction key, and back-fills, hold
+	// one key per document: ListByTx reads both forms, each document once.
+	s := w.L.NewTx(w.tick(), nil, "old layout")
+	for _, err := range []error{s.DelState(txListKey(batch)), s.PutState(txKey(batch, "bt-002"), indexValue),
+		s.PutState(txKey(batch, "bt-000"), indexValue), s.PutState(txKey(sig, "t1"), indexValue)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := byTx(batch); got != "bt-000,bt-002" {
+		t.Fatalf("per-document keys: got %q", got)
+	}
+	if got := byTx(sig); got != "t1" {
+		t.Fatalf("both forms: got %q", got)
 	}
 }
 
@@ -141,9 +162,24 @@ func TestLookupKeysAreNotHot(t *testing.T) {
 	if _, ok := x.Writes()[hashKey(&model.Document{ID: "k1", SHA256: fmt.Sprintf("%064x", 2), CreatedAt: x.Time})]; !ok {
 		t.Fatalf("registration wrote no hash key: %v", keysOf(x.Writes()))
 	}
-	if _, ok := x.Writes()[txKey(x.TxID, "k1")]; !ok {
-		t.Fatalf("registration wrote no tx key: %v", keysOf(x.Writes()))
+	if got := string(x.Writes()[txListKey(x.TxID)]); got != `["k1"]` {
+		t.Fatalf("registration wrote tx key %q: %v", got, keysOf(x.Writes()))
 	}
+}
+
+// txIndexed: the committed tx index of txID, in either form, names docID.
+func txIndexed(tb testing.TB, w *world, txID, docID string) bool {
+	tb.Helper()
+	if w.L.State[txKey(txID, docID)] != nil {
+		return true
+	}
+	var ids []string
+	if b := w.L.State[txListKey(txID)]; b != nil {
+		if err := json.Unmarshal(b, &ids); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return slices.Contains(ids, docID)
 }
 
 func keysOf(m map[string][]byte) []string {

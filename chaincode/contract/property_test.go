@@ -254,8 +254,8 @@ func checkInvariants(t *testing.T, w *world, docIDs []string, step int) {
 			t.Fatalf("step %d: missing hash key of %s", step, id)
 		}
 		for _, e := range h.Events {
-			if w.L.State[txKey(e.TxID, id)] == nil {
-				t.Fatalf("step %d: missing tx key %s", step, txKey(e.TxID, id))
+			if !txIndexed(t, w, e.TxID, id) {
+				t.Fatalf("step %d: tx %s's index lacks %s", step, e.TxID, id)
 			}
 		}
 		if folded.Status == model.StatusPending {

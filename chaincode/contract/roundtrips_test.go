@@ -43,8 +43,8 @@ func (w *world) roundTrips(t *testing.T, fn, arg string) int {
 // The round trips of one signature: RecordSignature alone, and each item of
 // a group of 16 (one org: its CAs and CRL are read once per transaction).
 // Reads per signature: the document, the nonce; per org: the CA range and the
-// CRL. Writes: the event, the projection, the tx index, the nonce, the
-// pending key deleted.
+// CRL. Writes per signature: the event, the projection, the nonce, the
+// pending key deleted; per transaction: the tx index.
 func TestRoundTripsPerSignature(t *testing.T) {
 	w := newWorld(t)
 	alice, bob := w.signer("Org1MSP", "alice", 1), w.signer("Org2MSP", "bob", 1)
@@ -64,7 +64,7 @@ func TestRoundTripsPerSignature(t *testing.T) {
 	if want := 2 + 2 + 1 + 5; single != want {
 		t.Errorf("RecordSignature: %d round trips, want %d", single, want)
 	}
-	if want := n*(2+5) + 2 + 1; grouped != want {
+	if want := n*(2+4) + 2 + 1 + 1; grouped != want {
 		t.Errorf("RecordSignatures of %d: %d round trips, want %d", n, grouped, want)
 	}
 }

@@ -64,7 +64,7 @@ func (t *txn) record(c *claim) (string, error) {
 	if c.batch == nil {
 		return t.finish(docs[0])
 	}
-	return t.emitDocs(docs, true)
+	return t.emitDocs(docs, documentList)
 }
 
 // settleClaim writes a proven claim's events, pending keys and nonce, and

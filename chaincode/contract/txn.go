@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -180,15 +181,29 @@ func (t *txn) scan(prefix string, each func(key string, value []byte) error) err
 // (if any) and the one chaincode event, and returns the WriteResult JSON.
 func (t *txn) emit(doc *model.Document) (string, error) {
 	if doc == nil {
-		return t.emitDocs(nil, false)
+		return t.emitDocs(nil, oneDocument)
 	}
-	return t.emitDocs([]*model.Document{doc}, false)
+	return t.emitDocs([]*model.Document{doc}, oneDocument)
 }
 
-// emitDocs is emit for any number of projections; batch puts them in
-// WriteResult.documents instead of .document. Each event is marshalled once
-// and the bytes reused for its key, the chaincode event and the result.
-func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
+// resultShape is how emitDocs lays out the WriteResult it returns.
+type resultShape int
+
+const (
+	oneDocument  resultShape = iota // events, and the projection (if any) in "document"
+	documentList                    // events, and every projection in "documents" (batches)
+	// documentsOnly is documentList without the events: a group's events
+	// are already in its chaincode event and its ledger keys, and a third
+	// copy in the result would be carried by both endorsements, the
+	// transaction and every block reader for nothing (the relay answers a
+	// grouped signature from its projection).
+	documentsOnly
+)
+
+// emitDocs is emit for any number of projections, laid out as shape says.
+// Each event is marshalled once and the bytes reused for its key, the
+// chaincode event and the result.
+func (t *txn) emitDocs(docs []*model.Document, shape resultShape) (string, error) {
 	encoded := make([][]byte, len(t.events))
 	size := 2
 	for i, e := range t.events {
@@ -220,9 +235,15 @@ func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
 	}
 	// The result is model.WriteResult's JSON, assembled from bytes already
 	// encoded: the events, and the projections as stored plus the view fields.
-	out := append(append(make([]byte, 0, 2*len(all)+1024*len(docs)), `{"events":`...), all...)
-	if batch {
+	out := append(make([]byte, 0, 2*len(all)+1024*len(docs)), '{')
+	if shape != documentsOnly {
+		out = append(append(out, `"events":`...), all...)
+	}
+	switch shape {
+	case documentList:
 		out = append(out, `,"documents":[`...)
+	case documentsOnly:
+		out = append(out, `"documents":[`...)
 	}
 	for i, doc := range docs {
 		docJSON, err := json.Marshal(doc)
@@ -230,11 +251,6 @@ func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
 			return "", internal("encode document: %v", err)
 		}
 		if err := t.put(docKey(doc.ID), docJSON); err != nil {
-			return "", err
-		}
-		// Every projection written here got events from this transaction:
-		// index it by tx id (per document, so no two transactions share it).
-		if err := t.put(txKey(t.id, doc.ID), indexValue); err != nil {
 			return "", err
 		}
 		v := doc.View(t.now)
@@ -246,19 +262,58 @@ func (t *txn) emitDocs(docs []*model.Document, batch bool) (string, error) {
 			return "", internal("encode view: %v", err)
 		}
 		switch {
-		case batch && i > 0:
-			out = append(out, ',')
-		case !batch:
+		case shape == oneDocument:
 			out = append(out, `,"document":`...)
+		case i > 0:
+			out = append(out, ',')
 		}
 		out = append(out, docJSON[:len(docJSON)-1]...) // the projection without its closing brace
 		out = append(out, ',')
 		out = append(out, extra[1:]...) // the view fields and the closing brace
 	}
-	if batch {
+	if shape != oneDocument {
 		out = append(out, ']')
 	}
+	if err := t.indexTx(docs); err != nil {
+		return "", err
+	}
 	return string(append(out, '}')), nil
+}
+
+// indexTx writes the transaction's lookup key: every projection written
+// here got events from it. One key per transaction, not per document (a
+// group or batch would pay a peer round trip, a state and a history entry
+// per document), and no two transactions share it.
+func (t *txn) indexTx(docs []*model.Document) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return t.putJSON(txListKey(t.id), ids)
+}
+
+// txDocs is the ids of the documents transaction txID appended events to,
+// sorted and each once, from either index form (txListKey, txKey).
+func (t *txn) txDocs(txID string) ([]string, error) {
+	var ids []string
+	prefix := txPrefix(txID)
+	err := t.scan(prefix, func(k string, v []byte) error {
+		if k != txListKey(txID) {
+			ids = append(ids, k[len(prefix):])
+			return nil
+		}
+		var list []string
+		if err := json.Unmarshal(v, &list); err != nil {
+			return internal("decode %s: %v", k, err)
+		}
+		ids = append(ids, list...)
+		return nil
+	})
+	slices.Sort(ids)
+	return slices.Compact(ids), err
 }
 
 func jsonResult(v any) (string, error) {

@@ -61,21 +61,16 @@ func (g *Gateway) RecordSignatures(ctx context.Context, reqs []model.SignatureRe
 // peers; a fresh endorsement may succeed.
 func Conflict(err error) bool { return readConflict(err) || endorsementsDiverged(err) }
 
-// Item is what the group's item i answers for its own document, as
-// RecordSignature would have: its events and document after the commit, or
-// the chaincode's refusal.
+// Item is what the group's item i answers for its own document: its
+// document after the commit (as RecordSignature would have, without the
+// events: a group's result does not repeat them, they are in its chaincode
+// event and on the ledger), or the chaincode's refusal.
 func (grp *Group) Item(i int) (*Written, error) {
 	it := grp.Result.Items[i]
 	if it.Code != "" {
 		return nil, Rejected("RecordSignature", grp.TxID, it.Code, it.Message)
 	}
 	w := &Written{Tx: grp.Tx}
-	w.Result.Events = []model.Event{}
-	for _, e := range grp.Result.Events {
-		if e.DocumentID == it.DocumentID {
-			w.Result.Events = append(w.Result.Events, e)
-		}
-	}
 	for k := range grp.Result.Documents {
 		if d := &grp.Result.Documents[k]; d.ID == it.DocumentID {
 			w.Result.Document = d
