@@ -113,7 +113,7 @@ func TestMetadataListsExactlyTheTransactions(t *testing.T) {
 	sort.Strings(got)
 	want := "Annotate:submit BackfillLookupIndexes:submit DeclineSignature:submit GetDocument:evaluate GetHistory:evaluate GetNonce:evaluate " +
 		"GetOrgHistory:evaluate GetOrgTrust:evaluate ListBatch:evaluate ListByHash:evaluate ListByOwner:evaluate ListBySigner:evaluate ListByTag:evaluate ListByTx:evaluate ListPending:evaluate " +
-		"Ping:submit PublishCRL:submit RecordBatchDecline:submit RecordBatchSignature:submit RecordSignature:submit RecordSignatures:submit RegisterDocument:submit RegisterSignerCA:submit " +
+		"Ping:submit PublishCRL:submit RecordBatchDecline:submit RecordBatchSignature:submit RecordRevision:submit RecordSignature:submit RecordSignatures:submit RegisterDocument:submit RegisterSignerCA:submit " +
 		"VerifyRecord:evaluate VoidDocument:submit"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("transactions:\n got  %s\n want %s", strings.Join(got, " "), want)

@@ -35,6 +35,7 @@ type Event struct {
 	Annotation *Annotation         `json:"annotation,omitempty"`
 	CA         *SignerCA           `json:"ca,omitempty"`
 	CRL        *CRLInfo            `json:"crl,omitempty"`
+	Revision   *PDFRevision        `json:"revision,omitempty"` // RevisionRecorded
 }
 
 // DocumentRegistered is the body of a DocumentRegistered event: the request as accepted.

@@ -63,6 +63,8 @@ func (d *Document) Apply(e Event) error {
 		err = d.applyCompleted(e)
 	case EventAnnotated:
 		err = d.applyAnnotated(e)
+	case EventRevisionRecorded:
+		err = d.applyRevisionRecorded(e)
 	default:
 		err = rejectf(e, "not a document event")
 	}

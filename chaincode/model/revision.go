@@ -17,25 +17,38 @@ const CodeRevisionStale Code = "REVISION_STALE"
 // file (its CMS, stamped by the org's TSA, embedded) as the relay stored it.
 // The chain original → 1 → … is provable from the files: each starts with the
 // one before it and its increment checks (relay/pades.CheckIncrement).
+//
+// Kind is empty for a signature's revision and RevisionDSS for a DSS
+// revision (RecordRevision), which has no Digest: nobody signs it.
 type PDFRevision struct {
+	Kind       string `json:"kind,omitempty"`
 	Revision   int    `json:"revision"`
 	PrevSHA256 string `json:"prevSha256"`
-	Digest     string `json:"digest"`
+	Digest     string `json:"digest,omitempty"`
 	SHA256     string `json:"sha256"`
 }
 
 // MaxPDFRevision bounds Revision (as payload.MaxRevision).
 const MaxPDFRevision = 999
 
-// Validate checks the revision's shape.
+// Validate checks the shape of a signature's revision.
 func (r *PDFRevision) Validate() error {
+	switch {
+	case r.Kind != "":
+		return Errorf(CodeInvalidField, "pdf.kind is only for RecordRevision")
+	case !reHex64.MatchString(r.Digest):
+		return Errorf(CodeInvalidField, "pdf.digest must be 64 lowercase hex")
+	}
+	return r.validate()
+}
+
+// validate checks what every revision has.
+func (r *PDFRevision) validate() error {
 	switch {
 	case r.Revision < 1 || r.Revision > MaxPDFRevision:
 		return Errorf(CodeInvalidField, "pdf.revision must be 1..%d", MaxPDFRevision)
 	case !reHex64.MatchString(r.PrevSHA256):
 		return Errorf(CodeInvalidField, "pdf.prevSha256 must be 64 lowercase hex")
-	case !reHex64.MatchString(r.Digest):
-		return Errorf(CodeInvalidField, "pdf.digest must be 64 lowercase hex")
 	case !reHex64.MatchString(r.SHA256):
 		return Errorf(CodeInvalidField, "pdf.sha256 must be 64 lowercase hex")
 	case r.SHA256 == r.PrevSHA256:

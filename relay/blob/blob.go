@@ -39,4 +39,7 @@ type Store interface {
 	Open(ctx context.Context, sha string) (io.ReadSeekCloser, Info, error)
 	// Stat says whether the content is stored.
 	Stat(ctx context.Context, sha string) (Info, error)
+	// Delete removes the content (none stored is no error): for content
+	// stored ahead of a ledger write that was refused.
+	Delete(ctx context.Context, sha string) error
 }

@@ -124,6 +124,17 @@ func (s *FS) Stat(ctx context.Context, sha string) (Info, error) {
 	return Info{SHA256: sha, Size: st.Size()}, nil
 }
 
+// Delete implements Store.
+func (s *FS) Delete(ctx context.Context, sha string) error {
+	if !reSHA.MatchString(sha) {
+		return nil
+	}
+	if err := os.Remove(s.path(sha)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blob: %w", err)
+	}
+	return nil
+}
+
 // ctxReader stops a long copy when the request is cancelled.
 type ctxReader struct {
 	ctx context.Context

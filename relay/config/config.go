@@ -175,6 +175,11 @@ type APIKey struct {
 type RateLimit struct {
 	PerSecond float64 `yaml:"perSecond"` // 0 disables
 	Burst     int     `yaml:"burst"`
+	// VerifyPDFMiBPerMinute charges the files POST /v1/verify/pdf hashes
+	// by size, per client IP (0 disables); VerifyPDFMiBBurst is the bucket,
+	// at least maxDocumentBytes, so any file the route accepts can pass.
+	VerifyPDFMiBPerMinute float64 `yaml:"verifyPdfMiBPerMinute"`
+	VerifyPDFMiBBurst     int     `yaml:"verifyPdfMiBBurst"`
 }
 
 // Server holds the HTTP server timeouts.
@@ -227,7 +232,7 @@ func Default() Config {
 		MaxJSONBytes:     256 << 10,
 		MaxBatchBytes:    1 << 30,
 		BatchConcurrency: 16,
-		RateLimit:        RateLimit{PerSecond: 50, Burst: 100},
+		RateLimit:        RateLimit{PerSecond: 50, Burst: 100, VerifyPDFMiBPerMinute: 64, VerifyPDFMiBBurst: 64},
 		Server: Server{
 			ReadHeaderTimeout: Duration(5 * time.Second),
 			ReadTimeout:       Duration(60 * time.Second),
@@ -459,6 +464,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RateLimit.PerSecond < 0 || (c.RateLimit.PerSecond > 0 && c.RateLimit.Burst < 1) {
 		bad("rateLimit", "perSecond must be >= 0 and burst >= 1 when enabled")
+	}
+	if r := c.RateLimit; r.VerifyPDFMiBPerMinute < 0 || (r.VerifyPDFMiBPerMinute > 0 && int64(r.VerifyPDFMiBBurst)<<20 < c.MaxDocumentBytes) {
+		bad("rateLimit", "verifyPdfMiBPerMinute must be >= 0, and verifyPdfMiBBurst hold maxDocumentBytes (%d MiB) when enabled", (c.MaxDocumentBytes+1<<20-1)>>20)
 	}
 	for i, p := range c.TrustedProxies {
 		if _, _, err := net.ParseCIDR(p); err != nil {

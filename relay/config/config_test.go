@@ -90,6 +90,8 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"bad proxy CIDR", `tokenKeyFile:`, "trustedProxies: [\"10.0.0.1\"]\ntokenKeyFile:", `trustedProxies[0]: "10.0.0.1" is not a CIDR`},
 		{"maxExpiry too short", `tokenKeyFile:`, "maxExpiry: 1h\ntokenKeyFile:", `maxExpiry: must be between 24h and 87840h (10 years)`},
 		{"group of 65", `tokenKeyFile:`, "groupCommit: {maxItems: 65}\ntokenKeyFile:", `groupCommit: maxItems must be 1..64`},
+		{"PDF check bucket below a document", `tokenKeyFile:`, "rateLimit: {perSecond: 5, burst: 5, verifyPdfMiBPerMinute: 10, verifyPdfMiBBurst: 4}\ntokenKeyFile:",
+			`rateLimit: verifyPdfMiBPerMinute must be >= 0, and verifyPdfMiBBurst hold maxDocumentBytes (32 MiB) when enabled`},
 		{"group window of 2s", `tokenKeyFile:`, "groupCommit: {window: 2s}\ntokenKeyFile:", `groupCommit: window must be 0..1s`},
 	}
 	for _, tc := range cases {

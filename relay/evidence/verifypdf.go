@@ -11,16 +11,33 @@ import (
 // a signed PDF passes when it is, byte for byte, revisions the bundle's
 // proven events recorded — 0 (the registration) → 1 → … → n, none missing
 // and nothing after n — each tied to its event and transaction by its own
-// check, so an auditor needs no relay (pdfrev, as POST /v1/verify/pdf).
+// check, and each increment exactly what its event records: one signed
+// signature for a signature's revision, a DSS (certificates and CRLs,
+// PAdES B-LT) for a RevisionRecorded one (pdfrev, as POST /v1/verify/pdf),
+// so an auditor needs no relay.
 func checkPDFRevisions(r *Report, b *Bundle, events []model.Event, document []byte, fileSHA256 string) {
 	res := pdfrev.Match(events, pdfrev.Prefixes(document))
-	for _, f := range res.Revisions {
+	incs, ierr := pdfrev.Increments(document, res)
+	for i, f := range res.Revisions {
 		by := "the registration"
-		if f.Revision > 0 {
+		switch {
+		case f.Kind == model.RevisionDSS:
+			by = "the DSS revision"
+		case f.Revision > 0:
 			by = "the signature of " + f.Signer
 		}
-		r.add(fmt.Sprintf("pdf revision %d", f.Revision), nil, fmt.Sprintf("bytes 0..%d hash to %s, recorded by %s (event %d, tx %.16s)",
-			f.End, f.SHA256, by, f.Seq, f.TxID))
+		detail := fmt.Sprintf("bytes 0..%d hash to %s, recorded by %s (event %d, tx %.16s)", f.End, f.SHA256, by, f.Seq, f.TxID)
+		var err error
+		switch {
+		case i == 0:
+		case i-1 < len(incs) && incs[i-1].DSS != nil:
+			detail += fmt.Sprintf("; exactly a DSS increment (%d certificates, %d CRLs)", len(incs[i-1].DSS.Certs), len(incs[i-1].DSS.CRLs))
+		case i-1 < len(incs):
+			detail += "; exactly one signed signature increment"
+		case i-1 == len(incs):
+			err = ierr
+		}
+		r.add(fmt.Sprintf("pdf revision %d", f.Revision), err, detail)
 	}
 	var err error
 	switch n := len(res.Revisions); {
@@ -28,6 +45,8 @@ func checkPDFRevisions(r *Report, b *Bundle, events []model.Event, document []by
 		err = fmt.Errorf("the file hashes to %s, the bundle's document to %s, and no revision of it is recorded", fileSHA256, b.DocumentSHA256)
 	case !res.Complete:
 		err = fmt.Errorf("the file holds recorded revisions %s but not the whole chain from the registered file", revisionList(res.Revisions))
+	case ierr != nil:
+		err = fmt.Errorf("revision %d of the file is not the increment its event records", res.Revisions[len(incs)+1].Revision)
 	case res.UnrecognisedBytes > 0:
 		err = fmt.Errorf("revisions 0..%d are recorded, but the %d bytes after revision %d are not", res.Revisions[n-1].Revision, res.UnrecognisedBytes, res.Revisions[n-1].Revision)
 	}

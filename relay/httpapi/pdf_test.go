@@ -2,12 +2,16 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +23,8 @@ import (
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/cms"
 	"github.com/qrsign/qrsign/relay/cms/cmstest"
+	"github.com/qrsign/qrsign/relay/internal/fakeledger"
+	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/pades"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
 	"github.com/qrsign/qrsign/relay/service"
@@ -42,6 +48,7 @@ func pdfHarness(t *testing.T) *harness {
 	c := tsa.ClientOf(auth, srv.URL)
 	c.Verify.CurrentTime = h.clock()
 	h.svc.PDF = &service.PDFSigning{TSA: c}
+	t.Cleanup(h.svc.PDF.WaitDSS) // a completed document's DSS revision is appended in the background
 	return h
 }
 
@@ -107,8 +114,18 @@ func (h *harness) pdfCallback(tok string, s *testpki.Signer, c *flow.CheckedPDF)
 // REVISION_STALE and signs the new increment; every revision is recorded,
 // served, appended to the one before and signed by its signer's key with a
 // TSA token.
+//
+// Once the last signature completes the document, the relay appends the DSS
+// revision (B-LT) in the background: exactly a DSS increment holding the
+// signers' certificates, their registered CA and its latest CRL from the
+// ledger, and the TSA's chain, recorded as revision 3.
 func TestPDFSignaturesMakeRecordedRevisions(t *testing.T) {
 	h := pdfHarness(t)
+	fp := payload.Fingerprint(h.ca.Cert.Raw)
+	crl := h.ca.CRL(7, h.clock().Add(-time.Minute))
+	trust := h.ledger.Trust["Org1MSP"]
+	trust.CAs[0].Fingerprint = fp
+	trust.CRLs = []model.CRLInfo{{CAFingerprint: fp, Number: "7", CRLPEM: crl}}
 	reg := h.registerPDF("pdf-1", signer("alice", 1), signer("bob", 1))
 	alice, bob := h.ca.Signer("alice"), h.ca.Signer("bob")
 	ta, tb := reg.Signing[0].Token, reg.Signing[1].Token
@@ -128,7 +145,8 @@ func TestPDFSignaturesMakeRecordedRevisions(t *testing.T) {
 		t.Fatalf("bob: %d %s", rec.Code, rec.Body)
 	}
 
-	revs := make([][]byte, 3)
+	h.svc.PDF.WaitDSS()
+	revs := make([][]byte, 4)
 	for n := range revs {
 		rec := h.do("GET", "/v1/documents/pdf-1/signed.pdf?revision="+string(rune('0'+n)), nil, "Authorization", "Bearer "+readKey)
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != model.PDFMediaType {
@@ -137,12 +155,28 @@ func TestPDFSignaturesMakeRecordedRevisions(t *testing.T) {
 		revs[n] = rec.Body.Bytes()
 	}
 	latest := h.do("GET", "/v1/documents/pdf-1/signed.pdf", nil, "Authorization", "Bearer "+readKey)
-	if !bytes.Equal(latest.Body.Bytes(), revs[2]) {
+	if !bytes.Equal(latest.Body.Bytes(), revs[3]) {
 		t.Fatal("signed.pdf is not the latest revision")
 	}
 	doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1")
-	if sum := sha256.Sum256(revs[2]); doc.Revisions != 2 || doc.RevisionSHA256 != hex.EncodeToString(sum[:]) {
+	if sum := sha256.Sum256(revs[3]); doc.Revisions != 3 || doc.RevisionSHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("ledger: revisions %d %s", doc.Revisions, doc.RevisionSHA256)
+	}
+	v, err := pades.CheckDSS(revs[2], revs[3])
+	if err != nil {
+		t.Fatalf("revision 3 is not a DSS increment: %v", err)
+	}
+	crlBlock, _ := pem.Decode([]byte(crl))
+	var names []string
+	for _, der := range v.Certs {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, c.Subject.CommonName)
+	}
+	if want := "alice Org1 CA Org1 TSA Org1 TSA CA bob"; strings.Join(names, " ") != want || len(v.CRLs) != 1 || !bytes.Equal(v.CRLs[0], crlBlock.Bytes) {
+		t.Fatalf("DSS certificates %q (want %q), %d CRLs", names, want, len(v.CRLs))
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(h.ca.Cert)
@@ -247,5 +281,51 @@ func TestPDFCallbackRetryAfterRestartIsReplayed(t *testing.T) {
 	}
 	if doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1"); doc.Revisions != 1 {
 		t.Fatalf("revisions %d", doc.Revisions)
+	}
+}
+
+// refusing is a ledger whose RecordSignature fails with err.
+type refusing struct {
+	*fakeledger.Ledger
+	err error
+}
+
+func (r refusing) RecordSignature(context.Context, model.SignatureRequest) (*ledger.Written, error) {
+	return nil, r.err
+}
+
+// A revision stored before a ledger write that certainly wrote nothing is
+// deleted again (nothing half-written); after a failure whose outcome is
+// unknown it stays, as the transaction may have committed.
+func TestRefusedRevisionLeavesNoBlob(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		code   string
+		kept   int
+	}{
+		{"rejected", ledger.Rejected("RecordSignature", "tx1", model.CodeRevisionStale, "raced"), http.StatusConflict, "REVISION_STALE", 0},
+		{"invalidated", ledger.Invalidated("RecordSignature", "tx1", "MVCC_READ_CONFLICT"), http.StatusServiceUnavailable, "UNAVAILABLE", 0},
+		{"outcome unknown", ledger.Unavailable("RecordSignature", "tx1", errors.New("no commit status")), http.StatusServiceUnavailable, "UNAVAILABLE", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := pdfHarness(t)
+			reg := h.registerPDF("pdf-1", signer("alice", 1))
+			blobs := func() int {
+				files, _ := filepath.Glob(filepath.Join(h.cfg.DataDir, "blobs", "??", "*"))
+				return len(files)
+			}
+			before := blobs()
+			req := h.pdfCallback(reg.Signing[0].Token, h.ca.Signer("alice"), h.preparePDF(reg.Signing[0].Token))
+			h.svc.Ledger = refusing{h.ledger, tc.err}
+			rec := h.doJSON("POST", "/v1/callbacks/scan", req)
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.code) {
+				t.Fatalf("HTTP %d %s, want %d %s", rec.Code, rec.Body, tc.status, tc.code)
+			}
+			if got := blobs() - before; got != tc.kept {
+				t.Fatalf("%d blobs kept, want %d", got, tc.kept)
+			}
+		})
 	}
 }

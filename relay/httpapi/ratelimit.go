@@ -30,7 +30,11 @@ func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
 }
 
 // allow takes one token for key; when none is left it says how long until one is.
-func (l *limiter) allow(key string) (bool, time.Duration) {
+func (l *limiter) allow(key string) (bool, time.Duration) { return l.allowN(key, 1) }
+
+// allowN takes n tokens for key; when fewer are left it takes none and says
+// how long until n are.
+func (l *limiter) allowN(key string, n float64) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -52,11 +56,11 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 		b.tokens = l.burst
 	}
 	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
+	if b.tokens >= n {
+		b.tokens -= n
 		return true, 0
 	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	return false, time.Duration((n - b.tokens) / l.rate * float64(time.Second))
 }
 
 func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {

@@ -43,6 +43,7 @@ type Server struct {
 	metrics *metrics.Registry
 	keys    *keyring
 	limiter *limiter
+	pdfMiB  *limiter // POST /v1/verify/pdf: MiB of files hashed, per client
 	events  Events
 
 	login      *login.Manager // sign-in with QR (login.go)
@@ -84,6 +85,9 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 		keys: newKeyring(cfg.APIKeys), events: opt.Events, closing: make(chan struct{}), exportCap: service.MaxExportRecords}
 	if cfg.RateLimit.PerSecond > 0 {
 		s.limiter = newLimiter(cfg.RateLimit.PerSecond, cfg.RateLimit.Burst, time.Now)
+	}
+	if r := cfg.RateLimit; r.VerifyPDFMiBPerMinute > 0 {
+		s.pdfMiB = newLimiter(r.VerifyPDFMiBPerMinute/60, r.VerifyPDFMiBBurst, time.Now)
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,6 +70,21 @@ func (s *Server) verifyAccess(next echo.HandlerFunc) echo.HandlerFunc {
 	return s.requireScope(config.ScopeRead)(next)
 }
 
+// payPDF charges n bytes of a file to hash against the client's MiB
+// bucket: 429 RATE_LIMITED with Retry-After when it cannot pay (n < 0: not
+// known yet, charged once read).
+func (s *Server) payPDF(c echo.Context, n int64) error {
+	if s.pdfMiB == nil || n < 0 {
+		return nil
+	}
+	if ok, wait := s.pdfMiB.allowN(c.RealIP(), float64(n)/(1<<20)); !ok {
+		p := fault.Newf(fault.CodeRateLimited, "this client had too many MiB of PDF checked lately (%g MiB a minute); wait before sending %d bytes", s.pdfMiB.rate*60, n)
+		p.RetryAfter = int(wait/time.Second) + 1
+		return p
+	}
+	return nil
+}
+
 // checkPDF serves POST /v1/verify/pdf. The body is either the PDF in hand
 // (at most maxDocumentBytes, held in memory only while it is hashed, never
 // stored or logged: for scripts) or, as JSON {"prefixes":[{end, sha256}]},
@@ -94,6 +110,10 @@ func (s *Server) checkPDF(c echo.Context) error {
 		}
 		res, err = s.svc.CheckPDFPrefixes(ctx, req.Prefixes)
 	} else {
+		announced := c.Request().ContentLength
+		if err := s.payPDF(c, announced); err != nil { // before reading, when the client says how much
+			return err
+		}
 		file, rerr := io.ReadAll(c.Request().Body)
 		var mbe *http.MaxBytesError
 		switch {
@@ -101,6 +121,11 @@ func (s *Server) checkPDF(c echo.Context) error {
 			return rerr
 		case rerr != nil:
 			return fault.New(model.CodeBadRequest, "could not read the request body")
+		}
+		if announced < 0 {
+			if err := s.payPDF(c, int64(len(file))); err != nil {
+				return err
+			}
 		}
 		res, err = s.svc.CheckPDF(ctx, file)
 	}

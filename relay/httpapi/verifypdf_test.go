@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qrsign/qrsign/relay/config"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
@@ -17,7 +20,7 @@ import (
 )
 
 // signedRevisions registers pdf-1 for alice then bob, has both sign and
-// returns revisions 0, 1 and 2 as the relay serves them.
+// returns revisions 0, 1, 2 and the DSS revision 3 as the relay serves them.
 func signedRevisions(h *harness) [][]byte {
 	h.t.Helper()
 	reg := h.registerPDF("pdf-1", signer("alice", 1), signer("bob", 2))
@@ -27,7 +30,8 @@ func signedRevisions(h *harness) [][]byte {
 			h.t.Fatalf("%s: %d %s", who, rec.Code, rec.Body)
 		}
 	}
-	revs := make([][]byte, 3)
+	h.svc.PDF.WaitDSS()
+	revs := make([][]byte, 4)
 	for n := range revs {
 		rec := h.do("GET", "/v1/documents/pdf-1/signed.pdf?revision="+strconv.Itoa(n), nil, "Authorization", "Bearer "+readKey)
 		if rec.Code != http.StatusOK {
@@ -48,6 +52,7 @@ type revisionView struct {
 	n      int
 	end    int
 	signer string
+	kind   string
 }
 
 func TestCheckPDFRecognisesRevisions(t *testing.T) {
@@ -63,15 +68,18 @@ func TestCheckPDFRecognisesRevisions(t *testing.T) {
 		latest       bool
 		unrecognised int
 	}{
-		{"the latest revision", revs[2], "", []revisionView{{0, len(revs[0]), ""}, {1, len(revs[1]), "Org1MSP"}, {2, len(revs[2]), "Org1MSP"}}, true, true, 0},
-		{"an earlier revision", revs[1], "", []revisionView{{0, len(revs[0]), ""}, {1, len(revs[1]), "Org1MSP"}}, true, false, 0},
-		{"the registered file", revs[0], "", []revisionView{{0, len(revs[0]), ""}}, true, false, 0},
-		{"revision 1 with an unrecorded increment", edited, "", []revisionView{{0, len(revs[0]), ""}, {1, len(revs[1]), "Org1MSP"}},
+		{"the latest revision", revs[3], "", []revisionView{{0, len(revs[0]), "", ""}, {1, len(revs[1]), "Org1MSP", ""}, {2, len(revs[2]), "Org1MSP", ""},
+			{3, len(revs[3]), "", "dss"}}, true, true, 0},
+		{"the last signature's revision", revs[2], "", []revisionView{{0, len(revs[0]), "", ""}, {1, len(revs[1]), "Org1MSP", ""}, {2, len(revs[2]), "Org1MSP", ""}},
+			true, false, 0},
+		{"an earlier revision", revs[1], "", []revisionView{{0, len(revs[0]), "", ""}, {1, len(revs[1]), "Org1MSP", ""}}, true, false, 0},
+		{"the registered file", revs[0], "", []revisionView{{0, len(revs[0]), "", ""}}, true, false, 0},
+		{"revision 1 with an unrecorded increment", edited, "", []revisionView{{0, len(revs[0]), "", ""}, {1, len(revs[1]), "Org1MSP", ""}},
 			true, false, len(edited) - len(revs[1])},
-		{"trailing bytes", append(append([]byte{}, revs[2]...), "junk"...), "",
-			[]revisionView{{0, len(revs[0]), ""}, {1, len(revs[1]), "Org1MSP"}, {2, len(revs[2]), "Org1MSP"}}, true, true, 4},
-		{"the full view names signers", revs[2], readKey,
-			[]revisionView{{0, len(revs[0]), ""}, {1, len(revs[1]), "Org1MSP/alice"}, {2, len(revs[2]), "Org1MSP/bob"}}, true, true, 0},
+		{"trailing bytes", append(append([]byte{}, revs[3]...), "junk"...), "",
+			[]revisionView{{0, len(revs[0]), "", ""}, {1, len(revs[1]), "Org1MSP", ""}, {2, len(revs[2]), "Org1MSP", ""}, {3, len(revs[3]), "", "dss"}}, true, true, 4},
+		{"the full view names signers", revs[3], readKey,
+			[]revisionView{{0, len(revs[0]), "", ""}, {1, len(revs[1]), "Org1MSP/alice", ""}, {2, len(revs[2]), "Org1MSP/bob", ""}, {3, len(revs[3]), "", "dss"}}, true, true, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,9 +92,17 @@ func TestCheckPDFRecognisesRevisions(t *testing.T) {
 				t.Fatalf("%d %s", rec.Code, rec.Body)
 			}
 			got := decode[service.PDFCheck](t, rec)
-			// The page sends the prefixes' hashes instead: the same answer.
+			// The page sends the prefixes' hashes instead: the same answer,
+			// but for the increments judged from the bytes (every one here).
 			hashed := h.doJSON("POST", "/v1/verify/pdf", map[string]any{"prefixes": pdfrev.Prefixes(tc.file)}, hdr[2:]...)
-			if hashed.Code != http.StatusOK || !reflect.DeepEqual(decode[service.PDFCheck](t, hashed), got) {
+			unjudged := decode[service.PDFCheck](t, rec)
+			for i := range unjudged.Matches[0].Revisions {
+				if i > 0 && !unjudged.Matches[0].Revisions[i].Checked || got.Matches[0].IncrementError != "" {
+					t.Fatalf("revision %d's increment not judged: %q", i, got.Matches[0].IncrementError)
+				}
+				unjudged.Matches[0].Revisions[i].Checked = false
+			}
+			if hashed.Code != http.StatusOK || !reflect.DeepEqual(decode[service.PDFCheck](t, hashed), unjudged) {
 				t.Fatalf("hashed prefixes: %d %s", hashed.Code, hashed.Body)
 			}
 			if got.SHA256 != sum(tc.file) || got.Size != int64(len(tc.file)) || len(got.Matches) != 1 || got.More {
@@ -105,7 +121,7 @@ func TestCheckPDFRecognisesRevisions(t *testing.T) {
 			}
 			for i, w := range tc.want {
 				r := m.Revisions[i]
-				if r.Revision != w.n || r.End != int64(w.end) || r.Signer != w.signer || r.SHA256 != sum(tc.file[:w.end]) || r.TxID == "" || r.BlockNumber == 0 {
+				if r.Revision != w.n || r.End != int64(w.end) || r.Signer != w.signer || r.Kind != w.kind || r.SHA256 != sum(tc.file[:w.end]) || r.TxID == "" || r.BlockNumber == 0 {
 					t.Fatalf("revision %d: %+v, want %+v", i, r, w)
 				}
 			}
@@ -162,4 +178,34 @@ func TestCheckPDFPrefixRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// POST /v1/verify/pdf charges each file's MiB to the client's bucket: a
+// file it cannot pay for is 429 RATE_LIMITED with Retry-After, before it is
+// read when Content-Length announces it, after reading otherwise.
+func TestCheckPDFRateLimitCountsMiB(t *testing.T) {
+	h := newHarness(t)
+	h.srv.pdfMiB = newLimiter(1, 2, h.clock) // 1 MiB/s, 2 MiB at once
+	file := append(padestest.SimplePDF(), bytes.Repeat([]byte{' '}, 700<<10)...)
+	for _, chunked := range []bool{false, true} {
+		send := func() *httptest.ResponseRecorder {
+			var body io.Reader = bytes.NewReader(file)
+			if chunked {
+				body = io.MultiReader(body) // no Content-Length
+			}
+			return h.do("POST", "/v1/verify/pdf", body, "Content-Type", "application/pdf")
+		}
+		h.advance(time.Minute) // a full bucket
+		wantProblem(t, send(), http.StatusNotFound, "DOCUMENT_NOT_FOUND")
+		wantProblem(t, send(), http.StatusNotFound, "DOCUMENT_NOT_FOUND")
+		rec := send()
+		wantProblem(t, rec, http.StatusTooManyRequests, "RATE_LIMITED")
+		if got := rec.Header().Get("Retry-After"); got != "1" {
+			t.Fatalf("chunked %v: Retry-After %q", chunked, got)
+		}
+		h.advance(time.Second)
+		wantProblem(t, send(), http.StatusNotFound, "DOCUMENT_NOT_FOUND")
+	}
+	// Hashes cost no MiB: only the request rate limits them.
+	wantProblem(t, h.doJSON("POST", "/v1/verify/pdf", map[string]any{"prefixes": pdfrev.Prefixes(file)}), http.StatusNotFound, "DOCUMENT_NOT_FOUND")
 }

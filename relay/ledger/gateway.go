@@ -468,6 +468,11 @@ func (g *Gateway) DeclineSignature(ctx context.Context, req model.SignatureReque
 	return g.write(ctx, "DeclineSignature", req)
 }
 
+// RecordRevision submits RecordRevision.
+func (g *Gateway) RecordRevision(ctx context.Context, req model.RevisionRequest) (*Written, error) {
+	return g.write(ctx, "RecordRevision", req)
+}
+
 // GetDocument evaluates GetDocument.
 func (g *Gateway) GetDocument(ctx context.Context, id string) (*model.DocumentView, error) {
 	var v model.DocumentView

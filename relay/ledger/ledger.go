@@ -48,6 +48,9 @@ type Ledger interface {
 	// RecordBatchDecline records one decline (with its reason) over a
 	// batch's Merkle root on each listed document (one transaction).
 	RecordBatchDecline(ctx context.Context, req model.BatchSignatureRequest) (*Written, error)
+	// RecordRevision records a PDF revision that is no signature (the DSS
+	// of a completed document).
+	RecordRevision(ctx context.Context, req model.RevisionRequest) (*Written, error)
 	// List evaluates ListBySigner, ListByOwner, ListPending, ListByTag or ListByHash.
 	List(ctx context.Context, fn ListFunc, q model.ListQuery) (*model.Page, error)
 	// ListByTx is the documents a transaction appended events to.

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"time"
 
@@ -56,9 +57,13 @@ func Prefixes(file []byte) []Prefix {
 
 // Found is one recognised prefix of the file and where the ledger recorded it.
 type Found struct {
-	Revision int    `json:"revision"` // 0 = the registered file
-	End      int64  `json:"end"`      // the prefix's length in bytes
-	SHA256   string `json:"sha256"`
+	Revision int `json:"revision"` // 0 = the registered file
+	// Kind is the recorded revision's kind: empty for the registered file
+	// and a signature's revision, "dss" for the validation data (PAdES
+	// B-LT) added after the last signature.
+	Kind   string `json:"kind,omitempty"`
+	End    int64  `json:"end"` // the prefix's length in bytes
+	SHA256 string `json:"sha256"`
 	// Signer is who added the revision (mspId/id; the relay's public view
 	// shows as much as its publicSigners allows); empty for revision 0.
 	Signer string    `json:"signer,omitempty"`
@@ -68,7 +73,10 @@ type Found struct {
 	// BlockNumber is the block of TxID: Match leaves it to the caller, who
 	// knows where to look.
 	BlockNumber uint64 `json:"blockNumber"`
-	prev        string
+	// Checked: its increment over the revision before was judged byte for
+	// byte (Judge; only where the file itself, not its hashes, is at hand).
+	Checked bool `json:"checked,omitempty"`
+	prev    string
 }
 
 // Result is how a file relates to one document's recorded revisions.
@@ -85,11 +93,14 @@ type Result struct {
 	// file when none is): what was added there (a later signature, an edit,
 	// trailing bytes) the ledger does not vouch for.
 	UnrecognisedBytes int64 `json:"unrecognisedBytes"`
+	// IncrementError is why Judge refused a recognised revision's increment.
+	IncrementError string `json:"incrementError,omitempty"`
 }
 
 // Match ties the file's prefixes to a document's events: revision 0 is its
 // DocumentRegistered file, revision n the PDF revision of a SignatureRecorded
-// event. events are the document's whole stream in order.
+// or RevisionRecorded (DSS) event. events are the document's whole stream
+// in order.
 func Match(events []model.Event, file []Prefix) Result {
 	known := map[string]Found{}
 	latest := ""
@@ -98,11 +109,14 @@ func Match(events []model.Event, file []Prefix) Result {
 		case e.Type == model.EventDocumentRegistered && e.Registered != nil:
 			latest = e.Registered.SHA256
 			known[latest] = Found{SHA256: latest, TxID: e.TxID, At: e.Timestamp.UTC(), Seq: e.Seq}
-		case e.Type == model.EventSignatureRecorded && e.Signature != nil && e.Signature.PDF != nil:
-			r := e.Signature.PDF
+		case e.PDFRevision() != nil:
+			r := e.PDFRevision()
 			latest = r.SHA256
-			known[latest] = Found{Revision: r.Revision, SHA256: latest, Signer: e.Signature.Signer.Key(),
-				TxID: e.TxID, At: e.Timestamp.UTC(), Seq: e.Seq, prev: r.PrevSHA256}
+			f := Found{Revision: r.Revision, Kind: r.Kind, SHA256: latest, TxID: e.TxID, At: e.Timestamp.UTC(), Seq: e.Seq, prev: r.PrevSHA256}
+			if e.Signature != nil {
+				f.Signer = e.Signature.Signer.Key()
+			}
+			known[latest] = f
 		}
 	}
 	res := Result{Revisions: []Found{}}
@@ -127,4 +141,55 @@ func Match(events []model.Event, file []Prefix) Result {
 		res.UnrecognisedBytes = file[len(file)-1].End - last
 	}
 	return res
+}
+
+// Increment is what recognised revision Revision adds over the one before.
+type Increment struct {
+	Revision  int
+	Signature *pades.Checked    // a signature's revision: signed, CAdES
+	DSS       *pades.Validation // a DSS revision: the items it adds
+}
+
+// Increments judges, byte for byte, what each recognised revision after
+// the first adds over the one before it in file: a signature's revision
+// must be exactly one signed signature increment (pades.CheckIncrement), a
+// DSS revision exactly a DSS increment (pades.CheckDSS). It stops at the
+// first that is not.
+func Increments(file []byte, res Result) ([]Increment, error) {
+	var out []Increment
+	for i := 1; i < len(res.Revisions); i++ {
+		f := res.Revisions[i]
+		prev, next := file[:res.Revisions[i-1].End], file[:f.End]
+		inc := Increment{Revision: f.Revision}
+		if f.Kind == model.RevisionDSS {
+			v, err := pades.CheckDSS(prev, next)
+			if err != nil {
+				return out, fmt.Errorf("revision %d is not a DSS increment over revision %d: %w", f.Revision, res.Revisions[i-1].Revision, err)
+			}
+			inc.DSS = &v
+		} else {
+			c, err := pades.CheckIncrement(prev, next)
+			if err == nil && (c.CMS == nil || c.Signature.Kind != pades.CAdES) {
+				err = fmt.Errorf("not a signed CAdES signature")
+			}
+			if err != nil {
+				return out, fmt.Errorf("revision %d is not a signature increment over revision %d: %w", f.Revision, res.Revisions[i-1].Revision, err)
+			}
+			inc.Signature = c
+		}
+		out = append(out, inc)
+	}
+	return out, nil
+}
+
+// Judge is Increments for a verifier: every revision whose increment
+// passed is marked Checked, the first refusal is res.IncrementError.
+func Judge(file []byte, res *Result) {
+	incs, err := Increments(file, *res)
+	for i := range incs {
+		res.Revisions[i+1].Checked = true
+	}
+	if err != nil {
+		res.IncrementError = err.Error()
+	}
 }

@@ -1,13 +1,17 @@
 package pdfrev
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/pades"
+	"github.com/qrsign/qrsign/relay/pades/padestest"
 )
 
 func hash(b string) string {
@@ -81,5 +85,71 @@ func TestMatch(t *testing.T) {
 				t.Fatalf("got %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestIncrements: a signature's and a DSS revision, each judged byte for
+// byte as the kind the ledger recorded; a revision recorded as the other
+// kind is refused with the exact reason.
+func TestIncrements(t *testing.T) {
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	der := []byte{0x30, 0x03, 0x02, 0x01, 0x07} // one DER value: what Embed and AppendDSS demand
+	r0 := padestest.SimplePDF()
+	p, err := pades.Prepare(r0, pades.Signature{Field: "qrsign-1", Name: "alice", Time: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, err := pades.Embed(p, der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := pades.AppendDSS(r1, pades.Validation{Certs: [][]byte{der}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := model.Event{Type: model.EventDocumentRegistered, TxID: "tx0", Timestamp: at,
+		Registered: &model.DocumentRegistered{RegisterDocumentRequest: model.RegisterDocumentRequest{SHA256: hash(string(r0))}}}
+	sig := func(n int, prev, file []byte) model.Event {
+		return model.Event{Type: model.EventSignatureRecorded, Seq: n, TxID: "txs", Timestamp: at,
+			Signature: &model.SignatureEvidence{Signer: model.SignerSpec{MSPID: "Org1MSP", ID: "alice"},
+				PDF: &model.PDFRevision{Revision: n, PrevSHA256: hash(string(prev)), SHA256: hash(string(file))}}}
+	}
+	dss := func(n int, prev, file []byte) model.Event {
+		return model.Event{Type: model.EventRevisionRecorded, Seq: n, TxID: "txd", Timestamp: at,
+			Revision: &model.PDFRevision{Kind: model.RevisionDSS, Revision: n, PrevSHA256: hash(string(prev)), SHA256: hash(string(file))}}
+	}
+	for _, tc := range []struct {
+		name    string
+		events  []model.Event
+		kinds   []string
+		checked []bool
+		err     string
+	}{
+		{"signature then DSS", []model.Event{reg, sig(1, r0, r1), dss(2, r1, r2)}, []string{"", "", "dss"}, []bool{false, true, true}, ""},
+		{"a signature recorded as a DSS", []model.Event{reg, dss(1, r0, r1), sig(2, r1, r2)}, []string{"", "dss", ""}, []bool{false, false, false},
+			"revision 1 is not a DSS increment over revision 0: pades: INCREMENT_REFUSED: the revision has no /DSS"},
+		{"a DSS recorded as a signature", []model.Event{reg, sig(1, r0, r1), sig(2, r1, r2)}, []string{"", "", ""}, []bool{false, true, false},
+			"revision 2 is not a signature increment over revision 1: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Match(tc.events, Prefixes(r2))
+			if !res.Complete || !res.Latest || len(res.Revisions) != 3 {
+				t.Fatalf("match %+v", res)
+			}
+			Judge(r2, &res)
+			for i, f := range res.Revisions {
+				if f.Kind != tc.kinds[i] || f.Checked != tc.checked[i] {
+					t.Errorf("revision %d: kind %q checked %v, want %q %v", i, f.Kind, f.Checked, tc.kinds[i], tc.checked[i])
+				}
+			}
+			if tc.err == "" && res.IncrementError != "" || !strings.HasPrefix(res.IncrementError, tc.err) {
+				t.Fatalf("increment error %q, want %q", res.IncrementError, tc.err)
+			}
+		})
+	}
+	incs, err := Increments(r2, Match([]model.Event{reg, sig(1, r0, r1), dss(2, r1, r2)}, Prefixes(r2)))
+	if err != nil || len(incs) != 2 || incs[0].Signature == nil || !bytes.Equal(incs[0].Signature.CMS, der) ||
+		incs[1].DSS == nil || len(incs[1].DSS.Certs) != 1 {
+		t.Fatalf("increments %+v, %v", incs, err)
 	}
 }

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -21,46 +20,42 @@ import (
 // and signing-time, the signer's signature over them, a signature
 // time-stamp of the org's TSA. It stores the .p7s by its content and
 // returns its SHA-256; nothing is stored before every check passed.
-func (s *Service) makeP7S(ctx context.Context, content []byte, chain []*x509.Certificate, ps api.P7SSignature) (string, error) {
+func (s *Service) makeP7S(ctx context.Context, content []byte, chain []*x509.Certificate, ps api.P7SSignature) (newBlob, error) {
 	if err := s.checkSignTime("p7s.time", ps.Time); err != nil {
-		return "", err
+		return newBlob{}, err
 	}
 	attrs, err := cms.ForContent(content, chain[0], ps.Time).Marshal()
 	if err != nil {
-		return "", fault.From(err)
+		return newBlob{}, fault.From(err)
 	}
 	p7s, err := s.sealCMS(ctx, attrs, ps.Signature, "p7s.signature", chain)
 	if err != nil {
-		return "", err
+		return newBlob{}, err
 	}
-	info, err := s.Blobs.Put(ctx, bytes.NewReader(p7s), "")
-	if err != nil {
-		return "", fault.From(err)
-	}
-	return info.SHA256, nil
+	return s.putNew(ctx, p7s)
 }
 
 // signP7S makes the .p7s a sign callback of a document other than a PDF
 // carries: the session's document must be the registered one, stored here,
-// and this relay must have a TSA. It returns the stored .p7s's SHA-256.
-func (s *Service) signP7S(ctx context.Context, claims token.Claims, req api.CallbackRequest) (string, error) {
+// and this relay must have a TSA. It returns the stored .p7s.
+func (s *Service) signP7S(ctx context.Context, claims token.Claims, req api.CallbackRequest) (newBlob, error) {
 	if s.PDF == nil {
-		return "", fault.New(fault.CodeNotFound, "this relay does not make .p7s signatures (no time-stamping authority configured)")
+		return newBlob{}, fault.New(fault.CodeNotFound, "this relay does not make .p7s signatures (no time-stamping authority configured)")
 	}
 	v, err := s.Document(ctx, claims.DocID)
 	if err != nil {
-		return "", err
+		return newBlob{}, err
 	}
 	if v.MediaType == model.PDFMediaType {
-		return "", fault.Newf(model.CodeInvalidField, "document %s is %s: its signature is a PDF revision (pdf), not a .p7s", v.ID, model.PDFMediaType)
+		return newBlob{}, fault.Newf(model.CodeInvalidField, "document %s is %s: its signature is a PDF revision (pdf), not a .p7s", v.ID, model.PDFMediaType)
 	}
 	content, err := s.revisionBytes(ctx, v.ID, v.SHA256)
 	if err != nil {
-		return "", err
+		return newBlob{}, err
 	}
 	chain, err := parseChain(req.CertChainPEM)
 	if err != nil {
-		return "", err
+		return newBlob{}, err
 	}
 	return s.makeP7S(ctx, content, chain, *req.P7S)
 }

@@ -87,7 +87,7 @@ func TestMakeP7S(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := f.svc.Blobs.Open(context.Background(), sha)
+	r, _, err := f.svc.Blobs.Open(context.Background(), sha.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/ledger"
 	"github.com/qrsign/qrsign/relay/pades"
 	"github.com/qrsign/qrsign/relay/token"
 	"github.com/qrsign/qrsign/relay/tsa"
@@ -32,8 +33,9 @@ type PDFSigning struct {
 	// the relay's clock; 0 means DefaultPDFSkew.
 	MaxSkew time.Duration
 
-	mu    sync.Mutex
-	locks map[string]*docLock
+	mu      sync.Mutex
+	locks   map[string]*docLock
+	pending sync.WaitGroup // DSS revisions being appended (sealAfter)
 }
 
 // DefaultPDFSkew: a signer may take a while between reading the increment
@@ -138,65 +140,106 @@ func pdfPayload(p *api.PDFSignature) *payload.PDF {
 // stated time and demands the signed digest, checks the signature over the
 // CMS signed attributes, has the TSA stamp it, embeds it and stores the new
 // revision. Nothing reaches the ledger or the blob store before every check.
-func (s *Service) signPDF(ctx context.Context, claims token.Claims, req api.CallbackRequest) (*model.PDFRevision, func(), error) {
+func (s *Service) signPDF(ctx context.Context, claims token.Claims, req api.CallbackRequest) (*model.PDFRevision, newBlob, func(), error) {
 	_, v, err := s.pdfSession(ctx, req.Token)
 	if err != nil {
-		return nil, nil, err
+		return nil, newBlob{}, nil, err
 	}
 	unlock := s.PDF.lock(v.ID)
-	rev, err := s.makeRevision(ctx, claims, req)
+	rev, nb, err := s.makeRevision(ctx, claims, req)
 	if err != nil {
 		unlock()
-		return nil, nil, err
+		return nil, nb, nil, err
 	}
-	return rev, unlock, nil
+	return rev, nb, unlock, nil
 }
 
-func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api.CallbackRequest) (*model.PDFRevision, error) {
+func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api.CallbackRequest) (*model.PDFRevision, newBlob, error) {
 	ps := req.PDF
 	v, err := s.Document(ctx, claims.DocID) // again, under the lock: another signer's revision may just have landed
 	if err != nil {
-		return nil, err
+		return nil, newBlob{}, err
 	}
 	if ps.Revision != v.Revisions+1 || ps.PrevSHA256 != v.LatestSHA256() {
-		return nil, fault.Newf(model.CodeRevisionStale, "the PDF revision %d over %s is stale: the latest is revision %d (%s); fetch the increment again and sign it",
+		return nil, newBlob{}, fault.Newf(model.CodeRevisionStale, "the PDF revision %d over %s is stale: the latest is revision %d (%s); fetch the increment again and sign it",
 			ps.Revision, clip(ps.PrevSHA256), v.Revisions, v.LatestSHA256())
 	}
 	if err := s.checkSignTime("pdf.time", ps.Time); err != nil {
-		return nil, err
+		return nil, newBlob{}, err
 	}
 	prev, err := s.revisionBytes(ctx, v.ID, ps.PrevSHA256)
 	if err != nil {
-		return nil, err
+		return nil, newBlob{}, err
 	}
 	p, err := pades.Prepare(prev, pdfStatement(model.SignerSpec{ID: claims.SignerID, MSPID: claims.MSPID}, ps.Revision, ps.Time))
 	if err != nil {
-		return nil, fromPades(err)
+		return nil, newBlob{}, fromPades(err)
 	}
 	if hex.EncodeToString(p.Digest[:]) != ps.Digest {
-		return nil, fault.Newf(model.CodeBadSignature, "pdf.digest is not the digest of revision %d's increment at %s", ps.Revision, ps.Time.UTC().Format(time.RFC3339))
+		return nil, newBlob{}, fault.Newf(model.CodeBadSignature, "pdf.digest is not the digest of revision %d's increment at %s", ps.Revision, ps.Time.UTC().Format(time.RFC3339))
 	}
 	chain, err := parseChain(req.CertChainPEM)
 	if err != nil {
-		return nil, err
+		return nil, newBlob{}, err
 	}
 	attrs, err := pades.Attributes(p.Digest, chain[0]).Marshal()
 	if err != nil {
-		return nil, fault.From(err)
+		return nil, newBlob{}, fault.From(err)
 	}
 	stamped, err := s.sealCMS(ctx, attrs, ps.Signature, "pdf.signature", chain)
 	if err != nil {
-		return nil, err
+		return nil, newBlob{}, err
 	}
 	next, err := pades.Embed(p, stamped)
 	if err != nil {
-		return nil, fromPades(err)
+		return nil, newBlob{}, fromPades(err)
 	}
-	info, err := s.Blobs.Put(ctx, bytes.NewReader(next), "")
+	nb, err := s.putNew(ctx, next)
 	if err != nil {
-		return nil, fault.From(err)
+		return nil, nb, err
 	}
-	return &model.PDFRevision{Revision: ps.Revision, PrevSHA256: ps.PrevSHA256, Digest: ps.Digest, SHA256: info.SHA256}, nil
+	return &model.PDFRevision{Revision: ps.Revision, PrevSHA256: ps.PrevSHA256, Digest: ps.Digest, SHA256: nb.SHA256}, nb, nil
+}
+
+// newBlob is content a request stored: Fresh unless the store held it before.
+type newBlob struct {
+	SHA256 string
+	Fresh  bool
+}
+
+// putNew stores b by its SHA-256.
+func (s *Service) putNew(ctx context.Context, b []byte) (newBlob, error) {
+	sum := sha256.Sum256(b)
+	nb := newBlob{SHA256: hex.EncodeToString(sum[:])}
+	switch _, err := s.Blobs.Stat(ctx, nb.SHA256); {
+	case errors.Is(err, blob.ErrNotFound):
+		nb.Fresh = true
+	case err != nil:
+		return nb, fault.From(err)
+	}
+	if _, err := s.Blobs.Put(ctx, bytes.NewReader(b), nb.SHA256); err != nil {
+		return newBlob{}, fault.From(err)
+	}
+	return nb, nil
+}
+
+// dropIfRefused deletes the blobs a request stored for a ledger write that
+// certainly wrote nothing (rejected, invalidated at commit, the org not a
+// member), so no revision or .p7s the ledger never recorded stays behind.
+// After any other failure (unavailable: the transaction may yet have
+// committed) they stay.
+func (s *Service) dropIfRefused(ctx context.Context, werr error, blobs ...newBlob) {
+	if !errors.Is(werr, ledger.ErrRejected) && !errors.Is(werr, ledger.ErrInvalidated) && !errors.Is(werr, ledger.ErrNotMember) {
+		return
+	}
+	for _, b := range blobs {
+		if !b.Fresh {
+			continue
+		}
+		if err := s.Blobs.Delete(context.WithoutCancel(ctx), b.SHA256); err != nil {
+			s.Log.Warn("a refused revision's blob stays", "sha256", b.SHA256, "err", err)
+		}
+	}
 }
 
 // revisionBytes reads a stored revision of document id and checks its hash.
@@ -259,8 +302,8 @@ func (s *Service) recordedRevision(ctx context.Context, id string, n int) (*mode
 		return nil, fromLedger(err)
 	}
 	for _, e := range h.Events {
-		if e.Signature != nil && e.Signature.PDF != nil && e.Signature.PDF.Revision == n {
-			return e.Signature.PDF, nil
+		if r := e.PDFRevision(); r != nil && r.Revision == n {
+			return r, nil
 		}
 	}
 	return nil, fault.Newf(fault.CodeNotFound, "document %s has no recorded revision %d", id, n)

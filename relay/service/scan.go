@@ -170,27 +170,28 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 	}
 	sreq := model.SignatureRequest{DocumentID: claims.DocID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}
-	if req.PDF != nil { // action sign (decline refused it, batches returned above)
+	var stored []newBlob // a revision or .p7s stored before the ledger write: dropped if it is refused
+	if req.PDF != nil {  // action sign (decline refused it, batches returned above)
 		// A retry after a success this relay forgot: answer it, make no second revision.
 		if r, err := s.fromNonce(ctx, claims, want); err != nil || r != nil {
 			return r, err
 		}
-		rev, unlock, err := s.signPDF(ctx, claims, req)
+		rev, nb, unlock, err := s.signPDF(ctx, claims, req)
 		if err != nil {
 			return nil, err
 		}
 		defer unlock() // the next revision of this document is made after this one is on the ledger
-		sreq.PDF = rev
+		sreq.PDF, stored = rev, append(stored, nb)
 	}
 	if req.P7S != nil { // action sign of a document other than a PDF
 		if r, err := s.fromNonce(ctx, claims, want); err != nil || r != nil {
 			return r, err
 		}
-		sha, err := s.signP7S(ctx, claims, req)
+		nb, err := s.signP7S(ctx, claims, req)
 		if err != nil {
 			return nil, err
 		}
-		sreq.P7S = &model.P7S{SHA256: sha}
+		sreq.P7S, stored = &model.P7S{SHA256: nb.SHA256}, append(stored, nb)
 	}
 	var w *ledger.Written
 	var err error
@@ -203,6 +204,7 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 		s.observe("RecordSignature", t0)
 	}
 	if err != nil {
+		s.dropIfRefused(ctx, err, stored...)
 		if code, rejected := ledger.CodeOf(err); rejected {
 			// Maybe the nonce was already used: a retry after a success this
 			// relay does not remember (restart, another replica).
@@ -216,6 +218,9 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 		EventType: want}
 	if d := w.Result.Document; d != nil {
 		res.DocumentStatus = d.Status
+	}
+	if r := sreq.PDF; r != nil && res.DocumentStatus == model.StatusCompleted {
+		s.sealAfter(ctx, claims.DocID) // B-LT: the DSS revision after the last signature
 	}
 	if r := sreq.PDF; r != nil {
 		res.Revision = &api.PDFRevisionResult{Revision: r.Revision, SHA256: r.SHA256,

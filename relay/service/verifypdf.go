@@ -44,12 +44,21 @@ type PDFMatch struct {
 // CheckPDF answers POST /v1/verify/pdf with the file: it looks up the file's candidate
 // revisions from the end (at most MaxPDFProbes) until the ledger knows one,
 // then matches every candidate against the history of each document found.
-// Nothing recognised is 404 DOCUMENT_NOT_FOUND.
+// Nothing recognised is 404 DOCUMENT_NOT_FOUND. With the bytes at hand,
+// each recognised revision's increment is judged as the kind the ledger
+// recorded (pdfrev.Judge: a signature's, a DSS).
 func (s *Service) CheckPDF(ctx context.Context, file []byte) (*PDFCheck, error) {
 	if !bytes.Contains(file[:min(len(file), 1024)], []byte("%PDF-")) { // where PDF readers look for the header
 		return nil, fault.New(model.CodeInvalidField, "the file is not a PDF (no %PDF- header in its first 1024 bytes)")
 	}
-	return s.CheckPDFPrefixes(ctx, pdfrev.Prefixes(file))
+	out, err := s.CheckPDFPrefixes(ctx, pdfrev.Prefixes(file))
+	if err != nil {
+		return nil, err
+	}
+	for i := range out.Matches {
+		pdfrev.Judge(file, &out.Matches[i].Result)
+	}
+	return out, nil
 }
 
 // MaxPDFPrefixes bounds the prefixes a client may send (a JSON body holds

@@ -142,6 +142,44 @@ func (l *Ledger) RecordSignature(ctx context.Context, req model.SignatureRequest
 	return l.sign(ctx, "RecordSignature", req, model.EventSignatureRecorded)
 }
 
+// RecordRevision implements ledger.Ledger with the chaincode's checks
+// (not the submitter's org): a retry of the latest revision writes nothing.
+func (l *Ledger) RecordRevision(ctx context.Context, req model.RevisionRequest) (*ledger.Written, error) {
+	if l.down() {
+		return nil, ledger.Unavailable("RecordRevision", "", fmt.Errorf("fake: down"))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Submits++
+	rej := func(err error) (*ledger.Written, error) {
+		me := err.(*model.Error)
+		return nil, ledger.Rejected("RecordRevision", "", me.Code, me.Message)
+	}
+	if err := req.Validate(); err != nil {
+		return rej(err)
+	}
+	d, ok := l.docs[req.DocumentID]
+	if !ok {
+		return rej(model.Errorf(model.CodeDocumentNotFound, "document %s not found", req.DocumentID))
+	}
+	tx := l.newTx()
+	if req.Revision == d.Revisions && req.SHA256 == d.LatestSHA256() {
+		return &ledger.Written{Tx: tx, Result: model.WriteResult{Events: []model.Event{}, Document: l.view(d)}}, nil
+	}
+	if d.Status != model.StatusCompleted {
+		return rej(model.Errorf(model.CodeOutOfTurn, "document %s is %s", d.ID, d.Status))
+	}
+	r := req.PDFRevision()
+	if err := d.CheckNextRevision(r); err != nil {
+		return rej(err)
+	}
+	ev := model.Event{Type: model.EventRevisionRecorded, DocumentID: d.ID, TxID: tx.TxID, Timestamp: l.Now().UTC(),
+		CreatorMSP: l.MSPID, CreatorSubject: "CN=relay", Revision: r}
+	l.append(d, ev)
+	d.Revisions, d.RevisionSHA256 = r.Revision, r.SHA256
+	return &ledger.Written{Tx: tx, Result: model.WriteResult{Events: []model.Event{ev}, Document: l.view(d)}}, nil
+}
+
 // DeclineSignature implements ledger.Ledger.
 func (l *Ledger) DeclineSignature(ctx context.Context, req model.SignatureRequest) (*ledger.Written, error) {
 	return l.sign(ctx, "DeclineSignature", req, model.EventSignatureDeclined)
@@ -390,7 +428,7 @@ func (l *Ledger) List(ctx context.Context, fn ledger.ListFunc, q model.ListQuery
 		case ledger.ListByHash: // the registered file or any recorded PDF revision, as the chaincode indexes them
 			ok = d.SHA256 == q.SHA256
 			for _, e := range l.events[d.ID] {
-				ok = ok || e.Signature != nil && e.Signature.PDF != nil && e.Signature.PDF.SHA256 == q.SHA256
+				ok = ok || e.PDFRevision() != nil && e.PDFRevision().SHA256 == q.SHA256
 			}
 		default:
 			return nil, ledger.Rejected(string(fn), "", model.CodeBadRequest, "unknown query")

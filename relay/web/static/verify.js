@@ -98,8 +98,8 @@
       el("div", { class: "table-wrap" }, el("table", {},
         el("thead", {}, el("tr", {}, ...["verify.colRev", "verify.colSigner", "verify.colTime", "verify.colTx", "verify.colBlock", "verify.colEnd"]
           .map((k) => el("th", { scope: "col", text: t(k) })))),
-        el("tbody", {}, ...revs.map((r) => el("tr", { dataset: { revision: String(r.revision) } },
-          el("td", { text: r.revision === 0 ? t("verify.revOriginal") : String(r.revision) }),
+        el("tbody", {}, ...revs.map((r) => el("tr", { dataset: { revision: String(r.revision), kind: r.kind || "" } },
+          el("td", { text: r.revision === 0 ? t("verify.revOriginal") : r.kind === "dss" ? t("verify.revDSS", { n: r.revision }) : String(r.revision) }),
           el("td", { text: QR.showText(r.signer) || "—" }), // ledger text
           el("td", { text: fmtTime(r.at) }), el("td", {}, el("code", { class: "break", text: r.txId })),
           el("td", { text: String(r.blockNumber) }), el("td", { text: String(r.end) })))))));
