@@ -10,13 +10,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/qrsign/qrsign/relay/internal/validators"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
 )
 
@@ -27,11 +26,7 @@ import (
 // through its org's signer CA), qpdf finds every revision sound, and a
 // byte changed in the original fails every validator.
 func TestPDFSignedByEachSignerValidates(t *testing.T) {
-	for _, tool := range []string{"pdfsig", "mutool", "qpdf", "certutil"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("missing validator %s (poppler-utils, mupdf-tools, qpdf, libnss3-tools)", tool)
-		}
-	}
+	validators.Require(t)
 	e := setup(t)
 	other := &env{info: e.info, org: &e.info.Orgs[1], http: e.http}
 	alice, bob := e.enroll(t, "alice"), other.enroll(t, "bob")
@@ -56,10 +51,7 @@ func TestPDFSignedByEachSignerValidates(t *testing.T) {
 	dir := t.TempDir()
 	revs := e.signedRevisions(t, id, 3)
 	for n, b := range revs {
-		path := writeTemp(t, dir, fmt.Sprintf("rev%d.pdf", n), b)
-		if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
-			t.Errorf("qpdf --check revision %d: %v\n%s", n, err, out)
-		}
+		validators.QPDF(t, validators.WriteTemp(t, dir, fmt.Sprintf("rev%d.pdf", n), b))
 	}
 	if !bytes.Equal(revs[0], orig) || !bytes.HasPrefix(revs[2], revs[1]) || !bytes.HasPrefix(revs[1], revs[0]) {
 		t.Fatal("the revisions are not the original plus increments")
@@ -85,10 +77,10 @@ func TestPDFSignedByEachSignerValidates(t *testing.T) {
 		t.Fatalf("GET /v1/verify?sha256=<final>: HTTP %d %s", status, b)
 	}
 
-	nss := nssTrusting(t, dir, e.org.CA.CACertFile, other.org.CA.CACertFile)
+	nss := validators.NSSTrusting(t, dir, e.org.CA.CACertFile, other.org.CA.CACertFile)
 	final := filepath.Join(dir, "rev2.pdf")
-	checkPDFSig(t, nss, final, []string{alice.id, bob.id}, true)
-	checkMutool(t, final, []string{alice.id, bob.id}, true)
+	validators.PDFSig(t, nss, final, []string{alice.id, bob.id}, true)
+	validators.Mutool(t, final, []string{alice.id, bob.id}, true)
 
 	flipped := bytes.Clone(revs[2])
 	i := bytes.Index(flipped, []byte("Td ("))
@@ -97,76 +89,13 @@ func TestPDFSignedByEachSignerValidates(t *testing.T) {
 	if err := os.WriteFile(bad, flipped, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	checkPDFSig(t, nss, bad, []string{alice.id, bob.id}, false)
-	checkMutool(t, bad, []string{alice.id, bob.id}, false)
+	validators.PDFSig(t, nss, bad, []string{alice.id, bob.id}, false)
+	validators.Mutool(t, bad, []string{alice.id, bob.id}, false)
 }
 
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-// nssTrusting is an NSS database whose only trust anchors are the CA files
-// (each org's signer CA root: the first certificate of its caCertFile).
-func nssTrusting(t *testing.T, dir string, cas ...string) string {
-	t.Helper()
-	nss := filepath.Join(dir, "nss")
-	if err := os.Mkdir(nss, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("certutil", "-N", "-d", "sql:"+nss, "--empty-password").CombinedOutput(); err != nil {
-		t.Fatalf("certutil -N: %v\n%s", err, out)
-	}
-	for i, ca := range cas {
-		if out, err := exec.Command("certutil", "-A", "-d", "sql:"+nss, "-n", fmt.Sprintf("org%d", i+1), "-t", "C,C,C", "-a", "-i", ca).CombinedOutput(); err != nil {
-			t.Fatalf("certutil -A %s: %v\n%s", ca, err, out)
-		}
-	}
-	return nss
-}
-
-// checkPDFSig: pdfsig lists one signature per signer, in order, naming
-// each, all valid with its certificate trusted (or, !ok, none valid). The
-// trust holds because signers' certificates chain to their org's signer CA,
-// which carries no extended key usage: NSS's PKIX path validation (poppler's)
-// refuses the cryptogen MSP CA (clientAuth+serverAuth only) for a document
-// signer ("Certificate issuer is unknown"; `vfychain -pp -u 4` says -8101).
-func checkPDFSig(t *testing.T, nss, path string, signers []string, ok bool) {
-	t.Helper()
-	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nss, path).CombinedOutput()
-	blocks := regexp.MustCompile(`(?m)^Signature #\d+:`).Split(string(out), -1)[1:]
-	if len(blocks) != len(signers) {
-		t.Fatalf("pdfsig lists %d signatures, want %d:\n%s", len(blocks), len(signers), out)
-	}
-	for n, b := range blocks {
-		valid := strings.Contains(b, "Signature Validation: Signature is Valid.")
-		if ok && !strings.Contains(b, "Certificate Validation: Certificate is Trusted.") {
-			t.Errorf("pdfsig signature %d: certificate not trusted:\n%s", n+1, b)
-		}
-		if !strings.Contains(b, signers[n]) || valid != ok {
-			t.Errorf("pdfsig signature %d: names %s = %v, valid = %v, want %v:\n%s", n+1, signers[n],
-				strings.Contains(b, signers[n]), valid, ok, b)
-		}
-	}
-}
-
-// checkMutool: mutool sign -v finds every signature's digest valid (or, !ok,
-// none). MuPDF trusts only its built-in root: trust is pdfsig's call.
-func checkMutool(t *testing.T, path string, signers []string, ok bool) {
-	t.Helper()
-	out, _ := exec.Command("mutool", "sign", "-v", path).CombinedOutput()
-	blocks := regexp.MustCompile(`(?m)^Verifying signature `).Split(string(out), -1)[1:]
-	if len(blocks) != len(signers) {
-		t.Fatalf("mutool lists %d signatures, want %d:\n%s", len(blocks), len(signers), out)
-	}
-	for n, b := range blocks {
-		valid := strings.Contains(b, "The signature is valid but there have been edits since signing.") ||
-			strings.Contains(b, "The document is unchanged since signing.")
-		if !strings.Contains(b, signers[n]) || valid != ok {
-			t.Errorf("mutool signature %d: names %s = %v, digest valid = %v, want %v:\n%s", n+1, signers[n],
-				strings.Contains(b, signers[n]), valid, ok, b)
-		}
-	}
 }
 
 // signedRevisions downloads revisions 0..n-1 of document id's signed PDF.
@@ -181,14 +110,4 @@ func (e *env) signedRevisions(t *testing.T, id string, n int) [][]byte {
 		revs[i] = b
 	}
 	return revs
-}
-
-// writeTemp writes b to dir/name and returns the path.
-func writeTemp(t *testing.T, dir, name string, b []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -148,8 +148,17 @@ func (s *site) upload(t *testing.T, title string, content []byte, signers ...mod
 // uploadAs is upload with the document's owner named.
 func (s *site) uploadAs(t *testing.T, owner, title string, content []byte, signers ...model.SignerSpec) *registered {
 	t.Helper()
-	meta, _ := json.Marshal(map[string]any{"id": unique("web"), "title": title, "docType": "contract",
-		"owner": owner, "signers": signers, "priority": 2})
+	return s.uploadMedia(t, owner, title, "", content, signers...)
+}
+
+// uploadMedia is uploadAs with the media type named ("": the relay's default).
+func (s *site) uploadMedia(t *testing.T, owner, title, mediaType string, content []byte, signers ...model.SignerSpec) *registered {
+	t.Helper()
+	m := map[string]any{"id": unique("web"), "title": title, "docType": "contract", "owner": owner, "signers": signers, "priority": 2}
+	if mediaType != "" {
+		m["mediaType"] = mediaType
+	}
+	meta, _ := json.Marshal(m)
 	for try := 0; ; try++ {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)

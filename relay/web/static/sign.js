@@ -333,7 +333,9 @@
         const bytes = await (await api(path, { noKey: true })).arrayBuffer();
         const got = await QR.sha256Hex(bytes);
         if (got !== sha256) throw new Error(t("sign.saveMismatch", { got, want: sha256 }));
-        a.href = URL.createObjectURL(new Blob([bytes]));
+        const blob = new Blob([bytes]);
+        window.QRSign.lastSave = { name, blob }; // what was saved, for whoever inspects the page
+        a.href = URL.createObjectURL(blob);
         a.download = name;
         a.dataset.ready = "1";
         a.click();
