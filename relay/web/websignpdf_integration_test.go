@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +19,7 @@ import (
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/internal/validators"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
+	"github.com/qrsign/qrsign/relay/web"
 )
 
 // relayBytes reads path from the org's relay with its API key.
@@ -197,4 +201,61 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 		t.Fatalf("openssl accepted the phone's .p7s for a flipped byte:\n%s", out)
 	}
 	p.clean()
+}
+
+// A relay (or a middlebox) that prepares an increment adding more than the
+// signature: the page's signer module refuses it, says so, and offers
+// nothing to sign; the ledger still waits for the signer.
+func TestPhoneRefusesATamperedIncrementInChromium(t *testing.T) {
+	s := newSite(t)
+	proxy := httputil.NewSingleHostReverseProxy(s.relay)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		if !strings.HasSuffix(r.Request.URL.Path, "/pdf") || r.StatusCode != http.StatusOK {
+			return nil
+		}
+		var inc api.PDFIncrement
+		err := json.NewDecoder(r.Body).Decode(&inc)
+		r.Body.Close()
+		if err != nil {
+			return err
+		}
+		inc.Increment = append(inc.Increment, "1 0 obj\n<</Type /Catalog>>\nendobj\n"...) // one more object than the signature
+		b, _ := json.Marshal(inc)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.Header.Del("Content-Length")
+		r.ContentLength = int64(len(b))
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", proxy)
+	h := web.Handler(web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID, Wasm: signerWasm(t)})
+	for _, r := range web.Routes {
+		mux.Handle(r, h)
+	}
+	hostile := httptest.NewServer(mux)
+	defer hostile.Close()
+
+	b := launchChromium(t)
+	p := b.page(t)
+	p.phone(true)
+	pid, _ := s.registerSigner(t, "phonerefuse")
+	orig := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("deed") + ") Tj ET")
+	reg := s.uploadMedia(t, "web-test", "Deed with a tampered increment", model.PDFMediaType, orig,
+		model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 1})
+	p.navigate(strings.Replace(hostile.URL, "127.0.0.1", "localhost", 1) + "/s/" + reg.Signing[0].Token)
+	p.waitFor(`document.getElementById("check").dataset.state !== "checking"`, "the page's verdict")
+	if st := p.text(`document.getElementById("check").dataset.state`); st != "mismatch" {
+		t.Fatalf("a tampered increment: the page's state is %q: %s", st, p.text(`document.getElementById("check").textContent`))
+	}
+	if got := p.text(`document.getElementById("check").textContent`); !strings.Contains(got, "The PDF signature the relay prepared is refused") ||
+		!strings.Contains(got, "nothing was signed") {
+		t.Errorf("the page says %q", got)
+	}
+	if p.signerPage().SignShown {
+		t.Error("signing is offered for a tampered increment")
+	}
+	p.screenshot("websign-pdf-refused")
+	if pv := s.provenance(t, reg.Document.ID); pv.Document.Signers[0].Status != model.SignerPending {
+		t.Errorf("after a refused increment the ledger has %+v", pv.Document.Signers[0])
+	}
 }

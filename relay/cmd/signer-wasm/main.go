@@ -6,11 +6,13 @@
 // it lets the page judge a prepared PDF increment, and build what it signs,
 // with the very code qrsign runs. It sets globalThis.QRSignWasm:
 //
-//	checkPDF(orig, prev Uint8Array, increment string, certChainPem string)
-//	    increment is GET /v1/sessions/{token}/pdf's JSON; → {revision, prevSha256,
-//	    digest, field, name, reason, time, attributes?}: the statement read from the
-//	    bytes, the digest computed here and, given the signer's chain, the DER
-//	    signed attributes to sign
+//	checkPDF(orig, prev Uint8Array, increment string)
+//	    increment is GET /v1/sessions/{token}/pdf's JSON; → {check, revision,
+//	    prevSha256, digest, field, name, reason, time}: the statement read from
+//	    the bytes and the digest computed here
+//	pdfAttributes(check number, certChainPem string) → {attributes}: the DER
+//	    signed attributes of the latest check's revision for the signer (the
+//	    digest never leaves the module to come back)
 //	p7sAttributes(content Uint8Array, certChainPem string) → {attributes, time}
 //	payload(fields string) → {bytes}: chaincode/payload.Build of payload.Fields' JSON
 //	derSignature(raw Uint8Array) → {bytes}: raw r‖s ECDSA as DER
@@ -37,6 +39,7 @@ import (
 func main() {
 	js.Global().Set("QRSignWasm", js.ValueOf(map[string]any{
 		"checkPDF":      fn(checkPDF),
+		"pdfAttributes": fn(pdfAttributes),
 		"p7sAttributes": fn(p7sAttributes),
 		"payload":       fn(buildPayload),
 		"derSignature":  fn(derSignature),
@@ -100,6 +103,12 @@ func signerCert(chainPEM string) (*x509.Certificate, error) {
 	return x509.ParseCertificate(blk.Bytes)
 }
 
+// checked is the latest judged revision; checks counts them (its handle).
+var (
+	checked *clearsign.CheckedPDF
+	checks  int
+)
+
 func checkPDF(args []js.Value) (map[string]any, error) {
 	var inc api.PDFIncrement
 	if err := json.Unmarshal([]byte(arg(args, 2).String()), &inc); err != nil {
@@ -109,21 +118,25 @@ func checkPDF(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	checked, checks = c, checks+1
 	st, pp := c.Checked.Signature, c.Payload()
-	out := map[string]any{"revision": pp.Revision, "prevSha256": pp.PrevSHA256, "digest": pp.Digest,
-		"field": st.Field, "name": st.Name, "reason": st.Reason, "time": st.Time.UTC().Format(time.RFC3339)}
-	if chain := arg(args, 3); chain.Type() == js.TypeString && chain.String() != "" {
-		cert, err := signerCert(chain.String())
-		if err != nil {
-			return nil, err
-		}
-		attrs, err := c.Attributes(cert)
-		if err != nil {
-			return nil, err
-		}
-		out["attributes"] = toJS(attrs)
+	return map[string]any{"check": checks, "revision": pp.Revision, "prevSha256": pp.PrevSHA256, "digest": pp.Digest,
+		"field": st.Field, "name": st.Name, "reason": st.Reason, "time": st.Time.UTC().Format(time.RFC3339)}, nil
+}
+
+func pdfAttributes(args []js.Value) (map[string]any, error) {
+	if checked == nil || arg(args, 0).Type() != js.TypeNumber || arg(args, 0).Int() != checks {
+		return nil, errors.New("the PDF revision to sign is not the latest one checked")
 	}
-	return out, nil
+	cert, err := signerCert(arg(args, 1).String())
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := checked.Attributes(cert)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"attributes": toJS(attrs)}, nil
 }
 
 func p7sAttributes(args []js.Value) (map[string]any, error) {

@@ -76,7 +76,7 @@
     let prev = orig;
     if (inc.prevSha256 !== origSha) prev = new Uint8Array(await (await api(samePath(inc.prevUrl), { noKey: true })).arrayBuffer());
     const t0 = performance.now();
-    const st = await call("checkPDF", orig, prev, text, "");
+    const st = await call("checkPDF", orig, prev, text);
     wasmTimings.checkMs = Math.round(performance.now() - t0);
     $("pdf-statement").textContent = t("sign.pdfStatement", { n: st.revision, field: QR.showText(st.field), name: QR.showText(st.name),
       reason: QR.showText(st.reason), time: QR.fmtLocal(st.time) });
@@ -226,17 +226,16 @@
             nonce: s.nonce, signerFingerprint: rec.fingerprint, reason };
         const pdf = action === "sign" && doc && doc.pdf;
         const p7s = action === "sign" && !s.batch && !pdf && s.p7s && s.mediaType !== "application/pdf";
-        // build signs pdf (checked again, now with the signer's
-        // certificate in the attributes) or the .p7s beside the payload.
+        // build signs pdf (the revision judged last) or the .p7s beside the payload.
         let key = null;
         const build = async (pdf) => {
           const body = { token, action: purpose, certChainPem: rec.certChainPem, algorithm: "ECDSA_P256_SHA256_RAW", reason };
           let attrs = null;
           if (pdf) {
-            const c = await call("checkPDF", pdf.orig, pdf.prev, pdf.text, rec.certChainPem);
+            const c = pdf.statement; // judged by the module, which keeps the digest for the attributes
             fields.pdf = { revision: c.revision, prevSha256: c.prevSha256, digest: c.digest };
             body.pdf = { revision: c.revision, prevSha256: c.prevSha256, digest: c.digest, time: c.time };
-            attrs = c.attributes;
+            attrs = (await call("pdfAttributes", c.check, rec.certChainPem)).attributes;
           } else if (p7s) {
             const c = await call("p7sAttributes", doc.orig, rec.certChainPem);
             body.p7s = { time: c.time };
