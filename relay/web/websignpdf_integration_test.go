@@ -178,6 +178,34 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	validators.PDFSig(t, nss, bad, []string{qid, pid}, false)
 	validators.Mutool(t, bad, []string{qid, pid}, false)
 
+	// Parallel signers: the phone's page judged revision 1 over the original,
+	// then qrsign's revision 1 landed first; Sign is refused REVISION_STALE
+	// and the page judges and signs revision 2 without asking again.
+	orig3 := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("race") + ") Tj ET")
+	reg3 := s.uploadMedia(t, "web-test", "Lease signed in parallel", model.PDFMediaType, orig3,
+		model.SignerSpec{ID: qid, MSPID: org2.MSPID, RoutingOrder: 1}, model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 1})
+	p.navigate(base + "/s/" + reg3.Signing[1].Token)
+	p.waitFor(`!document.getElementById("sign-btn").disabled`, "known identity")
+	if stmt := p.text(`document.getElementById("pdf-statement").textContent`); !strings.HasPrefix(stmt, "Signature 1 ") {
+		t.Fatalf("before qrsign signs the page states %q", stmt)
+	}
+	if code, out, errOut := qrsignRun(t, bin, qpass, "scan", reg3.Signing[0].URL, "--yes", "--json", "--passphrase-stdin", "--home", qhome); code != 0 {
+		t.Fatalf("qrsign scan: exit %d %s\n%s", code, out, errOut)
+	}
+	phoneSign(p, ppass)
+	p.eval(`QRSign.result`, &res)
+	if res.Revision == nil || res.Revision.Revision != 2 {
+		t.Fatalf("after a stale revision the phone's callback made %+v", res.Revision)
+	}
+	if stmt := p.text(`document.getElementById("pdf-statement").textContent`); !strings.HasPrefix(stmt, "Signature 2 ") {
+		t.Errorf("after re-preparing the page states %q", stmt)
+	}
+	race := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf", reg3.Document.ID))
+	racePath := validators.WriteTemp(t, dir, "race.pdf", race)
+	validators.QPDF(t, racePath)
+	validators.PDFSig(t, nss, racePath, []string{qid, pid}, true)
+	p.clean()
+
 	// Not a PDF: the phone signs a detached .p7s over the bytes too.
 	csv := []byte("item,amount\n" + unique("row") + ",12\n")
 	reg2 := s.uploadMedia(t, "web-test", "Sheet signed on a phone", "text/csv", csv, model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 1})

@@ -89,7 +89,7 @@
   // recorded; nothing is signable.
   function pdfRefused(err) {
     $("sign-section").hidden = true;
-    check("mismatch", t("sign.pdfRefused"), t("sign.pdfRefusedd", { why: (err.code ? err.code + ": " : "") + err.message }));
+    check("mismatch", t("sign.pdfRefused"), t("sign.pdfRefusedd", { why: err.message })); // the message names the code
   }
 
   const sessionErrors = {
