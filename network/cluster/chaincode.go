@@ -49,14 +49,15 @@ func (n *Net) BuildChaincode() (string, error) {
 	return hex.EncodeToString(h[:]), nil
 }
 
-// goBuild builds pkg (relative to repo) into out, naming pkg on failure.
-func goBuild(repo, out, pkg string) error {
+// goBuild builds pkg (relative to repo) into out, naming pkg on failure;
+// env is added to the environment (GOOS, GOARCH).
+func goBuild(repo, out, pkg string, env ...string) error {
 	if _, err := exec.LookPath("go"); err != nil {
 		return fmt.Errorf("missing tool: go (needed to build %s)", pkg)
 	}
 	cmd := exec.Command("go", "build", "-o", out+".tmp", pkg)
 	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "GONOSUMDB=github.com/hyperledger")
+	cmd.Env = append(append(os.Environ(), "GONOSUMDB=github.com/hyperledger"), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building %s failed: %v\n%s", pkg, err, strings.TrimSpace(string(b)))
 	}

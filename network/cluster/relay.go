@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type relayConfig struct {
 	TokenKeyFile string       `yaml:"tokenKeyFile"`
 	MetricsToken string       `yaml:"metricsToken"` // GET /metrics needs it (the relay serves it to nobody without)
 	TSA          relayTSA     `yaml:"tsa,omitempty"`
+	SignerWasm   string       `yaml:"signerWasm"` // the phone page's signer module, wasm_exec.js beside it
 }
 
 type relayTSA struct {
@@ -83,10 +85,40 @@ func (n *Net) StartRelays(in *netinfo.Info) error {
 	return nil
 }
 
-// BuildRelay builds ./relay/cmd/relay into <state>/bin/relay.
-func (n *Net) BuildRelay() error { return goBuild(n.Repo, n.relayBin(), "./relay/cmd/relay") }
+// BuildRelay builds ./relay/cmd/relay into <state>/bin/relay, and beside
+// it the phone page's signer module (./relay/cmd/signer-wasm for js/wasm)
+// with the wasm_exec.js of the Go that built it: the relay serves both.
+func (n *Net) BuildRelay() error {
+	if err := goBuild(n.Repo, n.relayBin(), "./relay/cmd/relay"); err != nil {
+		return err
+	}
+	return BuildSignerWasm(n.Repo, n.signerWasm())
+}
 
 func (n *Net) relayBin() string { return n.path("bin", "relay") }
+
+func (n *Net) signerWasm() string { return n.path("bin", "signer.wasm") }
+
+// BuildSignerWasm builds the phone page's signer module into out and copies
+// wasm_exec.js (from `go env GOROOT`/lib/wasm) beside it.
+func BuildSignerWasm(repo, out string) error {
+	if err := goBuild(repo, out, "./relay/cmd/signer-wasm", "GOOS=js", "GOARCH=wasm"); err != nil {
+		return err
+	}
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOROOT: %w", err)
+	}
+	glue, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(root)), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		return fmt.Errorf("the signer module's wasm_exec.js: %w", err)
+	}
+	dst := filepath.Join(filepath.Dir(out), "wasm_exec.js")
+	if err := os.WriteFile(dst+".tmp", glue, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(dst+".tmp", dst)
+}
 
 // StartRelay is one org's step: write its relay config, (re)start its relay
 // when something changed, wait for /healthz and set o.Relay.
@@ -96,7 +128,8 @@ func (n *Net) StartRelay(g *config.Org, o *netinfo.Org) error {
 		return err
 	}
 	o.Relay = r
-	if err := n.restartIfChanged(s, filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem")); err != nil {
+	// A new signer module restarts the relay too: it reads the module at start.
+	if err := n.restartIfChanged(s, filepath.Join(n.relayIDHome(g), "msp", "signcerts", "cert.pem"), n.signerWasm()); err != nil {
 		return err
 	}
 	return waitHTTP(s, r.URL+"/healthz", 60*time.Second)
@@ -126,6 +159,7 @@ func (n *Net) relayFiles(g *config.Org, o *netinfo.Org, bin string) (*netinfo.Re
 		APIKeys:      []relayKey{{Name: g.Name + "-app", Key: key, Scopes: []string{"documents:write"}}},
 		TokenKeyFile: filepath.Join(data, "token.key"),
 		MetricsToken: metricsToken,
+		SignerWasm:   n.signerWasm(),
 	}
 	if cfg.TSA.CertFile, cfg.TSA.KeyFile, err = n.relayTSA(g); err != nil {
 		return nil, nil, fmt.Errorf("%s: relay TSA certificate: %w", g.Name, err)

@@ -86,7 +86,15 @@ type Config struct {
 	// runs (POST /v1/tsa) and stamps every PDF signature with (issue 13).
 	// Without it the relay makes no PDF signatures.
 	TSA TSA `yaml:"tsa"`
+	// SignerWasm is the phone page's signer module (relay/cmd/signer-wasm
+	// built with GOOS=js GOARCH=wasm), with the wasm_exec.js of the Go that
+	// built it beside it: the page judges PDF increments and builds what it
+	// signs with it. Default: signer.wasm beside the relay binary.
+	SignerWasm string `yaml:"signerWasm"`
 }
+
+// WasmExec is the file name of Go's JS glue, which SignerWasm needs beside it.
+const WasmExec = "wasm_exec.js"
 
 // GroupCommit configures relay/groupcommit: off, every signature is a
 // transaction of its own.
@@ -261,7 +269,18 @@ func Default() Config {
 		DefaultLang:   string(i18n.En),
 		PDFFont:       export.DefaultFontPath,
 		GroupCommit:   GroupCommit{Enabled: true, MaxItems: 32, Window: Duration(20 * time.Millisecond)},
+		SignerWasm:    besideExecutable("signer.wasm"),
 	}
+}
+
+// besideExecutable is name in the running binary's directory (name alone
+// when the binary cannot be located: Validate then asks for a path).
+func besideExecutable(name string) string {
+	exe, err := os.Executable()
+	if err != nil {
+		return name
+	}
+	return filepath.Join(filepath.Dir(exe), name)
 }
 
 // EnvPrefix prefixes the environment overrides.
@@ -455,6 +474,16 @@ func (c *Config) Validate() error {
 	}
 	if !filepath.IsAbs(c.PDFFont) {
 		bad("pdfFont", "%q must be an absolute path", c.PDFFont)
+	}
+	if !filepath.IsAbs(c.SignerWasm) {
+		bad("signerWasm", "%q must be an absolute path", c.SignerWasm)
+	} else {
+		for _, f := range []string{c.SignerWasm, filepath.Join(filepath.Dir(c.SignerWasm), WasmExec)} {
+			if st, err := os.Stat(f); err != nil || !st.Mode().IsRegular() {
+				bad("signerWasm", "%s is missing: the phone page needs it (GOOS=js GOARCH=wasm go build -o %s ./relay/cmd/signer-wasm; "+
+					"cp \"$(go env GOROOT)/lib/wasm/%s\" beside it)", f, c.SignerWasm, WasmExec)
+			}
+		}
 	}
 	if err := c.GroupCommit.Config().Validate(); c.GroupCommit.Enabled && err != nil {
 		bad("groupCommit", "%v", err)

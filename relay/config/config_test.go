@@ -31,8 +31,19 @@ apiKeys:
 tokenKeyFile: "/abs/state/relay-org1/token.key"
 `
 
+// write writes a config file; unless it names one, it points signerWasm at
+// stand-ins (Validate checks the files exist, nothing here reads them).
 func write(t *testing.T, s string) string {
-	p := filepath.Join(t.TempDir(), "relay.yaml")
+	dir := t.TempDir()
+	if !strings.Contains(s, "signerWasm:") {
+		for _, f := range []string{"signer.wasm", WasmExec} {
+			if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s += "signerWasm: " + filepath.Join(dir, "signer.wasm") + "\n"
+	}
+	p := filepath.Join(dir, "relay.yaml")
 	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +104,9 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"PDF check bucket below a document", `tokenKeyFile:`, "rateLimit: {perSecond: 5, burst: 5, verifyPdfMiBPerMinute: 10, verifyPdfMiBBurst: 4}\ntokenKeyFile:",
 			`rateLimit: verifyPdfMiBPerMinute must be >= 0, and verifyPdfMiBBurst hold maxDocumentBytes (32 MiB) when enabled`},
 		{"group window of 2s", `tokenKeyFile:`, "groupCommit: {window: 2s}\ntokenKeyFile:", `groupCommit: window must be 0..1s`},
+		{"relative signerWasm", `tokenKeyFile:`, "signerWasm: signer.wasm\ntokenKeyFile:", `signerWasm: "signer.wasm" must be an absolute path`},
+		{"missing signerWasm", `tokenKeyFile:`, "signerWasm: /nonexistent/signer.wasm\ntokenKeyFile:",
+			`signerWasm: /nonexistent/signer.wasm is missing: the phone page needs it (GOOS=js GOARCH=wasm go build`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qrsign/qrsign/relay/internal/validators"
 )
 
 // -update rewrites relay/evidence/testdata (the golden bundles the mutation
@@ -128,7 +130,7 @@ func TestEvidenceBundleVerifiesOfflineAndDetectsTampering(t *testing.T) {
 	batchBundle, _ := e.fetchEvidence(t, batch.Documents[1].ID)
 
 	dir := t.TempDir()
-	write := func(name string, b []byte) string { return writeTemp(t, dir, name, b) }
+	write := func(name string, b []byte) string { return validators.WriteTemp(t, dir, name, b) }
 	bf, df := write("bundle.json", bundle), write("document.pdf", body)
 	r := e.roots(t)
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/cms"
+	"github.com/qrsign/qrsign/relay/internal/validators"
 )
 
 // Two signers of two orgs sign a CSV file in turn with qrsign; each gets a
@@ -76,17 +77,10 @@ func TestP7SSignedByEachSignerVerifies(t *testing.T) {
 		}
 		root := e.info.Orgs[n].CA.CACertFile
 		sig := write(fmt.Sprintf("%d.p7s", n+1), p7s)
-		verify := func(content string) (string, error) {
-			// -purpose any: the org CA's enrolled signer certificates carry no
-			// S/MIME key purpose yet (network CA profile, another change).
-			out, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
-				"-content", content, "-CAfile", root, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-			return string(out), err
+		if out, ok := validators.CMSVerify(sig, data, root); !ok {
+			t.Fatalf("openssl cms -verify %s's .p7s:\n%s", s.id, out)
 		}
-		if out, err := verify(data); err != nil || !strings.Contains(out, "Verification successful") {
-			t.Fatalf("openssl cms -verify %s's .p7s: %v\n%s", s.id, err, out)
-		}
-		if out, err := verify(bad); err == nil {
+		if out, ok := validators.CMSVerify(sig, bad, root); ok {
 			t.Fatalf("openssl accepted %s's .p7s for a flipped byte:\n%s", s.id, out)
 		}
 		parsed, err := cms.Parse(p7s)

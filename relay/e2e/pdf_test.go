@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/internal/validators"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
 )
 
@@ -36,11 +35,7 @@ import (
 // any revision fails the validators whose signatures cover it; a byte
 // changed in the DSS (which no signature covers) fails the ledger check.
 func TestPDFSignedByEachSignerValidates(t *testing.T) {
-	for _, tool := range []string{"pdfsig", "mutool", "qpdf", "certutil"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("missing validator %s (poppler-utils, mupdf-tools, qpdf, libnss3-tools)", tool)
-		}
-	}
+	validators.Require(t)
 	e := setup(t)
 	other := &env{info: e.info, org: &e.info.Orgs[1], http: e.http}
 	e.publishCRL(t) // each org's signer CA has a CRL on the ledger for the DSS to carry
@@ -67,10 +62,7 @@ func TestPDFSignedByEachSignerValidates(t *testing.T) {
 	dir := t.TempDir()
 	revs := e.finalRevisions(t, id, 3)
 	for n, b := range revs {
-		path := writeTemp(t, dir, fmt.Sprintf("rev%d.pdf", n), b)
-		if out, err := exec.Command("qpdf", "--check", path).CombinedOutput(); err != nil {
-			t.Errorf("qpdf --check revision %d: %v\n%s", n, err, out)
-		}
+		validators.QPDF(t, validators.WriteTemp(t, dir, fmt.Sprintf("rev%d.pdf", n), b))
 	}
 	for n := 1; n < len(revs); n++ {
 		if !bytes.HasPrefix(revs[n], revs[n-1]) {
@@ -108,9 +100,9 @@ func TestPDFSignedByEachSignerValidates(t *testing.T) {
 	final := filepath.Join(dir, "rev3.pdf")
 	e.expectDSS(t, final, signedChains, other)
 
-	nss := nssTrusting(t, dir, e.org.CA.CACertFile, other.org.CA.CACertFile)
-	checkPDFSig(t, nss, final, []string{alice.id, bob.id}, []bool{true, true})
-	checkMutool(t, final, []string{alice.id, bob.id}, []bool{true, true})
+	nss := validators.NSSTrusting(t, dir, e.org.CA.CACertFile, other.org.CA.CACertFile)
+	validators.PDFSig(t, nss, final, []string{alice.id, bob.id}, []bool{true, true})
+	validators.Mutool(t, final, []string{alice.id, bob.id}, []bool{true, true})
 
 	// One byte changed in each revision in turn.
 	inName := func(n int) int { // a hex digit of revision n's /Name
@@ -129,9 +121,9 @@ func TestPDFSignedByEachSignerValidates(t *testing.T) {
 		t.Run("flipped in "+tc.name, func(t *testing.T) {
 			flipped := bytes.Clone(revs[3])
 			flipped[tc.at] ^= 0x01
-			bad := writeTemp(t, dir, "flipped.pdf", flipped)
-			checkPDFSig(t, nss, bad, []string{alice.id, bob.id}, tc.valid)
-			checkMutool(t, bad, []string{alice.id, bob.id}, tc.valid)
+			bad := validators.WriteTemp(t, dir, "flipped.pdf", flipped)
+			validators.PDFSig(t, nss, bad, []string{alice.id, bob.id}, tc.valid)
+			validators.Mutool(t, bad, []string{alice.id, bob.id}, tc.valid)
 			// The ledger vouches for no byte of the file after the flip.
 			m, status := e.checkPDF(t, flipped)
 			if status == http.StatusOK && m.Complete && m.UnrecognisedBytes == 0 {
@@ -238,69 +230,6 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// nssTrusting is an NSS database whose only trust anchors are the CA files
-// (each org's signer CA root: the first certificate of its caCertFile).
-func nssTrusting(t *testing.T, dir string, cas ...string) string {
-	t.Helper()
-	nss := filepath.Join(dir, "nss")
-	if err := os.Mkdir(nss, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("certutil", "-N", "-d", "sql:"+nss, "--empty-password").CombinedOutput(); err != nil {
-		t.Fatalf("certutil -N: %v\n%s", err, out)
-	}
-	for i, ca := range cas {
-		if out, err := exec.Command("certutil", "-A", "-d", "sql:"+nss, "-n", fmt.Sprintf("org%d", i+1), "-t", "C,C,C", "-a", "-i", ca).CombinedOutput(); err != nil {
-			t.Fatalf("certutil -A %s: %v\n%s", ca, err, out)
-		}
-	}
-	return nss
-}
-
-// checkPDFSig: pdfsig lists one signature per signer, in order, naming
-// each, valid (with its certificate trusted) exactly where valid says. The
-// trust holds because signers' certificates chain to their org's signer CA,
-// which carries no extended key usage: NSS's PKIX path validation (poppler's)
-// refuses the cryptogen MSP CA (clientAuth+serverAuth only) for a document
-// signer ("Certificate issuer is unknown"; `vfychain -pp -u 4` says -8101).
-func checkPDFSig(t *testing.T, nss, path string, signers []string, valid []bool) {
-	t.Helper()
-	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nss, path).CombinedOutput()
-	blocks := regexp.MustCompile(`(?m)^Signature #\d+:`).Split(string(out), -1)[1:]
-	if len(blocks) != len(signers) {
-		t.Fatalf("pdfsig lists %d signatures, want %d:\n%s", len(blocks), len(signers), out)
-	}
-	for n, b := range blocks {
-		ok := strings.Contains(b, "Signature Validation: Signature is Valid.")
-		if valid[n] && !strings.Contains(b, "Certificate Validation: Certificate is Trusted.") {
-			t.Errorf("pdfsig signature %d: certificate not trusted:\n%s", n+1, b)
-		}
-		if !strings.Contains(b, signers[n]) || ok != valid[n] {
-			t.Errorf("pdfsig signature %d: names %s = %v, valid = %v, want %v:\n%s", n+1, signers[n],
-				strings.Contains(b, signers[n]), ok, valid[n], b)
-		}
-	}
-}
-
-// checkMutool: mutool sign -v finds each signature's digest valid exactly
-// where valid says. MuPDF trusts only its built-in root: trust is pdfsig's call.
-func checkMutool(t *testing.T, path string, signers []string, valid []bool) {
-	t.Helper()
-	out, _ := exec.Command("mutool", "sign", "-v", path).CombinedOutput()
-	blocks := regexp.MustCompile(`(?m)^Verifying signature `).Split(string(out), -1)[1:]
-	if len(blocks) != len(signers) {
-		t.Fatalf("mutool lists %d signatures, want %d:\n%s", len(blocks), len(signers), out)
-	}
-	for n, b := range blocks {
-		ok := strings.Contains(b, "The signature is valid but there have been edits since signing.") ||
-			strings.Contains(b, "The document is unchanged since signing.")
-		if !strings.Contains(b, signers[n]) || ok != valid[n] {
-			t.Errorf("mutool signature %d: names %s = %v, digest valid = %v, want %v:\n%s", n+1, signers[n],
-				strings.Contains(b, signers[n]), ok, valid[n], b)
-		}
-	}
-}
-
 // signedRevisions downloads revisions 0..n-1 of document id's signed PDF.
 func (e *env) signedRevisions(t *testing.T, id string, n int) [][]byte {
 	t.Helper()
@@ -313,14 +242,4 @@ func (e *env) signedRevisions(t *testing.T, id string, n int) [][]byte {
 		revs[i] = b
 	}
 	return revs
-}
-
-// writeTemp writes b to dir/name and returns the path.
-func writeTemp(t *testing.T, dir, name string, b []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qrsign/qrsign/relay/internal/validators"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
 	"github.com/qrsign/qrsign/relay/service"
 )
@@ -63,7 +64,7 @@ func TestSignedPDFInHandIsRecognised(t *testing.T) {
 
 	bundle, _ := e.fetchEvidence(t, id)
 	dir := t.TempDir()
-	write := func(name string, b []byte) string { return writeTemp(t, dir, name, b) }
+	write := func(name string, b []byte) string { return validators.WriteTemp(t, dir, name, b) }
 	bf := write("bundle.json", bundle)
 	args := e.roots(t).args()
 	res := run(t, "", append([]string{"verify-evidence", bf, write("signed.pdf", revs[3])}, args...)...)

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -64,6 +65,12 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 	cfg.MaxDocumentBytes = 1 << 20
 	cfg.RateLimit.PerSecond = 0
 	cfg.MetricsToken = metricsToken
+	cfg.SignerWasm = filepath.Join(dir, "signer.wasm") // served by relay/web, not by what this tests: stand-ins
+	for _, f := range []string{cfg.SignerWasm, filepath.Join(dir, config.WasmExec)} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, m := range mod {
 		m(&cfg)
 	}

@@ -28,7 +28,7 @@ import (
 	"github.com/qrsign/qrsign/relay/pades"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
 	"github.com/qrsign/qrsign/relay/service"
-	"github.com/qrsign/qrsign/relay/signer/flow"
+	"github.com/qrsign/qrsign/relay/signer/clearsign"
 	"github.com/qrsign/qrsign/relay/token"
 	"github.com/qrsign/qrsign/relay/tsa"
 )
@@ -67,7 +67,7 @@ func (h *harness) registerPDF(id string, signers ...model.SignerSpec) api.Regist
 
 // preparePDF does what a signer's client does before signing: fetch the
 // increment and the previous revision, and judge them itself.
-func (h *harness) preparePDF(tok string) *flow.CheckedPDF {
+func (h *harness) preparePDF(tok string) *clearsign.CheckedPDF {
 	h.t.Helper()
 	rec := h.do("GET", "/v1/sessions/"+tok+"/pdf", nil)
 	if rec.Code != http.StatusOK {
@@ -78,7 +78,7 @@ func (h *harness) preparePDF(tok string) *flow.CheckedPDF {
 	if prev.Code != http.StatusOK {
 		h.t.Fatalf("previous revision: %d %s", prev.Code, prev.Body)
 	}
-	c, err := flow.CheckPDF(padestest.SimplePDF(), prev.Body.Bytes(), &inc)
+	c, err := clearsign.CheckPDF(padestest.SimplePDF(), prev.Body.Bytes(), &inc)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func (h *harness) preparePDF(tok string) *flow.CheckedPDF {
 
 // pdfCallback signs the ledger payload (binding the revision) and the PDF
 // signature's attributes with s's key, as one user action does.
-func (h *harness) pdfCallback(tok string, s *testpki.Signer, c *flow.CheckedPDF) api.CallbackRequest {
+func (h *harness) pdfCallback(tok string, s *testpki.Signer, c *clearsign.CheckedPDF) api.CallbackRequest {
 	h.t.Helper()
 	claims, err := token.Peek(tok)
 	if err != nil {

@@ -21,12 +21,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/network/cluster"
 	"github.com/qrsign/qrsign/network/netinfo"
 	"github.com/qrsign/qrsign/relay/fabricca"
 	"github.com/qrsign/qrsign/relay/web"
@@ -85,13 +87,41 @@ func serveSite(t *testing.T, info *netinfo.Info, ru *url.URL, tamperContent bool
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", proxy)
-	h := web.Handler(web.Config{PublicURL: org.Relay.URL, Channel: info.Channel, MSPID: org.MSPID})
+	h := web.Handler(web.Config{PublicURL: org.Relay.URL, Channel: info.Channel, MSPID: org.MSPID, Wasm: signerWasm(t)})
 	for _, r := range web.Routes {
 		mux.Handle(r, h)
 	}
 	s := &site{info: info, org: org, relay: ru, srv: httptest.NewServer(mux)}
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+var wasmOnce struct {
+	sync.Once
+	w   *web.Wasm
+	err error
+}
+
+// signerWasm builds the phone page's signer module as the network builds it
+// for its relays (cluster.BuildSignerWasm), once per test binary.
+func signerWasm(t *testing.T) *web.Wasm {
+	t.Helper()
+	wasmOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "qrsign-web-wasm-")
+		if err != nil {
+			wasmOnce.err = err
+			return
+		}
+		defer os.RemoveAll(dir) // LoadWasm holds the bytes
+		out := filepath.Join(dir, "signer.wasm")
+		if wasmOnce.err = cluster.BuildSignerWasm(filepath.Join("..", ".."), out); wasmOnce.err == nil {
+			wasmOnce.w, wasmOnce.err = web.LoadWasm(out, filepath.Join(dir, "wasm_exec.js"))
+		}
+	})
+	if wasmOnce.err != nil {
+		t.Fatal(wasmOnce.err)
+	}
+	return wasmOnce.w
 }
 
 func unique(prefix string) string {
@@ -118,8 +148,17 @@ func (s *site) upload(t *testing.T, title string, content []byte, signers ...mod
 // uploadAs is upload with the document's owner named.
 func (s *site) uploadAs(t *testing.T, owner, title string, content []byte, signers ...model.SignerSpec) *registered {
 	t.Helper()
-	meta, _ := json.Marshal(map[string]any{"id": unique("web"), "title": title, "docType": "contract",
-		"owner": owner, "signers": signers, "priority": 2})
+	return s.uploadMedia(t, owner, title, "", content, signers...)
+}
+
+// uploadMedia is uploadAs with the media type named ("": the relay's default).
+func (s *site) uploadMedia(t *testing.T, owner, title, mediaType string, content []byte, signers ...model.SignerSpec) *registered {
+	t.Helper()
+	m := map[string]any{"id": unique("web"), "title": title, "docType": "contract", "owner": owner, "signers": signers, "priority": 2}
+	if mediaType != "" {
+		m["mediaType"] = mediaType
+	}
+	meta, _ := json.Marshal(m)
 	for try := 0; ; try++ {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)

@@ -27,15 +27,20 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"mime"
 	"net/http"
+	"os"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -48,12 +53,47 @@ type Config struct {
 	PublicURL string // the relay's public base URL, shown to users (QR links point there)
 	Channel   string // the Fabric channel the ledger lives on, shown on records
 	MSPID     string // the serving org's MSP id: the default signer org in the upload form
+	// Wasm is the phone page's signer module (LoadWasm); without it the
+	// page signs no PDF revision or .p7s and says so.
+	Wasm *Wasm
+}
+
+// Wasm is relay/cmd/signer-wasm built for GOOS=js GOARCH=wasm and the
+// wasm_exec.js of the Go that built it, served as assets of the signer
+// page (versioned, gzip to clients that take it).
+type Wasm struct{ module, exec asset }
+
+// The asset names the signer module and its glue are served under.
+const (
+	WasmAsset     = "signer.wasm"
+	WasmExecAsset = "wasm_exec.js"
+)
+
+// LoadWasm reads the signer module and wasm_exec.js.
+func LoadWasm(module, wasmExec string) (*Wasm, error) {
+	m, err := os.ReadFile(module)
+	if err != nil {
+		return nil, fmt.Errorf("web: the phone page's signer module: %w", err)
+	}
+	x, err := os.ReadFile(wasmExec)
+	if err != nil {
+		return nil, fmt.Errorf("web: the signer module's wasm_exec.js: %w", err)
+	}
+	if !bytes.HasPrefix(m, []byte("\x00asm")) {
+		return nil, fmt.Errorf("web: %s is not a WebAssembly module", module)
+	}
+	return &Wasm{module: newAsset(m, "application/wasm"), exec: newAsset(x, "text/javascript; charset=utf-8")}, nil
 }
 
 // CSP is the Content-Security-Policy of every page: scripts, styles and
 // connections only from this origin; images also from blob: URLs (QR codes
 // fetched with an API key, previews of verified bytes).
 const CSP = "default-src 'self'; img-src 'self' blob:; object-src 'none'; base-uri 'none'; " +
+	"frame-ancestors 'none'; form-action 'self'"
+
+// SignCSP is the signer page's: CSP, and WebAssembly may be compiled (the
+// signer module, from this origin like every script); still no eval.
+const SignCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob:; object-src 'none'; base-uri 'none'; " +
 	"frame-ancestors 'none'; form-action 'self'"
 
 //go:embed static
@@ -65,8 +105,24 @@ var pageTmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": as
 // assets are the embedded static files other than pages, with content hashes.
 type asset struct {
 	body  []byte
+	gz    []byte // body gzipped, when that saves much (the signer module)
 	ctype string
 	hash  string // first 16 hex chars of the SHA-256: the cache-busting version
+}
+
+func newAsset(b []byte, ctype string) asset {
+	sum := sha256.Sum256(b)
+	a := asset{body: b, ctype: ctype, hash: hex.EncodeToString(sum[:8])}
+	if len(b) >= 64<<10 {
+		var z bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		w.Write(b)
+		w.Close()
+		if z.Len() < len(b)*9/10 {
+			a.gz = z.Bytes()
+		}
+	}
+	return a
 }
 
 var assets = loadAssets()
@@ -86,7 +142,6 @@ func loadAssets() map[string]asset {
 		if err != nil {
 			panic(err)
 		}
-		sum := sha256.Sum256(b)
 		ct := mime.TypeByExtension(path.Ext(name))
 		switch path.Ext(name) { // the host's mime table may be missing or differ
 		case ".js":
@@ -96,7 +151,7 @@ func loadAssets() map[string]asset {
 		case ".svg":
 			ct = "image/svg+xml"
 		}
-		out[name] = asset{body: b, ctype: ct, hash: hex.EncodeToString(sum[:8])}
+		out[name] = newAsset(b, ct)
 	}
 	return out
 }
@@ -122,20 +177,29 @@ var tokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,1000}\.[A-Za-z0-9_-]{16,128}
 // pageData is what the templates see.
 type pageData struct {
 	Config
-	Page string
+	Page                 string
+	WasmURL, WasmExecURL string // the signer module's versioned URLs; empty without one
 }
 
 type handler struct {
-	pages map[string][]byte // rendered once: the pages hold no per-request data
+	pages  map[string][]byte // rendered once: the pages hold no per-request data
+	assets map[string]asset  // the embedded ones and the signer module's
 }
 
 // Handler serves the pages and their assets.
 func Handler(cfg Config) http.Handler {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	h := &handler{pages: map[string][]byte{}}
+	h := &handler{pages: map[string][]byte{}, assets: maps.Clone(assets)}
+	data := pageData{Config: cfg}
+	if w := cfg.Wasm; w != nil {
+		h.assets[WasmAsset], h.assets[WasmExecAsset] = w.module, w.exec
+		data.WasmURL = "/app/assets/" + WasmAsset + "?v=" + w.module.hash
+		data.WasmExecURL = "/app/assets/" + WasmExecAsset + "?v=" + w.exec.hash
+	}
 	for _, p := range []string{"app", "verify", "sign", "login", "notfound"} {
 		var b bytes.Buffer
-		if err := pageTmpl.ExecuteTemplate(&b, p+".html", pageData{Config: cfg, Page: p}); err != nil {
+		data.Page = p
+		if err := pageTmpl.ExecuteTemplate(&b, p+".html", data); err != nil {
 			panic(err) // the templates are embedded: a failure is a build defect the unit tests catch
 		}
 		h.pages[p] = b.Bytes()
@@ -169,6 +233,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The token stays in the URL; the page reads it from there. The
 		// page itself is the same for every token, but no copy of a
 		// tokened URL's response should be kept anywhere.
+		hd.Set("Content-Security-Policy", SignCSP)
 		h.page(w, r, http.StatusOK, "sign", "no-store")
 	case strings.HasPrefix(p, "/l/") && tokenRE.MatchString(p[len("/l/"):]):
 		h.page(w, r, http.StatusOK, "login", "no-store") // login tokens have the session tokens' shape
@@ -191,7 +256,7 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, status int, name,
 // asset serves an embedded file: forever-cacheable when asked for by its
 // current version, else revalidated by ETag.
 func (h *handler) asset(w http.ResponseWriter, r *http.Request, name string) {
-	a, ok := assets[name]
+	a, ok := h.assets[name]
 	if !ok {
 		h.page(w, r, http.StatusNotFound, "notfound", "no-cache")
 		return
@@ -208,11 +273,32 @@ func (h *handler) asset(w http.ResponseWriter, r *http.Request, name string) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	body := a.body
+	if a.gz != nil {
+		hd.Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			hd.Set("Content-Encoding", "gzip")
+			body = a.gz
+		}
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	w.Write(a.body)
+	w.Write(body)
+}
+
+// acceptsGzip: the Accept-Encoding header lists gzip with a q above 0.
+func acceptsGzip(header string) bool {
+	for _, c := range strings.Split(header, ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(c), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
 
 func etagMatch(header, hash string) bool {

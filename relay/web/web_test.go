@@ -1,9 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -66,8 +71,12 @@ func TestRoutesAnswerWithStatusTypeAndCaching(t *testing.T) {
 			if got := h.Get("Cache-Control"); got != tc.cache {
 				t.Errorf("Cache-Control %q, want %q", got, tc.cache)
 			}
-			if got := h.Get("Content-Security-Policy"); got != CSP {
-				t.Errorf("CSP %q, want %q", got, CSP)
+			want := CSP
+			if tc.name == "signer page is never stored" {
+				want = SignCSP // it compiles the signer module
+			}
+			if got := h.Get("Content-Security-Policy"); got != want {
+				t.Errorf("CSP %q, want %q", got, want)
 			}
 			for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
 				if got := h.Get(k); got != want {
@@ -113,6 +122,61 @@ func TestAssetETagRevalidates(t *testing.T) {
 	rec = serve(t, "GET", "/app/assets/common.js", map[string]string{"If-None-Match": `"other"`})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("a stale ETag got %d, want 200", rec.Code)
+	}
+}
+
+// The signer module is served as a versioned asset of the signer page:
+// application/wasm, immutable, gzipped for clients that take it; a file
+// that is not WebAssembly is refused at load.
+func TestSignerModuleIsServedVersionedAndGzipped(t *testing.T) {
+	dir := t.TempDir()
+	module := append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte("qrsign wasm "), 20000)...)
+	mp, xp := filepath.Join(dir, "signer.wasm"), filepath.Join(dir, "wasm_exec.js")
+	os.WriteFile(mp, module, 0o600)
+	os.WriteFile(xp, []byte("\"use strict\";\n"), 0o600)
+	w, err := LoadWasm(mp, xp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := Handler(Config{PublicURL: "https://sign.example", Channel: "qrsign", MSPID: "Org1MSP", Wasm: w})
+	get := func(target, enc string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", target, nil)
+		if enc != "" {
+			req.Header.Set("Accept-Encoding", enc)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	page := get("/s/"+testToken, "").Body.String()
+	m := regexp.MustCompile(`<meta name="qrsign-signer-wasm" content="([^"]+)">`).FindStringSubmatch(page)
+	if m == nil || !regexp.MustCompile(`<script defer src="/app/assets/wasm_exec\.js\?v=[0-9a-f]{16}"></script>`).MatchString(page) {
+		t.Fatalf("the signer page names no module or glue:\n%s", page)
+	}
+	plain := get(m[1], "")
+	if plain.Code != 200 || !bytes.Equal(plain.Body.Bytes(), module) || plain.Header().Get("Content-Type") != "application/wasm" ||
+		plain.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" || plain.Header().Get("Content-Encoding") != "" {
+		t.Fatalf("plain: %d %v, %d bytes", plain.Code, plain.Header(), plain.Body.Len())
+	}
+	z := get(m[1], "br, gzip;q=0.8")
+	if z.Header().Get("Content-Encoding") != "gzip" || z.Header().Get("Vary") != "Accept-Encoding" || z.Body.Len() >= len(module)/10 {
+		t.Fatalf("gzip: %v, %d bytes", z.Header(), z.Body.Len())
+	}
+	zr, err := gzip.NewReader(z.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(zr); !bytes.Equal(b, module) {
+		t.Fatal("the gzipped module is not the module")
+	}
+	if get(m[1], "gzip;q=0").Header().Get("Content-Encoding") != "" {
+		t.Error("gzip sent to a client that refuses it")
+	}
+	if get("/app/", "").Body.String() == "" || strings.Contains(get("/app/", "").Body.String(), "signer-wasm") {
+		t.Error("the desktop page loads the signer module")
+	}
+	if _, err := LoadWasm(xp, xp); err == nil {
+		t.Error("a script was accepted as the module")
 	}
 }
 

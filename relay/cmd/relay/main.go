@@ -67,6 +67,10 @@ func run(path string) error {
 	if _, err := export.LoadFonts(cfg.PDFFont); err != nil { // PDFs need it: refuse to start without
 		return err
 	}
+	wasm, err := web.LoadWasm(cfg.SignerWasm, filepath.Join(filepath.Dir(cfg.SignerWasm), config.WasmExec))
+	if err != nil { // the phone page cannot judge a PDF without it: refuse to start without
+		return err
+	}
 	if cfg.MetricsToken == "" {
 		log.Warn("no metricsToken configured: GET /metrics answers 401 to everyone")
 	}
@@ -143,7 +147,7 @@ func run(path string) error {
 	defer func() { stop(); <-whDone }() // in-flight deliveries end before the store closes
 
 	opt := httpapi.Options{Logger: log, Metrics: reg, Webhooks: wh,
-		Web: web.Handler(web.Config{PublicURL: cfg.PublicURL, Channel: cfg.Channel, MSPID: cfg.Gateway.MSPID})}
+		Web: web.Handler(web.Config{PublicURL: cfg.PublicURL, Channel: cfg.Channel, MSPID: cfg.Gateway.MSPID, Wasm: wasm})}
 	if opt.Enroll, err = enrollment(cfg, log); err != nil {
 		return err
 	}

@@ -11,5 +11,7 @@
 //     signer client library (relay/signer/...);
 //   - the signer client (relay/cmd/qrsign, relay/signer/...) and the offline
 //     verifiers (relay/evidence, relay/verify) link neither fabric-gateway,
-//     gRPC nor Echo, nor the relay's server packages.
+//     gRPC nor Echo, nor the relay's server packages;
+//   - the phone page's signer module (relay/cmd/signer-wasm, GOOS=js
+//     GOARCH=wasm) links relay/signer/clearsign and protocol packages only.
 package layers

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -29,6 +30,7 @@ type rule struct {
 	pkgs     []string
 	forbid   func(dep string) bool // checked on every transitive dependency
 	direct   bool                  // check direct imports instead
+	env      []string              // go list's environment, added to the process's (a js/wasm package)
 	describe string
 }
 
@@ -64,6 +66,12 @@ var rules = []rule{
 		forbid: func(p string) bool {
 			return heavyStacks(p) || prefixed(mod+"relay/ledger/", mod+"relay/service/", mod+"relay/httpapi/", mod+"relay/login/")(p) && p != mod+"relay/login/proof"
 		}},
+	{name: "the phone page's signer module links the client's checks only: no network, server or signer I/O package",
+		pkgs: []string{mod + "relay/cmd/signer-wasm"}, env: []string{"GOOS=js", "GOARCH=wasm"}, describe: "more than the client's checks",
+		forbid: func(p string) bool {
+			return heavyStacks(p) || p == "net/http" || p == "os/exec" ||
+				prefixed(mod+"relay/")(p) && !slices.Contains(protocol, p) && p != mod+"relay/signer/clearsign"
+		}},
 }
 
 // violations lists, for each package, the imports (direct) or
@@ -83,13 +91,15 @@ func violations(r rule, deps map[string][]string) []string {
 
 // list runs `go list` over pkgs: each package with its direct imports, or
 // with all its dependencies.
-func list(t *testing.T, pkgs []string, direct bool) map[string][]string {
+func list(t *testing.T, pkgs []string, direct bool, env []string) map[string][]string {
 	t.Helper()
 	format := `{{.ImportPath}} {{join .Deps " "}}`
 	if direct {
 		format = `{{.ImportPath}} {{join .Imports " "}}`
 	}
-	out, err := exec.Command("go", append([]string{"list", "-f", format}, pkgs...)...).Output()
+	cmd := exec.Command("go", append([]string{"list", "-f", format}, pkgs...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list %v: %v", pkgs, err)
 	}
@@ -104,7 +114,7 @@ func list(t *testing.T, pkgs []string, direct bool) map[string][]string {
 func TestLayers(t *testing.T) {
 	for _, r := range rules {
 		t.Run(r.name, func(t *testing.T) {
-			deps := list(t, r.pkgs, r.direct)
+			deps := list(t, r.pkgs, r.direct, r.env)
 			if len(deps) < len(r.pkgs) {
 				t.Fatalf("go list found %d packages for %v", len(deps), r.pkgs)
 			}
@@ -119,11 +129,12 @@ func TestLayers(t *testing.T) {
 // forbidden import, so a rule that can no longer fail is noticed.
 func TestRulesCatchAViolation(t *testing.T) {
 	bad := map[string]string{
-		"protocol packages import no I/O":                                                                        "net/http",
-		"protocol packages link only the standard library and each other":                                        "github.com/labstack/echo/v4",
-		"the domain returns coded errors and knows no HTTP":                                                      "net/http",
-		"the relay server never links the signer client library":                                                 mod + "relay/signer/flow",
-		"the signer client and the offline verifiers link no fabric-gateway, gRPC, Echo or relay server package": "google.golang.org/grpc",
+		"protocol packages import no I/O":                                                                         "net/http",
+		"protocol packages link only the standard library and each other":                                         "github.com/labstack/echo/v4",
+		"the domain returns coded errors and knows no HTTP":                                                       "net/http",
+		"the relay server never links the signer client library":                                                  mod + "relay/signer/flow",
+		"the signer client and the offline verifiers link no fabric-gateway, gRPC, Echo or relay server package":  "google.golang.org/grpc",
+		"the phone page's signer module links the client's checks only: no network, server or signer I/O package": mod + "relay/signer/relayapi",
 	}
 	for _, r := range rules {
 		dep, ok := bad[r.name]

@@ -30,6 +30,7 @@ import (
 	"github.com/qrsign/qrsign/relay/token"
 
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/signer/clearsign"
 )
 
 // Scanner runs scans for one stored identity.
@@ -256,7 +257,7 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 		return nil, err
 	}
 	fp := payload.Fingerprint(cert.Raw)
-	post := func(pdf *CheckedPDF) (*api.CallbackResult, error) {
+	post := func(pdf *clearsign.CheckedPDF) (*api.CallbackResult, error) {
 		f := payload.Fields{Purpose: sub.purpose, Channel: sess.Channel, DocumentID: sub.id,
 			DocumentSHA256: sub.sha256, Nonce: claims.Nonce, SignerFingerprint: fp, Size: sub.size, Reason: reason}
 		req := api.CallbackRequest{Token: sc.tok, Action: sub.action, CertChainPEM: chain, Algorithm: model.AlgECDSAP256DER, Reason: reason}

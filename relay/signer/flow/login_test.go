@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,6 +41,12 @@ func loginRelay(t *testing.T, ca *testpki.CA) (*httptest.Server, *relayapi.Clien
 	cfg.Org, cfg.PublicURL, cfg.DataDir, cfg.TokenKeyFile = "org1", srv.URL, dir, filepath.Join(dir, "token.key")
 	cfg.Gateway = config.Gateway{Endpoint: "127.0.0.1:7051", MSPID: "Org1MSP", TLSCACertFile: "x", CertFile: "x", KeyFile: "x",
 		Timeouts: cfg.Gateway.Timeouts}
+	cfg.SignerWasm = filepath.Join(dir, "signer.wasm") // served by relay/web, not by what this tests: stand-ins
+	for _, f := range []string{cfg.SignerWasm, filepath.Join(dir, config.WasmExec)} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/api"
-	"github.com/qrsign/qrsign/relay/cms"
+	"github.com/qrsign/qrsign/relay/signer/clearsign"
 )
 
 // signP7S signs the CMS signed attributes of a detached .p7s over content
@@ -17,8 +17,7 @@ import (
 // builds the very same attributes, checks this signature over them and
 // adds its TSA's time-stamp.
 func signP7S(key crypto.Signer, cert *x509.Certificate, content []byte, at time.Time) (*api.P7SSignature, error) {
-	at = at.UTC().Truncate(time.Second) // signing-time holds seconds
-	attrs, err := cms.ForContent(content, cert, at).Marshal()
+	attrs, at, err := clearsign.P7SAttributes(content, cert, at)
 	if err != nil {
 		return nil, err
 	}

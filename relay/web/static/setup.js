@@ -121,16 +121,21 @@
     }
   }
 
-  // signWith unlocks rec (reading the passphrase field when needed) and
-  // signs msg: the low-S raw r‖s signature, base64.
-  async function signWith(rec, msg) {
+  // unlockFor unlocks rec for the user action that signs msg (reading the
+  // passphrase field when needed): the key, which signs what else that one
+  // action signs (a PDF signature, a .p7s) without asking again.
+  async function unlockFor(rec, msg) {
     const challenge = new Uint8Array(await crypto.subtle.digest("SHA-256", msg)); // the UV check names this payload
     const p = document.getElementById("passphrase");
     const key = await QRKeys.unlock(rec, { challenge, passphrase: p ? p.value : "" });
-    const sig = await QRKeys.sign(key, msg);
     if (p) p.value = "";
-    return QRCsr.b64(sig);
+    return key;
   }
 
-  window.QRSetup = { render, unlockControls, signWith, status, timings: null };
+  // signWith unlocks rec and signs msg: the low-S raw r‖s signature, base64.
+  async function signWith(rec, msg) {
+    return QRCsr.b64(await QRKeys.sign(await unlockFor(rec, msg), msg));
+  }
+
+  window.QRSetup = { render, unlockControls, unlockFor, signWith, status, timings: null };
 })();

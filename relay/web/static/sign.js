@@ -1,8 +1,12 @@
 // Mobile signer page: read the session the QR carries, download the document
 // and check its SHA-256 against the session before showing it as signable;
-// then sign (or decline) it with this browser's enrolled key (setup.js,
-// keys.js) over the canonical payload (payload.js) and post the signature to
-// the relay's scan callback.
+// for a PDF, judge the signature increment the relay prepared and show what
+// it states; then sign (or decline) it with this browser's enrolled key
+// (setup.js, keys.js) over the canonical payload, in the same user action
+// the PDF signature's (or the .p7s') attributes, and post it all to the
+// relay's scan callback. What is judged and built is qrsign's own code
+// (relay/signer/clearsign, chaincode/payload) compiled to WebAssembly
+// (relay/cmd/signer-wasm, served by the relay).
 "use strict";
 (function () {
   const { el, apiJSON, api, describe } = window.QR;
@@ -15,6 +19,77 @@
     c.dataset.state = state;
     c.replaceChildren(el("span", { class: "big", text: title }));
     if (detail) c.append(el("p", { text: detail }));
+  }
+
+  // The signer module: loaded once, before anything is signable.
+  let wasm = null;
+  const wasmTimings = {};
+  function loadWasm() {
+    if (!wasm) wasm = (async () => {
+      const url = QR.meta("signer-wasm");
+      if (!url || typeof Go === "undefined") throw new Error(t("sign.eWasmMissing"));
+      const t0 = performance.now();
+      const go = new Go();
+      const { instance } = await WebAssembly.instantiateStreaming(fetch(url), go.importObject);
+      go.run(instance); // never returns: the module serves the page's calls
+      wasmTimings.loadMs = Math.round(performance.now() - t0);
+      return window.QRSignWasm;
+    })();
+    return wasm;
+  }
+  // WasmRefusal is the signer module's answer {error, code}.
+  class WasmRefusal extends Error {
+    constructor(r) { super(r.error); this.code = r.code; }
+  }
+  async function call(fn, ...args) {
+    const r = (await loadWasm())[fn](...args);
+    if (r.error) throw new WasmRefusal(r);
+    return r;
+  }
+  const b64 = (u8) => QRCsr.b64(u8);
+  const tokenQ = "token=" + encodeURIComponent(token);
+  // samePath is the same-origin path of a relay URL, with the session token:
+  // the page may be served under another name than the relay's public URL.
+  function samePath(u) {
+    const x = new URL(u, location.href);
+    return x.pathname + x.search + (x.search ? "&" : "?") + tokenQ;
+  }
+
+  // preparePDF reads the PDF signature the relay prepared and judges it with
+  // the signer module: prev (the original, or the latest recorded revision)
+  // plus the increment must be exactly a signature, stated as shown. null:
+  // the relay makes no PDF signature of this file (the ledger one only).
+  async function preparePDF(orig, origSha) {
+    let res;
+    try {
+      res = await api("/v1/sessions/" + encodeURIComponent(token) + "/pdf", { noKey: true });
+    } catch (err) {
+      if (err.status === 404 || err.code === "PDF_UNREADABLE" || err.code === "PDF_UNSUPPORTED") {
+        $("pdf-note").textContent = err.status === 404 ? t("sign.pdfNone") : t("sign.pdfCannot", { why: describe(err) });
+        $("pdf-note").hidden = false;
+        return null;
+      }
+      throw err;
+    }
+    const text = await res.text();
+    const inc = JSON.parse(text);
+    let prev = orig;
+    if (inc.prevSha256 !== origSha) prev = new Uint8Array(await (await api(samePath(inc.prevUrl), { noKey: true })).arrayBuffer());
+    const t0 = performance.now();
+    const st = await call("checkPDF", orig, prev, text);
+    wasmTimings.checkMs = Math.round(performance.now() - t0);
+    $("pdf-statement").textContent = t("sign.pdfStatement", { n: st.revision, field: QR.showText(st.field), name: QR.showText(st.name),
+      reason: QR.showText(st.reason), time: QR.fmtLocal(st.time) });
+    $("pdf-digest").textContent = st.digest;
+    $("pdf-box").hidden = false;
+    return { orig, prev, text, statement: st };
+  }
+
+  // pdfRefused: the increment is not exactly a signature over what was
+  // recorded; nothing is signable.
+  function pdfRefused(err) {
+    $("sign-section").hidden = true;
+    check("mismatch", t("sign.pdfRefused"), t("sign.pdfRefusedd", { why: err.message })); // the message names the code
   }
 
   const sessionErrors = {
@@ -67,18 +142,28 @@
       check("mismatch", t("sign.mismatch"), t("sign.mismatchd", { got, bytes: QRI18N.fmtNumber(bytes.byteLength), want: s.sha256 }));
       return;
     }
+    const orig = new Uint8Array(bytes);
+    let pdf = null;
+    try {
+      await loadWasm(); // before anything is signable: it judges and builds what is signed
+      if (s.mediaType === "application/pdf") pdf = await preparePDF(orig, s.sha256);
+    } catch (err) {
+      if (err instanceof WasmRefusal) { pdfRefused(err); return; }
+      check("error", t("sign.eWasm"), err instanceof QR.ApiError ? describe(err) : (err.message || String(err)));
+      return;
+    }
     check("verified", t("sign.verified"), t("sign.verifiedd"));
     const a = $("download");
     a.href = URL.createObjectURL(new Blob([bytes], { type: s.mediaType }));
     a.download = s.documentId;
     a.hidden = false;
     $("sign-section").hidden = false; // signable only once the bytes are checked
-    await signer(s);
+    await signer(s, { orig, pdf });
   }
 
   // signer finds (or sets up) this browser's identity for the session's
   // signer and wires the Sign and Decline buttons to it.
-  async function signer(s) {
+  async function signer(s, doc) {
     let rec = null;
     if (QRKeys.supported()) {
       try { rec = await QRKeys.get(s.signer.mspId, s.signer.id); } catch (e) { rec = null; }
@@ -134,22 +219,67 @@
         // size (batch-sign, batch-decline); the chaincode checks each
         // document's inclusion proof against it.
         const purpose = s.batch ? "batch-" + action : action;
-        const msg = s.batch
-          ? QRPayload.build({ purpose, channel: s.channel, documentId: s.batch.id, documentSha256: s.batch.root,
-            nonce: s.nonce, signerFingerprint: rec.fingerprint, size: s.batch.size, reason })
-          : QRPayload.build({ purpose, channel: s.channel, documentId: s.documentId, documentSha256: s.sha256,
-            nonce: s.nonce, signerFingerprint: rec.fingerprint, reason });
-        QRSetup.status(st, "working", rec.mode === "webauthn" ? t("sign.confirmUV") : t("sign.unlocking"));
-        const signature = await QRSetup.signWith(rec, msg);
+        const fields = s.batch
+          ? { purpose, channel: s.channel, documentId: s.batch.id, documentSha256: s.batch.root,
+            nonce: s.nonce, signerFingerprint: rec.fingerprint, size: s.batch.size, reason }
+          : { purpose, channel: s.channel, documentId: s.documentId, documentSha256: s.sha256,
+            nonce: s.nonce, signerFingerprint: rec.fingerprint, reason };
+        const pdf = action === "sign" && doc && doc.pdf;
+        const p7s = action === "sign" && !s.batch && !pdf && s.p7s && s.mediaType !== "application/pdf";
+        // build signs pdf (the revision judged last) or the .p7s beside the payload.
+        let key = null;
+        const build = async (pdf) => {
+          const body = { token, action: purpose, certChainPem: rec.certChainPem, algorithm: "ECDSA_P256_SHA256_RAW", reason };
+          let attrs = null;
+          if (pdf) {
+            const c = pdf.statement; // judged by the module, which keeps the digest for the attributes
+            fields.pdf = { revision: c.revision, prevSha256: c.prevSha256, digest: c.digest };
+            body.pdf = { revision: c.revision, prevSha256: c.prevSha256, digest: c.digest, time: c.time };
+            attrs = (await call("pdfAttributes", c.check, rec.certChainPem)).attributes;
+          } else if (p7s) {
+            const c = await call("p7sAttributes", doc.orig, rec.certChainPem);
+            body.p7s = { time: c.time };
+            attrs = c.attributes;
+          }
+          const msg = (await call("payload", JSON.stringify(fields))).bytes;
+          if (!key) { // one unlock (passphrase or screen lock) for the whole action
+            QRSetup.status(st, "working", rec.mode === "webauthn" ? t("sign.confirmUV") : t("sign.unlocking"));
+            key = await QRSetup.unlockFor(rec, msg);
+          }
+          body.signature = b64(await QRKeys.sign(key, msg));
+          if (attrs) { // the relay's CMS takes DER; WebCrypto signs r‖s
+            const der = b64((await call("derSignature", await QRKeys.sign(key, attrs))).bytes);
+            (body.pdf || body.p7s).signature = der;
+          }
+          return body;
+        };
+        let body = await build(pdf);
         QRSetup.status(st, "working", t("sign.recording"));
         const t1 = performance.now();
-        const res = await QR.apiJSON("/v1/callbacks/scan", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ token, action: purpose, certChainPem: rec.certChainPem, signature, algorithm: "ECDSA_P256_SHA256_RAW", reason }),
-          onWait: (sec) => QRSetup.status(st, "working", t("sign.busy", { s: sec })) });
-        window.QRSign = { result: res, timings: { totalMs: Math.round(performance.now() - t0), callbackMs: Math.round(performance.now() - t1) } };
+        const post = (body) => QR.apiJSON("/v1/callbacks/scan", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body), onWait: (sec) => QRSetup.status(st, "working", t("sign.busy", { s: sec })) });
+        let res;
+        for (let again = 0; ; again++) {
+          try {
+            res = await post(body);
+            break;
+          } catch (e) {
+            // Another signer's revision landed first: the same statement
+            // over the new revision, judged again, signed without asking
+            // again (as qrsign, at most maxRePrepare = 3 times).
+            if (!(pdf && e instanceof QR.ApiError && e.code === "REVISION_STALE" && again < 3)) throw e;
+            QRSetup.status(st, "working", t("sign.pdfStale"));
+            doc.pdf = await preparePDF(doc.orig, s.sha256);
+            if (!doc.pdf) throw e;
+            body = await build(doc.pdf);
+          }
+        }
+        window.QRSign = { result: res, timings: { totalMs: Math.round(performance.now() - t0), callbackMs: Math.round(performance.now() - t1),
+          wasmLoadMs: wasmTimings.loadMs, pdfCheckMs: wasmTimings.checkMs } };
         done(action, res, s);
       } catch (e) {
         busy = false;
+        if (e instanceof WasmRefusal) { pdfRefused(e); return; }
         $("sign-btn").disabled = $("decline-btn").disabled = false;
         QRSetup.status(st, "error", e instanceof QR.ApiError ? describe(e) : (e.message || String(e)));
       }
@@ -172,6 +302,11 @@
       const signed = action === "sign";
       check(signed ? "signed" : "declined", t(signed ? "sign.signed" : "sign.declined"),
         t(signed ? "sign.signedd" : "sign.declinedd", { block: res.blockNumber }));
+      const links = [];
+      if (res.revision) links.push(saveLink("res-pdf", t("sign.savePdf", { n: res.revision.revision }), samePath(res.revision.url),
+        res.revision.sha256, res.documentId + "-signed-" + res.revision.revision + ".pdf"));
+      if (res.p7s) links.push(saveLink("res-p7s", t("sign.saveP7s"), samePath(res.p7s.url), res.p7s.sha256, res.documentId + ".p7s"));
+      $("res-downloads").replaceChildren(...links);
     }
     $("res-event").replaceChildren(t("event." + res.eventType), res.replayed ? " " + t("sign.replayed") : "");
     $("res-status").replaceChildren(QR.badge(res.documentStatus)); // in words; the code as the ledger records it in data-code
@@ -183,6 +318,31 @@
     $("result").hidden = false;
     $("check").setAttribute("tabindex", "-1");
     $("check").focus();
+  }
+
+  // saveLink is a download of what the signature made: fetched with the
+  // session token on the first press, checked against the SHA-256 the
+  // relay recorded, then saved.
+  function saveLink(id, text, path, sha256, name) {
+    const a = el("a", { id, class: "button secondary", href: "#", text });
+    a.addEventListener("click", async (ev) => {
+      if (a.dataset.ready === "1") return; // the blob: URL saves it
+      ev.preventDefault();
+      try {
+        const bytes = await (await api(path, { noKey: true })).arrayBuffer();
+        const got = await QR.sha256Hex(bytes);
+        if (got !== sha256) throw new Error(t("sign.saveMismatch", { got, want: sha256 }));
+        const blob = new Blob([bytes]);
+        window.QRSign.lastSave = { name, blob }; // what was saved, for whoever inspects the page
+        a.href = URL.createObjectURL(blob);
+        a.download = name;
+        a.dataset.ready = "1";
+        a.click();
+      } catch (err) {
+        a.replaceWith(el("span", { class: "error-text", text: err instanceof QR.ApiError ? describe(err) : err.message }));
+      }
+    });
+    return a;
   }
 
   // RFC 9162 Merkle tree hash (chaincode/merkle): leaf = SHA-256(0x00 || h),
@@ -238,6 +398,12 @@
     $("check").append(list);
     if (s.documentStatus && s.documentStatus !== "PENDING") {
       check("closed", t("sign.batchClosed", { status: t("status." + s.documentStatus) }), t("sign.noLonger"));
+      return;
+    }
+    try {
+      await loadWasm(); // it builds the payload
+    } catch (err) {
+      check("error", t("sign.eWasm"), err.message || String(err));
       return;
     }
     // One signature signs them all, or declines them all with one reason.

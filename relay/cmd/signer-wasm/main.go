@@ -1,0 +1,172 @@
+//go:build js && wasm
+
+// Command signer-wasm is relay/signer/clearsign and chaincode/payload for
+// the phone page (relay/web/static/sign.js): built with GOOS=js GOARCH=wasm
+// next to the relay binary (network's BuildRelay) and served by the relay,
+// it lets the page judge a prepared PDF increment, and build what it signs,
+// with the very code qrsign runs. It sets globalThis.QRSignWasm:
+//
+//	checkPDF(orig, prev Uint8Array, increment string)
+//	    increment is GET /v1/sessions/{token}/pdf's JSON; → {check, revision,
+//	    prevSha256, digest, field, name, reason, time}: the statement read from
+//	    the bytes and the digest computed here
+//	pdfAttributes(check number, certChainPem string) → {attributes}: the DER
+//	    signed attributes of the latest check's revision for the signer (the
+//	    digest never leaves the module to come back)
+//	p7sAttributes(content Uint8Array, certChainPem string) → {attributes, time}
+//	payload(fields string) → {bytes}: chaincode/payload.Build of payload.Fields' JSON
+//	derSignature(raw Uint8Array) → {bytes}: raw r‖s ECDSA as DER
+//
+// Every function answers {error, code} instead when it refuses (code: a
+// stable code where the refusal has one, else "REFUSED").
+package main
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"syscall/js"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/pades"
+	"github.com/qrsign/qrsign/relay/signer/clearsign"
+)
+
+func main() {
+	js.Global().Set("QRSignWasm", js.ValueOf(map[string]any{
+		"checkPDF":      fn(checkPDF),
+		"pdfAttributes": fn(pdfAttributes),
+		"p7sAttributes": fn(p7sAttributes),
+		"payload":       fn(buildPayload),
+		"derSignature":  fn(derSignature),
+	}))
+	select {} // the functions live as long as the page
+}
+
+// fn wraps f as a JS function answering an object, or {error, code}.
+func fn(f func(args []js.Value) (map[string]any, error)) js.Func {
+	return js.FuncOf(func(_ js.Value, args []js.Value) (out any) {
+		defer func() {
+			if r := recover(); r != nil { // a wrong argument type from the page: an answer, not a dead module
+				out = refusal(fmt.Errorf("%v", r))
+			}
+		}()
+		m, err := f(args)
+		if err != nil {
+			return refusal(err)
+		}
+		return js.ValueOf(m)
+	})
+}
+
+func refusal(err error) js.Value {
+	code := "REFUSED"
+	var pe *pades.Error
+	if errors.As(err, &pe) {
+		code = string(pe.Code)
+	}
+	return js.ValueOf(map[string]any{"error": err.Error(), "code": code})
+}
+
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
+func bytesOf(v js.Value) []byte {
+	if v.IsUndefined() || v.IsNull() {
+		return nil
+	}
+	b := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}
+
+func toJS(b []byte) js.Value {
+	a := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(a, b)
+	return a
+}
+
+// signerCert is the first certificate of a PEM chain: the signer's.
+func signerCert(chainPEM string) (*x509.Certificate, error) {
+	blk, _ := pem.Decode([]byte(chainPEM))
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return nil, errors.New("the signer's certificate chain holds no PEM certificate")
+	}
+	return x509.ParseCertificate(blk.Bytes)
+}
+
+// checked is the latest judged revision; checks counts them (its handle).
+var (
+	checked *clearsign.CheckedPDF
+	checks  int
+)
+
+func checkPDF(args []js.Value) (map[string]any, error) {
+	var inc api.PDFIncrement
+	if err := json.Unmarshal([]byte(arg(args, 2).String()), &inc); err != nil {
+		return nil, fmt.Errorf("the relay's PDF increment is not its JSON: %w", err)
+	}
+	c, err := clearsign.CheckPDF(bytesOf(arg(args, 0)), bytesOf(arg(args, 1)), &inc)
+	if err != nil {
+		return nil, err
+	}
+	checked, checks = c, checks+1
+	st, pp := c.Checked.Signature, c.Payload()
+	return map[string]any{"check": checks, "revision": pp.Revision, "prevSha256": pp.PrevSHA256, "digest": pp.Digest,
+		"field": st.Field, "name": st.Name, "reason": st.Reason, "time": st.Time.UTC().Format(time.RFC3339)}, nil
+}
+
+func pdfAttributes(args []js.Value) (map[string]any, error) {
+	if checked == nil || arg(args, 0).Type() != js.TypeNumber || arg(args, 0).Int() != checks {
+		return nil, errors.New("the PDF revision to sign is not the latest one checked")
+	}
+	cert, err := signerCert(arg(args, 1).String())
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := checked.Attributes(cert)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"attributes": toJS(attrs)}, nil
+}
+
+func p7sAttributes(args []js.Value) (map[string]any, error) {
+	cert, err := signerCert(arg(args, 1).String())
+	if err != nil {
+		return nil, err
+	}
+	attrs, at, err := clearsign.P7SAttributes(bytesOf(arg(args, 0)), cert, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"attributes": toJS(attrs), "time": at.Format(time.RFC3339)}, nil
+}
+
+func buildPayload(args []js.Value) (map[string]any, error) {
+	var f payload.Fields
+	if err := json.Unmarshal([]byte(arg(args, 0).String()), &f); err != nil {
+		return nil, fmt.Errorf("payload: the fields are not payload.Fields' JSON: %w", err)
+	}
+	b, err := payload.Build(f)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"bytes": toJS(b)}, nil
+}
+
+func derSignature(args []js.Value) (map[string]any, error) {
+	der, err := clearsign.DERSignature(bytesOf(arg(args, 0)))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"bytes": toJS(der)}, nil
+}

@@ -1,0 +1,176 @@
+// Package clearsign is what a signer's client checks and computes itself
+// before it signs beside the ledger payload: a prepared PDF signature
+// increment (judged strictly, its digest recomputed from the bytes) and the
+// CMS signed attributes of a PDF signature or of a detached .p7s. qrsign
+// (relay/signer/flow) and the phone page (relay/cmd/signer-wasm, this
+// package compiled to WebAssembly) both run it: one implementation judges
+// what every signer signs. It does no I/O.
+package clearsign
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
+	"github.com/qrsign/qrsign/chaincode/sigalg"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/cms"
+	"github.com/qrsign/qrsign/relay/pades"
+)
+
+// HashMismatchError: the bytes served are not the document the QR names.
+// Nothing was signed.
+type HashMismatchError struct {
+	Source string // what disagreed with the QR: "content" or "session"
+	Want   string // the QR's sha256
+	Got    string
+}
+
+func (e *HashMismatchError) Error() string {
+	return fmt.Sprintf("REFUSED: the %s's SHA-256 %s does not match the QR code's %s; the document may have been tampered with, nothing was signed",
+		e.Source, e.Got, e.Want)
+}
+
+// Is makes errors.Is(err, ErrHashMismatch) true.
+func (e *HashMismatchError) Is(target error) bool { return target == ErrHashMismatch }
+
+var (
+	// ErrHashMismatch is matched by every *HashMismatchError.
+	ErrHashMismatch = errors.New("hash mismatch")
+	// ErrSessionMismatch: the relay's session disagrees with the QR's claims.
+	ErrSessionMismatch = errors.New("the relay's session does not match the QR code")
+)
+
+// CheckedPDF is a PDF revision this client judged itself: prev is the
+// revision the relay named (its SHA-256), made of the original (the file
+// the QR names, checked before) and signed signature increments only;
+// prev+increment is exactly a signature increment (pades.CheckIncrement:
+// anything else is refused), what the relay's JSON states equals what the
+// bytes state, and the digest is recomputed from the bytes, never taken
+// from the relay.
+type CheckedPDF struct {
+	Revision   int
+	PrevSHA256 string
+	Checked    *pades.Checked
+}
+
+// CheckPDF judges a prepared increment against the previous revision's
+// bytes and the original's.
+func CheckPDF(orig, prev []byte, inc *api.PDFIncrement) (*CheckedPDF, error) {
+	sum := sha256.Sum256(prev)
+	if got := hex.EncodeToString(sum[:]); got != inc.PrevSHA256 {
+		return nil, &HashMismatchError{Source: "previous PDF revision", Want: inc.PrevSHA256, Got: got}
+	}
+	if err := checkSignedSince(orig, prev); err != nil {
+		return nil, err
+	}
+	if inc.Revision < 1 || inc.Revision > model.MaxPDFRevision {
+		return nil, fmt.Errorf("%w: PDF revision %d", ErrSessionMismatch, inc.Revision)
+	}
+	next := make([]byte, 0, len(prev)+len(inc.Increment))
+	c, err := pades.CheckIncrement(prev, append(append(next, prev...), inc.Increment...))
+	if err != nil {
+		return nil, err
+	}
+	s := c.Signature
+	switch {
+	case c.CMS != nil:
+		return nil, fmt.Errorf("%w: the increment is already signed", ErrSessionMismatch)
+	case s.Kind != pades.CAdES:
+		return nil, fmt.Errorf("%w: the increment is not a signer's signature", ErrSessionMismatch)
+	case s.Field != inc.Field || s.Name != inc.Name || s.Reason != inc.Reason || !s.Time.Equal(inc.Time):
+		return nil, fmt.Errorf("%w: the relay states %q/%q/%q/%s, the increment %q/%q/%q/%s", ErrSessionMismatch,
+			inc.Field, inc.Name, inc.Reason, inc.Time, s.Field, s.Name, s.Reason, s.Time)
+	}
+	return &CheckedPDF{Revision: inc.Revision, PrevSHA256: inc.PrevSHA256, Checked: c}, nil
+}
+
+// Payload is what the ledger payload binds of the revision.
+func (p *CheckedPDF) Payload() *payload.PDF {
+	return &payload.PDF{Revision: p.Revision, PrevSHA256: p.PrevSHA256, Digest: hex.EncodeToString(p.Checked.Digest[:])}
+}
+
+// Attributes are the DER CMS signed attributes the signer signs for the
+// revision: its digest and the signer's certificate.
+func (p *CheckedPDF) Attributes(cert *x509.Certificate) ([]byte, error) {
+	return pades.Attributes(p.Checked.Digest, cert).Marshal()
+}
+
+// Sign signs Attributes with the key that signs the ledger payload (qrsign;
+// the phone page signs them with WebCrypto and calls Signed).
+func (p *CheckedPDF) Sign(key crypto.Signer, cert *x509.Certificate) (*api.PDFSignature, error) {
+	attrs, err := p.Attributes(cert)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := sigalg.Sign(model.AlgECDSAP256DER, key, attrs)
+	if err != nil {
+		return nil, err
+	}
+	return p.Signed(sig), nil
+}
+
+// Signed is the callback's PDF part for der, the signer's ECDSA P-256 DER
+// signature over Attributes.
+func (p *CheckedPDF) Signed(der []byte) *api.PDFSignature {
+	pp := p.Payload()
+	return &api.PDFSignature{Revision: pp.Revision, PrevSHA256: pp.PrevSHA256, Digest: pp.Digest, Time: p.Checked.Signature.Time,
+		Signature: base64.StdEncoding.EncodeToString(der)}
+}
+
+// checkSignedSince: prev is orig followed by signed signature increments
+// only, each recognised by pades.CheckIncrement at one of prev's revision
+// ends, so nothing the signer saw in the original was changed since.
+func checkSignedSince(orig, prev []byte) error {
+	if !bytes.HasPrefix(prev, orig) {
+		return fmt.Errorf("%w: the previous PDF revision does not start with the document the QR names", ErrSessionMismatch)
+	}
+	at := len(orig)
+	ends := pades.Revisions(prev)
+	for at < len(prev) {
+		next := -1
+		for _, end := range ends {
+			if end <= at {
+				continue
+			}
+			if c, err := pades.CheckIncrement(prev[:at], prev[:end]); err == nil && c.CMS != nil && c.Signature.Kind == pades.CAdES {
+				next = end
+				break
+			}
+		}
+		if next < 0 {
+			return fmt.Errorf("%w: the previous PDF revision adds bytes after offset %d that are not a signature", ErrSessionMismatch, at)
+		}
+		at = next
+	}
+	return nil
+}
+
+// P7SAttributes are the DER CMS signed attributes of a detached .p7s over
+// content (the document's bytes, checked against the QR) signed at at,
+// which the signing-time attribute holds to the second (returned so): the
+// relay builds the very same attributes from the callback's time.
+func P7SAttributes(content []byte, cert *x509.Certificate, at time.Time) ([]byte, time.Time, error) {
+	at = at.UTC().Truncate(time.Second)
+	attrs, err := cms.ForContent(content, cert, at).Marshal()
+	return attrs, at, err
+}
+
+// DERSignature re-encodes a raw r‖s ECDSA P-256 signature (IEEE P1363,
+// what WebCrypto makes) as the DER SEQUENCE the CMS signatures carry.
+func DERSignature(raw []byte) ([]byte, error) {
+	if len(raw) != 64 {
+		return nil, fmt.Errorf("a raw ECDSA P-256 signature is 64 bytes, not %d", len(raw))
+	}
+	return asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(raw[:32]), new(big.Int).SetBytes(raw[32:])})
+}

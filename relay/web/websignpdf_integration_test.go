@@ -1,0 +1,289 @@
+//go:build integration
+
+package web_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/internal/validators"
+	"github.com/qrsign/qrsign/relay/pades/padestest"
+	"github.com/qrsign/qrsign/relay/web"
+)
+
+// relayBytes reads path from the org's relay with its API key.
+func (s *site) relayBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.org.Relay.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.org.Relay.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d %s", path, resp.StatusCode, b.Bytes())
+	}
+	return b.Bytes()
+}
+
+// phoneSetUp enrolls a passphrase identity on the signer page open in p.
+func phoneSetUp(p *page, secret, pass string) {
+	p.t.Helper()
+	p.waitFor(`document.getElementById("check").dataset.state !== "checking" && (document.getElementById("setup-form") || document.getElementById("check").dataset.state !== "verified")`, "set-up form or a refusal")
+	if p.text(`document.getElementById("check").dataset.state`) != "verified" {
+		p.t.Fatalf("the signer page says %q: %s", p.text(`document.getElementById("check").dataset.state`), p.text(`document.getElementById("check").textContent`))
+	}
+	p.fill("enroll-secret", secret)
+	if p.text(`document.getElementById("setup-form").dataset.mode`) == "passphrase" {
+		p.fill("new-pass", pass)
+		p.fill("new-pass2", pass)
+	}
+	p.click("enroll-btn")
+	p.waitFor(`!document.getElementById("sign-btn").disabled`, "enrolled identity")
+}
+
+// phoneSign presses Sign (the passphrase typed) and waits for the outcome.
+func phoneSign(p *page, pass string) {
+	p.t.Helper()
+	if p.text(`document.getElementById("passphrase") ? "y" : ""`) == "y" {
+		p.fill("passphrase", pass)
+	}
+	p.click("sign-btn")
+	p.waitFor(`document.getElementById("check").dataset.state === "signed" || document.getElementById("sign-status").dataset.state === "error"`, "signed")
+	if st := p.text(`document.getElementById("check").dataset.state`); st != "signed" {
+		p.t.Fatalf("signing failed: %s", p.text(`document.getElementById("sign-status").textContent`))
+	}
+}
+
+// saved presses the download button id on the signer page and returns the
+// bytes it saved.
+func saved(p *page, id string) []byte {
+	p.t.Helper()
+	p.click(id)
+	p.waitFor(`document.getElementById(`+jsString(id)+`) === null || document.getElementById(`+jsString(id)+`).dataset.ready === "1"`, "download "+id)
+	if p.text(`document.getElementById(`+jsString(id)+`) ? "y" : ""`) != "y" {
+		p.t.Fatalf("download %s refused: %s", id, p.text(`document.getElementById("res-downloads").textContent`))
+	}
+	return p.blob(`QRSign.lastSave.blob`)
+}
+
+type signTimings struct {
+	TotalMs, CallbackMs, WasmLoadMs, PDFCheckMs int
+}
+
+// Two signers of two orgs sign a PDF in turn: the first with qrsign (Org2),
+// the second with the phone page in Chromium (Org1, enrolled in the
+// browser), which judges the increment over qrsign's revision with the
+// signer module and signs the ledger payload and the PDF signature in one
+// action. pdfsig (the org roots the only trust anchors), mutool and qpdf
+// validate the result; the page's download button gives the recorded
+// revision. Then a CSV signed on the phone gives a .p7s openssl accepts.
+func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
+	validators.Require(t)
+	s := newSite(t)
+	if len(s.info.Orgs) < 2 {
+		t.Fatal("the test needs two orgs")
+	}
+	org2 := &s.info.Orgs[1]
+	b := launchChromium(t)
+	p := b.page(t)
+	p.phone(true)
+	base := s.localURL()
+	bin := qrsignBinary(t)
+
+	qid := unique("qrsigner")
+	qsecret := "secret-" + hex.EncodeToString([]byte(qid))[:12]
+	if err := org2.RegisterUser(s.info.BinDir, qid, qsecret); err != nil {
+		t.Fatal(err)
+	}
+	qhome, qpass := t.TempDir(), "qrsign correct horse"
+	if code, out, errOut := qrsignRun(t, bin, qpass, "enroll", "--ca", org2.CA.URL, "--ca-tls", org2.CA.TLSCertFile,
+		"--id", qid, "--secret", qsecret, "--home", qhome, "--passphrase-stdin"); code != 0 {
+		t.Fatalf("qrsign enroll: exit %d\n%s%s", code, out, errOut)
+	}
+	pid, psecret := s.registerSigner(t, "phonepdf")
+	ppass := "phone correct horse"
+
+	orig := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("lease") + ") Tj ET")
+	reg := s.uploadMedia(t, "web-test", "Lease signed on a phone", model.PDFMediaType, orig,
+		model.SignerSpec{ID: qid, MSPID: org2.MSPID, RoutingOrder: 1}, model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 2})
+	id := reg.Document.ID
+
+	code, out, errOut := qrsignRun(t, bin, qpass, "scan", reg.Signing[0].URL, "--yes", "--json", "--passphrase-stdin", "--home", qhome)
+	var qcb api.CallbackResult
+	if code != 0 || json.Unmarshal([]byte(out), &qcb) != nil || qcb.Revision == nil || qcb.Revision.Revision != 1 {
+		t.Fatalf("qrsign scan: exit %d %s\n%s", code, out, errOut)
+	}
+
+	p.navigate(base + "/s/" + reg.Signing[1].Token)
+	phoneSetUp(p, psecret, ppass)
+	// The statement read from the bytes, as qrsign prints it.
+	stmt := p.text(`document.getElementById("pdf-statement").textContent`)
+	if !strings.HasPrefix(stmt, "Signature 2 (field qrsign-2) by "+pid+", ") {
+		t.Errorf("the page states %q", stmt)
+	}
+	p.fits()
+	p.screenshot("websign-pdf-statement")
+	phoneSign(p, ppass)
+	var tm signTimings
+	p.eval(`QRSign.timings`, &tm)
+	t.Logf("phone PDF signature: signer module load %d ms, increment check %d ms; sign round trip %d ms, of which the callback %d ms",
+		tm.WasmLoadMs, tm.PDFCheckMs, tm.TotalMs, tm.CallbackMs)
+	var res api.CallbackResult
+	p.eval(`QRSign.result`, &res)
+	if res.Revision == nil || res.Revision.Revision != 2 {
+		t.Fatalf("the phone's callback made no revision 2: %+v", res)
+	}
+	p.screenshot("websign-pdf-signed")
+
+	final := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf", id))
+	if got := saved(p, "res-pdf"); !bytes.Equal(got, final) {
+		t.Fatalf("the download button saved %d bytes, the relay serves %d", len(got), len(final))
+	}
+	p.clean()
+
+	dir := t.TempDir()
+	var revs [][]byte
+	for n := 0; n <= 2; n++ {
+		rev := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf?revision=%d", id, n))
+		validators.QPDF(t, validators.WriteTemp(t, dir, fmt.Sprintf("rev%d.pdf", n), rev))
+		revs = append(revs, rev)
+	}
+	if !bytes.Equal(revs[0], orig) || !bytes.HasPrefix(revs[1], revs[0]) || !bytes.Equal(revs[2], final) || !bytes.HasPrefix(revs[2], revs[1]) {
+		t.Fatal("the revisions are not the original plus increments")
+	}
+	t.Logf("PDF size growth: %d bytes (qrsign), %d bytes (phone)", len(revs[1])-len(revs[0]), len(revs[2])-len(revs[1]))
+	nss := validators.NSSTrusting(t, dir, org2.CA.CACertFile, s.org.CA.CACertFile)
+	path := filepath.Join(dir, "rev2.pdf")
+	validators.PDFSig(t, nss, path, []string{qid, pid}, validators.Each(2, true))
+	validators.Mutool(t, path, []string{qid, pid}, validators.Each(2, true))
+	flipped := bytes.Clone(final)
+	i := bytes.Index(flipped, []byte("Td ("))
+	flipped[i+4] ^= 0x01
+	bad := validators.WriteTemp(t, dir, "flipped.pdf", flipped)
+	validators.PDFSig(t, nss, bad, []string{qid, pid}, validators.Each(2, false))
+	validators.Mutool(t, bad, []string{qid, pid}, validators.Each(2, false))
+
+	// Parallel signers: the phone's page judged revision 1 over the original,
+	// then qrsign's revision 1 landed first; Sign is refused REVISION_STALE
+	// and the page judges and signs revision 2 without asking again.
+	orig3 := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("race") + ") Tj ET")
+	reg3 := s.uploadMedia(t, "web-test", "Lease signed in parallel", model.PDFMediaType, orig3,
+		model.SignerSpec{ID: qid, MSPID: org2.MSPID, RoutingOrder: 1}, model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 1})
+	p.navigate(base + "/s/" + reg3.Signing[1].Token)
+	p.waitFor(`!document.getElementById("sign-btn").disabled`, "known identity")
+	if stmt := p.text(`document.getElementById("pdf-statement").textContent`); !strings.HasPrefix(stmt, "Signature 1 ") {
+		t.Fatalf("before qrsign signs the page states %q", stmt)
+	}
+	if code, out, errOut := qrsignRun(t, bin, qpass, "scan", reg3.Signing[0].URL, "--yes", "--json", "--passphrase-stdin", "--home", qhome); code != 0 {
+		t.Fatalf("qrsign scan: exit %d %s\n%s", code, out, errOut)
+	}
+	phoneSign(p, ppass)
+	p.eval(`QRSign.result`, &res)
+	if res.Revision == nil || res.Revision.Revision != 2 {
+		t.Fatalf("after a stale revision the phone's callback made %+v", res.Revision)
+	}
+	if stmt := p.text(`document.getElementById("pdf-statement").textContent`); !strings.HasPrefix(stmt, "Signature 2 ") {
+		t.Errorf("after re-preparing the page states %q", stmt)
+	}
+	race := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf", reg3.Document.ID))
+	racePath := validators.WriteTemp(t, dir, "race.pdf", race)
+	validators.QPDF(t, racePath)
+	validators.PDFSig(t, nss, racePath, []string{qid, pid}, validators.Each(2, true))
+	p.clean()
+
+	// Not a PDF: the phone signs a detached .p7s over the bytes too.
+	csv := []byte("item,amount\n" + unique("row") + ",12\n")
+	reg2 := s.uploadMedia(t, "web-test", "Sheet signed on a phone", "text/csv", csv, model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 1})
+	p.navigate(base + "/s/" + reg2.Signing[0].Token)
+	p.waitFor(`!document.getElementById("sign-btn").disabled`, "known identity")
+	phoneSign(p, ppass)
+	p.eval(`QRSign.result`, &res)
+	if res.P7S == nil {
+		t.Fatalf("the phone's callback made no .p7s: %+v", res)
+	}
+	p7s := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signatures/1.p7s", reg2.Document.ID))
+	if got := saved(p, "res-p7s"); !bytes.Equal(got, p7s) {
+		t.Fatalf("the download button saved %d bytes, the relay serves %d", len(got), len(p7s))
+	}
+	sig, data := validators.WriteTemp(t, dir, "sheet.p7s", p7s), validators.WriteTemp(t, dir, "sheet.csv", csv)
+	if out, ok := validators.CMSVerify(sig, data, s.org.CA.CACertFile); !ok {
+		t.Fatalf("openssl cms -verify the phone's .p7s:\n%s", out)
+	}
+	csv[0] ^= 1
+	if out, ok := validators.CMSVerify(sig, validators.WriteTemp(t, dir, "flipped.csv", csv), s.org.CA.CACertFile); ok {
+		t.Fatalf("openssl accepted the phone's .p7s for a flipped byte:\n%s", out)
+	}
+	p.clean()
+}
+
+// A relay (or a middlebox) that prepares an increment adding more than the
+// signature: the page's signer module refuses it, says so, and offers
+// nothing to sign; the ledger still waits for the signer.
+func TestPhoneRefusesATamperedIncrementInChromium(t *testing.T) {
+	s := newSite(t)
+	proxy := httputil.NewSingleHostReverseProxy(s.relay)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		if !strings.HasSuffix(r.Request.URL.Path, "/pdf") || r.StatusCode != http.StatusOK {
+			return nil
+		}
+		var inc api.PDFIncrement
+		err := json.NewDecoder(r.Body).Decode(&inc)
+		r.Body.Close()
+		if err != nil {
+			return err
+		}
+		inc.Increment = append(inc.Increment, "1 0 obj\n<</Type /Catalog>>\nendobj\n"...) // one more object than the signature
+		b, _ := json.Marshal(inc)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.Header.Del("Content-Length")
+		r.ContentLength = int64(len(b))
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", proxy)
+	h := web.Handler(web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID, Wasm: signerWasm(t)})
+	for _, r := range web.Routes {
+		mux.Handle(r, h)
+	}
+	hostile := httptest.NewServer(mux)
+	defer hostile.Close()
+
+	b := launchChromium(t)
+	p := b.page(t)
+	p.phone(true)
+	pid, _ := s.registerSigner(t, "phonerefuse")
+	orig := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("deed") + ") Tj ET")
+	reg := s.uploadMedia(t, "web-test", "Deed with a tampered increment", model.PDFMediaType, orig,
+		model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 1})
+	p.navigate(strings.Replace(hostile.URL, "127.0.0.1", "localhost", 1) + "/s/" + reg.Signing[0].Token)
+	p.waitFor(`document.getElementById("check").dataset.state !== "checking"`, "the page's verdict")
+	if st := p.text(`document.getElementById("check").dataset.state`); st != "mismatch" {
+		t.Fatalf("a tampered increment: the page's state is %q: %s", st, p.text(`document.getElementById("check").textContent`))
+	}
+	if got := p.text(`document.getElementById("check").textContent`); !strings.Contains(got, "The PDF signature the relay prepared is refused") ||
+		!strings.Contains(got, "nothing was signed") {
+		t.Errorf("the page says %q", got)
+	}
+	if p.signerPage().SignShown {
+		t.Error("signing is offered for a tampered increment")
+	}
+	p.screenshot("websign-pdf-refused")
+	if pv := s.provenance(t, reg.Document.ID); pv.Document.Signers[0].Status != model.SignerPending {
+		t.Errorf("after a refused increment the ledger has %+v", pv.Document.Signers[0])
+	}
+}
