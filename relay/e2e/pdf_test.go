@@ -92,6 +92,13 @@ func TestPDFSignedByEachSignerValidates(t *testing.T) {
 	if want := []string{":" + sha(revs[0]) + ">" + sha(revs[1]), ":" + sha(revs[1]) + ">" + sha(revs[2]), "dss:" + sha(revs[2]) + ">" + sha(revs[3])}; strings.Join(chain, " ") != strings.Join(want, " ") {
 		t.Fatalf("ledger chain %v, want %v", chain, want)
 	}
+	// qrsign verify folds the events, the DSS revision's included, into the document the relay shows.
+	link, _ := doc.link(t, alice)
+	if v := run(t, "", "verify", id, "--relay", e.org.Relay.URL, "--token", link, "--channel", e.info.Channel,
+		"--ca-cert", e.org.MSPID+"="+e.org.CA.CACertFile, "--ca-cert", other.org.MSPID+"="+other.org.CA.CACertFile); v.code != 0 ||
+		!strings.Contains(v.stdout, "fold(events) equals the document") {
+		t.Fatalf("qrsign verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
+	}
 	status, b := e.get(t, "/v1/verify?sha256="+sha(revs[3]))
 	if status != http.StatusOK || !json.Valid(b) || !strings.Contains(string(b), id) {
 		t.Fatalf("GET /v1/verify?sha256=<final>: HTTP %d %s", status, b)

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -325,6 +326,58 @@ func TestRefusedRevisionLeavesNoBlob(t *testing.T) {
 			}
 			if got := blobs() - before; got != tc.kept {
 				t.Fatalf("%d blobs kept, want %d", got, tc.kept)
+			}
+		})
+	}
+}
+
+// failingRevisions is a ledger whose first RecordRevision calls fail with
+// errs, in turn.
+type failingRevisions struct {
+	*fakeledger.Ledger
+	mu    *sync.Mutex
+	errs  []error
+	calls *int
+}
+
+func (f failingRevisions) RecordRevision(ctx context.Context, req model.RevisionRequest) (*ledger.Written, error) {
+	f.mu.Lock()
+	n := *f.calls
+	*f.calls++
+	f.mu.Unlock()
+	if n < len(f.errs) {
+		return nil, f.errs[n]
+	}
+	return f.Ledger.RecordRevision(ctx, req)
+}
+
+// The background DSS revision: a network failure is retried, a refusal is
+// not, and the refused revision's blob is deleted.
+func TestDSSRevisionRetriesOnlyWhatMayPass(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		errs      []error
+		calls     int
+		revisions int
+		blobs     int // stored besides the registered file and the signature's revision
+	}{
+		{"unavailable once", []error{ledger.Unavailable("RecordRevision", "tx1", errors.New("no endorsement"))}, 2, 2, 1},
+		{"rejected", []error{ledger.Rejected("RecordRevision", "tx1", model.CodeRevisionStale, "raced")}, 1, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := pdfHarness(t)
+			calls := 0
+			h.svc.Ledger = failingRevisions{h.ledger, &sync.Mutex{}, tc.errs, &calls}
+			reg := h.registerPDF("pdf-1", signer("alice", 1))
+			tok := reg.Signing[0].Token
+			if rec := h.doJSON("POST", "/v1/callbacks/scan", h.pdfCallback(tok, h.ca.Signer("alice"), h.preparePDF(tok))); rec.Code != http.StatusOK {
+				t.Fatalf("scan: %d %s", rec.Code, rec.Body)
+			}
+			h.svc.PDF.WaitDSS()
+			doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1")
+			files, _ := filepath.Glob(filepath.Join(h.cfg.DataDir, "blobs", "??", "*"))
+			if calls != tc.calls || doc.Revisions != tc.revisions || len(files)-2 != tc.blobs {
+				t.Fatalf("%d RecordRevision calls, %d revisions, %d blobs; want %d, %d, %d", calls, doc.Revisions, len(files)-2, tc.calls, tc.revisions, tc.blobs)
 			}
 		})
 	}

@@ -19,23 +19,39 @@ import (
 	"github.com/qrsign/qrsign/relay/pdfrev"
 )
 
-// dssTimeout bounds one background DSS revision (read, build, commit).
+// dssTimeout bounds one background DSS revision (read, build, commit, retries).
 const dssTimeout = 2 * time.Minute
+
+// dssAttempts: a DSS revision the network could not take (unavailable,
+// invalidated at commit) is tried again, after 2 s, then 4 s.
+const dssAttempts = 3
 
 // sealAfter appends, in the background, the DSS revision of document id
 // (just completed by a signature with a PDF revision), so the signer's
-// callback does not wait for a second transaction. Failures are logged; a
-// later AppendDSS (another call, a retry) finds the state the ledger holds.
+// callback does not wait for a second transaction. What still fails is
+// logged; AppendDSS called again later finds the state the ledger holds.
 func (s *Service) sealAfter(ctx context.Context, id string) {
 	s.PDF.pending.Add(1)
 	go func() {
 		defer s.PDF.pending.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dssTimeout)
 		defer cancel()
-		if r, err := s.AppendDSS(ctx, id); err != nil {
-			s.Log.Warn("DSS revision not recorded", "document", id, "err", err, "cause", errors.Unwrap(err))
-		} else if r != nil {
-			s.Log.Info("DSS revision recorded", "document", id, "revision", r.Revision, "sha256", r.SHA256)
+		for attempt := 1; ; attempt++ {
+			r, err := s.AppendDSS(ctx, id)
+			var fe *fault.Error
+			if err != nil && attempt < dssAttempts && errors.As(err, &fe) && fe.Code == fault.CodeUnavailable {
+				select {
+				case <-time.After(time.Duration(attempt) * 2 * time.Second):
+					continue
+				case <-ctx.Done():
+				}
+			}
+			if err != nil {
+				s.Log.Warn("DSS revision not recorded", "document", id, "attempts", attempt, "err", err, "cause", errors.Unwrap(err))
+			} else if r != nil {
+				s.Log.Info("DSS revision recorded", "document", id, "revision", r.Revision, "sha256", r.SHA256)
+			}
+			return
 		}
 	}()
 }
