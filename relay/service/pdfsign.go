@@ -84,12 +84,18 @@ func (s *Service) PreparePDF(ctx context.Context, tok string) (*api.PDFIncrement
 	if err != nil {
 		return nil, err
 	}
+	return s.prepareIncrement(ctx, v, model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}, tok)
+}
+
+// prepareIncrement is the increment signer signs over document v's latest
+// recorded revision, stated now; tok reads the previous revision.
+func (s *Service) prepareIncrement(ctx context.Context, v *model.DocumentView, signer model.SignerSpec, tok string) (*api.PDFIncrement, error) {
 	prev, err := s.revisionBytes(ctx, v.ID, v.LatestSHA256())
 	if err != nil {
 		return nil, err
 	}
 	rev := v.Revisions + 1
-	p, err := pades.Prepare(prev, pdfStatement(model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}, rev, s.now()))
+	p, err := pades.Prepare(prev, pdfStatement(signer, rev, s.now()))
 	if err != nil {
 		return nil, fromPades(err)
 	}
@@ -144,7 +150,7 @@ func (s *Service) signPDF(ctx context.Context, claims token.Claims, req api.Call
 		return nil, nil, err
 	}
 	unlock := s.PDF.lock(v.ID)
-	rev, err := s.makeRevision(ctx, claims, req)
+	rev, err := s.makeRevision(ctx, v.ID, model.SignerSpec{ID: claims.SignerID, MSPID: claims.MSPID}, req.PDF, req.CertChainPEM)
 	if err != nil {
 		unlock()
 		return nil, nil, err
@@ -152,9 +158,10 @@ func (s *Service) signPDF(ctx context.Context, claims token.Claims, req api.Call
 	return rev, unlock, nil
 }
 
-func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api.CallbackRequest) (*model.PDFRevision, error) {
-	ps := req.PDF
-	v, err := s.Document(ctx, claims.DocID) // again, under the lock: another signer's revision may just have landed
+// makeRevision makes the revision signer's PDF signature ps adds to document
+// id, under the document's lock.
+func (s *Service) makeRevision(ctx context.Context, id string, signer model.SignerSpec, ps *api.PDFSignature, chainPEM string) (*model.PDFRevision, error) {
+	v, err := s.Document(ctx, id) // again, under the lock: another signer's revision may just have landed
 	if err != nil {
 		return nil, err
 	}
@@ -169,14 +176,14 @@ func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api
 	if err != nil {
 		return nil, err
 	}
-	p, err := pades.Prepare(prev, pdfStatement(model.SignerSpec{ID: claims.SignerID, MSPID: claims.MSPID}, ps.Revision, ps.Time))
+	p, err := pades.Prepare(prev, pdfStatement(signer, ps.Revision, ps.Time))
 	if err != nil {
 		return nil, fromPades(err)
 	}
 	if hex.EncodeToString(p.Digest[:]) != ps.Digest {
 		return nil, fault.Newf(model.CodeBadSignature, "pdf.digest is not the digest of revision %d's increment at %s", ps.Revision, ps.Time.UTC().Format(time.RFC3339))
 	}
-	chain, err := parseChain(req.CertChainPEM)
+	chain, err := parseChain(chainPEM)
 	if err != nil {
 		return nil, err
 	}

@@ -213,9 +213,15 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 		if err := batch.Verify(docLeaf, merkle.Proof{Index: b.Index, Size: b.Size, Path: b.Proof}); err != nil {
 			return "", fmt.Errorf("the document is not leaf %d of batch %s's Merkle tree: %w", b.Index, b.BatchID, err)
 		}
+		if err := b.CheckPDF(e.DocumentID, ev.PDF); err != nil {
+			return "", err
+		}
 		f = payload.Fields{Purpose: batched, Channel: v.Channel, DocumentID: b.BatchID, DocumentSHA256: b.Root,
-			Nonce: ev.Nonce, SignerFingerprint: fp, Size: b.Size, Reason: ev.Reason}
+			Nonce: ev.Nonce, SignerFingerprint: fp, Size: b.Size, Reason: ev.Reason, PDFs: b.PDFs}
 		batchNote = fmt.Sprintf("; leaf %d of %d of batch %s (root %.12s…) proves in", b.Index, b.Size, b.BatchID, b.Root)
+		if ev.PDF != nil {
+			batchNote += fmt.Sprintf("; its PDF revision %d is statement %d of %d (root %.12s…)", ev.PDF.Revision, b.PDFIndex, b.PDFs.Count, b.PDFs.Root)
+		}
 	}
 	msg, err := payload.Build(f)
 	if err != nil {

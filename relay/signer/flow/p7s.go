@@ -17,7 +17,7 @@ import (
 // builds the very same attributes, checks this signature over them and
 // adds its TSA's time-stamp.
 func signP7S(key crypto.Signer, cert *x509.Certificate, content []byte, at time.Time) (*api.P7SSignature, error) {
-	at = at.UTC().Truncate(time.Second) // signing-time holds seconds
+	at = p7sTime(at)
 	attrs, err := cms.ForContent(content, cert, at).Marshal()
 	if err != nil {
 		return nil, err
@@ -28,6 +28,9 @@ func signP7S(key crypto.Signer, cert *x509.Certificate, content []byte, at time.
 	}
 	return &api.P7SSignature{Time: at, Signature: base64.StdEncoding.EncodeToString(sig)}, nil
 }
+
+// p7sTime is a .p7s's signing time: UTC, whole seconds (signing-time holds seconds).
+func p7sTime(at time.Time) time.Time { return at.UTC().Truncate(time.Second) }
 
 func (s *Scanner) now() time.Time {
 	if s.Now != nil {

@@ -71,7 +71,7 @@ func (p *CheckedPDF) Payload() *payload.PDF {
 // Sign signs the CMS signed attributes of the revision (its digest, the
 // signer's certificate) with the key that signs the ledger payload.
 func (p *CheckedPDF) Sign(key crypto.Signer, cert *x509.Certificate) (*api.PDFSignature, error) {
-	attrs, err := pades.Attributes(p.Checked.Digest, cert).Marshal()
+	attrs, err := p.Attributes(cert)
 	if err != nil {
 		return nil, err
 	}
@@ -79,9 +79,21 @@ func (p *CheckedPDF) Sign(key crypto.Signer, cert *x509.Certificate) (*api.PDFSi
 	if err != nil {
 		return nil, err
 	}
+	return p.Signature(sig), nil
+}
+
+// Attributes are the DER CMS signed attributes the signer signs for the
+// revision (ECDSA P-256 over their SHA-256).
+func (p *CheckedPDF) Attributes(cert *x509.Certificate) ([]byte, error) {
+	return pades.Attributes(p.Checked.Digest, cert).Marshal()
+}
+
+// Signature is what the callback carries for sig, the signer's ECDSA DER
+// signature over Attributes.
+func (p *CheckedPDF) Signature(sig []byte) *api.PDFSignature {
 	pp := p.Payload()
 	return &api.PDFSignature{Revision: pp.Revision, PrevSHA256: pp.PrevSHA256, Digest: pp.Digest, Time: p.Checked.Signature.Time,
-		Signature: base64.StdEncoding.EncodeToString(sig)}, nil
+		Signature: base64.StdEncoding.EncodeToString(sig)}
 }
 
 // checkSignedSince: prev is orig followed by signed signature increments
@@ -114,6 +126,17 @@ func checkSignedSince(orig, prev []byte) error {
 
 // maxRePrepare bounds how often a stale PDF revision is prepared and signed again.
 const maxRePrepare = 3
+
+// prepare fetches and checks what the subject signs beside its payload:
+// one document's PDF revision, or a batch's PDF revisions and .p7s files.
+func (s *Scanner) prepare(ctx context.Context, sc *scan, sub *subject) (*CheckedPDF, *BatchSigning, error) {
+	if sub.batch != nil {
+		b, err := s.batchSignatures(ctx, sc, sub)
+		return nil, b, err
+	}
+	pdf, err := s.pdfRevision(ctx, sc, sub)
+	return pdf, nil, err
+}
 
 // pdfRevision fetches, checks and shows the PDF signature a PDF document's
 // sign session also makes; nil when the subject is not one, the relay
