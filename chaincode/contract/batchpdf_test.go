@@ -137,7 +137,9 @@ func TestBatchPDFRejects(t *testing.T) {
 			return batchPDFRequest(w, a, h, func(r *model.BatchSignatureRequest) { r.Items[1].P7S, r.Items[1].PDF = nil, rev(1, hexOf(0xb01)) })
 		}, "INVALID_FIELD: document bp-001 is text/plain, not application/pdf: it has no PDF revisions"},
 		{"p7s of a PDF", func(w *world, a *signer, h [][32]byte) model.BatchSignatureRequest {
-			return batchPDFRequest(w, a, h, func(r *model.BatchSignatureRequest) { r.Items[0].PDF, r.Items[0].P7S = nil, &model.P7S{SHA256: hexOf(0xa8)} })
+			return batchPDFRequest(w, a, h, func(r *model.BatchSignatureRequest) {
+				r.Items[0].PDF, r.Items[0].P7S = nil, &model.P7S{SHA256: hexOf(0xa8)}
+			})
 		}, "INVALID_FIELD: document bp-000 is application/pdf: its signatures are PDF revisions, not .p7s files"},
 		{"both", func(w *world, a *signer, h [][32]byte) model.BatchSignatureRequest {
 			return batchPDFRequest(w, a, h, func(r *model.BatchSignatureRequest) { r.Items[0].P7S = &model.P7S{SHA256: hexOf(0xa8)} })

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -9,6 +10,7 @@ import (
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/pades"
 	"github.com/qrsign/qrsign/relay/token"
 )
 
@@ -45,7 +47,9 @@ func (s *Service) awaitingBatch(ctx context.Context, b *api.Batch, key string, d
 
 // PrepareBatch answers GET /v1/sessions/{token}/batch: for each document of
 // the session's batch that awaits the signer now, the PDF increment it signs
-// (over the latest recorded revision, stated now) or that it makes a .p7s.
+// (over the latest recorded revision, stated now) or that it makes a .p7s;
+// a PDF this relay cannot write into (PDF_UNREADABLE, PDF_UNSUPPORTED) is
+// left out and gets the batch signature alone.
 func (s *Service) PrepareBatch(ctx context.Context, tok string) (*api.BatchSignatures, error) {
 	c, err := s.VerifyToken(tok)
 	if err != nil {
@@ -67,8 +71,13 @@ func (s *Service) PrepareBatch(ctx context.Context, tok string) (*api.BatchSigna
 	for _, d := range docs {
 		e := api.BatchSignatureDoc{DocumentID: d.view.ID, P7S: d.view.MediaType != model.PDFMediaType}
 		if !e.P7S {
-			if e.PDF, err = s.prepareIncrement(ctx, d.view, signer, tok); err != nil {
-				return nil, fmt.Errorf("document %s: %w", d.view.ID, err)
+			e.PDF, err = s.prepareIncrement(ctx, d.view, signer, tok)
+			var pe *pades.Error
+			if errors.As(err, &pe) && (pe.Code == pades.CodeNotPDF || pe.Code == pades.CodeUnsupported) {
+				continue // a file this relay cannot write into (as GET .../pdf says): the batch signature alone
+			}
+			if err != nil {
+				return nil, err
 			}
 		}
 		out.Documents = append(out.Documents, e)
