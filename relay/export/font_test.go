@@ -11,11 +11,15 @@ func TestLoadFontsErrorsHaveStableCodes(t *testing.T) {
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.ttf")
 	os.WriteFile(junk, []byte("not a font at all"), 0o644)
+	// A collection whose face has CFF outlines (as Noto Sans CJK's .ttc):
+	// 'ttcf', version 1.0, one face at offset 16, whose table directory says 'OTTO'.
+	cff := filepath.Join(dir, "cff.ttc")
+	os.WriteFile(cff, []byte("ttcf\x00\x01\x00\x00\x00\x00\x00\x01\x00\x00\x00\x10OTTO\x00\x00\x00\x00\x00\x00\x00\x00"), 0o644)
 	cases := []struct{ name, path, code string }{
 		{"Missing", filepath.Join(dir, "none.ttc"), CodeFontMissing},
 		{"NotAFont", junk, CodeFontUnsupported},
-		// Noto Sans CJK is CFF-flavoured: fpdf cannot subset it.
-		{"CFFCollection", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", CodeFontUnsupported},
+		// CFF-flavoured, as Noto Sans CJK: fpdf cannot subset it.
+		{"CFFCollection", cff, CodeFontUnsupported},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
