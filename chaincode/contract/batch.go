@@ -42,7 +42,34 @@ func recordBatch(ctx contractapi.TransactionContextInterface, request string, de
 	if !decline && req.Reason != "" {
 		return "", model.Errorf(model.CodeInvalidField, "reason is bound only for RecordBatchDecline")
 	}
-	return t.record(batchClaim(&req, purpose))
+	c := batchClaim(&req, purpose)
+	if c.pdfs, c.pdfProofs, err = model.BatchPDFTree(req.Items); err != nil {
+		return "", err
+	}
+	return t.record(c)
+}
+
+// checkBatchSigned: each document of a batch signature gets what it signs
+// beside the payload only if it is of its kind: a PDF revision the one after
+// its latest recorded revision (else REVISION_STALE, nothing written), a
+// .p7s only where it is not a PDF.
+func (c *claim) checkBatchSigned(docs []*model.Document) error {
+	if c.batch == nil {
+		return nil
+	}
+	for i, it := range c.batch.Items {
+		if it.PDF != nil {
+			if err := docs[i].CheckNextRevision(it.PDF); err != nil {
+				return err
+			}
+		}
+		if it.P7S != nil {
+			if err := docs[i].CheckP7S(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ListBatch returns the documents of a batch in batchOrder.

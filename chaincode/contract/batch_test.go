@@ -55,10 +55,21 @@ func (w *world) batchAnswer(s *signer, id string, hashes [][32]byte, idx []int, 
 			idx = append(idx, i)
 		}
 	}
-	nonce := w.nextNonce()
-	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: testChannel, DocumentID: id,
-		DocumentSHA256: merkle.Hex(root), Nonce: nonce, SignerFingerprint: payload.Fingerprint(s.cert.Raw), Size: len(hashes),
-		Reason: reason})
+	req := model.BatchSignatureRequest{BatchID: id, MSPID: s.spec.MSPID, Nonce: w.nextNonce(), CertChainPEM: s.chain,
+		Algorithm: s.alg, Root: merkle.Hex(root), Size: len(hashes), Reason: reason}
+	for _, i := range idx {
+		req.Items = append(req.Items, model.BatchItem{DocumentID: batchDoc(id, i), Proof: proofs[i]})
+	}
+	w.signBatch(s, &req, purpose, nil)
+	return req
+}
+
+// signBatch signs req's batch payload as s, binding pdfs.
+func (w *world) signBatch(s *signer, req *model.BatchSignatureRequest, purpose payload.Purpose, pdfs *payload.BatchPDFs) {
+	w.tb.Helper()
+	msg, err := payload.Build(payload.Fields{Purpose: purpose, Channel: testChannel, DocumentID: req.BatchID,
+		DocumentSHA256: req.Root, Nonce: req.Nonce, SignerFingerprint: payload.Fingerprint(s.cert.Raw), Size: req.Size,
+		Reason: req.Reason, PDFs: pdfs})
 	if err != nil {
 		w.tb.Fatal(err)
 	}
@@ -66,12 +77,7 @@ func (w *world) batchAnswer(s *signer, id string, hashes [][32]byte, idx []int, 
 	if err != nil {
 		w.tb.Fatal(err)
 	}
-	req := model.BatchSignatureRequest{BatchID: id, MSPID: s.spec.MSPID, Nonce: nonce, CertChainPEM: s.chain,
-		Signature: base64.StdEncoding.EncodeToString(sig), Algorithm: s.alg, Root: merkle.Hex(root), Size: len(hashes), Reason: reason}
-	for _, i := range idx {
-		req.Items = append(req.Items, model.BatchItem{DocumentID: batchDoc(id, i), Proof: proofs[i]})
-	}
-	return req
+	req.Signature = base64.StdEncoding.EncodeToString(sig)
 }
 
 func TestRecordBatchSignature300(t *testing.T) {

@@ -32,6 +32,8 @@ type claim struct {
 	batch                                     *model.BatchSignatureRequest
 	pdf                                       *model.PDFRevision // sign only: the PDF revision signed beside the payload
 	p7s                                       *model.P7S         // sign only: the .p7s made beside the payload (not a PDF)
+	pdfs                                      *payload.BatchPDFs // batch-sign: what the payload binds of the items' PDF revisions
+	pdfProofs                                 []merkle.Proof     // batch-sign: each item's PDF statement in pdfs (zero without one)
 }
 
 func singleClaim(r *model.SignatureRequest, purpose payload.Purpose, tags []string, note string) *claim {
@@ -91,6 +93,9 @@ func (t *txn) prove(c *claim) ([]proof, error) {
 		if err := docs[0].CheckP7S(); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.checkBatchSigned(docs); err != nil {
+		return nil, err
 	}
 	chain, err := t.parseChain(c.chainPEM)
 	if err != nil {
@@ -199,7 +204,7 @@ func (t *txn) checkSignature(c *claim, docs []*model.Document, leaf *x509.Certif
 	f := payload.Fields{Purpose: c.purpose, Channel: t.channel, Nonce: c.nonce,
 		SignerFingerprint: payload.Fingerprint(leaf.Raw), Reason: c.reason, Tags: c.tags, Note: c.note, PDF: c.pdf.Payload()}
 	if c.batch != nil {
-		f.DocumentID, f.DocumentSHA256, f.Size = c.batch.BatchID, c.batch.Root, c.batch.Size
+		f.DocumentID, f.DocumentSHA256, f.Size, f.PDFs = c.batch.BatchID, c.batch.Root, c.batch.Size, c.pdfs
 	} else {
 		f.DocumentID, f.DocumentSHA256 = docs[0].ID, docs[0].SHA256
 	}
@@ -261,7 +266,12 @@ func (c *claim) evidence(i int, signer model.SignerState, msg []byte, chain []*x
 	if b := c.batch; b != nil {
 		p := b.Items[i].Proof
 		ev.Batch = &model.BatchEvidence{BatchID: b.BatchID, Root: b.Root, Size: b.Size, Index: p.Index,
-			Proof: append([]string{}, p.Path...)}
+			Proof: append([]string{}, p.Path...), PDFs: c.pdfs}
+		ev.PDF, ev.P7S = b.Items[i].PDF, b.Items[i].P7S
+		if ev.PDF != nil {
+			pp := c.pdfProofs[i]
+			ev.Batch.PDFIndex, ev.Batch.PDFProof = pp.Index, append([]string{}, pp.Path...)
+		}
 	}
 	if r.found {
 		ev.CRLNumber = r.crl.Number

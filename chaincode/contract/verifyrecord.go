@@ -193,8 +193,11 @@ func (t *txn) recheckSignature(doc *model.Document, ev *model.SignatureEvidence,
 		if err := verifyLeaf(batch, doc, merkle.Proof{Index: b.Index, Size: b.Size, Path: b.Proof}); err != nil {
 			return err
 		}
+		if err := b.CheckPDF(doc.ID, ev.PDF); err != nil {
+			return err
+		}
 		f = payload.Fields{Purpose: batched, Channel: t.channel, DocumentID: b.BatchID,
-			DocumentSHA256: b.Root, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Size: b.Size, Reason: ev.Reason}
+			DocumentSHA256: b.Root, Nonce: ev.Nonce, SignerFingerprint: ev.CertFingerprint, Size: b.Size, Reason: ev.Reason, PDFs: b.PDFs}
 	}
 	msg, err := payload.Build(f)
 	if err != nil {

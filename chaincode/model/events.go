@@ -1,6 +1,10 @@
 package model
 
-import "time"
+import (
+	"time"
+
+	"github.com/qrsign/qrsign/chaincode/payload"
+)
 
 // EventType names an event. Events are append-only: one ledger key each, never
 // updated or deleted. Struct field order fixes the JSON field order.
@@ -83,6 +87,14 @@ type BatchEvidence struct {
 	Size    int      `json:"size"`
 	Index   int      `json:"index"` // the document's batchOrder
 	Proof   []string `json:"proof"` // inclusion path (RFC 9162), lowercase hex
+	// PDFs is what the batch-sign payload bound of the PDF signatures made
+	// with it (set on every document of such a signature: the payload is
+	// rebuilt from it); PDFIndex and PDFProof place this document's PDF
+	// statement (payload.PDFStatement of the event's PDF revision) in that
+	// tree, set when the event has a PDF revision.
+	PDFs     *payload.BatchPDFs `json:"pdfs,omitempty"`
+	PDFIndex int                `json:"pdfIndex,omitempty"`
+	PDFProof []string           `json:"pdfProof,omitempty"`
 }
 
 // Voided is the body of a DocumentVoided event.

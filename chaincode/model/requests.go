@@ -230,6 +230,13 @@ type BatchSignatureRequest struct {
 type BatchItem struct {
 	DocumentID string       `json:"documentId"`
 	Proof      merkle.Proof `json:"proof"`
+	// PDF is the PDF revision the batch signature adds to this document
+	// (RecordBatchSignature of a PDF document only); the payload binds it
+	// through the Merkle root of the batch's PDF statements (BatchPDFTree).
+	PDF *PDFRevision `json:"pdf,omitempty"`
+	// P7S is the .p7s made for this document (RecordBatchSignature of a
+	// document other than a PDF only).
+	P7S *P7S `json:"p7s,omitempty"`
 }
 
 // Validate checks the request's shape.
@@ -263,6 +270,9 @@ func (r *BatchSignatureRequest) Validate() error {
 		}
 		if err := it.Proof.Validate(); err != nil {
 			return Errorf(CodeInvalidField, "items[%d].proof: %v", i, err)
+		}
+		if err := it.validateSigned(i, r.Reason != ""); err != nil {
+			return err
 		}
 		seen[it.DocumentID] = true
 	}

@@ -69,6 +69,10 @@ type Fields struct {
 	// PDF binds a sign payload to the PDF signature made in the same user
 	// action (issue 13); nil for every other signature.
 	PDF *PDF `json:"pdf,omitempty"`
+	// PDFs binds a batch-sign payload to the PDF signatures made in the
+	// same user action, one per PDF document of the batch (issue 13 item
+	// 5); nil for every other signature.
+	PDFs *BatchPDFs `json:"pdfs,omitempty"`
 }
 
 // PDF is the PDF revision a signer signs beside the ledger payload: revision
@@ -105,6 +109,8 @@ func Fingerprint(der []byte) string {
 //	revision=<len>:<decimal>\n        (sign with a PDF signature only)
 //	prevsha256=<len>:<hex>\n          (idem)
 //	pdfdigest=<len>:<hex>\n           (idem)
+//	pdfroot=<len>:<hex>\n             (batch-sign with PDF signatures only)
+//	pdfcount=<len>:<decimal>\n        (idem)
 //
 // <len> is the value's length in bytes, decimal, so values may hold any byte.
 func Build(f Fields) ([]byte, error) {
@@ -142,6 +148,10 @@ func Build(f Fields) ([]byte, error) {
 		put("revision", strconv.Itoa(f.PDF.Revision))
 		put("prevsha256", f.PDF.PrevSHA256)
 		put("pdfdigest", f.PDF.Digest)
+	}
+	if f.PDFs != nil {
+		put("pdfroot", f.PDFs.Root)
+		put("pdfcount", strconv.Itoa(f.PDFs.Count))
 	}
 	return b.Bytes(), nil
 }
@@ -183,6 +193,16 @@ func (f Fields) check() error {
 			return fmt.Errorf("payload: PDF revision must be 1..%d", MaxRevision)
 		case !isHex64(p.PrevSHA256) || !isHex64(p.Digest):
 			return errors.New("payload: prevsha256 and pdfdigest must be 64 lowercase hex characters")
+		}
+	}
+	if p := f.PDFs; p != nil {
+		switch {
+		case f.Purpose != PurposeBatchSign:
+			return errors.New("payload: PDF signatures of a batch are bound only for batch-sign")
+		case !isHex64(p.Root):
+			return errors.New("payload: pdfroot must be 64 lowercase hex characters")
+		case p.Count < 1 || p.Count > f.Size:
+			return fmt.Errorf("payload: pdfcount must be 1..size (%d)", f.Size)
 		}
 	}
 	return nil
@@ -268,6 +288,21 @@ func Parse(p []byte) (Fields, error) {
 			return Fields{}, err
 		}
 		f.PDF = p
+	}
+	if f.Purpose == PurposeBatchSign && bytes.HasPrefix(rest, []byte("pdfroot=")) {
+		p := &BatchPDFs{}
+		if p.Root, err = next("pdfroot"); err != nil {
+			return Fields{}, err
+		}
+		n, err := next("pdfcount")
+		if err != nil {
+			return Fields{}, err
+		}
+		if n == "" || len(n) > 6 || n[0] == '0' || strings.Trim(n, "0123456789") != "" {
+			return Fields{}, errors.New("payload: pdfcount is not a positive decimal without leading zeros")
+		}
+		p.Count, _ = strconv.Atoi(n)
+		f.PDFs = p
 	}
 	if len(rest) != 0 {
 		return Fields{}, errors.New("payload: trailing bytes")

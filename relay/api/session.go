@@ -69,6 +69,9 @@ type CallbackRequest struct {
 	PDF *PDFSignature `json:"pdf,omitempty"`
 	// P7S signs a detached .p7s too (action sign, documents other than PDFs).
 	P7S *P7SSignature `json:"p7s,omitempty"`
+	// Documents sign, per document of a batch, its PDF revision or .p7s
+	// too (action batch-sign; GET /v1/sessions/{token}/batch lists them).
+	Documents []BatchDocSignature `json:"documents,omitempty"`
 }
 
 // CallbackResult is the answer of POST /v1/callbacks/scan.
@@ -86,6 +89,9 @@ type CallbackResult struct {
 	Revision *PDFRevisionResult `json:"revision,omitempty"`
 	// P7S is the .p7s the signature came with, when it carried one.
 	P7S *P7SResult `json:"p7s,omitempty"`
+	// Signed lists, for a batch-sign, each document's PDF revision or
+	// .p7s, in batch order.
+	Signed []BatchSigned `json:"signed,omitempty"`
 }
 
 // PDFRevisionResult names a recorded PDF revision and where to fetch it.

@@ -23,6 +23,17 @@ func (s *Server) getSessionPDF(c echo.Context) error {
 	return c.JSON(http.StatusOK, inc)
 }
 
+// getSessionBatch: GET /v1/sessions/{token}/batch, what a batch signer
+// signs beside the batch payload: each awaiting PDF's increment, or a .p7s.
+func (s *Server) getSessionBatch(c echo.Context) error {
+	b, err := s.svc.PrepareBatch(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, b)
+}
+
 // getSignedPDF: GET /v1/documents/{id}/signed.pdf[?revision=N], a recorded
 // revision (the latest by default; 0 is the registered file).
 func (s *Server) getSignedPDF(c echo.Context) error {

@@ -125,6 +125,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	}
 	api.GET("/v1/sessions/:token", s.getSession)
 	api.GET("/v1/sessions/:token/pdf", s.getSessionPDF)
+	api.GET("/v1/sessions/:token/batch", s.getSessionBatch)
 	api.GET("/v1/documents/:id/signed.pdf", s.getSignedPDF, s.readAccess)
 	api.GET("/v1/documents/:id/signatures/:file", s.getSignatureP7S, s.readAccess)
 	if opt.TSA != nil {

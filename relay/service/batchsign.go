@@ -108,23 +108,13 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 		return nil, fault.New(model.CodeInternal, "the batch manifest does not match its root")
 	}
 	key := claims.MSPID + "/" + claims.SignerID
-	var items []model.BatchItem
-	for i, d := range b.Documents {
-		v, err := s.Ledger.GetDocument(ctx, d.ID)
-		if code, _ := ledger.CodeOf(err); code == model.CodeDocumentNotFound {
-			continue // not registered (a batch cut short)
-		}
-		if err != nil {
-			return nil, fromLedger(err)
-		}
-		if effective(v) != model.StatusPending {
-			continue
-		}
-		for _, sg := range v.Signers {
-			if sg.Key() == key && sg.Status == model.SignerPending && (decline || sg.RoutingOrder == v.CurrentOrder) {
-				items = append(items, model.BatchItem{DocumentID: d.ID, Proof: proofs[i]})
-			}
-		}
+	docs, err := s.awaitingBatch(ctx, b, key, decline)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]model.BatchItem, len(docs))
+	for i, d := range docs {
+		items[i] = model.BatchItem{DocumentID: d.view.ID, Proof: proofs[d.index]}
 	}
 	if len(items) == 0 {
 		// Nothing left to answer: perhaps because this very session answered
@@ -138,6 +128,19 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 	}
 	if len(items) == 0 {
 		return nil, fault.Newf(model.CodeOutOfTurn, "no document of batch %s awaits %s's signature now", b.ID, key)
+	}
+	var signed []api.BatchSigned
+	var stored []newBlob // revisions and .p7s files stored before the ledger write: dropped if it is refused
+	if len(req.Documents) > 0 {
+		// A retry after a success this relay forgot: answer it, make no second revision.
+		if r, err := s.fromNonce(ctx, claims, want); err != nil || r != nil {
+			return r, err
+		}
+		var unlock func()
+		if signed, stored, unlock, err = s.signBatchDocs(ctx, claims, req, items, docs); err != nil {
+			return nil, err
+		}
+		defer unlock() // the next revision of these documents is made after this batch's is on the ledger
 	}
 	breq := model.BatchSignatureRequest{BatchID: b.ID, MSPID: claims.MSPID, Nonce: claims.Nonce, CertChainPEM: req.CertChainPEM,
 		Signature: req.Signature, Algorithm: req.Algorithm, Root: b.Root, Size: len(leaves), Items: items, Reason: req.Reason}
@@ -154,6 +157,7 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 		s.observe("RecordBatchSignature", t0)
 	}
 	if err != nil {
+		s.dropIfRefused(ctx, err, stored...)
 		if code, rejected := ledger.CodeOf(err); rejected {
 			if r, rerr := s.fromNonceAfter(ctx, claims, want, code); rerr != nil || r != nil {
 				return r, rerr
@@ -168,6 +172,12 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 	}
 	for _, it := range items {
 		res.Documents = append(res.Documents, it.DocumentID)
+	}
+	res.Signed = signed
+	for _, it := range items {
+		if it.PDF != nil {
+			s.sealAfter(ctx, it.DocumentID) // B-LT for each PDF this batch completed (AppendDSS skips the others)
+		}
 	}
 	s.rememberResult(claims.Nonce, res)
 	return res, nil

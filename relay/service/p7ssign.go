@@ -49,15 +49,7 @@ func (s *Service) signP7S(ctx context.Context, claims token.Claims, req api.Call
 	if v.MediaType == model.PDFMediaType {
 		return newBlob{}, fault.Newf(model.CodeInvalidField, "document %s is %s: its signature is a PDF revision (pdf), not a .p7s", v.ID, model.PDFMediaType)
 	}
-	content, err := s.revisionBytes(ctx, v.ID, v.SHA256)
-	if err != nil {
-		return newBlob{}, err
-	}
-	chain, err := parseChain(req.CertChainPEM)
-	if err != nil {
-		return newBlob{}, err
-	}
-	return s.makeP7S(ctx, content, chain, *req.P7S)
+	return s.p7sFor(ctx, v, req.CertChainPEM, *req.P7S)
 }
 
 // signerNumber is signer's 1-based place in doc's signer list: the n of

@@ -86,12 +86,18 @@ func (s *Service) PreparePDF(ctx context.Context, tok string) (*api.PDFIncrement
 	if err != nil {
 		return nil, err
 	}
+	return s.prepareIncrement(ctx, v, model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}, tok)
+}
+
+// prepareIncrement is the increment signer signs over document v's latest
+// recorded revision, stated now; tok reads the previous revision.
+func (s *Service) prepareIncrement(ctx context.Context, v *model.DocumentView, signer model.SignerSpec, tok string) (*api.PDFIncrement, error) {
 	prev, err := s.revisionBytes(ctx, v.ID, v.LatestSHA256())
 	if err != nil {
 		return nil, err
 	}
 	rev := v.Revisions + 1
-	p, err := pades.Prepare(prev, pdfStatement(model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}, rev, s.now()))
+	p, err := pades.Prepare(prev, pdfStatement(signer, rev, s.now()))
 	if err != nil {
 		return nil, fromPades(err)
 	}
@@ -146,7 +152,7 @@ func (s *Service) signPDF(ctx context.Context, claims token.Claims, req api.Call
 		return nil, newBlob{}, nil, err
 	}
 	unlock := s.PDF.lock(v.ID)
-	rev, nb, err := s.makeRevision(ctx, claims, req)
+	rev, nb, err := s.makeRevision(ctx, v.ID, model.SignerSpec{ID: claims.SignerID, MSPID: claims.MSPID}, req.PDF, req.CertChainPEM)
 	if err != nil {
 		unlock()
 		return nil, nb, nil, err
@@ -154,9 +160,10 @@ func (s *Service) signPDF(ctx context.Context, claims token.Claims, req api.Call
 	return rev, nb, unlock, nil
 }
 
-func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api.CallbackRequest) (*model.PDFRevision, newBlob, error) {
-	ps := req.PDF
-	v, err := s.Document(ctx, claims.DocID) // again, under the lock: another signer's revision may just have landed
+// makeRevision makes the revision signer's PDF signature ps adds to document
+// id, under the document's lock.
+func (s *Service) makeRevision(ctx context.Context, id string, signer model.SignerSpec, ps *api.PDFSignature, chainPEM string) (*model.PDFRevision, newBlob, error) {
+	v, err := s.Document(ctx, id) // again, under the lock: another signer's revision may just have landed
 	if err != nil {
 		return nil, newBlob{}, err
 	}
@@ -171,14 +178,14 @@ func (s *Service) makeRevision(ctx context.Context, claims token.Claims, req api
 	if err != nil {
 		return nil, newBlob{}, err
 	}
-	p, err := pades.Prepare(prev, pdfStatement(model.SignerSpec{ID: claims.SignerID, MSPID: claims.MSPID}, ps.Revision, ps.Time))
+	p, err := pades.Prepare(prev, pdfStatement(signer, ps.Revision, ps.Time))
 	if err != nil {
 		return nil, newBlob{}, fromPades(err)
 	}
 	if hex.EncodeToString(p.Digest[:]) != ps.Digest {
 		return nil, newBlob{}, fault.Newf(model.CodeBadSignature, "pdf.digest is not the digest of revision %d's increment at %s", ps.Revision, ps.Time.UTC().Format(time.RFC3339))
 	}
-	chain, err := parseChain(req.CertChainPEM)
+	chain, err := parseChain(chainPEM)
 	if err != nil {
 		return nil, newBlob{}, err
 	}
@@ -232,6 +239,12 @@ func (s *Service) dropIfRefused(ctx context.Context, werr error, blobs ...newBlo
 	if !errors.Is(werr, ledger.ErrRejected) && !errors.Is(werr, ledger.ErrInvalidated) && !errors.Is(werr, ledger.ErrNotMember) {
 		return
 	}
+	s.dropBlobs(ctx, blobs...)
+}
+
+// dropBlobs deletes the blobs this request stored (Fresh), whose ledger
+// write was refused or never made.
+func (s *Service) dropBlobs(ctx context.Context, blobs ...newBlob) {
 	for _, b := range blobs {
 		if !b.Fresh {
 			continue

@@ -106,9 +106,6 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 		}
 	case "decline":
 		want, purpose = model.EventSignatureDeclined, payload.PurposeDecline
-		if req.PDF != nil {
-			return nil, fault.New(model.CodeInvalidField, "pdf is only for action sign")
-		}
 	case "batch-sign":
 		if req.Reason != "" {
 			return nil, fault.New(model.CodeInvalidField, "reason is only for actions decline and batch-decline")
@@ -121,6 +118,15 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 	}
 	if req.P7S != nil && req.Action != "sign" {
 		return nil, fault.New(model.CodeInvalidField, "p7s is only for action sign")
+	}
+	if req.PDF != nil && req.Action != "sign" {
+		return nil, fault.New(model.CodeInvalidField, "pdf is only for action sign")
+	}
+	if len(req.Documents) > 0 && req.Action != "batch-sign" {
+		return nil, fault.New(model.CodeInvalidField, "documents is only for action batch-sign")
+	}
+	if len(req.Documents) > model.MaxBatchItems {
+		return nil, fault.Newf(model.CodeInvalidField, "documents must list at most %d documents", model.MaxBatchItems)
 	}
 	// Every answer, a replay included, needs the caller's own proof: whoever
 	// saw the QR holds the token, not the signer's key.
@@ -252,6 +258,10 @@ func (s *Service) proveCaller(ctx context.Context, claims token.Claims, req api.
 		// The batch request carries its reason beside the signature, not in it.
 		sreq.DocumentID, sreq.Reason = b.ID, ""
 		f.DocumentID, f.DocumentSHA256, f.Size = b.ID, b.Root, len(b.Documents)
+		var err error
+		if f.PDFs, err = batchPDFs(req.Documents); err != nil {
+			return err
+		}
 	}
 	return s.preVerify(ctx, claims.MSPID, claims.SignerID, &sreq, f)
 }

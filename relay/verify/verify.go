@@ -239,10 +239,17 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 		if err := batch.Verify(docLeaf, merkle.Proof{Index: b.Index, Size: b.Size, Path: b.Proof}); err != nil {
 			return fmt.Errorf("the document is not leaf %d of batch %s's Merkle tree: %w", b.Index, b.BatchID, err)
 		}
+		if err := b.CheckPDF(e.DocumentID, ev.PDF); err != nil {
+			return err
+		}
 		f = payload.Fields{Purpose: batched, Channel: v.Channel, DocumentID: b.BatchID, DocumentSHA256: b.Root,
-			Nonce: ev.Nonce, SignerFingerprint: fp, Size: b.Size, Reason: ev.Reason}
+			Nonce: ev.Nonce, SignerFingerprint: fp, Size: b.Size, Reason: ev.Reason, PDFs: b.PDFs}
 		batchNote = fmt.Sprintf("; leaf %d of %d of batch %s (root %.12s…) proves in", b.Index, b.Size, b.BatchID, b.Root)
 		c.Params["leaf"], c.Params["size"], c.Params["batch"], c.Params["root"] = strconv.Itoa(b.Index), strconv.Itoa(b.Size), b.BatchID, b.Root[:min(12, len(b.Root))]
+		if ev.PDF != nil {
+			batchNote += fmt.Sprintf("; its PDF revision %d is statement %d of %d (root %.12s…)", ev.PDF.Revision, b.PDFIndex, b.PDFs.Count, b.PDFs.Root)
+			c.Params["pdfRevision"], c.Params["pdfStatement"], c.Params["pdfCount"], c.Params["pdfRoot"] = strconv.Itoa(ev.PDF.Revision), strconv.Itoa(b.PDFIndex), strconv.Itoa(b.PDFs.Count), b.PDFs.Root[:min(12, len(b.PDFs.Root))]
+		}
 	}
 	msg, err := payload.Build(f)
 	if err != nil {

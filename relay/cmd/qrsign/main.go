@@ -323,8 +323,19 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	if out.Session.Batch != nil {
 		fmt.Fprint(stdout, tr("batchResult", verb, r.DocumentID, len(r.Documents),
 			len(out.Session.Batch.Documents), r.TxID, r.BlockNumber, r.ValidationCode, replay))
+		signed := map[string]api.BatchSigned{}
+		for _, sd := range r.Signed {
+			signed[sd.DocumentID] = sd
+		}
 		for _, d := range r.Documents {
-			fmt.Fprintf(stdout, "  %s\n", text.Escape(d))
+			switch sd := signed[d]; {
+			case sd.Revision != nil:
+				fmt.Fprint(stdout, tr("batchRevision", text.Escape(d), sd.Revision.Revision, text.Escape(sd.Revision.URL)))
+			case sd.P7S != nil:
+				fmt.Fprint(stdout, tr("batchP7S", text.Escape(d), text.Escape(sd.P7S.URL)))
+			default:
+				fmt.Fprintf(stdout, "  %s\n", text.Escape(d))
+			}
 		}
 		return nil
 	}

@@ -56,6 +56,9 @@ func checkDetail(c verify.Check) string {
 		d := tr("check.signatureOK", p["alg"], p["payload"], p["cn"], p["cert"])
 		if p["batch"] != "" {
 			d += tr("check.batchOK", p["leaf"], p["size"], p["batch"], p["root"])
+			if p["pdfRevision"] != "" {
+				d += tr("check.batchPDFOK", p["pdfRevision"], p["pdfStatement"], p["pdfCount"], p["pdfRoot"])
+			}
 		}
 		d += tr("check.chainOK", p["msp"], p["ca"], p["at"])
 		if p["delegated"] != "" {
@@ -125,6 +128,7 @@ var msgs = i18n.Catalog{
 		"check.projectionOK": "fold(events) equals the document (status %s)",
 		"check.signatureOK":  "%s signature over payload %s… verifies with %s (cert %s…)",
 		"check.batchOK":      "; leaf %s of %s of batch %s (root %s…) proves in",
+		"check.batchPDFOK":   "; its PDF revision %s is statement %s of %s (root %s…)",
 		"check.chainOK":      "; chain to %s's CA %q valid at %s",
 		"check.delegated":    " (trust DELEGATED: CA from %s)",
 		"event.signed":       "SignatureRecorded",
@@ -142,6 +146,8 @@ var msgs = i18n.Catalog{
 		"whoami":             "%s: %s, issued by %s, valid %s..%s (CA %s)\n",
 		"signedIn":           "Signed in as %s/%s at %s (challenge %s); the desktop page now shows your records\n",
 		"wroteEvidence":      "wrote %s: %d events, %d transactions, %d bytes\n",
+		"batchRevision":      "  %s  PDF revision %d: %s\n",
+		"batchP7S":           "  %s  .p7s: %s\n",
 		// A failed command: English says the error as it is (the kind, %[2]s, is for other languages).
 		"errorLine":       "qrsign %[1]s: %[3]v\n",
 		"errHash":         "refused: the document does not match the QR code; nothing was signed",
@@ -200,6 +206,7 @@ var msgs = i18n.Catalog{
 		"check.projectionOK": "由事件推演的结果与文件记录一致（状态 %s）",
 		"check.signatureOK":  "对载荷 %[2]s… 的 %[1]s 签名经 %[3]s 的证书（%[4]s…）验证通过",
 		"check.batchOK":      "；是批次 %[3]s（根 %[4]s…）共 %[2]s 份中的第 %[1]s 份，Merkle 证明成立",
+		"check.batchPDFOK":   "；其 PDF 修订版本 %[1]s 是 PDF 声明树（根 %[4]s…）共 %[3]s 条中的第 %[2]s 条",
 		"check.chainOK":      "；证书链通向 %s 的 CA %q，在 %s 有效",
 		"check.delegated":    "（信任已委托：CA 来自 %s）",
 		"event.signed":       "签署",
@@ -228,6 +235,8 @@ var msgs = i18n.Catalog{
 		"errBusy":            "服务器或网络繁忙，请稍后再试",
 		"errRelay":           "服务器拒绝了请求",
 		"errOther":           "命令执行失败",
+		"batchRevision":      "  %s  PDF 修订版本 %d：%s\n",
+		"batchP7S":           "  %s  .p7s：%s\n",
 	},
 }
 

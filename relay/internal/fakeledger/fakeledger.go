@@ -543,6 +543,12 @@ func (l *Ledger) recordBatch(ctx context.Context, op string, req model.BatchSign
 			l.mu.Unlock()
 			return rej(model.CodeBadSignature, "items[%d]: %v", i, err)
 		}
+		if it.PDF != nil { // before any write, as the chaincode's one transaction
+			if err := d.CheckNextRevision(it.PDF); err != nil {
+				l.mu.Unlock()
+				return rej(err.(*model.Error).Code, "%s", err.(*model.Error).Message)
+			}
+		}
 	}
 	tx := l.newTx()
 	l.mu.Unlock()
@@ -550,7 +556,7 @@ func (l *Ledger) recordBatch(ctx context.Context, op string, req model.BatchSign
 	for i, it := range req.Items {
 		sub := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", req.Nonce, i)))
 		w, err := l.signIn(ctx, op, model.SignatureRequest{DocumentID: it.DocumentID, MSPID: req.MSPID, Nonce: hex.EncodeToString(sub[:16]),
-			CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason}, typ, &tx)
+			CertChainPEM: req.CertChainPEM, Signature: req.Signature, Algorithm: req.Algorithm, Reason: req.Reason, PDF: it.PDF, P7S: it.P7S}, typ, &tx)
 		if err != nil {
 			return nil, err
 		}

@@ -161,10 +161,13 @@ func checkSignedSince(orig, prev []byte) error {
 // which the signing-time attribute holds to the second (returned so): the
 // relay builds the very same attributes from the callback's time.
 func P7SAttributes(content []byte, cert *x509.Certificate, at time.Time) ([]byte, time.Time, error) {
-	at = at.UTC().Truncate(time.Second)
+	at = P7STime(at)
 	attrs, err := cms.ForContent(content, cert, at).Marshal()
 	return attrs, at, err
 }
+
+// P7STime is a .p7s's signing time: UTC, whole seconds (signing-time holds seconds).
+func P7STime(at time.Time) time.Time { return at.UTC().Truncate(time.Second) }
 
 // DERSignature re-encodes a raw r‖s ECDSA P-256 signature (IEEE P1363,
 // what WebCrypto makes) as the DER SEQUENCE the CMS signatures carry.

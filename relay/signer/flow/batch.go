@@ -4,17 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/signer/clearsign"
 )
 
 // ErrBatchMismatch: a batch session's documents do not make the root the QR
 // code names (or the session contradicts itself). Nothing was signed.
-var ErrBatchMismatch = errors.New("REFUSED: the batch does not match the QR code; nothing was signed")
+var ErrBatchMismatch = clearsign.ErrBatchMismatch
 
 // checkBatch checks a batch session, whose one signature over (batch id,
 // Merkle root, size) signs every document, or with the reason declines every
@@ -38,7 +38,7 @@ func (s *Scanner) checkBatch(ctx context.Context, sc *scan, decline bool) (*subj
 	for i, d := range b.Documents {
 		fmt.Fprint(w, s.tr("batchDoc", i+1, printable(d.Title, maxShown), printable(d.ID, maxShown)))
 	}
-	root, err := s.batchRoot(ctx, sc)
+	root, docs, err := s.batchRoot(ctx, sc, !decline)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Scanner) checkBatch(ctx context.Context, sc *scan, decline bool) (*subj
 		return nil, &HashMismatchError{Source: "session's batch root", Want: root, Got: b.Root}
 	}
 	fmt.Fprint(w, s.tr("root", root, n))
-	sub := &subject{purpose: payload.PurposeBatchSign, action: api.ActionBatchSign, id: b.ID, sha256: root, size: n}
+	sub := &subject{purpose: payload.PurposeBatchSign, action: api.ActionBatchSign, id: b.ID, sha256: root, size: n, batch: docs}
 	verb := s.tr("sign")
 	if decline {
 		sub.purpose, sub.action, verb = payload.PurposeBatchDecline, api.ActionBatchDecline, s.tr("decline")
@@ -58,29 +58,42 @@ func (s *Scanner) checkBatch(ctx context.Context, sc *scan, decline bool) (*subj
 	return sub, nil
 }
 
+// batchDocs are a batch's documents as downloaded and checked: ids in
+// batch order, bytes (kept when signing: PDF revisions and .p7s files are
+// made over them) and SHA-256 by id.
+type batchDocs struct {
+	order    []string
+	contents map[string][]byte
+	sha      map[string]string
+}
+
 // batchRoot downloads the batch's documents in order, checks each one's
 // bytes against its listed SHA-256, and returns the Merkle root of them.
-func (s *Scanner) batchRoot(ctx context.Context, sc *scan) (string, error) {
+func (s *Scanner) batchRoot(ctx context.Context, sc *scan, keep bool) (string, *batchDocs, error) {
 	docs := sc.sess.Batch.Documents
 	leaves := make([][32]byte, len(docs))
-	seen := make(map[string]bool, len(docs))
+	bd := &batchDocs{order: make([]string, len(docs)), contents: map[string][]byte{}, sha: make(map[string]string, len(docs))}
 	for i, d := range docs {
-		if seen[d.ID] {
-			return "", fmt.Errorf("%w: document %s is listed twice", ErrBatchMismatch, d.ID)
+		if _, seen := bd.sha[d.ID]; seen {
+			return "", nil, fmt.Errorf("%w: document %s is listed twice", ErrBatchMismatch, d.ID)
 		}
-		seen[d.ID] = true
 		content, err := sc.rc.Content(ctx, contentRef(sc.rc, d.ContentURL, d.ID, sc.tok), s.maxBytes())
 		if err != nil {
-			return "", fmt.Errorf("downloading document %d (%s): %w", i+1, d.ID, err)
+			return "", nil, fmt.Errorf("downloading document %d (%s): %w", i+1, d.ID, err)
 		}
 		leaves[i] = sha256.Sum256(content)
-		if got := hex.EncodeToString(leaves[i][:]); got != d.SHA256 {
-			return "", &HashMismatchError{Source: fmt.Sprintf("batch document %d %q (%s)", i+1, d.Title, d.ID), Want: d.SHA256, Got: got}
+		got := hex.EncodeToString(leaves[i][:])
+		if got != d.SHA256 {
+			return "", nil, &HashMismatchError{Source: fmt.Sprintf("batch document %d %q (%s)", i+1, d.Title, d.ID), Want: d.SHA256, Got: got}
+		}
+		bd.order[i], bd.sha[d.ID] = d.ID, got
+		if keep {
+			bd.contents[d.ID] = content
 		}
 	}
 	r, err := merkle.Root(leaves)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBatchMismatch, err)
+		return "", nil, fmt.Errorf("%w: %v", ErrBatchMismatch, err)
 	}
-	return merkle.Hex(r), nil
+	return merkle.Hex(r), bd, nil
 }

@@ -183,13 +183,14 @@ func (s *Scanner) client(origin string) (*relayapi.Client, error) {
 // document, or a batch by its Merkle root and size.
 type subject struct {
 	purpose  payload.Purpose
-	action   string // the callback's
-	id       string // the document's or the batch's
-	sha256   string // the document's hash or the batch's root
-	size     int    // documents in the batch; 0 for one document
-	question string // what the person confirms
-	content  []byte // a PDF document to sign: the original, checked against the QR
-	detached []byte // another document to sign with a .p7s too: the original, checked against the QR
+	action   string     // the callback's
+	id       string     // the document's or the batch's
+	sha256   string     // the document's hash or the batch's root
+	size     int        // documents in the batch; 0 for one document
+	question string     // what the person confirms
+	content  []byte     // a PDF document to sign: the original, checked against the QR
+	detached []byte     // another document to sign with a .p7s too: the original, checked against the QR
+	batch    *batchDocs // a batch to sign: its documents, checked against the QR
 }
 
 // checkDocument downloads the session's document and checks its SHA-256
@@ -238,7 +239,7 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 	if sub.purpose.IsDecline() {
 		fmt.Fprint(w, s.tr("reason", text.Escape(reason)))
 	}
-	pdf, err := s.pdfRevision(ctx, sc, sub)
+	pdf, batch, err := s.prepare(ctx, sc, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +258,7 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 		return nil, err
 	}
 	fp := payload.Fingerprint(cert.Raw)
-	post := func(pdf *clearsign.CheckedPDF) (*api.CallbackResult, error) {
+	post := func(pdf *clearsign.CheckedPDF, batch *clearsign.BatchSigning) (*api.CallbackResult, error) {
 		f := payload.Fields{Purpose: sub.purpose, Channel: sess.Channel, DocumentID: sub.id,
 			DocumentSHA256: sub.sha256, Nonce: claims.Nonce, SignerFingerprint: fp, Size: sub.size, Reason: reason}
 		req := api.CallbackRequest{Token: sc.tok, Action: sub.action, CertChainPEM: chain, Algorithm: model.AlgECDSAP256DER, Reason: reason}
@@ -273,6 +274,12 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 				return nil, err
 			}
 		}
+		if batch != nil { // one user action signs the batch and each document's PDF revision or .p7s
+			if req.Documents, err = batch.Sign(key, cert, s.now()); err != nil {
+				return nil, err
+			}
+			f.PDFs = batch.PDFs
+		}
 		msg, err := payload.Build(f)
 		if err != nil {
 			return nil, err
@@ -284,13 +291,13 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 		req.Signature = base64.StdEncoding.EncodeToString(sig)
 		return sc.rc.Callback(ctx, "/v1/callbacks/scan", req)
 	}
-	res, err := post(pdf)
-	for try := 0; pdf != nil && isProblem(err, model.CodeRevisionStale) && try < maxRePrepare; try++ {
+	res, err := post(pdf, batch)
+	for try := 0; (pdf != nil || batch != nil) && isProblem(err, model.CodeRevisionStale) && try < maxRePrepare; try++ {
 		// Another signer's revision landed first: the same statement over
 		// the new revision, checked again, signed without asking again.
 		fmt.Fprint(w, s.tr("pdfChanged"))
-		if pdf, err = s.pdfRevision(ctx, sc, sub); err == nil {
-			res, err = post(pdf)
+		if pdf, batch, err = s.prepare(ctx, sc, sub); err == nil {
+			res, err = post(pdf, batch)
 		}
 	}
 	var p *api.Problem

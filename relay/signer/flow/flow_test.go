@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -139,7 +140,7 @@ func TestRetryOn503HonoursRetryAfterWithTheSameToken(t *testing.T) {
 		t.Fatalf("%d callbacks, want 5", len(relay.callbacks))
 	}
 	for i, cb := range relay.callbacks {
-		if cb != relay.callbacks[0] {
+		if !reflect.DeepEqual(cb, relay.callbacks[0]) {
 			t.Fatalf("callback %d differs from the first: a retry must resend the same token and signature", i)
 		}
 	}

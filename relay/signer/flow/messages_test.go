@@ -8,5 +8,5 @@ import (
 
 // Both languages have every message, and every message is used.
 func TestMessagesAreCompleteAndUsed(t *testing.T) {
-	i18ntest.CheckCatalog(t, msgs, "s.tr(", "flow.go", "annotate.go", "batch.go", "login.go", "unlock.go", "pdf.go")
+	i18ntest.CheckCatalog(t, msgs, "s.tr(", "flow.go", "annotate.go", "batch.go", "batchpdf.go", "login.go", "unlock.go", "pdf.go")
 }

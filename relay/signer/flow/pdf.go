@@ -15,6 +15,17 @@ import (
 // maxRePrepare bounds how often a stale PDF revision is prepared and signed again.
 const maxRePrepare = 3
 
+// prepare fetches and checks what the subject signs beside its payload:
+// one document's PDF revision, or a batch's PDF revisions and .p7s files.
+func (s *Scanner) prepare(ctx context.Context, sc *scan, sub *subject) (*clearsign.CheckedPDF, *clearsign.BatchSigning, error) {
+	if sub.batch != nil {
+		b, err := s.batchSignatures(ctx, sc, sub)
+		return nil, b, err
+	}
+	pdf, err := s.pdfRevision(ctx, sc, sub)
+	return pdf, nil, err
+}
+
 // pdfRevision fetches, checks and shows the PDF signature a PDF document's
 // sign session also makes; nil when the subject is not one, the relay
 // makes no PDF signatures (any 404) or cannot write into this file

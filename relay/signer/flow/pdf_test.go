@@ -87,18 +87,7 @@ func (p *pdfRelay) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.stale > 0 { // bob's revision lands first
 		p.stale--
-		other := signertest.NewCA("ca-org2").Signer("bob")
-		pr := p.prepare("bob")
-		der, err := cms.Sign(pades.Attributes(pr.Digest, other.Cert), other.Key, nil, nil)
-		if err == nil {
-			var next []byte
-			if next, err = pades.Embed(pr, der); err == nil {
-				p.revs = append(p.revs, next)
-			}
-		}
-		if err != nil {
-			p.t.Error(err)
-		}
+		p.revs = append(p.revs, signedByBob(p.t, p.prepare("bob")))
 		problem(w, 409, "REVISION_STALE", "another revision landed")
 		return
 	}
@@ -126,6 +115,22 @@ func (p *pdfRelay) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	p.accepted = append(p.accepted, *req.PDF)
 	json.NewEncoder(w).Encode(p.result)
+}
+
+// signedByBob is the revision pr makes, signed by another signer (bob);
+// called by fake relays' handlers, it reports failures with t.Error.
+func signedByBob(t *testing.T, pr *pades.Prepared) []byte {
+	other := signertest.NewCA("ca-org2").Signer("bob")
+	der, err := cms.Sign(pades.Attributes(pr.Digest, other.Cert), other.Key, nil, nil)
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	next, err := pades.Embed(pr, der)
+	if err != nil {
+		t.Error(err)
+	}
+	return next
 }
 
 func sha(b []byte) string {

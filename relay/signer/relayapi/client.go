@@ -376,3 +376,11 @@ func decodeJSON(resp *http.Response, v any) error {
 	}
 	return nil
 }
+
+// BatchSignatures fetches what a batch session signs beside the batch
+// payload (GET /v1/sessions/{token}/batch).
+func (c *Client) BatchSignatures(ctx context.Context, token string) (*api.BatchSignatures, error) {
+	var b api.BatchSignatures
+	err := c.getJSON(ctx, "/v1/sessions/"+url.PathEscape(token)+"/batch", &b)
+	return &b, err
+}
