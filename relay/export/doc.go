@@ -8,7 +8,7 @@
 // document's ledger events with their block numbers, as the relay's
 // provenance endpoint returns them). CSV and TXT stream to an io.Writer, one
 // record in memory at a time; a PDF (go-pdf/fpdf) is built in memory, about
-// 3.2 KB a page, and written on Close.
+// 2.7 KB a page, and written on Close.
 //
 // PDFs draw with one TrueType font (LoadFonts; WenQuanYi Micro Hei by
 // default) embedded as a subset of the glyphs used, so Chinese, kana,

@@ -8,7 +8,7 @@ import (
 // PDFWriter writes one certificate of completion per record (one page, more
 // only when a document's signers or events overflow) into a single PDF.
 // fpdf builds the document in memory and it is written on Close, its pages
-// deflated on the way out (deflatePages): about 3.2 KB a page.
+// deflated on the way out (deflatePages): about 2.7 KB a page.
 type PDFWriter struct {
 	w      io.Writer
 	c      *canvas
