@@ -46,6 +46,7 @@ func newBatchPDFRig(t *testing.T) *batchPDFRig {
 	roots := x509.NewCertPool()
 	roots.AddCert(org.Cert)
 	r.svc.PDF = &service.PDFSigning{TSA: &tsa.Client{URL: srv.URL, Verify: x509.VerifyOptions{Roots: roots}}}
+	t.Cleanup(r.svc.PDF.WaitDSS) // a completed PDF's DSS revision is appended in the background
 	r.svc.BatchDir = t.TempDir()
 	r.alice = r.ca.Signer("alice")
 	r.contents = [][]byte{padestest.TextPDF("BT (one) Tj ET"), []byte("notes\n"), padestest.TextPDF("BT (three) Tj ET")}
