@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -360,5 +361,56 @@ func TestPhoneRefusesATamperedIncrementInChromium(t *testing.T) {
 	shot(p, "websign-pdf-refused")
 	if pv := s.provenance(t, reg.Document.ID); pv.Document.Signers[0].Status != model.SignerPending {
 		t.Errorf("after a refused increment the ledger has %+v", pv.Document.Signers[0])
+	}
+}
+
+// The signer page builds every payload with the signer module
+// (chaincode/payload compiled to WebAssembly): in Chromium it gives
+// chaincode/payload's vectors byte for byte and refuses as Go does.
+func TestSignerModulePayloadMatchesTheVectorsInChromium(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "chaincode", "payload", "testdata", "vectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vf struct {
+		Vectors []struct {
+			Name       string          `json:"name"`
+			Fields     json.RawMessage `json:"fields"`
+			PayloadHex string          `json:"payloadHex"`
+		} `json:"vectors"`
+	}
+	if err := json.Unmarshal(raw, &vf); err != nil || len(vf.Vectors) == 0 {
+		t.Fatalf("vectors: %v", err)
+	}
+	s := newSite(t)
+	b := launchChromium(t)
+	p := b.page(t)
+	// Any signer page loads the module's glue; a token of the right shape
+	// that names no session is enough.
+	p.navigate(s.localURL() + "/s/eyJ2IjoxLCJkIjoiZG9jLTEiLCJoIjoiYWJjIn0.c2lnbmF0dXJlLXRhZy1ieXRlcw")
+	p.waitFor(`typeof Go !== "undefined"`, "wasm_exec.js")
+	p.eval(`(async () => { if (window.QRSignWasm) return true;
+		const go = new Go();
+		const r = await WebAssembly.instantiateStreaming(fetch(document.querySelector('meta[name="qrsign-signer-wasm"]').content), go.importObject);
+		go.run(r.instance); return true; })()`, nil)
+	p.waitFor(`window.QRSignWasm !== undefined`, "the signer module")
+	hexOf := func(fields string) string {
+		return p.text(`(() => { const r = QRSignWasm.payload(` + jsString(fields) + `);
+			return r.error ? "error: " + r.error : Array.from(r.bytes, (x) => x.toString(16).padStart(2, "0")).join(""); })()`)
+	}
+	for _, v := range vf.Vectors {
+		if got := hexOf(string(v.Fields)); got != v.PayloadHex {
+			t.Errorf("vector %s: the module's payload %s, want %s", v.Name, got, v.PayloadHex)
+		}
+	}
+	for fields, want := range map[string]string{
+		`{"purpose": "sign", "channel": "c", "documentId": "d", "documentSha256": "AB", "nonce": "n", "signerFingerprint": "x"}`: "error: payload: sha256 and signer must be 64 lowercase hex characters",
+		`{"purpose": "vote", "channel": "c", "documentId": "d", "nonce": "n"}`:                                                   `error: payload: unknown purpose "vote"`,
+		`{"purpose": "decline", "channel": "c", "documentId": "d", "documentSha256": "` + strings.Repeat("a", 64) + `", "nonce": "n", "signerFingerprint": "` + strings.Repeat("b", 64) +
+			`", "reason": "r", "pdf": {"revision": 1, "prevSha256": "` + strings.Repeat("c", 64) + `", "digest": "` + strings.Repeat("d", 64) + `"}}`: "error: payload: a PDF revision is bound only for sign",
+	} {
+		if got := hexOf(fields); got != want {
+			t.Errorf("payload(%s) = %q, want %q", fields, got, want)
+		}
 	}
 }
