@@ -62,6 +62,8 @@ REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
 step "go vet"
 go vet ./... || failed+=("go vet")
 go vet -tags integration,faults ./... || failed+=("go vet -tags integration,faults")
+# ./... skips the phone page's signer module: it builds for js/wasm only.
+GOOS=js GOARCH=wasm go vet ./relay/cmd/signer-wasm || failed+=("go vet (js/wasm)")
 
 step "unit tests (go test -race ./...)"
 go test -race ./... || failed+=("unit tests")

@@ -150,7 +150,7 @@ func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, err
 	done()
 
 	if n.HasRelay() {
-		done = n.phase("relays: build ./relay/cmd/relay, start one per org")
+		done = n.phase("relays: build ./relay/cmd/relay and the phone page's signer module, start one per org")
 		if err := n.StartRelays(in); err != nil {
 			return nil, fmt.Errorf("relays: %w (the rest of the network is up; network.json has no relays)", err)
 		}

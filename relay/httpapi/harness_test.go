@@ -65,8 +65,9 @@ func newHarness(t *testing.T, mod ...func(*config.Config)) *harness {
 	cfg.MaxDocumentBytes = 1 << 20
 	cfg.RateLimit.PerSecond = 0
 	cfg.MetricsToken = metricsToken
-	cfg.SignerWasm = filepath.Join(dir, "signer.wasm") // served by relay/web, not by what this tests: stand-ins
-	for _, f := range []string{cfg.SignerWasm, filepath.Join(dir, config.WasmExec)} {
+	wasmDir := t.TempDir()                                 // not dataDir: tests check what is left there
+	cfg.SignerWasm = filepath.Join(wasmDir, "signer.wasm") // served by relay/web, not by what this tests: stand-ins
+	for _, f := range []string{cfg.SignerWasm, filepath.Join(wasmDir, config.WasmExec)} {
 		if err := os.WriteFile(f, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}

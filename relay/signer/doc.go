@@ -6,6 +6,9 @@
 //	relayapi  a client of the relay's HTTP API (wire types: relay/api), with retries
 //	prompt    the questions the client asks a person (confirmation, passphrase)
 //	flow      scan → check the document hash → confirm → sign → call back
+//	clearsign what the client judges and signs beside the ledger payload (a
+//	          prepared PDF increment, PDF and .p7s signed attributes); no I/O,
+//	          also compiled to WebAssembly for the phone page (cmd/signer-wasm)
 //	upload    batch uploads with progress
 //
 // Shared with the relay, outside this tree: relay/api (wire types),

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,6 +82,63 @@ func saved(p *page, id string) []byte {
 	return p.blob(`QRSign.lastSave.blob`)
 }
 
+// deskUpload registers file through the desktop page open in desk (its
+// API key in the tab) for signers in order; the document id and each
+// signer's signing URL, from the card the page shows.
+func deskUpload(desk *page, base, file, title string, signers ...model.SignerSpec) (string, []string) {
+	desk.t.Helper()
+	desk.navigate(base + "/app/") // a fresh form: one signer row
+	desk.setFiles("#files", file)
+	for range signers[1:] {
+		desk.click("add-signer")
+	}
+	for i, sg := range signers {
+		desk.eval(`(() => {
+			const set = (el, v) => { el.value = v; el.dispatchEvent(new Event("input", {bubbles: true})); };
+			const row = document.querySelectorAll("#signer-rows tr")[`+fmt.Sprint(i)+`];
+			set(row.querySelector('[name="mspId"]'), `+jsString(sg.MSPID)+`);
+			set(row.querySelector('[name="signerId"]'), `+jsString(sg.ID)+`);
+			set(row.querySelector('[name="order"]'), `+jsString(fmt.Sprint(sg.RoutingOrder))+`);
+		})()`, nil)
+	}
+	desk.eval(`(() => { const e = document.getElementById("title"); e.value = `+jsString(title)+`; document.getElementById("upload-submit").click(); })()`, nil)
+	card := `[...document.querySelectorAll(".doc-card")].find((c) => c.querySelector("h3").textContent === ` + jsString(title) + `)`
+	desk.waitFor(card+` !== undefined`, "the document's card")
+	var urls []string
+	for _, sg := range signers {
+		urls = append(urls, desk.text(card+`.querySelector('[data-signer="`+sg.MSPID+"/"+sg.ID+`"]').dataset.url`))
+	}
+	return desk.text(card + `.dataset.doc`), urls
+}
+
+// deskSaved presses the desktop card's download button cls once it shows
+// and returns the bytes it saved.
+func deskSaved(desk *page, id, cls string) []byte {
+	desk.t.Helper()
+	btn := `document.querySelector('[data-doc="` + id + `"] button.` + cls + `')`
+	desk.waitFor(btn+` !== null`, "download button "+cls)
+	desk.eval(`window.QRApp = null; `+btn+`.click()`, nil)
+	desk.waitFor(`window.QRApp && window.QRApp.lastSave`, "saved "+cls)
+	return desk.blob(`QRApp.lastSave.blob`)
+}
+
+// token is the session token of a signing URL.
+func token(t *testing.T, u string) string {
+	i := strings.LastIndex(u, "/s/")
+	if i < 0 {
+		t.Fatalf("signing URL %q", u)
+	}
+	return u[i+3:]
+}
+
+// shot brings pg's tab to the front (a background tab takes no
+// screenshots) and saves what it shows.
+func shot(pg *page, name string) {
+	pg.t.Helper()
+	pg.call("Page.bringToFront", nil, nil)
+	pg.screenshot(name)
+}
+
 type signTimings struct {
 	TotalMs, CallbackMs, WasmLoadMs, PDFCheckMs int
 }
@@ -118,18 +176,23 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	pid, psecret := s.registerSigner(t, "phonepdf")
 	ppass := "phone correct horse"
 
+	// The desktop registers the PDF (and later shows its downloads).
+	desk := b.newTab(t)
+	desk.navigate(s.srv.URL + "/app/")
+	desk.eval(`sessionStorage.setItem("qrsign.apiKey", `+jsString(s.org.Relay.APIKey)+`)`, nil)
 	orig := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("lease") + ") Tj ET")
-	reg := s.uploadMedia(t, "web-test", "Lease signed on a phone", model.PDFMediaType, orig,
+	title := "Lease signed on a phone " + unique("t")
+	id, urls := deskUpload(desk, s.srv.URL, writeFile(t, "lease.pdf", orig), title,
 		model.SignerSpec{ID: qid, MSPID: org2.MSPID, RoutingOrder: 1}, model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 2})
-	id := reg.Document.ID
 
-	code, out, errOut := qrsignRun(t, bin, qpass, "scan", reg.Signing[0].URL, "--yes", "--json", "--passphrase-stdin", "--home", qhome)
+	code, out, errOut := qrsignRun(t, bin, qpass, "scan", urls[0], "--yes", "--json", "--passphrase-stdin", "--home", qhome)
 	var qcb api.CallbackResult
 	if code != 0 || json.Unmarshal([]byte(out), &qcb) != nil || qcb.Revision == nil || qcb.Revision.Revision != 1 {
 		t.Fatalf("qrsign scan: exit %d %s\n%s", code, out, errOut)
 	}
 
-	p.navigate(base + "/s/" + reg.Signing[1].Token)
+	p.call("Page.bringToFront", nil, nil)
+	p.navigate(base + "/s/" + token(t, urls[1]))
 	phoneSetUp(p, psecret, ppass)
 	// The statement read from the bytes, as qrsign prints it.
 	stmt := p.text(`document.getElementById("pdf-statement").textContent`)
@@ -137,7 +200,7 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 		t.Errorf("the page states %q", stmt)
 	}
 	p.fits()
-	p.screenshot("websign-pdf-statement")
+	shot(p, "websign-pdf-statement")
 	phoneSign(p, ppass)
 	var tm signTimings
 	p.eval(`QRSign.timings`, &tm)
@@ -148,7 +211,7 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	if res.Revision == nil || res.Revision.Revision != 2 {
 		t.Fatalf("the phone's callback made no revision 2: %+v", res)
 	}
-	p.screenshot("websign-pdf-signed")
+	shot(p, "websign-pdf-signed")
 
 	final := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf", id))
 	if got := saved(p, "res-pdf"); !bytes.Equal(got, final) {
@@ -166,6 +229,14 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	if !bytes.Equal(revs[0], orig) || !bytes.HasPrefix(revs[1], revs[0]) || !bytes.Equal(revs[2], final) || !bytes.HasPrefix(revs[2], revs[1]) {
 		t.Fatal("the revisions are not the original plus increments")
 	}
+	// The desktop's buttons: the latest signed PDF and each revision.
+	desk.waitFor(`document.querySelector('[data-doc="`+id+`"] button.dl-pdf-2') !== null`, "both revisions offered")
+	for cls, want := range map[string][]byte{"dl-pdf": final, "dl-pdf-1": revs[1], "dl-pdf-2": revs[2]} {
+		if got := deskSaved(desk, id, cls); !bytes.Equal(got, want) {
+			t.Errorf("the desktop's %s saved %d bytes, want the recorded %d", cls, len(got), len(want))
+		}
+	}
+	shot(desk, "app-pdf-downloads")
 	t.Logf("PDF size growth: %d bytes (qrsign), %d bytes (phone)", len(revs[1])-len(revs[0]), len(revs[2])-len(revs[1]))
 	nss := validators.NSSTrusting(t, dir, org2.CA.CACertFile, s.org.CA.CACertFile)
 	path := filepath.Join(dir, "rev2.pdf")
@@ -208,18 +279,23 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 
 	// Not a PDF: the phone signs a detached .p7s over the bytes too.
 	csv := []byte("item,amount\n" + unique("row") + ",12\n")
-	reg2 := s.uploadMedia(t, "web-test", "Sheet signed on a phone", "text/csv", csv, model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 1})
-	p.navigate(base + "/s/" + reg2.Signing[0].Token)
+	csvID, csvURLs := deskUpload(desk, s.srv.URL, writeFile(t, "sheet.csv", csv), "Sheet signed on a phone "+unique("t"),
+		model.SignerSpec{ID: pid, MSPID: s.org.MSPID, RoutingOrder: 1})
+	p.navigate(base + "/s/" + token(t, csvURLs[0]))
 	p.waitFor(`!document.getElementById("sign-btn").disabled`, "known identity")
 	phoneSign(p, ppass)
 	p.eval(`QRSign.result`, &res)
 	if res.P7S == nil {
 		t.Fatalf("the phone's callback made no .p7s: %+v", res)
 	}
-	p7s := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signatures/1.p7s", reg2.Document.ID))
+	p7s := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signatures/1.p7s", csvID))
 	if got := saved(p, "res-p7s"); !bytes.Equal(got, p7s) {
 		t.Fatalf("the download button saved %d bytes, the relay serves %d", len(got), len(p7s))
 	}
+	if got := deskSaved(desk, csvID, "dl-p7s-1"); !bytes.Equal(got, p7s) {
+		t.Fatalf("the desktop's .p7s button saved %d bytes, the relay serves %d", len(got), len(p7s))
+	}
+	desk.clean()
 	sig, data := validators.WriteTemp(t, dir, "sheet.p7s", p7s), validators.WriteTemp(t, dir, "sheet.csv", csv)
 	if out, ok := validators.CMSVerify(sig, data, s.org.CA.CACertFile); !ok {
 		t.Fatalf("openssl cms -verify the phone's .p7s:\n%s", out)
@@ -282,8 +358,59 @@ func TestPhoneRefusesATamperedIncrementInChromium(t *testing.T) {
 	if p.signerPage().SignShown {
 		t.Error("signing is offered for a tampered increment")
 	}
-	p.screenshot("websign-pdf-refused")
+	shot(p, "websign-pdf-refused")
 	if pv := s.provenance(t, reg.Document.ID); pv.Document.Signers[0].Status != model.SignerPending {
 		t.Errorf("after a refused increment the ledger has %+v", pv.Document.Signers[0])
+	}
+}
+
+// The signer page builds every payload with the signer module
+// (chaincode/payload compiled to WebAssembly): in Chromium it gives
+// chaincode/payload's vectors byte for byte and refuses as Go does.
+func TestSignerModulePayloadMatchesTheVectorsInChromium(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "chaincode", "payload", "testdata", "vectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vf struct {
+		Vectors []struct {
+			Name       string          `json:"name"`
+			Fields     json.RawMessage `json:"fields"`
+			PayloadHex string          `json:"payloadHex"`
+		} `json:"vectors"`
+	}
+	if err := json.Unmarshal(raw, &vf); err != nil || len(vf.Vectors) == 0 {
+		t.Fatalf("vectors: %v", err)
+	}
+	s := newSite(t)
+	b := launchChromium(t)
+	p := b.page(t)
+	// Any signer page loads the module's glue; a token of the right shape
+	// that names no session is enough.
+	p.navigate(s.localURL() + "/s/eyJ2IjoxLCJkIjoiZG9jLTEiLCJoIjoiYWJjIn0.c2lnbmF0dXJlLXRhZy1ieXRlcw")
+	p.waitFor(`typeof Go !== "undefined"`, "wasm_exec.js")
+	p.eval(`(async () => { if (window.QRSignWasm) return true;
+		const go = new Go();
+		const r = await WebAssembly.instantiateStreaming(fetch(document.querySelector('meta[name="qrsign-signer-wasm"]').content), go.importObject);
+		go.run(r.instance); return true; })()`, nil)
+	p.waitFor(`window.QRSignWasm !== undefined`, "the signer module")
+	hexOf := func(fields string) string {
+		return p.text(`(() => { const r = QRSignWasm.payload(` + jsString(fields) + `);
+			return r.error ? "error: " + r.error : Array.from(r.bytes, (x) => x.toString(16).padStart(2, "0")).join(""); })()`)
+	}
+	for _, v := range vf.Vectors {
+		if got := hexOf(string(v.Fields)); got != v.PayloadHex {
+			t.Errorf("vector %s: the module's payload %s, want %s", v.Name, got, v.PayloadHex)
+		}
+	}
+	for fields, want := range map[string]string{
+		`{"purpose": "sign", "channel": "c", "documentId": "d", "documentSha256": "AB", "nonce": "n", "signerFingerprint": "x"}`: "error: payload: sha256 and signer must be 64 lowercase hex characters",
+		`{"purpose": "vote", "channel": "c", "documentId": "d", "nonce": "n"}`:                                                   `error: payload: unknown purpose "vote"`,
+		`{"purpose": "decline", "channel": "c", "documentId": "d", "documentSha256": "` + strings.Repeat("a", 64) + `", "nonce": "n", "signerFingerprint": "` + strings.Repeat("b", 64) +
+			`", "reason": "r", "pdf": {"revision": 1, "prevSha256": "` + strings.Repeat("c", 64) + `", "digest": "` + strings.Repeat("d", 64) + `"}}`: "error: payload: a PDF revision is bound only for sign",
+	} {
+		if got := hexOf(fields); got != want {
+			t.Errorf("payload(%s) = %q, want %q", fields, got, want)
+		}
 	}
 }
