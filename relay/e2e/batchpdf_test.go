@@ -57,17 +57,20 @@ func TestBatchOfPDFsSignedByOneScanValidates(t *testing.T) {
 	nss := validators.NSSTrusting(t, dir, e.org.CA.CACertFile)
 	for i, orig := range map[int][]byte{0: lease, 2: annex} {
 		id := ids[i]
-		revs := e.signedRevisions(t, id, 2)
-		if !bytes.Equal(revs[0], orig) || !bytes.HasPrefix(revs[1], orig) || sha(revs[1]) != cb.Signed[i].Revision.SHA256 {
-			t.Fatalf("%s: the revisions are not the original plus the recorded increment", id)
+		revs := e.finalRevisions(t, id, 2) // the signature's revision, then the DSS revision the completed PDF gets (B-LT)
+		if !bytes.Equal(revs[0], orig) || !bytes.HasPrefix(revs[1], orig) || !bytes.HasPrefix(revs[2], revs[1]) ||
+			sha(revs[1]) != cb.Signed[i].Revision.SHA256 {
+			t.Fatalf("%s: the revisions are not the original plus the recorded increments", id)
 		}
-		t.Logf("%s: PDF size growth by the signature: %d bytes", id, len(revs[1])-len(revs[0]))
-		final := validators.WriteTemp(t, dir, fmt.Sprintf("%d-rev1.pdf", i), revs[1])
-		validators.QPDF(t, final)
-		validators.PDFSig(t, nss, final, []string{alice.id}, []bool{true})
-		validators.Mutool(t, final, []string{alice.id}, []bool{true})
+		t.Logf("%s: PDF size growth by the signature: %d bytes, by the DSS: %d bytes", id, len(revs[1])-len(revs[0]), len(revs[2])-len(revs[1]))
+		for n, rev := range revs[1:] {
+			final := validators.WriteTemp(t, dir, fmt.Sprintf("%d-rev%d.pdf", i, n+1), rev)
+			validators.QPDF(t, final)
+			validators.PDFSig(t, nss, final, []string{alice.id}, []bool{true})
+			validators.Mutool(t, final, []string{alice.id}, []bool{true})
+		}
 		p := e.provenance(t, id)
-		if p.Document.Revisions != 1 || p.Document.RevisionSHA256 != sha(revs[1]) {
+		if p.Document.Revisions != 2 || p.Document.RevisionSHA256 != sha(revs[2]) {
 			t.Fatalf("%s: ledger has %d revisions, latest %s", id, p.Document.Revisions, p.Document.RevisionSHA256)
 		}
 		ev := p.Events[1].Event.Signature
