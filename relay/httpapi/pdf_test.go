@@ -351,8 +351,9 @@ func (f failingRevisions) RecordRevision(ctx context.Context, req model.Revision
 	return f.Ledger.RecordRevision(ctx, req)
 }
 
-// The background DSS revision: a network failure is retried, a refusal is
-// not, and the refused revision's blob is deleted.
+// The background DSS revision: a network failure or a lagging peer's
+// OUT_OF_TURN is retried, another refusal is not, and the refused
+// revision's blob is deleted.
 func TestDSSRevisionRetriesOnlyWhatMayPass(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -362,6 +363,8 @@ func TestDSSRevisionRetriesOnlyWhatMayPass(t *testing.T) {
 		blobs     int // stored besides the registered file and the signature's revision
 	}{
 		{"unavailable once", []error{ledger.Unavailable("RecordRevision", "tx1", errors.New("no endorsement"))}, 2, 2, 1},
+		// Another org's peer endorsed before committing the completing signature.
+		{"out of turn once", []error{ledger.Rejected("RecordRevision", "tx1", model.CodeOutOfTurn, "document pdf-1 is PENDING")}, 2, 2, 1},
 		{"rejected", []error{ledger.Rejected("RecordRevision", "tx1", model.CodeRevisionStale, "raced")}, 1, 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

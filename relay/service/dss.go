@@ -23,7 +23,9 @@ import (
 const dssTimeout = 2 * time.Minute
 
 // dssAttempts: a DSS revision the network could not take (unavailable,
-// invalidated at commit) is tried again, after 2 s, then 4 s.
+// invalidated at commit) or another org's peer refused as OUT_OF_TURN (it
+// had not yet committed the completing signature's block when it endorsed:
+// this relay's own peer had) is tried again, after 2 s, then 4 s.
 const dssAttempts = 3
 
 // sealAfter appends, in the background, the DSS revision of document id
@@ -39,7 +41,7 @@ func (s *Service) sealAfter(ctx context.Context, id string) {
 		for attempt := 1; ; attempt++ {
 			r, err := s.AppendDSS(ctx, id)
 			var fe *fault.Error
-			if err != nil && attempt < dssAttempts && errors.As(err, &fe) && fe.Code == fault.CodeUnavailable {
+			if err != nil && attempt < dssAttempts && errors.As(err, &fe) && (fe.Code == fault.CodeUnavailable || fe.Code == model.CodeOutOfTurn) {
 				select {
 				case <-time.After(time.Duration(attempt) * 2 * time.Second):
 					continue
