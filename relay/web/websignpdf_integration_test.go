@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
@@ -213,20 +214,32 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	}
 	shot(p, "websign-pdf-signed")
 
-	final := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf", id))
-	if got := saved(p, "res-pdf"); !bytes.Equal(got, final) {
-		t.Fatalf("the download button saved %d bytes, the relay serves %d", len(got), len(final))
+	signed := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf?revision=2", id))
+	if got := saved(p, "res-pdf"); !bytes.Equal(got, signed) {
+		t.Fatalf("the download button saved %d bytes, the relay serves %d for revision 2", len(got), len(signed))
 	}
 	p.clean()
 
+	// The completed document gets its DSS revision (B-LT) in the background: revision 3, the latest.
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var v model.DocumentView
+		if json.Unmarshal(s.relayBytes(t, "/v1/documents/"+id), &v) == nil && v.Revisions >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no DSS revision 3 after 90 s")
+		}
+	}
+	final := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf", id))
 	dir := t.TempDir()
 	var revs [][]byte
-	for n := 0; n <= 2; n++ {
+	for n := 0; n <= 3; n++ {
 		rev := s.relayBytes(t, fmt.Sprintf("/v1/documents/%s/signed.pdf?revision=%d", id, n))
 		validators.QPDF(t, validators.WriteTemp(t, dir, fmt.Sprintf("rev%d.pdf", n), rev))
 		revs = append(revs, rev)
 	}
-	if !bytes.Equal(revs[0], orig) || !bytes.HasPrefix(revs[1], revs[0]) || !bytes.Equal(revs[2], final) || !bytes.HasPrefix(revs[2], revs[1]) {
+	if !bytes.Equal(revs[0], orig) || !bytes.HasPrefix(revs[1], revs[0]) || !bytes.Equal(revs[2], signed) || !bytes.HasPrefix(revs[2], revs[1]) ||
+		!bytes.Equal(revs[3], final) || !bytes.HasPrefix(revs[3], revs[2]) {
 		t.Fatal("the revisions are not the original plus increments")
 	}
 	// The desktop's buttons: the latest signed PDF and each revision.
@@ -239,9 +252,11 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	shot(desk, "app-pdf-downloads")
 	t.Logf("PDF size growth: %d bytes (qrsign), %d bytes (phone)", len(revs[1])-len(revs[0]), len(revs[2])-len(revs[1]))
 	nss := validators.NSSTrusting(t, dir, org2.CA.CACertFile, s.org.CA.CACertFile)
-	path := filepath.Join(dir, "rev2.pdf")
-	validators.PDFSig(t, nss, path, []string{qid, pid}, validators.Each(2, true))
-	validators.Mutool(t, path, []string{qid, pid}, validators.Each(2, true))
+	for _, name := range []string{"rev2.pdf", "rev3.pdf"} {
+		path := filepath.Join(dir, name)
+		validators.PDFSig(t, nss, path, []string{qid, pid}, validators.Each(2, true))
+		validators.Mutool(t, path, []string{qid, pid}, validators.Each(2, true))
+	}
 	flipped := bytes.Clone(final)
 	i := bytes.Index(flipped, []byte("Td ("))
 	flipped[i+4] ^= 0x01
