@@ -4,7 +4,9 @@
 // it states; then sign (or decline) it with this browser's enrolled key
 // (setup.js, keys.js) over the canonical payload, in the same user action
 // the PDF signature's (or the .p7s') attributes, and post it all to the
-// relay's scan callback. What is judged and built is qrsign's own code
+// relay's scan callback; for a batch, the same for each of its documents
+// with one unlock (the batch's Merkle root, each PDF's revision, each other
+// document's .p7s). What is judged and built is qrsign's own code
 // (relay/signer/clearsign, chaincode/payload) compiled to WebAssembly
 // (relay/cmd/signer-wasm, served by the relay).
 "use strict";
