@@ -104,6 +104,7 @@
  "sign.batchClosed": "This batch is closed: {status}",
  "sign.signAll": "Sign all {n} documents",
  "sign.declineAll": "Decline all {n}",
+ "sign.batchSigs": "Signatures added to the documents",
  "sign.batchPdf": "{title}: PDF signature {n} (field {field}) by {name}, {reason}, at {time}; digest computed on this phone {digest}",
  "sign.batchP7s": "{title}: a .p7s signature of the file",
  "sign.savePdfOf": "{name}: signed PDF (revision {n})",

@@ -104,6 +104,7 @@
  "sign.batchClosed": "此批次已结束：{status}",
  "sign.signAll": "全部签署（{n} 份）",
  "sign.declineAll": "全部拒签（{n} 份）",
+ "sign.batchSigs": "加入各文件的签名",
  "sign.batchPdf": "{title}：第 {n} 个 PDF 签名（字段 {field}），签署人 {name}，{reason}，时间 {time}；本机计算的摘要 {digest}",
  "sign.batchP7s": "{title}：对文件的 .p7s 签名",
  "sign.savePdfOf": "{name}：已签署的 PDF（修订版 {n}）",

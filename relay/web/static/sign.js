@@ -471,13 +471,11 @@
     const bs = await call("checkBatch", text, docs);
     wasmTimings.checkMs = Math.round(performance.now() - t0);
     const titles = new Map(s.batch.documents.map((d) => [d.id, QR.showText(d.title)]));
-    const list = el("ul", { id: "batch-sigs" }, ...bs.documents.map((d) => el("li", { text: d.pdf
+    $("batch-sigs").replaceChildren(...bs.documents.map((d) => el("li", { text: d.pdf
       ? t("sign.batchPdf", { title: titles.get(d.documentId), n: d.revision, field: QR.showText(d.field), name: QR.showText(d.name),
         reason: QR.showText(d.reason), time: QR.fmtLocal(d.time), digest: d.digest })
       : t("sign.batchP7s", { title: titles.get(d.documentId) }) })));
-    const old = $("batch-sigs");
-    if (old) old.replaceWith(list);
-    else $("check").append(list);
+    $("batch-box").hidden = !bs.documents.length;
     return bs.documents.length ? bs : null;
   }
 
