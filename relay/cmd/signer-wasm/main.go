@@ -14,6 +14,19 @@
 //	    signed attributes of the latest check's revision for the signer (the
 //	    digest never leaves the module to come back)
 //	p7sAttributes(content Uint8Array, certChainPem string) → {attributes, time}
+//	checkBatch(batch string, docs [{id, orig, prev?}]) → {check, pdfs,
+//	    documents}: batch is GET /v1/sessions/{token}/batch's JSON, docs the
+//	    batch's documents in order (their bytes, checked against the QR's
+//	    root) with prev, the downloaded prevUrl, where the increment is not
+//	    over the original; documents are, in batch order, {documentId, pdf:
+//	    true, revision, prevSha256, digest, field, name, reason, time} or
+//	    {documentId, p7s: true}; pdfs ({root, count} or null) goes into the
+//	    payload's fields
+//	batchAttributes(check number, certChainPem string) → {attributes}: the
+//	    DER signed attributes per document of the latest check (a .p7s's
+//	    signing time fixed now, kept for batchSignatures)
+//	batchSignatures(check number, sigs [Uint8Array]) → {documents}: the
+//	    callback's documents (JSON) for raw r‖s signatures over attributes
 //	payload(fields string) → {bytes}: chaincode/payload.Build of payload.Fields' JSON
 //	derSignature(raw Uint8Array) → {bytes}: raw r‖s ECDSA as DER
 //
@@ -38,11 +51,14 @@ import (
 
 func main() {
 	js.Global().Set("QRSignWasm", js.ValueOf(map[string]any{
-		"checkPDF":      fn(checkPDF),
-		"pdfAttributes": fn(pdfAttributes),
-		"p7sAttributes": fn(p7sAttributes),
-		"payload":       fn(buildPayload),
-		"derSignature":  fn(derSignature),
+		"checkPDF":        fn(checkPDF),
+		"pdfAttributes":   fn(pdfAttributes),
+		"p7sAttributes":   fn(p7sAttributes),
+		"checkBatch":      fn(checkBatch),
+		"batchAttributes": fn(batchAttributes),
+		"batchSignatures": fn(batchSignatures),
+		"payload":         fn(buildPayload),
+		"derSignature":    fn(derSignature),
 	}))
 	select {} // the functions live as long as the page
 }
@@ -103,9 +119,12 @@ func signerCert(chainPEM string) (*x509.Certificate, error) {
 	return x509.ParseCertificate(blk.Bytes)
 }
 
-// checked is the latest judged revision; checks counts them (its handle).
+// checked is the latest judged revision, batch the latest judged batch;
+// checks counts what was judged (the handle): only the latest is signable.
 var (
 	checked *clearsign.CheckedPDF
+	batch   *clearsign.BatchSigning
+	batchAt time.Time // the .p7s signing time of batch's attributes (zero: none built)
 	checks  int
 )
 
@@ -118,7 +137,7 @@ func checkPDF(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	checked, checks = c, checks+1
+	checked, batch, checks = c, nil, checks+1
 	st, pp := c.Checked.Signature, c.Payload()
 	return map[string]any{"check": checks, "revision": pp.Revision, "prevSha256": pp.PrevSHA256, "digest": pp.Digest,
 		"field": st.Field, "name": st.Name, "reason": st.Reason, "time": st.Time.UTC().Format(time.RFC3339)}, nil
@@ -137,6 +156,103 @@ func pdfAttributes(args []js.Value) (map[string]any, error) {
 		return nil, err
 	}
 	return map[string]any{"attributes": toJS(attrs)}, nil
+}
+
+func checkBatch(args []js.Value) (map[string]any, error) {
+	var prep api.BatchSignatures
+	if err := json.Unmarshal([]byte(arg(args, 0).String()), &prep); err != nil {
+		return nil, fmt.Errorf("the relay's batch signatures are not their JSON: %w", err)
+	}
+	docs := arg(args, 1)
+	var order []string
+	originals, prevs := map[string][]byte{}, map[string][]byte{}
+	for i := 0; i < docs.Length(); i++ {
+		d := docs.Index(i)
+		id := d.Get("id").String()
+		order = append(order, id)
+		originals[id] = bytesOf(d.Get("orig"))
+		if p := d.Get("prev"); !p.IsUndefined() && !p.IsNull() {
+			prevs[id] = bytesOf(p)
+		}
+	}
+	b, err := clearsign.CheckBatch(order, originals, prevs, &prep)
+	if err != nil {
+		return nil, err
+	}
+	checked, batch, batchAt, checks = nil, b, time.Time{}, checks+1
+	list := make([]any, len(b.Docs))
+	for i, d := range b.Docs {
+		m := map[string]any{"documentId": d.DocumentID}
+		if c := d.PDF; c != nil {
+			st, pp := c.Checked.Signature, c.Payload()
+			m["pdf"], m["revision"], m["prevSha256"], m["digest"] = true, pp.Revision, pp.PrevSHA256, pp.Digest
+			m["field"], m["name"], m["reason"], m["time"] = st.Field, st.Name, st.Reason, st.Time.UTC().Format(time.RFC3339)
+		} else {
+			m["p7s"] = true
+		}
+		list[i] = m
+	}
+	var pdfs any
+	if b.PDFs != nil {
+		pdfs = map[string]any{"root": b.PDFs.Root, "count": b.PDFs.Count}
+	}
+	return map[string]any{"check": checks, "pdfs": pdfs, "documents": list}, nil
+}
+
+// latestBatch is batch if handle v names it.
+func latestBatch(v js.Value) (*clearsign.BatchSigning, error) {
+	if batch == nil || v.Type() != js.TypeNumber || v.Int() != checks {
+		return nil, errors.New("the batch to sign is not the latest one checked")
+	}
+	return batch, nil
+}
+
+func batchAttributes(args []js.Value) (map[string]any, error) {
+	b, err := latestBatch(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	cert, err := signerCert(arg(args, 1).String())
+	if err != nil {
+		return nil, err
+	}
+	at := time.Now()
+	attrs, err := b.Attributes(cert, at)
+	if err != nil {
+		return nil, err
+	}
+	batchAt = at
+	list := make([]any, len(attrs))
+	for i, a := range attrs {
+		list[i] = toJS(a)
+	}
+	return map[string]any{"attributes": list}, nil
+}
+
+func batchSignatures(args []js.Value) (map[string]any, error) {
+	b, err := latestBatch(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	if batchAt.IsZero() {
+		return nil, errors.New("the batch's attributes were not built")
+	}
+	raw := arg(args, 1)
+	sigs := make([][]byte, raw.Length())
+	for i := range sigs {
+		if sigs[i], err = clearsign.DERSignature(bytesOf(raw.Index(i))); err != nil {
+			return nil, err
+		}
+	}
+	docs, err := b.Signatures(batchAt, sigs)
+	if err != nil {
+		return nil, err
+	}
+	j, err := json.Marshal(docs)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"documents": string(j)}, nil
 }
 
 func p7sAttributes(args []js.Value) (map[string]any, error) {

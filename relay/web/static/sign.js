@@ -4,7 +4,9 @@
 // it states; then sign (or decline) it with this browser's enrolled key
 // (setup.js, keys.js) over the canonical payload, in the same user action
 // the PDF signature's (or the .p7s') attributes, and post it all to the
-// relay's scan callback. What is judged and built is qrsign's own code
+// relay's scan callback; for a batch, the same for each of its documents
+// with one unlock (the batch's Merkle root, each PDF's revision, each other
+// document's .p7s). What is judged and built is qrsign's own code
 // (relay/signer/clearsign, chaincode/payload) compiled to WebAssembly
 // (relay/cmd/signer-wasm, served by the relay).
 "use strict";
@@ -226,12 +228,18 @@
             nonce: s.nonce, signerFingerprint: rec.fingerprint, reason };
         const pdf = action === "sign" && doc && doc.pdf;
         const p7s = action === "sign" && !s.batch && !pdf && s.p7s && s.mediaType !== "application/pdf";
-        // build signs pdf (the revision judged last) or the .p7s beside the payload.
+        const batchSigs = action === "sign" && doc && doc.batch;
+        // build signs pdf (the revision judged last), the .p7s, or each of
+        // the batch's PDF revisions and .p7s (bs, judged last) beside the payload.
         let key = null;
-        const build = async (pdf) => {
+        const build = async (pdf, bs) => {
           const body = { token, action: purpose, certChainPem: rec.certChainPem, algorithm: "ECDSA_P256_SHA256_RAW", reason };
-          let attrs = null;
-          if (pdf) {
+          let attrs = null, batchAttrs = null;
+          if (bs) { // the payload binds the PDF statements' root; the module keeps what the attributes sign
+            if (bs.pdfs) fields.pdfs = bs.pdfs;
+            else delete fields.pdfs;
+            batchAttrs = (await call("batchAttributes", bs.check, rec.certChainPem)).attributes;
+          } else if (pdf) {
             const c = pdf.statement; // judged by the module, which keeps the digest for the attributes
             fields.pdf = { revision: c.revision, prevSha256: c.prevSha256, digest: c.digest };
             body.pdf = { revision: c.revision, prevSha256: c.prevSha256, digest: c.digest, time: c.time };
@@ -251,9 +259,14 @@
             const der = b64((await call("derSignature", await QRKeys.sign(key, attrs))).bytes);
             (body.pdf || body.p7s).signature = der;
           }
+          if (batchAttrs) { // the same unlocked key signs each document's attributes
+            const raws = [];
+            for (const a of batchAttrs) raws.push(await QRKeys.sign(key, a));
+            body.documents = JSON.parse((await call("batchSignatures", bs.check, raws)).documents);
+          }
           return body;
         };
-        let body = await build(pdf);
+        let body = await build(pdf, batchSigs);
         QRSetup.status(st, "working", t("sign.recording"));
         const t1 = performance.now();
         const post = (body) => QR.apiJSON("/v1/callbacks/scan", { method: "POST", noKey: true, headers: { "Content-Type": "application/json" },
@@ -267,11 +280,17 @@
             // Another signer's revision landed first: the same statement
             // over the new revision, judged again, signed without asking
             // again (as qrsign, at most maxRePrepare = 3 times).
-            if (!(pdf && e instanceof QR.ApiError && e.code === "REVISION_STALE" && again < 3)) throw e;
+            if (!((pdf || batchSigs) && e instanceof QR.ApiError && e.code === "REVISION_STALE" && again < 3)) throw e;
             QRSetup.status(st, "working", t("sign.pdfStale"));
-            doc.pdf = await preparePDF(doc.orig, s.sha256);
-            if (!doc.pdf) throw e;
-            body = await build(doc.pdf);
+            if (batchSigs) {
+              doc.batch = await prepareBatch(s, doc.origs);
+              if (!doc.batch) throw e;
+              body = await build(null, doc.batch);
+            } else {
+              doc.pdf = await preparePDF(doc.orig, s.sha256);
+              if (!doc.pdf) throw e;
+              body = await build(doc.pdf);
+            }
           }
         }
         window.QRSign = { result: res, timings: { totalMs: Math.round(performance.now() - t0), callbackMs: Math.round(performance.now() - t1),
@@ -298,6 +317,13 @@
       const titles = new Map(s.batch.documents.map((d) => [d.id, QR.showText(d.title)]));
       $("check").append(el("ol", { id: "signed-docs" }, ...(res.documents || []).map((id) =>
         el("li", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(id), text: t("nameOf", { name: titles.get(id) || QR.showText(id), of: QR.showText(id) }) })))));
+      // What the signature made of each document: its PDF revision or .p7s.
+      $("res-downloads").replaceChildren(...(res.signed || []).map((d, i) => {
+        const name = titles.get(d.documentId) || QR.showText(d.documentId);
+        if (d.revision) return saveLink("res-doc-" + i, t("sign.savePdfOf", { name, n: d.revision.revision }), samePath(d.revision.url),
+          d.revision.sha256, d.documentId + "-signed-" + d.revision.revision + ".pdf");
+        return saveLink("res-doc-" + i, t("sign.saveP7sOf", { name }), samePath(d.p7s.url), d.p7s.sha256, d.documentId + ".p7s");
+      }));
     } else {
       const signed = action === "sign";
       check(signed ? "signed" : "declined", t(signed ? "sign.signed" : "sign.declined"),
@@ -372,12 +398,15 @@
     $("cli").textContent = "qrsign sign '" + location.href + "'";
     check("checking", t("sign.checkingN", { n: s.batch.size }), t("sign.checkingNd"));
     const leaves = [];
+    const origs = new Map(); // document id → its bytes, for the PDF revisions and .p7s
     const list = el("ol", {});
     for (const d of s.batch.documents) {
       let got;
       try {
         const res = await api("/v1/documents/" + encodeURIComponent(d.id) + "/content?token=" + encodeURIComponent(token), { noKey: true });
-        got = await QR.sha256Hex(await res.arrayBuffer());
+        const bytes = await res.arrayBuffer();
+        got = await QR.sha256Hex(bytes);
+        origs.set(d.id, new Uint8Array(bytes));
       } catch (err) {
         check("error", t("sign.eDownloadDoc", { id: d.id }), describe(err));
         return;
@@ -400,17 +429,54 @@
       check("closed", t("sign.batchClosed", { status: t("status." + s.documentStatus) }), t("sign.noLonger"));
       return;
     }
+    let bs = null;
     try {
-      await loadWasm(); // it builds the payload
+      await loadWasm(); // it builds the payload and judges the PDF revisions
+      bs = await prepareBatch(s, origs);
     } catch (err) {
-      check("error", t("sign.eWasm"), err.message || String(err));
+      if (err instanceof WasmRefusal) { pdfRefused(err); return; }
+      check("error", t("sign.eWasm"), err instanceof QR.ApiError ? describe(err) : (err.message || String(err)));
       return;
     }
     // One signature signs them all, or declines them all with one reason.
     $("sign-btn").textContent = t("sign.signAll", { n: leaves.length });
     $("decline-btn").textContent = t("sign.declineAll", { n: leaves.length });
     $("sign-section").hidden = false;
-    await signer(s);
+    await signer(s, { origs, batch: bs });
+  }
+
+  // prepareBatch reads what the relay prepared for the batch's documents
+  // that await this signer (a PDF revision each, a .p7s for the others) and
+  // judges it with the signer module, each increment as one PDF's; shows
+  // per document what is signed. null: the relay makes none (no TSA: the
+  // batch signature alone) or no document awaits.
+  async function prepareBatch(s, origs) {
+    let res;
+    try {
+      res = await api("/v1/sessions/" + encodeURIComponent(token) + "/batch", { noKey: true });
+    } catch (err) {
+      if (err.status === 404) return null;
+      throw err;
+    }
+    const text = await res.text();
+    const prep = new Map((JSON.parse(text).documents || []).map((d) => [d.documentId, d]));
+    const docs = [];
+    for (const d of s.batch.documents) {
+      const doc = { id: d.id, orig: origs.get(d.id) };
+      const p = prep.get(d.id);
+      if (p && p.pdf && p.pdf.prevSha256 !== d.sha256) doc.prev = new Uint8Array(await (await api(samePath(p.pdf.prevUrl), { noKey: true })).arrayBuffer());
+      docs.push(doc);
+    }
+    const t0 = performance.now();
+    const bs = await call("checkBatch", text, docs);
+    wasmTimings.checkMs = Math.round(performance.now() - t0);
+    const titles = new Map(s.batch.documents.map((d) => [d.id, QR.showText(d.title)]));
+    $("batch-sigs").replaceChildren(...bs.documents.map((d) => el("li", { text: d.pdf
+      ? t("sign.batchPdf", { title: titles.get(d.documentId), n: d.revision, field: QR.showText(d.field), name: QR.showText(d.name),
+        reason: QR.showText(d.reason), time: QR.fmtLocal(d.time), digest: d.digest })
+      : t("sign.batchP7s", { title: titles.get(d.documentId) }) })));
+    $("batch-box").hidden = !bs.documents.length;
+    return bs.documents.length ? bs : null;
   }
 
   main();
