@@ -39,7 +39,7 @@ type Check struct {
 //	pdfRevision: end, sha256, by (registration|signature|dss), signer, seq,
 //	  tx, increment (signature|dss, none for revision 0), certs, crls
 //	ca: cn, fp, root; crl: number, thisUpdate, revoked, ca
-//	revocation: serials, number, thisUpdate
+//	revocation: serials, number, thisUpdate, msp
 //
 // tx and the failed checks that name nothing (a missing CA or CRL) only fail.
 const (

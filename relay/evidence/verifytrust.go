@@ -132,7 +132,7 @@ func checkTrustEntries(r *Report, b *Bundle, events []model.Event, trust Trust) 
 		checked, err := revokedLinks(e.Timestamp, certs, cas[caRef{ev.Signer.MSPID, ev.CAFingerprint}], crl)
 		at := ev.CRLThisUpdate.UTC().Format(time.RFC3339)
 		r.add(name, err, finding{fmt.Sprintf("serial(s) %s not on CRL %q (thisUpdate %s) of %s", checked, ev.CRLNumber, at, ev.Signer.MSPID),
-			map[string]string{"serials": checked, "number": ev.CRLNumber, "thisUpdate": at}})
+			map[string]string{"serials": checked, "number": ev.CRLNumber, "thisUpdate": at, "msp": ev.Signer.MSPID}})
 	}
 	for k := range crls {
 		if !usedCRL[k] {
