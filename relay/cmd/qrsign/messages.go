@@ -328,7 +328,7 @@ var msgs = i18n.Catalog{
 		"ev.finalStateOK":           "%s，由交易 %s 写入",
 		"ev.pdfRevisionOK":          "字节 0..%s 的哈希为 %s，由%s记录（事件 %s，交易 %s）",
 		"ev.byRegistration":         "登记事件",
-		"ev.byDSS":                  " DSS 修订 ",
+		"ev.byDSS":                  " DSS 修订",
 		"ev.bySignature":            " %s 的签名",
 		"ev.dssIncrement":           "；恰好是一个 DSS 增量（%s 个证书，%s 个 CRL）",
 		"ev.signatureIncrement":     "；恰好是一个已签名的签名增量",
