@@ -8,6 +8,8 @@ import (
 
 // Check is one thing Verify checked. Name and Detail are English; Code,
 // Event and Params say it again stably, for output in the reader's language.
+// Its fields are relay/verify's Check's, in order (qrsign converts one to
+// the other to say a copied check as `qrsign verify` does).
 type Check struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
