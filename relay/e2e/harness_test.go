@@ -144,7 +144,8 @@ func runEnv(t *testing.T, extraEnv []string, stdin string, args ...string) resul
 	defer cancel()
 	cmd := exec.CommandContext(ctx, qrsignBin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(append(os.Environ(), "QRSIGN_PASSPHRASE=", "QRSIGN_API_KEY="), extraEnv...) // the passphrase comes from stdin
+	// The passphrase comes from stdin; human output is English (the tests read it) unless extraEnv sets LC_ALL.
+	cmd.Env = append(append(os.Environ(), "QRSIGN_PASSPHRASE=", "QRSIGN_API_KEY=", "LC_ALL=C.UTF-8"), extraEnv...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	t0 := time.Now()

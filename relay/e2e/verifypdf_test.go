@@ -78,6 +78,16 @@ func TestSignedPDFInHandIsRecognised(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, res.stdout)
 		}
 	}
+	// The same report in Chinese: each revision tied to its event, each increment judged.
+	res = runEnv(t, []string{"LC_ALL=zh_CN.UTF-8"}, "", append([]string{"verify-evidence", bf, write("signed.pdf", revs[3])}, args...)...)
+	for _, want := range []string{"  通过 PDF 修订版本 0: 字节 0..", "，由登记事件记录（事件 0，交易 ",
+		"  通过 PDF 修订版本 1: ", "，由 " + alice.msp + "/" + alice.id + " 的签名记录（事件 ", "；恰好是一个已签名的签名增量\n",
+		"  通过 PDF 修订版本 3: ", "，由 DSS 修订记录（事件 ", "；恰好是一个 DSS 增量（",
+		"  通过 文件比对: SHA-256 " + sha(revs[3]) + "，是证据包中文件的第 3 个修订版本，0 → 3 的修订链完整\n", "验证通过（VERIFIED）："} {
+		if res.code != 0 || !strings.Contains(res.stdout, want) {
+			t.Errorf("report in Chinese (exit %d) lacks %q:\n%s", res.code, want, res.stdout)
+		}
+	}
 	res = run(t, "", append([]string{"verify-evidence", bf, write("edited.pdf", edited)}, args...)...)
 	if res.code != 6 || !strings.Contains(res.stdout, fmt.Sprintf("FAIL document file: revisions 0..3 are recorded, but the %d bytes after revision 3 are not", len(edited)-len(revs[3]))) {
 		t.Fatalf("verify-evidence with an edited PDF: exit %d, want 6\n%s%s", res.code, res.stdout, res.stderr)

@@ -77,6 +77,12 @@ func TestGoldenBundlesVerify(t *testing.T) {
 			if c.checks > 0 && len(r.Checks) != c.checks {
 				t.Fatalf("%d checks, want %d", len(r.Checks), c.checks)
 			}
+			// Every check says itself again stably, for output in the reader's language.
+			for _, ch := range r.Checks {
+				if ch.Code == "" || len(ch.Params) == 0 {
+					t.Errorf("check %q: code %q, params %v", ch.Name, ch.Code, ch.Params)
+				}
+			}
 		})
 	}
 }

@@ -271,7 +271,7 @@ func TestRevocationChecksEveryLinkTheFrozenCAIssued(t *testing.T) {
 		return l
 	}
 	chain := []*x509.Certificate{leaf, interCert}
-	if got, err := revokedLinks(now, chain, root, crl(0x99)); err != nil || got != "serial(s) 2a" {
+	if got, err := revokedLinks(now, chain, root, crl(0x99)); err != nil || got != "2a" {
 		t.Fatalf("a CRL of the root that lists a serial the root did not issue: %q, %v", got, err)
 	}
 	_, err := revokedLinks(now, chain, root, crl(0x2a))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func finalState(b *Bundle, events []model.Event, txs map[string]*tx) (*model.Doc
 // MVCC_READ_CONFLICT) cannot sit inside the chain: the next valid transaction
 // read the version of the transaction that really committed before it.
 // Only the last transaction's validity is left to the freshness witness.
-func checkReadChain(b *Bundle, events []model.Event, txs map[string]*tx) (string, error) {
+func checkReadChain(b *Bundle, events []model.Event, txs map[string]*tx) (finding, error) {
 	pos := map[string][2]uint64{}
 	for _, bt := range b.Transactions {
 		pos[bt.TxID] = [2]uint64{bt.BlockNumber, uint64(bt.TxIndex)}
@@ -116,21 +117,22 @@ func checkReadChain(b *Bundle, events []model.Event, txs map[string]*tx) (string
 		}
 		v, ok := txs[e.TxID].read(key)
 		if !ok {
-			return "", fmt.Errorf("transaction %s (event %d) did not read %s", e.TxID, e.Seq, key)
+			return finding{}, fmt.Errorf("transaction %s (event %d) did not read %s", e.TxID, e.Seq, key)
 		}
 		if prev == "" {
 			if v != nil {
-				return "", fmt.Errorf("transaction %s (event %d) read %s at {%d, %d}; the first must read it absent", e.TxID, e.Seq, key,
+				return finding{}, fmt.Errorf("transaction %s (event %d) read %s at {%d, %d}; the first must read it absent", e.TxID, e.Seq, key,
 					v.GetBlockNum(), v.GetTxNum())
 			}
 		} else if want := pos[prev]; v == nil || v.GetBlockNum() != want[0] || v.GetTxNum() != want[1] {
-			return "", fmt.Errorf("transaction %s (event %d) read %s at %s, not at {%d, %d} where transaction %s wrote it", e.TxID,
+			return finding{}, fmt.Errorf("transaction %s (event %d) read %s at %s, not at {%d, %d} where transaction %s wrote it", e.TxID,
 				e.Seq, key, versionText(v), want[0], want[1], prev)
 		}
 		prev = e.TxID
 		n++
 	}
-	return fmt.Sprintf("each of the %d transactions read %s as the previous one wrote it (the first: absent)", n, key), nil
+	return finding{fmt.Sprintf("each of the %d transactions read %s as the previous one wrote it (the first: absent)", n, key),
+		map[string]string{"n": strconv.Itoa(n), "key": key}}, nil
 }
 
 func versionText(v *kvrwset.Version) string {

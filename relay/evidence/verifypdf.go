@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/pdfrev"
@@ -19,25 +20,31 @@ func checkPDFRevisions(r *Report, b *Bundle, events []model.Event, document []by
 	res := pdfrev.Match(events, pdfrev.Prefixes(document))
 	incs, ierr := pdfrev.Increments(document, res)
 	for i, f := range res.Revisions {
-		by := "the registration"
+		by, byKind := "the registration", "registration"
 		switch {
 		case f.Kind == model.RevisionDSS:
-			by = "the DSS revision"
+			by, byKind = "the DSS revision", "dss"
 		case f.Revision > 0:
-			by = "the signature of " + f.Signer
+			by, byKind = "the signature of "+f.Signer, "signature"
 		}
-		detail := fmt.Sprintf("bytes 0..%d hash to %s, recorded by %s (event %d, tx %.16s)", f.End, f.SHA256, by, f.Seq, f.TxID)
+		tx := fmt.Sprintf("%.16s", f.TxID)
+		p := map[string]string{"end": strconv.FormatInt(f.End, 10), "sha256": f.SHA256, "by": byKind, "signer": f.Signer,
+			"seq": strconv.Itoa(f.Seq), "tx": tx}
+		detail := fmt.Sprintf("bytes 0..%d hash to %s, recorded by %s (event %d, tx %s)", f.End, f.SHA256, by, f.Seq, tx)
 		var err error
 		switch {
 		case i == 0:
 		case i-1 < len(incs) && incs[i-1].DSS != nil:
-			detail += fmt.Sprintf("; exactly a DSS increment (%d certificates, %d CRLs)", len(incs[i-1].DSS.Certs), len(incs[i-1].DSS.CRLs))
+			p["increment"], p["certs"], p["crls"] = "dss", strconv.Itoa(len(incs[i-1].DSS.Certs)), strconv.Itoa(len(incs[i-1].DSS.CRLs))
+			detail += fmt.Sprintf("; exactly a DSS increment (%s certificates, %s CRLs)", p["certs"], p["crls"])
 		case i-1 < len(incs):
+			p["increment"] = "signature"
 			detail += "; exactly one signed signature increment"
 		case i-1 == len(incs):
 			err = ierr
 		}
-		r.add(fmt.Sprintf("pdf revision %d", f.Revision), err, detail)
+		r.add(Check{Name: fmt.Sprintf("pdf revision %d", f.Revision), Code: CheckPDFRevision,
+			Params: map[string]string{"revision": strconv.Itoa(f.Revision)}}, err, finding{detail, p})
 	}
 	var err error
 	switch n := len(res.Revisions); {
@@ -58,7 +65,9 @@ func checkPDFRevisions(r *Report, b *Bundle, events []model.Event, document []by
 	if !res.Latest {
 		latest = " (the bundle records later revisions)"
 	}
-	r.add("document file", err, fmt.Sprintf("SHA-256 %s = revision %d of the bundle's document, chain 0 → %d complete%s", fileSHA256, last, last, latest))
+	r.add(Check{Name: "document file", Code: CheckDocumentFile}, err, finding{
+		fmt.Sprintf("SHA-256 %s = revision %d of the bundle's document, chain 0 → %d complete%s", fileSHA256, last, last, latest),
+		map[string]string{"sha256": fileSHA256, "revision": strconv.Itoa(last), "latest": strconv.FormatBool(res.Latest)}})
 }
 
 func revisionList(fs []pdfrev.Found) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,43 +31,45 @@ func checkTrustEntries(r *Report, b *Bundle, events []model.Event, trust Trust) 
 		}
 	}
 	for i, c := range b.CAs {
-		name := fmt.Sprintf("CA %d %s", i, c.MSPID)
+		name := Check{Name: fmt.Sprintf("CA %d %s", i, c.MSPID), Code: CheckCA, Params: map[string]string{"i": strconv.Itoa(i), "msp": c.MSPID}}
 		k := caRef{c.MSPID, c.Fingerprint}
 		at, used := firstUse[k]
 		if !used {
-			r.add(name, fmt.Errorf("CA %s of %s is named by no event", c.Fingerprint, c.MSPID), "")
+			r.add(name, fmt.Errorf("CA %s of %s is named by no event", c.Fingerprint, c.MSPID), finding{})
 			continue
 		}
 		if _, dup := cas[k]; dup {
-			r.add(name, fmt.Errorf("CA %s of %s is listed twice", c.Fingerprint, c.MSPID), "")
+			r.add(name, fmt.Errorf("CA %s of %s is listed twice", c.Fingerprint, c.MSPID), finding{})
 			continue
 		}
 		der, err := canonicalPEM(c.CertPEM, "CERTIFICATE")
 		if err != nil {
-			r.add(name, err, "")
+			r.add(name, err, finding{})
 			continue
 		}
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			r.add(name, err, "")
+			r.add(name, err, finding{})
 			continue
 		}
 		if fp := payload.Fingerprint(der); fp != c.Fingerprint {
-			r.add(name, fmt.Errorf("certificate fingerprint %s, the bundle says %s", fp, c.Fingerprint), "")
+			r.add(name, fmt.Errorf("certificate fingerprint %s, the bundle says %s", fp, c.Fingerprint), finding{})
 			continue
 		}
 		root, err := chainTo(trust.Orgs, c.MSPID, cert, nil, at)
 		if err != nil {
-			r.add(name, err, "")
+			r.add(name, err, finding{})
 			continue
 		}
-		r.add(name, nil, fmt.Sprintf("%q (%.16s…) chains to the given root %q of %s", cert.Subject.CommonName, c.Fingerprint,
-			root.Subject.CommonName, c.MSPID))
+		fp := fmt.Sprintf("%.16s", c.Fingerprint)
+		r.add(name, nil, finding{fmt.Sprintf("%q (%s…) chains to the given root %q of %s", cert.Subject.CommonName, fp,
+			root.Subject.CommonName, c.MSPID), map[string]string{"cn": cert.Subject.CommonName, "fp": fp, "root": root.Subject.CommonName}})
 		cas[k] = cert
 	}
 	for k := range firstUse {
 		if _, ok := cas[k]; !ok && !hasCA(b, k.msp, k.fp) {
-			r.add("CA "+k.msp, fmt.Errorf("the events name CA %s of %s, which the bundle does not hold", k.fp, k.msp), "")
+			r.add(Check{Name: "CA " + k.msp, Code: CheckCA, Params: map[string]string{"msp": k.msp}},
+				fmt.Errorf("the events name CA %s of %s, which the bundle does not hold", k.fp, k.msp), finding{})
 		}
 	}
 
@@ -76,20 +79,20 @@ func checkTrustEntries(r *Report, b *Bundle, events []model.Event, trust Trust) 
 	}
 	crls := map[crlRef]*x509.RevocationList{}
 	for i, c := range b.CRLs {
-		name := fmt.Sprintf("CRL %d %s", i, c.MSPID)
+		name := Check{Name: fmt.Sprintf("CRL %d %s", i, c.MSPID), Code: CheckCRL, Params: map[string]string{"i": strconv.Itoa(i), "msp": c.MSPID}}
 		ca, ok := cas[caRef{c.MSPID, c.CAFingerprint}]
 		if !ok {
-			r.add(name, fmt.Errorf("its CA %s of %s is not a verified CA of the bundle", c.CAFingerprint, c.MSPID), "")
+			r.add(name, fmt.Errorf("its CA %s of %s is not a verified CA of the bundle", c.CAFingerprint, c.MSPID), finding{})
 			continue
 		}
 		der, err := canonicalPEM(c.CRLPEM, "X509 CRL")
 		if err != nil {
-			r.add(name, err, "")
+			r.add(name, err, finding{})
 			continue
 		}
 		crl, err := certchain.ParseCRL(der, certchain.NewAnchor(ca))
 		if err != nil {
-			r.add(name, err, "")
+			r.add(name, err, finding{})
 			continue
 		}
 		num := ""
@@ -98,12 +101,13 @@ func checkTrustEntries(r *Report, b *Bundle, events []model.Event, trust Trust) 
 		}
 		k := crlRef{c.MSPID, c.CAFingerprint, num, crl.ThisUpdate.UTC()}
 		if _, dup := crls[k]; dup {
-			r.add(name, errors.New("listed twice"), "")
+			r.add(name, errors.New("listed twice"), finding{})
 			continue
 		}
 		crls[k] = crl
-		r.add(name, nil, fmt.Sprintf("number %q, thisUpdate %s, %d revoked, signed by CA %.16s…", num,
-			crl.ThisUpdate.UTC().Format(time.RFC3339), len(crl.RevokedCertificateEntries), c.CAFingerprint))
+		caFP, at, revoked := fmt.Sprintf("%.16s", c.CAFingerprint), crl.ThisUpdate.UTC().Format(time.RFC3339), strconv.Itoa(len(crl.RevokedCertificateEntries))
+		r.add(name, nil, finding{fmt.Sprintf("number %q, thisUpdate %s, %s revoked, signed by CA %s…", num, at, revoked, caFP),
+			map[string]string{"number": num, "thisUpdate": at, "revoked": revoked, "ca": caFP}})
 	}
 	usedCRL := map[crlRef]bool{}
 	for _, e := range events {
@@ -111,27 +115,29 @@ func checkTrustEntries(r *Report, b *Bundle, events []model.Event, trust Trust) 
 		if ev == nil || ev.CRLThisUpdate == nil {
 			continue
 		}
-		name := fmt.Sprintf("event %d revocation", e.Seq)
+		name := Check{Name: fmt.Sprintf("event %d revocation", e.Seq), Code: CheckRevocation, Params: map[string]string{"seq": strconv.Itoa(e.Seq)}}
 		k := crlRef{ev.Signer.MSPID, ev.CAFingerprint, ev.CRLNumber, ev.CRLThisUpdate.UTC()}
 		crl, ok := crls[k]
 		if !ok {
 			r.add(name, fmt.Errorf("the CRL it froze (number %q, thisUpdate %s, CA %.16s…) is not a verified CRL of the bundle",
-				ev.CRLNumber, ev.CRLThisUpdate.UTC().Format(time.RFC3339), ev.CAFingerprint), "")
+				ev.CRLNumber, ev.CRLThisUpdate.UTC().Format(time.RFC3339), ev.CAFingerprint), finding{})
 			continue
 		}
 		usedCRL[k] = true
 		certs, err := certchain.Parse(ev.CertChainPEM)
 		if err != nil {
-			r.add(name, err, "")
+			r.add(name, err, finding{})
 			continue
 		}
 		checked, err := revokedLinks(e.Timestamp, certs, cas[caRef{ev.Signer.MSPID, ev.CAFingerprint}], crl)
-		r.add(name, err, fmt.Sprintf("%s not on CRL %q (thisUpdate %s) of %s", checked, ev.CRLNumber,
-			ev.CRLThisUpdate.UTC().Format(time.RFC3339), ev.Signer.MSPID))
+		at := ev.CRLThisUpdate.UTC().Format(time.RFC3339)
+		r.add(name, err, finding{fmt.Sprintf("serial(s) %s not on CRL %q (thisUpdate %s) of %s", checked, ev.CRLNumber, at, ev.Signer.MSPID),
+			map[string]string{"serials": checked, "number": ev.CRLNumber, "thisUpdate": at, "msp": ev.Signer.MSPID}})
 	}
 	for k := range crls {
 		if !usedCRL[k] {
-			r.add("CRL "+k.msp, fmt.Errorf("CRL %q (thisUpdate %s) is named by no event", k.number, k.thisUpdate.Format(time.RFC3339)), "")
+			r.add(Check{Name: "CRL " + k.msp, Code: CheckCRL, Params: map[string]string{"msp": k.msp}},
+				fmt.Errorf("CRL %q (thisUpdate %s) is named by no event", k.number, k.thisUpdate.Format(time.RFC3339)), finding{})
 		}
 	}
 }
@@ -162,5 +168,5 @@ func revokedLinks(at time.Time, chain []*x509.Certificate, ca *x509.Certificate,
 		}
 		serials = append(serials, l.Serial)
 	}
-	return "serial(s) " + strings.Join(serials, ", "), nil
+	return strings.Join(serials, ", "), nil
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,37 +63,52 @@ func checkProposal(t *tx) error {
 	return nil
 }
 
-func checkCreator(t *tx, trust Trust) (string, error) {
+func checkCreator(t *tx, trust Trust) (finding, error) {
 	msp, cert, err := fabricIdentity(t.Creator, trust.Orgs, t.Timestamp)
 	if err != nil {
-		return "", err
+		return finding{}, err
 	}
 	if err := fabricVerify(cert, t.Payload, t.Signature); err != nil {
-		return "", err
+		return finding{}, err
 	}
-	return fmt.Sprintf("signed by %s %q", msp, cert.Subject.CommonName), nil
+	return finding{fmt.Sprintf("signed by %s %q", msp, cert.Subject.CommonName),
+		map[string]string{"msp": msp, "cn": cert.Subject.CommonName}}, nil
+}
+
+// endorsed is what checkEndorsements found: n endorsements by orgs, need
+// of the given orgs required.
+type endorsed struct {
+	n, need, given int
+	orgs           []string
+}
+
+func (e endorsed) finding() finding {
+	orgs := strings.Join(e.orgs, ", ")
+	return finding{fmt.Sprintf("%d endorsement(s) verify, by %s: %d org(s), %d needed of the %d given", e.n, orgs, len(e.orgs), e.need, e.given),
+		map[string]string{"n": strconv.Itoa(e.n), "orgs": orgs, "orgCount": strconv.Itoa(len(e.orgs)), "need": strconv.Itoa(e.need),
+			"given": strconv.Itoa(e.given)}}
 }
 
 // checkEndorsements verifies every endorsement over (proposal response
 // payload ‖ endorser) and counts the distinct orgs.
-func checkEndorsements(t *tx, trust Trust) (string, error) {
+func checkEndorsements(t *tx, trust Trust) (endorsed, error) {
 	if len(t.Endorsements) == 0 {
-		return "", errors.New("no endorsements")
+		return endorsed{}, errors.New("no endorsements")
 	}
 	var orgs []string
 	for i, e := range t.Endorsements {
 		msp, cert, err := fabricIdentity(e.Endorser, trust.Orgs, t.Timestamp)
 		if err != nil {
-			return "", fmt.Errorf("endorsement %d: %w", i, err)
+			return endorsed{}, fmt.Errorf("endorsement %d: %w", i, err)
 		}
 		// The chaincode's policy names peers (OutOf(n, 'Org1MSP.peer', ...)):
 		// a client of the org chains to the same root but may not endorse.
 		if !hasOU(cert, "peer") {
-			return "", fmt.Errorf("endorsement %d: %q of %s is not a peer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
+			return endorsed{}, fmt.Errorf("endorsement %d: %q of %s is not a peer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
 		}
 		msg := append(append([]byte{}, t.PRP...), e.Endorser...)
 		if err := fabricVerify(cert, msg, e.Signature); err != nil {
-			return "", fmt.Errorf("endorsement %d by %s: %w", i, msp, err)
+			return endorsed{}, fmt.Errorf("endorsement %d by %s: %w", i, msp, err)
 		}
 		if !slices.Contains(orgs, msp) {
 			orgs = append(orgs, msp)
@@ -99,14 +116,13 @@ func checkEndorsements(t *tx, trust Trust) (string, error) {
 	}
 	need := trust.MinEndorsingOrgs
 	if need <= 0 {
-		return "", errors.New("no endorsement policy given (Trust.MinEndorsingOrgs, --endorsing-orgs)")
+		return endorsed{}, errors.New("no endorsement policy given (Trust.MinEndorsingOrgs, --endorsing-orgs)")
 	}
 	if len(orgs) < need {
-		return "", fmt.Errorf("endorsed by %d org(s) (%s); the policy needs %d of the %d given", len(orgs),
+		return endorsed{}, fmt.Errorf("endorsed by %d org(s) (%s); the policy needs %d of the %d given", len(orgs),
 			strings.Join(orgs, ", "), need, len(trust.Orgs))
 	}
-	return fmt.Sprintf("%d endorsement(s) verify, by %s: %d org(s), %d needed of the %d given", len(t.Endorsements),
-		strings.Join(orgs, ", "), len(orgs), need, len(trust.Orgs)), nil
+	return endorsed{n: len(t.Endorsements), need: need, given: len(trust.Orgs), orgs: orgs}, nil
 }
 
 // envelope is the transaction's entry in its block: the block listed with
@@ -132,53 +148,56 @@ func (b *Bundle) envelope(bt *Transaction) (string, *Block, error) {
 
 // blockCheck is the outcome of one block's check, shared by its transactions.
 type blockCheck struct {
-	detail string
-	err    error
+	found finding
+	err   error
 }
 
 // checkTxBlock checks the transaction's block once (cache by number).
-func checkTxBlock(b *Bundle, bt *Transaction, trust Trust, at time.Time, cache map[uint64]blockCheck) (string, error) {
+func checkTxBlock(b *Bundle, bt *Transaction, trust Trust, at time.Time, cache map[uint64]blockCheck) (finding, error) {
 	_, blk, err := b.envelope(bt)
 	if err != nil {
-		return "", err
+		return finding{}, err
 	}
 	c, ok := cache[blk.Number]
 	if !ok {
-		c.detail, c.err = checkBlock(blk, trust, at)
+		c.found, c.err = checkBlock(blk, trust, at)
 		cache[blk.Number] = c
 	}
 	if c.err != nil {
-		return "", c.err
+		return finding{}, c.err
 	}
-	return fmt.Sprintf("entry %d of block %d; %s", bt.TxIndex, blk.Number, c.detail), nil
+	p := maps.Clone(c.found.params)
+	p["entry"], p["block"] = strconv.Itoa(bt.TxIndex), strconv.FormatUint(blk.Number, 10)
+	return finding{fmt.Sprintf("entry %d of block %d; %s", bt.TxIndex, blk.Number, c.found.detail), p}, nil
 }
 
 // checkBlockList requires the blocks listed by ascending number, each named
 // by a transaction of the bundle (nothing in a bundle is unproven filler).
-func checkBlockList(b *Bundle) (string, error) {
+func checkBlockList(b *Bundle) (finding, error) {
 	named := map[uint64]bool{}
 	for _, bt := range b.Transactions {
 		named[bt.BlockNumber] = true
 	}
 	for i, blk := range b.Blocks {
 		if i > 0 && blk.Number <= b.Blocks[i-1].Number {
-			return "", fmt.Errorf("block %d is listed after block %d: blocks are listed once, by ascending number", blk.Number, b.Blocks[i-1].Number)
+			return finding{}, fmt.Errorf("block %d is listed after block %d: blocks are listed once, by ascending number", blk.Number, b.Blocks[i-1].Number)
 		}
 		if !named[blk.Number] {
-			return "", fmt.Errorf("block %d is named by no transaction", blk.Number)
+			return finding{}, fmt.Errorf("block %d is named by no transaction", blk.Number)
 		}
 	}
-	return fmt.Sprintf("%d block(s), each listed once and named by a transaction", len(b.Blocks)), nil
+	return finding{fmt.Sprintf("%d block(s), each listed once and named by a transaction", len(b.Blocks)),
+		map[string]string{"n": strconv.Itoa(len(b.Blocks))}}, nil
 }
 
 // checkBlock recomputes the data hash and header hash and verifies the
 // orderers' signatures over the header.
-func checkBlock(blk *Block, trust Trust, at time.Time) (string, error) {
+func checkBlock(blk *Block, trust Trust, at time.Time) (finding, error) {
 	entries := make([][]byte, len(blk.Data))
 	for i, d := range blk.Data {
 		var err error
 		if entries[i], err = b64(d, fmt.Sprintf("block entry %d", i)); err != nil {
-			return "", err
+			return finding{}, err
 		}
 	}
 	prev, err1 := hex.DecodeString(blk.PreviousHash)
@@ -186,44 +205,46 @@ func checkBlock(blk *Block, trust Trust, at time.Time) (string, error) {
 	hh, err3 := hex.DecodeString(blk.HeaderHash)
 	if err := errors.Join(err1, err2, err3); err != nil || strings.ToLower(blk.PreviousHash+blk.DataHash+blk.HeaderHash) !=
 		blk.PreviousHash+blk.DataHash+blk.HeaderHash {
-		return "", errors.New("previousHash, dataHash and headerHash must be lowercase hex")
+		return finding{}, errors.New("previousHash, dataHash and headerHash must be lowercase hex")
 	}
 	if got := dataHash(entries); !bytes.Equal(got, dh) {
-		return "", fmt.Errorf("data hash recomputed over %d entries is %x, the header says %s", len(entries), got, blk.DataHash)
+		return finding{}, fmt.Errorf("data hash recomputed over %d entries is %x, the header says %s", len(entries), got, blk.DataHash)
 	}
 	if got := headerHash(blk.Number, prev, dh); !bytes.Equal(got, hh) {
-		return "", fmt.Errorf("header hash recomputed is %x, the bundle says %s", got, blk.HeaderHash)
+		return finding{}, fmt.Errorf("header hash recomputed is %x, the bundle says %s", got, blk.HeaderHash)
 	}
 	raw, err := b64(blk.Signatures, "block signatures")
 	if err != nil {
-		return "", err
+		return finding{}, err
 	}
 	var md common.Metadata
 	if err := proto.Unmarshal(raw, &md); err != nil {
-		return "", fmt.Errorf("block signatures: %v", err)
+		return finding{}, fmt.Errorf("block signatures: %v", err)
 	}
 	if len(md.GetSignatures()) == 0 {
-		return "", fmt.Errorf("block %d carries no orderer signature", blk.Number)
+		return finding{}, fmt.Errorf("block %d carries no orderer signature", blk.Number)
 	}
 	hdr := headerBytes(blk.Number, prev, dh)
 	var signers []string
 	for i, s := range md.GetSignatures() {
 		var sh common.SignatureHeader
 		if err := proto.Unmarshal(s.GetSignatureHeader(), &sh); err != nil {
-			return "", fmt.Errorf("orderer signature %d: header: %v", i, err)
+			return finding{}, fmt.Errorf("orderer signature %d: header: %v", i, err)
 		}
 		msp, cert, err := fabricIdentity(sh.GetCreator(), trust.Orderers, at)
 		if err != nil {
-			return "", fmt.Errorf("orderer signature %d: %w", i, err)
+			return finding{}, fmt.Errorf("orderer signature %d: %w", i, err)
 		}
 		if !hasOU(cert, "orderer") {
-			return "", fmt.Errorf("orderer signature %d: %q of %s is not an orderer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
+			return finding{}, fmt.Errorf("orderer signature %d: %q of %s is not an orderer (OU %v)", i, cert.Subject.CommonName, msp, cert.Subject.OrganizationalUnit)
 		}
 		msg := append(append(append([]byte{}, md.GetValue()...), s.GetSignatureHeader()...), hdr...)
 		if err := fabricVerify(cert, msg, s.GetSignature()); err != nil {
-			return "", fmt.Errorf("orderer signature %d by %s: %w", i, msp, err)
+			return finding{}, fmt.Errorf("orderer signature %d by %s: %w", i, msp, err)
 		}
 		signers = append(signers, fmt.Sprintf("%s %q", msp, cert.Subject.CommonName))
 	}
-	return fmt.Sprintf("data hash and header hash %.16s… recomputed; signed by %s", blk.HeaderHash, strings.Join(signers, ", ")), nil
+	hh16, by := fmt.Sprintf("%.16s", blk.HeaderHash), strings.Join(signers, ", ")
+	return finding{fmt.Sprintf("data hash and header hash %s… recomputed; signed by %s", hh16, by),
+		map[string]string{"headerHash": hh16, "signers": by}}, nil
 }

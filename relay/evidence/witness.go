@@ -3,6 +3,8 @@ package evidence
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"strconv"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
@@ -46,19 +48,19 @@ func witnessRead(b *Bundle, w *tx, last *Transaction) (*kvrwset.Version, bool, e
 // proposal's signature when they endorsed it, and the creator is inside the
 // signature header their endorsements cover; when the envelope is signed too
 // (the relay signs its witnesses) that signature must verify.
-func witnessCreator(w *tx, trust Trust) (string, error) {
+func witnessCreator(w *tx, trust Trust) (who string, signed bool, err error) {
 	msp, cert, err := fabricIdentity(w.Creator, trust.Orgs, w.Timestamp)
 	if err != nil {
-		return "", fmt.Errorf("creator: %w", err)
+		return "", false, fmt.Errorf("creator: %w", err)
 	}
-	who := fmt.Sprintf("%s %q", msp, cert.Subject.CommonName)
+	who = fmt.Sprintf("%s %q", msp, cert.Subject.CommonName)
 	if len(w.Signature) == 0 {
-		return who + " (envelope unsigned)", nil
+		return who, false, nil
 	}
 	if err := fabricVerify(cert, w.Payload, w.Signature); err != nil {
-		return "", fmt.Errorf("creator's signature: %w", err)
+		return "", false, fmt.Errorf("creator's signature: %w", err)
 	}
-	return who + " (envelope signed)", nil
+	return who, true, nil
 }
 
 // checkWitness proves the last transaction valid with the freshness
@@ -73,64 +75,75 @@ func witnessCreator(w *tx, trust Trust) (string, error) {
 // timestamp is whatever its creator wrote (endorsers do not check it): it
 // must not be after the verifier's clock (plus WitnessSkew), and the
 // creator is checked and shown.
-func checkWitness(b *Bundle, last *Transaction, lastTime time.Time, trust Trust) (string, error) {
+func checkWitness(b *Bundle, last *Transaction, lastTime time.Time, trust Trust) (finding, error) {
 	if last == nil {
-		return "", errors.New("the last event's transaction is not in the bundle")
+		return finding{}, errors.New("the last event's transaction is not in the bundle")
 	}
 	key := docKey(b.DocumentID)
 	if b.Witness == "" {
 		if !trust.AcceptUnwitnessed {
-			return "", fmt.Errorf("no freshness witness: that transaction %s is VALID and the last is only the committing peer's (unsigned) word; "+
+			return finding{}, fmt.Errorf("no freshness witness: that transaction %s is VALID and the last is only the committing peer's (unsigned) word; "+
 				"get the bundle from a relay, or accept the peer's word (--accept-unwitnessed)", last.TxID)
 		}
-		return fmt.Sprintf("UNPROVEN (peer's word): no freshness witness; the last transaction %.16s is VALID and the last event only by the "+
-			"committing peer's unsigned validation code, accepted by --accept-unwitnessed", last.TxID), nil
+		tx := fmt.Sprintf("%.16s", last.TxID)
+		return finding{fmt.Sprintf("UNPROVEN (peer's word): no freshness witness; the last transaction %s is VALID and the last event only by the "+
+			"committing peer's unsigned validation code, accepted by --accept-unwitnessed", tx),
+			map[string]string{"unwitnessed": "true", "tx": tx}}, nil
 	}
 	raw, err := b64(b.Witness, "witness")
 	if err != nil {
-		return "", err
+		return finding{}, err
 	}
 	w, err := parseTx(raw)
 	if err != nil {
-		return "", fmt.Errorf("witness: %w", err)
+		return finding{}, fmt.Errorf("witness: %w", err)
 	}
 	now := trust.now()
 	switch {
 	case computedTxID(w.Nonce, w.Creator) != w.TxID:
-		return "", fmt.Errorf("witness: transaction id %s is not SHA-256(nonce ‖ creator)", w.TxID)
+		return finding{}, fmt.Errorf("witness: transaction id %s is not SHA-256(nonce ‖ creator)", w.TxID)
 	case w.ChannelID != b.Channel || w.Chaincode != b.Chaincode:
-		return "", fmt.Errorf("witness: of channel %q, chaincode %q; the bundle's are %q, %q", w.ChannelID, w.Chaincode, b.Channel, b.Chaincode)
+		return finding{}, fmt.Errorf("witness: of channel %q, chaincode %q; the bundle's are %q, %q", w.ChannelID, w.Chaincode, b.Channel, b.Chaincode)
 	case w.ResponseStatus != 200:
-		return "", fmt.Errorf("witness: chaincode response status %d", w.ResponseStatus)
+		return finding{}, fmt.Errorf("witness: chaincode response status %d", w.ResponseStatus)
 	case len(w.Writes) > 0:
-		return "", fmt.Errorf("witness: writes %d key(s); a witness only reads", len(w.Writes))
+		return finding{}, fmt.Errorf("witness: writes %d key(s); a witness only reads", len(w.Writes))
 	case w.Timestamp.Before(lastTime):
-		return "", fmt.Errorf("witness: dated %s, before the last transaction (%s)", w.Timestamp.Format(time.RFC3339Nano),
+		return finding{}, fmt.Errorf("witness: dated %s, before the last transaction (%s)", w.Timestamp.Format(time.RFC3339Nano),
 			lastTime.Format(time.RFC3339Nano))
 	case w.Timestamp.After(now.Add(WitnessSkew)):
-		return "", fmt.Errorf("witness: dated %s, after the verifier's clock (%s) + %s: its creator chose that date, nobody checked it",
+		return finding{}, fmt.Errorf("witness: dated %s, after the verifier's clock (%s) + %s: its creator chose that date, nobody checked it",
 			w.Timestamp.Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), WitnessSkew)
 	}
 	if err := checkProposal(w); err != nil {
-		return "", fmt.Errorf("witness: %w", err)
+		return finding{}, fmt.Errorf("witness: %w", err)
 	}
-	creator, err := witnessCreator(w, trust)
+	creator, signed, err := witnessCreator(w, trust)
 	if err != nil {
-		return "", fmt.Errorf("witness: %w", err)
+		return finding{}, fmt.Errorf("witness: %w", err)
 	}
 	endorsed, err := checkEndorsements(w, trust)
 	if err != nil {
-		return "", fmt.Errorf("witness: %w", err)
+		return finding{}, fmt.Errorf("witness: %w", err)
 	}
 	v, pinned, err := witnessRead(b, w, last)
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("witness: %w", err)
+		return finding{}, fmt.Errorf("witness: %w", err)
 	case !pinned:
-		return "", fmt.Errorf("witness: read %s at %s, not at {%d, %d} where the last transaction %s wrote it", key, versionText(v),
+		return finding{}, fmt.Errorf("witness: read %s at %s, not at {%d, %d} where the last transaction %s wrote it", key, versionText(v),
 			last.BlockNumber, last.TxIndex, last.TxID)
 	}
-	return fmt.Sprintf("witness %.16s created by %s, dated %s by its creator, read %s at {%d, %d}: the last transaction %.16s was valid "+
-		"and no later event existed when it was endorsed; %s", w.TxID, creator, w.Timestamp.Format(time.RFC3339Nano), key,
-		last.BlockNumber, last.TxIndex, last.TxID, endorsed), nil
+	envelope := " (envelope unsigned)"
+	if signed {
+		envelope = " (envelope signed)"
+	}
+	f := endorsed.finding()
+	p := map[string]string{"witness": fmt.Sprintf("%.16s", w.TxID), "creator": creator, "signed": strconv.FormatBool(signed),
+		"date": w.Timestamp.Format(time.RFC3339Nano), "key": key, "block": strconv.FormatUint(last.BlockNumber, 10),
+		"index": strconv.Itoa(last.TxIndex), "tx": fmt.Sprintf("%.16s", last.TxID)}
+	maps.Copy(p, f.params)
+	return finding{fmt.Sprintf("witness %s created by %s%s, dated %s by its creator, read %s at {%s, %s}: the last transaction %s was valid "+
+		"and no later event existed when it was endorsed; %s", p["witness"], creator, envelope, p["date"], key,
+		p["block"], p["index"], p["tx"], f.detail), p}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,13 +69,14 @@ func TestAWitnessDatedAfterTheVerifiersClockIsRefused(t *testing.T) {
 func TestTheWitnessCreatorIsShown(t *testing.T) {
 	b := goldenBundle(t, "two-signers.json")
 	w := goldenWitness(t, b)
-	detail, err := checkWitness(b, &b.Transactions[len(b.Transactions)-1], time.Time{}, goldenTrust(t))
+	f, err := checkWitness(b, &b.Transactions[len(b.Transactions)-1], time.Time{}, goldenTrust(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `created by Org1MSP "relay" (envelope unsigned), dated ` + w.Timestamp.Format(time.RFC3339Nano) + " by its creator"
-	if !strings.Contains(detail, want) {
-		t.Fatalf("got  %s\nwant it to contain %s", detail, want)
+	if !strings.Contains(f.detail, want) || f.params["creator"] != `Org1MSP "relay"` || f.params["signed"] != "false" ||
+		f.params["date"] != w.Timestamp.Format(time.RFC3339Nano) {
+		t.Fatalf("got  %s %v\nwant it to contain %s", f.detail, f.params, want)
 	}
 }
 
@@ -112,14 +114,15 @@ func TestWitnessCreator(t *testing.T) {
 		sig   []byte
 		want  string
 	}{
-		{"signed by its creator", mine, sig, `Org3MSP "someone" (envelope signed)`},
-		{"unsigned", mine, nil, `Org3MSP "someone" (envelope unsigned)`},
+		{"signed by its creator", mine, sig, `Org3MSP "someone" signed=true`},
+		{"unsigned", mine, nil, `Org3MSP "someone" signed=false`},
 		{"signed by another key", mine, append([]byte{}, sig[:len(sig)-1]...), `creator's signature: signature by "someone" does not verify`},
 		{"no root of its MSP given", goldenTrust(t), sig, "creator: untrusted: no root was given for Org3MSP (given: Org1MSP, Org2MSP)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := witnessCreator(&tx{Creator: creator, Payload: payload, Signature: c.sig, Timestamp: now}, c.trust)
+			who, signed, err := witnessCreator(&tx{Creator: creator, Payload: payload, Signature: c.sig, Timestamp: now}, c.trust)
+			got := fmt.Sprintf("%s signed=%v", who, signed)
 			if err != nil {
 				got = err.Error()
 			}

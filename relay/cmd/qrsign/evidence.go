@@ -11,6 +11,7 @@ import (
 
 	"github.com/qrsign/qrsign/relay/evidence"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
+	"github.com/qrsign/qrsign/relay/verify"
 )
 
 // cmdVerifyEvidence checks an evidence bundle offline:
@@ -80,12 +81,162 @@ func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
 			OK bool `json:"ok"`
 		}{rep, rep.OK()})
 	} else {
-		rep.Print(stdout)
+		printEvidence(stdout, rep)
 	}
 	if !rep.OK() {
 		return fmt.Errorf("%w: %d of %d checks failed", errUnverified, len(rep.Failures()), len(rep.Checks))
 	}
 	return nil
+}
+
+// printEvidence writes one line per check and a verdict line in the
+// terminal's language: names from the checks' codes, what passed from their
+// params (relay/verify's checks as `qrsign verify` says them); a failure's
+// diagnostics stay as the verifier wrote them.
+func printEvidence(w io.Writer, rep *evidence.Report) {
+	fmt.Fprint(w, tr("ev.header", rep.DocumentID))
+	for _, c := range rep.Checks {
+		mark := tr("checkOK")
+		if !c.OK {
+			mark = tr("checkFail")
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", mark, evidenceCheckName(c), evidenceCheckDetail(c))
+	}
+	if rep.OK() {
+		fmt.Fprint(w, tr("ev.verified", len(rep.Checks)))
+	} else {
+		fmt.Fprint(w, tr("ev.notVerified", len(rep.Failures()), len(rep.Checks)))
+	}
+}
+
+// evidenceCheckName says an evidence check in the terminal's language.
+func evidenceCheckName(c evidence.Check) string {
+	p := c.Params
+	switch c.Code {
+	case evidence.CheckFormat:
+		return tr("ev.format")
+	case evidence.CheckDocumentFile:
+		return tr("ev.documentFile")
+	case evidence.CheckTx:
+		return tr("ev.tx", p["tx"])
+	case evidence.CheckTxEnvelope:
+		return tr("ev.txEnvelope", p["tx"])
+	case evidence.CheckTxCreator:
+		return tr("ev.txCreator", p["tx"])
+	case evidence.CheckTxEndorsements:
+		return tr("ev.txEndorsements", p["tx"])
+	case evidence.CheckTxBlock:
+		return tr("ev.txBlock", p["tx"])
+	case evidence.CheckTxValidationCode:
+		return tr("ev.txValidationCode", p["tx"])
+	case evidence.CheckBlocks:
+		return tr("ev.blocks")
+	case evidence.CheckEventsProven:
+		return tr("ev.eventsProven")
+	case evidence.CheckBundleDocumentHash:
+		return tr("ev.bundleDocumentHash")
+	case evidence.CheckReadChain:
+		return tr("ev.readChain")
+	case evidence.CheckLastTxValidity:
+		return tr("ev.lastTxValidity")
+	case evidence.CheckFinalState:
+		return tr("ev.finalState")
+	case evidence.CheckPDFRevision:
+		return tr("ev.pdfRevision", p["revision"])
+	case evidence.CheckCA:
+		if p["i"] == "" { // named by an event, missing from the bundle
+			return tr("ev.caOf", p["msp"])
+		}
+		return tr("ev.ca", p["i"], p["msp"])
+	case evidence.CheckCRL:
+		if p["i"] == "" { // in the bundle, named by no event
+			return tr("ev.crlOf", p["msp"])
+		}
+		return tr("ev.crl", p["i"], p["msp"])
+	case evidence.CheckRevocation:
+		return tr("ev.revocation", p["seq"])
+	}
+	return checkName(verify.Check(c))
+}
+
+// evidenceCheckDetail says what a passed evidence check found in the
+// terminal's language.
+func evidenceCheckDetail(c evidence.Check) string {
+	p := c.Params
+	if !c.OK {
+		return c.Detail
+	}
+	switch c.Code {
+	case evidence.CheckFormat:
+		return p["format"]
+	case evidence.CheckDocumentFile:
+		if p["revision"] == "" {
+			return tr("ev.documentFileOK", p["sha256"])
+		}
+		d := tr("ev.documentFileRevisionOK", p["sha256"], p["revision"])
+		if p["latest"] == "false" {
+			d += tr("ev.laterRevisions")
+		}
+		return d
+	case evidence.CheckTxEnvelope:
+		return tr("ev.txEnvelopeOK", p["channel"], p["chaincode"], p["submitted"])
+	case evidence.CheckTxCreator:
+		return tr("ev.txCreatorOK", p["msp"], p["cn"])
+	case evidence.CheckTxEndorsements:
+		return endorsementsText(p)
+	case evidence.CheckTxBlock:
+		return tr("ev.txBlockOK", p["entry"], p["block"], p["headerHash"], p["signers"])
+	case evidence.CheckTxValidationCode:
+		return tr("ev.txValidationCodeOK")
+	case evidence.CheckBlocks:
+		return tr("ev.blocksOK", p["n"])
+	case evidence.CheckEventsProven:
+		return tr("ev.eventsProvenOK", p["n"], p["prefix"])
+	case evidence.CheckBundleDocumentHash:
+		return tr("ev.bundleDocumentHashOK", p["sha256"])
+	case evidence.CheckReadChain:
+		return tr("ev.readChainOK", p["n"], p["key"])
+	case evidence.CheckLastTxValidity:
+		if p["unwitnessed"] == "true" {
+			return tr("ev.unwitnessedOK", p["tx"])
+		}
+		envelope := tr("ev.envelopeUnsigned")
+		if p["signed"] == "true" {
+			envelope = tr("ev.envelopeSigned")
+		}
+		return tr("ev.witnessOK", p["witness"], p["creator"], envelope, p["date"], p["key"], p["block"], p["index"], p["tx"]) +
+			endorsementsText(p)
+	case evidence.CheckFinalState:
+		return tr("ev.finalStateOK", p["key"], p["tx"])
+	case evidence.CheckPDFRevision:
+		by := tr("ev.byRegistration")
+		switch p["by"] {
+		case "dss":
+			by = tr("ev.byDSS")
+		case "signature":
+			by = tr("ev.bySignature", p["signer"])
+		}
+		d := tr("ev.pdfRevisionOK", p["end"], p["sha256"], by, p["seq"], p["tx"])
+		switch p["increment"] {
+		case "dss":
+			d += tr("ev.dssIncrement", p["certs"], p["crls"])
+		case "signature":
+			d += tr("ev.signatureIncrement")
+		}
+		return d
+	case evidence.CheckCA:
+		return tr("ev.caOK", p["cn"], p["fp"], p["root"], p["msp"])
+	case evidence.CheckCRL:
+		return tr("ev.crlOK", p["number"], p["thisUpdate"], p["revoked"], p["ca"])
+	case evidence.CheckRevocation:
+		return tr("ev.revocationOK", p["serials"], p["number"], p["thisUpdate"], p["msp"])
+	}
+	return checkDetail(verify.Check(c))
+}
+
+// endorsementsText says what checking a transaction's endorsements found.
+func endorsementsText(p map[string]string) string {
+	return tr("ev.endorsementsOK", p["n"], p["orgs"], p["orgCount"], p["need"], p["given"])
 }
 
 func loadRoots(m *mspValues) (map[string][]*x509.Certificate, error) {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +17,13 @@ import (
 
 	"github.com/qrsign/qrsign/relay/api"
 )
+
+// The tests read English output whatever the terminal's language; those of
+// Chinese output set it themselves.
+func TestMain(m *testing.M) {
+	os.Setenv("LC_ALL", "C.UTF-8")
+	os.Exit(m.Run())
+}
 
 func TestFlagsMayFollowTheArgument(t *testing.T) {
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
