@@ -385,3 +385,33 @@ func TestDSSRevisionRetriesOnlyWhatMayPass(t *testing.T) {
 		})
 	}
 }
+
+// A completed PDF whose background DSS revision was refused gets it when
+// its latest signed PDF is downloaded: the file served is the B-LT one.
+func TestDownloadAppendsAMissingDSS(t *testing.T) {
+	h := pdfHarness(t)
+	calls := 0
+	h.svc.Ledger = failingRevisions{h.ledger, &sync.Mutex{}, []error{ledger.Rejected("RecordRevision", "tx1", model.CodeRevisionStale, "raced")}, &calls}
+	reg := h.registerPDF("pdf-1", signer("alice", 1))
+	tok := reg.Signing[0].Token
+	if rec := h.doJSON("POST", "/v1/callbacks/scan", h.pdfCallback(tok, h.ca.Signer("alice"), h.preparePDF(tok))); rec.Code != http.StatusOK {
+		t.Fatalf("scan: %d %s", rec.Code, rec.Body)
+	}
+	h.svc.PDF.WaitDSS()
+	if doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1"); calls != 1 || doc.Revisions != 1 {
+		t.Fatalf("after the refused DSS: %d calls, %d revisions", calls, doc.Revisions)
+	}
+	rec := h.do("GET", "/v1/documents/pdf-1/signed.pdf", nil, "Authorization", "Bearer "+readKey)
+	doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1")
+	if sum := sha256.Sum256(rec.Body.Bytes()); rec.Code != http.StatusOK || calls != 2 || doc.Revisions != 2 || doc.RevisionSHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("download: %d, %d calls, ledger %d revisions %s", rec.Code, calls, doc.Revisions, doc.RevisionSHA256)
+	}
+	rev1 := h.do("GET", "/v1/documents/pdf-1/signed.pdf?revision=1", nil, "Authorization", "Bearer "+readKey)
+	if _, err := pades.CheckDSS(rev1.Body.Bytes(), rec.Body.Bytes()); err != nil {
+		t.Fatalf("the download is not revision 1 plus a DSS: %v", err)
+	}
+	// Once there, downloading again writes nothing.
+	if h.do("GET", "/v1/documents/pdf-1/signed.pdf", nil, "Authorization", "Bearer "+readKey); calls != 2 {
+		t.Fatalf("a second download made %d RecordRevision calls", calls)
+	}
+}

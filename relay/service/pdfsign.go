@@ -285,6 +285,19 @@ func (s *Service) SignedPDF(ctx context.Context, id string, n *int) (io.ReadSeek
 	if v.MediaType != model.PDFMediaType {
 		return nil, nil, fault.Newf(fault.CodeNotFound, "document %s is %s: it has no signed PDF", id, v.MediaType)
 	}
+	if n == nil && v.Status == model.StatusCompleted && v.Revisions > 0 && v.Revisions == signedCount(v) && s.PDF != nil {
+		// Completed but no DSS revision after the signatures' (its background
+		// append failed, or the relay restarted before it): append it now, so
+		// the file served is the long-term verifiable one. A failure is logged
+		// and the signed file served as it is.
+		if r, err := s.AppendDSS(ctx, id); err != nil {
+			s.Log.Warn("DSS revision not recorded on download", "document", id, "err", err, "cause", errors.Unwrap(err))
+		} else if r != nil && r.Revision > v.Revisions {
+			if v, err = s.Document(ctx, id); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	want := v.Revisions
 	if n != nil {
 		want = *n
@@ -306,6 +319,19 @@ func (s *Service) SignedPDF(ctx context.Context, id string, n *int) (io.ReadSeek
 		return nil, nil, fault.From(err)
 	}
 	return r, rev, nil
+}
+
+// signedCount is how many of doc's signers signed: each signature of a PDF
+// document made one revision, so a completed document whose revisions are as
+// many has no DSS revision yet.
+func signedCount(doc *model.DocumentView) int {
+	n := 0
+	for _, sg := range doc.Signers {
+		if sg.Status == model.SignerSigned {
+			n++
+		}
+	}
+	return n
 }
 
 // recordedRevision is revision n as the document's events record it.
