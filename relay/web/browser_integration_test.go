@@ -356,7 +356,8 @@ func TestPagesInChromium(t *testing.T) {
 		p.eval(`document.getElementById("api-key").value = `+jsString(s.org.Relay.APIKey)+`;
 			document.getElementById("verify-submit").click()`, nil)
 		p.waitFor(`document.getElementById("outcome").dataset.state === "found" && !document.getElementById("history").hidden`, "record with history")
-		if got := p.text(`document.getElementById("events-body").innerText`); !strings.Contains(got, "DocumentRegistered") {
+		if got := p.text(`document.getElementById("events-body").innerText`); !strings.Contains(got, "Registered") ||
+			p.text(`String(document.querySelector('#events-body tr[data-type="DocumentRegistered"]') !== null)`) != "true" {
 			t.Errorf("history lacks the registration: %q", got)
 		}
 
@@ -418,7 +419,7 @@ func TestPagesInChromium(t *testing.T) {
 		// The provenance link shows the signature on the verification page.
 		p.eval(`document.querySelector(".doc-links a").click()`, nil)
 		p.waitFor(`location.pathname === "/verify" && document.getElementById("outcome").dataset.state === "found"`, "provenance page")
-		p.waitFor(`document.getElementById("events-body").innerText.includes("SignatureRecorded")`, "signature event")
+		p.waitFor(`document.querySelector('#events-body tr[data-type="SignatureRecorded"]') !== null`, "signature event")
 		if got := p.text(`document.getElementById("signers-body").textContent`); !strings.Contains(got, signer.spec.ID) || !strings.Contains(got, "Signed") {
 			t.Errorf("signers table %q lacks the signed signer", got)
 		}

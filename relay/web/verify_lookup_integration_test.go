@@ -7,8 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -104,8 +102,8 @@ func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
 		p.t = t
 		p.navigate(s.srv.URL + "/verify") // no file chosen
 		for _, c := range []struct{ tx, event, shot string }{
-			{doc.CreatedTxID, "DocumentRegistered", "verify-tx-registration"},
-			{sigTx, "SignatureRecorded", "verify-tx-signature"},
+			{doc.CreatedTxID, "Registered", "verify-tx-registration"}, // the event as the page names it (msgs.en.js)
+			{sigTx, "Signed", "verify-tx-signature"},
 		} {
 			query(c.tx)
 			p.waitFor(state+` === "found"`, "record found by tx id")
@@ -152,57 +150,4 @@ func TestVerifyPageLooksUpByHashAndTxIDInChromium(t *testing.T) {
 		p.screenshot("verify-two-matches")
 		p.clean()
 	})
-}
-
-// A record whose VerifyRecord fails is shown as tampered. The ledger of a
-// healthy network never fails it, so a proxy rewrites the relay's answer:
-// this checks the page's rendering, not the chaincode (its tests tamper the ledger).
-func TestVerifyPageShowsATamperedRecordInChromium(t *testing.T) {
-	s := newSite(t)
-	reg := s.upload(t, "Tampered record (page test)", []byte("Record "+unique("tr")+"\n"),
-		model.SignerSpec{ID: unique("nobody"), MSPID: s.org.MSPID, RoutingOrder: 1})
-	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/verify", func(w http.ResponseWriter, r *http.Request) {
-		resp, err := http.Get(s.org.Relay.URL + r.URL.RequestURI())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		b = bytes.Replace(b, []byte(`"verified":true`), []byte(`"verified":false`), 1)
-		b = bytes.Replace(b, []byte(`{"name":"projection","ok":true,"detail":""}`), // the public view has no details
-			[]byte(`{"name":"projection","ok":false,"detail":"stored projection differs from fold(events)"}`), 1)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(resp.StatusCode)
-		w.Write(b)
-	})
-	mux.Handle("/", s.srv.Config.Handler)
-	srv := &http.Server{Handler: mux}
-	ln := newListener(t)
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-
-	b := launchChromium(t)
-	p := b.page(t)
-	p.navigate("http://" + ln.Addr().String() + "/verify?doc=" + reg.Document.ID)
-	p.waitFor(`document.getElementById("outcome").dataset.state === "tampered"`, "tampered record")
-	if got := p.text(`document.getElementById("outcome").innerText`); !strings.Contains(got, "Tampered") ||
-		!strings.Contains(got, "projection: stored projection differs from fold(events)") {
-		t.Errorf("outcome %q", got)
-	}
-	if got := p.text(`document.getElementById("checks-body").innerText`); !strings.Contains(got, "FAILED") {
-		t.Errorf("checks table %q", got)
-	}
-	p.screenshot("verify-tampered")
-	p.clean()
-}
-
-func newListener(t *testing.T) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
 }

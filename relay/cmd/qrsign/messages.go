@@ -38,11 +38,38 @@ func checkName(c verify.Check) string {
 	return name
 }
 
+// failReason is what a failed check of relay/verify means; "" for another code.
+func failReason(code string) string {
+	switch code {
+	case verify.CheckDocument:
+		return tr("check.documentFail")
+	case verify.CheckEvents:
+		return tr("check.eventsFail")
+	case verify.CheckDocumentHash:
+		return tr("check.documentHashFail")
+	case verify.CheckProjection:
+		return tr("check.projectionFail")
+	case verify.CheckSignature:
+		return tr("check.signatureFail")
+	case verify.CheckNonce:
+		return tr("check.nonceFail")
+	}
+	return ""
+}
+
 // checkDetail says what a passed check found in the terminal's language; a
-// failure's diagnostics stay as the verifier wrote them (ids and hashes).
+// failure says what it means in the terminal's language, then its
+// diagnostics as the verifier wrote them (ids and hashes; English output is
+// those alone).
 func checkDetail(c verify.Check) string {
 	p := c.Params
-	if !c.OK || p == nil {
+	if !c.OK {
+		if r := failReason(c.Code); r != "" {
+			return tr("checkFailDetail", r, c.Detail)
+		}
+		return c.Detail
+	}
+	if p == nil {
 		return c.Detail
 	}
 	switch c.Code {
@@ -131,6 +158,13 @@ var msgs = i18n.Catalog{
 		"check.batchPDFOK":          "; its PDF revision %s is statement %s of %s (root %s…)",
 		"check.chainOK":             "; chain to %s's CA %q valid at %s",
 		"check.delegated":           " (trust DELEGATED: CA from %s)",
+		"checkFailDetail":           "%[2]s",
+		"check.documentFail":        "the document could not be read",
+		"check.eventsFail":          "the events are not one complete, valid sequence",
+		"check.documentHashFail":    "the hash is not the registered one",
+		"check.projectionFail":      "the stored record differs from what the events make",
+		"check.signatureFail":       "the signature does not verify against the recorded evidence",
+		"check.nonceFail":           "the nonce is not recorded for this transaction",
 		"event.signed":              "SignatureRecorded",
 		"event.declined":            "SignatureDeclined",
 		"event.annotated":           "Annotated",
@@ -258,6 +292,13 @@ var msgs = i18n.Catalog{
 		"check.batchPDFOK":          "；其 PDF 修订版本 %[1]s 是 PDF 声明树（根 %[4]s…）共 %[3]s 条中的第 %[2]s 条",
 		"check.chainOK":             "；证书链通向 %s 的 CA %q，在 %s 有效",
 		"check.delegated":           "（信任已委托：CA 来自 %s）",
+		"checkFailDetail":           "%[1]s（原始信息：%[2]s）",
+		"check.documentFail":        "无法读取文件记录",
+		"check.eventsFail":          "事件序列不完整或无效",
+		"check.documentHashFail":    "哈希与登记的不一致",
+		"check.projectionFail":      "存储的记录与由事件推演的结果不一致",
+		"check.signatureFail":       "签名与账本上记录的证据不符",
+		"check.nonceFail":           "此交易没有记录该防重放随机数",
 		"event.signed":              "签署",
 		"event.declined":            "拒签",
 		"event.annotated":           "批注",

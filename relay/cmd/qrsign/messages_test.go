@@ -11,6 +11,7 @@ import (
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/i18n/i18ntest"
 	"github.com/qrsign/qrsign/relay/signer/flow"
+	"github.com/qrsign/qrsign/relay/verify"
 )
 
 // Both languages have every message, and every message is used.
@@ -85,5 +86,25 @@ func TestUsageIsTheSameCommandsInBothLanguages(t *testing.T) {
 	if zhUsage := func() string { t.Setenv("LC_ALL", "zh_CN.UTF-8"); return tr("usage") }(); !strings.HasPrefix(zhUsage, "用法：") ||
 		strings.Contains(zhUsage, "read access") {
 		t.Fatalf("zh usage not translated:\n%s", zhUsage)
+	}
+}
+
+// A failed check says what it means in the terminal's language, then the
+// verifier's diagnostics; in English the diagnostics alone, as before.
+func TestFailedCheckDetail(t *testing.T) {
+	c := verify.Check{Code: verify.CheckSignature, OK: false, Detail: "ECDSA signature does not verify"}
+	for _, tc := range []struct{ lang, want string }{
+		{"C.UTF-8", "ECDSA signature does not verify"},
+		{"zh_CN.UTF-8", "签名与账本上记录的证据不符（原始信息：ECDSA signature does not verify）"},
+	} {
+		t.Setenv("LC_ALL", tc.lang)
+		if got := checkDetail(c); got != tc.want {
+			t.Errorf("LC_ALL=%s: %q, want %q", tc.lang, got, tc.want)
+		}
+	}
+	// A code without a meaning of its own keeps the diagnostics alone.
+	t.Setenv("LC_ALL", "zh_CN.UTF-8")
+	if got := checkDetail(verify.Check{Code: "format", Detail: "not a bundle"}); got != "not a bundle" {
+		t.Errorf("another code: %q", got)
 	}
 }

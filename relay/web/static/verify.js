@@ -241,7 +241,7 @@
     const failed = (m.verification.checks || []).filter((c) => !c.ok);
     if (!m.verified) {
       outcome("tampered", t("verify.tampered", { doc: label(m) }),
-        failed.map((c) => checkName(c) + (c.detail ? ": " + c.detail : "")).join("; ") || t("verify.tamperedd"));
+        failed.map((c) => checkName(c) + ": " + failReason(c)).join("; ") || t("verify.tamperedd"));
     } else if (fileHash && fileHash === m.sha256) {
       outcome("match", t("verify.match", { name: fileName, doc: label(m) }),
         t("verify.matchd", { n: m.verification.checks.length }) + " " + summary);
@@ -266,12 +266,19 @@
     return t(e.signer ? "verify.checkOfEventBy" : "verify.checkOfEvent", { check: t("check." + c.code), seq: e.seq, event: eventName(e.type), signer: e.signer });
   }
 
+  // failReason says in the page's language what a failed check means; an
+  // answer without a code keeps the chaincode's diagnostics.
+  const failReason = (c) => (c.code ? t("check." + c.code + ".fail") : c.detail || "");
+
   // checkDetail is a check's detail cell: a passed check's in the page's
-  // language from its params; a failure's diagnostics as the chaincode wrote
-  // them (data, like the hashes and ids in them).
+  // language from its params; a failure's meaning in the page's language,
+  // then its diagnostics as the chaincode wrote them (data, like the hashes
+  // and ids in them), folded.
   function checkDetail(c) {
     if (c.ok && c.code && c.detail) return el("td", { class: "break", text: t("check." + c.code + "OK", c.params || {}) });
-    return el("td", {}, c.detail ? el("code", { class: "break", text: c.detail }) : "");
+    if (c.ok || !c.code) return el("td", {}, c.detail ? el("code", { class: "break", text: c.detail }) : "");
+    return el("td", {}, el("span", { text: failReason(c) }), c.detail ? el("details", {}, el("summary", { text: t("verify.rawDiag") }),
+      el("code", { class: "break", text: c.detail })) : "");
   }
 
   function show(res, m) {
@@ -325,7 +332,7 @@
     }
     $("events-body").replaceChildren(...prov.events.map((p) => {
       const e = p.event;
-      return el("tr", {},
+      return el("tr", { dataset: { type: e.type } }, // the event type as the ledger records it
         el("td", { text: String(e.seq) }), el("td", { text: eventName(e.type) }), el("td", { text: fmtTime(e.timestamp) }),
         el("td", {}, el("code", { class: "break", text: e.txId })), el("td", { text: String(p.blockNumber) }),
         el("td", { text: p.validationCode }), el("td", { text: p.submitterMsp }),
