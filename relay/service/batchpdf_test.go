@@ -140,21 +140,30 @@ func TestBatchCallbackMakesEachRevisionAndP7S(t *testing.T) {
 		res.Signed[1].P7S.URL != "http://relay.test/v1/documents/bp.0002/signatures/1.p7s" {
 		t.Fatalf("signed %+v", res.Signed)
 	}
-	for i, want := range []int{1, 0, 1} {
+	r.svc.PDF.WaitDSS() // each completed PDF gets its DSS revision (B-LT) in the background: revision 2
+	for i, want := range []int{2, 0, 2} {
 		v, err := r.ledger.GetDocument(context.Background(), res.Documents[i])
 		if err != nil || v.Revisions != want {
 			t.Fatalf("%s: %d revisions, want %d (%v)", res.Documents[i], v.Revisions, want, err)
 		}
 	}
-	rd, rev, err := r.svc.SignedPDF(context.Background(), "bp.0003", nil)
-	if err != nil {
-		t.Fatal(err)
+	read := func(n *int) []byte {
+		rd, _, err := r.svc.SignedPDF(context.Background(), "bp.0003", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rd.Close()
+		var b bytes.Buffer
+		b.ReadFrom(rd)
+		return b.Bytes()
 	}
-	defer rd.Close()
-	var b bytes.Buffer
-	b.ReadFrom(rd)
-	if c, err := pades.CheckIncrement(r.contents[2], b.Bytes()); err != nil || c.CMS == nil || rev.Revision != 1 {
+	one := 1
+	signed, latest := read(&one), read(nil)
+	if c, err := pades.CheckIncrement(r.contents[2], signed); err != nil || c.CMS == nil {
 		t.Fatalf("revision 1 of bp.0003: %+v %v", c, err)
+	}
+	if _, err := pades.CheckDSS(signed, latest); err != nil {
+		t.Fatalf("the latest revision of bp.0003 is not revision 1 plus its DSS: %v", err)
 	}
 }
 
