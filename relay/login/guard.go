@@ -50,7 +50,10 @@ func (m *Manager) verifyCallback(ctx context.Context, c *challenge, req api.Logi
 
 // attempt reserves one verification of a callback for challenge id: the
 // refused callbacks so far plus those being verified stay under MaxFailures,
-// so parallel bad callbacks cannot all reach the ledger past the cap.
+// so parallel bad callbacks cannot all reach the ledger past the cap. A
+// callback over the cap while none was refused enough to burn the challenge
+// is told to retry (LOGIN_BUSY), not that the QR is locked; one for a
+// challenge already approved is NONCE_REUSED without a verification.
 func (m *Manager) attempt(id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -58,8 +61,15 @@ func (m *Manager) attempt(id string) error {
 	if !ok {
 		return nil // lookup's answers (expired, unknown) come later
 	}
-	if ch.state == burned || ch.failures+ch.verifying >= m.opt.MaxFailures {
+	switch {
+	case ch.state == burned:
 		return errLocked()
+	case ch.state != pending:
+		return fault.New(model.CodeNonceReused, "this sign-in QR was already used")
+	case ch.failures+ch.verifying >= m.opt.MaxFailures:
+		p := fault.New(fault.CodeLoginBusy, "other sign-in attempts on this QR are being verified; retry shortly")
+		p.RetryAfter = 1
+		return p
 	}
 	ch.verifying++
 	return nil

@@ -167,7 +167,8 @@ func (g *gated) GetOrgTrust(ctx context.Context, msp string) (*model.OrgTrust, e
 }
 
 // Parallel bad callbacks cannot all reach the ledger: refused ones plus
-// those being verified stay under the cap, the rest are refused at once.
+// those being verified stay under the cap, the rest are told at once to
+// retry (LOGIN_BUSY: those in flight may yet pass).
 func TestParallelBadCallbacksReachTheLedgerAtMostTheCap(t *testing.T) {
 	f := newFixture(t)
 	g := &gated{Trust: f.trust, release: make(chan struct{})}
@@ -179,10 +180,10 @@ func TestParallelBadCallbacksReachTheLedgerAtMostTheCap(t *testing.T) {
 	for range n {
 		go func() { _, err := f.m.Approve(context.Background(), bad); errs <- err }()
 	}
-	locked := 0
+	busy := 0
 	for range n - f.m.opt.MaxFailures { // those over the cap come back without waiting for the ledger
-		if err := <-errs; codeOf(err) == fault.CodeLoginLocked {
-			locked++
+		if err := <-errs; codeOf(err) == fault.CodeLoginBusy {
+			busy++
 		}
 	}
 	close(g.release)
@@ -191,7 +192,11 @@ func TestParallelBadCallbacksReachTheLedgerAtMostTheCap(t *testing.T) {
 			t.Errorf("a verified bad callback: %v", err)
 		}
 	}
-	if reads := int(g.n.Load()); reads != f.m.opt.MaxFailures || locked != n-f.m.opt.MaxFailures {
-		t.Fatalf("%d ledger reads and %d locked of %d callbacks; want %d reads", reads, locked, n, f.m.opt.MaxFailures)
+	if reads := int(g.n.Load()); reads != f.m.opt.MaxFailures || busy != n-f.m.opt.MaxFailures {
+		t.Fatalf("%d ledger reads and %d busy of %d callbacks; want %d reads", reads, busy, n, f.m.opt.MaxFailures)
+	}
+	// The cap's refusals burned the challenge: now it is locked.
+	if _, err := f.m.Approve(context.Background(), bad); codeOf(err) != fault.CodeLoginLocked {
+		t.Fatalf("after %d refusals: %v", f.m.opt.MaxFailures, err)
 	}
 }
