@@ -227,7 +227,7 @@ func (g *Gateway) Submit(ctx context.Context, fn string, args ...string) (Tx, []
 func retryConflicts(ctx context.Context, fn string, retries int, backoff time.Duration, once func() (Tx, []byte, error)) (Tx, []byte, error) {
 	for attempt := 0; ; attempt++ {
 		tx, out, err := once()
-		if err == nil || !(readConflict(err) || endorsementsDiverged(err)) || attempt >= retries {
+		if err == nil || !(readConflict(err) || policyChanged(err) || endorsementsDiverged(err)) || attempt >= retries {
 			return tx, out, err
 		}
 		// Jitter spreads competing retries over different blocks.
@@ -249,6 +249,16 @@ func readConflict(err error) bool {
 	var le *Error
 	return errors.As(err, &le) && errors.Is(err, ErrInvalidated) &&
 		(le.ValidationCode == "MVCC_READ_CONFLICT" || le.ValidationCode == "PHANTOM_READ_CONFLICT")
+}
+
+// policyChanged: invalidated at commit because its endorsements no longer
+// satisfied the policy, as when an org joined or left the channel (the
+// majority changed) between endorsement and validation. A fresh endorsement
+// gathers what the new policy needs; a policy that is never met still fails
+// after the retries.
+func policyChanged(err error) bool {
+	var le *Error
+	return errors.As(err, &le) && errors.Is(err, ErrInvalidated) && le.ValidationCode == "ENDORSEMENT_POLICY_FAILURE"
 }
 
 // endorsementsDiverged: the peers of different orgs simulated different
