@@ -26,13 +26,14 @@ type fakeGateway struct {
 	hold          map[string]chan struct{}
 	refuse        map[string]model.Code
 	conflict      map[string]bool
+	policy        map[string]bool // invalidates any group holding it: the endorsement policy changed under it
 	whole         map[string]bool
 	down          bool
 	sent          chan string // each transaction, as it is submitted
 }
 
 func newFake() *fakeGateway {
-	return &fakeGateway{hold: map[string]chan struct{}{}, refuse: map[string]model.Code{}, conflict: map[string]bool{},
+	return &fakeGateway{hold: map[string]chan struct{}{}, refuse: map[string]model.Code{}, conflict: map[string]bool{}, policy: map[string]bool{},
 		whole: map[string]bool{}, sent: make(chan string, 100)}
 }
 
@@ -64,6 +65,9 @@ func (f *fakeGateway) submit(fn string, reqs []model.SignatureRequest) (ledger.T
 	for _, d := range docs {
 		if f.conflict[d] && len(docs) > 1 {
 			return tx, ledger.Invalidated(fn, tx.TxID, "MVCC_READ_CONFLICT")
+		}
+		if f.policy[d] && len(docs) > 1 {
+			return tx, ledger.Invalidated(fn, tx.TxID, "ENDORSEMENT_POLICY_FAILURE")
 		}
 		if f.whole[d] && len(docs) > 1 {
 			return tx, ledger.Rejected(fn, tx.TxID, model.CodeInternal, "fake: refused whole")
@@ -309,6 +313,8 @@ func TestFailedGroupsAreSplit(t *testing.T) {
 	}{
 		{"read conflict", func(f *fakeGateway) { f.conflict["d3"] = true },
 			[]string{"group d1,d2,d3,d4", "group d1,d2", "group d3,d4", "single d3", "single d4"}, ""},
+		{"endorsement policy changed (an org joined or left)", func(f *fakeGateway) { f.policy["d2"] = true },
+			[]string{"group d1,d2,d3,d4", "group d1,d2", "group d3,d4", "single d1", "single d2"}, ""},
 		{"refused whole", func(f *fakeGateway) { f.whole["d1"] = true },
 			[]string{"group d1,d2,d3,d4", "single d1", "single d2", "single d3", "single d4"}, ""},
 		{"unavailable", func(f *fakeGateway) { f.down = true }, []string{"group d1,d2,d3,d4"},
