@@ -60,7 +60,9 @@ func (g *Gateway) RecordSignatures(ctx context.Context, reqs []model.SignatureRe
 // commit (MVCC or phantom read conflict) or already between the endorsing
 // peers, or a membership change changed the endorsement policy between
 // endorsement and validation; a fresh endorsement may succeed.
-func Conflict(err error) bool { return readConflict(err) || policyChanged(err) || endorsementsDiverged(err) }
+func Conflict(err error) bool {
+	return readConflict(err) || policyChanged(err) || endorsementsDiverged(err)
+}
 
 // Item is what the group's item i answers for its own document: its
 // document after the commit (as RecordSignature would have, without the
