@@ -3,12 +3,7 @@
 package web_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"strings"
 	"testing"
 
@@ -23,43 +18,27 @@ import (
 func TestVerifyPageExplainsAFailedCheckInChromium(t *testing.T) {
 	s := newSite(t)
 	const diag = "stored projection differs from fold(events)"
-	proxy := httputil.NewSingleHostReverseProxy(s.relay)
-	proxy.ModifyResponse = func(r *http.Response) error {
-		if r.Request.URL.Path != "/v1/verify" || r.StatusCode != http.StatusOK {
-			return nil
-		}
-		var ans map[string]any
-		err := json.NewDecoder(r.Body).Decode(&ans)
-		r.Body.Close()
-		if err != nil {
-			return err
-		}
-		for _, m := range ans["matches"].([]any) {
-			m := m.(map[string]any)
-			m["verified"] = false
-			v := m["verification"].(map[string]any)
-			v["ok"] = false
-			for _, c := range v["checks"].([]any) {
-				if c := c.(map[string]any); c["code"] == "projection" {
-					c["ok"], c["detail"] = false, diag
-					delete(c, "params")
+	hostile := rewritingSite(t, s, web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID},
+		func(path string) bool { return path == "/v1/verify" },
+		func(b []byte) ([]byte, error) {
+			var ans map[string]any
+			if err := json.Unmarshal(b, &ans); err != nil {
+				return nil, err
+			}
+			for _, m := range ans["matches"].([]any) {
+				m := m.(map[string]any)
+				m["verified"] = false
+				v := m["verification"].(map[string]any)
+				v["ok"] = false
+				for _, c := range v["checks"].([]any) {
+					if c := c.(map[string]any); c["code"] == "projection" {
+						c["ok"], c["detail"] = false, diag
+						delete(c, "params")
+					}
 				}
 			}
-		}
-		b, _ := json.Marshal(ans)
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		r.Header.Del("Content-Length")
-		r.ContentLength = int64(len(b))
-		return nil
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", proxy)
-	h := web.Handler(web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID})
-	for _, r := range web.Routes {
-		mux.Handle(r, h)
-	}
-	hostile := httptest.NewServer(mux)
-	defer hostile.Close()
+			return json.Marshal(ans)
+		})
 	doc := s.upload(t, "Record a proxy calls tampered", []byte("lease "+unique("t")+"\n"),
 		model.SignerSpec{ID: unique("signer"), MSPID: s.org.MSPID, RoutingOrder: 1})
 

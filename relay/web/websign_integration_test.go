@@ -12,8 +12,6 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -498,30 +496,11 @@ func TestPhoneLoginInChromium(t *testing.T) {
 	// A relay that names another relay in its challenge (a phishing relay
 	// relaying someone else's login QR) is refused before anything is signed.
 	ch3 := newChallenge(t, s.org.Relay.URL)
-	proxy := httputil.NewSingleHostReverseProxy(s.relay)
-	proxy.ModifyResponse = func(r *http.Response) error {
-		if !strings.HasPrefix(r.Request.URL.Path, "/v1/login/") || r.StatusCode != http.StatusOK {
-			return nil
-		}
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return err
-		}
-		b = bytes.ReplaceAll(b, []byte(s.org.Relay.URL), []byte("https://relay.elsewhere.example"))
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		r.Header.Del("Content-Length")
-		r.ContentLength = int64(len(b))
-		return nil
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", proxy)
-	h := web.Handler(web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID})
-	for _, r := range web.Routes {
-		mux.Handle(r, h)
-	}
-	hostile := httptest.NewServer(mux)
-	defer hostile.Close()
+	hostile := rewritingSite(t, s, web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID},
+		func(path string) bool { return strings.HasPrefix(path, "/v1/login/") },
+		func(b []byte) ([]byte, error) {
+			return bytes.ReplaceAll(b, []byte(s.org.Relay.URL), []byte("https://relay.elsewhere.example")), nil
+		})
 	p.navigate(strings.Replace(hostile.URL, "127.0.0.1", "localhost", 1) + "/l/" + ch3.Token)
 	p.waitFor(`document.getElementById("check").dataset.state === "mismatch"`, "refusal of another relay's challenge")
 	if p.text(`document.getElementById("login-section").hidden ? "hidden" : "shown"`) != "hidden" {

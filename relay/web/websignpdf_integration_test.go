@@ -7,10 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -327,32 +324,16 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 // nothing to sign; the ledger still waits for the signer.
 func TestPhoneRefusesATamperedIncrementInChromium(t *testing.T) {
 	s := newSite(t)
-	proxy := httputil.NewSingleHostReverseProxy(s.relay)
-	proxy.ModifyResponse = func(r *http.Response) error {
-		if !strings.HasSuffix(r.Request.URL.Path, "/pdf") || r.StatusCode != http.StatusOK {
-			return nil
-		}
-		var inc api.PDFIncrement
-		err := json.NewDecoder(r.Body).Decode(&inc)
-		r.Body.Close()
-		if err != nil {
-			return err
-		}
-		inc.Increment = append(inc.Increment, "1 0 obj\n<</Type /Catalog>>\nendobj\n"...) // one more object than the signature
-		b, _ := json.Marshal(inc)
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		r.Header.Del("Content-Length")
-		r.ContentLength = int64(len(b))
-		return nil
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", proxy)
-	h := web.Handler(web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID, Wasm: signerWasm(t)})
-	for _, r := range web.Routes {
-		mux.Handle(r, h)
-	}
-	hostile := httptest.NewServer(mux)
-	defer hostile.Close()
+	hostile := rewritingSite(t, s, web.Config{PublicURL: s.org.Relay.URL, Channel: s.info.Channel, MSPID: s.org.MSPID, Wasm: signerWasm(t)},
+		func(path string) bool { return strings.HasSuffix(path, "/pdf") },
+		func(b []byte) ([]byte, error) {
+			var inc api.PDFIncrement
+			if err := json.Unmarshal(b, &inc); err != nil {
+				return nil, err
+			}
+			inc.Increment = append(inc.Increment, "1 0 obj\n<</Type /Catalog>>\nendobj\n"...) // one more object than the signature
+			return json.Marshal(inc)
+		})
 
 	b := launchChromium(t)
 	p := b.page(t)
