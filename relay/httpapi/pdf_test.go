@@ -280,8 +280,21 @@ func TestPDFCallbackRetryAfterRestartIsReplayed(t *testing.T) {
 	if rec.Code != http.StatusOK || !again.Replayed || again.TxID != first.TxID {
 		t.Fatalf("retry: %d %+v, first %+v", rec.Code, again, first)
 	}
-	if doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1"); doc.Revisions != 1 {
-		t.Fatalf("revisions %d", doc.Revisions)
+	// Revision 1 is the one signature, revision 2 the DSS the relay appends in
+	// the background once the document is complete; a replay adds neither.
+	pdf.WaitDSS()
+	hist, err := h.ledger.GetHistory(t.Context(), "pdf-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signatures int
+	for _, e := range hist.Events {
+		if e.Type == model.EventSignatureRecorded {
+			signatures++
+		}
+	}
+	if doc, _ := h.ledger.GetDocument(t.Context(), "pdf-1"); doc.Revisions != 2 || signatures != 1 {
+		t.Fatalf("revisions %d, signatures %d", doc.Revisions, signatures)
 	}
 }
 
