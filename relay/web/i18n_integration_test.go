@@ -154,14 +154,30 @@ func TestPagesInChineseAndEnglishInChromium(t *testing.T) {
 // batch uploads a small batch with the relay's API key and returns its id.
 func (s *site) batch(t *testing.T, title string, signers ...model.SignerSpec) string {
 	t.Helper()
+	var files []batchFile
+	for i, name := range []string{"a.txt", "b.txt"} {
+		files = append(files, batchFile{name, titles[i], "text/plain", []byte(unique("batch-doc") + name)})
+	}
+	return s.batchOf(t, title, files, signers...)
+}
+
+// batchFile is one document of a batch uploaded by batchOf.
+type batchFile struct {
+	name, title, mediaType string
+	content                []byte
+}
+
+// batchOf uploads files as one batch with the relay's API key, in order, and
+// returns its id.
+func (s *site) batchOf(t *testing.T, title string, files []batchFile, signers ...model.SignerSpec) string {
+	t.Helper()
 	dir := t.TempDir()
 	var docs []upload.Doc
-	for i, name := range []string{"a.txt", "b.txt"} {
-		path := filepath.Join(dir, name)
-		content := []byte(unique("batch-doc") + name)
-		os.WriteFile(path, content, 0o600)
-		docs = append(docs, upload.Doc{Path: path, File: name, Title: titles[i], DocType: "contract", MediaType: "text/plain",
-			Order: i + 1, Size: int64(len(content))})
+	for i, f := range files {
+		path := filepath.Join(dir, f.name)
+		os.WriteFile(path, f.content, 0o600)
+		docs = append(docs, upload.Doc{Path: path, File: f.name, Title: f.title, DocType: "contract", MediaType: f.mediaType,
+			Order: i + 1, Size: int64(len(f.content))})
 	}
 	rc, err := relayapi.New(s.org.Relay.URL)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,9 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/internal/validators"
+	"github.com/qrsign/qrsign/relay/pades/padestest"
+	"github.com/qrsign/qrsign/relay/signer/qrscan"
 	"github.com/qrsign/qrsign/relay/web"
 )
 
@@ -38,6 +42,22 @@ func (s *site) registerSigner(t *testing.T, prefix string) (string, string) {
 		t.Fatalf("register %s: %v", id, err)
 	}
 	return id, secret
+}
+
+// batchSessionPath is the path (/s/<token>) of signer's batch session QR,
+// read from the relay's PNG as a phone's camera would.
+func (s *site) batchSessionPath(t *testing.T, batchID string, signer model.SignerSpec) string {
+	t.Helper()
+	png := s.relayBytes(t, "/v1/batches/"+url.PathEscape(batchID)+"/qr.png?signer="+url.QueryEscape(signer.MSPID+"/"+signer.ID))
+	text, err := qrscan.Decode(png)
+	if err != nil {
+		t.Fatalf("batch QR: %v", err)
+	}
+	u, err := url.Parse(text)
+	if err != nil || !strings.HasPrefix(u.Path, "/s/") {
+		t.Fatalf("the batch QR says %q (%v)", text, err)
+	}
+	return u.Path
 }
 
 // provenance reads the document and its events from the ledger through the relay.
@@ -279,6 +299,33 @@ func TestMobileSignerInChromium(t *testing.T) {
 			t.Errorf("signed with certificate %q", sig.CertSubject)
 		}
 		p.clean()
+
+		// One press behind the screen lock signs a batch of a PDF and a text
+		// file: the batch payload, the PDF signature and the .p7s, all with
+		// the authenticator-guarded key, all accepted by outside validators.
+		validators.Require(t)
+		lease := padestest.TextPDF("BT /F1 24 Tf 72 720 Td (" + unique("wlease") + ") Tj ET")
+		notes := []byte("notes " + unique("wnotes") + "\n")
+		bid := s.batchOf(t, "Lease and notes (WebAuthn)", []batchFile{
+			{"lease.pdf", "Lease (WebAuthn)", model.PDFMediaType, lease}, {"notes.txt", "Notes (WebAuthn)", "text/plain", notes}}, spec)
+		p.navigate(base + s.batchSessionPath(t, bid, spec))
+		p.waitFor(`!document.getElementById("sign-btn").disabled`, "known identity, batch judged")
+		phoneSign(p, "") // the screen lock, no passphrase
+		var res api.CallbackResult
+		p.eval(`QRSign.result`, &res)
+		if len(res.Signed) != 2 || res.Signed[0].Revision == nil || res.Signed[0].Revision.Revision != 1 || res.Signed[1].P7S == nil {
+			t.Fatalf("the WebAuthn batch callback made %+v", res.Signed)
+		}
+		p.clean()
+		dir := t.TempDir()
+		rev1 := validators.WriteTemp(t, dir, "lease.pdf", s.relayBytes(t, "/v1/documents/"+res.Signed[0].DocumentID+"/signed.pdf?revision=1"))
+		validators.QPDF(t, rev1)
+		validators.PDFSig(t, validators.NSSTrusting(t, dir, s.org.CA.CACertFile), rev1, []string{id}, validators.Each(1, true))
+		validators.Mutool(t, rev1, []string{id}, validators.Each(1, true))
+		p7s := validators.WriteTemp(t, dir, "notes.p7s", s.relayBytes(t, "/v1/documents/"+res.Signed[1].DocumentID+"/signatures/1.p7s"))
+		if out, ok := validators.CMSVerify(p7s, validators.WriteTemp(t, dir, "notes.txt", notes), s.org.CA.CACertFile); !ok {
+			t.Fatalf("openssl cms -verify the WebAuthn .p7s:\n%s", out)
+		}
 
 		// Without user verification the page does not sign, and nothing reaches the ledger.
 		reg2 := s.upload(t, "Addendum (WebAuthn, no UV)", []byte("Addendum "+unique("w2")+"\n"), spec)

@@ -109,11 +109,12 @@ func deskUpload(desk *page, base, file, title string, signers ...model.SignerSpe
 	return desk.text(card + `.dataset.doc`), urls
 }
 
-// deskSaved presses the desktop card's download button cls once it shows
-// and returns the bytes it saved.
-func deskSaved(desk *page, id, cls string) []byte {
+// deskSaved presses the download button cls of document id once it shows
+// within scope (a CSS selector: a registered card or the search results) and
+// returns the bytes it saved.
+func deskSaved(desk *page, scope, id, cls string) []byte {
 	desk.t.Helper()
-	btn := `document.querySelector('[data-doc="` + id + `"] button.` + cls + `')`
+	btn := `document.querySelector('` + scope + ` [data-doc="` + id + `"] button.` + cls + `')`
 	desk.waitFor(btn+` !== null`, "download button "+cls)
 	desk.eval(`window.QRApp = null; `+btn+`.click()`, nil)
 	desk.waitFor(`window.QRApp && window.QRApp.lastSave`, "saved "+cls)
@@ -242,11 +243,25 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	// The desktop's buttons: the latest signed PDF and each revision.
 	desk.waitFor(`document.querySelector('[data-doc="`+id+`"] button.dl-pdf-2') !== null`, "both revisions offered")
 	for cls, want := range map[string][]byte{"dl-pdf": final, "dl-pdf-1": revs[1], "dl-pdf-2": revs[2]} {
-		if got := deskSaved(desk, id, cls); !bytes.Equal(got, want) {
+		if got := deskSaved(desk, "#results", id, cls); !bytes.Equal(got, want) {
 			t.Errorf("the desktop's %s saved %d bytes, want the recorded %d", cls, len(got), len(want))
 		}
 	}
 	shot(desk, "app-pdf-downloads")
+	// A records search offers the same files for any document on the ledger,
+	// not only those registered from this tab: here the DSS revision too.
+	desk.eval(`(() => {
+		document.getElementById("rs-by").value = "signer";
+		document.getElementById("rs-by").dispatchEvent(new Event("change"));
+		document.getElementById("rs-msp").value = `+jsString(s.org.MSPID)+`;
+		document.getElementById("rs-who").value = `+jsString(pid)+`;
+		document.getElementById("rs-search").click();
+	})()`, nil)
+	for cls, want := range map[string][]byte{"dl-pdf": final, "dl-pdf-3": revs[3], "dl-pdf-1": revs[1]} {
+		if got := deskSaved(desk, "#rs-body", id, cls); !bytes.Equal(got, want) {
+			t.Errorf("the search row's %s saved %d bytes, want the recorded %d", cls, len(got), len(want))
+		}
+	}
 	t.Logf("PDF size growth: %d bytes (qrsign), %d bytes (phone)", len(revs[1])-len(revs[0]), len(revs[2])-len(revs[1]))
 	nss := validators.NSSTrusting(t, dir, org2.CA.CACertFile, s.org.CA.CACertFile)
 	for _, name := range []string{"rev2.pdf", "rev3.pdf"} {
@@ -304,7 +319,7 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	if got := saved(p, "res-p7s"); !bytes.Equal(got, p7s) {
 		t.Fatalf("the download button saved %d bytes, the relay serves %d", len(got), len(p7s))
 	}
-	if got := deskSaved(desk, csvID, "dl-p7s-1"); !bytes.Equal(got, p7s) {
+	if got := deskSaved(desk, "#results", csvID, "dl-p7s-1"); !bytes.Equal(got, p7s) {
 		t.Fatalf("the desktop's .p7s button saved %d bytes, the relay serves %d", len(got), len(p7s))
 	}
 	desk.clean()

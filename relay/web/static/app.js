@@ -233,45 +233,8 @@
       if (!sc) continue;
       setSigner(sc, s.status, s.at, st);
     }
-    showDownloads(entry, v);
+    QR.downloads(entry.downloads, v);
     remember(v);
-  }
-
-  // showDownloads offers what the signatures made: the signed PDF (latest
-  // and each revision) or each signer's .p7s, fetched with the key.
-  function showDownloads(entry, v) {
-    const id = encodeURIComponent(v.id);
-    const items = [];
-    if (v.revisions > 0) {
-      items.push(["dl-pdf", t("app.signedPdf"), "/v1/documents/" + id + "/signed.pdf", v.id + "-signed.pdf"]);
-      for (let n = 1; n <= v.revisions; n++) {
-        items.push(["dl-pdf-" + n, t("app.revisionPdf", { n }), "/v1/documents/" + id + "/signed.pdf?revision=" + n, v.id + "-signed-" + n + ".pdf"]);
-      }
-    } else if (v.mediaType !== "application/pdf") {
-      (v.signers || []).forEach((sg, i) => {
-        if (sg.status === "SIGNED") items.push(["dl-p7s-" + (i + 1), t("app.p7s", { id: QR.showText(sg.id) }),
-          "/v1/documents/" + id + "/signatures/" + (i + 1) + ".p7s", v.id + "-" + (i + 1) + ".p7s"]);
-      });
-    }
-    const key = items.map((x) => x[0]).join(",");
-    if (entry.downloads.dataset.shown === key) return;
-    entry.downloads.dataset.shown = key;
-    entry.downloads.replaceChildren(...items.map(([cls, text, path, name]) => {
-      const b = el("button", { type: "button", class: "link " + cls, text });
-      b.addEventListener("click", async () => {
-        try {
-          const blob = await (await api(path)).blob();
-          window.QRApp = { lastSave: { name, blob } }; // what was saved, for whoever inspects the page
-          const a = el("a", { href: URL.createObjectURL(blob), download: name, class: "saved " + cls });
-          a.hidden = true;
-          entry.downloads.append(a); // kept: the saved bytes stay inspectable
-          a.click();
-        } catch (err) {
-          b.replaceWith(el("span", { class: "error-text", text: describe(err) }));
-        }
-      });
-      return b;
-    }));
   }
 
   function setSigner(sc, status, at, docStatus) {

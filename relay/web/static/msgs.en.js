@@ -442,6 +442,7 @@
  "app.registeredThen": "Registered {n}, then: {err}",
  "app.docMeta": "Document {id} · SHA-256 {sha} · registered in tx {tx} (block {block})",
  "app.provenance": "Provenance and verification",
+ "app.files": "Signed files",
  "app.signedPdf": "Signed PDF",
  "app.revisionPdf": "Revision {n}",
  "app.p7s": "Signature of {id} (.p7s)",

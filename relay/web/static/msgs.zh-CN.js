@@ -442,6 +442,7 @@
  "app.registeredThen": "已登记 {n} 份，随后出错：{err}",
  "app.docMeta": "文件 {id} · SHA-256 {sha} · 登记交易 {tx}（区块 {block}）",
  "app.provenance": "来源与验证",
+ "app.files": "签署文件",
  "app.signedPdf": "已签署的 PDF",
  "app.revisionPdf": "修订版 {n}",
  "app.p7s": "{id} 的签名（.p7s）",

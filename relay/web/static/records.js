@@ -1,7 +1,7 @@
 // Desktop app, records search: the relay's list endpoints (by signer, owner
 // or tag; relay/httpapi/records.go) with the ledger's filters (from/to,
-// type, status), cursor paging ("More") and exports (CSV, TXT, PDF) fetched
-// with the API key and saved from a blob URL.
+// type, status), cursor paging ("More"), each document's signed files and
+// exports (CSV, TXT, PDF), fetched with the API key and saved from a blob URL.
 "use strict";
 (function () {
   const { el, api, apiJSON, badge, describe } = window.QR;
@@ -57,6 +57,8 @@
 
   function row(d) {
     const signed = (d.signers || []).filter((s) => s.status === "SIGNED").length;
+    const files = el("div", { class: "doc-downloads" });
+    QR.downloads(files, d);
     return el("tr", { dataset: { doc: d.id } },
       el("td", {}, el("a", { href: "/verify?doc=" + encodeURIComponent(d.id), text: QR.showText(d.title) })),
       el("td", {}, el("code", { text: d.id })),
@@ -64,7 +66,8 @@
       el("td", { text: QR.showText(d.owner) }),
       el("td", { text: QR.fmtLocal(d.createdAt) }),
       el("td", {}, badge(d.effectiveStatus || d.status)),
-      el("td", { text: t("app.nOfM", { n: signed, m: (d.signers || []).length }) }));
+      el("td", { text: t("app.nOfM", { n: signed, m: (d.signers || []).length }) }),
+      el("td", {}, files));
   }
 
   async function load(more) {
