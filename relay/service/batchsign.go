@@ -157,13 +157,7 @@ func (s *Service) scanBatch(ctx context.Context, claims token.Claims, req api.Ca
 		s.observe("RecordBatchSignature", t0)
 	}
 	if err != nil {
-		s.dropIfRefused(ctx, err, stored...)
-		if code, rejected := ledger.CodeOf(err); rejected {
-			if r, rerr := s.fromNonceAfter(ctx, claims, want, code); rerr != nil || r != nil {
-				return r, rerr
-			}
-		}
-		return nil, fromLedger(err)
+		return s.writeFailed(ctx, err, claims, want, stored...)
 	}
 	res := &api.CallbackResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: b.ID,
 		EventType: want, DocumentStatus: model.StatusPending}

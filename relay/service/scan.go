@@ -210,15 +210,7 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 		s.observe("RecordSignature", t0)
 	}
 	if err != nil {
-		s.dropIfRefused(ctx, err, stored...)
-		if code, rejected := ledger.CodeOf(err); rejected {
-			// Maybe the nonce was already used: a retry after a success this
-			// relay does not remember (restart, another replica).
-			if r, rerr := s.fromNonceAfter(ctx, claims, want, code); rerr != nil || r != nil {
-				return r, rerr
-			}
-		}
-		return nil, fromLedger(err)
+		return s.writeFailed(ctx, err, claims, want, stored...)
 	}
 	res := &api.CallbackResult{TxID: w.TxID, BlockNumber: w.BlockNumber, ValidationCode: w.ValidationCode, DocumentID: claims.DocID,
 		EventType: want}
@@ -297,6 +289,20 @@ func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *m
 		return fault.From(err)
 	}
 	return s.checkOrg(ctx, mspID, chain)
+}
+
+// writeFailed answers a callback whose ledger write failed with err: the
+// files stored for it go when the write certainly wrote nothing, and a
+// refusal may be a retry of a success this relay does not remember (restart,
+// another replica), which the nonce record answers.
+func (s *Service) writeFailed(ctx context.Context, err error, claims token.Claims, want model.EventType, stored ...newBlob) (*api.CallbackResult, error) {
+	s.dropIfRefused(ctx, err, stored...)
+	if code, rejected := ledger.CodeOf(err); rejected {
+		if r, rerr := s.fromNonceAfter(ctx, claims, want, code); rerr != nil || r != nil {
+			return r, rerr
+		}
+	}
+	return nil, fromLedger(err)
 }
 
 // fromNonce answers from the ledger's nonce record: the first result
