@@ -42,6 +42,13 @@ func recordBatch(ctx contractapi.TransactionContextInterface, request string, de
 	if !decline && req.Reason != "" {
 		return "", model.Errorf(model.CodeInvalidField, "reason is bound only for RecordBatchDecline")
 	}
+	if decline {
+		for i, it := range req.Items {
+			if it.PDF != nil || it.P7S != nil {
+				return "", model.Errorf(model.CodeInvalidField, "items[%d]: pdf and p7s are only for RecordBatchSignature", i)
+			}
+		}
+	}
 	c := batchClaim(&req, purpose)
 	if c.pdfs, c.pdfProofs, err = model.BatchPDFTree(req.Items); err != nil {
 		return "", err

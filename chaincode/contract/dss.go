@@ -37,7 +37,7 @@ func recordRevision(ctx contractapi.TransactionContextInterface, request string)
 	if doc.MediaType != model.PDFMediaType {
 		return "", model.Errorf(model.CodeInvalidField, "document %s is %s, not %s: it has no PDF revisions", doc.ID, doc.MediaType, model.PDFMediaType)
 	}
-	if req.Revision == doc.Revisions && req.SHA256 == doc.LatestSHA256() {
+	if doc.Status == model.StatusCompleted && req.Revision == doc.Revisions && req.SHA256 == doc.LatestSHA256() && t.lastIsDSS(doc, req.PDFRevision()) {
 		v := doc.View(t.now)
 		return jsonResult(model.WriteResult{Events: []model.Event{}, Document: &v})
 	}
@@ -74,4 +74,11 @@ func involves(doc *model.Document, msp string) bool {
 		}
 	}
 	return false
+}
+
+// lastIsDSS: the document's last event recorded exactly revision r.
+func (t *txn) lastIsDSS(doc *model.Document, r *model.PDFRevision) bool {
+	var e model.Event
+	found, err := t.getJSON(eventKey(doc.ID, doc.EventCount-1), &e)
+	return err == nil && found && e.Type == model.EventRevisionRecorded && e.Revision != nil && *e.Revision == *r
 }

@@ -92,6 +92,20 @@ func TestRecordRevisionRejects(t *testing.T) {
 			r.SHA256 = hexOf(0xe99)
 			return f.orgs["Org2MSP"].client, r
 		}, "REVISION_STALE: PDF revision 3 over " + hexOf(0xf02) + " is stale: document d1's latest is revision 3 (" + hexOf(0xe03) + ")"},
+		// A retry of a recorded DSS writes nothing (TestRecordRevisionDSS);
+		// the latest signature revision named as a DSS is no such retry.
+		{"a signature's revision as a DSS, pending", func(f *fixture) ([]byte, model.RevisionRequest) {
+			f.must(f.orgs["Org1MSP"].client, "RecordSignature", js(f.pdfSigRequest(f.alice, "d1", payload.PurposeSign, "", nil, "", rev(1, orig))))
+			r := dssRequest(1, hexOf(0x999))
+			r.SHA256 = hexOf(0xf01)
+			return f.orgs["Org1MSP"].client, r
+		}, "OUT_OF_TURN: document d1 is PENDING: a dss revision follows the last signature"},
+		{"a signature's revision as a DSS, completed", func(f *fixture) ([]byte, model.RevisionRequest) {
+			f.signedPDF()
+			r := dssRequest(2, hexOf(0xf01))
+			r.SHA256 = hexOf(0xf02)
+			return f.orgs["Org1MSP"].client, r
+		}, "REVISION_STALE: PDF revision 2 over " + hexOf(0xf01) + " is stale: document d1's latest is revision 2 (" + hexOf(0xf02) + ")"},
 		{"org not involved", func(f *fixture) ([]byte, model.RevisionRequest) {
 			f.signedPDF()
 			return f.newOrg("Org3MSP").client, dssRequest(3, hexOf(0xf02))

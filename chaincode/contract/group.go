@@ -34,6 +34,7 @@ func recordSignatures(ctx contractapi.TransactionContextInterface, request strin
 		r := &req.Items[i]
 		items[i].DocumentID = r.DocumentID
 		c := singleClaim(r, payload.PurposeSign, nil, "")
+		c.pdf, c.p7s = r.PDF, r.P7S
 		proofs, err := t.prove(c)
 		if err != nil {
 			var me *model.Error

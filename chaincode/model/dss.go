@@ -56,8 +56,13 @@ func (d *Document) applyRevisionRecorded(e Event) error {
 		return rejectf(e, "missing body")
 	case e.Revision.Kind != RevisionDSS:
 		return rejectf(e, "revision kind %q is not %q", e.Revision.Kind, RevisionDSS)
+	case e.Revision.Digest != "":
+		return rejectf(e, "a %s revision has no digest", RevisionDSS)
 	case d.Status != StatusCompleted:
 		return rejectf(e, "document is %s", d.Status)
+	}
+	if err := e.Revision.validate(); err != nil {
+		return rejectf(e, "%v", err)
 	}
 	if err := d.CheckNextRevision(e.Revision); err != nil {
 		return rejectf(e, "%v", err)

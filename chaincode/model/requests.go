@@ -292,6 +292,9 @@ func (r *AnnotateRequest) Validate() error {
 	if r.Reason != "" {
 		return Errorf(CodeInvalidField, "reason is not a field of Annotate")
 	}
+	if r.PDF != nil || r.P7S != nil {
+		return Errorf(CodeInvalidField, "pdf and p7s are bound only for RecordSignature")
+	}
 	if err := r.SignatureRequest.Validate(); err != nil {
 		return err
 	}

@@ -92,6 +92,9 @@ func (d *Document) applyRevision(e Event) error {
 	if r == nil {
 		return nil
 	}
+	if err := r.Validate(); err != nil {
+		return rejectf(e, "%v", err)
+	}
 	if err := d.CheckNextRevision(r); err != nil {
 		return rejectf(e, "%v", err)
 	}

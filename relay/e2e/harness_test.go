@@ -361,6 +361,7 @@ func eventTypes(p *api.Provenance) []string {
 type relayConfig struct {
 	DataDir      string `yaml:"dataDir"`
 	TokenKeyFile string `yaml:"tokenKeyFile"`
+	MetricsToken string `yaml:"metricsToken"`
 }
 
 func (e *env) relayConfig(t *testing.T) relayConfig {
