@@ -25,6 +25,8 @@ const (
 	CodeTransferEncoding   model.Code = "TRANSFER_ENCODING_UNSUPPORTED" // a transfer coding other than chunked
 	CodeHTTPVersion        model.Code = "HTTP_VERSION_UNSUPPORTED"      // not HTTP/1.x
 	CodeExpectationRefused model.Code = "EXPECTATION_FAILED"            // an Expect other than 100-continue
+	CodeRangeRefused       model.Code = "RANGE_NOT_SATISFIABLE"         // a Range the stored file cannot serve
+	CodeMediaType          model.Code = "UNSUPPORTED_MEDIA_TYPE"        // a body of a type the route does not take
 
 	// Sign-in (relay/login).
 	CodeSessionScope   model.Code = "SESSION_SCOPE"   // a sign-in session used beyond its own signer's records

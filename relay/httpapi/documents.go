@@ -20,6 +20,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/jsonbody"
+	"github.com/qrsign/qrsign/relay/problem"
 	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
 )
@@ -219,7 +220,34 @@ func serveStored(c echo.Context, r io.ReadSeeker, mediaType, sha, disposition st
 	if c.QueryParam("token") != "" {
 		h.Set("Cache-Control", "no-store") // read with a signer's session token: no shared cache keeps it
 	}
-	http.ServeContent(c.Response(), c.Request(), "", modified, r)
+	http.ServeContent(&rangeProblem{ResponseWriter: c.Response(), c: c}, c.Request(), "", modified, r)
+}
+
+// rangeProblem turns the one refusal http.ServeContent writes itself for a
+// valid route (416, as text/plain) into a problem like every other answer.
+type rangeProblem struct {
+	http.ResponseWriter
+	c       echo.Context
+	refused bool
+}
+
+func (w *rangeProblem) WriteHeader(code int) {
+	if code != http.StatusRequestedRangeNotSatisfiable {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.refused = true
+	w.Header().Set(echo.HeaderContentType, api.ProblemContentType)
+	w.ResponseWriter.WriteHeader(code)
+	_ = jsonEncode(w.ResponseWriter, problem.Of(fault.New(fault.CodeRangeRefused,
+		"the Range header asks for bytes this file does not have (or is not bytes=first-last)"), requestID(w.c)))
+}
+
+func (w *rangeProblem) Write(b []byte) (int, error) {
+	if w.refused {
+		return len(b), nil // net/http's text body: the problem is written instead
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func (s *Server) getQR(c echo.Context) error {

@@ -4,7 +4,11 @@
 package httpapi
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -23,6 +27,7 @@ import (
 	"github.com/qrsign/qrsign/relay/metrics"
 	"github.com/qrsign/qrsign/relay/qr"
 	"github.com/qrsign/qrsign/relay/service"
+	"github.com/qrsign/qrsign/relay/tsa"
 	"github.com/qrsign/qrsign/relay/webhook"
 )
 
@@ -129,7 +134,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/documents/:id/signed.pdf", s.getSignedPDF, s.readAccess)
 	api.GET("/v1/documents/:id/signatures/:file", s.getSignatureP7S, s.readAccess)
 	if opt.TSA != nil {
-		api.POST("/v1/tsa", echo.WrapHandler(opt.TSA), bodyLimit(64<<10))
+		api.POST("/v1/tsa", tsaQuery(opt.TSA), bodyLimit(tsa.MaxQuery))
 	}
 	api.POST("/v1/callbacks/scan", s.scan, jsonLimit)
 	api.POST("/v1/documents", s.upload, bodyLimit(cfg.MaxDocumentBytes+1<<20), s.requireScope(config.ScopeWrite))
@@ -294,5 +299,28 @@ func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}()
 		return next(c)
+	}
+}
+
+// tsaQuery serves the org's TSA behind the relay's own refusals: a body
+// that is not a time-stamp query or over its limit is a problem like any
+// other (the TSA's own text/plain answers are for a bare tsa.Authority).
+func tsaQuery(h http.Handler) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != tsa.MediaQuery {
+			return fault.Newf(fault.CodeMediaType, "the body must be an RFC 3161 query (Content-Type %s)", tsa.MediaQuery)
+		}
+		body, err := io.ReadAll(r.Body) // bodyLimit: a MaxBytesError is 413 PAYLOAD_TOO_LARGE
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return err
+			}
+			return fault.New(model.CodeBadRequest, "could not read the request body")
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(c.Response(), r)
+		return nil
 	}
 }

@@ -45,6 +45,8 @@ var statuses = map[model.Code]int{
 	fault.CodePayloadTooLarge: http.StatusRequestEntityTooLarge, fault.CodeURITooLong: http.StatusRequestURITooLong,
 
 	fault.CodeExpectationRefused: http.StatusExpectationFailed,
+	fault.CodeRangeRefused:       http.StatusRequestedRangeNotSatisfiable,
+	fault.CodeMediaType:          http.StatusUnsupportedMediaType,
 
 	model.CodeBadSignature: http.StatusUnprocessableEntity, model.CodeBadCertificate: http.StatusUnprocessableEntity,
 	model.CodeUntrustedChain: http.StatusUnprocessableEntity, model.CodeCertExpired: http.StatusUnprocessableEntity,

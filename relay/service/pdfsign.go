@@ -86,6 +86,9 @@ func (s *Service) PreparePDF(ctx context.Context, tok string) (*api.PDFIncrement
 	if err != nil {
 		return nil, err
 	}
+	if err := s.unused(ctx, c); err != nil {
+		return nil, err // a used session signs nothing more: no increment to prepare
+	}
 	return s.prepareIncrement(ctx, v, model.SignerSpec{ID: c.SignerID, MSPID: c.MSPID}, tok)
 }
 

@@ -47,12 +47,8 @@ func (s *Service) Session(ctx context.Context, tok string) (*api.Session, error)
 	if v.SHA256 != c.SHA256 {
 		return nil, fault.New(fault.CodeTokenInvalid, "the token does not match the registered document")
 	}
-	nr, err := s.Ledger.GetNonce(ctx, c.Nonce)
-	if err != nil {
-		return nil, fromLedger(err)
-	}
-	if nr.Used {
-		return nil, fault.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
+	if err := s.unused(ctx, c); err != nil {
+		return nil, err
 	}
 	st := v.EffectiveStatus
 	if st == "" {
@@ -121,6 +117,9 @@ func (s *Service) Scan(ctx context.Context, c Caller, req api.CallbackRequest) (
 	}
 	if req.PDF != nil && req.Action != "sign" {
 		return nil, fault.New(model.CodeInvalidField, "pdf is only for action sign")
+	}
+	if req.PDF != nil && req.P7S != nil {
+		return nil, fault.New(model.CodeInvalidField, "give pdf (a PDF document) or p7s (any other), not both")
 	}
 	if len(req.Documents) > 0 && req.Action != "batch-sign" {
 		return nil, fault.New(model.CodeInvalidField, "documents is only for action batch-sign")
@@ -195,6 +194,7 @@ func (s *Service) scan(ctx context.Context, claims token.Claims, req api.Callbac
 		}
 		nb, err := s.signP7S(ctx, claims, req)
 		if err != nil {
+			s.dropBlobs(ctx, stored...) // a revision made above never reaches the ledger
 			return nil, err
 		}
 		sreq.P7S, stored = &model.P7S{SHA256: nb.SHA256}, append(stored, nb)
@@ -289,6 +289,19 @@ func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *m
 		return fault.From(err)
 	}
 	return s.checkOrg(ctx, mspID, chain)
+}
+
+// unused: a session whose nonce the ledger records as used is spent (409
+// NONCE_REUSED); its callback is still answered from the record.
+func (s *Service) unused(ctx context.Context, c token.Claims) error {
+	nr, err := s.Ledger.GetNonce(ctx, c.Nonce)
+	if err != nil {
+		return fromLedger(err)
+	}
+	if nr.Used {
+		return fault.Newf(model.CodeNonceReused, "this signing session was already used (tx %s)", nr.TxID)
+	}
+	return nil
 }
 
 // writeFailed answers a callback whose ledger write failed with err: the

@@ -51,7 +51,7 @@ func (s *Service) CheckPDF(ctx context.Context, file []byte) (*PDFCheck, error) 
 	if !bytes.Contains(file[:min(len(file), 1024)], []byte("%PDF-")) { // where PDF readers look for the header
 		return nil, fault.New(model.CodeInvalidField, "the file is not a PDF (no %PDF- header in its first 1024 bytes)")
 	}
-	out, err := s.CheckPDFPrefixes(ctx, pdfrev.Prefixes(file))
+	out, err := s.checkPrefixes(ctx, pdfrev.Prefixes(file)) // computed here: any number, ends valid
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +80,11 @@ func (s *Service) CheckPDFPrefixes(ctx context.Context, cands []pdfrev.Prefix) (
 			return nil, fault.Newf(model.CodeInvalidField, "prefixes[%d].sha256 must be 64 lowercase hex characters", i)
 		}
 	}
+	return s.checkPrefixes(ctx, cands)
+}
+
+// checkPrefixes is CheckPDFPrefixes over valid candidates (at least one).
+func (s *Service) checkPrefixes(ctx context.Context, cands []pdfrev.Prefix) (*PDFCheck, error) {
 	out := &PDFCheck{SHA256: cands[len(cands)-1].SHA256, Size: cands[len(cands)-1].End, Channel: s.Channel,
 		Candidates: len(cands), Matches: []PDFMatch{}, View: ViewFull}
 	var page *model.Page

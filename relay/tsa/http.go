@@ -23,7 +23,9 @@ const (
 	// MediaQuery and MediaReply are the RFC 3161 section 3.4 media types.
 	MediaQuery = "application/timestamp-query"
 	MediaReply = "application/timestamp-reply"
-	maxRequest = 4096 // a request is an imprint and a nonce: a few hundred bytes
+	maxRequest = MaxQuery
+	// MaxQuery bounds a query: an imprint and a nonce, a few hundred bytes.
+	MaxQuery = 4096
 )
 
 // ServeHTTP answers POSTed time-stamp queries (RFC 3161 3.4). A malformed

@@ -141,6 +141,8 @@
  "err.HEADERS_TOO_LARGE": "The request headers are too large.",
  "err.TRANSFER_ENCODING_UNSUPPORTED": "The request's transfer encoding is not supported.",
  "err.EXPECTATION_FAILED": "The request's Expect header cannot be met.",
+ "err.RANGE_NOT_SATISFIABLE": "The requested byte range is not part of this file.",
+ "err.UNSUPPORTED_MEDIA_TYPE": "The request body is not of the type this address takes.",
  "err.HTTP_VERSION_UNSUPPORTED": "This HTTP version is not supported.",
  "err.BAD_SIGNATURE": "The signature does not verify.",
  "err.BATCH_INVALID": "Some documents of the batch are not valid.",

@@ -141,6 +141,8 @@
  "err.HEADERS_TOO_LARGE": "请求头过大。",
  "err.TRANSFER_ENCODING_UNSUPPORTED": "不支持该请求的传输编码。",
  "err.EXPECTATION_FAILED": "无法满足请求的 Expect 头。",
+ "err.RANGE_NOT_SATISFIABLE": "请求的字节范围不在此文件内。",
+ "err.UNSUPPORTED_MEDIA_TYPE": "请求正文的类型不被此地址接受。",
  "err.HTTP_VERSION_UNSUPPORTED": "不支持该 HTTP 版本。",
  "err.BAD_SIGNATURE": "签名验证失败。",
  "err.BATCH_INVALID": "批次中有无效的文件。",
