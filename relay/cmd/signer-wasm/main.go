@@ -6,15 +6,17 @@
 // it lets the page judge a prepared PDF increment, and build what it signs,
 // with the very code qrsign runs. It sets globalThis.QRSignWasm:
 //
-//	checkPDF(orig, prev Uint8Array, increment string)
+//	checkPDF(orig, prev Uint8Array, increment string, restates? number)
 //	    increment is GET /v1/sessions/{token}/pdf's JSON; → {check, revision,
 //	    prevSha256, digest, field, name, reason, time}: the statement read from
-//	    the bytes and the digest computed here
+//	    the bytes and the digest computed here; with restates (the latest
+//	    check's number, after REVISION_STALE) it must restate that check
+//	    (clearsign's Restated), as it will be signed without asking again
 //	pdfAttributes(check number, certChainPem string) → {attributes}: the DER
 //	    signed attributes of the latest check's revision for the signer (the
 //	    digest never leaves the module to come back)
 //	p7sAttributes(content Uint8Array, certChainPem string) → {attributes, time}
-//	checkBatch(batch string, docs [{id, orig, prev?}]) → {check, pdfs,
+//	checkBatch(batch string, docs [{id, orig, prev?}], restates? number) → {check, pdfs,
 //	    documents}: batch is GET /v1/sessions/{token}/batch's JSON, docs the
 //	    batch's documents in order (their bytes, checked against the QR's
 //	    root) with prev, the downloaded prevUrl, where the increment is not
@@ -137,6 +139,14 @@ func checkPDF(args []js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r := arg(args, 3); r.Type() == js.TypeNumber { // prepared again after REVISION_STALE
+		if checked == nil || r.Int() != checks {
+			return nil, errors.New("the PDF revision it restates is not the latest one checked")
+		}
+		if err := checked.Restated(c); err != nil {
+			return nil, err
+		}
+	}
 	checked, batch, checks = c, nil, checks+1
 	st, pp := c.Checked.Signature, c.Payload()
 	return map[string]any{"check": checks, "revision": pp.Revision, "prevSha256": pp.PrevSHA256, "digest": pp.Digest,
@@ -178,6 +188,14 @@ func checkBatch(args []js.Value) (map[string]any, error) {
 	b, err := clearsign.CheckBatch(order, originals, prevs, &prep)
 	if err != nil {
 		return nil, err
+	}
+	if r := arg(args, 2); r.Type() == js.TypeNumber { // prepared again after REVISION_STALE
+		if batch == nil || r.Int() != checks {
+			return nil, errors.New("the batch it restates is not the latest one checked")
+		}
+		if err := batch.Restated(b); err != nil {
+			return nil, err
+		}
 	}
 	checked, batch, batchAt, checks = nil, b, time.Time{}, checks+1
 	list := make([]any, len(b.Docs))

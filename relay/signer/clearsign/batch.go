@@ -86,6 +86,29 @@ func CheckBatch(order []string, originals, prevs map[string][]byte, prep *api.Ba
 	return out, nil
 }
 
+// Restated: next, checked after the relay refused b's batch signature as
+// REVISION_STALE, may be signed without asking again only if it lists the
+// same documents in the same order, each signed the same way (a .p7s, or a
+// PDF revision that CheckedPDF.Restated accepts).
+func (b *BatchSigning) Restated(next *BatchSigning) error {
+	if len(next.Docs) != len(b.Docs) {
+		return fmt.Errorf("%w: after REVISION_STALE the relay lists %d documents, the signer approved %d", ErrBatchMismatch, len(next.Docs), len(b.Docs))
+	}
+	for i, d := range b.Docs {
+		n := next.Docs[i]
+		if n.DocumentID != d.DocumentID || (n.PDF == nil) != (d.PDF == nil) {
+			return fmt.Errorf("%w: after REVISION_STALE entry %d is %s, the signer approved %s signed the same way",
+				ErrBatchMismatch, i+1, n.DocumentID, d.DocumentID)
+		}
+		if d.PDF != nil {
+			if err := d.PDF.Restated(n.PDF); err != nil {
+				return fmt.Errorf("document %s: %w", d.DocumentID, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Attributes are the DER CMS signed attributes the signer signs for each
 // document, in Docs order (ECDSA P-256 over their SHA-256): a PDF
 // revision's, or a .p7s's with signing time at.

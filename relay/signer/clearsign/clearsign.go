@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -62,6 +63,20 @@ type CheckedPDF struct {
 	Revision   int
 	PrevSHA256 string
 	Checked    *pades.Checked
+	// Chain is the SHA-256 of the original and of each earlier signed
+	// revision prev holds, in order (the last is PrevSHA256): what a
+	// restatement after REVISION_STALE must build on (Restated).
+	Chain []string
+	// Earlier are the signatures prev already holds, in order.
+	Earlier []EarlierSignature
+}
+
+// EarlierSignature is a signature an earlier revision holds: its statement
+// and the subject of the certificate its CMS verifies with (not judged
+// against any CA here: the ledger's VerifyRecord does that).
+type EarlierSignature struct {
+	Name, Reason string
+	Subject      string
 }
 
 // CheckPDF judges a prepared increment against the previous revision's
@@ -71,11 +86,13 @@ func CheckPDF(orig, prev []byte, inc *api.PDFIncrement) (*CheckedPDF, error) {
 	if got := hex.EncodeToString(sum[:]); got != inc.PrevSHA256 {
 		return nil, &HashMismatchError{Source: "previous PDF revision", Want: inc.PrevSHA256, Got: got}
 	}
-	if err := checkSignedSince(orig, prev); err != nil {
+	chain, earlier, err := checkSignedSince(orig, prev)
+	if err != nil {
 		return nil, err
 	}
-	if inc.Revision < 1 || inc.Revision > model.MaxPDFRevision {
-		return nil, fmt.Errorf("%w: PDF revision %d", ErrSessionMismatch, inc.Revision)
+	if inc.Revision != len(chain) || inc.Revision > model.MaxPDFRevision {
+		return nil, fmt.Errorf("%w: the relay calls it PDF revision %d, but the previous revision holds %d signatures",
+			ErrSessionMismatch, inc.Revision, len(earlier))
 	}
 	next := make([]byte, 0, len(prev)+len(inc.Increment))
 	c, err := pades.CheckIncrement(prev, append(append(next, prev...), inc.Increment...))
@@ -92,7 +109,36 @@ func CheckPDF(orig, prev []byte, inc *api.PDFIncrement) (*CheckedPDF, error) {
 		return nil, fmt.Errorf("%w: the relay states %q/%q/%q/%s, the increment %q/%q/%q/%s", ErrSessionMismatch,
 			inc.Field, inc.Name, inc.Reason, inc.Time, s.Field, s.Name, s.Reason, s.Time)
 	}
-	return &CheckedPDF{Revision: inc.Revision, PrevSHA256: inc.PrevSHA256, Checked: c}, nil
+	return &CheckedPDF{Revision: inc.Revision, PrevSHA256: inc.PrevSHA256, Checked: c, Chain: chain, Earlier: earlier}, nil
+}
+
+// MaxRestateDelay bounds how much later than the statement the signer
+// approved a restatement may be dated (the relay accepts a statement's time
+// within an hour of its clock).
+const MaxRestateDelay = time.Hour
+
+// Restated: next, checked after the relay refused p's signature as
+// REVISION_STALE, may be signed without asking the signer again only if it
+// states what the signer approved in p: the same name and reason, over p's
+// previous revision (a batch's document another's staleness re-prepared) or
+// over a later one that extends it (another signature landed), dated no
+// earlier than p and at most MaxRestateDelay later. Anything else needs the
+// signer's approval.
+func (p *CheckedPDF) Restated(next *CheckedPDF) error {
+	a, b := p.Checked.Signature, next.Checked.Signature
+	switch {
+	case a.Name != b.Name || a.Reason != b.Reason || a.Kind != b.Kind:
+		return fmt.Errorf("%w: after REVISION_STALE the relay states %q/%q, the signer approved %q/%q",
+			ErrSessionMismatch, b.Name, b.Reason, a.Name, a.Reason)
+	case next.PrevSHA256 == p.PrevSHA256 && next.Revision != p.Revision,
+		next.PrevSHA256 != p.PrevSHA256 && (next.Revision <= p.Revision || !slices.Contains(next.Chain, p.PrevSHA256)):
+		return fmt.Errorf("%w: after REVISION_STALE the relay's revision %d does not build on revision %d the signer approved",
+			ErrSessionMismatch, next.Revision, p.Revision)
+	case b.Time.Before(a.Time) || b.Time.Sub(a.Time) > MaxRestateDelay:
+		return fmt.Errorf("%w: after REVISION_STALE the relay dates the signature %s, the signer approved %s",
+			ErrSessionMismatch, b.Time.UTC().Format(time.RFC3339), a.Time.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // Payload is what the ledger payload binds of the revision.
@@ -130,30 +176,64 @@ func (p *CheckedPDF) Signed(der []byte) *api.PDFSignature {
 
 // checkSignedSince: prev is orig followed by signed signature increments
 // only, each recognised by pades.CheckIncrement at one of prev's revision
-// ends, so nothing the signer saw in the original was changed since.
-func checkSignedSince(orig, prev []byte) error {
+// ends and carrying a CMS whose signature verifies over that increment's
+// digest with the certificate it carries, so nothing the signer saw in the
+// original was changed since and no placeholder poses as a signature. It
+// returns the SHA-256 of orig and of each signed revision, and the
+// signatures.
+func checkSignedSince(orig, prev []byte) ([]string, []EarlierSignature, error) {
 	if !bytes.HasPrefix(prev, orig) {
-		return fmt.Errorf("%w: the previous PDF revision does not start with the document the QR names", ErrSessionMismatch)
+		return nil, nil, fmt.Errorf("%w: the previous PDF revision does not start with the document the QR names", ErrSessionMismatch)
 	}
+	sum := sha256.Sum256(orig)
+	chain := []string{hex.EncodeToString(sum[:])}
+	var earlier []EarlierSignature
 	at := len(orig)
 	ends := pades.Revisions(prev)
 	for at < len(prev) {
+		var found *pades.Checked
 		next := -1
 		for _, end := range ends {
 			if end <= at {
 				continue
 			}
 			if c, err := pades.CheckIncrement(prev[:at], prev[:end]); err == nil && c.CMS != nil && c.Signature.Kind == pades.CAdES {
-				next = end
+				found, next = c, end
 				break
 			}
 		}
 		if next < 0 {
-			return fmt.Errorf("%w: the previous PDF revision adds bytes after offset %d that are not a signature", ErrSessionMismatch, at)
+			return nil, nil, fmt.Errorf("%w: the previous PDF revision adds bytes after offset %d that are not a signature", ErrSessionMismatch, at)
 		}
+		subject, err := signedBy(found)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: the signature the previous PDF revision holds at offset %d does not verify: %v", ErrSessionMismatch, at, err)
+		}
+		earlier = append(earlier, EarlierSignature{Name: found.Signature.Name, Reason: found.Signature.Reason, Subject: subject})
+		sum := sha256.Sum256(prev[:next])
+		chain = append(chain, hex.EncodeToString(sum[:]))
 		at = next
 	}
-	return nil
+	return chain, earlier, nil
+}
+
+// signedBy verifies c's CMS over c's digest with the certificate it
+// carries, at the time it states, and returns that certificate's subject.
+func signedBy(c *pades.Checked) (string, error) {
+	s, err := cms.Parse(c.CMS)
+	if err != nil {
+		return "", err
+	}
+	roots := x509.NewCertPool()
+	for _, cert := range s.Certs {
+		roots.AddCert(cert)
+	}
+	cert, err := s.Verify(c.Digest[:], x509.VerifyOptions{Roots: roots, CurrentTime: c.Signature.Time,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		return "", err
+	}
+	return cert.Subject.String(), nil
 }
 
 // P7SAttributes are the DER CMS signed attributes of a detached .p7s over

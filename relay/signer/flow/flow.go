@@ -296,8 +296,13 @@ func (s *Scanner) signSubject(ctx context.Context, sc *scan, sub *subject, reaso
 		// Another signer's revision landed first: the same statement over
 		// the new revision, checked again, signed without asking again.
 		fmt.Fprint(w, s.tr("pdfChanged"))
-		if pdf, batch, err = s.prepare(ctx, sc, sub); err == nil {
-			res, err = post(pdf, batch)
+		var npdf *clearsign.CheckedPDF
+		var nbatch *clearsign.BatchSigning
+		if npdf, nbatch, err = s.prepare(ctx, sc, sub); err == nil {
+			if err = restated(pdf, batch, npdf, nbatch); err == nil {
+				pdf, batch = npdf, nbatch
+				res, err = post(pdf, batch)
+			}
 		}
 	}
 	var p *api.Problem
@@ -379,4 +384,17 @@ func matchSession(c token.Claims, s *api.Session) error {
 		return fmt.Errorf("%w: no channel", ErrSessionMismatch)
 	}
 	return nil
+}
+
+// restated: what was prepared again after REVISION_STALE (npdf or nbatch)
+// restates what the signer approved (pdf or batch), so it is signed without
+// asking again; anything else is refused, nothing signed.
+func restated(pdf *clearsign.CheckedPDF, batch *clearsign.BatchSigning, npdf *clearsign.CheckedPDF, nbatch *clearsign.BatchSigning) error {
+	switch {
+	case pdf != nil && npdf != nil:
+		return pdf.Restated(npdf)
+	case batch != nil && nbatch != nil:
+		return batch.Restated(nbatch)
+	}
+	return fmt.Errorf("%w: after REVISION_STALE the relay prepared no signature of the kind the signer approved", clearsign.ErrSessionMismatch)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -120,8 +121,9 @@ func (p *pdfRelay) callback(w http.ResponseWriter, r *http.Request) {
 // signedByBob is the revision pr makes, signed by another signer (bob);
 // called by fake relays' handlers, it reports failures with t.Error.
 func signedByBob(t *testing.T, pr *pades.Prepared) []byte {
-	other := signertest.NewCA("ca-org2").Signer("bob")
-	der, err := cms.Sign(pades.Attributes(pr.Digest, other.Cert), other.Key, nil, nil)
+	ca := signertest.NewCA("ca-org2")
+	other := ca.Signer("bob")
+	der, err := cms.Sign(pades.Attributes(pr.Digest, other.Cert), other.Key, []*x509.Certificate{other.Cert, ca.Cert}, nil)
 	if err != nil {
 		t.Error(err)
 		return nil

@@ -61,7 +61,7 @@
   // the signer module: prev (the original, or the latest recorded revision)
   // plus the increment must be exactly a signature, stated as shown. null:
   // the relay makes no PDF signature of this file (the ledger one only).
-  async function preparePDF(orig, origSha) {
+  async function preparePDF(orig, origSha, restates) {
     let res;
     try {
       res = await api("/v1/sessions/" + encodeURIComponent(token) + "/pdf", { noKey: true });
@@ -78,7 +78,7 @@
     let prev = orig;
     if (inc.prevSha256 !== origSha) prev = new Uint8Array(await (await api(samePath(inc.prevUrl), { noKey: true })).arrayBuffer());
     const t0 = performance.now();
-    const st = await call("checkPDF", orig, prev, text);
+    const st = await call("checkPDF", orig, prev, text, restates); // restates: must state what the signer approved
     wasmTimings.checkMs = Math.round(performance.now() - t0);
     $("pdf-statement").textContent = t("sign.pdfStatement", { n: st.revision, field: QR.showText(st.field), name: QR.showText(st.name),
       reason: QR.showText(st.reason), time: QR.fmtLocal(st.time) });
@@ -283,11 +283,11 @@
             if (!((pdf || batchSigs) && e instanceof QR.ApiError && e.code === "REVISION_STALE" && again < 3)) throw e;
             QRSetup.status(st, "working", t("sign.pdfStale"));
             if (batchSigs) {
-              doc.batch = await prepareBatch(s, doc.origs);
+              doc.batch = await prepareBatch(s, doc.origs, doc.batch.check);
               if (!doc.batch) throw e;
               body = await build(null, doc.batch);
             } else {
-              doc.pdf = await preparePDF(doc.orig, s.sha256);
+              doc.pdf = await preparePDF(doc.orig, s.sha256, doc.pdf.statement.check);
               if (!doc.pdf) throw e;
               body = await build(doc.pdf);
             }
@@ -450,7 +450,7 @@
   // judges it with the signer module, each increment as one PDF's; shows
   // per document what is signed. null: the relay makes none (no TSA: the
   // batch signature alone) or no document awaits.
-  async function prepareBatch(s, origs) {
+  async function prepareBatch(s, origs, restates) {
     let res;
     try {
       res = await api("/v1/sessions/" + encodeURIComponent(token) + "/batch", { noKey: true });
@@ -468,7 +468,7 @@
       docs.push(doc);
     }
     const t0 = performance.now();
-    const bs = await call("checkBatch", text, docs);
+    const bs = await call("checkBatch", text, docs, restates);
     wasmTimings.checkMs = Math.round(performance.now() - t0);
     const titles = new Map(s.batch.documents.map((d) => [d.id, QR.showText(d.title)]));
     $("batch-sigs").replaceChildren(...bs.documents.map((d) => el("li", { text: d.pdf
