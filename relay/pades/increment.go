@@ -31,6 +31,11 @@ func newEditor(prev []byte) (*editor, error) {
 	if size <= 0 || size > maxObjects {
 		return nil, errf(CodeNotPDF, "trailer /Size %d out of range", size)
 	}
+	// New objects are numbered from /Size: an understated /Size would let the
+	// increment replace an object the document shows.
+	if int64(f.maxInUse) >= size {
+		return nil, errf(CodeUnsupported, "trailer /Size %d is not above object %d, which the cross-reference lists in use", size, f.maxInUse)
+	}
 	return &editor{f: f, prev: prev, next: int(size), edits: map[ref]any{}}, nil
 }
 

@@ -25,6 +25,7 @@ type file struct {
 	trailer   *dict
 	xref      map[int]xrefEntry
 	objstms   map[int][]any // decoded object streams, by number
+	maxInUse  int           // highest number any section lists in use, shadowed or not
 }
 
 const (
@@ -91,6 +92,9 @@ func readFile(b []byte) (*file, error) {
 
 // add records e for num unless a newer section already did.
 func (f *file) add(num int, e xrefEntry) {
+	if !e.free {
+		f.maxInUse = max(f.maxInUse, num)
+	}
 	if _, ok := f.xref[num]; !ok && len(f.xref) < maxObjects {
 		f.xref[num] = e
 	}
