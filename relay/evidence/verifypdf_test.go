@@ -12,41 +12,35 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/pades"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
+	"github.com/qrsign/qrsign/relay/pades/pdfsigntest"
 )
 
 // signedChain is a registered PDF, alice's and bob's signature revisions
-// and the DSS revision, as pades writes them (the CMS and the DSS item are
-// stand-in DER values: the increments, not the signatures, are judged).
-func signedChain(t *testing.T, at time.Time) []string {
-	der := []byte{0x30, 0x03, 0x02, 0x01, 0x07}
-	revs := []string{string(padestest.SimplePDF())}
-	for n, who := range []string{"alice", "bob"} {
-		p, err := pades.Prepare([]byte(revs[n]), pades.Signature{Field: fmt.Sprintf("qrsign-%d", n+1), Name: who, Time: at})
-		if err != nil {
-			t.Fatal(err)
-		}
-		next, err := pades.Embed(p, der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		revs = append(revs, string(next))
+// (real CMS signatures; the digests each signed) and the DSS revision, as
+// pades writes them.
+func signedChain(t *testing.T, at time.Time, signers ...*pdfsigntest.Signer) (revs, digests []string) {
+	revs, digests = []string{string(padestest.SimplePDF())}, []string{""}
+	for n, s := range signers {
+		next, digest := s.Sign(t, []byte(revs[n]), fmt.Sprintf("qrsign-%d", n+1), at)
+		revs, digests = append(revs, string(next)), append(digests, digest)
 	}
-	dss, err := pades.AppendDSS([]byte(revs[2]), pades.Validation{Certs: [][]byte{der}})
+	dss, err := pades.AppendDSS([]byte(revs[len(revs)-1]), pades.Validation{Certs: [][]byte{signers[0].CA.Cert.Raw}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(revs, string(dss))
+	return append(revs, string(dss)), digests
 }
 
 func TestCheckPDFRevisions(t *testing.T) {
 	h := func(s string) string { b := sha256.Sum256([]byte(s)); return hex.EncodeToString(b[:]) }
 	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	revs := signedChain(t, at)
+	signers := map[string]*pdfsigntest.Signer{"alice": pdfsigntest.New("alice", at), "bob": pdfsigntest.New("bob", at)}
+	revs, digests := signedChain(t, at, signers["alice"], signers["bob"])
 	r0, r1, r2, r3 := revs[0], revs[1], revs[2], revs[3]
 	sig := func(seq, n int, prev, file, who string) model.Event {
 		return model.Event{Type: model.EventSignatureRecorded, Seq: seq, TxID: "tx" + who + "0123456789abcdef", Timestamp: at,
-			Signature: &model.SignatureEvidence{Signer: model.SignerSpec{MSPID: "Org1MSP", ID: who},
-				PDF: &model.PDFRevision{Revision: n, PrevSHA256: h(prev), SHA256: h(file)}}}
+			Signature: &model.SignatureEvidence{Signer: model.SignerSpec{MSPID: "Org1MSP", ID: who}, CertFingerprint: signers[who].Fingerprint(),
+				PDF: &model.PDFRevision{Revision: n, PrevSHA256: h(prev), SHA256: h(file), Digest: digests[n]}}}
 	}
 	dss := model.Event{Type: model.EventRevisionRecorded, Seq: 4, TxID: "txdss0123456789abcdef", Timestamp: at,
 		Revision: &model.PDFRevision{Kind: model.RevisionDSS, Revision: 3, PrevSHA256: h(r2), SHA256: h(r3)}}

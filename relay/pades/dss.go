@@ -129,6 +129,17 @@ func CheckDSS(prev, next []byte) (Validation, error) {
 	if err != nil {
 		return Validation{}, err
 	}
+	// What a reader will use to validate must be what the DSS says it is.
+	for i, c := range v.Certs {
+		if _, err := x509.ParseCertificate(c); err != nil {
+			return Validation{}, errf(CodeIncrement, "/DSS /Certs item %d is not a certificate: %v", i+1, err)
+		}
+	}
+	for i, c := range v.CRLs {
+		if _, err := x509.ParseRevocationList(c); err != nil {
+			return Validation{}, errf(CodeIncrement, "/DSS /CRLs item %d is not a CRL: %v", i+1, err)
+		}
+	}
 	want, err := AppendDSS(prev, v)
 	if err != nil {
 		return Validation{}, errf(CodeIncrement, "the increment states items AppendDSS refuses: %v", err)

@@ -3,6 +3,7 @@ package pades
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/qrsign/qrsign/relay/cms"
 )
 
 // Kind is what a signature dictionary holds.
@@ -323,6 +326,27 @@ type Checked struct {
 	ByteRange [4]int64
 	Digest    [32]byte // recomputed from the bytes: what the signature must cover
 	CMS       []byte   // nil while /Contents is still the placeholder
+}
+
+// SignerCert verifies a signed increment's CMS: SHA-256 with ECDSA over
+// signed attributes whose message digest is c.Digest, by the certificate it
+// carries (valid at the time the increment states). It judges no trust:
+// what the returned certificate is worth is the caller's (the ledger's
+// signer, a CA the verifier names).
+func (c *Checked) SignerCert() (*x509.Certificate, error) {
+	if c.CMS == nil {
+		return nil, fmt.Errorf("%s: the signature is a placeholder", CodeBadSignature)
+	}
+	s, err := cms.Parse(c.CMS)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	for _, cert := range s.Certs {
+		roots.AddCert(cert)
+	}
+	return s.Verify(c.Digest[:], x509.VerifyOptions{Roots: roots, CurrentTime: c.Signature.Time,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 }
 
 // CheckIncrement verifies that next is prev plus exactly the increment

@@ -2,6 +2,7 @@ package pades
 
 import (
 	"bytes"
+	"encoding/pem"
 	"errors"
 	"reflect"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
 )
 
@@ -190,8 +192,19 @@ func TestCheckIncrementRefuses(t *testing.T) {
 
 func TestCheckDSSRefuses(t *testing.T) {
 	prev := padestest.SimplePDF()
-	v := Validation{Certs: [][]byte{{0x30, 0x01, 0x01}}, CRLs: [][]byte{{0x30, 0x00}}}
+	ca := testpki.NewCA("Org1 CA", at.Add(-time.Hour), at.Add(time.Hour))
+	crl, _ := pem.Decode([]byte(ca.CRL(1, at)))
+	v := Validation{Certs: [][]byte{ca.Cert.Raw}, CRLs: [][]byte{crl.Bytes}}
 	next, err := AppendDSS(prev, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Items that are one DER value each but not what the DSS says they are.
+	notCert, err := AppendDSS(prev, Validation{Certs: [][]byte{{0x30, 0x01, 0x01}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notCRL, err := AppendDSS(prev, Validation{Certs: [][]byte{ca.Cert.Raw}, CRLs: [][]byte{{0x30, 0x00}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +224,8 @@ func TestCheckDSSRefuses(t *testing.T) {
 		{"not appended", next, prev, CodeNotAppended, "does not start with the previous revision"},
 		{"a signature increment", prev, prepared(t, prev, sig("S")), CodeIncrement, "the revision has no /DSS"},
 		{"catalog rewritten", prev, tampered, CodeIncrement, "not a DSS increment for the items it adds"},
+		{"an item not a certificate", prev, notCert, CodeIncrement, "/DSS /Certs item 1 is not a certificate"},
+		{"an item not a CRL", prev, notCRL, CodeIncrement, "/DSS /CRLs item 1 is not a CRL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := CheckDSS(tc.prev, tc.next)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/relay/pades"
 )
 
@@ -77,6 +78,10 @@ type Found struct {
 	// byte (Judge; only where the file itself, not its hashes, is at hand).
 	Checked bool `json:"checked,omitempty"`
 	prev    string
+	// A signature's revision: the ByteRange digest its signer signed in the
+	// ledger payload and the signer's certificate (SHA-256 of its DER), which
+	// the increment's bytes and CMS must match (Increments).
+	digest, cert string
 }
 
 // Result is how a file relates to one document's recorded revisions.
@@ -114,7 +119,7 @@ func Match(events []model.Event, file []Prefix) Result {
 			latest = r.SHA256
 			f := Found{Revision: r.Revision, Kind: r.Kind, SHA256: latest, TxID: e.TxID, At: e.Timestamp.UTC(), Seq: e.Seq, prev: r.PrevSHA256}
 			if e.Signature != nil {
-				f.Signer = e.Signature.Signer.Key()
+				f.Signer, f.digest, f.cert = e.Signature.Signer.Key(), r.Digest, e.Signature.CertFingerprint
 			}
 			known[latest] = f
 		}
@@ -169,8 +174,8 @@ func Increments(file []byte, res Result) ([]Increment, error) {
 			inc.DSS = &v
 		} else {
 			c, err := pades.CheckIncrement(prev, next)
-			if err == nil && (c.CMS == nil || c.Signature.Kind != pades.CAdES) {
-				err = fmt.Errorf("not a signed CAdES signature")
+			if err == nil {
+				err = signedAsRecorded(c, f)
 			}
 			if err != nil {
 				return out, fmt.Errorf("revision %d is not a signature increment over revision %d: %w", f.Revision, res.Revisions[i-1].Revision, err)
@@ -180,6 +185,26 @@ func Increments(file []byte, res Result) ([]Increment, error) {
 		out = append(out, inc)
 	}
 	return out, nil
+}
+
+// signedAsRecorded: c is a signed CAdES signature over the very digest its
+// signer signed on the ledger, its CMS verifying with the signer's recorded
+// certificate; else the file's signature is not the one the ledger holds.
+func signedAsRecorded(c *pades.Checked, f Found) error {
+	if c.CMS == nil || c.Signature.Kind != pades.CAdES {
+		return fmt.Errorf("not a signed CAdES signature")
+	}
+	if d := hex.EncodeToString(c.Digest[:]); d != f.digest {
+		return fmt.Errorf("its ByteRange digest %s is not the digest %s its signer signed", d, f.digest)
+	}
+	cert, err := c.SignerCert()
+	if err != nil {
+		return fmt.Errorf("its CMS does not verify: %w", err)
+	}
+	if fp := payload.Fingerprint(cert.Raw); fp != f.cert {
+		return fmt.Errorf("its CMS is signed with certificate %.16s…, not the signer's %.16s…", fp, f.cert)
+	}
+	return nil
 }
 
 // Judge is Increments for a verifier: every revision whose increment

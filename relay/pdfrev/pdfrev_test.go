@@ -1,7 +1,6 @@
 package pdfrev
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/pades"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
+	"github.com/qrsign/qrsign/relay/pades/pdfsigntest"
 )
 
 func hash(b string) string {
@@ -93,27 +93,22 @@ func TestMatch(t *testing.T) {
 // kind is refused with the exact reason.
 func TestIncrements(t *testing.T) {
 	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	der := []byte{0x30, 0x03, 0x02, 0x01, 0x07} // one DER value: what Embed and AppendDSS demand
+	alice := pdfsigntest.New("alice", at)
 	r0 := padestest.SimplePDF()
-	p, err := pades.Prepare(r0, pades.Signature{Field: "qrsign-1", Name: "alice", Time: at})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r1, err := pades.Embed(p, der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2, err := pades.AppendDSS(r1, pades.Validation{Certs: [][]byte{der}})
+	r1, digest := alice.Sign(t, r0, "qrsign-1", at)
+	r2, err := pades.AppendDSS(r1, pades.Validation{Certs: [][]byte{alice.Cert.Raw}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg := model.Event{Type: model.EventDocumentRegistered, TxID: "tx0", Timestamp: at,
 		Registered: &model.DocumentRegistered{RegisterDocumentRequest: model.RegisterDocumentRequest{SHA256: hash(string(r0))}}}
-	sig := func(n int, prev, file []byte) model.Event {
+	signed := func(n int, prev, file []byte, digest, cert string) model.Event {
 		return model.Event{Type: model.EventSignatureRecorded, Seq: n, TxID: "txs", Timestamp: at,
-			Signature: &model.SignatureEvidence{Signer: model.SignerSpec{MSPID: "Org1MSP", ID: "alice"},
-				PDF: &model.PDFRevision{Revision: n, PrevSHA256: hash(string(prev)), SHA256: hash(string(file))}}}
+			Signature: &model.SignatureEvidence{Signer: model.SignerSpec{MSPID: "Org1MSP", ID: "alice"}, CertFingerprint: cert,
+				PDF: &model.PDFRevision{Revision: n, PrevSHA256: hash(string(prev)), SHA256: hash(string(file)), Digest: digest}}}
 	}
+	sig := func(n int, prev, file []byte) model.Event { return signed(n, prev, file, digest, alice.Fingerprint()) }
+	other := hash("another")
 	dss := func(n int, prev, file []byte) model.Event {
 		return model.Event{Type: model.EventRevisionRecorded, Seq: n, TxID: "txd", Timestamp: at,
 			Revision: &model.PDFRevision{Kind: model.RevisionDSS, Revision: n, PrevSHA256: hash(string(prev)), SHA256: hash(string(file))}}
@@ -130,6 +125,13 @@ func TestIncrements(t *testing.T) {
 			"revision 1 is not a DSS increment over revision 0: pades: INCREMENT_REFUSED: the revision has no /DSS"},
 		{"a DSS recorded as a signature", []model.Event{reg, sig(1, r0, r1), sig(2, r1, r2)}, []string{"", "", ""}, []bool{false, true, false},
 			"revision 2 is not a signature increment over revision 1: "},
+		// The file's signature must be the one its signer signed on the ledger.
+		{"a signature over another digest", []model.Event{reg, signed(1, r0, r1, other, alice.Fingerprint()), dss(2, r1, r2)}, []string{"", "", "dss"},
+			[]bool{false, false, false}, "revision 1 is not a signature increment over revision 0: its ByteRange digest " + digest +
+				" is not the digest " + other + " its signer signed"},
+		{"a signature by another certificate", []model.Event{reg, signed(1, r0, r1, digest, other), dss(2, r1, r2)}, []string{"", "", "dss"},
+			[]bool{false, false, false}, "revision 1 is not a signature increment over revision 0: its CMS is signed with certificate " +
+				alice.Fingerprint()[:16] + "…, not the signer's " + other[:16] + "…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := Match(tc.events, Prefixes(r2))
@@ -148,7 +150,7 @@ func TestIncrements(t *testing.T) {
 		})
 	}
 	incs, err := Increments(r2, Match([]model.Event{reg, sig(1, r0, r1), dss(2, r1, r2)}, Prefixes(r2)))
-	if err != nil || len(incs) != 2 || incs[0].Signature == nil || !bytes.Equal(incs[0].Signature.CMS, der) ||
+	if err != nil || len(incs) != 2 || incs[0].Signature == nil || incs[0].Signature.CMS == nil ||
 		incs[1].DSS == nil || len(incs[1].DSS.Certs) != 1 {
 		t.Fatalf("increments %+v, %v", incs, err)
 	}

@@ -297,7 +297,7 @@ func (v *Verifier) signature(e model.Event, ev *model.SignatureEvidence, purpose
 			}
 		}
 		if !found {
-			return fmt.Errorf("no chain passes through the CA %s… the ledger recorded", ev.CAFingerprint[:12])
+			return fmt.Errorf("no chain passes through the CA %.12s… the ledger recorded", ev.CAFingerprint)
 		}
 	}
 	at := e.Timestamp.Format("2006-01-02T15:04:05Z")

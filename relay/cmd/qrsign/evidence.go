@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/evidence"
 	"github.com/qrsign/qrsign/relay/signer/keystore"
 	"github.com/qrsign/qrsign/relay/verify"
@@ -94,13 +95,15 @@ func cmdVerifyEvidence(args []string, stdout, stderr io.Writer) (err error) {
 // params (relay/verify's checks as `qrsign verify` says them); a failure's
 // diagnostics stay as the verifier wrote them.
 func printEvidence(w io.Writer, rep *evidence.Report) {
-	fmt.Fprint(w, tr("ev.header", rep.DocumentID))
+	// The bundle's text (ids, fingerprints, a failure's diagnostics) is
+	// shown escaped: it must not paint a verdict of its own on a terminal.
+	fmt.Fprint(w, tr("ev.header", text.Escape(rep.DocumentID)))
 	for _, c := range rep.Checks {
 		mark := tr("checkOK")
 		if !c.OK {
 			mark = tr("checkFail")
 		}
-		fmt.Fprintf(w, "  %s %s: %s\n", mark, evidenceCheckName(c), evidenceCheckDetail(c))
+		fmt.Fprintf(w, "  %s %s: %s\n", mark, text.Escape(evidenceCheckName(c)), text.Escape(evidenceCheckDetail(c)))
 	}
 	if rep.OK() {
 		fmt.Fprint(w, tr("ev.verified", len(rep.Checks)))

@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"os"
+	"strings"
 
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/text"
 	"github.com/qrsign/qrsign/relay/i18n"
 	"github.com/qrsign/qrsign/relay/signer/flow"
 	"github.com/qrsign/qrsign/relay/verify"
@@ -406,5 +408,15 @@ func errorLine(cmd string, err error) string {
 	default:
 		kind = tr("errOther")
 	}
-	return tr("errorLine", cmd, kind, err)
+	return tr("errorLine", cmd, kind, escapeLines(err.Error()))
+}
+
+// escapeLines is text.Escape line by line: an error quoting the relay or a
+// bundle keeps its lines but cannot move the cursor or rewrite one.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = text.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }

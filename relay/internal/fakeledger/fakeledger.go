@@ -18,6 +18,7 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/merkle"
 	"github.com/qrsign/qrsign/chaincode/model"
+	"github.com/qrsign/qrsign/chaincode/payload"
 	"github.com/qrsign/qrsign/relay/ledger"
 )
 
@@ -252,7 +253,8 @@ func (l *Ledger) signIn(ctx context.Context, op string, req model.SignatureReque
 	now := l.Now().UTC()
 	ev := model.Event{Type: typ, DocumentID: d.ID, TxID: tx.TxID, Timestamp: now, CreatorMSP: l.MSPID, CreatorSubject: "CN=relay",
 		Signature: &model.SignatureEvidence{Signer: s.SignerSpec, Nonce: req.Nonce, Algorithm: req.Algorithm, Signature: req.Signature,
-			CertChainPEM: req.CertChainPEM, CertSubject: cert.Subject.String(), Reason: req.Reason, PDF: req.PDF, P7S: req.P7S}}
+			CertChainPEM: req.CertChainPEM, CertFingerprint: payload.Fingerprint(cert.Raw), CertSubject: cert.Subject.String(),
+			Reason: req.Reason, PDF: req.PDF, P7S: req.P7S}}
 	l.append(d, ev)
 	evs := []model.Event{ev}
 	if typ == model.EventSignatureRecorded {

@@ -205,35 +205,16 @@ func checkSignedSince(orig, prev []byte) ([]string, []EarlierSignature, error) {
 		if next < 0 {
 			return nil, nil, fmt.Errorf("%w: the previous PDF revision adds bytes after offset %d that are not a signature", ErrSessionMismatch, at)
 		}
-		subject, err := signedBy(found)
+		cert, err := found.SignerCert()
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: the signature the previous PDF revision holds at offset %d does not verify: %v", ErrSessionMismatch, at, err)
 		}
-		earlier = append(earlier, EarlierSignature{Name: found.Signature.Name, Reason: found.Signature.Reason, Subject: subject})
+		earlier = append(earlier, EarlierSignature{Name: found.Signature.Name, Reason: found.Signature.Reason, Subject: cert.Subject.String()})
 		sum := sha256.Sum256(prev[:next])
 		chain = append(chain, hex.EncodeToString(sum[:]))
 		at = next
 	}
 	return chain, earlier, nil
-}
-
-// signedBy verifies c's CMS over c's digest with the certificate it
-// carries, at the time it states, and returns that certificate's subject.
-func signedBy(c *pades.Checked) (string, error) {
-	s, err := cms.Parse(c.CMS)
-	if err != nil {
-		return "", err
-	}
-	roots := x509.NewCertPool()
-	for _, cert := range s.Certs {
-		roots.AddCert(cert)
-	}
-	cert, err := s.Verify(c.Digest[:], x509.VerifyOptions{Roots: roots, CurrentTime: c.Signature.Time,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	if err != nil {
-		return "", err
-	}
-	return cert.Subject.String(), nil
 }
 
 // P7SAttributes are the DER CMS signed attributes of a detached .p7s over
