@@ -330,9 +330,10 @@ type Checked struct {
 
 // SignerCert verifies a signed increment's CMS: SHA-256 with ECDSA over
 // signed attributes whose message digest is c.Digest, by the certificate it
-// carries (valid at the time the increment states). It judges no trust:
-// what the returned certificate is worth is the caller's (the ledger's
-// signer, a CA the verifier names).
+// carries. It judges neither trust nor validity dates (a phone may state
+// its signature before its certificate was issued): what the returned
+// certificate is worth is the caller's to judge (the ledger's signer, a CA
+// the verifier names).
 func (c *Checked) SignerCert() (*x509.Certificate, error) {
 	if c.CMS == nil {
 		return nil, fmt.Errorf("%s: the signature is a placeholder", CodeBadSignature)
@@ -342,11 +343,14 @@ func (c *Checked) SignerCert() (*x509.Certificate, error) {
 		return nil, err
 	}
 	roots := x509.NewCertPool()
+	var at time.Time // when every carried certificate has begun
 	for _, cert := range s.Certs {
 		roots.AddCert(cert)
+		if cert.NotBefore.After(at) {
+			at = cert.NotBefore
+		}
 	}
-	return s.Verify(c.Digest[:], x509.VerifyOptions{Roots: roots, CurrentTime: c.Signature.Time,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	return s.Verify(c.Digest[:], x509.VerifyOptions{Roots: roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 }
 
 // CheckIncrement verifies that next is prev plus exactly the increment
