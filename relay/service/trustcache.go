@@ -46,8 +46,13 @@ type trustLoad struct {
 	err     error
 }
 
+// trustLoadTimeout bounds a shared org-trust read, which no caller's
+// context bounds.
+const trustLoadTimeout = 10 * time.Second
+
 // get returns mspID's entry if loaded at or after now-maxAge, else loads it
-// (or waits for the load already in flight).
+// (or waits for the load already in flight). Every caller, the first too,
+// stops waiting when its own ctx ends; the load goes on for the others.
 func (c *trustCache) get(ctx context.Context, mspID string, now time.Time, maxAge time.Duration,
 	load func(context.Context, string) (*model.OrgTrust, error)) (trustEntry, error) {
 	c.mu.Lock()
@@ -55,24 +60,34 @@ func (c *trustCache) get(ctx context.Context, mspID string, now time.Time, maxAg
 		c.mu.Unlock()
 		return e, nil
 	}
-	if l, ok := c.loading[mspID]; ok {
+	l, ok := c.loading[mspID]
+	if ok {
 		l.waiters++
-		c.mu.Unlock()
-		select {
-		case <-l.done:
-			return l.e, l.err
-		case <-ctx.Done():
-			return trustEntry{}, ctx.Err()
+	} else {
+		l = &trustLoad{done: make(chan struct{})}
+		if c.loading == nil {
+			c.loading = map[string]*trustLoad{}
 		}
+		c.loading[mspID] = l
+		// The read is shared, so it runs on its own bounded context: one
+		// caller's disconnect must not fail the others (values are kept).
+		go c.load(context.WithoutCancel(ctx), l, mspID, c.gen, now, load)
 	}
-	l := &trustLoad{done: make(chan struct{})}
-	if c.loading == nil {
-		c.loading = map[string]*trustLoad{}
-	}
-	c.loading[mspID] = l
-	gen := c.gen
 	c.mu.Unlock()
+	select {
+	case <-l.done:
+		return l.e, l.err
+	case <-ctx.Done():
+		return trustEntry{}, ctx.Err()
+	}
+}
 
+// load runs l, keeps its entry unless a drop raced it (gen moved) and
+// releases its waiters.
+func (c *trustCache) load(ctx context.Context, l *trustLoad, mspID string, gen uint64, now time.Time,
+	load func(context.Context, string) (*model.OrgTrust, error)) {
+	ctx, cancel := context.WithTimeout(ctx, trustLoadTimeout)
+	defer cancel()
 	t, err := load(ctx, mspID)
 	if err == nil {
 		l.e = trustEntry{trust: t, anchors: certchain.Anchors(t.CAs), loaded: now}
@@ -90,7 +105,6 @@ func (c *trustCache) get(ctx context.Context, mspID string, now time.Time, maxAg
 	}
 	c.mu.Unlock()
 	close(l.done)
-	return l.e, l.err
 }
 
 // drop forgets mspID's entry; a load in flight still answers its waiters
