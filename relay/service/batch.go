@@ -141,14 +141,23 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta api.BatchMeta,
 	}
 	b.Root = root
 	// The manifest is written before any ledger write, so GET /v1/batches/{id}
-	// can always say which of the planned documents the ledger holds.
-	if old, err := s.readManifest(meta.ID); err == nil {
+	// can always say which of the planned documents the ledger holds. A
+	// request that loses the race to write it is judged against the
+	// winner's, as if it had come second.
+	old, err := s.readManifest(meta.ID)
+	if err != nil {
+		if err = s.writeManifest(b); errors.Is(err, os.ErrExist) {
+			old, err = s.readManifest(meta.ID)
+		}
+		if err != nil {
+			return nil, fault.From(err)
+		}
+	}
+	if old != nil {
 		if !sameBatch(old, b) {
 			return nil, fault.Newf(model.CodeDocumentExists, "batch %s exists with other documents", meta.ID)
 		}
 		b.CreatedAt = old.CreatedAt
-	} else if err := s.writeManifest(b); err != nil {
-		return nil, fault.From(err)
 	}
 	s.registerAll(ctx, b, reqs)
 	if !b.Complete {
@@ -343,7 +352,8 @@ func (s *Service) readManifest(id string) (*api.Batch, error) {
 	return &b, nil
 }
 
-// writeManifest stores the plan (no ledger state) atomically: temp, fsync, link.
+// writeManifest stores the plan (no ledger state) atomically: temp, fsync,
+// link. It fails with os.ErrExist when b.ID has a manifest.
 func (s *Service) writeManifest(b *api.Batch) error {
 	if s.BatchDir == "" {
 		return errors.New("service: BatchDir is not set")
@@ -366,8 +376,5 @@ func (s *Service) writeManifest(b *api.Batch) error {
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
 		return err
 	}
-	if err := os.Link(f.Name(), s.manifestPath(b.ID)); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
-	}
-	return nil
+	return os.Link(f.Name(), s.manifestPath(b.ID))
 }
