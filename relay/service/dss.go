@@ -28,16 +28,28 @@ const dssTimeout = 2 * time.Minute
 // this relay's own peer had) is tried again, after 2 s, then 4 s.
 const dssAttempts = 3
 
+// dssUnwind is how long Close waits, after cancelling them, for the seals
+// left to return (and log which documents lack their DSS).
+const dssUnwind = time.Second
+
 // sealAfter appends, in the background, the DSS revision of document id
 // (just completed by a signature with a PDF revision), so the signer's
 // callback does not wait for a second transaction. What still fails is
 // logged; AppendDSS called again later finds the state the ledger holds.
+// After Close it starts nothing: a download of the document appends the
+// missing DSS later.
 func (s *Service) sealAfter(ctx context.Context, id string) {
-	s.PDF.pending.Add(1)
+	base, ok := s.PDF.startSeal()
+	if !ok {
+		s.Log.Warn("DSS revision not started: the relay is shutting down; a download of the document appends it", "document", id)
+		return
+	}
 	go func() {
 		defer s.PDF.pending.Done()
+		// Not the request's end (the callback has answered): a bound of its own, and Close.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dssTimeout)
 		defer cancel()
+		defer context.AfterFunc(base, cancel)()
 		for attempt := 1; ; attempt++ {
 			r, err := s.AppendDSS(ctx, id)
 			var fe *fault.Error
@@ -58,8 +70,52 @@ func (s *Service) sealAfter(ctx context.Context, id string) {
 	}()
 }
 
+// startSeal counts one more background DSS revision and answers the context
+// Close cancels; false once Close has begun.
+func (p *PDFSigning) startSeal() (context.Context, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, false
+	}
+	if p.base == nil {
+		p.base, p.cancel = context.WithCancel(context.Background())
+	}
+	p.pending.Add(1)
+	return p.base, true
+}
+
 // WaitDSS waits for the DSS revisions being appended in the background.
 func (p *PDFSigning) WaitDSS() { p.pending.Wait() }
+
+// Close ends background DSS revisions before the ledger connection goes:
+// no new one starts, those under way get up to timeout to finish, then the
+// rest are cancelled (a retry wait ends at once) and given dssUnwind to
+// return. It reports whether all finished within timeout.
+func (p *PDFSigning) Close(timeout time.Duration) bool {
+	p.mu.Lock()
+	p.closed = true
+	cancel := p.cancel
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() { p.pending.Wait(); close(done) }()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+	}
+	if cancel != nil {
+		cancel()
+	}
+	t.Reset(dssUnwind)
+	select {
+	case <-done:
+	case <-t.C:
+	}
+	return false
+}
 
 // AppendDSS makes a completed PDF document's signed file long-term
 // verifiable (PAdES B-LT): it appends to the latest recorded revision a DSS

@@ -36,6 +36,9 @@ type PDFSigning struct {
 	mu      sync.Mutex
 	locks   map[string]*docLock
 	pending sync.WaitGroup // DSS revisions being appended (sealAfter)
+	closed  bool           // set by Close: no pending.Add after it, so Close's Wait is sound
+	base    context.Context
+	cancel  context.CancelFunc // ends base: Close's last word to the seals left
 }
 
 // DefaultPDFSkew: a signer may take a while between reading the increment

@@ -54,6 +54,10 @@ func main() {
 	}
 }
 
+// dssShutdownTimeout is how long shutdown waits for background DSS
+// revisions (each retries after 2 s and 4 s) once requests have ended.
+const dssShutdownTimeout = 10 * time.Second
+
 func run(path string) error {
 	cfg, err := config.Load(path, nil)
 	if err != nil {
@@ -158,6 +162,14 @@ func run(path string) error {
 		}
 		opt.TSA = auth
 		svc.PDF = &service.PDFSigning{TSA: tsa.ClientOf(auth, cfg.PublicURL+"/v1/tsa")}
+		// Deferred after gw.Close, so it runs before it (and after srv.Shutdown
+		// below): background DSS revisions finish or are cancelled, never cut
+		// off by the closed connection.
+		defer func() {
+			if !svc.PDF.Close(dssShutdownTimeout) {
+				log.Warn("DSS revisions cut short at shutdown; a download of the document appends them")
+			}
+		}()
 	}
 	if cfg.Events {
 		hub := events.NewHub()
