@@ -198,6 +198,10 @@ func TestPhoneSignsPDFAfterQrsignInChromium(t *testing.T) {
 	if !strings.HasPrefix(stmt, "Signature 2 (field qrsign-2) by "+pid+", ") {
 		t.Errorf("the page states %q", stmt)
 	}
+	// ... after qrsign's signature, verified by the module and named.
+	if earlier := p.text(`document.getElementById("pdf-earlier").textContent`); !strings.HasPrefix(earlier, "after signature 1 by "+qid+" (certificate CN="+qid) {
+		t.Errorf("the page names the earlier signature %q", earlier)
+	}
 	p.fits()
 	shot(p, "websign-pdf-statement")
 	phoneSign(p, ppass)

@@ -8,8 +8,9 @@
 //
 //	checkPDF(orig, prev Uint8Array, increment string, restates? number)
 //	    increment is GET /v1/sessions/{token}/pdf's JSON; → {check, revision,
-//	    prevSha256, digest, field, name, reason, time}: the statement read from
-//	    the bytes and the digest computed here; with restates (the latest
+//	    prevSha256, digest, field, name, reason, time, earlier}: the statement
+//	    read from the bytes, the digest computed here and the signatures the
+//	    previous revision holds ([{name, subject}], each verified); with restates (the latest
 //	    check's number, after REVISION_STALE) it must restate that check
 //	    (clearsign's Restated), as it will be signed without asking again
 //	pdfAttributes(check number, certChainPem string) → {attributes}: the DER
@@ -149,8 +150,12 @@ func checkPDF(args []js.Value) (map[string]any, error) {
 	}
 	checked, batch, checks = c, nil, checks+1
 	st, pp := c.Checked.Signature, c.Payload()
+	earlier := make([]any, len(c.Earlier))
+	for i, e := range c.Earlier {
+		earlier[i] = map[string]any{"name": e.Name, "subject": e.Subject}
+	}
 	return map[string]any{"check": checks, "revision": pp.Revision, "prevSha256": pp.PrevSHA256, "digest": pp.Digest,
-		"field": st.Field, "name": st.Name, "reason": st.Reason, "time": st.Time.UTC().Format(time.RFC3339)}, nil
+		"field": st.Field, "name": st.Name, "reason": st.Reason, "time": st.Time.UTC().Format(time.RFC3339), "earlier": earlier}, nil
 }
 
 func pdfAttributes(args []js.Value) (map[string]any, error) {

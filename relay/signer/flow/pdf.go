@@ -60,6 +60,9 @@ func (s *Scanner) pdfRevision(ctx context.Context, sc *scan, sub *subject) (*cle
 	fmt.Fprint(s.out(), s.tr("pdfSig", c.Revision,
 		printable(st.Field, maxShown), printable(st.Name, maxShown), printable(st.Reason, maxShown),
 		st.Time.UTC().Format("2006-01-02 15:04:05Z"), c.Checked.Digest))
+	for i, e := range c.Earlier { // what the signature will cover besides the original
+		fmt.Fprint(s.out(), s.tr("pdfEarlier", i+1, printable(e.Name, maxShown), printable(e.Subject, maxShown)))
+	}
 	return c, nil
 }
 

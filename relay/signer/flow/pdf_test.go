@@ -154,7 +154,7 @@ func TestStalePDFRevisionIsSignedAgainWithoutAsking(t *testing.T) {
 	}
 	shown := s.Out.(*bytes.Buffer).String()
 	for _, want := range []string{"PDF:        signature 1 (field qrsign-1) by alice, Signed with qrsign, at 2026-11-24 12:00:00Z",
-		"PDF:        signature 3 (field qrsign-3)", "signing the new revision"} {
+		"PDF:        signature 3 (field qrsign-3)", "            after signature 1 by bob (certificate CN=bob", "signing the new revision"} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("not shown: %q\n%s", want, shown)
 		}

@@ -79,6 +79,7 @@
  "sign.eWasm": "The signer module could not be loaded: nothing can be signed here",
  "sign.pdfSig": "PDF signature",
  "sign.pdfStatement": "Signature {n} (field {field}) by {name}, {reason}, at {time}",
+ "sign.pdfEarlier": "after signature {n} by {name} (certificate {subject})",
  "sign.pdfDigest": "Digest computed on this phone:",
  "sign.pdfNone": "This relay makes no PDF signatures: the ledger signature only.",
  "sign.pdfCannot": "The relay cannot add a signature to this file ({why}): the ledger signature only.",

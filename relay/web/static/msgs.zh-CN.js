@@ -79,6 +79,7 @@
  "sign.eWasm": "签署模块无法加载：此处无法签署",
  "sign.pdfSig": "PDF 签名",
  "sign.pdfStatement": "第 {n} 个签名（字段 {field}），签署人 {name}，{reason}，时间 {time}",
+ "sign.pdfEarlier": "在第 {n} 个签名之后，签署人 {name}（证书 {subject}）",
  "sign.pdfDigest": "本机计算的摘要：",
  "sign.pdfNone": "此服务器不制作 PDF 签名：仅有账本签名。",
  "sign.pdfCannot": "服务器无法在此文件中加入签名（{why}）：仅有账本签名。",

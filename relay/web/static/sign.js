@@ -83,6 +83,9 @@
     $("pdf-statement").textContent = t("sign.pdfStatement", { n: st.revision, field: QR.showText(st.field), name: QR.showText(st.name),
       reason: QR.showText(st.reason), time: QR.fmtLocal(st.time) });
     $("pdf-digest").textContent = st.digest;
+    $("pdf-earlier").replaceChildren(...(st.earlier || []).map((e, i) => el("li", { text: t("sign.pdfEarlier",
+      { n: i + 1, name: QR.showText(e.name), subject: QR.showText(e.subject) }) })));
+    $("pdf-earlier").hidden = !(st.earlier || []).length;
     $("pdf-box").hidden = false;
     return { orig, prev, text, statement: st };
   }
