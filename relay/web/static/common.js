@@ -185,8 +185,8 @@
   // one document's in a batch), as describe says, then its code.
   function problemText(code, detail, fallback) {
     const coded = QRI18N.errorText(code);
-    const m = (QRI18N.lang === "en" ? detail || coded : coded || detail) || fallback || "";
-    return code ? m + " (" + code + ")" : m;
+    const m = showText((QRI18N.lang === "en" ? detail || coded : coded || detail) || fallback || ""); // a detail may quote anyone's input
+    return code ? m + " (" + showText(code) + ")" : m;
   }
 
   const foot = document.getElementById("footer-ledger");

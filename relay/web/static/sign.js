@@ -159,7 +159,10 @@
     }
     check("verified", t("sign.verified"), t("sign.verifiedd"));
     const a = $("download");
-    a.href = URL.createObjectURL(new Blob([bytes], { type: s.mediaType }));
+    // Opened in a tab, the copy renders on this page's origin (not the relay's
+    // sandboxed /content): only types a browser shows inertly keep theirs.
+    const inert = ["application/pdf", "text/plain", "image/png", "image/jpeg"].includes(s.mediaType);
+    a.href = URL.createObjectURL(new Blob([bytes], { type: inert ? s.mediaType : "application/octet-stream" }));
     a.download = s.documentId;
     a.hidden = false;
     $("sign-section").hidden = false; // signable only once the bytes are checked
@@ -187,12 +190,12 @@
       $("sign-btn").disabled = $("decline-btn").disabled = true;
       $("sign-why").hidden = false;
       if (QR.meta("msp") && s.signer.mspId !== QR.meta("msp")) {
-        $("sign-why-text").textContent = t("sign.otherOrg", { msp: QR.meta("msp"), want: s.signer.mspId });
+        $("sign-why-text").textContent = t("sign.otherOrg", { msp: QR.meta("msp"), want: QR.showText(s.signer.mspId) });
         return;
       }
       await QRSetup.render($("setup"), { enrollmentId: s.signer.id, onDone: (r) => {
         if (r.mspId !== s.signer.mspId || r.enrollmentId !== s.signer.id) {
-          QRSetup.status($("sign-status"), "error", t("sign.wrongId", { id: r.enrollmentId, msp: r.mspId, wantId: s.signer.id, wantMsp: s.signer.mspId }));
+          QRSetup.status($("sign-status"), "error", t("sign.wrongId", { id: QR.showText(r.enrollmentId), msp: QR.showText(r.mspId), wantId: QR.showText(s.signer.id), wantMsp: QR.showText(s.signer.mspId) }));
           return;
         }
         ready(r);
@@ -381,7 +384,7 @@
     const buf = new Uint8Array(n);
     let o = 0;
     for (const p of parts) { buf.set(p, o); o += p.length; }
-    return new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+    return unhex(await QR.sha256Hex(buf)); // with the fallback where crypto.subtle is missing (plain http)
   }
   async function mth(leaves) {
     if (leaves.length === 1) return digest(Uint8Array.of(0), leaves[0]);
@@ -411,7 +414,7 @@
         got = await QR.sha256Hex(bytes);
         origs.set(d.id, new Uint8Array(bytes));
       } catch (err) {
-        check("error", t("sign.eDownloadDoc", { id: d.id }), describe(err));
+        check("error", t("sign.eDownloadDoc", { id: QR.showText(d.id) }), describe(err));
         return;
       }
       if (got !== d.sha256) {
@@ -482,5 +485,5 @@
     return bs.documents.length ? bs : null;
   }
 
-  main();
+  main().catch((err) => check("error", t("sign.eLoad"), err.message || String(err)));
 })();

@@ -213,7 +213,7 @@
 
   // The public view (no key) omits titles, owners, tags, signer identities
   // and, for hash and transaction lookups, document ids: name records by what is there.
-  const label = (m) => m.title || (m.documentId ? t("verify.docNamed", { id: m.documentId }) : t("verify.theDoc"));
+  const label = (m) => m.title ? QR.showText(m.title) : (m.documentId ? t("verify.docNamed", { id: m.documentId }) : t("verify.theDoc"));
 
   function showMatches(res, pick) {
     const list = res.matches || [];
