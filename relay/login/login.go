@@ -65,6 +65,7 @@ type challenge struct {
 	state                state
 	signer               api.LoginSigner
 	links                []certchain.Link // of the approving certificate chain
+	notAfter             time.Time        // the earliest NotAfter of that chain
 	requester            api.LoginRequester
 	failures             int
 	verifying            int // callbacks being verified now (attempt/done)
@@ -217,7 +218,7 @@ func (m *Manager) Approve(ctx context.Context, req api.LoginCallbackRequest) (*a
 		return nil, err
 	}
 	v, err := m.verifyCallback(ctx, c, req)
-	m.done(c.id, err != nil && !unavailable(err)) // the ledger's trouble is not the caller's attempt
+	m.done(c.id, err != nil && (!unavailable(err) || ctx.Err() != nil)) // the ledger's trouble is not the caller's attempt; its hang-up is
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +234,7 @@ func (m *Manager) Approve(ctx context.Context, req api.LoginCallbackRequest) (*a
 	case ch.state != pending:
 		return nil, fault.New(model.CodeNonceReused, "this sign-in QR was already used")
 	}
-	ch.state, ch.signer, ch.links = approved, signer, v.links
+	ch.state, ch.signer, ch.links, ch.notAfter = approved, signer, v.links, v.notAfter
 	return &api.LoginApproved{ChallengeID: c.id, Signer: signer}, nil
 }
 
@@ -264,11 +265,11 @@ func (m *Manager) Poll(challengeID, pollToken string) (*api.LoginPoll, error) {
 	default:
 		return &api.LoginPoll{Status: api.LoginStatusPending}, nil
 	}
-	ch.state = consumed
-	s, err := m.newSessionLocked(ch.signer, ch.links, now)
+	s, err := m.newSessionLocked(ch.signer, ch.links, ch.notAfter, now)
 	if err != nil {
-		return nil, err
+		return nil, err // still approved: the retry the 503 asks for can succeed
 	}
+	ch.state = consumed
 	return &api.LoginPoll{Status: api.LoginStatusApproved, Session: &s.LoginSession}, nil
 }
 

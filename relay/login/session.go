@@ -27,7 +27,7 @@ type Session struct {
 // IsSessionToken says whether a bearer value is shaped like a session token.
 func IsSessionToken(s string) bool { return strings.HasPrefix(s, SessionPrefix) }
 
-func (m *Manager) newSessionLocked(signer api.LoginSigner, links []certchain.Link, now time.Time) (*Session, error) {
+func (m *Manager) newSessionLocked(signer api.LoginSigner, links []certchain.Link, notAfter, now time.Time) (*Session, error) {
 	if len(m.sessions) >= m.opt.MaxPending {
 		m.sweepLocked(now)
 		if len(m.sessions) >= m.opt.MaxPending {
@@ -37,7 +37,11 @@ func (m *Manager) newSessionLocked(signer api.LoginSigner, links []certchain.Lin
 		}
 	}
 	tok := SessionPrefix + base64.RawURLEncoding.EncodeToString(randBytes(32))
-	s := &Session{LoginSession: api.LoginSession{Signer: signer, ExpiresAt: now.Add(m.opt.SessionTTL).Truncate(time.Second)}, links: links}
+	exp := now.Add(m.opt.SessionTTL).Truncate(time.Second)
+	if !notAfter.IsZero() && notAfter.Before(exp) {
+		exp = notAfter // a session ends with the certificate it signed in with
+	}
+	s := &Session{LoginSession: api.LoginSession{Signer: signer, ExpiresAt: exp}, links: links}
 	m.sessions[sha256.Sum256([]byte(tok))] = s
 	out := *s
 	out.Token = tok

@@ -35,9 +35,10 @@ type Proof struct {
 // verified is who a valid proof names, and the links its chain verified
 // through (the serials and CAs a later CRL may list).
 type verified struct {
-	msp   string
-	leaf  *x509.Certificate
-	links []certchain.Link
+	msp      string
+	leaf     *x509.Certificate
+	links    []certchain.Link
+	notAfter time.Time // the earliest NotAfter of the chain
 }
 
 // parsedProof is a proof past the checks that need no ledger.
@@ -95,7 +96,13 @@ func verifyProof(now time.Time, trust *model.OrgTrust, pp *parsedProof, f payloa
 	if err := checkRevocation(trust, verdict.Links); err != nil {
 		return verified{}, err
 	}
-	return verified{msp: trust.MSPID, leaf: leaf, links: verdict.Links}, nil
+	na := leaf.NotAfter
+	for _, c := range chain {
+		if c.NotAfter.Before(na) {
+			na = c.NotAfter
+		}
+	}
+	return verified{msp: trust.MSPID, leaf: leaf, links: verdict.Links, notAfter: na}, nil
 }
 
 // checkRevocation refuses a link listed by the latest CRL its CA's org
