@@ -195,6 +195,12 @@ func Verify(at time.Time, chain []*x509.Certificate, anchors []Anchor) (Verdict,
 	for _, c := range chain[1:] {
 		inter.AddCert(c)
 	}
+	// A registered CA issued by another registered CA is also an
+	// intermediate: the path through it, and so its CRL link (a root that
+	// revoked it), is built even when the signer leaves it out of the chain.
+	for _, a := range anchors {
+		inter.AddCert(a.Cert)
+	}
 	paths, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {

@@ -44,6 +44,14 @@ func registerDocument(ctx contractapi.TransactionContextInterface, request strin
 	if err := t.apply(doc, e); err != nil {
 		return "", err
 	}
+	if doc.BatchID != "" { // one document per batch position, read before any write
+		prefix := batchSlotPrefix(doc)
+		if err := t.scan(prefix, func(k string, _ []byte) error {
+			return model.Errorf(model.CodeInvalidField, "batch %s position %d is taken by document %s", doc.BatchID, doc.BatchOrder, k[len(prefix):])
+		}); err != nil {
+			return "", err
+		}
+	}
 	// Index keys: one per (signer, document), so signatures on different
 	// documents never share a key.
 	for _, s := range doc.Signers {

@@ -57,8 +57,11 @@ func crlPrefix(msp string) string        { return key(pCRL, msp, "") }
 func orgEventPrefix(msp string) string   { return key(pOrgEv, msp, "") }
 func orgSeqKey(msp string) string        { return key(pOrgSeq, msp) }
 func batchPrefix(batchID string) string  { return key(pBatch, batchID, "") }
-func batchKey(d *model.Document) string {
-	return batchPrefix(d.BatchID) + key(fmt.Sprintf("%05d", d.BatchOrder), d.ID)
+func batchKey(d *model.Document) string { return batchSlotPrefix(d) + d.ID }
+
+// batchSlotPrefix is the range of d's batch position (one key at most).
+func batchSlotPrefix(d *model.Document) string {
+	return batchPrefix(d.BatchID) + key(fmt.Sprintf("%05d", d.BatchOrder), "")
 }
 func orgEventKey(e model.Event) string     { return key(pOrgEv, e.MSPID, tsKey(e.Timestamp), e.TxID) }
 func signerPrefix(msp, id string) string   { return key(pSigner, msp, id, "") }

@@ -125,6 +125,8 @@ func (r *RegisterDocumentRequest) Validate(now time.Time) error {
 		return Errorf(CodeInvalidField, "priority must be 0..%d", MaxPriority)
 	case !r.ExpiresAt.After(now):
 		return Errorf(CodeInvalidField, "expiresAt must be after the transaction time")
+	case r.ExpiresAt.UTC().Year() > 9999: // JSON time ends there
+		return Errorf(CodeInvalidField, "expiresAt must be before the year 10000 (UTC)")
 	case r.BatchID != "" && !reID.MatchString(r.BatchID):
 		return Errorf(CodeInvalidField, "batchId %q must match %s", clip(r.BatchID), reID)
 	case r.BatchOrder < 0 || r.BatchOrder >= merkle.MaxLeaves:
