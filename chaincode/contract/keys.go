@@ -57,7 +57,7 @@ func crlPrefix(msp string) string        { return key(pCRL, msp, "") }
 func orgEventPrefix(msp string) string   { return key(pOrgEv, msp, "") }
 func orgSeqKey(msp string) string        { return key(pOrgSeq, msp) }
 func batchPrefix(batchID string) string  { return key(pBatch, batchID, "") }
-func batchKey(d *model.Document) string { return batchSlotPrefix(d) + d.ID }
+func batchKey(d *model.Document) string  { return batchSlotPrefix(d) + d.ID }
 
 // batchSlotPrefix is the range of d's batch position (one key at most).
 func batchSlotPrefix(d *model.Document) string {
