@@ -122,7 +122,8 @@ type Login struct {
 	ChallengeTTL Duration `yaml:"challengeTTL"` // how long a login QR can be scanned
 	SessionTTL   Duration `yaml:"sessionTTL"`   // how long a signed-in desktop session lasts
 	MaxPending   int      `yaml:"maxPending"`   // open challenges (and sessions) held at most
-	// ChallengesPerMinute and ChallengeBurst limit challenge creation per client IP.
+	// ChallengesPerMinute and ChallengeBurst limit challenge creation per client
+	// (IPv4 address, IPv6 /64); one client holds at most 2 × ChallengeBurst.
 	ChallengesPerMinute float64 `yaml:"challengesPerMinute"`
 	ChallengeBurst      int     `yaml:"challengeBurst"`
 }

@@ -38,12 +38,12 @@ func (s *Server) enroll(e *service.Enrollment) echo.HandlerFunc {
 	}
 }
 
-// strictLimit is a per-client-IP token bucket for one route.
+// strictLimit is a token bucket per client key (clientKey) for one route.
 func strictLimit(perSecond float64, burst int) echo.MiddlewareFunc {
 	l := newLimiter(perSecond, burst, time.Now)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if ok, wait := l.allow(c.RealIP()); !ok {
+			if ok, wait := l.allow(clientKey(c)); !ok {
 				p := fault.New(fault.CodeRateLimited, "too many attempts from this client; wait before trying again")
 				p.RetryAfter = int(wait/time.Second) + 1
 				c.Response().Header().Set("X-RateLimit-Limit", strconv.FormatFloat(perSecond, 'g', -1, 64))

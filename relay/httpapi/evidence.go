@@ -13,7 +13,7 @@ import (
 // signing session's token): a bundle carries whole blocks, every envelope
 // in them. The rate limiter is charged one token per block fetched.
 func (s *Server) getEvidence(c echo.Context) error {
-	b, st, err := s.svc.EvidenceWith(c.Request().Context(), c.Param("id"), func() { s.limiter.charge(c.RealIP(), 1) })
+	b, st, err := s.svc.EvidenceWith(c.Request().Context(), c.Param("id"), func() { s.limiter.charge(clientKey(c), 1) })
 	if err != nil {
 		return err
 	}

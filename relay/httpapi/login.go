@@ -27,7 +27,7 @@ func (s *Server) mountLogin(e *echo.Echo, opt Options, jsonLimit echo.Middleware
 			l := s.cfg.Login
 			s.login, _ = login.New(key, s.svc.SignInTrust(), login.Options{PublicURL: s.cfg.PublicURL, Channel: s.cfg.Channel,
 				MSPID: s.cfg.Gateway.MSPID, ChallengeTTL: l.ChallengeTTL.D(), SessionTTL: l.SessionTTL.D(), MaxPending: l.MaxPending,
-				Now: func() time.Time { return s.svc.Now() }, Log: s.logger})
+				MaxPerClient: 2 * l.ChallengeBurst, Now: func() time.Time { return s.svc.Now() }, Log: s.logger})
 		} else {
 			s.logger.Warn("sign-in with QR is off: no token key", "err", err)
 		}
@@ -48,17 +48,19 @@ func (s *Server) loginOn() error {
 	return nil
 }
 
-// createLoginChallenge: no auth, limited per client IP beyond the global limit.
+// createLoginChallenge: no auth, limited per client key beyond the global
+// limit, and so are the challenges one client holds open.
 func (s *Server) createLoginChallenge(c echo.Context) error {
 	if err := s.loginOn(); err != nil {
 		return err
 	}
-	if ok, wait := s.loginLimit.allow(c.RealIP()); !ok {
+	key := clientKey(c)
+	if ok, wait := s.loginLimit.allow(key); !ok {
 		p := fault.New(fault.CodeRateLimited, "too many sign-in challenges from this client; slow down")
 		p.RetryAfter = int(wait/time.Second) + 1
 		return p
 	}
-	ch, err := s.login.CreateFor(c.RealIP(), c.Request().UserAgent())
+	ch, err := s.login.CreateFor(login.Requester{IP: c.RealIP(), UserAgent: c.Request().UserAgent(), Client: key})
 	if err != nil {
 		return err
 	}

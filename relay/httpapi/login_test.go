@@ -3,8 +3,10 @@ package httpapi
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +177,77 @@ func TestLoginShowsTheRequesterAndEndsRevokedSessions(t *testing.T) {
 	h.advance(31 * time.Second)
 	wantProblem(t, h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess), 401, "SESSION_REVOKED")
 	wantProblem(t, h.do("GET", "/v1/signers/Org1MSP/alice/records", nil, "Authorization", sess), 401, "UNAUTHORIZED")
+}
+
+// doFrom sends a request as if from addr (host:port).
+func (h *harness) doFrom(addr, method, path string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	req.RemoteAddr = addr
+	rec := httptest.NewRecorder()
+	h.srv.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// One host is routinely given a whole IPv6 /64: its addresses share one
+// bucket and one cap on held challenges, so they cannot fill the relay's
+// table (here 500) and lock every other signer out with LOGIN_BUSY.
+func TestLoginChallengesAreLimitedPerNetwork(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.Login.MaxPending = 500 })
+	created := 0
+	for i := range 1000 {
+		rec := h.doFrom(fmt.Sprintf("[2001:db8:aa:bb::%x]:4000", i+1), "POST", "/v1/login/challenges")
+		switch rec.Code {
+		case http.StatusCreated:
+			created++
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("address %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	if max := 2 * h.cfg.Login.ChallengeBurst; created == 0 || created > max {
+		t.Fatalf("one /64 created %d challenges, want 1..%d", created, max)
+	}
+	for _, addr := range []string{"198.51.100.7:5000", "[2001:db8:aa:bc::1]:5000", "[2001:db8:aa:bb::1]:5000"} {
+		rec := h.doFrom(addr, "POST", "/v1/login/challenges")
+		if addr == "[2001:db8:aa:bb::1]:5000" { // the same /64 again
+			wantProblem(t, rec, http.StatusTooManyRequests, "RATE_LIMITED")
+			continue
+		}
+		if rec.Code != http.StatusCreated {
+			t.Fatalf("another client (%s): %d %s", addr, rec.Code, rec.Body)
+		}
+	}
+}
+
+// The bucket refills (here at once), but one client still holds at most
+// twice its burst of challenges until they expire.
+func TestLoginCapsOneClientsOpenChallenges(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.Login.ChallengeBurst, c.Login.ChallengesPerMinute = 3, 1e9 })
+	for i := range 6 {
+		if rec := h.doFrom(fmt.Sprintf("192.0.2.9:%d", 1000+i), "POST", "/v1/login/challenges"); rec.Code != http.StatusCreated {
+			t.Fatalf("challenge %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	rec := h.doFrom("192.0.2.9:2000", "POST", "/v1/login/challenges")
+	p := wantProblem(t, rec, http.StatusTooManyRequests, "RATE_LIMITED")
+	if p.Detail != "this client holds 6 open sign-in challenges; use one or wait for one to expire" || rec.Header().Get("Retry-After") != "120" {
+		t.Fatalf("detail %q, Retry-After %q", p.Detail, rec.Header().Get("Retry-After"))
+	}
+	if rec := h.doFrom("192.0.2.10:2000", "POST", "/v1/login/challenges"); rec.Code != http.StatusCreated {
+		t.Fatalf("another address: %d %s", rec.Code, rec.Body)
+	}
+	h.advance(2 * time.Minute)
+	if rec := h.doFrom("192.0.2.9:2001", "POST", "/v1/login/challenges"); rec.Code != http.StatusCreated {
+		t.Fatalf("after they expired: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestClientKeyIsTheIPv6Network(t *testing.T) {
+	for in, want := range map[string]string{"192.0.2.1": "192.0.2.1", "::ffff:192.0.2.1": "192.0.2.1",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64", "2001:db8:1:2::9": "2001:db8:1:2::/64", "fe80::1%eth0": "fe80::/64",
+		"not an ip": "not an ip"} {
+		if got := networkKey(in); got != want {
+			t.Errorf("networkKey(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

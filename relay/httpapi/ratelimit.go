@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -10,7 +11,7 @@ import (
 	"github.com/qrsign/qrsign/relay/fault"
 )
 
-// limiter is a token bucket per client IP (as the IP extractor sees it).
+// limiter is a token bucket per client key (clientKey).
 type limiter struct {
 	mu      sync.Mutex
 	rate    float64 // tokens per second
@@ -68,7 +69,7 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.limiter == nil || isProbe(c.Request().URL.Path) {
 			return next(c)
 		}
-		if ok, wait := s.limiter.allow(c.RealIP()); !ok {
+		if ok, wait := s.limiter.allow(clientKey(c)); !ok {
 			p := fault.New(fault.CodeRateLimited, "too many requests from this client; slow down")
 			p.RetryAfter = int(wait/time.Second) + 1
 			c.Response().Header().Set("X-RateLimit-Limit", strconv.FormatFloat(s.limiter.rate, 'g', -1, 64))
@@ -81,3 +82,22 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 // isProbe: health probes are never limited (/metrics is: guesses at its
 // token go at the API's rate).
 func isProbe(path string) bool { return path == "/healthz" || path == "/readyz" }
+
+// clientKey is who a limit counts against: the IPv4 address, or the /64 of
+// an IPv6 one (one host is routinely given a whole /64, so per address it
+// would have billions of buckets). IPv4 stays per address: a /24 would be
+// many unrelated clients behind one ISP's pool.
+func clientKey(c echo.Context) string { return networkKey(c.RealIP()) }
+
+func networkKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}

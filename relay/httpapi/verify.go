@@ -35,7 +35,7 @@ func (s *Server) lookup(c echo.Context) error {
 	}
 	// The rate limiter took one token; every further evaluation or block fetch costs its own.
 	if n := res.LedgerCalls; n > 1 {
-		s.limiter.charge(c.RealIP(), float64(n-1))
+		s.limiter.charge(clientKey(c), float64(n-1))
 	}
 	res.Redact(full, service.SignerDisclosure(s.cfg.PublicSigners))
 	c.Response().Header().Set("Cache-Control", "no-store") // statuses change as people sign
@@ -77,7 +77,7 @@ func (s *Server) payPDF(c echo.Context, n int64) error {
 	if s.pdfMiB == nil || n < 0 {
 		return nil
 	}
-	if ok, wait := s.pdfMiB.allowN(c.RealIP(), float64(n)/(1<<20)); !ok {
+	if ok, wait := s.pdfMiB.allowN(clientKey(c), float64(n)/(1<<20)); !ok {
 		p := fault.Newf(fault.CodeRateLimited, "this client had too many MiB of PDF checked lately (%g MiB a minute); wait before sending %d bytes", s.pdfMiB.rate*60, n)
 		p.RetryAfter = int(wait/time.Second) + 1
 		return p
@@ -133,7 +133,7 @@ func (s *Server) checkPDF(c echo.Context) error {
 		return err
 	}
 	if n := res.LedgerCalls; n > 1 {
-		s.limiter.charge(c.RealIP(), float64(n-1))
+		s.limiter.charge(clientKey(c), float64(n-1))
 	}
 	res.Redact(full, service.SignerDisclosure(s.cfg.PublicSigners))
 	c.Response().Header().Set("Cache-Control", "no-store")

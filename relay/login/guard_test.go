@@ -33,7 +33,7 @@ func (c *counting) CachedOrgTrust(ctx context.Context, msp string) (*model.OrgTr
 func TestDescribeShowsWhoAskedForTheChallenge(t *testing.T) {
 	f := newFixture(t)
 	ua := "Mozilla/5.0 (X11; Linux x86_64)\x1b[2J evil\u202e\n" + strings.Repeat("x", 300)
-	ch, err := f.m.CreateFor("203.0.113.7", ua)
+	ch, err := f.m.CreateFor(Requester{IP: "203.0.113.7", UserAgent: ua})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,10 @@ type Options struct {
 	ChallengeTTL time.Duration
 	SessionTTL   time.Duration
 	MaxPending   int // challenges (and, separately, sessions) held at most
+	// MaxPerClient is how many of those challenges one client key may hold
+	// (default 20): else a few clients fill the table and every signer gets
+	// LOGIN_BUSY for a whole TTL.
+	MaxPerClient int
 	// MaxFailures is how many refused callbacks burn a challenge (default 5):
 	// a challenge's proof cannot be guessed, but each try costs a ledger read.
 	MaxFailures int
@@ -67,6 +71,7 @@ type challenge struct {
 	links                []certchain.Link // of the approving certificate chain
 	notAfter             time.Time        // the earliest NotAfter of that chain
 	requester            api.LoginRequester
+	client               string // the key it counts against (MaxPerClient); "" counts against none
 	failures             int
 	verifying            int // callbacks being verified now (attempt/done)
 }
@@ -100,6 +105,9 @@ func New(relayKey []byte, trust Trust, opt Options) (*Manager, error) {
 	if opt.MaxFailures <= 0 {
 		opt.MaxFailures = 5
 	}
+	if opt.MaxPerClient <= 0 {
+		opt.MaxPerClient = 20
+	}
 	return &Manager{opt: opt, key: tokenKey(relayKey), trust: trust,
 		challenges: map[string]*challenge{}, sessions: map[[32]byte]*Session{}}, nil
 }
@@ -107,19 +115,33 @@ func New(relayKey []byte, trust Trust, opt Options) (*Manager, error) {
 func (m *Manager) now() time.Time { return m.opt.Now().UTC() }
 
 // Create starts a challenge without a known requester.
-func (m *Manager) Create() (*api.LoginChallenge, error) { return m.CreateFor("", "") }
+func (m *Manager) Create() (*api.LoginChallenge, error) { return m.CreateFor(Requester{}) }
 
-// CreateFor starts a challenge asked for from ip with userAgent.
-func (m *Manager) CreateFor(ip, userAgent string) (*api.LoginChallenge, error) {
+// Requester is who asks for a challenge.
+type Requester struct {
+	IP, UserAgent string // shown to the scanner
+	Client        string // the key its MaxPerClient counts against (the rate limiters' key); "" for none
+}
+
+// CreateFor starts a challenge asked for by r: 429 RATE_LIMITED when r's
+// client already holds MaxPerClient, 503 LOGIN_BUSY when the relay holds MaxPending.
+func (m *Manager) CreateFor(r Requester) (*api.LoginChallenge, error) {
+	ip, userAgent := r.IP, r.UserAgent
 	now := m.now()
 	id, nonce, poll := randHex(16), randHex(16), "qlp_"+base64.RawURLEncoding.EncodeToString(randBytes(32))
 	exp := now.Add(m.opt.ChallengeTTL).Truncate(time.Second)
 	tok := signToken(m.key, claims{Challenge: id, Nonce: nonce, Expiry: exp.Unix()})
 	c := &challenge{id: id, nonce: nonce, matchCode: session.MatchCode(tok), url: m.opt.PublicURL + "/l/" + tok, expires: exp,
-		pollHash: sha256.Sum256([]byte(poll)), requester: api.LoginRequester{IP: ip, UserAgent: clipUserAgent(userAgent), CreatedAt: now.Truncate(time.Second)}}
+		pollHash: sha256.Sum256([]byte(poll)), requester: api.LoginRequester{IP: ip, UserAgent: clipUserAgent(userAgent), CreatedAt: now.Truncate(time.Second)},
+		client: r.Client}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweepLocked(now)
+	if n, first := m.heldLocked(r.Client); n >= m.opt.MaxPerClient {
+		p := fault.Newf(fault.CodeRateLimited, "this client holds %d open sign-in challenges; use one or wait for one to expire", n)
+		p.RetryAfter = int((first.Sub(now) + time.Second - 1) / time.Second)
+		return nil, p
+	}
 	if len(m.challenges) >= m.opt.MaxPending {
 		p := fault.New(fault.CodeLoginBusy, "too many sign-in challenges are open on this relay; retry shortly")
 		p.RetryAfter = 5
@@ -130,11 +152,19 @@ func (m *Manager) CreateFor(ip, userAgent string) (*api.LoginChallenge, error) {
 		QRURL: "/v1/login/challenges/" + id + "/qr.png", MatchCode: c.matchCode, ExpiresAt: exp, PollToken: poll}, nil
 }
 
+// dropAt is when the sweep drops c: an approved challenge waits one more
+// TTL for its desktop's poll.
+func (m *Manager) dropAt(c *challenge) time.Time {
+	if c.state == approved {
+		return c.expires.Add(m.opt.ChallengeTTL)
+	}
+	return c.expires
+}
+
 // sweepLocked drops expired challenges and sessions.
 func (m *Manager) sweepLocked(now time.Time) {
 	for id, c := range m.challenges {
-		// An approved challenge waits one more TTL for its desktop's poll.
-		if !now.Before(c.expires) && (c.state != approved || !now.Before(c.expires.Add(m.opt.ChallengeTTL))) {
+		if !now.Before(m.dropAt(c)) {
 			delete(m.challenges, id)
 		}
 	}
@@ -143,6 +173,23 @@ func (m *Manager) sweepLocked(now time.Time) {
 			delete(m.sessions, k)
 		}
 	}
+}
+
+// heldLocked counts the challenges held for client and says when the first
+// of them is dropped. A scan like the sweep's: creation is rate-limited.
+func (m *Manager) heldLocked(client string) (n int, first time.Time) {
+	if client == "" {
+		return 0, first
+	}
+	for _, c := range m.challenges {
+		if c.client == client {
+			if t := m.dropAt(c); n == 0 || t.Before(first) {
+				first = t
+			}
+			n++
+		}
+	}
+	return n, first
 }
 
 // QRContent is what the QR of a pending challenge carries (its login URL)
