@@ -12,13 +12,13 @@ import (
 	"github.com/qrsign/qrsign/relay/service"
 )
 
-// The enrollment endpoint has its own, much stricter bucket per client IP on
-// top of the global one: each request is a guess at a one-time secret. Fabric
-// CA's own limit on failed password attempts (passwordattempts, default 10)
-// then locks the identity.
+// The enrollment endpoint has its own, much stricter bucket per client on
+// top of the global one: each request is a guess at a one-time secret. The
+// guesses per enrollment id are budgeted apart (service.EnrollRefusals), well
+// under Fabric CA's passwordattempts (default 10), which locks the identity.
 const (
 	enrollPerSecond = 1.0 / 6 // ten a minute once the burst is spent
-	enrollBurst     = 10
+	enrollBurst     = 5
 )
 
 // enroll serves POST /v1/enroll: a browser's CSR, forwarded to this relay's
@@ -39,8 +39,8 @@ func (s *Server) enroll(e *service.Enrollment) echo.HandlerFunc {
 }
 
 // strictLimit is a token bucket per client key (clientKey) for one route.
-func strictLimit(perSecond float64, burst int) echo.MiddlewareFunc {
-	l := newLimiter(perSecond, burst, time.Now)
+func strictLimit(perSecond float64, burst int, now func() time.Time) echo.MiddlewareFunc {
+	l := newLimiter(perSecond, burst, now)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if ok, wait := l.allow(clientKey(c)); !ok {

@@ -12,12 +12,17 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/api"
@@ -99,6 +104,7 @@ func TestEnrollRefusesCSRsWithSANsOrExtensions(t *testing.T) {
 			"csrPem's subject must be CN=<enrollmentId> alone: the CA decides the rest of the name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			h.advance(time.Minute) // the client's bucket refills
 			rec := h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "alice", "secret": "s3cret-alice", "csrPem": csrWith(t, "alice", tc.tmpl)})
 			p := wantProblem(t, rec, 400, "CSR_EXTENSIONS")
 			if p.Detail != tc.detail {
@@ -107,6 +113,7 @@ func TestEnrollRefusesCSRsWithSANsOrExtensions(t *testing.T) {
 		})
 	}
 	// None of them used the secret: the plain CSR still enrolls.
+	h.advance(time.Minute)
 	if rec := h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "alice", "secret": "s3cret-alice", "csrPem": csrFor(t, "alice")}); rec.Code != 200 {
 		t.Fatalf("plain CSR: %d %s", rec.Code, rec.Body)
 	}
@@ -161,6 +168,7 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 			400, "BAD_REQUEST", `request JSON: unknown field "key"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			h.advance(time.Minute) // the client's bucket refills
 			rec := h.do(http.MethodPost, "/v1/enroll", strings.NewReader(tc.body), "Content-Type", "application/json")
 			var p problemBody
 			json.Unmarshal(rec.Body.Bytes(), &p)
@@ -170,6 +178,7 @@ func TestEnrollForwardsCSRsAndMapsCARefusals(t *testing.T) {
 		})
 	}
 	// bob's secret still works: the refused requests above used none of it.
+	h.advance(time.Minute)
 	rec = h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": "bob", "secret": "s3cret-bob", "csrPem": csrFor(t, "bob")})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("bob: %d %s", rec.Code, rec.Body)
@@ -229,3 +238,92 @@ func TestEnrollIsRateLimitedAndOffWithoutCA(t *testing.T) {
 }
 
 func js(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// countingCA counts the guesses the CA saw per enrollment id.
+type countingCA struct {
+	*fakeCA
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *countingCA) EnrollCSR(ctx context.Context, id, secret string, csrPEM []byte) (*fabricca.Issued, error) {
+	c.mu.Lock()
+	c.calls[id]++
+	c.mu.Unlock()
+	return c.fakeCA.EnrollCSR(ctx, id, secret, csrPEM)
+}
+
+func (c *countingCA) seen(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls[id]
+}
+
+// Signer ids are public on documents and Fabric CA locks an identity after
+// 10 wrong secrets: the relay forwards at most 3 refused guesses per id per
+// 15 minutes, whoever sends them, and refuses the rest itself.
+func TestEnrollBudgetsRefusedGuessesPerID(t *testing.T) {
+	h := newHarness(t)
+	ca := &countingCA{fakeCA: &fakeCA{h: h, secrets: map[string]string{"xavier": "s3cret-x", "yvonne": "s3cret-y"}}, calls: map[string]int{}}
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Enroll: &service.Enrollment{CA: ca, MSPID: "Org1MSP", Log: quiet, Now: h.clock}})
+	enroll := func(id, secret string) *httptest.ResponseRecorder {
+		return h.doJSON(http.MethodPost, "/v1/enroll", map[string]string{"enrollmentId": id, "secret": secret, "csrPem": csrFor(t, id)})
+	}
+	const refused = "the CA refused this enrollment id and secret: wrong, unknown, or already used"
+	const budget = "too many refused attempts for this enrollment id; wait before trying again"
+	start := h.clock()
+	for i := range 10 { // one client, one guess every 6 s (its own bucket's pace)
+		rec := enroll("xavier", fmt.Sprintf("guess-%d", i))
+		if i < 3 {
+			if p := wantProblem(t, rec, http.StatusUnauthorized, "ENROLL_REFUSED"); p.Detail != refused {
+				t.Fatalf("guess %d: %q", i, p.Detail)
+			}
+		} else {
+			p := wantProblem(t, rec, http.StatusTooManyRequests, "RATE_LIMITED")
+			want := strconv.Itoa(int((start.Add(15*time.Minute).Sub(h.clock()) + time.Second - 1) / time.Second))
+			if p.Detail != budget || rec.Header().Get("Retry-After") != want {
+				t.Fatalf("guess %d: %q, Retry-After %q, want %s", i, p.Detail, rec.Header().Get("Retry-After"), want)
+			}
+		}
+		h.advance(6 * time.Second)
+	}
+	if n := ca.seen("xavier"); n != 3 {
+		t.Fatalf("the CA saw %d guesses for xavier, want 3", n)
+	}
+	// Another id is unaffected; an unknown one is refused alike (no enumeration).
+	h.advance(time.Minute)
+	if p := wantProblem(t, enroll("nobody", "x"), http.StatusUnauthorized, "ENROLL_REFUSED"); p.Detail != refused {
+		t.Fatalf("unknown id: %q", p.Detail)
+	}
+	wantProblem(t, enroll("yvonne", "wrong"), http.StatusUnauthorized, "ENROLL_REFUSED")
+	if rec := enroll("yvonne", "s3cret-y"); rec.Code != http.StatusOK {
+		t.Fatalf("yvonne: %d %s", rec.Code, rec.Body)
+	}
+	// Even xavier's own secret waits for the window: the CA is not asked.
+	wantProblem(t, enroll("xavier", "s3cret-x"), http.StatusTooManyRequests, "RATE_LIMITED")
+	if n := ca.seen("xavier"); n != 3 {
+		t.Fatalf("the CA saw %d guesses for xavier, want 3", n)
+	}
+	h.advance(start.Add(15 * time.Minute).Sub(h.clock()))
+	if rec := enroll("xavier", "s3cret-x"); rec.Code != http.StatusOK {
+		t.Fatalf("xavier after the window: %d %s", rec.Code, rec.Body)
+	}
+
+	// Concurrent guesses from many clients: those in flight count too.
+	var wg sync.WaitGroup
+	b, _ := json.Marshal(map[string]string{"enrollmentId": "zoe", "secret": "guess", "csrPem": csrFor(t, "zoe")})
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest(http.MethodPost, "/v1/enroll", bytes.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			req.RemoteAddr = fmt.Sprintf("198.51.100.%d:4000", i+1)
+			h.srv.Handler().ServeHTTP(httptest.NewRecorder(), req)
+		}()
+	}
+	wg.Wait()
+	if n := ca.seen("zoe"); n > 3 {
+		t.Fatalf("the CA saw %d concurrent guesses for zoe, want at most 3", n)
+	}
+}

@@ -160,7 +160,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/batches/:id/sheet.html", s.batchSheetHTML, read)
 	api.GET("/v1/batches/:id/qr.png", s.batchQR, read)
 	api.GET("/v1/batches/:id/events", s.streamBatch, read)
-	api.POST("/v1/enroll", s.enroll(opt.Enroll), strictLimit(enrollPerSecond, enrollBurst), jsonLimit)
+	api.POST("/v1/enroll", s.enroll(opt.Enroll), strictLimit(enrollPerSecond, enrollBurst, func() time.Time { return s.svc.Now() }), jsonLimit)
 	if opt.Webhooks != nil {
 		webhook.Register(e, opt.Webhooks, caller, s.requireScope(config.ScopeWrite), jsonLimit)
 	}

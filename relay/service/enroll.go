@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -26,11 +27,16 @@ type CSREnroller interface {
 // Enrollment forwards certificate signing requests from browsers to the
 // relay's own org's Fabric CA. The one-time secret the org's registrar
 // handed the signer (network register-signer) is the only authorization:
-// the relay adds none of its own and never logs it.
+// the relay adds none of its own and never logs it. Refused guesses are
+// budgeted per enrollment id (enrollbudget.go).
 type Enrollment struct {
 	CA    CSREnroller // nil: enrollment is off
 	MSPID string      // the org whose CA this is
 	Log   *slog.Logger
+	Now   func() time.Time // the refusal budget's clock; nil: time.Now
+
+	mu  sync.Mutex
+	ids map[string]*idBudget
 }
 
 // enrollIDRE is what the relay accepts as an enrollment id: the CN of the
@@ -109,13 +115,35 @@ func (e *Enrollment) enroll(ctx context.Context, req api.EnrollRequest) (*api.En
 	if _, err := validateEnroll(req); err != nil {
 		return nil, err
 	}
-	issued, err := e.CA.EnrollCSR(ctx, req.EnrollmentID, req.Secret, []byte(req.CSRPEM))
+	now := time.Now
+	if e.Now != nil {
+		now = e.Now
+	}
+	if err := e.begin(req.EnrollmentID, now()); err != nil {
+		return nil, err
+	}
+	issued, err := e.ask(ctx, req, now)
 	if err != nil {
-		return nil, enrollError(err)
+		return nil, err
 	}
 	chain := append([]byte{}, issued.CertPEM...)
 	chain = append(chain, intermediatesPEM(issued.ChainPEM)...)
 	return &api.EnrollResult{MSPID: e.MSPID, CertChainPEM: string(chain)}, nil
+}
+
+// ask forwards the attempt begun for req's id and ends it, even on a panic.
+func (e *Enrollment) ask(ctx context.Context, req api.EnrollRequest, now func() time.Time) (issued *fabricca.Issued, err error) {
+	done := false
+	defer func() {
+		// A caller's hang-up counts too: the CA may have counted its guess.
+		e.end(req.EnrollmentID, now(), err != nil && (codeOf(err) == fault.CodeEnrollRefused || ctx.Err() != nil), done && err == nil)
+	}()
+	issued, err = e.CA.EnrollCSR(ctx, req.EnrollmentID, req.Secret, []byte(req.CSRPEM))
+	if err != nil {
+		return nil, enrollError(err)
+	}
+	done = true
+	return issued, nil
 }
 
 // enrollError maps what the CA said to a stable code. Fabric CA answers a
