@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
-	"github.com/qrsign/qrsign/relay/cms/cmstest"
 	"github.com/qrsign/qrsign/relay/pades/padestest"
 	"github.com/qrsign/qrsign/relay/tsa"
 )
@@ -106,13 +104,7 @@ func TestUnservableRangeIsAProblem(t *testing.T) {
 // rejection (200, timestamp-reply).
 func TestTSARefusalsAreProblems(t *testing.T) {
 	h := newHarness(t)
-	ca := cmstest.NewCA(t, "Org1 TSA CA", h.clock())
-	id := ca.TSA(t, "Org1 TSA")
-	auth, err := tsa.New([]*x509.Certificate{id.Cert, ca.Cert}, id.Key, tsa.Policy, h.clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, TSA: auth})
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, TSA: h.tsaAuthority()})
 	post := func(ct string, body []byte) *httptest.ResponseRecorder {
 		return h.do("POST", "/v1/tsa", bytes.NewReader(body), "Content-Type", ct)
 	}

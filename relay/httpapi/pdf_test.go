@@ -38,12 +38,7 @@ import (
 // behind real HTTP (at the harness's clock).
 func pdfHarness(t *testing.T) *harness {
 	h := newHarness(t)
-	ca := cmstest.NewCA(t, "Org1 TSA CA", h.clock())
-	id := ca.TSA(t, "Org1 TSA")
-	auth, err := tsa.New([]*x509.Certificate{id.Cert, ca.Cert}, id.Key, tsa.Policy, h.clock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	auth := h.tsaAuthority()
 	srv := httptest.NewServer(auth)
 	t.Cleanup(srv.Close)
 	c := tsa.ClientOf(auth, srv.URL)
@@ -51,6 +46,18 @@ func pdfHarness(t *testing.T) *harness {
 	h.svc.PDF = &service.PDFSigning{TSA: c}
 	t.Cleanup(h.svc.PDF.WaitDSS) // a completed document's DSS revision is appended in the background
 	return h
+}
+
+// tsaAuthority is an org TSA with its own CA, at the harness's clock.
+func (h *harness) tsaAuthority() *tsa.Authority {
+	h.t.Helper()
+	ca := cmstest.NewCA(h.t, "Org1 TSA CA", h.clock())
+	id := ca.TSA(h.t, "Org1 TSA")
+	auth, err := tsa.New([]*x509.Certificate{id.Cert, ca.Cert}, id.Key, tsa.Policy, h.clock)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return auth
 }
 
 // registerPDF uploads a real PDF with the given signers.
