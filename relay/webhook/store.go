@@ -40,8 +40,10 @@ type Store interface {
 // FileStore is a Store in one directory: an append-only JSON-lines journal
 // (journal.jsonl, each append fsynced) replayed into memory at open, and
 // compacted (temp file, fsync, rename, fsync dir) at open and when it holds
-// more than twice the live records. A torn last line (crash mid-append) is
-// ignored: its append never returned nil. Delivered deliveries are kept for
+// more than twice the live records. A torn last line (crash mid-append, no
+// newline) is ignored: its append never returned nil. Any other damaged line
+// makes OpenFileStore fail with the file and line number, rather than the
+// compaction silently erasing what it held. Delivered deliveries are kept for
 // Retention after delivery so re-fed events stay deduplicated, then dropped
 // at compaction.
 type FileStore struct {
@@ -104,19 +106,62 @@ func OpenFileStore(dir string, opt StoreOptions) (*FileStore, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var r record
-		if json.Unmarshal(sc.Bytes(), &r) != nil {
-			continue // torn tail
-		}
-		s.apply(r)
+	if err := s.replay(filepath.Join(dir, journalName), b); err != nil {
+		return nil, err
 	}
 	if err := s.compact(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// replay applies the journal's lines. Only a last line without its newline
+// may be unreadable (a crash mid-append, whose append never returned nil); any
+// other damaged line is an error, since the compaction that follows would
+// otherwise erase it and whatever it held.
+func (s *FileStore) replay(path string, b []byte) error {
+	for n := 1; len(b) > 0; n++ {
+		line, rest, complete := bytes.Cut(b, []byte{'\n'})
+		b = rest
+		var r record
+		err := json.Unmarshal(line, &r)
+		if err == nil {
+			err = r.check()
+		}
+		if err != nil {
+			if !complete {
+				return nil // torn tail
+			}
+			return fmt.Errorf("webhook store: %s line %d is damaged (%v); not opening it, so nothing in it is lost: repair or remove that line (or move the file aside to start empty)", path, n, err)
+		}
+		s.apply(r)
+	}
+	return nil
+}
+
+// check reports a record apply could not use.
+func (r record) check() error {
+	switch r.Op {
+	case "sub":
+		if r.Sub == nil || r.Sub.ID == "" {
+			return errors.New(`"sub" without its subscription`)
+		}
+	case "del":
+		if r.Delivery == nil || r.Delivery.ID == "" {
+			return errors.New(`"del" without its delivery`)
+		}
+	case "watch":
+		if r.ID == "" || r.Expires == nil {
+			return errors.New(`"watch" without its id and expiry`)
+		}
+	case "unsub", "unwatch":
+		if r.ID == "" {
+			return fmt.Errorf("%q without its id", r.Op)
+		}
+	default:
+		return fmt.Errorf("unknown op %q", r.Op)
+	}
+	return nil
 }
 
 func dedupKey(subID, eventKey string) string { return subID + "\x00" + eventKey }

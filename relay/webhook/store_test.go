@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +125,87 @@ func TestOpeningJudgesAgeByTheInjectedClockNotTheWallClock(t *testing.T) {
 func TestOpenFileStoreRefusesAMissingClock(t *testing.T) {
 	if _, err := OpenFileStore(t.TempDir(), StoreOptions{}); err == nil {
 		t.Fatal("opened without a clock")
+	}
+}
+
+// A complete line that apply could not use (valid JSON without its payload)
+// is damaged: OpenFileStore names the file and line instead of panicking, and
+// leaves the journal as it was. The same line as a torn tail is ignored.
+func TestJournalRecordWithoutItsPayloadIsADamagedLine(t *testing.T) {
+	for line, why := range map[string]string{
+		`{"op":"sub"}`:                 `"sub" without its subscription`,
+		`{"op":"del"}`:                 `"del" without its delivery`,
+		`{"op":"watch","id":"doc-1"}`:  `"watch" without its id and expiry`,
+		`{"op":"unsub"}`:               `"unsub" without its id`,
+		`{"op":"frobnicate","id":"x"}`: `unknown op "frobnicate"`,
+	} {
+		t.Run(line, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, journalName)
+			c := newClock()
+			good := `{"op":"unwatch","id":"doc-0"}` + "\n"
+			if err := os.WriteFile(path, []byte(good+line+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err := OpenFileStore(dir, StoreOptions{Now: c.Now})
+			want := "webhook store: " + path + " line 2 is damaged (" + why + "); not opening it"
+			if err == nil || !strings.HasPrefix(err.Error(), want) {
+				if st != nil {
+					st.Close()
+				}
+				t.Fatalf("err %v, want %q...", err, want)
+			}
+			if b, _ := os.ReadFile(path); string(b) != good+line+"\n" {
+				t.Fatalf("journal changed: %q", b)
+			}
+			os.WriteFile(path, []byte(good+line), 0o600) // torn tail: no newline
+			st = openStore(t, dir, c.Now)
+			st.Close()
+		})
+	}
+}
+
+// A damaged line that is not a torn tail (here the first of two
+// subscriptions, and a last line that has its newline) makes OpenFileStore
+// fail naming the file and line, and the journal is left untouched; once
+// repaired it opens with everything.
+func TestJournalDamagedLineOtherThanATornTailRefusesToOpen(t *testing.T) {
+	dir := t.TempDir()
+	c := newClock()
+	st := openStore(t, dir, c.Now)
+	s := newService(t, testConfig(st, c))
+	r := newReceiver(t, c.Now, 200)
+	first := subscribe(t, s, r)
+	second := subscribe(t, s, r)
+	st.Close()
+	path := filepath.Join(dir, journalName)
+	orig, _ := os.ReadFile(path)
+	ls := strings.SplitAfter(string(orig), "\n")
+	if len(ls) != 3 || ls[2] != "" || !strings.Contains(ls[0], first.ID) || !strings.Contains(ls[1], second.ID) {
+		t.Fatalf("journal %q", orig)
+	}
+	for i := range 2 {
+		damaged := append([]string(nil), ls...)
+		damaged[i] = strings.Replace(ls[i], `"op":"sub"`, `"op":"sub"`+"\x00", 1) // one damaged byte
+		b := []byte(strings.Join(damaged, ""))
+		os.WriteFile(path, b, 0o600)
+		st2, err := OpenFileStore(dir, StoreOptions{Now: c.Now})
+		want := fmt.Sprintf("webhook store: %s line %d is damaged (invalid character '\\x00' after object key:value pair); not opening it", path, i+1)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			if st2 != nil {
+				st2.Close()
+			}
+			t.Fatalf("line %d: err %v, want %q...", i+1, err, want)
+		}
+		if after, _ := os.ReadFile(path); string(after) != string(b) {
+			t.Fatalf("line %d: journal changed: %q", i+1, after)
+		}
+	}
+	os.WriteFile(path, orig, 0o600)
+	st3 := openStore(t, dir, c.Now)
+	defer st3.Close()
+	subs, _ := st3.Subscriptions()
+	if ids := map[string]bool{first.ID: true, second.ID: true}; len(subs) != 2 || !ids[subs[0].ID] || !ids[subs[1].ID] || subs[0].ID == subs[1].ID {
+		t.Fatalf("subscriptions %+v", subs)
 	}
 }
