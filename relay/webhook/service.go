@@ -47,7 +47,7 @@ type Config struct {
 	// goes without it: the event is never held back for it.
 	Document func(ctx context.Context, id string) (*model.DocumentView, error)
 
-	Client *http.Client     // [a client that follows no redirects]
+	Client *http.Client     // [no proxy, no redirects, dials refused to internal addresses (dialGuard)]; a custom one must guard itself
 	Now    func() time.Time // [time.Now]
 	Jitter func() float64   // in [0,1) [math/rand/v2]
 	Log    *slog.Logger     // [slog.Default()]
@@ -92,7 +92,7 @@ func New(cfg Config) (*Service, error) {
 	def(&cfg.Poll, time.Second)
 	def(&cfg.SweepInterval, time.Minute)
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		cfg.Client = defaultClient(cfg.AllowLoopback)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
