@@ -8,6 +8,9 @@
 // # Wiring (relay/cmd/relay and relay/httpapi)
 //
 //	st, err := webhook.OpenFileStore(filepath.Join(cfg.DataDir, "webhooks"), webhook.StoreOptions{Now: time.Now}) // journal.jsonl, 0600 (holds secrets)
+//	// err names the file and line of a damaged journal line (only a torn last
+//	// line, without its newline, is ignored): the relay refuses to start
+//	// rather than compact the line, and what it held, away.
 //	defer st.Close()
 //	wh, err := webhook.New(webhook.Config{
 //		Store:         st,
@@ -67,7 +70,12 @@
 // stable across retries), headers Qrsign-Event, Qrsign-Delivery and
 // Qrsign-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>,
 // signed afresh on every attempt. Only a 2xx acknowledges; redirects are not
-// followed (an allowed host cannot bounce a delivery inside the network).
+// followed (an allowed host cannot bounce a delivery inside the network), no
+// proxy is used, and the default client refuses to dial, by the address DNS
+// actually gave, loopback (unless AllowLoopback), private, link-local
+// (169.254.169.254), unspecified, multicast and CGNAT addresses, IPv4-mapped
+// too: an allowlisted name resolving (or rebinding) inward fails the attempt
+// with "refusing to dial <ip>: <kind> address".
 // After the n-th failure the next attempt waits BaseBackoff·2^(n-1) capped at
 // MaxBackoff, half of it random. A delivery that failed MaxAttempts times, or
 // whose last failure came MaxAge after it was enqueued, becomes dead; replay
