@@ -50,7 +50,11 @@ func (s *FS) Put(ctx context.Context, r io.Reader, want string) (Info, error) {
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, s.limit+1))
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(Reading(ctxReader{ctx, r}), s.limit+1))
+	var re *ReadError
+	if errors.As(err, &re) {
+		return Info{}, re
+	}
 	if err != nil {
 		return Info{}, fmt.Errorf("blob: write: %w", err)
 	}

@@ -68,7 +68,10 @@ func TestFailedPutsLeaveNoFileAndNoTemporary(t *testing.T) {
 		want string
 		err  func(error) bool
 	}{
-		{"interrupted upload", &failingReader{n: 10}, "", func(e error) bool { return strings.Contains(e.Error(), "connection reset") }},
+		{"interrupted upload", &failingReader{n: 10}, "", func(e error) bool {
+			var re *ReadError
+			return errors.As(e, &re) && strings.Contains(e.Error(), "connection reset")
+		}},
 		{"over the size limit", strings.NewReader(strings.Repeat("x", 101)), "", func(e error) bool { return errors.Is(e, ErrTooLarge) }},
 		{"hash not the declared one", strings.NewReader("abc"), sum([]byte("abd")), func(e error) bool {
 			var hm *HashMismatchError
@@ -87,6 +90,32 @@ func TestFailedPutsLeaveNoFileAndNoTemporary(t *testing.T) {
 				t.Fatalf("left %v", files)
 			}
 		})
+	}
+}
+
+// A failure of the store itself (here its tmp directory is a file) is no
+// *ReadError: the caller answers it as its own fault, not the client's.
+func TestPutStoreFailureIsNoReadError(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := NewFS(dir, 100)
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.RemoveAll(tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tmp, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Put(context.Background(), strings.NewReader("abc"), "")
+	var re *ReadError
+	if err == nil || errors.As(err, &re) {
+		t.Fatalf("error %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	os.Remove(tmp)
+	os.Mkdir(tmp, 0o700)
+	if _, err := s.Put(ctx, strings.NewReader("abc"), ""); !errors.As(err, &re) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
 	}
 }
 

@@ -75,7 +75,7 @@ func (s *Server) createBatch(c echo.Context) error {
 				return fault.Newf(fault.CodePayloadTooLarge, "file part %q is larger than this relay accepts", clipName(name))
 			}
 			if err != nil {
-				return multipartErr(err)
+				return storeErr(err)
 			}
 			files[name] = service.BatchFile{SHA256: info.SHA256, Size: info.Size, MediaType: part.Header.Get(echo.HeaderContentType)}
 		}

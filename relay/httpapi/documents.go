@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/session"
 
 	"github.com/labstack/echo/v4"
@@ -149,16 +150,16 @@ const spoolPattern = ".upload-*"
 func (s *Server) spool(part io.Reader) (*os.File, error) {
 	f, err := os.CreateTemp(s.cfg.DataDir, spoolPattern)
 	if err != nil {
-		return nil, err
+		return nil, storeErr(err)
 	}
-	n, err := io.Copy(f, io.LimitReader(part, s.cfg.MaxDocumentBytes+1))
+	n, err := io.Copy(f, io.LimitReader(blob.Reading(part), s.cfg.MaxDocumentBytes+1))
 	if err == nil && n > s.cfg.MaxDocumentBytes {
 		err = fault.New(fault.CodePayloadTooLarge, "the file is larger than this relay accepts")
 	}
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
-		return nil, multipartErr(err)
+		return nil, storeErr(err)
 	}
 	return f, nil
 }
@@ -174,6 +175,23 @@ func RemoveSpools(dataDir string) error {
 	return err
 }
 
+// storeErr answers a failed copy of a file part into storage (the blob
+// store, an upload spool): reading the request body (*blob.ReadError) is
+// the client's side, as multipartErr says; anything else is the relay's own
+// failure, 500 INTERNAL (the cause logged), never a "malformed" body.
+func storeErr(err error) error {
+	var re *blob.ReadError
+	var p *fault.Error
+	switch {
+	case errors.As(err, &re):
+		return multipartErr(err)
+	case errors.As(err, &p):
+		return p
+	}
+	return fault.New(model.CodeInternal, "the relay could not store the file; nothing was registered").WithCause(err)
+}
+
+// multipartErr answers a failure to read or parse the multipart body.
 func multipartErr(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
