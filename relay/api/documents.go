@@ -19,8 +19,9 @@ type UploadMeta struct {
 	ExpiresAt  *time.Time         `json:"expiresAt,omitempty"`
 	BatchID    string             `json:"batchId,omitempty"`
 	BatchOrder int                `json:"batchOrder,omitempty"`
-	// For documents stored elsewhere (JSON body only); for multipart, an
-	// optional expected hash of the file.
+	// For documents stored elsewhere (JSON body only); for multipart, the
+	// optional expected hash and size of the file (refused if the bytes
+	// differ).
 	SHA256 string `json:"sha256,omitempty"`
 	Size   *int64 `json:"size,omitempty"`
 }

@@ -13,7 +13,7 @@ const (
 	CodeRateLimited     model.Code = "RATE_LIMITED"      // client over its request rate
 	CodeUnavailable     model.Code = "UNAVAILABLE"       // network cannot endorse or order now; retry
 	CodeNotFound        model.Code = "NOT_FOUND"         // no such route or resource
-	CodeHashMismatch    model.Code = "HASH_MISMATCH"     // uploaded bytes do not match the declared sha256
+	CodeHashMismatch    model.Code = "HASH_MISMATCH"     // uploaded bytes do not match the declared sha256 or size
 	CodeMethodNotAllow  model.Code = "METHOD_NOT_ALLOWED"
 	CodeNotCommitted    model.Code = "NOT_COMMITTED"  // invalidated at commit for good (validation code in detail); do not retry
 	CodeBatchInvalid    model.Code = "BATCH_INVALID"  // a batch upload with invalid documents (per-document errors listed)

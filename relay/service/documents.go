@@ -16,11 +16,15 @@ import (
 	"github.com/qrsign/qrsign/relay/blob"
 	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/pades"
 	"github.com/qrsign/qrsign/relay/session"
 )
 
-// Upload stores content (when not nil) and registers the document on the ledger.
-func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, content io.Reader, contentType string) (_ *api.Registered, err error) {
+// Upload stores content (when not nil) and registers the document on the
+// ledger. content is read twice: first hashed and checked against the
+// metadata (sha256, size, a PDF's header), then stored; a refused upload
+// stores nothing (a blob it stored is dropped when the ledger refuses it).
+func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, content io.ReadSeeker, contentType string) (_ *api.Registered, err error) {
 	started := time.Now()
 	var tx *ledger.Tx
 	defer func() { s.op(c, "register", meta.ID, started, tx, err) }()
@@ -34,6 +38,7 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, con
 	if req.ExpiresAt, err = s.expiry(meta.ExpiresAt, now); err != nil {
 		return nil, err
 	}
+	var stored newBlob // dropped if the ledger refuses the registration
 	if content != nil {
 		if req.MediaType == "" {
 			req.MediaType = mediaTypeOf(contentType)
@@ -47,17 +52,12 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, con
 		if err := probe.Validate(now); err != nil {
 			return nil, fault.From(err)
 		}
-		info, err := s.Blobs.Put(ctx, content, meta.SHA256)
-		var hm *blob.HashMismatchError
-		switch {
-		case errors.As(err, &hm):
-			return nil, fault.Newf(fault.CodeHashMismatch, "the file's sha256 is %s, metadata says %s", hm.Got, hm.Want)
-		case errors.Is(err, blob.ErrTooLarge):
-			return nil, fault.New(fault.CodePayloadTooLarge, "the file is larger than this relay accepts")
-		case err != nil:
-			return nil, fault.From(err)
+		if req.SHA256, req.Size, err = s.checkContent(content, meta, req.MediaType); err != nil {
+			return nil, err
 		}
-		req.SHA256, req.Size = info.SHA256, info.Size
+		if stored, err = s.putChecked(ctx, content, req.SHA256); err != nil {
+			return nil, err
+		}
 	} else {
 		if meta.Size == nil {
 			return nil, fault.New(model.CodeBadRequest, "a JSON registration needs sha256 and size (or upload the file as multipart)")
@@ -72,6 +72,7 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, con
 		meta.ID = req.ID
 	}
 	if err := req.Validate(now); err != nil {
+		s.dropBlobs(ctx, stored)
 		return nil, fault.From(err)
 	}
 	t0 := time.Now()
@@ -80,9 +81,14 @@ func (s *Service) Upload(ctx context.Context, c Caller, meta api.UploadMeta, con
 	if code, _ := ledger.CodeOf(err); code == model.CodeDocumentExists && derived {
 		// A retry (after a 503, a lost answer): answer the registered
 		// document if it is the same one, never register a second.
-		return s.replayUpload(ctx, req, now)
+		out, rerr := s.replayUpload(ctx, req, meta.ExpiresAt != nil, now)
+		if rerr != nil {
+			s.dropIfRefused(ctx, err, stored)
+		}
+		return out, rerr
 	}
 	if err != nil {
+		s.dropIfRefused(ctx, err, stored)
 		return nil, fromLedger(err)
 	}
 	tx = &w.Tx
@@ -119,12 +125,78 @@ func uploadID(who, key string, r model.RegisterDocumentRequest) string {
 	return "doc-" + hex.EncodeToString(h.Sum(nil))[:24]
 }
 
-func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRequest, now time.Time) (*api.Registered, error) {
+// checkContent hashes content (from its start) and checks it against what
+// the metadata declares: its sha256 and size, and a PDF's header when
+// mediaType is PDF. It returns the hash and size.
+func (s *Service) checkContent(content io.ReadSeeker, meta api.UploadMeta, mediaType string) (string, int64, error) {
+	if _, err := content.Seek(0, io.SeekStart); err != nil {
+		return "", 0, fault.From(err)
+	}
+	h := sha256.New()
+	head := &headWriter{max: PDFHeaderWindow}
+	n, err := io.Copy(io.MultiWriter(h, head), content)
+	if err != nil {
+		return "", 0, fault.From(err)
+	}
+	sha := hex.EncodeToString(h.Sum(nil))
+	switch {
+	case meta.SHA256 != "" && sha != meta.SHA256:
+		return "", 0, fault.Newf(fault.CodeHashMismatch, "the file's sha256 is %s, metadata says %s", sha, meta.SHA256)
+	case meta.Size != nil && n != *meta.Size:
+		return "", 0, fault.Newf(fault.CodeHashMismatch, "the file is %d bytes, metadata says size %d", n, *meta.Size)
+	case mediaType == model.PDFMediaType && !HasPDFHeader(head.b):
+		return "", 0, fault.Newf(model.Code(pades.CodeNotPDF), "the file is not a PDF (no %%PDF- header in its first %d bytes), though its media type is %s", PDFHeaderWindow, model.PDFMediaType)
+	}
+	return sha, n, nil
+}
+
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	b   []byte
+	max int
+}
+
+func (w *headWriter) Write(p []byte) (int, error) {
+	if k := w.max - len(w.b); k > 0 {
+		w.b = append(w.b, p[:min(k, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// putChecked stores content (from its start), whose hash checkContent
+// computed, saying whether this request stored it (Fresh).
+func (s *Service) putChecked(ctx context.Context, content io.ReadSeeker, sha string) (newBlob, error) {
+	nb := newBlob{SHA256: sha}
+	switch _, err := s.Blobs.Stat(ctx, sha); {
+	case errors.Is(err, blob.ErrNotFound):
+		nb.Fresh = true
+	case err != nil:
+		return newBlob{}, fault.From(err)
+	}
+	if _, err := content.Seek(0, io.SeekStart); err != nil {
+		return newBlob{}, fault.From(err)
+	}
+	_, err := s.Blobs.Put(ctx, content, sha)
+	switch {
+	case errors.Is(err, blob.ErrTooLarge):
+		return newBlob{}, fault.New(fault.CodePayloadTooLarge, "the file is larger than this relay accepts")
+	case err != nil:
+		return newBlob{}, fault.From(err)
+	}
+	return nb, nil
+}
+
+// replayUpload answers a retried upload whose derived id the ledger holds:
+// the registered document if the retry asks for the same one (bytes and
+// every metadata field; expiresAt when the retry names one), else 409.
+func (s *Service) replayUpload(ctx context.Context, req model.RegisterDocumentRequest, namedExpiry bool, now time.Time) (*api.Registered, error) {
 	v, err := s.Ledger.GetDocument(ctx, req.ID)
 	if err != nil {
 		return nil, fromLedger(err)
 	}
-	same := v.SHA256 == req.SHA256 && v.Owner == req.Owner && v.Title == req.Title && len(v.Signers) == len(req.Signers)
+	same := v.SHA256 == req.SHA256 && v.Owner == req.Owner && v.Title == req.Title && v.DocType == req.DocType &&
+		v.MediaType == req.MediaType && v.Priority == req.Priority && v.BatchID == req.BatchID && v.BatchOrder == req.BatchOrder &&
+		(!namedExpiry || v.ExpiresAt.Equal(req.ExpiresAt)) && len(v.Signers) == len(req.Signers)
 	for i := 0; same && i < len(req.Signers); i++ {
 		same = v.Signers[i].SignerSpec == req.Signers[i]
 	}

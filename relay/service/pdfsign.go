@@ -242,10 +242,16 @@ func (s *Service) putNew(ctx context.Context, b []byte) (newBlob, error) {
 // After any other failure (unavailable: the transaction may yet have
 // committed) they stay.
 func (s *Service) dropIfRefused(ctx context.Context, werr error, blobs ...newBlob) {
-	if !errors.Is(werr, ledger.ErrRejected) && !errors.Is(werr, ledger.ErrInvalidated) && !errors.Is(werr, ledger.ErrNotMember) {
+	if !certainlyRefused(werr) {
 		return
 	}
 	s.dropBlobs(ctx, blobs...)
+}
+
+// certainlyRefused says whether a failed ledger write certainly wrote
+// nothing (rejected, invalidated at commit, the org not a member).
+func certainlyRefused(werr error) bool {
+	return errors.Is(werr, ledger.ErrRejected) || errors.Is(werr, ledger.ErrInvalidated) || errors.Is(werr, ledger.ErrNotMember)
 }
 
 // dropBlobs deletes the blobs this request stored (Fresh), whose ledger
@@ -256,7 +262,7 @@ func (s *Service) dropBlobs(ctx context.Context, blobs ...newBlob) {
 			continue
 		}
 		if err := s.Blobs.Delete(context.WithoutCancel(ctx), b.SHA256); err != nil {
-			s.Log.Warn("a refused revision's blob stays", "sha256", b.SHA256, "err", err)
+			s.Log.Warn("a refused write's blob stays", "sha256", b.SHA256, "err", err)
 		}
 	}
 }

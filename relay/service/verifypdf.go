@@ -41,6 +41,17 @@ type PDFMatch struct {
 	pdfrev.Result
 }
 
+// PDFHeaderWindow is how far into a file PDF readers look for its "%PDF-"
+// header.
+const PDFHeaderWindow = 1024
+
+// HasPDFHeader says whether b (a file, or at least its first
+// PDFHeaderWindow bytes) has the "%PDF-" header where PDF readers look for
+// it: the one test of "is this a PDF" before any parsing.
+func HasPDFHeader(b []byte) bool {
+	return bytes.Contains(b[:min(len(b), PDFHeaderWindow)], []byte("%PDF-"))
+}
+
 // CheckPDF answers POST /v1/verify/pdf with the file: it looks up the file's candidate
 // revisions from the end (at most MaxPDFProbes) until the ledger knows one,
 // then matches every candidate against the history of each document found.
@@ -48,7 +59,7 @@ type PDFMatch struct {
 // each recognised revision's increment is judged as the kind the ledger
 // recorded (pdfrev.Judge: a signature's, a DSS).
 func (s *Service) CheckPDF(ctx context.Context, file []byte) (*PDFCheck, error) {
-	if !bytes.Contains(file[:min(len(file), 1024)], []byte("%PDF-")) { // where PDF readers look for the header
+	if !HasPDFHeader(file) {
 		return nil, fault.New(model.CodeInvalidField, "the file is not a PDF (no %PDF- header in its first 1024 bytes)")
 	}
 	out, err := s.checkPrefixes(ctx, pdfrev.Prefixes(file)) // computed here: any number, ends valid

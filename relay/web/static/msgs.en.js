@@ -157,7 +157,7 @@
  "err.DOCUMENT_EXPIRED": "The document has expired.",
  "err.DOCUMENT_NOT_FOUND": "No such document on the ledger.",
  "err.FORBIDDEN": "This key may not do that.",
- "err.HASH_MISMATCH": "The file does not match its SHA-256.",
+ "err.HASH_MISMATCH": "The file does not match its declared SHA-256 or size.",
  "err.INTERNAL": "Something went wrong at the relay.",
  "err.INVALID_FIELD": "A field is not valid.",
  "err.METHOD_NOT_ALLOWED": "This action is not allowed here.",

@@ -157,7 +157,7 @@
  "err.DOCUMENT_EXPIRED": "文件已过期。",
  "err.DOCUMENT_NOT_FOUND": "账本上没有此文件。",
  "err.FORBIDDEN": "此密钥无权执行该操作。",
- "err.HASH_MISMATCH": "文件与其 SHA-256 不一致。",
+ "err.HASH_MISMATCH": "文件与其声明的 SHA-256 或大小不一致。",
  "err.INTERNAL": "中继服务器出错。",
  "err.INVALID_FIELD": "有字段无效。",
  "err.METHOD_NOT_ALLOWED": "此处不允许该操作。",
