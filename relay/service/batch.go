@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/fault"
 	"github.com/qrsign/qrsign/relay/ledger"
+	"github.com/qrsign/qrsign/relay/pades"
 )
 
 // MaxBatchDocuments bounds the documents of one batch: as many as one
@@ -115,6 +118,16 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta api.BatchMeta,
 				bad(model.CodeInvalidField, "documents[%d]: %v", i, err)
 			}
 		}
+		if r.MediaType == model.PDFMediaType {
+			head, err := s.blobHead(ctx, f.SHA256)
+			if err != nil {
+				return nil, err
+			}
+			if !HasPDFHeader(head) {
+				bad(model.Code(pades.CodeNotPDF), "documents[%d]: file %q is not a PDF (no %%PDF- header in its first %d bytes), though its media type is %s",
+					i, clip(d.File), PDFHeaderWindow, model.PDFMediaType)
+			}
+		}
 		reqs[i] = r
 		b.Documents = append(b.Documents, api.BatchDoc{ID: r.ID, File: d.File, Title: d.Title, DocType: d.DocType,
 			MediaType: r.MediaType, Order: d.Order, SHA256: f.SHA256, Size: f.Size})
@@ -154,28 +167,69 @@ func (s *Service) CreateBatch(ctx context.Context, c Caller, meta api.BatchMeta,
 		}
 	}
 	if old != nil {
-		if !sameBatch(old, b) {
-			return nil, fault.Newf(model.CodeDocumentExists, "batch %s exists with other documents", meta.ID)
+		if !sameBatch(old, b, meta.ExpiresAt != nil) {
+			return nil, fault.Newf(model.CodeDocumentExists, "batch %s exists with other documents or metadata", meta.ID)
 		}
 		b.CreatedAt = old.CreatedAt
 	}
-	s.registerAll(ctx, b, reqs)
-	if !b.Complete {
+	permanent := s.registerAll(ctx, b, reqs)
+	if b.Complete {
+		return b, nil
+	}
+	if !permanent {
 		p := fault.Newf(fault.CodeUnavailable, "%d of %d documents are registered; retry the same request to register the rest (registered ones are not registered twice)", b.Registered, b.Total)
 		p.RetryAfter = 2
 		p.Batch = b
 		return b, p
 	}
-	return b, nil
+	// Every failure is a refusal that a retry meets again: answer the first
+	// one's code (its status), not "retry". With nothing registered the
+	// batch is no batch: its manifest goes, so a request with corrected
+	// input may take its id.
+	var first *api.DocError
+	for _, d := range b.Documents {
+		if d.Error != nil {
+			first = d.Error
+			break
+		}
+	}
+	p := fault.Newf(first.Code, "%d of %d documents are registered; the ledger refused the others for good (documents[%d] %s: %s), so retrying the same request will not help",
+		b.Registered, b.Total, first.Index, clip(first.File), first.Detail)
+	p.Batch = b
+	if b.Registered == 0 {
+		if err := os.Remove(s.manifestPath(b.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.Log.Warn("the manifest of a refused batch stays", "batch", b.ID, "err", err)
+		}
+	}
+	return b, p
 }
 
-func (s *Service) registerAll(ctx context.Context, b *api.Batch, reqs []model.RegisterDocumentRequest) {
+// blobHead reads the first PDFHeaderWindow bytes of a stored blob.
+func (s *Service) blobHead(ctx context.Context, sha string) ([]byte, error) {
+	r, _, err := s.Blobs.Open(ctx, sha)
+	if err != nil {
+		return nil, fault.From(err)
+	}
+	defer r.Close()
+	head, err := io.ReadAll(io.LimitReader(r, PDFHeaderWindow))
+	if err != nil {
+		return nil, fault.From(err)
+	}
+	return head, nil
+}
+
+// registerAll registers the documents of b the ledger does not hold yet,
+// setting each one's state or error. It says whether every failure (if
+// any) is permanent: a refusal that certainly wrote nothing and that a
+// retry of the same request would meet again.
+func (s *Service) registerAll(ctx context.Context, b *api.Batch, reqs []model.RegisterDocumentRequest) (permanent bool) {
 	conc := s.BatchConcurrency
 	if conc < 1 {
 		conc = 16
 	}
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
+	transient := make([]bool, len(reqs))
 	for i := range reqs {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -197,6 +251,7 @@ func (s *Service) registerAll(ctx context.Context, b *api.Batch, reqs []model.Re
 			if err != nil {
 				p := fault.From(fromLedger(err))
 				d.Error = &api.DocError{Index: i, File: d.File, Code: p.Code, Detail: p.Detail}
+				transient[i] = p.Code == fault.CodeUnavailable || !certainlyRefused(err)
 				return
 			}
 			d.Registered, d.Status, d.TxID, d.BlockNumber = true, model.StatusPending, w.TxID, w.BlockNumber
@@ -204,12 +259,17 @@ func (s *Service) registerAll(ctx context.Context, b *api.Batch, reqs []model.Re
 	}
 	wg.Wait()
 	b.Registered = 0
-	for _, d := range b.Documents {
+	permanent = true
+	for i, d := range b.Documents {
 		if d.Registered {
 			b.Registered++
 		}
+		if transient[i] {
+			permanent = false
+		}
 	}
 	b.Complete = b.Registered == b.Total
+	return permanent
 }
 
 // GetBatch reads a batch's manifest and asks the ledger for each document:
@@ -308,12 +368,19 @@ func batchID(who, key string, m api.BatchMeta, files map[string]BatchFile) strin
 	return "batch-" + hex.EncodeToString(h.Sum(nil))[:20]
 }
 
-func sameBatch(a, b *api.Batch) bool {
-	if len(a.Documents) != len(b.Documents) || a.Owner != b.Owner {
+// sameBatch says whether b asks for what the manifest a planned: the same
+// documents (bytes and metadata) under the same owner, title, priority and
+// signers, and the same expiry when b's was named (namedExpiry; else it is
+// the default from the time of the request).
+func sameBatch(a, b *api.Batch, namedExpiry bool) bool {
+	if len(a.Documents) != len(b.Documents) || a.Owner != b.Owner || a.Title != b.Title || a.Priority != b.Priority ||
+		(namedExpiry && !a.ExpiresAt.Equal(b.ExpiresAt)) || !slices.Equal(a.Signers, b.Signers) {
 		return false
 	}
 	for i := range a.Documents {
-		if a.Documents[i].ID != b.Documents[i].ID || a.Documents[i].SHA256 != b.Documents[i].SHA256 {
+		x, y := a.Documents[i], b.Documents[i]
+		if x.ID != y.ID || x.SHA256 != y.SHA256 || x.Size != y.Size || x.Title != y.Title || x.DocType != y.DocType ||
+			x.MediaType != y.MediaType || x.Order != y.Order {
 			return false
 		}
 	}
