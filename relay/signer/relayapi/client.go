@@ -294,10 +294,7 @@ func (c *Client) do(ctx context.Context, mk func() (*http.Request, error)) (*htt
 	if pol.Attempts < 1 {
 		pol.Attempts = 1
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
+	hc := c.httpClient()
 	sleep, jitter := c.Sleep, c.Jitter
 	if sleep == nil {
 		sleep = sleepCtx
@@ -317,6 +314,9 @@ func (c *Client) do(ctx context.Context, mk func() (*http.Request, error)) (*htt
 		case err != nil:
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if errors.Is(err, ErrRedirect) { // the relay's answer, not a transient failure
+				return nil, err
 			}
 			cause = err
 			wait = pol.backoff(n, jitter)
@@ -346,6 +346,60 @@ func (c *Client) do(ctx context.Context, mk func() (*http.Request, error)) (*htt
 			return nil, err
 		}
 	}
+}
+
+// maxRedirects bounds the redirects one request follows (as net/http's default).
+const maxRedirects = 10
+
+// ErrRedirect: the relay redirected a request off its origin (another
+// scheme, host or port), or too often. The request is not followed: it
+// carries the session token or the Authorization header (API key).
+var ErrRedirect = errors.New("relayapi: redirect refused")
+
+// httpClient is a copy of c.HTTP (nil: a client with a 60 s timeout) that
+// follows at most maxRedirects redirects and only within the relay's
+// origin (scheme, host and port of c.Base); a shared c.HTTP is not changed.
+func (c *Client) httpClient() *http.Client {
+	var hc http.Client
+	if c.HTTP != nil {
+		hc = *c.HTTP
+	} else {
+		hc.Timeout = 60 * time.Second
+	}
+	hc.CheckRedirect = c.checkRedirect
+	return &hc
+}
+
+// checkRedirect refuses a redirect that leaves the relay's origin or is
+// the (maxRedirects+1)th.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > maxRedirects { // via: the request and the redirects followed so far
+		return fmt.Errorf("%w: more than %d redirects from the relay %s", ErrRedirect, maxRedirects, c.Base)
+	}
+	if !sameOrigin(req.URL, c.Base) {
+		return fmt.Errorf("%w: the relay %s redirected to another origin (%s://%s)", ErrRedirect, c.Base, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
+
+// sameOrigin: u and base have the same scheme, host and port (default
+// ports made explicit, host names compared case-insensitively).
+func sameOrigin(u, base *url.URL) bool {
+	return strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Hostname(), base.Hostname()) &&
+		portOf(u) == portOf(base)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
 }
 
 // problemOf turns a non-2xx answer into a *Problem (RFC 9457 or whatever the body says).
