@@ -57,7 +57,7 @@ func (s *Scanner) Annotate(ctx context.Context, a Annotation) (*api.Annotated, e
 		return nil, err
 	}
 	w := s.out()
-	fmt.Fprint(w, s.tr("docStatus", printable(doc.Title, maxShown), printable(doc.ID, maxShown), doc.Status))
+	fmt.Fprint(w, s.tr("docStatus", printable(doc.Title, maxShown), printable(doc.ID, maxShown), printable(string(doc.Status), maxShown)))
 	fmt.Fprint(w, s.tr("sha", text.Escape(doc.SHA256)))
 	fmt.Fprint(w, s.tr("tagsNow", text.Escape(strings.Join(doc.Tags, ", "))))
 	if len(a.Tags) > 0 {

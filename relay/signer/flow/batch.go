@@ -49,12 +49,16 @@ func (s *Scanner) checkBatch(ctx context.Context, sc *scan, decline bool) (*subj
 		return nil, &HashMismatchError{Source: "session's batch root", Want: root, Got: b.Root}
 	}
 	fmt.Fprint(w, s.tr("root", root, n))
-	sub := &subject{purpose: payload.PurposeBatchSign, action: api.ActionBatchSign, id: b.ID, sha256: root, size: n, batch: docs}
+	sub := &subject{purpose: payload.PurposeBatchSign, action: api.ActionBatchSign, id: b.ID, sha256: root, size: n}
 	verb := s.tr("sign")
 	if decline {
+		// A decline signs only the decline payload (as a single document's
+		// does): no PDF revisions or .p7s files over contents not kept.
 		sub.purpose, sub.action, verb = payload.PurposeBatchDecline, api.ActionBatchDecline, s.tr("decline")
+	} else {
+		sub.batch = docs
 	}
-	sub.question = s.tr("batchQ", verb, n, sess.Title, sess.Signer.ID)
+	sub.question = s.tr("batchQ", verb, n, sess.Title, printable(sess.Signer.ID, maxShown))
 	return sub, nil
 }
 

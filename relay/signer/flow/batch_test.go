@@ -76,6 +76,10 @@ func newBatchRelay(t *testing.T, n int) *batchRelay {
 		f.mu.Lock()
 		f.callbacks = append(f.callbacks, req)
 		f.mu.Unlock()
+		if len(req.Documents) > 0 && req.Action != "batch-sign" { // as the relay
+			problem(w, 400, "INVALID_FIELD", "documents is only for action batch-sign")
+			return
+		}
 		c, _ := token.Verify(f.key, req.Token, time.Now())
 		blk, _ := pem.Decode([]byte(req.CertChainPEM))
 		cert, _ := x509.ParseCertificate(blk.Bytes)

@@ -98,7 +98,26 @@ func (b *batchPDFRelay) callback(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var req api.CallbackRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Documents) != 3 {
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		problem(w, 400, "BAD_REQUEST", err.Error())
+		return
+	}
+	if req.Action == "batch-decline" { // as the relay: a decline carries no per-document signatures
+		b.callbacks = append(b.callbacks, req)
+		if len(req.Documents) > 0 {
+			problem(w, 400, "INVALID_FIELD", "documents is only for action batch-sign")
+			return
+		}
+		c, _ := token.Verify(b.key, req.Token, pdfTime)
+		res := api.CallbackResult{TxID: "tx-batch", BlockNumber: 8, ValidationCode: "VALID",
+			DocumentID: c.DocID, EventType: model.EventSignatureDeclined, DocumentStatus: "DECLINED"}
+		for i := range b.docs {
+			res.Documents = append(res.Documents, batchDocID(i))
+		}
+		json.NewEncoder(w).Encode(res)
+		return
+	}
+	if len(req.Documents) != 3 {
 		problem(w, 400, "BAD_REQUEST", "documents missing")
 		return
 	}

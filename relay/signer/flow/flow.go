@@ -218,7 +218,7 @@ func (s *Scanner) checkDocument(ctx context.Context, sc *scan, decline bool) (*s
 	if decline {
 		sub.purpose, sub.action, verb = payload.PurposeDecline, api.ActionDecline, s.tr("decline")
 	}
-	sub.question = s.tr("question", verb, sess.Title, sess.Signer.ID)
+	sub.question = s.tr("question", verb, sess.Title, printable(sess.Signer.ID, maxShown))
 	if !decline && sess.MediaType == model.PDFMediaType {
 		sub.content = content
 	} else if !decline && sess.P7S {

@@ -76,7 +76,7 @@ func (s *Scanner) Login(ctx context.Context, req LoginRequest) (*LoginOutcome, e
 		fmt.Fprint(w, s.tr("browser", printable(r.UserAgent, 160)))
 		fmt.Fprint(w, s.tr("notYou"))
 	}
-	if err := s.confirm(s.tr("signInQ", info.RelayURL, cert.Subject.CommonName)); err != nil {
+	if err := s.confirm(s.tr("signInQ", printable(info.RelayURL, maxShown), cert.Subject.CommonName)); err != nil {
 		return nil, err
 	}
 	key, chain, err := s.unlock(cert.Subject.CommonName)
