@@ -15,6 +15,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -49,8 +50,18 @@ type Batch struct {
 	Docs      []Doc
 }
 
+// MetaPart is the name of the multipart part holding the batch's metadata
+// (JSON); each document's part is named by its file name, so no document
+// may be named so.
+const MetaPart = "batch"
+
+// ErrReservedName: a document's file name is MetaPart: its part would be
+// a second metadata part, which the relay refuses.
+var ErrReservedName = fmt.Errorf("upload: a document may not be named %q (the name of the batch's metadata part); rename the file", MetaPart)
+
 // FromDir lists the regular, non-hidden files of dir sorted by name, as
 // documents titled titlePrefix + name (without extension), in that order.
+// A file named MetaPart ("batch") is refused (ErrReservedName).
 func FromDir(dir, titlePrefix, docType string) ([]Doc, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -62,6 +73,9 @@ func FromDir(dir, titlePrefix, docType string) ([]Doc, error) {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") || !e.Type().IsRegular() {
 			continue
+		}
+		if name == MetaPart {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, name), ErrReservedName)
 		}
 		info, err := e.Info()
 		if err != nil {
@@ -92,6 +106,11 @@ var ErrChanged = errors.New("upload: a file changed while it was being sent")
 func Upload(ctx context.Context, c *relayapi.Client, b Batch, p *Progress) (*api.Batch, error) {
 	if len(b.Docs) == 0 {
 		return nil, errors.New("upload: no documents")
+	}
+	for _, d := range b.Docs {
+		if d.File == MetaPart {
+			return nil, ErrReservedName
+		}
 	}
 	m := api.BatchMeta{ID: b.ID, Title: b.Title, Priority: b.Priority, Signers: b.Signers, ExpiresAt: b.ExpiresAt}
 	for _, d := range b.Docs {
@@ -144,7 +163,7 @@ func Upload(ctx context.Context, c *relayapi.Client, b Batch, p *Progress) (*api
 
 // write streams the multipart body: the batch part first, then each file.
 func write(mw *multipart.Writer, mj []byte, docs []Doc, p *Progress, sent func(file, sum string)) error {
-	if err := mw.WriteField("batch", string(mj)); err != nil {
+	if err := mw.WriteField(MetaPart, string(mj)); err != nil {
 		return err
 	}
 	for _, d := range docs {
@@ -185,7 +204,8 @@ func (c counter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// SheetURL is the batch's printable signing sheet.
+// SheetURL is the batch's printable signing sheet (the id, as the relay
+// answered it, path-escaped).
 func SheetURL(c *relayapi.Client, id string) string {
-	return c.Origin() + "/v1/batches/" + id + "/sheet.html"
+	return c.Origin() + "/v1/batches/" + url.PathEscape(id) + "/sheet.html"
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -184,5 +185,38 @@ func TestProgressOnATerminalRedrawsInPlace(t *testing.T) {
 		"\r[##############################] 100% 2.0 MiB / 2.0 MiB, 2/2 documents\n"
 	if out.String() != want {
 		t.Fatalf("got  %q\nwant %q", out.String(), want)
+	}
+}
+
+// A file named "batch" would be a second part named like the metadata part
+// (the relay refuses the whole upload): FromDir refuses the directory, and
+// Upload such a document, before anything is sent.
+func TestFileNamedBatchIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.pdf"), []byte("%PDF a"), 0o644)
+	os.WriteFile(filepath.Join(dir, "batch"), []byte("b"), 0o644)
+	docs, err := upload.FromDir(dir, "", "document")
+	if !errors.Is(err, upload.ErrReservedName) || docs != nil {
+		t.Fatalf("FromDir = %v, %v; want ErrReservedName", docs, err)
+	}
+	if want := filepath.Join(dir, "batch") + ": upload: a document may not be named \"batch\""; !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("err %q, want it to start %q", err, want)
+	}
+	var hits int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer srv.Close()
+	c, _ := relayapi.New(srv.URL)
+	c.APIKey = "k"
+	_, err = upload.Upload(context.Background(), c, upload.Batch{Title: "t", Signers: []model.SignerSpec{{ID: "a", MSPID: "M", RoutingOrder: 1}},
+		Docs: []upload.Doc{{Path: filepath.Join(dir, "batch"), File: "batch", Title: "batch", MediaType: "application/octet-stream", Order: 1, Size: 1}}}, nil)
+	if !errors.Is(err, upload.ErrReservedName) || hits != 0 {
+		t.Fatalf("Upload = %v after %d requests; want ErrReservedName, none sent", err, hits)
+	}
+}
+
+func TestSheetURLEscapesTheID(t *testing.T) {
+	c, _ := relayapi.New("https://relay.example")
+	if got, want := upload.SheetURL(c, "b/1?x"), "https://relay.example/v1/batches/b%2F1%3Fx/sheet.html"; got != want {
+		t.Fatalf("SheetURL = %q, want %q", got, want)
 	}
 }
