@@ -308,10 +308,16 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 	if err != nil {
 		return err
 	}
-	r := out.Result
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(r)
+		return json.NewEncoder(stdout).Encode(out.Result)
 	}
+	printScanResult(stdout, action, out)
+	return nil
+}
+
+// printScanResult shows a scan's result; what the relay answered is escaped.
+func printScanResult(stdout io.Writer, action string, out *flow.Outcome) {
+	r := out.Result
 	verb := tr("signed")
 	if action == api.ActionDecline {
 		verb = tr("declined")
@@ -321,8 +327,8 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 		replay = tr("replayed")
 	}
 	if out.Session.Batch != nil {
-		fmt.Fprint(stdout, tr("batchResult", verb, r.DocumentID, len(r.Documents),
-			len(out.Session.Batch.Documents), r.TxID, r.BlockNumber, r.ValidationCode, replay))
+		fmt.Fprint(stdout, tr("batchResult", verb, text.Escape(r.DocumentID), len(r.Documents),
+			len(out.Session.Batch.Documents), text.Escape(r.TxID), r.BlockNumber, text.Escape(r.ValidationCode), replay))
 		signed := map[string]api.BatchSigned{}
 		for _, sd := range r.Signed {
 			signed[sd.DocumentID] = sd
@@ -337,11 +343,11 @@ func cmdScan(ctx context.Context, action string, args []string, stdin io.Reader,
 				fmt.Fprintf(stdout, "  %s\n", text.Escape(d))
 			}
 		}
-		return nil
+		return
 	}
 	fmt.Fprint(stdout, tr("result",
-		verb, eventName(r.EventType), r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(r.DocumentID), r.DocumentStatus, replay))
-	return nil
+		verb, eventName(r.EventType), text.Escape(r.TxID), r.BlockNumber, text.Escape(r.ValidationCode), text.Escape(r.DocumentID),
+		text.Escape(string(r.DocumentStatus)), replay))
 }
 
 // files is a repeatable flag.
@@ -422,7 +428,8 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if err != nil {
 				return err
 			}
-			wc.APIKey = rc.APIKey
+			// GET /v1/orgs/{msp}/trust is public: a witness (another org's
+			// relay) gets no key of ours.
 			ws = append(ws, wc)
 		}
 		for _, msp := range verify.SignerMSPs(p) {
@@ -543,7 +550,7 @@ func cmdAnnotate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return json.NewEncoder(stdout).Encode(r)
 	}
 	fmt.Fprint(stdout, tr("annotated",
-		text.Escape(r.DocumentID), r.TxID, r.BlockNumber, r.ValidationCode, text.Escape(strings.Join(r.Tags, ", "))))
+		text.Escape(r.DocumentID), text.Escape(r.TxID), r.BlockNumber, text.Escape(r.ValidationCode), text.Escape(strings.Join(r.Tags, ", "))))
 	return nil
 }
 
@@ -627,7 +634,7 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var prob *api.Problem
 	if errors.As(err, &prob) {
 		for _, e := range prob.Errors {
-			fmt.Fprintf(stderr, "  %s: %s: %s\n", text.Escape(e.File), e.Code, text.Escape(e.Detail))
+			fmt.Fprintf(stderr, "  %s: %s: %s\n", text.Escape(e.File), text.Escape(string(e.Code)), text.Escape(e.Detail))
 		}
 	}
 	if err != nil {
@@ -636,18 +643,18 @@ func cmdBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(b)
 	}
-	fmt.Fprint(stdout, tr("batchUploaded", b.ID, b.Registered, b.Total, b.Root))
+	fmt.Fprint(stdout, tr("batchUploaded", text.Escape(b.ID), b.Registered, b.Total, text.Escape(b.Root)))
 	for _, d := range b.Documents {
 		state := tr("registered")
 		if !d.Registered {
 			state = tr("notRegistered")
 			if d.Error != nil {
-				state += ": " + string(d.Error.Code) + " " + text.Escape(d.Error.Detail)
+				state += ": " + text.Escape(string(d.Error.Code)) + " " + text.Escape(d.Error.Detail)
 			}
 		}
-		fmt.Fprintf(stdout, "  %4d  %-40s  %s  (%s)\n", d.Order, d.ID, d.File, state)
+		fmt.Fprintf(stdout, "  %4d  %-40s  %s  (%s)\n", d.Order, text.Escape(d.ID), text.Escape(d.File), state)
 	}
-	fmt.Fprint(stdout, tr("sheet", upload.SheetURL(rc, b.ID)))
+	fmt.Fprint(stdout, tr("sheet", text.Escape(upload.SheetURL(rc, b.ID))))
 	return nil
 }
 

@@ -108,7 +108,7 @@ func eventName(t model.EventType) string {
 	case model.EventAnnotated:
 		return tr("event.annotated")
 	}
-	return string(t)
+	return text.Escape(string(t)) // another event type, as the relay named it
 }
 
 var msgs = i18n.Catalog{
