@@ -10,6 +10,7 @@ import (
 	"image"
 	_ "image/jpeg" // scans may be JPEG photos
 	_ "image/png"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -21,8 +22,32 @@ import (
 // ErrNoCode: the image holds no readable QR code.
 var ErrNoCode = errors.New("qrscan: no QR code found in the image")
 
+// Bounds on what is decoded: an image file is read only up to MaxFileSize
+// bytes, and an image larger than MaxSide pixels on a side or MaxPixels in
+// all is refused from its header, before it is decoded (a few KB of PNG can
+// declare a canvas of gigabytes). The relay's QR codes are at most
+// 1024x1024 (relay/qr.MaxSize); a 12 Mpx phone photo (4032x3024) fits.
+const (
+	MaxFileSize = 16 << 20
+	MaxSide     = 4096
+	MaxPixels   = 4096 * 3072
+)
+
+// ErrTooLarge: the image file or the image is beyond the bounds above.
+var ErrTooLarge = errors.New("qrscan: image too large")
+
 // Decode returns the text of the QR code in an encoded image (PNG or JPEG).
 func Decode(img []byte) (string, error) {
+	if len(img) > MaxFileSize {
+		return "", fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, len(img), MaxFileSize)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(img))
+	if err != nil {
+		return "", fmt.Errorf("qrscan: not an image: %w", err)
+	}
+	if err := checkSize(cfg.Width, cfg.Height); err != nil {
+		return "", err
+	}
 	m, _, err := image.Decode(bytes.NewReader(img))
 	if err != nil {
 		return "", fmt.Errorf("qrscan: not an image: %w", err)
@@ -30,11 +55,22 @@ func Decode(img []byte) (string, error) {
 	return DecodeImage(m)
 }
 
+// checkSize refuses dimensions beyond MaxSide or MaxPixels.
+func checkSize(w, h int) error {
+	if w > MaxSide || h > MaxSide || w*h > MaxPixels {
+		return fmt.Errorf("%w: %dx%d pixels (at most %d on a side, %d in all)", ErrTooLarge, w, h, MaxSide, MaxPixels)
+	}
+	return nil
+}
+
 // DecodeImage returns the text of the QR code in m. gozxing misses about
 // 1-2% of generated codes in one orientation (its finder-pattern search
 // depends on it; measured on relay-sized session URLs), so it also tries the
 // image turned 180°, 90° and 270°, as a person would turn the phone.
 func DecodeImage(m image.Image) (string, error) {
+	if b := m.Bounds(); checkSize(b.Dx(), b.Dy()) != nil {
+		return "", checkSize(b.Dx(), b.Dy())
+	}
 	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
 	var first error
 	for turn := 0; turn < 4; turn++ {
@@ -74,11 +110,20 @@ func rotate(m image.Image) image.Image {
 	return out
 }
 
-// DecodeFile decodes the QR code in an image file.
+// DecodeFile decodes the QR code in an image file of at most MaxFileSize
+// bytes.
 func DecodeFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > MaxFileSize {
+		return "", fmt.Errorf("%w: %s is larger than %d bytes", ErrTooLarge, path, MaxFileSize)
 	}
 	return Decode(b)
 }
