@@ -31,6 +31,8 @@ func TestKeyFileKDFBounds(t *testing.T) {
 		{"p=0", 1 << 15, 8, 0, "keystore: scrypt parameters out of bounds: p=0, want 1..16"},
 		{"p=1000", 1 << 15, 8, 1000, "keystore: scrypt parameters out of bounds: p=1000, want 1..16"},
 		{"2 GiB of memory", 1 << 20, 16, 1, "keystore: scrypt parameters out of bounds: N=1048576 r=16 need 2048 MiB, limit 1024 MiB"},
+		{"512x the default work", 1 << 20, 8, 16, "keystore: scrypt parameters out of bounds: N=1048576 r=8 p=16 cost N·r·p=134217728, limit 16777216 (64x the default)"},
+		{"work just above the ceiling", 1 << 17, 32, 8, "keystore: scrypt parameters out of bounds: N=131072 r=32 p=8 cost N·r·p=33554432, limit 16777216 (64x the default)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ks := &keystore.Keystore{Dir: t.TempDir(), KDF: fastKDF}
@@ -64,5 +66,18 @@ func TestKeyFileKDFBounds(t *testing.T) {
 func TestDefaultKDFIsWithinBounds(t *testing.T) {
 	if err := keystore.DefaultKDF.Check(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The work ceiling (N·r·p at most 64x the default) admits every
+// combination up to it.
+func TestKDFWorkCeiling(t *testing.T) {
+	for _, k := range []keystore.KDF{keystore.DefaultKDF, {N: 1 << 20, R: 8, P: 2}, {N: 1 << 15, R: 8, P: 16}, {N: 1 << 17, R: 32, P: 4}} {
+		if err := k.Check(); err != nil {
+			t.Errorf("%+v: %v", k, err)
+		}
+	}
+	if err := (keystore.KDF{N: 1 << 20, R: 8, P: 3}).Check(); !errors.Is(err, keystore.ErrWeakKDF) {
+		t.Errorf("N=2^20 r=8 p=3: err = %v, want ErrWeakKDF", err)
 	}
 }

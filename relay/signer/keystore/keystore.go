@@ -58,6 +58,9 @@ const (
 	MinP, MaxP = 1, 16
 	// MaxMemory caps scrypt's 128·N·r bytes.
 	MaxMemory = 1 << 30
+	// MaxWork caps scrypt's work, N·r·p: 64x DefaultKDF's (2^15·8·1), so a
+	// hostile key file cannot make every unlock take minutes.
+	MaxWork = 1 << 24
 )
 
 // ErrWeakKDF is wrapped by every KDF parameter refusal.
@@ -74,6 +77,8 @@ func (k KDF) Check() error {
 		return fmt.Errorf("%w: p=%d, want %d..%d", ErrWeakKDF, k.P, MinP, MaxP)
 	case 128*int64(k.N)*int64(k.R) > MaxMemory:
 		return fmt.Errorf("%w: N=%d r=%d need %d MiB, limit %d MiB", ErrWeakKDF, k.N, k.R, 128*int64(k.N)*int64(k.R)>>20, MaxMemory>>20)
+	case int64(k.N)*int64(k.R)*int64(k.P) > MaxWork:
+		return fmt.Errorf("%w: N=%d r=%d p=%d cost N·r·p=%d, limit %d (64x the default)", ErrWeakKDF, k.N, k.R, k.P, int64(k.N)*int64(k.R)*int64(k.P), MaxWork)
 	}
 	return nil
 }
