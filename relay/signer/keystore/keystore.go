@@ -173,16 +173,7 @@ func (k *Keystore) Save(id Identity, key *ecdsa.PrivateKey, certPEM, chainPEM []
 	if err := os.MkdirAll(k.Dir, 0o700); err != nil {
 		return err
 	}
-	for _, w := range []struct {
-		name string
-		data []byte
-		mode os.FileMode
-	}{{KeyFile, kb, 0o600}, {CertFile, certPEM, 0o644}, {ChainFile, chainPEM, 0o644}, {IdentityFile, ib, 0o644}} {
-		if err := writeFile(k.path(w.name), w.data, w.mode); err != nil {
-			return err
-		}
-	}
-	return nil
+	return replaceAll(k.Dir, []file{{KeyFile, kb, 0o600}, {CertFile, certPEM, 0o644}, {ChainFile, chainPEM, 0o644}, {IdentityFile, ib, 0o644}})
 }
 
 // Unlock decrypts the private key with passphrase. Like ssh, it refuses a
@@ -345,27 +336,175 @@ func ParseCerts(p []byte) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// writeFile writes atomically with the given mode.
-func writeFile(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+// file is one file of an identity, to write.
+type file struct {
+	name string
+	data []byte
+	mode os.FileMode
+}
+
+// rename is os.Rename; tests make it fail.
+var rename = os.Rename
+
+// BackupSuffix names the copy of an identity's file kept while Save
+// replaces it (key.json.bak, ...). Save removes them when it succeeds or
+// has restored the previous files; after a crash halfway they hold the
+// previous identity.
+const BackupSuffix = ".bak"
+
+// replaceAll replaces the files in dir all or nothing, as far as a file
+// system allows: every new file is written to a temporary file and synced
+// first; each existing file is kept as name.bak (a hard link, or a copy);
+// then the temporary files are renamed into place. When a rename fails the
+// files already replaced are restored from their .bak (or removed, when
+// there was none), so the previous identity stays whole. The .bak files
+// are removed once everything is in place.
+func replaceAll(dir string, files []file) error {
+	tmps := make([]string, len(files))
+	defer func() {
+		for _, t := range tmps {
+			if t != "" {
+				os.Remove(t)
+			}
+		}
+	}()
+	for i, f := range files {
+		t, err := writeTemp(dir, f.data, f.mode)
+		if err != nil {
+			return err
+		}
+		tmps[i] = t
+	}
+	baks := make([]string, len(files)) // "": no previous regular file
+	dropBaks := func(from int) {
+		for _, b := range baks[from:] {
+			if b != "" {
+				os.Remove(b)
+			}
+		}
+	}
+	for i, f := range files {
+		p := filepath.Join(dir, f.name)
+		st, err := os.Lstat(p)
+		if errors.Is(err, os.ErrNotExist) || (err == nil && !st.Mode().IsRegular()) {
+			continue // nothing to keep (a directory in the way fails the rename below)
+		}
+		if err != nil {
+			dropBaks(0)
+			return err
+		}
+		b := p + BackupSuffix
+		if err := backup(p, b, st.Mode().Perm()); err != nil {
+			dropBaks(0)
+			return fmt.Errorf("keystore: keeping a copy of %s: %w", p, err)
+		}
+		baks[i] = b
+	}
+	if err := syncDir(dir); err != nil {
+		dropBaks(0)
+		return err
+	}
+	for i, f := range files {
+		p := filepath.Join(dir, f.name)
+		if err := rename(tmps[i], p); err != nil {
+			if rerr := restore(dir, files[:i], baks[:i]); rerr != nil {
+				return fmt.Errorf("keystore: replacing %s: %w; restoring the previous files failed too (%v): the previous identity is in %s", p, err, rerr, filepath.Join(dir, "*"+BackupSuffix))
+			}
+			dropBaks(i)
+			syncDir(dir)
+			return fmt.Errorf("keystore: replacing %s: %w (the previous files are restored)", p, err)
+		}
+		tmps[i] = ""
+	}
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	dropBaks(0)
+	return nil
+}
+
+// restore puts back the files replaced so far: each from its .bak, or
+// removed when none was there before.
+func restore(dir string, files []file, baks []string) error {
+	var first error
+	for i := len(files) - 1; i >= 0; i-- {
+		p := filepath.Join(dir, files[i].name)
+		var err error
+		if baks[i] != "" {
+			err = rename(baks[i], p)
+		} else {
+			err = os.Remove(p)
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// backup makes b a copy of p: a hard link where the file system allows,
+// else a synced copy with p's mode. A stale b is replaced.
+func backup(p, b string, mode os.FileMode) error {
+	if err := os.Remove(b); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if os.Link(p, b) == nil {
+		return nil
+	}
+	data, err := os.ReadFile(p)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
+	t, err := writeTemp(filepath.Dir(p), data, mode)
+	if err != nil {
 		return err
+	}
+	if err := os.Rename(t, b); err != nil {
+		os.Remove(t)
+		return err
+	}
+	return nil
+}
+
+// syncDir makes the directory's entries (renames) durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	return nil
+}
+
+// writeTemp writes data with the given mode to a synced temporary file in
+// dir and returns its path.
+func writeTemp(dir string, data []byte, mode os.FileMode) (string, error) {
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(mode); err != nil {
+		return "", err
 	}
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+		return "", err
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+		return "", err
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return "", err
 	}
-	return os.Rename(tmp.Name(), path)
+	ok = true
+	return tmp.Name(), nil
 }
