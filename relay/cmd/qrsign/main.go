@@ -7,6 +7,7 @@
 //	               [--trust-ledger-cas (--ca-fingerprint MSPID=SHA256 | --trust-relay URL)...]
 //	qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--yes] [--json]
 //	qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--priority N] [--title-prefix P]
+//	               (a file named "batch" is refused: the name of the metadata part)
 //	qrsign whoami
 //	qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N
 //	qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]
@@ -14,6 +15,9 @@
 //
 // The passphrase comes from QRSIGN_PASSPHRASE, else stdin (--passphrase-stdin,
 // or whenever stdin is not a terminal: one line), else the terminal.
+// Human output shows what the relay or a QR chose escaped (chaincode/text);
+// --json output is the relay's answer as is. Requests follow no redirect off
+// the relay's origin; a QR image is refused above 4096 px a side.
 // Exit codes: 0 done, 1 error, 2 usage, 3 refused by this client (hash
 // mismatch, wrong signer, not confirmed), 4 rejected by the relay or ledger,
 // 5 relay unavailable after retries, 6 verification failed.

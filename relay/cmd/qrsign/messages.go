@@ -124,7 +124,8 @@ var msgs = i18n.Catalog{
   qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--channel NAME]
                  [--yes] [--json] [--home DIR]   (read access as for verify)
   qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
-                 [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch)
+                 [--priority N] [--doc-type T] [--id ID] [--json]   (every file of DIR, sorted, as one batch;
+                 a file named "batch" is refused)
   qrsign whoami  [--home DIR]
   qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--now RFC3339] [--json]
   qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   (bundle from peer CLI outputs)
@@ -258,7 +259,8 @@ var msgs = i18n.Catalog{
   qrsign annotate <doc-id> --relay URL [--tag T]... [--note TEXT] [--msp MSPID] [--token URL] [--channel NAME]
                  [--yes] [--json] [--home DIR]   （读取权限同 verify）
   qrsign batch upload DIR --relay URL [--api-key K] --signer MSPID/ID[:ORDER]... [--title T] [--title-prefix P]
-                 [--priority N] [--doc-type T] [--id ID] [--json]   （DIR 中的每个文件按名称排序，作为一个批次）
+                 [--priority N] [--doc-type T] [--id ID] [--json]   （DIR 中的每个文件按名称排序，作为一个批次；
+                 不接受名为 "batch" 的文件）
   qrsign whoami  [--home DIR]
   qrsign verify-evidence BUNDLE [DOCUMENT] --ca MSPID=FILE... --orderer-ca MSPID=FILE... --endorsing-orgs N [--accept-unwitnessed] [--now RFC3339] [--json]
   qrsign evidence assemble --history FILE --block FILE... --org-history FILE... [-o OUT]   （由 peer CLI 的输出组装证据包）
