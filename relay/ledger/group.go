@@ -28,7 +28,7 @@ func (g *Gateway) RecordSignatures(ctx context.Context, reqs []model.SignatureRe
 		return nil, err
 	}
 	txn, txID, at, err := g.endorse(ctx, fn, fn, string(arg))
-	if err != nil {
+	if err = g.membership(fn, txID, err); err != nil { // as Submit: an org the channel refused is told so
 		return nil, err
 	}
 	grp := &Group{Tx: Tx{TxID: txID}}

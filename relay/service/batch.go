@@ -247,6 +247,12 @@ func (s *Service) registerAll(ctx context.Context, b *api.Batch, reqs []model.Re
 					d.BlockNumber, _ = s.Ledger.BlockOfTx(ctx, v.CreatedTxID)
 					return
 				}
+				if gerr != nil { // it exists, maybe by an earlier attempt of this batch: unknown until read
+					p := fault.From(fromLedger(gerr))
+					d.Error = &api.DocError{Index: i, File: d.File, Code: p.Code, Detail: p.Detail}
+					transient[i] = true
+					return
+				}
 			}
 			if err != nil {
 				p := fault.From(fromLedger(err))
