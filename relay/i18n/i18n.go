@@ -35,8 +35,8 @@ func Parse(s string) (Lang, error) {
 		s = s[:i]
 	}
 	t, err := language.Parse(strings.ReplaceAll(s, "_", "-"))
-	if err == nil {
-		switch base, _ := t.Base(); base.String() {
+	if base, conf := t.Base(); err == nil && conf == language.Exact { // "und-CN" names no language: not a guess
+		switch base.String() {
 		case "en":
 			return En, nil
 		case "zh":

@@ -14,6 +14,8 @@ func TestParse(t *testing.T) {
 		{"en", En, false}, {"en-GB", En, false}, {"zh", Zh, false}, {"zh-CN", Zh, false},
 		{"zh_CN.UTF-8", Zh, false}, {"zh-Hans", Zh, false}, {"zh-TW", Zh, false},
 		{"fr", "", true}, {"", "", true}, {"C", "", true}, {"../etc", "", true},
+		// An undetermined language is not a choice, whatever its region suggests.
+		{"und", "", true}, {"und-CN", "", true}, {"und-US", "", true}, {"und-Hant", "", true},
 	}
 	for _, c := range cases {
 		got, err := Parse(c.in)

@@ -424,7 +424,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	var trustNotes []string
+	var trustNotes, trustLines []string // JSON keeps the English; people read their language
 	if *trustLedger {
 		var ws []verify.TrustReader
 		for _, w := range witnesses {
@@ -449,10 +449,12 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			roots, src, err := verify.LedgerRoots(ctx, msp, rc, mine, ws)
 			if err != nil {
 				trustNotes = append(trustNotes, err.Error())
+				trustLines = append(trustLines, err.Error()) // a verifier's diagnostic, shown as data
 				continue
 			}
 			v.Roots[msp], v.Delegated[msp] = roots, src
 			trustNotes = append(trustNotes, fmt.Sprintf("trust for %s is DELEGATED to the ledger: its CAs were read from %s", msp, src))
+			trustLines = append(trustLines, tr("trustDelegated", msp, src))
 		}
 	} else if len(pins.kv) > 0 || len(witnesses) > 0 {
 		return usageError{"--ca-fingerprint and --trust-relay only apply with --trust-ledger-cas"}
@@ -472,7 +474,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}{rep, rep.OK(), v.Delegated, trustNotes})
 	} else {
 		fmt.Fprint(stdout, tr("verifySummary", text.Escape(p.DocumentID), text.Escape(string(p.Document.Status)), len(p.Events), rep.Signatures))
-		for _, n := range trustNotes {
+		for _, n := range trustLines {
 			fmt.Fprint(stdout, tr("note", text.Escape(n)))
 		}
 		for _, c := range rep.Checks {

@@ -45,8 +45,11 @@
     for (const [id, name, bad] of [["rs-from", "from", "rec.badFrom"], ["rs-to", "to", "rec.badTo"]]) {
       const val = $(id).value;
       if (!val) continue;
-      const d = new Date(val + (name === "to" ? "T23:59:59" : "T00:00:00"));
-      if (isNaN(d)) return { error: t(bad), focus: $(id) };
+      // Local days; the ledger's "to" is exclusive, so an inclusive last day
+      // ends where the next one starts.
+      const [y, m, dd] = val.split("-").map(Number);
+      const d = new Date(y, m - 1, name === "to" ? dd + 1 : dd);
+      if (!y || isNaN(d)) return { error: t(bad), focus: $(id) };
       params.set(name, d.toISOString().replace(/\.\d+Z$/, "Z"));
     }
     if (!$("rs-limit").checkValidity()) return { error: t("rec.badLimit"), focus: $("rs-limit") };
