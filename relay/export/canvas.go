@@ -63,9 +63,13 @@ const (
 // bottom left), so layouts read like the page they make.
 type canvas struct {
 	p    *fpdf.Fpdf
+	cov  *coverage
 	font font
 	size float64
 	gs   gstate
+	// replaced is set when text drew a character the font lacks as a
+	// replacement; a layout clears it and notes it to the reader.
+	replaced bool
 }
 
 // gstate is the graphics state the current page's content has set, so a
@@ -92,7 +96,7 @@ func newCanvas(fonts *Fonts, title string) *canvas {
 	p.SetTitle(title, true)
 	p.AddUTF8FontFromBytes(family, "", fonts.regular)
 	p.SetFont(family, "", 10)
-	return &canvas{p: p, size: 10, gs: unknown}
+	return &canvas{p: p, cov: fonts.covered, size: 10, gs: unknown}
 }
 
 // page starts a page and returns its number.
@@ -159,7 +163,9 @@ func (c *canvas) text(f font, size, x, y float64, s string, col rgb) {
 	c.fill(col) // text in the fill colour needs no q/Q of its own
 	c.p.SetTextColor(col.ints())
 	c.stroke(f == bold, col, size*0.045)
-	c.p.Text(x, pageH-y, pdfText(s))
+	s, ok := c.pdfText(s)
+	c.replaced = c.replaced || !ok
+	c.p.Text(x, pageH-y, s)
 }
 
 // textRight draws text ending at x.
@@ -175,7 +181,8 @@ func (c *canvas) textCenter(f font, size, x, y float64, s string, col rgb) {
 // width is the width in points of s at size: the width at the current size,
 // scaled, as setting the size would write a Tf operator to the page.
 func (c *canvas) width(f font, s string, size float64) float64 {
-	w := c.p.GetStringWidth(pdfText(s)) * size / c.size
+	d, _ := c.pdfText(s)
+	w := c.p.GetStringWidth(d) * size / c.size
 	if f == bold {
 		w += size * 0.045 // the stroke's overhang
 	}
@@ -253,27 +260,31 @@ func (c *canvas) finish(w io.Writer) error {
 	return deflatePages(w, b)
 }
 
-// pdfText makes s drawable: fpdf encodes text as UTF-16 without surrogates
-// and panics beyond U+FFFF, so such runes (and invalid bytes) become U+FFFD;
-// control characters become spaces.
-func pdfText(s string) string {
+// pdfText makes s drawable: characters the font cannot draw (see
+// coverage; fpdf also panics beyond U+FFFF) and invalid bytes become the
+// replacement character, and control characters spaces. ok is false when
+// a character was replaced.
+func (c *canvas) pdfText(s string) (_ string, ok bool) {
 	clean := true
 	for _, r := range s {
-		if r > 0xFFFF || r == utf8.RuneError || unicode.IsControl(r) {
+		if !c.cov.has(r) || r == utf8.RuneError || unicode.IsControl(r) {
 			clean = false
 			break
 		}
 	}
 	if clean {
-		return s
+		return s, true
 	}
-	return strings.Map(func(r rune) rune {
+	ok = true
+	out := strings.Map(func(r rune) rune {
 		switch {
-		case r > 0xFFFF:
-			return utf8.RuneError
 		case unicode.IsControl(r):
 			return ' '
+		case r == utf8.RuneError || !c.cov.has(r):
+			ok = ok && r == utf8.RuneError && c.cov.repl == utf8.RuneError // an invalid byte, or a U+FFFD the data holds
+			return c.cov.repl
 		}
 		return r
 	}, s)
+	return out, ok
 }

@@ -37,6 +37,7 @@ type certLayout struct {
 // layoutCertificate draws document number n of an export on new pages of c.
 func layoutCertificate(c *canvas, r Record, o Options, n int) error {
 	l := &certLayout{o: o, r: r, d: r.Document, url: VerifyURL(o.PublicURL, r.Document.ID), ix: indexEvents(r.Events), c: c}
+	c.replaced = false
 	if err := l.firstPage(); err != nil {
 		return err
 	}
@@ -283,6 +284,10 @@ func (l *certLayout) footers() {
 		c.text(regular, 7, margin, 44, c.fitText(regular, by+l.t("period"), 7, contentW-90), muted)
 		c.text(regular, 7, margin, 34, c.fitText(regular, l.t("authoritative", l.url), 7, contentW-90), muted)
 		c.textRight(regular, 7, pageW-margin, 44, l.t("page", i+1, len(l.pages)), muted)
+	}
+	if c.replaced { // once, under the first page's footer
+		c.setPage(l.pages[0])
+		c.text(regular, 7, margin, 24, c.fitText(regular, l.t("glyphNote"), 7, contentW), muted)
 	}
 	c.setPage(l.pages[len(l.pages)-1])
 }

@@ -2,9 +2,15 @@ package export
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/bidi"
 )
 
 func TestLoadFontsErrorsHaveStableCodes(t *testing.T) {
@@ -51,5 +57,53 @@ func TestCollectionFacesAreStandaloneFonts(t *testing.T) {
 	}
 	if _, err := sfntFaces(b[:40]); err == nil {
 		t.Error("a truncated collection parsed")
+	}
+}
+
+// The coverage read from the cmap is fontconfig's charset of the face, less
+// right-to-left letters, within the BMP.
+func TestFontCoverageMatchesFontconfig(t *testing.T) {
+	f, err := LoadFonts(DefaultFontPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("fc-query", "--index", "0", "--format", "%{charset}\n", DefaultFontPath).Output()
+	if err != nil {
+		t.Skip("fc-query:", err)
+	}
+	var fc coverage
+	for _, r := range strings.Fields(string(out)) {
+		var lo, hi rune
+		if n, _ := fmt.Sscanf(r, "%x-%x", &lo, &hi); n < 2 {
+			hi = lo
+		}
+		for ch := lo; ch <= hi; ch++ {
+			fc.set(ch, true)
+		}
+	}
+	diff := 0
+	for r := rune(0); r <= 0xFFFF; r++ {
+		if f.covered.has(r) != fc.has(r) && !unicode.IsControl(r) { // drawn as spaces
+
+			if p, _ := bidi.LookupRune(r); fc.has(r) && (p.Class() == bidi.R || p.Class() == bidi.AL) {
+				continue
+			}
+			if diff++; diff <= 10 {
+				t.Errorf("%U: cmap %v, fontconfig %v", r, f.covered.has(r), fc.has(r))
+			}
+		}
+	}
+	for _, r := range "é中かДλ\uFFFD" {
+		if !f.covered.has(r) {
+			t.Errorf("%q not covered", r)
+		}
+	}
+	for _, r := range "țאعส" {
+		if f.covered.has(r) {
+			t.Errorf("%q covered", r)
+		}
+	}
+	if f.covered.repl != 0xFFFD {
+		t.Errorf("replacement %q", f.covered.repl)
 	}
 }

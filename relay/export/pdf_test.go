@@ -146,27 +146,66 @@ func firstWords(s string) string {
 // PDF delimiters in titles do not break the stream; runes fpdf cannot encode
 // (beyond U+FFFF) become U+FFFD rather than corrupting the page.
 func TestPDFRoundTripsTitlesInEveryScript(t *testing.T) {
-	cases := []struct{ name, title, want string }{
-		{"Simplified", "劳动合同 2026", "劳动合同 2026"},
-		{"Traditional", "勞動契約書（第二版）", "勞動契約書（第二版）"},
-		{"Kana", "秘密保持契約書 ひらがな カタカナ", "秘密保持契約書 ひらがな カタカナ"},
-		{"AccentedLatin", `Vertrag über Lieferung – Müller & Söhne (€ 5\6) à Besançon`, `Vertrag über Lieferung – Müller & Söhne (€ 5\6) à Besançon`},
-		{"Cyrillic", "Договор поставки № 7", "Договор поставки № 7"},
-		{"Greek", "Σύμβαση εργασίας", "Σύμβαση εργασίας"},
-		{"Supplementary", "Gift 🎁 ok", "Gift \ufffd ok"},
+	lacking := func(s string) string { // what the font cannot draw prints as U+FFFD
+		return strings.Map(func(r rune) rune {
+			if r == ' ' {
+				return r
+			}
+			return '\uFFFD'
+		}, s)
 	}
+	cases := []struct {
+		name, title, want string
+		note              bool // the certificate says some characters could not be shown
+	}{
+		{"Simplified", "劳动合同 2026", "劳动合同 2026", false},
+		{"Traditional", "勞動契約書（第二版）", "勞動契約書（第二版）", false},
+		{"Kana", "秘密保持契約書 ひらがな カタカナ", "秘密保持契約書 ひらがな カタカナ", false},
+		{"AccentedLatin", `Vertrag über Lieferung – Müller & Söhne (€ 5\6) à Besançon`, `Vertrag über Lieferung – Müller & Söhne (€ 5\6) à Besançon`, false},
+		{"Cyrillic", "Договор поставки № 7", "Договор поставки № 7", false},
+		{"Greek", "Σύμβαση εργασίας", "Σύμβαση εργασίας", false},
+		{"Supplementary", "Gift 🎁 ok", "Gift \ufffd ok", true},
+		// Not in the font: Romanian comma-below letters, Thai.
+		{"Romanian", "Contract de prestări servicii între părți", "Contract de prestări servicii între păr\ufffdi", true},
+		{"Thai", "สัญญาบริการ", lacking("สัญญาบริการ"), true},
+		// Right to left: fpdf would print it in logical order, reversed.
+		{"Hebrew", "חוזה שירותים", lacking("חוזה שירותים"), true},
+		{"Arabic", "عقد الخدمات", lacking("عقد الخدمات"), true},
+	}
+	note := "Some characters cannot be shown in this font"
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := completedRecord()
 			r.Document.Title = c.title
 			file := filepath.Join(t.TempDir(), "t.pdf")
-			os.WriteFile(file, pdfOf(t, r), 0o644)
+			os.WriteFile(file, pdfOf(t, r, completedRecord()), 0o644) // the second needs no note
 			text := strings.Join(strings.Fields(run(t, "pdftotext", file, "-")), " ")
 			if !strings.Contains(text, c.want) {
 				t.Errorf("text lacks %q:\n%s", c.want, text)
 			}
+			if n := strings.Count(text, note); n != map[bool]int{true: 1}[c.note] {
+				t.Errorf("the note is there %d times:\n%s", n, text)
+			}
+			if !c.note && strings.Contains(text, "\uFFFD") {
+				t.Errorf("a U+FFFD in the text:\n%s", text)
+			}
 			assertFontsEmbedded(t, file)
 		})
+	}
+}
+
+func TestPDFNoteOfReplacedCharactersInChinese(t *testing.T) {
+	r := completedRecord()
+	r.Document.Title = "Contract între părți"
+	var buf bytes.Buffer
+	o := export.Options{PublicURL: publicURL, Lang: "zh-CN", Fonts: fonts(t)}
+	if err := export.Write(export.PDF, &buf, []export.Record{r}, o); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "t.pdf")
+	os.WriteFile(file, buf.Bytes(), 0o644)
+	if text := run(t, "pdftotext", file, "-"); !strings.Contains(text, "部分字符无法以此字体显示") {
+		t.Errorf("no note in Chinese:\n%s", text)
 	}
 }
 
