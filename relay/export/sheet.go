@@ -49,20 +49,61 @@ func HashPrefix(sha string) string {
 const (
 	sheetQR     = 148.0 // QR cell, points; the code is 132 pt (46 mm) wide: decodes from a 200 dpi rendering
 	sheetHeadH  = 40.0
-	sheetBlockH = 30 + sheetQR + 30
+	sheetDocH   = 30.0         // a document's heading: title and id line
+	sheetRowH   = sheetQR + 30 // a row of QR codes with their labels
+	sheetTop    = pageH - sheetHeadH - 20
+	sheetBottom = 48.0 // rows end above this: the footer and a note go below
 	sheetPerRow = 3
 )
 
+// sheetItem is a thing a sheet draws with its top at y on page (from 1):
+// a document's heading (row -1; cont when it repeats on a continuation page)
+// or a row of its QR codes.
+type sheetItem struct {
+	page, doc, row int
+	cont           bool
+	y              float64
+}
+
+// planSheet pages a sheet by rows of QR codes, a heading kept with the row
+// under it, so a document of any number of signers (up to 32, 11 rows) fits.
+func planSheet(docs []SheetDoc) []sheetItem {
+	var items []sheetItem
+	page, y := 1, sheetTop
+	for di, d := range docs {
+		rows := max(1, (len(d.Signers)+sheetPerRow-1)/sheetPerRow)
+		for r := 0; r < rows; r++ {
+			head := r == 0
+			need := sheetRowH
+			if head {
+				need += sheetDocH
+			}
+			if y-need < sheetBottom { // a fresh page always has room: never a blank one
+				page, y, head = page+1, sheetTop, true
+			}
+			if head {
+				items = append(items, sheetItem{page: page, doc: di, row: -1, cont: r > 0, y: y})
+				y -= sheetDocH
+			}
+			items = append(items, sheetItem{page: page, doc: di, row: r, y: y})
+			y -= sheetRowH
+		}
+	}
+	return items
+}
+
 // WriteSheetPDF writes a printable signing sheet: every document in signing
 // order with its title, hash prefix and one QR per signer, several documents
-// to a page. Each QR is a 1-bit image, so pages stay small.
+// to a page; a document with more rows of signers than a page holds
+// continues on the next, its heading repeated. Each QR is a 1-bit image, so
+// pages stay small.
 func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 	if o.Fonts == nil {
 		return errors.New("export: sheet PDF needs SheetOptions.Fonts (LoadFonts)")
 	}
 	t := func(key string, args ...any) string { return msgs.T(o.Lang, key, args...) }
 	c := newCanvas(o.Fonts, t("sheetTitle", o.BatchID))
-	y, pages := 0.0, 0
+	pages := 0
 	newPage := func() {
 		c.page()
 		pages++
@@ -73,30 +114,31 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 		}
 		c.text(bold, 12, margin, pageH-26, c.fitText(bold, head, 12, contentW-150), white)
 		c.textRight(regular, 9, pageW-margin, pageH-26, t("sheetBatch", o.BatchID), paleWhite)
-		y = pageH - sheetHeadH - 20
 		if !o.GeneratedAt.IsZero() {
 			c.text(regular, 8, margin, 30, t("sheetGenerated", human(o.GeneratedAt)), muted)
 		}
 		c.textRight(regular, 8, pageW-margin, 30, t("sheetPage", pages), muted)
 	}
 	newPage()
-	for _, d := range docs {
-		rows := (len(d.Signers) + sheetPerRow - 1) / sheetPerRow
-		if rows == 0 {
-			rows = 1
-		}
-		h := 30 + float64(rows)*(sheetQR+30)
-		if y-h < 48 {
+	items := planSheet(docs)
+	for i, it := range items {
+		for pages < it.page {
 			newPage()
 		}
-		c.text(bold, 11, margin, y-12, c.fitText(bold, fmt.Sprintf("%d. %s", d.Order, oneLine(d.Title)), 11, contentW), ink)
-		c.text(code, 8.5, margin, y-25, fmt.Sprintf("%s  SHA-256 %s...  %s", d.ID, HashPrefix(d.SHA256), t(d.Status)), muted)
-		y -= 30
-		for i, s := range d.Signers {
-			if i > 0 && i%sheetPerRow == 0 {
-				y -= sheetQR + 30
+		d, y := docs[it.doc], it.y
+		if it.row < 0 {
+			title := fmt.Sprintf("%d. %s", d.Order, oneLine(d.Title))
+			if it.cont {
+				title = t("sheetContinued", c.fitText(bold, title, 11, contentW-c.width(bold, t("sheetContinued", ""), 11)))
 			}
-			x := margin + float64(i%sheetPerRow)*(contentW/sheetPerRow)
+			c.text(bold, 11, margin, y-12, c.fitText(bold, title, 11, contentW), ink)
+			c.text(code, 8.5, margin, y-25, fmt.Sprintf("%s  SHA-256 %s...  %s", d.ID, HashPrefix(d.SHA256), t(d.Status)), muted)
+			continue
+		}
+		end := min(len(d.Signers), (it.row+1)*sheetPerRow)
+		for j := it.row * sheetPerRow; j < end; j++ {
+			s := d.Signers[j]
+			x := margin + float64(j%sheetPerRow)*(contentW/sheetPerRow)
 			if s.URL != "" {
 				// 8 pt of white all round: the quiet zone the code itself omits.
 				if err := c.qr(s.URL, x+8, y-sheetQR+4, sheetQR-16); err != nil {
@@ -109,11 +151,17 @@ func WriteSheetPDF(w io.Writer, o SheetOptions, docs []SheetDoc) error {
 			label := fmt.Sprintf("%d. %s", s.Order, s.Label)
 			c.text(regular, 8, x+8, y-sheetQR-8, c.fitText(regular, label, 8, contentW/sheetPerRow-12), ink)
 		}
-		y -= sheetQR + 30
-		c.hline(margin, y+6, contentW, hairline)
+		if i+1 == len(items) || items[i+1].doc != it.doc || items[i+1].page != it.page {
+			c.hline(margin, y-sheetRowH+6, contentW, hairline) // under a document, or its part of a page
+		}
 	}
 	if len(docs) == 0 {
-		c.text(regular, 11, margin, y-20, t("sheetEmpty"), ink)
+		c.text(regular, 11, margin, sheetTop-20, t("sheetEmpty"), ink)
+	}
+	if c.replaced { // once, on the first page, between the last row and the footer
+		c.setPage(1)
+		c.text(regular, 7, margin, 42, c.fitText(regular, t("sheetGlyphNote"), 7, contentW), muted)
+		c.setPage(pages)
 	}
 	stampDates(c, o.GeneratedAt)
 	return c.finish(w)
