@@ -12,6 +12,9 @@
 //
 // PDFs draw with one TrueType font (LoadFonts; WenQuanYi Micro Hei by
 // default) embedded as a subset of the glyphs used, so Chinese, kana,
-// accented Latin, Greek and Cyrillic titles render and copy out as text.
+// Hangul, most accented Latin, Greek and Cyrillic titles render and copy out
+// as text. Characters the font's cmap lacks (Romanian ț, Thai, emoji...) and
+// right-to-left letters (Hebrew, Arabic: fpdf does no bidi) print as U+FFFD,
+// and the certificate or sheet says so in one note.
 // Words around the data come in English or simplified Chinese (Options.Lang).
 package export
