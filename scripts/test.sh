@@ -19,7 +19,7 @@ die() { echo "test.sh: $*" >&2; exit 1; }
 
 command -v go >/dev/null || die "missing tool: go (Go 1.26 is needed)"
 
-step "apt packages (zbar-tools, poppler-utils, mupdf-tools, qpdf, libnss3-tools, openssl, chromium, fonts-wqy-microhei)"
+step "apt packages (zbar-tools, poppler-utils, mupdf-tools, qpdf, libnss3-tools, openssl, chromium, fonts-wqy-microhei, fontconfig)"
 need=()
 command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v pdftotext >/dev/null || need+=(poppler-utils) # pdftotext, pdffonts, pdfsig, pdftoppm
@@ -30,6 +30,7 @@ command -v certutil >/dev/null || need+=(libnss3-tools)
 command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) # the relay's PDF font (pdfFont)
+command -v fc-query >/dev/null || need+=(fontconfig) # a second reading of the font's coverage (relay/export)
 if ((${#need[@]})); then
 	SUDO=""
 	[ "$(id -u)" = 0 ] || SUDO=sudo
