@@ -136,7 +136,8 @@ func (in *Info) Org(nameOrMSP string) (*Org, error) {
 	return nil, fmt.Errorf("netinfo: no org %q", nameOrMSP)
 }
 
-// Save writes in to <in.StateDir>/network.json atomically.
+// Save writes in to <in.StateDir>/network.json atomically, mode 0600: it
+// holds every org's relay API key.
 func (in *Info) Save() error {
 	b, err := json.MarshalIndent(in, "", "  ")
 	if err != nil {
@@ -144,7 +145,16 @@ func (in *Info) Save() error {
 	}
 	p := filepath.Join(in.StateDir, FileName)
 	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	// Remove a leftover temporary file first: WriteFile keeps the mode of a
+	// file that exists.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	// Umask can only take bits away; make it exactly 0600 anyway.
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, p)
