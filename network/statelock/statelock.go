@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -47,8 +48,43 @@ func TryLock(state string) (unlock func(), ok bool, err error) {
 	return release(fd), true, nil
 }
 
+// Canonical is the path the lock of state is keyed on: state with its
+// symlinks resolved, so one state directory named through different links
+// (or relative paths) has one lock. For a state that does not exist yet
+// its nearest existing ancestor is resolved and the rest joined on, so the
+// lock does not change when `up` creates the directory.
+func Canonical(state string) (string, error) {
+	abs, err := filepath.Abs(state)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for p := abs; ; {
+		r, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			for i := len(rest) - 1; i >= 0; i-- {
+				r = filepath.Join(r, rest[i])
+			}
+			return r, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return abs, nil
+		}
+		rest = append(rest, filepath.Base(p))
+		p = parent
+	}
+}
+
 func open(state string) (*os.File, error) {
-	f := filepath.Clean(state) + ".lock"
+	c, err := Canonical(state)
+	if err != nil {
+		return nil, err
+	}
+	f := c + ".lock"
 	if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
 		return nil, err
 	}
