@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -129,5 +130,68 @@ func testUpAgain(t *testing.T, state string) {
 		if out.Len() != 0 {
 			t.Errorf("%v: up went ahead: %s", c.args, out.String())
 		}
+	}
+}
+
+// `down --purge` deletes only a network's state directory: one with the
+// origin file `up` writes first. A directory that merely has run/ (such as
+// /var), the root and the home directory are refused before anything stops.
+func TestPurgeRefusesWhatIsNotAState(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "var")
+	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	precious := filepath.Join(dir, "lib", "precious.db")
+	os.MkdirAll(filepath.Dir(precious), 0o755)
+	os.WriteFile(precious, []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, "network.json"), []byte("{}"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "crypto"), 0o755)
+	var out bytes.Buffer
+	err := down(Options{State: dir}, true, &out)
+	want := "refusing to delete " + dir + ": not a network state directory (no origin.json; states made before it was written: stop with down, then delete by hand)"
+	if err == nil || err.Error() != want {
+		t.Errorf("down --purge on a directory with run/: %v\nwant %s", err, want)
+	}
+	if _, serr := os.Stat(precious); serr != nil {
+		t.Errorf("deleted: %v", serr)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stopped before refusing: %q", out.String())
+	}
+
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	if err := cluster.SaveOrigin(home, cluster.Origin{Profile: "default"}); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "home")
+	os.Symlink(home, link)
+	for state, want := range map[string]string{
+		"/":  "refusing to delete /: it is the root directory",
+		home: "refusing to delete " + home + ": it is your home directory",
+		link: "refusing to delete " + link + ": it is your home directory",
+	} {
+		if err := down(Options{State: state}, true, io.Discard); err == nil || err.Error() != want {
+			t.Errorf("down --purge --state %s: %v\nwant %s", state, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(home, cluster.OriginFile)); err != nil {
+		t.Errorf("home deleted: %v", err)
+	}
+
+	state := filepath.Join(t.TempDir(), "state")
+	os.MkdirAll(filepath.Join(state, "run"), 0o755)
+	if err := cluster.SaveOrigin(state, cluster.Origin{Profile: "default"}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := down(Options{State: state}, true, &out); err != nil {
+		t.Fatalf("down --purge on a state: %v", err)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Errorf("state kept: %v", err)
+	}
+	if want := "stopped 0 processes \ndeleted " + state + "\n"; out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/qrsign/qrsign/network/fabricbin"
 	"github.com/qrsign/qrsign/network/netinfo"
 	"github.com/qrsign/qrsign/network/proc"
+	"github.com/qrsign/qrsign/network/statelock"
 	"github.com/qrsign/qrsign/network/supervise"
 )
 
@@ -124,6 +125,12 @@ func down(o Options, purge bool, w io.Writer) error {
 		fmt.Fprintf(w, "nothing to stop: %s does not exist\n", state)
 		return nil
 	}
+	if purge {
+		// Refuse before stopping anything.
+		if err := purgeable(state); err != nil {
+			return err
+		}
+	}
 	// The supervisor first: nothing it would restart is left when it goes.
 	if err := supervise.Stop(state); err != nil {
 		return err
@@ -134,14 +141,32 @@ func down(o Options, purge bool, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "stopped %d processes %s\n", len(stopped), strings.Join(stopped, " "))
 	if purge {
-		// Only delete what looks like a network state directory.
-		if !exists(filepath.Join(state, "run")) && !exists(filepath.Join(state, netinfo.FileName)) && !exists(filepath.Join(state, "crypto")) {
-			return fmt.Errorf("refusing to delete %s: not a network state directory", state)
-		}
 		if err := os.RemoveAll(state); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "deleted %s\n", state)
+	}
+	return nil
+}
+
+// purgeable refuses to let `down --purge` delete anything but a network's
+// state directory: one with the origin file `up` writes first, and never
+// the root or the user's home directory (whatever they hold).
+func purgeable(state string) error {
+	c, err := statelock.Canonical(state)
+	if err != nil {
+		return err
+	}
+	if c == string(filepath.Separator) {
+		return fmt.Errorf("refusing to delete %s: it is the root directory", state)
+	}
+	if home, err := os.UserHomeDir(); err == nil && home != "" {
+		if h, err := statelock.Canonical(home); err == nil && h == c {
+			return fmt.Errorf("refusing to delete %s: it is your home directory", state)
+		}
+	}
+	if !exists(filepath.Join(state, cluster.OriginFile)) {
+		return fmt.Errorf("refusing to delete %s: not a network state directory (no %s; states made before it was written: stop with down, then delete by hand)", state, cluster.OriginFile)
 	}
 	return nil
 }

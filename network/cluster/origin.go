@@ -18,7 +18,9 @@ type Origin struct {
 	PortOffset int    `json:"portOffset"`
 }
 
-const originFile = "origin.json"
+// OriginFile is the file SaveOrigin writes in a state directory: what marks
+// a directory as a network's state (`down --purge` requires it).
+const OriginFile = "origin.json"
 
 // SaveOrigin records o in state (written by Up before anything else).
 func SaveOrigin(state string, o Origin) error {
@@ -26,13 +28,13 @@ func SaveOrigin(state string, o Origin) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(state, originFile), append(b, '\n'), 0o644)
+	return os.WriteFile(filepath.Join(state, OriginFile), append(b, '\n'), 0o644)
 }
 
 // LoadOrigin reads how state was first brought up; ok is false for a state
 // never brought up. States older than origin.json answer from network.json.
 func LoadOrigin(state string) (o Origin, ok bool, err error) {
-	b, err := os.ReadFile(filepath.Join(state, originFile))
+	b, err := os.ReadFile(filepath.Join(state, OriginFile))
 	if err == nil {
 		return o, true, json.Unmarshal(b, &o)
 	}
