@@ -81,6 +81,25 @@ func TestParseRejectsBadFilesNamingTheField(t *testing.T) {
 			`f.yaml: profiles.p.orgs[0].mspId: "OrdererMSP" is also profiles.p.ordererOrg.mspId`},
 		{"bad channel name", "channel: qrsign", "channel: QR_Sign",
 			`f.yaml: profiles.p.channel: "QR_Sign" is not a valid channel name (lower case letters, digits, '.', '-')`},
+		// A peer's process is <peer>.<org>, its cryptogen node <peer>: these
+		// are the org's Fabric CA, relay and chaincode server.
+		{"peer named ca", "{name: peer0, port: 7051", "{name: ca, port: 7051",
+			`f.yaml: profiles.p.orgs[0].peers[0].name: "ca" is reserved (the org's ca, relay and chaincode server use it)`},
+		{"peer named relay", "{name: peer0, port: 7051", "{name: relay, port: 7051",
+			`f.yaml: profiles.p.orgs[0].peers[0].name: "relay" is reserved (the org's ca, relay and chaincode server use it)`},
+		{"peer named chaincode", "{name: peer0, port: 7051", "{name: chaincode, port: 7051",
+			`f.yaml: profiles.p.orgs[0].peers[0].name: "chaincode" is reserved (the org's ca, relay and chaincode server use it)`},
+		// Every org, the orderer org too, has orgs/<name> and exchange/<name>.
+		{"member org named like the orderer org", "- name: org1", "- name: orderer",
+			`f.yaml: profiles.p.orgs[0].name: name "orderer" is also profiles.p.ordererOrg.name`},
+		{"joining org named like the orderer org", "- name: org3", "- name: orderer",
+			`f.yaml: profiles.p.joining[0].name: name "orderer" is also profiles.p.ordererOrg.name`},
+		{"host as IPv4-mapped IPv6 of a member's", "host: 127.0.0.5", "host: \"::ffff:127.0.0.3\"",
+			"f.yaml: profiles.p.joining[0].host: ::ffff:127.0.0.3 is also profiles.p.orgs[0].host: each org has its own address"},
+		{"unspecified IPv4 host", "host: 127.0.0.5", "host: 0.0.0.0",
+			"f.yaml: profiles.p.joining[0].host: 0.0.0.0 is the unspecified address (every address of the host): each org has its own address"},
+		{"unspecified IPv6 host", "host: 127.0.0.2", "host: \"::\"",
+			"f.yaml: profiles.p.ordererOrg.host: :: is the unspecified address (every address of the host): each org has its own address"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,14 +70,6 @@ func (v *validator) check(p *Profile) {
 	}
 
 	oo := p.OrdererOrg
-	v.match("ordererOrg.name", oo.Name, reName, "org name")
-	v.match("ordererOrg.mspId", oo.MSPID, reMSPID, "MSP id")
-	v.match("ordererOrg.domain", oo.Domain, reDomain, "domain")
-	hosts := map[string]string{}
-	v.host("ordererOrg.host", oo.Host, hosts)
-	if len(oo.Orderers) == 0 {
-		v.fail("ordererOrg.orderers", "at least one orderer required")
-	}
 	names := map[string]string{}
 	unique := func(field, name string) {
 		if prev, ok := names[name]; ok {
@@ -85,6 +77,16 @@ func (v *validator) check(p *Profile) {
 			return
 		}
 		names[name] = v.prefix + "." + field
+	}
+	v.match("ordererOrg.name", oo.Name, reName, "org name")
+	// Orgs (the orderer org too) share orgs/<name> and exchange/<name>.
+	unique("ordererOrg.name", oo.Name)
+	v.match("ordererOrg.mspId", oo.MSPID, reMSPID, "MSP id")
+	v.match("ordererOrg.domain", oo.Domain, reDomain, "domain")
+	hosts := map[string]string{}
+	v.host("ordererOrg.host", oo.Host, hosts)
+	if len(oo.Orderers) == 0 {
+		v.fail("ordererOrg.orderers", "at least one orderer required")
 	}
 	for i, o := range oo.Orderers {
 		f := fmt.Sprintf("ordererOrg.orderers[%d]", i)
@@ -120,6 +122,12 @@ func (v *validator) check(p *Profile) {
 	}
 }
 
+// reservedPeerNames collide with what an org runs besides its peers: a
+// peer's process is <peer>.<org> and its cryptogen node <peer>, as are the
+// org's Fabric CA (ca.<org>, node ca), relay and chaincode server (see
+// cluster's layout).
+var reservedPeerNames = map[string]bool{"ca": true, "relay": true, "chaincode": true}
+
 // host checks that an org's host is an IP address no other org uses.
 func (v *validator) host(field, h string, hosts map[string]string) {
 	switch {
@@ -127,11 +135,15 @@ func (v *validator) host(field, h string, hosts map[string]string) {
 		v.fail(field, "required (the IP address the org's nodes listen on, e.g. 127.0.0.3)")
 	case net.ParseIP(h) == nil:
 		v.fail(field, "%q is not an IP address", h)
+	case net.ParseIP(h).IsUnspecified():
+		v.fail(field, "%s is the unspecified address (every address of the host): each org has its own address", h)
 	default:
-		if prev, ok := hosts[h]; ok {
+		// One address however spelled (::ffff:127.0.0.3 is 127.0.0.3).
+		key := net.ParseIP(h).String()
+		if prev, ok := hosts[key]; ok {
 			v.fail(field, "%s is also %s: each org has its own address", h, prev)
 		}
-		hosts[h] = v.prefix + "." + field
+		hosts[key] = v.prefix + "." + field
 	}
 }
 
@@ -162,6 +174,9 @@ func (v *validator) orgs(list string, orgs []*Org, msps, hosts map[string]string
 				continue
 			}
 			v.match(pf+".name", pe.Name, reName, "node name")
+			if reservedPeerNames[pe.Name] {
+				v.fail(pf+".name", "%q is reserved (the org's ca, relay and chaincode server use it)", pe.Name)
+			}
 			if peerNames[pe.Name] {
 				v.fail(pf+".name", "name %q used twice in %s", pe.Name, v.prefix+"."+f)
 			}
