@@ -61,8 +61,12 @@ func (n *Net) Enroll(in *netinfo.Info) error {
 
 // EnrollOrg is Enroll for one org.
 func (n *Net) EnrollOrg(g *config.Org, o *netinfo.Org) error {
-	if reg := n.signerCA(g).Registrar; !exists(filepath.Join(reg, "msp", "signcerts", "cert.pem")) {
-		if _, err := o.Enroll(n.Bin, "admin", "adminpw", reg); err != nil {
+	if ca := n.signerCA(g); !exists(filepath.Join(ca.Registrar, "msp", "signcerts", "cert.pem")) {
+		secret, err := n.caBootSecret(ca)
+		if err != nil {
+			return err
+		}
+		if _, err := o.Enroll(n.Bin, caBootUser, secret, ca.Registrar); err != nil {
 			return err
 		}
 	}

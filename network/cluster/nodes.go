@@ -104,9 +104,16 @@ func (n *Net) peerSpec(g *config.Org, p *config.Peer) *proc.Spec {
 // caSpec is the org's Fabric CA, signing with its current signer CA's key:
 // the identities it enrolls are signers, trusted through the CAs the org
 // registered on the ledger, not members of the channel's MSP.
-func (n *Net) caSpec(g *config.Org) *proc.Spec {
+// The bootstrap registrar's user:secret reaches fabric-ca-server through
+// its environment (FABRIC_CA_SERVER_BOOT binds -b), never its command line;
+// the saved spec holding it is 0600.
+func (n *Net) caSpec(g *config.Org) (*proc.Spec, error) {
 	tls, ca := n.caTLSDir(g), n.signerCA(g)
-	args := []string{"start", "-b", "admin:adminpw",
+	secret, err := n.caBootSecret(ca)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"start",
 		"--home", ca.Home,
 		"--address", g.Host, "--port", fmt.Sprint(g.CA.Port),
 		"--ca.name", caName(g),
@@ -115,7 +122,45 @@ func (n *Net) caSpec(g *config.Org) *proc.Spec {
 		"--operations.listenaddress", hostPort(g.Host, g.CA.OpsPort),
 		"--csr.hosts", strings.Join(sans(g.Host), ","),
 	}
-	return n.spec(caName(g), g.Host, filepath.Join(n.Bin, "fabric-ca-server"), args, n.baseEnv(), g.CA.Port, g.CA.OpsPort)
+	env := append(n.baseEnv(), "FABRIC_CA_SERVER_BOOT="+caBootUser+":"+secret)
+	return n.spec(caName(g), g.Host, filepath.Join(n.Bin, "fabric-ca-server"), args, env, g.CA.Port, g.CA.OpsPort), nil
+}
+
+// caBootUser is the bootstrap registrar of every Fabric CA; its secret is
+// per org and signer CA generation (caBootSecret).
+const caBootUser = "admin"
+
+// legacyCABootSecret is the fixed secret Fabric CAs were bootstrapped with
+// before each got its own.
+const legacyCABootSecret = "adminpw"
+
+// caBootSecret is the bootstrap registrar's secret of signer CA ca's Fabric
+// CA: random, made once and kept in <gen>/bootstrap.secret (0600). Fabric CA
+// takes the bootstrap identity only when it first creates its config file
+// and database; a CA that already has them but no secret file was made
+// before the secret was (with admin:adminpw), and keeps that secret: its
+// registrar is enrolled with it, and a new one would not be accepted.
+func (n *Net) caBootSecret(ca SignerCA) (string, error) {
+	f := caBootSecretFile(ca)
+	if !exists(f) && (exists(filepath.Join(ca.Home, "fabric-ca-server.db")) || exists(filepath.Join(ca.Home, "fabric-ca-server-config.yaml"))) {
+		return legacyCABootSecret, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
+		return "", err
+	}
+	// The server writes the secret into its config file (0644) in its home:
+	// keep the home to the owner.
+	if err := os.MkdirAll(ca.Home, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(ca.Home, 0o700); err != nil {
+		return "", err
+	}
+	return secretFile(f)
+}
+
+func caBootSecretFile(ca SignerCA) string {
+	return filepath.Join(filepath.Dir(ca.Cert), "bootstrap.secret")
 }
 
 // peerCLIEnv is the peer CLI acting as the org admin against peer p.

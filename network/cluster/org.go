@@ -158,7 +158,11 @@ func (n *Net) OrgJoin(profile, configFile string, portOffset int, name string) (
 	if err != nil {
 		return nil, false, err
 	}
-	if err := n.StartSpecs([]*proc.Spec{n.caSpec(g)}); err != nil {
+	caSpec, err := n.caSpec(g)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := n.StartSpecs([]*proc.Spec{caSpec}); err != nil {
 		return nil, false, err
 	}
 	configBlock, cfg, err := n.FetchConfig(g)

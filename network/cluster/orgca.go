@@ -146,7 +146,11 @@ func (n *Net) RotateCA(profile, configFile string, portOffset int, name string) 
 			return nil, err
 		}
 	}
-	if err := n.StartSpecs([]*proc.Spec{n.caSpec(g)}); err != nil {
+	caSpec, err := n.caSpec(g)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.StartSpecs([]*proc.Spec{caSpec}); err != nil {
 		return nil, err
 	}
 	in, err := n.SaveInfo(profile, configFile, portOffset)

@@ -13,16 +13,20 @@ import (
 
 // Specs are the Fabric processes of the network (CAs, orderers, peers)
 // of the orderer org and the current members.
-func (n *Net) Specs() []*proc.Spec {
+func (n *Net) Specs() ([]*proc.Spec, error) {
 	var s []*proc.Spec
 	for _, g := range n.members() {
-		s = append(s, n.caSpec(g))
+		ca, err := n.caSpec(g)
+		if err != nil {
+			return nil, err
+		}
+		s = append(s, ca)
 	}
 	s = append(s, n.ordererSpecs()...)
 	for _, g := range n.members() {
 		s = append(s, n.orgSpecs(g)...)
 	}
-	return s
+	return s, nil
 }
 
 // orgSpecs are an org's peers.
@@ -107,7 +111,11 @@ func (n *Net) Up(profile, configFile string, portOffset int) (*netinfo.Info, err
 	done()
 
 	done = n.phase("start Fabric CAs, orderers, peers")
-	if err := n.StartSpecs(n.Specs()); err != nil {
+	specs, err := n.Specs()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.StartSpecs(specs); err != nil {
 		return nil, err
 	}
 	done()

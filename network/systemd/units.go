@@ -60,7 +60,8 @@ func quote(v string, exec bool) string {
 }
 
 // Write writes the unit of every node saved in runDir into dir and returns
-// their names.
+// their names. Units are 0600, as the saved command lines are: a node's
+// environment can hold a secret (a Fabric CA's FABRIC_CA_SERVER_BOOT).
 func Write(runDir, dir string) ([]string, error) {
 	specs, err := proc.LoadAll(runDir)
 	if err != nil {
@@ -75,7 +76,12 @@ func Write(runDir, dir string) ([]string, error) {
 	var names []string
 	for _, s := range specs {
 		name := UnitName(s.Name)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(Unit(s)), 0o644); err != nil {
+		f := filepath.Join(dir, name)
+		// WriteFile keeps the mode of an existing file: set it.
+		if err := os.WriteFile(f, []byte(Unit(s)), 0o600); err != nil {
+			return names, err
+		}
+		if err := os.Chmod(f, 0o600); err != nil {
 			return names, err
 		}
 		names = append(names, name)

@@ -71,6 +71,19 @@ func TestWriteOneUnitPerNode(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "\nExecStart=/bin/true --config ") {
 		t.Fatalf("peer0.org1 unit: %v\n%s", err, b)
 	}
+	// A node's environment can hold a secret (FABRIC_CA_SERVER_BOOT): units
+	// are owner-only, also when rewritten over an older world-readable one.
+	os.Chmod(filepath.Join(dir, "qrsign-relay.org1.service"), 0o644)
+	if _, err := Write(run, dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Error(err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want -rw-------", n, fi.Mode().Perm())
+		}
+	}
 	if _, err := Write(t.TempDir(), dir); err == nil || !strings.Contains(err.Error(), "no nodes in ") {
 		t.Fatalf("an empty run dir: %v", err)
 	}
