@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/pem"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/sigalg"
 	"github.com/qrsign/qrsign/chaincode/testpki"
 	"github.com/qrsign/qrsign/relay/api"
+	"github.com/qrsign/qrsign/relay/config"
 )
 
 // registerJSON registers a document stored elsewhere with a priority.
@@ -193,7 +195,10 @@ func TestAnnotationRefusals(t *testing.T) {
 		t.Fatal(p.Detail)
 	}
 	impostor := testpki.NewCA("Other CA", h.ca.Cert.NotBefore, h.ca.Cert.NotAfter).Signer("bob")
-	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", impostor, nonce, []string{"hr"}, "")), 422, "UNTRUSTED_CHAIN")
+	p = wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", impostor, nonce, []string{"hr"}, "")), 422, "UNTRUSTED_CHAIN")
+	if p.Detail != untrustedAnnotator {
+		t.Fatal(p.Detail)
+	}
 	bad := h.annotation("doc-1", h.ca.Signer("bob"), nonce, []string{"hr"}, "")
 	bad.Note = "changed after signing"
 	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", bad), 422, "BAD_SIGNATURE")
@@ -201,6 +206,65 @@ func TestAnnotationRefusals(t *testing.T) {
 	wantProblem(t, h.doJSON("POST", "/v1/documents/doc-404/annotations", bad), 404, "DOCUMENT_NOT_FOUND")
 	if h.ledger.EventCount("doc-1") != 1 {
 		t.Fatal("a refused annotation reached the ledger")
+	}
+}
+
+// untrustedAnnotator is the one answer to an annotation whose certificate no
+// org of the document issued: it names neither the CN nor an org.
+const untrustedAnnotator = "the certificate is not issued by a signer CA of this document's organisations"
+
+// The annotation endpoint needs no key, so with publicSigners: none a
+// self-made certificate must not tell who signs a document or their org:
+// the chain is checked before the signer slot, and refused alike.
+func TestAnnotationTellsAnOutsiderNeitherSignersNorOrgs(t *testing.T) {
+	h := newHarness(t, func(c *config.Config) { c.PublicSigners = "none" })
+	h.register("doc-1", signer("bob", 1))
+	other := testpki.NewCA("Attacker CA", h.ca.Cert.NotBefore, h.ca.Cert.NotAfter)
+	nonce := strings.Repeat("3c", 16)
+	for _, who := range []string{"bob", "carol"} {
+		for _, msp := range []string{"", "Org1MSP", "Org9MSP"} {
+			req := h.annotation("doc-1", other.Signer(who), nonce, nil, "x")
+			req.MSPID = msp
+			rec := h.doJSON("POST", "/v1/documents/doc-1/annotations", req)
+			if p := wantProblem(t, rec, 422, "UNTRUSTED_CHAIN"); p.Detail != untrustedAnnotator {
+				t.Fatalf("%s %q: %q", who, msp, p.Detail)
+			}
+			if contains(rec.Body.String(), "Org1MSP") || contains(rec.Body.String(), who) {
+				t.Fatalf("%s %q: %s", who, msp, rec.Body)
+			}
+		}
+		// A bad signature is refused before the chain, alike too.
+		bad := h.annotation("doc-1", other.Signer(who), nonce, nil, "x")
+		bad.Note = "y"
+		if p := wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", bad), 422, "BAD_SIGNATURE"); contains(p.Detail, who) {
+			t.Fatal(p.Detail)
+		}
+	}
+	// A certificate the document's org issued learns whether it holds a slot.
+	p := wantProblem(t, h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", h.ca.Signer("carol"), nonce, nil, "x")), 403, "NOT_A_SIGNER")
+	if p.Detail != `"carol" is not a signer of document doc-1` {
+		t.Fatal(p.Detail)
+	}
+	if h.ledger.EventCount("doc-1") != 1 {
+		t.Fatal("a refused annotation reached the ledger")
+	}
+}
+
+// Without mspId the org is the one of the document's signer orgs whose CA
+// issued the certificate: the same CN in two orgs is no ambiguity.
+func TestAnnotationFindsTheOrgByTheIssuingCA(t *testing.T) {
+	h := newHarness(t)
+	ca2 := testpki.NewCA("Org2 CA", h.ca.Cert.NotBefore, h.ca.Cert.NotAfter)
+	h.ledger.Trust["Org2MSP"] = &model.OrgTrust{MSPID: "Org2MSP", CAs: []model.SignerCA{{Subject: "CN=Org2 CA",
+		CertPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca2.Cert.Raw}))}}}
+	bob2 := signer("bob", 2)
+	bob2.MSPID = "Org2MSP"
+	h.register("doc-1", signer("bob", 1), bob2)
+	for i, bob := range []*testpki.Signer{ca2.Signer("bob"), h.ca.Signer("bob")} {
+		rec := h.doJSON("POST", "/v1/documents/doc-1/annotations", h.annotation("doc-1", bob, strings.Repeat(string(rune('a'+i)), 32), []string{"hr"}, ""))
+		if rec.Code != 201 {
+			t.Fatalf("%d: %d %s", i, rec.Code, rec.Body)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/qrsign/qrsign/chaincode/model"
@@ -26,35 +27,48 @@ func (s *Service) Annotate(ctx context.Context, c Caller, docID string, b api.An
 		return nil, err
 	}
 	cn := chain[0].Subject.CommonName
-	msp := b.MSPID
-	if msp == "" {
-		// Without mspId the CN must name exactly one signer of the document.
-		for _, sg := range v.Signers {
-			if sg.ID == cn {
-				if msp != "" {
-					return nil, fault.Newf(model.CodeNotASigner, "%q is a signer of %s in more than one org; send mspId", clip(cn), docID)
-				}
-				msp = sg.MSPID
-			}
-		}
-	}
-	found := false
-	for _, sg := range v.Signers {
-		found = found || (sg.ID == cn && sg.MSPID == msp)
-	}
-	if !found {
-		return nil, fault.Newf(model.CodeNotASigner, "%q is not a signer of document %s", clip(cn), docID)
-	}
-	req := model.AnnotateRequest{SignatureRequest: model.SignatureRequest{DocumentID: docID, MSPID: msp, Nonce: b.Nonce,
+	// Nothing here needs a key, so nothing may tell an outsider who signs:
+	// the proof (shape, signature, chain) is checked first, against the
+	// document's orgs, and refused alike whoever the CN names; only a
+	// certificate one of those orgs issued learns whether it holds a slot.
+	req := model.AnnotateRequest{SignatureRequest: model.SignatureRequest{DocumentID: docID, MSPID: b.MSPID, Nonce: b.Nonce,
 		CertChainPEM: b.CertChainPEM, Signature: b.Signature, Algorithm: b.Algorithm}, Tags: b.Tags, Note: b.Note}
 	if err := req.Validate(); err != nil {
 		return nil, fault.From(err)
 	}
 	f := payload.Fields{Purpose: payload.PurposeAnnotate, Channel: s.Channel, DocumentID: docID, DocumentSHA256: v.SHA256,
 		Nonce: b.Nonce, Tags: b.Tags, Note: b.Note}
-	if err := s.preVerify(ctx, msp, cn, &req.SignatureRequest, f); err != nil {
+	if err := verifyProof(chain[0], &req.SignatureRequest, f); err != nil {
 		return nil, err
 	}
+	orgs := []string{b.MSPID}
+	if b.MSPID == "" {
+		orgs = orgs[:0]
+		for _, sg := range v.Signers {
+			orgs = append(orgs, sg.MSPID) // issuingOrgs tries each once
+		}
+	}
+	issuers, err := s.issuingOrgs(ctx, orgs, chain)
+	if err != nil {
+		return nil, err
+	}
+	if len(issuers) == 0 {
+		return nil, fault.New(model.CodeUntrustedChain, "the certificate is not issued by a signer CA of this document's organisations")
+	}
+	msp := ""
+	for _, sg := range v.Signers {
+		if sg.ID != cn || !slices.Contains(issuers, sg.MSPID) {
+			continue
+		}
+		if msp != "" && msp != sg.MSPID {
+			return nil, fault.Newf(model.CodeNotASigner, "%q is a signer of %s in more than one org; send mspId", clip(cn), docID)
+		}
+		msp = sg.MSPID
+	}
+	if msp == "" {
+		return nil, fault.Newf(model.CodeNotASigner, "%q is not a signer of document %s", clip(cn), docID)
+	}
+	req.MSPID = msp
 	t0 := time.Now()
 	w, err := s.Ledger.Annotate(ctx, req)
 	s.observe("Annotate", t0)

@@ -3,11 +3,14 @@ package service
 import (
 	"context"
 	"crypto/x509"
+	"errors"
+	"slices"
 
 	"github.com/qrsign/qrsign/chaincode/certchain"
 
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/fault"
+	"github.com/qrsign/qrsign/relay/ledger"
 )
 
 // parseChain parses a PEM chain, leaf first, with the chaincode's own parser,
@@ -56,4 +59,28 @@ func (s *Service) checkOrg(ctx context.Context, mspID string, chain []*x509.Cert
 		}
 	}
 	return nil
+}
+
+// issuingOrgs are those of orgs (each once, in order) a signer CA of which
+// issued chain, unrevoked. An org without signer CAs or that the ledger does
+// not know issued nothing; a revoked certificate (only its own CA can have
+// issued it) and an unreachable ledger are errors.
+func (s *Service) issuingOrgs(ctx context.Context, orgs []string, chain []*x509.Certificate) ([]string, error) {
+	var out []string
+	for _, msp := range orgs {
+		if msp == "" || slices.Contains(out, msp) {
+			continue
+		}
+		err := s.checkOrg(ctx, msp, chain)
+		if err == nil {
+			out = append(out, msp)
+			continue
+		}
+		var fe *fault.Error
+		if errors.As(err, &fe) && fe.Code == model.CodeUntrustedChain || errors.Is(err, ledger.ErrRejected) {
+			continue
+		}
+		return nil, err
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -276,6 +277,16 @@ func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *m
 	if err := sreq.Validate(); err != nil {
 		return fault.From(err)
 	}
+	if err := verifyProof(cert, sreq, f); err != nil {
+		return err
+	}
+	return s.checkOrg(ctx, mspID, chain)
+}
+
+// verifyProof: the signature of a validated request is strict base64 and
+// verifies over the payload f (bound to the leaf's fingerprint) with the
+// leaf's key (422 BAD_SIGNATURE).
+func verifyProof(cert *x509.Certificate, sreq *model.SignatureRequest, f payload.Fields) error {
 	sig, err := base64.StdEncoding.Strict().DecodeString(sreq.Signature)
 	if err != nil {
 		return fault.New(model.CodeBadSignature, "signature is not standard base64")
@@ -288,7 +299,7 @@ func (s *Service) preVerify(ctx context.Context, mspID, signerID string, sreq *m
 	if err := sigalg.Verify(sreq.Algorithm, cert.PublicKey, msg, sig); err != nil {
 		return fault.From(err)
 	}
-	return s.checkOrg(ctx, mspID, chain)
+	return nil
 }
 
 // unused: a session whose nonce the ledger records as used is spent (409
