@@ -13,7 +13,9 @@ import (
 
 // streamEvents serves a document's events as server-sent events: first the
 // committed history after Last-Event-ID (the event's seq), then live events
-// from the chaincode event listener, each once.
+// from the chaincode event listener, each once. Without a listener the
+// stream ends after the history (asking EventSource to reconnect every
+// batchStreamPoll).
 func (s *Server) streamEvents(c echo.Context) error {
 	id := c.Param("id")
 	var live <-chan []byte
@@ -34,6 +36,9 @@ func (s *Server) streamEvents(c echo.Context) error {
 		}
 	}
 	w := startSSE(c)
+	if s.events == nil {
+		fmt.Fprintf(w, "retry: %d\n\n", batchStreamPoll.Milliseconds())
+	}
 	send := func(ev model.Event, block uint64) error {
 		if ev.Seq <= last {
 			return nil
@@ -50,6 +55,13 @@ func (s *Server) streamEvents(c echo.Context) error {
 		if err := send(pe.Event, pe.BlockNumber); err != nil {
 			return nil
 		}
+	}
+	if s.events == nil {
+		// No event hub: history only. The stream ends here, so an
+		// EventSource reconnects (after the retry we set, with
+		// Last-Event-ID) and a client that sees no more than the end
+		// polls: never a stream that looks live and never delivers.
+		return nil
 	}
 	fmt.Fprint(w, ": live\n\n")
 	w.Flush()

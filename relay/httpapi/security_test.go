@@ -12,6 +12,7 @@ import (
 	"github.com/qrsign/qrsign/chaincode/model"
 	"github.com/qrsign/qrsign/relay/api"
 	"github.com/qrsign/qrsign/relay/config"
+	"github.com/qrsign/qrsign/relay/events"
 )
 
 func TestRateLimitIsPerClientIPAndAnswers429WithRetryAfter(t *testing.T) {
@@ -145,6 +146,7 @@ func TestOpenAPIDocumentDescribesEveryRoute(t *testing.T) {
 
 func TestSSEStreamsHistoryFromLastEventID(t *testing.T) {
 	h := newHarness(t)
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Events: events.NewHub()}) // live after the history
 	reg := h.register("doc-1", signer("bob", 1))
 	h.doJSON("POST", "/v1/callbacks/scan", h.callback(reg.Signing[0].Token, h.ca.Signer("bob"), "sign", ""))
 	srv := httptest.NewServer(h.srv.Handler())
@@ -241,6 +243,7 @@ func TestJSONRegistrationIsLimitedByMaxJSONBytes(t *testing.T) {
 
 func TestSSEStreamAuthorizedByATokenEndsWhenTheTokenExpires(t *testing.T) {
 	h := newHarness(t)
+	h.srv = New(h.cfg, h.svc, Options{Logger: quiet, Events: events.NewHub()}) // without a hub it ends after the history
 	meta := map[string]any{"id": "doc-1", "title": "Soon", "docType": "contract", "owner": "alice", "signers": []model.SignerSpec{signer("bob", 1)},
 		"sha256": strings.Repeat("ab", 32), "size": 10, "expiresAt": h.clock().Add(time.Second).Format(time.RFC3339)}
 	rec := h.doJSON("POST", "/v1/documents", meta, "Authorization", "Bearer "+writeKey)

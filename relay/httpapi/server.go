@@ -56,6 +56,9 @@ type Server struct {
 
 	exportCap int // records one export may hold (service.MaxExportRecords; tests lower it)
 
+	streams   streamCount // open event streams per client (streams.go)
+	streamCap int         // most one client may hold open (maxStreamsPerClient; tests lower it)
+
 	closing   chan struct{} // closed on shutdown: ends event streams
 	closeOnce sync.Once
 }
@@ -87,7 +90,8 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 		opt.Metrics = metrics.New()
 	}
 	s := &Server{cfg: cfg, svc: svc, logger: opt.Logger, qr: qr.NewCache(cfg.QRCacheEntries), metrics: opt.Metrics,
-		keys: newKeyring(cfg.APIKeys), events: opt.Events, closing: make(chan struct{}), exportCap: service.MaxExportRecords}
+		keys: newKeyring(cfg.APIKeys), events: opt.Events, closing: make(chan struct{}), exportCap: service.MaxExportRecords,
+		streamCap: maxStreamsPerClient}
 	if cfg.RateLimit.PerSecond > 0 {
 		s.limiter = newLimiter(cfg.RateLimit.PerSecond, cfg.RateLimit.Burst, time.Now)
 	}
@@ -143,7 +147,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/documents/:id/qr.png", s.getQR, s.requireScope(config.ScopeRead))
 	api.GET("/v1/documents/:id/provenance", s.getProvenance, s.readAccess)
 	api.GET("/v1/documents/:id/evidence", s.getEvidence, s.requireScope(config.ScopeRead)) // whole blocks: never a session token
-	api.GET("/v1/documents/:id/events", s.streamEvents, s.readAccess)
+	api.GET("/v1/documents/:id/events", s.streamEvents, s.readAccess, s.streamLimit)
 	api.POST("/v1/documents/:id/annotations", s.annotate, jsonLimit)
 	api.GET("/v1/orgs/:mspId/trust", s.getOrgTrust)
 	api.GET("/v1/verify", s.lookup, s.verifyAccess)
@@ -159,7 +163,7 @@ func New(cfg *config.Config, svc *service.Service, opt Options) *Server {
 	api.GET("/v1/batches/:id/sheet.pdf", s.batchSheetPDF, read)
 	api.GET("/v1/batches/:id/sheet.html", s.batchSheetHTML, read)
 	api.GET("/v1/batches/:id/qr.png", s.batchQR, read)
-	api.GET("/v1/batches/:id/events", s.streamBatch, read)
+	api.GET("/v1/batches/:id/events", s.streamBatch, read, s.streamLimit)
 	api.POST("/v1/enroll", s.enroll(opt.Enroll), strictLimit(enrollPerSecond, enrollBurst, func() time.Time { return s.svc.Now() }), jsonLimit)
 	if opt.Webhooks != nil {
 		webhook.Register(e, opt.Webhooks, caller, s.requireScope(config.ScopeWrite), jsonLimit)
